@@ -1,0 +1,438 @@
+// Package ast is the one syntax tree for every NodeDB SQL statement. The
+// parser (sql/parser) builds it; the planner (sql/plan) and the session read
+// it. It has no behaviour beyond String methods used in golden tests and
+// error messages, and imports only sql/types.
+//
+// Every node records Pos, the 1-based byte offset of its first token in the
+// statement text, so later stages can report errors with a position.
+package ast
+
+import "github.com/nodedb-go/nodedb/sql/types"
+
+// Statement is any top-level statement.
+type Statement interface {
+	stmt()
+}
+
+// Expr is any scalar expression.
+type Expr interface {
+	expr()
+	Position() int
+}
+
+// TableExpr is anything that can stand in a FROM clause.
+type TableExpr interface {
+	tableExpr()
+}
+
+// ---------------------------------------------------------------- DDL
+
+// ColumnDef is one column in CREATE TABLE / CREATE COLLECTION ... STRICT.
+type ColumnDef struct {
+	Pos        int
+	Name       string
+	Type       types.T
+	TypeName   string // as written, e.g. "varchar(20)"
+	TypeMod    int    // length for varchar(n)/char(n), -1 when absent
+	PrimaryKey bool
+	NotNull    bool
+	Unique     bool
+	Default    Expr // nil when absent
+	TimeKey    bool // TIME_KEY marker (columnar collections)
+}
+
+// CollectionKind is the storage model requested by CREATE COLLECTION.
+type CollectionKind string
+
+// Collection kinds.
+const (
+	KindSchemaless CollectionKind = "document"
+	KindStrict     CollectionKind = "strict"
+	KindKeyValue   CollectionKind = "kv"
+	KindColumnar   CollectionKind = "columnar"
+	KindTimeseries CollectionKind = "timeseries"
+)
+
+// CreateCollection is CREATE COLLECTION, CREATE TABLE and CREATE TIMESERIES.
+type CreateCollection struct {
+	Pos         int
+	Name        string
+	IfNotExists bool
+	Kind        CollectionKind
+	Columns     []ColumnDef // empty for schemaless
+	PrimaryKey  []string    // table-level PRIMARY KEY (a, b); column-level keys are folded in here too
+	Uniques     [][]string  // table-level UNIQUE (a, b)
+	With        []Option    // WITH (k = v, ...)
+}
+
+// Option is one `key = value` pair in a WITH (...) list. Key is lower-cased.
+type Option struct {
+	Pos   int
+	Key   string
+	Value Expr
+}
+
+// DropCollection is DROP COLLECTION / DROP TABLE.
+type DropCollection struct {
+	Pos      int
+	Names    []string
+	IfExists bool
+	Purge    bool
+}
+
+// UndropCollection is UNDROP COLLECTION name.
+type UndropCollection struct {
+	Pos  int
+	Name string
+}
+
+// AlterAddColumn is ALTER TABLE/COLLECTION name ADD [COLUMN] [IF NOT EXISTS] def.
+type AlterAddColumn struct {
+	Pos         int
+	Table       string
+	Column      ColumnDef
+	IfNotExists bool
+}
+
+// CreateIndex is CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (cols) and
+// CREATE INDEX [name] ON t FIELDS a, b.
+type CreateIndex struct {
+	Pos         int
+	Name        string // empty: generated
+	Table       string
+	Columns     []string // field paths; dotted for nested document fields
+	Unique      bool
+	IfNotExists bool
+}
+
+// DropIndex is DROP INDEX [IF EXISTS] name [ON table].
+type DropIndex struct {
+	Pos      int
+	Name     string
+	Table    string
+	IfExists bool
+}
+
+// Show is SHOW <what> [...]: SHOW COLLECTIONS, SHOW TABLES, SHOW INDEXES
+// [ON t], SHOW <variable>, SHOW ALL. What is lower-cased.
+type Show struct {
+	Pos   int
+	What  string
+	Table string // for SHOW INDEXES ON t
+}
+
+// Describe is DESCRIBE name.
+type Describe struct {
+	Pos  int
+	Name string
+}
+
+// ---------------------------------------------------------------- DML
+
+// OnConflict is the ON CONFLICT clause of INSERT.
+type OnConflict struct {
+	Pos       int
+	Target    []string // conflict target columns; empty means any unique key
+	DoNothing bool
+	Set       []Assignment // DO UPDATE SET ...
+	Where     Expr         // DO UPDATE ... WHERE
+}
+
+// Assignment is `col = expr` in UPDATE and ON CONFLICT DO UPDATE.
+type Assignment struct {
+	Pos    int
+	Column string // may be a dotted document path
+	Value  Expr
+}
+
+// Insert is INSERT and UPSERT in all three forms: VALUES (Columns + Rows),
+// object literals (Docs: each an *ObjectLit, possibly with Params), and
+// INSERT ... SELECT (Select).
+type Insert struct {
+	Pos        int
+	Table      string
+	Upsert     bool // UPSERT INTO
+	Columns    []string
+	Rows       [][]Expr // VALUES rows
+	Docs       []Expr   // object literals; each *ObjectLit or a Param
+	Select     *Select  // INSERT ... SELECT
+	OnConflict *OnConflict
+	Returning  []SelectItem
+}
+
+// Update is UPDATE t SET ... [WHERE] [RETURNING].
+type Update struct {
+	Pos       int
+	Table     string
+	Alias     string
+	Set       []Assignment
+	Where     Expr
+	Returning []SelectItem
+}
+
+// Delete is DELETE FROM t [WHERE] [RETURNING].
+type Delete struct {
+	Pos       int
+	Table     string
+	Alias     string
+	Where     Expr
+	Returning []SelectItem
+}
+
+// Truncate is TRUNCATE [TABLE] t[, ...].
+type Truncate struct {
+	Pos    int
+	Tables []string
+}
+
+// CopyFrom is COPY t [(cols)] FROM STDIN [WITH (FORMAT csv|text|binary, ...)].
+type CopyFrom struct {
+	Pos       int
+	Table     string
+	Columns   []string
+	Format    string // "text" (default), "csv", "binary"
+	Delimiter string // empty: format default
+	Null      string // NULL marker; empty means format default
+	Header    bool
+}
+
+// ---------------------------------------------------------------- queries
+
+// Select is a full query: WITH, a body (select core or set operation),
+// ORDER BY, LIMIT, OFFSET. It is also used for subqueries.
+type Select struct {
+	Pos     int
+	With    *With
+	Body    SelectBody
+	OrderBy []OrderItem
+	Limit   Expr
+	Offset  Expr
+}
+
+// SelectBody is a *SelectCore, a *SetOp, or a *ValuesClause.
+type SelectBody interface {
+	selectBody()
+}
+
+// With is a WITH [RECURSIVE] list of CTEs.
+type With struct {
+	Pos       int
+	Recursive bool
+	CTEs      []CTE
+}
+
+// CTE is one `name [(cols)] AS (query)`.
+type CTE struct {
+	Pos     int
+	Name    string
+	Columns []string
+	Query   *Select
+}
+
+// SelectCore is SELECT [DISTINCT] items FROM ... WHERE ... GROUP BY ... HAVING.
+type SelectCore struct {
+	Pos      int
+	Distinct bool
+	Items    []SelectItem
+	From     []TableExpr // comma-separated entries (implicit cross join)
+	Where    Expr
+	GroupBy  []Expr
+	Having   Expr
+	Windows  []WindowDef // WINDOW w AS (...)
+}
+
+// SetOp is UNION [ALL] / INTERSECT [ALL] / EXCEPT [ALL].
+type SetOp struct {
+	Pos   int
+	Op    string // "UNION", "INTERSECT", "EXCEPT"
+	All   bool
+	Left  SelectBody
+	Right SelectBody
+}
+
+// ValuesClause is VALUES (..), (..) used as a query body.
+type ValuesClause struct {
+	Pos  int
+	Rows [][]Expr
+}
+
+// SelectItem is one projection: `*`, `t.*`, or `expr [AS alias]`.
+type SelectItem struct {
+	Pos       int
+	Star      bool
+	StarTable string // for t.*
+	Expr      Expr
+	Alias     string
+}
+
+// OrderItem is one ORDER BY term.
+type OrderItem struct {
+	Pos        int
+	Expr       Expr
+	Desc       bool
+	NullsFirst *bool // nil: default (NULLS LAST for ASC, FIRST for DESC)
+}
+
+// TableName is a named relation in FROM, with an optional alias.
+type TableName struct {
+	Pos   int
+	Name  string
+	Alias string
+}
+
+// Subquery is (SELECT ...) [AS] alias [(cols)] in FROM.
+type Subquery struct {
+	Pos     int
+	Query   *Select
+	Alias   string
+	Columns []string
+}
+
+// Join is `left [kind] JOIN right ON/USING ...`.
+type Join struct {
+	Pos     int
+	Kind    string // "INNER", "LEFT", "RIGHT", "FULL", "CROSS"
+	Natural bool
+	Left    TableExpr
+	Right   TableExpr
+	On      Expr
+	Using   []string
+}
+
+// FuncTable is a table function in FROM: generate_series(1, 10) [AS] g(x).
+type FuncTable struct {
+	Pos     int
+	Func    *FuncCall
+	Alias   string
+	Columns []string
+}
+
+// StreamSource is STREAM s [PARTITION p] CONSUMER GROUP g [CONSUMER 'c'] and
+// TOPIC t CONSUMER GROUP g in FROM (used by the real-time layer).
+type StreamSource struct {
+	Pos       int
+	Topic     bool
+	Name      string
+	Group     string
+	Partition Expr // nil: all partitions
+	Consumer  string
+	Alias     string
+}
+
+// WindowDef is a named or inline window specification.
+type WindowDef struct {
+	Pos         int
+	Name        string // WINDOW name AS (...) ; empty inline
+	Ref         string // OVER (w ...) base window name
+	PartitionBy []Expr
+	OrderBy     []OrderItem
+	Frame       *Frame
+}
+
+// Frame is ROWS/RANGE/GROUPS BETWEEN start AND end.
+type Frame struct {
+	Mode  string // "ROWS", "RANGE", "GROUPS"
+	Start FrameBound
+	End   FrameBound
+}
+
+// FrameBound is one end of a frame.
+type FrameBound struct {
+	Kind   string // "UNBOUNDED PRECEDING", "PRECEDING", "CURRENT ROW", "FOLLOWING", "UNBOUNDED FOLLOWING"
+	Offset Expr
+}
+
+// Explain is EXPLAIN [ANALYZE] statement.
+type Explain struct {
+	Pos     int
+	Analyze bool
+	Stmt    Statement
+}
+
+// ---------------------------------------------------------------- session
+
+// Begin is BEGIN / START TRANSACTION [ISOLATION LEVEL ...] [READ ONLY].
+type Begin struct {
+	Pos       int
+	Isolation string // as written, upper case; empty when absent
+	ReadOnly  bool
+}
+
+// Commit is COMMIT / END.
+type Commit struct{ Pos int }
+
+// Rollback is ROLLBACK / ABORT.
+type Rollback struct{ Pos int }
+
+// Savepoint, ReleaseSavepoint and RollbackTo are parsed so clients that emit
+// them get a clear 0A000 rather than a syntax error.
+type Savepoint struct {
+	Pos  int
+	Name string
+}
+
+// ReleaseSavepoint is RELEASE [SAVEPOINT] name.
+type ReleaseSavepoint struct {
+	Pos  int
+	Name string
+}
+
+// RollbackTo is ROLLBACK TO [SAVEPOINT] name.
+type RollbackTo struct {
+	Pos  int
+	Name string
+}
+
+// Set is SET [SESSION|LOCAL] name = / TO value[, ...] and SET TIME ZONE x.
+// Values are kept as text.
+type Set struct {
+	Pos    int
+	Name   string // lower-cased
+	Values []string
+	Local  bool
+	Reset  bool // RESET name / SET name TO DEFAULT
+}
+
+// Discard is DISCARD ALL|PLANS|... (sent by poolers).
+type Discard struct {
+	Pos  int
+	What string
+}
+
+// Empty is an empty statement (";" alone or only comments).
+type Empty struct{}
+
+func (*CreateCollection) stmt() {}
+func (*DropCollection) stmt()   {}
+func (*UndropCollection) stmt() {}
+func (*AlterAddColumn) stmt()   {}
+func (*CreateIndex) stmt()      {}
+func (*DropIndex) stmt()        {}
+func (*Show) stmt()             {}
+func (*Describe) stmt()         {}
+func (*Insert) stmt()           {}
+func (*Update) stmt()           {}
+func (*Delete) stmt()           {}
+func (*Truncate) stmt()         {}
+func (*CopyFrom) stmt()         {}
+func (*Select) stmt()           {}
+func (*Explain) stmt()          {}
+func (*Begin) stmt()            {}
+func (*Commit) stmt()           {}
+func (*Rollback) stmt()         {}
+func (*Savepoint) stmt()        {}
+func (*ReleaseSavepoint) stmt() {}
+func (*RollbackTo) stmt()       {}
+func (*Set) stmt()              {}
+func (*Discard) stmt()          {}
+func (*Empty) stmt()            {}
+
+func (*SelectCore) selectBody()   {}
+func (*SetOp) selectBody()        {}
+func (*ValuesClause) selectBody() {}
+
+func (*TableName) tableExpr()    {}
+func (*Subquery) tableExpr()     {}
+func (*Join) tableExpr()         {}
+func (*FuncTable) tableExpr()    {}
+func (*StreamSource) tableExpr() {}
