@@ -77,7 +77,9 @@ func (s *Session) TxStatus() TxStatus { return TxIdle }
 func (s *Session) ParamStatus() map[string]string { return map[string]string{} }
 
 // Append adds one decoded row.
-func (c *CopyIn) Append(row types.Row) error { return errs.New(errs.FeatureNotSupported, "not implemented yet") }
+func (c *CopyIn) Append(row types.Row) error {
+	return errs.New(errs.FeatureNotSupported, "not implemented yet")
+}
 
 // Finish writes the rows and returns the COPY result.
 func (c *CopyIn) Finish(ctx context.Context) (*Result, error) {
