@@ -39,6 +39,7 @@ type ColumnDef struct {
 	Unique     bool
 	Default    Expr // nil when absent
 	TimeKey    bool // TIME_KEY marker (columnar collections)
+	Array      bool // type[]: an array of Type
 }
 
 // CollectionKind is the storage model requested by CREATE COLLECTION.

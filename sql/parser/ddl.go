@@ -1,0 +1,386 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+)
+
+// codeInvalidTableDefinition is PostgreSQL's invalid_table_definition.
+const codeInvalidTableDefinition = "42P16"
+
+// create dispatches on the object keyword after CREATE.
+func (p *parser) create() ast.Statement {
+	start := p.expectKw("create")
+	t := p.peek()
+	if t.kind == tIdent && !t.quoted {
+		switch t.val {
+		case "collection":
+			return p.createCollection(start, ast.KindSchemaless)
+		case "table":
+			return p.createCollection(start, ast.KindStrict)
+		case "timeseries":
+			return p.createCollection(start, ast.KindTimeseries)
+		case "index", "unique":
+			return p.createIndex(start)
+		case "change":
+			p.notYet(t, "CREATE CHANGE STREAM")
+		case "consumer":
+			p.notYet(t, "CREATE CONSUMER GROUP")
+		case "sync", "trigger":
+			p.notYet(t, "CREATE TRIGGER")
+		case "or":
+			p.notYet(t, "CREATE OR REPLACE")
+		case "topic", "schedule", "materialized", "vector", "search", "user", "role", "rls",
+			"policy", "tenant", "continuous", "view", "function", "procedure", "sequence",
+			"schema", "database", "extension", "type", "temp", "temporary":
+			p.notYet(t, "CREATE "+strings.ToUpper(t.val))
+		}
+	}
+	p.fail(t)
+	return nil
+}
+
+func (p *parser) ifNotExists() bool { return p.acceptKws("if", "not", "exists") }
+
+func (p *parser) ifExists() bool { return p.acceptKws("if", "exists") }
+
+// createCollection parses CREATE COLLECTION|TABLE|TIMESERIES.
+func (p *parser) createCollection(start token, kind ast.CollectionKind) ast.Statement {
+	p.i++ // object keyword
+	c := &ast.CreateCollection{Pos: start.pos, Kind: kind}
+	c.IfNotExists = p.ifNotExists()
+	c.Name = p.name()
+	if kind == ast.KindSchemaless && p.acceptKw("type") {
+		t := p.next()
+		switch {
+		case isKw(t, "document"):
+			if p.acceptKw("strict") {
+				c.Kind = ast.KindStrict
+			} else {
+				p.acceptKw("schemaless")
+			}
+		case isKw(t, "strict"):
+			c.Kind = ast.KindStrict
+		case isKw(t, "key_value") || isKw(t, "kv"):
+			c.Kind = ast.KindKeyValue
+		case isKw(t, "columnar"):
+			c.Kind = ast.KindColumnar
+		case isKw(t, "timeseries"):
+			c.Kind = ast.KindTimeseries
+		default:
+			p.fail(t)
+		}
+	}
+	if p.isOp("(") {
+		p.tableElements(c)
+	} else if kind == ast.KindStrict {
+		p.fail(p.peek())
+	}
+	if p.acceptKw("with") {
+		c.With = p.options()
+	}
+	return c
+}
+
+// tableElements parses ( coldef | PRIMARY KEY (..) | UNIQUE (..), ... ).
+func (p *parser) tableElements(c *ast.CreateCollection) {
+	p.expectOp("(")
+	cols := map[string]bool{}
+	pkTok := token{}
+	hasPK := false
+	setPK := func(t token, names []string) {
+		if hasPK {
+			p.throw(errs.Errorf(codeInvalidTableDefinition,
+				"multiple primary keys for table \"%s\" are not allowed", c.Name).WithPosition(t.pos))
+		}
+		hasPK, pkTok = true, t
+		c.PrimaryKey = names
+	}
+	for {
+		t := p.peek()
+		if isKw(t, "constraint") {
+			p.i++
+			p.name()
+			t = p.peek()
+		}
+		switch {
+		case isKw(t, "primary"):
+			p.expectKw("primary", "key")
+			setPK(t, p.parenNames(false))
+		case isKw(t, "unique"):
+			p.i++
+			c.Uniques = append(c.Uniques, p.parenNames(false))
+		case isKw(t, "check") || isKw(t, "foreign"):
+			p.notYet(t, strings.ToUpper(t.val)+" constraints")
+		default:
+			def := p.columnDef()
+			if cols[def.Name] {
+				p.throw(errs.Errorf(errs.DuplicateColumn, "column \"%s\" specified more than once", def.Name).WithPosition(def.Pos))
+			}
+			cols[def.Name] = true
+			if def.PrimaryKey {
+				setPK(t, []string{def.Name})
+			}
+			c.Columns = append(c.Columns, def)
+		}
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	_ = pkTok
+	p.expectOp(")")
+}
+
+// columnDef parses name type [constraints...].
+func (p *parser) columnDef() ast.ColumnDef {
+	t := p.peek()
+	d := ast.ColumnDef{Pos: t.pos, Name: p.name()}
+	ts := p.typeName()
+	d.Type, d.TypeName, d.TypeMod, d.Array = ts.t, ts.name, ts.mod, ts.array
+	for {
+		switch {
+		case p.acceptKws("primary", "key"):
+			d.PrimaryKey = true
+		case p.acceptKws("not", "null"):
+			d.NotNull = true
+		case p.acceptKw("null"):
+		case p.acceptKw("unique"):
+			d.Unique = true
+		case p.acceptKw("time_key"):
+			d.TimeKey = true
+		case p.isKw("default"):
+			if d.Default != nil {
+				p.failf(p.peek(), "multiple default values specified for column \"%s\"", d.Name)
+			}
+			p.i++
+			d.Default = p.expr(precCmp)
+		case p.isKw("constraint"):
+			p.i++
+			p.name()
+		case p.isKw("check") || p.isKw("references") || p.isKw("generated") || p.isKw("collate"):
+			p.notYet(p.peek(), strings.ToUpper(p.peek().val)+" in column definitions")
+		default:
+			return d
+		}
+	}
+}
+
+// options parses ( key = value, ... ).
+func (p *parser) options() []ast.Option {
+	p.expectOp("(")
+	var out []ast.Option
+	for {
+		t := p.peek()
+		o := ast.Option{Pos: t.pos, Key: strings.ToLower(p.label())}
+		p.expectOp("=")
+		o.Value = p.expr(0)
+		out = append(out, o)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	return out
+}
+
+// createIndex parses CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (cols)
+// or ON t FIELDS a, b.
+func (p *parser) createIndex(start token) ast.Statement {
+	ci := &ast.CreateIndex{Pos: start.pos}
+	ci.Unique = p.acceptKw("unique")
+	p.expectKw("index")
+	ci.IfNotExists = p.ifNotExists()
+	if !p.isKw("on") {
+		ci.Name = p.name()
+	}
+	p.expectKw("on")
+	ci.Table = p.qualifiedName()
+	if p.acceptKw("using") {
+		p.name()
+	}
+	if p.acceptKw("fields") {
+		ci.Columns = p.nameList(true)
+	} else {
+		p.expectOp("(")
+		for {
+			ci.Columns = append(ci.Columns, p.qualifiedName())
+			if !p.acceptKw("asc") {
+				p.acceptKw("desc")
+			}
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp(")")
+	}
+	return ci
+}
+
+// drop dispatches on the object keyword after DROP.
+func (p *parser) drop() ast.Statement {
+	start := p.expectKw("drop")
+	t := p.peek()
+	if t.kind == tIdent && !t.quoted {
+		switch t.val {
+		case "collection", "table", "timeseries":
+			p.i++
+			d := &ast.DropCollection{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Names = p.nameList(false)
+			for {
+				switch {
+				case p.acceptKw("purge"):
+					d.Purge = true
+				case p.acceptKw("cascade"), p.acceptKw("restrict"):
+				default:
+					return d
+				}
+			}
+		case "index":
+			p.i++
+			d := &ast.DropIndex{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Name = p.name()
+			if p.acceptKw("on") {
+				d.Table = p.qualifiedName()
+			}
+			if !p.acceptKw("cascade") {
+				p.acceptKw("restrict")
+			}
+			return d
+		case "change":
+			p.notYet(t, "DROP CHANGE STREAM")
+		case "consumer":
+			p.notYet(t, "DROP CONSUMER GROUP")
+		case "topic", "trigger", "schedule", "materialized", "view", "user", "role", "rls",
+			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
+			"database", "sequence", "type", "owned":
+			p.notYet(t, "DROP "+strings.ToUpper(t.val))
+		}
+	}
+	p.fail(t)
+	return nil
+}
+
+func (p *parser) undrop() ast.Statement {
+	start := p.expectKw("undrop")
+	if !p.acceptKw("collection") {
+		p.expectKw("table")
+	}
+	return &ast.UndropCollection{Pos: start.pos, Name: p.name()}
+}
+
+// alter parses ALTER TABLE|COLLECTION name ADD [COLUMN] [IF NOT EXISTS] def.
+func (p *parser) alter() ast.Statement {
+	start := p.expectKw("alter")
+	if !p.acceptKw("table") && !p.acceptKw("collection") {
+		t := p.peek()
+		if t.kind == tIdent && !t.quoted {
+			p.notYet(t, "ALTER "+strings.ToUpper(t.val))
+		}
+		p.fail(t)
+	}
+	a := &ast.AlterAddColumn{Pos: start.pos}
+	a.Table = p.name()
+	if !p.isKw("add") {
+		t := p.peek()
+		if t.kind == tIdent && !t.quoted {
+			p.notYet(t, "ALTER TABLE ... "+strings.ToUpper(t.val))
+		}
+		p.fail(t)
+	}
+	p.i++
+	p.acceptKw("column")
+	a.IfNotExists = p.ifNotExists()
+	if p.isKw("primary") || p.isKw("unique") || p.isKw("constraint") {
+		p.notYet(p.peek(), "ALTER TABLE ... ADD CONSTRAINT")
+	}
+	a.Column = p.columnDef()
+	return a
+}
+
+// show parses SHOW COLLECTIONS|TABLES|INDEXES [ON t]|ALL|TRANSACTION
+// ISOLATION LEVEL|<variable>.
+func (p *parser) show() ast.Statement {
+	start := p.expectKw("show")
+	s := &ast.Show{Pos: start.pos}
+	t := p.peek()
+	switch {
+	case isKw(t, "indexes") || isKw(t, "index"):
+		p.i++
+		s.What = "indexes"
+		if p.acceptKw("on") || p.acceptKw("from") {
+			s.Table = p.qualifiedName()
+		}
+		return s
+	case isKw(t, "transaction"):
+		p.expectKw("transaction", "isolation", "level")
+		s.What = "transaction_isolation"
+		return s
+	case isKw(t, "time"):
+		p.expectKw("time", "zone")
+		s.What = "timezone"
+		return s
+	case isKw(t, "change"), isKw(t, "consumer"), isKw(t, "partitions"), isKw(t, "changes"):
+		p.notYet(t, "SHOW "+strings.ToUpper(t.val))
+	case t.kind == tIdent:
+		p.i++
+		s.What = t.val
+		for p.isOp(".") && p.peekN(1).kind == tIdent {
+			p.i++
+			s.What += "." + p.next().val
+		}
+		return s
+	}
+	p.fail(t)
+	return nil
+}
+
+func (p *parser) describe() ast.Statement {
+	start := p.expectKw("describe")
+	return &ast.Describe{Pos: start.pos, Name: p.qualifiedName()}
+}
+
+// explain parses EXPLAIN [ANALYZE] [VERBOSE] stmt and EXPLAIN (opts) stmt.
+func (p *parser) explain() ast.Statement {
+	e := &ast.Explain{Pos: p.expectKw("explain").pos}
+	if p.isOp("(") && !p.startsQuery() {
+		p.i++
+		for {
+			t := p.peek()
+			key := p.label()
+			on := true
+			if !p.isOp(",") && !p.isOp(")") {
+				if key == "format" {
+					p.next()
+				} else {
+					on = p.boolOpt()
+				}
+			}
+			switch key {
+			case "analyze", "analyse":
+				e.Analyze = on
+			case "verbose", "costs", "buffers", "timing", "summary", "settings", "wal", "format":
+			default:
+				p.failf(t, "unrecognized EXPLAIN option \"%s\"", key)
+			}
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp(")")
+	} else {
+		if p.acceptKw("analyze") || p.acceptKw("analyse") {
+			e.Analyze = true
+		}
+		p.acceptKw("verbose")
+	}
+	t := p.peek()
+	if isKw(t, "explain") {
+		p.fail(t)
+	}
+	e.Stmt = p.statement()
+	return e
+}

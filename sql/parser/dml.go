@@ -1,0 +1,283 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/sql/ast"
+)
+
+// insert parses INSERT|UPSERT INTO t [(cols)] VALUES ... | { ... } | [ ... ]
+// | $n | query, then ON CONFLICT and RETURNING.
+func (p *parser) insert(upsert bool) ast.Statement {
+	ins := &ast.Insert{Pos: p.next().pos, Upsert: upsert}
+	p.expectKw("into")
+	ins.Table = p.qualifiedName()
+	if p.isOp("(") && !p.startsQuery() {
+		ins.Columns = p.parenNames(true)
+	}
+	t := p.peek()
+	switch {
+	case isKw(t, "values"):
+		p.i++
+		ins.Rows = p.valueRows()
+		if len(ins.Columns) > 0 && len(ins.Rows[0]) > len(ins.Columns) {
+			p.failf(t, "INSERT has more expressions than target columns")
+		}
+	case isOp(t, "{") || t.kind == tParam:
+		if len(ins.Columns) > 0 {
+			p.fail(t)
+		}
+		ins.Docs = []ast.Expr{p.doc()}
+	case isOp(t, "["):
+		if len(ins.Columns) > 0 {
+			p.fail(t)
+		}
+		p.i++
+		for {
+			ins.Docs = append(ins.Docs, p.doc())
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp("]")
+	case p.startsQuery():
+		ins.Select = p.query()
+	default:
+		p.fail(t)
+	}
+	if p.isKw("on") && isKw(p.peekN(1), "conflict") {
+		ins.OnConflict = p.onConflict()
+	}
+	if p.acceptKw("returning") {
+		ins.Returning = p.selectItems()
+	}
+	return ins
+}
+
+// doc parses one document of an object-literal insert: { ... } or $n.
+func (p *parser) doc() ast.Expr {
+	t := p.peek()
+	if t.kind == tParam {
+		p.i++
+		return &ast.Param{Pos: t.pos, N: int(t.ival)}
+	}
+	if !isOp(t, "{") {
+		p.fail(t)
+	}
+	return p.object()
+}
+
+func (p *parser) onConflict() *ast.OnConflict {
+	oc := &ast.OnConflict{Pos: p.expectKw("on", "conflict").pos}
+	if p.isOp("(") {
+		oc.Target = p.parenNames(true)
+	} else if p.isKw("on") {
+		p.notYet(p.peek(), "ON CONFLICT ON CONSTRAINT")
+	}
+	p.expectKw("do")
+	if p.acceptKw("nothing") {
+		oc.DoNothing = true
+		return oc
+	}
+	p.expectKw("update", "set")
+	oc.Set = p.assignments()
+	if p.acceptKw("where") {
+		oc.Where = p.expr(0)
+	}
+	return oc
+}
+
+// assignments parses col = expr, ... where col may be a dotted path.
+func (p *parser) assignments() []ast.Assignment {
+	var out []ast.Assignment
+	for {
+		t := p.peek()
+		a := ast.Assignment{Pos: t.pos, Column: p.qualifiedName()}
+		p.expectOp("=")
+		a.Value = p.expr(0)
+		out = append(out, a)
+		if !p.acceptOp(",") {
+			return out
+		}
+	}
+}
+
+// tableAlias reads an optional [AS] alias that is not the keyword stop.
+func (p *parser) tableAlias(stop string) string {
+	if p.acceptKw("as") {
+		return p.name()
+	}
+	if isBareAlias(p.peek()) && !p.isKw(stop) {
+		return p.next().val
+	}
+	return ""
+}
+
+func (p *parser) update() ast.Statement {
+	u := &ast.Update{Pos: p.expectKw("update").pos}
+	p.acceptKw("only")
+	u.Table = p.qualifiedName()
+	u.Alias = p.tableAlias("set")
+	p.expectKw("set")
+	u.Set = p.assignments()
+	if p.isKw("from") {
+		p.notYet(p.peek(), "UPDATE ... FROM")
+	}
+	if p.acceptKw("where") {
+		u.Where = p.expr(0)
+	}
+	if p.acceptKw("returning") {
+		u.Returning = p.selectItems()
+	}
+	return u
+}
+
+func (p *parser) deleteStmt() ast.Statement {
+	d := &ast.Delete{Pos: p.expectKw("delete").pos}
+	p.expectKw("from")
+	p.acceptKw("only")
+	d.Table = p.qualifiedName()
+	d.Alias = p.tableAlias("where")
+	if p.isKw("using") {
+		p.notYet(p.peek(), "DELETE ... USING")
+	}
+	if p.acceptKw("where") {
+		d.Where = p.expr(0)
+	}
+	if p.acceptKw("returning") {
+		d.Returning = p.selectItems()
+	}
+	return d
+}
+
+func (p *parser) truncate() ast.Statement {
+	tr := &ast.Truncate{Pos: p.expectKw("truncate").pos}
+	p.acceptKw("table")
+	tr.Tables = p.nameList(true)
+	if !p.acceptKws("restart", "identity") {
+		p.acceptKws("continue", "identity")
+	}
+	if !p.acceptKw("cascade") {
+		p.acceptKw("restrict")
+	}
+	return tr
+}
+
+// copyStmt parses COPY t [(cols)] FROM STDIN with new-style (...) options or
+// old-style [WITH] [BINARY] [CSV] [HEADER] [DELIMITER [AS] 'x'] [NULL [AS] 'x'].
+func (p *parser) copyStmt() ast.Statement {
+	c := &ast.CopyFrom{Pos: p.expectKw("copy").pos, Format: "text"}
+	c.Table = p.qualifiedName()
+	if p.isOp("(") {
+		c.Columns = p.parenNames(true)
+	}
+	if p.isKw("to") {
+		p.notYet(p.peek(), "COPY ... TO")
+	}
+	p.expectKw("from")
+	if !p.acceptKw("stdin") {
+		p.fail(p.peek())
+	}
+	withKw := p.acceptKw("with")
+	if p.isOp("(") {
+		p.i++
+		seen := map[string]bool{}
+		for {
+			t := p.peek()
+			key := p.label()
+			if seen[key] {
+				p.failf(t, "conflicting or redundant options")
+			}
+			seen[key] = true
+			switch key {
+			case "format":
+				f := p.next()
+				if f.kind != tIdent && f.kind != tString {
+					p.fail(f)
+				}
+				switch strings.ToLower(f.val) {
+				case "csv", "text", "binary":
+					c.Format = strings.ToLower(f.val)
+				default:
+					p.failf(f, "COPY format \"%s\" not recognized", f.val)
+				}
+			case "delimiter":
+				c.Delimiter = p.stringTok()
+			case "null":
+				c.Null = p.stringTok()
+			case "header":
+				c.Header = true
+				if !p.isOp(",") && !p.isOp(")") {
+					c.Header = p.boolOpt()
+				}
+			default:
+				p.failf(t, "option \"%s\" not recognized", key)
+			}
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp(")")
+	} else {
+		_ = withKw
+		for {
+			switch {
+			case p.acceptKw("binary"):
+				c.Format = "binary"
+			case p.acceptKw("csv"):
+				c.Format = "csv"
+			case p.acceptKw("header"):
+				c.Header = true
+			case p.acceptKw("delimiter"):
+				p.acceptKw("as")
+				c.Delimiter = p.stringTok()
+			case p.acceptKw("null"):
+				p.acceptKw("as")
+				c.Null = p.stringTok()
+			default:
+				if c.Delimiter != "" && len(c.Delimiter) != 1 {
+					p.failf(p.peek(), "COPY delimiter must be a single one-byte character")
+				}
+				return c
+			}
+		}
+	}
+	if c.Delimiter != "" && len(c.Delimiter) != 1 {
+		p.failf(p.peek(), "COPY delimiter must be a single one-byte character")
+	}
+	return c
+}
+
+// stringTok consumes a string literal and returns its value.
+func (p *parser) stringTok() string {
+	t := p.peek()
+	if t.kind != tString {
+		p.fail(t)
+	}
+	p.i++
+	return t.val
+}
+
+// boolOpt reads true/false/on/off/1/0 as an option value.
+func (p *parser) boolOpt() bool {
+	t := p.next()
+	v := strings.ToLower(t.val)
+	switch {
+	case t.kind == tIdent || t.kind == tString:
+		switch v {
+		case "true", "on", "yes":
+			return true
+		case "false", "off", "no":
+			return false
+		}
+	case t.kind == tInt:
+		if t.ival == 1 {
+			return true
+		}
+		if t.ival == 0 {
+			return false
+		}
+	}
+	p.fail(t)
+	return false
+}
