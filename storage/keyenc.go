@@ -1,0 +1,201 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// Order-preserving key encoding of values. The encoding of a value sorts,
+// byte-wise, in the same order as the values compare in SQL (within one
+// kind; kinds sort NULL < bool < number < string < bytes < time < other).
+// Numbers of every kind share one tag and sort numerically: the tag is
+// followed by an order-preserving float64 and, for exactness, a subtype byte
+// and the exact value. A seek for "number n" therefore uses NumberPrefix(n).
+//
+//	0x00                       NULL
+//	0x02 / 0x03                false / true
+//	0x10 f64 0x01 i64          int64 (f64: ordered float64 of the value)
+//	0x10 f64 0x02              float64
+//	0x10 f64 0x03 escstr       numeric (exact text after the float prefix)
+//	0x20 escbytes 0x00 0x01    string (0x00 escaped as 0x00 0xff)
+//	0x21 escbytes 0x00 0x01    bytes
+//	0x30 i64                   time (Unix nanoseconds)
+//	0x40 escbytes 0x00 0x01    anything else (its fmt rendering; not ordered)
+const (
+	tagNull   = 0x00
+	tagFalse  = 0x02
+	tagTrue   = 0x03
+	tagNumber = 0x10
+	tagString = 0x20
+	tagBytes  = 0x21
+	tagTime   = 0x30
+	tagOther  = 0x40
+)
+
+// AppendKey appends the order-preserving encoding of v to b.
+func AppendKey(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, tagNull)
+	case bool:
+		if x {
+			return append(b, tagTrue)
+		}
+		return append(b, tagFalse)
+	case int64:
+		b = appendNumberPrefix(b, float64(x))
+		b = append(b, 0x01)
+		return binary.BigEndian.AppendUint64(b, uint64(x)^(1<<63))
+	case float64:
+		b = appendNumberPrefix(b, x)
+		return append(b, 0x02)
+	case *apd.Decimal:
+		f, _ := x.Float64()
+		b = appendNumberPrefix(b, f)
+		b = append(b, 0x03)
+		var r apd.Decimal
+		r.Reduce(x)
+		return appendEscaped(b, []byte(r.Text('f')))
+	case string:
+		b = append(b, tagString)
+		return appendEscaped(b, []byte(x))
+	case []byte:
+		b = append(b, tagBytes)
+		return appendEscaped(b, x)
+	case time.Time:
+		b = append(b, tagTime)
+		return binary.BigEndian.AppendUint64(b, uint64(x.UnixNano())^(1<<63))
+	default:
+		b = append(b, tagOther)
+		return appendEscaped(b, []byte(fmt.Sprint(x)))
+	}
+}
+
+// NumberPrefix returns the encoding prefix shared by every number equal to f.
+func NumberPrefix(f float64) []byte { return appendNumberPrefix(nil, f) }
+
+func appendNumberPrefix(b []byte, f float64) []byte {
+	if f == 0 {
+		f = 0 // fold -0 into +0
+	}
+	bits := math.Float64bits(f)
+	if f >= 0 || math.IsNaN(f) {
+		bits ^= 1 << 63
+	} else {
+		bits = ^bits
+	}
+	b = append(b, tagNumber)
+	return binary.BigEndian.AppendUint64(b, bits)
+}
+
+func appendEscaped(b, s []byte) []byte {
+	for _, c := range s {
+		if c == 0 {
+			b = append(b, 0x00, 0xff)
+		} else {
+			b = append(b, c)
+		}
+	}
+	return append(b, 0x00, 0x01)
+}
+
+// DecodeKey decodes one value from the front of b and returns the rest.
+func DecodeKey(b []byte) (any, []byte, error) {
+	if len(b) == 0 {
+		return nil, nil, fmt.Errorf("storage: empty key")
+	}
+	switch b[0] {
+	case tagNull:
+		return nil, b[1:], nil
+	case tagFalse:
+		return false, b[1:], nil
+	case tagTrue:
+		return true, b[1:], nil
+	case tagNumber:
+		if len(b) < 10 {
+			return nil, nil, fmt.Errorf("storage: short number key")
+		}
+		bits := binary.BigEndian.Uint64(b[1:9])
+		if bits&(1<<63) != 0 {
+			bits ^= 1 << 63
+		} else {
+			bits = ^bits
+		}
+		f := math.Float64frombits(bits)
+		switch b[9] {
+		case 0x01:
+			if len(b) < 18 {
+				return nil, nil, fmt.Errorf("storage: short int key")
+			}
+			return int64(binary.BigEndian.Uint64(b[10:18]) ^ (1 << 63)), b[18:], nil
+		case 0x02:
+			return f, b[10:], nil
+		case 0x03:
+			s, rest, err := decodeEscaped(b[10:])
+			if err != nil {
+				return nil, nil, err
+			}
+			d, _, err := apd.NewFromString(string(s))
+			if err != nil {
+				return nil, nil, fmt.Errorf("storage: bad numeric key: %w", err)
+			}
+			return d, rest, nil
+		}
+		return nil, nil, fmt.Errorf("storage: bad number subtype %#x", b[9])
+	case tagString:
+		s, rest, err := decodeEscaped(b[1:])
+		return string(s), rest, err
+	case tagBytes:
+		s, rest, err := decodeEscaped(b[1:])
+		return s, rest, err
+	case tagTime:
+		if len(b) < 9 {
+			return nil, nil, fmt.Errorf("storage: short time key")
+		}
+		return time.Unix(0, int64(binary.BigEndian.Uint64(b[1:9])^(1<<63))).UTC(), b[9:], nil
+	case tagOther:
+		s, rest, err := decodeEscaped(b[1:])
+		return string(s), rest, err
+	}
+	return nil, nil, fmt.Errorf("storage: bad key tag %#x", b[0])
+}
+
+func decodeEscaped(b []byte) ([]byte, []byte, error) {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != 0 {
+			out = append(out, b[i])
+			continue
+		}
+		if i+1 >= len(b) {
+			return nil, nil, fmt.Errorf("storage: truncated escape")
+		}
+		switch b[i+1] {
+		case 0xff:
+			out = append(out, 0)
+			i++
+		case 0x01:
+			return out, b[i+2:], nil
+		default:
+			return nil, nil, fmt.Errorf("storage: bad escape %#x", b[i+1])
+		}
+	}
+	return nil, nil, fmt.Errorf("storage: unterminated string key")
+}
+
+// PrefixEnd returns the smallest key greater than every key with prefix p
+// (nil when there is none).
+func PrefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}

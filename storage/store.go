@@ -1,0 +1,202 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// FormatVersion is the on-disk format this build writes and reads. See
+// docs/format.md; bump it on any incompatible key or value change.
+const FormatVersion = 1
+
+// Keyspace tags: the first byte of every key.
+const (
+	TagSystem    byte = 0x01 // system state: format version, last LSN, id counters
+	TagCatalog   byte = 0x02 // catalog descriptors
+	TagRow       byte = 0x10 // rows: tag, collection id, vshard, primary key
+	TagIndex     byte = 0x11 // secondary index entries: tag, index id, values[, pk]
+	TagChangeLog byte = 0x20 // change log: tag, collection id, vshard, lsn
+)
+
+// NumVShards is the number of virtual shards rows and change-log records
+// are partitioned into.
+const NumVShards = 1024
+
+// System keys.
+var (
+	KeyFormatVersion = []byte{TagSystem, 'f', 'o', 'r', 'm', 'a', 't'}
+	KeyLastLSN       = []byte{TagSystem, 'l', 's', 'n'}
+	KeyNextID        = []byte{TagSystem, 'i', 'd'}
+)
+
+// Store is the one Pebble database under a data directory.
+type Store struct {
+	db  *pebble.DB
+	dir string
+}
+
+// Options configures Open.
+type Options struct {
+	// FS replaces the filesystem (crash tests use an in-memory FS).
+	FS vfs.FS
+	// CacheSize is the block cache size in bytes (default 64 MiB).
+	CacheSize int64
+}
+
+// ErrFormat is returned when the directory holds an incompatible format.
+var ErrFormat = errors.New("storage: incompatible on-disk format")
+
+// Open opens or creates the store in dir and checks its format version.
+func Open(dir string, opts Options) (*Store, error) {
+	if opts.FS == nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("storage: create data dir: %w", err)
+		}
+	}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = 64 << 20
+	}
+	cache := pebble.NewCache(opts.CacheSize)
+	defer cache.Unref()
+	po := &pebble.Options{
+		FS:                    opts.FS,
+		Cache:                 cache,
+		MemTableSize:          32 << 20,
+		L0CompactionThreshold: 4,
+		Logger:                quietLogger{},
+	}
+	db, err := pebble.Open(filepath.Join(dir, "pebble"), po)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open: %w", err)
+	}
+	s := &Store{db: db, dir: dir}
+	if err := s.checkFormat(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) checkFormat() error {
+	v, closer, err := s.db.Get(KeyFormatVersion)
+	if errors.Is(err, pebble.ErrNotFound) {
+		var buf [4]byte
+		binary.BigEndian.PutUint32(buf[:], FormatVersion)
+		if err := s.db.Set(KeyFormatVersion, buf[:], pebble.Sync); err != nil {
+			return fmt.Errorf("storage: write format version: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("storage: read format version: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 4 || binary.BigEndian.Uint32(v) != FormatVersion {
+		return fmt.Errorf("%w: found %x, this build reads %d", ErrFormat, v, FormatVersion)
+	}
+	return nil
+}
+
+// DB returns the underlying Pebble database.
+func (s *Store) DB() *pebble.DB { return s.db }
+
+// Dir returns the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the store.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("storage: close: %w", err)
+	}
+	return nil
+}
+
+// DiskUsage returns the bytes the store occupies on disk.
+func (s *Store) DiskUsage() uint64 {
+	return s.db.Metrics().DiskSpaceUsage()
+}
+
+// VShard returns the virtual shard of a row: hash(collection, pk) mod 1024.
+func VShard(collection string, pk []byte) uint16 {
+	h := xxhash.New()
+	_, _ = h.WriteString(collection)
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write(pk)
+	return uint16(h.Sum64() % NumVShards)
+}
+
+// RowPrefix is the prefix of every row key of a collection.
+func RowPrefix(coll uint32) []byte {
+	b := make([]byte, 0, 5)
+	b = append(b, TagRow)
+	return binary.BigEndian.AppendUint32(b, coll)
+}
+
+// RowKey builds a row key from a collection id, vshard and encoded pk.
+func RowKey(coll uint32, vshard uint16, pk []byte) []byte {
+	b := make([]byte, 0, 7+len(pk))
+	b = append(b, TagRow)
+	b = binary.BigEndian.AppendUint32(b, coll)
+	b = binary.BigEndian.AppendUint16(b, vshard)
+	return append(b, pk...)
+}
+
+// SplitRowKey returns the vshard and encoded pk of a row key.
+func SplitRowKey(k []byte) (uint16, []byte) {
+	return binary.BigEndian.Uint16(k[5:7]), k[7:]
+}
+
+// IndexPrefix is the prefix of every entry of a secondary index.
+func IndexPrefix(index uint32) []byte {
+	b := make([]byte, 0, 5)
+	b = append(b, TagIndex)
+	return binary.BigEndian.AppendUint32(b, index)
+}
+
+// ChangeLogPrefix is the prefix of a collection's change log.
+func ChangeLogPrefix(coll uint32) []byte {
+	b := make([]byte, 0, 5)
+	b = append(b, TagChangeLog)
+	return binary.BigEndian.AppendUint32(b, coll)
+}
+
+// ChangeLogKey is the key of one change-log record.
+func ChangeLogKey(coll uint32, vshard uint16, lsn uint64) []byte {
+	b := make([]byte, 0, 15)
+	b = append(b, TagChangeLog)
+	b = binary.BigEndian.AppendUint32(b, coll)
+	b = binary.BigEndian.AppendUint16(b, vshard)
+	return binary.BigEndian.AppendUint64(b, lsn)
+}
+
+// SplitChangeLogKey returns the collection, vshard and lsn of a change-log key.
+func SplitChangeLogKey(k []byte) (coll uint32, vshard uint16, lsn uint64, ok bool) {
+	if len(k) != 15 || k[0] != TagChangeLog {
+		return 0, 0, 0, false
+	}
+	return binary.BigEndian.Uint32(k[1:5]), binary.BigEndian.Uint16(k[5:7]), binary.BigEndian.Uint64(k[7:15]), true
+}
+
+// CatalogKey is the key of a catalog object: kind byte then id.
+func CatalogKey(kind byte, id uint32) []byte {
+	b := []byte{TagCatalog, kind}
+	return binary.BigEndian.AppendUint32(b, id)
+}
+
+// CatalogPrefix is the prefix of every catalog object of one kind.
+func CatalogPrefix(kind byte) []byte { return []byte{TagCatalog, kind} }
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}

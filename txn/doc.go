@@ -1,0 +1,9 @@
+// Package txn owns transactions and the commit pipeline: snapshots, the LSN
+// sequencer, write-write conflict detection (snapshot isolation, first
+// committer wins, 40001 for the loser) and group commit. Every mutation in
+// NodeDB-Go reaches the store through Txn.Commit: one Pebble batch holding
+// the rows, index entries, change-log records and the last LSN, synced
+// before the commit is acknowledged. See manager.go for the pipeline.
+//
+// Called by catalog, session and sql/exec; calls storage only.
+package txn

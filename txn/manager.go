@@ -1,0 +1,360 @@
+package txn
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+// Durability selects when a commit is acknowledged.
+type Durability int
+
+const (
+	// Sync acknowledges a commit only after its batch is fsynced (group
+	// commit: concurrent commits share one sync). The default.
+	Sync Durability = iota
+	// Relaxed acknowledges once the batch is in Pebble's WAL buffer, without
+	// waiting for the fsync. A crash can lose the last acknowledged commits.
+	Relaxed
+)
+
+// Manager is the commit pipeline: it hands out snapshots, detects
+// write-write conflicts, assigns LSNs in commit order and writes each commit
+// as one Pebble batch (data, index entries, change-log records and the last
+// LSN), then acknowledges it once durable.
+//
+// The pipeline has two stages. Under mu, a committing transaction is checked
+// for conflicts against every commit newer than its snapshot, gets its LSNs
+// and is appended to the queue; this fixes the commit order. The committer
+// goroutine then takes everything queued, writes it as one batch with one
+// sync, publishes the new durable LSN and wakes the waiters. Data becomes
+// visible to readers only when Pebble publishes the synced batch, so no
+// reader ever sees a commit that a crash could still lose.
+type Manager struct {
+	store      *storage.Store
+	durability Durability
+	log        *slog.Logger
+	now        func() time.Time
+
+	mu struct {
+		sync.Mutex
+		nextLSN   uint64            // next LSN to assign
+		lastWrite map[string]uint64 // key → LSN of the last commit that wrote it
+		queue     []*commitReq
+		failed    error // sticky: set when a batch could not be written
+		closed    bool
+		sinceGC   int
+	}
+	wake chan struct{} // signals the committer; capacity 1
+
+	snap struct {
+		sync.Mutex
+		published uint64            // all commits ≤ published are durable and visible
+		active    map[uint64]uint64 // txn id → snapshot LSN
+		nextID    uint64
+	}
+
+	commits atomic.Uint64
+	syncs   atomic.Uint64
+
+	// OnCommit, if set, is called by the committer (outside every lock)
+	// after each group becomes durable, with the new published LSN.
+	onCommit atomic.Pointer[func(lsn uint64)]
+
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+type commitReq struct {
+	writes  []write
+	changes []Change
+	lsns    []uint64 // per change
+	lsn     uint64   // the commit's LSN (its last)
+	done    chan error
+}
+
+// Options configures a Manager.
+type Options struct {
+	Durability Durability
+	Logger     *slog.Logger
+	// Now returns the commit time (tests use a fake clock). Default time.Now.
+	Now func() time.Time
+}
+
+// NewManager starts the commit pipeline over store. Close stops it.
+func NewManager(store *storage.Store, opts Options) (*Manager, error) {
+	m := &Manager{
+		store:      store,
+		durability: opts.Durability,
+		log:        opts.Logger,
+		now:        opts.Now,
+		wake:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+	}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	last, err := readLastLSN(store)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.nextLSN = last + 1
+	m.mu.lastWrite = make(map[string]uint64)
+	m.snap.published = last
+	m.snap.active = make(map[uint64]uint64)
+	m.wg.Add(1)
+	go m.committer()
+	return m, nil
+}
+
+func readLastLSN(store *storage.Store) (uint64, error) {
+	v, closer, err := store.DB().Get(storage.KeyLastLSN)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("txn: read last lsn: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 8 {
+		return 0, errs.New(errs.DataCorrupted, "txn: corrupt last-LSN record")
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// SetOnCommit installs a callback run after every durable group commit.
+func (m *Manager) SetOnCommit(f func(lsn uint64)) { m.onCommit.Store(&f) }
+
+// LastLSN returns the highest durable, visible LSN.
+func (m *Manager) LastLSN() uint64 {
+	m.snap.Lock()
+	defer m.snap.Unlock()
+	return m.snap.published
+}
+
+// Commits returns the number of acknowledged commits that wrote something.
+func (m *Manager) Commits() uint64 { return m.commits.Load() }
+
+// Syncs returns the number of batches the pipeline synced.
+func (m *Manager) Syncs() uint64 { return m.syncs.Load() }
+
+// Store returns the underlying store.
+func (m *Manager) Store() *storage.Store { return m.store }
+
+// Begin starts a transaction reading a consistent snapshot.
+func (m *Manager) Begin() *Txn {
+	m.snap.Lock()
+	m.snap.nextID++
+	id := m.snap.nextID
+	lsn := m.snap.published
+	m.snap.active[id] = lsn
+	snapshot := m.store.DB().NewSnapshot()
+	m.snap.Unlock()
+	return &Txn{m: m, id: id, snapLSN: lsn, snap: snapshot, writes: make(map[string]int)}
+}
+
+func (m *Manager) release(id uint64) {
+	m.snap.Lock()
+	delete(m.snap.active, id)
+	m.snap.Unlock()
+}
+
+// ErrConflict is the cause wrapped by serialization failures.
+var ErrConflict = errors.New("write-write conflict")
+
+// commit runs the first pipeline stage for t and waits for durability.
+func (m *Manager) commit(t *Txn) (uint64, error) {
+	req := &commitReq{done: make(chan error, 1)}
+	req.writes = t.sortedWrites()
+	req.changes = t.changes
+
+	m.mu.Lock()
+	if m.mu.failed != nil {
+		err := m.mu.failed
+		m.mu.Unlock()
+		return 0, errs.Errorf(errs.IOError, "commit pipeline failed earlier: %w", err)
+	}
+	if m.mu.closed {
+		m.mu.Unlock()
+		return 0, errs.New(errs.AdminShutdown, "terminating connection due to administrator command")
+	}
+	for i := range req.writes {
+		w := &req.writes[i]
+		if w.noConflict {
+			continue
+		}
+		if lw, ok := m.mu.lastWrite[string(w.key)]; ok && lw > t.snapLSN {
+			m.mu.Unlock()
+			return 0, &errs.Error{Code: errs.SerializationFailure,
+				Message: "could not serialize access due to concurrent update", Err: ErrConflict}
+		}
+	}
+	n := uint64(len(req.changes))
+	if n == 0 {
+		n = 1
+	}
+	first := m.mu.nextLSN
+	m.mu.nextLSN += n
+	req.lsn = first + n - 1
+	req.lsns = make([]uint64, len(req.changes))
+	for i := range req.changes {
+		req.lsns[i] = first + uint64(i)
+	}
+	for i := range req.writes {
+		if !req.writes[i].noConflict {
+			m.mu.lastWrite[string(req.writes[i].key)] = req.lsn
+		}
+	}
+	m.mu.queue = append(m.mu.queue, req)
+	m.mu.sinceGC++
+	gc := m.mu.sinceGC >= 4096 || len(m.mu.lastWrite) > 1<<18
+	if gc {
+		m.mu.sinceGC = 0
+		m.gcLocked()
+	}
+	m.mu.Unlock()
+
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	if err := <-req.done; err != nil {
+		return 0, err
+	}
+	m.commits.Add(1)
+	return req.lsn, nil
+}
+
+// gcLocked forgets last-write LSNs that no snapshot can conflict with.
+func (m *Manager) gcLocked() {
+	m.snap.Lock()
+	horizon := m.snap.published
+	for _, l := range m.snap.active {
+		if l < horizon {
+			horizon = l
+		}
+	}
+	m.snap.Unlock()
+	for k, l := range m.mu.lastWrite {
+		if l <= horizon {
+			delete(m.mu.lastWrite, k)
+		}
+	}
+}
+
+// committer is the second pipeline stage: one batch and one sync per group.
+func (m *Manager) committer() {
+	defer m.wg.Done()
+	for {
+		select {
+		case <-m.wake:
+		case <-m.done:
+			// Drain anything queued before Close so no waiter hangs.
+			m.flushQueue()
+			return
+		}
+		m.flushQueue()
+	}
+}
+
+func (m *Manager) flushQueue() {
+	for {
+		m.mu.Lock()
+		group := m.mu.queue
+		m.mu.queue = nil
+		m.mu.Unlock()
+		if len(group) == 0 {
+			return
+		}
+		err := m.writeGroup(group)
+		if err != nil {
+			m.mu.Lock()
+			if m.mu.failed == nil {
+				m.mu.failed = err
+			}
+			m.mu.Unlock()
+			m.log.Error("commit pipeline write failed; refusing further commits", "err", err)
+			err = errs.Errorf(errs.IOError, "could not write commit: %w", err)
+		}
+		for _, r := range group {
+			r.done <- err
+		}
+		if err == nil {
+			if f := m.onCommit.Load(); f != nil {
+				(*f)(group[len(group)-1].lsn)
+			}
+		}
+	}
+}
+
+func (m *Manager) writeGroup(group []*commitReq) error {
+	b := m.store.DB().NewBatch()
+	defer b.Close()
+	nowMs := m.now().UnixMilli()
+	var buf []byte
+	for _, r := range group {
+		for _, w := range r.writes {
+			var err error
+			if w.del {
+				err = b.Delete(w.key, nil)
+			} else {
+				err = b.Set(w.key, w.val, nil)
+			}
+			if err != nil {
+				return fmt.Errorf("txn: batch: %w", err)
+			}
+		}
+		for i := range r.changes {
+			c := &r.changes[i]
+			buf = encodeChange(buf[:0], c, r.lsns[i], nowMs)
+			if err := b.Set(storage.ChangeLogKey(c.Collection, c.VShard, r.lsns[i]), buf, nil); err != nil {
+				return fmt.Errorf("txn: batch: %w", err)
+			}
+		}
+	}
+	last := group[len(group)-1].lsn
+	var lsnBuf [8]byte
+	binary.BigEndian.PutUint64(lsnBuf[:], last)
+	if err := b.Set(storage.KeyLastLSN, lsnBuf[:], nil); err != nil {
+		return fmt.Errorf("txn: batch: %w", err)
+	}
+	opts := pebble.Sync
+	if m.durability == Relaxed {
+		opts = pebble.NoSync
+	}
+	if err := b.Commit(opts); err != nil {
+		return fmt.Errorf("txn: commit batch: %w", err)
+	}
+	m.syncs.Add(1)
+	m.snap.Lock()
+	m.snap.published = last
+	m.snap.Unlock()
+	return nil
+}
+
+// Close stops the pipeline after draining queued commits. Transactions
+// committing afterwards fail with 57P01.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.mu.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.mu.closed = true
+	m.mu.Unlock()
+	close(m.done)
+	m.wg.Wait()
+	return nil
+}

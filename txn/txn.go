@@ -1,0 +1,351 @@
+package txn
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/tinylib/msgp/msgp"
+
+	"github.com/nodedb-go/nodedb/errs"
+)
+
+// Op is the kind of a row change.
+type Op byte
+
+// Row change kinds.
+const (
+	OpInsert Op = 'I'
+	OpUpdate Op = 'U'
+	OpDelete Op = 'D'
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpInsert:
+		return "INSERT"
+	case OpUpdate:
+		return "UPDATE"
+	case OpDelete:
+		return "DELETE"
+	}
+	return "?"
+}
+
+// Change is one row change recorded in the change log at commit. Old and New
+// are the engine's encoded row values (nil when absent).
+type Change struct {
+	Collection uint32
+	CollName   string
+	VShard     uint16
+	PK         []byte // encoded primary key
+	RowID      string // the primary key as text, for events
+	Op         Op
+	Old, New   []byte
+}
+
+// Record is a decoded change-log record.
+type Record struct {
+	Change
+	LSN    uint64
+	TimeMs int64
+}
+
+type write struct {
+	key, val   []byte
+	del        bool
+	noConflict bool
+}
+
+// Txn is a transaction: reads come from a snapshot taken at Begin (plus its
+// own writes); writes are buffered and applied atomically at Commit.
+type Txn struct {
+	m       *Manager
+	id      uint64
+	snapLSN uint64
+	snap    *pebble.Snapshot
+	ws      []write
+	writes  map[string]int // key → index in ws
+	changes []Change
+	done    bool
+}
+
+// SnapshotLSN is the LSN of the last commit this transaction sees.
+func (t *Txn) SnapshotLSN() uint64 { return t.snapLSN }
+
+// HasWrites reports whether the transaction buffered any write.
+func (t *Txn) HasWrites() bool { return len(t.ws) > 0 }
+
+// Get reads key, seeing the transaction's own writes first.
+func (t *Txn) Get(key []byte) ([]byte, bool, error) {
+	if i, ok := t.writes[string(key)]; ok {
+		w := t.ws[i]
+		if w.del {
+			return nil, false, nil
+		}
+		return w.val, true, nil
+	}
+	v, closer, err := t.snap.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("txn: get: %w", err)
+	}
+	out := append([]byte(nil), v...)
+	_ = closer.Close()
+	return out, true, nil
+}
+
+// Set buffers a write of key.
+func (t *Txn) Set(key, val []byte) { t.put(write{key: clone(key), val: clone(val)}) }
+
+// SetNoConflict buffers a write that never causes or suffers a write-write
+// conflict (used for idempotent metadata such as observed schemaless fields).
+func (t *Txn) SetNoConflict(key, val []byte) {
+	t.put(write{key: clone(key), val: clone(val), noConflict: true})
+}
+
+// Delete buffers a deletion of key.
+func (t *Txn) Delete(key []byte) { t.put(write{key: clone(key), del: true}) }
+
+func (t *Txn) put(w write) {
+	if i, ok := t.writes[string(w.key)]; ok {
+		t.ws[i] = w
+		return
+	}
+	t.writes[string(w.key)] = len(t.ws)
+	t.ws = append(t.ws, w)
+}
+
+// AddChange records a row change for the change log.
+func (t *Txn) AddChange(c Change) { t.changes = append(t.changes, c) }
+
+// Changes returns the changes recorded so far.
+func (t *Txn) Changes() []Change { return t.changes }
+
+func (t *Txn) sortedWrites() []write {
+	ws := append([]write(nil), t.ws...)
+	sort.Slice(ws, func(i, j int) bool { return bytes.Compare(ws[i].key, ws[j].key) < 0 })
+	return ws
+}
+
+// Commit makes the transaction's writes durable and visible, or fails with
+// 40001 on a write-write conflict. It returns the commit LSN (0 when the
+// transaction wrote nothing). The transaction is finished either way.
+func (t *Txn) Commit() (uint64, error) {
+	if t.done {
+		return 0, errs.New(errs.InvalidTxnState, "transaction already finished")
+	}
+	defer t.finish()
+	if len(t.ws) == 0 && len(t.changes) == 0 {
+		return 0, nil
+	}
+	return t.m.commit(t)
+}
+
+// Rollback discards the transaction. It is safe to call more than once and
+// after Commit.
+func (t *Txn) Rollback() {
+	if !t.done {
+		t.finish()
+	}
+}
+
+func (t *Txn) finish() {
+	t.done = true
+	_ = t.snap.Close()
+	t.m.release(t.id)
+}
+
+// Iterator walks keys in [lo, hi) in order, merging the snapshot with the
+// transaction's own writes.
+type Iterator struct {
+	it      *pebble.Iterator
+	pending []write // own writes in range, sorted
+	pi      int
+	key     []byte
+	val     []byte
+	err     error
+	itValid bool
+	// itNext defers stepping the Pebble iterator: its key and value stay
+	// valid until the caller moves on.
+	itNext bool
+}
+
+// NewIter returns an iterator over [lo, hi). hi nil means unbounded.
+func (t *Txn) NewIter(lo, hi []byte) (*Iterator, error) {
+	it, err := t.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, fmt.Errorf("txn: iter: %w", err)
+	}
+	var pending []write
+	if len(t.ws) > 0 {
+		for _, w := range t.ws {
+			if bytes.Compare(w.key, lo) >= 0 && (hi == nil || bytes.Compare(w.key, hi) < 0) {
+				pending = append(pending, w)
+			}
+		}
+		sort.Slice(pending, func(i, j int) bool { return bytes.Compare(pending[i].key, pending[j].key) < 0 })
+	}
+	x := &Iterator{it: it, pending: pending}
+	x.itValid = it.First()
+	x.advance()
+	return x, nil
+}
+
+// advance positions key/val at the next visible entry.
+func (x *Iterator) advance() {
+	if x.itNext {
+		x.itNext = false
+		x.itValid = x.it.Next()
+	}
+	for {
+		var pk []byte
+		if x.pi < len(x.pending) {
+			pk = x.pending[x.pi].key
+		}
+		switch {
+		case !x.itValid && pk == nil:
+			x.key = nil
+			return
+		case x.itValid && (pk == nil || bytes.Compare(x.it.Key(), pk) < 0):
+			x.key = x.it.Key()
+			v, err := x.it.ValueAndErr()
+			if err != nil {
+				x.err = err
+				x.key = nil
+				return
+			}
+			x.val = v
+			x.itNext = true
+			return
+		default:
+			// Own write wins; skip the same key in the snapshot.
+			if x.itValid && bytes.Equal(x.it.Key(), pk) {
+				x.itValid = x.it.Next()
+			}
+			w := x.pending[x.pi]
+			x.pi++
+			if w.del {
+				continue
+			}
+			x.key, x.val = w.key, w.val
+			return
+		}
+	}
+}
+
+// Valid reports whether the iterator is at an entry.
+func (x *Iterator) Valid() bool { return x.key != nil }
+
+// Key returns the current key; valid until Next.
+func (x *Iterator) Key() []byte { return x.key }
+
+// Value returns the current value; valid until Next.
+func (x *Iterator) Value() []byte { return x.val }
+
+// Next moves to the next entry.
+func (x *Iterator) Next() { x.advance() }
+
+// Close releases the iterator and returns any error met while iterating.
+func (x *Iterator) Close() error {
+	err := x.it.Close()
+	if x.err != nil {
+		return fmt.Errorf("txn: iterate: %w", x.err)
+	}
+	if err != nil {
+		return fmt.Errorf("txn: iterate: %w", err)
+	}
+	return nil
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+// encodeChange encodes a change-log record value (MessagePack map; see
+// docs/format.md).
+func encodeChange(b []byte, c *Change, lsn uint64, timeMs int64) []byte {
+	b = msgp.AppendMapHeader(b, 8)
+	b = msgp.AppendString(b, "op")
+	b = msgp.AppendByte(b, byte(c.Op))
+	b = msgp.AppendString(b, "coll")
+	b = msgp.AppendString(b, c.CollName)
+	b = msgp.AppendString(b, "pk")
+	b = msgp.AppendBytes(b, c.PK)
+	b = msgp.AppendString(b, "id")
+	b = msgp.AppendString(b, c.RowID)
+	b = msgp.AppendString(b, "old")
+	b = appendOptBytes(b, c.Old)
+	b = msgp.AppendString(b, "new")
+	b = appendOptBytes(b, c.New)
+	b = msgp.AppendString(b, "t")
+	b = msgp.AppendInt64(b, timeMs)
+	b = msgp.AppendString(b, "lsn")
+	b = msgp.AppendUint64(b, lsn)
+	return b
+}
+
+func appendOptBytes(b, v []byte) []byte {
+	if v == nil {
+		return msgp.AppendNil(b)
+	}
+	return msgp.AppendBytes(b, v)
+}
+
+// DecodeRecord decodes a change-log record from its key and value.
+func DecodeRecord(coll uint32, vshard uint16, val []byte) (Record, error) {
+	var r Record
+	r.Collection, r.VShard = coll, vshard
+	n, rest, err := msgp.ReadMapHeaderBytes(val)
+	if err != nil {
+		return r, fmt.Errorf("txn: change record: %w", err)
+	}
+	for i := uint32(0); i < n; i++ {
+		var k string
+		k, rest, err = msgp.ReadStringBytes(rest)
+		if err != nil {
+			return r, fmt.Errorf("txn: change record: %w", err)
+		}
+		switch k {
+		case "op":
+			var b byte
+			b, rest, err = msgp.ReadByteBytes(rest)
+			r.Op = Op(b)
+		case "coll":
+			r.CollName, rest, err = msgp.ReadStringBytes(rest)
+		case "pk":
+			r.PK, rest, err = msgp.ReadBytesBytes(rest, nil)
+		case "id":
+			r.RowID, rest, err = msgp.ReadStringBytes(rest)
+		case "old":
+			r.Old, rest, err = readOptBytes(rest)
+		case "new":
+			r.New, rest, err = readOptBytes(rest)
+		case "t":
+			r.TimeMs, rest, err = msgp.ReadInt64Bytes(rest)
+		case "lsn":
+			r.LSN, rest, err = msgp.ReadUint64Bytes(rest)
+		default:
+			rest, err = msgp.Skip(rest)
+		}
+		if err != nil {
+			return r, fmt.Errorf("txn: change record field %s: %w", k, err)
+		}
+	}
+	return r, nil
+}
+
+func readOptBytes(b []byte) ([]byte, []byte, error) {
+	if msgp.IsNil(b) {
+		rest, err := msgp.ReadNilBytes(b)
+		return nil, rest, err
+	}
+	return msgp.ReadBytesBytes(b, nil)
+}

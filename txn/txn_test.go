@@ -1,0 +1,160 @@
+package txn
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func open(t *testing.T, dir string) (*storage.Store, *Manager) {
+	t.Helper()
+	st, err := storage.Open(dir, storage.Options{})
+	require.NoError(t, err)
+	m, err := NewManager(st, Options{})
+	require.NoError(t, err)
+	return st, m
+}
+
+func closeAll(t *testing.T, st *storage.Store, m *Manager) {
+	require.NoError(t, m.Close())
+	require.NoError(t, st.Close())
+}
+
+func TestReadYourWritesAndIsolation(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+
+	t1 := m.Begin()
+	t1.Set([]byte("a"), []byte("1"))
+	t1.Set([]byte("c"), []byte("3"))
+	v, ok, err := t1.Get([]byte("a"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "1", string(v))
+
+	t2 := m.Begin() // snapshot before t1 commits
+	_, err = t1.Commit()
+	require.NoError(t, err)
+	_, ok, err = t2.Get([]byte("a"))
+	require.NoError(t, err)
+	require.False(t, ok, "t2 must not see a commit after its snapshot")
+	t2.Rollback()
+
+	t3 := m.Begin()
+	t3.Set([]byte("b"), []byte("2"))
+	t3.Delete([]byte("c"))
+	it, err := t3.NewIter([]byte("a"), []byte("z"))
+	require.NoError(t, err)
+	var got []string
+	for ; it.Valid(); it.Next() {
+		got = append(got, string(it.Key())+"="+string(it.Value()))
+	}
+	require.NoError(t, it.Close())
+	require.Equal(t, []string{"a=1", "b=2"}, got)
+	t3.Rollback()
+}
+
+func TestWriteWriteConflict(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+
+	a, b := m.Begin(), m.Begin()
+	a.Set([]byte("k"), []byte("a"))
+	b.Set([]byte("k"), []byte("b"))
+	_, err := a.Commit()
+	require.NoError(t, err)
+	_, err = b.Commit()
+	require.True(t, errs.Is(err, errs.SerializationFailure), "got %v", err)
+
+	// A transaction that began after the first commit does not conflict.
+	c := m.Begin()
+	c.Set([]byte("k"), []byte("c"))
+	_, err = c.Commit()
+	require.NoError(t, err)
+}
+
+func TestLSNsSurviveRestartAndChangeLog(t *testing.T) {
+	dir := t.TempDir()
+	st, m := open(t, dir)
+	tx := m.Begin()
+	tx.Set([]byte("x"), []byte("1"))
+	tx.AddChange(Change{Collection: 7, CollName: "c", VShard: 3, PK: []byte("pk"), RowID: "x", Op: OpInsert, New: []byte{0x90}})
+	tx.AddChange(Change{Collection: 7, CollName: "c", VShard: 3, PK: []byte("pk2"), RowID: "y", Op: OpDelete, Old: []byte{0x91}})
+	lsn, err := tx.Commit()
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), lsn)
+	closeAll(t, st, m)
+
+	st, m = open(t, dir)
+	defer closeAll(t, st, m)
+	require.Equal(t, uint64(2), m.LastLSN())
+	r := m.Begin()
+	defer r.Rollback()
+	it, err := r.NewIter(storage.ChangeLogPrefix(7), storage.PrefixEnd(storage.ChangeLogPrefix(7)))
+	require.NoError(t, err)
+	var recs []Record
+	for ; it.Valid(); it.Next() {
+		c, vs, l, ok := storage.SplitChangeLogKey(it.Key())
+		require.True(t, ok)
+		rec, err := DecodeRecord(c, vs, it.Value())
+		require.NoError(t, err)
+		require.Equal(t, l, rec.LSN)
+		recs = append(recs, rec)
+	}
+	require.NoError(t, it.Close())
+	require.Len(t, recs, 2)
+	require.Equal(t, OpInsert, recs[0].Op)
+	require.Equal(t, uint64(1), recs[0].LSN)
+	require.Equal(t, []byte{0x90}, recs[0].New)
+	require.Nil(t, recs[0].Old)
+	require.Equal(t, OpDelete, recs[1].Op)
+	require.Equal(t, "y", recs[1].RowID)
+
+	tx = m.Begin()
+	tx.Set([]byte("y"), []byte("1"))
+	lsn, err = tx.Commit()
+	require.NoError(t, err)
+	require.Equal(t, uint64(3), lsn, "LSNs continue after restart")
+}
+
+func TestConcurrentCommitsGroupAndOrder(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+	const workers, per = 16, 50
+	var wg sync.WaitGroup
+	lsns := make(chan uint64, workers*per)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				tx := m.Begin()
+				tx.Set([]byte(fmt.Sprintf("k%d-%d", w, i)), []byte("v"))
+				l, err := tx.Commit()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				lsns <- l
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(lsns)
+	seen := map[uint64]bool{}
+	for l := range lsns {
+		require.False(t, seen[l], "duplicate LSN %d", l)
+		seen[l] = true
+	}
+	require.Len(t, seen, workers*per)
+	require.Equal(t, uint64(workers*per), m.LastLSN())
+	require.LessOrEqual(t, m.Syncs(), m.Commits())
+}
