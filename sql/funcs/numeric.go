@@ -277,29 +277,31 @@ func decOp(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
 	return r, nil
 }
 
-// transScale picks a result scale for a transcendental result of magnitude
-// mag: at least minSigDigits significant digits and at least inScale.
-func transScale(mag int64, inScale int32) int32 {
-	rs := int64(minSigDigits) - mag - 1
-	rs = max(rs, int64(inScale), 0)
-	return int32(min(rs, maxDisplayScale))
-}
-
-// decFunc evaluates a transcendental apd function with PostgreSQL-like scale.
-func decFunc(x *apd.Decimal, f func(c *apd.Context, r, x *apd.Decimal) (apd.Condition, error)) (*apd.Decimal, error) {
-	// First pass at modest precision to learn the magnitude.
+// decFunc evaluates a transcendental apd function and rounds the result to
+// the scale that scaleOf picks from a first approximation of the result.
+func decFunc(x *apd.Decimal, f func(c *apd.Context, r, x *apd.Decimal) (apd.Condition, error), scaleOf func(approx *apd.Decimal) int32) (*apd.Decimal, error) {
 	r := new(apd.Decimal)
 	c := exact.WithPrecision(precFor(magnitude(x), dscale(x)))
 	if _, err := f(c, r, x); err != nil {
 		return nil, errs.New(errs.NumericOutOfRange, "value overflows numeric format")
 	}
-	scale := transScale(magnitude(r), dscale(x))
+	scale := clampScale(int64(scaleOf(r)), dscale(x))
 	c = exact.WithPrecision(precFor(magnitude(r)+1, scale))
 	if _, err := f(c, r, x); err != nil {
 		return nil, errs.New(errs.NumericOutOfRange, "value overflows numeric format")
 	}
 	return roundTo(r, scale)
 }
+
+func clampScale(rs int64, inScale ...int32) int32 {
+	for _, s := range inScale {
+		rs = max(rs, int64(s))
+	}
+	return int32(min(max(rs, 0), maxDisplayScale))
+}
+
+// Scale rules of PostgreSQL's numeric transcendental functions.
+func lnScale(approx *apd.Decimal) int32 { return int32(minSigDigits - magnitude(approx)) }
 
 func decPow(a, b *apd.Decimal) (*apd.Decimal, error) {
 	if a.IsZero() && b.Sign() < 0 {
@@ -310,19 +312,21 @@ func decPow(a, b *apd.Decimal) (*apd.Decimal, error) {
 	if a.Sign() < 0 && !frac.IsZero() {
 		return nil, errs.New(codeInvalidArgForPower, "a negative number raised to a non-integer power yields a complex result")
 	}
-	// Estimate the result's magnitude with floats to size the precision.
+	// Estimate the result's decimal weight with floats to size the precision.
 	af, _ := a.Float64()
 	bf, _ := b.Float64()
 	est := bf * math.Log10(math.Abs(af))
-	if math.IsNaN(est) || math.IsInf(est, 0) {
+	if math.IsNaN(est) || math.IsInf(est, 0) || a.IsZero() {
 		est = 0
 	}
 	if est > 1e5 {
 		return nil, errs.New(errs.NumericOutOfRange, "value overflows numeric format")
 	}
-	scale := transScale(int64(math.Floor(est)), max(dscale(a), dscale(b)))
-	if frac.IsZero() && b.Sign() >= 0 && dscale(a) == 0 && dscale(b) == 0 {
-		scale = 0
+	var scale int32
+	if frac.IsZero() {
+		scale = clampScale(minSigDigits, dscale(a))
+	} else {
+		scale = clampScale(minSigDigits-int64(est), dscale(a), dscale(b))
 	}
 	c := exact.WithPrecision(precFor(int64(math.Floor(est))+1, scale))
 	r := new(apd.Decimal)
