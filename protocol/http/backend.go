@@ -1,0 +1,37 @@
+package http
+
+import (
+	"context"
+
+	"github.com/nodedb-go/nodedb/session"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// Backend is what the HTTP API needs from the database.
+type Backend interface {
+	// NewSession opens a session for an authenticated user.
+	NewSession(user string) Session
+	// Stats reports the database counters (last_lsn for /health).
+	Stats() session.Stats
+}
+
+// Session is the part of *session.Session the HTTP API uses.
+type Session interface {
+	Prepare(sql string, paramTypes []types.T) (*session.Prepared, error)
+	PrepareMulti(sql string) ([]*session.Prepared, error)
+	Execute(ctx context.Context, p *session.Prepared, params []types.Value) (*session.Result, error)
+	Close()
+}
+
+// FromManager adapts a session.Manager to Backend.
+func FromManager(m *session.Manager) Backend { return managerBackend{m} }
+
+type managerBackend struct{ m *session.Manager }
+
+// database is the database name HTTP sessions report; HTTP has no startup
+// message to take one from.
+const database = "nodedb"
+
+func (b managerBackend) NewSession(user string) Session { return b.m.NewSession(user, database) }
+
+func (b managerBackend) Stats() session.Stats { return b.m.DB().Stats() }

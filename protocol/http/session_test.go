@@ -1,0 +1,104 @@
+package http
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/session"
+)
+
+// These tests run the API against a real session.Manager on a temporary
+// database. While the session package still has its placeholder bodies
+// (every statement fails with 0A000 "not implemented yet") they skip.
+
+func newRealServer(t *testing.T) *Server {
+	t.Helper()
+	db, err := session.OpenDB(session.DBConfig{Dir: t.TempDir(), Durability: "sync", Logger: quietLogger})
+	if err != nil {
+		t.Fatalf("OpenDB: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("db.Close: %v", err)
+		}
+	})
+	s := NewServer(Config{Logger: quietLogger}, FromManager(session.NewManager(db)))
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func skipIfSessionStub(t *testing.T, status int, body string) {
+	t.Helper()
+	if status == errs.HTTPStatus(errs.FeatureNotSupported) && strings.Contains(body, `"not implemented yet"`) {
+		t.Skip("session bodies are not implemented yet")
+	}
+}
+
+func TestRealQueryRoundTrip(t *testing.T) {
+	s := newRealServer(t)
+	h := s.Handler()
+	status, body := do(t, h, "POST", "/query", `{"sql":"CREATE COLLECTION users"}`)
+	skipIfSessionStub(t, status, body)
+	if status != 200 {
+		t.Fatalf("CREATE COLLECTION: %d %s", status, body)
+	}
+	status, body = do(t, h, "POST", "/query",
+		`{"sql":"INSERT INTO users (id, name, age) VALUES ('u1', 'Alice', 30), ('u2', 'Bob', 25)"}`)
+	if status != 200 || decodeObject(t, body)["rows_affected"].(interface{ String() string }).String() != "2" {
+		t.Fatalf("INSERT: %d %s", status, body)
+	}
+	status, body = do(t, h, "POST", "/query",
+		`{"sql":"SELECT id, name, age FROM users WHERE age > $1 ORDER BY id","params":[20]}`)
+	want := `{"status":"ok","columns":["id","name","age"],"rows":[["u1","Alice",30],["u2","Bob",25]],"rows_affected":2,"tag":"SELECT 2"}` + "\n"
+	if status != 200 || body != want {
+		t.Fatalf("SELECT:\n got %d %s\nwant %s", status, body, want)
+	}
+	status, body = do(t, h, "POST", "/query/stream", `{"sql":"SELECT name FROM users ORDER BY name"}`)
+	wantStream := `{"columns":["name"]}` + "\n" + `["Alice"]` + "\n" + `["Bob"]` + "\n" +
+		`{"status":"ok","rows_affected":2,"tag":"SELECT 2"}` + "\n"
+	if status != 200 || body != wantStream {
+		t.Fatalf("stream:\n got %d %s\nwant %s", status, body, wantStream)
+	}
+	status, body = do(t, h, "GET", "/health", "")
+	if status != 200 || !strings.Contains(body, `"last_lsn":`) || strings.Contains(body, `"last_lsn":0`) {
+		t.Errorf("/health after writes = %d %s", status, body)
+	}
+}
+
+func TestRealQueryErrors(t *testing.T) {
+	s := newRealServer(t)
+	h := s.Handler()
+	status, body := do(t, h, "POST", "/query", `{"sql":"SELECT 1"}`)
+	skipIfSessionStub(t, status, body)
+	tests := []struct {
+		sql        string
+		wantStatus int
+		wantCode   string
+	}{
+		{"SELEC 1", 400, errs.SyntaxError},
+		{"SELECT * FROM no_such_collection", 404, errs.UndefinedTable},
+		{"SELECT 1/0", 400, errs.DivisionByZero},
+	}
+	for _, tt := range tests {
+		status, body := do(t, h, "POST", "/query", `{"sql":"`+tt.sql+`"}`)
+		m := decodeObject(t, body)
+		if status != tt.wantStatus || m["code"] != tt.wantCode {
+			t.Errorf("%s: got %d %s, want %d %s", tt.sql, status, body, tt.wantStatus, tt.wantCode)
+		}
+	}
+	status, body = do(t, h, "POST", "/query", `{"sql":"SELEC 1"}`)
+	if m := decodeObject(t, body); m["position"] == nil {
+		t.Errorf("syntax error without position: %d %s", status, body)
+	}
+}
+
+func TestRealHealth(t *testing.T) {
+	s := newRealServer(t)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
+	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), `{"status":"ok","last_lsn":`) {
+		t.Errorf("/health = %d %s", rec.Code, rec.Body.String())
+	}
+}
