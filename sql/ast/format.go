@@ -1,0 +1,960 @@
+package ast
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Format prints a statement, expression, table expression or select body as
+// canonical SQL: keywords upper case, every compound expression fully
+// parenthesized, identifiers quoted only when needed. The output parses back
+// to an equal tree (positions aside), which the parser's golden tests check.
+func Format(node any) string {
+	var f formatter
+	f.node(node)
+	return f.b.String()
+}
+
+type formatter struct{ b strings.Builder }
+
+func (f *formatter) w(ss ...string) {
+	for _, s := range ss {
+		f.b.WriteString(s)
+	}
+}
+
+// quoteWords are words printed quoted when used as identifiers: every word
+// the parser treats as reserved or as a clause continuation, plus a few that
+// start special syntax in expression position.
+var quoteWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric
+		both case cast check collate column constraint create current_catalog current_date
+		current_role current_time current_timestamp current_user current_schema default deferrable desc
+		distinct do else end except false fetch for foreign from grant group having in
+		initially intersect into lateral leading limit localtime localtimestamp not null
+		offset on only or order placing primary references returning select session_user
+		some symmetric table then to trailing true union unique user using variadic when
+		where window with join inner left right full outer cross natural is isnull notnull
+		like ilike between similar escape overlaps at set exists extract position substring
+		trim stream topic operator interval date time timetz timestamp timestamptz
+		double character char varying`) {
+		m[w] = true
+	}
+	return m
+}()
+
+func simpleIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c == '_', c >= 0x80:
+		case i > 0 && (c >= '0' && c <= '9' || c == '$'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// QuoteIdent returns s as an identifier: bare when it is a lower-case plain
+// word that is not a keyword, double-quoted otherwise.
+func QuoteIdent(s string) string {
+	if simpleIdent(s) && !quoteWords[s] {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// quoteLabel quotes s only when it is not a plain word (keywords are fine
+// after AS and as option keys).
+func quoteLabel(s string) string {
+	if simpleIdent(s) {
+		return s
+	}
+	return QuoteIdent(s)
+}
+
+// QuoteString returns s as a standard SQL string literal.
+func QuoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+func quotePath(s string) string {
+	parts := strings.Split(s, ".")
+	for i, p := range parts {
+		parts[i] = QuoteIdent(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+func (f *formatter) names(ns []string, path bool) {
+	for i, n := range ns {
+		if i > 0 {
+			f.w(", ")
+		}
+		if path {
+			f.w(quotePath(n))
+		} else {
+			f.w(QuoteIdent(n))
+		}
+	}
+}
+
+func (f *formatter) exprs(es []Expr) {
+	for i, e := range es {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.expr(e)
+	}
+}
+
+func (f *formatter) node(n any) {
+	switch n := n.(type) {
+	case nil:
+	case Statement:
+		f.stmt(n)
+	case Expr:
+		f.expr(n)
+	case TableExpr:
+		f.table(n)
+	case SelectBody:
+		f.body(n)
+	default:
+		f.w("<?>")
+	}
+}
+
+// ---------------------------------------------------------------- statements
+
+func (f *formatter) stmt(s Statement) {
+	switch s := s.(type) {
+	case *CreateCollection:
+		f.createCollection(s)
+	case *DropCollection:
+		f.w("DROP COLLECTION ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.names(s.Names, false)
+		if s.Purge {
+			f.w(" PURGE")
+		}
+	case *UndropCollection:
+		f.w("UNDROP COLLECTION ", QuoteIdent(s.Name))
+	case *AlterAddColumn:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD COLUMN ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.columnDef(&s.Column)
+	case *CreateIndex:
+		f.w("CREATE ")
+		if s.Unique {
+			f.w("UNIQUE ")
+		}
+		f.w("INDEX ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		if s.Name != "" {
+			f.w(QuoteIdent(s.Name), " ")
+		}
+		f.w("ON ", quotePath(s.Table), " (")
+		f.names(s.Columns, true)
+		f.w(")")
+	case *DropIndex:
+		f.w("DROP INDEX ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+		if s.Table != "" {
+			f.w(" ON ", quotePath(s.Table))
+		}
+	case *Show:
+		f.show(s)
+	case *Describe:
+		f.w("DESCRIBE ", quotePath(s.Name))
+	case *Insert:
+		f.insert(s)
+	case *Update:
+		f.w("UPDATE ", quotePath(s.Table))
+		if s.Alias != "" {
+			f.w(" AS ", QuoteIdent(s.Alias))
+		}
+		f.w(" SET ")
+		f.assignments(s.Set)
+		if s.Where != nil {
+			f.w(" WHERE ")
+			f.expr(s.Where)
+		}
+		f.returning(s.Returning)
+	case *Delete:
+		f.w("DELETE FROM ", quotePath(s.Table))
+		if s.Alias != "" {
+			f.w(" AS ", QuoteIdent(s.Alias))
+		}
+		if s.Where != nil {
+			f.w(" WHERE ")
+			f.expr(s.Where)
+		}
+		f.returning(s.Returning)
+	case *Truncate:
+		f.w("TRUNCATE ")
+		f.names(s.Tables, true)
+	case *CopyFrom:
+		f.w("COPY ", quotePath(s.Table))
+		if len(s.Columns) > 0 {
+			f.w(" (")
+			f.names(s.Columns, true)
+			f.w(")")
+		}
+		f.w(" FROM STDIN WITH (FORMAT ", s.Format)
+		if s.Delimiter != "" {
+			f.w(", DELIMITER ", QuoteString(s.Delimiter))
+		}
+		if s.Null != "" {
+			f.w(", NULL ", QuoteString(s.Null))
+		}
+		if s.Header {
+			f.w(", HEADER true")
+		}
+		f.w(")")
+	case *Select:
+		f.query(s)
+	case *Explain:
+		f.w("EXPLAIN ")
+		if s.Analyze {
+			f.w("ANALYZE ")
+		}
+		f.stmt(s.Stmt)
+	case *Begin:
+		f.w("BEGIN")
+		if s.Isolation != "" {
+			f.w(" ISOLATION LEVEL ", s.Isolation)
+		}
+		if s.ReadOnly {
+			f.w(" READ ONLY")
+		}
+	case *Commit:
+		f.w("COMMIT")
+	case *Rollback:
+		f.w("ROLLBACK")
+	case *Savepoint:
+		f.w("SAVEPOINT ", QuoteIdent(s.Name))
+	case *ReleaseSavepoint:
+		f.w("RELEASE SAVEPOINT ", QuoteIdent(s.Name))
+	case *RollbackTo:
+		f.w("ROLLBACK TO SAVEPOINT ", QuoteIdent(s.Name))
+	case *Set:
+		f.set(s)
+	case *Discard:
+		f.w("DISCARD ", s.What)
+	case *Empty:
+	case nil:
+	default:
+		f.w("<?>")
+	}
+}
+
+func (f *formatter) createCollection(s *CreateCollection) {
+	if s.Kind == KindTimeseries {
+		f.w("CREATE TIMESERIES ")
+	} else {
+		f.w("CREATE COLLECTION ")
+	}
+	if s.IfNotExists {
+		f.w("IF NOT EXISTS ")
+	}
+	f.w(QuoteIdent(s.Name))
+	switch s.Kind {
+	case KindStrict:
+		f.w(" TYPE DOCUMENT STRICT")
+	case KindKeyValue:
+		f.w(" TYPE KEY_VALUE")
+	case KindColumnar:
+		f.w(" TYPE COLUMNAR")
+	}
+	colPK := false
+	for i := range s.Columns {
+		colPK = colPK || s.Columns[i].PrimaryKey
+	}
+	var elems []func()
+	for i := range s.Columns {
+		c := &s.Columns[i]
+		elems = append(elems, func() { f.columnDef(c) })
+	}
+	if len(s.PrimaryKey) > 0 && !colPK {
+		elems = append(elems, func() {
+			f.w("PRIMARY KEY (")
+			f.names(s.PrimaryKey, false)
+			f.w(")")
+		})
+	}
+	for _, u := range s.Uniques {
+		elems = append(elems, func() {
+			f.w("UNIQUE (")
+			f.names(u, false)
+			f.w(")")
+		})
+	}
+	if len(elems) > 0 {
+		f.w(" (")
+		for i, e := range elems {
+			if i > 0 {
+				f.w(", ")
+			}
+			e()
+		}
+		f.w(")")
+	}
+	if len(s.With) > 0 {
+		f.w(" WITH (")
+		for i, o := range s.With {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(quoteLabel(o.Key), " = ")
+			f.expr(o.Value)
+		}
+		f.w(")")
+	}
+}
+
+func (f *formatter) columnDef(c *ColumnDef) {
+	f.w(QuoteIdent(c.Name), " ", c.TypeName)
+	if c.Array {
+		f.w("[]")
+	}
+	if c.PrimaryKey {
+		f.w(" PRIMARY KEY")
+	}
+	if c.NotNull {
+		f.w(" NOT NULL")
+	}
+	if c.Unique {
+		f.w(" UNIQUE")
+	}
+	if c.Default != nil {
+		f.w(" DEFAULT ")
+		f.expr(c.Default)
+	}
+	if c.TimeKey {
+		f.w(" TIME_KEY")
+	}
+}
+
+func (f *formatter) show(s *Show) {
+	switch s.What {
+	case "collections", "tables", "all":
+		f.w("SHOW ", strings.ToUpper(s.What))
+	case "indexes":
+		f.w("SHOW INDEXES")
+		if s.Table != "" {
+			f.w(" ON ", quotePath(s.Table))
+		}
+	case "transaction_isolation":
+		f.w("SHOW TRANSACTION ISOLATION LEVEL")
+	default:
+		f.w("SHOW ", quotePath(s.What))
+	}
+}
+
+func (f *formatter) set(s *Set) {
+	if s.Reset && !s.Local {
+		if s.Name == "all" {
+			f.w("RESET ALL")
+			return
+		}
+		f.w("RESET ", quotePath(s.Name))
+		return
+	}
+	f.w("SET ")
+	if s.Local {
+		f.w("LOCAL ")
+	}
+	f.w(quotePath(s.Name), " TO ")
+	if s.Reset {
+		f.w("DEFAULT")
+		return
+	}
+	for i, v := range s.Values {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.w(QuoteString(v))
+	}
+}
+
+func (f *formatter) insert(s *Insert) {
+	if s.Upsert {
+		f.w("UPSERT INTO ")
+	} else {
+		f.w("INSERT INTO ")
+	}
+	f.w(quotePath(s.Table))
+	if len(s.Columns) > 0 {
+		f.w(" (")
+		f.names(s.Columns, true)
+		f.w(")")
+	}
+	switch {
+	case s.Select != nil:
+		f.w(" ")
+		f.query(s.Select)
+	case len(s.Docs) == 1:
+		f.w(" ")
+		f.expr(s.Docs[0])
+	case len(s.Docs) > 1:
+		f.w(" [")
+		f.exprs(s.Docs)
+		f.w("]")
+	default:
+		f.w(" VALUES ")
+		f.rows(s.Rows)
+	}
+	if oc := s.OnConflict; oc != nil {
+		f.w(" ON CONFLICT")
+		if len(oc.Target) > 0 {
+			f.w(" (")
+			f.names(oc.Target, true)
+			f.w(")")
+		}
+		if oc.DoNothing {
+			f.w(" DO NOTHING")
+		} else {
+			f.w(" DO UPDATE SET ")
+			f.assignments(oc.Set)
+			if oc.Where != nil {
+				f.w(" WHERE ")
+				f.expr(oc.Where)
+			}
+		}
+	}
+	f.returning(s.Returning)
+}
+
+func (f *formatter) rows(rows [][]Expr) {
+	for i, r := range rows {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.w("(")
+		f.exprs(r)
+		f.w(")")
+	}
+}
+
+func (f *formatter) assignments(as []Assignment) {
+	for i, a := range as {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.w(quotePath(a.Column), " = ")
+		f.expr(a.Value)
+	}
+}
+
+func (f *formatter) returning(items []SelectItem) {
+	if len(items) > 0 {
+		f.w(" RETURNING ")
+		f.items(items)
+	}
+}
+
+// ---------------------------------------------------------------- queries
+
+func (f *formatter) query(s *Select) {
+	if s.With != nil {
+		f.w("WITH ")
+		if s.With.Recursive {
+			f.w("RECURSIVE ")
+		}
+		for i, c := range s.With.CTEs {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteIdent(c.Name))
+			if len(c.Columns) > 0 {
+				f.w(" (")
+				f.names(c.Columns, false)
+				f.w(")")
+			}
+			f.w(" AS (")
+			f.query(c.Query)
+			f.w(")")
+		}
+		f.w(" ")
+	}
+	f.body(s.Body)
+	if len(s.OrderBy) > 0 {
+		f.w(" ORDER BY ")
+		f.orderItems(s.OrderBy)
+	}
+	if s.Limit != nil {
+		f.w(" LIMIT ")
+		f.expr(s.Limit)
+	}
+	if s.Offset != nil {
+		f.w(" OFFSET ")
+		f.expr(s.Offset)
+	}
+}
+
+func (f *formatter) body(b SelectBody) {
+	switch b := b.(type) {
+	case *SelectCore:
+		f.core(b)
+	case *ValuesClause:
+		f.w("VALUES ")
+		f.rows(b.Rows)
+	case *SetOp:
+		f.w("(")
+		f.body(b.Left)
+		f.w(") ", b.Op)
+		if b.All {
+			f.w(" ALL")
+		}
+		f.w(" (")
+		f.body(b.Right)
+		f.w(")")
+	default:
+		f.w("<?>")
+	}
+}
+
+func (f *formatter) core(c *SelectCore) {
+	f.w("SELECT ")
+	if c.Distinct {
+		f.w("DISTINCT ")
+	}
+	f.items(c.Items)
+	if len(c.From) > 0 {
+		f.w(" FROM ")
+		for i, t := range c.From {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.table(t)
+		}
+	}
+	if c.Where != nil {
+		f.w(" WHERE ")
+		f.expr(c.Where)
+	}
+	if len(c.GroupBy) > 0 {
+		f.w(" GROUP BY ")
+		f.exprs(c.GroupBy)
+	}
+	if c.Having != nil {
+		f.w(" HAVING ")
+		f.expr(c.Having)
+	}
+	if len(c.Windows) > 0 {
+		f.w(" WINDOW ")
+		for i := range c.Windows {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteIdent(c.Windows[i].Name), " AS ")
+			f.window(&c.Windows[i])
+		}
+	}
+}
+
+func (f *formatter) items(items []SelectItem) {
+	for i, it := range items {
+		if i > 0 {
+			f.w(", ")
+		}
+		switch {
+		case it.Star && it.StarTable != "":
+			f.w(quotePath(it.StarTable), ".*")
+		case it.Star:
+			f.w("*")
+		default:
+			f.expr(it.Expr)
+			if it.Alias != "" {
+				f.w(" AS ", quoteLabel(it.Alias))
+			}
+		}
+	}
+}
+
+func (f *formatter) orderItems(items []OrderItem) {
+	for i, o := range items {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.expr(o.Expr)
+		if o.Desc {
+			f.w(" DESC")
+		}
+		if o.NullsFirst != nil {
+			if *o.NullsFirst {
+				f.w(" NULLS FIRST")
+			} else {
+				f.w(" NULLS LAST")
+			}
+		}
+	}
+}
+
+func (f *formatter) alias(a string, cols []string) {
+	if a != "" {
+		f.w(" AS ", QuoteIdent(a))
+		if len(cols) > 0 {
+			f.w(" (")
+			f.names(cols, false)
+			f.w(")")
+		}
+	}
+}
+
+func (f *formatter) table(t TableExpr) {
+	switch t := t.(type) {
+	case *TableName:
+		f.w(quotePath(t.Name))
+		f.alias(t.Alias, nil)
+	case *Subquery:
+		f.w("(")
+		f.query(t.Query)
+		f.w(")")
+		f.alias(t.Alias, t.Columns)
+	case *FuncTable:
+		f.expr(t.Func)
+		f.alias(t.Alias, t.Columns)
+	case *StreamSource:
+		if t.Topic {
+			f.w("TOPIC ")
+		} else {
+			f.w("STREAM ")
+		}
+		f.w(QuoteIdent(t.Name))
+		if t.Partition != nil {
+			f.w(" PARTITION ")
+			f.expr(t.Partition)
+		}
+		f.w(" CONSUMER GROUP ", QuoteIdent(t.Group))
+		if t.Consumer != "" {
+			f.w(" CONSUMER ", QuoteString(t.Consumer))
+		}
+		f.alias(t.Alias, nil)
+	case *Join:
+		f.table(t.Left)
+		f.w(" ")
+		if t.Natural {
+			f.w("NATURAL ")
+		}
+		f.w(t.Kind, " JOIN ")
+		if _, ok := t.Right.(*Join); ok {
+			f.w("(")
+			f.table(t.Right)
+			f.w(")")
+		} else {
+			f.table(t.Right)
+		}
+		if t.On != nil {
+			f.w(" ON ")
+			f.expr(t.On)
+		}
+		if len(t.Using) > 0 {
+			f.w(" USING (")
+			f.names(t.Using, false)
+			f.w(")")
+		}
+	default:
+		f.w("<?>")
+	}
+}
+
+func (f *formatter) window(w *WindowDef) {
+	f.w("(")
+	sep := ""
+	if w.Ref != "" {
+		f.w(QuoteIdent(w.Ref))
+		sep = " "
+	}
+	if len(w.PartitionBy) > 0 {
+		f.w(sep, "PARTITION BY ")
+		f.exprs(w.PartitionBy)
+		sep = " "
+	}
+	if len(w.OrderBy) > 0 {
+		f.w(sep, "ORDER BY ")
+		f.orderItems(w.OrderBy)
+		sep = " "
+	}
+	if fr := w.Frame; fr != nil {
+		f.w(sep, fr.Mode, " BETWEEN ")
+		f.bound(fr.Start)
+		f.w(" AND ")
+		f.bound(fr.End)
+	}
+	f.w(")")
+}
+
+func (f *formatter) bound(b FrameBound) {
+	if b.Offset != nil {
+		f.expr(b.Offset)
+		f.w(" ")
+	}
+	f.w(b.Kind)
+}
+
+// ---------------------------------------------------------------- expressions
+
+// noParenFuncs print without parentheses when called without arguments.
+var noParenFuncs = map[string]bool{"current_timestamp": true, "current_date": true,
+	"current_time": true, "localtime": true, "localtimestamp": true, "current_user": true,
+	"session_user": true, "user": true, "current_role": true, "current_catalog": true,
+	"current_schema": true}
+
+func (f *formatter) expr(e Expr) {
+	switch e := e.(type) {
+	case nil:
+		f.w("<nil>")
+	case *Literal:
+		f.literal(e)
+	case *ColumnRef:
+		for i, p := range e.Parts {
+			if i > 0 {
+				f.w(".")
+			}
+			f.w(QuoteIdent(p))
+		}
+	case *Param:
+		f.w("$", strconv.Itoa(e.N))
+	case *Unary:
+		if e.Op == "NOT" {
+			f.w("(NOT ")
+		} else {
+			f.w("(", e.Op, " ")
+		}
+		if l, ok := e.X.(*Literal); ok && (l.Kind == "int" || l.Kind == "number") {
+			// keep "- (5)" from folding into the literal -5 when re-parsed
+			f.w("(")
+			f.expr(l)
+			f.w("))")
+			return
+		}
+		f.expr(e.X)
+		f.w(")")
+	case *Binary:
+		f.w("(")
+		f.expr(e.L)
+		f.w(" ", e.Op, " ")
+		f.expr(e.R)
+		f.w(")")
+	case *IsNull:
+		f.w("(")
+		f.expr(e.X)
+		if e.Not {
+			f.w(" IS NOT NULL)")
+		} else {
+			f.w(" IS NULL)")
+		}
+	case *IsBool:
+		f.w("(")
+		f.expr(e.X)
+		f.w(" IS ")
+		if e.Not {
+			f.w("NOT ")
+		}
+		f.w(e.What, ")")
+	case *Between:
+		f.w("(")
+		f.expr(e.X)
+		if e.Not {
+			f.w(" NOT")
+		}
+		f.w(" BETWEEN ")
+		if e.Symmetric {
+			f.w("SYMMETRIC ")
+		}
+		f.expr(e.Lo)
+		f.w(" AND ")
+		f.expr(e.Hi)
+		f.w(")")
+	case *InList:
+		f.w("(")
+		f.expr(e.X)
+		if e.Not {
+			f.w(" NOT")
+		}
+		f.w(" IN (")
+		f.exprs(e.List)
+		f.w("))")
+	case *InSubquery:
+		f.w("(")
+		f.expr(e.X)
+		if e.Not {
+			f.w(" NOT")
+		}
+		f.w(" IN (")
+		f.query(e.Query)
+		f.w("))")
+	case *Exists:
+		f.w("(")
+		if e.Not {
+			f.w("NOT ")
+		}
+		f.w("EXISTS (")
+		f.query(e.Query)
+		f.w("))")
+	case *SubqueryExpr:
+		f.w("(")
+		f.query(e.Query)
+		f.w(")")
+	case *Quantified:
+		f.w("(")
+		f.expr(e.X)
+		f.w(" ", e.Op, " ", e.Quant, " (")
+		if e.Query != nil {
+			f.query(e.Query)
+		} else {
+			f.expr(e.Array)
+		}
+		f.w("))")
+	case *FuncCall:
+		f.funcCall(e)
+	case *Cast:
+		f.w("CAST(")
+		f.expr(e.X)
+		f.w(" AS ", e.TypeName)
+		if e.Array {
+			f.w("[]")
+		}
+		f.w(")")
+	case *Case:
+		f.w("CASE")
+		if e.Operand != nil {
+			f.w(" ")
+			f.expr(e.Operand)
+		}
+		for _, w := range e.Whens {
+			f.w(" WHEN ")
+			f.expr(w.Cond)
+			f.w(" THEN ")
+			f.expr(w.Result)
+		}
+		if e.Else != nil {
+			f.w(" ELSE ")
+			f.expr(e.Else)
+		}
+		f.w(" END")
+	case *ArrayLit:
+		f.w("ARRAY[")
+		f.exprs(e.Elems)
+		f.w("]")
+	case *ObjectLit:
+		f.w("{")
+		for i, k := range e.Keys {
+			if i > 0 {
+				f.w(", ")
+			}
+			if simpleIdent(k) {
+				f.w(k)
+			} else {
+				f.w(QuoteString(k))
+			}
+			f.w(": ")
+			if i < len(e.Values) {
+				f.expr(e.Values[i])
+			}
+		}
+		f.w("}")
+	case *Subscript:
+		if l, ok := e.X.(*Literal); ok && strings.HasPrefix(l.Text, "-") {
+			f.w("(")
+			f.expr(e.X)
+			f.w(")")
+		} else {
+			f.expr(e.X)
+		}
+		f.w("[")
+		f.expr(e.Index)
+		f.w("]")
+	case *TypedString:
+		f.w(strings.ToUpper(e.TypeName), " ", QuoteString(e.Value))
+	default:
+		f.w("<?>")
+	}
+}
+
+func (f *formatter) literal(l *Literal) {
+	switch l.Kind {
+	case "null":
+		f.w("NULL")
+	case "bool":
+		if b, _ := l.Value.(bool); b {
+			f.w("TRUE")
+		} else {
+			f.w("FALSE")
+		}
+	case "int":
+		n, _ := l.Value.(int64)
+		f.w(strconv.FormatInt(n, 10))
+	case "number":
+		f.w(l.Text)
+	case "string":
+		s, _ := l.Value.(string)
+		f.w(QuoteString(s))
+	default:
+		f.w("<?>")
+	}
+}
+
+func (f *formatter) funcCall(e *FuncCall) {
+	if noParenFuncs[e.Name] && len(e.Args) == 0 && !e.Star && len(e.Named) == 0 &&
+		e.Filter == nil && e.Over == nil && len(e.OrderBy) == 0 {
+		f.w(strings.ToUpper(e.Name))
+		return
+	}
+	f.w(quotePath(e.Name), "(")
+	if e.Distinct {
+		f.w("DISTINCT ")
+	}
+	if e.Star {
+		f.w("*")
+	}
+	f.exprs(e.Args)
+	if len(e.Named) > 0 {
+		keys := make([]string, 0, len(e.Named))
+		for k := range e.Named {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i > 0 || len(e.Args) > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteIdent(k), " => ")
+			f.expr(e.Named[k])
+		}
+	}
+	if len(e.OrderBy) > 0 {
+		f.w(" ORDER BY ")
+		f.orderItems(e.OrderBy)
+	}
+	f.w(")")
+	if e.Filter != nil {
+		f.w(" FILTER (WHERE ")
+		f.expr(e.Filter)
+		f.w(")")
+	}
+	if e.Over != nil {
+		f.w(" OVER ")
+		if e.Over.Ref != "" && len(e.Over.PartitionBy) == 0 && len(e.Over.OrderBy) == 0 && e.Over.Frame == nil {
+			f.w(QuoteIdent(e.Over.Ref))
+		} else {
+			f.window(e.Over)
+		}
+	}
+}

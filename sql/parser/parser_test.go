@@ -1,0 +1,241 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+)
+
+// TestDataDriven runs the golden files in testdata. Commands:
+//
+//	parse   each statement formatted with ast.Format, one per line, or the error
+//	error   the same; used for cases that are expected to fail
+//	expr    ParseExpr
+//	split   each statement's Pos and SQL text
+//
+// Every successfully parsed input is also checked to round-trip:
+// Parse(Format(ast)) formats identically. Regenerate with -rewrite.
+func TestDataDriven(t *testing.T) {
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			switch d.Cmd {
+			case "parse", "error":
+				stmts, err := Parse(d.Input)
+				if err != nil {
+					return formatErr(t, d.Input, err)
+				}
+				var b strings.Builder
+				for _, s := range stmts {
+					out := ast.Format(s.AST)
+					checkRoundTrip(t, d.Pos, out)
+					b.WriteString(out)
+					b.WriteString("\n")
+				}
+				if len(stmts) == 0 {
+					return "(no statements)\n"
+				}
+				return b.String()
+			case "expr":
+				e, err := ParseExpr(d.Input)
+				if err != nil {
+					return formatErr(t, d.Input, err)
+				}
+				out := ast.Format(e)
+				e2, err := ParseExpr(out)
+				if err != nil {
+					t.Errorf("%s: re-parse of %q: %v", d.Pos, out, err)
+				} else if out2 := ast.Format(e2); out2 != out {
+					t.Errorf("%s: round trip differs:\n%s\n%s", d.Pos, out, out2)
+				}
+				return out + "\n"
+			case "split":
+				stmts, err := Parse(d.Input)
+				if err != nil {
+					return formatErr(t, d.Input, err)
+				}
+				var b strings.Builder
+				for _, s := range stmts {
+					fmt.Fprintf(&b, "%d: %s\n", s.Pos, s.SQL)
+				}
+				if len(stmts) == 0 {
+					return "(no statements)\n"
+				}
+				return b.String()
+			}
+			t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
+			return ""
+		})
+	})
+}
+
+func formatErr(t *testing.T, input string, err error) string {
+	e, ok := errs.As(err)
+	if !ok {
+		t.Fatalf("error is not *errs.Error: %T %v", err, err)
+	}
+	checkErr(t, input, err)
+	s := fmt.Sprintf("error %s at %d: %s\n", e.Code, e.Position, e.Message)
+	if e.Hint != "" {
+		s += "hint: " + e.Hint + "\n"
+	}
+	return s
+}
+
+func checkRoundTrip(t *testing.T, pos, out string) {
+	t.Helper()
+	again, err := Parse(out)
+	if err != nil {
+		t.Errorf("%s: formatted statement does not parse: %q: %v", pos, out, err)
+		return
+	}
+	if len(again) != 1 {
+		t.Errorf("%s: formatted statement gave %d statements: %q", pos, len(again), out)
+		return
+	}
+	if out2 := ast.Format(again[0].AST); out2 != out {
+		t.Errorf("%s: round trip differs:\n  %s\n  %s", pos, out, out2)
+	}
+}
+
+// checkErr asserts the error contract: a typed error with an allowed code
+// and a position inside the input (or just past its end).
+func checkErr(t testing.TB, input string, err error) {
+	t.Helper()
+	e, ok := err.(*errs.Error)
+	if !ok {
+		t.Fatalf("Parse(%q): error is %T, want *errs.Error", input, err)
+	}
+	switch {
+	case e.Code == errs.SyntaxError, e.Code == errs.UndefinedObject, e.Code == codeTooComplex,
+		e.Code == codeInvalidTableDefinition, e.Code == errs.DuplicateColumn, e.Code == "42P02",
+		strings.HasPrefix(e.Code, "22"):
+	default:
+		t.Fatalf("Parse(%q): unexpected code %s (%s)", input, e.Code, e.Message)
+	}
+	if e.Position < 1 || e.Position > len(input)+1 {
+		t.Fatalf("Parse(%q): position %d out of range 1..%d (%s)", input, e.Position, len(input)+1, e.Message)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"SELECT 1", "select a, b from t where x = 1 and y like 'a%' order by 1 desc limit 5",
+		"INSERT INTO t { a: 1, b: [1, 2, {c: 'x'}] }", "CREATE TABLE t (a INT PRIMARY KEY, b VARCHAR(10) NOT NULL)",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM r",
+		"SELECT count(*) FILTER (WHERE x) OVER (PARTITION BY a ORDER BY b ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t",
+		"SELECT $1::int[], E'\\x41', $$x$$, $a$y$a$, x->>'k', CASE WHEN a THEN 1 ELSE 2 END",
+		"COPY t FROM STDIN WITH (FORMAT csv, HEADER)", "BEGIN ISOLATION LEVEL SERIALIZABLE; COMMIT",
+		"SELECT * FROM STREAM s PARTITION 1 CONSUMER GROUP g LIMIT 10", "/* a /* b */ */ -- c\n;",
+		"UPDATE t SET a.b = 1 WHERE x IN (SELECT 1) RETURNING *", "SET search_path TO a, b",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		stmts, err := Parse(s)
+		if err != nil {
+			checkErr(t, s, err)
+			return
+		}
+		for _, st := range stmts {
+			if st.Pos < 1 || st.Pos > len(s) {
+				t.Fatalf("statement position %d out of range", st.Pos)
+			}
+			_ = ast.Format(st.AST)
+		}
+		if _, err := ParseExpr(s); err != nil {
+			checkErr(t, s, err)
+		}
+	})
+}
+
+func TestDepthLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sql  string
+	}{
+		{"parens", "SELECT " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000)},
+		{"unary", "SELECT " + strings.Repeat("- ", 5000) + "1"},
+		{"not", "SELECT " + strings.Repeat("NOT ", 5000) + "TRUE"},
+		{"subquery", strings.Repeat("SELECT * FROM (", 2000) + "SELECT 1" + strings.Repeat(") x", 2000)},
+		{"array", "SELECT " + strings.Repeat("[", 5000)},
+		{"object", "INSERT INTO t " + strings.Repeat("{a: ", 5000)},
+		{"binary", "SELECT 1" + strings.Repeat(" + 1", 5000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.sql)
+			if tc.name == "binary" {
+				if err != nil {
+					t.Fatalf("long flat expression should parse: %v", err)
+				}
+				return
+			}
+			if !errs.Is(err, codeTooComplex) {
+				t.Fatalf("want 54001, got %v", err)
+			}
+			checkErr(t, tc.sql, err)
+		})
+	}
+}
+
+// TestQuoteWordsCoverKeywords checks that ast.Format quotes every word the
+// parser will not accept as a bare identifier, so formatted output re-parses.
+func TestQuoteWordsCoverKeywords(t *testing.T) {
+	for w := range reserved {
+		if ast.QuoteIdent(w) == w {
+			t.Errorf("reserved word %q is not quoted by ast.QuoteIdent", w)
+		}
+	}
+	for w := range noBareAlias {
+		if ast.QuoteIdent(w) == w {
+			t.Errorf("clause word %q is not quoted by ast.QuoteIdent", w)
+		}
+	}
+}
+
+func TestStmtText(t *testing.T) {
+	in := "  SELECT 1 ; \n-- c\n insert into t values (1);;SELECT 'a;b'  "
+	stmts, err := Parse(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Stmt{{SQL: "SELECT 1", Pos: 3}, {SQL: "insert into t values (1)", Pos: 21}, {SQL: "SELECT 'a;b'", Pos: 47}}
+	if len(stmts) != len(want) {
+		t.Fatalf("got %d statements", len(stmts))
+	}
+	for i, w := range want {
+		if stmts[i].SQL != w.SQL || stmts[i].Pos != w.Pos {
+			t.Errorf("stmt %d: got %d %q, want %d %q", i, stmts[i].Pos, stmts[i].SQL, w.Pos, w.SQL)
+		}
+		if in[stmts[i].Pos-1:stmts[i].Pos-1+len(w.SQL)] != w.SQL {
+			t.Errorf("stmt %d: Pos does not point at its text", i)
+		}
+	}
+}
+
+func TestASTPositions(t *testing.T) {
+	in := "SELECT 1;\nSELECT a + b FROM t WHERE c IS NULL"
+	stmts, err := Parse(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := stmts[1].AST.(*ast.Select)
+	core := sel.Body.(*ast.SelectCore)
+	bin := core.Items[0].Expr.(*ast.Binary)
+	if got := in[bin.Pos-1 : bin.Pos]; got != "a" {
+		t.Errorf("binary position points at %q", got)
+	}
+	if r := bin.R.(*ast.ColumnRef); in[r.Pos-1:r.Pos] != "b" {
+		t.Errorf("right operand position wrong: %d", r.Pos)
+	}
+	if w := core.Where.(*ast.IsNull); in[w.Pos-1:w.Pos] != "c" {
+		t.Errorf("where position wrong: %d", w.Pos)
+	}
+	if tn := core.From[0].(*ast.TableName); in[tn.Pos-1:tn.Pos] != "t" {
+		t.Errorf("table position wrong: %d", tn.Pos)
+	}
+}
