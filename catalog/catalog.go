@@ -1,0 +1,481 @@
+package catalog
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// Kind is a collection's storage model.
+type Kind string
+
+// Collection kinds.
+const (
+	Schemaless Kind = "document" // MessagePack documents, any fields
+	Strict     Kind = "strict"   // typed columns, fixed schema
+)
+
+// Catalog object kinds (second key byte).
+const (
+	objCollection byte = 'c'
+	objField      byte = 'f'
+)
+
+// Column is a strict collection's column.
+type Column struct {
+	Name    string  `json:"name"`
+	Type    types.T `json:"type"`
+	TypeMod int     `json:"type_mod,omitempty"`
+	NotNull bool    `json:"not_null,omitempty"`
+	Default string  `json:"default,omitempty"` // SQL expression text
+	Hidden  bool    `json:"hidden,omitempty"`  // the generated row id of a keyless table
+}
+
+// Index is a secondary index over one or more columns (dotted field paths
+// in schemaless collections).
+type Index struct {
+	ID      uint32   `json:"id"`
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"`
+	Unique  bool     `json:"unique,omitempty"`
+}
+
+// Collection describes one collection. Published descriptors are
+// immutable: changes copy, modify and publish anew.
+type Collection struct {
+	ID        uint32    `json:"id"`
+	Name      string    `json:"name"`
+	Kind      Kind      `json:"kind"`
+	Columns   []Column  `json:"columns,omitempty"`
+	PK        []string  `json:"pk"` // primary key column (or field) names
+	Indexes   []Index   `json:"indexes,omitempty"`
+	Dropped   bool      `json:"dropped,omitempty"`
+	DroppedAt time.Time `json:"dropped_at,omitempty"`
+	Created   time.Time `json:"created"`
+	Version   uint32    `json:"version"`
+
+	// Fields holds the observed top-level fields of a schemaless
+	// collection; shared by every version of the descriptor.
+	Fields *FieldSet `json:"-"`
+}
+
+// ColumnIndex returns the position of a column, or -1.
+func (c *Collection) ColumnIndex(name string) int {
+	for i := range c.Columns {
+		if c.Columns[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// IndexByName returns an index of the collection by name.
+func (c *Collection) IndexByName(name string) (*Index, bool) {
+	for i := range c.Indexes {
+		if c.Indexes[i].Name == name {
+			return &c.Indexes[i], true
+		}
+	}
+	return nil, false
+}
+
+func (c *Collection) clone() *Collection {
+	n := *c
+	n.Columns = append([]Column(nil), c.Columns...)
+	n.PK = append([]string(nil), c.PK...)
+	n.Indexes = append([]Index(nil), c.Indexes...)
+	return &n
+}
+
+// Catalog is the in-memory, persisted registry of collections. Reads are
+// lock-free snapshots of immutable descriptors; DDL is serialized by the
+// DDL lock and written through txn like any other commit.
+type Catalog struct {
+	txm *txn.Manager
+
+	ddl sync.Mutex // serializes DDL statements
+
+	mu struct {
+		sync.RWMutex
+		byName  map[string]*Collection // live collections
+		byID    map[uint32]*Collection // live and dropped
+		nextID  uint32
+		version uint64 // bumped on every publish; plans cache against it
+	}
+}
+
+// Open loads the catalog from the store.
+func Open(txm *txn.Manager) (*Catalog, error) {
+	c := &Catalog{txm: txm}
+	c.mu.byName = make(map[string]*Collection)
+	c.mu.byID = make(map[uint32]*Collection)
+	c.mu.nextID = 1
+	tx := txm.Begin()
+	defer tx.Rollback()
+	if v, ok, err := tx.Get(storage.KeyNextID); err != nil {
+		return nil, err
+	} else if ok && len(v) == 4 {
+		c.mu.nextID = binary.BigEndian.Uint32(v)
+	}
+	lo := storage.CatalogPrefix(objCollection)
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return nil, err
+	}
+	for ; it.Valid(); it.Next() {
+		var col Collection
+		if err := json.Unmarshal(it.Value(), &col); err != nil {
+			_ = it.Close()
+			return nil, errs.Errorf(errs.DataCorrupted, "catalog: bad collection descriptor: %w", err)
+		}
+		col.Fields = newFieldSet()
+		c.mu.byID[col.ID] = &col
+		if !col.Dropped {
+			c.mu.byName[col.Name] = &col
+		}
+	}
+	if err := it.Close(); err != nil {
+		return nil, err
+	}
+	if err := c.loadFields(tx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Version changes whenever any descriptor changes.
+func (c *Catalog) Version() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.mu.version
+}
+
+// Get returns a live collection by name.
+func (c *Catalog) Get(name string) (*Collection, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	col, ok := c.mu.byName[name]
+	return col, ok
+}
+
+// ByID returns a collection (live or dropped) by id.
+func (c *Catalog) ByID(id uint32) (*Collection, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	col, ok := c.mu.byID[id]
+	return col, ok
+}
+
+// MustGet returns a live collection or a 42P01 error.
+func (c *Catalog) MustGet(name string) (*Collection, error) {
+	if col, ok := c.Get(name); ok {
+		return col, nil
+	}
+	return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", name)
+}
+
+// List returns live collections sorted by name.
+func (c *Catalog) List() []*Collection {
+	c.mu.RLock()
+	out := make([]*Collection, 0, len(c.mu.byName))
+	for _, col := range c.mu.byName {
+		out = append(out, col)
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// FindIndex returns the live collection owning the named index.
+func (c *Catalog) FindIndex(name string) (*Collection, *Index, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, col := range c.mu.byName {
+		if ix, ok := col.IndexByName(name); ok {
+			return col, ix, true
+		}
+	}
+	return nil, nil, false
+}
+
+// DDL runs fn holding the DDL lock with a fresh transaction; on success the
+// transaction is committed and the descriptors fn staged are published.
+func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
+	c.ddl.Lock()
+	defer c.ddl.Unlock()
+	d := &DDLTxn{c: c, Txn: c.txm.Begin()}
+	defer d.Txn.Rollback()
+	c.mu.RLock()
+	d.nextID = c.mu.nextID
+	c.mu.RUnlock()
+	if err := fn(d); err != nil {
+		return err
+	}
+	if d.nextID != c.mu.nextID {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], d.nextID)
+		d.Txn.Set(storage.KeyNextID, b[:])
+	}
+	for _, col := range d.staged {
+		buf, err := json.Marshal(col)
+		if err != nil {
+			return fmt.Errorf("catalog: encode: %w", err)
+		}
+		d.Txn.Set(storage.CatalogKey(objCollection, col.ID), buf)
+	}
+	for _, id := range d.deleted {
+		d.Txn.Delete(storage.CatalogKey(objCollection, id))
+	}
+	if _, err := d.Txn.Commit(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mu.nextID = d.nextID
+	for _, col := range d.staged {
+		if old, ok := c.mu.byID[col.ID]; ok && c.mu.byName[old.Name] == old {
+			delete(c.mu.byName, old.Name)
+		}
+		c.mu.byID[col.ID] = col
+		if !col.Dropped {
+			c.mu.byName[col.Name] = col
+		}
+	}
+	for _, id := range d.deleted {
+		if old, ok := c.mu.byID[id]; ok {
+			if c.mu.byName[old.Name] == old {
+				delete(c.mu.byName, old.Name)
+			}
+			delete(c.mu.byID, id)
+		}
+	}
+	c.mu.version++
+	return nil
+}
+
+// DDLTxn is the transaction a DDL function stages its changes in.
+type DDLTxn struct {
+	*txn.Txn
+	c       *Catalog
+	nextID  uint32
+	staged  []*Collection
+	deleted []uint32
+}
+
+// NewID allocates a collection or index id.
+func (d *DDLTxn) NewID() uint32 {
+	id := d.nextID
+	d.nextID++
+	return id
+}
+
+// Put stages a new or changed descriptor (bumping its version).
+func (d *DDLTxn) Put(col *Collection) {
+	col.Version++
+	if col.Fields == nil {
+		col.Fields = newFieldSet()
+	}
+	d.staged = append(d.staged, col)
+}
+
+// Remove stages the permanent removal of a descriptor.
+func (d *DDLTxn) Remove(id uint32) { d.deleted = append(d.deleted, id) }
+
+// Clone returns a modifiable copy of a published descriptor.
+func Clone(col *Collection) *Collection { return col.clone() }
+
+// LatestDropped returns the most recently dropped collection with a name.
+func (c *Catalog) LatestDropped(name string) (*Collection, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var best *Collection
+	for _, col := range c.mu.byID {
+		if col.Dropped && col.Name == name && (best == nil || col.DroppedAt.After(best.DroppedAt)) {
+			best = col
+		}
+	}
+	return best, best != nil
+}
+
+// ValidateName checks an identifier used as a collection or index name.
+func ValidateName(name string) error {
+	if name == "" || len(name) > 63 {
+		return errs.Errorf(errs.SyntaxError, "invalid name %q", name)
+	}
+	if strings.ContainsRune(name, 0) {
+		return errs.New(errs.SyntaxError, "names may not contain NUL")
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- fields
+
+// Field is an observed top-level field of a schemaless collection.
+type Field struct {
+	Name string
+	Type types.T // Text once values of different kinds were seen
+	Seq  uint64  // first-seen order
+}
+
+// FieldSet is the set of observed fields; safe for concurrent use.
+type FieldSet struct {
+	mu     sync.RWMutex
+	fields []Field
+	index  map[string]int
+	seq    uint64
+}
+
+func newFieldSet() *FieldSet { return &FieldSet{index: make(map[string]int)} }
+
+// List returns the fields in first-seen order.
+func (f *FieldSet) List() []Field {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return append([]Field(nil), f.fields...)
+}
+
+// Lookup returns one field.
+func (f *FieldSet) Lookup(name string) (Field, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	i, ok := f.index[name]
+	if !ok {
+		return Field{}, false
+	}
+	return f.fields[i], true
+}
+
+// Observe computes which fields of a document are new or widen a known
+// field's type. It does not change the set; Stage records the result in
+// the writing transaction and Apply publishes it after commit.
+func (f *FieldSet) Observe(doc map[string]any, out []Field) []Field {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for k, v := range doc {
+		t := types.TypeOf(v)
+		i, ok := f.index[k]
+		if !ok {
+			out = append(out, Field{Name: k, Type: t})
+			continue
+		}
+		if w := widen(f.fields[i].Type, t); w != f.fields[i].Type {
+			out = append(out, Field{Name: k, Type: w, Seq: f.fields[i].Seq})
+		}
+	}
+	return out
+}
+
+// widen merges the type seen so far with a newly seen one.
+func widen(have, got types.T) types.T {
+	switch {
+	case got == types.Unknown || have == got:
+		return have
+	case have == types.Unknown:
+		return got
+	case have.IsNumeric() && got.IsNumeric():
+		if have == types.Float8 || got == types.Float8 {
+			return types.Float8
+		}
+		return types.Numeric
+	}
+	return types.Text
+}
+
+// StageFields writes observed-field records for col into tx. They are
+// idempotent merges, so they never cause write-write conflicts.
+func StageFields(tx *txn.Txn, col *Collection, fields []Field) {
+	f := col.Fields
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range fields {
+		if fields[i].Seq == 0 {
+			f.seq++
+			fields[i].Seq = uint64(time.Now().UnixNano())<<8 | f.seq&0xff
+		}
+		key := append(storage.CatalogKey(objField, col.ID), fields[i].Name...)
+		var v [9]byte
+		v[0] = byte(fields[i].Type)
+		binary.BigEndian.PutUint64(v[1:], fields[i].Seq)
+		tx.SetNoConflict(key, v[:])
+	}
+}
+
+// ApplyFields publishes fields after the transaction that staged them
+// committed.
+func ApplyFields(col *Collection, fields []Field) {
+	f := col.Fields
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, nf := range fields {
+		f.applyLocked(nf)
+	}
+}
+
+func (f *FieldSet) applyLocked(nf Field) {
+	if i, ok := f.index[nf.Name]; ok {
+		f.fields[i].Type = widen(f.fields[i].Type, nf.Type)
+		return
+	}
+	f.index[nf.Name] = len(f.fields)
+	f.fields = append(f.fields, nf)
+	sort.SliceStable(f.fields, func(i, j int) bool { return f.fields[i].Seq < f.fields[j].Seq })
+	for i := range f.fields {
+		f.index[f.fields[i].Name] = i
+	}
+}
+
+func (c *Catalog) loadFields(tx *txn.Txn) error {
+	lo := storage.CatalogPrefix(objField)
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) < 6 || len(v) != 9 {
+			return errs.New(errs.DataCorrupted, "catalog: bad field record")
+		}
+		id := binary.BigEndian.Uint32(k[2:6])
+		col, ok := c.mu.byID[id]
+		if !ok {
+			continue
+		}
+		col.Fields.applyLocked(Field{Name: string(k[6:]), Type: types.T(v[0]), Seq: binary.BigEndian.Uint64(v[1:])})
+	}
+	return nil
+}
+
+// DropFields stages the removal of every observed-field record of a
+// collection (used when purging).
+func DropFields(tx *txn.Txn, id uint32) error {
+	lo := storage.CatalogKey(objField, id)
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	for ; it.Valid(); it.Next() {
+		keys = append(keys, append([]byte(nil), it.Key()...))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		tx.Delete(k)
+	}
+	return nil
+}
+
+// ErrExists is wrapped by duplicate-name errors.
+var ErrExists = errors.New("already exists")

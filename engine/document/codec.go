@@ -1,0 +1,207 @@
+package document
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/tinylib/msgp/msgp"
+)
+
+// extDecimal is the MessagePack extension type holding a numeric as text.
+const extDecimal int8 = 2
+
+// AppendValue appends the MessagePack encoding of a value. Supported
+// dynamic types: nil, bool, int64, float64, *apd.Decimal, string, []byte,
+// time.Time, map[string]any and []any (recursively).
+func AppendValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return msgp.AppendNil(b), nil
+	case bool:
+		return msgp.AppendBool(b, x), nil
+	case int64:
+		return msgp.AppendInt64(b, x), nil
+	case int:
+		return msgp.AppendInt64(b, int64(x)), nil
+	case float64:
+		return msgp.AppendFloat64(b, x), nil
+	case string:
+		return msgp.AppendString(b, x), nil
+	case []byte:
+		return msgp.AppendBytes(b, x), nil
+	case time.Time:
+		return msgp.AppendTime(b, x), nil
+	case *apd.Decimal:
+		s := x.Text('f')
+		b = appendExtHeader(b, len(s))
+		return append(b, s...), nil
+	case map[string]any:
+		b = msgp.AppendMapHeader(b, uint32(len(x)))
+		var err error
+		for k, e := range x {
+			b = msgp.AppendString(b, k)
+			if b, err = AppendValue(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	case []any:
+		b = msgp.AppendArrayHeader(b, uint32(len(x)))
+		var err error
+		for _, e := range x {
+			if b, err = AppendValue(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("document: cannot encode %T", v)
+}
+
+func appendExtHeader(b []byte, n int) []byte {
+	switch {
+	case n <= 255:
+		return append(b, 0xc7, byte(n), byte(extDecimal))
+	case n <= 65535:
+		return append(b, 0xc8, byte(n>>8), byte(n), byte(extDecimal))
+	}
+	return append(b, 0xc9, byte(n>>24), byte(n>>16), byte(n>>8), byte(n), byte(extDecimal))
+}
+
+// ReadValue decodes one value from the front of b.
+func ReadValue(b []byte) (any, []byte, error) {
+	t := msgp.NextType(b)
+	switch t {
+	case msgp.NilType:
+		rest, err := msgp.ReadNilBytes(b)
+		return nil, rest, err
+	case msgp.BoolType:
+		return wrap2(msgp.ReadBoolBytes(b))
+	case msgp.IntType:
+		return wrap2(msgp.ReadInt64Bytes(b))
+	case msgp.UintType:
+		u, rest, err := msgp.ReadUint64Bytes(b)
+		return int64(u), rest, err
+	case msgp.Float64Type:
+		return wrap2(msgp.ReadFloat64Bytes(b))
+	case msgp.Float32Type:
+		f, rest, err := msgp.ReadFloat32Bytes(b)
+		return float64(f), rest, err
+	case msgp.StrType:
+		return wrap2(msgp.ReadStringBytes(b))
+	case msgp.BinType:
+		return wrap2(msgp.ReadBytesBytes(b, nil))
+	case msgp.TimeType:
+		tm, rest, err := msgp.ReadTimeBytes(b)
+		return tm.UTC(), rest, err
+	case msgp.ExtensionType:
+		return readExt(b)
+	case msgp.MapType:
+		n, rest, err := msgp.ReadMapHeaderBytes(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		m := make(map[string]any, n)
+		for i := uint32(0); i < n; i++ {
+			var k string
+			k, rest, err = msgp.ReadStringBytes(rest)
+			if err != nil {
+				return nil, nil, err
+			}
+			var v any
+			v, rest, err = ReadValue(rest)
+			if err != nil {
+				return nil, nil, err
+			}
+			m[k] = v
+		}
+		return m, rest, nil
+	case msgp.ArrayType:
+		n, rest, err := msgp.ReadArrayHeaderBytes(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		a := make([]any, n)
+		for i := range a {
+			a[i], rest, err = ReadValue(rest)
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		return a, rest, nil
+	}
+	return nil, nil, fmt.Errorf("document: unsupported msgpack type %v", t)
+}
+
+func readExt(b []byte) (any, []byte, error) {
+	if len(b) < 3 {
+		return nil, nil, msgp.ErrShortBytes
+	}
+	var n, hdr int
+	switch b[0] {
+	case 0xc7:
+		n, hdr = int(b[1]), 3
+	case 0xc8:
+		if len(b) < 4 {
+			return nil, nil, msgp.ErrShortBytes
+		}
+		n, hdr = int(b[1])<<8|int(b[2]), 4
+	case 0xc9:
+		if len(b) < 6 {
+			return nil, nil, msgp.ErrShortBytes
+		}
+		n, hdr = int(b[1])<<24|int(b[2])<<16|int(b[3])<<8|int(b[4]), 6
+	default:
+		return nil, nil, fmt.Errorf("document: unsupported extension header %#x", b[0])
+	}
+	if b[hdr-1] != byte(extDecimal) {
+		return nil, nil, fmt.Errorf("document: unknown extension type %d", int8(b[hdr-1]))
+	}
+	if len(b) < hdr+n {
+		return nil, nil, msgp.ErrShortBytes
+	}
+	d, _, err := apd.NewFromString(string(b[hdr : hdr+n]))
+	if err != nil {
+		return nil, nil, fmt.Errorf("document: bad decimal: %w", err)
+	}
+	return d, b[hdr+n:], nil
+}
+
+func wrap2[T any](v T, rest []byte, err error) (any, []byte, error) { return v, rest, err }
+
+// EncodeDoc encodes a schemaless document.
+func EncodeDoc(doc map[string]any) ([]byte, error) { return AppendValue(nil, doc) }
+
+// DecodeDoc decodes a schemaless document.
+func DecodeDoc(b []byte) (map[string]any, error) {
+	v, _, err := ReadValue(b)
+	if err != nil {
+		return nil, fmt.Errorf("document: decode: %w", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("document: stored value is %T, not a document", v)
+	}
+	return m, nil
+}
+
+// EncodeTuple encodes a strict row (values in column order).
+func EncodeTuple(row []any) ([]byte, error) { return AppendValue(nil, row) }
+
+// DecodeTuple decodes a strict row; rows written before columns were added
+// are padded with NULLs to ncols.
+func DecodeTuple(b []byte, ncols int) ([]any, error) {
+	v, _, err := ReadValue(b)
+	if err != nil {
+		return nil, fmt.Errorf("document: decode: %w", err)
+	}
+	a, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("document: stored value is %T, not a tuple", v)
+	}
+	for len(a) < ncols {
+		a = append(a, nil)
+	}
+	return a, nil
+}

@@ -1,0 +1,245 @@
+package document
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+// Reader is what the engine needs to read: a transaction's snapshot view.
+type Reader interface {
+	Get(key []byte) ([]byte, bool, error)
+}
+
+// Writer buffers the engine's writes and row changes in a transaction.
+type Writer interface {
+	Reader
+	Set(key, val []byte)
+	Delete(key []byte)
+	RecordChange(c Change)
+}
+
+// Change is one row change, recorded for the change log.
+type Change struct {
+	Collection uint32
+	CollName   string
+	VShard     uint16
+	PK         []byte
+	RowID      string
+	Op         byte // 'I', 'U', 'D'
+	Old, New   []byte
+}
+
+// Layout is what the engine knows of a collection: ids and index ids. The
+// caller computes key values (primary key and index values) from rows.
+type Layout struct {
+	ID      uint32
+	Name    string
+	Indexes []IndexLayout
+}
+
+// IndexLayout is one secondary index.
+type IndexLayout struct {
+	ID     uint32
+	Name   string
+	Unique bool
+}
+
+// Row is a row as the engine stores it: its encoded value, its primary key
+// values, and the values of each index (same order as Layout.Indexes).
+type Row struct {
+	PK      []any
+	Value   []byte
+	IdxVals [][]any
+	RowID   string
+}
+
+// EncodePK encodes primary-key values (order-preserving).
+func EncodePK(pk []any) []byte {
+	var b []byte
+	for _, v := range pk {
+		b = storage.AppendKey(b, v)
+	}
+	return b
+}
+
+// DecodePK decodes n primary-key values.
+func DecodePK(b []byte, n int) ([]any, error) {
+	out := make([]any, 0, n)
+	for i := 0; i < n; i++ {
+		v, rest, err := storage.DecodeKey(b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		b = rest
+	}
+	return out, nil
+}
+
+// Key returns the row key of a primary key in a collection.
+func (l *Layout) Key(pkb []byte) []byte {
+	return storage.RowKey(l.ID, storage.VShard(l.Name, pkb), pkb)
+}
+
+// Get reads a row's stored value by encoded primary key.
+func (l *Layout) Get(r Reader, pkb []byte) ([]byte, bool, error) {
+	return r.Get(l.Key(pkb))
+}
+
+// indexKey builds an index key. Unique indexes store one key per value
+// tuple (the value is the primary key) unless a value is NULL: NULLs never
+// collide, so such entries carry the primary key in the key like
+// non-unique entries do.
+func indexKey(ix IndexLayout, vals []any, pkb []byte) (key []byte, unique bool) {
+	key = storage.IndexPrefix(ix.ID)
+	hasNull := false
+	for _, v := range vals {
+		if v == nil {
+			hasNull = true
+		}
+		key = storage.AppendKey(key, v)
+	}
+	if ix.Unique && !hasNull {
+		return key, true
+	}
+	// Separate the pk so that a prefix scan on values stays exact.
+	key = append(key, 0xff)
+	return append(key, pkb...), false
+}
+
+// IndexRange returns the key range [lo, hi) of index entries whose leading
+// values encode with prefix valPrefix (from storage.AppendKey).
+func IndexRange(indexID uint32, valPrefix []byte) (lo, hi []byte) {
+	lo = append(storage.IndexPrefix(indexID), valPrefix...)
+	return lo, storage.PrefixEnd(lo)
+}
+
+// PKFromIndexEntry returns the encoded primary key an index entry points at.
+func PKFromIndexEntry(key, val []byte, unique bool) ([]byte, error) {
+	if len(val) > 0 {
+		return val, nil
+	}
+	// Non-unique (or NULL-bearing) entry: pk follows the 0xff separator
+	// after the values. Values never contain a raw 0xff tag byte at a
+	// value boundary, so decode values until the separator.
+	b := key[5:]
+	for len(b) > 0 && b[0] != 0xff {
+		_, rest, err := storage.DecodeKey(b)
+		if err != nil {
+			return nil, err
+		}
+		b = rest
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("document: index entry without primary key")
+	}
+	return b[1:], nil
+}
+
+func uniqueViolation(l *Layout, ix IndexLayout) error {
+	return errs.Errorf(errs.UniqueViolation, "duplicate key value violates unique constraint %q", ix.Name)
+}
+
+// Insert writes a new row. It fails with 23505 when the primary key or a
+// unique index value exists. exists lets callers skip the pk read when they
+// already know the answer (-1 unknown, 0 absent).
+func (l *Layout) Insert(w Writer, row *Row) error {
+	pkb := EncodePK(row.PK)
+	key := l.Key(pkb)
+	if _, ok, err := w.Get(key); err != nil {
+		return err
+	} else if ok {
+		return errs.Errorf(errs.UniqueViolation, "duplicate key value violates unique constraint %q", l.Name+"_pkey").
+			WithDetail(fmt.Sprintf("Key (%s) already exists.", row.RowID))
+	}
+	if err := l.putIndexes(w, nil, row.IdxVals, pkb); err != nil {
+		return err
+	}
+	w.Set(key, row.Value)
+	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: row.RowID, Op: 'I', New: row.Value})
+	return nil
+}
+
+// Update replaces an existing row (same primary key) whose old value and
+// index values are given.
+func (l *Layout) Update(w Writer, old, row *Row) error {
+	pkb := EncodePK(row.PK)
+	oldPKB := EncodePK(old.PK)
+	if !bytes.Equal(pkb, oldPKB) {
+		// A primary-key change is a delete plus an insert.
+		if err := l.Delete(w, old); err != nil {
+			return err
+		}
+		return l.Insert(w, row)
+	}
+	if err := l.putIndexes(w, old.IdxVals, row.IdxVals, pkb); err != nil {
+		return err
+	}
+	key := l.Key(pkb)
+	w.Set(key, row.Value)
+	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: row.RowID, Op: 'U', Old: old.Value, New: row.Value})
+	return nil
+}
+
+// Delete removes an existing row.
+func (l *Layout) Delete(w Writer, old *Row) error {
+	pkb := EncodePK(old.PK)
+	for i, ix := range l.Indexes {
+		k, _ := indexKey(ix, old.IdxVals[i], pkb)
+		w.Delete(k)
+	}
+	key := l.Key(pkb)
+	w.Delete(key)
+	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: old.RowID, Op: 'D', Old: old.Value})
+	return nil
+}
+
+// putIndexes moves index entries from old values (nil for a new row) to new.
+func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) error {
+	for i, ix := range l.Indexes {
+		nk, uniq := indexKey(ix, newVals[i], pkb)
+		if oldVals != nil {
+			ok, _ := indexKey(ix, oldVals[i], pkb)
+			if bytes.Equal(ok, nk) {
+				continue
+			}
+			w.Delete(ok)
+		}
+		if uniq {
+			if v, found, err := w.Get(nk); err != nil {
+				return err
+			} else if found && !bytes.Equal(v, pkb) {
+				return uniqueViolation(l, ix)
+			}
+			w.Set(nk, pkb)
+		} else {
+			w.Set(nk, nil)
+		}
+	}
+	return nil
+}
+
+// AddIndexEntry writes one row's entry into a (new) index: used to build
+// an index over existing rows.
+func AddIndexEntry(w Writer, ix IndexLayout, vals []any, pk []any) error {
+	pkb := EncodePK(pk)
+	k, uniq := indexKey(ix, vals, pkb)
+	if uniq {
+		if v, found, err := w.Get(k); err != nil {
+			return err
+		} else if found && !bytes.Equal(v, pkb) {
+			return errs.Errorf(errs.UniqueViolation, "could not create unique index %q", ix.Name).
+				WithDetail("Key values are duplicated.")
+		}
+		w.Set(k, pkb)
+		return nil
+	}
+	w.Set(k, nil)
+	return nil
+}
+
+func vshardOf(rowKey []byte) uint16 { return binary.BigEndian.Uint16(rowKey[5:7]) }
