@@ -77,7 +77,7 @@ func (iv Interval) Mul(f float64) Interval {
 func (iv Interval) String() string {
 	var parts []string
 	plural := func(n int64, unit string) string {
-		if n == 1 || n == -1 {
+		if n == 1 {
 			return fmt.Sprintf("%d %s", n, unit)
 		}
 		return fmt.Sprintf("%d %ss", n, unit)
@@ -165,6 +165,8 @@ func ParseInterval(s string) (Interval, error) {
 		if i+1 < len(toks) && !isNumberTok(toks[i+1]) {
 			unit = toks[i+1]
 			i++
+		} else if len(toks) > 1 {
+			return bad() // a bare number is only allowed alone ('10' is 10 seconds)
 		}
 		if !addIntervalUnit(&iv, &fm, &fd, num, unit) {
 			return bad()

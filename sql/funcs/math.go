@@ -266,21 +266,17 @@ func roundScale(x, n types.Value, trunc bool) (types.Value, error) {
 		return nil, err
 	}
 	s = max(min(s, maxDisplayScale), -maxDisplayScale)
-	c := exact.WithPrecision(0)
+	rounding := apd.RoundHalfUp
 	if trunc {
-		c.Rounding = apd.RoundDown
-	} else {
-		c.Rounding = apd.RoundHalfUp
+		rounding = apd.RoundDown
 	}
-	r := new(apd.Decimal)
-	if _, err := c.Quantize(r, d, int32(-s)); err != nil {
-		return nil, errs.New(errs.NumericOutOfRange, "numeric field overflow")
+	r, err := quantize(d, int32(s), rounding)
+	if err != nil {
+		return nil, err
 	}
 	if s < 0 {
 		// PostgreSQL shows the rounded value with scale 0.
-		if _, err := c.Quantize(r, r, 0); err != nil {
-			return nil, errs.New(errs.NumericOutOfRange, "numeric field overflow")
-		}
+		return quantize(r, 0, rounding)
 	}
 	return r, nil
 }

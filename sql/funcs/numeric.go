@@ -193,10 +193,16 @@ func divScale(a, b *apd.Decimal) int32 {
 	return int32(min(rs, maxDisplayScale))
 }
 
-// roundTo rounds d (in place) half away from zero to scale digits.
+// roundTo rounds d half away from zero to scale digits.
 func roundTo(d *apd.Decimal, scale int32) (*apd.Decimal, error) {
-	c := exact.WithPrecision(0)
-	c.Rounding = apd.RoundHalfUp
+	return quantize(d, scale, apd.RoundHalfUp)
+}
+
+// quantize sets d's scale with the given rounding.
+func quantize(d *apd.Decimal, scale int32, rounding apd.Rounder) (*apd.Decimal, error) {
+	p := max(magnitude(d)+1, 1) + int64(max(scale, 0)) + 2
+	c := exact.WithPrecision(uint32(min(p, 100000)))
+	c.Rounding = rounding
 	r := new(apd.Decimal)
 	if _, err := c.Quantize(r, d, -scale); err != nil {
 		return nil, errs.New(errs.NumericOutOfRange, "numeric field overflow")

@@ -505,13 +505,16 @@ func timeArith(op string, l, r types.Value, rt types.T) (types.Value, bool, erro
 			}
 			return lt.AddDate(0, 0, int(x)), true, nil
 		case Interval, string:
+			if s, ok := x.(string); ok && op == "-" {
+				if t, err := types.ParseTime(s, types.Timestamptz); err == nil {
+					if rt.IsInteger() {
+						return int64(subTimes(lt, t.(time.Time)).Days), true, nil
+					}
+					return subTimes(lt, t.(time.Time)), true, nil
+				}
+			}
 			iv, err := toInterval(x)
 			if err != nil {
-				if s, ok := x.(string); ok && op == "-" {
-					if t, err2 := types.ParseTime(s, types.Timestamptz); err2 == nil {
-						return subTimes(lt, t.(time.Time)), true, nil
-					}
-				}
 				return nil, true, err
 			}
 			if op == "-" {
