@@ -1,0 +1,674 @@
+package pgwire
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/xdg-go/scram"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/session"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// flushThreshold is how many bytes of outgoing messages are buffered
+// before they are written without waiting for ReadyForQuery.
+const flushThreshold = 32 << 10
+
+// errConnDone ends a connection's loop without further messages.
+var errConnDone = errors.New("pgwire: connection done")
+
+// conn is one client connection. Its fields are used only by the
+// connection's goroutine, except mu's.
+type conn struct {
+	srv *Server
+	raw net.Conn // the TCP connection, closed by kill
+	rw  net.Conn // raw, or the TLS connection over it
+	be  *pgproto3.Backend
+	log *slog.Logger
+
+	ctx    context.Context // canceled by kill
+	cancel context.CancelFunc
+
+	sess     Session
+	user     string
+	reported map[string]string // ParameterStatus values the client has
+
+	stmts          map[string]*stmt
+	portals        map[string]*portal
+	ignoreTillSync bool
+	pending        int   // bytes sent to the backend buffer since the last flush
+	dead           error // first read or write failure; the connection is then over
+
+	mu struct {
+		sync.Mutex
+		hasKey     bool
+		pid        uint32
+		secret     uint32
+		stmtCancel context.CancelFunc
+	}
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &conn{
+		srv:      s,
+		raw:      nc,
+		rw:       nc,
+		log:      s.log.With("remote", nc.RemoteAddr().String()),
+		ctx:      ctx,
+		cancel:   cancel,
+		stmts:    make(map[string]*stmt),
+		portals:  make(map[string]*portal),
+		reported: make(map[string]string),
+	}
+	c.be = c.newBackend(nc)
+	return c
+}
+
+func (c *conn) newBackend(rw io.ReadWriter) *pgproto3.Backend {
+	be := pgproto3.NewBackend(rw, rw)
+	be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	return be
+}
+
+// kill closes the connection from outside its goroutine (server shutdown).
+func (c *conn) kill() {
+	c.cancel()
+	c.raw.Close()
+}
+
+func (c *conn) key() (pid, secret uint32, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mu.pid, c.mu.secret, c.mu.hasKey
+}
+
+func (c *conn) cancelStatement() {
+	c.mu.Lock()
+	f := c.mu.stmtCancel
+	c.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// run serves the connection until it ends. It never panics.
+func (c *conn) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("panic while serving connection; closing it", "panic", r, "stack", string(debug.Stack()))
+			// Best effort: tell the client, without waiting long.
+			_ = c.raw.SetWriteDeadline(time.Now().Add(time.Second))
+			c.be = c.newBackend(c.rw)
+			c.be.Send(fatal(errs.New(errs.InternalError, "internal error; connection closed")))
+			_ = c.be.Flush()
+		}
+		c.closeSession()
+		c.cancel()
+		c.raw.Close()
+	}()
+	if !c.startup() {
+		return
+	}
+	c.loop()
+}
+
+func (c *conn) closeSession() {
+	if c.sess == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("panic while closing session", "panic", r)
+		}
+	}()
+	c.sess.Close()
+	c.sess = nil
+}
+
+// send buffers a message; flushes when enough has accumulated.
+func (c *conn) send(msg pgproto3.BackendMessage, size int) {
+	c.be.Send(msg)
+	c.pending += size
+	if c.pending >= flushThreshold {
+		c.flush()
+	}
+}
+
+func (c *conn) flush() {
+	c.pending = 0
+	if c.dead != nil {
+		return
+	}
+	if err := c.be.Flush(); err != nil {
+		c.dead = err
+	}
+}
+
+// writeRaw writes bytes outside the message framing (SSL/GSS answers).
+func (c *conn) writeRaw(b []byte) bool {
+	_, err := c.rw.Write(b)
+	return err == nil
+}
+
+// isIOError reports whether err came from the transport rather than from
+// bad protocol bytes.
+func isIOError(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne)
+}
+
+// readFailed handles a Receive error: protocol errors get a FATAL 08P01.
+func (c *conn) readFailed(err error) {
+	if isIOError(err) {
+		return
+	}
+	var tooBig *pgproto3.ExceededMaxBodyLenErr
+	msg := "invalid frontend message: " + err.Error()
+	if errors.As(err, &tooBig) {
+		msg = fmt.Sprintf("message of %d bytes exceeds the maximum of %d", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)
+	}
+	c.log.Warn("protocol violation; closing connection", "err", err)
+	_ = c.raw.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	c.be.Send(fatal(errs.New(errs.ProtocolViolation, msg)))
+	c.flush()
+}
+
+// startup runs SSL negotiation, the startup message and authentication,
+// and opens the session. It reports whether the connection continues.
+func (c *conn) startup() bool {
+	_ = c.raw.SetDeadline(time.Now().Add(c.srv.cfg.AuthTimeout))
+	tlsDone := false
+	for {
+		msg, err := c.be.ReceiveStartupMessage()
+		if err != nil {
+			c.readFailed(err)
+			return false
+		}
+		switch m := msg.(type) {
+		case *pgproto3.SSLRequest:
+			if c.srv.cfg.TLSConfig == nil || tlsDone {
+				if !c.writeRaw([]byte{'N'}) {
+					return false
+				}
+				continue
+			}
+			if !c.writeRaw([]byte{'S'}) {
+				return false
+			}
+			tc := tls.Server(c.raw, c.srv.cfg.TLSConfig)
+			if err := tc.HandshakeContext(c.ctx); err != nil {
+				c.log.Debug("TLS handshake failed", "err", err)
+				return false
+			}
+			tlsDone = true
+			c.rw = tc
+			// A fresh backend: nothing read before the handshake survives.
+			c.be = c.newBackend(tc)
+		case *pgproto3.GSSEncRequest:
+			if !c.writeRaw([]byte{'N'}) {
+				return false
+			}
+		case *pgproto3.CancelRequest:
+			c.srv.cancelRequest(m.ProcessID, m.SecretKey)
+			return false
+		case *pgproto3.StartupMessage:
+			return c.startSession(m)
+		default:
+			return false
+		}
+	}
+}
+
+func (c *conn) startSession(m *pgproto3.StartupMessage) bool {
+	user := m.Parameters["user"]
+	if user == "" {
+		c.be.Send(fatal(errs.New(errs.InvalidAuthorization, "no PostgreSQL user name specified in startup packet")))
+		c.flush()
+		return false
+	}
+	database := m.Parameters["database"]
+	if database == "" {
+		database = user
+	}
+	var unknownOpts []string
+	for k := range m.Parameters {
+		if strings.HasPrefix(k, "_pq_.") {
+			unknownOpts = append(unknownOpts, k)
+		}
+	}
+	if m.ProtocolVersion != pgproto3.ProtocolVersion30 || len(unknownOpts) > 0 {
+		sort.Strings(unknownOpts)
+		c.be.Send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unknownOpts})
+	}
+	if !c.authenticate(user) {
+		return false
+	}
+	c.user = user
+	c.sess = c.srv.mgr.NewSession(user, database)
+	pid, secret := c.sess.ID()
+	c.mu.Lock()
+	c.mu.pid, c.mu.secret, c.mu.hasKey = pid, secret, true
+	c.mu.Unlock()
+
+	superuser := "off"
+	if c.srv.cfg.AuthMode == AuthTrust || user == SuperUser {
+		superuser = "on"
+	}
+	params := map[string]string{
+		"server_version":              "15.0 (NodeDB-Go)",
+		"server_encoding":             "UTF8",
+		"client_encoding":             "UTF8",
+		"DateStyle":                   "ISO, MDY",
+		"TimeZone":                    "UTC",
+		"integer_datetimes":           "on",
+		"standard_conforming_strings": "on",
+		"IntervalStyle":               "postgres",
+		"application_name":            m.Parameters["application_name"],
+		"is_superuser":                superuser,
+		"session_authorization":       user,
+	}
+	maps.Copy(params, c.sess.ParamStatus())
+	c.sendParamStatus(params)
+	secretKey := binary.BigEndian.AppendUint32(nil, secret)
+	c.be.Send(&pgproto3.BackendKeyData{ProcessID: pid, SecretKey: secretKey})
+	_ = c.raw.SetDeadline(time.Time{})
+	c.readyForQuery()
+	return c.dead == nil
+}
+
+// sendParamStatus sends the parameters whose value the client does not
+// have yet.
+func (c *conn) sendParamStatus(params map[string]string) {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := params[k]
+		if old, ok := c.reported[k]; ok && old == v {
+			continue
+		}
+		c.reported[k] = v
+		c.send(&pgproto3.ParameterStatus{Name: k, Value: v}, len(k)+len(v)+7)
+	}
+}
+
+// authenticate runs the configured authentication exchange.
+func (c *conn) authenticate(user string) bool {
+	if c.srv.cfg.AuthMode != AuthPassword {
+		c.be.Send(&pgproto3.AuthenticationOk{})
+		return true
+	}
+	failed := func() bool {
+		c.be.Send(fatal(errs.Errorf(errs.InvalidPassword, "password authentication failed for user %q", user)))
+		c.flush()
+		return false
+	}
+	creds := c.srv.creds
+	if user != SuperUser {
+		creds = mockCredentials()
+	}
+	server, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return creds, nil })
+	if err != nil {
+		return failed()
+	}
+	conv := server.NewConversation()
+
+	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
+	c.flush()
+	if err := c.be.SetAuthType(pgproto3.AuthTypeSASL); err != nil {
+		return false
+	}
+	msg, err := c.be.Receive()
+	if err != nil {
+		c.readFailed(err)
+		return false
+	}
+	initial, ok := msg.(*pgproto3.SASLInitialResponse)
+	if !ok {
+		c.be.Send(fatal(errs.New(errs.ProtocolViolation, "expected SASL response")))
+		c.flush()
+		return false
+	}
+	if initial.AuthMechanism != "SCRAM-SHA-256" {
+		c.be.Send(fatal(errs.New(errs.ProtocolViolation, "client selected an invalid SASL authentication mechanism")))
+		c.flush()
+		return false
+	}
+	serverFirst, err := conv.Step(string(initial.Data))
+	if err != nil {
+		return failed()
+	}
+	c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(serverFirst)})
+	c.flush()
+	if err := c.be.SetAuthType(pgproto3.AuthTypeSASLContinue); err != nil {
+		return false
+	}
+	msg, err = c.be.Receive()
+	if err != nil {
+		c.readFailed(err)
+		return false
+	}
+	resp, ok := msg.(*pgproto3.SASLResponse)
+	if !ok {
+		c.be.Send(fatal(errs.New(errs.ProtocolViolation, "expected SASL response")))
+		c.flush()
+		return false
+	}
+	serverFinal, err := conv.Step(string(resp.Data))
+	if err != nil || !conv.Valid() {
+		return failed()
+	}
+	_ = c.be.SetAuthType(pgproto3.AuthTypeOk)
+	c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte(serverFinal)})
+	c.be.Send(&pgproto3.AuthenticationOk{})
+	return true
+}
+
+// readyForQuery reports changed parameters, then ReadyForQuery, and
+// flushes.
+func (c *conn) readyForQuery() {
+	c.sendParamStatus(c.sess.ParamStatus())
+	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: byte(c.sess.TxStatus())})
+	c.flush()
+}
+
+// loop reads and handles messages until the connection ends.
+func (c *conn) loop() {
+	for c.dead == nil {
+		msg, err := c.be.Receive()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		if err := c.handle(msg); err != nil {
+			return
+		}
+	}
+}
+
+// handle dispatches one message. A non-nil error ends the connection.
+func (c *conn) handle(msg pgproto3.FrontendMessage) error {
+	if c.ignoreTillSync {
+		switch msg.(type) {
+		case *pgproto3.Sync, *pgproto3.Terminate:
+		default:
+			return nil
+		}
+	}
+	var err error
+	switch m := msg.(type) {
+	case *pgproto3.Query:
+		c.simpleQuery(m.String)
+		return c.dead
+	case *pgproto3.Parse:
+		err = c.parse(m)
+	case *pgproto3.Bind:
+		err = c.bind(m)
+	case *pgproto3.Describe:
+		err = c.describe(m)
+	case *pgproto3.Execute:
+		err = c.execute(m)
+	case *pgproto3.Close:
+		err = c.closeMsg(m)
+	case *pgproto3.Sync:
+		c.ignoreTillSync = false
+		if c.sess.TxStatus() == session.TxIdle {
+			clear(c.portals)
+		}
+		c.readyForQuery()
+		return c.dead
+	case *pgproto3.Flush:
+		c.flush()
+		return c.dead
+	case *pgproto3.Terminate:
+		return errConnDone
+	case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+		// Leftovers of a COPY that already failed: dropped, as PostgreSQL does.
+		return nil
+	case *pgproto3.FunctionCall:
+		c.sendError(errs.New(errs.FeatureNotSupported, "function call protocol is not supported"))
+		c.readyForQuery()
+		return c.dead
+	default:
+		c.be.Send(fatal(errs.Errorf(errs.ProtocolViolation, "unexpected message %T", msg)))
+		c.flush()
+		return errConnDone
+	}
+	if err != nil {
+		if errors.Is(err, errConnDone) {
+			return err
+		}
+		c.sendError(err)
+		c.ignoreTillSync = true
+	}
+	return c.dead
+}
+
+func (c *conn) sendError(err error) {
+	var ce connBroken
+	if errors.As(err, &ce) {
+		return
+	}
+	c.send(ErrorFields(err), 64)
+}
+
+// connBroken wraps a read or write failure in the middle of a statement
+// (during COPY): the connection is dead and nothing more is sent.
+type connBroken struct{ err error }
+
+func (e connBroken) Error() string { return "connection broken: " + e.err.Error() }
+func (e connBroken) Unwrap() error { return errConnDone }
+
+// runStatement executes p under a context that CancelRequest cancels.
+func (c *conn) runStatement(p *session.Prepared, params []types.Value) (*session.Result, error) {
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.mu.Lock()
+	c.mu.stmtCancel = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.mu.stmtCancel = nil
+		c.mu.Unlock()
+		cancel()
+	}()
+	res, err := c.sess.Execute(ctx, p, params)
+	if err == nil && res == nil {
+		res = &session.Result{Tag: "OK"}
+	}
+	return res, err
+}
+
+// finishCopy calls sink.Finish under a cancelable context.
+func (c *conn) finishCopy(sink CopySink) (*session.Result, error) {
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.mu.Lock()
+	c.mu.stmtCancel = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.mu.stmtCancel = nil
+		c.mu.Unlock()
+		cancel()
+	}()
+	return sink.Finish(ctx)
+}
+
+// simpleQuery runs a Query message: every statement in order, stopping at
+// the first error, then ReadyForQuery.
+func (c *conn) simpleQuery(sql string) {
+	// The simple protocol discards the unnamed statement and portal.
+	delete(c.stmts, "")
+	delete(c.portals, "")
+	defer c.readyForQuery()
+	if isEmptyQuery(sql) {
+		c.send(&pgproto3.EmptyQueryResponse{}, 5)
+		return
+	}
+	preps, err := c.sess.PrepareMulti(sql)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	if len(preps) == 0 {
+		c.send(&pgproto3.EmptyQueryResponse{}, 5)
+		return
+	}
+	for _, p := range preps {
+		res, err := c.runStatement(p, nil)
+		if err != nil {
+			c.sendError(err)
+			return
+		}
+		c.sendNotices(res.Notices)
+		if res.Copy != nil {
+			if err := c.copyIn(res.Copy); err != nil {
+				c.sendError(err)
+				return
+			}
+			continue
+		}
+		if res.Columns != nil {
+			c.sendRowDescription(res.Columns, nil)
+		}
+		if err := c.sendRows(res.Rows, res.Columns, nil); err != nil {
+			c.sendError(err)
+			return
+		}
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(tagOf(res, len(res.Rows), false))}, 32)
+		if c.dead != nil {
+			return
+		}
+	}
+}
+
+func isEmptyQuery(sql string) bool {
+	return strings.TrimFunc(sql, func(r rune) bool {
+		return r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f'
+	}) == ""
+}
+
+// tagOf returns the CommandComplete tag. After a suspended portal, a
+// SELECT reports the rows sent by the final Execute, as PostgreSQL does.
+func tagOf(res *session.Result, sent int, resumed bool) string {
+	tag := res.Tag
+	if tag == "" {
+		if res.Columns != nil {
+			return fmt.Sprintf("SELECT %d", sent)
+		}
+		return "OK"
+	}
+	if resumed && strings.HasPrefix(tag, "SELECT ") {
+		return fmt.Sprintf("SELECT %d", sent)
+	}
+	return tag
+}
+
+func (c *conn) sendNotices(ns []session.Notice) {
+	for _, n := range ns {
+		sev := n.Severity
+		if sev == "" {
+			sev = "NOTICE"
+		}
+		code := n.Code
+		if code == "" {
+			code = "00000"
+		}
+		c.send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message}, len(n.Message)+32)
+	}
+}
+
+// formatAt returns the result format of column i: formats holds none
+// (all text), one (for all columns) or one per column.
+func formatAt(formats []int16, i int) int16 {
+	switch {
+	case len(formats) == 0:
+		return 0
+	case len(formats) == 1:
+		return formats[0]
+	case i < len(formats):
+		return formats[i]
+	}
+	return 0
+}
+
+func (c *conn) sendRowDescription(cols []session.Column, formats []int16) {
+	fields := make([]pgproto3.FieldDescription, len(cols))
+	size := 7
+	for i, col := range cols {
+		typmod := col.TypeMod
+		if typmod == 0 {
+			typmod = -1 // zero is never a valid pg typmod; treat as "none"
+		}
+		fields[i] = pgproto3.FieldDescription{
+			Name:                 []byte(col.Name),
+			TableOID:             col.TableOID,
+			TableAttributeNumber: uint16(col.AttrNum),
+			DataTypeOID:          col.Type.OID(),
+			DataTypeSize:         col.Type.Size(),
+			TypeModifier:         typmod,
+			Format:               formatAt(formats, i),
+		}
+		size += len(col.Name) + 19
+	}
+	c.send(&pgproto3.RowDescription{Fields: fields}, size)
+}
+
+// sendRows sends DataRows encoded per column type and format.
+func (c *conn) sendRows(rows []types.Row, cols []session.Column, formats []int16) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	vals := make([][]byte, len(cols))
+	for _, row := range rows {
+		size := 7
+		for i, col := range cols {
+			var v types.Value
+			if i < len(row) {
+				v = row[i]
+			}
+			if v == nil {
+				vals[i] = nil
+				size += 4
+				continue
+			}
+			var b []byte
+			if formatAt(formats, i) == 1 {
+				var err error
+				if b, err = types.EncodeBinary(v, col.Type); err != nil {
+					return err
+				}
+			} else {
+				b = types.EncodeText(v, col.Type)
+			}
+			if b == nil {
+				b = []byte{}
+			}
+			vals[i] = b
+			size += 4 + len(b)
+		}
+		c.send(&pgproto3.DataRow{Values: vals}, size)
+		if c.dead != nil {
+			return connBroken{c.dead}
+		}
+	}
+	return nil
+}

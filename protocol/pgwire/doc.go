@@ -1,0 +1,24 @@
+// Package pgwire serves the PostgreSQL v3 frontend/backend protocol.
+//
+// It owns the bytes on a client connection and nothing else: startup and
+// SSL/GSS negotiation, authentication (trust or SCRAM-SHA-256), the simple
+// and extended query protocols (statements, portals, row limits), the COPY
+// FROM STDIN sub-protocol in text, CSV and binary formats, cancel requests,
+// and the mapping of errors to ErrorResponse fields. Values travel through
+// the codec in sql/types (EncodeText/EncodeBinary/DecodeText/DecodeBinary).
+//
+// Who calls it: the server package builds one Server per listener with
+// NewServer(cfg, FromManager(mgr)), then Listen, Serve and, at shutdown,
+// Close. Close stops accepting, closes every connection and waits for each
+// goroutine the Server started.
+//
+// What it may call: session (through the SessionManager and Session
+// interfaces declared here, so tests use fakes), sql/types and errs. It
+// never imports sql/parser, sql/plan, sql/exec, catalog, txn or engines; it
+// knows nothing about SQL beyond the protocol's message shapes.
+//
+// Goroutines: Serve runs in its caller's goroutine. Each accepted connection
+// runs in one goroutine owned by the Server and tracked in its WaitGroup,
+// plus one watcher goroutine for the Serve context. A panic while handling a
+// connection is recovered, logged, and closes that connection only.
+package pgwire

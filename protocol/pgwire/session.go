@@ -1,0 +1,63 @@
+package pgwire
+
+import (
+	"context"
+
+	"github.com/nodedb-go/nodedb/session"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// SessionManager opens sessions and routes cancel requests. *session.Manager
+// satisfies it through FromManager.
+type SessionManager interface {
+	// NewSession opens a session for an authenticated user.
+	NewSession(user, database string) Session
+	// Cancel cancels the running statement of the session with this
+	// BackendKeyData; unknown pairs are ignored.
+	Cancel(pid, secret uint32)
+}
+
+// Session is the per-connection state the protocol drives.
+type Session interface {
+	// Prepare parses one statement; paramTypes are the client's declared
+	// parameter types (Unknown where not declared).
+	Prepare(sql string, paramTypes []types.T) (*session.Prepared, error)
+	// PrepareMulti parses a simple-query string of several statements.
+	PrepareMulti(sql string) ([]*session.Prepared, error)
+	// Execute runs a statement with decoded parameters.
+	Execute(ctx context.Context, p *session.Prepared, params []types.Value) (*session.Result, error)
+	// CopySink returns where the rows of a COPY FROM STDIN go.
+	CopySink(c *session.CopyIn) CopySink
+	// TxStatus is the ReadyForQuery indicator.
+	TxStatus() session.TxStatus
+	// ID returns the BackendKeyData pair.
+	ID() (pid, secret uint32)
+	// ParamStatus returns the server parameters to report (after startup
+	// and whenever they change).
+	ParamStatus() map[string]string
+	// Close ends the session, rolling back any open transaction.
+	Close()
+}
+
+// CopySink receives the decoded rows of a COPY FROM STDIN. *session.CopyIn
+// satisfies it.
+type CopySink interface {
+	Append(row types.Row) error
+	Finish(ctx context.Context) (*session.Result, error)
+	Abort()
+}
+
+// FromManager adapts a *session.Manager to SessionManager.
+func FromManager(m *session.Manager) SessionManager { return managerAdapter{m} }
+
+type managerAdapter struct{ m *session.Manager }
+
+func (a managerAdapter) NewSession(user, database string) Session {
+	return sessionAdapter{a.m.NewSession(user, database)}
+}
+
+func (a managerAdapter) Cancel(pid, secret uint32) { a.m.Cancel(pid, secret) }
+
+type sessionAdapter struct{ *session.Session }
+
+func (sessionAdapter) CopySink(c *session.CopyIn) CopySink { return c }
