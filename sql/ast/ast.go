@@ -193,7 +193,8 @@ type CopyFrom struct {
 	Columns   []string
 	Format    string // "text" (default), "csv", "binary"
 	Delimiter string // empty: format default
-	Null      string // NULL marker; empty means format default
+	Null      string // NULL marker; empty means format default unless NullSet
+	NullSet   bool   // NULL 'x' was given (so an empty Null is the empty string)
 	Header    bool
 }
 

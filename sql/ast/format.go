@@ -37,8 +37,7 @@ var quoteWords = func() map[string]bool {
 		offset on only or order placing primary references returning select session_user
 		some symmetric table then to trailing true union unique user using variadic when
 		where window with join inner left right full outer cross natural is isnull notnull
-		like ilike between similar escape overlaps at set exists extract position substring
-		trim stream topic operator interval date time timetz timestamp timestamptz
+		like ilike between similar escape overlaps at set exists stream topic operator interval date time timetz timestamp timestamptz
 		double character char varying`) {
 		m[w] = true
 	}
@@ -219,7 +218,7 @@ func (f *formatter) stmt(s Statement) {
 		if s.Delimiter != "" {
 			f.w(", DELIMITER ", QuoteString(s.Delimiter))
 		}
-		if s.Null != "" {
+		if s.Null != "" || s.NullSet {
 			f.w(", NULL ", QuoteString(s.Null))
 		}
 		if s.Header {

@@ -35,11 +35,34 @@ func (p *parser) create() ast.Statement {
 		case "topic", "schedule", "materialized", "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous", "view", "function", "procedure", "sequence",
 			"schema", "database", "extension", "type", "temp", "temporary":
-			p.notYet(t, "CREATE "+strings.ToUpper(t.val))
+			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
 	}
 	p.fail(t)
 	return nil
+}
+
+// objectWords names the object a leading word introduces, for hints.
+func objectWords(w string) string {
+	switch w {
+	case "change":
+		return "CHANGE STREAM"
+	case "consumer":
+		return "CONSUMER GROUP"
+	case "materialized":
+		return "MATERIALIZED VIEW"
+	case "vector":
+		return "VECTOR INDEX"
+	case "search":
+		return "SEARCH INDEX"
+	case "continuous":
+		return "CONTINUOUS AGGREGATE"
+	case "rls":
+		return "RLS POLICY"
+	case "changes":
+		return "CHANGES FOR"
+	}
+	return strings.ToUpper(w)
 }
 
 func (p *parser) ifNotExists() bool { return p.acceptKws("if", "not", "exists") }
@@ -257,7 +280,7 @@ func (p *parser) drop() ast.Statement {
 		case "topic", "trigger", "schedule", "materialized", "view", "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":
-			p.notYet(t, "DROP "+strings.ToUpper(t.val))
+			p.notYet(t, "DROP "+objectWords(t.val))
 		}
 	}
 	p.fail(t)
@@ -324,7 +347,7 @@ func (p *parser) show() ast.Statement {
 		s.What = "timezone"
 		return s
 	case isKw(t, "change"), isKw(t, "consumer"), isKw(t, "partitions"), isKw(t, "changes"):
-		p.notYet(t, "SHOW "+strings.ToUpper(t.val))
+		p.notYet(t, "SHOW "+objectWords(t.val))
 	case t.kind == tIdent:
 		p.i++
 		s.What = t.val

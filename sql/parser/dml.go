@@ -178,7 +178,8 @@ func (p *parser) copyStmt() ast.Statement {
 	if !p.acceptKw("stdin") {
 		p.fail(p.peek())
 	}
-	withKw := p.acceptKw("with")
+	var delimTok token
+	p.acceptKw("with")
 	if p.isOp("(") {
 		p.i++
 		seen := map[string]bool{}
@@ -202,9 +203,10 @@ func (p *parser) copyStmt() ast.Statement {
 					p.failf(f, "COPY format \"%s\" not recognized", f.val)
 				}
 			case "delimiter":
+				delimTok = p.peek()
 				c.Delimiter = p.stringTok()
 			case "null":
-				c.Null = p.stringTok()
+				c.Null, c.NullSet = p.stringTok(), true
 			case "header":
 				c.Header = true
 				if !p.isOp(",") && !p.isOp(")") {
@@ -219,7 +221,6 @@ func (p *parser) copyStmt() ast.Statement {
 		}
 		p.expectOp(")")
 	} else {
-		_ = withKw
 		for {
 			switch {
 			case p.acceptKw("binary"):
@@ -230,20 +231,21 @@ func (p *parser) copyStmt() ast.Statement {
 				c.Header = true
 			case p.acceptKw("delimiter"):
 				p.acceptKw("as")
+				delimTok = p.peek()
 				c.Delimiter = p.stringTok()
 			case p.acceptKw("null"):
 				p.acceptKw("as")
-				c.Null = p.stringTok()
+				c.Null, c.NullSet = p.stringTok(), true
 			default:
 				if c.Delimiter != "" && len(c.Delimiter) != 1 {
-					p.failf(p.peek(), "COPY delimiter must be a single one-byte character")
+					p.failf(delimTok, "COPY delimiter must be a single one-byte character")
 				}
 				return c
 			}
 		}
 	}
 	if c.Delimiter != "" && len(c.Delimiter) != 1 {
-		p.failf(p.peek(), "COPY delimiter must be a single one-byte character")
+		p.failf(delimTok, "COPY delimiter must be a single one-byte character")
 	}
 	return c
 }

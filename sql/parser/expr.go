@@ -94,7 +94,11 @@ func (p *parser) infixPrec() int {
 func (p *parser) expr(minPrec int) ast.Expr {
 	p.enter()
 	defer p.leave()
-	left := p.prefix()
+	return p.exprFrom(p.prefix(), minPrec)
+}
+
+// exprFrom continues an expression whose first operand is already parsed.
+func (p *parser) exprFrom(left ast.Expr, minPrec int) ast.Expr {
 	for {
 		prec := p.infixPrec()
 		if prec == precNone || prec < minPrec {
@@ -183,7 +187,7 @@ func (p *parser) infix(left ast.Expr, prec int) ast.Expr {
 			return &ast.Between{Pos: pos, X: left, Lo: lo, Hi: hi, Not: not, Symmetric: sym}
 		case "in":
 			p.expectOp("(")
-			if p.startsQuery() {
+			if p.startsQueryHere() {
 				q := p.query()
 				p.expectOp(")")
 				return &ast.InSubquery{Pos: pos, X: left, Query: q, Not: not}
@@ -264,7 +268,7 @@ func (p *parser) quantified(left ast.Expr, op string, pos int) ast.Expr {
 		quant = "ANY"
 	}
 	q := &ast.Quantified{Pos: pos, X: left, Op: op, Quant: quant}
-	if p.startsQuery() {
+	if p.startsQueryHere() {
 		q.Query = p.query()
 	} else {
 		q.Array = p.expr(0)
@@ -283,6 +287,14 @@ func (p *parser) startsQuery() bool {
 		}
 		return isKw(t, "select") || isKw(t, "with") || isKw(t, "values")
 	}
+}
+
+// startsQueryHere reports whether a query keyword is the current token. In
+// expression position a parenthesis after "(" starts an expression, so
+// ((SELECT 1) + 1) parses; ((SELECT 1)) is then a parenthesized subquery.
+func (p *parser) startsQueryHere() bool {
+	t := p.peek()
+	return isKw(t, "select") || isKw(t, "with") || isKw(t, "values")
 }
 
 // noParenFuncs are SQL keywords that call a function without parentheses.
@@ -321,7 +333,7 @@ func (p *parser) prefixOp(t token) ast.Expr {
 	switch t.val {
 	case "(":
 		p.i++
-		if p.startsQuery() {
+		if p.startsQueryHere() {
 			q := p.query()
 			p.expectOp(")")
 			return &ast.SubqueryExpr{Pos: t.pos, Query: q}
@@ -472,7 +484,6 @@ func (p *parser) prefixIdent(t token) ast.Expr {
 		}
 	case "position":
 		if isOp(n1, "(") {
-			save := p.i
 			p.i += 2
 			a := p.expr(precLike + 1)
 			if p.acceptKw("in") {
@@ -480,11 +491,10 @@ func (p *parser) prefixIdent(t token) ast.Expr {
 				p.expectOp(")")
 				return &ast.FuncCall{Pos: t.pos, Name: "position", Args: []ast.Expr{a, b}}
 			}
-			p.i = save
+			return p.plainCallRest(t.pos, "position", p.exprFrom(a, 0))
 		}
 	case "substring":
 		if isOp(n1, "(") {
-			save := p.i
 			p.i += 2
 			x := p.expr(0)
 			if p.isKw("from") || p.isKw("for") {
@@ -500,7 +510,7 @@ func (p *parser) prefixIdent(t token) ast.Expr {
 				p.expectOp(")")
 				return &ast.FuncCall{Pos: t.pos, Name: "substring", Args: args}
 			}
-			p.i = save
+			return p.plainCallRest(t.pos, "substring", x)
 		}
 	case "trim":
 		if isOp(n1, "(") {
@@ -619,6 +629,16 @@ func (p *parser) funcCall(pos int, name string) ast.Expr {
 		}
 	}
 	return f
+}
+
+// plainCallRest finishes name(first, ...) after its first argument.
+func (p *parser) plainCallRest(pos int, name string, first ast.Expr) ast.Expr {
+	args := []ast.Expr{first}
+	if p.acceptOp(",") {
+		args = append(args, p.exprList()...)
+	}
+	p.expectOp(")")
+	return &ast.FuncCall{Pos: pos, Name: name, Args: args}
 }
 
 // trim parses TRIM([LEADING|TRAILING|BOTH] [chars] FROM x) and TRIM(x[, chars]).
