@@ -104,7 +104,7 @@ func init() {
 		}
 		w, _ := pgWeight(d)
 		sweight := (w+1)*4/2 - 1
-		return decFunc(d, (*apd.Context).Sqrt, func(*apd.Decimal) int32 { return int32(minSigDigits - sweight) })
+		return decFunc(d, (*apd.Context).Sqrt, func(_, _ *apd.Decimal) int32 { return int32(minSigDigits - sweight) })
 	}))
 	def("cbrt", 1, 1, "n", types.Float8, unaryMath(func(f float64) (float64, error) { return math.Cbrt(f), nil }, nil))
 	def("exp", 1, 1, "n", mathRet, unaryMath(func(f float64) (float64, error) { return checkFloat(math.Exp(f)) },
@@ -114,7 +114,7 @@ func init() {
 				return nil, errs.New(errs.NumericOutOfRange, "value overflows numeric format")
 			}
 			est := int64(max(min(f*0.434294481903252, 2000), -2000))
-			return decFunc(d, (*apd.Context).Exp, func(*apd.Decimal) int32 { return int32(minSigDigits - est) })
+			return decFunc(d, (*apd.Context).Exp, func(_, _ *apd.Decimal) int32 { return int32(minSigDigits - est) })
 		}))
 	lnCheck := func(f float64) error {
 		switch {

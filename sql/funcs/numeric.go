@@ -285,13 +285,13 @@ func decOp(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
 
 // decFunc evaluates a transcendental apd function and rounds the result to
 // the scale that scaleOf picks from a first approximation of the result.
-func decFunc(x *apd.Decimal, f func(c *apd.Context, r, x *apd.Decimal) (apd.Condition, error), scaleOf func(approx *apd.Decimal) int32) (*apd.Decimal, error) {
+func decFunc(x *apd.Decimal, f func(c *apd.Context, r, x *apd.Decimal) (apd.Condition, error), scaleOf func(x, approx *apd.Decimal) int32) (*apd.Decimal, error) {
 	r := new(apd.Decimal)
 	c := exact.WithPrecision(precFor(magnitude(x), dscale(x)))
 	if _, err := f(c, r, x); err != nil {
 		return nil, errs.New(errs.NumericOutOfRange, "value overflows numeric format")
 	}
-	scale := clampScale(int64(scaleOf(r)), dscale(x))
+	scale := clampScale(int64(scaleOf(x, r)), dscale(x))
 	c = exact.WithPrecision(precFor(magnitude(r)+1, scale))
 	if _, err := f(c, r, x); err != nil {
 		return nil, errs.New(errs.NumericOutOfRange, "value overflows numeric format")
@@ -307,7 +307,24 @@ func clampScale(rs int64, inScale ...int32) int32 {
 }
 
 // Scale rules of PostgreSQL's numeric transcendental functions.
-func lnScale(approx *apd.Decimal) int32 { return int32(minSigDigits - magnitude(approx)) }
+// lnScale follows estimate_ln_dweight: near 1 the weight of x-1, else the
+// truncated log10 of |ln x|.
+func lnScale(x, approx *apd.Decimal) int32 {
+	lo, hi := apd.New(9, -1), apd.New(11, -1)
+	var w int64
+	if x.Cmp(lo) >= 0 && x.Cmp(hi) <= 0 {
+		d := new(apd.Decimal)
+		_, _ = exact.Sub(d, x, apd.New(1, 0))
+		w = magnitude(d)
+	} else {
+		f, _ := x.Float64()
+		w = int64(math.Log10(math.Abs(math.Log(f))))
+		if math.IsInf(f, 0) || f == 0 {
+			w = magnitude(approx)
+		}
+	}
+	return int32(minSigDigits - w)
+}
 
 func decPow(a, b *apd.Decimal) (*apd.Decimal, error) {
 	if a.IsZero() && b.Sign() < 0 {

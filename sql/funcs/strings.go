@@ -70,7 +70,7 @@ func init() {
 	trimDef("trim btrim", true, true)
 	trimDef("ltrim", true, false)
 	trimDef("rtrim", false, true)
-	def("substr substring", 2, 3, "sii", retFn(func(a []types.T) (types.T, error) {
+	def("substr substring", 2, 3, "aii", retFn(func(a []types.T) (types.T, error) {
 		if a[0] == types.Bytea {
 			return types.Bytea, nil
 		}
