@@ -370,7 +370,11 @@ func (a *stringAggAcc) Add(args []types.Value) error {
 		return nil
 	}
 	if a.seen && args[1] != nil {
-		a.b.WriteString(str(args[1]))
+		if sep, ok := args[1].([]byte); ok {
+			a.b.Write(sep)
+		} else {
+			a.b.WriteString(str(args[1]))
+		}
 	}
 	if bs, ok := args[0].([]byte); ok {
 		a.bytes = true
