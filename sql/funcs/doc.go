@@ -28,6 +28,15 @@
 // struct defined here, its static type is IntervalType (types.Text, so it is
 // sent as text, rendered by Interval.String in PostgreSQL's style).
 //
+// Conventions the parser and executor rely on: extract(field FROM x)
+// arrives as extract('field', x); POSITION(sub IN s) must be passed as
+// position(s, sub) (PostgreSQL's own argument order, same as strpos);
+// TRIM([LEADING|TRAILING|BOTH] chars FROM s) maps to ltrim/rtrim/btrim(s,
+// chars). Arrays are document arrays ([]any, static type Doc). pg_typeof
+// needs static argument types: call Func.Call (or EvalTyped) with them.
+// Non-Volatile functions may be constant-folded; everything that reads the
+// clock, the session or a random source is Volatile.
+//
 // Imports: sql/types, errs, github.com/cockroachdb/apd/v3 and the standard
 // library only. Callers: sql/exec (and the planner for typing and constant
 // folding of non-Volatile functions).
