@@ -175,6 +175,13 @@ type TypedString struct {
 	Value    string
 }
 
+// DefaultExpr is the DEFAULT keyword used as a value: only in INSERT ...
+// VALUES rows and UPDATE/ON CONFLICT SET assignments, meaning the column's
+// default.
+type DefaultExpr struct {
+	Pos int
+}
+
 func (*Literal) expr()      {}
 func (*ColumnRef) expr()    {}
 func (*Param) expr()        {}
@@ -195,9 +202,11 @@ func (*ArrayLit) expr()     {}
 func (*ObjectLit) expr()    {}
 func (*Subscript) expr()    {}
 func (*TypedString) expr()  {}
+func (*DefaultExpr) expr()  {}
 
 // Position implementations.
 func (e *Literal) Position() int      { return e.Pos }
+func (e *DefaultExpr) Position() int  { return e.Pos }
 func (e *ColumnRef) Position() int    { return e.Pos }
 func (e *Param) Position() int        { return e.Pos }
 func (e *Unary) Position() int        { return e.Pos }

@@ -882,6 +882,8 @@ func (f *formatter) expr(e Expr) {
 		f.w("]")
 	case *TypedString:
 		f.w(strings.ToUpper(e.TypeName), " ", QuoteString(e.Value))
+	case *DefaultExpr:
+		f.w("DEFAULT")
 	default:
 		f.w("<?>")
 	}

@@ -19,7 +19,7 @@ func (p *parser) insert(upsert bool) ast.Statement {
 	switch {
 	case isKw(t, "values"):
 		p.i++
-		ins.Rows = p.valueRows()
+		ins.Rows = p.valueRows(true)
 		if len(ins.Columns) > 0 && len(ins.Rows[0]) > len(ins.Columns) {
 			p.failf(t, "INSERT has more expressions than target columns")
 		}
@@ -94,7 +94,7 @@ func (p *parser) assignments() []ast.Assignment {
 		t := p.peek()
 		a := ast.Assignment{Pos: t.pos, Column: p.qualifiedName()}
 		p.expectOp("=")
-		a.Value = p.expr(0)
+		a.Value = p.valueOrDefault()
 		out = append(out, a)
 		if !p.acceptOp(",") {
 			return out

@@ -98,13 +98,23 @@ func (p *parser) expr(minPrec int) ast.Expr {
 }
 
 // exprFrom continues an expression whose first operand is already parsed.
+// Comparisons, IS and BETWEEN/IN/LIKE are non-associative, as in
+// PostgreSQL: a = b = c is a syntax error.
 func (p *parser) exprFrom(left ast.Expr, minPrec int) ast.Expr {
+	prev := precNone
 	for {
 		prec := p.infixPrec()
 		if prec == precNone || prec < minPrec {
 			return left
 		}
+		if prec == prev {
+			p.fail(p.peek())
+		}
 		left = p.infix(left, prec)
+		prev = precNone
+		if prec == precIs || prec == precCmp || prec == precLike {
+			prev = prec
+		}
 	}
 }
 

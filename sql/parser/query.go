@@ -158,16 +158,27 @@ func (p *parser) setPrimary() (ast.SelectBody, *ast.Select) {
 
 func (p *parser) values() *ast.ValuesClause {
 	v := &ast.ValuesClause{Pos: p.expectKw("values").pos}
-	v.Rows = p.valueRows()
+	v.Rows = p.valueRows(false)
 	return v
 }
 
 // valueRows parses (a, b), (c, d) and checks that the rows have one length.
-func (p *parser) valueRows() [][]ast.Expr {
+// With allowDefault (INSERT), DEFAULT may stand for a value.
+func (p *parser) valueRows(allowDefault bool) [][]ast.Expr {
 	var rows [][]ast.Expr
 	for {
 		t := p.expectOp("(")
-		row := p.exprList()
+		var row []ast.Expr
+		for {
+			if allowDefault {
+				row = append(row, p.valueOrDefault())
+			} else {
+				row = append(row, p.expr(0))
+			}
+			if !p.acceptOp(",") {
+				break
+			}
+		}
 		p.expectOp(")")
 		if len(rows) > 0 && len(row) != len(rows[0]) {
 			p.failf(t, "VALUES lists must all be the same length")
@@ -177,6 +188,20 @@ func (p *parser) valueRows() [][]ast.Expr {
 			return rows
 		}
 	}
+}
+
+// valueOrDefault parses an expression or a bare DEFAULT.
+func (p *parser) valueOrDefault() ast.Expr {
+	t := p.peek()
+	if isKw(t, "default") {
+		n := p.peekN(1)
+		if isOp(n, ",") || isOp(n, ")") || isOp(n, ";") || n.kind == tEOF || isKw(n, "where") ||
+			isKw(n, "returning") {
+			p.i++
+			return &ast.DefaultExpr{Pos: t.pos}
+		}
+	}
+	return p.expr(0)
 }
 
 func (p *parser) selectCore() *ast.SelectCore {
