@@ -17,6 +17,7 @@ import (
 	"github.com/nodedb-go/nodedb/config"
 	"github.com/nodedb-go/nodedb/internal/metrics"
 	httpapi "github.com/nodedb-go/nodedb/protocol/http"
+	"github.com/nodedb-go/nodedb/protocol/pgwire"
 	"github.com/nodedb-go/nodedb/session"
 )
 
@@ -40,6 +41,7 @@ type Server struct {
 	mgr     *session.Manager
 	metrics *metrics.Registry
 	http    *httpapi.Server
+	pgwire  *pgwire.Server
 
 	// serveCtx is the context every serve goroutine runs under; Close
 	// cancels it after the listeners have been closed.
@@ -118,20 +120,16 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 		Logger:   s.log.With("protocol", "http"),
 	}, httpapi.FromManager(s.mgr))
 
-	// 5. pgwire.
-	//
-	// TODO(pgwire): wire the PostgreSQL listener here once protocol/pgwire
-	// has its Server:
-	//
-	//	s.pgwire = pgwire.NewServer(pgwire.Config{
-	//		Addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.PgwirePort)),
-	//		TLS: tlsConfig, AuthMode: cfg.AuthMode, Password: password,
-	//		Metrics: s.metrics, Logger: s.log.With("protocol", "pgwire"),
-	//	}, pgwire.FromManager(s.mgr))
-	//
-	// and add it to Start (listen + serve), PgwireAddr and Close, which
-	// already have marked places for it.
-	_ = tlsConfig
+	// 5. PostgreSQL wire protocol.
+	// TODO(pgwire): pass s.metrics once pgwire.Config takes a
+	// *metrics.Registry, so pgwire queries and connections are counted.
+	s.pgwire = pgwire.NewServer(pgwire.Config{
+		Addr:      net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.PgwirePort)),
+		AuthMode:  cfg.AuthMode,
+		Password:  password,
+		TLSConfig: tlsConfig,
+		Logger:    s.log,
+	}, pgwire.FromManager(s.mgr))
 
 	if cfg.RESPPort != 0 {
 		s.log.Warn("RESP protocol is not implemented yet; port_resp is ignored", "port", cfg.RESPPort)
@@ -159,12 +157,12 @@ func (s *Server) Start() error {
 	if err := s.http.Listen(); err != nil {
 		return listenError("HTTP", "--http-port / NODEDB_PORT_HTTP", err)
 	}
-	// TODO(pgwire): if err := s.pgwire.Listen(); err != nil {
-	//	return listenError("pgwire", "--pgwire-port / NODEDB_PORT_PGWIRE", err)
-	// }
+	if err := s.pgwire.Listen(); err != nil {
+		return listenError("pgwire", "--pgwire-port / NODEDB_PORT_PGWIRE", err)
+	}
 
 	s.goServe("http", s.http.Serve)
-	// TODO(pgwire): s.goServe("pgwire", s.pgwire.Serve)
+	s.goServe("pgwire", s.pgwire.Serve)
 
 	s.log.Info("nodedb started",
 		"data_dir", s.cfg.DataDir,
@@ -195,7 +193,9 @@ func (s *Server) goServe(name string, serve func(context.Context) error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := serve(s.serveCtx); err != nil {
+		// A serve that ends because its context was cancelled is a
+		// normal stop, not a failure.
+		if err := serve(s.serveCtx); err != nil && !errors.Is(err, context.Canceled) {
 			select {
 			case s.failed <- fmt.Errorf("%s: %w", name, err):
 			default:
@@ -226,8 +226,7 @@ func (s *Server) HTTPAddr() net.Addr { return s.http.Addr() }
 
 // PgwireAddr returns the pgwire listener's bound address, nil before Start.
 func (s *Server) PgwireAddr() net.Addr {
-	// TODO(pgwire): return s.pgwire.Addr()
-	return nil
+	return s.pgwire.Addr()
 }
 
 // Manager returns the session manager, for embedding and tests.
@@ -253,7 +252,9 @@ func (s *Server) Close() error {
 	var errList []error
 	s.http.SetClosing()
 	// 5. pgwire.
-	// TODO(pgwire): if err := s.pgwire.Close(); err != nil { errList = append(errList, err) }
+	if err := s.pgwire.Close(); err != nil {
+		errList = append(errList, err)
+	}
 	// 4. HTTP.
 	if err := s.http.Close(); err != nil {
 		errList = append(errList, err)

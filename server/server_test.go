@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.uber.org/goleak"
 
 	"github.com/nodedb-go/nodedb/config"
@@ -233,5 +234,51 @@ func TestNewLogger(t *testing.T) {
 	NewLogger(&b, "text", "debug").Debug("dbg")
 	if !strings.Contains(b.String(), "msg=dbg") {
 		t.Errorf("text logger wrote %q", b.String())
+	}
+}
+
+func TestPgwireAcceptsConnections(t *testing.T) {
+	s, err := New(testConfig(t), WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := s.PgwireAddr()
+	if addr == nil {
+		t.Fatal("PgwireAddr is nil after Start")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, "postgres://admin@"+addr.String()+"/nodedb?sslmode=disable")
+	if err != nil {
+		t.Fatalf("pgwire connect: %v", err)
+	}
+	if err := conn.Close(ctx); err != nil {
+		t.Errorf("pgwire close: %v", err)
+	}
+}
+
+func TestPgwirePortInUse(t *testing.T) {
+	a, err := New(testConfig(t), WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.PgwirePort = a.PgwireAddr().(*net.TCPAddr).Port
+	b, err := New(cfg, WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = b.Start()
+	if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), "--pgwire-port") {
+		t.Fatalf("Start on a busy pgwire port = %v", err)
 	}
 }
