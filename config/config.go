@@ -28,8 +28,8 @@ const (
 	// DurabilitySync fsyncs every commit (group commit) before it is
 	// acknowledged: an acknowledged write survives a crash or power loss.
 	DurabilitySync = "sync"
-	// DurabilityRelaxed acknowledges commits before they are fsynced: a
-	// crash of the machine (not just the process) may lose the most recent
+	// DurabilityRelaxed acknowledges commits once they are in the WAL
+	// buffer, before the fsync: a crash may lose the most recent
 	// acknowledged commits. It never corrupts the database.
 	DurabilityRelaxed = "relaxed"
 )
