@@ -145,7 +145,18 @@ func FuzzParse(f *testing.F) {
 			if st.Pos < 1 || st.Pos > len(s) {
 				t.Fatalf("statement position %d out of range", st.Pos)
 			}
-			_ = ast.Format(st.AST)
+			// Formatting must round-trip for anything that parses.
+			out := ast.Format(st.AST)
+			again, err := Parse(out)
+			if err != nil {
+				t.Fatalf("formatted %q does not parse: %v (from %q)", out, err, st.SQL)
+			}
+			if len(again) != 1 {
+				t.Fatalf("formatted %q gave %d statements", out, len(again))
+			}
+			if out2 := ast.Format(again[0].AST); out2 != out {
+				t.Fatalf("round trip differs:\n%s\n%s", out, out2)
+			}
 		}
 		if _, err := ParseExpr(s); err != nil {
 			checkErr(t, s, err)
