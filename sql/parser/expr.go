@@ -312,6 +312,10 @@ var noParenFuncs = setOf("current_timestamp", "current_date", "current_time", "l
 	"localtimestamp", "current_user", "session_user", "user", "current_role",
 	"current_catalog", "current_schema")
 
+// intervalUnits may follow INTERVAL 'n'.
+var intervalUnits = setOf("year", "years", "month", "months", "week", "weeks", "day", "days",
+	"hour", "hours", "minute", "minutes", "second", "seconds")
+
 // typedStringTypes may prefix a string literal: DATE '2024-01-01'.
 var typedStringTypes = setOf("date", "time", "timetz", "timestamp", "timestamptz", "interval")
 
@@ -539,7 +543,12 @@ func (p *parser) prefixIdent(t token) ast.Expr {
 	}
 	if n1.kind == tString && typedStringTypes[t.val] {
 		p.i += 2
-		return &ast.TypedString{Pos: t.pos, TypeName: t.val, Value: n1.val}
+		ts := &ast.TypedString{Pos: t.pos, TypeName: t.val, Value: n1.val}
+		if t.val == "interval" && intervalUnits[p.peek().val] && p.peek().kind == tIdent && !p.peek().quoted {
+			// INTERVAL '1' DAY is INTERVAL '1 day'
+			ts.Value += " " + p.next().val
+		}
+		return ts
 	}
 	if n1.kind == tString {
 		if ty, ok := types.ParseTypeName(t.val); ok && !reserved[t.val] {
