@@ -518,7 +518,12 @@ func (c *conn) simpleQuery(sql string) {
 	// The simple protocol discards the unnamed statement and portal.
 	delete(c.stmts, "")
 	delete(c.portals, "")
-	defer c.readyForQuery()
+	// Not deferred: a panic must not be followed by ReadyForQuery.
+	c.runSimple(sql)
+	c.readyForQuery()
+}
+
+func (c *conn) runSimple(sql string) {
 	if isEmptyQuery(sql) {
 		c.send(&pgproto3.EmptyQueryResponse{}, 5)
 		return
