@@ -358,10 +358,30 @@ func (f *FieldSet) Lookup(name string) (Field, bool) {
 // Observe computes which fields of a document are new or widen a known
 // field's type. It does not change the set; Stage records the result in
 // the writing transaction and Apply publishes it after commit.
-func (f *FieldSet) Observe(doc map[string]any, out []Field) []Field {
+//
+// New fields are reported in the order given by order (the object
+// literal's key order), then the remaining ones sorted by name, so the
+// columns SELECT * shows are deterministic.
+func (f *FieldSet) Observe(doc map[string]any, order []string, out []Field) []Field {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	for k, v := range doc {
+	keys := make([]string, 0, len(doc))
+	seen := make(map[string]bool, len(order))
+	for _, k := range order {
+		if _, ok := doc[k]; ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	rest := len(keys)
+	for k := range doc {
+		if !seen[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys[rest:])
+	for _, k := range keys {
+		v := doc[k]
 		t := types.TypeOf(v)
 		i, ok := f.index[k]
 		if !ok {
@@ -399,8 +419,10 @@ func StageFields(tx *txn.Txn, col *Collection, fields []Field) {
 	defer f.mu.Unlock()
 	for i := range fields {
 		if fields[i].Seq == 0 {
+			// Time-based so order holds across restarts; the counter keeps
+			// fields of one document in their reported order.
 			f.seq++
-			fields[i].Seq = uint64(time.Now().UnixNano())<<8 | f.seq&0xff
+			fields[i].Seq = uint64(time.Now().UnixNano())&^0xffff | f.seq&0xffff
 		}
 		key := append(storage.CatalogKey(objField, col.ID), fields[i].Name...)
 		var v [9]byte

@@ -53,6 +53,9 @@ const (
 	InvalidPreparedStmt    = "26000"
 	DuplicatePreparedStmt  = "42P05"
 	CardinalityViolation   = "21000"
+	InvalidColumnReference = "42P10"
+	BadCopyFileFormat      = "22P04"
+	UndefinedParameter     = "42P02"
 )
 
 // Error is an error with a SQLSTATE, an optional 1-based character position

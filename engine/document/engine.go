@@ -198,16 +198,23 @@ func (l *Layout) Delete(w Writer, old *Row) error {
 	return nil
 }
 
-// putIndexes moves index entries from old values (nil for a new row) to new.
+// putIndexes moves index entries from old values (nil for a new row) to
+// new. Every unique check runs before anything is written, so a failed
+// write leaves no partial index entries behind.
 func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) error {
+	type put struct {
+		del, key []byte
+		uniq     bool
+	}
+	puts := make([]put, 0, len(l.Indexes))
 	for i, ix := range l.Indexes {
 		nk, uniq := indexKey(ix, newVals[i], pkb)
+		var ok []byte
 		if oldVals != nil {
-			ok, _ := indexKey(ix, oldVals[i], pkb)
+			ok, _ = indexKey(ix, oldVals[i], pkb)
 			if bytes.Equal(ok, nk) {
 				continue
 			}
-			w.Delete(ok)
 		}
 		if uniq {
 			if v, found, err := w.Get(nk); err != nil {
@@ -215,9 +222,17 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 			} else if found && !bytes.Equal(v, pkb) {
 				return uniqueViolation(l, ix)
 			}
-			w.Set(nk, pkb)
+		}
+		puts = append(puts, put{del: ok, key: nk, uniq: uniq})
+	}
+	for _, p := range puts {
+		if p.del != nil {
+			w.Delete(p.del)
+		}
+		if p.uniq {
+			w.Set(p.key, pkb)
 		} else {
-			w.Set(nk, nil)
+			w.Set(p.key, nil)
 		}
 	}
 	return nil

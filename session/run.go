@@ -1,0 +1,581 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/exec"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// Session is one client connection's state.
+type Session struct {
+	mgr       *Manager
+	id        uint32
+	secret    uint32
+	user      string
+	database  string
+	closeOnce sync.Once
+	cancelMu  sync.Mutex
+	cancel    context.CancelFunc
+
+	vars map[string]string
+
+	// Transaction block state (owned by the connection goroutine).
+	tx       *txn.Txn
+	explicit bool
+	failed   bool
+	fields   []exec.ObservedFields // observed schemaless fields to publish at commit
+}
+
+// prepared is the planned form of a statement.
+type prepared struct {
+	ast        ast.Statement
+	node       plan.Node // nil for statements without a plan
+	catVersion uint64
+	planned    bool
+}
+
+func newSession(m *Manager, id uint32, user, database string) *Session {
+	var b [4]byte
+	_, _ = randRead(b[:])
+	secret := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	return &Session{mgr: m, id: id, secret: secret, user: user, database: database, vars: defaultVars()}
+}
+
+func defaultVars() map[string]string {
+	return map[string]string{
+		"server_version":                "15.0 (NodeDB-Go)",
+		"server_version_num":            "150000",
+		"server_encoding":               "UTF8",
+		"client_encoding":               "UTF8",
+		"datestyle":                     "ISO, MDY",
+		"timezone":                      "UTC",
+		"intervalstyle":                 "postgres",
+		"integer_datetimes":             "on",
+		"standard_conforming_strings":   "on",
+		"application_name":              "",
+		"search_path":                   `"$user", public`,
+		"transaction_isolation":         "snapshot",
+		"default_transaction_isolation": "snapshot",
+		"extra_float_digits":            "1",
+		"statement_timeout":             "0",
+		"max_identifier_length":         "63",
+	}
+}
+
+// reported are the variables pg reports in ParameterStatus.
+var reported = map[string]string{
+	"server_version": "server_version", "server_encoding": "server_encoding", "client_encoding": "client_encoding",
+	"datestyle": "DateStyle", "timezone": "TimeZone", "intervalstyle": "IntervalStyle",
+	"integer_datetimes": "integer_datetimes", "standard_conforming_strings": "standard_conforming_strings",
+	"application_name": "application_name",
+}
+
+// ParamStatus returns the server parameters reported at startup and after SET.
+func (s *Session) ParamStatus() map[string]string {
+	out := make(map[string]string, len(reported))
+	for k, name := range reported {
+		out[name] = s.vars[k]
+	}
+	return out
+}
+
+// TxStatus reports the transaction state for ReadyForQuery.
+func (s *Session) TxStatus() TxStatus {
+	switch {
+	case s.failed:
+		return TxFailed
+	case s.explicit:
+		return TxActive
+	}
+	return TxIdle
+}
+
+func (s *Session) abortTxn() {
+	if s.tx != nil {
+		s.tx.Rollback()
+	}
+	s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
+}
+
+func (s *Session) prepare(sql string, paramTypes []types.T, multi bool) ([]*Prepared, error) {
+	stmts, err := parser.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Prepared, 0, len(stmts))
+	for _, st := range stmts {
+		p := &Prepared{SQL: st.SQL, prep: &prepared{ast: st.AST}}
+		if !multi {
+			p.ParamTypes = append([]types.T(nil), paramTypes...)
+			if err := s.plan(p); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, p)
+	}
+	if !multi && len(stmts) == 0 {
+		out = append(out, &Prepared{SQL: "", prep: &prepared{ast: &ast.Empty{}}})
+	}
+	return out, nil
+}
+
+// plan binds the statement and fixes its parameter and result types.
+func (s *Session) plan(p *Prepared) error {
+	pr := p.prep
+	cat := s.mgr.db.cat
+	pr.catVersion = cat.Version()
+	pr.planned = true
+	b := &plan.Builder{Cat: cat}
+	for i, t := range p.ParamTypes {
+		if t != types.Unknown {
+			for len(b.Params) <= i {
+				b.Params = append(b.Params, types.Unknown)
+			}
+			b.Params[i] = t
+		}
+	}
+	var err error
+	switch st := pr.ast.(type) {
+	case *ast.Select:
+		pr.node, err = b.BuildSelect(st)
+	case *ast.Insert:
+		pr.node, err = b.BuildInsert(st)
+	case *ast.Update:
+		pr.node, err = b.BuildUpdate(st)
+	case *ast.Delete:
+		pr.node, err = b.BuildDelete(st)
+	case *ast.Explain:
+		var inner *Prepared
+		inner = &Prepared{prep: &prepared{ast: st.Stmt}}
+		if err = s.plan(inner); err == nil {
+			pr.node = inner.prep.node
+			p.Columns = []Column{{Name: "QUERY PLAN", Type: types.Text, TypeMod: -1}}
+		}
+		b.Params = inner.ParamTypes
+	}
+	if err != nil {
+		return err
+	}
+	if pr.node != nil {
+		if _, isExplain := pr.ast.(*ast.Explain); !isExplain {
+			p.Columns = toColumns(pr.node.Columns())
+		}
+	} else if p.Columns == nil {
+		p.Columns = staticColumns(pr.ast)
+	}
+	for len(p.ParamTypes) < len(b.Params) {
+		p.ParamTypes = append(p.ParamTypes, types.Unknown)
+	}
+	for i, t := range b.Params {
+		if p.ParamTypes[i] == types.Unknown {
+			p.ParamTypes[i] = t
+		}
+	}
+	for i, t := range p.ParamTypes {
+		if t == types.Unknown || t == types.Doc {
+			p.ParamTypes[i] = types.Text
+		}
+	}
+	return nil
+}
+
+func toColumns(cols []plan.Column) []Column {
+	if cols == nil {
+		return nil
+	}
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		t := c.T
+		if t == types.Unknown {
+			t = types.Text
+		}
+		out[i] = Column{Name: c.Name, Type: t, TypeMod: c.TypeMod, TableOID: c.TableOID, AttrNum: c.AttrNum}
+		if out[i].TypeMod == 0 {
+			out[i].TypeMod = -1
+		}
+	}
+	return out
+}
+
+func textCols(names ...string) []Column {
+	out := make([]Column, len(names))
+	for i, n := range names {
+		out[i] = Column{Name: n, Type: types.Text, TypeMod: -1}
+	}
+	return out
+}
+
+// staticColumns are the result columns of utility statements.
+func staticColumns(st ast.Statement) []Column {
+	switch x := st.(type) {
+	case *ast.Show:
+		switch x.What {
+		case "collections", "tables":
+			return []Column{{Name: "name", Type: types.Text, TypeMod: -1}, {Name: "type", Type: types.Text, TypeMod: -1},
+				{Name: "created_at", Type: types.Timestamptz, TypeMod: -1}}
+		case "indexes":
+			return []Column{{Name: "collection", Type: types.Text, TypeMod: -1}, {Name: "index_name", Type: types.Text, TypeMod: -1},
+				{Name: "fields", Type: types.Text, TypeMod: -1}, {Name: "unique", Type: types.Bool, TypeMod: -1}}
+		case "all":
+			return textCols("name", "setting")
+		}
+		return textCols(x.What)
+	case *ast.Describe:
+		return []Column{{Name: "column_name", Type: types.Text, TypeMod: -1}, {Name: "data_type", Type: types.Text, TypeMod: -1},
+			{Name: "is_nullable", Type: types.Bool, TypeMod: -1}, {Name: "default", Type: types.Text, TypeMod: -1},
+			{Name: "primary_key", Type: types.Bool, TypeMod: -1}}
+	}
+	return nil
+}
+
+func (s *Session) execute(ctx context.Context, p *Prepared, params []types.Value) (*Result, error) {
+	pr := p.prep
+	switch pr.ast.(type) {
+	case *ast.Commit, *ast.Rollback, *ast.RollbackTo:
+	default:
+		if s.failed {
+			return nil, errs.New(errs.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+	}
+	res, err := s.run(ctx, p, params)
+	if err != nil && s.explicit {
+		s.failed = true
+	}
+	return res, err
+}
+
+func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*Result, error) {
+	pr := p.prep
+	db := s.mgr.db
+	switch st := pr.ast.(type) {
+	case *ast.Empty:
+		return &Result{Tag: ""}, nil
+	case *ast.Begin:
+		if s.explicit {
+			return &Result{Tag: "BEGIN", Notices: []Notice{{Severity: "WARNING", Code: errs.ActiveSQLTransaction, Message: "there is already a transaction in progress"}}}, nil
+		}
+		s.tx = db.txm.Begin()
+		s.explicit = true
+		return &Result{Tag: "BEGIN"}, nil
+	case *ast.Commit:
+		if !s.explicit {
+			return &Result{Tag: "COMMIT", Notices: []Notice{{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}}}, nil
+		}
+		if s.failed {
+			s.abortTxn()
+			return &Result{Tag: "ROLLBACK"}, nil
+		}
+		tx, fields := s.tx, s.fields
+		s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
+		if _, err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		publish(fields)
+		return &Result{Tag: "COMMIT"}, nil
+	case *ast.Rollback:
+		if !s.explicit {
+			return &Result{Tag: "ROLLBACK", Notices: []Notice{{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}}}, nil
+		}
+		s.abortTxn()
+		return &Result{Tag: "ROLLBACK"}, nil
+	case *ast.Savepoint, *ast.ReleaseSavepoint, *ast.RollbackTo:
+		return nil, errs.New(errs.FeatureNotSupported, "savepoints are not supported yet")
+	case *ast.Set:
+		return s.set(st)
+	case *ast.Show:
+		return s.show(st)
+	case *ast.Discard:
+		return &Result{Tag: "DISCARD " + strings.ToUpper(st.What)}, nil
+	case *ast.Describe:
+		return s.describe(st)
+	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex:
+		return s.ddl(ctx, st)
+	case *ast.CopyFrom:
+		return s.copyFrom(st)
+	}
+
+	// Planned statements: SELECT, DML, TRUNCATE, EXPLAIN.
+	if !pr.planned || pr.catVersion != db.cat.Version() {
+		old := p.Columns
+		if err := s.plan(p); err != nil {
+			return nil, err
+		}
+		if old != nil && !sameColumns(old, p.Columns) && len(p.ParamTypes) > 0 {
+			return nil, errs.New(errs.FeatureNotSupported, "cached plan must not change result type")
+		}
+	}
+	tx := s.tx
+	auto := tx == nil
+	if auto {
+		tx = db.txm.Begin()
+		defer tx.Rollback()
+	}
+	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids,
+		Fn: &funcs.Context{Now: time.Now().UTC(), User: s.user, Database: s.database}}
+	res, err := s.runPlanned(env, p)
+	if err != nil {
+		return nil, err
+	}
+	if auto {
+		if tx.HasWrites() {
+			if _, err := tx.Commit(); err != nil {
+				return nil, err
+			}
+		}
+		publish(env.Fields)
+	} else {
+		s.fields = append(s.fields, env.Fields...)
+	}
+	return res, nil
+}
+
+func publish(fields []exec.ObservedFields) {
+	for _, f := range fields {
+		catalog.ApplyFields(f.Coll, f.Fields)
+	}
+}
+
+func sameColumns(a, b []Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Type != b[i].Type {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
+	pr := p.prep
+	switch st := pr.ast.(type) {
+	case *ast.Select:
+		rows, err := env.Query(pr.node)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Columns: p.Columns, Rows: rows, Tag: fmt.Sprintf("SELECT %d", len(rows)), RowsAffected: int64(len(rows))}, nil
+	case *ast.Insert:
+		wr, err := env.Insert(pr.node.(*plan.Insert))
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Columns: p.Columns, Rows: wr.Rows, Tag: fmt.Sprintf("INSERT 0 %d", wr.N), RowsAffected: wr.N}, nil
+	case *ast.Update:
+		wr, err := env.Update(pr.node.(*plan.Update))
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Columns: p.Columns, Rows: wr.Rows, Tag: fmt.Sprintf("UPDATE %d", wr.N), RowsAffected: wr.N}, nil
+	case *ast.Delete:
+		wr, err := env.Delete(pr.node.(*plan.Delete))
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Columns: p.Columns, Rows: wr.Rows, Tag: fmt.Sprintf("DELETE %d", wr.N), RowsAffected: wr.N}, nil
+	case *ast.Truncate:
+		var total int64
+		for _, name := range st.Tables {
+			coll, err := s.mgr.db.cat.MustGet(name)
+			if err != nil {
+				return nil, err
+			}
+			n, err := env.Truncate(coll)
+			if err != nil {
+				return nil, err
+			}
+			total += n
+		}
+		return &Result{Tag: "TRUNCATE TABLE", RowsAffected: total}, nil
+	case *ast.Explain:
+		lines := plan.Explain(pr.node)
+		rows := make([]types.Row, len(lines))
+		for i, l := range lines {
+			rows[i] = types.Row{l}
+		}
+		return &Result{Columns: p.Columns, Rows: rows, Tag: "EXPLAIN"}, nil
+	}
+	return nil, errs.Errorf(errs.FeatureNotSupported, "statement %T is not supported yet", pr.ast)
+}
+
+func (s *Session) set(st *ast.Set) (*Result, error) {
+	name := strings.ToLower(st.Name)
+	if name == "all" && st.Reset {
+		s.vars = defaultVars()
+		return &Result{Tag: "RESET"}, nil
+	}
+	if st.Reset {
+		if v, ok := defaultVars()[name]; ok {
+			s.vars[name] = v
+		} else {
+			delete(s.vars, name)
+		}
+		return &Result{Tag: "RESET"}, nil
+	}
+	val := strings.Join(st.Values, ", ")
+	switch name {
+	case "transaction_isolation", "default_transaction_isolation", "transaction isolation level":
+		// Every isolation level runs as snapshot isolation.
+		return &Result{Tag: "SET"}, nil
+	case "timezone", "time zone":
+		name = "timezone"
+		if u := strings.ToUpper(strings.Trim(val, "'")); u != "UTC" && u != "GMT" && u != "Z" && u != "ETC/UTC" && u != "0" {
+			return &Result{Tag: "SET", Notices: []Notice{{Severity: "WARNING", Code: "01000", Message: "only UTC is supported; TimeZone stays UTC"}}}, nil
+		}
+		val = "UTC"
+	case "client_encoding", "names":
+		name = "client_encoding"
+		if u := strings.ToUpper(strings.ReplaceAll(strings.Trim(val, "'"), "-", "")); u != "UTF8" && u != "UNICODE" {
+			return nil, errs.Errorf(errs.FeatureNotSupported, "encoding %q is not supported; use UTF8", val)
+		}
+		val = "UTF8"
+	}
+	s.vars[name] = val
+	return &Result{Tag: "SET"}, nil
+}
+
+func (s *Session) show(st *ast.Show) (*Result, error) {
+	cols := staticColumns(st)
+	switch st.What {
+	case "collections", "tables":
+		res := &Result{Columns: cols}
+		for _, c := range s.mgr.db.cat.List() {
+			res.Rows = append(res.Rows, types.Row{c.Name, string(c.Kind), c.Created})
+		}
+		res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+		return res, nil
+	case "indexes":
+		res := &Result{Columns: cols}
+		for _, c := range s.mgr.db.cat.List() {
+			if st.Table != "" && c.Name != st.Table {
+				continue
+			}
+			for _, ix := range c.Indexes {
+				res.Rows = append(res.Rows, types.Row{c.Name, ix.Name, strings.Join(ix.Columns, ", "), ix.Unique})
+			}
+		}
+		res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+		return res, nil
+	case "all":
+		keys := make([]string, 0, len(s.vars))
+		for k := range s.vars {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		res := &Result{Columns: cols}
+		for _, k := range keys {
+			res.Rows = append(res.Rows, types.Row{k, s.vars[k]})
+		}
+		res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+		return res, nil
+	}
+	v, ok := s.vars[st.What]
+	if !ok {
+		return nil, errs.Errorf(errs.UndefinedObject, "unrecognized configuration parameter %q", st.What)
+	}
+	return &Result{Columns: cols, Rows: []types.Row{{v}}, Tag: "SHOW"}, nil
+}
+
+func (s *Session) describe(st *ast.Describe) (*Result, error) {
+	coll, err := s.mgr.db.cat.MustGet(st.Name)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: staticColumns(st)}
+	isPK := func(n string) bool {
+		for _, p := range coll.PK {
+			if p == n {
+				return true
+			}
+		}
+		return false
+	}
+	if coll.Kind == catalog.Strict {
+		for _, c := range coll.Columns {
+			if c.Hidden {
+				continue
+			}
+			var def types.Value
+			if c.Default != "" {
+				def = c.Default
+			}
+			res.Rows = append(res.Rows, types.Row{c.Name, typeName(c), !c.NotNull, def, isPK(c.Name)})
+		}
+	} else {
+		res.Rows = append(res.Rows, types.Row{"id", "text", false, nil, true})
+		for _, f := range coll.Fields.List() {
+			if f.Name == "id" {
+				continue
+			}
+			res.Rows = append(res.Rows, types.Row{f.Name, f.Type.String(), true, nil, false})
+		}
+	}
+	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	return res, nil
+}
+
+func typeName(c catalog.Column) string {
+	if c.TypeMod > 0 && (c.Type == types.Varchar || c.Type == types.Bpchar) {
+		return fmt.Sprintf("%s(%d)", c.Type, c.TypeMod)
+	}
+	return c.Type.String()
+}
+
+func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
+	db := s.mgr.db
+	d := &exec.DDL{Cat: db.cat, Env: func(tx *txn.Txn) *exec.Env {
+		return &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Fn: &funcs.Context{Now: time.Now().UTC(), User: s.user, Database: s.database}}
+	}}
+	var notices []Notice
+	var tag string
+	var err error
+	switch x := st.(type) {
+	case *ast.CreateCollection:
+		var created bool
+		created, err = d.CreateCollection(x)
+		tag = "CREATE COLLECTION"
+		if x.Kind == ast.KindStrict {
+			tag = "CREATE TABLE"
+		}
+		if err == nil && !created {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", x.Name)})
+		}
+	case *ast.DropCollection:
+		err = d.DropCollection(x)
+		tag = "DROP COLLECTION"
+	case *ast.UndropCollection:
+		err = d.Undrop(x)
+		tag = "UNDROP COLLECTION"
+	case *ast.AlterAddColumn:
+		err = d.AddColumn(x)
+		tag = "ALTER TABLE"
+	case *ast.CreateIndex:
+		var created bool
+		created, err = d.CreateIndex(x)
+		tag = "CREATE INDEX"
+		if err == nil && !created {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", x.Name)})
+		}
+	case *ast.DropIndex:
+		err = d.DropIndex(x)
+		tag = "DROP INDEX"
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: tag, Notices: notices}, nil
+}

@@ -1,0 +1,228 @@
+package session
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+type tdb struct {
+	t  *testing.T
+	db *DB
+	m  *Manager
+}
+
+func openT(t *testing.T, dir string) *tdb {
+	t.Helper()
+	db, err := OpenDB(DBConfig{Dir: dir})
+	require.NoError(t, err)
+	return &tdb{t: t, db: db, m: NewManager(db)}
+}
+
+func (d *tdb) close() { require.NoError(d.t, d.db.Close()) }
+
+// run executes a script and returns the last result, rendered as lines.
+func run(s *Session, sql string, params ...types.Value) (*Result, error) {
+	if len(params) > 0 {
+		p, err := s.Prepare(sql, nil)
+		if err != nil {
+			return nil, err
+		}
+		return s.Execute(context.Background(), p, params)
+	}
+	ps, err := s.PrepareMulti(sql)
+	if err != nil {
+		return nil, err
+	}
+	var last *Result
+	for _, p := range ps {
+		if last, err = s.Execute(context.Background(), p, nil); err != nil {
+			return nil, err
+		}
+	}
+	return last, nil
+}
+
+func render(r *Result) string {
+	var lines []string
+	for _, row := range r.Rows {
+		var cells []string
+		for i, v := range row {
+			if v == nil {
+				cells = append(cells, "NULL")
+				continue
+			}
+			cells = append(cells, types.FormatTyped(v, r.Columns[i].Type))
+		}
+		lines = append(lines, strings.Join(cells, "|"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (d *tdb) q(s *Session, sql string, params ...types.Value) string {
+	d.t.Helper()
+	r, err := run(s, sql, params...)
+	require.NoError(d.t, err, sql)
+	return render(r)
+}
+
+func (d *tdb) fail(s *Session, code, sql string, params ...types.Value) *errs.Error {
+	d.t.Helper()
+	_, err := run(s, sql, params...)
+	require.Error(d.t, err, sql)
+	e, ok := errs.As(err)
+	require.True(d.t, ok, "%v", err)
+	require.Equal(d.t, code, e.Code, "%s: %v", sql, err)
+	return e
+}
+
+func TestStrictTableCRUD(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+
+	d.q(s, `CREATE TABLE t1 (id INT PRIMARY KEY, name TEXT NOT NULL, score FLOAT, tag VARCHAR(3) DEFAULT 'x')`)
+	r, err := run(s, `INSERT INTO t1 (id, name, score) VALUES (1, 'a', 1.5), (2, 'b', 2.5), (3, 'c', NULL)`)
+	require.NoError(t, err)
+	require.Equal(t, "INSERT 0 3", r.Tag)
+	require.Equal(t, "1|a|1.5|x\n2|b|2.5|x\n3|c|NULL|x", d.q(s, `SELECT * FROM t1 ORDER BY id`))
+	require.Equal(t, "b", d.q(s, `SELECT name FROM t1 WHERE id = $1`, int64(2)))
+	require.Equal(t, "2", d.q(s, `SELECT count(score) FROM t1`))
+	require.Equal(t, "4", d.q(s, `SELECT sum(score) FROM t1 WHERE id >= 1`))
+	d.q(s, `UPDATE t1 SET score = score * 2 WHERE id = 2`)
+	require.Equal(t, "5", d.q(s, `SELECT score FROM t1 WHERE id = 2`))
+	require.Equal(t, "3|c", d.q(s, `DELETE FROM t1 WHERE score IS NULL RETURNING id, name`))
+	require.Equal(t, "2", d.q(s, `SELECT count(*) FROM t1`))
+
+	d.fail(s, errs.UniqueViolation, `INSERT INTO t1 (id, name) VALUES (1, 'dup')`)
+	d.fail(s, errs.NotNullViolation, `INSERT INTO t1 (id) VALUES (9)`)
+	d.fail(s, errs.InvalidTextRep, `INSERT INTO t1 (id, name) VALUES ('abc', 'x')`)
+	d.fail(s, errs.StringTooLong, `INSERT INTO t1 (id, name, tag) VALUES (7, 'x', 'long')`)
+	d.fail(s, errs.UndefinedTable, `SELECT * FROM nope`)
+	d.fail(s, errs.UndefinedColumn, `SELECT nope FROM t1`)
+	e := d.fail(s, errs.SyntaxError, `SELEC 1`)
+	require.Equal(t, 1, e.Position)
+
+	// ON CONFLICT and UPSERT.
+	d.q(s, `INSERT INTO t1 (id, name) VALUES (1, 'z') ON CONFLICT DO NOTHING`)
+	require.Equal(t, "a", d.q(s, `SELECT name FROM t1 WHERE id = 1`))
+	d.q(s, `INSERT INTO t1 (id, name, score) VALUES (1, 'z', 10) ON CONFLICT (id) DO UPDATE SET score = t1.score + EXCLUDED.score`)
+	require.Equal(t, "11.5", d.q(s, `SELECT score FROM t1 WHERE id = 1`))
+	d.q(s, `UPSERT INTO t1 (id, name) VALUES (1, 'up')`)
+	require.Equal(t, "up|NULL", d.q(s, `SELECT name, score FROM t1 WHERE id = 1`))
+
+	// GROUP BY / HAVING / ORDER BY / LIMIT / DISTINCT.
+	d.q(s, `CREATE TABLE sales (id INT PRIMARY KEY, region TEXT, amount INT)`)
+	d.q(s, `INSERT INTO sales VALUES (1,'n',10),(2,'n',20),(3,'s',5),(4,'e',7),(5,'s',1)`)
+	require.Equal(t, "n|30\ns|6", d.q(s, `SELECT region, sum(amount) AS total FROM sales GROUP BY region HAVING count(*) > 1 ORDER BY total DESC`))
+	require.Equal(t, "e\nn", d.q(s, `SELECT DISTINCT region FROM sales ORDER BY region LIMIT 2`))
+	require.Equal(t, "n\ne", d.q(s, `SELECT DISTINCT region FROM sales ORDER BY region DESC LIMIT 2 OFFSET 1`))
+	d.fail(s, errs.GroupingError, `SELECT region, amount FROM sales GROUP BY region`)
+}
+
+func TestSchemalessDocuments(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+
+	d.q(s, `CREATE COLLECTION users`)
+	d.q(s, `INSERT INTO users (id, name, age) VALUES ('u1', 'Alice', 30), ('u2', 'Bob', 25)`)
+	d.q(s, `INSERT INTO users { id: 'u3', name: 'Carol', age: 35, tags: ['a','b'], addr: { city: 'Oslo' } }`)
+	d.q(s, `INSERT INTO users [ { name: 'Dana' }, { name: 'Eve', age: 41 } ]`)
+	require.Equal(t, "5", d.q(s, `SELECT count(*) FROM users`))
+	require.Equal(t, "Carol|Oslo", d.q(s, `SELECT name, addr.city FROM users WHERE addr.city = 'Oslo'`))
+	require.Equal(t, "Eve\nCarol\nAlice", d.q(s, `SELECT name FROM users WHERE age >= 30 ORDER BY age DESC`))
+	r, err := run(s, `SELECT * FROM users WHERE id = 'u3'`)
+	require.NoError(t, err)
+	var names []string
+	for _, c := range r.Columns {
+		names = append(names, c.Name)
+	}
+	require.Equal(t, []string{"id", "name", "age", "tags", "addr"}, names)
+	require.Equal(t, `u3|Carol|35|["a","b"]|{"city":"Oslo"}`, render(r))
+	d.q(s, `UPDATE users SET age = age + 1, addr.zip = '0150' WHERE id = 'u1'`)
+	require.Equal(t, "31|0150", d.q(s, `SELECT age, addr.zip FROM users WHERE id = 'u1'`))
+	d.q(s, `CREATE INDEX ON users FIELDS age`)
+	require.Equal(t, "Alice\nCarol", d.q(s, `SELECT name FROM users WHERE age BETWEEN 31 AND 35 ORDER BY name`))
+	r, err = run(s, `EXPLAIN SELECT name FROM users WHERE age = 31`)
+	require.NoError(t, err)
+	require.Contains(t, render(r), "Index Scan using users_age_idx")
+	d.fail(s, errs.UniqueViolation, `INSERT INTO users { id: 'u1', name: 'again' }`)
+	s.Close()
+	d.close()
+
+	// Everything, including observed fields, survives a restart.
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, "5", d.q(s, `SELECT count(*) FROM users`))
+	require.Equal(t, "Alice", d.q(s, `SELECT name FROM users WHERE age = 31`))
+	r, err = run(s, `SELECT * FROM users WHERE id = 'u2'`)
+	require.NoError(t, err)
+	require.Len(t, r.Columns, 5)
+}
+
+func TestTransactionsAndConflicts(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	a := d.m.NewSession("admin", "db")
+	b := d.m.NewSession("admin", "db")
+	defer a.Close()
+	defer b.Close()
+	d.q(a, `CREATE TABLE acct (id INT PRIMARY KEY, bal INT)`)
+	d.q(a, `INSERT INTO acct VALUES (1, 100), (2, 100)`)
+
+	d.q(a, `BEGIN`)
+	d.q(a, `UPDATE acct SET bal = bal - 10 WHERE id = 1`)
+	require.Equal(t, "90", d.q(a, `SELECT bal FROM acct WHERE id = 1`))
+	require.Equal(t, "100", d.q(b, `SELECT bal FROM acct WHERE id = 1`), "uncommitted writes are invisible")
+	d.q(b, `BEGIN`)
+	d.q(b, `UPDATE acct SET bal = bal + 5 WHERE id = 1`)
+	d.q(a, `COMMIT`)
+	d.fail(b, errs.SerializationFailure, `COMMIT`)
+	require.Equal(t, TxIdle, b.TxStatus())
+	require.Equal(t, "90", d.q(b, `SELECT bal FROM acct WHERE id = 1`))
+
+	d.q(a, `BEGIN`)
+	d.q(a, `INSERT INTO acct VALUES (3, 1)`)
+	d.fail(a, errs.UniqueViolation, `INSERT INTO acct VALUES (3, 1)`)
+	require.Equal(t, TxFailed, a.TxStatus())
+	d.fail(a, errs.InFailedSQLTransaction, `SELECT 1`)
+	r, err := run(a, `COMMIT`)
+	require.NoError(t, err)
+	require.Equal(t, "ROLLBACK", r.Tag)
+	require.Equal(t, "", d.q(a, `SELECT bal FROM acct WHERE id = 3`))
+
+	d.q(a, `BEGIN; INSERT INTO acct VALUES (4, 4); ROLLBACK`)
+	require.Equal(t, "0", d.q(a, `SELECT count(*) FROM acct WHERE id = 4`))
+}
+
+func TestDropUndropPurge(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION c; INSERT INTO c { id: 'a', v: 1 }`)
+	d.q(s, `DROP COLLECTION c`)
+	d.fail(s, errs.UndefinedTable, `SELECT * FROM c`)
+	d.q(s, `UNDROP COLLECTION c`)
+	require.Equal(t, "1", d.q(s, `SELECT v FROM c`))
+	d.q(s, `DROP COLLECTION c PURGE`)
+	d.fail(s, errs.UndefinedTable, `UNDROP COLLECTION c`)
+	d.q(s, `CREATE COLLECTION c`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM c`))
+	d.q(s, `CREATE TABLE t (a INT, b TEXT UNIQUE)`)
+	d.q(s, `INSERT INTO t VALUES (1, 'x'), (2, 'y')`)
+	d.fail(s, errs.UniqueViolation, `INSERT INTO t VALUES (3, 'x')`)
+	d.q(s, `ALTER TABLE t ADD COLUMN c INT DEFAULT 7`)
+	require.Equal(t, "1|x|7\n2|y|7", d.q(s, `SELECT * FROM t ORDER BY a`))
+	d.q(s, `TRUNCATE t`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM t`))
+}

@@ -1,0 +1,394 @@
+package exec
+
+import (
+	"strings"
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// DDL executes catalog statements. Each runs in its own transaction under
+// the catalog's DDL lock, even inside an explicit transaction block.
+type DDL struct {
+	Cat *catalog.Catalog
+	Env func(tx *txn.Txn) *Env // builds an Env for backfills
+}
+
+// CreateCollection executes CREATE COLLECTION / CREATE TABLE. It returns
+// false when IF NOT EXISTS skipped an existing collection.
+func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
+	if err := catalog.ValidateName(st.Name); err != nil {
+		return false, err
+	}
+	switch st.Kind {
+	case ast.KindSchemaless, ast.KindStrict:
+	default:
+		return false, errs.Errorf(errs.FeatureNotSupported, "%s collections are not supported yet", strings.ToUpper(string(st.Kind))).
+			WithHint("Create a document collection (schemaless or STRICT) instead.")
+	}
+	for _, o := range st.With {
+		return false, errs.Errorf(errs.SyntaxError, "unknown collection option %q", o.Key).WithPosition(o.Pos)
+	}
+	created := true
+	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		if _, ok := d.Cat.Get(st.Name); ok {
+			if st.IfNotExists {
+				created = false
+				return nil
+			}
+			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.Name).WithPosition(st.Pos)
+		}
+		col := &catalog.Collection{ID: tx.NewID(), Name: st.Name, Created: time.Now().UTC()}
+		if st.Kind == ast.KindSchemaless {
+			col.Kind = catalog.Schemaless
+			col.PK = []string{"id"}
+			if len(st.Columns) > 0 {
+				return errs.New(errs.FeatureNotSupported, "a schemaless collection takes no column list").
+					WithHint("Use TYPE DOCUMENT STRICT (...) or CREATE TABLE for typed columns.")
+			}
+			tx.Put(col)
+			return nil
+		}
+		col.Kind = catalog.Strict
+		pk := append([]string(nil), st.PrimaryKey...)
+		seen := map[string]bool{}
+		for _, cd := range st.Columns {
+			if seen[cd.Name] {
+				return errs.Errorf(errs.DuplicateColumn, "column %q specified more than once", cd.Name).WithPosition(cd.Pos)
+			}
+			seen[cd.Name] = true
+			c := catalog.Column{Name: cd.Name, Type: cd.Type, TypeMod: cd.TypeMod, NotNull: cd.NotNull}
+			if cd.Array {
+				c.Type = types.JSONB
+			}
+			if cd.Default != nil {
+				c.Default = ast.Format(cd.Default)
+			}
+			if cd.PrimaryKey && !contains(pk, cd.Name) {
+				pk = append(pk, cd.Name)
+			}
+			col.Columns = append(col.Columns, c)
+		}
+		if len(col.Columns) == 0 {
+			return errs.New(errs.SyntaxError, "a strict collection needs at least one column")
+		}
+		for _, name := range pk {
+			i := col.ColumnIndex(name)
+			if i < 0 {
+				return errs.Errorf(errs.UndefinedColumn, "column %q named in key does not exist", name)
+			}
+			col.Columns[i].NotNull = true
+		}
+		if len(pk) == 0 {
+			col.Columns = append(col.Columns, catalog.Column{Name: "_rowid", Type: types.Int8, NotNull: true, Hidden: true})
+			pk = []string{"_rowid"}
+		}
+		col.PK = pk
+		uniques := st.Uniques
+		for _, cd := range st.Columns {
+			if cd.Unique && !cd.PrimaryKey {
+				uniques = append(uniques, []string{cd.Name})
+			}
+		}
+		for _, u := range uniques {
+			for _, name := range u {
+				if col.ColumnIndex(name) < 0 {
+					return errs.Errorf(errs.UndefinedColumn, "column %q named in key does not exist", name)
+				}
+			}
+			col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewID(), Name: st.Name + "_" + strings.Join(u, "_") + "_key", Columns: u, Unique: true})
+		}
+		tx.Put(col)
+		return nil
+	})
+	return created, err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DropCollection soft-drops (or, with PURGE, deletes) collections.
+func (d *DDL) DropCollection(st *ast.DropCollection) error {
+	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		for _, name := range st.Names {
+			col, ok := d.Cat.Get(name)
+			if !ok {
+				if st.Purge {
+					if dropped, ok := d.Cat.LatestDropped(name); ok {
+						if err := purge(tx.Txn, dropped); err != nil {
+							return err
+						}
+						tx.Remove(dropped.ID)
+						continue
+					}
+				}
+				if st.IfExists {
+					continue
+				}
+				return errs.Errorf(errs.UndefinedTable, "relation %q does not exist", name).WithPosition(st.Pos)
+			}
+			if st.Purge {
+				if err := purge(tx.Txn, col); err != nil {
+					return err
+				}
+				tx.Remove(col.ID)
+				continue
+			}
+			n := catalog.Clone(col)
+			n.Dropped = true
+			n.DroppedAt = time.Now().UTC()
+			tx.Put(n)
+		}
+		return nil
+	})
+}
+
+// purge deletes a collection's rows, index entries and field records.
+func purge(tx *txn.Txn, col *catalog.Collection) error {
+	prefixes := [][]byte{storage.RowPrefix(col.ID)}
+	for _, ix := range col.Indexes {
+		prefixes = append(prefixes, storage.IndexPrefix(ix.ID))
+	}
+	for _, p := range prefixes {
+		if err := deletePrefix(tx, p); err != nil {
+			return err
+		}
+	}
+	return catalog.DropFields(tx, col.ID)
+}
+
+func deletePrefix(tx *txn.Txn, p []byte) error {
+	it, err := tx.NewIter(p, storage.PrefixEnd(p))
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	for ; it.Valid(); it.Next() {
+		keys = append(keys, append([]byte(nil), it.Key()...))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		tx.Delete(k)
+	}
+	return nil
+}
+
+// Undrop restores the most recently dropped collection of a name.
+func (d *DDL) Undrop(st *ast.UndropCollection) error {
+	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		if _, ok := d.Cat.Get(st.Name); ok {
+			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.Name).
+				WithHint("Drop or rename the live collection first.")
+		}
+		col, ok := d.Cat.LatestDropped(st.Name)
+		if !ok {
+			return errs.Errorf(errs.UndefinedTable, "no dropped collection %q to restore", st.Name)
+		}
+		n := catalog.Clone(col)
+		n.Dropped = false
+		n.DroppedAt = time.Time{}
+		tx.Put(n)
+		return nil
+	})
+}
+
+// AddColumn executes ALTER TABLE ... ADD COLUMN; existing rows get the
+// default (or NULL).
+func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
+	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		col, err := d.Cat.MustGet(st.Table)
+		if err != nil {
+			return err
+		}
+		if col.Kind != catalog.Strict {
+			return errs.Errorf(errs.FeatureNotSupported, "%q is schemaless: just write the new field", col.Name)
+		}
+		if col.ColumnIndex(st.Column.Name) >= 0 {
+			if st.IfNotExists {
+				return nil
+			}
+			return errs.Errorf(errs.DuplicateColumn, "column %q of relation %q already exists", st.Column.Name, col.Name)
+		}
+		if st.Column.PrimaryKey {
+			return errs.New(errs.FeatureNotSupported, "cannot add a primary-key column")
+		}
+		c := catalog.Column{Name: st.Column.Name, Type: st.Column.Type, TypeMod: st.Column.TypeMod, NotNull: st.Column.NotNull}
+		if st.Column.Default != nil {
+			c.Default = ast.Format(st.Column.Default)
+		}
+		n := catalog.Clone(col)
+		// Stored tuples keep column positions; a hidden row id may sit
+		// before the new column, which SELECT * skips.
+		n.Columns = append(n.Columns, c)
+		if st.Column.Unique {
+			n.Indexes = append(n.Indexes, catalog.Index{ID: tx.NewID(), Name: col.Name + "_" + c.Name + "_key", Columns: []string{c.Name}, Unique: true})
+		}
+		// Backfill existing rows with the default.
+		env := d.Env(tx.Txn)
+		var def types.Value
+		if c.Default != "" {
+			v, err := evalDefault(env, n, c)
+			if err != nil {
+				return err
+			}
+			def = v
+		}
+		lo := storage.RowPrefix(col.ID)
+		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+		if err != nil {
+			return err
+		}
+		type kv struct{ k, v []byte }
+		var rows []kv
+		for ; it.Valid(); it.Next() {
+			rows = append(rows, kv{append([]byte(nil), it.Key()...), append([]byte(nil), it.Value()...)})
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		if len(rows) > 0 && def == nil && c.NotNull {
+			return errs.Errorf(errs.NotNullViolation, "column %q of relation %q contains null values", c.Name, col.Name)
+		}
+		for _, r := range rows {
+			t, err := document.DecodeTuple(r.v, len(n.Columns))
+			if err != nil {
+				return err
+			}
+			t[len(n.Columns)-1] = def
+			enc, err := document.EncodeTuple(t)
+			if err != nil {
+				return err
+			}
+			tx.Set(r.k, enc)
+			if st.Column.Unique {
+				pk, _, idx := rowParts(n, t)
+				ix := n.Indexes[len(n.Indexes)-1]
+				if err := document.AddIndexEntry(writer{tx.Txn}, document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: true}, idx[len(idx)-1], pk); err != nil {
+					return err
+				}
+			}
+		}
+		tx.Put(n)
+		return nil
+	})
+}
+
+func evalDefault(env *Env, coll *catalog.Collection, c catalog.Column) (types.Value, error) {
+	// The planner's full-tuple builder binds defaults; reuse it through a
+	// one-column tuple.
+	_ = coll
+	return env.EvalDefault(c)
+}
+
+// CreateIndex executes CREATE INDEX, building it over existing rows.
+func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
+	created := true
+	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		col, err := d.Cat.MustGet(st.Table)
+		if err != nil {
+			return err
+		}
+		name := st.Name
+		if name == "" {
+			name = col.Name + "_" + strings.ReplaceAll(strings.Join(st.Columns, "_"), ".", "_") + "_idx"
+		}
+		if _, _, ok := d.Cat.FindIndex(name); ok {
+			if st.IfNotExists {
+				created = false
+				return nil
+			}
+			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
+		}
+		if col.Kind == catalog.Strict {
+			for _, c := range st.Columns {
+				if col.ColumnIndex(c) < 0 {
+					return errs.Errorf(errs.UndefinedColumn, "column %q does not exist", c)
+				}
+			}
+		}
+		n := catalog.Clone(col)
+		ix := catalog.Index{ID: tx.NewID(), Name: name, Columns: st.Columns, Unique: st.Unique}
+		n.Indexes = append(n.Indexes, ix)
+		lo := storage.RowPrefix(col.ID)
+		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+		if err != nil {
+			return err
+		}
+		var raws [][]byte
+		for ; it.Valid(); it.Next() {
+			raws = append(raws, append([]byte(nil), it.Value()...))
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		w := writer{tx.Txn}
+		il := document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: ix.Unique}
+		for _, raw := range raws {
+			row, err := decodeRow(n, raw)
+			if err != nil {
+				return err
+			}
+			pk, _, idx := rowParts(n, row)
+			if err := document.AddIndexEntry(w, il, idx[len(idx)-1], pk); err != nil {
+				return err
+			}
+		}
+		tx.Put(n)
+		return nil
+	})
+	return created, err
+}
+
+// DropIndex executes DROP INDEX.
+func (d *DDL) DropIndex(st *ast.DropIndex) error {
+	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		col, ix, ok := d.Cat.FindIndex(st.Name)
+		if !ok || (st.Table != "" && col.Name != st.Table) {
+			if st.IfExists {
+				return nil
+			}
+			return errs.Errorf(errs.UndefinedObject, "index %q does not exist", st.Name)
+		}
+		n := catalog.Clone(col)
+		n.Indexes = n.Indexes[:0]
+		for _, x := range col.Indexes {
+			if x.ID != ix.ID {
+				n.Indexes = append(n.Indexes, x)
+			}
+		}
+		if err := deletePrefix(tx.Txn, storage.IndexPrefix(ix.ID)); err != nil {
+			return err
+		}
+		tx.Put(n)
+		return nil
+	})
+}
+
+// EvalDefault evaluates a column's DEFAULT expression.
+func (env *Env) EvalDefault(c catalog.Column) (types.Value, error) {
+	e, err := parser.ParseExpr(c.Default)
+	if err != nil {
+		return nil, err
+	}
+	be, err := (&plan.Builder{}).BindStandalone(e, c.Type)
+	if err != nil {
+		return nil, err
+	}
+	return env.Eval(&plan.Coerce{X: be, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}, nil)
+}

@@ -1,0 +1,362 @@
+package exec
+
+import (
+	"fmt"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// WriteResult is the outcome of a DML statement.
+type WriteResult struct {
+	N    int64
+	Rows []types.Row // RETURNING rows
+}
+
+// encodeRow validates a row in scan layout and encodes it for storage.
+func (env *Env) encodeRow(coll *catalog.Collection, row types.Row, order []string) (*document.Row, error) {
+	if coll.Kind == catalog.Strict {
+		for i, c := range coll.Columns {
+			if row[i] == nil && (c.NotNull || isPK(coll, c.Name)) {
+				return nil, errs.Errorf(errs.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, coll.Name)
+			}
+		}
+		val, err := document.EncodeTuple(row)
+		if err != nil {
+			return nil, errs.Errorf(errs.InternalError, "encode row: %w", err)
+		}
+		pk, id, idx := rowParts(coll, row)
+		return &document.Row{PK: pk, Value: val, IdxVals: idx, RowID: id}, nil
+	}
+	doc, ok := row[0].(map[string]any)
+	if !ok {
+		return nil, errs.Errorf(errs.DatatypeMismatch, "a document must be an object, not %s", types.TypeOf(row[0]))
+	}
+	switch doc["id"].(type) {
+	case nil:
+		doc["id"] = env.IDs.DocID()
+	case map[string]any, []any:
+		return nil, errs.New(errs.DatatypeMismatch, "a document id must be a scalar value")
+	}
+	if fs := coll.Fields.Observe(doc, order, nil); len(fs) > 0 {
+		catalog.StageFields(env.Txn, coll, fs)
+		env.Fields = append(env.Fields, ObservedFields{Coll: coll, Fields: fs})
+	}
+	val, err := document.EncodeDoc(doc)
+	if err != nil {
+		return nil, errs.Errorf(errs.DatatypeMismatch, "cannot store document: %w", err)
+	}
+	pk, id, idx := rowParts(coll, row)
+	return &document.Row{PK: pk, Value: val, IdxVals: idx, RowID: id}, nil
+}
+
+func isPK(coll *catalog.Collection, name string) bool {
+	for _, p := range coll.PK {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// docRow turns a schemaless insert source value into a document row.
+func docRow(v types.Value) (types.Row, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		return types.Row{x}, nil
+	case string:
+		d, err := types.ParseJSON(x)
+		if err != nil {
+			return nil, err
+		}
+		if m, ok := d.(map[string]any); ok {
+			return types.Row{m}, nil
+		}
+	}
+	return nil, errs.Errorf(errs.DatatypeMismatch, "a document must be an object, not %s", types.TypeOf(v))
+}
+
+// Insert executes INSERT / UPSERT.
+func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
+	src, err := env.Query(x.Source)
+	if err != nil {
+		return nil, err
+	}
+	coll := x.Coll
+	lay := Layout(coll)
+	w := writer{env.Txn}
+	res := &WriteResult{}
+	for ri, row := range src {
+		if err := checkCtx(env.Ctx); err != nil {
+			return nil, err
+		}
+		order := objectKeys(x.Source, ri)
+		if coll.Kind != catalog.Strict {
+			if row, err = docRow(row[0]); err != nil {
+				return nil, err
+			}
+		}
+		nr, err := env.encodeRow(coll, row, order)
+		if err != nil {
+			return nil, err
+		}
+		pkb := document.EncodePK(nr.PK)
+		oldRaw, exists, err := lay.Get(env.Txn, pkb)
+		if err != nil {
+			return nil, err
+		}
+		written := row
+		switch {
+		case !exists:
+			if err := lay.Insert(w, nr); err != nil {
+				if errs.Is(err, errs.UniqueViolation) && x.Conflict != nil && x.Conflict.DoNothing {
+					continue
+				}
+				return nil, err
+			}
+		case x.Upsert && x.Conflict == nil:
+			old, err := env.oldRow(coll, oldRaw)
+			if err != nil {
+				return nil, err
+			}
+			if err := lay.Update(w, old, nr); err != nil {
+				return nil, err
+			}
+		case x.Conflict != nil && x.Conflict.DoNothing:
+			continue
+		case x.Conflict != nil:
+			oldDecoded, err := decodeRow(coll, oldRaw)
+			if err != nil {
+				return nil, err
+			}
+			both := append(append(types.Row(nil), oldDecoded...), row...)
+			pass, err := env.Truthy(x.Conflict.Where, both)
+			if err != nil {
+				return nil, err
+			}
+			if !pass {
+				continue
+			}
+			newRow, err := env.applySet(coll, oldDecoded, both, x.Conflict.Set)
+			if err != nil {
+				return nil, err
+			}
+			old, err := env.oldRow(coll, oldRaw)
+			if err != nil {
+				return nil, err
+			}
+			nr2, err := env.encodeRow(coll, newRow, nil)
+			if err != nil {
+				return nil, err
+			}
+			if err := lay.Update(w, old, nr2); err != nil {
+				return nil, err
+			}
+			written = newRow
+		default:
+			return nil, errs.Errorf(errs.UniqueViolation, "duplicate key value violates unique constraint %q", coll.Name+"_pkey").
+				WithDetail(fmt.Sprintf("Key (%s)=(%s) already exists.", joinNames(coll.PK), nr.RowID))
+		}
+		res.N++
+		if x.Returning != nil {
+			r, err := env.project(x.Returning, written)
+			if err != nil {
+				return nil, err
+			}
+			res.Rows = append(res.Rows, r)
+		}
+	}
+	return res, nil
+}
+
+func joinNames(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// oldRow rebuilds the engine view of a stored row.
+func (env *Env) oldRow(coll *catalog.Collection, raw []byte) (*document.Row, error) {
+	row, err := decodeRow(coll, raw)
+	if err != nil {
+		return nil, err
+	}
+	pk, id, idx := rowParts(coll, row)
+	return &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id}, nil
+}
+
+// applySet returns a copy of base with assignments evaluated over in.
+func (env *Env) applySet(coll *catalog.Collection, base, in types.Row, set []plan.SetCol) (types.Row, error) {
+	vals := make([]types.Value, len(set))
+	for i, s := range set {
+		v, err := env.Eval(s.Value, in)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	if coll.Kind == catalog.Strict {
+		out := append(types.Row(nil), base...)
+		for i, s := range set {
+			out[s.Idx] = vals[i]
+		}
+		return out, nil
+	}
+	doc := deepCopy(base[0]).(map[string]any)
+	for i, s := range set {
+		setPath(doc, s.Path, vals[i])
+	}
+	return types.Row{doc}, nil
+}
+
+func deepCopy(v types.Value) types.Value {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = deepCopy(e)
+		}
+		return a
+	}
+	return v
+}
+
+func (env *Env) project(exprs []plan.Expr, row types.Row) (types.Row, error) {
+	out := make(types.Row, len(exprs))
+	for i, e := range exprs {
+		v, err := env.Eval(e, row)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// collect reads every row a scan finds (with stored bytes) before writing.
+func (env *Env) collect(s *plan.Scan) ([]scanned, error) {
+	si, err := env.openScan(s)
+	if err != nil {
+		return nil, err
+	}
+	var out []scanned
+	for {
+		row, raw, ok, err := si.next()
+		if err != nil {
+			_ = si.Close()
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		out = append(out, scanned{row: row, raw: raw})
+	}
+	return out, si.Close()
+}
+
+// Update executes UPDATE.
+func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
+	rows, err := env.collect(x.Scan)
+	if err != nil {
+		return nil, err
+	}
+	lay := Layout(x.Coll)
+	w := writer{env.Txn}
+	res := &WriteResult{}
+	for _, r := range rows {
+		if err := checkCtx(env.Ctx); err != nil {
+			return nil, err
+		}
+		pk, id, idx := rowParts(x.Coll, r.row)
+		old := &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}
+		newRow, err := env.applySet(x.Coll, r.row, r.row, x.Set)
+		if err != nil {
+			return nil, err
+		}
+		nr, err := env.encodeRow(x.Coll, newRow, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := lay.Update(w, old, nr); err != nil {
+			return nil, err
+		}
+		res.N++
+		if x.Returning != nil {
+			rr, err := env.project(x.Returning, newRow)
+			if err != nil {
+				return nil, err
+			}
+			res.Rows = append(res.Rows, rr)
+		}
+	}
+	return res, nil
+}
+
+// Delete executes DELETE.
+func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
+	rows, err := env.collect(x.Scan)
+	if err != nil {
+		return nil, err
+	}
+	lay := Layout(x.Coll)
+	w := writer{env.Txn}
+	res := &WriteResult{}
+	for _, r := range rows {
+		pk, id, idx := rowParts(x.Coll, r.row)
+		if err := lay.Delete(w, &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}); err != nil {
+			return nil, err
+		}
+		res.N++
+		if x.Returning != nil {
+			rr, err := env.project(x.Returning, r.row)
+			if err != nil {
+				return nil, err
+			}
+			res.Rows = append(res.Rows, rr)
+		}
+	}
+	return res, nil
+}
+
+// Truncate deletes every row of a collection (recording DELETE events).
+func (env *Env) Truncate(coll *catalog.Collection) (int64, error) {
+	res, err := env.Delete(&plan.Delete{Coll: coll, Scan: &plan.Scan{Coll: coll, Access: plan.AccessFull}})
+	if err != nil {
+		return 0, err
+	}
+	return res.N, nil
+}
+
+// objectKeys returns the key order of the object literal that produced
+// source row i, when there is one.
+func objectKeys(src plan.Node, i int) []string {
+	switch x := src.(type) {
+	case *plan.Values:
+		if i < len(x.Rows) && len(x.Rows[i]) == 1 {
+			if o, ok := x.Rows[i][0].(*plan.Object); ok {
+				return o.Keys
+			}
+		}
+	case *plan.Project:
+		if len(x.Exprs) == 1 {
+			if o, ok := x.Exprs[0].(*plan.Object); ok {
+				return o.Keys
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,321 @@
+package exec
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// Eval evaluates a bound expression over one input row.
+func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
+	switch x := e.(type) {
+	case *plan.Const:
+		return x.V, nil
+	case *plan.ColRef:
+		if x.Idx >= len(row) {
+			return nil, errs.Errorf(errs.InternalError, "column %d out of range", x.Idx)
+		}
+		return row[x.Idx], nil
+	case *plan.FieldRef:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		return fieldOf(v, x.Path), nil
+	case *plan.Param:
+		if x.N > len(env.Params) {
+			return nil, errs.Errorf(errs.UndefinedParameter, "there is no parameter $%d", x.N)
+		}
+		return env.Params[x.N-1], nil
+	case *plan.BinOp:
+		l, err := env.Eval(x.L, row)
+		if err != nil {
+			return nil, err
+		}
+		r, err := env.Eval(x.R, row)
+		if err != nil {
+			return nil, err
+		}
+		return funcs.Binary(x.Op, l, r, x.T)
+	case *plan.Logic:
+		l, err := env.Eval(x.L, row)
+		if err != nil {
+			return nil, err
+		}
+		if x.And {
+			if l == false {
+				return false, nil
+			}
+		} else if l == true {
+			return true, nil
+		}
+		r, err := env.Eval(x.R, row)
+		if err != nil {
+			return nil, err
+		}
+		lb, lok := l.(bool)
+		rb, rok := r.(bool)
+		if x.And {
+			switch {
+			case rok && !rb:
+				return false, nil
+			case lok && rok:
+				return lb && rb, nil
+			}
+			return nil, nil
+		}
+		switch {
+		case rok && rb:
+			return true, nil
+		case lok && rok:
+			return lb || rb, nil
+		}
+		return nil, nil
+	case *plan.Not:
+		v, err := env.Eval(x.X, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		b, ok := v.(bool)
+		if !ok {
+			return nil, errs.New(errs.DatatypeMismatch, "argument of NOT must be type boolean")
+		}
+		return !b, nil
+	case *plan.Neg:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		return funcs.UnaryMinus(v, x.T)
+	case *plan.IsNull:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		return (v == nil) != x.Not, nil
+	case *plan.IsBool:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		var r bool
+		switch x.What {
+		case "TRUE":
+			r = v == true
+		case "FALSE":
+			r = v == false
+		default:
+			r = v == nil
+		}
+		return r != x.Not, nil
+	case *plan.InList:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		sawNull := false
+		for _, le := range x.List {
+			lv, err := env.Eval(le, row)
+			if err != nil {
+				return nil, err
+			}
+			if lv == nil {
+				sawNull = true
+				continue
+			}
+			eq, err := funcs.Binary("=", v, lv, types.Bool)
+			if err != nil {
+				return nil, err
+			}
+			if eq == true {
+				return !x.Not, nil
+			}
+		}
+		if sawNull {
+			return nil, nil
+		}
+		return x.Not, nil
+	case *plan.Call:
+		args := make([]types.Value, len(x.Args))
+		for i, a := range x.Args {
+			v, err := env.Eval(a, row)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil && x.F.Strict {
+				return nil, nil
+			}
+			args[i] = v
+		}
+		return x.F.Eval(env.Fn, args)
+	case *plan.CastTo:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		out, err := types.Cast(v, x.T)
+		if err != nil {
+			return nil, err
+		}
+		return applyTypeMod(out, x.T, x.TypeMod, true, "")
+	case *plan.Coerce:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		out, err := types.Coerce(v, x.T)
+		if err != nil {
+			if e, ok := errs.As(err); ok && e.Code == errs.DatatypeMismatch {
+				return nil, errs.Errorf(errs.DatatypeMismatch, "column %q is of type %s but expression is of type %s",
+					x.Col, x.T, types.TypeOf(v)).WithHint("You will need to rewrite or cast the expression.")
+			}
+			return nil, err
+		}
+		return applyTypeMod(out, x.T, x.TypeMod, false, x.Col)
+	case *plan.GenID:
+		if x.T == types.Int8 {
+			return env.IDs.RowID(), nil
+		}
+		return env.IDs.DocID(), nil
+	case *plan.CaseWhen:
+		for _, w := range x.Whens {
+			c, err := env.Eval(w.Cond, row)
+			if err != nil {
+				return nil, err
+			}
+			if c == true {
+				return env.Eval(w.Result, row)
+			}
+		}
+		if x.Else != nil {
+			return env.Eval(x.Else, row)
+		}
+		return nil, nil
+	case *plan.Object:
+		m := make(map[string]any, len(x.Keys))
+		for i, k := range x.Keys {
+			v, err := env.Eval(x.Values[i], row)
+			if err != nil {
+				return nil, err
+			}
+			setPath(m, strings.Split(k, "."), v)
+		}
+		return m, nil
+	case *plan.Array:
+		a := make([]any, len(x.Elems))
+		for i, el := range x.Elems {
+			v, err := env.Eval(el, row)
+			if err != nil {
+				return nil, err
+			}
+			a[i] = v
+		}
+		return a, nil
+	case *plan.Subscript:
+		v, err := env.Eval(x.X, row)
+		if err != nil {
+			return nil, err
+		}
+		ix, err := env.Eval(x.Index, row)
+		if err != nil {
+			return nil, err
+		}
+		switch c := v.(type) {
+		case []any:
+			if i, ok := ix.(int64); ok && i >= 1 && int(i) <= len(c) {
+				return c[i-1], nil
+			}
+		case map[string]any:
+			if k, ok := ix.(string); ok {
+				return c[k], nil
+			}
+		}
+		return nil, nil
+	}
+	return nil, errs.Errorf(errs.InternalError, "cannot evaluate %T", e)
+}
+
+// applyTypeMod enforces varchar(n)/char(n) lengths: an explicit cast
+// truncates, an assignment fails with 22001.
+func applyTypeMod(v types.Value, t types.T, mod int, explicit bool, col string) (types.Value, error) {
+	s, ok := v.(string)
+	if !ok || mod <= 0 || (t != types.Varchar && t != types.Bpchar) {
+		return v, nil
+	}
+	n := utf8.RuneCountInString(s)
+	if n > mod {
+		trimmed := strings.TrimRight(s, " ")
+		if explicit {
+			r := []rune(s)
+			return string(r[:mod]), nil
+		}
+		if utf8.RuneCountInString(trimmed) > mod {
+			return nil, errs.Errorf(errs.StringTooLong, "value too long for type %s(%d)", typeWord(t), mod)
+		}
+		s = trimmed
+		n = utf8.RuneCountInString(s)
+	}
+	if t == types.Bpchar && n < mod {
+		s += strings.Repeat(" ", mod-n)
+	}
+	return s, nil
+}
+
+func typeWord(t types.T) string {
+	if t == types.Bpchar {
+		return "character"
+	}
+	return "character varying"
+}
+
+// fieldOf reads a dotted path inside a document value; missing is NULL.
+func fieldOf(v types.Value, path []string) types.Value {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// setPath sets a dotted path inside a document, creating objects.
+func setPath(m map[string]any, path []string, v types.Value) {
+	for _, p := range path[:len(path)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
+}
+
+// Truthy evaluates a predicate: only TRUE passes.
+func (env *Env) Truthy(e plan.Expr, row types.Row) (bool, error) {
+	if e == nil {
+		return true, nil
+	}
+	v, err := env.Eval(e, row)
+	if err != nil {
+		return false, err
+	}
+	return v == true, nil
+}
+
+func checkCtx(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return errs.New(errs.QueryCanceled, "canceling statement due to user request")
+	}
+	return nil
+}

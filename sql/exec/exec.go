@@ -1,0 +1,758 @@
+package exec
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// Env is what one statement executes with.
+type Env struct {
+	Ctx    context.Context
+	Txn    *txn.Txn
+	Params []types.Value
+	Fn     *funcs.Context
+	IDs    *IDGen
+	// Fields collects schemaless fields observed by writes; the caller
+	// publishes them after the transaction commits.
+	Fields []ObservedFields
+}
+
+// ObservedFields are new or widened fields of one collection.
+type ObservedFields struct {
+	Coll   *catalog.Collection
+	Fields []catalog.Field
+}
+
+// IDGen makes generated ids: sortable text ids for documents (48-bit
+// millisecond time + 80 random bits, Crockford base32, 26 characters) and
+// increasing int8 row ids for keyless tables.
+type IDGen struct {
+	mu      sync.Mutex
+	lastRow int64
+}
+
+// RowID returns a unique, increasing int8 (ms since epoch << 16 | counter).
+func (g *IDGen) RowID() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	id := time.Now().UnixMilli() << 16
+	if id <= g.lastRow {
+		id = g.lastRow + 1
+	}
+	g.lastRow = id
+	return id
+}
+
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// DocID returns a new sortable unique id.
+func (g *IDGen) DocID() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	_, _ = rand.Read(b[6:])
+	// 128 bits → 26 base32 characters.
+	var out [26]byte
+	hi := binary.BigEndian.Uint64(b[:8])
+	lo := binary.BigEndian.Uint64(b[8:])
+	for i := 25; i >= 0; i-- {
+		out[i] = crockford[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return string(out[:])
+}
+
+// writer adapts a transaction to the document engine's Writer.
+type writer struct{ *txn.Txn }
+
+func (w writer) RecordChange(c document.Change) {
+	w.AddChange(txn.Change{Collection: c.Collection, CollName: c.CollName, VShard: c.VShard, PK: c.PK,
+		RowID: c.RowID, Op: txn.Op(c.Op), Old: c.Old, New: c.New})
+}
+
+// iter yields rows.
+type iter interface {
+	Next() (types.Row, bool, error)
+	Close() error
+}
+
+// Query runs a read plan and returns all its rows.
+func (env *Env) Query(n plan.Node) ([]types.Row, error) {
+	it, err := env.open(n)
+	if err != nil {
+		return nil, err
+	}
+	var rows []types.Row
+	for {
+		r, ok, err := it.Next()
+		if err != nil {
+			_ = it.Close()
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		rows = append(rows, r)
+	}
+	return rows, it.Close()
+}
+
+func (env *Env) open(n plan.Node) (iter, error) {
+	switch x := n.(type) {
+	case *plan.Scan:
+		return env.openScan(x)
+	case *plan.Values:
+		return &valuesIter{env: env, node: x}, nil
+	case *plan.Filter:
+		in, err := env.open(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &filterIter{env: env, in: in, pred: x.Pred}, nil
+	case *plan.Project:
+		in, err := env.open(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &projectIter{env: env, in: in, exprs: x.Exprs}, nil
+	case *plan.Trim:
+		in, err := env.open(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &trimIter{in: in, n: x.N}, nil
+	case *plan.Limit:
+		in, err := env.open(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		li := &limitIter{in: in, limit: -1}
+		if x.Limit != nil {
+			v, err := env.Eval(x.Limit, nil)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				n, err := types.Cast(v, types.Int8)
+				if err != nil {
+					return nil, err
+				}
+				if n.(int64) < 0 {
+					return nil, errs.New(errs.InvalidParameterValue, "LIMIT must not be negative")
+				}
+				li.limit = n.(int64)
+			}
+		}
+		if x.Offset != nil {
+			v, err := env.Eval(x.Offset, nil)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				n, err := types.Cast(v, types.Int8)
+				if err != nil {
+					return nil, err
+				}
+				if n.(int64) < 0 {
+					return nil, errs.New(errs.InvalidParameterValue, "OFFSET must not be negative")
+				}
+				li.offset = n.(int64)
+			}
+		}
+		return li, nil
+	case *plan.Sort:
+		rows, err := env.Query(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		var sortErr error
+		sort.SliceStable(rows, func(i, j int) bool {
+			for _, k := range x.Keys {
+				a, _ := env.Eval(k.X, rows[i])
+				b, _ := env.Eval(k.X, rows[j])
+				c := compareKey(a, b, k.Desc, k.NullsFirst)
+				if c != 0 {
+					return c < 0
+				}
+			}
+			return false
+		})
+		if sortErr != nil {
+			return nil, sortErr
+		}
+		return &sliceIter{rows: rows}, nil
+	case *plan.Distinct:
+		rows, err := env.Query(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		seen := make(map[string]bool, len(rows))
+		out := rows[:0]
+		for _, r := range rows {
+			k := rowKey(r)
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, r)
+			}
+		}
+		return &sliceIter{rows: out}, nil
+	case *plan.Aggregate:
+		return env.openAggregate(x)
+	}
+	return nil, errs.Errorf(errs.InternalError, "cannot execute %T", n)
+}
+
+// compareKey orders two sort-key values; NULL placement per NullsFirst.
+func compareKey(a, b types.Value, desc, nullsFirst bool) int {
+	if a == nil || b == nil {
+		switch {
+		case a == nil && b == nil:
+			return 0
+		case a == nil:
+			if nullsFirst {
+				return -1
+			}
+			return 1
+		default:
+			if nullsFirst {
+				return 1
+			}
+			return -1
+		}
+	}
+	c := types.Compare(a, b)
+	if desc {
+		c = -c
+	}
+	return c
+}
+
+// rowKey is a grouping/distinct key: equal values give equal keys.
+func rowKey(r types.Row) string {
+	var b []byte
+	for _, v := range r {
+		b = appendGroupKey(b, v)
+	}
+	return string(b)
+}
+
+func appendGroupKey(b []byte, v types.Value) []byte {
+	switch x := v.(type) {
+	case int64:
+		// Numbers group by value across kinds (1 = 1.0).
+		return storage.AppendKey(b, float64(x))
+	case map[string]any, []any:
+		return storage.AppendKey(b, types.FormatText(x))
+	}
+	return storage.AppendKey(b, v)
+}
+
+type sliceIter struct {
+	rows []types.Row
+	i    int
+}
+
+func (s *sliceIter) Next() (types.Row, bool, error) {
+	if s.i >= len(s.rows) {
+		return nil, false, nil
+	}
+	s.i++
+	return s.rows[s.i-1], true, nil
+}
+func (s *sliceIter) Close() error { return nil }
+
+type valuesIter struct {
+	env  *Env
+	node *plan.Values
+	i    int
+}
+
+func (v *valuesIter) Next() (types.Row, bool, error) {
+	if v.i >= len(v.node.Rows) {
+		return nil, false, nil
+	}
+	exprs := v.node.Rows[v.i]
+	v.i++
+	row := make(types.Row, len(exprs))
+	for i, e := range exprs {
+		val, err := v.env.Eval(e, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		row[i] = val
+	}
+	return row, true, nil
+}
+func (v *valuesIter) Close() error { return nil }
+
+type filterIter struct {
+	env  *Env
+	in   iter
+	pred plan.Expr
+}
+
+func (f *filterIter) Next() (types.Row, bool, error) {
+	for {
+		r, ok, err := f.in.Next()
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		pass, err := f.env.Truthy(f.pred, r)
+		if err != nil {
+			return nil, false, err
+		}
+		if pass {
+			return r, true, nil
+		}
+	}
+}
+func (f *filterIter) Close() error { return f.in.Close() }
+
+type projectIter struct {
+	env   *Env
+	in    iter
+	exprs []plan.Expr
+}
+
+func (p *projectIter) Next() (types.Row, bool, error) {
+	r, ok, err := p.in.Next()
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	out := make(types.Row, len(p.exprs))
+	for i, e := range p.exprs {
+		if out[i], err = p.env.Eval(e, r); err != nil {
+			return nil, false, err
+		}
+	}
+	return out, true, nil
+}
+func (p *projectIter) Close() error { return p.in.Close() }
+
+type trimIter struct {
+	in iter
+	n  int
+}
+
+func (t *trimIter) Next() (types.Row, bool, error) {
+	r, ok, err := t.in.Next()
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return r[:t.n], true, nil
+}
+func (t *trimIter) Close() error { return t.in.Close() }
+
+type limitIter struct {
+	in            iter
+	limit, offset int64
+	n             int64
+}
+
+func (l *limitIter) Next() (types.Row, bool, error) {
+	for l.offset > 0 {
+		_, ok, err := l.in.Next()
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		l.offset--
+	}
+	if l.limit >= 0 && l.n >= l.limit {
+		return nil, false, nil
+	}
+	r, ok, err := l.in.Next()
+	if ok {
+		l.n++
+	}
+	return r, ok, err
+}
+func (l *limitIter) Close() error { return l.in.Close() }
+
+// ---------------------------------------------------------------- aggregate
+
+type group struct {
+	keys []types.Value
+	accs []funcs.Accumulator
+	seen []map[string]bool // per DISTINCT aggregate
+}
+
+func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
+	in, err := env.open(x.Input)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	groups := map[string]*group{}
+	var order []*group
+	newGroup := func(keys []types.Value) *group {
+		g := &group{keys: keys, accs: make([]funcs.Accumulator, len(x.Aggs)), seen: make([]map[string]bool, len(x.Aggs))}
+		for i, a := range x.Aggs {
+			g.accs[i] = a.Agg.New()
+			if a.Distinct {
+				g.seen[i] = map[string]bool{}
+			}
+		}
+		return g
+	}
+	n := 0
+	for {
+		r, ok, err := in.Next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if n++; n%1024 == 0 {
+			if err := checkCtx(env.Ctx); err != nil {
+				return nil, err
+			}
+		}
+		keys := make([]types.Value, len(x.GroupBy))
+		for i, g := range x.GroupBy {
+			if keys[i], err = env.Eval(g, r); err != nil {
+				return nil, err
+			}
+		}
+		k := rowKey(keys)
+		g := groups[k]
+		if g == nil {
+			g = newGroup(keys)
+			groups[k] = g
+			order = append(order, g)
+		}
+		for i, a := range x.Aggs {
+			if a.Filter != nil {
+				pass, err := env.Truthy(a.Filter, r)
+				if err != nil {
+					return nil, err
+				}
+				if !pass {
+					continue
+				}
+			}
+			args := make([]types.Value, len(a.Args))
+			for j, ae := range a.Args {
+				if args[j], err = env.Eval(ae, r); err != nil {
+					return nil, err
+				}
+			}
+			if a.Distinct {
+				dk := rowKey(args)
+				if g.seen[i][dk] {
+					continue
+				}
+				g.seen[i][dk] = true
+			}
+			if err := g.accs[i].Add(args); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(order) == 0 && len(x.GroupBy) == 0 {
+		order = append(order, newGroup(nil))
+	}
+	rows := make([]types.Row, 0, len(order))
+	for _, g := range order {
+		row := append(types.Row(nil), g.keys...)
+		for _, acc := range g.accs {
+			v, err := acc.Result()
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	return &sliceIter{rows: rows}, nil
+}
+
+// ---------------------------------------------------------------- scan
+
+// Layout returns the engine layout of a collection.
+func Layout(coll *catalog.Collection) *document.Layout {
+	l := &document.Layout{ID: coll.ID, Name: coll.Name}
+	for _, ix := range coll.Indexes {
+		l.Indexes = append(l.Indexes, document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: ix.Unique})
+	}
+	return l
+}
+
+// scanned is one row found by a scan: its decoded row (scan layout) and
+// the stored bytes.
+type scanned struct {
+	row types.Row
+	raw []byte
+}
+
+type scanIter struct {
+	env  *Env
+	scan *plan.Scan
+	// full/index scans
+	it       *txn.Iterator
+	idxUniq  bool
+	lastRaw  []byte
+	pending  [][]byte // pk lookups: encoded keys still to read
+	seenPK   map[string]bool
+	n        int
+	isStrict bool
+}
+
+func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
+	si := &scanIter{env: env, scan: s, isStrict: s.Coll.Kind == catalog.Strict}
+	switch s.Access {
+	case plan.AccessPK:
+		si.seenPK = map[string]bool{}
+		for _, key := range s.PKKeys {
+			vals := make([]any, len(key))
+			skip := false
+			for i, e := range key {
+				v, err := env.Eval(e, nil)
+				if err != nil {
+					return nil, err
+				}
+				if v == nil {
+					skip = true
+					break
+				}
+				if v, err = pkValue(s.Coll, i, v); err != nil {
+					if errs.Is(err, errs.InvalidTextRep) || errs.Is(err, errs.NumericOutOfRange) || errs.Is(err, errs.DatatypeMismatch) {
+						return nil, err
+					}
+					skip = true
+					break
+				}
+				vals[i] = v
+			}
+			if skip {
+				continue
+			}
+			pkb := document.EncodePK(vals)
+			if si.seenPK[string(pkb)] {
+				continue
+			}
+			si.seenPK[string(pkb)] = true
+			si.pending = append(si.pending, pkb)
+		}
+		return si, nil
+	case plan.AccessIndex:
+		var prefix []byte
+		for _, e := range s.IndexEq {
+			v, err := env.Eval(e, nil)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				return si, nil // = NULL matches nothing
+			}
+			prefix = appendIndexBound(prefix, v)
+		}
+		lo, hi := document.IndexRange(s.Index.ID, prefix)
+		if s.RangeLo != nil {
+			v, err := env.Eval(s.RangeLo, nil)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				return si, nil
+			}
+			b := appendIndexBound(append([]byte(nil), lo...), v)
+			if !s.LoIncl {
+				b = storage.PrefixEnd(b)
+			}
+			lo = b
+		}
+		if s.RangeHi != nil {
+			v, err := env.Eval(s.RangeHi, nil)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				return si, nil
+			}
+			b := appendIndexBound(append(storage.IndexPrefix(s.Index.ID), prefix...), v)
+			if s.HiIncl {
+				b = storage.PrefixEnd(b)
+			}
+			hi = b
+		}
+		it, err := env.Txn.NewIter(lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		si.it = it
+		si.idxUniq = s.Index.Unique
+		return si, nil
+	default:
+		lo := storage.RowPrefix(s.Coll.ID)
+		it, err := env.Txn.NewIter(lo, storage.PrefixEnd(lo))
+		if err != nil {
+			return nil, err
+		}
+		si.it = it
+		return si, nil
+	}
+}
+
+// appendIndexBound encodes a value for an index seek: numbers use the
+// shared numeric prefix, so 3 finds 3 and 3.0.
+func appendIndexBound(b []byte, v types.Value) []byte {
+	switch x := v.(type) {
+	case int64:
+		return append(b, storage.NumberPrefix(float64(x))...)
+	case float64:
+		return append(b, storage.NumberPrefix(x)...)
+	}
+	return storage.AppendKey(b, v)
+}
+
+// pkValue converts a lookup value to the key column's type.
+func pkValue(coll *catalog.Collection, i int, v types.Value) (types.Value, error) {
+	if coll.Kind != catalog.Strict {
+		return v, nil
+	}
+	ci := coll.ColumnIndex(coll.PK[i])
+	return types.Coerce(v, coll.Columns[ci].Type)
+}
+
+func (si *scanIter) Next() (types.Row, bool, error) {
+	r, _, ok, err := si.next()
+	return r, ok, err
+}
+
+// next returns the next row (decoded, with its stored bytes).
+func (si *scanIter) next() (types.Row, []byte, bool, error) {
+	for {
+		if si.n++; si.n%1024 == 0 {
+			if err := checkCtx(si.env.Ctx); err != nil {
+				return nil, nil, false, err
+			}
+		}
+		var raw []byte
+		switch {
+		case si.scan.Access == plan.AccessPK:
+			if len(si.pending) == 0 {
+				return nil, nil, false, nil
+			}
+			pkb := si.pending[0]
+			si.pending = si.pending[1:]
+			v, ok, err := Layout(si.scan.Coll).Get(si.env.Txn, pkb)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			if !ok {
+				continue
+			}
+			raw = v
+		case si.it == nil:
+			return nil, nil, false, nil
+		case si.scan.Access == plan.AccessIndex:
+			if !si.it.Valid() {
+				return nil, nil, false, nil
+			}
+			pkb, err := document.PKFromIndexEntry(si.it.Key(), si.it.Value(), si.idxUniq)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			pkb = append([]byte(nil), pkb...)
+			si.it.Next()
+			v, ok, err := Layout(si.scan.Coll).Get(si.env.Txn, pkb)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			if !ok {
+				continue
+			}
+			raw = v
+		default:
+			if !si.it.Valid() {
+				return nil, nil, false, nil
+			}
+			raw = append([]byte(nil), si.it.Value()...)
+			si.it.Next()
+		}
+		row, err := decodeRow(si.scan.Coll, raw)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		pass, err := si.env.Truthy(si.scan.Filter, row)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if pass {
+			return row, raw, true, nil
+		}
+	}
+}
+
+func (si *scanIter) Close() error {
+	if si.it != nil {
+		return si.it.Close()
+	}
+	return nil
+}
+
+func decodeRow(coll *catalog.Collection, raw []byte) (types.Row, error) {
+	if coll.Kind == catalog.Strict {
+		t, err := document.DecodeTuple(raw, len(coll.Columns))
+		if err != nil {
+			return nil, errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
+		}
+		return t, nil
+	}
+	d, err := document.DecodeDoc(raw)
+	if err != nil {
+		return nil, errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
+	}
+	return types.Row{d}, nil
+}
+
+// rowParts computes what the engine needs of a row in scan layout: primary
+// key values, row id text and index values.
+func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, idx [][]any) {
+	get := func(name string) types.Value {
+		if coll.Kind == catalog.Strict {
+			return row[coll.ColumnIndex(name)]
+		}
+		return fieldOf(row[0], strings.Split(name, "."))
+	}
+	pk = make([]any, len(coll.PK))
+	var ids []string
+	for i, name := range coll.PK {
+		pk[i] = get(name)
+		ids = append(ids, types.FormatText(pk[i]))
+	}
+	rowID = strings.Join(ids, ",")
+	idx = make([][]any, len(coll.Indexes))
+	for i, ix := range coll.Indexes {
+		vals := make([]any, len(ix.Columns))
+		for j, c := range ix.Columns {
+			vals[j] = indexValue(get(c))
+		}
+		idx[i] = vals
+	}
+	return pk, rowID, idx
+}
+
+// indexValue normalizes a value for an index key (documents index as text).
+func indexValue(v types.Value) types.Value {
+	switch v.(type) {
+	case map[string]any, []any:
+		return types.FormatText(v)
+	}
+	return v
+}

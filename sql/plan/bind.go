@@ -1,0 +1,591 @@
+package plan
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// Catalog is what the planner needs of the catalog.
+type Catalog interface {
+	MustGet(name string) (*catalog.Collection, error)
+}
+
+// Builder binds one statement against the catalog. Params collects the
+// types inferred for $n placeholders.
+type Builder struct {
+	Cat    Catalog
+	Params []types.T
+}
+
+// scope resolves column names for expressions over one input row layout.
+type scope struct {
+	coll  *catalog.Collection // nil for FROM-less queries
+	alias string
+	cols  []Column // input row layout
+	// extra is a second relation appended after cols (EXCLUDED in ON
+	// CONFLICT), addressed only by its qualifier.
+	extraName string
+	extraOff  int
+	// outCols/outExprs let ORDER BY and HAVING name output aliases.
+	aliases map[string]ast.Expr
+}
+
+// aggCtx collects aggregates while binding over an Aggregate's output.
+type aggCtx struct {
+	in      *scope
+	groupBy []Expr
+	aggs    []AggCall
+}
+
+type binder struct {
+	b   *Builder
+	sc  *scope
+	agg *aggCtx
+	// noAgg is set while binding inside an aggregate's arguments or WHERE.
+	noAgg string
+}
+
+func (b *Builder) paramType(n int, hint types.T) types.T {
+	for len(b.Params) < n {
+		b.Params = append(b.Params, types.Unknown)
+	}
+	if b.Params[n-1] == types.Unknown && hint != types.Unknown && hint != types.Doc {
+		b.Params[n-1] = hint
+	}
+	return b.Params[n-1]
+}
+
+func errAt(code string, pos int, format string, args ...any) error {
+	return errs.Errorf(code, format, args...).WithPosition(pos)
+}
+
+// bind binds an expression; hint is the expected type for untyped
+// literals and parameters (Unknown when none).
+func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
+	if bd.agg != nil && bd.noAgg == "" {
+		// Over an aggregate: a whole expression equal to a GROUP BY key
+		// reads that key.
+		if ge, ok := bd.matchGroup(e, hint); ok {
+			return ge, nil
+		}
+	}
+	switch x := e.(type) {
+	case *ast.Literal:
+		return bindLiteral(x, hint)
+	case *ast.TypedString:
+		return bindTypedString(x)
+	case *ast.Param:
+		if x.N < 1 || x.N > 65535 {
+			return nil, errAt(errs.UndefinedObject, x.Pos, "there is no parameter $%d", x.N)
+		}
+		return &Param{N: x.N, T: bd.b.paramType(x.N, hint)}, nil
+	case *ast.ColumnRef:
+		return bd.bindColumn(x)
+	case *ast.Unary:
+		switch x.Op {
+		case "NOT":
+			in, err := bd.bind(x.X, types.Bool)
+			if err != nil {
+				return nil, err
+			}
+			return &Not{X: in}, nil
+		case "-":
+			if lit, ok := x.X.(*ast.Literal); ok && (lit.Kind == "int" || lit.Kind == "number") {
+				neg := *lit
+				neg.Text = "-" + lit.Text
+				if lit.Kind == "int" {
+					if v, ok := lit.Value.(int64); ok {
+						neg.Value = -v
+					}
+				}
+				return bindLiteral(&neg, hint)
+			}
+			in, err := bd.bind(x.X, hint)
+			if err != nil {
+				return nil, err
+			}
+			return &Neg{X: in, T: in.Type()}, nil
+		case "+":
+			return bd.bind(x.X, hint)
+		}
+		return nil, errAt(errs.UndefinedFunction, x.Pos, "operator does not exist: %s", x.Op)
+	case *ast.Binary:
+		return bd.bindBinary(x)
+	case *ast.IsNull:
+		in, err := bd.bind(x.X, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		return &IsNull{X: in, Not: x.Not}, nil
+	case *ast.IsBool:
+		in, err := bd.bind(x.X, types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		return &IsBool{X: in, Not: x.Not, What: x.What}, nil
+	case *ast.Between:
+		lo := &ast.Binary{Pos: x.Pos, Op: ">=", L: x.X, R: x.Lo}
+		hi := &ast.Binary{Pos: x.Pos, Op: "<=", L: x.X, R: x.Hi}
+		var cond ast.Expr = &ast.Binary{Pos: x.Pos, Op: "AND", L: lo, R: hi}
+		if x.Symmetric {
+			lo2 := &ast.Binary{Pos: x.Pos, Op: ">=", L: x.X, R: x.Hi}
+			hi2 := &ast.Binary{Pos: x.Pos, Op: "<=", L: x.X, R: x.Lo}
+			cond = &ast.Binary{Pos: x.Pos, Op: "OR", L: cond, R: &ast.Binary{Pos: x.Pos, Op: "AND", L: lo2, R: hi2}}
+		}
+		if x.Not {
+			cond = &ast.Unary{Pos: x.Pos, Op: "NOT", X: cond}
+		}
+		return bd.bind(cond, types.Bool)
+	case *ast.InList:
+		in, err := bd.bind(x.X, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		list := make([]Expr, len(x.List))
+		for i, le := range x.List {
+			if list[i], err = bd.bind(le, in.Type()); err != nil {
+				return nil, err
+			}
+		}
+		if in.Type() == types.Unknown {
+			if p, ok := in.(*Param); ok && len(list) > 0 {
+				p.T = bd.b.paramType(p.N, list[0].Type())
+			}
+		}
+		return &InList{X: in, List: list, Not: x.Not}, nil
+	case *ast.FuncCall:
+		return bd.bindFunc(x, hint)
+	case *ast.Cast:
+		t := x.Type
+		in, err := bd.bind(x.X, t)
+		if err != nil {
+			return nil, err
+		}
+		if x.Array {
+			return &CastTo{X: in, T: types.Doc, TypeMod: -1}, nil
+		}
+		return &CastTo{X: in, T: t, TypeMod: x.TypeMod}, nil
+	case *ast.Case:
+		return bd.bindCase(x, hint)
+	case *ast.ArrayLit:
+		out := &Array{}
+		for _, el := range x.Elems {
+			be, err := bd.bind(el, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			out.Elems = append(out.Elems, be)
+		}
+		return out, nil
+	case *ast.ObjectLit:
+		out := &Object{Keys: x.Keys}
+		for _, v := range x.Values {
+			be, err := bd.bind(v, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			out.Values = append(out.Values, be)
+		}
+		return out, nil
+	case *ast.Subscript:
+		in, err := bd.bind(x.X, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		ix, err := bd.bind(x.Index, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		return &Subscript{X: in, Index: ix}, nil
+	case *ast.SubqueryExpr, *ast.InSubquery, *ast.Exists, *ast.Quantified:
+		return nil, errAt(errs.FeatureNotSupported, e.Position(), "subqueries are not supported yet")
+	}
+	return nil, errAt(errs.FeatureNotSupported, e.Position(), "unsupported expression %T", e)
+}
+
+func (bd *binder) matchGroup(e ast.Expr, hint types.T) (Expr, bool) {
+	if _, isLit := e.(*ast.Literal); isLit {
+		return nil, false
+	}
+	plain := &binder{b: bd.b, sc: bd.agg.in, noAgg: "grouping"}
+	be, err := plain.bind(e, hint)
+	if err != nil {
+		return nil, false
+	}
+	for i, g := range bd.agg.groupBy {
+		if reflect.DeepEqual(g, be) {
+			return &ColRef{Idx: i, T: g.Type(), Name: exprName(e)}, true
+		}
+	}
+	return nil, false
+}
+
+func bindLiteral(x *ast.Literal, hint types.T) (Expr, error) {
+	switch x.Kind {
+	case "null":
+		return &Const{V: nil, T: hint}, nil
+	case "bool":
+		return &Const{V: x.Value, T: types.Bool}, nil
+	case "int":
+		v, ok := x.Value.(int64)
+		if !ok {
+			return bindLiteral(&ast.Literal{Pos: x.Pos, Kind: "number", Text: x.Text}, hint)
+		}
+		if hint == types.Float8 || hint == types.Float4 {
+			return &Const{V: float64(v), T: hint}, nil
+		}
+		if hint == types.Numeric {
+			return castConst(v, types.Numeric, x.Pos)
+		}
+		if v >= -2147483648 && v <= 2147483647 {
+			return &Const{V: v, T: types.Int4}, nil
+		}
+		return &Const{V: v, T: types.Int8}, nil
+	case "number":
+		if hint == types.Float8 || hint == types.Float4 {
+			return castConst(x.Text, types.Float8, x.Pos)
+		}
+		return castConst(x.Text, types.Numeric, x.Pos)
+	case "string":
+		s, _ := x.Value.(string)
+		switch {
+		case hint == types.Unknown || hint == types.Doc || hint.IsString():
+			return &Const{V: s, T: types.Text}, nil
+		}
+		return castConst(s, hint, x.Pos)
+	}
+	return &Const{V: x.Value, T: types.TypeOf(x.Value)}, nil
+}
+
+func castConst(v types.Value, t types.T, pos int) (Expr, error) {
+	out, err := types.Cast(v, t)
+	if err != nil {
+		if e, ok := errs.As(err); ok && e.Position == 0 {
+			e.Position = pos
+		}
+		return nil, err
+	}
+	return &Const{V: out, T: t}, nil
+}
+
+func bindTypedString(x *ast.TypedString) (Expr, error) {
+	if x.TypeName == "interval" {
+		iv, err := funcs.ParseInterval(x.Value)
+		if err != nil {
+			return nil, err
+		}
+		return &Const{V: iv, T: types.Text}, nil
+	}
+	t, ok := types.ParseTypeName(x.TypeName)
+	if !ok {
+		return nil, errAt(errs.UndefinedObject, x.Pos, "type %q does not exist", x.TypeName)
+	}
+	return castConst(x.Value, t, x.Pos)
+}
+
+func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
+	sc := bd.sc
+	if bd.agg != nil && bd.noAgg == "" {
+		return nil, errAt(errs.GroupingError, x.Pos,
+			"column %q must appear in the GROUP BY clause or be used in an aggregate function", strings.Join(x.Parts, "."))
+	}
+	if sc == nil {
+		return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", strings.Join(x.Parts, "."))
+	}
+	parts := x.Parts
+	off := 0
+	if sc.extraName != "" && len(parts) > 1 && parts[0] == sc.extraName {
+		parts = parts[1:]
+		off = sc.extraOff
+	} else if len(parts) > 1 && sc.coll != nil && (parts[0] == sc.alias || parts[0] == sc.coll.Name) {
+		// A qualifier naming the relation; for schemaless documents a
+		// field named like the collection is shadowed, as in SQL.
+		if sc.coll.Kind == catalog.Strict || sc.coll.ColumnIndex(parts[0]) < 0 {
+			parts = parts[1:]
+		}
+	}
+	if sc.coll == nil {
+		for i, c := range sc.cols {
+			if c.Name == parts[0] {
+				return fieldPath(&ColRef{Idx: i, T: c.T, Name: c.Name}, parts[1:]), nil
+			}
+		}
+		return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", strings.Join(x.Parts, "."))
+	}
+	if sc.coll.Kind == catalog.Strict {
+		i := sc.coll.ColumnIndex(parts[0])
+		if i < 0 {
+			return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", strings.Join(x.Parts, "."))
+		}
+		c := sc.coll.Columns[i]
+		return fieldPath(&ColRef{Idx: off + i, T: c.Type, Name: c.Name}, parts[1:]), nil
+	}
+	// Schemaless: the row is one document; every name is a field path.
+	t := types.Unknown
+	if len(parts) == 1 {
+		if f, ok := sc.coll.Fields.Lookup(parts[0]); ok {
+			t = f.Type
+		}
+		if parts[0] == "id" {
+			t = types.Text
+		}
+	}
+	if t == types.Unknown {
+		t = types.Doc
+	}
+	return &FieldRef{X: &ColRef{Idx: off, T: types.Doc, Name: "_doc"}, Path: append([]string(nil), parts...), T: t}, nil
+}
+
+func fieldPath(base Expr, rest []string) Expr {
+	if len(rest) == 0 {
+		return base
+	}
+	return &FieldRef{X: base, Path: append([]string(nil), rest...), T: types.Doc}
+}
+
+var comparisonOps = map[string]bool{"=": true, "<>": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true,
+	"IS DISTINCT FROM": true, "IS NOT DISTINCT FROM": true}
+
+func (bd *binder) bindBinary(x *ast.Binary) (Expr, error) {
+	if x.Op == "AND" || x.Op == "OR" {
+		l, err := bd.bind(x.L, types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		r, err := bd.bind(x.R, types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		return &Logic{And: x.Op == "AND", L: l, R: r}, nil
+	}
+	op := x.Op
+	if op == "!=" {
+		op = "<>"
+	}
+	// Bind the side that is not an untyped literal/param first, so the
+	// other can take its type (as PostgreSQL resolves unknown literals).
+	var l, r Expr
+	var err error
+	if untyped(x.L) && !untyped(x.R) {
+		if r, err = bd.bind(x.R, types.Unknown); err != nil {
+			return nil, err
+		}
+		if l, err = bd.bind(x.L, hintFor(op, r.Type())); err != nil {
+			return nil, err
+		}
+	} else {
+		if l, err = bd.bind(x.L, types.Unknown); err != nil {
+			return nil, err
+		}
+		if r, err = bd.bind(x.R, hintFor(op, l.Type())); err != nil {
+			return nil, err
+		}
+	}
+	t, err := funcs.BinaryType(op, l.Type(), r.Type())
+	if err != nil {
+		if e, ok := errs.As(err); ok && e.Position == 0 {
+			e.Position = x.Pos
+		}
+		return nil, err
+	}
+	return &BinOp{Op: op, L: l, R: r, T: t}, nil
+}
+
+func hintFor(op string, other types.T) types.T {
+	switch op {
+	case "||", "LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE", "~", "!~", "~*", "!~*", "->", "->>", "?":
+		return types.Unknown
+	}
+	if other == types.Doc {
+		return types.Unknown
+	}
+	return other
+}
+
+func untyped(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.Literal:
+		return x.Kind == "string" || x.Kind == "null"
+	case *ast.Param:
+		return true
+	}
+	return false
+}
+
+func (bd *binder) bindCase(x *ast.Case, hint types.T) (Expr, error) {
+	out := &CaseWhen{}
+	var operand Expr
+	var err error
+	if x.Operand != nil {
+		if operand, err = bd.bind(x.Operand, types.Unknown); err != nil {
+			return nil, err
+		}
+	}
+	var resTypes []types.T
+	for _, w := range x.Whens {
+		var cond Expr
+		if operand != nil {
+			v, err := bd.bind(w.Cond, operand.Type())
+			if err != nil {
+				return nil, err
+			}
+			cond = &BinOp{Op: "=", L: operand, R: v, T: types.Bool}
+		} else if cond, err = bd.bind(w.Cond, types.Bool); err != nil {
+			return nil, err
+		}
+		res, err := bd.bind(w.Result, hint)
+		if err != nil {
+			return nil, err
+		}
+		resTypes = append(resTypes, res.Type())
+		out.Whens = append(out.Whens, WhenThen{Cond: cond, Result: res})
+	}
+	if x.Else != nil {
+		if out.Else, err = bd.bind(x.Else, hint); err != nil {
+			return nil, err
+		}
+		resTypes = append(resTypes, out.Else.Type())
+	}
+	out.T, _ = funcs.CommonType(resTypes)
+	return out, nil
+}
+
+func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
+	name := strings.TrimPrefix(x.Name, "pg_catalog.")
+	if agg, ok := funcs.LookupAgg(name); ok && x.Over == nil {
+		if bd.agg == nil || bd.noAgg != "" {
+			where := bd.noAgg
+			if where == "" || where == "grouping" {
+				where = "this context"
+			}
+			return nil, errAt(errs.GroupingError, x.Pos, "aggregate functions are not allowed in %s", where)
+		}
+		inner := &binder{b: bd.b, sc: bd.agg.in, noAgg: "aggregate function calls"}
+		call := AggCall{Agg: agg, Distinct: x.Distinct}
+		var argTypes []types.T
+		if !x.Star {
+			for _, a := range x.Args {
+				ba, err := inner.bind(a, types.Unknown)
+				if err != nil {
+					return nil, err
+				}
+				call.Args = append(call.Args, ba)
+				argTypes = append(argTypes, ba.Type())
+			}
+		}
+		if x.Filter != nil {
+			f, err := inner.bind(x.Filter, types.Bool)
+			if err != nil {
+				return nil, err
+			}
+			call.Filter = f
+		}
+		t, err := agg.Type(argTypes)
+		if err != nil {
+			return nil, withPos(err, x.Pos)
+		}
+		call.T = t
+		for i, have := range bd.agg.aggs {
+			if reflect.DeepEqual(have, call) {
+				return &ColRef{Idx: len(bd.agg.groupBy) + i, T: t, Name: name}, nil
+			}
+		}
+		bd.agg.aggs = append(bd.agg.aggs, call)
+		return &ColRef{Idx: len(bd.agg.groupBy) + len(bd.agg.aggs) - 1, T: t, Name: name}, nil
+	}
+	if x.Over != nil {
+		return nil, errAt(errs.FeatureNotSupported, x.Pos, "window functions are not supported yet")
+	}
+	f, ok := funcs.Lookup(name)
+	if !ok {
+		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s does not exist", name)
+	}
+	n := len(x.Args)
+	if n < f.MinArgs || (f.MaxArgs >= 0 && n > f.MaxArgs) {
+		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s with %d arguments does not exist", name, n)
+	}
+	call := &Call{F: f}
+	var argTypes []types.T
+	for _, a := range x.Args {
+		ba, err := bd.bind(a, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		call.Args = append(call.Args, ba)
+		argTypes = append(argTypes, ba.Type())
+	}
+	t, err := f.Type(argTypes)
+	if err != nil {
+		return nil, withPos(err, x.Pos)
+	}
+	call.T = t
+	return call, nil
+}
+
+func withPos(err error, pos int) error {
+	if e, ok := errs.As(err); ok && e.Position == 0 {
+		e.Position = pos
+	}
+	return err
+}
+
+// exprName is the output column name PostgreSQL would give an expression.
+func exprName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.ColumnRef:
+		return x.Parts[len(x.Parts)-1]
+	case *ast.FuncCall:
+		n := x.Name
+		if i := strings.LastIndexByte(n, '.'); i >= 0 {
+			n = n[i+1:]
+		}
+		return n
+	case *ast.Cast:
+		if n := exprName(x.X); n != "?column?" {
+			return n
+		}
+		return strings.ToLower(x.Type.String())
+	case *ast.Case:
+		return "case"
+	case *ast.Literal:
+		if x.Kind == "bool" {
+			return "bool"
+		}
+	case *ast.Subscript:
+		return exprName(x.X)
+	}
+	return "?column?"
+}
+
+// constInt evaluates a constant integer expression (LIMIT 10).
+func constInt(e Expr) (int64, bool) {
+	c, ok := e.(*Const)
+	if !ok {
+		return 0, false
+	}
+	switch v := c.V.(type) {
+	case int64:
+		return v, true
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+var _ = fmt.Sprint
+
+// BindStandalone binds an expression that references no columns (a
+// DEFAULT, a SET value).
+func (b *Builder) BindStandalone(e ast.Expr, hint types.T) (Expr, error) {
+	bd := &binder{b: b, sc: &scope{}, noAgg: "this context"}
+	return bd.bind(e, hint)
+}

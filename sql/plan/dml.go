@@ -1,0 +1,336 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// Coerce converts a value for assignment into a column (assignment
+// casts, 42804/22P02/22001 on failure).
+type Coerce struct {
+	X       Expr
+	T       types.T
+	TypeMod int
+	Col     string
+}
+
+// GenID generates a value for a missing key: a sortable unique text id for
+// schemaless documents, an int8 row id for keyless strict tables.
+type GenID struct{ T types.T }
+
+// Type implementations.
+func (e *Coerce) Type() types.T { return e.T }
+
+// Type implementations.
+func (e *GenID) Type() types.T { return e.T }
+
+// BuildInsert plans INSERT / UPSERT.
+func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
+	coll, err := b.Cat.MustGet(ins.Table)
+	if err != nil {
+		return nil, withPos(err, ins.Pos)
+	}
+	out := &Insert{Coll: coll, Upsert: ins.Upsert}
+	sc := newScope(coll, "")
+	bd := &binder{b: b, sc: &scope{}, noAgg: "VALUES"}
+	strict := coll.Kind == catalog.Strict
+
+	var targets []int // strict: target column positions
+	if strict {
+		if len(ins.Columns) == 0 {
+			for i, c := range coll.Columns {
+				if !c.Hidden {
+					targets = append(targets, i)
+				}
+			}
+		} else {
+			seen := map[int]bool{}
+			for _, name := range ins.Columns {
+				i := coll.ColumnIndex(name)
+				if i < 0 {
+					return nil, errAt(errs.UndefinedColumn, ins.Pos, "column %q of relation %q does not exist", name, coll.Name)
+				}
+				if seen[i] {
+					return nil, errAt(errs.DuplicateColumn, ins.Pos, "column %q specified more than once", name)
+				}
+				seen[i] = true
+				targets = append(targets, i)
+			}
+		}
+	}
+
+	switch {
+	case ins.Select != nil:
+		src, err := b.BuildSelect(ins.Select)
+		if err != nil {
+			return nil, err
+		}
+		scols := src.Columns()
+		var exprs []Expr
+		if strict {
+			if len(scols) > len(targets) {
+				return nil, errAt(errs.SyntaxError, ins.Pos, "INSERT has more expressions than target columns")
+			}
+			given := map[int]Expr{}
+			for i, c := range scols {
+				given[targets[i]] = &ColRef{Idx: i, T: c.T, Name: c.Name}
+			}
+			if exprs, err = b.fullTuple(coll, given); err != nil {
+				return nil, err
+			}
+			out.Source = &Project{Input: src, Exprs: exprs, Cols: scanColumns(coll)}
+		} else {
+			obj := &Object{}
+			for i, c := range scols {
+				name := c.Name
+				if i < len(ins.Columns) {
+					name = ins.Columns[i]
+				}
+				obj.Keys = append(obj.Keys, name)
+				obj.Values = append(obj.Values, &ColRef{Idx: i, T: c.T, Name: c.Name})
+			}
+			out.Source = &Project{Input: src, Exprs: []Expr{obj}, Cols: scanColumns(coll)}
+		}
+	case len(ins.Docs) > 0:
+		vals := &Values{Cols: scanColumns(coll)}
+		for _, d := range ins.Docs {
+			if strict {
+				ol, ok := d.(*ast.ObjectLit)
+				if !ok {
+					return nil, errAt(errs.FeatureNotSupported, d.Position(), "a document parameter cannot be inserted into a strict collection")
+				}
+				given := map[int]Expr{}
+				for i, k := range ol.Keys {
+					ci := coll.ColumnIndex(k)
+					if ci < 0 {
+						return nil, errAt(errs.UndefinedColumn, ol.Pos, "column %q of relation %q does not exist", k, coll.Name)
+					}
+					e, err := bd.bind(ol.Values[i], coll.Columns[ci].Type)
+					if err != nil {
+						return nil, err
+					}
+					given[ci] = e
+				}
+				row, err := b.fullTuple(coll, given)
+				if err != nil {
+					return nil, err
+				}
+				vals.Rows = append(vals.Rows, row)
+				continue
+			}
+			e, err := bd.bind(d, types.JSON)
+			if err != nil {
+				return nil, err
+			}
+			vals.Rows = append(vals.Rows, []Expr{e})
+		}
+		out.Source = vals
+	default:
+		vals := &Values{Cols: scanColumns(coll)}
+		for _, r := range ins.Rows {
+			if strict {
+				if len(r) > len(targets) {
+					return nil, errAt(errs.SyntaxError, ins.Pos, "INSERT has more expressions than target columns")
+				}
+				given := map[int]Expr{}
+				for i, e := range r {
+					ci := targets[i]
+					be, err := bd.bind(e, coll.Columns[ci].Type)
+					if err != nil {
+						return nil, err
+					}
+					given[ci] = be
+				}
+				row, err := b.fullTuple(coll, given)
+				if err != nil {
+					return nil, err
+				}
+				vals.Rows = append(vals.Rows, row)
+				continue
+			}
+			if len(ins.Columns) == 0 {
+				return nil, errAt(errs.SyntaxError, ins.Pos, "INSERT INTO a schemaless collection needs a column list or an object literal")
+			}
+			if len(r) != len(ins.Columns) {
+				return nil, errAt(errs.SyntaxError, ins.Pos, "INSERT has %s expressions than target columns", moreOrFewer(len(r), len(ins.Columns)))
+			}
+			obj := &Object{}
+			for i, e := range r {
+				be, err := bd.bind(e, types.Unknown)
+				if err != nil {
+					return nil, err
+				}
+				obj.Keys = append(obj.Keys, ins.Columns[i])
+				obj.Values = append(obj.Values, be)
+			}
+			vals.Rows = append(vals.Rows, []Expr{obj})
+		}
+		out.Source = vals
+	}
+
+	if oc := ins.OnConflict; oc != nil {
+		c := &Conflict{DoNothing: oc.DoNothing}
+		for _, t := range oc.Target {
+			if !strict && t != "id" {
+				return nil, errAt(errs.InvalidColumnReference, oc.Pos, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+			}
+		}
+		csc := newScope(coll, "")
+		csc.extraName = "excluded"
+		csc.extraOff = len(csc.cols)
+		cbd := &binder{b: b, sc: csc, noAgg: "ON CONFLICT"}
+		for _, a := range oc.Set {
+			sc, err := b.bindSet(coll, cbd, a)
+			if err != nil {
+				return nil, err
+			}
+			c.Set = append(c.Set, sc)
+		}
+		if oc.Where != nil {
+			if c.Where, err = cbd.bind(oc.Where, types.Bool); err != nil {
+				return nil, err
+			}
+		}
+		out.Conflict = c
+	}
+	if out.Returning, out.RetCols, err = b.bindReturning(ins.Returning, sc); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func moreOrFewer(have, want int) string {
+	if have > want {
+		return "more"
+	}
+	return "fewer"
+}
+
+// fullTuple builds the stored tuple: given values coerced to their column,
+// defaults or generated ids elsewhere.
+func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Expr, error) {
+	row := make([]Expr, len(coll.Columns))
+	for i, c := range coll.Columns {
+		if e, ok := given[i]; ok {
+			row[i] = &Coerce{X: e, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}
+			continue
+		}
+		switch {
+		case c.Hidden:
+			row[i] = &GenID{T: types.Int8}
+		case c.Default != "":
+			de, err := parser.ParseExpr(c.Default)
+			if err != nil {
+				return nil, err
+			}
+			bd := &binder{b: b, sc: &scope{}, noAgg: "DEFAULT"}
+			be, err := bd.bind(de, c.Type)
+			if err != nil {
+				return nil, err
+			}
+			row[i] = &Coerce{X: be, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}
+		default:
+			row[i] = &Const{V: nil, T: c.Type}
+		}
+	}
+	return row, nil
+}
+
+func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment) (SetCol, error) {
+	path := strings.Split(a.Column, ".")
+	if coll.Kind == catalog.Strict {
+		i := coll.ColumnIndex(path[0])
+		if i < 0 || len(path) > 1 {
+			return SetCol{}, errAt(errs.UndefinedColumn, a.Pos, "column %q of relation %q does not exist", a.Column, coll.Name)
+		}
+		c := coll.Columns[i]
+		v, err := bd.bind(a.Value, c.Type)
+		if err != nil {
+			return SetCol{}, err
+		}
+		return SetCol{Idx: i, Value: &Coerce{X: v, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}}, nil
+	}
+	if path[0] == "id" && len(path) == 1 {
+		return SetCol{}, errAt(errs.FeatureNotSupported, a.Pos, "updating a document's id is not supported; insert a new document instead")
+	}
+	v, err := bd.bind(a.Value, types.Unknown)
+	if err != nil {
+		return SetCol{}, err
+	}
+	return SetCol{Idx: -1, Path: path, Value: v}, nil
+}
+
+func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope) ([]Expr, []Column, error) {
+	if len(items) == 0 {
+		return nil, nil, nil
+	}
+	items, err := b.expandItems(items, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	bd := &binder{b: b, sc: sc, noAgg: "RETURNING"}
+	var exprs []Expr
+	var cols []Column
+	for _, it := range items {
+		e, err := bd.bind(it.Expr, types.Unknown)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := it.Alias
+		if name == "" {
+			name = exprName(it.Expr)
+		}
+		exprs = append(exprs, e)
+		cols = append(cols, colFor(name, e, sc))
+	}
+	return exprs, cols, nil
+}
+
+// BuildUpdate plans UPDATE.
+func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
+	coll, err := b.Cat.MustGet(up.Table)
+	if err != nil {
+		return nil, withPos(err, up.Pos)
+	}
+	sc := newScope(coll, up.Alias)
+	scan, err := b.buildScan(coll, sc, up.Where)
+	if err != nil {
+		return nil, err
+	}
+	out := &Update{Coll: coll, Scan: scan}
+	bd := &binder{b: b, sc: sc, noAgg: "UPDATE"}
+	for _, a := range up.Set {
+		s, err := b.bindSet(coll, bd, a)
+		if err != nil {
+			return nil, err
+		}
+		out.Set = append(out.Set, s)
+	}
+	if out.Returning, out.RetCols, err = b.bindReturning(up.Returning, sc); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BuildDelete plans DELETE.
+func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
+	coll, err := b.Cat.MustGet(del.Table)
+	if err != nil {
+		return nil, withPos(err, del.Pos)
+	}
+	sc := newScope(coll, del.Alias)
+	scan, err := b.buildScan(coll, sc, del.Where)
+	if err != nil {
+		return nil, err
+	}
+	out := &Delete{Coll: coll, Scan: scan}
+	if out.Returning, out.RetCols, err = b.bindReturning(del.Returning, sc); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,9 @@
+// Package plan binds a parsed statement (sql/ast) against the catalog into
+// a tree of typed relational operators (Scan, Filter, Project, Aggregate,
+// Sort, Limit, Distinct, Values) and write operators (Insert, Update,
+// Delete). It resolves names and types, infers parameter types, and picks
+// the access path of each scan: primary-key lookups, a secondary index
+// range, or a full scan. sql/exec runs the result. Imports sql/ast,
+// sql/parser (for stored DEFAULT expressions), sql/types, sql/funcs,
+// catalog and errs.
+package plan

@@ -1,0 +1,138 @@
+package plan
+
+import (
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// Expr is a bound, typed scalar expression evaluated by sql/exec against
+// one input row.
+type Expr interface {
+	Type() types.T
+}
+
+// Const is a constant value.
+type Const struct {
+	V types.Value
+	T types.T
+}
+
+// ColRef reads column Idx of the input row.
+type ColRef struct {
+	Idx  int
+	T    types.T
+	Name string
+}
+
+// FieldRef reads a (nested) field of a document-valued expression; a
+// missing field reads as NULL.
+type FieldRef struct {
+	X    Expr
+	Path []string
+	T    types.T
+}
+
+// Param is the value of $N (1-based).
+type Param struct {
+	N int
+	T types.T
+}
+
+// BinOp is an operator evaluated by funcs.Binary.
+type BinOp struct {
+	Op   string
+	L, R Expr
+	T    types.T
+}
+
+// Logic is AND / OR with three-valued logic.
+type Logic struct {
+	And  bool
+	L, R Expr
+}
+
+// Not is logical negation.
+type Not struct{ X Expr }
+
+// Neg is unary minus.
+type Neg struct {
+	X Expr
+	T types.T
+}
+
+// IsNull is X IS [NOT] NULL.
+type IsNull struct {
+	X   Expr
+	Not bool
+}
+
+// IsBool is X IS [NOT] TRUE/FALSE/UNKNOWN.
+type IsBool struct {
+	X    Expr
+	Not  bool
+	What string
+}
+
+// InList is X [NOT] IN (list).
+type InList struct {
+	X    Expr
+	List []Expr
+	Not  bool
+}
+
+// Call is a scalar function call.
+type Call struct {
+	F    *funcs.Func
+	Args []Expr
+	T    types.T
+}
+
+// CastTo converts X to T.
+type CastTo struct {
+	X       Expr
+	T       types.T
+	TypeMod int
+}
+
+// CaseWhen is a searched CASE (simple CASE is rewritten to searched).
+type CaseWhen struct {
+	Whens []WhenThen
+	Else  Expr
+	T     types.T
+}
+
+// WhenThen is one arm of CaseWhen.
+type WhenThen struct{ Cond, Result Expr }
+
+// Object builds a document object.
+type Object struct {
+	Keys   []string
+	Values []Expr
+}
+
+// Array builds a document array.
+type Array struct{ Elems []Expr }
+
+// Subscript indexes an array (1-based) or object.
+type Subscript struct {
+	X, Index Expr
+}
+
+// Type implementations.
+func (e *Const) Type() types.T     { return e.T }
+func (e *ColRef) Type() types.T    { return e.T }
+func (e *FieldRef) Type() types.T  { return e.T }
+func (e *Param) Type() types.T     { return e.T }
+func (e *BinOp) Type() types.T     { return e.T }
+func (e *Logic) Type() types.T     { return types.Bool }
+func (e *Not) Type() types.T       { return types.Bool }
+func (e *Neg) Type() types.T       { return e.T }
+func (e *IsNull) Type() types.T    { return types.Bool }
+func (e *IsBool) Type() types.T    { return types.Bool }
+func (e *InList) Type() types.T    { return types.Bool }
+func (e *Call) Type() types.T      { return e.T }
+func (e *CastTo) Type() types.T    { return e.T }
+func (e *CaseWhen) Type() types.T  { return e.T }
+func (e *Object) Type() types.T    { return types.Doc }
+func (e *Array) Type() types.T     { return types.Doc }
+func (e *Subscript) Type() types.T { return types.Doc }

@@ -1,0 +1,186 @@
+package plan
+
+import (
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// Column is one output column of a plan node.
+type Column struct {
+	Name     string
+	T        types.T
+	TypeMod  int32
+	TableOID uint32
+	AttrNum  int16
+}
+
+// Node is a relational operator. Every node produces rows whose layout is
+// Columns().
+type Node interface {
+	Columns() []Column
+}
+
+// Access is how a Scan finds its rows.
+type Access int
+
+// Access paths, cheapest first.
+const (
+	AccessPK    Access = iota // primary-key point lookups (PKKeys)
+	AccessIndex               // secondary index range (Index, IndexEq / bounds)
+	AccessFull                // every row of the collection
+)
+
+// Scan reads a collection. The output row of a strict collection is its
+// columns in order; of a schemaless collection, one Doc column holding the
+// whole document (fields are read with FieldRef).
+type Scan struct {
+	Coll   *catalog.Collection
+	Access Access
+	// PKKeys: for AccessPK, one []Expr per point lookup (pk values).
+	PKKeys [][]Expr
+	// Index access: equality values on the leading columns, then an
+	// optional range on the next column.
+	Index    *catalog.Index
+	IndexEq  []Expr
+	RangeLo  Expr // nil: unbounded
+	RangeHi  Expr
+	LoIncl   bool
+	HiIncl   bool
+	Filter   Expr // residual predicate, nil for none
+	Cols     []Column
+	Estimate string // for EXPLAIN
+}
+
+// Filter keeps rows where Pred is true.
+type Filter struct {
+	Input Node
+	Pred  Expr
+}
+
+// Project computes Exprs over each input row.
+type Project struct {
+	Input Node
+	Exprs []Expr
+	Cols  []Column
+}
+
+// AggCall is one aggregate in an Aggregate node.
+type AggCall struct {
+	Agg      *funcs.Agg
+	Args     []Expr
+	Distinct bool
+	Filter   Expr
+	T        types.T
+}
+
+// Aggregate groups rows by GroupBy and computes Aggs. Its output row is
+// the group-by values followed by the aggregate results.
+type Aggregate struct {
+	Input   Node
+	GroupBy []Expr
+	Aggs    []AggCall
+	Cols    []Column
+}
+
+// SortKey is one ORDER BY key.
+type SortKey struct {
+	X          Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// Sort orders rows.
+type Sort struct {
+	Input Node
+	Keys  []SortKey
+}
+
+// Limit applies LIMIT/OFFSET (nil for absent).
+type Limit struct {
+	Input         Node
+	Limit, Offset Expr
+}
+
+// Distinct removes duplicate rows.
+type Distinct struct{ Input Node }
+
+// Values produces literal rows (also the single empty row of a FROM-less
+// SELECT).
+type Values struct {
+	Rows [][]Expr
+	Cols []Column
+}
+
+// Trim drops trailing columns added for ORDER BY on non-projected values.
+type Trim struct {
+	Input Node
+	N     int
+}
+
+// Columns implementations.
+func (n *Scan) Columns() []Column      { return n.Cols }
+func (n *Filter) Columns() []Column    { return n.Input.Columns() }
+func (n *Project) Columns() []Column   { return n.Cols }
+func (n *Aggregate) Columns() []Column { return n.Cols }
+func (n *Sort) Columns() []Column      { return n.Input.Columns() }
+func (n *Limit) Columns() []Column     { return n.Input.Columns() }
+func (n *Distinct) Columns() []Column  { return n.Input.Columns() }
+func (n *Values) Columns() []Column    { return n.Cols }
+func (n *Trim) Columns() []Column      { return n.Input.Columns()[:n.N] }
+
+// ---------------------------------------------------------------- writes
+
+// Conflict is a bound ON CONFLICT clause.
+type Conflict struct {
+	DoNothing bool
+	// Set assigns new values; expressions see the existing row followed by
+	// the excluded (proposed) row.
+	Set   []SetCol
+	Where Expr
+}
+
+// SetCol assigns one column (strict: Idx; schemaless: Path) from Value.
+type SetCol struct {
+	Idx   int
+	Path  []string
+	Value Expr
+}
+
+// Insert writes rows produced by Source. For strict collections Source rows
+// are full tuples in column order (defaults applied); for schemaless, one
+// Doc column.
+type Insert struct {
+	Coll      *catalog.Collection
+	Source    Node
+	Upsert    bool
+	Conflict  *Conflict
+	Returning []Expr // over the written row layout (Scan layout)
+	RetCols   []Column
+}
+
+// Update rewrites rows found by Scan.
+type Update struct {
+	Coll      *catalog.Collection
+	Scan      *Scan
+	Set       []SetCol
+	Returning []Expr
+	RetCols   []Column
+}
+
+// Delete removes rows found by Scan.
+type Delete struct {
+	Coll      *catalog.Collection
+	Scan      *Scan
+	Returning []Expr
+	RetCols   []Column
+}
+
+// Columns of write nodes are their RETURNING columns (nil without one).
+func (n *Insert) Columns() []Column { return n.RetCols }
+
+// Columns returns the RETURNING columns.
+func (n *Update) Columns() []Column { return n.RetCols }
+
+// Columns returns the RETURNING columns.
+func (n *Delete) Columns() []Column { return n.RetCols }

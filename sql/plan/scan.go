@@ -1,0 +1,263 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// buildScan binds WHERE over the collection and picks an access path:
+// primary-key point lookups when every key column is pinned by equality
+// (or a single-column key by IN), else a secondary index whose leading
+// column has an equality or range predicate, else a full scan. The whole
+// predicate stays as the residual filter, so an access path only has to
+// return a superset of the matching rows.
+func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr) (*Scan, error) {
+	scan := &Scan{Coll: coll, Access: AccessFull, Cols: sc.cols}
+	if where == nil {
+		return scan, nil
+	}
+	bd := &binder{b: b, sc: sc, noAgg: "WHERE"}
+	pred, err := bd.bind(where, types.Bool)
+	if err != nil {
+		return nil, err
+	}
+	scan.Filter = pred
+	conj := conjuncts(pred, nil)
+
+	// Primary key.
+	if len(coll.PK) > 0 {
+		vals := make([]Expr, len(coll.PK))
+		found := 0
+		var inList *InList
+		for i, name := range coll.PK {
+			for _, c := range conj {
+				if v := eqOn(c, coll, name); v != nil {
+					vals[i] = v
+					found++
+					break
+				}
+				if il, ok := c.(*InList); ok && !il.Not && len(coll.PK) == 1 && isKeyRef(il.X, coll, name) && allConstOrParam(il.List) {
+					inList = il
+				}
+			}
+		}
+		if found == len(coll.PK) {
+			scan.Access = AccessPK
+			scan.PKKeys = [][]Expr{vals}
+			scan.Estimate = "pk lookup"
+			return scan, nil
+		}
+		if inList != nil {
+			scan.Access = AccessPK
+			for _, v := range inList.List {
+				scan.PKKeys = append(scan.PKKeys, []Expr{v})
+			}
+			scan.Estimate = "pk lookups"
+			return scan, nil
+		}
+	}
+	// Secondary indexes: prefer the one pinning the most leading columns.
+	best := -1
+	for i := range coll.Indexes {
+		ix := &coll.Indexes[i]
+		var eq []Expr
+		for _, col := range ix.Columns {
+			var v Expr
+			for _, c := range conj {
+				if v = eqOn(c, coll, col); v != nil {
+					break
+				}
+			}
+			if v == nil {
+				break
+			}
+			eq = append(eq, v)
+		}
+		var lo, hi Expr
+		var loIncl, hiIncl bool
+		if len(eq) < len(ix.Columns) {
+			next := ix.Columns[len(eq)]
+			for _, c := range conj {
+				if op, v := rangeOn(c, coll, next); v != nil {
+					switch op {
+					case ">", ">=":
+						if lo == nil {
+							lo, loIncl = v, op == ">="
+						}
+					case "<", "<=":
+						if hi == nil {
+							hi, hiIncl = v, op == "<="
+						}
+					}
+				}
+			}
+		}
+		score := len(eq) * 2
+		if lo != nil || hi != nil {
+			score++
+		}
+		if score > 0 && score > best {
+			best = score
+			scan.Access = AccessIndex
+			scan.Index = ix
+			scan.IndexEq, scan.RangeLo, scan.RangeHi, scan.LoIncl, scan.HiIncl = eq, lo, hi, loIncl, hiIncl
+			scan.Estimate = "index " + ix.Name
+		}
+	}
+	return scan, nil
+}
+
+func conjuncts(e Expr, out []Expr) []Expr {
+	if l, ok := e.(*Logic); ok && l.And {
+		out = conjuncts(l.L, out)
+		return conjuncts(l.R, out)
+	}
+	return append(out, e)
+}
+
+// isKeyRef reports whether e reads column/field name of coll directly.
+func isKeyRef(e Expr, coll *catalog.Collection, name string) bool {
+	switch x := e.(type) {
+	case *ColRef:
+		return coll.Kind == catalog.Strict && x.Idx < len(coll.Columns) && coll.Columns[x.Idx].Name == name
+	case *FieldRef:
+		if coll.Kind == catalog.Strict {
+			return false
+		}
+		if _, ok := x.X.(*ColRef); !ok {
+			return false
+		}
+		return strings.Join(x.Path, ".") == name
+	}
+	return false
+}
+
+func allConstOrParam(list []Expr) bool {
+	for _, e := range list {
+		if !isConstOrParam(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func isConstOrParam(e Expr) bool {
+	switch x := e.(type) {
+	case *Const:
+		return x.V != nil
+	case *Param:
+		return true
+	case *CastTo:
+		return isConstOrParam(x.X)
+	case *Call:
+		if x.F.Volatile {
+			return false
+		}
+		return allConstOrParam(x.Args)
+	}
+	return false
+}
+
+// eqOn returns v when c is `name = v` (either side) with v constant.
+func eqOn(c Expr, coll *catalog.Collection, name string) Expr {
+	bo, ok := c.(*BinOp)
+	if !ok || bo.Op != "=" {
+		return nil
+	}
+	if isKeyRef(bo.L, coll, name) && isConstOrParam(bo.R) {
+		return bo.R
+	}
+	if isKeyRef(bo.R, coll, name) && isConstOrParam(bo.L) {
+		return bo.L
+	}
+	return nil
+}
+
+// rangeOn returns the operator (normalized to "name op v") and v.
+func rangeOn(c Expr, coll *catalog.Collection, name string) (string, Expr) {
+	bo, ok := c.(*BinOp)
+	if !ok {
+		return "", nil
+	}
+	switch bo.Op {
+	case "<", "<=", ">", ">=":
+	default:
+		return "", nil
+	}
+	if isKeyRef(bo.L, coll, name) && isConstOrParam(bo.R) {
+		return bo.Op, bo.R
+	}
+	if isKeyRef(bo.R, coll, name) && isConstOrParam(bo.L) {
+		flip := map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+		return flip[bo.Op], bo.L
+	}
+	return "", nil
+}
+
+// hasAgg reports whether an AST expression calls an aggregate (outside a
+// window).
+func hasAgg(e ast.Expr) bool {
+	found := false
+	walk(e, func(x ast.Expr) bool {
+		if f, ok := x.(*ast.FuncCall); ok && f.Over == nil && funcs.IsAgg(strings.TrimPrefix(f.Name, "pg_catalog.")) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// walk visits e and its sub-expressions (not subqueries) until fn says stop.
+func walk(e ast.Expr, fn func(ast.Expr) bool) {
+	if e == nil || !fn(e) {
+		return
+	}
+	switch x := e.(type) {
+	case *ast.Unary:
+		walk(x.X, fn)
+	case *ast.Binary:
+		walk(x.L, fn)
+		walk(x.R, fn)
+	case *ast.IsNull:
+		walk(x.X, fn)
+	case *ast.IsBool:
+		walk(x.X, fn)
+	case *ast.Between:
+		walk(x.X, fn)
+		walk(x.Lo, fn)
+		walk(x.Hi, fn)
+	case *ast.InList:
+		walk(x.X, fn)
+		for _, l := range x.List {
+			walk(l, fn)
+		}
+	case *ast.FuncCall:
+		for _, a := range x.Args {
+			walk(a, fn)
+		}
+	case *ast.Cast:
+		walk(x.X, fn)
+	case *ast.Case:
+		walk(x.Operand, fn)
+		for _, w := range x.Whens {
+			walk(w.Cond, fn)
+			walk(w.Result, fn)
+		}
+		walk(x.Else, fn)
+	case *ast.ArrayLit:
+		for _, l := range x.Elems {
+			walk(l, fn)
+		}
+	case *ast.ObjectLit:
+		for _, l := range x.Values {
+			walk(l, fn)
+		}
+	case *ast.Subscript:
+		walk(x.X, fn)
+		walk(x.Index, fn)
+	}
+}
