@@ -282,3 +282,42 @@ func TestPgwirePortInUse(t *testing.T) {
 		t.Fatalf("Start on a busy pgwire port = %v", err)
 	}
 }
+
+// TestWriteOverPgwireReadOverHTTP: both protocols serve the same database.
+func TestWriteOverPgwireReadOverHTTP(t *testing.T) {
+	s, err := New(testConfig(t), WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, "postgres://admin@"+s.PgwireAddr().String()+"/nodedb?sslmode=disable")
+	if err != nil {
+		t.Fatalf("pgwire connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE COLLECTION users; INSERT INTO users (id, name) VALUES ('u1', 'Alice')").ReadAll(); err != nil {
+		t.Fatalf("pgwire exec: %v", err)
+	}
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	resp, err := client.Post("http://"+s.HTTPAddr().String()+"/query", "application/json",
+		strings.NewReader(`{"sql":"SELECT name FROM users WHERE id = $1","params":["u1"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `{"status":"ok","columns":["name"],"rows":[["Alice"]],"rows_affected":1,"tag":"SELECT 1"}` + "\n"
+	if resp.StatusCode != 200 || string(body) != want {
+		t.Fatalf("HTTP read:\n got %d %s\nwant %s", resp.StatusCode, body, want)
+	}
+	_, health := get(t, "http://"+s.HTTPAddr().String()+"/health")
+	if strings.Contains(health, `"last_lsn":0`) {
+		t.Errorf("/health after a write: %s", health)
+	}
+}

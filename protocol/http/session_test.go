@@ -10,8 +10,7 @@ import (
 )
 
 // These tests run the API against a real session.Manager on a temporary
-// database. While the session package still has its placeholder bodies
-// (every statement fails with 0A000 "not implemented yet") they skip.
+// database.
 
 func newRealServer(t *testing.T) *Server {
 	t.Helper()
@@ -29,18 +28,10 @@ func newRealServer(t *testing.T) *Server {
 	return s
 }
 
-func skipIfSessionStub(t *testing.T, status int, body string) {
-	t.Helper()
-	if status == errs.HTTPStatus(errs.FeatureNotSupported) && strings.Contains(body, `"not implemented yet"`) {
-		t.Skip("session bodies are not implemented yet")
-	}
-}
-
 func TestRealQueryRoundTrip(t *testing.T) {
 	s := newRealServer(t)
 	h := s.Handler()
 	status, body := do(t, h, "POST", "/query", `{"sql":"CREATE COLLECTION users"}`)
-	skipIfSessionStub(t, status, body)
 	if status != 200 {
 		t.Fatalf("CREATE COLLECTION: %d %s", status, body)
 	}
@@ -70,8 +61,6 @@ func TestRealQueryRoundTrip(t *testing.T) {
 func TestRealQueryErrors(t *testing.T) {
 	s := newRealServer(t)
 	h := s.Handler()
-	status, body := do(t, h, "POST", "/query", `{"sql":"SELECT 1"}`)
-	skipIfSessionStub(t, status, body)
 	tests := []struct {
 		sql        string
 		wantStatus int
@@ -88,7 +77,7 @@ func TestRealQueryErrors(t *testing.T) {
 			t.Errorf("%s: got %d %s, want %d %s", tt.sql, status, body, tt.wantStatus, tt.wantCode)
 		}
 	}
-	status, body = do(t, h, "POST", "/query", `{"sql":"SELEC 1"}`)
+	status, body := do(t, h, "POST", "/query", `{"sql":"SELEC 1"}`)
 	if m := decodeObject(t, body); m["position"] == nil {
 		t.Errorf("syntax error without position: %d %s", status, body)
 	}
