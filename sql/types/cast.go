@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -20,6 +21,8 @@ func Cast(v Value, t T) (Value, error) {
 		return v, nil
 	}
 	switch t {
+	case OID, RegClass, RegType, RegNamespace, RegProc, Name, Char, Int2Vector, OIDVector, TextArray, Int2Array, OIDArray:
+		return castCatalog(v, t)
 	case Bool:
 		switch x := v.(type) {
 		case bool:
@@ -298,4 +301,314 @@ func Coerce(v Value, t T) (Value, error) {
 
 func mismatch(col, got T) error {
 	return errs.Errorf(errs.DatatypeMismatch, "column is of type %s but expression is of type %s", col, got)
+}
+
+// MaxOID is the largest object identifier.
+const MaxOID = 1<<32 - 1
+
+// castCatalog converts to the system-catalog types. String input of
+// regclass needs the catalog: Cast accepts only numeric text there and
+// fails with 42P01 otherwise; callers with a catalog resolve names first
+// (see funcs.CastTyped).
+func castCatalog(v Value, t T) (Value, error) {
+	switch t {
+	case OID, RegClass, RegType, RegNamespace:
+		switch x := v.(type) {
+		case int64:
+			return oidFromInt(x)
+		case string:
+			s := strings.TrimSpace(x)
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return oidFromInt(n)
+			}
+			switch t {
+			case RegType:
+				if pt, ok := PgTypeByName(s); ok {
+					return int64(pt.OID), nil
+				}
+				if s == "-" {
+					return int64(0), nil
+				}
+				return nil, errs.Errorf(errs.UndefinedObject, "type %q does not exist", unquoteIdent(s))
+			case RegNamespace:
+				if oid, ok := NamespaceOID(unquoteIdent(s)); ok {
+					return oid, nil
+				}
+				return nil, errs.Errorf("3F000", "schema %q does not exist", unquoteIdent(s))
+			case RegClass:
+				if s == "-" {
+					return int64(0), nil
+				}
+				return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", unquoteIdent(s))
+			}
+			return nil, errs.Errorf(errs.InvalidTextRep, "invalid input syntax for type oid: %q", x)
+		case float64, *apd.Decimal:
+			i, err := Cast(v, Int8)
+			if err != nil {
+				return nil, err
+			}
+			return oidFromInt(i.(int64))
+		}
+	case RegProc:
+		switch x := v.(type) {
+		case string:
+			s := strings.TrimPrefix(strings.TrimSpace(x), "pg_catalog.")
+			if s == "" || s == "0" {
+				s = "-"
+			}
+			return s, nil
+		case int64:
+			if x == 0 {
+				return "-", nil
+			}
+			return strconv.FormatInt(x, 10), nil
+		}
+	case Name:
+		s, ok := v.(string)
+		if !ok {
+			s = FormatText(v)
+		}
+		if len(s) > 63 {
+			s = s[:63]
+			for len(s) > 0 && !utf8.ValidString(s) {
+				s = s[:len(s)-1]
+			}
+		}
+		return s, nil
+	case Char:
+		switch x := v.(type) {
+		case string:
+			if len(x) > 1 {
+				return x[:1], nil
+			}
+			return x, nil
+		case int64:
+			if x < -128 || x > 127 {
+				return nil, errs.New(errs.NumericOutOfRange, `"char" out of range`)
+			}
+			if x == 0 {
+				return "", nil
+			}
+			return string([]byte{byte(x)}), nil
+		}
+	case Int2Vector, OIDVector:
+		var parts []string
+		switch x := v.(type) {
+		case string:
+			parts = strings.Fields(strings.NewReplacer("{", " ", "}", " ", ",", " ").Replace(x))
+		case []any:
+			for _, e := range x {
+				if e == nil {
+					return nil, errs.Errorf("22004", "array must not contain nulls")
+				}
+				parts = append(parts, FormatText(e))
+			}
+		default:
+			return nil, noCast(v, t)
+		}
+		for _, p := range parts {
+			n, err := strconv.ParseInt(p, 10, 64)
+			if err != nil || (t == Int2Vector && (n < math.MinInt16 || n > math.MaxInt16)) || (t == OIDVector && (n < 0 || n > MaxOID)) {
+				return nil, errs.Errorf(errs.InvalidTextRep, "invalid input syntax for type %s: %q", t, FormatText(v))
+			}
+		}
+		return strings.Join(parts, " "), nil
+	case TextArray, Int2Array, OIDArray:
+		var elems []any
+		switch x := v.(type) {
+		case []any:
+			elems = x
+		case string:
+			if strings.HasPrefix(strings.TrimSpace(x), "[") {
+				j, err := ParseJSON(x)
+				if err != nil {
+					return nil, err
+				}
+				a, ok := j.([]any)
+				if !ok {
+					return nil, noCast(v, t)
+				}
+				elems = a
+				break
+			}
+			a, err := ParseArrayText(x)
+			if err != nil {
+				return nil, err
+			}
+			elems = a
+		default:
+			return nil, noCast(v, t)
+		}
+		et := Text
+		switch t {
+		case Int2Array:
+			et = Int2
+		case OIDArray:
+			et = OID
+		}
+		out := make([]any, len(elems))
+		for i, e := range elems {
+			if e == nil {
+				continue
+			}
+			c, err := Cast(e, et)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	return nil, noCast(v, t)
+}
+
+func oidFromInt(n int64) (Value, error) {
+	// Negative int4 values wrap, as int4 → oid is a binary coercion.
+	if n < 0 && n >= math.MinInt32 {
+		n += 1 << 32
+	}
+	if n < 0 || n > MaxOID {
+		return nil, errs.New(errs.NumericOutOfRange, "OID out of range")
+	}
+	return n, nil
+}
+
+// unquoteIdent folds an identifier as SQL does: "Quoted" keeps its case
+// (with "" as a quote), anything else is lower-cased. A schema prefix
+// ("public.", "pg_catalog.") is dropped.
+func unquoteIdent(s string) string {
+	s = strings.TrimSpace(s)
+	// The last dot outside double quotes starts the object name.
+	last, inq := -1, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			inq = !inq
+		case '.':
+			if !inq {
+				last = i
+			}
+		}
+	}
+	s = s[last+1:]
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return strings.ToLower(s)
+}
+
+// UnquoteIdent is unquoteIdent for callers resolving relation names
+// (regclass input): `users`, `"Users"`, `public.users`.
+func UnquoteIdent(s string) string { return unquoteIdent(s) }
+
+// ParseArrayText parses a one-dimensional PostgreSQL array literal
+// ('{a,"b c",NULL}') into string elements (nil for NULL).
+func ParseArrayText(s string) ([]any, error) {
+	x := strings.TrimSpace(s)
+	bad := func() error {
+		return errs.Errorf(errs.InvalidTextRep, "malformed array literal: %q", s)
+	}
+	if len(x) < 2 || x[0] != '{' || x[len(x)-1] != '}' {
+		return nil, bad()
+	}
+	body := x[1 : len(x)-1]
+	out := []any{}
+	if strings.TrimSpace(body) == "" {
+		return out, nil
+	}
+	i := 0
+	for {
+		for i < len(body) && body[i] == ' ' {
+			i++
+		}
+		var sb strings.Builder
+		quoted := false
+		if i < len(body) && body[i] == '"' {
+			quoted = true
+			i++
+			for {
+				if i >= len(body) {
+					return nil, bad()
+				}
+				c := body[i]
+				if c == '\\' && i+1 < len(body) {
+					sb.WriteByte(body[i+1])
+					i += 2
+					continue
+				}
+				if c == '"' {
+					i++
+					break
+				}
+				sb.WriteByte(c)
+				i++
+			}
+			for i < len(body) && body[i] == ' ' {
+				i++
+			}
+		} else {
+			for i < len(body) && body[i] != ',' {
+				c := body[i]
+				if c == '{' || c == '}' || c == '"' {
+					return nil, bad()
+				}
+				if c == '\\' && i+1 < len(body) {
+					i++
+					c = body[i]
+				}
+				sb.WriteByte(c)
+				i++
+			}
+		}
+		e := sb.String()
+		if !quoted {
+			e = strings.TrimRight(e, " ")
+		}
+		if !quoted && strings.EqualFold(e, "null") {
+			out = append(out, nil)
+		} else {
+			out = append(out, e)
+		}
+		if i >= len(body) {
+			return out, nil
+		}
+		if body[i] != ',' {
+			return nil, bad()
+		}
+		i++
+	}
+}
+
+// FormatArrayText renders elements as a PostgreSQL array literal
+// ('{1,2}', '{a,"b c",NULL}').
+func FormatArrayText(elems []any) string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, e := range elems {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		if e == nil {
+			sb.WriteString("NULL")
+			continue
+		}
+		s, ok := e.(string)
+		if !ok {
+			s = string(EncodeText(e, TypeOf(e)))
+		}
+		if s == "" || strings.EqualFold(s, "null") || strings.ContainsAny(s, "{},\"\\ \t\n\r") {
+			sb.WriteByte('"')
+			for j := 0; j < len(s); j++ {
+				if s[j] == '"' || s[j] == '\\' {
+					sb.WriteByte('\\')
+				}
+				sb.WriteByte(s[j])
+			}
+			sb.WriteByte('"')
+			continue
+		}
+		sb.WriteString(s)
+	}
+	sb.WriteByte('}')
+	return sb.String()
 }
