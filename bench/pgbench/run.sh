@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# Side-by-side pgbench: NodeDB-Go vs PostgreSQL 15, same machine, same run.
+#
+#   bash bench/pgbench/run.sh [-T seconds] [-c clients] [-j threads] [--rows N]
+#                             [--ref GIT_REF] [--out DIR]
+#
+# Builds nodedb (CGO_ENABLED=0), starts a throwaway PostgreSQL 15 cluster and a
+# throwaway nodedb, both with their default (synchronous, fsync-on) durability,
+# runs the same pgbench scripts against each, prints a comparison table and
+# writes bench/results/<date>-pgbench.md. Everything temporary is removed on
+# exit, also on failure or Ctrl-C. See bench/README.md.
+set -euo pipefail
+
+DURATION=${DURATION:-20}
+CLIENTS=${CLIENTS:-16}
+THREADS=${THREADS:-2}
+ROWS=${ROWS:-100000}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+REF=${REF:-}   # empty: build the working tree; else build this git ref (e.g. HEAD)
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+OUTDIR=${OUTDIR:-$REPO/bench/results}
+
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	-T) DURATION=$2; shift 2 ;;
+	-c) CLIENTS=$2; shift 2 ;;
+	-j) THREADS=$2; shift 2 ;;
+	--rows) ROWS=$2; shift 2 ;;
+	--ref) REF=$2; shift 2 ;;
+	--out) OUTDIR=$2; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "run.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (PostgreSQL is started as the postgres user via su)"
+
+# --- prerequisites -----------------------------------------------------------
+if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pgbench" ]; then
+	log "PostgreSQL 15 server or pgbench missing under $PGBIN; installing postgresql-15 and postgresql-contrib"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
+fi
+PGBENCH=$PGBIN/pgbench
+PSQL=$PGBIN/psql
+[ -x "$PSQL" ] || PSQL=$(command -v psql) || die "psql not found"
+getent passwd postgres >/dev/null || die "no postgres user (installing postgresql-15 creates it)"
+command -v go >/dev/null || die "go not found"
+
+# --- temp workspace and cleanup -----------------------------------------------
+WORK=$(mktemp -d /tmp/nodedb-pgbench.XXXXXX)
+chmod 755 "$WORK"
+NPID=""
+PGDATA="$WORK/pg/data"
+
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -n "$NPID" ] && kill -0 "$NPID" 2>/dev/null; then
+		kill -TERM "$NPID"
+		for _ in $(seq 1 100); do kill -0 "$NPID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$NPID" 2>/dev/null && kill -KILL "$NPID"
+		wait "$NPID" 2>/dev/null
+	fi
+	if [ -f "$PGDATA/postmaster.pid" ]; then
+		su -s /bin/sh postgres -c "'$PGBIN/pg_ctl' -D '$PGDATA' -m fast -w stop" >/dev/null 2>&1
+	fi
+	if [ $rc -ne 0 ]; then
+		[ -f "$WORK/nodedb.log" ] && { log "last lines of the nodedb log:"; tail -n 20 "$WORK/nodedb.log" >&2; }
+		[ -f "$WORK/pg/log" ] && { log "last lines of the postgres log:"; tail -n 20 "$WORK/pg/log" >&2; }
+	fi
+	rm -rf "$WORK"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+USED_PORTS=" "
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		case $USED_PORTS in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			USED_PORTS="$USED_PORTS$p "
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# --- build nodedb ---------------------------------------------------------------
+if [ -n "$REF" ]; then
+	log "building nodedb at $REF (CGO_ENABLED=0)"
+	mkdir -p "$WORK/src"
+	(cd "$REPO" && git archive --format=tar "$REF") | tar -x -C "$WORK/src"
+	(cd "$WORK/src" && CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb) || die "build failed"
+else
+	log "building nodedb from the working tree (CGO_ENABLED=0)"
+	(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb) || die "build failed (try --ref HEAD to build the last commit)"
+fi
+
+# --- start PostgreSQL -------------------------------------------------------------
+PG_PORT=$(free_port)
+mkdir -p "$WORK/pg/sock"
+chown -R postgres:postgres "$WORK/pg"
+log "initdb + start PostgreSQL on 127.0.0.1:$PG_PORT"
+su -s /bin/sh postgres -c "'$PGBIN/initdb' -D '$PGDATA' -A trust -U postgres -E UTF8 --locale=C" >"$WORK/initdb.log" 2>&1 ||
+	{ cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+su -s /bin/sh postgres -c "'$PGBIN/pg_ctl' -D '$PGDATA' -l '$WORK/pg/log' -w -t 60 start \
+	-o \"-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg/sock\"" >/dev/null ||
+	die "PostgreSQL did not start"
+PG_PID=$(head -n 1 "$PGDATA/postmaster.pid")
+
+# --- start nodedb -------------------------------------------------------------------
+ND_PORT=$(free_port)
+log "starting nodedb on 127.0.0.1:$ND_PORT (durability=sync)"
+"$WORK/nodedb" --data-dir "$WORK/nodedb-data" --host 127.0.0.1 --pgwire-port "$ND_PORT" --http-port 0 \
+	--durability sync >"$WORK/nodedb.log" 2>&1 &
+NPID=$!
+
+pg_sql() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
+nd_sql() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$ND_PORT" -U admin -d nodedb "$@"; }
+
+for i in $(seq 1 100); do
+	nd_sql -c 'SELECT 1' >/dev/null 2>&1 && break
+	kill -0 "$NPID" 2>/dev/null || die "nodedb exited during startup"
+	[ "$i" = 100 ] && die "nodedb did not accept connections within 20s"
+	sleep 0.2
+done
+pg_sql -c 'SELECT 1' >/dev/null || die "cannot connect to PostgreSQL"
+
+# --- memory ----------------------------------------------------------------------------
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+pg_pids() { echo "$PG_PID"; ps -o pid= --ppid "$PG_PID" 2>/dev/null || true; }
+pg_mem() { # "<rss sum kB> <pss sum kB> <process count>"
+	local r=0 s=0 n=0 p
+	for p in $(pg_pids); do
+		r=$((r + $(rss_kb "$p"))); s=$((s + $(pss_kb "$p"))); n=$((n + 1))
+	done
+	echo "$r $s $n"
+}
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+declare -A MEM
+snap_mem() { # label
+	sleep 1
+	MEM[$1.nd_rss]=$(rss_kb "$NPID")
+	MEM[$1.nd_pss]=$(pss_kb "$NPID")
+	read -r MEM[$1.pg_rss] MEM[$1.pg_pss] MEM[$1.pg_n] < <(pg_mem)
+	log "memory ($1): nodedb RSS $(mib "${MEM[$1.nd_rss]}") MiB; postgres RSS sum $(mib "${MEM[$1.pg_rss]}") MiB, PSS sum $(mib "${MEM[$1.pg_pss]}") MiB over ${MEM[$1.pg_n]} processes"
+}
+snap_mem idle
+
+# --- schema and preload (identical on both) ---------------------------------------------
+SETUP_SQL="CREATE TABLE bench_ins (id BIGINT PRIMARY KEY, client INT, v INT);
+CREATE TABLE bench_sel (id BIGINT PRIMARY KEY, v INT, pad TEXT);"
+log "creating tables; preloading $ROWS rows into bench_sel with COPY FROM STDIN"
+awk -v n="$ROWS" 'BEGIN {
+	pad = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01"
+	for (i = 1; i <= n; i++) printf "%d\t%d\t%s\n", i, (i * 7919) % 1000000, pad
+}' >"$WORK/bench_sel.tsv"
+for side in nd pg; do
+	${side}_sql -c "$SETUP_SQL" || die "$side: CREATE TABLE failed"
+	${side}_sql -c "\\copy bench_sel FROM '$WORK/bench_sel.tsv'" || die "$side: COPY into bench_sel failed"
+	got=$(${side}_sql -At -c "SELECT count(*) FROM bench_sel") || die "$side: count failed"
+	[ "$got" = "$ROWS" ] || die "$side: bench_sel has $got rows, want $ROWS"
+done
+# pgbench's own initialisation vacuums its tables; -n skips that, so do it here
+# for PostgreSQL (sets hint bits and the visibility map, refreshes statistics).
+pg_sql -c "VACUUM ANALYZE bench_sel" -c "CHECKPOINT"
+snap_mem loaded
+
+# --- runs --------------------------------------------------------------------------------
+# workload key | label | script | pgbench query mode
+WORKLOADS=(
+	"insert|single-row INSERT, autocommit (-M simple)|insert.sql|simple"
+	"select|primary-key SELECT (-M prepared)|select_pk.sql|prepared"
+)
+declare -A TPS LAT FAILED RC
+RAW="$WORK/raw.md"
+: >"$RAW"
+
+run_pgbench() { # side key script mode
+	local side=$1 key=$2 script=$3 mode=$4 port user db out rc
+	if [ "$side" = nd ]; then port=$ND_PORT user=admin db=nodedb; else port=$PG_PORT user=postgres db=postgres; fi
+	out="$WORK/$side-$key.out"
+	log "pgbench $key on $([ "$side" = nd ] && echo nodedb || echo postgres): -c $CLIENTS -j $THREADS -T $DURATION -M $mode"
+	set +e
+	(cd "$HERE" && "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" -n -f "$script" -M "$mode" \
+		-c "$CLIENTS" -j "$THREADS" -T "$DURATION" -D rows="$ROWS" "$db") >"$out" 2>&1
+	rc=$?
+	set -e
+	RC[$side.$key]=$rc
+	TPS[$side.$key]=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out")
+	LAT[$side.$key]=$(sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$out")
+	FAILED[$side.$key]=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
+	if [ $rc -ne 0 ] || [ -z "${TPS[$side.$key]}" ]; then
+		log "pgbench $key on $side exited with status $rc; its output:"
+		sed 's/^/    /' "$out" >&2
+	fi
+	{
+		echo "### $key on $([ "$side" = nd ] && echo nodedb || echo postgres) (exit status $rc)"
+		echo
+		echo '```'
+		cat "$out"
+		echo '```'
+		echo
+	} >>"$RAW"
+	sync
+	sleep 2
+}
+
+for w in "${WORKLOADS[@]}"; do
+	IFS='|' read -r key label script mode <<<"$w"
+	run_pgbench nd "$key" "$script" "$mode"
+	run_pgbench pg "$key" "$script" "$mode"
+done
+snap_mem after
+
+nd_ins_rows=$(nd_sql -At -c 'SELECT count(*) FROM bench_ins' 2>/dev/null || echo '?')
+pg_ins_rows=$(pg_sql -At -c 'SELECT count(*) FROM bench_ins' 2>/dev/null || echo '?')
+
+# --- report ----------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+or_fail() { if [ -n "$1" ]; then echo "$1"; else echo "FAILED"; fi; }
+tps_fmt() { if [ -n "$1" ]; then awk -v t="$1" 'BEGIN {printf "%.0f", t}'; else echo "FAILED"; fi; }
+
+TABLE=$(
+	echo "| workload | nodedb TPS | postgres TPS | ratio (nodedb/postgres) | nodedb latency avg (ms) | postgres latency avg (ms) |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	for w in "${WORKLOADS[@]}"; do
+		IFS='|' read -r key label script mode <<<"$w"
+		printf '| %s | %s | %s | %s | %s | %s |\n' "$label" \
+			"$(tps_fmt "${TPS[nd.$key]}")" "$(tps_fmt "${TPS[pg.$key]}")" \
+			"$(ratio "${TPS[nd.$key]}" "${TPS[pg.$key]}")" \
+			"$(or_fail "${LAT[nd.$key]}")" "$(or_fail "${LAT[pg.$key]}")"
+	done
+)
+MEMTABLE=$(
+	echo "| when | nodedb RSS (MiB) | postgres RSS sum (MiB) | postgres PSS sum (MiB) | postgres processes |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
+	for s in idle:"idle, after startup" loaded:"after preload, before the runs" after:"after the runs (clients disconnected)"; do
+		k=${s%%:*}
+		printf '| %s | %s | %s | %s | %s |\n' "${s#*:}" "$(mib "${MEM[$k.nd_rss]}")" \
+			"$(mib "${MEM[$k.pg_rss]}")" "$(mib "${MEM[$k.pg_pss]}")" "${MEM[$k.pg_n]}"
+	done
+)
+
+PROBLEMS=""
+for w in "${WORKLOADS[@]}"; do
+	IFS='|' read -r key label script mode <<<"$w"
+	for side in nd pg; do
+		name=$([ "$side" = nd ] && echo nodedb || echo postgres)
+		if [ "${RC[$side.$key]}" != 0 ] || [ -z "${TPS[$side.$key]}" ]; then
+			PROBLEMS+="- $key on $name: pgbench exit status ${RC[$side.$key]} (full output below)"$'\n'
+		elif [ "${FAILED[$side.$key]:-0}" != 0 ]; then
+			PROBLEMS+="- $key on $name: ${FAILED[$side.$key]} failed transactions"$'\n'
+		fi
+	done
+done
+
+echo
+echo "$TABLE"
+echo
+echo "$MEMTABLE"
+[ -n "$PROBLEMS" ] && { echo; echo "Problems:"; echo "$PROBLEMS"; }
+
+mkdir -p "$OUTDIR"
+STAMP=$(date +%Y-%m-%d)
+REPORT="$OUTDIR/$STAMP-pgbench.md"
+[ -e "$REPORT" ] && REPORT="$OUTDIR/$STAMP-$(date +%H%M%S)-pgbench.md"
+if [ -n "$REF" ]; then
+	COMMIT=$(cd "$REPO" && git rev-parse --short "$REF^{commit}")
+else
+	COMMIT=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+	(cd "$REPO" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null) || COMMIT="$COMMIT + uncommitted working-tree changes"
+fi
+{
+	echo "# pgbench: NodeDB-Go vs PostgreSQL 15 ($STAMP)"
+	echo
+	echo "Produced by \`bash bench/pgbench/run.sh\`; see bench/README.md for how to read it."
+	echo
+	echo "- nodedb commit: $COMMIT, $(go version | awk '{print $3}'), CGO_ENABLED=0, durability=sync"
+	echo "- $("$PGBIN/postgres" --version), default settings (fsync=on, synchronous_commit=on, shared_buffers default), trust auth"
+	echo "- $("$PGBENCH" --version): -n -c $CLIENTS -j $THREADS -T $DURATION, over TCP on 127.0.0.1"
+	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r), temp dirs on $(df -T /tmp | awk 'NR == 2 {print $2}'); pgbench and both servers share the CPUs"
+	echo "- bench_sel preloaded with $ROWS rows via COPY FROM STDIN on both; PostgreSQL then VACUUM ANALYZE + CHECKPOINT"
+	echo "- rows in bench_ins after the runs: nodedb ${nd_ins_rows}, postgres ${pg_ins_rows}"
+	echo
+	echo "## Throughput"
+	echo
+	echo "$TABLE"
+	echo
+	echo "## Memory"
+	echo
+	echo "nodedb is one process (RSS = VmRSS). PostgreSQL is the postmaster plus its children; the"
+	echo "RSS sum counts shared buffers once per process that touched them, PSS splits them."
+	echo
+	echo "$MEMTABLE"
+	echo
+	if [ -n "$PROBLEMS" ]; then
+		echo "## Problems"
+		echo
+		echo "$PROBLEMS"
+	fi
+	echo "## Scripts"
+	echo
+	for f in insert.sql select_pk.sql; do
+		echo "\`$f\`:"
+		echo
+		echo '```'
+		cat "$HERE/$f"
+		echo '```'
+		echo
+	done
+	echo "## Raw pgbench output"
+	echo
+	cat "$RAW"
+} >"$REPORT"
+log "wrote ${REPORT#"$REPO"/}"
