@@ -44,9 +44,11 @@ type conn struct {
 	ctx    context.Context // canceled by kill
 	cancel context.CancelFunc
 
-	sess     Session
-	user     string
-	reported map[string]string // ParameterStatus values the client has
+	sess      Session
+	user      string
+	reported  map[string]string // ParameterStatus values the client has
+	base      map[string]string // the protocol's own startup parameters
+	sessStart map[string]string // the session's parameters at startup
 
 	stmts          map[string]*stmt
 	portals        map[string]*portal
@@ -284,13 +286,29 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) bool {
 		"is_superuser":                superuser,
 		"session_authorization":       user,
 	}
-	maps.Copy(params, c.sess.ParamStatus())
-	c.sendParamStatus(params)
+	c.base = params
+	c.sessStart = c.sess.ParamStatus()
+	c.sendParamStatus(c.paramStatus())
 	secretKey := binary.BigEndian.AppendUint32(nil, secret)
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: pid, SecretKey: secretKey})
 	_ = c.raw.SetDeadline(time.Time{})
 	c.readyForQuery()
 	return c.dead == nil
+}
+
+// paramStatus merges the protocol's startup parameters with the session's:
+// the session's value wins, except that an empty value the session has not
+// changed since startup (application_name, which only the startup packet
+// set) keeps the startup value.
+func (c *conn) paramStatus() map[string]string {
+	out := maps.Clone(c.base)
+	for k, v := range c.sess.ParamStatus() {
+		if start, ok := c.sessStart[k]; ok && v == start && v == "" && c.base[k] != "" {
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // sendParamStatus sends the parameters whose value the client does not
@@ -386,7 +404,7 @@ func (c *conn) authenticate(user string) bool {
 // readyForQuery reports changed parameters, then ReadyForQuery, and
 // flushes.
 func (c *conn) readyForQuery() {
-	c.sendParamStatus(c.sess.ParamStatus())
+	c.sendParamStatus(c.paramStatus())
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: byte(c.sess.TxStatus())})
 	c.flush()
 }
