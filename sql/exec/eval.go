@@ -27,6 +27,14 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 			return nil, err
 		}
 		return fieldOf(v, x.Path), nil
+	case *plan.OuterRef:
+		i := len(env.outer) - x.Depth
+		if i < 0 || x.Idx >= len(env.outer[i]) {
+			return nil, errs.New(errs.InternalError, "outer reference out of range")
+		}
+		return env.outer[i][x.Idx], nil
+	case *plan.Subquery:
+		return env.evalSubquery(x, row)
 	case *plan.Param:
 		if x.N > len(env.Params) {
 			return nil, errs.Errorf(errs.UndefinedParameter, "there is no parameter $%d", x.N)

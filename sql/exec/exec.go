@@ -29,6 +29,9 @@ type Env struct {
 	// Fields collects schemaless fields observed by writes; the caller
 	// publishes them after the transaction commits.
 	Fields []ObservedFields
+
+	outer    []types.Row                     // enclosing rows of correlated subqueries
+	subCache map[*plan.Subquery][]types.Row // uncorrelated subquery results
 }
 
 // ObservedFields are new or widened fields of one collection.
@@ -212,6 +215,24 @@ func (env *Env) open(n plan.Node) (iter, error) {
 		return &sliceIter{rows: out}, nil
 	case *plan.Aggregate:
 		return env.openAggregate(x)
+	case *plan.Join:
+		rows, err := env.runJoin(x)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
+	case *plan.SetOp:
+		rows, err := env.runSetOp(x)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
+	case *plan.SystemScan:
+		rows, err := x.Table.Rows(env.Ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
 	}
 	return nil, errs.Errorf(errs.InternalError, "cannot execute %T", n)
 }

@@ -22,20 +22,49 @@ type Catalog interface {
 // types inferred for $n placeholders.
 type Builder struct {
 	Cat    Catalog
+	Sys    SystemTables // nil: no system tables
 	Params []types.T
 }
 
-// scope resolves column names for expressions over one input row layout.
-type scope struct {
-	coll  *catalog.Collection // nil for FROM-less queries
+// rel is one relation visible in a scope: a collection, a system table or
+// a derived table, occupying cols [off, off+len(cols)) of the input row.
+type rel struct {
+	name  string
 	alias string
-	cols  []Column // input row layout
-	// extra is a second relation appended after cols (EXCLUDED in ON
-	// CONFLICT), addressed only by its qualifier.
-	extraName string
-	extraOff  int
-	// outCols/outExprs let ORDER BY and HAVING name output aliases.
-	aliases map[string]ast.Expr
+	coll  *catalog.Collection // nil unless a collection
+	cols  []Column
+	off   int
+	// qualifiedOnly relations (EXCLUDED) are reachable only by qualifier.
+	qualifiedOnly bool
+}
+
+func (r *rel) ref() string {
+	if r.alias != "" {
+		return r.alias
+	}
+	return r.name
+}
+
+func (r *rel) schemaless() bool { return r.coll != nil && r.coll.Kind != catalog.Strict }
+
+// scope resolves column names for expressions over one input row layout:
+// the relations of a FROM clause side by side, and the enclosing query's
+// scope for correlated references.
+type scope struct {
+	rels  []*rel
+	cols  []Column
+	outer *scope
+	// correlated is set when a name resolved in an outer scope.
+	correlated bool
+	// coll and alias describe the single collection of DML statements.
+	coll  *catalog.Collection
+	alias string
+}
+
+func (sc *scope) add(r *rel) {
+	r.off = len(sc.cols)
+	sc.rels = append(sc.rels, r)
+	sc.cols = append(sc.cols, r.cols...)
 }
 
 // aggCtx collects aggregates while binding over an Aggregate's output.
@@ -205,8 +234,18 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 			return nil, err
 		}
 		return &Subscript{X: in, Index: ix}, nil
-	case *ast.SubqueryExpr, *ast.InSubquery, *ast.Exists, *ast.Quantified:
-		return nil, errAt(errs.FeatureNotSupported, e.Position(), "subqueries are not supported yet")
+	case *ast.SubqueryExpr:
+		return bd.bindSubquery(x.Query, SubScalar, nil, false, x.Pos)
+	case *ast.Exists:
+		return bd.bindSubquery(x.Query, SubExists, nil, x.Not, x.Pos)
+	case *ast.InSubquery:
+		in, err := bd.bind(x.X, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		return bd.bindSubquery(x.Query, SubIn, in, x.Not, x.Pos)
+	case *ast.Quantified:
+		return nil, errAt(errs.FeatureNotSupported, e.Position(), "ANY/ALL comparisons are not supported yet")
 	}
 	return nil, errAt(errs.FeatureNotSupported, e.Position(), "unsupported expression %T", e)
 }
@@ -292,56 +331,115 @@ func bindTypedString(x *ast.TypedString) (Expr, error) {
 }
 
 func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
-	sc := bd.sc
 	if bd.agg != nil && bd.noAgg == "" {
 		return nil, errAt(errs.GroupingError, x.Pos,
 			"column %q must appear in the GROUP BY clause or be used in an aggregate function", strings.Join(x.Parts, "."))
 	}
+	e, err := resolve(bd.sc, x, 0)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// resolve finds a column reference in sc or, failing that, in an outer
+// scope (depth counts the levels climbed).
+func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
+	name := strings.Join(x.Parts, ".")
 	if sc == nil {
-		return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", strings.Join(x.Parts, "."))
+		return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", name)
 	}
 	parts := x.Parts
-	off := 0
-	if sc.extraName != "" && len(parts) > 1 && parts[0] == sc.extraName {
-		parts = parts[1:]
-		off = sc.extraOff
-	} else if len(parts) > 1 && sc.coll != nil && (parts[0] == sc.alias || parts[0] == sc.coll.Name) {
-		// A qualifier naming the relation; for schemaless documents a
-		// field named like the collection is shadowed, as in SQL.
-		if sc.coll.Kind == catalog.Strict || sc.coll.ColumnIndex(parts[0]) < 0 {
-			parts = parts[1:]
-		}
-	}
-	if sc.coll == nil {
-		for i, c := range sc.cols {
-			if c.Name == parts[0] {
-				return fieldPath(&ColRef{Idx: i, T: c.T, Name: c.Name}, parts[1:]), nil
+	if len(parts) >= 2 {
+		for _, r := range sc.rels {
+			if r.ref() == parts[0] && !(r.schemaless() && hasField(r, parts[0])) {
+				e, ok := inRel(r, parts[1:], depth)
+				if !ok {
+					return nil, errAt(errs.UndefinedColumn, x.Pos, "column %s does not exist", name)
+				}
+				if depth > 0 {
+					sc.correlated = true
+				}
+				return e, nil
 			}
 		}
-		return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", strings.Join(x.Parts, "."))
 	}
-	if sc.coll.Kind == catalog.Strict {
-		i := sc.coll.ColumnIndex(parts[0])
-		if i < 0 {
-			return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", strings.Join(x.Parts, "."))
+	var found Expr
+	var docRels []*rel
+	for _, r := range sc.rels {
+		if r.qualifiedOnly {
+			continue
 		}
-		c := sc.coll.Columns[i]
-		return fieldPath(&ColRef{Idx: off + i, T: c.Type, Name: c.Name}, parts[1:]), nil
-	}
-	// Schemaless: the row is one document; every name is a field path.
-	t := types.Unknown
-	if len(parts) == 1 {
-		if f, ok := sc.coll.Fields.Lookup(parts[0]); ok {
-			t = f.Type
+		if r.schemaless() {
+			docRels = append(docRels, r)
+			if parts[0] == "id" || hasField(r, parts[0]) {
+				// Known fields resolve like columns.
+			} else {
+				continue
+			}
 		}
-		if parts[0] == "id" {
-			t = types.Text
+		if e, ok := inRel(r, parts, depth); ok {
+			if found != nil {
+				return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
+			}
+			found = e
 		}
 	}
-	if t == types.Unknown {
-		t = types.Doc
+	if found == nil && len(docRels) == 1 {
+		found, _ = inRel(docRels[0], parts, depth)
+	} else if found == nil && len(docRels) > 1 {
+		return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
 	}
-	return &FieldRef{X: &ColRef{Idx: off, T: types.Doc, Name: "_doc"}, Path: append([]string(nil), parts...), T: t}, nil
+	if found != nil {
+		return found, nil
+	}
+	if sc.outer != nil {
+		e, err := resolve(sc.outer, x, depth+1)
+		if err == nil {
+			sc.correlated = true
+		}
+		return e, err
+	}
+	if len(parts) >= 2 {
+		return nil, errAt(errs.UndefinedTable, x.Pos, "missing FROM-clause entry for table %q", parts[0])
+	}
+	return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", name)
+}
+
+func hasField(r *rel, name string) bool {
+	_, ok := r.coll.Fields.Lookup(name)
+	return ok
+}
+
+// inRel resolves a column path inside one relation.
+func inRel(r *rel, parts []string, depth int) (Expr, bool) {
+	mk := func(idx int, t types.T, name string) Expr {
+		if depth > 0 {
+			return &OuterRef{Depth: depth, Idx: r.off + idx, T: t}
+		}
+		return &ColRef{Idx: r.off + idx, T: t, Name: name}
+	}
+	if r.schemaless() {
+		t := types.Unknown
+		if len(parts) == 1 {
+			if f, ok := r.coll.Fields.Lookup(parts[0]); ok {
+				t = f.Type
+			}
+			if parts[0] == "id" {
+				t = types.Text
+			}
+		}
+		if t == types.Unknown {
+			t = types.Doc
+		}
+		return &FieldRef{X: mk(0, types.Doc, "_doc"), Path: append([]string(nil), parts...), T: t}, true
+	}
+	for i, c := range r.cols {
+		if c.Name == parts[0] {
+			return fieldPath(mk(i, c.T, c.Name), parts[1:]), true
+		}
+	}
+	return nil, false
 }
 
 func fieldPath(base Expr, rest []string) Expr {

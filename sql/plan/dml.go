@@ -181,8 +181,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			}
 		}
 		csc := newScope(coll, "")
-		csc.extraName = "excluded"
-		csc.extraOff = len(csc.cols)
+		csc.add(&rel{name: "excluded", coll: coll, cols: scanColumns(coll), qualifiedOnly: true})
 		cbd := &binder{b: b, sc: csc, noAgg: "ON CONFLICT"}
 		for _, a := range oc.Set {
 			sc, err := b.bindSet(coll, cbd, a)

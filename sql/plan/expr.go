@@ -136,3 +136,38 @@ func (e *CaseWhen) Type() types.T  { return e.T }
 func (e *Object) Type() types.T    { return types.Doc }
 func (e *Array) Type() types.T     { return types.Doc }
 func (e *Subscript) Type() types.T { return types.Doc }
+
+// OuterRef reads column Idx of an enclosing query's current row (a
+// correlated reference); Depth 1 is the nearest enclosing query.
+type OuterRef struct {
+	Depth int
+	Idx   int
+	T     types.T
+}
+
+// SubKind is the shape of a subquery expression.
+type SubKind int
+
+// Subquery kinds.
+const (
+	SubScalar SubKind = iota // (SELECT x): one value or NULL; >1 row is 21000
+	SubExists                // EXISTS (SELECT ...)
+	SubIn                    // x IN (SELECT ...)
+)
+
+// Subquery evaluates a nested query. Uncorrelated subqueries run once per
+// statement; correlated ones run per outer row.
+type Subquery struct {
+	Kind       SubKind
+	Plan       Node
+	X          Expr // for SubIn
+	Not        bool
+	Correlated bool
+	T          types.T
+}
+
+// Type implementations.
+func (e *OuterRef) Type() types.T { return e.T }
+
+// Type implementations.
+func (e *Subquery) Type() types.T { return e.T }

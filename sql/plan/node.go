@@ -184,3 +184,28 @@ func (n *Update) Columns() []Column { return n.RetCols }
 
 // Columns returns the RETURNING columns.
 func (n *Delete) Columns() []Column { return n.RetCols }
+
+// Join combines two inputs; its row is the left row followed by the right.
+// EqLeft/EqRight, when set, are equi-join keys (hash join); On is the
+// (remaining) join condition over the combined row.
+type Join struct {
+	Kind            string // "INNER", "LEFT", "RIGHT", "FULL", "CROSS"
+	Left, Right     Node
+	On              Expr
+	EqLeft, EqRight []Expr
+	Cols            []Column
+}
+
+// SetOp is UNION / INTERSECT / EXCEPT [ALL] over inputs of equal arity.
+type SetOp struct {
+	Op          string
+	All         bool
+	Left, Right Node
+	Cols        []Column
+}
+
+// Columns returns the combined layout.
+func (n *Join) Columns() []Column { return n.Cols }
+
+// Columns returns the left input's layout (names) with unified types.
+func (n *SetOp) Columns() []Column { return n.Cols }

@@ -7,55 +7,123 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
 // BuildSelect plans a query.
-func (b *Builder) BuildSelect(sel *ast.Select) (Node, error) {
+func (b *Builder) BuildSelect(sel *ast.Select) (Node, error) { return b.buildSelect(sel, nil) }
+
+// buildSelect plans a query whose names may also resolve in outer (for
+// subqueries).
+func (b *Builder) buildSelect(sel *ast.Select, outer *scope) (Node, error) {
 	if sel.With != nil {
 		return nil, errAt(errs.FeatureNotSupported, sel.Pos, "WITH queries are not supported yet")
 	}
-	var core *ast.SelectCore
-	switch body := sel.Body.(type) {
-	case *ast.SelectCore:
-		core = body
-	case *ast.ValuesClause:
-		return b.buildValuesQuery(sel, body)
-	default:
-		return nil, errAt(errs.FeatureNotSupported, sel.Pos, "set operations are not supported yet")
+	if core, ok := sel.Body.(*ast.SelectCore); ok {
+		return b.buildCore(sel, core, outer)
 	}
-	var input Node
-	sc := &scope{}
-	switch len(core.From) {
-	case 0:
-		input = &Values{Rows: [][]Expr{{}}}
-	case 1:
-		tn, ok := core.From[0].(*ast.TableName)
-		if !ok {
-			return nil, errAt(errs.FeatureNotSupported, sel.Pos, "joins, subqueries and table functions in FROM are not supported yet")
-		}
-		coll, err := b.Cat.MustGet(tn.Name)
-		if err != nil {
-			return nil, withPos(err, tn.Pos)
-		}
-		sc = newScope(coll, tn.Alias)
-		scan, err := b.buildScan(coll, sc, core.Where)
-		if err != nil {
-			return nil, err
-		}
-		input = scan
-	default:
-		return nil, errAt(errs.FeatureNotSupported, sel.Pos, "joins are not supported yet")
+	node, err := b.buildBody(sel.Body, outer)
+	if err != nil {
+		return nil, err
 	}
-	if len(core.From) == 0 && core.Where != nil {
-		bd := &binder{b: b, sc: sc, noAgg: "WHERE"}
-		pred, err := bd.bind(core.Where, types.Bool)
-		if err != nil {
-			return nil, err
-		}
-		input = &Filter{Input: input, Pred: pred}
-	}
+	return b.finishOverOutput(node, sel, outer)
+}
 
+// buildBody plans a select body without its own ORDER BY/LIMIT.
+func (b *Builder) buildBody(body ast.SelectBody, outer *scope) (Node, error) {
+	switch x := body.(type) {
+	case *ast.SelectCore:
+		return b.buildCore(&ast.Select{Body: x}, x, outer)
+	case *ast.ValuesClause:
+		return b.buildValues(x)
+	case *ast.SetOp:
+		l, err := b.buildBody(x.Left, outer)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.buildBody(x.Right, outer)
+		if err != nil {
+			return nil, err
+		}
+		lc, rc := l.Columns(), r.Columns()
+		if len(lc) != len(rc) {
+			return nil, errAt(errs.SyntaxError, x.Pos, "each %s query must have the same number of columns", x.Op)
+		}
+		cols := make([]Column, len(lc))
+		for i := range lc {
+			t, err := funcs.CommonType([]types.T{lc[i].T, rc[i].T})
+			if err != nil {
+				return nil, withPos(err, x.Pos)
+			}
+			cols[i] = Column{Name: lc[i].Name, T: t, TypeMod: -1}
+		}
+		return &SetOp{Op: x.Op, All: x.All, Left: l, Right: r, Cols: cols}, nil
+	}
+	return nil, errs.Errorf(errs.FeatureNotSupported, "unsupported query body %T", body)
+}
+
+// finishOverOutput applies ORDER BY (output names and positions) and
+// LIMIT/OFFSET over a node's output columns.
+func (b *Builder) finishOverOutput(node Node, sel *ast.Select, outer *scope) (Node, error) {
+	cols := node.Columns()
+	if len(sel.OrderBy) > 0 {
+		sc := &scope{outer: outer}
+		sc.add(&rel{name: "", cols: cols})
+		bd := &binder{b: b, sc: sc, noAgg: "ORDER BY"}
+		var keys []SortKey
+		for _, o := range sel.OrderBy {
+			var x Expr
+			if lit, ok := o.Expr.(*ast.Literal); ok && lit.Kind == "int" {
+				n, _ := lit.Value.(int64)
+				if n < 1 || int(n) > len(cols) {
+					return nil, errAt(errs.InvalidColumnReference, lit.Pos, "ORDER BY position %d is not in select list", n)
+				}
+				x = &ColRef{Idx: int(n - 1), T: cols[n-1].T}
+			} else {
+				e, err := bd.bind(o.Expr, types.Unknown)
+				if err != nil {
+					return nil, err
+				}
+				x = e
+			}
+			nf := o.Desc
+			if o.NullsFirst != nil {
+				nf = *o.NullsFirst
+			}
+			keys = append(keys, SortKey{X: x, Desc: o.Desc, NullsFirst: nf})
+		}
+		node = &Sort{Input: node, Keys: keys}
+	}
+	return b.applyLimit(node, sel)
+}
+
+func (b *Builder) applyLimit(node Node, sel *ast.Select) (Node, error) {
+	if sel.Limit == nil && sel.Offset == nil {
+		return node, nil
+	}
+	lim := &Limit{Input: node}
+	pb := &binder{b: b, sc: &scope{}, noAgg: "LIMIT"}
+	var err error
+	if sel.Limit != nil {
+		if lim.Limit, err = pb.bind(sel.Limit, types.Int8); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Offset != nil {
+		if lim.Offset, err = pb.bind(sel.Offset, types.Int8); err != nil {
+			return nil, err
+		}
+	}
+	return lim, nil
+}
+
+// buildCore plans SELECT ... FROM ... with the query's ORDER BY and LIMIT.
+func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope) (Node, error) {
+	input, sc, err := b.buildFrom(core.From, core.Where, outer)
+	if err != nil {
+		return nil, err
+	}
 	items, err := b.expandItems(core.Items, sc)
 	if err != nil {
 		return nil, err
@@ -165,20 +233,8 @@ func (b *Builder) BuildSelect(sel *ast.Select) (Node, error) {
 	if len(keys) > 0 {
 		node = &Sort{Input: node, Keys: keys}
 	}
-	if sel.Limit != nil || sel.Offset != nil {
-		lim := &Limit{Input: node}
-		pb := &binder{b: b, noAgg: "LIMIT"}
-		if sel.Limit != nil {
-			if lim.Limit, err = pb.bind(sel.Limit, types.Int8); err != nil {
-				return nil, err
-			}
-		}
-		if sel.Offset != nil {
-			if lim.Offset, err = pb.bind(sel.Offset, types.Int8); err != nil {
-				return nil, err
-			}
-		}
-		node = lim
+	if node, err = b.applyLimit(node, sel); err != nil {
+		return nil, err
 	}
 	if len(exprs) > nvis {
 		node = &Trim{Input: node, N: nvis}
@@ -186,8 +242,8 @@ func (b *Builder) BuildSelect(sel *ast.Select) (Node, error) {
 	return node, nil
 }
 
-func (b *Builder) buildValuesQuery(sel *ast.Select, v *ast.ValuesClause) (Node, error) {
-	bd := &binder{b: b, noAgg: "VALUES"}
+func (b *Builder) buildValues(v *ast.ValuesClause) (Node, error) {
+	bd := &binder{b: b, sc: &scope{}, noAgg: "VALUES"}
 	out := &Values{}
 	for ri, row := range v.Rows {
 		var r []Expr
@@ -198,7 +254,9 @@ func (b *Builder) buildValuesQuery(sel *ast.Select, v *ast.ValuesClause) (Node, 
 			}
 			r = append(r, be)
 			if ri == 0 {
-				out.Cols = append(out.Cols, Column{Name: "column" + itoa(ci+1), T: be.Type()})
+				out.Cols = append(out.Cols, Column{Name: "column" + itoa(ci+1), T: be.Type(), TypeMod: -1})
+			} else if ci < len(out.Cols) && out.Cols[ci].T == types.Unknown {
+				out.Cols[ci].T = be.Type()
 			}
 		}
 		if ri > 0 && len(r) != len(out.Cols) {
@@ -206,18 +264,14 @@ func (b *Builder) buildValuesQuery(sel *ast.Select, v *ast.ValuesClause) (Node, 
 		}
 		out.Rows = append(out.Rows, r)
 	}
-	var node Node = out
-	if len(sel.OrderBy) > 0 || sel.Limit != nil || sel.Offset != nil {
-		return nil, errAt(errs.FeatureNotSupported, sel.Pos, "ORDER BY/LIMIT on VALUES is not supported yet")
-	}
-	return node, nil
+	return out, nil
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func newScope(coll *catalog.Collection, alias string) *scope {
 	sc := &scope{coll: coll, alias: alias}
-	sc.cols = scanColumns(coll)
+	sc.add(&rel{name: coll.Name, alias: alias, coll: coll, cols: scanColumns(coll)})
 	return sc
 }
 
@@ -235,10 +289,12 @@ func scanColumns(coll *catalog.Collection) []Column {
 
 func colFor(name string, e Expr, sc *scope) Column {
 	c := Column{Name: name, T: e.Type(), TypeMod: -1}
-	if cr, ok := e.(*ColRef); ok && sc != nil && sc.coll != nil && sc.coll.Kind == catalog.Strict && cr.Idx < len(sc.coll.Columns) && cr.Name == sc.coll.Columns[cr.Idx].Name {
-		c.TableOID = sc.coll.ID
-		c.AttrNum = int16(cr.Idx + 1)
-		c.TypeMod = int32(sc.coll.Columns[cr.Idx].TypeMod)
+	if cr, ok := e.(*ColRef); ok && sc != nil && cr.Idx < len(sc.cols) && sc.cols[cr.Idx].Name == cr.Name {
+		src := sc.cols[cr.Idx]
+		c.TableOID, c.AttrNum, c.TypeMod = src.TableOID, src.AttrNum, src.TypeMod
+		if c.TypeMod == 0 {
+			c.TypeMod = -1
+		}
 	}
 	return c
 }
@@ -251,14 +307,33 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 			out = append(out, it)
 			continue
 		}
-		if sc.coll == nil {
+		if len(sc.rels) == 0 {
 			return nil, errAt(errs.SyntaxError, it.Pos, "SELECT * with no tables specified is not valid")
 		}
-		if it.StarTable != "" && it.StarTable != sc.alias && it.StarTable != sc.coll.Name {
-			return nil, errAt(errs.UndefinedTable, it.Pos, "missing FROM-clause entry for table %q", it.StarTable)
+		matched := false
+		for _, r := range sc.rels {
+			if r.qualifiedOnly || (it.StarTable != "" && it.StarTable != r.ref()) {
+				continue
+			}
+			matched = true
+			var names []string
+			if r.coll != nil {
+				names = StarNames(r.coll)
+			} else {
+				for _, c := range r.cols {
+					names = append(names, c.Name)
+				}
+			}
+			for _, name := range names {
+				parts := []string{name}
+				if len(sc.rels) > 1 {
+					parts = []string{r.ref(), name}
+				}
+				out = append(out, ast.SelectItem{Pos: it.Pos, Expr: &ast.ColumnRef{Pos: it.Pos, Parts: parts}})
+			}
 		}
-		for _, name := range StarNames(sc.coll) {
-			out = append(out, ast.SelectItem{Pos: it.Pos, Expr: &ast.ColumnRef{Pos: it.Pos, Parts: []string{name}}})
+		if !matched {
+			return nil, errAt(errs.UndefinedTable, it.Pos, "missing FROM-clause entry for table %q", it.StarTable)
 		}
 	}
 	return out, nil

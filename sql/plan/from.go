@@ -1,0 +1,445 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// buildFrom plans a FROM list and its WHERE clause. A single collection
+// gets an access path from WHERE (primary key, index, full scan); anything
+// else is joined left to right with WHERE applied on top.
+func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) (Node, *scope, error) {
+	if len(from) == 0 {
+		sc := &scope{outer: outer}
+		var node Node = &Values{Rows: [][]Expr{{}}}
+		if where != nil {
+			bd := &binder{b: b, sc: sc, noAgg: "WHERE"}
+			pred, err := bd.bind(where, types.Bool)
+			if err != nil {
+				return nil, nil, err
+			}
+			node = &Filter{Input: node, Pred: pred}
+		}
+		return node, sc, nil
+	}
+	if len(from) == 1 {
+		if tn, ok := from[0].(*ast.TableName); ok {
+			if coll, ok := b.collection(tn.Name); ok {
+				sc := newScope(coll, tn.Alias)
+				sc.outer = outer
+				scan, err := b.buildScan(coll, sc, where)
+				if err != nil {
+					return nil, nil, err
+				}
+				return scan, sc, nil
+			}
+		}
+	}
+	sc := &scope{outer: outer}
+	var node Node
+	for _, te := range from {
+		n, err := b.buildTableExpr(te, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if node == nil {
+			node = n
+		} else {
+			node = &Join{Kind: "CROSS", Left: node, Right: n, Cols: append(append([]Column(nil), node.Columns()...), n.Columns()...)}
+		}
+	}
+	if where != nil {
+		bd := &binder{b: b, sc: sc, noAgg: "WHERE"}
+		pred, err := bd.bind(where, types.Bool)
+		if err != nil {
+			return nil, nil, err
+		}
+		node = &Filter{Input: node, Pred: pred}
+	}
+	return node, sc, nil
+}
+
+// collection resolves a (possibly public.-qualified) collection name.
+func (b *Builder) collection(name string) (*catalog.Collection, bool) {
+	name = strings.TrimPrefix(name, "public.")
+	coll, err := b.Cat.MustGet(name)
+	if err != nil {
+		return nil, false
+	}
+	return coll, true
+}
+
+// buildTableExpr plans one FROM entry and adds its relations to sc.
+func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
+	switch x := te.(type) {
+	case *ast.TableName:
+		if coll, ok := b.collection(x.Name); ok {
+			r := &rel{name: coll.Name, alias: x.Alias, coll: coll, cols: scanColumns(coll)}
+			sc.add(r)
+			return &Scan{Coll: coll, Access: AccessFull, Cols: r.cols}, nil
+		}
+		if b.Sys != nil {
+			if st, ok := b.Sys.Lookup(x.Name); ok {
+				name := x.Name
+				if i := strings.LastIndexByte(name, '.'); i >= 0 {
+					name = name[i+1:]
+				}
+				cols := st.Columns()
+				sc.add(&rel{name: name, alias: x.Alias, cols: cols})
+				return &SystemScan{Name: x.Name, Table: st, Cols: cols}, nil
+			}
+		}
+		return nil, errAt(errs.UndefinedTable, x.Pos, "relation %q does not exist", x.Name)
+	case *ast.Subquery:
+		n, err := b.buildSelect(x.Query, nil)
+		if err != nil {
+			return nil, err
+		}
+		cols := append([]Column(nil), n.Columns()...)
+		for i := range cols {
+			if i < len(x.Columns) {
+				cols[i].Name = x.Columns[i]
+			}
+			cols[i].TableOID, cols[i].AttrNum = 0, 0
+		}
+		sc.add(&rel{name: x.Alias, alias: x.Alias, cols: cols})
+		return n, nil
+	case *ast.Join:
+		left, err := b.buildTableExpr(x.Left, sc)
+		if err != nil {
+			return nil, err
+		}
+		leftWidth := len(sc.cols)
+		right, err := b.buildTableExpr(x.Right, sc)
+		if err != nil {
+			return nil, err
+		}
+		j := &Join{Kind: x.Kind, Left: left, Right: right, Cols: append([]Column(nil), sc.cols...)}
+		if j.Kind == "" {
+			j.Kind = "INNER"
+		}
+		// The join's own columns are the tail of the scope: left starts
+		// at (leftWidth - width(left)).
+		base := leftWidth - len(left.Columns())
+		j.Cols = append([]Column(nil), sc.cols[base:]...)
+		var pred Expr
+		if len(x.Using) > 0 || x.Natural {
+			using := x.Using
+			if x.Natural {
+				using = commonNames(left.Columns(), right.Columns())
+			}
+			var err error
+			if pred, err = usingCondition(sc, base, leftWidth, using, x.Pos); err != nil {
+				return nil, err
+			}
+		} else if x.On != nil {
+			bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
+			var err error
+			if pred, err = bd.bind(x.On, types.Bool); err != nil {
+				return nil, err
+			}
+		}
+		if pred != nil {
+			// Bound over the whole scope; the join's own row starts at base.
+			pred = shift(pred, -base)
+			j.On = pred
+			j.EqLeft, j.EqRight = equiKeys(pred, leftWidth-base)
+		} else if j.Kind != "CROSS" && j.Kind != "INNER" {
+			return nil, errAt(errs.SyntaxError, x.Pos, "%s JOIN requires a join condition", j.Kind)
+		}
+		return j, nil
+	case *ast.FuncTable:
+		return nil, errAt(errs.FeatureNotSupported, x.Pos, "table functions are not supported yet")
+	case *ast.StreamSource:
+		return nil, errAt(errs.FeatureNotSupported, x.Pos, "reading change streams and topics is not supported yet")
+	}
+	return nil, errs.Errorf(errs.FeatureNotSupported, "unsupported FROM entry %T", te)
+}
+
+// usingCondition builds left.u = right.u for each USING column.
+func usingCondition(sc *scope, base, leftWidth int, using []string, pos int) (Expr, error) {
+	var cond Expr
+	for _, u := range using {
+		li, ri := -1, -1
+		for i := base; i < leftWidth; i++ {
+			if sc.cols[i].Name == u {
+				li = i
+			}
+		}
+		for i := leftWidth; i < len(sc.cols); i++ {
+			if sc.cols[i].Name == u {
+				ri = i
+			}
+		}
+		if li < 0 || ri < 0 {
+			return nil, errAt(errs.UndefinedColumn, pos, "column %q specified in USING clause does not exist in both tables", u)
+		}
+		eq := &BinOp{Op: "=", L: &ColRef{Idx: li, T: sc.cols[li].T, Name: u}, R: &ColRef{Idx: ri, T: sc.cols[ri].T, Name: u}, T: types.Bool}
+		if cond == nil {
+			cond = eq
+		} else {
+			cond = &Logic{And: true, L: cond, R: eq}
+		}
+	}
+	return cond, nil
+}
+
+func commonNames(l, r []Column) []string {
+	var out []string
+	for _, a := range l {
+		for _, c := range r {
+			if a.Name == c.Name {
+				out = append(out, a.Name)
+			}
+		}
+	}
+	return out
+}
+
+// shift moves ColRefs of a bound expression by d positions.
+func shift(e Expr, d int) Expr {
+	if d == 0 {
+		return e
+	}
+	return mapExpr(e, func(x Expr) Expr {
+		if c, ok := x.(*ColRef); ok {
+			n := *c
+			n.Idx += d
+			return &n
+		}
+		return x
+	})
+}
+
+// equiKeys extracts left.x = right.y conjuncts (left columns below split).
+func equiKeys(on Expr, split int) (l, r []Expr) {
+	for _, c := range conjuncts(on, nil) {
+		bo, ok := c.(*BinOp)
+		if !ok || bo.Op != "=" {
+			continue
+		}
+		ls, rs := side(bo.L, split), side(bo.R, split)
+		switch {
+		case ls == 1 && rs == 2:
+			l = append(l, bo.L)
+			r = append(r, shift(bo.R, -split))
+		case ls == 2 && rs == 1:
+			l = append(l, bo.R)
+			r = append(r, shift(bo.L, -split))
+		}
+	}
+	return l, r
+}
+
+// side reports which input an expression reads: 1 left, 2 right, 0 none,
+// 3 both or unknown.
+func side(e Expr, split int) int {
+	s := 0
+	ok := true
+	mapExpr(e, func(x Expr) Expr {
+		switch c := x.(type) {
+		case *ColRef:
+			if c.Idx < split {
+				s |= 1
+			} else {
+				s |= 2
+			}
+		case *OuterRef, *Subquery, *Param:
+			ok = false
+		case *Call:
+			if c.F.Volatile {
+				ok = false
+			}
+		}
+		return x
+	})
+	if !ok {
+		return 3
+	}
+	return s
+}
+
+// mapExpr rebuilds an expression bottom-up through f (subquery plans are
+// not entered).
+func mapExpr(e Expr, f func(Expr) Expr) Expr {
+	switch x := e.(type) {
+	case nil:
+		return nil
+	case *FieldRef:
+		n := *x
+		n.X = mapExpr(x.X, f)
+		return f(&n)
+	case *BinOp:
+		n := *x
+		n.L, n.R = mapExpr(x.L, f), mapExpr(x.R, f)
+		return f(&n)
+	case *Logic:
+		n := *x
+		n.L, n.R = mapExpr(x.L, f), mapExpr(x.R, f)
+		return f(&n)
+	case *Not:
+		return f(&Not{X: mapExpr(x.X, f)})
+	case *Neg:
+		return f(&Neg{X: mapExpr(x.X, f), T: x.T})
+	case *IsNull:
+		return f(&IsNull{X: mapExpr(x.X, f), Not: x.Not})
+	case *IsBool:
+		return f(&IsBool{X: mapExpr(x.X, f), Not: x.Not, What: x.What})
+	case *InList:
+		n := &InList{X: mapExpr(x.X, f), Not: x.Not}
+		for _, l := range x.List {
+			n.List = append(n.List, mapExpr(l, f))
+		}
+		return f(n)
+	case *Call:
+		n := &Call{F: x.F, T: x.T}
+		for _, a := range x.Args {
+			n.Args = append(n.Args, mapExpr(a, f))
+		}
+		return f(n)
+	case *CastTo:
+		return f(&CastTo{X: mapExpr(x.X, f), T: x.T, TypeMod: x.TypeMod})
+	case *Coerce:
+		return f(&Coerce{X: mapExpr(x.X, f), T: x.T, TypeMod: x.TypeMod, Col: x.Col})
+	case *CaseWhen:
+		n := &CaseWhen{T: x.T, Else: mapExpr(x.Else, f)}
+		for _, w := range x.Whens {
+			n.Whens = append(n.Whens, WhenThen{Cond: mapExpr(w.Cond, f), Result: mapExpr(w.Result, f)})
+		}
+		return f(n)
+	case *Object:
+		n := &Object{Keys: x.Keys}
+		for _, v := range x.Values {
+			n.Values = append(n.Values, mapExpr(v, f))
+		}
+		return f(n)
+	case *Array:
+		n := &Array{}
+		for _, v := range x.Elems {
+			n.Elems = append(n.Elems, mapExpr(v, f))
+		}
+		return f(n)
+	case *Subscript:
+		return f(&Subscript{X: mapExpr(x.X, f), Index: mapExpr(x.Index, f)})
+	case *Subquery:
+		n := *x
+		n.X = mapExpr(x.X, f)
+		return f(&n)
+	}
+	return f(e)
+}
+
+// bindSubquery plans a nested query against the current scope as outer.
+func (bd *binder) bindSubquery(q *ast.Select, kind SubKind, x Expr, not bool, pos int) (Expr, error) {
+	outer := bd.sc
+	if bd.agg != nil {
+		outer = bd.agg.in
+	}
+	node, err := bd.b.buildSelect(q, outer)
+	if err != nil {
+		return nil, err
+	}
+	cols := node.Columns()
+	sub := &Subquery{Kind: kind, Plan: node, X: x, Not: not, Correlated: correlated(node)}
+	switch kind {
+	case SubScalar:
+		if len(cols) != 1 {
+			return nil, errAt(errs.SyntaxError, pos, "subquery must return only one column")
+		}
+		sub.T = cols[0].T
+	case SubIn:
+		if len(cols) != 1 {
+			return nil, errAt(errs.SyntaxError, pos, "subquery has too many columns")
+		}
+		sub.T = types.Bool
+	default:
+		sub.T = types.Bool
+	}
+	return sub, nil
+}
+
+// correlated reports whether a subquery plan reads outer rows.
+func correlated(n Node) bool {
+	found := false
+	walkNode(n, func(e Expr) {
+		if _, ok := e.(*OuterRef); ok {
+			found = true
+		}
+		if s, ok := e.(*Subquery); ok && s.Correlated {
+			found = true
+		}
+	})
+	return found
+}
+
+// walkNode visits every expression of a plan tree.
+func walkNode(n Node, f func(Expr)) {
+	visit := func(e Expr) {
+		if e != nil {
+			mapExpr(e, func(x Expr) Expr { f(x); return x })
+		}
+	}
+	switch x := n.(type) {
+	case *Scan:
+		visit(x.Filter)
+		for _, k := range x.PKKeys {
+			for _, e := range k {
+				visit(e)
+			}
+		}
+		for _, e := range x.IndexEq {
+			visit(e)
+		}
+		visit(x.RangeLo)
+		visit(x.RangeHi)
+	case *Filter:
+		visit(x.Pred)
+		walkNode(x.Input, f)
+	case *Project:
+		for _, e := range x.Exprs {
+			visit(e)
+		}
+		walkNode(x.Input, f)
+	case *Aggregate:
+		for _, e := range x.GroupBy {
+			visit(e)
+		}
+		for _, a := range x.Aggs {
+			for _, e := range a.Args {
+				visit(e)
+			}
+			visit(a.Filter)
+		}
+		walkNode(x.Input, f)
+	case *Sort:
+		for _, k := range x.Keys {
+			visit(k.X)
+		}
+		walkNode(x.Input, f)
+	case *Limit:
+		visit(x.Limit)
+		visit(x.Offset)
+		walkNode(x.Input, f)
+	case *Distinct:
+		walkNode(x.Input, f)
+	case *Trim:
+		walkNode(x.Input, f)
+	case *Values:
+		for _, r := range x.Rows {
+			for _, e := range r {
+				visit(e)
+			}
+		}
+	case *Join:
+		visit(x.On)
+		walkNode(x.Left, f)
+		walkNode(x.Right, f)
+	case *SetOp:
+		walkNode(x.Left, f)
+		walkNode(x.Right, f)
+	}
+}
