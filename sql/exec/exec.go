@@ -30,7 +30,7 @@ type Env struct {
 	// publishes them after the transaction commits.
 	Fields []ObservedFields
 
-	outer    []types.Row                     // enclosing rows of correlated subqueries
+	outer    []types.Row                    // enclosing rows of correlated subqueries
 	subCache map[*plan.Subquery][]types.Row // uncorrelated subquery results
 }
 
