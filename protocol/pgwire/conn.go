@@ -508,7 +508,12 @@ func (c *conn) runStatement(p *session.Prepared, params []types.Value) (*session
 		c.mu.Unlock()
 		cancel()
 	}()
+	start := time.Now()
 	res, err := c.sess.Execute(ctx, p, params)
+	if err != nil || res == nil || res.Copy == nil {
+		// A COPY is counted when it finishes.
+		c.srv.cfg.Metrics.ObserveQuery(metricsProtocol, time.Since(start), err)
+	}
 	if err == nil && res == nil {
 		res = &session.Result{Tag: "OK"}
 	}
@@ -527,7 +532,10 @@ func (c *conn) finishCopy(sink CopySink) (*session.Result, error) {
 		c.mu.Unlock()
 		cancel()
 	}()
-	return sink.Finish(ctx)
+	start := time.Now()
+	res, err := sink.Finish(ctx)
+	c.srv.cfg.Metrics.ObserveQuery(metricsProtocol, time.Since(start), err)
+	return res, err
 }
 
 // simpleQuery runs a Query message: every statement in order, stopping at

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -672,5 +673,45 @@ func TestCloseWithOpenConnections(t *testing.T) {
 	}
 	if n := mgr.openSessions(); n != 0 {
 		t.Errorf("%d sessions open after Close", n)
+	}
+}
+
+type countingMetrics struct {
+	mu                    sync.Mutex
+	opened, closed        int
+	queriesOK, queriesErr int
+}
+
+func (m *countingMetrics) ObserveQuery(protocol string, _ time.Duration, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if protocol != "pgwire" {
+		panic(protocol)
+	}
+	if err != nil {
+		m.queriesErr++
+	} else {
+		m.queriesOK++
+	}
+}
+func (m *countingMetrics) ConnOpened(string) { m.mu.Lock(); m.opened++; m.mu.Unlock() }
+func (m *countingMetrics) ConnClosed(string) { m.mu.Lock(); m.closed++; m.mu.Unlock() }
+
+func TestMetrics(t *testing.T) {
+	m := &countingMetrics{}
+	ts := startServer(t, Config{Metrics: m})
+	c := connectPgx(t, ts.url(""))
+	if _, err := c.Exec(ctx(t), "select 1; select 1", pgx.QueryExecModeSimpleProtocol); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx(t), "select fail"); err == nil {
+		t.Fatal("expected error")
+	}
+	c.Close(ctx(t))
+	ts.srv.Close()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.opened != 1 || m.closed != 1 || m.queriesOK != 2 || m.queriesErr != 1 {
+		t.Errorf("metrics %+v", m)
 	}
 }

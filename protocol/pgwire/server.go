@@ -49,7 +49,27 @@ type Config struct {
 	// AuthTimeout bounds the startup and authentication exchange;
 	// default 60s.
 	AuthTimeout time.Duration
+	// Metrics counts connections and statements; nil counts nothing.
+	// *metrics.Registry (internal/metrics) satisfies it.
+	Metrics Metrics
 }
+
+// Metrics receives connection and statement counts. protocol is always
+// "pgwire".
+type Metrics interface {
+	ObserveQuery(protocol string, d time.Duration, err error)
+	ConnOpened(protocol string)
+	ConnClosed(protocol string)
+}
+
+// metricsProtocol is the protocol label pgwire reports.
+const metricsProtocol = "pgwire"
+
+type noMetrics struct{}
+
+func (noMetrics) ObserveQuery(string, time.Duration, error) {}
+func (noMetrics) ConnOpened(string)                         {}
+func (noMetrics) ConnClosed(string)                         {}
 
 // Server accepts PostgreSQL protocol connections and runs each one against
 // a Session. Build it with NewServer, then Listen and Serve; Close stops it.
@@ -81,6 +101,9 @@ func NewServer(cfg Config, mgr SessionManager) *Server {
 	}
 	if cfg.AuthTimeout <= 0 {
 		cfg.AuthTimeout = defaultAuthTimeout
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -216,12 +239,14 @@ func (s *Server) startConn(nc net.Conn) {
 	s.mu.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
+	s.cfg.Metrics.ConnOpened(metricsProtocol)
 	go func() {
 		defer s.wg.Done()
 		defer func() {
 			s.mu.Lock()
 			delete(s.mu.conns, c)
 			s.mu.Unlock()
+			s.cfg.Metrics.ConnClosed(metricsProtocol)
 		}()
 		c.run()
 	}()
