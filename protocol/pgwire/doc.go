@@ -7,6 +7,23 @@
 // and the mapping of errors to ErrorResponse fields. Values travel through
 // the codec in sql/types (EncodeText/EncodeBinary/DecodeText/DecodeBinary).
 //
+// Behaviour worth knowing, where it differs from or simplifies PostgreSQL:
+//   - Each Execute runs its statement on its own; there is no implicit
+//     transaction spanning the messages up to Sync (the session decides
+//     transaction boundaries). Portals are dropped at a Sync that finds
+//     the session idle.
+//   - A portal's Result is computed at its first Execute and cached, so an
+//     Execute with a row limit (PortalSuspended) resumes without re-running.
+//   - Describe answers from session.Prepared: parameter types the session
+//     could not infer are reported as text (OID 25) and accepted as text;
+//     rows are encoded with the described column types.
+//   - ParameterStatus is re-sent before ReadyForQuery whenever the session's
+//     reported parameters change (after SET).
+//   - Errors in the extended protocol discard messages until Sync; errors
+//     during COPY FROM STDIN drop the client's remaining copy messages.
+//   - Malformed or oversized messages (Config.MaxMessageSize) get a FATAL
+//     08P01 and close that connection only.
+//
 // Who calls it: the server package builds one Server per listener with
 // NewServer(cfg, FromManager(mgr)), then Listen, Serve and, at shutdown,
 // Close. Close stops accepting, closes every connection and waits for each
