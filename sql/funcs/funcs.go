@@ -13,6 +13,19 @@ type Context struct {
 	Now      time.Time // statement timestamp: now(), current_timestamp, current_date
 	User     string    // current_user, session_user, user
 	Database string    // current_database()
+
+	// Catalog answers the catalog questions of the pg_catalog functions
+	// (to_regclass, pg_get_indexdef, pg_get_constraintdef, sizes) and of
+	// text → regclass casts (CastTyped). nil: relations are unknown.
+	Catalog CatalogInfo
+	// Setting reads a session variable for current_setting; nil: none.
+	Setting func(name string) (string, bool)
+	// SetSetting changes a session variable for set_config; nil: the
+	// call only returns the value.
+	SetSetting func(name, value string, isLocal bool) error
+	// TxnID is txid_current() / pg_current_xact_id(); nil: a process
+	// counter.
+	TxnID func() int64
 }
 
 // Func is a scalar function.

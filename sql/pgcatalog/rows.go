@@ -1,0 +1,688 @@
+package pgcatalog
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// systemOIDs are PostgreSQL's own OIDs for the catalog relations that
+// clients name with 'pg_class'::regclass and the like; the rest get
+// OIDs from 12000.
+var systemOIDs = map[string]int64{
+	"pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259, "pg_authid": 1260,
+	"pg_auth_members": 1261, "pg_database": 1262, "pg_tablespace": 1213, "pg_foreign_server": 1417,
+	"pg_shdescription": 2396, "pg_am": 2601, "pg_attrdef": 2604, "pg_cast": 2605, "pg_constraint": 2606,
+	"pg_conversion": 2607, "pg_depend": 2608, "pg_description": 2609, "pg_index": 2610,
+	"pg_inherits": 2611, "pg_language": 2612, "pg_opclass": 2616, "pg_operator": 2617,
+	"pg_rewrite": 2618, "pg_trigger": 2620, "pg_namespace": 2615, "pg_sequence": 2224,
+	"pg_foreign_data_wrapper": 2328, "pg_extension": 3079, "pg_foreign_table": 3118,
+	"pg_policy": 3256, "pg_partitioned_table": 3350, "pg_statistic_ext": 3381, "pg_collation": 3456,
+	"pg_event_trigger": 3466, "pg_enum": 3501, "pg_range": 3541, "pg_publication": 6104,
+	"pg_publication_rel": 6106, "pg_publication_namespace": 6237,
+}
+
+// viewNames are the pg_catalog relations that are views in PostgreSQL.
+var viewNames = map[string]bool{
+	"pg_roles": true, "pg_user": true, "pg_settings": true, "pg_stat_activity": true, "pg_tables": true,
+	"pg_indexes": true, "pg_views": true, "pg_matviews": true, "pg_sequences": true,
+	"pg_stat_user_tables": true, "pg_locks": true, "pg_prepared_statements": true, "pg_timezone_names": true,
+}
+
+// infoSchemaSpecs are the information_schema views (PostgreSQL 15
+// layouts; the domains sql_identifier, cardinal_number, character_data
+// and yes_or_no become name, integer and text).
+var infoSchemaSpecs = map[string]string{
+	"tables": "table_catalog sql_identifier, table_schema sql_identifier, table_name sql_identifier, table_type character_data, " +
+		"self_referencing_column_name sql_identifier, reference_generation character_data, user_defined_type_catalog sql_identifier, " +
+		"user_defined_type_schema sql_identifier, user_defined_type_name sql_identifier, is_insertable_into yes_or_no, " +
+		"is_typed yes_or_no, commit_action character_data",
+	"columns": "table_catalog sql_identifier, table_schema sql_identifier, table_name sql_identifier, column_name sql_identifier, " +
+		"ordinal_position cardinal_number, column_default character_data, is_nullable yes_or_no, data_type character_data, " +
+		"character_maximum_length cardinal_number, character_octet_length cardinal_number, numeric_precision cardinal_number, " +
+		"numeric_precision_radix cardinal_number, numeric_scale cardinal_number, datetime_precision cardinal_number, " +
+		"interval_type character_data, interval_precision cardinal_number, character_set_catalog sql_identifier, " +
+		"character_set_schema sql_identifier, character_set_name sql_identifier, collation_catalog sql_identifier, " +
+		"collation_schema sql_identifier, collation_name sql_identifier, domain_catalog sql_identifier, " +
+		"domain_schema sql_identifier, domain_name sql_identifier, udt_catalog sql_identifier, udt_schema sql_identifier, " +
+		"udt_name sql_identifier, scope_catalog sql_identifier, scope_schema sql_identifier, scope_name sql_identifier, " +
+		"maximum_cardinality cardinal_number, dtd_identifier sql_identifier, is_self_referencing yes_or_no, " +
+		"is_identity yes_or_no, identity_generation character_data, identity_start character_data, " +
+		"identity_increment character_data, identity_maximum character_data, identity_minimum character_data, " +
+		"identity_cycle yes_or_no, is_generated character_data, generation_expression character_data, is_updatable yes_or_no",
+	"schemata": "catalog_name sql_identifier, schema_name sql_identifier, schema_owner sql_identifier, " +
+		"default_character_set_catalog sql_identifier, default_character_set_schema sql_identifier, " +
+		"default_character_set_name sql_identifier, sql_path character_data",
+	"table_constraints": "constraint_catalog sql_identifier, constraint_schema sql_identifier, constraint_name sql_identifier, " +
+		"table_catalog sql_identifier, table_schema sql_identifier, table_name sql_identifier, constraint_type character_data, " +
+		"is_deferrable yes_or_no, initially_deferred yes_or_no, enforced yes_or_no, nulls_distinct yes_or_no",
+	"key_column_usage": "constraint_catalog sql_identifier, constraint_schema sql_identifier, constraint_name sql_identifier, " +
+		"table_catalog sql_identifier, table_schema sql_identifier, table_name sql_identifier, column_name sql_identifier, " +
+		"ordinal_position cardinal_number, position_in_unique_constraint cardinal_number",
+	"constraint_column_usage": "table_catalog sql_identifier, table_schema sql_identifier, table_name sql_identifier, " +
+		"column_name sql_identifier, constraint_catalog sql_identifier, constraint_schema sql_identifier, constraint_name sql_identifier",
+	"referential_constraints": "constraint_catalog sql_identifier, constraint_schema sql_identifier, constraint_name sql_identifier, " +
+		"unique_constraint_catalog sql_identifier, unique_constraint_schema sql_identifier, unique_constraint_name sql_identifier, " +
+		"match_option character_data, update_rule character_data, delete_rule character_data",
+	"views": "table_catalog sql_identifier, table_schema sql_identifier, table_name sql_identifier, view_definition character_data, " +
+		"check_option character_data, is_updatable yes_or_no, is_insertable_into yes_or_no, is_trigger_updatable yes_or_no, " +
+		"is_trigger_deletable yes_or_no, is_trigger_insertable_into yes_or_no",
+}
+
+type rowsFn = func(*Tables, context.Context, *builder) error
+
+var pgRows = map[string]rowsFn{
+	"pg_namespace":  namespaceRows,
+	"pg_class":      classRows,
+	"pg_attribute":  attributeRows,
+	"pg_type":       typeRows,
+	"pg_database":   databaseRows,
+	"pg_index":      indexRows,
+	"pg_constraint": constraintRows,
+	"pg_attrdef":    attrdefRows,
+	"pg_am":         amRows,
+	"pg_roles":      rolesRows,
+	"pg_user":       userRows,
+	"pg_authid":     authidRows,
+	"pg_settings":   settingsRows,
+	"pg_collation":  collationRows,
+	"pg_tablespace": tablespaceRows,
+	"pg_tables":     tablesRows,
+	"pg_indexes":    indexesRows,
+	"pg_language":   languageRows,
+}
+
+var infoRows = map[string]rowsFn{
+	"tables":                  infoTablesRows,
+	"columns":                 infoColumnsRows,
+	"schemata":                infoSchemataRows,
+	"table_constraints":       infoTableConstraintsRows,
+	"key_column_usage":        infoKeyColumnUsageRows,
+	"constraint_column_usage": infoConstraintColumnUsageRows,
+}
+
+// attr is one column of a user relation as pg_attribute shows it.
+type attr struct {
+	num     int16
+	name    string
+	t       types.T
+	typmod  int32 // PostgreSQL encoding (varchar(n) = n+4), -1 for none
+	notNull bool
+	def     string
+}
+
+// pgTypmod converts a catalog TypeMod (the declared length) to
+// PostgreSQL's atttypmod.
+func pgTypmod(t types.T, mod int) int32 {
+	if mod > 0 && (t == types.Varchar || t == types.Bpchar) {
+		return int32(mod + 4)
+	}
+	return -1
+}
+
+// attrs lists the visible columns of a collection. Strict collections
+// number columns by position (as RowDescription does); schemaless ones
+// show the key field, then the observed fields in first-seen order.
+func attrs(c *catalog.Collection) []attr {
+	var out []attr
+	if c.Kind == catalog.Strict || len(c.Columns) > 0 {
+		for i, col := range c.Columns {
+			if col.Hidden {
+				continue
+			}
+			out = append(out, attr{num: int16(i + 1), name: col.Name, t: col.Type, typmod: pgTypmod(col.Type, col.TypeMod),
+				notNull: col.NotNull || inPK(c, col.Name), def: col.Default})
+		}
+		return out
+	}
+	seen := map[string]bool{}
+	for _, k := range c.PK {
+		t := types.Text
+		if c.Fields != nil {
+			if f, ok := c.Fields.Lookup(k); ok && f.Type != types.Unknown {
+				t = fieldType(f.Type)
+			}
+		}
+		out = append(out, attr{num: int16(len(out) + 1), name: k, t: t, typmod: -1, notNull: true})
+		seen[k] = true
+	}
+	if c.Fields != nil {
+		for _, f := range c.Fields.List() {
+			if seen[f.Name] {
+				continue
+			}
+			seen[f.Name] = true
+			out = append(out, attr{num: int16(len(out) + 1), name: f.Name, t: fieldType(f.Type), typmod: -1})
+		}
+	}
+	return out
+}
+
+func fieldType(t types.T) types.T {
+	switch t {
+	case types.Unknown:
+		return types.Text
+	case types.Doc:
+		return types.JSON
+	}
+	return t
+}
+
+func inPK(c *catalog.Collection, name string) bool {
+	for _, k := range c.PK {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+func attnumOf(as []attr, name string) int16 {
+	for _, a := range as {
+		if a.name == name {
+			return a.num
+		}
+	}
+	return 0
+}
+
+// indexRels lists a collection's index relations: the synthetic primary
+// key first, then secondary indexes by name.
+func indexRels(c *catalog.Collection) []rel {
+	var out []rel
+	if hasPK(c) {
+		out = append(out, rel{coll: c, pkey: true})
+	}
+	ixs := make([]*catalog.Index, 0, len(c.Indexes))
+	for i := range c.Indexes {
+		ixs = append(ixs, &c.Indexes[i])
+	}
+	sort.Slice(ixs, func(i, j int) bool { return ixs[i].Name < ixs[j].Name })
+	for _, ix := range ixs {
+		out = append(out, rel{coll: c, index: ix})
+	}
+	return out
+}
+
+func (r rel) oid() int64 {
+	switch {
+	case r.pkey:
+		return PKIndexOID(r.coll.ID)
+	case r.index != nil:
+		return RelOID(r.index.ID)
+	}
+	return RelOID(r.coll.ID)
+}
+
+func pgType(t types.T) *types.PgType {
+	pt, ok := types.PgTypeByOID(t.OID())
+	if !ok {
+		pt, _ = types.PgTypeByOID(types.OIDText)
+	}
+	return pt
+}
+
+func char(b byte) string {
+	if b == 0 {
+		return ""
+	}
+	return string([]byte{b})
+}
+
+// ------------------------------------------------------------ pg_catalog
+
+func namespaceRows(_ *Tables, _ context.Context, b *builder) error {
+	for _, ns := range []struct {
+		oid  int64
+		name string
+	}{{nsPgCatalog, "pg_catalog"}, {nsPublic, "public"}, {nsInfoSchema, "information_schema"}} {
+		b.add(m{"oid": ns.oid, "nspname": ns.name, "nspowner": int64(ownerOID)})
+	}
+	return nil
+}
+
+func classRow(oid int64, name string, ns int64, kind string, am int64, natts int, hasIndex bool) m {
+	replident := "d"
+	if kind != "r" {
+		replident = "n"
+	}
+	return m{
+		"oid": oid, "relname": name, "relnamespace": ns, "reltype": int64(0), "reloftype": int64(0),
+		"relowner": int64(ownerOID), "relam": am, "relfilenode": oid, "reltablespace": int64(0),
+		"relpages": int64(0), "reltuples": float64(-1), "relallvisible": int64(0), "reltoastrelid": int64(0),
+		"relhasindex": hasIndex, "relisshared": false, "relpersistence": "p", "relkind": kind,
+		"relnatts": int64(natts), "relchecks": int64(0), "relhasrules": false, "relhastriggers": false,
+		"relhassubclass": false, "relrowsecurity": false, "relforcerowsecurity": false, "relispopulated": true,
+		"relreplident": replident, "relispartition": false, "relrewrite": int64(0), "relfrozenxid": int64(0),
+		"relminmxid": int64(0),
+	}
+}
+
+func classRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		ixs := indexRels(c)
+		b.add(classRow(RelOID(c.ID), c.Name, nsPublic, "r", amHeap, len(attrs(c)), len(ixs) > 0))
+		for _, r := range ixs {
+			b.add(classRow(r.oid(), r.name(), nsPublic, "i", amBtree, len(r.indexCols()), false))
+		}
+	}
+	for _, tb := range t.list {
+		kind, am := "r", int64(amHeap)
+		if tb.view {
+			kind, am = "v", 0
+		}
+		ns := nsPgCatalog
+		if tb.schema == "information_schema" {
+			ns = nsInfoSchema
+		}
+		b.add(classRow(tb.oid, tb.name, ns, kind, am, len(tb.cols), false))
+	}
+	return nil
+}
+
+func attributeRow(relid int64, a attr) m {
+	pt := pgType(a.t)
+	return m{
+		"attrelid": relid, "attname": a.name, "atttypid": int64(pt.OID), "attstattarget": int64(-1),
+		"attlen": int64(pt.Len), "attnum": int64(a.num), "attndims": int64(0), "attcacheoff": int64(-1),
+		"atttypmod": int64(a.typmod), "attbyval": pt.ByVal, "attalign": char(pt.Align), "attstorage": char(pt.Storage),
+		"attcompression": "", "attnotnull": a.notNull, "atthasdef": a.def != "", "atthasmissing": false,
+		"attidentity": "", "attgenerated": "", "attisdropped": false, "attislocal": true, "attinhcount": int64(0),
+		"attcollation": int64(pt.Collation),
+	}
+}
+
+func attributeRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		as := attrs(c)
+		for _, a := range as {
+			b.add(attributeRow(RelOID(c.ID), a))
+		}
+		for _, r := range indexRels(c) {
+			for i, col := range r.indexCols() {
+				a := attr{num: int16(i + 1), name: col, t: types.Text, typmod: -1}
+				for _, ca := range as {
+					if ca.name == col {
+						a.t, a.typmod = ca.t, ca.typmod
+					}
+				}
+				b.add(attributeRow(r.oid(), a))
+			}
+		}
+	}
+	for _, tb := range t.list {
+		for _, col := range tb.cols {
+			b.add(attributeRow(tb.oid, attr{num: col.AttrNum, name: col.Name, t: col.T, typmod: -1}))
+		}
+	}
+	return nil
+}
+
+func typeRows(_ *Tables, _ context.Context, b *builder) error {
+	for i := range types.PgTypes {
+		pt := &types.PgTypes[i]
+		subscript := "-"
+		if pt.Category == 'A' && pt.Elem != 0 && pt.Len == -1 {
+			subscript = "array_subscript_handler"
+		}
+		b.add(m{
+			"oid": int64(pt.OID), "typname": pt.Name, "typnamespace": nsPgCatalog, "typowner": int64(ownerOID),
+			"typlen": int64(pt.Len), "typbyval": pt.ByVal, "typtype": char(pt.Type), "typcategory": char(pt.Category),
+			"typispreferred": pt.Preferred, "typisdefined": true, "typdelim": ",", "typrelid": int64(0),
+			"typsubscript": subscript, "typelem": int64(pt.Elem), "typarray": int64(pt.Array),
+			"typinput": pt.Input, "typoutput": pt.Output, "typreceive": pt.Receive, "typsend": pt.Send,
+			"typmodin": "-", "typmodout": "-", "typanalyze": "-", "typalign": char(pt.Align),
+			"typstorage": char(pt.Storage), "typnotnull": false, "typbasetype": int64(0), "typtypmod": int64(-1),
+			"typndims": int64(0), "typcollation": int64(pt.Collation),
+		})
+	}
+	return nil
+}
+
+func databaseRows(_ *Tables, ctx context.Context, b *builder) error {
+	db := func(oid int64, name string) {
+		b.add(m{
+			"oid": oid, "datname": name, "datdba": int64(ownerOID), "encoding": int64(6), "datlocprovider": "c",
+			"datistemplate": false, "datallowconn": true, "datconnlimit": int64(-1), "datfrozenxid": int64(0),
+			"datminmxid": int64(1), "dattablespace": int64(spcDefault), "datcollate": "C", "datctype": "C",
+		})
+	}
+	db(DatabaseOID, "nodedb")
+	db(5, "postgres")
+	if s := sessionOf(ctx); s.Database != "nodedb" && s.Database != "postgres" {
+		db(DatabaseOID+1, s.Database)
+	}
+	return nil
+}
+
+func int2vector(nums []int16) string {
+	s := make([]string, len(nums))
+	for i, n := range nums {
+		s[i] = strconv.Itoa(int(n))
+	}
+	return strings.Join(s, " ")
+}
+
+func indexRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		as := attrs(c)
+		for _, r := range indexRels(c) {
+			cols := r.indexCols()
+			keys := make([]int16, len(cols))
+			colls := make([]string, len(cols))
+			zeros := make([]string, len(cols))
+			for i, col := range cols {
+				keys[i] = attnumOf(as, col)
+				colls[i] = "0"
+				for _, a := range as {
+					if a.name == col {
+						colls[i] = strconv.Itoa(int(pgType(a.t).Collation))
+					}
+				}
+				zeros[i] = "0"
+			}
+			b.add(m{
+				"indexrelid": r.oid(), "indrelid": RelOID(c.ID), "indnatts": int64(len(cols)), "indnkeyatts": int64(len(cols)),
+				"indisunique": r.unique(), "indnullsnotdistinct": false, "indisprimary": r.pkey, "indisexclusion": false,
+				"indimmediate": true, "indisclustered": false, "indisvalid": true, "indcheckxmin": false,
+				"indisready": true, "indislive": true, "indisreplident": false, "indkey": int2vector(keys),
+				"indcollation": strings.Join(colls, " "), "indclass": strings.Join(zeros, " "), "indoption": strings.Join(zeros, " "),
+			})
+		}
+	}
+	return nil
+}
+
+// constraint is a primary-key or unique constraint of a collection.
+type constraint struct {
+	oid   int64
+	name  string
+	typ   string // "p" or "u"
+	coll  *catalog.Collection
+	index int64 // the index relation's oid
+	cols  []string
+}
+
+func constraints(c *catalog.Collection) []constraint {
+	var out []constraint
+	for _, r := range indexRels(c) {
+		switch {
+		case r.pkey:
+			out = append(out, constraint{oid: pkConOID(c.ID), name: r.name(), typ: "p", coll: c, index: r.oid(), cols: c.PK})
+		case r.index.Unique:
+			out = append(out, constraint{oid: uniqConOID(r.index.ID), name: r.name(), typ: "u", coll: c, index: r.oid(), cols: r.index.Columns})
+		}
+	}
+	return out
+}
+
+func constraintRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		as := attrs(c)
+		for _, k := range constraints(c) {
+			key := make([]any, len(k.cols))
+			for i, col := range k.cols {
+				key[i] = int64(attnumOf(as, col))
+			}
+			b.add(m{
+				"oid": k.oid, "conname": k.name, "connamespace": nsPublic, "contype": k.typ, "condeferrable": false,
+				"condeferred": false, "convalidated": true, "conrelid": RelOID(c.ID), "contypid": int64(0),
+				"conindid": k.index, "conparentid": int64(0), "confrelid": int64(0), "confupdtype": " ",
+				"confdeltype": " ", "confmatchtype": " ", "conislocal": true, "coninhcount": int64(0),
+				"connoinherit": true, "conkey": key,
+			})
+		}
+	}
+	return nil
+}
+
+func attrdefRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		for _, a := range attrs(c) {
+			if a.def == "" {
+				continue
+			}
+			b.add(m{"oid": attrdefBase | int64(c.ID&0x3ffff)<<10 | int64(a.num&0x3ff), "adrelid": RelOID(c.ID),
+				"adnum": int64(a.num), "adbin": a.def})
+		}
+	}
+	return nil
+}
+
+func amRows(_ *Tables, _ context.Context, b *builder) error {
+	b.add(m{"oid": int64(amHeap), "amname": "heap", "amhandler": "heap_tableam_handler", "amtype": "t"})
+	b.add(m{"oid": int64(amBtree), "amname": "btree", "amhandler": "bthandler", "amtype": "i"})
+	return nil
+}
+
+func rolesRows(_ *Tables, _ context.Context, b *builder) error {
+	b.add(m{"rolname": "admin", "rolsuper": true, "rolinherit": true, "rolcreaterole": true, "rolcreatedb": true,
+		"rolcanlogin": true, "rolreplication": true, "rolconnlimit": int64(-1), "rolpassword": "********",
+		"rolbypassrls": true, "oid": int64(ownerOID)})
+	return nil
+}
+
+func userRows(_ *Tables, _ context.Context, b *builder) error {
+	b.add(m{"usename": "admin", "usesysid": int64(ownerOID), "usecreatedb": true, "usesuper": true, "userepl": true,
+		"usebypassrls": true, "passwd": "********"})
+	return nil
+}
+
+func authidRows(_ *Tables, _ context.Context, b *builder) error {
+	b.add(m{"oid": int64(ownerOID), "rolname": "admin", "rolsuper": true, "rolinherit": true, "rolcreaterole": true,
+		"rolcreatedb": true, "rolcanlogin": true, "rolreplication": true, "rolbypassrls": true, "rolconnlimit": int64(-1)})
+	return nil
+}
+
+// defaultSettings are shown by pg_settings when the context carries no
+// session.
+var defaultSettings = map[string]string{
+	"server_version": "15.0 (NodeDB-Go)", "server_version_num": "150000", "server_encoding": "UTF8",
+	"client_encoding": "UTF8", "datestyle": "ISO, MDY", "timezone": "UTC", "intervalstyle": "postgres",
+	"integer_datetimes": "on", "standard_conforming_strings": "on", "application_name": "",
+	"search_path": `"$user", public`, "max_identifier_length": "63", "block_size": "8192",
+	"lc_collate": "C", "lc_ctype": "C", "default_transaction_read_only": "off", "transaction_read_only": "off",
+}
+
+func settingsRows(_ *Tables, ctx context.Context, b *builder) error {
+	vars := map[string]string{}
+	for k, v := range defaultSettings {
+		vars[k] = v
+	}
+	for k, v := range sessionOf(ctx).Settings {
+		vars[strings.ToLower(k)] = v
+	}
+	for _, k := range sortedKeys(vars) {
+		b.add(m{"name": k, "setting": vars[k], "category": "Ungrouped", "short_desc": "", "context": "user",
+			"vartype": "string", "source": "default", "boot_val": vars[k], "reset_val": vars[k], "pending_restart": false})
+	}
+	return nil
+}
+
+func collationRows(_ *Tables, _ context.Context, b *builder) error {
+	b.add(m{"oid": int64(collDefault), "collname": "default", "collnamespace": nsPgCatalog, "collowner": int64(ownerOID),
+		"collprovider": "d", "collisdeterministic": true, "collencoding": int64(-1)})
+	b.add(m{"oid": int64(collC), "collname": "C", "collnamespace": nsPgCatalog, "collowner": int64(ownerOID),
+		"collprovider": "c", "collisdeterministic": true, "collencoding": int64(-1), "collcollate": "C", "collctype": "C"})
+	b.add(m{"oid": int64(951), "collname": "POSIX", "collnamespace": nsPgCatalog, "collowner": int64(ownerOID),
+		"collprovider": "c", "collisdeterministic": true, "collencoding": int64(-1), "collcollate": "POSIX", "collctype": "POSIX"})
+	return nil
+}
+
+func tablespaceRows(_ *Tables, _ context.Context, b *builder) error {
+	b.add(m{"oid": int64(spcDefault), "spcname": "pg_default", "spcowner": int64(ownerOID)})
+	b.add(m{"oid": int64(1664), "spcname": "pg_global", "spcowner": int64(ownerOID)})
+	return nil
+}
+
+func languageRows(_ *Tables, _ context.Context, b *builder) error {
+	for _, l := range []struct {
+		oid  int64
+		name string
+	}{{12, "internal"}, {13, "c"}, {14, "sql"}} {
+		b.add(m{"oid": l.oid, "lanname": l.name, "lanowner": int64(ownerOID), "lanispl": false,
+			"lanpltrusted": l.name == "sql", "lanplcallfoid": int64(0), "laninline": int64(0), "lanvalidator": int64(0)})
+	}
+	return nil
+}
+
+func tablesRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		b.add(m{"schemaname": "public", "tablename": c.Name, "tableowner": "admin", "hasindexes": len(indexRels(c)) > 0,
+			"hasrules": false, "hastriggers": false, "rowsecurity": false})
+	}
+	return nil
+}
+
+func indexesRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		for _, r := range indexRels(c) {
+			b.add(m{"schemaname": "public", "tablename": c.Name, "indexname": r.name(), "indexdef": indexDef(r, false)})
+		}
+	}
+	return nil
+}
+
+// ---------------------------------------------------- information_schema
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
+}
+
+func infoTablesRows(t *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	for _, c := range t.cat.List() {
+		b.add(m{"table_catalog": db, "table_schema": "public", "table_name": c.Name, "table_type": "BASE TABLE",
+			"is_insertable_into": "YES", "is_typed": "NO"})
+	}
+	for _, tb := range t.list {
+		typ := "BASE TABLE"
+		if tb.view {
+			typ = "VIEW"
+		}
+		b.add(m{"table_catalog": db, "table_schema": tb.schema, "table_name": tb.name, "table_type": typ,
+			"is_insertable_into": "NO", "is_typed": "NO"})
+	}
+	return nil
+}
+
+// DataType is information_schema.columns.data_type for t: PostgreSQL's
+// type spelling without modifiers ("character varying", "timestamp
+// without time zone"), "ARRAY" for arrays.
+func DataType(t types.T) string {
+	pt := pgType(t)
+	switch {
+	case pt.Category == 'A' && pt.Len == -1:
+		return "ARRAY"
+	case pt.OID == types.OIDBpchar:
+		return "character"
+	}
+	return pt.Format
+}
+
+func infoColumnsRows(t *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	for _, c := range t.cat.List() {
+		for _, a := range attrs(c) {
+			pt := pgType(a.t)
+			row := m{
+				"table_catalog": db, "table_schema": "public", "table_name": c.Name, "column_name": a.name,
+				"ordinal_position": int64(a.num), "is_nullable": yesNo(!a.notNull), "data_type": DataType(a.t),
+				"udt_catalog": db, "udt_schema": "pg_catalog", "udt_name": pt.Name,
+				"dtd_identifier": strconv.Itoa(int(a.num)), "is_self_referencing": "NO", "is_identity": "NO",
+				"identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": "YES",
+			}
+			if a.def != "" {
+				row["column_default"] = a.def
+			}
+			switch a.t {
+			case types.Varchar, types.Bpchar:
+				if a.typmod >= 4 {
+					n := int64(a.typmod - 4)
+					row["character_maximum_length"] = n
+					row["character_octet_length"] = n * 4
+				} else if a.t == types.Varchar {
+					row["character_octet_length"] = int64(1073741824)
+				}
+			case types.Text, types.Name:
+				row["character_octet_length"] = int64(1073741824)
+			case types.Int2:
+				row["numeric_precision"], row["numeric_precision_radix"], row["numeric_scale"] = int64(16), int64(2), int64(0)
+			case types.Int4:
+				row["numeric_precision"], row["numeric_precision_radix"], row["numeric_scale"] = int64(32), int64(2), int64(0)
+			case types.Int8:
+				row["numeric_precision"], row["numeric_precision_radix"], row["numeric_scale"] = int64(64), int64(2), int64(0)
+			case types.Float4:
+				row["numeric_precision"], row["numeric_precision_radix"] = int64(24), int64(2)
+			case types.Float8:
+				row["numeric_precision"], row["numeric_precision_radix"] = int64(53), int64(2)
+			case types.Numeric:
+				row["numeric_precision_radix"] = int64(10)
+			case types.Timestamp, types.Timestamptz:
+				row["datetime_precision"] = int64(6)
+			case types.Date:
+				row["datetime_precision"] = int64(0)
+			}
+			b.add(row)
+		}
+	}
+	return nil
+}
+
+func infoSchemataRows(_ *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	for _, s := range []string{"information_schema", "pg_catalog", "public"} {
+		b.add(m{"catalog_name": db, "schema_name": s, "schema_owner": "admin"})
+	}
+	return nil
+}
+
+func infoTableConstraintsRows(t *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	for _, c := range t.cat.List() {
+		for _, k := range constraints(c) {
+			row := m{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name,
+				"table_catalog": db, "table_schema": "public", "table_name": c.Name, "constraint_type": "PRIMARY KEY",
+				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}
+			if k.typ == "u" {
+				row["constraint_type"], row["nulls_distinct"] = "UNIQUE", "YES"
+			}
+			b.add(row)
+		}
+	}
+	return nil
+}
+
+func infoKeyColumnUsageRows(t *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	for _, c := range t.cat.List() {
+		for _, k := range constraints(c) {
+			for i, col := range k.cols {
+				b.add(m{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name,
+					"table_catalog": db, "table_schema": "public", "table_name": c.Name, "column_name": col,
+					"ordinal_position": int64(i + 1)})
+			}
+		}
+	}
+	return nil
+}
+
+func infoConstraintColumnUsageRows(t *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	for _, c := range t.cat.List() {
+		for _, k := range constraints(c) {
+			for _, col := range k.cols {
+				b.add(m{"table_catalog": db, "table_schema": "public", "table_name": c.Name, "column_name": col,
+					"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name})
+			}
+		}
+	}
+	return nil
+}

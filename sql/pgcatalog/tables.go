@@ -1,0 +1,452 @@
+package pgcatalog
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// OID layout. Catalog ids (collections and secondary indexes share one
+// id sequence) map to OIDs from FirstUserOID; the synthetic primary-key
+// index and the constraints of a collection live in fixed high ranges,
+// so catalog ids must stay below 1<<28.
+const (
+	FirstUserOID = 16384
+	pkIndexBase  = 0x40000000 // <coll>_pkey index relation
+	pkConBase    = 0x50000000 // <coll>_pkey constraint
+	uniqConBase  = 0x60000000 // unique constraint of a unique index
+	attrdefBase  = 0x70000000 // attrdef rows: base | id<<10 | attnum
+	idMask       = 0x0fffffff
+	// DatabaseOID is the OID of the "nodedb" database; "postgres" is 5.
+	DatabaseOID = 16384
+)
+
+// Fixed OIDs.
+const (
+	nsPgCatalog  = types.NamespacePgCatalog
+	nsPublic     = types.NamespacePublic
+	nsInfoSchema = types.NamespaceInformationSchema
+	ownerOID     = funcs.SuperuserOID
+	amHeap       = 2
+	amBtree      = 403
+	collDefault  = 100
+	collC        = 950
+	spcDefault   = 1663
+)
+
+// RelOID is the OID of a collection or secondary index with catalog id id.
+func RelOID(id uint32) int64 { return int64(id) + FirstUserOID }
+
+// PKIndexOID is the OID of a collection's synthetic <name>_pkey index.
+func PKIndexOID(collID uint32) int64 { return pkIndexBase | int64(collID&idMask) }
+
+func pkConOID(collID uint32) int64 { return pkConBase | int64(collID&idMask) }
+
+func uniqConOID(ixID uint32) int64 { return uniqConBase | int64(ixID&idMask) }
+
+// Session carries per-connection facts that some relations show
+// (pg_settings, pg_database, information_schema catalogs). Attach it to
+// the context passed to Rows with WithSession.
+type Session struct {
+	User     string
+	Database string
+	Settings map[string]string // lower-case names
+}
+
+type sessionKey struct{}
+
+// WithSession returns ctx carrying s for Rows.
+func WithSession(ctx context.Context, s Session) context.Context {
+	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+func sessionOf(ctx context.Context) Session {
+	s, _ := ctx.Value(sessionKey{}).(Session)
+	if s.Database == "" {
+		s.Database = "nodedb"
+	}
+	if s.User == "" {
+		s.User = "admin"
+	}
+	return s
+}
+
+// Tables is the set of pg_catalog and information_schema relations over a
+// live catalog. It implements plan.SystemTables and funcs.CatalogInfo.
+type Tables struct {
+	cat    *catalog.Catalog
+	byName map[string]*table // "pg_catalog.pg_class", "information_schema.tables"
+	byOID  map[int64]*table
+	list   []*table
+}
+
+var (
+	_ plan.SystemTables = (*Tables)(nil)
+	_ funcs.CatalogInfo = (*Tables)(nil)
+)
+
+// table is one system relation.
+type table struct {
+	t      *Tables
+	schema string
+	name   string
+	oid    int64
+	view   bool
+	cols   []plan.Column
+	index  map[string]int
+	rows   func(t *Tables, ctx context.Context, b *builder) error
+}
+
+// Columns implements plan.SystemTable.
+func (tb *table) Columns() []plan.Column { return tb.cols }
+
+// Rows implements plan.SystemTable.
+func (tb *table) Rows(ctx context.Context) ([]types.Row, error) {
+	b := &builder{tb: tb}
+	if tb.rows != nil {
+		if err := tb.rows(tb.t, ctx, b); err != nil {
+			return nil, fmt.Errorf("pgcatalog: %s.%s: %w", tb.schema, tb.name, err)
+		}
+	}
+	return b.out, nil
+}
+
+// builder collects rows given as column → value maps; columns not set
+// are NULL.
+type builder struct {
+	tb  *table
+	out []types.Row
+}
+
+type m = map[string]any
+
+func (b *builder) add(vals m) {
+	row := make(types.Row, len(b.tb.cols))
+	for k, v := range vals {
+		i, ok := b.tb.index[k]
+		if !ok {
+			panic("pgcatalog: " + b.tb.name + " has no column " + k)
+		}
+		row[i] = v
+	}
+	b.out = append(b.out, row)
+}
+
+// New builds the system relations over cat.
+func New(cat *catalog.Catalog) *Tables {
+	t := &Tables{cat: cat, byName: map[string]*table{}, byOID: map[int64]*table{}}
+	names := make([]string, 0, len(pgCatalogSpecs))
+	for n := range pgCatalogSpecs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	next := int64(12000)
+	for _, n := range names {
+		oid, ok := systemOIDs[n]
+		if !ok {
+			oid = next
+			next++
+		}
+		t.add("pg_catalog", n, oid, pgCatalogSpecs[n], pgRows[n])
+	}
+	next = 13100
+	for _, n := range sortedKeys(infoSchemaSpecs) {
+		t.add("information_schema", n, next, infoSchemaSpecs[n], infoRows[n])
+		next++
+	}
+	return t
+}
+
+func sortedKeys[V any](mp map[string]V) []string {
+	out := make([]string, 0, len(mp))
+	for k := range mp {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (t *Tables) add(schema, name string, oid int64, spec string, rows func(*Tables, context.Context, *builder) error) {
+	tb := &table{t: t, schema: schema, name: name, oid: oid, rows: rows, index: map[string]int{}}
+	tb.view = schema == "information_schema" || viewNames[name]
+	for _, part := range strings.Split(spec, ", ") {
+		cn, tn, ok := strings.Cut(part, " ")
+		if !ok {
+			panic("pgcatalog: bad column spec " + part)
+		}
+		typ, mod := specType(tn)
+		tb.index[cn] = len(tb.cols)
+		tb.cols = append(tb.cols, plan.Column{Name: cn, T: typ, TypeMod: mod, TableOID: uint32(oid), AttrNum: int16(len(tb.cols) + 1)})
+	}
+	t.byName[schema+"."+name] = tb
+	t.byOID[oid] = tb
+	t.list = append(t.list, tb)
+}
+
+// specType maps a PostgreSQL column type of a catalog definition to T.
+func specType(name string) (types.T, int32) {
+	switch name {
+	case "pg_node_tree", "anyarray", "inet", "interval", "character_data", "yes_or_no":
+		return types.Text, -1
+	case "aclitem[]", `"char"[]`:
+		return types.TextArray, -1
+	case "regtype[]":
+		return types.OIDArray, -1
+	case "xid":
+		return types.OID, -1
+	case "sql_identifier":
+		return types.Name, -1
+	case "cardinal_number":
+		return types.Int4, -1
+	}
+	t, ok := types.ParseTypeName(name)
+	if !ok {
+		panic("pgcatalog: unknown column type " + name)
+	}
+	return t, -1
+}
+
+// Lookup implements plan.SystemTables: "pg_class", "pg_catalog.pg_class"
+// and "information_schema.tables" (lower-case, as written).
+func (t *Tables) Lookup(name string) (plan.SystemTable, bool) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if !strings.Contains(n, ".") {
+		n = "pg_catalog." + n
+	}
+	tb, ok := t.byName[n]
+	if !ok {
+		return nil, false
+	}
+	return tb, true
+}
+
+// Names lists the qualified names of every system relation.
+func (t *Tables) Names() []string {
+	out := make([]string, 0, len(t.list))
+	for _, tb := range t.list {
+		out = append(out, tb.schema+"."+tb.name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rel is what an OID names among user relations.
+type rel struct {
+	coll  *catalog.Collection
+	index *catalog.Index // nil for the collection or its pkey index
+	pkey  bool           // the synthetic primary-key index
+}
+
+func (r rel) name() string {
+	switch {
+	case r.pkey:
+		return r.coll.Name + "_pkey"
+	case r.index != nil:
+		return r.index.Name
+	}
+	return r.coll.Name
+}
+
+// hasPK reports whether a collection has a user-visible primary key (a
+// hidden row id is not one).
+func hasPK(c *catalog.Collection) bool {
+	if len(c.PK) == 0 {
+		return false
+	}
+	for _, k := range c.PK {
+		if i := c.ColumnIndex(k); i >= 0 && c.Columns[i].Hidden {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *Tables) relByOID(oid int64) (rel, bool) {
+	switch {
+	case oid >= pkIndexBase && oid < pkConBase:
+		if c, ok := t.cat.ByID(uint32(oid & idMask)); ok && !c.Dropped && hasPK(c) {
+			return rel{coll: c, pkey: true}, true
+		}
+		return rel{}, false
+	case oid < FirstUserOID || oid >= pkIndexBase:
+		return rel{}, false
+	}
+	id := uint32(oid - FirstUserOID)
+	if c, ok := t.cat.ByID(id); ok && !c.Dropped {
+		return rel{coll: c}, true
+	}
+	for _, c := range t.cat.List() {
+		for i := range c.Indexes {
+			if c.Indexes[i].ID == id {
+				return rel{coll: c, index: &c.Indexes[i]}, true
+			}
+		}
+	}
+	return rel{}, false
+}
+
+// splitQualified splits regclass input into schema and relation name.
+func splitQualified(s string) (schema, name string) {
+	s = strings.TrimSpace(s)
+	last, inq := -1, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			inq = !inq
+		case '.':
+			if !inq {
+				last = i
+			}
+		}
+	}
+	if last >= 0 {
+		schema = types.UnquoteIdent(s[:last])
+	}
+	return schema, types.UnquoteIdent(s[last+1:])
+}
+
+// ResolveRelation implements funcs.CatalogInfo (regclass input).
+func (t *Tables) ResolveRelation(name string) (int64, bool) {
+	schema, n := splitQualified(name)
+	if schema == "" || schema == "public" {
+		if c, ok := t.cat.Get(n); ok {
+			return RelOID(c.ID), true
+		}
+		if _, ix, ok := t.cat.FindIndex(n); ok {
+			return RelOID(ix.ID), true
+		}
+		if base, ok := strings.CutSuffix(n, "_pkey"); ok {
+			if c, ok := t.cat.Get(base); ok && hasPK(c) {
+				return PKIndexOID(c.ID), true
+			}
+		}
+	}
+	if schema == "" || schema == "pg_catalog" || schema == "information_schema" {
+		s := schema
+		if s == "" {
+			s = "pg_catalog"
+		}
+		if tb, ok := t.byName[s+"."+n]; ok {
+			return tb.oid, true
+		}
+	}
+	return 0, false
+}
+
+// RelationName implements funcs.CatalogInfo (regclass output).
+func (t *Tables) RelationName(oid int64) (string, bool) {
+	if r, ok := t.relByOID(oid); ok {
+		return quoteIdent(r.name()), true
+	}
+	if tb, ok := t.byOID[oid]; ok {
+		if tb.schema == "pg_catalog" {
+			return tb.name, true
+		}
+		return tb.schema + "." + tb.name, true
+	}
+	return "", false
+}
+
+// indexCols returns a relation-index's key columns.
+func (r rel) indexCols() []string {
+	if r.pkey {
+		return r.coll.PK
+	}
+	return r.index.Columns
+}
+
+func (r rel) unique() bool { return r.pkey || (r.index != nil && r.index.Unique) }
+
+// IndexDef implements funcs.CatalogInfo (pg_get_indexdef).
+func (t *Tables) IndexDef(oid int64, column int, pretty bool) (string, bool) {
+	r, ok := t.relByOID(oid)
+	if !ok || (!r.pkey && r.index == nil) {
+		return "", false
+	}
+	cols := r.indexCols()
+	if column > 0 {
+		if column > len(cols) {
+			return "", false
+		}
+		return quoteIdent(cols[column-1]), true
+	}
+	return indexDef(r, pretty), true
+}
+
+func indexDef(r rel, pretty bool) string {
+	var sb strings.Builder
+	sb.WriteString("CREATE ")
+	if r.unique() {
+		sb.WriteString("UNIQUE ")
+	}
+	sb.WriteString("INDEX ")
+	sb.WriteString(quoteIdent(r.name()))
+	sb.WriteString(" ON ")
+	if !pretty {
+		sb.WriteString("public.")
+	}
+	sb.WriteString(quoteIdent(r.coll.Name))
+	sb.WriteString(" USING btree (")
+	sb.WriteString(quoteList(r.indexCols()))
+	sb.WriteString(")")
+	return sb.String()
+}
+
+func quoteList(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = quoteIdent(c)
+	}
+	return strings.Join(q, ", ")
+}
+
+// ConstraintDef implements funcs.CatalogInfo (pg_get_constraintdef).
+func (t *Tables) ConstraintDef(oid int64, _ bool) (string, bool) {
+	switch {
+	case oid >= pkConBase && oid < uniqConBase:
+		if c, ok := t.cat.ByID(uint32(oid & idMask)); ok && !c.Dropped && hasPK(c) {
+			return "PRIMARY KEY (" + quoteList(c.PK) + ")", true
+		}
+	case oid >= uniqConBase && oid < attrdefBase:
+		if r, ok := t.relByOID(RelOID(uint32(oid & idMask))); ok && r.index != nil && r.index.Unique {
+			return "UNIQUE (" + quoteList(r.index.Columns) + ")", true
+		}
+	}
+	return "", false
+}
+
+// RelationSize implements funcs.CatalogInfo. Sizes are not tracked yet.
+func (t *Tables) RelationSize(int64) (int64, bool) { return 0, false }
+
+// quoteIdent quotes an identifier when PostgreSQL would.
+func quoteIdent(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || (i > 0 && (r >= '0' && r <= '9' || r == '$'))) {
+			plain = false
+			break
+		}
+	}
+	if plain && !reservedWords[s] {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+var reservedWords = map[string]bool{
+	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true,
+	"asc": true, "both": true, "case": true, "cast": true, "check": true, "collate": true, "column": true,
+	"constraint": true, "create": true, "default": true, "desc": true, "distinct": true, "do": true,
+	"else": true, "end": true, "except": true, "false": true, "for": true, "foreign": true, "from": true,
+	"grant": true, "group": true, "having": true, "in": true, "intersect": true, "into": true,
+	"leading": true, "limit": true, "not": true, "null": true, "offset": true, "on": true, "only": true,
+	"or": true, "order": true, "primary": true, "references": true, "select": true, "table": true,
+	"then": true, "to": true, "trailing": true, "true": true, "union": true, "unique": true,
+	"user": true, "using": true, "when": true, "where": true, "with": true,
+}
