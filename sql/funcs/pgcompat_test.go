@@ -239,3 +239,64 @@ func TestNewTypeNames(t *testing.T) {
 		t.Errorf("regclass without a catalog: %v", err)
 	}
 }
+
+func TestCatalogWireForms(t *testing.T) {
+	for _, c := range []struct {
+		v    types.Value
+		t    types.T
+		text string
+	}{
+		{int64(23), types.RegType, "integer"},
+		{int64(2200), types.RegNamespace, "public"},
+		{[]any{"a", "b c", nil}, types.TextArray, `{a,"b c",NULL}`},
+		{[]any{int64(1), int64(2)}, types.Int2Array, "{1,2}"},
+	} {
+		got, ok := types.CatalogText(c.v, c.t)
+		if !ok || string(got) != c.text {
+			t.Errorf("CatalogText(%v, %s) = %q, %v", c.v, c.t, got, ok)
+		}
+	}
+	if _, ok := types.CatalogText(int64(1), types.RegClass); ok {
+		t.Error("regclass text needs the catalog")
+	}
+	for _, c := range []struct {
+		v    types.Value
+		t    types.T
+		want string // rendered after the round trip
+	}{
+		{int64(4294967295), types.OID, "4294967295"},
+		{int64(16385), types.RegClass, "16385"},
+		{"r", types.Char, "r"},
+		{"", types.Char, ""},
+		{"1 3", types.Int2Vector, "1 3"},
+		{"", types.Int2Vector, ""},
+		{"0 100", types.OIDVector, "0 100"},
+		{[]any{"a", nil, "b"}, types.TextArray, `["a",null,"b"]`},
+		{[]any{}, types.TextArray, `[]`},
+		{[]any{int64(1), int64(-2)}, types.Int2Array, `[1,-2]`},
+		{[]any{int64(26)}, types.OIDArray, `[26]`},
+	} {
+		b, ok, err := types.CatalogBinary(c.v, c.t)
+		if !ok || err != nil {
+			t.Errorf("CatalogBinary(%v, %s): %v %v", c.v, c.t, ok, err)
+			continue
+		}
+		v, ok, err := types.CatalogDecodeBinary(b, c.t)
+		if !ok || err != nil {
+			t.Errorf("CatalogDecodeBinary(%x, %s): %v %v", b, c.t, ok, err)
+			continue
+		}
+		if r := render(v); r != c.want {
+			t.Errorf("%s round trip: %q, want %q", c.t, r, c.want)
+		}
+	}
+	if b, _, _ := types.CatalogBinary(int64(26), types.OID); len(b) != 4 || b[3] != 26 {
+		t.Errorf("oid binary = %x", b)
+	}
+	if _, ok, err := types.CatalogDecodeBinary([]byte{1, 2}, types.OID); !ok || errs.Code(err) != errs.ProtocolViolation {
+		t.Errorf("short oid: %v", err)
+	}
+	if _, ok, _ := types.CatalogBinary("x", types.Text); ok {
+		t.Error("CatalogBinary claims text")
+	}
+}

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"math"
 	"strconv"
@@ -611,4 +612,230 @@ func FormatArrayText(elems []any) string {
 	}
 	sb.WriteByte('}')
 	return sb.String()
+}
+
+// Wire forms of the system-catalog types (used by the pg codec).
+
+// catalogElem returns the element type and lower bound of an array-like
+// catalog type.
+func catalogElem(t T) (elem T, elemOID uint32, lbound int32, ok bool) {
+	switch t {
+	case Int2Vector:
+		return Int2, OIDInt2, 0, true
+	case OIDVector:
+		return OID, OIDOID, 0, true
+	case Int2Array:
+		return Int2, OIDInt2, 1, true
+	case OIDArray:
+		return OID, OIDOID, 1, true
+	case TextArray:
+		return Text, OIDText, 1, true
+	}
+	return Unknown, 0, 0, false
+}
+
+// catalogElems returns the elements of an array-like catalog value.
+func catalogElems(v Value, t T) ([]any, error) {
+	if t == Int2Vector || t == OIDVector {
+		s, err := Cast(v, t)
+		if err != nil {
+			return nil, err
+		}
+		var out []any
+		for _, f := range strings.Fields(s.(string)) {
+			n, _ := strconv.ParseInt(f, 10, 64)
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	a, err := Cast(v, t)
+	if err != nil {
+		return nil, err
+	}
+	return a.([]any), nil
+}
+
+// CatalogText is the text output of the catalog types: regtype and
+// regnamespace by name, arrays as {a,b}. ok is false for other types
+// (and for regclass, whose name needs the catalog: it goes out as the
+// number unless the executor casts it to text).
+func CatalogText(v Value, t T) (out []byte, ok bool) {
+	switch t {
+	case RegType:
+		if n, isInt := v.(int64); isInt {
+			return []byte(RegTypeName(n)), true
+		}
+	case RegNamespace:
+		if n, isInt := v.(int64); isInt {
+			return []byte(NamespaceName(n)), true
+		}
+	case TextArray, Int2Array, OIDArray:
+		if a, isArr := v.([]any); isArr {
+			return []byte(FormatArrayText(a)), true
+		}
+	}
+	return nil, false
+}
+
+// CatalogBinary is the binary output of the catalog types: the OID types
+// as uint32, "char" as one byte, vectors and arrays in PostgreSQL's array
+// format; ok is false for other types.
+func CatalogBinary(v Value, t T) (out []byte, ok bool, err error) {
+	switch t {
+	case OID, RegClass, RegType, RegNamespace, RegProc:
+		o, err := Cast(v, OID)
+		if err != nil {
+			if t != RegProc {
+				return nil, true, err
+			}
+			o = int64(0) // a regproc given by name has no OID here
+		}
+		return binary.BigEndian.AppendUint32(nil, uint32(o.(int64))), true, nil
+	case Char:
+		s, _ := v.(string)
+		if s == "" {
+			return []byte{}, true, nil
+		}
+		return []byte{s[0]}, true, nil
+	}
+	elem, elemOID, lbound, isArr := catalogElem(t)
+	if !isArr {
+		return nil, false, nil
+	}
+	elems, err := catalogElems(v, t)
+	if err != nil {
+		return nil, true, err
+	}
+	hasNull := int32(0)
+	for _, e := range elems {
+		if e == nil {
+			hasNull = 1
+		}
+	}
+	ndim := int32(1)
+	if len(elems) == 0 {
+		ndim = 0
+	}
+	out = binary.BigEndian.AppendUint32(nil, uint32(ndim))
+	out = binary.BigEndian.AppendUint32(out, uint32(hasNull))
+	out = binary.BigEndian.AppendUint32(out, elemOID)
+	if ndim == 1 {
+		out = binary.BigEndian.AppendUint32(out, uint32(len(elems)))
+		out = binary.BigEndian.AppendUint32(out, uint32(lbound))
+	}
+	for _, e := range elems {
+		if e == nil {
+			out = binary.BigEndian.AppendUint32(out, math.MaxUint32)
+			continue
+		}
+		var b []byte
+		switch elem {
+		case Int2:
+			n, err := Cast(e, Int2)
+			if err != nil {
+				return nil, true, err
+			}
+			b = binary.BigEndian.AppendUint16(nil, uint16(int16(n.(int64))))
+		case OID:
+			n, err := Cast(e, OID)
+			if err != nil {
+				return nil, true, err
+			}
+			b = binary.BigEndian.AppendUint32(nil, uint32(n.(int64)))
+		default:
+			s, isStr := e.(string)
+			if !isStr {
+				s = FormatText(e)
+			}
+			b = []byte(s)
+		}
+		out = binary.BigEndian.AppendUint32(out, uint32(len(b)))
+		out = append(out, b...)
+	}
+	return out, true, nil
+}
+
+// CatalogDecodeBinary parses the binary input of the catalog types; ok
+// is false for other types.
+func CatalogDecodeBinary(b []byte, t T) (v Value, ok bool, err error) {
+	bad := func() error {
+		return errs.Errorf(errs.ProtocolViolation, "incorrect binary data format for type %s", t)
+	}
+	switch t {
+	case OID, RegClass, RegType, RegNamespace:
+		if len(b) != 4 {
+			return nil, true, bad()
+		}
+		return int64(binary.BigEndian.Uint32(b)), true, nil
+	case RegProc:
+		if len(b) != 4 {
+			return nil, true, bad()
+		}
+		v, err := Cast(int64(binary.BigEndian.Uint32(b)), RegProc)
+		return v, true, err
+	case Char:
+		if len(b) > 1 {
+			return nil, true, bad()
+		}
+		return string(b), true, nil
+	}
+	elem, _, _, isArr := catalogElem(t)
+	if !isArr {
+		return nil, false, nil
+	}
+	if len(b) < 12 {
+		return nil, true, bad()
+	}
+	ndim := int32(binary.BigEndian.Uint32(b))
+	p := 12
+	n := 0
+	switch ndim {
+	case 0:
+	case 1:
+		if len(b) < 20 {
+			return nil, true, bad()
+		}
+		n = int(int32(binary.BigEndian.Uint32(b[12:])))
+		p = 20
+	default:
+		return nil, true, errs.Errorf(errs.FeatureNotSupported, "multidimensional arrays are not supported")
+	}
+	if n < 0 || n > len(b) {
+		return nil, true, bad()
+	}
+	elems := make([]any, 0, n)
+	for i := 0; i < n; i++ {
+		if p+4 > len(b) {
+			return nil, true, bad()
+		}
+		l := int32(binary.BigEndian.Uint32(b[p:]))
+		p += 4
+		if l == -1 {
+			elems = append(elems, nil)
+			continue
+		}
+		if l < 0 || p+int(l) > len(b) {
+			return nil, true, bad()
+		}
+		eb := b[p : p+int(l)]
+		p += int(l)
+		switch {
+		case elem == Int2 && l == 2:
+			elems = append(elems, int64(int16(binary.BigEndian.Uint16(eb))))
+		case elem == OID && l == 4:
+			elems = append(elems, int64(binary.BigEndian.Uint32(eb)))
+		case elem == Text:
+			if !utf8.Valid(eb) {
+				return nil, true, errs.New("22021", `invalid byte sequence for encoding "UTF8"`)
+			}
+			elems = append(elems, string(eb))
+		default:
+			return nil, true, bad()
+		}
+	}
+	if p != len(b) {
+		return nil, true, bad()
+	}
+	out, err := Cast(elems, t)
+	return out, true, err
 }
