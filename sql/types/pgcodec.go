@@ -69,8 +69,15 @@ func EncodeText(v Value, t T) []byte {
 		return nil
 	}
 	switch t {
-	case JSON, JSONB, Doc:
+	case JSON, JSONB:
 		return appendJSON(nil, v)
+	case Doc:
+		// A schemaless field of no single type travels as text: strings
+		// as they are, objects and arrays as JSON.
+		switch v.(type) {
+		case map[string]any, []any:
+			return appendJSON(nil, v)
+		}
 	}
 	switch x := v.(type) {
 	case bool:

@@ -30,7 +30,7 @@ const (
 	JSONB
 	UUID
 	// Doc is a schemaless value (object, array or scalar) that has no single
-	// SQL type; it is sent to clients as JSON text.
+	// SQL type; it is sent to clients as text (objects and arrays as JSON).
 	Doc
 
 	// PostgreSQL system-catalog types (used by pg_catalog and
@@ -163,7 +163,7 @@ func (t T) OID() uint32 {
 		return OIDTimestamptz
 	case Date:
 		return OIDDate
-	case JSON, Doc:
+	case JSON:
 		return OIDJSON
 	case JSONB:
 		return OIDJSONB
