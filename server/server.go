@@ -121,14 +121,13 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 	}, httpapi.FromManager(s.mgr))
 
 	// 5. PostgreSQL wire protocol.
-	// TODO(pgwire): pass s.metrics once pgwire.Config takes a
-	// *metrics.Registry, so pgwire queries and connections are counted.
 	s.pgwire = pgwire.NewServer(pgwire.Config{
 		Addr:      net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.PgwirePort)),
 		AuthMode:  cfg.AuthMode,
 		Password:  password,
 		TLSConfig: tlsConfig,
-		Logger:    s.log,
+		Logger:    s.log.With("protocol", "pgwire"),
+		Metrics:   s.metrics,
 	}, pgwire.FromManager(s.mgr))
 
 	if cfg.RESPPort != 0 {
