@@ -1,0 +1,125 @@
+// JdbcSmoke is run by TestJDBC (tests/e2e/jdbc_test.go) as a single-file
+// source program:
+//
+//	java -cp /usr/share/java/postgresql.jar JdbcSmoke.java <jdbc url>
+//
+// It prints one line per check; the Go test compares the lines. On a
+// failure it prints "FAIL <step>: <SQLSTATE> <message>" and exits 1.
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.TimeZone;
+
+public class JdbcSmoke {
+    static String step = "connect";
+
+    public static void main(String[] args) throws Exception {
+        TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
+        try (Connection c = DriverManager.getConnection(args[0])) {
+            run(c);
+        } catch (SQLException e) {
+            System.out.println("FAIL " + step + ": " + e.getSQLState() + " " + e.getMessage().replace('\n', ' '));
+            System.exit(1);
+        }
+    }
+
+    static void run(Connection c) throws SQLException {
+        step = "create";
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE jt (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score DOUBLE PRECISION, ok BOOLEAN, at TIMESTAMP)");
+        }
+        System.out.println("created");
+
+        step = "insert";
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO jt (id, name, score, ok, at) VALUES (?, ?, ?, ?, ?)")) {
+            for (int i = 1; i <= 3; i++) {
+                ps.setInt(1, i);
+                ps.setString(2, "row" + i);
+                ps.setDouble(3, i * 1.5);
+                ps.setBoolean(4, i % 2 == 1);
+                ps.setTimestamp(5, Timestamp.valueOf("2025-01-0" + i + " 10:20:30.5"));
+                System.out.println("insert " + i + " -> " + ps.executeUpdate());
+            }
+        }
+
+        step = "select";
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, name, score, ok, at FROM jt WHERE score > ? ORDER BY id")) {
+            ps.setDouble(1, 2.0);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    System.out.println("row " + rs.getInt(1) + " " + rs.getString(2) + " " + rs.getDouble(3) + " "
+                            + rs.getBoolean(4) + " " + rs.getTimestamp(5));
+                }
+            }
+        }
+
+        // More executions than prepareThreshold (5): the driver switches to a
+        // named server-side statement and reuses it.
+        step = "reuse";
+        long total = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM jt WHERE id = ?")) {
+            for (int i = 0; i < 10; i++) {
+                ps.setInt(1, i % 3 + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        total += rs.getInt(1);
+                    }
+                }
+            }
+        }
+        System.out.println("reuse " + total);
+
+        step = "null";
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO jt (id, name, score) VALUES (?, ?, ?)")) {
+            ps.setInt(1, 4);
+            ps.setString(2, "nulls");
+            ps.setNull(3, java.sql.Types.DOUBLE);
+            ps.executeUpdate();
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT score, ok, at FROM jt WHERE id = 4")) {
+            rs.next();
+            double d = rs.getDouble(1);
+            System.out.println("nulls " + d + " " + rs.wasNull() + " " + rs.getObject(2) + " " + rs.getTimestamp(3));
+        }
+
+        step = "transaction";
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE jt SET score = score + ? WHERE id = ?")) {
+            ps.setDouble(1, 100);
+            ps.setInt(2, 1);
+            ps.executeUpdate();
+        }
+        c.rollback();
+        try (PreparedStatement ps = c.prepareStatement("UPDATE jt SET name = ? WHERE id = ?")) {
+            ps.setString(1, "renamed");
+            ps.setInt(2, 2);
+            System.out.println("update -> " + ps.executeUpdate());
+        }
+        c.commit();
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, name, score FROM jt WHERE id <= 2 ORDER BY id")) {
+            while (rs.next()) {
+                System.out.println("after tx " + rs.getInt(1) + " " + rs.getString(2) + " " + rs.getDouble(3));
+            }
+        }
+
+        step = "count";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM jt")) {
+            rs.next();
+            System.out.println("count " + rs.getLong(1));
+        }
+
+        step = "error";
+        try (Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO jt (id, name) VALUES (1, 'dup')");
+            System.out.println("error none");
+        } catch (SQLException e) {
+            System.out.println("error " + e.getSQLState());
+        }
+        System.out.println("done");
+    }
+}
