@@ -56,11 +56,29 @@ command -v go >/dev/null || die "go not found"
 WORK=$(mktemp -d /tmp/nodedb-pgbench.XXXXXX)
 chmod 755 "$WORK"
 NPID=""
+CHILD=""
 PGDATA="$WORK/pg/data"
+
+# Long-running steps run through bg_wait: the script waits with the wait
+# builtin, which a trapped SIGINT/SIGTERM interrupts at once. (A plain
+# foreground child would delay the trap until it exits, and pgbench answers
+# Ctrl-C by sending cancel requests instead of exiting.)
+bg_wait() {
+	"$@" &
+	CHILD=$!
+	local rc=0
+	wait "$CHILD" || rc=$?
+	CHILD=""
+	return $rc
+}
 
 cleanup() {
 	local rc=$?
 	set +e
+	if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
+		kill -TERM "$CHILD"
+		wait "$CHILD" 2>/dev/null
+	fi
 	if [ -n "$NPID" ] && kill -0 "$NPID" 2>/dev/null; then
 		kill -TERM "$NPID"
 		for _ in $(seq 1 100); do kill -0 "$NPID" 2>/dev/null || break; sleep 0.1; done
@@ -100,10 +118,10 @@ if [ -n "$REF" ]; then
 	log "building nodedb at $REF (CGO_ENABLED=0)"
 	mkdir -p "$WORK/src"
 	(cd "$REPO" && git archive --format=tar "$REF") | tar -x -C "$WORK/src"
-	(cd "$WORK/src" && CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb) || die "build failed"
+	bg_wait env -C "$WORK/src" CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb || die "build failed"
 else
 	log "building nodedb from the working tree (CGO_ENABLED=0)"
-	(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb) || die "build failed (try --ref HEAD to build the last commit)"
+	bg_wait env -C "$REPO" CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb || die "build failed (try --ref HEAD to build the last commit)"
 fi
 
 # --- start PostgreSQL -------------------------------------------------------------
@@ -121,7 +139,9 @@ PG_PID=$(head -n 1 "$PGDATA/postmaster.pid")
 # --- start nodedb -------------------------------------------------------------------
 ND_PORT=$(free_port)
 log "starting nodedb on 127.0.0.1:$ND_PORT (durability=sync)"
-"$WORK/nodedb" --data-dir "$WORK/nodedb-data" --host 127.0.0.1 --pgwire-port "$ND_PORT" --http-port 0 \
+# Own session, so a Ctrl-C on the terminal reaches only this script and
+# pgbench; cleanup stops nodedb with SIGTERM.
+setsid "$WORK/nodedb" --data-dir "$WORK/nodedb-data" --host 127.0.0.1 --pgwire-port "$ND_PORT" --http-port 0 \
 	--durability sync >"$WORK/nodedb.log" 2>&1 &
 NPID=$!
 
@@ -193,8 +213,8 @@ run_pgbench() { # side key script mode
 	out="$WORK/$side-$key.out"
 	log "pgbench $key on $([ "$side" = nd ] && echo nodedb || echo postgres): -c $CLIENTS -j $THREADS -T $DURATION -M $mode"
 	set +e
-	(cd "$HERE" && "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" -n -f "$script" -M "$mode" \
-		-c "$CLIENTS" -j "$THREADS" -T "$DURATION" -D rows="$ROWS" "$db") >"$out" 2>&1
+	bg_wait env -C "$HERE" "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" -n -f "$script" -M "$mode" \
+		-c "$CLIENTS" -j "$THREADS" -T "$DURATION" -D rows="$ROWS" "$db" >"$out" 2>&1
 	rc=$?
 	set -e
 	RC[$side.$key]=$rc
@@ -230,7 +250,11 @@ pg_ins_rows=$(pg_sql -At -c 'SELECT count(*) FROM bench_ins' 2>/dev/null || echo
 # --- report ----------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 or_fail() { if [ -n "$1" ]; then echo "$1"; else echo "FAILED"; fi; }
-tps_fmt() { if [ -n "$1" ]; then awk -v t="$1" 'BEGIN {printf "%.0f", t}'; else echo "FAILED"; fi; }
+tps_fmt() { # tps exit-status
+	if [ -n "$1" ] && [ "$2" = 0 ]; then awk -v t="$1" 'BEGIN {printf "%.0f", t}'
+	elif [ -n "$1" ]; then awk -v t="$1" 'BEGIN {printf "FAILED (aborted at %.0f)", t}'
+	else echo "FAILED"; fi
+}
 
 TABLE=$(
 	echo "| workload | nodedb TPS | postgres TPS | ratio (nodedb/postgres) | nodedb latency avg (ms) | postgres latency avg (ms) |"
@@ -238,8 +262,8 @@ TABLE=$(
 	for w in "${WORKLOADS[@]}"; do
 		IFS='|' read -r key label script mode <<<"$w"
 		printf '| %s | %s | %s | %s | %s | %s |\n' "$label" \
-			"$(tps_fmt "${TPS[nd.$key]}")" "$(tps_fmt "${TPS[pg.$key]}")" \
-			"$(ratio "${TPS[nd.$key]}" "${TPS[pg.$key]}")" \
+			"$(tps_fmt "${TPS[nd.$key]}" "${RC[nd.$key]}")" "$(tps_fmt "${TPS[pg.$key]}" "${RC[pg.$key]}")" \
+			"$([ "${RC[nd.$key]}${RC[pg.$key]}" = 00 ] && ratio "${TPS[nd.$key]}" "${TPS[pg.$key]}" || echo n/a)" \
 			"$(or_fail "${LAT[nd.$key]}")" "$(or_fail "${LAT[pg.$key]}")"
 	done
 )
