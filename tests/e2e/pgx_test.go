@@ -718,7 +718,7 @@ func TestPgxCancel(t *testing.T) {
 	if _, err := conn.Exec(cctx, `SELECT count(*) FROM big`); err == nil {
 		t.Errorf("exec with cancelled context succeeded")
 	}
-	// Cancel during a long-running cross product-ish query: the server
+	// Cancel during a long-running aggregate: the server
 	// should accept the CancelRequest; either the query ends early with
 	// 57014 or it finishes before the cancel lands. Both are fine; what is
 	// checked is that the server stays healthy.
