@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
 	"sort"
 	"strconv"
 	"testing"
@@ -20,6 +21,12 @@ import (
 // legitimately have (its last acknowledged one or a later attempted one),
 // nothing unattempted may exist, and the index lookup WHERE n = $1 must
 // return exactly the documents the full scan shows with that n.
+//
+// With CRASH_ONLINE_INDEX=1, from the second cycle on a second index (on the
+// immutable field g) is also created while the load runs, until a CREATE
+// INDEX is acknowledged; once it is, the index must survive, and lookups on
+// g must always agree with the scan. This is off by default because of a
+// known bug (see onlineIndexBug).
 func TestCrashKill9Collection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: builds and SIGKILLs a server subprocess; skipped with -short")
@@ -28,13 +35,62 @@ func TestCrashKill9Collection(t *testing.T) {
 	kills = envInt(t, "CRASH_COLLECTION_KILLS", kills)
 	seed := testSeed(t)
 	w := newCollWorkload(16, seed)
+	w.onlineIndex = onlineIndexEnabled(t)
 	runKillLoop(t, w, kills, seed)
 	t.Logf("final: %s", w.summary())
+}
+
+// onlineIndexBug describes why the online CREATE INDEX checks are off by
+// default: CREATE INDEX backfills from the DDL transaction's snapshot, and
+// documents inserted concurrently (committed after that snapshot by
+// writers that planned against the catalog without the new index) get no
+// entry in the new index, so WHERE g = $1 through the index misses them.
+// No crash is needed; TestCreateIndexUnderLoad shows it.
+const onlineIndexBug = "CREATE INDEX under concurrent inserts misses the concurrently inserted documents"
+
+func onlineIndexEnabled(t *testing.T) bool {
+	if os.Getenv("CRASH_ONLINE_INDEX") == "1" {
+		return true
+	}
+	t.Logf("online CREATE INDEX check off (known bug: %s); CRASH_ONLINE_INDEX=1 turns it on", onlineIndexBug)
+	return false
+}
+
+// TestCreateIndexUnderLoad is the crash-free reproduction of onlineIndexBug:
+// CREATE INDEX ON c FIELDS g while 16 clients insert, then, once the load
+// has stopped, every lookup WHERE g = $1 must match the full scan.
+func TestCreateIndexUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a server subprocess; skipped with -short")
+	}
+	if os.Getenv("CRASH_ONLINE_INDEX") != "1" {
+		t.Skipf("known bug: %s; CRASH_ONLINE_INDEX=1 runs this", onlineIndexBug)
+	}
+	w := newCollWorkload(16, testSeed(t))
+	w.onlineIndex = true
+	srv := newServer(t)
+	srv.start()
+	conn := mustConnect(t, srv.addr)
+	w.setup(t, conn)
+	for i, d := range []time.Duration{200 * time.Millisecond, 400 * time.Millisecond} {
+		l := startLoad(w, srv.addr)
+		time.Sleep(d)
+		l.finish(t)
+		w.verify(t, conn, fmt.Sprintf("no crash, after load %d", i+1))
+	}
+	if !w.gIndexAcked {
+		t.Fatal("CREATE INDEX on g was not acknowledged")
+	}
+	t.Logf("%s", w.summary())
+	if code := srv.stop(); code != 0 {
+		t.Errorf("SIGTERM: exit status %d", code)
+	}
 }
 
 const (
 	absent   int64 = -1 // a document state: not there
 	nValues        = 16 // n is in [0, nValues)
+	gValues        = 8  // g = seq % gValues, never updated
 	collName       = "c"
 )
 
@@ -57,14 +113,19 @@ type collClient struct {
 func docID(client, seq int) string { return fmt.Sprintf("c%02d-%d", client, seq) }
 
 type collWorkload struct {
-	cl   []*collClient
-	byID map[string][2]int // id → client index, seq
+	cl []*collClient
 
-	lastPresent, lastUnackedApplied, lastIndexLookups int
+	onlineIndex bool // create the index on g under load from the second cycle
+	checks      int  // verifications so far
+	gIndexAcked bool // CREATE INDEX ON c FIELDS g was acknowledged
+	gIndexTries int
+
+	lastPresent, lastUnackedApplied int
+	gIndexed                        bool // the last check found the index on g
 }
 
 func newCollWorkload(n int, seed int64) *collWorkload {
-	w := &collWorkload{byID: make(map[string][2]int)}
+	w := &collWorkload{}
 	for i := range n {
 		w.cl = append(w.cl, &collClient{num: i + 1, rng: rand.New(rand.NewSource(seed + 104729 + int64(i)*7919))})
 	}
@@ -100,9 +161,19 @@ func (w *collWorkload) setup(t *testing.T, conn *pgx.Conn) {
 	}
 }
 
-func (w *collWorkload) run(ctx context.Context, conn *pgx.Conn, c int) error {
+func (w *collWorkload) run(ctx context.Context, conn *pgx.Conn, c int, stop func() bool) error {
 	cl := w.cl[c]
-	for ctx.Err() == nil {
+	if c == 0 && w.onlineIndex && w.checks >= 1 && !w.gIndexAcked {
+		// Client 0 alone touches gIndex*; verify reads them only after
+		// every client has stopped.
+		w.gIndexTries++
+		time.Sleep(time.Duration(cl.rng.Intn(150)) * time.Millisecond)
+		if _, err := conn.Exec(ctx, "CREATE INDEX IF NOT EXISTS ON "+collName+" FIELDS g"); err != nil {
+			return fmt.Errorf("create index on g: %w", err)
+		}
+		w.gIndexAcked = true
+	}
+	for !stop() {
 		var err error
 		switch r := cl.rng.Intn(100); {
 		case r < 60 || len(cl.live) == 0:
@@ -126,11 +197,11 @@ func (cl *collClient) insert(ctx context.Context, conn *pgx.Conn) error {
 	id := docID(cl.num, seq)
 	// Parameters of a schemaless collection are untyped; the casts give
 	// them a type. Odd clients use the object-literal form.
-	q := "INSERT INTO " + collName + " (id, n, client, seq) VALUES ($1, $2::BIGINT, $3::BIGINT, $4::BIGINT)"
+	q := "INSERT INTO " + collName + " (id, n, client, seq, g) VALUES ($1, $2::BIGINT, $3::BIGINT, $4::BIGINT, $5::BIGINT)"
 	if cl.num%2 == 1 {
-		q = "INSERT INTO " + collName + " { id: $1, n: $2::BIGINT, client: $3::BIGINT, seq: $4::BIGINT }"
+		q = "INSERT INTO " + collName + " { id: $1, n: $2::BIGINT, client: $3::BIGINT, seq: $4::BIGINT, g: $5::BIGINT }"
 	}
-	tag, err := conn.Exec(ctx, q, id, n, cl.num, seq)
+	tag, err := conn.Exec(ctx, q, id, n, cl.num, seq, seq%gValues)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", id, err)
 	}
@@ -209,24 +280,32 @@ func (w *collWorkload) verify(t *testing.T, conn *pgx.Conn, what string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
+	w.checks++
 	// Full scan.
 	found := make(map[string]int64)
-	rows, err := conn.Query(ctx, "SELECT id, n, client, seq FROM "+collName)
+	byG := make([][]string, gValues)
+	rows, err := conn.Query(ctx, "SELECT id, n, client, seq, g FROM "+collName)
 	if err != nil {
 		t.Fatalf("%s: scan: %v", what, err)
 	}
 	for rows.Next() {
 		var id string
-		var nv, cv, sv any
-		if err := rows.Scan(&id, &nv, &cv, &sv); err != nil {
+		var nv, cv, sv, gv any
+		if err := rows.Scan(&id, &nv, &cv, &sv, &gv); err != nil {
 			t.Fatalf("%s: scan row: %v", what, err)
 		}
 		n, ok1 := asInt(nv)
 		c, ok2 := asInt(cv)
 		s, ok3 := asInt(sv)
-		if !ok1 || !ok2 || !ok3 {
-			errs.add("document %s has n=%#v client=%#v seq=%#v, want integers", id, nv, cv, sv)
+		g, ok4 := asInt(gv)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			errs.add("document %s has n=%#v client=%#v seq=%#v g=%#v, want integers", id, nv, cv, sv, gv)
 			continue
+		}
+		if g != s%gValues {
+			errs.add("document %s has g=%d, want %d", id, g, s%gValues)
+		} else {
+			byG[g] = append(byG[g], id)
 		}
 		if _, dup := found[id]; dup {
 			errs.add("full scan returned document %s twice", id)
@@ -291,27 +370,41 @@ func (w *collWorkload) verify(t *testing.T, conn *pgx.Conn, what string) {
 		}
 		want[n] = append(want[n], id)
 	}
-	for n := range int64(nValues) {
-		rows, err := conn.Query(ctx, "SELECT id FROM "+collName+" WHERE n = $1::BIGINT", n)
+	lookup := func(field string, v int64, want []string) {
+		rows, err := conn.Query(ctx, "SELECT id FROM "+collName+" WHERE "+field+" = $1::BIGINT", v)
 		if err != nil {
-			t.Fatalf("%s: index lookup n=%d: %v", what, n, err)
+			t.Fatalf("%s: index lookup %s=%d: %v", what, field, v, err)
 		}
 		var got []string
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
-				t.Fatalf("%s: index lookup n=%d: %v", what, n, err)
+				t.Fatalf("%s: index lookup %s=%d: %v", what, field, v, err)
 			}
 			got = append(got, id)
 		}
 		if err := rows.Err(); err != nil {
-			t.Fatalf("%s: index lookup n=%d: %v", what, n, err)
+			t.Fatalf("%s: index lookup %s=%d: %v", what, field, v, err)
 		}
-		if missing, extra, dups := diffIDs(want[n], got); len(missing)+len(extra)+len(dups) > 0 {
-			errs.add("index lookup WHERE n = %d disagrees with the full scan: missing %s, extra %s, duplicated %s",
-				n, abbrev(missing), abbrev(extra), abbrev(dups))
+		if missing, extra, dups := diffIDs(want, got); len(missing)+len(extra)+len(dups) > 0 {
+			errs.add("lookup WHERE %s = %d disagrees with the full scan: missing %s, extra %s, duplicated %s",
+				field, v, abbrev(missing), abbrev(extra), abbrev(dups))
 		}
 	}
+	for n := range int64(nValues) {
+		lookup("n", n, want[n])
+	}
+	indexed := w.indexedFields(t, conn, ctx, what)
+	if !indexed["n"] {
+		errs.add("the index on n is gone (SHOW INDEXES ON %s lists fields %v)", collName, indexed)
+	}
+	if w.gIndexAcked && !indexed["g"] {
+		errs.add("the acknowledged CREATE INDEX ON %s FIELDS g is gone (SHOW INDEXES lists fields %v)", collName, indexed)
+	}
+	for g := range int64(gValues) {
+		lookup("g", g, byG[g])
+	}
+	w.gIndexed = indexed["g"]
 
 	// Point lookups by id for each client's latest documents.
 	for _, cl := range w.cl {
@@ -353,7 +446,38 @@ func (w *collWorkload) verify(t *testing.T, conn *pgx.Conn, what string) {
 			}
 		}
 	}
-	w.lastPresent, w.lastUnackedApplied, w.lastIndexLookups = len(found), unackedApplied, nValues
+	w.lastPresent, w.lastUnackedApplied = len(found), unackedApplied
+}
+
+// indexedFields returns the fields SHOW INDEXES ON c lists.
+func (w *collWorkload) indexedFields(t *testing.T, conn *pgx.Conn, ctx context.Context, what string) map[string]bool {
+	t.Helper()
+	rows, err := conn.Query(ctx, "SHOW INDEXES ON "+collName)
+	if err != nil {
+		t.Fatalf("%s: SHOW INDEXES: %v", what, err)
+	}
+	defer rows.Close()
+	col := -1
+	for i, fd := range rows.FieldDescriptions() {
+		if fd.Name == "fields" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatalf("%s: SHOW INDEXES has no fields column", what)
+	}
+	fields := make(map[string]bool)
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatalf("%s: SHOW INDEXES: %v", what, err)
+		}
+		fields[fmt.Sprint(vals[col])] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: SHOW INDEXES: %v", what, err)
+	}
+	return fields
 }
 
 func showVal(v int64) string {
@@ -414,6 +538,6 @@ func (w *collWorkload) summary() string {
 	for _, cl := range w.cl {
 		docs += len(cl.docs)
 	}
-	return fmt.Sprintf("%d documents present of %d inserted; last check: %d documents in an unacknowledged state, index checked for %d values of n",
-		w.lastPresent, docs, w.lastUnackedApplied, w.lastIndexLookups)
+	return fmt.Sprintf("%d documents present of %d inserted; last check: %d documents in an unacknowledged state; index on g: exists=%v acknowledged=%v (%d CREATE INDEX attempts)",
+		w.lastPresent, docs, w.lastUnackedApplied, w.gIndexed, w.gIndexAcked, w.gIndexTries)
 }

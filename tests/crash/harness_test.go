@@ -417,10 +417,12 @@ type workload interface {
 	// clients is how many load goroutines to run.
 	clients() int
 	// run is one client's load against one incarnation. It returns when
-	// an operation fails or ctx is done; the error is the first failure.
-	// It must record an operation as attempted before sending it and as
-	// acknowledged only after the server reported success.
-	run(ctx context.Context, conn *pgx.Conn, client int) error
+	// an operation fails (the error) or, between operations, when stop
+	// reports true. Operations run under ctx, which is cancelled only if
+	// the clients do not stop by themselves. It must record an operation
+	// as attempted before sending it and as acknowledged only after the
+	// server reported success.
+	run(ctx context.Context, conn *pgx.Conn, client int, stop func() bool) error
 	// verify checks the recovered state after a restart (cycle is 1-based,
 	// what names the restart) and then resolves every operation whose
 	// outcome was unknown to what the recovered state shows.
@@ -433,7 +435,7 @@ type workload interface {
 type load struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	stopping atomic.Bool // set before the server is signalled
+	stopping atomic.Bool // set before the server is signalled or the load is stopped
 
 	mu         sync.Mutex
 	unexpected []string
@@ -452,7 +454,7 @@ func startLoad(w workload, addr string) *load {
 				return
 			}
 			defer closeConn(conn)
-			if err := w.run(ctx, conn, c); err != nil {
+			if err := w.run(ctx, conn, c, l.stopping.Load); err != nil {
 				l.note(c, "load", err)
 			}
 		}()
@@ -471,13 +473,23 @@ func (l *load) note(client int, what string, err error) {
 	l.mu.Unlock()
 }
 
-// finish stops the clients (the server is already gone or going) and
-// reports errors that happened while the server was supposed to be up.
+// finish stops the clients and reports errors that happened while the
+// server was supposed to be up. The clients stop between operations, so
+// when the server is still up nothing is in flight afterwards; operations
+// still running after a grace period (a hung server) are cancelled.
 func (l *load) finish(t *testing.T) {
 	t.Helper()
 	l.stopping.Store(true)
+	done := make(chan struct{})
+	go func() { l.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(exitTimeout):
+		l.cancel()
+		<-done
+		t.Errorf("load clients did not stop within %v; cancelled their operations", exitTimeout)
+	}
 	l.cancel()
-	l.wg.Wait()
 	for i, u := range l.unexpected {
 		if i == 10 {
 			t.Errorf("... and %d more unexpected client errors", len(l.unexpected)-10)

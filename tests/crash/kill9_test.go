@@ -90,9 +90,9 @@ func (w *tableWorkload) setup(t *testing.T, conn *pgx.Conn) {
 
 const insertSQL = "INSERT INTO t (id, client, seq, payload) VALUES ($1, $2, $3, $4)"
 
-func (w *tableWorkload) run(ctx context.Context, conn *pgx.Conn, c int) error {
+func (w *tableWorkload) run(ctx context.Context, conn *pgx.Conn, c int, stop func() bool) error {
 	cl := w.cl[c]
-	for ctx.Err() == nil {
+	for !stop() {
 		var err error
 		if cl.txns && cl.rng.Intn(3) == 0 {
 			err = cl.insertTxn(ctx, conn)
