@@ -68,6 +68,9 @@ func EncodeText(v Value, t T) []byte {
 	if v == nil {
 		return nil
 	}
+	if out, ok := CatalogText(v, t); ok {
+		return out
+	}
 	switch t {
 	case JSON, JSONB:
 		return appendJSON(nil, v)
@@ -179,6 +182,9 @@ func appendJSON(dst []byte, v Value) []byte {
 func EncodeBinary(v Value, t T) ([]byte, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if out, ok, err := CatalogBinary(v, t); ok {
+		return out, err
 	}
 	switch t {
 	case Bool:
@@ -556,6 +562,9 @@ func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 // that does not fit the type is a *errs.Error 08P01; bad content 22P03 or
 // 22P02. Text-like types (and Unknown, Doc) take the bytes as UTF-8 text.
 func DecodeBinary(b []byte, t T) (Value, error) {
+	if v, ok, err := CatalogDecodeBinary(b, t); ok {
+		return v, err
+	}
 	switch t {
 	case Bool:
 		if len(b) != 1 {
