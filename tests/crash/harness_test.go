@@ -199,6 +199,14 @@ var startedRE = regexp.MustCompile(`msg="nodedb started".* pgwire=(\S+)`)
 func (s *server) start() {
 	t := s.t
 	t.Helper()
+	s.launch("")
+	s.waitReady()
+}
+
+// launch starts the process without waiting for it to be ready.
+func (s *server) launch(note string) {
+	t := s.t
+	t.Helper()
 	if s.running() {
 		t.Fatal("start: server already running")
 	}
@@ -207,7 +215,7 @@ func (s *server) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(f, "=== crash test: start #%d\n", s.starts)
+	fmt.Fprintf(f, "=== crash test: start #%d%s\n", s.starts, note)
 	st, err := f.Stat()
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +248,13 @@ func (s *server) start() {
 		s.waitErr = cmd.Wait()
 		close(exited)
 	}(s.exited)
+}
 
+// waitReady waits until the launched process logs its pgwire address and
+// answers a query.
+func (s *server) waitReady() {
+	t := s.t
+	t.Helper()
 	deadline := time.Now().Add(startTimeout)
 	for s.addr == "" {
 		if m := startedRE.FindSubmatch(s.currentLog()); m != nil {
@@ -521,6 +535,22 @@ func runKillLoop(t *testing.T, w workload, kills int, seed int64) {
 		srv.kill9()
 		l.finish(t)
 
+		if rng.Intn(4) == 0 {
+			// Also crash the recovery itself: SIGKILL the next
+			// incarnation while it is opening the store.
+			early := time.Duration(rng.Intn(60)) * time.Millisecond
+			srv.launch(fmt.Sprintf(" (to be killed after %v, during startup)", early))
+			time.Sleep(early)
+			srv.kill9()
+			srv.checkLog(fmt.Sprintf("startup killed after %v in cycle %d", early, cycle))
+			stage := "before it opened the store"
+			if out := srv.currentLog(); bytes.Contains(out, []byte("nodedb started")) {
+				stage = "after it started"
+			} else if bytes.Contains(out, []byte("database opened")) {
+				stage = "after it opened the store"
+			}
+			t.Logf("kill %d/%d: also killed the next start after %v, %s", cycle, kills, early, stage)
+		}
 		srv.start()
 		srv.checkLog(fmt.Sprintf("restart after kill %d", cycle))
 		what := fmt.Sprintf("after kill %d/%d (load ran %v)", cycle, kills, delay)
