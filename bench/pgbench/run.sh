@@ -167,6 +167,18 @@ pg_mem() { # "<rss sum kB> <pss sum kB> <process count>"
 	done
 	echo "$r $s $n"
 }
+# CPU time (clock ticks) of a process; with "all", plus its reaped children's.
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null |
+		awk -v all="${2:-}" '{ t = $12 + $13; if (all != "") t += $14 + $15; print t }' || echo 0
+}
+server_cpu() { # side -> ticks used so far by that server
+	local t=0 p
+	if [ "$1" = nd ]; then cpu_ticks "$NPID"; return; fi
+	for p in $(pg_pids); do t=$((t + $(cpu_ticks "$p" all))); done
+	echo "$t"
+}
+CLK_TCK=$(getconf CLK_TCK)
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 declare -A MEM
 snap_mem() { # label
@@ -176,6 +188,7 @@ snap_mem() { # label
 	read -r MEM[$1.pg_rss] MEM[$1.pg_pss] MEM[$1.pg_n] < <(pg_mem)
 	log "memory ($1): nodedb RSS $(mib "${MEM[$1.nd_rss]}") MiB; postgres RSS sum $(mib "${MEM[$1.pg_rss]}") MiB, PSS sum $(mib "${MEM[$1.pg_pss]}") MiB over ${MEM[$1.pg_n]} processes"
 }
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 snap_mem idle
 
 # --- schema and preload (identical on both) ---------------------------------------------
@@ -203,7 +216,7 @@ WORKLOADS=(
 	"insert|single-row INSERT, autocommit (-M simple)|insert.sql|simple"
 	"select|primary-key SELECT (-M prepared)|select_pk.sql|prepared"
 )
-declare -A TPS LAT FAILED RC
+declare -A TPS LAT FAILED RC CPU
 RAW="$WORK/raw.md"
 : >"$RAW"
 
@@ -212,6 +225,8 @@ run_pgbench() { # side key script mode
 	if [ "$side" = nd ]; then port=$ND_PORT user=admin db=nodedb; else port=$PG_PORT user=postgres db=postgres; fi
 	out="$WORK/$side-$key.out"
 	log "pgbench $key on $([ "$side" = nd ] && echo nodedb || echo postgres): -c $CLIENTS -j $THREADS -T $DURATION -M $mode"
+	local cpu0 cpu1 n
+	cpu0=$(server_cpu "$side")
 	set +e
 	bg_wait env -C "$HERE" "$PGBENCH" -h 127.0.0.1 -p "$port" -U "$user" -n -f "$script" -M "$mode" \
 		-c "$CLIENTS" -j "$THREADS" -T "$DURATION" -D rows="$ROWS" "$db" >"$out" 2>&1
@@ -220,6 +235,11 @@ run_pgbench() { # side key script mode
 	RC[$side.$key]=$rc
 	TPS[$side.$key]=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$out")
 	LAT[$side.$key]=$(sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$out")
+	sleep 1 # let the postmaster reap the exited backends, so their CPU time is counted
+	cpu1=$(server_cpu "$side")
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out")
+	CPU[$side.$key]=$(awk -v d=$((cpu1 - cpu0)) -v n="${n:-0}" -v hz="$CLK_TCK" \
+		'BEGIN { if (n > 0) printf "%.0f", d / hz * 1e6 / n }')
 	FAILED[$side.$key]=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out")
 	if [ $rc -ne 0 ] || [ -z "${TPS[$side.$key]}" ]; then
 		log "pgbench $key on $side exited with status $rc; its output:"
@@ -244,6 +264,7 @@ for w in "${WORKLOADS[@]}"; do
 done
 snap_mem after
 
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 nd_ins_rows=$(nd_sql -At -c 'SELECT count(*) FROM bench_ins' 2>/dev/null || echo '?')
 pg_ins_rows=$(pg_sql -At -c 'SELECT count(*) FROM bench_ins' 2>/dev/null || echo '?')
 
@@ -257,14 +278,15 @@ tps_fmt() { # tps exit-status
 }
 
 TABLE=$(
-	echo "| workload | nodedb TPS | postgres TPS | ratio (nodedb/postgres) | nodedb latency avg (ms) | postgres latency avg (ms) |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	echo "| workload | nodedb TPS | postgres TPS | ratio (nodedb/postgres) | nodedb latency avg (ms) | postgres latency avg (ms) | nodedb server CPU µs/txn | postgres server CPU µs/txn |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for w in "${WORKLOADS[@]}"; do
 		IFS='|' read -r key label script mode <<<"$w"
-		printf '| %s | %s | %s | %s | %s | %s |\n' "$label" \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
 			"$(tps_fmt "${TPS[nd.$key]}" "${RC[nd.$key]}")" "$(tps_fmt "${TPS[pg.$key]}" "${RC[pg.$key]}")" \
 			"$([ "${RC[nd.$key]}${RC[pg.$key]}" = 00 ] && ratio "${TPS[nd.$key]}" "${TPS[pg.$key]}" || echo n/a)" \
-			"$(or_fail "${LAT[nd.$key]}")" "$(or_fail "${LAT[pg.$key]}")"
+			"$(or_fail "${LAT[nd.$key]}")" "$(or_fail "${LAT[pg.$key]}")" \
+			"${CPU[nd.$key]:-n/a}" "${CPU[pg.$key]:-n/a}"
 	done
 )
 MEMTABLE=$(
@@ -315,6 +337,7 @@ fi
 	echo "- $("$PGBIN/postgres" --version), default settings (fsync=on, synchronous_commit=on, shared_buffers default), trust auth"
 	echo "- $("$PGBENCH" --version): -n -c $CLIENTS -j $THREADS -T $DURATION, over TCP on 127.0.0.1"
 	echo "- machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r), temp dirs on $(df -T /tmp | awk 'NR == 2 {print $2}'); pgbench and both servers share the CPUs"
+	echo "- load average (1/5/15 min) before the servers started: $LOAD_BEFORE; after the runs: $LOAD_AFTER (anything above 0 before the start is other work on the machine)"
 	echo "- bench_sel preloaded with $ROWS rows via COPY FROM STDIN on both; PostgreSQL then VACUUM ANALYZE + CHECKPOINT"
 	echo "- rows in bench_ins after the runs: nodedb ${nd_ins_rows}, postgres ${pg_ins_rows}"
 	echo
