@@ -48,6 +48,10 @@ type Index struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
 	Unique  bool     `json:"unique,omitempty"`
+	// CreatedLSN is the commit LSN of the DDL that built the index, known
+	// in memory only (0 after a restart, when every snapshot is newer). A
+	// transaction whose snapshot predates it must not read the index.
+	CreatedLSN uint64 `json:"-"`
 }
 
 // Collection describes one collection. Published descriptors are
@@ -111,7 +115,27 @@ type Catalog struct {
 		byID    map[uint32]*Collection // live and dropped
 		nextID  uint32
 		version uint64 // bumped on every publish; plans cache against it
+		locks   map[uint32]*sync.RWMutex
 	}
+}
+
+// CollectionLock returns the lock that orders writes to a collection
+// against DDL on it: writing transactions hold it shared until they end,
+// DDL that rewrites or indexes existing rows holds it exclusively (as
+// PostgreSQL's table locks do), so a backfill never misses a concurrent
+// write.
+func (c *Catalog) CollectionLock(id uint32) *sync.RWMutex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mu.locks == nil {
+		c.mu.locks = make(map[uint32]*sync.RWMutex)
+	}
+	l, ok := c.mu.locks[id]
+	if !ok {
+		l = &sync.RWMutex{}
+		c.mu.locks[id] = l
+	}
+	return l
 }
 
 // Open loads the catalog from the store.
@@ -213,8 +237,16 @@ func (c *Catalog) FindIndex(name string) (*Collection, *Index, bool) {
 func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	c.ddl.Lock()
 	defer c.ddl.Unlock()
-	d := &DDLTxn{c: c, Txn: c.txm.Begin()}
-	defer d.Txn.Rollback()
+	d := &DDLTxn{c: c}
+	defer func() {
+		if d.Txn != nil {
+			d.Txn.Rollback()
+		}
+		for _, l := range d.held {
+			l.Unlock()
+		}
+	}()
+	d.Txn = c.txm.Begin()
 	c.mu.RLock()
 	d.nextID = c.mu.nextID
 	c.mu.RUnlock()
@@ -236,8 +268,16 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	for _, id := range d.deleted {
 		d.Txn.Delete(storage.CatalogKey(objCollection, id))
 	}
-	if _, err := d.Txn.Commit(); err != nil {
+	lsn, err := d.Txn.Commit()
+	if err != nil {
 		return err
+	}
+	for _, col := range d.staged {
+		for i := range col.Indexes {
+			if col.Indexes[i].CreatedLSN == 0 && d.newIndex[col.Indexes[i].ID] {
+				col.Indexes[i].CreatedLSN = lsn
+			}
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -266,10 +306,12 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 // DDLTxn is the transaction a DDL function stages its changes in.
 type DDLTxn struct {
 	*txn.Txn
-	c       *Catalog
-	nextID  uint32
-	staged  []*Collection
-	deleted []uint32
+	c        *Catalog
+	nextID   uint32
+	staged   []*Collection
+	deleted  []uint32
+	held     []*sync.RWMutex
+	newIndex map[uint32]bool
 }
 
 // NewID allocates a collection or index id.
@@ -277,6 +319,29 @@ func (d *DDLTxn) NewID() uint32 {
 	id := d.nextID
 	d.nextID++
 	return id
+}
+
+// NewIndexID allocates the id of an index built by this DDL.
+func (d *DDLTxn) NewIndexID() uint32 {
+	id := d.NewID()
+	if d.newIndex == nil {
+		d.newIndex = map[uint32]bool{}
+	}
+	d.newIndex[id] = true
+	return id
+}
+
+// LockCollection waits until no transaction is writing the collection and
+// keeps writers out until the DDL ends. The DDL's snapshot is then
+// retaken, so a backfill reads every row committed before the lock.
+func (d *DDLTxn) LockCollection(id uint32) {
+	l := d.c.CollectionLock(id)
+	l.Lock()
+	d.held = append(d.held, l)
+	if !d.Txn.HasWrites() {
+		d.Txn.Rollback()
+		d.Txn = d.c.txm.Begin()
+	}
 }
 
 // Put stages a new or changed descriptor (bumping its version).
@@ -501,3 +566,8 @@ func DropFields(tx *txn.Txn, id uint32) error {
 
 // ErrExists is wrapped by duplicate-name errors.
 var ErrExists = errors.New("already exists")
+
+// FirstUserOID is where the PostgreSQL OIDs of collections and indexes
+// start: an object's OID is its catalog id plus FirstUserOID, so it never
+// collides with a built-in OID.
+const FirstUserOID = 16384

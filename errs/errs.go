@@ -51,6 +51,7 @@ const (
 	CardinalityViolation   = "21000"
 	InvalidColumnReference = "42P10"
 	BadCopyFileFormat      = "22P04"
+	ObjectInUse            = "55006"
 	UndefinedParameter     = "42P02"
 )
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/sql/exec"
+	"github.com/nodedb-go/nodedb/sql/pgcatalog"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
 )
@@ -18,6 +19,7 @@ type DB struct {
 	cat   *catalog.Catalog
 	ids   *exec.IDGen
 	log   *slog.Logger
+	sys   *pgcatalog.Tables // pg_catalog and information_schema
 }
 
 // DBConfig configures OpenDB.
@@ -62,7 +64,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		return nil, err
 	}
 	log.Info("database opened", "dir", cfg.Dir, "last_lsn", txm.LastLSN(), "collections", len(cat.List()), "durability", cfg.Durability)
-	return &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log}, nil
+	return &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat)}, nil
 }
 
 // Close stops the commit pipeline and closes the store.

@@ -14,6 +14,7 @@ import (
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/pgcatalog"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/txn"
@@ -37,6 +38,51 @@ type Session struct {
 	explicit bool
 	failed   bool
 	fields   []exec.ObservedFields // observed schemaless fields to publish at commit
+
+	// Implicit transaction (statements of one simple-query string, or the
+	// extended-protocol messages up to Sync): one transaction, committed by
+	// EndImplicit, rolled back on the first error.
+	implicit       bool
+	implicitFailed bool
+
+	// held are the collection locks (shared) this session's open
+	// transaction holds because it wrote those collections.
+	held map[uint32]*sync.RWMutex
+}
+
+// lockForWrite takes the shared write lock of a collection for the rest of
+// the transaction.
+func (s *Session) lockForWrite(id uint32) {
+	if _, ok := s.held[id]; ok {
+		return
+	}
+	l := s.mgr.db.cat.CollectionLock(id)
+	l.RLock()
+	if s.held == nil {
+		s.held = make(map[uint32]*sync.RWMutex)
+	}
+	s.held[id] = l
+}
+
+// releaseLocks drops every collection lock at the end of a transaction.
+func (s *Session) releaseLocks() {
+	for id, l := range s.held {
+		l.RUnlock()
+		delete(s.held, id)
+	}
+}
+
+// writeTargets lists the collections a planned statement writes.
+func writeTargets(n plan.Node) []*catalog.Collection {
+	switch x := n.(type) {
+	case *plan.Insert:
+		return []*catalog.Collection{x.Coll}
+	case *plan.Update:
+		return []*catalog.Collection{x.Coll}
+	case *plan.Delete:
+		return []*catalog.Collection{x.Coll}
+	}
+	return nil
 }
 
 // prepared is the planned form of a statement.
@@ -108,6 +154,37 @@ func (s *Session) abortTxn() {
 		s.tx.Rollback()
 	}
 	s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
+	s.releaseLocks()
+}
+
+// BeginImplicit starts an implicit transaction block: until EndImplicit,
+// statements outside an explicit block share one transaction, as
+// PostgreSQL does for a multi-statement query string and for the extended
+// protocol's messages up to Sync.
+func (s *Session) BeginImplicit() {
+	s.implicit = true
+	s.implicitFailed = false
+}
+
+// EndImplicit ends the implicit block: it commits the implicit
+// transaction unless a statement failed (then it was already rolled back).
+func (s *Session) EndImplicit() error {
+	if !s.implicit {
+		return nil
+	}
+	s.implicit = false
+	s.implicitFailed = false
+	if s.explicit || s.tx == nil {
+		return nil
+	}
+	tx, fields := s.tx, s.fields
+	s.tx, s.fields = nil, nil
+	defer s.releaseLocks()
+	if _, err := tx.Commit(); err != nil {
+		return err
+	}
+	publish(fields)
+	return nil
 }
 
 func (s *Session) prepare(sql string, paramTypes []types.T, multi bool) ([]*Prepared, error) {
@@ -138,7 +215,7 @@ func (s *Session) plan(p *Prepared) error {
 	cat := s.mgr.db.cat
 	pr.catVersion = cat.Version()
 	pr.planned = true
-	b := &plan.Builder{Cat: cat}
+	b := &plan.Builder{Cat: cat, Sys: s.mgr.db.sys}
 	for i, t := range p.ParamTypes {
 		if t != types.Unknown {
 			for len(b.Params) <= i {
@@ -203,8 +280,11 @@ func toColumns(cols []plan.Column) []Column {
 			t = types.Text
 		}
 		out[i] = Column{Name: c.Name, Type: t, TypeMod: c.TypeMod, TableOID: c.TableOID, AttrNum: c.AttrNum}
-		if out[i].TypeMod == 0 {
+		switch {
+		case out[i].TypeMod <= 0:
 			out[i].TypeMod = -1
+		case t == types.Varchar || t == types.Bpchar:
+			out[i].TypeMod += 4 // pg's atttypmod counts the varlena header
 		}
 	}
 	return out
@@ -250,9 +330,18 @@ func (s *Session) execute(ctx context.Context, p *Prepared, params []types.Value
 			return nil, errs.New(errs.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
 	}
+	if s.implicit && s.implicitFailed {
+		return nil, errs.New(errs.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
 	res, err := s.run(ctx, p, params)
-	if err != nil && s.explicit {
-		s.failed = true
+	if err != nil {
+		switch {
+		case s.explicit:
+			s.failed = true
+		case s.implicit:
+			s.implicitFailed = true
+			s.abortTxn()
+		}
 	}
 	return res, err
 }
@@ -267,10 +356,24 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		if s.explicit {
 			return &Result{Tag: "BEGIN", Notices: []Notice{{Severity: "WARNING", Code: errs.ActiveSQLTransaction, Message: "there is already a transaction in progress"}}}, nil
 		}
-		s.tx = db.txm.Begin()
+		if s.tx == nil {
+			s.tx = db.txm.Begin()
+		}
+		// Statements that ran earlier in an implicit block join it.
 		s.explicit = true
 		return &Result{Tag: "BEGIN"}, nil
 	case *ast.Commit:
+		if !s.explicit && s.tx != nil {
+			// COMMIT inside an implicit block commits what ran so far.
+			tx, fields := s.tx, s.fields
+			s.tx, s.fields = nil, nil
+			defer s.releaseLocks()
+			if _, err := tx.Commit(); err != nil {
+				return nil, err
+			}
+			publish(fields)
+			return &Result{Tag: "COMMIT"}, nil
+		}
 		if !s.explicit {
 			return &Result{Tag: "COMMIT", Notices: []Notice{{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}}}, nil
 		}
@@ -280,12 +383,19 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		}
 		tx, fields := s.tx, s.fields
 		s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
+		defer s.releaseLocks()
 		if _, err := tx.Commit(); err != nil {
 			return nil, err
 		}
 		publish(fields)
 		return &Result{Tag: "COMMIT"}, nil
 	case *ast.Rollback:
+		if !s.explicit && s.tx != nil {
+			s.tx.Rollback()
+			s.tx, s.fields = nil, nil
+			s.releaseLocks()
+			return &Result{Tag: "ROLLBACK"}, nil
+		}
 		if !s.explicit {
 			return &Result{Tag: "ROLLBACK", Notices: []Notice{{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}}}, nil
 		}
@@ -317,14 +427,38 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 			return nil, errs.New(errs.FeatureNotSupported, "cached plan must not change result type")
 		}
 	}
+	// Writers hold their collections' locks (shared) until the
+	// transaction ends, so DDL that backfills waits for them. Taking a
+	// lock may wait for DDL, after which the plan may be stale.
+	for _, coll := range writeTargets(pr.node) {
+		s.lockForWrite(coll.ID)
+	}
+	if pr.catVersion != db.cat.Version() {
+		if err := s.plan(p); err != nil {
+			return nil, err
+		}
+		for _, coll := range writeTargets(pr.node) {
+			s.lockForWrite(coll.ID)
+		}
+	}
+	if _, isTrunc := pr.ast.(*ast.Truncate); isTrunc {
+		for _, name := range pr.ast.(*ast.Truncate).Tables {
+			if coll, ok := db.cat.Get(name); ok {
+				s.lockForWrite(coll.ID)
+			}
+		}
+	}
+	if s.tx == nil && s.implicit {
+		s.tx = db.txm.Begin()
+	}
 	tx := s.tx
 	auto := tx == nil
 	if auto {
 		tx = db.txm.Begin()
 		defer tx.Rollback()
+		defer s.releaseLocks()
 	}
-	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids,
-		Fn: &funcs.Context{Now: time.Now().UTC(), User: s.user, Database: s.database}}
+	env := &exec.Env{Ctx: s.sysContext(ctx), Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx)}
 	res, err := s.runPlanned(env, p)
 	if err != nil {
 		return nil, err
@@ -537,8 +671,14 @@ func typeName(c catalog.Column) string {
 
 func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	db := s.mgr.db
+	if len(s.held) > 0 {
+		// DDL waits for writers; waiting for our own transaction would
+		// never end.
+		return nil, errs.New(errs.ObjectInUse, "cannot run DDL while this transaction block has written to collections").
+			WithHint("COMMIT or ROLLBACK first: DDL runs in its own transaction.")
+	}
 	d := &exec.DDL{Cat: db.cat, Env: func(tx *txn.Txn) *exec.Env {
-		return &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Fn: &funcs.Context{Now: time.Now().UTC(), User: s.user, Database: s.database}}
+		return &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Fn: s.funcContext(tx)}
 	}}
 	var notices []Notice
 	var tag string
@@ -568,7 +708,11 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		created, err = d.CreateIndex(x)
 		tag = "CREATE INDEX"
 		if err == nil && !created {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", x.Name)})
+			name := x.Name
+			if name == "" {
+				name = x.Table + "_" + strings.ReplaceAll(strings.Join(x.Columns, "_"), ".", "_") + "_idx"
+			}
+			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", name)})
 		}
 	case *ast.DropIndex:
 		err = d.DropIndex(x)
@@ -578,4 +722,26 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Tag: tag, Notices: notices}, nil
+}
+
+// funcContext is what SQL functions see of this session and statement.
+func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
+	return &funcs.Context{
+		Now: time.Now().UTC(), User: s.user, Database: s.database,
+		Catalog: s.mgr.db.sys,
+		Setting: func(name string) (string, bool) {
+			v, ok := s.vars[name]
+			return v, ok
+		},
+		SetSetting: func(name, value string, _ bool) error {
+			s.vars[name] = value
+			return nil
+		},
+		TxnID: func() int64 { return int64(tx.SnapshotLSN()) },
+	}
+}
+
+// sysContext carries the session into system-table computations.
+func (s *Session) sysContext(ctx context.Context) context.Context {
+	return pgcatalog.WithSession(ctx, pgcatalog.Session{User: s.user, Database: s.database, Settings: s.vars})
 }

@@ -53,6 +53,7 @@ type conn struct {
 	stmts          map[string]*stmt
 	portals        map[string]*portal
 	ignoreTillSync bool
+	implicit       bool  // an implicit transaction is open until Sync
 	pending        int   // bytes sent to the backend buffer since the last flush
 	dead           error // first read or write failure; the connection is then over
 
@@ -449,6 +450,12 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) error {
 		err = c.closeMsg(m)
 	case *pgproto3.Sync:
 		c.ignoreTillSync = false
+		if c.implicit {
+			c.implicit = false
+			if err := c.sess.EndImplicit(); err != nil {
+				c.sendError(err)
+			}
+		}
 		if c.sess.TxStatus() == session.TxIdle {
 			clear(c.portals)
 		}
@@ -562,6 +569,15 @@ func (c *conn) runSimple(sql string) {
 	if len(preps) == 0 {
 		c.send(&pgproto3.EmptyQueryResponse{}, 5)
 		return
+	}
+	if len(preps) > 1 {
+		// Several statements in one Query run as one implicit transaction.
+		c.sess.BeginImplicit()
+		defer func() {
+			if err := c.sess.EndImplicit(); err != nil {
+				c.sendError(err)
+			}
+		}()
 	}
 	for _, p := range preps {
 		res, err := c.runStatement(p, nil)

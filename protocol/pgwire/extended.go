@@ -184,6 +184,11 @@ func (c *conn) describeColumns(cols []session.Column, formats []int16) {
 }
 
 func (c *conn) execute(m *pgproto3.Execute) error {
+	if !c.implicit {
+		// Everything executed up to Sync is one implicit transaction.
+		c.implicit = true
+		c.sess.BeginImplicit()
+	}
 	p, ok := c.portals[m.Portal]
 	if !ok {
 		return errs.Errorf(errs.InvalidCursorName, "portal %q does not exist", m.Portal)

@@ -343,3 +343,6 @@ func (c *fakeCopy) Finish(ctx context.Context) (*session.Result, error) {
 }
 
 func (c *fakeCopy) Abort() { c.rows = nil }
+
+func (s *fakeSession) BeginImplicit()     {}
+func (s *fakeSession) EndImplicit() error { return nil }

@@ -26,6 +26,11 @@ type Session interface {
 	PrepareMulti(sql string) ([]*session.Prepared, error)
 	// Execute runs a statement with decoded parameters.
 	Execute(ctx context.Context, p *session.Prepared, params []types.Value) (*session.Result, error)
+	// BeginImplicit starts an implicit transaction block (a multi-statement
+	// query string, or extended-protocol messages up to Sync).
+	BeginImplicit()
+	// EndImplicit commits the implicit block unless a statement failed.
+	EndImplicit() error
 	// CopySink returns where the rows of a COPY FROM STDIN go.
 	CopySink(c *session.CopyIn) CopySink
 	// TxStatus is the ReadyForQuery indicator.

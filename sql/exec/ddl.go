@@ -141,6 +141,7 @@ func (d *DDL) DropCollection(st *ast.DropCollection) error {
 				}
 				return errs.Errorf(errs.UndefinedTable, "relation %q does not exist", name).WithPosition(st.Pos)
 			}
+			tx.LockCollection(col.ID)
 			if st.Purge {
 				if err := purge(tx.Txn, col); err != nil {
 					return err
@@ -219,6 +220,10 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		if col.Kind != catalog.Strict {
 			return errs.Errorf(errs.FeatureNotSupported, "%q is schemaless: just write the new field", col.Name)
 		}
+		tx.LockCollection(col.ID)
+		if col, err = d.Cat.MustGet(st.Table); err != nil {
+			return err
+		}
 		if col.ColumnIndex(st.Column.Name) >= 0 {
 			if st.IfNotExists {
 				return nil
@@ -237,7 +242,7 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		// before the new column, which SELECT * skips.
 		n.Columns = append(n.Columns, c)
 		if st.Column.Unique {
-			n.Indexes = append(n.Indexes, catalog.Index{ID: tx.NewID(), Name: col.Name + "_" + c.Name + "_key", Columns: []string{c.Name}, Unique: true})
+			n.Indexes = append(n.Indexes, catalog.Index{ID: tx.NewIndexID(), Name: col.Name + "_" + c.Name + "_key", Columns: []string{c.Name}, Unique: true})
 		}
 		// Backfill existing rows with the default.
 		env := d.Env(tx.Txn)
@@ -322,8 +327,12 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 				}
 			}
 		}
+		tx.LockCollection(col.ID)
+		if col, err = d.Cat.MustGet(st.Table); err != nil {
+			return err
+		}
 		n := catalog.Clone(col)
-		ix := catalog.Index{ID: tx.NewID(), Name: name, Columns: st.Columns, Unique: st.Unique}
+		ix := catalog.Index{ID: tx.NewIndexID(), Name: name, Columns: st.Columns, Unique: st.Unique}
 		n.Indexes = append(n.Indexes, ix)
 		lo := storage.RowPrefix(col.ID)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
@@ -363,6 +372,10 @@ func (d *DDL) DropIndex(st *ast.DropIndex) error {
 			if st.IfExists {
 				return nil
 			}
+			return errs.Errorf(errs.UndefinedObject, "index %q does not exist", st.Name)
+		}
+		tx.LockCollection(col.ID)
+		if col, ix, ok = d.Cat.FindIndex(st.Name); !ok {
 			return errs.Errorf(errs.UndefinedObject, "index %q does not exist", st.Name)
 		}
 		n := catalog.Clone(col)

@@ -169,7 +169,7 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		out, err := types.Cast(v, x.T)
+		out, err := funcs.CastTyped(env.Fn, v, x.X.Type(), x.T)
 		if err != nil {
 			return nil, err
 		}

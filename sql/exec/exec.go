@@ -571,6 +571,12 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 		}
 		return si, nil
 	case plan.AccessIndex:
+		if s.Index.CreatedLSN > env.Txn.SnapshotLSN() {
+			// The index was built after this transaction's snapshot: its
+			// entries are invisible here, so read the rows instead (the
+			// residual filter holds the whole predicate).
+			return env.openScan(&plan.Scan{Coll: s.Coll, Access: plan.AccessFull, Filter: s.Filter, Cols: s.Cols})
+		}
 		var prefix []byte
 		for _, e := range s.IndexEq {
 			v, err := env.Eval(e, nil)

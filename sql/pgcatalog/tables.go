@@ -17,7 +17,7 @@ import (
 // index and the constraints of a collection live in fixed high ranges,
 // so catalog ids must stay below 1<<28.
 const (
-	FirstUserOID = 16384
+	FirstUserOID = catalog.FirstUserOID
 	pkIndexBase  = 0x40000000 // <coll>_pkey index relation
 	pkConBase    = 0x50000000 // <coll>_pkey constraint
 	uniqConBase  = 0x60000000 // unique constraint of a unique index

@@ -161,7 +161,13 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			}
 			obj := &Object{}
 			for i, e := range r {
-				be, err := bd.bind(e, types.Unknown)
+				// A field already seen with one type lends it to an
+				// untyped parameter or literal.
+				hint := types.Unknown
+				if f, ok := coll.Fields.Lookup(ins.Columns[i]); ok && f.Type != types.Doc {
+					hint = f.Type
+				}
+				be, err := bd.bind(e, hint)
 				if err != nil {
 					return nil, err
 				}

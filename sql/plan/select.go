@@ -282,7 +282,7 @@ func scanColumns(coll *catalog.Collection) []Column {
 	}
 	cols := make([]Column, len(coll.Columns))
 	for i, c := range coll.Columns {
-		cols[i] = Column{Name: c.Name, T: c.Type, TypeMod: int32(c.TypeMod), TableOID: coll.ID, AttrNum: int16(i + 1)}
+		cols[i] = Column{Name: c.Name, T: c.Type, TypeMod: int32(c.TypeMod), TableOID: coll.ID + catalog.FirstUserOID, AttrNum: int16(i + 1)}
 	}
 	return cols
 }

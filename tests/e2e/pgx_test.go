@@ -281,10 +281,6 @@ func TestPgxPreparedAndBatch(t *testing.T) {
 		t.Errorf("batch4 (after the failing statement) was executed: %v", present)
 	}
 	t.Run("failed batch is one implicit transaction", func(t *testing.T) {
-		knownGap(t, "pgx SendBatch (extended protocol, one Sync for the whole batch): a statement before "+
-			"the failing one stays committed; PostgreSQL runs everything up to Sync as one implicit "+
-			"transaction and rolls it all back. Batch [INSERT kv 'batch3'; INSERT kv 'batch1' (dup, 23505); "+
-			"INSERT kv 'batch4'] leaves 'batch3' in the table; expected it absent")
 		if len(present) != 0 {
 			t.Errorf("rows from the failed batch: %v, want none", present)
 		}
@@ -470,10 +466,6 @@ func TestPgxTransactions(t *testing.T) {
 		t.Errorf("multi-statement dup code = %s", pe.Code)
 	}
 	t.Run("multi-statement query is one implicit transaction", func(t *testing.T) {
-		knownGap(t, "simple Query with several statements: `INSERT INTO acct (id, bal) VALUES (10, 1); "+
-			"INSERT INTO acct (id, bal) VALUES (1, 1)` fails with 23505 on the second statement but the "+
-			"first stays committed (row 10 exists); PostgreSQL runs the whole string as one implicit "+
-			"transaction and rolls back row 10")
 		var n int64
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM acct WHERE id = 10`).Scan(&n); err != nil || n != 0 {
 			t.Errorf("row 10 count = %d, %v; want 0", n, err)
