@@ -35,6 +35,8 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		return env.outer[i][x.Idx], nil
 	case *plan.Subquery:
 		return env.evalSubquery(x, row)
+	case *plan.Quantified:
+		return env.evalQuantified(x, row)
 	case *plan.Param:
 		if x.N > len(env.Params) {
 			return nil, errs.Errorf(errs.UndefinedParameter, "there is no parameter $%d", x.N)

@@ -227,6 +227,12 @@ func (env *Env) open(n plan.Node) (iter, error) {
 			return nil, err
 		}
 		return &sliceIter{rows: rows}, nil
+	case *plan.FuncScan:
+		rows, err := env.runFuncScan(x)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
 	case *plan.SystemScan:
 		rows, err := x.Table.Rows(env.Ctx)
 		if err != nil {

@@ -1,7 +1,11 @@
 package exec
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -211,6 +215,12 @@ func (env *Env) evalSubquery(x *plan.Subquery, row types.Row) (types.Value, erro
 		return nil, errs.New(errs.CardinalityViolation, "more than one row returned by a subquery used as an expression")
 	case plan.SubExists:
 		return (len(rows) > 0) != x.Not, nil
+	case plan.SubArray:
+		arr := make([]any, len(rows))
+		for i, r := range rows {
+			arr[i] = r[0]
+		}
+		return arr, nil
 	}
 	// IN
 	v, err := env.Eval(x.X, row)
@@ -237,4 +247,137 @@ func (env *Env) evalSubquery(x *plan.Subquery, row types.Row) (types.Value, erro
 		return nil, nil
 	}
 	return x.Not, nil
+}
+
+// evalQuantified evaluates x op ANY/ALL (list) with three-valued logic.
+func (env *Env) evalQuantified(q *plan.Quantified, row types.Row) (types.Value, error) {
+	v, err := env.Eval(q.X, row)
+	if err != nil {
+		return nil, err
+	}
+	var list types.Value
+	if q.Sub != nil {
+		list, err = env.evalSubquery(q.Sub, row)
+	} else {
+		list, err = env.Eval(q.Array, row)
+	}
+	if err != nil {
+		return nil, err
+	}
+	elems, err := asList(list)
+	if err != nil {
+		return nil, err
+	}
+	sawNull := false
+	for _, e := range elems {
+		r, err := funcs.Binary(q.Op, v, e, types.Bool)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case r == nil:
+			sawNull = true
+		case r == true && !q.All:
+			return true, nil
+		case r == false && q.All:
+			return false, nil
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return q.All, nil
+}
+
+// asList reads an array value: a []any, or pg array text such as {1,2}.
+func asList(v types.Value) ([]any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		return x, nil
+	case string:
+		if strings.HasPrefix(x, "{") {
+			return types.ParseArrayText(x)
+		}
+		if strings.HasPrefix(x, "[") {
+			d, err := types.ParseJSON(x)
+			if err != nil {
+				return nil, err
+			}
+			if a, ok := d.([]any); ok {
+				return a, nil
+			}
+		}
+		// An int2vector/oidvector is space separated.
+		var out []any
+		for _, f := range strings.Fields(x) {
+			if n, err := strconv.ParseInt(f, 10, 64); err == nil {
+				out = append(out, n)
+			} else {
+				out = append(out, f)
+			}
+		}
+		return out, nil
+	}
+	return nil, errs.Errorf(errs.DatatypeMismatch, "op ANY/ALL (array) requires array on right side")
+}
+
+// runFuncScan evaluates a set-returning function in FROM.
+func (env *Env) runFuncScan(x *plan.FuncScan) ([]types.Row, error) {
+	args := make([]types.Value, len(x.Args))
+	for i, a := range x.Args {
+		v, err := env.Eval(a, nil)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	switch x.Name {
+	case "generate_series":
+		for _, a := range args {
+			if a == nil {
+				return nil, nil
+			}
+		}
+		ints := make([]int64, len(args))
+		for i, a := range args {
+			n, err := types.Cast(a, types.Int8)
+			if err != nil {
+				return nil, err
+			}
+			ints[i] = n.(int64)
+		}
+		step := int64(1)
+		if len(ints) == 3 {
+			step = ints[2]
+		}
+		if step == 0 {
+			return nil, errs.New(errs.InvalidParameterValue, "step size cannot equal zero")
+		}
+		var rows []types.Row
+		for v := ints[0]; (step > 0 && v <= ints[1]) || (step < 0 && v >= ints[1]); v += step {
+			if len(rows)%4096 == 0 {
+				if err := checkCtx(env.Ctx); err != nil {
+					return nil, err
+				}
+			}
+			if len(rows) >= 50_000_000 {
+				return nil, errs.New(errs.ProgramLimitExceeded, "generate_series: too many rows")
+			}
+			rows = append(rows, types.Row{v})
+		}
+		return rows, nil
+	case "unnest":
+		elems, err := asList(args[0])
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]types.Row, len(elems))
+		for i, e := range elems {
+			rows[i] = types.Row{e}
+		}
+		return rows, nil
+	}
+	return nil, errs.Errorf(errs.FeatureNotSupported, "table function %s", x.Name)
 }

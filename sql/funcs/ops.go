@@ -89,6 +89,10 @@ func BinaryType(op string, l, r types.T) (types.T, error) {
 		return types.Bool, nil
 	case "||":
 		switch {
+		case isArrayT(l) && (isArrayT(r) || r == types.Unknown):
+			return l, nil
+		case isArrayT(r) && l == types.Unknown:
+			return r, nil
 		case l == types.Bytea && (r == types.Bytea || r == types.Unknown), r == types.Bytea && l == types.Unknown:
 			return types.Bytea, nil
 		case (l == types.JSONB || l == types.Doc) && (r == types.JSONB || r == types.Doc):
@@ -610,4 +614,9 @@ func UnaryMinus(v types.Value, t types.T) (types.Value, error) {
 		}
 	}
 	return nil, undefinedUnary("-", valueType(v))
+}
+
+// isArrayT reports whether t is one of the catalog array types.
+func isArrayT(t types.T) bool {
+	return t == types.TextArray || t == types.Int2Array || t == types.OIDArray
 }

@@ -245,7 +245,30 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 		}
 		return bd.bindSubquery(x.Query, SubIn, in, x.Not, x.Pos)
 	case *ast.Quantified:
-		return nil, errAt(errs.FeatureNotSupported, e.Position(), "ANY/ALL comparisons are not supported yet")
+		in, err := bd.bind(x.X, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		op := x.Op
+		if op == "!=" {
+			op = "<>"
+		}
+		if !comparisonOps[op] {
+			return nil, errAt(errs.FeatureNotSupported, x.Pos, "operator %s ANY/ALL is not supported", x.Op)
+		}
+		q := &Quantified{X: in, Op: op, All: x.Quant == "ALL"}
+		if x.Query != nil {
+			sq, err := bd.bindSubquery(x.Query, SubArray, nil, false, x.Pos)
+			if err != nil {
+				return nil, err
+			}
+			q.Sub = sq.(*Subquery)
+		} else {
+			if q.Array, err = bd.bind(x.Array, types.Unknown); err != nil {
+				return nil, err
+			}
+		}
+		return q, nil
 	}
 	return nil, errAt(errs.FeatureNotSupported, e.Position(), "unsupported expression %T", e)
 }
@@ -558,6 +581,11 @@ func (bd *binder) bindCase(x *ast.Case, hint types.T) (Expr, error) {
 
 func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 	name := strings.TrimPrefix(x.Name, "pg_catalog.")
+	if name == "array" && len(x.Args) == 1 {
+		if sq, ok := x.Args[0].(*ast.SubqueryExpr); ok {
+			return bd.bindSubquery(sq.Query, SubArray, nil, false, x.Pos)
+		}
+	}
 	if agg, ok := funcs.LookupAgg(name); ok && x.Over == nil {
 		if bd.agg == nil || bd.noAgg != "" {
 			where := bd.noAgg

@@ -153,6 +153,7 @@ const (
 	SubScalar SubKind = iota // (SELECT x): one value or NULL; >1 row is 21000
 	SubExists                // EXISTS (SELECT ...)
 	SubIn                    // x IN (SELECT ...)
+	SubArray                 // ARRAY(SELECT ...): the column's values as an array
 )
 
 // Subquery evaluates a nested query. Uncorrelated subqueries run once per
@@ -171,3 +172,16 @@ func (e *OuterRef) Type() types.T { return e.T }
 
 // Type implementations.
 func (e *Subquery) Type() types.T { return e.T }
+
+// Quantified is `X op ANY|ALL (list)`, the list coming from a subquery
+// (Sub, of kind SubArray) or an array expression (Array).
+type Quantified struct {
+	X     Expr
+	Op    string
+	All   bool
+	Sub   *Subquery
+	Array Expr
+}
+
+// Type implementations.
+func (e *Quantified) Type() types.T { return types.Bool }

@@ -153,7 +153,7 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		}
 		return j, nil
 	case *ast.FuncTable:
-		return nil, errAt(errs.FeatureNotSupported, x.Pos, "table functions are not supported yet")
+		return b.buildFuncTable(x, sc)
 	case *ast.StreamSource:
 		return nil, errAt(errs.FeatureNotSupported, x.Pos, "reading change streams and topics is not supported yet")
 	}
@@ -329,6 +329,14 @@ func mapExpr(e Expr, f func(Expr) Expr) Expr {
 		n := *x
 		n.X = mapExpr(x.X, f)
 		return f(&n)
+	case *Quantified:
+		n := *x
+		n.X = mapExpr(x.X, f)
+		n.Array = mapExpr(x.Array, f)
+		if x.Sub != nil {
+			n.Sub = mapExpr(x.Sub, f).(*Subquery)
+		}
+		return f(&n)
 	}
 	return f(e)
 }
@@ -356,6 +364,11 @@ func (bd *binder) bindSubquery(q *ast.Select, kind SubKind, x Expr, not bool, po
 			return nil, errAt(errs.SyntaxError, pos, "subquery has too many columns")
 		}
 		sub.T = types.Bool
+	case SubArray:
+		if len(cols) != 1 {
+			return nil, errAt(errs.SyntaxError, pos, "subquery must return only one column")
+		}
+		sub.T = arrayOf(cols[0].T)
 	default:
 		sub.T = types.Bool
 	}
@@ -441,5 +454,94 @@ func walkNode(n Node, f func(Expr)) {
 	case *SetOp:
 		walkNode(x.Left, f)
 		walkNode(x.Right, f)
+	case *FuncScan:
+		for _, e := range x.Args {
+			visit(e)
+		}
 	}
+}
+
+// arrayOf is the array type of an element type, where one exists.
+func arrayOf(t types.T) types.T {
+	switch t {
+	case types.Text, types.Varchar, types.Name, types.Bpchar:
+		return types.TextArray
+	case types.Int2:
+		return types.Int2Array
+	case types.OID, types.RegClass, types.RegType:
+		return types.OIDArray
+	}
+	return types.Doc
+}
+
+// FuncScan produces the rows of a set-returning function in FROM:
+// generate_series(start, stop[, step]) and unnest(array).
+type FuncScan struct {
+	Name string
+	Args []Expr
+	Cols []Column
+}
+
+// Columns returns the single output column.
+func (n *FuncScan) Columns() []Column { return n.Cols }
+
+func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
+	name := strings.TrimPrefix(x.Func.Name, "pg_catalog.")
+	bd := &binder{b: b, sc: &scope{outer: sc.outer}, noAgg: "functions in FROM"}
+	var args []Expr
+	for _, a := range x.Func.Args {
+		e, err := bd.bind(a, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	var t types.T
+	switch name {
+	case "generate_series":
+		if len(args) < 2 || len(args) > 3 {
+			return nil, errAt(errs.UndefinedFunction, x.Pos, "function generate_series with %d arguments does not exist", len(args))
+		}
+		t = types.Int8
+		if args[0].Type() == types.Int4 && args[1].Type() == types.Int4 {
+			t = types.Int4
+		}
+		for _, a := range args {
+			if a.Type() == types.Numeric || a.Type() == types.Float8 {
+				return nil, errAt(errs.FeatureNotSupported, x.Pos, "generate_series over %s is not supported yet", a.Type())
+			}
+		}
+	case "unnest":
+		if len(args) != 1 {
+			return nil, errAt(errs.UndefinedFunction, x.Pos, "function unnest with %d arguments does not exist", len(args))
+		}
+		t = elemOf(args[0].Type())
+	default:
+		return nil, errAt(errs.FeatureNotSupported, x.Pos, "table function %s is not supported yet", name)
+	}
+	colName := name
+	if len(x.Columns) > 0 {
+		colName = x.Columns[0]
+	} else if x.Alias != "" {
+		colName = x.Alias
+	}
+	cols := []Column{{Name: colName, T: t, TypeMod: -1}}
+	alias := x.Alias
+	if alias == "" {
+		alias = name
+	}
+	sc.add(&rel{name: alias, alias: alias, cols: cols})
+	return &FuncScan{Name: name, Args: args, Cols: cols}, nil
+}
+
+func elemOf(t types.T) types.T {
+	switch t {
+	case types.TextArray:
+		return types.Text
+	case types.Int2Array, types.Int2Vector:
+		return types.Int2
+	case types.OIDArray, types.OIDVector:
+		return types.OID
+	}
+	return types.Doc
 }
