@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,9 @@ type Session struct {
 	// held are the collection locks (shared) this session's open
 	// transaction holds because it wrote those collections.
 	held map[uint32]*sync.RWMutex
+
+	fn   *funcs.Context // reused by every statement (see funcContext)
+	fnTx *txn.Txn
 }
 
 // lockForWrite takes the shared write lock of a collection for the rest of
@@ -91,6 +95,7 @@ type prepared struct {
 	node       plan.Node // nil for statements without a plan
 	catVersion uint64
 	planned    bool
+	usesSystem bool // reads pg_catalog / information_schema
 }
 
 func newSession(m *Manager, id uint32, user, database string) *Session {
@@ -246,6 +251,7 @@ func (s *Session) plan(p *Prepared) error {
 	if err != nil {
 		return err
 	}
+	pr.usesSystem = pr.node != nil && plan.UsesSystem(pr.node)
 	if pr.node != nil {
 		if _, isExplain := pr.ast.(*ast.Explain); !isExplain {
 			p.Columns = toColumns(pr.node.Columns())
@@ -458,7 +464,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		defer tx.Rollback()
 		defer s.releaseLocks()
 	}
-	env := &exec.Env{Ctx: s.sysContext(ctx), Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx)}
+	if pr.usesSystem {
+		ctx = s.sysContext(ctx)
+	}
+	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx)}
 	res, err := s.runPlanned(env, p)
 	if err != nil {
 		return nil, err
@@ -502,7 +511,7 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Result{Columns: p.Columns, Rows: rows, Tag: fmt.Sprintf("SELECT %d", len(rows)), RowsAffected: int64(len(rows))}, nil
+		return &Result{Columns: p.Columns, Rows: rows, Tag: "SELECT " + strconv.Itoa(len(rows)), RowsAffected: int64(len(rows))}, nil
 	case *ast.Insert:
 		wr, err := env.Insert(pr.node.(*plan.Insert))
 		if err != nil {
@@ -725,20 +734,32 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 }
 
 // funcContext is what SQL functions see of this session and statement.
+// It is built once per session; each statement refreshes the clock and
+// the transaction.
 func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
-	return &funcs.Context{
-		Now: time.Now().UTC(), User: s.user, Database: s.database,
-		Catalog: s.mgr.db.sys,
-		Setting: func(name string) (string, bool) {
-			v, ok := s.vars[name]
-			return v, ok
-		},
-		SetSetting: func(name, value string, _ bool) error {
-			s.vars[name] = value
-			return nil
-		},
-		TxnID: func() int64 { return int64(tx.SnapshotLSN()) },
+	s.fnTx = tx
+	if s.fn == nil {
+		s.fn = &funcs.Context{
+			User: s.user, Database: s.database,
+			Catalog: s.mgr.db.sys,
+			Setting: func(name string) (string, bool) {
+				v, ok := s.vars[name]
+				return v, ok
+			},
+			SetSetting: func(name, value string, _ bool) error {
+				s.vars[name] = value
+				return nil
+			},
+			TxnID: func() int64 {
+				if s.fnTx == nil {
+					return 0
+				}
+				return int64(s.fnTx.SnapshotLSN())
+			},
+		}
 	}
+	s.fn.Now = time.Now().UTC()
+	return s.fn
 }
 
 // sysContext carries the session into system-table computations.

@@ -54,6 +54,7 @@ type conn struct {
 	portals        map[string]*portal
 	ignoreTillSync bool
 	implicit       bool  // an implicit transaction is open until Sync
+	paramsDirty    bool  // a statement may have changed reported parameters
 	pending        int   // bytes sent to the backend buffer since the last flush
 	dead           error // first read or write failure; the connection is then over
 
@@ -405,7 +406,11 @@ func (c *conn) authenticate(user string) bool {
 // readyForQuery reports changed parameters, then ReadyForQuery, and
 // flushes.
 func (c *conn) readyForQuery() {
-	c.sendParamStatus(c.paramStatus())
+	if c.paramsDirty {
+		// Only SET, RESET and DISCARD change reported parameters.
+		c.paramsDirty = false
+		c.sendParamStatus(c.paramStatus())
+	}
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: byte(c.sess.TxStatus())})
 	c.flush()
 }
@@ -523,6 +528,9 @@ func (c *conn) runStatement(p *session.Prepared, params []types.Value) (*session
 	}
 	if err == nil && res == nil {
 		res = &session.Result{Tag: "OK"}
+	}
+	if err == nil && (res.Tag == "SET" || res.Tag == "RESET" || strings.HasPrefix(res.Tag, "DISCARD")) {
+		c.paramsDirty = true
 	}
 	return res, err
 }

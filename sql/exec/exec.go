@@ -543,7 +543,9 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 	si := &scanIter{env: env, scan: s, isStrict: s.Coll.Kind == catalog.Strict}
 	switch s.Access {
 	case plan.AccessPK:
-		si.seenPK = map[string]bool{}
+		if len(s.PKKeys) > 1 {
+			si.seenPK = map[string]bool{}
+		}
 		for _, key := range s.PKKeys {
 			vals := make([]any, len(key))
 			skip := false
@@ -569,10 +571,12 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 				continue
 			}
 			pkb := document.EncodePK(vals)
-			if si.seenPK[string(pkb)] {
-				continue
+			if si.seenPK != nil {
+				if si.seenPK[string(pkb)] {
+					continue
+				}
+				si.seenPK[string(pkb)] = true
 			}
-			si.seenPK[string(pkb)] = true
 			si.pending = append(si.pending, pkb)
 		}
 		return si, nil

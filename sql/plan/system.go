@@ -30,3 +30,60 @@ type SystemScan struct {
 
 // Columns returns the system table's layout.
 func (n *SystemScan) Columns() []Column { return n.Cols }
+
+// UsesSystem reports whether a plan reads a system table (directly or in a
+// subquery).
+func UsesSystem(n Node) bool {
+	found := false
+	var visitNode func(Node)
+	visitNode = func(n Node) {
+		if _, ok := n.(*SystemScan); ok {
+			found = true
+			return
+		}
+		walkNode(n, func(e Expr) {
+			if s, ok := e.(*Subquery); ok && !found {
+				visitNode(s.Plan)
+			}
+			if q, ok := e.(*Quantified); ok && q.Sub != nil && !found {
+				visitNode(q.Sub.Plan)
+			}
+		})
+		for _, c := range children(n) {
+			visitNode(c)
+		}
+	}
+	visitNode(n)
+	return found
+}
+
+// children returns a node's inputs.
+func children(n Node) []Node {
+	switch x := n.(type) {
+	case *Filter:
+		return []Node{x.Input}
+	case *Project:
+		return []Node{x.Input}
+	case *Aggregate:
+		return []Node{x.Input}
+	case *Sort:
+		return []Node{x.Input}
+	case *Limit:
+		return []Node{x.Input}
+	case *Distinct:
+		return []Node{x.Input}
+	case *Trim:
+		return []Node{x.Input}
+	case *Join:
+		return []Node{x.Left, x.Right}
+	case *SetOp:
+		return []Node{x.Left, x.Right}
+	case *Insert:
+		return []Node{x.Source}
+	case *Update:
+		return []Node{x.Scan}
+	case *Delete:
+		return []Node{x.Scan}
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/nodedb-go/nodedb/config"
+)
+
+// benchServer starts a server on a temporary directory for benchmarks.
+func benchServer(b *testing.B) *Server {
+	b.Helper()
+	cfg := config.Default()
+	cfg.DataDir = b.TempDir()
+	cfg.PgwirePort, cfg.HTTPPort = 0, 0
+	s, err := New(cfg, WithLogger(quiet))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// BenchmarkPgwirePKSelect measures a prepared primary-key lookup over
+// pgwire from 16 clients (the in-process counterpart of bench/pgbench's
+// select workload; profile it with -cpuprofile).
+func BenchmarkPgwirePKSelect(b *testing.B) {
+	s := benchServer(b)
+	ctx := context.Background()
+	url := fmt.Sprintf("postgres://admin@%s/nodedb?sslmode=disable", s.PgwireAddr())
+	pool, err := pgxpool.New(ctx, url+"&pool_max_conns=16")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `CREATE TABLE bench_sel (id BIGINT PRIMARY KEY, v INT, pad TEXT)`); err != nil {
+		b.Fatal(err)
+	}
+	var rows [][]any
+	for i := 1; i <= 10000; i++ {
+		rows = append(rows, []any{int64(i), int32(i), "padding"})
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"bench_sel"}, []string{"id", "v", "pad"}, pgx.CopyFromRows(rows)); err != nil {
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := n.Add(1)%10000 + 1
+			var v int32
+			if err := pool.QueryRow(ctx, `SELECT v FROM bench_sel WHERE id = $1`, id).Scan(&v); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
