@@ -65,3 +65,32 @@ func BenchmarkPgwirePKSelect(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPgwireInsert measures single-row autocommit INSERTs sent as
+// simple queries from 16 clients (bench/pgbench's insert workload).
+func BenchmarkPgwireInsert(b *testing.B) {
+	s := benchServer(b)
+	ctx := context.Background()
+	url := fmt.Sprintf("postgres://admin@%s/nodedb?sslmode=disable&pool_max_conns=16&default_query_exec_mode=simple_protocol", s.PgwireAddr())
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `CREATE TABLE bench_ins (id BIGINT PRIMARY KEY, client INT, v INT)`); err != nil {
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := n.Add(1)
+			sql := fmt.Sprintf("INSERT INTO bench_ins VALUES (%d::bigint * 10 + 1, %d, 1) ON CONFLICT DO NOTHING", id, id%16)
+			if _, err := pool.Exec(ctx, sql); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

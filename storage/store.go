@@ -9,6 +9,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -71,6 +72,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		MemTableSize:          32 << 20,
 		L0CompactionThreshold: 4,
 		Logger:                quietLogger{},
+	}
+	// Bloom filters let point reads (primary-key lookups, the existence
+	// check of every INSERT) skip sstables that cannot hold the key.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		po.Levels[i].FilterType = pebble.TableFilter
 	}
 	db, err := pebble.Open(filepath.Join(dir, "pebble"), po)
 	if err != nil {

@@ -156,6 +156,18 @@ func (l *Layout) Insert(w Writer, row *Row) error {
 		return errs.Errorf(errs.UniqueViolation, "duplicate key value violates unique constraint %q", l.Name+"_pkey").
 			WithDetail(fmt.Sprintf("Key (%s) already exists.", row.RowID))
 	}
+	return l.insertAbsent(w, row, pkb, key)
+}
+
+// InsertAbsent writes a new row whose primary key the caller has just
+// read as absent in the same transaction (saving a second read). Unique
+// indexes are still checked.
+func (l *Layout) InsertAbsent(w Writer, row *Row) error {
+	pkb := EncodePK(row.PK)
+	return l.insertAbsent(w, row, pkb, l.Key(pkb))
+}
+
+func (l *Layout) insertAbsent(w Writer, row *Row, pkb, key []byte) error {
 	if err := l.putIndexes(w, nil, row.IdxVals, pkb); err != nil {
 		return err
 	}

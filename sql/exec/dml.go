@@ -111,7 +111,7 @@ func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
 		written := row
 		switch {
 		case !exists:
-			if err := lay.Insert(w, nr); err != nil {
+			if err := lay.InsertAbsent(w, nr); err != nil {
 				if errs.Is(err, errs.UniqueViolation) && x.Conflict != nil && x.Conflict.DoNothing {
 					continue
 				}
