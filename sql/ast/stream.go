@@ -1,0 +1,73 @@
+package ast
+
+// CreateChangeStream is CREATE CHANGE STREAM [IF NOT EXISTS] name ON
+// collection|* [WITH (k = v, ...)]. Collection is "*" for every collection.
+type CreateChangeStream struct {
+	Pos         int
+	Name        string
+	Collection  string
+	IfNotExists bool
+	With        []Option
+}
+
+// DropChangeStream is DROP CHANGE STREAM [IF EXISTS] name.
+type DropChangeStream struct {
+	Pos      int
+	Name     string
+	IfExists bool
+}
+
+// CreateConsumerGroup is CREATE CONSUMER GROUP [IF NOT EXISTS] g ON stream.
+type CreateConsumerGroup struct {
+	Pos         int
+	Name        string
+	Stream      string
+	IfNotExists bool
+}
+
+// DropConsumerGroup is DROP CONSUMER GROUP [IF EXISTS] g ON stream.
+type DropConsumerGroup struct {
+	Pos      int
+	Name     string
+	Stream   string
+	IfExists bool
+}
+
+// CommitOffset is COMMIT OFFSET PARTITION p AT lsn ON stream CONSUMER GROUP
+// g, and (All) COMMIT OFFSETS ON stream CONSUMER GROUP g.
+type CommitOffset struct {
+	Pos       int
+	Stream    string
+	Group     string
+	All       bool
+	Partition Expr // nil when All
+	LSN       Expr // nil when All
+}
+
+// AlterConsumerGroup is ALTER CONSUMER GROUP g ON s SET OFFSET TO
+// EARLIEST | LATEST | TIMESTAMP 'ts' | LSN n [PARTITION p].
+type AlterConsumerGroup struct {
+	Pos       int
+	Name      string
+	Stream    string
+	To        string // "EARLIEST", "LATEST", "TIMESTAMP", "LSN"
+	Value     Expr   // the timestamp or LSN; nil for EARLIEST/LATEST
+	Partition Expr   // nil: every partition
+}
+
+// ShowStreamInfo is SHOW CHANGE STREAMS, SHOW CONSUMER GROUPS ON s and SHOW
+// PARTITIONS ON s [CONSUMER GROUP g].
+type ShowStreamInfo struct {
+	Pos    int
+	What   string // "streams", "groups", "partitions"
+	Stream string
+	Group  string
+}
+
+func (*CreateChangeStream) stmt()  {}
+func (*DropChangeStream) stmt()    {}
+func (*CreateConsumerGroup) stmt() {}
+func (*DropConsumerGroup) stmt()   {}
+func (*CommitOffset) stmt()        {}
+func (*AlterConsumerGroup) stmt()  {}
+func (*ShowStreamInfo) stmt()      {}
