@@ -255,11 +255,101 @@ func (f *formatter) stmt(s Statement) {
 		f.set(s)
 	case *Discard:
 		f.w("DISCARD ", s.What)
+	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
+		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo:
+		f.streamStmt(s)
 	case *Empty:
 	case nil:
 	default:
 		f.w("<?>")
 	}
+}
+
+// streamStmt prints the change stream and consumer group statements.
+func (f *formatter) streamStmt(s Statement) {
+	switch s := s.(type) {
+	case *CreateChangeStream:
+		f.w("CREATE CHANGE STREAM ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name), " ON ")
+		if s.Collection == "*" {
+			f.w("*")
+		} else {
+			f.w(QuoteIdent(s.Collection))
+		}
+		f.options(s.With)
+	case *DropChangeStream:
+		f.w("DROP CHANGE STREAM ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+	case *CreateConsumerGroup:
+		f.w("CREATE CONSUMER GROUP ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name), " ON ", QuoteIdent(s.Stream))
+	case *DropConsumerGroup:
+		f.w("DROP CONSUMER GROUP ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name), " ON ", QuoteIdent(s.Stream))
+	case *CommitOffset:
+		if s.All {
+			f.w("COMMIT OFFSETS")
+		} else {
+			f.w("COMMIT OFFSET PARTITION ")
+			f.expr(s.Partition)
+			f.w(" AT ")
+			f.expr(s.LSN)
+		}
+		f.w(" ON ", QuoteIdent(s.Stream), " CONSUMER GROUP ", QuoteIdent(s.Group))
+	case *AlterConsumerGroup:
+		f.w("ALTER CONSUMER GROUP ", QuoteIdent(s.Name), " ON ", QuoteIdent(s.Stream),
+			" SET OFFSET TO ", s.To)
+		if s.Value != nil {
+			f.w(" ")
+			f.expr(s.Value)
+		}
+		if s.Partition != nil {
+			f.w(" PARTITION ")
+			f.expr(s.Partition)
+		}
+	case *ShowStreamInfo:
+		switch s.What {
+		case "streams":
+			f.w("SHOW CHANGE STREAMS")
+		case "groups":
+			f.w("SHOW CONSUMER GROUPS ON ", QuoteIdent(s.Stream))
+		case "partitions":
+			f.w("SHOW PARTITIONS ON ", QuoteIdent(s.Stream))
+			if s.Group != "" {
+				f.w(" CONSUMER GROUP ", QuoteIdent(s.Group))
+			}
+		default:
+			f.w("<?>")
+		}
+	}
+}
+
+// options prints " WITH (key = value, ...)" when there are options.
+func (f *formatter) options(opts []Option) {
+	if len(opts) == 0 {
+		return
+	}
+	f.w(" WITH (")
+	for i, o := range opts {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.w(quoteLabel(o.Key), " = ")
+		f.expr(o.Value)
+	}
+	f.w(")")
 }
 
 func (f *formatter) createCollection(s *CreateCollection) {
@@ -313,17 +403,7 @@ func (f *formatter) createCollection(s *CreateCollection) {
 		}
 		f.w(")")
 	}
-	if len(s.With) > 0 {
-		f.w(" WITH (")
-		for i, o := range s.With {
-			if i > 0 {
-				f.w(", ")
-			}
-			f.w(quoteLabel(o.Key), " = ")
-			f.expr(o.Value)
-		}
-		f.w(")")
-	}
+	f.options(s.With)
 }
 
 func (f *formatter) columnDef(c *ColumnDef) {

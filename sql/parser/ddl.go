@@ -25,9 +25,9 @@ func (p *parser) create() ast.Statement {
 		case "index", "unique":
 			return p.createIndex(start)
 		case "change":
-			p.notYet(t, "CREATE CHANGE STREAM")
+			return p.createChangeStream(start)
 		case "consumer":
-			p.notYet(t, "CREATE CONSUMER GROUP")
+			return p.createConsumerGroup(start)
 		case "sync", "trigger":
 			p.notYet(t, "CREATE TRIGGER")
 		case "or":
@@ -45,10 +45,6 @@ func (p *parser) create() ast.Statement {
 // objectWords names the object a leading word introduces, for hints.
 func objectWords(w string) string {
 	switch w {
-	case "change":
-		return "CHANGE STREAM"
-	case "consumer":
-		return "CONSUMER GROUP"
 	case "materialized":
 		return "MATERIALIZED VIEW"
 	case "vector":
@@ -274,9 +270,9 @@ func (p *parser) drop() ast.Statement {
 			}
 			return d
 		case "change":
-			p.notYet(t, "DROP CHANGE STREAM")
+			return p.dropChangeStream(start)
 		case "consumer":
-			p.notYet(t, "DROP CONSUMER GROUP")
+			return p.dropConsumerGroup(start)
 		case "topic", "trigger", "schedule", "materialized", "view", "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":
@@ -295,9 +291,13 @@ func (p *parser) undrop() ast.Statement {
 	return &ast.UndropCollection{Pos: start.pos, Name: p.name()}
 }
 
-// alter parses ALTER TABLE|COLLECTION name ADD [COLUMN] [IF NOT EXISTS] def.
+// alter parses ALTER TABLE|COLLECTION name ADD [COLUMN] [IF NOT EXISTS] def
+// and ALTER CONSUMER GROUP.
 func (p *parser) alter() ast.Statement {
 	start := p.expectKw("alter")
+	if p.isKw("consumer") {
+		return p.alterConsumerGroup(start)
+	}
 	if !p.acceptKw("table") && !p.acceptKw("collection") {
 		t := p.peek()
 		if t.kind == tIdent && !t.quoted {
@@ -346,7 +346,9 @@ func (p *parser) show() ast.Statement {
 		p.expectKw("time", "zone")
 		s.What = "timezone"
 		return s
-	case isKw(t, "change"), isKw(t, "consumer"), isKw(t, "partitions"), isKw(t, "changes"):
+	case isKw(t, "change"), isKw(t, "consumer"), isKw(t, "partitions"):
+		return p.showStreamInfo(start)
+	case isKw(t, "changes"):
 		p.notYet(t, "SHOW "+objectWords(t.val))
 	case t.kind == tIdent:
 		p.i++

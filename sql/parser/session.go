@@ -65,7 +65,7 @@ func (p *parser) txnNoise() {
 func (p *parser) commit() ast.Statement {
 	t := p.next()
 	if t.val == "commit" && (p.isKw("offset") || p.isKw("offsets")) {
-		p.notYet(p.peek(), "COMMIT OFFSET")
+		return p.commitOffset(t)
 	}
 	if t.val == "commit" && p.isKw("prepared") {
 		p.notYet(p.peek(), "COMMIT PREPARED")
