@@ -116,6 +116,7 @@ type Catalog struct {
 		nextID  uint32
 		version uint64 // bumped on every publish; plans cache against it
 		locks   map[uint32]*sync.RWMutex
+		streams *streamState
 	}
 }
 
@@ -172,6 +173,9 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 		return nil, err
 	}
 	if err := c.loadFields(tx); err != nil {
+		return nil, err
+	}
+	if err := c.loadStreams(tx); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -299,6 +303,9 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 			delete(c.mu.byID, id)
 		}
 	}
+	for _, f := range d.after {
+		f(c.mu.streams)
+	}
 	c.mu.version++
 	return nil
 }
@@ -312,7 +319,12 @@ type DDLTxn struct {
 	deleted  []uint32
 	held     []*sync.RWMutex
 	newIndex map[uint32]bool
+	after    []func(*streamState) // stream/group changes to publish
 }
+
+// SnapshotLSN is the LSN the DDL's snapshot sees (the head of the log
+// for a new stream).
+func (d *DDLTxn) SnapshotLSN() uint64 { return d.Txn.SnapshotLSN() }
 
 // NewID allocates a collection or index id.
 func (d *DDLTxn) NewID() uint32 {

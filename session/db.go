@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/pgcatalog"
 	"github.com/nodedb-go/nodedb/storage"
@@ -20,6 +21,8 @@ type DB struct {
 	ids   *exec.IDGen
 	log   *slog.Logger
 	sys   *pgcatalog.Tables // pg_catalog and information_schema
+
+	delivered *event.Delivered // what stream reads returned, per group
 }
 
 // DBConfig configures OpenDB.
@@ -64,7 +67,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		return nil, err
 	}
 	log.Info("database opened", "dir", cfg.Dir, "last_lsn", txm.LastLSN(), "collections", len(cat.List()), "durability", cfg.Durability)
-	return &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat)}, nil
+	return &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat), delivered: &event.Delivered{}}, nil
 }
 
 // Close stops the commit pipeline and closes the store.

@@ -319,6 +319,8 @@ func staticColumns(st ast.Statement) []Column {
 			return textCols("name", "setting")
 		}
 		return textCols(x.What)
+	case *ast.ShowStreamInfo:
+		return streamInfoColumns(x)
 	case *ast.Describe:
 		return []Column{{Name: "column_name", Type: types.Text, TypeMod: -1}, {Name: "data_type", Type: types.Text, TypeMod: -1},
 			{Name: "is_nullable", Type: types.Bool, TypeMod: -1}, {Name: "default", Type: types.Text, TypeMod: -1},
@@ -421,6 +423,20 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.ddl(ctx, st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
+	case *ast.CreateChangeStream:
+		return s.createStream(st)
+	case *ast.DropChangeStream:
+		return s.dropStream(st)
+	case *ast.CreateConsumerGroup:
+		return s.createGroup(st)
+	case *ast.DropConsumerGroup:
+		return s.dropGroup(st)
+	case *ast.CommitOffset:
+		return s.commitOffset(st)
+	case *ast.AlterConsumerGroup:
+		return s.alterGroup(st)
+	case *ast.ShowStreamInfo:
+		return s.showStreams(st)
 	}
 
 	// Planned statements: SELECT, DML, TRUNCATE, EXPLAIN.
@@ -467,7 +483,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	if pr.usesSystem {
 		ctx = s.sysContext(ctx)
 	}
-	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx)}
+	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
+		Streams: &exec.Streams{Cat: db.cat, Delivered: db.delivered}}
 	res, err := s.runPlanned(env, p)
 	if err != nil {
 		return nil, err

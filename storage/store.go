@@ -24,6 +24,8 @@ const (
 	TagRow       byte = 0x10 // rows: tag, collection id, vshard, primary key
 	TagIndex     byte = 0x11 // secondary index entries: tag, index id, values[, pk]
 	TagChangeLog byte = 0x20 // change log: tag, collection id, vshard, lsn
+	TagLSNIndex  byte = 0x21 // change log in LSN order: tag, lsn → collection id, vshard
+	TagOffset    byte = 0x30 // consumer group offsets: tag, group id, partition → lsn
 )
 
 // NumVShards is the number of virtual shards rows and change-log records
@@ -206,4 +208,38 @@ func (quietLogger) Infof(string, ...any)  {}
 func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
+}
+
+// LSNIndexKey is the key of the LSN-ordered pointer to a change record.
+func LSNIndexKey(lsn uint64) []byte {
+	b := make([]byte, 0, 9)
+	b = append(b, TagLSNIndex)
+	return binary.BigEndian.AppendUint64(b, lsn)
+}
+
+// LSNIndexValue is the value of an LSN-index entry.
+func LSNIndexValue(coll uint32, vshard uint16) []byte {
+	b := make([]byte, 0, 6)
+	b = binary.BigEndian.AppendUint32(b, coll)
+	return binary.BigEndian.AppendUint16(b, vshard)
+}
+
+// SplitLSNIndex decodes an LSN-index entry.
+func SplitLSNIndex(k, v []byte) (lsn uint64, coll uint32, vshard uint16, ok bool) {
+	if len(k) != 9 || k[0] != TagLSNIndex || len(v) != 6 {
+		return 0, 0, 0, false
+	}
+	return binary.BigEndian.Uint64(k[1:]), binary.BigEndian.Uint32(v[:4]), binary.BigEndian.Uint16(v[4:]), true
+}
+
+// OffsetPrefix is the prefix of every offset of a consumer group.
+func OffsetPrefix(group uint32) []byte {
+	b := make([]byte, 0, 5)
+	b = append(b, TagOffset)
+	return binary.BigEndian.AppendUint32(b, group)
+}
+
+// OffsetKey is the key of one (group, partition) committed offset.
+func OffsetKey(group uint32, partition uint16) []byte {
+	return binary.BigEndian.AppendUint16(OffsetPrefix(group), partition)
 }

@@ -76,7 +76,7 @@ func layer(path string) (group string, level int) {
 	case rel == "catalog":
 		return "catalog", 4
 	case rel == "event" || strings.HasPrefix(rel, "event/"):
-		return "event", 4
+		return "event", 5
 	case rel == "sql/funcs":
 		return "sql/funcs", 2
 	case rel == "sql/ast":

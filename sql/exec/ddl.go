@@ -141,6 +141,14 @@ func (d *DDL) DropCollection(st *ast.DropCollection) error {
 				}
 				return errs.Errorf(errs.UndefinedTable, "relation %q does not exist", name).WithPosition(st.Pos)
 			}
+			if deps := d.Cat.StreamsOn(col.ID); len(deps) > 0 {
+				names := make([]string, len(deps))
+				for i, s := range deps {
+					names[i] = s.Name
+				}
+				return errs.Errorf(errs.DependentObjects, "cannot drop collection %q because change streams depend on it: %s",
+					col.Name, strings.Join(names, ", ")).WithHint("Drop the change streams first.")
+			}
 			tx.LockCollection(col.ID)
 			if st.Purge {
 				if err := purge(tx.Txn, col); err != nil {

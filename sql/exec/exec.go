@@ -30,6 +30,9 @@ type Env struct {
 	// publishes them after the transaction commits.
 	Fields []ObservedFields
 
+	// Streams serves change-stream reads; nil where streams are unavailable.
+	Streams *Streams
+
 	outer    []types.Row                    // enclosing rows of correlated subqueries
 	subCache map[*plan.Subquery][]types.Row // uncorrelated subquery results
 }
@@ -223,6 +226,12 @@ func (env *Env) open(n plan.Node) (iter, error) {
 		return &sliceIter{rows: rows}, nil
 	case *plan.SetOp:
 		rows, err := env.runSetOp(x)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
+	case *plan.StreamScan:
+		rows, err := env.runStreamScan(x)
 		if err != nil {
 			return nil, err
 		}

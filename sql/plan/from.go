@@ -155,7 +155,7 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 	case *ast.FuncTable:
 		return b.buildFuncTable(x, sc)
 	case *ast.StreamSource:
-		return nil, errAt(errs.FeatureNotSupported, x.Pos, "reading change streams and topics is not supported yet")
+		return b.buildStreamScan(x, sc)
 	}
 	return nil, errs.Errorf(errs.FeatureNotSupported, "unsupported FROM entry %T", te)
 }
@@ -544,4 +544,73 @@ func elemOf(t types.T) types.T {
 		return types.OID
 	}
 	return types.Doc
+}
+
+// StreamScan reads a change stream for a consumer group (reads never
+// commit offsets). Limit caps the events read; Unfiltered is set when the
+// query returns the events as read (no WHERE, ORDER BY or grouping), so
+// the read counts as delivered through its last event.
+type StreamScan struct {
+	Stream     *catalog.Stream
+	Group      *catalog.Group
+	Partition  Expr // nil: every partition
+	Limit      Expr // nil: the default (100)
+	Unfiltered bool
+	Cols       []Column
+}
+
+// Columns returns the event columns.
+func (n *StreamScan) Columns() []Column { return n.Cols }
+
+// StreamColumns are the columns of a stream read.
+var StreamColumns = []Column{
+	{Name: "sequence", T: types.Int8, TypeMod: -1},
+	{Name: "partition", T: types.Int4, TypeMod: -1},
+	{Name: "collection", T: types.Text, TypeMod: -1},
+	{Name: "event_type", T: types.Text, TypeMod: -1},
+	{Name: "row_id", T: types.Text, TypeMod: -1},
+	{Name: "lsn", T: types.Int8, TypeMod: -1},
+	{Name: "event_time", T: types.Timestamptz, TypeMod: -1},
+	{Name: "new_value", T: types.JSON, TypeMod: -1},
+	{Name: "old_value", T: types.JSON, TypeMod: -1},
+}
+
+// StreamCatalog is what the planner needs to resolve streams and groups.
+type StreamCatalog interface {
+	MustStream(name string) (*catalog.Stream, error)
+	MustGroup(st *catalog.Stream, name string) (*catalog.Group, error)
+}
+
+func (b *Builder) buildStreamScan(x *ast.StreamSource, sc *scope) (Node, error) {
+	if x.Topic {
+		return nil, errAt(errs.FeatureNotSupported, x.Pos, "topics are not supported yet")
+	}
+	cat, ok := b.Cat.(StreamCatalog)
+	if !ok {
+		return nil, errAt(errs.FeatureNotSupported, x.Pos, "change streams are not available here")
+	}
+	st, err := cat.MustStream(x.Name)
+	if err != nil {
+		return nil, withPos(err, x.Pos)
+	}
+	g, err := cat.MustGroup(st, x.Group)
+	if err != nil {
+		return nil, withPos(err, x.Pos)
+	}
+	if x.Consumer != "" {
+		return nil, errAt(errs.FeatureNotSupported, x.Pos, "named consumers (CONSUMER '...') are not supported yet")
+	}
+	n := &StreamScan{Stream: st, Group: g, Cols: StreamColumns}
+	if x.Partition != nil {
+		bd := &binder{b: b, sc: &scope{}, noAgg: "PARTITION"}
+		if n.Partition, err = bd.bind(x.Partition, types.Int4); err != nil {
+			return nil, err
+		}
+	}
+	alias := x.Alias
+	if alias == "" {
+		alias = x.Name
+	}
+	sc.add(&rel{name: x.Name, alias: alias, cols: StreamColumns})
+	return n, nil
 }

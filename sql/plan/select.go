@@ -124,6 +124,25 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	if err != nil {
 		return nil, err
 	}
+	if ss := streamScanOf(input); ss != nil {
+		direct := input == Node(ss) && len(core.GroupBy) == 0 && core.Having == nil && !core.Distinct &&
+			len(sel.OrderBy) == 0 && sel.Offset == nil && !itemsHaveAgg(core.Items)
+		if direct {
+			// The query returns events as read: the read itself takes
+			// the LIMIT (default 100, at most 10,000).
+			ss.Limit, ss.Unfiltered = nil, true
+			if sel.Limit != nil {
+				bd := &binder{b: b, sc: &scope{}, noAgg: "LIMIT"}
+				if ss.Limit, err = bd.bind(sel.Limit, types.Int8); err != nil {
+					return nil, err
+				}
+			}
+		} else {
+			// Filtering or reshaping: read a full window, then apply the
+			// query (LIMIT still applies on top).
+			ss.Limit = &Const{V: int64(MaxStreamRead), T: types.Int8}
+		}
+	}
 	items, err := b.expandItems(core.Items, sc)
 	if err != nil {
 		return nil, err
@@ -393,4 +412,18 @@ func orderHasAgg(items []ast.OrderItem) bool {
 		}
 	}
 	return false
+}
+
+// MaxStreamRead caps the events one stream read returns.
+const MaxStreamRead = 10000
+
+// streamScanOf finds a stream scan at the base of a FROM result.
+func streamScanOf(n Node) *StreamScan {
+	switch x := n.(type) {
+	case *StreamScan:
+		return x
+	case *Filter:
+		return streamScanOf(x.Input)
+	}
+	return nil
 }

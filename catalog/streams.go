@@ -1,0 +1,225 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// Catalog object kinds of the real-time layer.
+const (
+	objStream byte = 's'
+	objGroup  byte = 'g'
+)
+
+// Stream is a change stream: a named, filtered view of the change log of
+// one collection (or of every collection, Collection "*").
+type Stream struct {
+	ID           uint32    `json:"id"`
+	Name         string    `json:"name"`
+	Collection   string    `json:"collection"`    // "*" for all
+	CollectionID uint32    `json:"collection_id"` // 0 for all
+	Include      []string  `json:"include"`       // ops: INSERT, UPDATE, DELETE
+	Format       string    `json:"format"`        // "json" or "msgpack"
+	StartLSN     uint64    `json:"start_lsn"`     // the stream sees events with LSN > StartLSN
+	Owner        string    `json:"owner"`
+	Created      time.Time `json:"created"`
+}
+
+// Includes reports whether the stream carries an op ("INSERT", ...).
+func (s *Stream) Includes(op string) bool {
+	for _, o := range s.Include {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+// Covers reports whether the stream sees changes of a collection.
+func (s *Stream) Covers(collID uint32) bool {
+	return s.CollectionID == 0 || s.CollectionID == collID
+}
+
+// Group is a consumer group on a stream. Its committed offsets live in the
+// offset keyspace (storage.OffsetKey), one per partition.
+type Group struct {
+	ID       uint32    `json:"id"`
+	StreamID uint32    `json:"stream_id"`
+	Name     string    `json:"name"`
+	Owner    string    `json:"owner"`
+	Created  time.Time `json:"created"`
+}
+
+type streamState struct {
+	streams map[string]*Stream // by name
+	groups  map[uint32]*Group  // by id
+}
+
+func (c *Catalog) loadStreams(tx *txn.Txn) error {
+	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}}
+	for _, kind := range []byte{objStream, objGroup} {
+		lo := storage.CatalogPrefix(kind)
+		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+		if err != nil {
+			return err
+		}
+		for ; it.Valid(); it.Next() {
+			var err error
+			if kind == objStream {
+				var s Stream
+				if err = json.Unmarshal(it.Value(), &s); err == nil {
+					c.mu.streams.streams[s.Name] = &s
+				}
+			} else {
+				var g Group
+				if err = json.Unmarshal(it.Value(), &g); err == nil {
+					c.mu.streams.groups[g.ID] = &g
+				}
+			}
+			if err != nil {
+				_ = it.Close()
+				return errs.Errorf(errs.DataCorrupted, "catalog: bad stream or group descriptor: %w", err)
+			}
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stream returns a change stream by name.
+func (c *Catalog) Stream(name string) (*Stream, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.mu.streams.streams[name]
+	return s, ok
+}
+
+// MustStream returns a stream or the 42704 error users see.
+func (c *Catalog) MustStream(name string) (*Stream, error) {
+	if s, ok := c.Stream(name); ok {
+		return s, nil
+	}
+	return nil, errs.Errorf(errs.UndefinedObject, "change stream '%s' does not exist", name)
+}
+
+// Streams lists every stream sorted by name.
+func (c *Catalog) Streams() []*Stream {
+	c.mu.RLock()
+	out := make([]*Stream, 0, len(c.mu.streams.streams))
+	for _, s := range c.mu.streams.streams {
+		out = append(out, s)
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// StreamsOn lists the streams that read one collection by name (not "*").
+func (c *Catalog) StreamsOn(collID uint32) []*Stream {
+	var out []*Stream
+	for _, s := range c.Streams() {
+		if s.CollectionID == collID && collID != 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Group returns a consumer group of a stream by name.
+func (c *Catalog) Group(streamID uint32, name string) (*Group, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, g := range c.mu.streams.groups {
+		if g.StreamID == streamID && g.Name == name {
+			return g, true
+		}
+	}
+	return nil, false
+}
+
+// MustGroup returns a group or the 42704 error users see.
+func (c *Catalog) MustGroup(st *Stream, name string) (*Group, error) {
+	if g, ok := c.Group(st.ID, name); ok {
+		return g, nil
+	}
+	return nil, errs.Errorf(errs.UndefinedObject, "consumer group '%s' does not exist on stream '%s'", name, st.Name)
+}
+
+// Groups lists the groups of a stream sorted by name.
+func (c *Catalog) Groups(streamID uint32) []*Group {
+	c.mu.RLock()
+	var out []*Group
+	for _, g := range c.mu.streams.groups {
+		if g.StreamID == streamID {
+			out = append(out, g)
+		}
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PutStream stages a new stream.
+func (d *DDLTxn) PutStream(s *Stream) error {
+	buf, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("catalog: encode stream: %w", err)
+	}
+	d.Txn.Set(storage.CatalogKey(objStream, s.ID), buf)
+	d.after = append(d.after, func(st *streamState) { st.streams[s.Name] = s })
+	return nil
+}
+
+// RemoveStream stages the removal of a stream with its groups and their
+// offsets, all in this DDL's one commit.
+func (d *DDLTxn) RemoveStream(s *Stream) error {
+	d.Txn.Delete(storage.CatalogKey(objStream, s.ID))
+	for _, g := range d.c.Groups(s.ID) {
+		if err := d.RemoveGroup(g); err != nil {
+			return err
+		}
+	}
+	d.after = append(d.after, func(st *streamState) { delete(st.streams, s.Name) })
+	return nil
+}
+
+// PutGroup stages a new consumer group.
+func (d *DDLTxn) PutGroup(g *Group) error {
+	buf, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("catalog: encode group: %w", err)
+	}
+	d.Txn.Set(storage.CatalogKey(objGroup, g.ID), buf)
+	d.after = append(d.after, func(st *streamState) { st.groups[g.ID] = g })
+	return nil
+}
+
+// RemoveGroup stages the removal of a group and its offsets.
+func (d *DDLTxn) RemoveGroup(g *Group) error {
+	d.Txn.Delete(storage.CatalogKey(objGroup, g.ID))
+	lo := storage.OffsetPrefix(g.ID)
+	it, err := d.Txn.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	for ; it.Valid(); it.Next() {
+		keys = append(keys, append([]byte(nil), it.Key()...))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		d.Txn.Delete(k)
+	}
+	d.after = append(d.after, func(st *streamState) { delete(st.groups, g.ID) })
+	return nil
+}

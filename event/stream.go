@@ -1,0 +1,251 @@
+package event
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// Event is one committed row change as a stream delivers it.
+type Event struct {
+	LSN        uint64
+	Partition  uint16
+	Collection string
+	Op         string // INSERT, UPDATE, DELETE
+	RowID      string
+	TimeMs     int64
+	New, Old   map[string]any // nil when absent
+}
+
+// floorPartition is the offset slot holding a group's floor: every
+// partition is consumed at least up to it.
+const floorPartition = 0xffff
+
+// Offsets are a group's committed positions: Part maps a partition to the
+// last LSN consumed there; Floor is an LSN every partition is consumed
+// through (set when a group commits after reading all partitions in LSN
+// order), which lets a read start there instead of at the stream's start.
+type Offsets struct {
+	Part  map[uint16]uint64
+	Floor uint64
+}
+
+// Of returns the effective position of a partition.
+func (o Offsets) Of(p uint16) uint64 { return max(o.Part[p], o.Floor) }
+
+// LoadOffsets reads a group's committed offsets.
+func LoadOffsets(tx *txn.Txn, groupID uint32) (Offsets, error) {
+	lo := storage.OffsetPrefix(groupID)
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return Offsets{}, err
+	}
+	out := Offsets{Part: map[uint16]uint64{}}
+	for ; it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) != 7 || len(v) != 8 {
+			_ = it.Close()
+			return Offsets{}, errs.New(errs.DataCorrupted, "event: bad offset record")
+		}
+		p, lsn := binary.BigEndian.Uint16(k[5:]), binary.BigEndian.Uint64(v)
+		if p == floorPartition {
+			out.Floor = lsn
+		} else {
+			out.Part[p] = lsn
+		}
+	}
+	return out, it.Close()
+}
+
+// CommitFloor raises a group's floor (never lowers it).
+func CommitFloor(tx *txn.Txn, groupID uint32, lsn uint64) error {
+	key := storage.OffsetKey(groupID, floorPartition)
+	if v, ok, err := tx.Get(key); err != nil {
+		return err
+	} else if ok && len(v) == 8 && binary.BigEndian.Uint64(v) >= lsn {
+		return nil
+	}
+	SetFloor(tx, groupID, lsn)
+	return nil
+}
+
+// SetFloor sets a group's floor (resets may lower it).
+func SetFloor(tx *txn.Txn, groupID uint32, lsn uint64) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], lsn)
+	tx.Set(storage.OffsetKey(groupID, floorPartition), b[:])
+}
+
+// CommitOffset sets one partition's committed position. Moving it
+// backwards fails with 22023; the same value again is fine.
+func CommitOffset(tx *txn.Txn, groupID uint32, partition uint16, lsn uint64) error {
+	if partition >= storage.NumVShards {
+		return errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", partition, storage.NumVShards-1)
+	}
+	key := storage.OffsetKey(groupID, partition)
+	if v, ok, err := tx.Get(key); err != nil {
+		return err
+	} else if ok && len(v) == 8 && binary.BigEndian.Uint64(v) > lsn {
+		return errs.Errorf(errs.InvalidParameterValue,
+			"cannot move the offset of partition %d backwards from %d to %d", partition, binary.BigEndian.Uint64(v), lsn).
+			WithHint("Use ALTER CONSUMER GROUP ... SET OFFSET to rewind a group.")
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], lsn)
+	tx.Set(key, b[:])
+	return nil
+}
+
+// SetOffset sets one partition's position without the forward-only check
+// (ALTER CONSUMER GROUP ... SET OFFSET).
+func SetOffset(tx *txn.Txn, groupID uint32, partition uint16, lsn uint64) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], lsn)
+	tx.Set(storage.OffsetKey(groupID, partition), b[:])
+}
+
+// ReadOptions selects what a stream read returns.
+type ReadOptions struct {
+	Partition int // -1 for every partition
+	Limit     int
+}
+
+// Read returns up to opts.Limit events of a stream after the group's
+// offsets, in LSN order (so each partition's events are in commit order),
+// from the transaction's snapshot. It walks the LSN index from the lowest
+// position any partition still needs.
+func Read(tx *txn.Txn, cat *catalog.Catalog, st *catalog.Stream, offsets Offsets, opts ReadOptions) ([]Event, error) {
+	from := max(st.StartLSN, offsets.Floor)
+	if opts.Partition >= 0 {
+		from = max(from, offsets.Part[uint16(opts.Partition)])
+	}
+	it, err := tx.NewIter(storage.LSNIndexKey(from+1), []byte{storage.TagLSNIndex + 1})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []Event
+	for ; it.Valid() && len(out) < opts.Limit; it.Next() {
+		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		if !ok {
+			return nil, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
+		}
+		if !st.Covers(coll) || (opts.Partition >= 0 && int(vshard) != opts.Partition) {
+			continue
+		}
+		if lsn <= offsets.Part[vshard] {
+			continue
+		}
+		raw, ok, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue // trimmed by retention
+		}
+		rec, err := txn.DecodeRecord(coll, vshard, raw)
+		if err != nil {
+			return nil, err
+		}
+		op := rec.Op.String()
+		if !st.Includes(op) {
+			continue
+		}
+		ev := Event{LSN: lsn, Partition: vshard, Collection: rec.CollName, Op: op, RowID: rec.RowID, TimeMs: rec.TimeMs}
+		desc, _ := cat.ByID(coll)
+		if ev.New, err = decodeValue(desc, rec.New); err != nil {
+			return nil, err
+		}
+		if ev.Old, err = decodeValue(desc, rec.Old); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// decodeValue turns a stored row into a document (strict rows become an
+// object keyed by column name).
+func decodeValue(desc *catalog.Collection, raw []byte) (map[string]any, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	if desc == nil || desc.Kind != catalog.Strict {
+		return document.DecodeDoc(raw)
+	}
+	t, err := document.DecodeTuple(raw, len(desc.Columns))
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]any, len(t))
+	for i, c := range desc.Columns {
+		if c.Hidden {
+			continue
+		}
+		m[c.Name] = t[i]
+	}
+	return m, nil
+}
+
+// Delivered remembers, per group, what reads returned: the last LSN per
+// partition, and how far a read of every partition in LSN order got (its
+// floor: everything through it was delivered). COMMIT OFFSETS commits
+// exactly that. It is memory only: after a restart a group resumes from
+// its committed offsets.
+type Delivered struct {
+	mu sync.Mutex
+	m  map[uint32]*Offsets
+}
+
+// Note records what a read delivered to a group. through, when non-zero,
+// says the read covered every partition and every event up to it.
+func (d *Delivered) Note(groupID uint32, evs []Event, through uint64) {
+	if len(evs) == 0 && through == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = map[uint32]*Offsets{}
+	}
+	o := d.m[groupID]
+	if o == nil {
+		o = &Offsets{Part: map[uint16]uint64{}}
+		d.m[groupID] = o
+	}
+	for _, e := range evs {
+		if e.LSN > o.Part[e.Partition] {
+			o.Part[e.Partition] = e.LSN
+		}
+	}
+	if through > o.Floor {
+		o.Floor = through
+	}
+}
+
+// Get returns a copy of what was delivered to a group.
+func (d *Delivered) Get(groupID uint32) Offsets {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o := d.m[groupID]
+	if o == nil {
+		return Offsets{Part: map[uint16]uint64{}}
+	}
+	cp := Offsets{Part: make(map[uint16]uint64, len(o.Part)), Floor: o.Floor}
+	for p, l := range o.Part {
+		cp.Part[p] = l
+	}
+	return cp
+}
+
+// Forget drops a group's delivered positions (after a reset or drop).
+func (d *Delivered) Forget(groupID uint32) {
+	d.mu.Lock()
+	delete(d.m, groupID)
+	d.mu.Unlock()
+}

@@ -1,0 +1,461 @@
+package session
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/event"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// streamOptions are the WITH keys CREATE CHANGE STREAM accepts today.
+var streamOptions = map[string]bool{"include": true, "format": true}
+
+func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
+	cat := s.mgr.db.cat
+	include := []string{"INSERT", "UPDATE", "DELETE"}
+	format := "json"
+	for _, o := range st.With {
+		if !streamOptions[o.Key] {
+			return nil, errs.Errorf(errs.SyntaxError, "unknown change stream option %q", o.Key).WithPosition(o.Pos).
+				WithHint("Supported options: INCLUDE, FORMAT.")
+		}
+		v, err := optionText(o)
+		if err != nil {
+			return nil, err
+		}
+		switch o.Key {
+		case "include":
+			include = nil
+			for _, op := range strings.Split(v, ",") {
+				op = strings.ToUpper(strings.TrimSpace(op))
+				if op != "INSERT" && op != "UPDATE" && op != "DELETE" {
+					return nil, errs.Errorf(errs.InvalidParameterValue, "INCLUDE: unknown operation %q (want INSERT, UPDATE, DELETE)", op)
+				}
+				include = append(include, op)
+			}
+		case "format":
+			format = strings.ToLower(v)
+			if format != "json" && format != "msgpack" {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "FORMAT must be 'json' or 'msgpack', not %q", v)
+			}
+		}
+	}
+	notices := []Notice(nil)
+	err := cat.DDL(func(tx *catalog.DDLTxn) error {
+		if _, ok := cat.Stream(st.Name); ok {
+			if st.IfNotExists {
+				notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateObject, Message: fmt.Sprintf("change stream '%s' already exists, skipping", st.Name)})
+				return nil
+			}
+			return errs.Errorf(errs.DuplicateObject, "change stream '%s' already exists", st.Name)
+		}
+		stream := &catalog.Stream{ID: tx.NewID(), Name: st.Name, Collection: st.Collection, Include: include,
+			Format: format, StartLSN: tx.SnapshotLSN(), Owner: s.user, Created: time.Now().UTC()}
+		if st.Collection != "*" {
+			coll, err := cat.MustGet(st.Collection)
+			if err != nil {
+				return err
+			}
+			stream.CollectionID = coll.ID
+		}
+		return tx.PutStream(stream)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE CHANGE STREAM", Notices: notices}, nil
+}
+
+// optionText reads a WITH option's value as text.
+func optionText(o ast.Option) (string, error) {
+	switch v := o.Value.(type) {
+	case *ast.Literal:
+		if v.Kind == "string" {
+			return v.Value.(string), nil
+		}
+		if v.Text != "" {
+			return v.Text, nil
+		}
+		return types.FormatText(v.Value), nil
+	case *ast.ColumnRef:
+		return strings.Join(v.Parts, "."), nil
+	}
+	return "", errs.Errorf(errs.SyntaxError, "option %s needs a literal value", o.Key).WithPosition(o.Pos)
+}
+
+func (s *Session) dropStream(st *ast.DropChangeStream) (*Result, error) {
+	cat := s.mgr.db.cat
+	var groups []*catalog.Group
+	err := cat.DDL(func(tx *catalog.DDLTxn) error {
+		stream, ok := cat.Stream(st.Name)
+		if !ok {
+			if st.IfExists {
+				return nil
+			}
+			return errs.Errorf(errs.UndefinedObject, "change stream '%s' does not exist", st.Name)
+		}
+		groups = cat.Groups(stream.ID)
+		return tx.RemoveStream(stream)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		s.mgr.db.delivered.Forget(g.ID)
+	}
+	return &Result{Tag: "DROP CHANGE STREAM"}, nil
+}
+
+func (s *Session) createGroup(st *ast.CreateConsumerGroup) (*Result, error) {
+	cat := s.mgr.db.cat
+	var notices []Notice
+	err := cat.DDL(func(tx *catalog.DDLTxn) error {
+		stream, err := cat.MustStream(st.Stream)
+		if err != nil {
+			return err
+		}
+		if _, ok := cat.Group(stream.ID, st.Name); ok {
+			if st.IfNotExists {
+				notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateObject,
+					Message: fmt.Sprintf("consumer group '%s' already exists on stream '%s', skipping", st.Name, st.Stream)})
+				return nil
+			}
+			return errs.Errorf(errs.DuplicateObject, "consumer group '%s' already exists on stream '%s'", st.Name, st.Stream)
+		}
+		return tx.PutGroup(&catalog.Group{ID: tx.NewID(), StreamID: stream.ID, Name: st.Name, Owner: s.user, Created: time.Now().UTC()})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE CONSUMER GROUP", Notices: notices}, nil
+}
+
+func (s *Session) dropGroup(st *ast.DropConsumerGroup) (*Result, error) {
+	cat := s.mgr.db.cat
+	var dropped *catalog.Group
+	err := cat.DDL(func(tx *catalog.DDLTxn) error {
+		stream, err := cat.MustStream(st.Stream)
+		if err != nil {
+			return err
+		}
+		g, ok := cat.Group(stream.ID, st.Name)
+		if !ok {
+			if st.IfExists {
+				return nil
+			}
+			return errs.Errorf(errs.UndefinedObject, "consumer group '%s' does not exist on stream '%s'", st.Name, st.Stream)
+		}
+		dropped = g
+		return tx.RemoveGroup(g)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if dropped != nil {
+		s.mgr.db.delivered.Forget(dropped.ID)
+	}
+	return &Result{Tag: "DROP CONSUMER GROUP"}, nil
+}
+
+// streamGroup resolves a stream and one of its groups.
+func (s *Session) streamGroup(stream, group string) (*catalog.Stream, *catalog.Group, error) {
+	cat := s.mgr.db.cat
+	st, err := cat.MustStream(stream)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := cat.MustGroup(st, group)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, g, nil
+}
+
+func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
+	_, g, err := s.streamGroup(st.Stream, st.Group)
+	if err != nil {
+		return nil, err
+	}
+	db := s.mgr.db
+	tx := s.tx
+	auto := tx == nil
+	if auto {
+		tx = db.txm.Begin()
+		defer tx.Rollback()
+	}
+	tag := "COMMIT OFFSET"
+	if st.All {
+		tag = "COMMIT OFFSETS"
+		d := db.delivered.Get(g.ID)
+		committed, err := event.LoadOffsets(tx, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		for p, lsn := range d.Part {
+			if lsn > committed.Part[p] {
+				if err := event.CommitOffset(tx, g.ID, p, lsn); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if d.Floor > 0 {
+			if err := event.CommitFloor(tx, g.ID, d.Floor); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		p, err := evalInt(st.Partition, "PARTITION")
+		if err != nil {
+			return nil, err
+		}
+		lsn, err := evalInt(st.LSN, "AT")
+		if err != nil {
+			return nil, err
+		}
+		if p < 0 || p >= storage.NumVShards {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", p, storage.NumVShards-1)
+		}
+		if lsn < 0 {
+			return nil, errs.New(errs.InvalidParameterValue, "an offset must not be negative")
+		}
+		committed, err := event.LoadOffsets(tx, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur := committed.Of(uint16(p)); uint64(lsn) < cur {
+			return nil, errs.Errorf(errs.InvalidParameterValue,
+				"cannot move the offset of partition %d backwards from %d to %d", p, cur, lsn).
+				WithHint("Use ALTER CONSUMER GROUP ... SET OFFSET to rewind a group.")
+		}
+		if err := event.CommitOffset(tx, g.ID, uint16(p), uint64(lsn)); err != nil {
+			return nil, err
+		}
+	}
+	if auto {
+		if _, err := tx.Commit(); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: tag}, nil
+}
+
+func (s *Session) alterGroup(st *ast.AlterConsumerGroup) (*Result, error) {
+	stream, g, err := s.streamGroup(st.Stream, st.Name)
+	if err != nil {
+		return nil, err
+	}
+	db := s.mgr.db
+	var target uint64
+	switch st.To {
+	case "EARLIEST":
+		target = stream.StartLSN
+	case "LATEST":
+		target = db.txm.LastLSN()
+	case "LSN":
+		n, err := evalInt(st.Value, "LSN")
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, errs.New(errs.InvalidParameterValue, "an LSN must not be negative")
+		}
+		// Positions are "last consumed": SET OFFSET TO LSN n replays from n.
+		target = uint64(max(n-1, 0))
+	default:
+		return nil, errs.Errorf(errs.FeatureNotSupported, "SET OFFSET TO %s is not supported yet", st.To)
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	if st.Partition != nil {
+		p, err := evalInt(st.Partition, "PARTITION")
+		if err != nil {
+			return nil, err
+		}
+		if p < 0 || p >= storage.NumVShards {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", p, storage.NumVShards-1)
+		}
+		committed, err := event.LoadOffsets(tx, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		if committed.Floor > target {
+			// Lowering one partition below the floor: spell out every
+			// partition's position so the others keep theirs.
+			for q := 0; q < storage.NumVShards; q++ {
+				if uint16(q) != uint16(p) {
+					event.SetOffset(tx, g.ID, uint16(q), committed.Of(uint16(q)))
+				}
+			}
+			event.SetFloor(tx, g.ID, 0)
+		}
+		event.SetOffset(tx, g.ID, uint16(p), target)
+	} else {
+		for q := 0; q < storage.NumVShards; q++ {
+			event.SetOffset(tx, g.ID, uint16(q), target)
+		}
+		event.SetFloor(tx, g.ID, target)
+	}
+	if _, err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	db.delivered.Forget(g.ID)
+	return &Result{Tag: "ALTER CONSUMER GROUP"}, nil
+}
+
+func evalInt(e ast.Expr, what string) (int64, error) {
+	if lit, ok := e.(*ast.Literal); ok {
+		if v, ok := lit.Value.(int64); ok {
+			return v, nil
+		}
+	}
+	return 0, errs.Errorf(errs.SyntaxError, "%s needs an integer literal", what)
+}
+
+func (s *Session) showStreams(st *ast.ShowStreamInfo) (*Result, error) {
+	db := s.mgr.db
+	cat := db.cat
+	res := &Result{Columns: streamInfoColumns(st)}
+	switch st.What {
+	case "streams":
+		for _, x := range cat.Streams() {
+			res.Rows = append(res.Rows, types.Row{x.Name, x.Collection, strings.Join(x.Include, ","), x.Format, x.Owner, x.Created})
+		}
+	case "groups":
+		stream, err := cat.MustStream(st.Stream)
+		if err != nil {
+			return nil, err
+		}
+		tx := db.txm.Begin()
+		defer tx.Rollback()
+		parts, err := partitionStats(tx, cat, stream)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range cat.Groups(stream.ID) {
+			off, err := event.LoadOffsets(tx, g.ID)
+			if err != nil {
+				return nil, err
+			}
+			var lag int64
+			for p, ps := range parts {
+				lag += ps.countAfter(off.Of(p))
+			}
+			res.Rows = append(res.Rows, types.Row{g.Name, stream.Name, int64(len(off.Part)), g.Owner, lag})
+		}
+	case "partitions":
+		stream, err := cat.MustStream(st.Stream)
+		if err != nil {
+			return nil, err
+		}
+		tx := db.txm.Begin()
+		defer tx.Rollback()
+		var off *event.Offsets
+		if st.Group != "" {
+			g, err := cat.MustGroup(stream, st.Group)
+			if err != nil {
+				return nil, err
+			}
+			o, err := event.LoadOffsets(tx, g.ID)
+			if err != nil {
+				return nil, err
+			}
+			off = &o
+		}
+		parts, err := partitionStats(tx, cat, stream)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]int, 0, len(parts))
+		for p := range parts {
+			ids = append(ids, int(p))
+		}
+		sort.Ints(ids)
+		for _, p := range ids {
+			ps := parts[uint16(p)]
+			row := types.Row{int64(p), int64(ps.lsns[0]), int64(ps.lsns[len(ps.lsns)-1]), int64(len(ps.lsns))}
+			if off != nil {
+				c := off.Of(uint16(p))
+				row = append(row, int64(c), ps.countAfter(c))
+			}
+			res.Rows = append(res.Rows, row)
+		}
+	}
+	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	return res, nil
+}
+
+// partStat holds one partition's event LSNs (ascending) of a stream.
+type partStat struct{ lsns []uint64 }
+
+func (p *partStat) countAfter(lsn uint64) int64 {
+	i := sort.Search(len(p.lsns), func(i int) bool { return p.lsns[i] > lsn })
+	return int64(len(p.lsns) - i)
+}
+
+// partitionStats scans a stream's events (after its start) per partition.
+func partitionStats(tx *txn.Txn, cat *catalog.Catalog, st *catalog.Stream) (map[uint16]*partStat, error) {
+	it, err := tx.NewIter(storage.LSNIndexKey(st.StartLSN+1), []byte{storage.TagLSNIndex + 1})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	allOps := len(st.Include) == 3
+	out := map[uint16]*partStat{}
+	for ; it.Valid(); it.Next() {
+		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		if !ok || !st.Covers(coll) {
+			continue
+		}
+		if !allOps {
+			raw, found, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				continue
+			}
+			rec, err := txn.DecodeRecord(coll, vshard, raw)
+			if err != nil {
+				return nil, err
+			}
+			if !st.Includes(rec.Op.String()) {
+				continue
+			}
+		}
+		ps := out[vshard]
+		if ps == nil {
+			ps = &partStat{}
+			out[vshard] = ps
+		}
+		ps.lsns = append(ps.lsns, lsn)
+	}
+	return out, nil
+}
+
+// streamInfoColumns are the result columns of the SHOW statements of the
+// real-time layer.
+func streamInfoColumns(st *ast.ShowStreamInfo) []Column {
+	col := func(name string, t types.T) Column { return Column{Name: name, Type: t, TypeMod: -1} }
+	switch st.What {
+	case "streams":
+		return []Column{col("name", types.Text), col("collection", types.Text), col("include", types.Text),
+			col("format", types.Text), col("owner", types.Text), col("created_at", types.Timestamptz)}
+	case "groups":
+		return []Column{col("group_name", types.Text), col("stream", types.Text), col("committed_partitions", types.Int8),
+			col("owner", types.Text), col("lag", types.Int8)}
+	}
+	cols := []Column{col("partition_id", types.Int4), col("earliest_lsn", types.Int8), col("latest_lsn", types.Int8),
+		col("event_count", types.Int8)}
+	if st.Group != "" {
+		cols = append(cols, col("committed_lsn", types.Int8), col("lag", types.Int8))
+	}
+	return cols
+}

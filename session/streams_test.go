@@ -1,0 +1,142 @@
+package session
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/errs"
+)
+
+// events renders a stream read as "op row_id partition-ok lsn-order" lines.
+func eventLines(t *testing.T, r *Result) []string {
+	t.Helper()
+	var out []string
+	var last int64
+	for _, row := range r.Rows {
+		lsn := row[5].(int64)
+		require.Greater(t, lsn, last, "events in LSN order")
+		last = lsn
+		nv, _ := json.Marshal(row[7])
+		ov, _ := json.Marshal(row[8])
+		out = append(out, row[3].(string)+" "+row[4].(string)+" new="+string(nv)+" old="+string(ov))
+	}
+	return out
+}
+
+func TestChangeStreamsAndGroups(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+
+	d.q(s, `CREATE TABLE orders (id INT PRIMARY KEY, total INT)`)
+	d.q(s, `INSERT INTO orders VALUES (1, 10)`) // before the stream: not seen
+	d.q(s, `CREATE CHANGE STREAM oc ON orders`)
+	d.fail(s, errs.DuplicateObject, `CREATE CHANGE STREAM oc ON orders`)
+	d.fail(s, errs.SyntaxError, `CREATE CHANGE STREAM bad ON orders WITH (colour = 'red')`)
+	d.fail(s, errs.UndefinedTable, `CREATE CHANGE STREAM bad ON nope`)
+	d.q(s, `CREATE CONSUMER GROUP a ON oc`)
+	d.q(s, `CREATE CONSUMER GROUP b ON oc`)
+	d.fail(s, errs.DuplicateObject, `CREATE CONSUMER GROUP a ON oc`)
+	e := d.fail(s, errs.UndefinedObject, `SELECT * FROM STREAM nope CONSUMER GROUP a`)
+	require.Equal(t, "change stream 'nope' does not exist", e.Message)
+	e = d.fail(s, errs.UndefinedObject, `SELECT * FROM STREAM oc CONSUMER GROUP zz`)
+	require.Equal(t, "consumer group 'zz' does not exist on stream 'oc'", e.Message)
+
+	d.q(s, `INSERT INTO orders VALUES (2, 20), (3, 30)`)
+	d.q(s, `UPDATE orders SET total = 21 WHERE id = 2`)
+	d.q(s, `DELETE FROM orders WHERE id = 3`)
+	d.q(s, `BEGIN; INSERT INTO orders VALUES (9, 9); ROLLBACK`)        // emits nothing
+	d.q(s, `INSERT INTO orders VALUES (2, 99) ON CONFLICT DO NOTHING`) // emits nothing
+	d.q(s, `UPSERT INTO orders (id, total) VALUES (4, 40)`)            // a new row: INSERT
+	d.q(s, `UPSERT INTO orders (id, total) VALUES (4, 41)`)            // overwrite: UPDATE
+
+	want := []string{
+		`INSERT 2 new={"id":2,"total":20} old=null`,
+		`INSERT 3 new={"id":3,"total":30} old=null`,
+		`UPDATE 2 new={"id":2,"total":21} old={"id":2,"total":20}`,
+		`DELETE 3 new=null old={"id":3,"total":30}`,
+		`INSERT 4 new={"id":4,"total":40} old=null`,
+		`UPDATE 4 new={"id":4,"total":41} old={"id":4,"total":40}`,
+	}
+	r, err := run(s, `SELECT * FROM STREAM oc CONSUMER GROUP a LIMIT 2`)
+	require.NoError(t, err)
+	require.Equal(t, want[:2], eventLines(t, r))
+	// Reads never commit: the same read again returns the same events.
+	r, err = run(s, `SELECT * FROM STREAM oc CONSUMER GROUP a LIMIT 2`)
+	require.NoError(t, err)
+	require.Equal(t, want[:2], eventLines(t, r))
+	d.q(s, `COMMIT OFFSETS ON oc CONSUMER GROUP a`)
+	r, err = run(s, `SELECT event_type, row_id FROM STREAM oc CONSUMER GROUP a`)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 4, "group a resumes after what it was delivered")
+	require.Equal(t, "UPDATE", r.Rows[0][0])
+	// Group b is independent and sees everything.
+	r, err = run(s, `SELECT * FROM STREAM oc CONSUMER GROUP b`)
+	require.NoError(t, err)
+	require.Equal(t, want, eventLines(t, r))
+	r, err = run(s, `SELECT * FROM STREAM oc CONSUMER GROUP b WHERE event_type = 'DELETE'`)
+	require.NoError(t, err)
+	require.Equal(t, want[3:4], eventLines(t, r))
+
+	// Explicit offsets: forward only, the same value again is fine.
+	r, err = run(s, `SELECT partition, lsn FROM STREAM oc CONSUMER GROUP b LIMIT 1`)
+	require.NoError(t, err)
+	p, lsn := r.Rows[0][0].(int64), r.Rows[0][1].(int64)
+	d.q(s, `COMMIT OFFSET PARTITION `+itoa(p)+` AT `+itoa(lsn)+` ON oc CONSUMER GROUP b`)
+	d.q(s, `COMMIT OFFSET PARTITION `+itoa(p)+` AT `+itoa(lsn)+` ON oc CONSUMER GROUP b`)
+	d.fail(s, errs.InvalidParameterValue, `COMMIT OFFSET PARTITION `+itoa(p)+` AT `+itoa(lsn-1)+` ON oc CONSUMER GROUP b`)
+	r, err = run(s, `SELECT lsn, partition FROM STREAM oc PARTITION `+itoa(p)+` CONSUMER GROUP b`)
+	require.NoError(t, err)
+	require.NotEmpty(t, r.Rows)
+	for _, row := range r.Rows {
+		require.Greater(t, row[0].(int64), lsn, "partition %d resumes after lsn %d", p, lsn)
+		require.Equal(t, p, row[1].(int64))
+	}
+
+	r, err = run(s, `SHOW CONSUMER GROUPS ON oc`)
+	require.NoError(t, err)
+	require.Equal(t, "a|oc|2|admin|4\nb|oc|1|admin|5", render(r))
+	d.fail(s, errs.DependentObjects, `DROP COLLECTION orders`)
+	s.Close()
+	d.close()
+
+	// Offsets and streams survive a restart; reads resume exactly.
+	d = openT(t, dir)
+	s = d.m.NewSession("admin", "db")
+	r, err = run(s, `SELECT event_type, row_id FROM STREAM oc CONSUMER GROUP a`)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 4)
+	d.q(s, `ALTER CONSUMER GROUP a ON oc SET OFFSET TO EARLIEST`)
+	r, err = run(s, `SELECT * FROM STREAM oc CONSUMER GROUP a`)
+	require.NoError(t, err)
+	require.Equal(t, want, eventLines(t, r))
+	d.q(s, `ALTER CONSUMER GROUP a ON oc SET OFFSET TO LATEST`)
+	r, err = run(s, `SELECT * FROM STREAM oc CONSUMER GROUP a`)
+	require.NoError(t, err)
+	require.Empty(t, r.Rows)
+	r, err = run(s, `SHOW CHANGE STREAMS`)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(render(r), "oc|orders|INSERT,UPDATE,DELETE|json|admin|"))
+	r, err = run(s, `SHOW PARTITIONS ON oc`)
+	require.NoError(t, err)
+	require.NotEmpty(t, r.Rows)
+
+	d.q(s, `DROP CHANGE STREAM oc`)
+	d.fail(s, errs.UndefinedObject, `SELECT * FROM STREAM oc CONSUMER GROUP a`)
+	d.q(s, `CREATE CHANGE STREAM oc ON orders WITH (INCLUDE = 'DELETE')`)
+	d.q(s, `CREATE CONSUMER GROUP a ON oc`)
+	d.q(s, `INSERT INTO orders VALUES (5, 5); DELETE FROM orders WHERE id = 5`)
+	r, err = run(s, `SELECT event_type, row_id FROM STREAM oc CONSUMER GROUP a`)
+	require.NoError(t, err)
+	require.Equal(t, "DELETE|5", render(r), "recreated stream starts fresh; INCLUDE filters")
+	d.q(s, `DROP CHANGE STREAM oc`)
+	d.q(s, `DROP COLLECTION orders`)
+	s.Close()
+	d.close()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

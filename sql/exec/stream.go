@@ -1,0 +1,90 @@
+package exec
+
+import (
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/event"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+// Streams is what stream reads need beyond the transaction.
+type Streams struct {
+	Cat       *catalog.Catalog
+	Delivered *event.Delivered
+}
+
+// runStreamScan reads a change stream for a consumer group. Reads never
+// commit; they record what was delivered for COMMIT OFFSETS.
+func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
+	if env.Streams == nil {
+		return nil, errs.New(errs.FeatureNotSupported, "change streams are not available here")
+	}
+	limit := int64(100)
+	if x.Limit != nil {
+		v, err := env.Eval(x.Limit, nil)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			n, err := types.Cast(v, types.Int8)
+			if err != nil {
+				return nil, err
+			}
+			limit = n.(int64)
+		}
+	}
+	if limit < 0 {
+		return nil, errs.New(errs.InvalidParameterValue, "LIMIT must not be negative")
+	}
+	limit = min(limit, plan.MaxStreamRead)
+	part := -1
+	if x.Partition != nil {
+		v, err := env.Eval(x.Partition, nil)
+		if err != nil {
+			return nil, err
+		}
+		n, err := types.Cast(v, types.Int8)
+		if err != nil || n == nil {
+			return nil, errs.New(errs.InvalidParameterValue, "PARTITION must be an integer")
+		}
+		p := n.(int64)
+		if p < 0 || p >= storage.NumVShards {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", p, storage.NumVShards-1)
+		}
+		part = int(p)
+	}
+	offsets, err := event.LoadOffsets(env.Txn, x.Group.ID)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := event.Read(env.Txn, env.Streams.Cat, x.Stream, offsets, event.ReadOptions{Partition: part, Limit: int(limit)})
+	if err != nil {
+		return nil, err
+	}
+	var through uint64
+	if x.Unfiltered && part < 0 {
+		if int64(len(evs)) < limit {
+			through = env.Txn.SnapshotLSN()
+		} else if len(evs) > 0 {
+			through = evs[len(evs)-1].LSN
+		}
+	}
+	env.Streams.Delivered.Note(x.Group.ID, evs, through)
+	rows := make([]types.Row, len(evs))
+	for i, e := range evs {
+		var nv, ov types.Value
+		if e.New != nil {
+			nv = e.New
+		}
+		if e.Old != nil {
+			ov = e.Old
+		}
+		rows[i] = types.Row{int64(e.LSN), int64(e.Partition), e.Collection, e.Op, e.RowID, int64(e.LSN),
+			time.UnixMilli(e.TimeMs).UTC(), nv, ov}
+	}
+	return rows, nil
+}
