@@ -23,6 +23,7 @@ type DB struct {
 	sys   *pgcatalog.Tables // pg_catalog and information_schema
 
 	delivered *event.Delivered // what stream reads returned, per group
+	notify    *event.Notifier  // wakes long polls after commits
 }
 
 // DBConfig configures OpenDB.
@@ -67,7 +68,10 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		return nil, err
 	}
 	log.Info("database opened", "dir", cfg.Dir, "last_lsn", txm.LastLSN(), "collections", len(cat.List()), "durability", cfg.Durability)
-	return &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat), delivered: &event.Delivered{}}, nil
+	db := &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat),
+		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN())}
+	txm.SetOnCommit(db.notify.Committed)
+	return db, nil
 }
 
 // Close stops the commit pipeline and closes the store.

@@ -1,14 +1,17 @@
 package session
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/event"
 )
 
 // events renders a stream read as "op row_id partition-ok lsn-order" lines.
@@ -140,3 +143,52 @@ func TestChangeStreamsAndGroups(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestPollStreamLongPollAndDiffs(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION users; CREATE CHANGE STREAM us ON users; CREATE CONSUMER GROUP g ON us`)
+
+	// A long poll returns as soon as an event commits.
+	done := make(chan *PollResult, 1)
+	go func() {
+		r, err := d.m.PollStream(context.Background(), "us", "g", PollOptions{Partition: -1, Wait: 10 * time.Second})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	d.q(s, `INSERT INTO users { id: 'u1', name: 'Ann', tags: ['a'] }`)
+	r := <-done
+	require.Equal(t, 1, r.Count)
+	require.Equal(t, "INSERT", r.Events[0].Op)
+	require.Equal(t, "u1", r.Events[0].RowID)
+
+	d.q(s, `UPDATE users SET name = 'Anna', tags = ['a', 'b'] WHERE id = 'u1'`)
+	r, err := d.m.PollStream(context.Background(), "us", "g", PollOptions{Partition: -1})
+	require.NoError(t, err)
+	require.Equal(t, 2, r.Count, "nothing committed yet: both events again")
+	up := r.Events[1]
+	require.Equal(t, "UPDATE", up.Op)
+	require.Equal(t, []event.FieldDiff{
+		{Field: "name", Op: "modified", OldValue: "Ann", NewValue: "Anna"},
+		{Field: "tags[1]", Op: "array_insert", NewValue: "b"},
+	}, up.FieldDiffs)
+	offs := map[int]uint64{}
+	for p, l := range r.PartitionOffsets {
+		n, _ := strconv.Atoi(p)
+		offs[n] = l
+	}
+	require.NoError(t, d.m.CommitStreamOffsets("us", "g", offs))
+	r, err = d.m.PollStream(context.Background(), "us", "g", PollOptions{Partition: -1})
+	require.NoError(t, err)
+	require.Zero(t, r.Count)
+	for p, l := range offs {
+		err := d.m.CommitStreamOffsets("us", "g", map[int]uint64{p: l - 1})
+		require.True(t, errs.Is(err, errs.InvalidParameterValue), "backwards: %v", err)
+	}
+	_, err = d.m.PollStream(context.Background(), "us", "nope", PollOptions{Partition: -1})
+	require.True(t, errs.Is(err, errs.UndefinedObject))
+}

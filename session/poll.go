@@ -1,0 +1,173 @@
+package session
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/event"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+// StreamEvent is one change event as JSON consumers (HTTP poll, SSE) see it.
+type StreamEvent struct {
+	Sequence      uint64            `json:"sequence"`
+	Partition     int               `json:"partition"`
+	Collection    string            `json:"collection"`
+	Op            string            `json:"op"`
+	RowID         string            `json:"row_id"`
+	EventTime     int64             `json:"event_time"`
+	LSN           uint64            `json:"lsn"`
+	TenantID      int               `json:"tenant_id"`
+	NewValue      any               `json:"new_value"`
+	OldValue      any               `json:"old_value"`
+	SchemaVersion uint32            `json:"schema_version"`
+	FieldDiffs    []event.FieldDiff `json:"field_diffs,omitempty"`
+}
+
+// PollOptions selects what PollStream returns.
+type PollOptions struct {
+	Partition int           // -1 for every partition
+	Limit     int           // default 100, at most 10,000
+	Wait      time.Duration // long poll: wait up to this long for a first event
+	// AfterLSN skips events at or below it (a per-connection cursor for
+	// SSE, which delivers in LSN order).
+	AfterLSN uint64
+}
+
+// PollResult is the answer of a poll.
+type PollResult struct {
+	Events               []StreamEvent     `json:"events"`
+	PartitionOffsets     map[string]uint64 `json:"partition_offsets"`
+	Count                int               `json:"count"`
+	EvictedSinceLastPoll int               `json:"evicted_since_last_poll"`
+	OldestAvailableLSN   uint64            `json:"oldest_available_lsn"`
+}
+
+// PollStream reads a stream for a consumer group after its committed
+// offsets, waiting up to opts.Wait for an event to commit when there is
+// none. Like SQL reads it never commits; partition_offsets says what to
+// commit to acknowledge the events returned.
+func (m *Manager) PollStream(ctx context.Context, stream, group string, opts PollOptions) (*PollResult, error) {
+	db := m.db
+	st, err := db.cat.MustStream(stream)
+	if err != nil {
+		return nil, err
+	}
+	g, err := db.cat.MustGroup(st, group)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = 100
+	}
+	opts.Limit = min(opts.Limit, plan.MaxStreamRead)
+	if opts.Partition >= storage.NumVShards {
+		return nil, errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", opts.Partition, storage.NumVShards-1)
+	}
+	var deadline <-chan time.Time
+	if opts.Wait > 0 {
+		t := time.NewTimer(opts.Wait)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for {
+		tx := db.txm.Begin()
+		offsets, err := event.LoadOffsets(tx, g.ID)
+		if err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		offsets.Floor = max(offsets.Floor, opts.AfterLSN)
+		evs, err := event.Read(tx, db.cat, st, offsets, event.ReadOptions{Partition: opts.Partition, Limit: opts.Limit})
+		snap := tx.SnapshotLSN()
+		tx.Rollback()
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) > 0 || deadline == nil {
+			var through uint64
+			if opts.Partition < 0 && opts.AfterLSN == 0 {
+				if len(evs) < opts.Limit {
+					through = snap
+				} else {
+					through = evs[len(evs)-1].LSN
+				}
+			}
+			db.delivered.Note(g.ID, evs, through)
+			res := &PollResult{Events: make([]StreamEvent, 0, len(evs)), PartitionOffsets: map[string]uint64{},
+				Count: len(evs), OldestAvailableLSN: st.StartLSN + 1}
+			for _, e := range evs {
+				res.Events = append(res.Events, toStreamEvent(e))
+				res.PartitionOffsets[strconv.Itoa(int(e.Partition))] = e.LSN
+			}
+			return res, nil
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		woke := make(chan bool, 1)
+		go func() { woke <- db.notify.Wait(wctx, snap) }()
+		select {
+		case <-woke:
+			cancel()
+		case <-deadline:
+			cancel()
+			<-woke
+			deadline = nil // one last read, then return whatever there is
+		case <-ctx.Done():
+			cancel()
+			<-woke
+			return nil, errs.New(errs.QueryCanceled, "canceling statement due to user request")
+		}
+	}
+}
+
+func toStreamEvent(e event.Event) StreamEvent {
+	se := StreamEvent{Sequence: e.LSN, Partition: int(e.Partition), Collection: e.Collection, Op: e.Op, RowID: e.RowID,
+		EventTime: e.TimeMs, LSN: e.LSN}
+	if e.New != nil {
+		se.NewValue = types.ToJSON(e.New)
+	}
+	if e.Old != nil {
+		se.OldValue = types.ToJSON(e.Old)
+	}
+	if e.Op == "UPDATE" && e.New != nil && e.Old != nil {
+		se.FieldDiffs = event.Diff(e.Old, e.New)
+	}
+	return se
+}
+
+// CommitStreamOffsets commits per-partition positions for a group (HTTP
+// POST /v1/streams/{s}/offsets): forward only (22023 otherwise).
+func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint64) error {
+	db := m.db
+	st, err := db.cat.MustStream(stream)
+	if err != nil {
+		return err
+	}
+	g, err := db.cat.MustGroup(st, group)
+	if err != nil {
+		return err
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	committed, err := event.LoadOffsets(tx, g.ID)
+	if err != nil {
+		return err
+	}
+	for p, lsn := range offsets {
+		if p < 0 || p >= storage.NumVShards {
+			return errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", p, storage.NumVShards-1)
+		}
+		if cur := committed.Of(uint16(p)); lsn < cur {
+			return errs.Errorf(errs.InvalidParameterValue, "cannot move the offset of partition %d backwards from %d to %d", p, cur, lsn)
+		}
+		if err := event.CommitOffset(tx, g.ID, uint16(p), lsn); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Commit()
+	return err
+}
