@@ -1,0 +1,289 @@
+package document_test
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+func dec(s string) *apd.Decimal {
+	d, _, err := apd.NewFromString(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// knownBug skips a test that demonstrates an open bug, unless
+// NODEDB_RUN_KNOWN_BUGS=1 asks to run it.
+func knownBug(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("NODEDB_RUN_KNOWN_BUGS") != "1" {
+		t.Skip("known bug: " + msg)
+	}
+}
+
+// requireSame compares decoded values: exact Go types, decimals and times
+// by value.
+func requireSame(t *testing.T, want, got any, path string) {
+	t.Helper()
+	switch w := want.(type) {
+	case int:
+		require.Equal(t, int64(w), got, path)
+	case *apd.Decimal:
+		g, ok := got.(*apd.Decimal)
+		require.True(t, ok, "%s: got %T", path, got)
+		require.Zero(t, w.Cmp(g), "%s: %s vs %s", path, w, g)
+		require.Equal(t, w.Text('f'), g.Text('f'), "%s: scale kept", path)
+	case time.Time:
+		g, ok := got.(time.Time)
+		require.True(t, ok, "%s: got %T", path, got)
+		require.True(t, w.Equal(g), "%s: %v vs %v", path, w, g)
+		require.Equal(t, time.UTC, g.Location(), "%s: decoded times are UTC", path)
+	case float64:
+		g, ok := got.(float64)
+		require.True(t, ok, "%s: got %T", path, got)
+		require.Equal(t, math.Float64bits(w), math.Float64bits(g), "%s", path)
+	case []byte:
+		// An empty bytea may come back as a nil slice: still a non-NULL
+		// []byte value.
+		g, ok := got.([]byte)
+		require.True(t, ok, "%s: got %T", path, got)
+		require.Equal(t, string(w), string(g), path)
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		require.True(t, ok, "%s: got %T", path, got)
+		require.Len(t, g, len(w), path)
+		for k, v := range w {
+			gv, ok := g[k]
+			require.True(t, ok, "%s.%s missing", path, k)
+			requireSame(t, v, gv, path+"."+k)
+		}
+	case []any:
+		g, ok := got.([]any)
+		require.True(t, ok, "%s: got %T", path, got)
+		require.Len(t, g, len(w), path)
+		for i := range w {
+			requireSame(t, w[i], g[i], path+"[]")
+		}
+	default:
+		require.Equal(t, want, got, path)
+	}
+}
+
+func TestValueRoundTrip(t *testing.T) {
+	tm := time.Date(2024, 2, 29, 13, 14, 15, 123456789, time.UTC)
+	vals := map[string]any{
+		"null":      nil,
+		"true":      true,
+		"false":     false,
+		"int":       int64(-42),
+		"go int":    7,
+		"min int":   int64(math.MinInt64),
+		"max int":   int64(math.MaxInt64),
+		"float":     1.5,
+		"neg zero":  math.Copysign(0, -1),
+		"inf":       math.Inf(-1),
+		"nan":       math.NaN(),
+		"decimal":   dec("-12345678901234567890.000123"),
+		"dec exp":   dec("1.5E+30"),
+		"dec small": dec("0.000000000000000000000001"),
+		"dec scale": dec("2.50"),
+		"big dec":   dec(strings.Repeat("9", 300) + ".5"), // ext header 0xc8
+		"text":      "héllo\x00world",
+		"long text": strings.Repeat("x", 70000),
+		"empty":     "",
+		"bytes":     []byte{0, 1, 0xff},
+		"no bytes":  []byte{},
+		"time":      tm,
+		"zoned":     tm.In(time.FixedZone("x", 3600)),
+		"old time":  time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		"array":     []any{int64(1), "two", nil, []any{3.5, dec("4.25")}},
+		"map": map[string]any{
+			"a": int64(1),
+			"b": map[string]any{"c": []any{map[string]any{"d": tm}}, "e": nil},
+			"":  "empty key",
+		},
+		"empty array": []any{},
+		"empty map":   map[string]any{},
+	}
+	for name, v := range vals {
+		t.Run(name, func(t *testing.T) {
+			b, err := document.AppendValue([]byte("x"), v)
+			require.NoError(t, err)
+			got, rest, err := document.ReadValue(append(b[1:], 0xc0))
+			require.NoError(t, err)
+			require.Equal(t, []byte{0xc0}, rest, "one value consumed")
+			if f, ok := v.(float64); ok && math.IsNaN(f) {
+				require.True(t, math.IsNaN(got.(float64)))
+				return
+			}
+			requireSame(t, v, got, name)
+		})
+	}
+}
+
+func TestAppendValueRejectsUnknownTypes(t *testing.T) {
+	for _, v := range []any{struct{}{}, int32(1), uint64(1), map[string]int{}, []string{"a"}, float32(1)} {
+		_, err := document.AppendValue(nil, v)
+		require.Error(t, err, "%T", v)
+	}
+	// Also when nested.
+	_, err := document.AppendValue(nil, map[string]any{"a": []any{int8(1)}})
+	require.Error(t, err)
+}
+
+func TestDocAndTuple(t *testing.T) {
+	doc := map[string]any{"id": "x", "n": int64(3), "tags": []any{"a"}}
+	b, err := document.EncodeDoc(doc)
+	require.NoError(t, err)
+	got, err := document.DecodeDoc(b)
+	require.NoError(t, err)
+	requireSame(t, doc, got, "doc")
+
+	tuple, err := document.EncodeTuple([]any{int64(1), "a"})
+	require.NoError(t, err)
+	_, err = document.DecodeDoc(tuple)
+	require.Error(t, err, "a tuple is not a document")
+	_, err = document.DecodeTuple(b, 2)
+	require.Error(t, err, "a document is not a tuple")
+
+	// Rows written before ADD COLUMN read the new columns as NULL.
+	row, err := document.DecodeTuple(tuple, 4)
+	require.NoError(t, err)
+	require.Equal(t, []any{int64(1), "a", nil, nil}, row)
+	// Never truncated.
+	row, err = document.DecodeTuple(tuple, 1)
+	require.NoError(t, err)
+	require.Equal(t, []any{int64(1), "a"}, row)
+
+	_, err = document.DecodeTuple(nil, 1)
+	require.Error(t, err)
+	_, err = document.DecodeDoc([]byte{0x81})
+	require.Error(t, err, "truncated map")
+}
+
+func TestReadValueForeignEncodings(t *testing.T) {
+	// uint, float32 and fixint forms written by other MessagePack
+	// producers decode to the value model's types.
+	cases := []struct {
+		in   []byte
+		want any
+	}{
+		{[]byte{0x05}, int64(5)},
+		{[]byte{0xcc, 0xff}, int64(255)},
+		{[]byte{0xcd, 0x01, 0x00}, int64(256)},
+		{[]byte{0xca, 0x3f, 0xc0, 0, 0}, 1.5},
+		{[]byte{0xd0, 0xff}, int64(-1)},
+	}
+	for _, c := range cases {
+		got, rest, err := document.ReadValue(c.in)
+		require.NoError(t, err, "%x", c.in)
+		require.Empty(t, rest)
+		require.Equal(t, c.want, got, "%x", c.in)
+	}
+	// Unknown extension types are errors.
+	_, _, err := document.ReadValue([]byte{0xc7, 1, 42, 'x'})
+	require.Error(t, err)
+	// A truncated decimal extension is an error.
+	_, _, err = document.ReadValue([]byte{0xc7, 5, 2, '1'})
+	require.Error(t, err)
+	// So is a non-string map key.
+	_, _, err = document.ReadValue([]byte{0x81, 0x01, 0x02})
+	require.Error(t, err)
+}
+
+// TestReadValueHugeLengthPrefix: a corrupt array or map header claiming
+// 2^32-1 elements makes ReadValue preallocate before reading any element,
+// which kills the process (fatal "out of memory", not a recoverable
+// panic) instead of returning an error.
+func TestReadValueHugeLengthPrefix(t *testing.T) {
+	knownBug(t, "document.ReadValue (codec.go, ArrayType/MapType) preallocates make([]any, n)/make(map, n) from the header: "+
+		"input dd ff ff ff ff (array32 of 4294967295) is a fatal out-of-memory instead of an error")
+	for _, in := range [][]byte{{0xdd, 0xff, 0xff, 0xff, 0xff}, {0xdf, 0xff, 0xff, 0xff, 0xff}} {
+		_, _, err := document.ReadValue(in)
+		require.Error(t, err)
+	}
+}
+
+func FuzzReadValue(f *testing.F) {
+	for _, v := range []any{nil, true, int64(-1), 2.5, dec("1.25"), "s", []byte{1}, time.Unix(1, 2),
+		[]any{int64(1), "x"}, map[string]any{"a": map[string]any{"b": []any{nil}}}} {
+		b, err := document.AppendValue(nil, v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if bytes.IndexByte(b, 0xdd) >= 0 || bytes.IndexByte(b, 0xdf) >= 0 {
+			// Known bug (TestReadValueHugeLengthPrefix): array32/map32
+			// headers, at any depth, preallocate from the claimed length
+			// and kill the process. Remove this filter with the fix.
+			return
+		}
+		v, rest, err := document.ReadValue(b)
+		if err != nil {
+			return
+		}
+		if len(rest) > len(b) {
+			t.Fatalf("rest longer than input")
+		}
+		// What decodes re-encodes and decodes to the same value.
+		enc, err := document.AppendValue(nil, v)
+		if err != nil {
+			t.Fatalf("decoded %T does not encode: %v", v, err)
+		}
+		v2, rest2, err := document.ReadValue(enc)
+		if err != nil || len(rest2) != 0 {
+			t.Fatalf("re-encoded value does not decode: %v", err)
+		}
+		if !sameValue(v, v2) {
+			t.Fatalf("%#v re-decoded as %#v", v, v2)
+		}
+	})
+}
+
+func sameValue(a, b any) bool {
+	if fa, ok := a.(float64); ok && math.IsNaN(fa) {
+		fb, ok := b.(float64)
+		return ok && math.IsNaN(fb)
+	}
+	if da, ok := a.(*apd.Decimal); ok && da.Form != apd.Finite {
+		return true
+	}
+	switch x := a.(type) {
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k := range x {
+			if !sameValue(x[k], y[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	return types.Equal(a, b)
+}
