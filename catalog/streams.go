@@ -27,6 +27,11 @@ type Stream struct {
 	Include      []string  `json:"include"`       // ops: INSERT, UPDATE, DELETE
 	Format       string    `json:"format"`        // "json" or "msgpack"
 	StartLSN     uint64    `json:"start_lsn"`     // the stream sees events with LSN > StartLSN
+	// Retention: events older than RetentionMs, and all but the newest
+	// RetentionEvents, may be removed (0: the defaults, 24 hours and
+	// 1,000,000 events).
+	RetentionMs     int64 `json:"retention_ms,omitempty"`
+	RetentionEvents int64 `json:"retention_events,omitempty"`
 	Owner        string    `json:"owner"`
 	Created      time.Time `json:"created"`
 }

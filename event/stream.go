@@ -119,7 +119,10 @@ type ReadOptions struct {
 // offsets, in LSN order (so each partition's events are in commit order),
 // from the transaction's snapshot. It walks the LSN index from the lowest
 // position any partition still needs.
-func Read(tx *txn.Txn, cat *catalog.Catalog, st *catalog.Stream, offsets Offsets, opts ReadOptions) ([]Event, error) {
+func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offsets Offsets, opts ReadOptions) ([]Event, error) {
+	if err := log.CheckLost(st, offsets, opts.Partition); err != nil {
+		return nil, err
+	}
 	from := max(st.StartLSN, offsets.Floor)
 	if opts.Partition >= 0 {
 		from = max(from, offsets.Part[uint16(opts.Partition)])

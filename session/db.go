@@ -1,8 +1,10 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/event"
@@ -24,6 +26,7 @@ type DB struct {
 
 	delivered *event.Delivered // what stream reads returned, per group
 	notify    *event.Notifier  // wakes long polls after commits
+	events    *event.Log       // change-log retention and trim state
 }
 
 // DBConfig configures OpenDB.
@@ -35,7 +38,14 @@ type DBConfig struct {
 	Logger     *slog.Logger
 	// Storage overrides storage options (tests inject a filesystem).
 	Storage storage.Options
+	// RetentionInterval is how often change-log retention runs (default
+	// 30s; negative: never, tests call TrimChangeLog).
+	RetentionInterval time.Duration
 }
+
+// TrimChangeLog applies change-log retention now; it returns the number
+// of records removed.
+func (db *DB) TrimChangeLog(ctx context.Context) (int, error) { return db.events.TrimOnce(ctx) }
 
 // OpenDB opens (creating if needed) the database in cfg.Dir.
 func OpenDB(cfg DBConfig) (*DB, error) {
@@ -68,14 +78,29 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		return nil, err
 	}
 	log.Info("database opened", "dir", cfg.Dir, "last_lsn", txm.LastLSN(), "collections", len(cat.List()), "durability", cfg.Durability)
+	events, err := event.OpenLog(txm, cat, log)
+	if err != nil {
+		_ = txm.Close()
+		_ = st.Close()
+		return nil, err
+	}
 	db := &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat),
-		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN())}
+		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN()), events: events}
 	txm.SetOnCommit(db.notify.Committed)
+	interval := cfg.RetentionInterval
+	if interval == 0 {
+		interval = 30 * time.Second
+	}
+	if interval > 0 {
+		events.Start(interval)
+	}
 	return db, nil
 }
 
-// Close stops the commit pipeline and closes the store.
+// Close stops the retention trimmer and the commit pipeline and closes the
+// store.
 func (db *DB) Close() error {
+	db.events.Close()
 	err := db.txm.Close()
 	if cerr := db.store.Close(); err == nil {
 		err = cerr

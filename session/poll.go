@@ -82,7 +82,7 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 			return nil, err
 		}
 		offsets.Floor = max(offsets.Floor, opts.AfterLSN)
-		evs, err := event.Read(tx, db.cat, st, offsets, event.ReadOptions{Partition: opts.Partition, Limit: opts.Limit})
+		evs, err := event.Read(tx, db.cat, db.events, st, offsets, event.ReadOptions{Partition: opts.Partition, Limit: opts.Limit})
 		snap := tx.SnapshotLSN()
 		tx.Rollback()
 		if err != nil {
@@ -99,7 +99,7 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 			}
 			db.delivered.Note(g.ID, evs, through)
 			res := &PollResult{Events: make([]StreamEvent, 0, len(evs)), PartitionOffsets: map[string]uint64{},
-				Count: len(evs), OldestAvailableLSN: st.StartLSN + 1}
+				Count: len(evs), OldestAvailableLSN: db.events.OldestAvailable(st)}
 			for _, e := range evs {
 				res.Events = append(res.Events, toStreamEvent(e))
 				res.PartitionOffsets[strconv.Itoa(int(e.Partition))] = e.LSN

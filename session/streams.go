@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,22 +11,24 @@ import (
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
 )
 
 // streamOptions are the WITH keys CREATE CHANGE STREAM accepts today.
-var streamOptions = map[string]bool{"include": true, "format": true}
+var streamOptions = map[string]bool{"include": true, "format": true, "retention": true, "retention_events": true}
 
 func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	cat := s.mgr.db.cat
 	include := []string{"INSERT", "UPDATE", "DELETE"}
 	format := "json"
+	var retMs, retN int64
 	for _, o := range st.With {
 		if !streamOptions[o.Key] {
 			return nil, errs.Errorf(errs.SyntaxError, "unknown change stream option %q", o.Key).WithPosition(o.Pos).
-				WithHint("Supported options: INCLUDE, FORMAT.")
+				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS.")
 		}
 		v, err := optionText(o)
 		if err != nil {
@@ -46,6 +49,23 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 			if format != "json" && format != "msgpack" {
 				return nil, errs.Errorf(errs.InvalidParameterValue, "FORMAT must be 'json' or 'msgpack', not %q", v)
 			}
+		case "retention":
+			// A duration ('7 days', '1 hour'); a bare number is an event count.
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				retN = n
+				break
+			}
+			iv, err := funcs.ParseInterval(v)
+			if err != nil {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "RETENTION must be a duration such as '7 days' or an event count, not %q", v)
+			}
+			retMs = (int64(iv.Months)*30*86400+int64(iv.Days)*86400)*1000 + iv.Micros/1000
+		case "retention_events":
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil || n <= 0 {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "RETENTION_EVENTS must be a positive integer, not %q", v)
+			}
+			retN = n
 		}
 	}
 	notices := []Notice(nil)
@@ -58,7 +78,8 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 			return errs.Errorf(errs.DuplicateObject, "change stream '%s' already exists", st.Name)
 		}
 		stream := &catalog.Stream{ID: tx.NewID(), Name: st.Name, Collection: st.Collection, Include: include,
-			Format: format, StartLSN: tx.SnapshotLSN(), Owner: s.user, Created: time.Now().UTC()}
+			Format: format, StartLSN: tx.SnapshotLSN(), Owner: s.user, Created: time.Now().UTC(),
+			RetentionMs: retMs, RetentionEvents: retN}
 		if st.Collection != "*" {
 			coll, err := cat.MustGet(st.Collection)
 			if err != nil {
@@ -296,10 +317,17 @@ func (s *Session) alterGroup(st *ast.AlterConsumerGroup) (*Result, error) {
 			}
 			event.SetFloor(tx, g.ID, 0)
 		}
+		if st.To == "EARLIEST" {
+			target = max(target, db.events.Earliest(stream)[uint16(p)])
+		}
 		event.SetOffset(tx, g.ID, uint16(p), target)
 	} else {
+		earliest := map[uint16]uint64{}
+		if st.To == "EARLIEST" {
+			earliest = db.events.Earliest(stream)
+		}
 		for q := 0; q < storage.NumVShards; q++ {
-			event.SetOffset(tx, g.ID, uint16(q), target)
+			event.SetOffset(tx, g.ID, uint16(q), max(target, earliest[uint16(q)]))
 		}
 		event.SetFloor(tx, g.ID, target)
 	}

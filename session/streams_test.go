@@ -192,3 +192,52 @@ func TestPollStreamLongPollAndDiffs(t *testing.T) {
 	_, err = d.m.PollStream(context.Background(), "us", "nope", PollOptions{Partition: -1})
 	require.True(t, errs.Is(err, errs.UndefinedObject))
 }
+
+func TestRetentionHistoryLost(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY)`)
+	d.q(s, `CREATE CHANGE STREAM st ON t WITH (RETENTION_EVENTS = 3)`)
+	d.fail(s, errs.InvalidParameterValue, `CREATE CHANGE STREAM bad ON t WITH (RETENTION = 'soon')`)
+	d.q(s, `CREATE CONSUMER GROUP g ON st; CREATE CONSUMER GROUP fresh ON st`)
+	d.q(s, `INSERT INTO t VALUES (1)`)
+	r, err := run(s, `SELECT row_id FROM STREAM st CONSUMER GROUP g`)
+	require.NoError(t, err)
+	require.Equal(t, "1", render(r))
+	d.q(s, `COMMIT OFFSETS ON st CONSUMER GROUP g`)
+	d.q(s, `INSERT INTO t VALUES (2), (3), (4), (5), (6)`)
+
+	n, err := d.db.TrimChangeLog(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "events 1..3 go; the newest 3 stay")
+
+	e := d.fail(s, errs.ObjectNotInState, `SELECT * FROM STREAM st CONSUMER GROUP g`)
+	require.Contains(t, e.Message, "history lost on stream 'st'")
+	require.Contains(t, e.Hint, "SET OFFSET TO EARLIEST")
+	_, err = d.m.PollStream(context.Background(), "st", "g", PollOptions{Partition: -1})
+	require.True(t, errs.Is(err, errs.ObjectNotInState), "HTTP poll reports it too: %v", err)
+
+	// A group that never committed starts at the oldest retained event.
+	r, err = run(s, `SELECT row_id FROM STREAM st CONSUMER GROUP fresh`)
+	require.NoError(t, err)
+	require.Equal(t, "4\n5\n6", render(r))
+
+	d.q(s, `ALTER CONSUMER GROUP g ON st SET OFFSET TO EARLIEST`)
+	r, err = run(s, `SELECT row_id FROM STREAM st CONSUMER GROUP g`)
+	require.NoError(t, err)
+	require.Equal(t, "4\n5\n6", render(r))
+	s.Close()
+	d.close()
+
+	// The trim state is durable.
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE CONSUMER GROUP late ON st`)
+	r, err = run(s, `SELECT row_id FROM STREAM st CONSUMER GROUP late`)
+	require.NoError(t, err)
+	require.Equal(t, "4\n5\n6", render(r))
+	d.q(s, `COMMIT OFFSET PARTITION 0 AT 1 ON st CONSUMER GROUP late`)
+}

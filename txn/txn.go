@@ -111,6 +111,12 @@ func (t *Txn) SetNoConflict(key, val []byte) {
 // Delete buffers a deletion of key.
 func (t *Txn) Delete(key []byte) { t.put(write{key: clone(key), del: true}) }
 
+// DeleteNoConflict buffers a deletion that takes no part in conflict
+// detection (retention deleting change-log records nobody writes again).
+func (t *Txn) DeleteNoConflict(key []byte) {
+	t.put(write{key: clone(key), del: true, noConflict: true})
+}
+
 func (t *Txn) put(w write) {
 	if i, ok := t.writes[string(w.key)]; ok {
 		t.ws[i] = w

@@ -14,6 +14,7 @@ import (
 // Streams is what stream reads need beyond the transaction.
 type Streams struct {
 	Cat       *catalog.Catalog
+	Log       *event.Log
 	Delivered *event.Delivered
 }
 
@@ -61,7 +62,7 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs, err := event.Read(env.Txn, env.Streams.Cat, x.Stream, offsets, event.ReadOptions{Partition: part, Limit: int(limit)})
+	evs, err := event.Read(env.Txn, env.Streams.Cat, env.Streams.Log, x.Stream, offsets, event.ReadOptions{Partition: part, Limit: int(limit)})
 	if err != nil {
 		return nil, err
 	}

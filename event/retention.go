@@ -1,0 +1,376 @@
+package event
+
+import (
+	"context"
+	"encoding/binary"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// Default retention of a change stream (and of the change log of
+// collections no stream reads).
+const (
+	DefaultRetention       = 24 * time.Hour
+	DefaultRetentionEvents = 1_000_000
+)
+
+// trimKey records, per (collection, partition), the highest LSN retention
+// deleted: a group whose position there is lower has lost history.
+func trimKey(coll uint32, vshard uint16) []byte {
+	b := make([]byte, 0, 7)
+	b = append(b, storage.TagSystem, 't')
+	b = binary.BigEndian.AppendUint32(b, coll)
+	return binary.BigEndian.AppendUint16(b, vshard)
+}
+
+// Log is the retention state of the change log: how far each partition of
+// each collection was trimmed. Reads consult it to report lost history
+// instead of silently skipping it.
+type Log struct {
+	txm *txn.Manager
+	cat *catalog.Catalog
+	log *slog.Logger
+	now func() time.Time
+
+	mu      sync.RWMutex
+	trimmed map[uint32]map[uint16]uint64
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// OpenLog loads the trim state.
+func OpenLog(txm *txn.Manager, cat *catalog.Catalog, logger *slog.Logger) (*Log, error) {
+	l := &Log{txm: txm, cat: cat, log: logger, now: time.Now, trimmed: map[uint32]map[uint16]uint64{}}
+	tx := txm.Begin()
+	defer tx.Rollback()
+	lo := []byte{storage.TagSystem, 't'}
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) != 8 || len(v) != 8 {
+			return nil, errs.New(errs.DataCorrupted, "event: bad trim record")
+		}
+		l.setTrimmedLocked(binary.BigEndian.Uint32(k[2:6]), binary.BigEndian.Uint16(k[6:8]), binary.BigEndian.Uint64(v))
+	}
+	return l, nil
+}
+
+func (l *Log) setTrimmedLocked(coll uint32, p uint16, lsn uint64) {
+	m := l.trimmed[coll]
+	if m == nil {
+		m = map[uint16]uint64{}
+		l.trimmed[coll] = m
+	}
+	if lsn > m[p] {
+		m[p] = lsn
+	}
+}
+
+// Trimmed returns how far a partition of a collection was trimmed.
+func (l *Log) Trimmed(coll uint32, p uint16) uint64 {
+	if l == nil {
+		return 0
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.trimmed[coll][p]
+}
+
+// OldestAvailable is the first LSN a stream can still deliver.
+func (l *Log) OldestAvailable(st *catalog.Stream) uint64 {
+	oldest := st.StartLSN
+	if l != nil {
+		l.mu.RLock()
+		for coll, parts := range l.trimmed {
+			if !st.Covers(coll) {
+				continue
+			}
+			for _, t := range parts {
+				oldest = max(oldest, t)
+			}
+		}
+		l.mu.RUnlock()
+	}
+	return oldest + 1
+}
+
+// CheckLost fails with 55000 when retention trimmed events a group had not
+// consumed. A group that never committed anything starts at the oldest
+// retained event and loses nothing.
+func (l *Log) CheckLost(st *catalog.Stream, offsets Offsets, partition int) error {
+	if l == nil || (len(offsets.Part) == 0 && offsets.Floor == 0) {
+		return nil
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for coll, parts := range l.trimmed {
+		if !st.Covers(coll) {
+			continue
+		}
+		for p, t := range parts {
+			if partition >= 0 && int(p) != partition {
+				continue
+			}
+			pos := max(offsets.Of(p), st.StartLSN)
+			if t > pos {
+				return errs.Errorf(errs.ObjectNotInState,
+					"history lost on stream '%s': partition %d is committed at offset %d but the oldest available event is after LSN %d",
+					st.Name, p, pos, t).
+					WithDetail("Retention removed events this consumer group had not consumed.").
+					WithHint("Reset the group with ALTER CONSUMER GROUP ... SET OFFSET TO EARLIEST (or LATEST).")
+			}
+		}
+	}
+	return nil
+}
+
+// Earliest returns, per partition, the position just before the oldest
+// retained event of a stream (ALTER ... SET OFFSET TO EARLIEST).
+func (l *Log) Earliest(st *catalog.Stream) map[uint16]uint64 {
+	out := map[uint16]uint64{}
+	if l == nil {
+		return out
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for coll, parts := range l.trimmed {
+		if !st.Covers(coll) {
+			continue
+		}
+		for p, t := range parts {
+			out[p] = max(out[p], t, st.StartLSN)
+		}
+	}
+	return out
+}
+
+// Start runs the trimmer every interval until Close.
+func (l *Log) Start(interval time.Duration) {
+	l.stop = make(chan struct{})
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-t.C:
+				if _, err := l.TrimOnce(context.Background()); err != nil {
+					l.log.Warn("change log retention failed; will retry", "err", err)
+				}
+			}
+		}
+	}()
+}
+
+// Close stops the trimmer.
+func (l *Log) Close() {
+	if l.stop != nil {
+		close(l.stop)
+		l.wg.Wait()
+		l.stop = nil
+	}
+}
+
+// retention of one stream (or of the default log).
+type retention struct {
+	cover  func(coll uint32) bool
+	maxAge time.Duration
+	maxN   int64
+}
+
+// TrimOnce applies retention once: for every collection it deletes the
+// change-log records that every stream reading it (or, with none, the
+// default retention) no longer keeps. It returns the number of records
+// deleted.
+func (l *Log) TrimOnce(ctx context.Context) (int, error) {
+	streams := l.cat.Streams()
+	var rets []retention
+	for _, st := range streams {
+		age, n := time.Duration(st.RetentionMs)*time.Millisecond, st.RetentionEvents
+		if age <= 0 {
+			age = DefaultRetention
+		}
+		if n <= 0 {
+			n = DefaultRetentionEvents
+		}
+		rets = append(rets, retention{cover: st.Covers, maxAge: age, maxN: n})
+	}
+	covered := func(coll uint32) bool {
+		for _, st := range streams {
+			if st.Covers(coll) {
+				return true
+			}
+		}
+		return false
+	}
+	rets = append(rets, retention{cover: func(c uint32) bool { return !covered(c) }, maxAge: DefaultRetention, maxN: DefaultRetentionEvents})
+
+	tx := l.txm.Begin()
+	defer tx.Rollback()
+	cutoff := l.now().Add(0)
+	// Boundary per retention: the highest LSN it lets go.
+	bounds := make([]uint64, len(rets))
+	for i, r := range rets {
+		b, err := boundary(tx, r, cutoff)
+		if err != nil {
+			return 0, err
+		}
+		bounds[i] = b
+	}
+	// Per collection: the lowest boundary of the retentions covering it.
+	keepFrom := func(coll uint32) uint64 {
+		first := true
+		var b uint64
+		for i, r := range rets {
+			if r.cover(coll) {
+				if first || bounds[i] < b {
+					b = bounds[i]
+				}
+				first = false
+			}
+		}
+		return b
+	}
+	var hi uint64
+	for _, b := range bounds {
+		hi = max(hi, b)
+	}
+	if hi == 0 {
+		return 0, nil
+	}
+	it, err := tx.NewIter(storage.LSNIndexKey(1), storage.LSNIndexKey(hi+1))
+	if err != nil {
+		return 0, err
+	}
+	type del struct {
+		lsn    uint64
+		coll   uint32
+		vshard uint16
+	}
+	var dels []del
+	limits := map[uint32]uint64{}
+	for ; it.Valid() && len(dels) < 100_000; it.Next() {
+		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		if !ok {
+			_ = it.Close()
+			return 0, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
+		}
+		lim, seen := limits[coll]
+		if !seen {
+			lim = keepFrom(coll)
+			limits[coll] = lim
+		}
+		if lsn <= lim {
+			dels = append(dels, del{lsn, coll, vshard})
+		}
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	if len(dels) == 0 {
+		return 0, nil
+	}
+	w := l.txm.Begin()
+	defer w.Rollback()
+	maxTrim := map[uint32]map[uint16]uint64{}
+	for _, d := range dels {
+		w.DeleteNoConflict(storage.ChangeLogKey(d.coll, d.vshard, d.lsn))
+		w.DeleteNoConflict(storage.LSNIndexKey(d.lsn))
+		m := maxTrim[d.coll]
+		if m == nil {
+			m = map[uint16]uint64{}
+			maxTrim[d.coll] = m
+		}
+		m[d.vshard] = max(m[d.vshard], d.lsn)
+	}
+	l.mu.RLock()
+	for coll, parts := range maxTrim {
+		for p, lsn := range parts {
+			lsn = max(lsn, l.trimmed[coll][p])
+			var b [8]byte
+			binary.BigEndian.PutUint64(b[:], lsn)
+			w.SetNoConflict(trimKey(coll, p), b[:])
+		}
+	}
+	l.mu.RUnlock()
+	if _, err := w.Commit(); err != nil {
+		return 0, err
+	}
+	l.mu.Lock()
+	for coll, parts := range maxTrim {
+		for p, lsn := range parts {
+			l.setTrimmedLocked(coll, p, lsn)
+		}
+	}
+	l.mu.Unlock()
+	return len(dels), ctx.Err()
+}
+
+// boundary finds the highest LSN a retention lets go: events older than
+// maxAge, and all but the newest maxN events it covers.
+func boundary(tx *txn.Txn, r retention, now time.Time) (uint64, error) {
+	cutoffMs := now.Add(-r.maxAge).UnixMilli()
+	var b uint64
+	// Age: walk from the oldest event while it is older than the cutoff.
+	it, err := tx.NewIter(storage.LSNIndexKey(1), []byte{storage.TagLSNIndex + 1})
+	if err != nil {
+		return 0, err
+	}
+	for ; it.Valid(); it.Next() {
+		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		if !ok || !r.cover(coll) {
+			continue
+		}
+		raw, found, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
+		if err != nil {
+			_ = it.Close()
+			return 0, err
+		}
+		if !found {
+			continue
+		}
+		rec, err := txn.DecodeRecord(coll, vshard, raw)
+		if err != nil {
+			_ = it.Close()
+			return 0, err
+		}
+		if rec.TimeMs >= cutoffMs {
+			break
+		}
+		b = lsn
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	// Count: the newest maxN covered events stay.
+	rit, err := tx.NewIter(storage.LSNIndexKey(b+1), []byte{storage.TagLSNIndex + 1})
+	if err != nil {
+		return 0, err
+	}
+	defer rit.Close()
+	var lsns []uint64
+	for ; rit.Valid(); rit.Next() {
+		lsn, coll, _, ok := storage.SplitLSNIndex(rit.Key(), rit.Value())
+		if ok && r.cover(coll) {
+			lsns = append(lsns, lsn)
+		}
+	}
+	if int64(len(lsns)) > r.maxN {
+		b = max(b, lsns[int64(len(lsns))-r.maxN-1])
+	}
+	return b, nil
+}

@@ -1,0 +1,338 @@
+package exec_test
+
+import (
+	"context"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/exec"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// db runs statements through parse → plan → exec on a real store, one
+// transaction per statement.
+type db struct {
+	t   *testing.T
+	txm *txn.Manager
+	cat *catalog.Catalog
+	ids *exec.IDGen
+}
+
+func openDB(t *testing.T) *db {
+	t.Helper()
+	st, err := storage.Open(t.TempDir(), storage.Options{})
+	require.NoError(t, err)
+	txm, err := txn.NewManager(st, txn.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, txm.Close())
+		require.NoError(t, st.Close())
+	})
+	cat, err := catalog.Open(txm)
+	require.NoError(t, err)
+	return &db{t: t, txm: txm, cat: cat, ids: &exec.IDGen{}}
+}
+
+// run executes one statement and returns its rows (RETURNING rows or the
+// query result).
+func (d *db) run(sql string, params ...types.Value) ([]types.Row, error) {
+	stmts, err := parser.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	require.Len(d.t, stmts, 1, sql)
+	ctx := context.Background()
+	tx := d.txm.Begin()
+	defer tx.Rollback()
+	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: d.ids}
+	ddl := &exec.DDL{Cat: d.cat, Env: func(tx *txn.Txn) *exec.Env {
+		return &exec.Env{Ctx: ctx, Txn: tx, IDs: d.ids}
+	}}
+	b := &plan.Builder{Cat: d.cat}
+	for i := range params {
+		b.Params = append(b.Params, types.TypeOf(params[i]))
+	}
+	var rows []types.Row
+	switch x := stmts[0].AST.(type) {
+	case *ast.CreateCollection:
+		_, err = ddl.CreateCollection(x)
+		return nil, err
+	case *ast.CreateIndex:
+		_, err = ddl.CreateIndex(x)
+		return nil, err
+	case *ast.Select:
+		var n plan.Node
+		if n, err = b.BuildSelect(x); err != nil {
+			return nil, err
+		}
+		rows, err = env.Query(n)
+	case *ast.Insert:
+		var n *plan.Insert
+		if n, err = b.BuildInsert(x); err != nil {
+			return nil, err
+		}
+		var wr *exec.WriteResult
+		if wr, err = env.Insert(n); err == nil {
+			rows = wr.Rows
+		}
+	case *ast.Update:
+		var n *plan.Update
+		if n, err = b.BuildUpdate(x); err != nil {
+			return nil, err
+		}
+		var wr *exec.WriteResult
+		if wr, err = env.Update(n); err == nil {
+			rows = wr.Rows
+		}
+	default:
+		d.t.Fatalf("unsupported statement %T", x)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if tx.HasWrites() {
+		if _, err := tx.Commit(); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range env.Fields {
+		catalog.ApplyFields(f.Coll, f.Fields)
+	}
+	return rows, nil
+}
+
+// q runs a statement that must succeed and renders its rows as
+// "a|b" lines joined by newlines (NULL as "NULL").
+func (d *db) q(sql string, params ...types.Value) string {
+	d.t.Helper()
+	rows, err := d.run(sql, params...)
+	require.NoError(d.t, err, sql)
+	var lines []string
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, v := range r {
+			if v == nil {
+				cells[i] = "NULL"
+			} else {
+				cells[i] = types.FormatText(v)
+			}
+		}
+		lines = append(lines, strings.Join(cells, "|"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (d *db) fail(code, sql string, params ...types.Value) {
+	d.t.Helper()
+	_, err := d.run(sql, params...)
+	require.Error(d.t, err, sql)
+	require.Equal(d.t, code, errs.Code(err), "%s: %v", sql, err)
+}
+
+func knownBug(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("NODEDB_RUN_KNOWN_BUGS") != "1" {
+		t.Skip("known bug: " + msg)
+	}
+}
+
+func TestThreeValuedLogic(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE t (id INT PRIMARY KEY, a INT, b BOOLEAN)`)
+	d.q(`INSERT INTO t VALUES (1, NULL, false), (2, NULL, true), (3, 1, NULL), (4, 2, true)`)
+
+	require.Equal(t, "f|t|NULL|NULL|NULL", d.q(`SELECT NULL AND false, NULL OR true, NULL AND true, NULL OR false, NOT CAST(NULL AS BOOLEAN)`))
+	require.Equal(t, "", d.q(`SELECT id FROM t WHERE NULL AND false`))
+	require.Equal(t, "1\n2\n3\n4", d.q(`SELECT id FROM t WHERE NOT (NULL AND false) ORDER BY id`), "NULL AND false is false")
+	require.Equal(t, "1\n2\n3\n4", d.q(`SELECT id FROM t WHERE NULL OR true ORDER BY id`))
+	require.Equal(t, "", d.q(`SELECT id FROM t WHERE NOT (NULL OR false)`), "NOT NULL is NULL, which filters")
+	require.Equal(t, "", d.q(`SELECT id FROM t WHERE NOT (NULL AND true)`))
+
+	// With column values.
+	require.Equal(t, "1", d.q(`SELECT id FROM t WHERE NOT b`))
+	require.Equal(t, "2\n4", d.q(`SELECT id FROM t WHERE b ORDER BY id`))
+	require.Equal(t, "1\n2\n3\n4", d.q(`SELECT id FROM t WHERE b OR true ORDER BY id`))
+	require.Equal(t, "", d.q(`SELECT id FROM t WHERE b AND false`))
+	require.Equal(t, "4", d.q(`SELECT id FROM t WHERE a > 1 OR a < 1`), "comparisons with NULL are NULL")
+	require.Equal(t, "3\n4", d.q(`SELECT id FROM t WHERE NOT (a = 5) ORDER BY id`))
+	require.Equal(t, "1\n2", d.q(`SELECT id FROM t WHERE a IS NULL ORDER BY id`))
+	require.Equal(t, "3", d.q(`SELECT id FROM t WHERE b IS NULL`))
+	require.Equal(t, "", d.q(`SELECT id FROM t WHERE a NOT IN (2, NULL)`), "NOT IN with a NULL member is never true")
+	require.Equal(t, "4", d.q(`SELECT id FROM t WHERE a IN (2, NULL)`))
+}
+
+func TestOrderByNulls(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE t (id INT PRIMARY KEY, a INT)`)
+	d.q(`INSERT INTO t VALUES (1, 2), (2, NULL), (3, 1), (4, NULL)`)
+	cases := map[string]string{
+		`SELECT a FROM t ORDER BY a, id`:                   "1\n2\nNULL\nNULL", // ASC: NULLS LAST
+		`SELECT a FROM t ORDER BY a DESC, id`:              "NULL\nNULL\n2\n1", // DESC: NULLS FIRST
+		`SELECT a FROM t ORDER BY a NULLS FIRST, id`:       "NULL\nNULL\n1\n2",
+		`SELECT a FROM t ORDER BY a ASC NULLS LAST, id`:    "1\n2\nNULL\nNULL",
+		`SELECT a FROM t ORDER BY a DESC NULLS LAST, id`:   "2\n1\nNULL\nNULL",
+		`SELECT a FROM t ORDER BY a DESC NULLS FIRST, id`:  "NULL\nNULL\n2\n1",
+		`SELECT id FROM t ORDER BY a NULLS FIRST, id DESC`: "4\n2\n3\n1",
+	}
+	for sql, want := range cases {
+		require.Equal(t, want, d.q(sql), sql)
+	}
+}
+
+func TestDistinctAndGroupMixedNumbers(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE COLLECTION c`)
+	d.q(`INSERT INTO c { id: 'a', v: 1 }`)
+	d.q(`INSERT INTO c { id: 'b', v: CAST(1 AS float8) }`)
+	d.q(`INSERT INTO c { id: 'c', v: 2 }`)
+	d.q(`INSERT INTO c { id: 'd', v: 2.5 }`)
+	d.q(`INSERT INTO c { id: 'e' }`)
+	d.q(`INSERT INTO c { id: 'f', v: CAST(2 AS float8) }`)
+	require.Equal(t, "int64|float64", d.q(`SELECT pg_typeof(v)::text FROM c WHERE id = 'a'`)+"|"+d.q(`SELECT pg_typeof(v)::text FROM c WHERE id = 'b'`))
+	rows, err := d.run(`SELECT DISTINCT v FROM c`)
+	require.NoError(t, err)
+	require.Len(t, rows, 4, "int 1 and float 1 are one value: %v", rows)
+	require.Equal(t, "2\n2\n1\n1", d.q(`SELECT count(*) FROM c GROUP BY v ORDER BY count(*) DESC, v NULLS LAST`))
+	require.Equal(t, "3", d.q(`SELECT count(DISTINCT v) FROM c`), "count(DISTINCT) folds 1 and 1.0 and skips NULL")
+	require.Equal(t, "1", d.q(`SELECT count(*) FROM (SELECT 1 AS x UNION SELECT 1.0) s`))
+}
+
+// TestUniqueIndexMixedNumbers: in a schemaless collection a unique index
+// admits 1 and 1.0 although the rest of the engine (DISTINCT, GROUP BY,
+// =, index seeks) treats them as one value.
+func TestUniqueIndexMixedNumbers(t *testing.T) {
+	knownBug(t, "a unique index on a schemaless field admits both 1 and 1.0 (storage.AppendKey gives int and float "+
+		"different subtype bytes 0x01/0x02 after the shared number prefix, engine/document indexKey compares the full key), "+
+		"while DISTINCT, GROUP BY and WHERE v = 1 treat them as equal")
+	d := openDB(t)
+	d.q(`CREATE COLLECTION c`)
+	d.q(`CREATE UNIQUE INDEX ON c FIELDS v`)
+	d.q(`INSERT INTO c { id: 'a', v: 1 }`)
+	d.fail(errs.UniqueViolation, `INSERT INTO c { id: 'b', v: 1.0 }`)
+}
+
+func TestLimitOffsetParams(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE t (id INT PRIMARY KEY)`)
+	d.q(`INSERT INTO t VALUES (1), (2), (3), (4), (5)`)
+	require.Equal(t, "2\n3", d.q(`SELECT id FROM t ORDER BY id LIMIT $1 OFFSET $2`, int64(2), int64(1)))
+	require.Equal(t, "5", d.q(`SELECT id FROM t ORDER BY id LIMIT $1 OFFSET $2`, int64(10), int64(4)))
+	require.Equal(t, "", d.q(`SELECT id FROM t ORDER BY id LIMIT $1 OFFSET $2`, int64(10), int64(5)))
+	require.Equal(t, "", d.q(`SELECT id FROM t ORDER BY id LIMIT $1`, int64(0)))
+	require.Equal(t, "1\n2\n3\n4\n5", d.q(`SELECT id FROM t ORDER BY id LIMIT $1`, nil), "LIMIT NULL is no limit")
+	require.Equal(t, "4\n5", d.q(`SELECT id FROM t ORDER BY id LIMIT ALL OFFSET $1`, int64(3)))
+	require.Equal(t, "4\n3", d.q(`SELECT id FROM t ORDER BY id DESC LIMIT 2 OFFSET $1`, int64(1)))
+	// LIMIT applies after DISTINCT and aggregation.
+	require.Equal(t, "5", d.q(`SELECT count(*) FROM t LIMIT $1`, int64(1)))
+}
+
+// TestNegativeLimitClosesInput: a rejected LIMIT/OFFSET must not leak the
+// input's storage iterator (the store then refuses to close cleanly).
+func TestNegativeLimitClosesInput(t *testing.T) {
+	knownBug(t, "sql/exec exec.go (*Env).open, case *plan.Limit: the input is opened before LIMIT/OFFSET are evaluated "+
+		"and not closed when they are negative (or fail to evaluate/cast); `SELECT id FROM t LIMIT $1` with $1 = -1 "+
+		"returns 22023 but leaks a Pebble iterator, and storage.Close then fails with \"leaked iterators\"")
+	d := openDB(t)
+	d.q(`CREATE TABLE t (id INT PRIMARY KEY)`)
+	d.q(`INSERT INTO t VALUES (1)`)
+	d.fail(errs.InvalidParameterValue, `SELECT id FROM t LIMIT $1`, int64(-1))
+	d.fail(errs.InvalidParameterValue, `SELECT id FROM t OFFSET $1`, int64(-1))
+	// The cleanup's store Close fails if an iterator leaked.
+}
+
+// TestGroupKeysKeepNumbersApart: grouping keys must separate distinct
+// numbers and merge equal ones across int, float and numeric.
+func TestGroupKeysKeepNumbersApart(t *testing.T) {
+	knownBug(t, "sql/exec exec.go appendGroupKey maps int64 to float64 (so 9007199254740992 and 9007199254740993 are "+
+		"one DISTINCT/GROUP BY value) and leaves *apd.Decimal as numeric (so int 1 / float 1 and numeric 1.0 are two values, "+
+		"although types.Compare and `=` say they are equal)")
+	d := openDB(t)
+	require.Equal(t, "2", d.q(`SELECT count(*) FROM (SELECT DISTINCT x FROM (SELECT 9007199254740992 AS x UNION ALL SELECT 9007199254740993) s) s2`))
+	require.Equal(t, "1\n1", d.q(`SELECT count(*) FROM (SELECT 9007199254740992 AS x UNION ALL SELECT 9007199254740993) s GROUP BY x`))
+	require.Equal(t, "1", d.q(`SELECT count(*) FROM (SELECT DISTINCT x FROM (SELECT 1::float8 AS x UNION ALL SELECT 1.0::numeric) s) s2`))
+	d.q(`CREATE COLLECTION c`)
+	d.q(`INSERT INTO c { id: 'a', v: 1 }`)
+	d.q(`INSERT INTO c { id: 'b', v: 1.0 }`)
+	require.Equal(t, "1", d.q(`SELECT count(*) FROM (SELECT DISTINCT v FROM c) s`), "int 1 and numeric 1.0")
+	require.Equal(t, "1", d.q(`SELECT count(DISTINCT v) FROM c`))
+}
+
+func TestDocIDsUniqueAndTimeOrdered(t *testing.T) {
+	g := &exec.IDGen{}
+	const n = 200000
+	type stamped struct {
+		id     string
+		before int64 // ms before generating
+		after  int64 // ms after
+	}
+	ids := make([]stamped, n)
+	seen := make(map[string]bool, n)
+	for i := range ids {
+		b := time.Now().UnixMilli()
+		id := g.DocID()
+		ids[i] = stamped{id, b, time.Now().UnixMilli()}
+		require.Len(t, id, 26)
+		require.False(t, seen[id], "duplicate id %s", id)
+		seen[id] = true
+	}
+	const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	msOf := func(id string) int64 {
+		// The first 10 characters carry the 48-bit millisecond time (the
+		// top 2 of their 50 bits are zero).
+		var ms int64
+		for _, c := range id[:10] {
+			i := strings.IndexRune(crockford, c)
+			require.GreaterOrEqual(t, i, 0, "%s is not Crockford base32", id)
+			ms = ms<<5 | int64(i)
+		}
+		return ms
+	}
+	for i, s := range ids {
+		for _, c := range s.id {
+			require.Contains(t, crockford, string(c))
+		}
+		ms := msOf(s.id)
+		require.True(t, ms >= s.before && ms <= s.after, "id %s carries %d, generated in [%d, %d]", s.id, ms, s.before, s.after)
+		if i > 0 && msOf(ids[i-1].id) < ms {
+			require.Less(t, ids[i-1].id, s.id, "ids of a later millisecond sort after")
+		}
+	}
+	// Sorting the ids sorts them by time.
+	sorted := make([]string, n)
+	for i := range ids {
+		sorted[i] = ids[i].id
+	}
+	sort.Strings(sorted)
+	for i := 1; i < n; i++ {
+		require.LessOrEqual(t, msOf(sorted[i-1]), msOf(sorted[i]))
+	}
+
+	// Row ids are strictly increasing.
+	last := g.RowID()
+	for i := 0; i < 100000; i++ {
+		id := g.RowID()
+		require.Greater(t, id, last)
+		last = id
+	}
+}
+
+func TestGeneratedDocIDsInCollection(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE COLLECTION c`)
+	for i := 0; i < 50; i++ {
+		d.q(`INSERT INTO c { v: 1 }`)
+	}
+	require.Equal(t, "50|50", d.q(`SELECT count(*), count(DISTINCT id) FROM c`))
+}
