@@ -20,20 +20,20 @@ const (
 // Stream is a change stream: a named, filtered view of the change log of
 // one collection (or of every collection, Collection "*").
 type Stream struct {
-	ID           uint32    `json:"id"`
-	Name         string    `json:"name"`
-	Collection   string    `json:"collection"`    // "*" for all
-	CollectionID uint32    `json:"collection_id"` // 0 for all
-	Include      []string  `json:"include"`       // ops: INSERT, UPDATE, DELETE
-	Format       string    `json:"format"`        // "json" or "msgpack"
-	StartLSN     uint64    `json:"start_lsn"`     // the stream sees events with LSN > StartLSN
+	ID           uint32   `json:"id"`
+	Name         string   `json:"name"`
+	Collection   string   `json:"collection"`    // "*" for all
+	CollectionID uint32   `json:"collection_id"` // 0 for all
+	Include      []string `json:"include"`       // ops: INSERT, UPDATE, DELETE
+	Format       string   `json:"format"`        // "json" or "msgpack"
+	StartLSN     uint64   `json:"start_lsn"`     // the stream sees events with LSN > StartLSN
 	// Retention: events older than RetentionMs, and all but the newest
 	// RetentionEvents, may be removed (0: the defaults, 24 hours and
 	// 1,000,000 events).
-	RetentionMs     int64 `json:"retention_ms,omitempty"`
-	RetentionEvents int64 `json:"retention_events,omitempty"`
-	Owner        string    `json:"owner"`
-	Created      time.Time `json:"created"`
+	RetentionMs     int64     `json:"retention_ms,omitempty"`
+	RetentionEvents int64     `json:"retention_events,omitempty"`
+	Owner           string    `json:"owner"`
+	Created         time.Time `json:"created"`
 }
 
 // Includes reports whether the stream carries an op ("INSERT", ...).
