@@ -113,6 +113,8 @@ func SetOffset(tx *txn.Txn, groupID uint32, partition uint16, lsn uint64) {
 type ReadOptions struct {
 	Partition int // -1 for every partition
 	Limit     int
+	// Range, when non-nil, restricts a read to a member's partitions.
+	Range *Range
 }
 
 // Read returns up to opts.Limit events of a stream after the group's
@@ -139,6 +141,9 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 			return nil, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
 		}
 		if !st.Covers(coll) || (opts.Partition >= 0 && int(vshard) != opts.Partition) {
+			continue
+		}
+		if opts.Range != nil && (int(vshard) < opts.Range.Lo || int(vshard) >= opts.Range.Hi) {
 			continue
 		}
 		if lsn <= offsets.Part[vshard] {

@@ -27,6 +27,7 @@ type DB struct {
 	delivered *event.Delivered // what stream reads returned, per group
 	notify    *event.Notifier  // wakes long polls after commits
 	events    *event.Log       // change-log retention and trim state
+	members   *event.Members   // named consumers per group
 }
 
 // DBConfig configures OpenDB.
@@ -85,7 +86,8 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat),
-		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN()), events: events}
+		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN()), events: events,
+		members: &event.Members{}}
 	txm.SetOnCommit(db.notify.Committed)
 	interval := cfg.RetentionInterval
 	if interval == 0 {

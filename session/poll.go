@@ -36,6 +36,9 @@ type PollOptions struct {
 	// AfterLSN skips events at or below it (a per-connection cursor for
 	// SSE, which delivers in LSN order).
 	AfterLSN uint64
+	// Consumer names a group member: it reads only its share of the
+	// partitions (members split them by range).
+	Consumer string
 }
 
 // PollResult is the answer of a poll.
@@ -82,7 +85,12 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 			return nil, err
 		}
 		offsets.Floor = max(offsets.Floor, opts.AfterLSN)
-		evs, err := event.Read(tx, db.cat, db.events, st, offsets, event.ReadOptions{Partition: opts.Partition, Limit: opts.Limit})
+		ro := event.ReadOptions{Partition: opts.Partition, Limit: opts.Limit}
+		if opts.Consumer != "" {
+			r := db.members.Touch(g.ID, opts.Consumer)
+			ro.Range = &r
+		}
+		evs, err := event.Read(tx, db.cat, db.events, st, offsets, ro)
 		snap := tx.SnapshotLSN()
 		tx.Rollback()
 		if err != nil {
@@ -90,7 +98,7 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 		}
 		if len(evs) > 0 || deadline == nil {
 			var through uint64
-			if opts.Partition < 0 && opts.AfterLSN == 0 {
+			if opts.Partition < 0 && opts.AfterLSN == 0 && ro.Range == nil {
 				if len(evs) < opts.Limit {
 					through = snap
 				} else {

@@ -484,7 +484,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		ctx = s.sysContext(ctx)
 	}
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
-		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: db.delivered}}
+		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: db.delivered, Members: db.members}}
 	res, err := s.runPlanned(env, p)
 	if err != nil {
 		return nil, err

@@ -131,6 +131,7 @@ func (s *Session) dropStream(st *ast.DropChangeStream) (*Result, error) {
 	}
 	for _, g := range groups {
 		s.mgr.db.delivered.Forget(g.ID)
+		s.mgr.db.members.Forget(g.ID)
 	}
 	return &Result{Tag: "DROP CHANGE STREAM"}, nil
 }
@@ -182,6 +183,7 @@ func (s *Session) dropGroup(st *ast.DropConsumerGroup) (*Result, error) {
 	}
 	if dropped != nil {
 		s.mgr.db.delivered.Forget(dropped.ID)
+		s.mgr.db.members.Forget(dropped.ID)
 	}
 	return &Result{Tag: "DROP CONSUMER GROUP"}, nil
 }
@@ -376,7 +378,8 @@ func (s *Session) showStreams(st *ast.ShowStreamInfo) (*Result, error) {
 			for p, ps := range parts {
 				lag += ps.countAfter(off.Of(p))
 			}
-			res.Rows = append(res.Rows, types.Row{g.Name, stream.Name, int64(len(off.Part)), g.Owner, lag})
+			res.Rows = append(res.Rows, types.Row{g.Name, stream.Name, int64(len(off.Part)), g.Owner, lag,
+				strings.Join(db.members.List(g.ID), ",")})
 		}
 	case "partitions":
 		stream, err := cat.MustStream(st.Stream)
@@ -478,7 +481,7 @@ func streamInfoColumns(st *ast.ShowStreamInfo) []Column {
 			col("format", types.Text), col("owner", types.Text), col("created_at", types.Timestamptz)}
 	case "groups":
 		return []Column{col("group_name", types.Text), col("stream", types.Text), col("committed_partitions", types.Int8),
-			col("owner", types.Text), col("lag", types.Int8)}
+			col("owner", types.Text), col("lag", types.Int8), col("members", types.Text)}
 	}
 	cols := []Column{col("partition_id", types.Int4), col("earliest_lsn", types.Int8), col("latest_lsn", types.Int8),
 		col("event_count", types.Int8)}

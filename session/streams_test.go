@@ -102,7 +102,7 @@ func TestChangeStreamsAndGroups(t *testing.T) {
 
 	r, err = run(s, `SHOW CONSUMER GROUPS ON oc`)
 	require.NoError(t, err)
-	require.Equal(t, "a|oc|2|admin|4\nb|oc|1|admin|5", render(r))
+	require.Equal(t, "a|oc|2|admin|4|\nb|oc|1|admin|5|", render(r))
 	d.fail(s, errs.DependentObjects, `DROP COLLECTION orders`)
 	s.Close()
 	d.close()
@@ -240,4 +240,37 @@ func TestRetentionHistoryLost(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "4\n5\n6", render(r))
 	d.q(s, `COMMIT OFFSET PARTITION 0 AT 1 ON st CONSUMER GROUP late`)
+}
+
+func TestNamedMembersSplitPartitions(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY); CREATE CHANGE STREAM st ON t; CREATE CONSUMER GROUP g ON st`)
+	for i := 0; i < 200; i++ {
+		d.q(s, `INSERT INTO t VALUES (`+strconv.Itoa(i)+`)`)
+	}
+	// Two members: each sees a disjoint share, together everything.
+	_, err := run(s, `SELECT lsn FROM STREAM st CONSUMER GROUP g CONSUMER 'm1' LIMIT 1`)
+	require.NoError(t, err)
+	seen := map[int64]string{}
+	for _, m := range []string{"m2", "m1"} { // m2 joins, then both read
+		r, err := run(s, `SELECT lsn, partition FROM STREAM st CONSUMER GROUP g CONSUMER '`+m+`' LIMIT 10000`)
+		require.NoError(t, err)
+		for _, row := range r.Rows {
+			lsn, p := row[0].(int64), row[1].(int64)
+			require.NotContains(t, seen, lsn, "event read by two members")
+			seen[lsn] = m
+			if m == "m1" {
+				require.Less(t, p, int64(512))
+			} else {
+				require.GreaterOrEqual(t, p, int64(512))
+			}
+		}
+	}
+	require.Len(t, seen, 200)
+	r, err := run(s, `SHOW CONSUMER GROUPS ON st`)
+	require.NoError(t, err)
+	require.Equal(t, "m1,m2", r.Rows[0][5])
 }

@@ -16,6 +16,7 @@ type Streams struct {
 	Cat       *catalog.Catalog
 	Log       *event.Log
 	Delivered *event.Delivered
+	Members   *event.Members
 }
 
 // runStreamScan reads a change stream for a consumer group. Reads never
@@ -62,12 +63,17 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs, err := event.Read(env.Txn, env.Streams.Cat, env.Streams.Log, x.Stream, offsets, event.ReadOptions{Partition: part, Limit: int(limit)})
+	ro := event.ReadOptions{Partition: part, Limit: int(limit)}
+	if x.Consumer != "" {
+		r := env.Streams.Members.Touch(x.Group.ID, x.Consumer)
+		ro.Range = &r
+	}
+	evs, err := event.Read(env.Txn, env.Streams.Cat, env.Streams.Log, x.Stream, offsets, ro)
 	if err != nil {
 		return nil, err
 	}
 	var through uint64
-	if x.Unfiltered && part < 0 {
+	if x.Unfiltered && part < 0 && ro.Range == nil {
 		if int64(len(evs)) < limit {
 			through = env.Txn.SnapshotLSN()
 		} else if len(evs) > 0 {

@@ -555,6 +555,7 @@ type StreamScan struct {
 	Group      *catalog.Group
 	Partition  Expr // nil: every partition
 	Limit      Expr // nil: the default (100)
+	Consumer   string // a named member: reads only its share of partitions
 	Unfiltered bool
 	Cols       []Column
 }
@@ -597,10 +598,7 @@ func (b *Builder) buildStreamScan(x *ast.StreamSource, sc *scope) (Node, error) 
 	if err != nil {
 		return nil, withPos(err, x.Pos)
 	}
-	if x.Consumer != "" {
-		return nil, errAt(errs.FeatureNotSupported, x.Pos, "named consumers (CONSUMER '...') are not supported yet")
-	}
-	n := &StreamScan{Stream: st, Group: g, Cols: StreamColumns}
+	n := &StreamScan{Stream: st, Group: g, Consumer: x.Consumer, Cols: StreamColumns}
 	if x.Partition != nil {
 		bd := &binder{b: b, sc: &scope{}, noAgg: "PARTITION"}
 		if n.Partition, err = bd.bind(x.Partition, types.Int4); err != nil {
