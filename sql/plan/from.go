@@ -553,8 +553,8 @@ func elemOf(t types.T) types.T {
 type StreamScan struct {
 	Stream     *catalog.Stream
 	Group      *catalog.Group
-	Partition  Expr // nil: every partition
-	Limit      Expr // nil: the default (100)
+	Partition  Expr   // nil: every partition
+	Limit      Expr   // nil: the default (100)
 	Consumer   string // a named member: reads only its share of partitions
 	Unfiltered bool
 	Cols       []Column
