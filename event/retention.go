@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -40,6 +41,8 @@ type Log struct {
 
 	mu      sync.RWMutex
 	trimmed map[uint32]map[uint16]uint64
+
+	lost atomic.Uint64 // reads refused with 55000
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -124,6 +127,7 @@ func (l *Log) CheckLost(st *catalog.Stream, offsets Offsets, partition int) erro
 			}
 			pos := max(offsets.Of(p), st.StartLSN)
 			if t > pos {
+				l.lost.Add(1)
 				return errs.Errorf(errs.ObjectNotInState,
 					"history lost on stream '%s': partition %d is committed at offset %d but the oldest available event is after LSN %d",
 					st.Name, p, pos, t).
@@ -134,6 +138,9 @@ func (l *Log) CheckLost(st *catalog.Stream, offsets Offsets, partition int) erro
 	}
 	return nil
 }
+
+// HistoryLost counts reads refused because history was lost.
+func (l *Log) HistoryLost() uint64 { return l.lost.Load() }
 
 // Earliest returns, per partition, the position just before the oldest
 // retained event of a stream (ALTER ... SET OFFSET TO EARLIEST).

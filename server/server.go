@@ -104,8 +104,16 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 	// 3. Metrics.
 	s.metrics = metrics.New(func() metrics.Stats {
 		st := db.Stats()
-		return metrics.Stats{LastLSN: st.LastLSN, Commits: st.Commits, Syncs: st.Syncs,
-			DiskBytes: st.DiskBytes, Collections: st.Collections}
+		out := metrics.Stats{LastLSN: st.LastLSN, Commits: st.Commits, Syncs: st.Syncs,
+			DiskBytes: st.DiskBytes, Collections: st.Collections, HistoryLost: st.HistoryLost}
+		for _, ss := range db.StreamStats() {
+			ms := metrics.StreamStat{Name: ss.Name, Events: ss.Events}
+			for _, g := range ss.Groups {
+				ms.Groups = append(ms.Groups, metrics.GroupStat{Name: g.Name, Lag: g.Lag, PartitionLg: g.PartitionLag})
+			}
+			out.Streams = append(out.Streams, ms)
+		}
+		return out
 	})
 	// 4. HTTP API.
 	var password string

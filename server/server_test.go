@@ -321,3 +321,31 @@ func TestWriteOverPgwireReadOverHTTP(t *testing.T) {
 		t.Errorf("/health after a write: %s", health)
 	}
 }
+
+func TestStreamMetrics(t *testing.T) {
+	s, err := New(testConfig(t), WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	conn, err := pgconn.Connect(ctx, "postgres://admin@"+s.PgwireAddr().String()+"/nodedb?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE t (id INT PRIMARY KEY); CREATE CHANGE STREAM st ON t;
+		CREATE CONSUMER GROUP g ON st; INSERT INTO t VALUES (1), (2), (3)`).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, "http://"+s.HTTPAddr().String()+"/metrics")
+	for _, want := range []string{`nodedb_stream_events{stream="st"} 3`, `nodedb_stream_group_lag{group="g",stream="st"} 3`,
+		"nodedb_stream_history_lost_total 0"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

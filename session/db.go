@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -28,6 +29,10 @@ type DB struct {
 	notify    *event.Notifier  // wakes long polls after commits
 	events    *event.Log       // change-log retention and trim state
 	members   *event.Members   // named consumers per group
+
+	statsMu    sync.Mutex
+	statsAt    time.Time
+	statsCache []StreamStat
 }
 
 // DBConfig configures OpenDB.
@@ -123,6 +128,7 @@ type Stats struct {
 	Syncs       uint64 // batches written (synced in sync mode) by the commit pipeline
 	DiskBytes   uint64 // storage size on disk
 	Collections int
+	HistoryLost uint64 // stream reads refused with 55000
 }
 
 // Stats returns current counters.
@@ -133,5 +139,64 @@ func (db *DB) Stats() Stats {
 		Syncs:       db.txm.Syncs(),
 		DiskBytes:   db.store.DiskUsage(),
 		Collections: len(db.cat.List()),
+		HistoryLost: db.events.HistoryLost(),
 	}
+}
+
+// StreamStat is one change stream's figures for /metrics.
+type StreamStat struct {
+	Name   string
+	Events uint64
+	Groups []GroupStat
+}
+
+// GroupStat is one consumer group's lag.
+type GroupStat struct {
+	Name         string
+	Lag          uint64
+	PartitionLag map[int]uint64
+}
+
+// streamStatsEvery bounds how often StreamStats rescans the change log.
+const streamStatsEvery = 10 * time.Second
+
+// StreamStats returns per-stream event counts and per-group lag. It scans
+// the retained change log, so results are cached for a few seconds.
+func (db *DB) StreamStats() []StreamStat {
+	db.statsMu.Lock()
+	defer db.statsMu.Unlock()
+	if time.Since(db.statsAt) < streamStatsEvery && db.statsCache != nil {
+		return db.statsCache
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	var out []StreamStat
+	for _, st := range db.cat.Streams() {
+		parts, err := partitionStats(tx, db.cat, st)
+		if err != nil {
+			db.log.Warn("stream stats", "stream", st.Name, "err", err)
+			continue
+		}
+		ss := StreamStat{Name: st.Name}
+		for _, ps := range parts {
+			ss.Events += uint64(len(ps.lsns))
+		}
+		for _, g := range db.cat.Groups(st.ID) {
+			off, err := event.LoadOffsets(tx, g.ID)
+			if err != nil {
+				continue
+			}
+			gs := GroupStat{Name: g.Name, PartitionLag: map[int]uint64{}}
+			for p, ps := range parts {
+				if lag := ps.countAfter(off.Of(p)); lag > 0 {
+					gs.Lag += uint64(lag)
+					gs.PartitionLag[int(p)] = uint64(lag)
+				}
+			}
+			ss.Groups = append(ss.Groups, gs)
+		}
+		out = append(out, ss)
+	}
+	db.statsCache, db.statsAt = out, time.Now()
+	return out
 }

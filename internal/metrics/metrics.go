@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,27 @@ type Stats struct {
 	Syncs       uint64 // fsyncs issued by the commit pipeline since open
 	DiskBytes   uint64 // storage size on disk
 	Collections int
+	// Streams are change-stream figures (may be computed less often than
+	// every scrape).
+	Streams []StreamStat
+	// HistoryLost counts stream reads refused because retention removed
+	// events the group had not consumed.
+	HistoryLost uint64
+}
+
+// StreamStat describes one change stream.
+type StreamStat struct {
+	Name   string
+	Events uint64 // retained events
+	Groups []GroupStat
+}
+
+// GroupStat is one consumer group's lag, total and per partition (only
+// partitions with a lag).
+type GroupStat struct {
+	Name        string
+	Lag         uint64
+	PartitionLg map[int]uint64
 }
 
 // StatsFunc returns current database counters; it must be safe to call
@@ -136,6 +158,15 @@ var (
 		"Size of the database on disk in bytes.", nil, nil)
 	collectionsDesc = prometheus.NewDesc("nodedb_collections",
 		"Number of collections in the catalog.", nil, nil)
+	streamEventsDesc = prometheus.NewDesc("nodedb_stream_events",
+		"Events retained in a change stream.", []string{"stream"}, nil)
+	groupLagDesc = prometheus.NewDesc("nodedb_stream_group_lag",
+		"Events a consumer group has not committed yet.", []string{"stream", "group"}, nil)
+	partitionLagDesc = prometheus.NewDesc("nodedb_stream_partition_lag",
+		"Events a consumer group has not committed yet in one partition (partitions with lag only).",
+		[]string{"stream", "group", "partition"}, nil)
+	historyLostDesc = prometheus.NewDesc("nodedb_stream_history_lost_total",
+		"Stream reads refused because retention removed events the group had not consumed.", nil, nil)
 )
 
 // statsCollector reads the database counters at scrape time.
@@ -149,6 +180,10 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lastLSNDesc
 	ch <- storageDesc
 	ch <- collectionsDesc
+	ch <- streamEventsDesc
+	ch <- groupLagDesc
+	ch <- partitionLagDesc
+	ch <- historyLostDesc
 }
 
 func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
@@ -158,4 +193,14 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(lastLSNDesc, prometheus.GaugeValue, float64(s.LastLSN))
 	ch <- prometheus.MustNewConstMetric(storageDesc, prometheus.GaugeValue, float64(s.DiskBytes))
 	ch <- prometheus.MustNewConstMetric(collectionsDesc, prometheus.GaugeValue, float64(s.Collections))
+	ch <- prometheus.MustNewConstMetric(historyLostDesc, prometheus.CounterValue, float64(s.HistoryLost))
+	for _, st := range s.Streams {
+		ch <- prometheus.MustNewConstMetric(streamEventsDesc, prometheus.GaugeValue, float64(st.Events), st.Name)
+		for _, g := range st.Groups {
+			ch <- prometheus.MustNewConstMetric(groupLagDesc, prometheus.GaugeValue, float64(g.Lag), st.Name, g.Name)
+			for p, l := range g.PartitionLg {
+				ch <- prometheus.MustNewConstMetric(partitionLagDesc, prometheus.GaugeValue, float64(l), st.Name, g.Name, strconv.Itoa(p))
+			}
+		}
+	}
 }
