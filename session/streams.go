@@ -17,6 +17,12 @@ import (
 	"github.com/nodedb-go/nodedb/txn"
 )
 
+// laterStreamOptions are documented options not implemented yet: they
+// fail with 0A000 rather than being silently ignored.
+var laterStreamOptions = map[string]bool{"compaction": true, "key": true, "url": true, "webhook_url": true,
+	"secret": true, "webhook_secret": true, "retry": true, "timeout": true, "batch": true, "delivery": true,
+	"brokers": true, "topic": true, "transactional": true}
+
 // streamOptions are the WITH keys CREATE CHANGE STREAM accepts today.
 var streamOptions = map[string]bool{"include": true, "format": true, "retention": true, "retention_events": true}
 
@@ -26,6 +32,10 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	format := "json"
 	var retMs, retN int64
 	for _, o := range st.With {
+		if laterStreamOptions[o.Key] {
+			return nil, errs.Errorf(errs.FeatureNotSupported, "change stream option %s is not supported yet", strings.ToUpper(o.Key)).
+				WithPosition(o.Pos)
+		}
 		if !streamOptions[o.Key] {
 			return nil, errs.Errorf(errs.SyntaxError, "unknown change stream option %q", o.Key).WithPosition(o.Pos).
 				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS.")
