@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -20,10 +21,10 @@ import (
 //	0x02 / 0x03                false / true
 //	0x10 f64 0x01 i64          int64 (f64: ordered float64 of the value)
 //	0x10 f64 0x02              float64
-//	0x10 f64 0x03 escstr       numeric (exact text after the float prefix)
+//	0x10 f64 0x03 dec          numeric (exact, order-preserving decimal after the float prefix)
 //	0x20 escbytes 0x00 0x01    string (0x00 escaped as 0x00 0xff)
 //	0x21 escbytes 0x00 0x01    bytes
-//	0x30 i64                   time (Unix nanoseconds)
+//	0x30 i64 u32               time (Unix seconds, then nanoseconds)
 //	0x40 escbytes 0x00 0x01    anything else (its fmt rendering; not ordered)
 const (
 	tagNull   = 0x00
@@ -57,9 +58,7 @@ func AppendKey(b []byte, v any) []byte {
 		f, _ := x.Float64()
 		b = appendNumberPrefix(b, f)
 		b = append(b, 0x03)
-		var r apd.Decimal
-		r.Reduce(x)
-		return appendEscaped(b, []byte(r.Text('f')))
+		return appendDecimal(b, x)
 	case string:
 		b = append(b, tagString)
 		return appendEscaped(b, []byte(x))
@@ -68,7 +67,8 @@ func AppendKey(b []byte, v any) []byte {
 		return appendEscaped(b, x)
 	case time.Time:
 		b = append(b, tagTime)
-		return binary.BigEndian.AppendUint64(b, uint64(x.UnixNano())^(1<<63))
+		b = binary.BigEndian.AppendUint64(b, uint64(x.Unix())^(1<<63))
+		return binary.BigEndian.AppendUint32(b, uint32(x.Nanosecond()))
 	default:
 		b = append(b, tagOther)
 		return appendEscaped(b, []byte(fmt.Sprint(x)))
@@ -82,8 +82,13 @@ func appendNumberPrefix(b []byte, f float64) []byte {
 	if f == 0 {
 		f = 0 // fold -0 into +0
 	}
+	if math.IsNaN(f) {
+		// Every NaN is one value, above +Inf (as SQL orders them).
+		b = append(b, tagNumber)
+		return binary.BigEndian.AppendUint64(b, ^uint64(0))
+	}
 	bits := math.Float64bits(f)
-	if f >= 0 || math.IsNaN(f) {
+	if f >= 0 {
 		bits ^= 1 << 63
 	} else {
 		bits = ^bits
@@ -135,15 +140,7 @@ func DecodeKey(b []byte) (any, []byte, error) {
 		case 0x02:
 			return f, b[10:], nil
 		case 0x03:
-			s, rest, err := decodeEscaped(b[10:])
-			if err != nil {
-				return nil, nil, err
-			}
-			d, _, err := apd.NewFromString(string(s))
-			if err != nil {
-				return nil, nil, fmt.Errorf("storage: bad numeric key: %w", err)
-			}
-			return d, rest, nil
+			return decodeDecimal(b[10:])
 		}
 		return nil, nil, fmt.Errorf("storage: bad number subtype %#x", b[9])
 	case tagString:
@@ -153,10 +150,11 @@ func DecodeKey(b []byte) (any, []byte, error) {
 		s, rest, err := decodeEscaped(b[1:])
 		return s, rest, err
 	case tagTime:
-		if len(b) < 9 {
+		if len(b) < 13 {
 			return nil, nil, fmt.Errorf("storage: short time key")
 		}
-		return time.Unix(0, int64(binary.BigEndian.Uint64(b[1:9])^(1<<63))).UTC(), b[9:], nil
+		sec := int64(binary.BigEndian.Uint64(b[1:9]) ^ (1 << 63))
+		return time.Unix(sec, int64(binary.BigEndian.Uint32(b[9:13]))).UTC(), b[13:], nil
 	case tagOther:
 		s, rest, err := decodeEscaped(b[1:])
 		return string(s), rest, err
@@ -198,4 +196,91 @@ func PrefixEnd(p []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// appendDecimal encodes a decimal so that byte order is numeric order: a
+// sign byte (0x01 negative, 0x02 zero, 0x03 positive), then for non-zero
+// values the decimal exponent of the leading digit (int32, sign-flipped)
+// and the digits (each 1..10, then a 0x00 terminator, so a prefix sorts
+// first); for negatives every byte after the sign is inverted.
+func appendDecimal(b []byte, d *apd.Decimal) []byte {
+	if d.IsZero() {
+		return append(b, 0x02)
+	}
+	var r apd.Decimal
+	r.Reduce(d)
+	digits := r.Coeff.String()
+	// value = 0.d1d2... × 10^exp
+	exp := int32(r.Exponent) + int32(len(digits))
+	neg := r.Negative
+	sign := byte(0x03)
+	if neg {
+		sign = 0x01
+	}
+	b = append(b, sign)
+	start := len(b)
+	b = binary.BigEndian.AppendUint32(b, uint32(exp)^(1<<31))
+	for i := 0; i < len(digits); i++ {
+		b = append(b, digits[i]-'0'+1)
+	}
+	b = append(b, 0x00)
+	if neg {
+		for i := start; i < len(b); i++ {
+			b[i] = ^b[i]
+		}
+	}
+	return b
+}
+
+func decodeDecimal(b []byte) (any, []byte, error) {
+	if len(b) < 1 {
+		return nil, nil, fmt.Errorf("storage: short numeric key")
+	}
+	switch b[0] {
+	case 0x02:
+		return apd.New(0, 0), b[1:], nil
+	case 0x01, 0x03:
+	default:
+		return nil, nil, fmt.Errorf("storage: bad numeric sign %#x", b[0])
+	}
+	neg := b[0] == 0x01
+	body := b[1:]
+	get := func(i int) byte {
+		if neg {
+			return ^body[i]
+		}
+		return body[i]
+	}
+	if len(body) < 5 {
+		return nil, nil, fmt.Errorf("storage: short numeric key")
+	}
+	var e [4]byte
+	for i := range e {
+		e[i] = get(i)
+	}
+	exp := int32(binary.BigEndian.Uint32(e[:]) ^ (1 << 31))
+	var digits []byte
+	i := 4
+	for ; i < len(body); i++ {
+		c := get(i)
+		if c == 0 {
+			break
+		}
+		if c < 1 || c > 10 {
+			return nil, nil, fmt.Errorf("storage: bad numeric digit")
+		}
+		digits = append(digits, c-1+'0')
+	}
+	if i >= len(body) || len(digits) == 0 {
+		return nil, nil, fmt.Errorf("storage: unterminated numeric key")
+	}
+	text := string(digits) + "E" + strconv.Itoa(int(exp)-len(digits))
+	if neg {
+		text = "-" + text
+	}
+	d, _, err := apd.NewFromString(text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: bad numeric key: %w", err)
+	}
+	return d, body[i+1:], nil
 }

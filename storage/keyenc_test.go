@@ -29,14 +29,6 @@ func seeded(t *testing.T) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
-// knownBug skips a test that demonstrates an open bug, unless
-// NODEDB_RUN_KNOWN_BUGS=1 asks to run it.
-func knownBug(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("NODEDB_RUN_KNOWN_BUGS") != "1" {
-		t.Skip("known bug: " + msg)
-	}
-}
 
 func dec(s string) *apd.Decimal {
 	d, _, err := apd.NewFromString(s)
@@ -379,7 +371,7 @@ func TestKeyHelpers(t *testing.T) {
 	require.True(t, bytes.HasPrefix(storage.CatalogKey('c', 9), storage.CatalogPrefix('c')))
 }
 
-// ---------------------------------------------------------------- known bugs
+// ---------------------------------------------------------------- regressions (bugs found and fixed)
 
 // TestKeyNaNPayloads: types.Compare treats every NaN as equal and above
 // every other float, but the key encoding keeps the NaN's sign and payload.
@@ -388,8 +380,6 @@ func TestKeyHelpers(t *testing.T) {
 // (0x7ff8000000000001), so an index seek for NaN misses it and a unique
 // index admits two NaNs.
 func TestKeyNaNPayloads(t *testing.T) {
-	knownBug(t, "storage.AppendKey/NumberPrefix (keyenc.go appendNumberPrefix) do not canonicalize NaN: "+
-		"negative NaN 0xfff8000000000000 (Inf-Inf) sorts below 0.0 and differs from math.NaN(); types.Compare says NaN == NaN > +Inf")
 	inf := math.Inf(1)
 	arith := inf - inf
 	for _, nan := range []float64{arith, math.NaN(), math.Float64frombits(0x7ff0000000000001), math.Float64frombits(0xffffffffffffffff)} {
@@ -402,8 +392,6 @@ func TestKeyNaNPayloads(t *testing.T) {
 // equal are ordered by their decimal text, which is wrong for negative
 // numbers and for numbers of different magnitude beyond the float range.
 func TestKeyNumericBeyondFloatPrecision(t *testing.T) {
-	knownBug(t, "storage.AppendKey orders numerics with equal float64 images by decimal text (keyenc.go, *apd.Decimal case): "+
-		"-1.00000000000000000001 encodes below -1.0000000000000000001 and 9E+400 above 1E+401")
 	asc := [][2]string{
 		{"-1.0000000000000000001", "-1.00000000000000000001"},
 		{"-2E-400", "-1E-400"},
@@ -422,8 +410,6 @@ func TestKeyNumericBeyondFloatPrecision(t *testing.T) {
 // "forever" value) or '0001-01-01' wrap: they sort wrongly and decode to a
 // different time.
 func TestKeyTimeOutsideNanosecondRange(t *testing.T) {
-	knownBug(t, "storage.AppendKey encodes time.Time as UnixNano (keyenc.go), which overflows outside 1678-2262: "+
-		"9999-12-31 encodes below 2000-01-01 and decodes as 1816-03-29 05:56:08.066277376")
 	y2k := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tm := range []time.Time{time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(294276, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC)} {
