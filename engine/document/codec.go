@@ -102,6 +102,11 @@ func ReadValue(b []byte) (any, []byte, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		// Every entry takes at least two bytes: never trust a header to
+		// size an allocation.
+		if int64(n)*2 > int64(len(rest)) {
+			return nil, nil, msgp.ErrShortBytes
+		}
 		m := make(map[string]any, n)
 		for i := uint32(0); i < n; i++ {
 			var k string
@@ -121,6 +126,9 @@ func ReadValue(b []byte) (any, []byte, error) {
 		n, rest, err := msgp.ReadArrayHeaderBytes(b)
 		if err != nil {
 			return nil, nil, err
+		}
+		if int64(n) > int64(len(rest)) {
+			return nil, nil, msgp.ErrShortBytes
 		}
 		a := make([]any, n)
 		for i := range a {

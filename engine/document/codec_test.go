@@ -1,9 +1,7 @@
 package document_test
 
 import (
-	"bytes"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,14 +21,6 @@ func dec(s string) *apd.Decimal {
 	return d
 }
 
-// knownBug skips a test that demonstrates an open bug, unless
-// NODEDB_RUN_KNOWN_BUGS=1 asks to run it.
-func knownBug(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("NODEDB_RUN_KNOWN_BUGS") != "1" {
-		t.Skip("known bug: " + msg)
-	}
-}
 
 // requireSame compares decoded values: exact Go types, decimals and times
 // by value.
@@ -207,8 +197,6 @@ func TestReadValueForeignEncodings(t *testing.T) {
 // which kills the process (fatal "out of memory", not a recoverable
 // panic) instead of returning an error.
 func TestReadValueHugeLengthPrefix(t *testing.T) {
-	knownBug(t, "document.ReadValue (codec.go, ArrayType/MapType) preallocates make([]any, n)/make(map, n) from the header: "+
-		"input dd ff ff ff ff (array32 of 4294967295) is a fatal out-of-memory instead of an error")
 	for _, in := range [][]byte{{0xdd, 0xff, 0xff, 0xff, 0xff}, {0xdf, 0xff, 0xff, 0xff, 0xff}} {
 		_, _, err := document.ReadValue(in)
 		require.Error(t, err)
@@ -225,12 +213,6 @@ func FuzzReadValue(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if bytes.IndexByte(b, 0xdd) >= 0 || bytes.IndexByte(b, 0xdf) >= 0 {
-			// Known bug (TestReadValueHugeLengthPrefix): array32/map32
-			// headers, at any depth, preallocate from the claimed length
-			// and kill the process. Remove this filter with the fix.
-			return
-		}
 		v, rest, err := document.ReadValue(b)
 		if err != nil {
 			return
