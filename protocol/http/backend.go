@@ -13,6 +13,13 @@ type Backend interface {
 	NewSession(user string) Session
 	// Stats reports the database counters (last_lsn for /health).
 	Stats() session.Stats
+	// PollStream reads a change stream for a consumer group after its
+	// committed offsets, waiting up to opts.Wait for a first event. It
+	// never commits.
+	PollStream(ctx context.Context, stream, group string, opts session.PollOptions) (*session.PollResult, error)
+	// CommitStreamOffsets commits per-partition positions for a group,
+	// forward only.
+	CommitStreamOffsets(stream, group string, offsets map[int]uint64) error
 }
 
 // Session is the part of *session.Session the HTTP API uses.
@@ -35,3 +42,11 @@ const database = "nodedb"
 func (b managerBackend) NewSession(user string) Session { return b.m.NewSession(user, database) }
 
 func (b managerBackend) Stats() session.Stats { return b.m.DB().Stats() }
+
+func (b managerBackend) PollStream(ctx context.Context, stream, group string, opts session.PollOptions) (*session.PollResult, error) {
+	return b.m.PollStream(ctx, stream, group, opts)
+}
+
+func (b managerBackend) CommitStreamOffsets(stream, group string, offsets map[int]uint64) error {
+	return b.m.CommitStreamOffsets(stream, group, offsets)
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/session"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -42,6 +43,14 @@ func (b *fakeBackend) NewSession(user string) Session {
 }
 
 func (b *fakeBackend) Stats() session.Stats { return b.stats }
+
+func (b *fakeBackend) PollStream(context.Context, string, string, session.PollOptions) (*session.PollResult, error) {
+	return nil, errs.New(errs.UndefinedObject, "change stream does not exist")
+}
+
+func (b *fakeBackend) CommitStreamOffsets(string, string, map[int]uint64) error {
+	return errs.New(errs.UndefinedObject, "change stream does not exist")
+}
 
 func (b *fakeBackend) openSessions() int {
 	b.mu.Lock()

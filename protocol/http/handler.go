@@ -26,6 +26,11 @@ type handler struct {
 	cfg     Config
 	log     *slog.Logger
 	ready   func() bool
+	// stop is closed when the server starts closing.
+	stop <-chan struct{}
+	// sseHeartbeat is how long an event stream waits for an event before
+	// it sends a keepalive comment.
+	sseHeartbeat time.Duration
 }
 
 func newMux(h *handler) *http.ServeMux {
@@ -36,6 +41,9 @@ func newMux(h *handler) *http.ServeMux {
 	mux.HandleFunc("GET /health/ready", h.health)
 	mux.HandleFunc("GET /health/live", h.live)
 	mux.Handle("GET /metrics", h.cfg.Metrics.Handler())
+	mux.HandleFunc("GET /v1/streams/{stream}/poll", h.streamPoll)
+	mux.HandleFunc("POST /v1/streams/{stream}/offsets", h.streamOffsets)
+	mux.HandleFunc("GET /v1/streams/{stream}/events", h.streamEvents)
 	return mux
 }
 

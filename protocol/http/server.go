@@ -49,6 +49,10 @@ type Server struct {
 	baseCtx    context.Context
 	baseCancel context.CancelFunc
 
+	// stop is closed when Close starts, so long-lived requests (long polls,
+	// Server-Sent Events) end at once instead of holding up the shutdown.
+	stop chan struct{}
+
 	// gate lets Close wait for handlers still running after their
 	// connections were closed, so nothing touches the Backend after Close.
 	gate struct {
@@ -94,9 +98,10 @@ func NewServer(cfg Config, b Backend) *Server {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 5 * time.Second
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, stop: make(chan struct{})}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
-	h := &handler{backend: b, cfg: cfg, log: cfg.Logger, ready: func() bool { return !s.closing.Load() }}
+	h := &handler{backend: b, cfg: cfg, log: cfg.Logger, ready: func() bool { return !s.closing.Load() },
+		stop: s.stop, sseHeartbeat: sseHeartbeatInterval}
 	s.handler = s.track(newMux(h))
 	s.srv = &http.Server{
 		Handler:           s.handler,
@@ -202,6 +207,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 
 	s.closing.Store(true)
+	close(s.stop)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
