@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
@@ -142,11 +146,9 @@ func (env *Env) open(n plan.Node) (iter, error) {
 		}
 		return &trimIter{in: in, n: x.N}, nil
 	case *plan.Limit:
-		in, err := env.open(x.Input)
-		if err != nil {
-			return nil, err
-		}
-		li := &limitIter{in: in, limit: -1}
+		// LIMIT/OFFSET are evaluated before the input is opened, so a
+		// bad value leaves nothing open.
+		li := &limitIter{limit: -1}
 		if x.Limit != nil {
 			v, err := env.Eval(x.Limit, nil)
 			if err != nil {
@@ -179,6 +181,11 @@ func (env *Env) open(n plan.Node) (iter, error) {
 				li.offset = n.(int64)
 			}
 		}
+		in, err := env.open(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		li.in = in
 		return li, nil
 	case *plan.Sort:
 		rows, err := env.Query(x.Input)
@@ -288,13 +295,39 @@ func rowKey(r types.Row) string {
 
 func appendGroupKey(b []byte, v types.Value) []byte {
 	switch x := v.(type) {
-	case int64:
-		// Numbers group by value across kinds (1 = 1.0).
-		return storage.AppendKey(b, float64(x))
 	case map[string]any, []any:
 		return storage.AppendKey(b, types.FormatText(x))
 	}
-	return storage.AppendKey(b, v)
+	return storage.AppendKey(b, canonicalNumber(v))
+}
+
+// canonicalNumber picks one representative for numerically equal values
+// of different kinds, so grouping, DISTINCT, set operations and unique
+// index keys treat 1, 1.0 and 1::float8 as one value: integral values
+// that fit int64 become int64; a numeric equal to a float64 becomes that
+// float64. Other values are returned unchanged.
+func canonicalNumber(v types.Value) types.Value {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && x >= -9.223372036854775e18 && x <= 9.223372036854775e18 {
+			return int64(x)
+		}
+	case *apd.Decimal:
+		var r apd.Decimal
+		r.Reduce(x)
+		if r.Exponent >= 0 {
+			if n, err := r.Int64(); err == nil {
+				return n
+			}
+			return x
+		}
+		if f, err := x.Float64(); err == nil {
+			if back, _, err := apd.NewFromString(strconv.FormatFloat(f, 'g', -1, 64)); err == nil && back.Cmp(x) == 0 {
+				return f
+			}
+		}
+	}
+	return v
 }
 
 type sliceIter struct {
@@ -662,6 +695,9 @@ func appendIndexBound(b []byte, v types.Value) []byte {
 		return append(b, storage.NumberPrefix(float64(x))...)
 	case float64:
 		return append(b, storage.NumberPrefix(x)...)
+	case *apd.Decimal:
+		f, _ := x.Float64()
+		return append(b, storage.NumberPrefix(f)...)
 	}
 	return storage.AppendKey(b, v)
 }
@@ -794,11 +830,12 @@ func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, 
 	return pk, rowID, idx
 }
 
-// indexValue normalizes a value for an index key (documents index as text).
+// indexValue normalizes a value for an index key: documents index as
+// text, equal numbers of different kinds as one value.
 func indexValue(v types.Value) types.Value {
 	switch v.(type) {
 	case map[string]any, []any:
 		return types.FormatText(v)
 	}
-	return v
+	return canonicalNumber(v)
 }

@@ -2,7 +2,6 @@ package exec_test
 
 import (
 	"context"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -141,12 +140,6 @@ func (d *db) fail(code, sql string, params ...types.Value) {
 	require.Equal(d.t, code, errs.Code(err), "%s: %v", sql, err)
 }
 
-func knownBug(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("NODEDB_RUN_KNOWN_BUGS") != "1" {
-		t.Skip("known bug: " + msg)
-	}
-}
 
 func TestThreeValuedLogic(t *testing.T) {
 	d := openDB(t)
@@ -212,9 +205,6 @@ func TestDistinctAndGroupMixedNumbers(t *testing.T) {
 // admits 1 and 1.0 although the rest of the engine (DISTINCT, GROUP BY,
 // =, index seeks) treats them as one value.
 func TestUniqueIndexMixedNumbers(t *testing.T) {
-	knownBug(t, "a unique index on a schemaless field admits int 1, numeric 1.0 and float 1 together (storage.AppendKey "+
-		"gives them subtype bytes 0x01/0x03/0x02 after the shared number prefix and engine/document indexKey uses the "+
-		"full key as the unique key), while `=`, types.Compare and index seeks treat them as equal")
 	d := openDB(t)
 	d.q(`CREATE COLLECTION c`)
 	d.q(`CREATE UNIQUE INDEX ON c FIELDS v`)
@@ -241,9 +231,6 @@ func TestLimitOffsetParams(t *testing.T) {
 // TestNegativeLimitClosesInput: a rejected LIMIT/OFFSET must not leak the
 // input's storage iterator (the store then refuses to close cleanly).
 func TestNegativeLimitClosesInput(t *testing.T) {
-	knownBug(t, "sql/exec exec.go (*Env).open, case *plan.Limit: the input is opened before LIMIT/OFFSET are evaluated "+
-		"and not closed when they are negative (or fail to evaluate/cast); `SELECT id FROM t LIMIT $1` with $1 = -1 "+
-		"returns 22023 but leaks a Pebble iterator, and storage.Close then fails with \"leaked iterators\"")
 	d := openDB(t)
 	d.q(`CREATE TABLE t (id INT PRIMARY KEY)`)
 	d.q(`INSERT INTO t VALUES (1)`)
@@ -255,9 +242,6 @@ func TestNegativeLimitClosesInput(t *testing.T) {
 // TestGroupKeysKeepNumbersApart: grouping keys must separate distinct
 // numbers and merge equal ones across int, float and numeric.
 func TestGroupKeysKeepNumbersApart(t *testing.T) {
-	knownBug(t, "sql/exec exec.go appendGroupKey maps int64 to float64 (so 9007199254740992 and 9007199254740993 are "+
-		"one DISTINCT/GROUP BY value) and leaves *apd.Decimal as numeric (so int 1 / float 1 and numeric 1.0 are two values, "+
-		"although types.Compare and `=` say they are equal; SELECT 1 UNION SELECT 1.0 gives two rows, PostgreSQL one)")
 	d := openDB(t)
 	require.Equal(t, "2", d.q(`SELECT count(*) FROM (SELECT DISTINCT x FROM (SELECT 9007199254740992 AS x UNION ALL SELECT 9007199254740993) s) s2`))
 	require.Equal(t, "1\n1", d.q(`SELECT count(*) FROM (SELECT 9007199254740992 AS x UNION ALL SELECT 9007199254740993) s GROUP BY x`))

@@ -57,6 +57,28 @@ func explain(n Node, depth int, out *[]string) {
 		explain(x.Input, depth, out)
 	case *Values:
 		add("Values (%d rows)", len(x.Rows))
+	case *Join:
+		kind := "Nested Loop"
+		if len(x.EqLeft) > 0 {
+			kind = "Hash Join"
+		}
+		add("%s (%s)", kind, x.Kind)
+		explain(x.Left, depth+1, out)
+		explain(x.Right, depth+1, out)
+	case *SetOp:
+		all := ""
+		if x.All {
+			all = " ALL"
+		}
+		add("%s%s", x.Op, all)
+		explain(x.Left, depth+1, out)
+		explain(x.Right, depth+1, out)
+	case *SystemScan:
+		add("System Scan on %s", x.Name)
+	case *FuncScan:
+		add("Function Scan on %s", x.Name)
+	case *StreamScan:
+		add("Stream Read on %s (group %s)", x.Stream.Name, x.Group.Name)
 	case *Insert:
 		add("Insert on %s", x.Coll.Name)
 		explain(x.Source, depth+1, out)
