@@ -170,7 +170,11 @@ func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint
 			return errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", p, storage.NumVShards-1)
 		}
 		if cur := committed.Of(uint16(p)); lsn < cur {
-			return errs.Errorf(errs.InvalidParameterValue, "cannot move the offset of partition %d backwards from %d to %d", p, cur, lsn)
+			return errs.Errorf(errs.InvalidParameterValue, "cannot move the offset of partition %d backwards from %d to %d", p, cur, lsn).
+				WithHint("Use ALTER CONSUMER GROUP ... SET OFFSET to rewind a group.")
+		}
+		if head := tx.SnapshotLSN(); lsn > head {
+			return errs.Errorf(errs.InvalidParameterValue, "offset %d is beyond the end of the change log (LSN %d)", lsn, head)
 		}
 		if err := event.CommitOffset(tx, g.ID, uint16(p), lsn); err != nil {
 			return err

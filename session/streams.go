@@ -268,6 +268,9 @@ func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
 				"cannot move the offset of partition %d backwards from %d to %d", p, cur, lsn).
 				WithHint("Use ALTER CONSUMER GROUP ... SET OFFSET to rewind a group.")
 		}
+		if head := tx.SnapshotLSN(); uint64(lsn) > head {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "offset %d is beyond the end of the change log (LSN %d)", lsn, head)
+		}
 		if err := event.CommitOffset(tx, g.ID, uint16(p), uint64(lsn)); err != nil {
 			return nil, err
 		}
