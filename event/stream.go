@@ -257,3 +257,37 @@ func (d *Delivered) Forget(groupID uint32) {
 	delete(d.m, groupID)
 	d.mu.Unlock()
 }
+
+// LastBefore returns the LSN of the last event of a stream committed
+// before timeMs (or the stream's start when there is none): the position
+// that replays everything from that time on.
+func LastBefore(tx *txn.Txn, st *catalog.Stream, timeMs int64) (uint64, error) {
+	it, err := tx.NewIter(storage.LSNIndexKey(st.StartLSN+1), []byte{storage.TagLSNIndex + 1})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	pos := st.StartLSN
+	for ; it.Valid(); it.Next() {
+		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		if !ok || !st.Covers(coll) {
+			continue
+		}
+		raw, found, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
+		if err != nil {
+			return 0, err
+		}
+		if !found {
+			continue
+		}
+		rec, err := txn.DecodeRecord(coll, vshard, raw)
+		if err != nil {
+			return 0, err
+		}
+		if rec.TimeMs >= timeMs {
+			break
+		}
+		pos = lsn
+	}
+	return pos, nil
+}

@@ -305,6 +305,25 @@ func (s *Session) alterGroup(st *ast.AlterConsumerGroup) (*Result, error) {
 		}
 		// Positions are "last consumed": SET OFFSET TO LSN n replays from n.
 		target = uint64(max(n-1, 0))
+	case "TIMESTAMP":
+		lit, ok := st.Value.(*ast.Literal)
+		text, isStr := "", false
+		if ok {
+			text, isStr = lit.Value.(string)
+		}
+		if !isStr {
+			return nil, errs.New(errs.SyntaxError, "SET OFFSET TO TIMESTAMP needs a timestamp literal")
+		}
+		ts, err := types.ParseTime(text, types.Timestamptz)
+		if err != nil {
+			return nil, err
+		}
+		rtx := db.txm.Begin()
+		target, err = event.LastBefore(rtx, stream, ts.(time.Time).UnixMilli())
+		rtx.Rollback()
+		if err != nil {
+			return nil, err
+		}
 	default:
 		return nil, errs.Errorf(errs.FeatureNotSupported, "SET OFFSET TO %s is not supported yet", st.To)
 	}
