@@ -36,9 +36,12 @@ const (
 // for conflicts against every commit newer than its snapshot, gets its LSNs
 // and is appended to the queue; this fixes the commit order. The committer
 // goroutine then takes everything queued, writes it as one batch with one
-// sync, publishes the new durable LSN and wakes the waiters. Data becomes
-// visible to readers only when Pebble publishes the synced batch, so no
-// reader ever sees a commit that a crash could still lose.
+// sync, publishes the new durable LSN and wakes the waiters. Pebble makes a
+// batch visible before its sync completes, so the committer holds the
+// snapshot lock across the write: no transaction can begin (take its
+// snapshot) between the batch becoming visible and becoming durable, and
+// so no reader ever sees a commit that a crash could still lose. In
+// relaxed durability this guarantee is given up.
 type Manager struct {
 	store      *storage.Store
 	durability Durability
@@ -333,17 +336,31 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	if err := b.Set(storage.KeyLastLSN, lsnBuf[:], nil); err != nil {
 		return fmt.Errorf("txn: batch: %w", err)
 	}
-	opts := pebble.Sync
 	if m.durability == Relaxed {
-		opts = pebble.NoSync
+		if err := b.Commit(pebble.NoSync); err != nil {
+			return fmt.Errorf("txn: commit batch: %w", err)
+		}
+		m.syncs.Add(1)
+		m.snap.Lock()
+		m.snap.published = last
+		m.snap.Unlock()
+		return nil
 	}
-	if err := b.Commit(opts); err != nil {
+	// Pebble makes a batch visible to new snapshots once it is in the
+	// memtable, before its WAL sync completes. Holding the snapshot lock
+	// across the commit keeps new transactions from reading a commit that
+	// a crash could still lose: Begin waits (at most one sync) and then
+	// sees the group together with its published LSN.
+	m.snap.Lock()
+	err := b.Commit(pebble.Sync)
+	if err == nil {
+		m.snap.published = last
+	}
+	m.snap.Unlock()
+	if err != nil {
 		return fmt.Errorf("txn: commit batch: %w", err)
 	}
 	m.syncs.Add(1)
-	m.snap.Lock()
-	m.snap.published = last
-	m.snap.Unlock()
 	return nil
 }
 
