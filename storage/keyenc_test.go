@@ -29,7 +29,6 @@ func seeded(t *testing.T) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
-
 func dec(s string) *apd.Decimal {
 	d, _, err := apd.NewFromString(s)
 	if err != nil {

@@ -21,7 +21,6 @@ func dec(s string) *apd.Decimal {
 	return d
 }
 
-
 // requireSame compares decoded values: exact Go types, decimals and times
 // by value.
 func requireSame(t *testing.T, want, got any, path string) {

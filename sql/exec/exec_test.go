@@ -140,7 +140,6 @@ func (d *db) fail(code, sql string, params ...types.Value) {
 	require.Equal(d.t, code, errs.Code(err), "%s: %v", sql, err)
 }
 
-
 func TestThreeValuedLogic(t *testing.T) {
 	d := openDB(t)
 	d.q(`CREATE TABLE t (id INT PRIMARY KEY, a INT, b BOOLEAN)`)

@@ -140,7 +140,7 @@ type streamWorkload struct {
 
 	history    []swEvent // everything chk has read, in order
 	byLSN      map[int64]swEvent
-	chkLSN     int64     // the highest LSN chk has read
+	chkLSN     int64 // the highest LSN chk has read
 	checks     int
 	finalCheck int // the check that also reads the whole history
 	finalDone  bool
