@@ -271,7 +271,7 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 	var dels []del
 	limits := map[uint32]uint64{}
 	for ; it.Valid() && len(dels) < 100_000; it.Next() {
-		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		lsn, coll, vshard, _, ok := storage.SplitLSNIndex(it.Key(), it.Value())
 		if !ok {
 			_ = it.Close()
 			return 0, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
@@ -332,22 +332,22 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 func boundary(tx *txn.Txn, r retention, now time.Time) (uint64, error) {
 	cutoffMs := now.Add(-r.maxAge).UnixMilli()
 	var b uint64
-	// Age: walk from the oldest event while it is older than the cutoff.
+	// Age: walk from the oldest event while it is older than the cutoff
+	// (commit times do not decrease along the LSN order).
 	it, err := tx.NewIter(storage.LSNIndexKey(1), []byte{storage.TagLSNIndex + 1})
 	if err != nil {
 		return 0, err
 	}
+	var first, last uint64
 	for ; it.Valid(); it.Next() {
-		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
-		if !ok || !r.cover(coll) {
+		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		if !ok {
 			continue
 		}
-		raw, found, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
-		if err != nil {
-			_ = it.Close()
-			return 0, err
+		if first == 0 {
+			first = lsn
 		}
-		if !found {
+		if !r.cover(coll) {
 			continue
 		}
 		rec, err := txn.DecodeRecord(coll, vshard, raw)
@@ -363,21 +363,30 @@ func boundary(tx *txn.Txn, r retention, now time.Time) (uint64, error) {
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
-	// Count: the newest maxN covered events stay.
-	rit, err := tx.NewIter(storage.LSNIndexKey(b+1), []byte{storage.TagLSNIndex + 1})
+	rit, err := tx.NewReverseIter(storage.LSNIndexKey(b+1), []byte{storage.TagLSNIndex + 1})
 	if err != nil {
 		return 0, err
 	}
 	defer rit.Close()
-	var lsns []uint64
-	for ; rit.Valid(); rit.Next() {
-		lsn, coll, _, ok := storage.SplitLSNIndex(rit.Key(), rit.Value())
-		if ok && r.cover(coll) {
-			lsns = append(lsns, lsn)
-		}
+	if rit.Valid() {
+		last, _, _, _, _ = storage.SplitLSNIndex(rit.Key(), rit.Value())
 	}
-	if int64(len(lsns)) > r.maxN {
-		b = max(b, lsns[int64(len(lsns))-r.maxN-1])
+	// Count: LSNs are dense, so a log spanning at most maxN LSNs cannot
+	// hold more than maxN events; only a longer one is counted, newest
+	// first, to find where the newest maxN covered events start.
+	if last == 0 || last-first+1 <= uint64(r.maxN) {
+		return b, nil
+	}
+	var n int64
+	for ; rit.Valid(); rit.Prev() {
+		lsn, coll, _, _, valid := storage.SplitLSNIndex(rit.Key(), rit.Value())
+		if !valid || !r.cover(coll) {
+			continue
+		}
+		n++
+		if n > r.maxN {
+			return max(b, lsn), nil
+		}
 	}
 	return b, nil
 }

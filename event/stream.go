@@ -136,7 +136,7 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 	defer it.Close()
 	var out []Event
 	for ; it.Valid() && len(out) < opts.Limit; it.Next() {
-		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
 		if !ok {
 			return nil, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
 		}
@@ -148,13 +148,6 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		}
 		if lsn <= offsets.Part[vshard] {
 			continue
-		}
-		raw, ok, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue // trimmed by retention
 		}
 		rec, err := txn.DecodeRecord(coll, vshard, raw)
 		if err != nil {
@@ -269,15 +262,8 @@ func LastBefore(tx *txn.Txn, st *catalog.Stream, timeMs int64) (uint64, error) {
 	defer it.Close()
 	pos := st.StartLSN
 	for ; it.Valid(); it.Next() {
-		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
 		if !ok || !st.Covers(coll) {
-			continue
-		}
-		raw, found, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
-		if err != nil {
-			return 0, err
-		}
-		if !found {
 			continue
 		}
 		rec, err := txn.DecodeRecord(coll, vshard, raw)

@@ -180,6 +180,22 @@ func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint
 			return err
 		}
 	}
+	// When the commit covers everything the group was last delivered, it
+	// also acknowledges the read's floor (every partition consumed through
+	// it), so the next read starts there instead of rescanning.
+	d := db.delivered.Get(g.ID)
+	covers := d.Floor > 0
+	for p, lsn := range d.Part {
+		if offsets[int(p)] < lsn {
+			covers = false
+			break
+		}
+	}
+	if covers {
+		if err := event.CommitFloor(tx, g.ID, d.Floor); err != nil {
+			return err
+		}
+	}
 	_, err = tx.Commit()
 	return err
 }

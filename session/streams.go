@@ -473,18 +473,11 @@ func partitionStats(tx *txn.Txn, cat *catalog.Catalog, st *catalog.Stream) (map[
 	allOps := len(st.Include) == 3
 	out := map[uint16]*partStat{}
 	for ; it.Valid(); it.Next() {
-		lsn, coll, vshard, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
 		if !ok || !st.Covers(coll) {
 			continue
 		}
 		if !allOps {
-			raw, found, err := tx.Get(storage.ChangeLogKey(coll, vshard, lsn))
-			if err != nil {
-				return nil, err
-			}
-			if !found {
-				continue
-			}
 			rec, err := txn.DecodeRecord(coll, vshard, raw)
 			if err != nil {
 				return nil, err

@@ -15,7 +15,7 @@ import (
 
 // FormatVersion is the on-disk format this build writes and reads. See
 // docs/format.md; bump it on any incompatible key or value change.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Keyspace tags: the first byte of every key.
 const (
@@ -24,7 +24,7 @@ const (
 	TagRow       byte = 0x10 // rows: tag, collection id, vshard, primary key
 	TagIndex     byte = 0x11 // secondary index entries: tag, index id, values[, pk]
 	TagChangeLog byte = 0x20 // change log: tag, collection id, vshard, lsn
-	TagLSNIndex  byte = 0x21 // change log in LSN order: tag, lsn → collection id, vshard
+	TagLSNIndex  byte = 0x21 // change log in LSN order: tag, lsn → collection id, vshard, record
 	TagOffset    byte = 0x30 // consumer group offsets: tag, group id, partition → lsn
 )
 
@@ -217,19 +217,22 @@ func LSNIndexKey(lsn uint64) []byte {
 	return binary.BigEndian.AppendUint64(b, lsn)
 }
 
-// LSNIndexValue is the value of an LSN-index entry.
-func LSNIndexValue(coll uint32, vshard uint16) []byte {
-	b := make([]byte, 0, 6)
+// LSNIndexValue is the value of an LSN-index entry: the collection id,
+// the vshard, then a copy of the change record, so reading the log in LSN
+// order (catching up a consumer group) is one sequential scan.
+func LSNIndexValue(coll uint32, vshard uint16, record []byte) []byte {
+	b := make([]byte, 0, 6+len(record))
 	b = binary.BigEndian.AppendUint32(b, coll)
-	return binary.BigEndian.AppendUint16(b, vshard)
+	b = binary.BigEndian.AppendUint16(b, vshard)
+	return append(b, record...)
 }
 
-// SplitLSNIndex decodes an LSN-index entry.
-func SplitLSNIndex(k, v []byte) (lsn uint64, coll uint32, vshard uint16, ok bool) {
-	if len(k) != 9 || k[0] != TagLSNIndex || len(v) != 6 {
-		return 0, 0, 0, false
+// SplitLSNIndex decodes an LSN-index entry; record aliases v.
+func SplitLSNIndex(k, v []byte) (lsn uint64, coll uint32, vshard uint16, record []byte, ok bool) {
+	if len(k) != 9 || k[0] != TagLSNIndex || len(v) < 6 {
+		return 0, 0, 0, nil, false
 	}
-	return binary.BigEndian.Uint64(k[1:]), binary.BigEndian.Uint32(v[:4]), binary.BigEndian.Uint16(v[4:]), true
+	return binary.BigEndian.Uint64(k[1:]), binary.BigEndian.Uint32(v[:4]), binary.BigEndian.Uint16(v[4:6]), v[6:], true
 }
 
 // OffsetPrefix is the prefix of every offset of a consumer group.

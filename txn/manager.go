@@ -325,7 +325,7 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 			if err := b.Set(storage.ChangeLogKey(c.Collection, c.VShard, r.lsns[i]), buf, nil); err != nil {
 				return fmt.Errorf("txn: batch: %w", err)
 			}
-			if err := b.Set(storage.LSNIndexKey(r.lsns[i]), storage.LSNIndexValue(c.Collection, c.VShard), nil); err != nil {
+			if err := b.Set(storage.LSNIndexKey(r.lsns[i]), storage.LSNIndexValue(c.Collection, c.VShard, buf), nil); err != nil {
 				return fmt.Errorf("txn: batch: %w", err)
 			}
 		}

@@ -355,3 +355,39 @@ func readOptBytes(b []byte) ([]byte, []byte, error) {
 	}
 	return msgp.ReadBytesBytes(b, nil)
 }
+
+// ReverseIterator walks committed keys in [lo, hi) from the last down. It
+// sees only the snapshot, not the transaction's own writes.
+type ReverseIterator struct {
+	it    *pebble.Iterator
+	valid bool
+}
+
+// NewReverseIter returns a reverse iterator over the snapshot.
+func (t *Txn) NewReverseIter(lo, hi []byte) (*ReverseIterator, error) {
+	it, err := t.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, fmt.Errorf("txn: iter: %w", err)
+	}
+	return &ReverseIterator{it: it, valid: it.Last()}, nil
+}
+
+// Valid reports whether the iterator is at an entry.
+func (r *ReverseIterator) Valid() bool { return r.valid }
+
+// Key returns the current key; valid until Prev.
+func (r *ReverseIterator) Key() []byte { return r.it.Key() }
+
+// Value returns the current value; valid until Prev.
+func (r *ReverseIterator) Value() []byte { return r.it.Value() }
+
+// Prev moves to the previous entry.
+func (r *ReverseIterator) Prev() { r.valid = r.it.Prev() }
+
+// Close releases the iterator.
+func (r *ReverseIterator) Close() error {
+	if err := r.it.Close(); err != nil {
+		return fmt.Errorf("txn: iterate: %w", err)
+	}
+	return nil
+}
