@@ -29,7 +29,8 @@ func main() {
 		globs    = flag.String("files", "", "only files whose corpus-relative path matches this glob or starts with it; comma-separated")
 		list     = flag.String("list", "", "only the files named in this list file (one a line, corpus-relative)")
 		verbose  = flag.Bool("v", false, "print every failure as it happens")
-		timeout  = flag.Duration("timeout", 5*time.Second, "per-record timeout (after 3 timeouts in a file, 1s)")
+		timeout  = flag.Duration("timeout", 5*time.Second, "per-record timeout")
+		short    = flag.Duration("short-timeout", 250*time.Millisecond, "per-record timeout after 3 timeouts in a file")
 		parallel = flag.Int("parallel", 1, "files run at once (each on its own server)")
 		ncat     = flag.Int("categories", 40, "failure categories to print")
 		nex      = flag.Int("examples", 3, "examples per category")
@@ -68,7 +69,7 @@ func main() {
 				return
 			}
 			defer os.RemoveAll(dir)
-			r := logic.RunFile(ctx, file.Name, file.Path, dir, logic.Options{Timeout: *timeout, Log: logw})
+			r := logic.RunFile(ctx, file.Name, file.Path, dir, logic.Options{Timeout: *timeout, ShortTimeout: *short, Log: logw})
 			results[i] = r
 			fmt.Fprintf(os.Stderr, "%-45s %6d/%-6d %5.1fs\n", file.Name, r.Passed, r.Total, r.Elapsed.Seconds())
 		}()
