@@ -186,7 +186,7 @@ func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint
 	d := db.delivered.Get(g.ID)
 	covers := d.Floor > 0
 	for p, lsn := range d.Part {
-		if offsets[int(p)] < lsn {
+		if max(offsets[int(p)], committed.Of(p)) < lsn {
 			covers = false
 			break
 		}
