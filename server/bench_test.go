@@ -94,3 +94,58 @@ func BenchmarkPgwireInsert(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStreamCatchUp reads a change stream of 100,000 retained events
+// in batches of 1,000 over pgwire, committing after each batch (the
+// catch-up workload of bench/streams). One op is one event.
+func BenchmarkStreamCatchUp(b *testing.B) {
+	s := benchServer(b)
+	ctx := context.Background()
+	url := fmt.Sprintf("postgres://admin@%s/nodedb?sslmode=disable", s.PgwireAddr())
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{`CREATE TABLE ev (id BIGINT PRIMARY KEY, v INT, pad TEXT)`, `CREATE CHANGE STREAM evs ON ev`} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const n = 100_000
+	rows := make([][]any, 0, n)
+	for i := 0; i < n; i++ {
+		rows = append(rows, []any{int64(i), int32(i), "some padding text"})
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"ev"}, []string{"id", "v", "pad"}, pgx.CopyFromRows(rows)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	read := 0
+	for g := 0; read < b.N; g++ {
+		group := fmt.Sprintf("g%d", g)
+		if _, err := conn.Exec(ctx, `CREATE CONSUMER GROUP `+group+` ON evs`); err != nil {
+			b.Fatal(err)
+		}
+		for read < b.N {
+			r, err := conn.Query(ctx, `SELECT * FROM STREAM evs CONSUMER GROUP `+group+` LIMIT 1000`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got := 0
+			for r.Next() {
+				got++
+			}
+			if err := r.Err(); err != nil {
+				b.Fatal(err)
+			}
+			if got == 0 {
+				break
+			}
+			read += got
+			if _, err := conn.Exec(ctx, `COMMIT OFFSETS ON evs CONSUMER GROUP `+group); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

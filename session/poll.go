@@ -165,6 +165,22 @@ func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint
 	if err != nil {
 		return err
 	}
+	// When the commit covers everything the group was last delivered, it
+	// also acknowledges the read's floor (every partition consumed through
+	// it), so the next read starts there instead of rescanning; positions
+	// at or below the floor then need no entry of their own.
+	d := db.delivered.Get(g.ID)
+	covers := d.Floor > committed.Floor
+	for p, lsn := range d.Part {
+		if max(offsets[int(p)], committed.Of(p)) < lsn {
+			covers = false
+			break
+		}
+	}
+	floor := committed.Floor
+	if covers {
+		floor = d.Floor
+	}
 	for p, lsn := range offsets {
 		if p < 0 || p >= storage.NumVShards {
 			return errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", p, storage.NumVShards-1)
@@ -176,19 +192,10 @@ func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint
 		if head := tx.SnapshotLSN(); lsn > head {
 			return errs.Errorf(errs.InvalidParameterValue, "offset %d is beyond the end of the change log (LSN %d)", lsn, head)
 		}
-		if err := event.CommitOffset(tx, g.ID, uint16(p), lsn); err != nil {
-			return err
-		}
-	}
-	// When the commit covers everything the group was last delivered, it
-	// also acknowledges the read's floor (every partition consumed through
-	// it), so the next read starts there instead of rescanning.
-	d := db.delivered.Get(g.ID)
-	covers := d.Floor > 0
-	for p, lsn := range d.Part {
-		if max(offsets[int(p)], committed.Of(p)) < lsn {
-			covers = false
-			break
+		if lsn > floor {
+			if err := event.CommitOffset(tx, g.ID, uint16(p), lsn); err != nil {
+				return err
+			}
 		}
 	}
 	if covers {

@@ -232,14 +232,17 @@ func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Positions at or below the floor need no entry of their own: the
+		// floor covers every partition.
+		floor := max(d.Floor, committed.Floor)
 		for p, lsn := range d.Part {
-			if lsn > committed.Part[p] {
+			if lsn > committed.Part[p] && lsn > floor {
 				if err := event.CommitOffset(tx, g.ID, p, lsn); err != nil {
 					return nil, err
 				}
 			}
 		}
-		if d.Floor > 0 {
+		if d.Floor > committed.Floor {
 			if err := event.CommitFloor(tx, g.ID, d.Floor); err != nil {
 				return nil, err
 			}
@@ -406,11 +409,16 @@ func (s *Session) showStreams(st *ast.ShowStreamInfo) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			var lag int64
+			// committed_partitions: partitions holding events of which the
+			// group has committed at least one.
+			var lag, committedParts int64
 			for p, ps := range parts {
 				lag += ps.countAfter(off.Of(p))
+				if ps.lsns[0] <= off.Of(p) {
+					committedParts++
+				}
 			}
-			res.Rows = append(res.Rows, types.Row{g.Name, stream.Name, int64(len(off.Part)), g.Owner, lag,
+			res.Rows = append(res.Rows, types.Row{g.Name, stream.Name, committedParts, g.Owner, lag,
 				strings.Join(db.members.List(g.ID), ",")})
 		}
 	case "partitions":
