@@ -559,21 +559,7 @@ func (c *Catalog) loadFields(tx *txn.Txn) error {
 // collection (used when purging).
 func DropFields(tx *txn.Txn, id uint32) error {
 	lo := storage.CatalogKey(objField, id)
-	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
-	if err != nil {
-		return err
-	}
-	var keys [][]byte
-	for ; it.Valid(); it.Next() {
-		keys = append(keys, append([]byte(nil), it.Key()...))
-	}
-	if err := it.Close(); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		tx.Delete(k)
-	}
-	return nil
+	return tx.DeleteRange(lo, storage.PrefixEnd(lo))
 }
 
 // ErrExists is wrapped by duplicate-name errors.

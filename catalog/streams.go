@@ -211,19 +211,8 @@ func (d *DDLTxn) PutGroup(g *Group) error {
 func (d *DDLTxn) RemoveGroup(g *Group) error {
 	d.Txn.Delete(storage.CatalogKey(objGroup, g.ID))
 	lo := storage.OffsetPrefix(g.ID)
-	it, err := d.Txn.NewIter(lo, storage.PrefixEnd(lo))
-	if err != nil {
+	if err := d.Txn.DeleteRange(lo, storage.PrefixEnd(lo)); err != nil {
 		return err
-	}
-	var keys [][]byte
-	for ; it.Valid(); it.Next() {
-		keys = append(keys, append([]byte(nil), it.Key()...))
-	}
-	if err := it.Close(); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		d.Txn.Delete(k)
 	}
 	d.after = append(d.after, func(st *streamState) { delete(st.groups, g.ID) })
 	return nil

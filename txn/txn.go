@@ -111,6 +111,27 @@ func (t *Txn) SetNoConflict(key, val []byte) {
 // Delete buffers a deletion of key.
 func (t *Txn) Delete(key []byte) { t.put(write{key: clone(key), del: true}) }
 
+// DeleteRange buffers the deletion of every key in [lo, hi) the
+// transaction can see. It reads the keys first (no range tombstone), so
+// conflict detection covers them like any other write.
+func (t *Txn) DeleteRange(lo, hi []byte) error {
+	it, err := t.NewIter(lo, hi)
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	for ; it.Valid(); it.Next() {
+		keys = append(keys, append([]byte(nil), it.Key()...))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		t.Delete(k)
+	}
+	return nil
+}
+
 // DeleteNoConflict buffers a deletion that takes no part in conflict
 // detection (retention deleting change-log records nobody writes again).
 func (t *Txn) DeleteNoConflict(key []byte) {

@@ -180,23 +180,7 @@ func purge(tx *txn.Txn, col *catalog.Collection) error {
 	return catalog.DropFields(tx, col.ID)
 }
 
-func deletePrefix(tx *txn.Txn, p []byte) error {
-	it, err := tx.NewIter(p, storage.PrefixEnd(p))
-	if err != nil {
-		return err
-	}
-	var keys [][]byte
-	for ; it.Valid(); it.Next() {
-		keys = append(keys, append([]byte(nil), it.Key()...))
-	}
-	if err := it.Close(); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		tx.Delete(k)
-	}
-	return nil
-}
+func deletePrefix(tx *txn.Txn, p []byte) error { return tx.DeleteRange(p, storage.PrefixEnd(p)) }
 
 // Undrop restores the most recently dropped collection of a name.
 func (d *DDL) Undrop(st *ast.UndropCollection) error {

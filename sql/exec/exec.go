@@ -149,37 +149,12 @@ func (env *Env) open(n plan.Node) (iter, error) {
 		// LIMIT/OFFSET are evaluated before the input is opened, so a
 		// bad value leaves nothing open.
 		li := &limitIter{limit: -1}
-		if x.Limit != nil {
-			v, err := env.Eval(x.Limit, nil)
-			if err != nil {
-				return nil, err
-			}
-			if v != nil {
-				n, err := types.Cast(v, types.Int8)
-				if err != nil {
-					return nil, err
-				}
-				if n.(int64) < 0 {
-					return nil, errs.New(errs.InvalidParameterValue, "LIMIT must not be negative")
-				}
-				li.limit = n.(int64)
-			}
+		var err error
+		if li.limit, err = env.evalCount(x.Limit, "LIMIT", -1); err != nil {
+			return nil, err
 		}
-		if x.Offset != nil {
-			v, err := env.Eval(x.Offset, nil)
-			if err != nil {
-				return nil, err
-			}
-			if v != nil {
-				n, err := types.Cast(v, types.Int8)
-				if err != nil {
-					return nil, err
-				}
-				if n.(int64) < 0 {
-					return nil, errs.New(errs.InvalidParameterValue, "OFFSET must not be negative")
-				}
-				li.offset = n.(int64)
-			}
+		if li.offset, err = env.evalCount(x.Offset, "OFFSET", 0); err != nil {
+			return nil, err
 		}
 		in, err := env.open(x.Input)
 		if err != nil {
@@ -257,6 +232,26 @@ func (env *Env) open(n plan.Node) (iter, error) {
 		return &sliceIter{rows: rows}, nil
 	}
 	return nil, errs.Errorf(errs.InternalError, "cannot execute %T", n)
+}
+
+// evalCount evaluates a LIMIT or OFFSET: absent or NULL gives def, a
+// negative count is 22023.
+func (env *Env) evalCount(e plan.Expr, what string, def int64) (int64, error) {
+	if e == nil {
+		return def, nil
+	}
+	v, err := env.Eval(e, nil)
+	if err != nil || v == nil {
+		return def, err
+	}
+	n, err := types.Cast(v, types.Int8)
+	if err != nil {
+		return 0, err
+	}
+	if n.(int64) < 0 {
+		return 0, errs.Errorf(errs.InvalidParameterValue, "%s must not be negative", what)
+	}
+	return n.(int64), nil
 }
 
 // compareKey orders two sort-key values; NULL placement per NullsFirst.

@@ -25,22 +25,9 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 	if env.Streams == nil {
 		return nil, errs.New(errs.FeatureNotSupported, "change streams are not available here")
 	}
-	limit := int64(100)
-	if x.Limit != nil {
-		v, err := env.Eval(x.Limit, nil)
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			n, err := types.Cast(v, types.Int8)
-			if err != nil {
-				return nil, err
-			}
-			limit = n.(int64)
-		}
-	}
-	if limit < 0 {
-		return nil, errs.New(errs.InvalidParameterValue, "LIMIT must not be negative")
+	limit, err := env.evalCount(x.Limit, "LIMIT", 100)
+	if err != nil {
+		return nil, err
 	}
 	limit = min(limit, plan.MaxStreamRead)
 	part := -1
