@@ -633,7 +633,9 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 			if v == nil {
 				return si, nil // = NULL matches nothing
 			}
-			prefix = appendIndexBound(prefix, v)
+			// Equality values encode exactly as stored index values do
+			// (canonical numbers), so several of them form a prefix.
+			prefix = storage.AppendKey(prefix, indexValue(v))
 		}
 		lo, hi := document.IndexRange(s.Index.ID, prefix)
 		if s.RangeLo != nil {

@@ -330,3 +330,24 @@ func TestGeneratedDocIDsInCollection(t *testing.T) {
 	}
 	require.Equal(t, "50|50", d.q(`SELECT count(*), count(DISTINCT id) FROM c`))
 }
+
+// TestMultiColumnIndexPrefix: equality on the leading columns of a
+// multi-column index finds the rows (found by the sqllogictest corpus).
+func TestMultiColumnIndexPrefix(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE m (id INT PRIMARY KEY, a INT, b INT, c INT)`)
+	d.q(`INSERT INTO m VALUES (1, 1, 2, 3), (2, 4, 5, 6), (3, 1, 2, 9), (4, 1, 7, 3)`)
+	d.q(`CREATE INDEX mi ON m (a, b, c)`)
+	require.Equal(t, "1\n3", d.q(`SELECT id FROM m WHERE a = 1 AND b = 2 ORDER BY id`))
+	require.Equal(t, "1", d.q(`SELECT id FROM m WHERE a = 1 AND b = 2 AND c = 3`))
+	require.Equal(t, "1\n3\n4", d.q(`SELECT id FROM m WHERE a = 1 ORDER BY id`))
+	require.Equal(t, "3\n4", d.q(`SELECT id FROM m WHERE a = 1 AND b >= 2 AND c > 3 OR (a = 1 AND b = 7) ORDER BY id`))
+	require.Equal(t, "1\n3", d.q(`SELECT id FROM m WHERE a = 1.0 AND b = 2 ORDER BY id`), "numeric literal on an int column")
+	require.Equal(t, "4", d.q(`SELECT id FROM m WHERE a = 1 AND b > 2`))
+	d.q(`CREATE COLLECTION c`)
+	d.q(`CREATE INDEX ON c FIELDS x, y`)
+	d.q(`INSERT INTO c { id: 'p', x: 1.5, y: 'k' }`)
+	d.q(`INSERT INTO c { id: 'q', x: 2, y: 'k' }`)
+	require.Equal(t, "p", d.q(`SELECT id FROM c WHERE x = 1.5 AND y = 'k'`))
+	require.Equal(t, "q", d.q(`SELECT id FROM c WHERE x = 2.0 AND y = 'k'`))
+}
