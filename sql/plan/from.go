@@ -40,27 +40,237 @@ func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) 
 		}
 	}
 	sc := &scope{outer: outer}
-	var node Node
+	var units []fromUnit
 	for _, te := range from {
+		lo := len(sc.cols)
 		n, err := b.buildTableExpr(te, sc)
 		if err != nil {
 			return nil, nil, err
 		}
-		if node == nil {
-			node = n
-		} else {
-			node = &Join{Kind: "CROSS", Left: node, Right: n, Cols: append(append([]Column(nil), node.Columns()...), n.Columns()...)}
-		}
+		units = append(units, fromUnit{node: n, lo: lo, hi: len(sc.cols)})
 	}
+	var pred Expr
 	if where != nil {
 		bd := &binder{b: b, sc: sc, noAgg: "WHERE"}
-		pred, err := bd.bind(where, types.Bool)
-		if err != nil {
+		var err error
+		if pred, err = bd.bind(where, types.Bool); err != nil {
 			return nil, nil, err
 		}
-		node = &Filter{Input: node, Pred: pred}
 	}
-	return node, sc, nil
+	return joinUnits(units, sc, pred), sc, nil
+}
+
+// fromUnit is one FROM-list entry: its plan and its columns [lo, hi) in
+// the query's row.
+type fromUnit struct {
+	node   Node
+	lo, hi int
+}
+
+// joinUnits joins FROM-list entries. WHERE conjuncts that read one entry
+// filter it (choosing an index or key lookup for a plain collection scan);
+// conjuncts that read several become join conditions (equalities are hash
+// join keys). Entries are joined greedily: after the first, the next is the
+// first one connected to what is joined so far by a condition, so a chain
+// of equalities never degenerates into cross products. The result is put
+// back in FROM order; conjuncts with correlated subqueries or no column
+// stay on top.
+func joinUnits(units []fromUnit, sc *scope, pred Expr) Node {
+	unitOf := func(col int) int {
+		for i, u := range units {
+			if col >= u.lo && col < u.hi {
+				return i
+			}
+		}
+		return -1
+	}
+	type cond struct {
+		e    Expr
+		refs map[int]bool
+		used bool
+	}
+	var conds []*cond
+	var top []Expr
+	if pred != nil {
+		for _, c := range conjuncts(pred, nil) {
+			refs, ok := unitRefs(c, unitOf)
+			switch {
+			case !ok || len(refs) == 0:
+				top = append(top, c)
+			case len(refs) == 1:
+				for u := range refs {
+					units[u] = pushFilter(units[u], shift(c, -units[u].lo))
+				}
+			default:
+				conds = append(conds, &cond{e: c, refs: refs})
+			}
+		}
+	}
+	if len(units) == 1 && len(conds) == 0 {
+		return withFilter(units[0].node, top)
+	}
+	// pos maps a query column to its position in the joined row.
+	pos := make([]int, len(sc.cols))
+	for i := range pos {
+		pos[i] = -1
+	}
+	place := func(u fromUnit, at int) {
+		for c := u.lo; c < u.hi; c++ {
+			pos[c] = at + c - u.lo
+		}
+	}
+	joined := map[int]bool{0: true}
+	node := units[0].node
+	width := units[0].hi - units[0].lo
+	place(units[0], 0)
+	remaining := make([]int, 0, len(units)-1)
+	for i := 1; i < len(units); i++ {
+		remaining = append(remaining, i)
+	}
+	ready := func(c *cond, r int) bool {
+		if c.used || !c.refs[r] {
+			return false
+		}
+		for u := range c.refs {
+			if u != r && !joined[u] {
+				return false
+			}
+		}
+		return true
+	}
+	for len(remaining) > 0 {
+		pick := 0
+		for i, r := range remaining {
+			connected := false
+			for _, c := range conds {
+				if ready(c, r) {
+					connected = true
+					break
+				}
+			}
+			if connected {
+				pick = i
+				break
+			}
+		}
+		r := remaining[pick]
+		remaining = append(remaining[:pick], remaining[pick+1:]...)
+		u := units[r]
+		place(u, width)
+		var on []Expr
+		for _, c := range conds {
+			if ready(c, r) {
+				c.used = true
+				on = append(on, remap(c.e, pos))
+			}
+		}
+		joined[r] = true
+		j := &Join{Kind: "CROSS", Left: node, Right: u.node,
+			Cols: append(append([]Column(nil), node.Columns()...), u.node.Columns()...)}
+		if len(on) > 0 {
+			j.Kind = "INNER"
+			j.On = and(on)
+			j.EqLeft, j.EqRight = equiKeys(j.On, width)
+		}
+		node = j
+		width += u.hi - u.lo
+	}
+	for _, c := range conds {
+		if !c.used {
+			top = append(top, c.e)
+		}
+	}
+	// Back to FROM order, the layout every other expression is bound to.
+	inOrder := true
+	for i, p := range pos {
+		if p != i {
+			inOrder = false
+			break
+		}
+	}
+	if !inOrder {
+		exprs := make([]Expr, len(sc.cols))
+		for i, c := range sc.cols {
+			exprs[i] = &ColRef{Idx: pos[i], T: c.T, Name: c.Name}
+		}
+		node = &Project{Input: node, Exprs: exprs, Cols: sc.cols}
+	}
+	return withFilter(node, top)
+}
+
+// unitRefs lists the FROM entries an expression reads; ok is false when
+// it must be evaluated over the final row (a correlated subquery reads
+// that row by position).
+func unitRefs(e Expr, unitOf func(int) int) (map[int]bool, bool) {
+	refs := map[int]bool{}
+	ok := true
+	mapExpr(e, func(x Expr) Expr {
+		switch c := x.(type) {
+		case *ColRef:
+			refs[unitOf(c.Idx)] = true
+		case *Subquery:
+			if c.Correlated {
+				ok = false
+			}
+		case *Quantified:
+			if c.Sub != nil && c.Sub.Correlated {
+				ok = false
+			}
+		case *Call:
+			if c.F.Volatile {
+				ok = false
+			}
+		}
+		return x
+	})
+	delete(refs, -1)
+	return refs, ok
+}
+
+// pushFilter adds a predicate (over the entry's own row) to an entry: a
+// plain collection scan takes it as its filter and may then use a key or
+// an index; anything else gets a Filter.
+func pushFilter(u fromUnit, p Expr) fromUnit {
+	if s, ok := u.node.(*Scan); ok && s.Access == AccessFull {
+		if s.Filter != nil {
+			p = &Logic{And: true, L: s.Filter, R: p}
+		}
+		chooseAccess(s, p)
+		return u
+	}
+	if f, ok := u.node.(*Filter); ok {
+		f.Pred = &Logic{And: true, L: f.Pred, R: p}
+		return u
+	}
+	u.node = &Filter{Input: u.node, Pred: p}
+	return u
+}
+
+func withFilter(n Node, preds []Expr) Node {
+	if len(preds) == 0 {
+		return n
+	}
+	return &Filter{Input: n, Pred: and(preds)}
+}
+
+func and(preds []Expr) Expr {
+	e := preds[0]
+	for _, p := range preds[1:] {
+		e = &Logic{And: true, L: e, R: p}
+	}
+	return e
+}
+
+// remap moves ColRefs to their positions in a joined row.
+func remap(e Expr, pos []int) Expr {
+	return mapExpr(e, func(x Expr) Expr {
+		if c, ok := x.(*ColRef); ok {
+			n := *c
+			n.Idx = pos[c.Idx]
+			return &n
+		}
+		return x
+	})
 }
 
 // collection resolves a (possibly public.-qualified) collection name.

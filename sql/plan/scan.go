@@ -25,6 +25,14 @@ func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr)
 	if err != nil {
 		return nil, err
 	}
+	chooseAccess(scan, pred)
+	return scan, nil
+}
+
+// chooseAccess sets a scan's filter to pred (bound over the scan's row)
+// and picks the cheapest access path it allows.
+func chooseAccess(scan *Scan, pred Expr) {
+	coll := scan.Coll
 	scan.Filter = pred
 	conj := conjuncts(pred, nil)
 
@@ -49,7 +57,7 @@ func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr)
 			scan.Access = AccessPK
 			scan.PKKeys = [][]Expr{vals}
 			scan.Estimate = "pk lookup"
-			return scan, nil
+			return
 		}
 		if inList != nil {
 			scan.Access = AccessPK
@@ -57,7 +65,7 @@ func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr)
 				scan.PKKeys = append(scan.PKKeys, []Expr{v})
 			}
 			scan.Estimate = "pk lookups"
-			return scan, nil
+			return
 		}
 	}
 	// Secondary indexes: prefer the one pinning the most leading columns.
@@ -108,7 +116,7 @@ func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr)
 			scan.Estimate = "index " + ix.Name
 		}
 	}
-	return scan, nil
+	return
 }
 
 func conjuncts(e Expr, out []Expr) []Expr {
