@@ -252,3 +252,16 @@ func TestJoinsSubqueriesSetOps(t *testing.T) {
 	d.fail(s, errs.CardinalityViolation, `SELECT (SELECT id FROM cust)`)
 	d.fail(s, errs.AmbiguousColumn, `SELECT id FROM cust, ord`)
 }
+
+func TestGroupByNameResolution(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE tab2 (id INT PRIMARY KEY, col1 INT)`)
+	d.q(s, `INSERT INTO tab2 VALUES (1, 5), (2, 5), (3, 7)`)
+	// The input column col1 wins over the output alias col1.
+	require.Equal(t, "-5\n-7", d.q(s, `SELECT - cor0.col1 AS col1 FROM tab2 AS cor0 GROUP BY col1 HAVING NOT (cor0.col1) IS NULL ORDER BY 1 DESC`))
+	// An alias that is not an input column still works.
+	require.Equal(t, "5|2\n7|1", d.q(s, `SELECT col1 AS k, count(*) FROM tab2 GROUP BY k ORDER BY k`))
+}

@@ -155,7 +155,7 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 		ac := &aggCtx{in: sc}
 		plain := &binder{b: b, sc: sc, noAgg: "GROUP BY"}
 		for _, g := range core.GroupBy {
-			g = resolveGroupRef(g, items)
+			g = resolveGroupRef(g, items, sc)
 			ge, err := plain.bind(g, types.Unknown)
 			if err != nil {
 				return nil, err
@@ -380,11 +380,17 @@ func StarNames(coll *catalog.Collection) []string {
 	return names
 }
 
-func resolveGroupRef(g ast.Expr, items []ast.SelectItem) ast.Expr {
+// resolveGroupRef resolves GROUP BY n (a select-list position) and GROUP
+// BY name, where, as in PostgreSQL, an input column of that name wins over
+// an output alias.
+func resolveGroupRef(g ast.Expr, items []ast.SelectItem, sc *scope) ast.Expr {
 	if lit, ok := g.(*ast.Literal); ok && lit.Kind == "int" {
 		if n, ok := lit.Value.(int64); ok && n >= 1 && int(n) <= len(items) {
 			return items[n-1].Expr
 		}
+	}
+	if cr, ok := g.(*ast.ColumnRef); ok && len(cr.Parts) == 1 && inputColumn(sc, cr.Parts[0]) {
+		return g
 	}
 	if cr, ok := g.(*ast.ColumnRef); ok && len(cr.Parts) == 1 {
 		for _, it := range items {
@@ -426,4 +432,20 @@ func streamScanOf(n Node) *StreamScan {
 		return streamScanOf(x.Input)
 	}
 	return nil
+}
+
+// inputColumn reports whether a bare name is a column of the FROM clause
+// (not counting schemaless documents, where every name is a field).
+func inputColumn(sc *scope, name string) bool {
+	for _, r := range sc.rels {
+		if r.qualifiedOnly || r.schemaless() {
+			continue
+		}
+		for _, c := range r.cols {
+			if c.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
