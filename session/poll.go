@@ -92,6 +92,9 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 		}
 		evs, err := event.Read(tx, db.cat, db.events, st, offsets, ro)
 		snap := tx.SnapshotLSN()
+		if werr := tx.WaitVisibleDurable(ctx); werr != nil && err == nil {
+			err = errs.New(errs.QueryCanceled, "canceling statement due to user request")
+		}
 		tx.Rollback()
 		if err != nil {
 			return nil, err

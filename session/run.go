@@ -486,6 +486,11 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
 		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: db.delivered, Members: db.members}}
 	res, err := s.runPlanned(env, p)
+	// What the statement read may include commits still being synced:
+	// release nothing (rows or an error) before they are durable.
+	if werr := tx.WaitVisibleDurable(ctx); werr != nil && err == nil {
+		err = errs.New(errs.QueryCanceled, "canceling statement due to user request")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package txn
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -36,12 +37,16 @@ const (
 // for conflicts against every commit newer than its snapshot, gets its LSNs
 // and is appended to the queue; this fixes the commit order. The committer
 // goroutine then takes everything queued, writes it as one batch with one
-// sync, publishes the new durable LSN and wakes the waiters. Pebble makes a
-// batch visible before its sync completes, so the committer holds the
-// snapshot lock across the write: no transaction can begin (take its
-// snapshot) between the batch becoming visible and becoming durable, and
-// so no reader ever sees a commit that a crash could still lose. In
-// relaxed durability this guarantee is given up.
+// sync, publishes the new durable LSN and wakes the waiters.
+//
+// Pebble makes a batch visible to new snapshots before its WAL sync
+// completes, so a snapshot may hold a commit that a crash could still
+// lose. Writers are safe: their own commit lands later in the same WAL, so
+// it is acknowledged only after everything it read is durable. What reads
+// return without committing (query results, errors) is held back by the
+// session until every commit the snapshot may show is durable
+// (Txn.WaitVisibleDurable), as PostgreSQL shows a commit only after its
+// WAL flush. Readers wait only while commits they may see are in flight.
 type Manager struct {
 	store      *storage.Store
 	durability Durability
@@ -62,12 +67,16 @@ type Manager struct {
 	snap struct {
 		sync.Mutex
 		published uint64            // all commits ≤ published are durable and visible
+		durable   chan struct{}     // closed (and replaced) whenever published moves
 		active    map[uint64]uint64 // txn id → snapshot LSN
 		nextID    uint64
 	}
 
 	commits atomic.Uint64
 	syncs   atomic.Uint64
+	// assigned is the highest LSN handed to a commit: every batch Pebble
+	// may already show a reader has an LSN at or below it.
+	assigned atomic.Uint64
 
 	// OnCommit, if set, is called by the committer (outside every lock)
 	// after each group becomes durable, with the new published LSN.
@@ -114,9 +123,11 @@ func NewManager(store *storage.Store, opts Options) (*Manager, error) {
 		return nil, err
 	}
 	m.mu.nextLSN = last + 1
+	m.assigned.Store(last)
 	m.mu.lastWrite = make(map[string]uint64)
 	m.snap.published = last
 	m.snap.active = make(map[uint64]uint64)
+	m.snap.durable = make(chan struct{})
 	m.wg.Add(1)
 	go m.committer()
 	return m, nil
@@ -165,7 +176,12 @@ func (m *Manager) Begin() *Txn {
 	m.snap.active[id] = lsn
 	snapshot := m.store.DB().NewSnapshot()
 	m.snap.Unlock()
-	return &Txn{m: m, id: id, snapLSN: lsn, snap: snapshot, writes: make(map[string]int)}
+	// Pebble shows a batch to new snapshots before its WAL sync completes,
+	// so this snapshot may hold commits that are not durable yet: at most
+	// up to the last assigned LSN. Results read from it are released only
+	// once those are durable (see Txn.WaitVisibleDurable).
+	visible := m.assigned.Load()
+	return &Txn{m: m, id: id, snapLSN: lsn, visible: visible, snap: snapshot, writes: make(map[string]int)}
 }
 
 func (m *Manager) release(id uint64) {
@@ -211,6 +227,7 @@ func (m *Manager) commit(t *Txn) (uint64, error) {
 	first := m.mu.nextLSN
 	m.mu.nextLSN += n
 	req.lsn = first + n - 1
+	m.assigned.Store(req.lsn)
 	req.lsns = make([]uint64, len(req.changes))
 	for i := range req.changes {
 		req.lsns[i] = first + uint64(i)
@@ -336,32 +353,38 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	if err := b.Set(storage.KeyLastLSN, lsnBuf[:], nil); err != nil {
 		return fmt.Errorf("txn: batch: %w", err)
 	}
+	opts := pebble.Sync
 	if m.durability == Relaxed {
-		if err := b.Commit(pebble.NoSync); err != nil {
-			return fmt.Errorf("txn: commit batch: %w", err)
-		}
-		m.syncs.Add(1)
-		m.snap.Lock()
-		m.snap.published = last
-		m.snap.Unlock()
-		return nil
+		opts = pebble.NoSync
 	}
-	// Pebble makes a batch visible to new snapshots once it is in the
-	// memtable, before its WAL sync completes. Holding the snapshot lock
-	// across the commit keeps new transactions from reading a commit that
-	// a crash could still lose: Begin waits (at most one sync) and then
-	// sees the group together with its published LSN.
-	m.snap.Lock()
-	err := b.Commit(pebble.Sync)
-	if err == nil {
-		m.snap.published = last
-	}
-	m.snap.Unlock()
-	if err != nil {
+	if err := b.Commit(opts); err != nil {
 		return fmt.Errorf("txn: commit batch: %w", err)
 	}
 	m.syncs.Add(1)
+	m.snap.Lock()
+	m.snap.published = last
+	close(m.snap.durable)
+	m.snap.durable = make(chan struct{})
+	m.snap.Unlock()
 	return nil
+}
+
+// WaitDurable blocks until every commit up to lsn is durable (or ctx
+// ends).
+func (m *Manager) WaitDurable(ctx context.Context, lsn uint64) error {
+	for {
+		m.snap.Lock()
+		pub, ch := m.snap.published, m.snap.durable
+		m.snap.Unlock()
+		if pub >= lsn {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Close stops the pipeline after draining queued commits. Transactions

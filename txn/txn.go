@@ -2,6 +2,7 @@ package txn
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -65,6 +66,7 @@ type Txn struct {
 	m       *Manager
 	id      uint64
 	snapLSN uint64
+	visible uint64 // the highest LSN the snapshot may show (durable or not)
 	snap    *pebble.Snapshot
 	ws      []write
 	writes  map[string]int // key → index in ws
@@ -72,8 +74,21 @@ type Txn struct {
 	done    bool
 }
 
-// SnapshotLSN is the LSN of the last commit this transaction sees.
+// SnapshotLSN is the LSN of the last durable commit this transaction sees.
 func (t *Txn) SnapshotLSN() uint64 { return t.snapLSN }
+
+// VisibleLSN is the highest LSN this transaction's snapshot may show; it
+// can exceed SnapshotLSN while commits are being synced.
+func (t *Txn) VisibleLSN() uint64 { return t.visible }
+
+// WaitVisibleDurable blocks until every commit the snapshot may show is
+// durable, so results read from it can be released to a client.
+func (t *Txn) WaitVisibleDurable(ctx context.Context) error {
+	if t.visible <= t.snapLSN {
+		return nil
+	}
+	return t.m.WaitDurable(ctx, t.visible)
+}
 
 // HasWrites reports whether the transaction buffered any write.
 func (t *Txn) HasWrites() bool { return len(t.ws) > 0 }
