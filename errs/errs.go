@@ -52,6 +52,7 @@ const (
 	InvalidColumnReference = "42P10"
 	BadCopyFileFormat      = "22P04"
 	ObjectInUse            = "55006"
+	DuplicateAlias         = "42712"
 	UndefinedParameter     = "42P02"
 )
 

@@ -265,3 +265,29 @@ func TestGroupByNameResolution(t *testing.T) {
 	// An alias that is not an input column still works.
 	require.Equal(t, "5|2\n7|1", d.q(s, `SELECT col1 AS k, count(*) FROM tab2 GROUP BY k ORDER BY k`))
 }
+
+func TestWithQueries(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE emp (id INT PRIMARY KEY, boss INT, name TEXT, pay INT)`)
+	d.q(s, `INSERT INTO emp VALUES (1, NULL, 'ceo', 300), (2, 1, 'cto', 200), (3, 2, 'dev', 100), (4, 2, 'ops', 90), (5, 1, 'cfo', 150)`)
+	require.Equal(t, "cto|200\ncfo|150", d.q(s, `WITH rich AS (SELECT name, pay FROM emp WHERE pay >= 150)
+		SELECT name, pay FROM rich WHERE name <> 'ceo' ORDER BY pay DESC`))
+	require.Equal(t, "2|3", d.q(s, `WITH a AS (SELECT count(*) AS n FROM emp WHERE boss = 1), b(m) AS (SELECT count(*) FROM emp WHERE boss = 2)
+		SELECT a.n, b.m + 1 FROM a, b`))
+	// Recursive: everyone under the CTO, with depth.
+	require.Equal(t, "cto|0\ndev|1\nops|1", d.q(s, `WITH RECURSIVE sub(id, name, depth) AS (
+			SELECT id, name, 0 FROM emp WHERE name = 'cto'
+			UNION ALL
+			SELECT e.id, e.name, sub.depth + 1 FROM emp e JOIN sub ON e.boss = sub.id)
+		SELECT name, depth FROM sub ORDER BY depth, name`))
+	require.Equal(t, "55", d.q(s, `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10) SELECT sum(x) FROM n`))
+	// UNION (not ALL) stops a cycle.
+	require.Equal(t, "3", d.q(s, `WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT (x % 3) + 1 FROM c) SELECT count(*) FROM c`))
+	d.fail(s, errs.ProgramLimitExceeded, `WITH RECURSIVE inf(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM inf) SELECT count(*) FROM inf`)
+	d.fail(s, errs.DuplicateAlias, `WITH a AS (SELECT 1), a AS (SELECT 2) SELECT * FROM a`)
+	// A CTE name shadows a collection.
+	require.Equal(t, "7", d.q(s, `WITH emp AS (SELECT 7 AS id) SELECT id FROM emp`))
+}

@@ -37,6 +37,9 @@ type Env struct {
 	// Streams serves change-stream reads; nil where streams are unavailable.
 	Streams *Streams
 
+	cteRows map[*plan.CTEDef][]types.Row    // WITH queries computed so far
+	work    map[*plan.WorkTable][]types.Row // recursive CTEs' previous rounds
+
 	outer    []types.Row                    // enclosing rows of correlated subqueries
 	subCache map[*plan.Subquery][]types.Row // uncorrelated subquery results
 }
@@ -212,6 +215,20 @@ func (env *Env) open(n plan.Node) (iter, error) {
 			return nil, err
 		}
 		return &sliceIter{rows: rows}, nil
+	case *plan.CTEScan:
+		rows, err := env.runCTE(x)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
+	case *plan.RecursiveCTE:
+		rows, err := env.runRecursive(x)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
+	case *plan.WorkTableScan:
+		return &sliceIter{rows: env.work[x.Work]}, nil
 	case *plan.StreamScan:
 		rows, err := env.runStreamScan(x)
 		if err != nil {

@@ -24,6 +24,8 @@ type Builder struct {
 	Cat    Catalog
 	Sys    SystemTables // nil: no system tables
 	Params []types.T
+
+	ctes []map[string]*CTEDef // WITH frames, innermost last
 }
 
 // rel is one relation visible in a scope: a collection, a system table or

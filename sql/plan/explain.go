@@ -77,6 +77,15 @@ func explain(n Node, depth int, out *[]string) {
 		add("System Scan on %s", x.Name)
 	case *FuncScan:
 		add("Function Scan on %s", x.Name)
+	case *CTEScan:
+		add("CTE Scan on %s", x.Def.Name)
+		explain(x.Def.Plan, depth+1, out)
+	case *RecursiveCTE:
+		add("Recursive Union (%s)", x.Work.Name)
+		explain(x.Base, depth+1, out)
+		explain(x.Step, depth+1, out)
+	case *WorkTableScan:
+		add("WorkTable Scan on %s", x.Work.Name)
 	case *StreamScan:
 		add("Stream Read on %s (group %s)", x.Stream.Name, x.Group.Name)
 	case *Insert:

@@ -27,7 +27,7 @@ func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) 
 		return node, sc, nil
 	}
 	if len(from) == 1 {
-		if tn, ok := from[0].(*ast.TableName); ok {
+		if tn, ok := from[0].(*ast.TableName); ok && !b.isCTE(tn.Name) {
 			if coll, ok := b.collection(tn.Name); ok {
 				sc := newScope(coll, tn.Alias)
 				sc.outer = outer
@@ -287,6 +287,14 @@ func (b *Builder) collection(name string) (*catalog.Collection, bool) {
 func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 	switch x := te.(type) {
 	case *ast.TableName:
+		if n, cols, ok := b.cteRef(x.Name); ok {
+			alias := x.Alias
+			if alias == "" {
+				alias = x.Name
+			}
+			sc.add(&rel{name: x.Name, alias: alias, cols: cols})
+			return n, nil
+		}
 		if coll, ok := b.collection(x.Name); ok {
 			r := &rel{name: coll.Name, alias: x.Alias, coll: coll, cols: scanColumns(coll)}
 			sc.add(r)
@@ -668,6 +676,11 @@ func walkNode(n Node, f func(Expr)) {
 		for _, e := range x.Args {
 			visit(e)
 		}
+	case *CTEScan:
+		walkNode(x.Def.Plan, f)
+	case *RecursiveCTE:
+		walkNode(x.Base, f)
+		walkNode(x.Step, f)
 	}
 }
 

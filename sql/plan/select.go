@@ -18,7 +18,11 @@ func (b *Builder) BuildSelect(sel *ast.Select) (Node, error) { return b.buildSel
 // subqueries).
 func (b *Builder) buildSelect(sel *ast.Select, outer *scope) (Node, error) {
 	if sel.With != nil {
-		return nil, errAt(errs.FeatureNotSupported, sel.Pos, "WITH queries are not supported yet")
+		pop, err := b.pushWith(sel.With, outer)
+		if err != nil {
+			return nil, err
+		}
+		defer pop()
 	}
 	if core, ok := sel.Body.(*ast.SelectCore); ok {
 		return b.buildCore(sel, core, outer)

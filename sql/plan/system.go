@@ -84,6 +84,10 @@ func children(n Node) []Node {
 		return []Node{x.Scan}
 	case *Delete:
 		return []Node{x.Scan}
+	case *CTEScan:
+		return []Node{x.Def.Plan}
+	case *RecursiveCTE:
+		return []Node{x.Base, x.Step}
 	}
 	return nil
 }

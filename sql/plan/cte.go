@@ -1,0 +1,187 @@
+package plan
+
+import (
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// CTEDef is one WITH query. Its plan runs at most once per statement;
+// every reference reads the same rows.
+type CTEDef struct {
+	Name string
+	Plan Node
+	Cols []Column
+	work *WorkTable // set while a recursive CTE's step is planned
+}
+
+// CTEScan reads a WITH query's rows.
+type CTEScan struct {
+	Def  *CTEDef
+	Cols []Column
+}
+
+// Columns returns the CTE's columns.
+func (n *CTEScan) Columns() []Column { return n.Cols }
+
+// RecursiveCTE evaluates WITH RECURSIVE: Base once, then Step repeatedly
+// over the rows the previous round produced (read by WorkTableScan) until
+// a round adds nothing. With All false, rows already produced are dropped.
+type RecursiveCTE struct {
+	Base, Step Node
+	All        bool
+	Work       *WorkTable
+	Cols       []Column
+}
+
+// Columns returns the CTE's columns.
+func (n *RecursiveCTE) Columns() []Column { return n.Cols }
+
+// WorkTable identifies the rows of the previous round of a recursive CTE.
+type WorkTable struct{ Name string }
+
+// WorkTableScan reads the previous round of a recursive CTE.
+type WorkTableScan struct {
+	Work *WorkTable
+	Cols []Column
+}
+
+// Columns returns the CTE's columns.
+func (n *WorkTableScan) Columns() []Column { return n.Cols }
+
+// MaxRecursion bounds the rounds of a recursive CTE.
+const MaxRecursion = 100_000
+
+// pushWith plans a WITH list and makes its names visible until pop.
+func (b *Builder) pushWith(w *ast.With, outer *scope) (func(), error) {
+	frame := map[string]*CTEDef{}
+	b.ctes = append(b.ctes, frame)
+	pop := func() { b.ctes = b.ctes[:len(b.ctes)-1] }
+	for _, c := range w.CTEs {
+		if _, dup := frame[c.Name]; dup {
+			pop()
+			return nil, errAt(errs.DuplicateAlias, c.Pos, "WITH query name %q specified more than once", c.Name)
+		}
+		def := &CTEDef{Name: c.Name}
+		var err error
+		if w.Recursive && refersTo(c.Query, c.Name) {
+			def.Plan, err = b.buildRecursive(c, outer)
+		} else {
+			def.Plan, err = b.buildSelect(c.Query, outer)
+		}
+		if err != nil {
+			pop()
+			return nil, err
+		}
+		def.Cols = renameCols(def.Plan.Columns(), c.Columns)
+		if len(c.Columns) > len(def.Cols) {
+			pop()
+			return nil, errAt(errs.InvalidColumnReference, c.Pos, "WITH query %q has %d columns available but %d columns specified",
+				c.Name, len(def.Cols), len(c.Columns))
+		}
+		frame[c.Name] = def
+	}
+	return pop, nil
+}
+
+func renameCols(cols []Column, names []string) []Column {
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		out[i] = Column{Name: c.Name, T: c.T, TypeMod: -1}
+		if i < len(names) {
+			out[i].Name = names[i]
+		}
+	}
+	return out
+}
+
+// cteRef resolves a FROM name to a WITH query (or a recursive CTE's
+// working table), innermost first.
+func (b *Builder) cteRef(name string) (Node, []Column, bool) {
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		def, ok := b.ctes[i][name]
+		if !ok {
+			continue
+		}
+		if def.Plan == nil { // a recursive CTE's own name inside its step
+			wt := def.work
+			return &WorkTableScan{Work: wt, Cols: def.Cols}, def.Cols, true
+		}
+		return &CTEScan{Def: def, Cols: def.Cols}, def.Cols, true
+	}
+	return nil, nil, false
+}
+
+// buildRecursive plans `base UNION [ALL] step` where step reads the CTE.
+func (b *Builder) buildRecursive(c ast.CTE, outer *scope) (Node, error) {
+	body, ok := c.Query.Body.(*ast.SetOp)
+	if !ok || body.Op != "UNION" || c.Query.OrderBy != nil || c.Query.Limit != nil {
+		return nil, errAt(errs.FeatureNotSupported, c.Pos,
+			"recursive query %q must have the form non_recursive_term UNION [ALL] recursive_term", c.Name)
+	}
+	base, err := b.buildBody(body.Left, outer)
+	if err != nil {
+		return nil, err
+	}
+	cols := renameCols(base.Columns(), c.Columns)
+	wt := &WorkTable{Name: c.Name}
+	// While the step is planned, the CTE's name reads the working table.
+	frame := b.ctes[len(b.ctes)-1]
+	frame[c.Name] = &CTEDef{Name: c.Name, Cols: cols, work: wt}
+	step, err := b.buildBody(body.Right, outer)
+	delete(frame, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	sc := step.Columns()
+	if len(sc) != len(cols) {
+		return nil, errAt(errs.SyntaxError, c.Pos, "each UNION query must have the same number of columns")
+	}
+	for i := range cols {
+		t, err := funcs.CommonType([]types.T{cols[i].T, sc[i].T})
+		if err == nil {
+			cols[i].T = t
+		}
+	}
+	return &RecursiveCTE{Base: base, Step: step, All: body.All, Work: wt, Cols: cols}, nil
+}
+
+// refersTo reports whether a query mentions name in a FROM clause.
+func refersTo(q *ast.Select, name string) bool {
+	found := false
+	var visitBody func(ast.SelectBody)
+	var visitTable func(ast.TableExpr)
+	visitTable = func(t ast.TableExpr) {
+		switch x := t.(type) {
+		case *ast.TableName:
+			if x.Name == name {
+				found = true
+			}
+		case *ast.Join:
+			visitTable(x.Left)
+			visitTable(x.Right)
+		case *ast.Subquery:
+			visitBody(x.Query.Body)
+		}
+	}
+	visitBody = func(b ast.SelectBody) {
+		switch x := b.(type) {
+		case *ast.SelectCore:
+			for _, t := range x.From {
+				visitTable(t)
+			}
+		case *ast.SetOp:
+			visitBody(x.Left)
+			visitBody(x.Right)
+		}
+	}
+	visitBody(q.Body)
+	return found
+}
+
+// isCTE reports whether a name refers to a WITH query in scope.
+func (b *Builder) isCTE(name string) bool {
+	_, _, ok := b.cteRef(name)
+	return ok
+}
