@@ -203,6 +203,12 @@ func (env *Env) open(n plan.Node) (iter, error) {
 		return &sliceIter{rows: out}, nil
 	case *plan.Aggregate:
 		return env.openAggregate(x)
+	case *plan.Window:
+		rows, err := env.runWindow(x)
+		if err != nil {
+			return nil, err
+		}
+		return &sliceIter{rows: rows}, nil
 	case *plan.Join:
 		rows, err := env.runJoin(x)
 		if err != nil {

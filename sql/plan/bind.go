@@ -82,6 +82,8 @@ type binder struct {
 	agg *aggCtx
 	// noAgg is set while binding inside an aggregate's arguments or WHERE.
 	noAgg string
+	// win collects window calls where they are allowed (nil elsewhere).
+	win *winCtx
 }
 
 func (b *Builder) paramType(n int, hint types.T) types.T {
@@ -588,6 +590,9 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 			return bd.bindSubquery(sq.Query, SubArray, nil, false, x.Pos)
 		}
 	}
+	if isWindowCall(x, name) {
+		return bd.bindWindow(x, name)
+	}
 	if agg, ok := funcs.LookupAgg(name); ok && x.Over == nil {
 		if bd.agg == nil || bd.noAgg != "" {
 			where := bd.noAgg
@@ -628,9 +633,6 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 		}
 		bd.agg.aggs = append(bd.agg.aggs, call)
 		return &ColRef{Idx: len(bd.agg.groupBy) + len(bd.agg.aggs) - 1, T: t, Name: name}, nil
-	}
-	if x.Over != nil {
-		return nil, errAt(errs.FeatureNotSupported, x.Pos, "window functions are not supported yet")
 	}
 	f, ok := funcs.Lookup(name)
 	if !ok {

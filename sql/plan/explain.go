@@ -44,6 +44,9 @@ func explain(n Node, depth int, out *[]string) {
 			add("Aggregate (%d aggregates)", len(x.Aggs))
 		}
 		explain(x.Input, depth+1, out)
+	case *Window:
+		add("WindowAgg (%d functions)", len(x.Funcs))
+		explain(x.Input, depth+1, out)
 	case *Sort:
 		add("Sort (%d keys)", len(x.Keys))
 		explain(x.Input, depth+1, out)

@@ -657,6 +657,13 @@ func walkNode(n Node, f func(Expr)) {
 		walkNode(x.Input, f)
 	case *Distinct:
 		walkNode(x.Input, f)
+	case *Window:
+		for i := range x.Funcs {
+			for _, e := range x.Funcs[i].exprs() {
+				visit(e)
+			}
+		}
+		walkNode(x.Input, f)
 	case *Trim:
 		walkNode(x.Input, f)
 	case *Values:

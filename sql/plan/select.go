@@ -151,7 +151,8 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	if err != nil {
 		return nil, err
 	}
-	hasAgg := len(core.GroupBy) > 0 || core.Having != nil || itemsHaveAgg(items) || orderHasAgg(sel.OrderBy)
+	hasAgg := len(core.GroupBy) > 0 || core.Having != nil || itemsHaveAgg(items) || orderHasAgg(sel.OrderBy) ||
+		windowsHaveAgg(core, sel.OrderBy)
 	bd := &binder{b: b, sc: sc}
 	var agg *Aggregate
 	if hasAgg {
@@ -168,6 +169,9 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 		}
 		bd = &binder{b: b, sc: sc, agg: ac}
 		agg.GroupBy = ac.groupBy
+	}
+	if bd.win, err = newWinCtx(core.Windows); err != nil {
+		return nil, err
 	}
 
 	var exprs []Expr
@@ -186,9 +190,11 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	}
 	var having Expr
 	if core.Having != nil {
+		bd.win.forbid = "HAVING"
 		if having, err = bd.bind(core.Having, types.Bool); err != nil {
 			return nil, err
 		}
+		bd.win.forbid = ""
 	}
 	nvis := len(exprs)
 	var keys []SortKey
@@ -249,6 +255,7 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 			node = &Filter{Input: node, Pred: having}
 		}
 	}
+	node, exprs = bd.win.attach(node, exprs)
 	node = &Project{Input: node, Exprs: exprs, Cols: cols}
 	if core.Distinct {
 		node = &Distinct{Input: node}

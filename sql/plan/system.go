@@ -72,6 +72,8 @@ func children(n Node) []Node {
 		return []Node{x.Input}
 	case *Distinct:
 		return []Node{x.Input}
+	case *Window:
+		return []Node{x.Input}
 	case *Trim:
 		return []Node{x.Input}
 	case *Join:
