@@ -120,7 +120,13 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 		wctx, cancel := context.WithCancel(ctx)
 		woke := make(chan bool, 1)
 		go func() { woke <- db.notify.Wait(wctx, snap) }()
+		// A named member re-reads (and so stays in its group) well within
+		// its session timeout, however long the poll waits.
+		refresh := time.NewTimer(event.DefaultSessionTimeout / 3)
 		select {
+		case <-refresh.C:
+			cancel()
+			<-woke
 		case <-woke:
 			cancel()
 		case <-deadline:
@@ -130,8 +136,10 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 		case <-ctx.Done():
 			cancel()
 			<-woke
+			refresh.Stop()
 			return nil, errs.New(errs.QueryCanceled, "canceling statement due to user request")
 		}
+		refresh.Stop()
 	}
 }
 
