@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
@@ -14,6 +15,20 @@ import (
 type WriteResult struct {
 	N    int64
 	Rows []types.Row // RETURNING rows
+}
+
+// add counts one written row and projects its RETURNING values.
+func (res *WriteResult) add(env *Env, returning []plan.Expr, row types.Row) error {
+	res.N++
+	if returning == nil {
+		return nil
+	}
+	r, err := env.project(returning, row)
+	if err != nil {
+		return err
+	}
+	res.Rows = append(res.Rows, r)
+	return nil
 }
 
 // encodeRow validates a row in scan layout and encodes it for storage.
@@ -158,30 +173,15 @@ func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
 			written = newRow
 		default:
 			return nil, errs.Errorf(errs.UniqueViolation, "duplicate key value violates unique constraint %q", coll.Name+"_pkey").
-				WithDetail(fmt.Sprintf("Key (%s)=(%s) already exists.", joinNames(coll.PK), nr.RowID))
+				WithDetail(fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(coll.PK, ", "), nr.RowID))
 		}
-		res.N++
-		if x.Returning != nil {
-			r, err := env.project(x.Returning, written)
-			if err != nil {
-				return nil, err
-			}
-			res.Rows = append(res.Rows, r)
+		if err := res.add(env, x.Returning, written); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
 }
 
-func joinNames(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
-}
 
 // oldRow rebuilds the engine view of a stored row.
 func (env *Env) oldRow(coll *catalog.Collection, raw []byte) (*document.Row, error) {
@@ -294,13 +294,8 @@ func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
 		if err := lay.Update(w, old, nr); err != nil {
 			return nil, err
 		}
-		res.N++
-		if x.Returning != nil {
-			rr, err := env.project(x.Returning, newRow)
-			if err != nil {
-				return nil, err
-			}
-			res.Rows = append(res.Rows, rr)
+		if err := res.add(env, x.Returning, newRow); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
@@ -320,13 +315,8 @@ func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
 		if err := lay.Delete(w, &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}); err != nil {
 			return nil, err
 		}
-		res.N++
-		if x.Returning != nil {
-			rr, err := env.project(x.Returning, r.row)
-			if err != nil {
-				return nil, err
-			}
-			res.Rows = append(res.Rows, rr)
+		if err := res.add(env, x.Returning, r.row); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil

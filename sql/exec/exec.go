@@ -204,57 +204,34 @@ func (env *Env) open(n plan.Node) (iter, error) {
 	case *plan.Aggregate:
 		return env.openAggregate(x)
 	case *plan.Window:
-		rows, err := env.runWindow(x)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(env.runWindow(x))
 	case *plan.Join:
-		rows, err := env.runJoin(x)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(env.runJoin(x))
 	case *plan.SetOp:
-		rows, err := env.runSetOp(x)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(env.runSetOp(x))
 	case *plan.CTEScan:
-		rows, err := env.runCTE(x)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(env.runCTE(x))
 	case *plan.RecursiveCTE:
-		rows, err := env.runRecursive(x)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(env.runRecursive(x))
 	case *plan.WorkTableScan:
 		return &sliceIter{rows: env.work[x.Work]}, nil
 	case *plan.StreamScan:
-		rows, err := env.runStreamScan(x)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(env.runStreamScan(x))
 	case *plan.FuncScan:
-		rows, err := env.runFuncScan(x)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(env.runFuncScan(x))
 	case *plan.SystemScan:
-		rows, err := x.Table.Rows(env.Ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &sliceIter{rows: rows}, nil
+		return materialized(x.Table.Rows(env.Ctx))
 	}
 	return nil, errs.Errorf(errs.InternalError, "cannot execute %T", n)
+}
+
+// materialized wraps the rows of an operator that computes all its output
+// at once.
+func materialized(rows []types.Row, err error) (iter, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &sliceIter{rows: rows}, nil
 }
 
 // evalCount evaluates a LIMIT or OFFSET: absent or NULL gives def, a
