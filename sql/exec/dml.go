@@ -182,7 +182,6 @@ func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
 	return res, nil
 }
 
-
 // oldRow rebuilds the engine view of a stored row.
 func (env *Env) oldRow(coll *catalog.Collection, raw []byte) (*document.Row, error) {
 	row, err := decodeRow(coll, raw)
