@@ -117,6 +117,7 @@ type Catalog struct {
 		version uint64 // bumped on every publish; plans cache against it
 		locks   map[uint32]*sync.RWMutex
 		streams *streamState
+		views   map[string]*View
 	}
 }
 
@@ -176,6 +177,9 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 		return nil, err
 	}
 	if err := c.loadStreams(tx); err != nil {
+		return nil, err
+	}
+	if err := c.loadViews(tx); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -306,6 +310,9 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	for _, f := range d.after {
 		f(c.mu.streams)
 	}
+	for _, f := range d.afterViews {
+		f(c.mu.views)
+	}
 	c.mu.version++
 	return nil
 }
@@ -320,6 +327,8 @@ type DDLTxn struct {
 	held     []*sync.RWMutex
 	newIndex map[uint32]bool
 	after    []func(*streamState) // stream/group changes to publish
+
+	afterViews []func(map[string]*View) // view changes to publish
 }
 
 // SnapshotLSN is the LSN the DDL's snapshot sees (the head of the log

@@ -437,6 +437,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.alterGroup(st)
 	case *ast.ShowStreamInfo:
 		return s.showStreams(st)
+	case *ast.CreateView:
+		return s.createView(st)
+	case *ast.DropView:
+		return s.dropView(st)
 	}
 
 	// Planned statements: SELECT, DML, TRUNCATE, EXPLAIN.

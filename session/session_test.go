@@ -291,3 +291,37 @@ func TestWithQueries(t *testing.T) {
 	// A CTE name shadows a collection.
 	require.Equal(t, "7", d.q(s, `WITH emp AS (SELECT 7 AS id) SELECT id FROM emp`))
 }
+
+func TestViews(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE t1 (x INT PRIMARY KEY, y TEXT)`)
+	d.q(s, `INSERT INTO t1 VALUES (1, 'a'), (2, 'b'), (3, 'c')`)
+	d.q(s, `CREATE VIEW big AS SELECT x, y FROM t1 WHERE x > 1`)
+	require.Equal(t, "2|b\n3|c", d.q(s, `SELECT * FROM big ORDER BY x`))
+	require.Equal(t, "3", d.q(s, `SELECT b.x FROM big b JOIN t1 ON t1.x = b.x WHERE t1.y = 'c'`))
+	d.q(s, `CREATE VIEW named (a, b) AS SELECT x * 10, y FROM t1`)
+	require.Equal(t, "10|a", d.q(s, `SELECT a, b FROM named WHERE a = 10`))
+	d.fail(s, errs.DuplicateTable, `CREATE VIEW big AS SELECT 1`)
+	d.fail(s, errs.DuplicateTable, `CREATE TABLE big (a INT)`)
+	d.fail(s, errs.DuplicateTable, `CREATE VIEW t1 AS SELECT 1`)
+	d.fail(s, errs.UndefinedColumn, `CREATE VIEW bad AS SELECT nope FROM t1`)
+	d.q(s, `CREATE OR REPLACE VIEW big AS SELECT x FROM t1 WHERE x > 2`)
+	require.Equal(t, "3", d.q(s, `SELECT * FROM big`))
+	d.q(s, `CREATE OR REPLACE VIEW big AS SELECT x FROM big`) // refers to itself now
+	d.fail(s, errs.InvalidObjectDefinition, `SELECT * FROM big`)
+	d.fail(s, errs.WrongObjectType, `DROP VIEW t1`)
+	s.Close()
+	d.close()
+
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, "10|a", d.q(s, `SELECT a, b FROM named WHERE a = 10`), "views survive a restart")
+	d.q(s, `DROP VIEW big, named`)
+	d.fail(s, errs.UndefinedTable, `SELECT * FROM named`)
+	d.fail(s, errs.UndefinedTable, `DROP VIEW named`)
+	d.q(s, `DROP VIEW IF EXISTS named`)
+}

@@ -394,6 +394,22 @@ type Discard struct {
 	What string
 }
 
+// CreateView is CREATE [OR REPLACE] VIEW name [(cols)] AS query.
+type CreateView struct {
+	Pos       int
+	Name      string
+	Columns   []string
+	Query     *Select
+	OrReplace bool
+}
+
+// DropView is DROP VIEW [IF EXISTS] name[, ...].
+type DropView struct {
+	Pos      int
+	Names    []string
+	IfExists bool
+}
+
 // Empty is an empty statement (";" alone or only comments).
 type Empty struct{}
 
@@ -421,6 +437,8 @@ func (*RollbackTo) stmt()       {}
 func (*Set) stmt()              {}
 func (*Discard) stmt()          {}
 func (*Empty) stmt()            {}
+func (*CreateView) stmt()       {}
+func (*DropView) stmt()         {}
 
 func (*SelectCore) selectBody()   {}
 func (*SetOp) selectBody()        {}

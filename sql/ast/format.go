@@ -258,6 +258,35 @@ func (f *formatter) stmt(s Statement) {
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo:
 		f.streamStmt(s)
+	case *CreateView:
+		f.w("CREATE ")
+		if s.OrReplace {
+			f.w("OR REPLACE ")
+		}
+		f.w("VIEW ", QuoteIdent(s.Name))
+		if len(s.Columns) > 0 {
+			f.w(" (")
+			for i, c := range s.Columns {
+				if i > 0 {
+					f.w(", ")
+				}
+				f.w(QuoteIdent(c))
+			}
+			f.w(")")
+		}
+		f.w(" AS ")
+		f.stmt(s.Query)
+	case *DropView:
+		f.w("DROP VIEW ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		for i, n := range s.Names {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteIdent(n))
+		}
 	case *Empty:
 	case nil:
 	default:

@@ -39,7 +39,8 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 	}
 	created := true
 	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
-		if _, ok := d.Cat.Get(st.Name); ok {
+		_, isView := d.Cat.View(st.Name)
+		if _, ok := d.Cat.Get(st.Name); ok || isView {
 			if st.IfNotExists {
 				created = false
 				return nil

@@ -30,10 +30,16 @@ func (p *parser) create() ast.Statement {
 			return p.createConsumerGroup(start)
 		case "sync", "trigger":
 			p.notYet(t, "CREATE TRIGGER")
+		case "view":
+			return p.createView(start, false)
 		case "or":
+			if p.peekN(1).kind == tIdent && p.peekN(1).val == "replace" && p.peekN(2).kind == tIdent && p.peekN(2).val == "view" {
+				p.i += 2
+				return p.createView(start, true)
+			}
 			p.notYet(t, "CREATE OR REPLACE")
 		case "topic", "schedule", "materialized", "vector", "search", "user", "role", "rls",
-			"policy", "tenant", "continuous", "view", "function", "procedure", "sequence",
+			"policy", "tenant", "continuous", "function", "procedure", "sequence",
 			"schema", "database", "extension", "type", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
@@ -257,6 +263,15 @@ func (p *parser) drop() ast.Statement {
 					return d
 				}
 			}
+		case "view":
+			p.i++
+			d := &ast.DropView{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Names = p.nameList(false)
+			if !p.acceptKw("cascade") {
+				p.acceptKw("restrict")
+			}
+			return d
 		case "index":
 			p.i++
 			d := &ast.DropIndex{Pos: start.pos}
@@ -273,7 +288,7 @@ func (p *parser) drop() ast.Statement {
 			return p.dropChangeStream(start)
 		case "consumer":
 			return p.dropConsumerGroup(start)
-		case "topic", "trigger", "schedule", "materialized", "view", "user", "role", "rls",
+		case "topic", "trigger", "schedule", "materialized", "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))
@@ -408,4 +423,17 @@ func (p *parser) explain() ast.Statement {
 	}
 	e.Stmt = p.statement()
 	return e
+}
+
+// createView parses VIEW name [(cols)] AS query after CREATE [OR REPLACE].
+func (p *parser) createView(start token, orReplace bool) ast.Statement {
+	p.expectKw("view")
+	v := &ast.CreateView{Pos: start.pos, OrReplace: orReplace}
+	v.Name = p.name()
+	if isOp(p.peek(), "(") {
+		v.Columns = p.parenNames(false)
+	}
+	p.expectKw("as")
+	v.Query = p.query()
+	return v
 }

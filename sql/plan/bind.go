@@ -25,7 +25,8 @@ type Builder struct {
 	Sys    SystemTables // nil: no system tables
 	Params []types.T
 
-	ctes []map[string]*CTEDef // WITH frames, innermost last
+	ctes      []map[string]*CTEDef // WITH frames, innermost last
+	viewDepth int                  // views being expanded
 }
 
 // rel is one relation visible in a scope: a collection, a system table or

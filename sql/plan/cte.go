@@ -1,9 +1,13 @@
 package plan
 
 import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -184,4 +188,44 @@ func refersTo(q *ast.Select, name string) bool {
 func (b *Builder) isCTE(name string) bool {
 	_, _, ok := b.cteRef(name)
 	return ok
+}
+
+// ViewCatalog is what the planner needs to expand views.
+type ViewCatalog interface {
+	View(name string) (*catalog.View, bool)
+}
+
+// maxViewDepth bounds nested view expansion (a view defined over itself
+// through OR REPLACE would otherwise never end).
+const maxViewDepth = 32
+
+// viewRef expands a view named in FROM into a derived table (a WITH query
+// of the same name shadows it).
+func (b *Builder) viewRef(x *ast.TableName) (Node, []Column, bool, error) {
+	vc, ok := b.Cat.(ViewCatalog)
+	if !ok || b.isCTE(x.Name) {
+		return nil, nil, false, nil
+	}
+	v, ok := vc.View(strings.TrimPrefix(x.Name, "public."))
+	if !ok {
+		return nil, nil, false, nil
+	}
+	if b.viewDepth >= maxViewDepth {
+		return nil, nil, true, errAt(errs.InvalidObjectDefinition, x.Pos, "infinite recursion detected in view %q", v.Name)
+	}
+	stmts, err := parser.Parse(v.SQL)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	q, ok := stmts[0].AST.(*ast.Select)
+	if len(stmts) != 1 || !ok {
+		return nil, nil, true, errs.Errorf(errs.DataCorrupted, "view %q has a bad definition", v.Name)
+	}
+	b.viewDepth++
+	n, err := b.buildSelect(q, nil)
+	b.viewDepth--
+	if err != nil {
+		return nil, nil, true, err
+	}
+	return n, renameCols(n.Columns(), v.Columns), true, nil
 }

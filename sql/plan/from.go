@@ -287,6 +287,17 @@ func (b *Builder) collection(name string) (*catalog.Collection, bool) {
 func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 	switch x := te.(type) {
 	case *ast.TableName:
+		if n, cols, ok, err := b.viewRef(x); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			alias := x.Alias
+			if alias == "" {
+				alias = x.Name
+			}
+			sc.add(&rel{name: x.Name, alias: alias, cols: cols})
+			return n, nil
+		}
 		if n, cols, ok := b.cteRef(x.Name); ok {
 			alias := x.Alias
 			if alias == "" {

@@ -1,0 +1,79 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+const objView byte = 'v'
+
+// View is a named query, stored as its SQL text and expanded where it is
+// used.
+type View struct {
+	ID      uint32    `json:"id"`
+	Name    string    `json:"name"`
+	Columns []string  `json:"columns,omitempty"` // explicit column names
+	SQL     string    `json:"sql"`               // the query, canonical text
+	Created time.Time `json:"created"`
+}
+
+func (c *Catalog) loadViews(tx *txn.Txn) error {
+	c.mu.views = map[string]*View{}
+	lo := storage.CatalogPrefix(objView)
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		var v View
+		if err := json.Unmarshal(it.Value(), &v); err != nil {
+			return errs.Errorf(errs.DataCorrupted, "catalog: bad view descriptor: %w", err)
+		}
+		c.mu.views[v.Name] = &v
+	}
+	return nil
+}
+
+// View returns a view by name.
+func (c *Catalog) View(name string) (*View, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.mu.views[name]
+	return v, ok
+}
+
+// Views lists the views sorted by name.
+func (c *Catalog) Views() []*View {
+	c.mu.RLock()
+	out := make([]*View, 0, len(c.mu.views))
+	for _, v := range c.mu.views {
+		out = append(out, v)
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PutView stages a new or replaced view.
+func (d *DDLTxn) PutView(v *View) error {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("catalog: encode view: %w", err)
+	}
+	d.Txn.Set(storage.CatalogKey(objView, v.ID), buf)
+	d.afterViews = append(d.afterViews, func(m map[string]*View) { m[v.Name] = v })
+	return nil
+}
+
+// RemoveView stages a view's removal.
+func (d *DDLTxn) RemoveView(v *View) {
+	d.Txn.Delete(storage.CatalogKey(objView, v.ID))
+	d.afterViews = append(d.afterViews, func(m map[string]*View) { delete(m, v.Name) })
+}
