@@ -94,6 +94,7 @@ var pgRows = map[string]rowsFn{
 	"pg_tables":     tablesRows,
 	"pg_indexes":    indexesRows,
 	"pg_language":   languageRows,
+	"pg_views":      viewsRows,
 }
 
 var infoRows = map[string]rowsFn{
@@ -269,6 +270,9 @@ func classRows(t *Tables, _ context.Context, b *builder) error {
 		for _, r := range ixs {
 			b.add(classRow(r.oid(), r.name(), nsPublic, "i", amBtree, len(r.indexCols()), false))
 		}
+	}
+	for _, v := range t.cat.Views() {
+		b.add(classRow(RelOID(v.ID), v.Name, nsPublic, "v", 0, 0, false))
 	}
 	for _, tb := range t.list {
 		kind, am := "r", int64(amHeap)
@@ -683,6 +687,13 @@ func infoConstraintColumnUsageRows(t *Tables, ctx context.Context, b *builder) e
 					"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name})
 			}
 		}
+	}
+	return nil
+}
+
+func viewsRows(t *Tables, _ context.Context, b *builder) error {
+	for _, v := range t.cat.Views() {
+		b.add(m{"schemaname": "public", "viewname": v.Name, "viewowner": "admin", "definition": v.SQL})
 	}
 	return nil
 }
