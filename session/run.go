@@ -571,6 +571,9 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 		}
 		return &Result{Tag: "TRUNCATE TABLE", RowsAffected: total}, nil
 	case *ast.Explain:
+		if st.Analyze {
+			return s.explainAnalyze(env, p)
+		}
 		lines := plan.Explain(pr.node)
 		rows := make([]types.Row, len(lines))
 		for i, l := range lines {
@@ -791,4 +794,32 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 // sysContext carries the session into system-table computations.
 func (s *Session) sysContext(ctx context.Context) context.Context {
 	return pgcatalog.WithSession(ctx, pgcatalog.Session{User: s.user, Database: s.database, Settings: s.vars})
+}
+
+// explainAnalyze runs a query and shows its plan with, per operator, the
+// rows produced, how often it was opened and the time spent (inclusive).
+func (s *Session) explainAnalyze(env *exec.Env, p *Prepared) (*Result, error) {
+	inner := p.prep.ast.(*ast.Explain).Stmt
+	if _, ok := inner.(*ast.Select); !ok {
+		return nil, errs.New(errs.FeatureNotSupported, "EXPLAIN ANALYZE of statements other than SELECT is not supported yet")
+	}
+	env.Analyze()
+	start := time.Now()
+	if _, err := env.Query(p.prep.node); err != nil {
+		return nil, err
+	}
+	total := time.Since(start)
+	lines := plan.ExplainAnnotated(p.prep.node, func(n plan.Node) string {
+		st := env.Stats(n)
+		if st == nil {
+			return " (never executed)"
+		}
+		return fmt.Sprintf(" (actual time=%.3f ms rows=%d loops=%d)", float64(st.Time.Microseconds())/1000, st.Rows, st.Loops)
+	})
+	lines = append(lines, fmt.Sprintf("Execution Time: %.3f ms", float64(total.Microseconds())/1000))
+	rows := make([]types.Row, len(lines))
+	for i, l := range lines {
+		rows[i] = types.Row{l}
+	}
+	return &Result{Columns: p.Columns, Rows: rows, Tag: "EXPLAIN"}, nil
 }

@@ -325,3 +325,20 @@ func TestViews(t *testing.T) {
 	d.fail(s, errs.UndefinedTable, `DROP VIEW named`)
 	d.q(s, `DROP VIEW IF EXISTS named`)
 }
+
+func TestExplainAnalyze(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, g INT)`)
+	d.q(s, `INSERT INTO t VALUES (1, 1), (2, 1), (3, 2)`)
+	out := d.q(s, `EXPLAIN ANALYZE SELECT g, count(*) FROM t GROUP BY g`)
+	require.Contains(t, out, "HashAggregate (1 keys, 1 aggregates) (actual time=")
+	require.Contains(t, out, "rows=2 loops=1)")
+	require.Contains(t, out, "Seq Scan on t (actual time=")
+	require.Contains(t, out, "rows=3 loops=1)")
+	require.Contains(t, out, "Execution Time:")
+	d.fail(s, errs.FeatureNotSupported, `EXPLAIN ANALYZE DELETE FROM t`)
+	require.Equal(t, "3", d.q(s, `SELECT count(*) FROM t`), "EXPLAIN ANALYZE DELETE changed nothing")
+}

@@ -37,6 +37,7 @@ type Env struct {
 	// Streams serves change-stream reads; nil where streams are unavailable.
 	Streams *Streams
 
+	stats   map[plan.Node]*NodeStats        // EXPLAIN ANALYZE, when on
 	cteRows map[*plan.CTEDef][]types.Row    // WITH queries computed so far
 	work    map[*plan.WorkTable][]types.Row // recursive CTEs' previous rounds
 
@@ -124,7 +125,57 @@ func (env *Env) Query(n plan.Node) ([]types.Row, error) {
 	return rows, it.Close()
 }
 
+// NodeStats are one operator's EXPLAIN ANALYZE figures.
+type NodeStats struct {
+	Rows  int64
+	Loops int64
+	Time  time.Duration // inclusive of the operator's inputs
+}
+
+// Analyze turns on per-operator statistics for this Env.
+func (env *Env) Analyze() { env.stats = map[plan.Node]*NodeStats{} }
+
+// Stats returns an operator's statistics (nil when it never ran).
+func (env *Env) Stats(n plan.Node) *NodeStats { return env.stats[n] }
+
 func (env *Env) open(n plan.Node) (iter, error) {
+	if env.stats == nil {
+		return env.openNode(n)
+	}
+	st := env.stats[n]
+	if st == nil {
+		st = &NodeStats{}
+		env.stats[n] = st
+	}
+	start := time.Now()
+	it, err := env.openNode(n)
+	st.Time += time.Since(start)
+	st.Loops++
+	if err != nil {
+		return nil, err
+	}
+	return &statIter{in: it, st: st}, nil
+}
+
+// statIter counts rows and time for EXPLAIN ANALYZE.
+type statIter struct {
+	in iter
+	st *NodeStats
+}
+
+func (s *statIter) Next() (types.Row, bool, error) {
+	start := time.Now()
+	r, ok, err := s.in.Next()
+	s.st.Time += time.Since(start)
+	if ok {
+		s.st.Rows++
+	}
+	return r, ok, err
+}
+
+func (s *statIter) Close() error { return s.in.Close() }
+
+func (env *Env) openNode(n plan.Node) (iter, error) {
 	switch x := n.(type) {
 	case *plan.Scan:
 		return env.openScan(x)

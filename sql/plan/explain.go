@@ -6,18 +6,39 @@ import (
 )
 
 // Explain renders a plan as indented lines, one operator per line.
-func Explain(n Node) []string {
-	var out []string
-	explain(n, 0, &out)
-	return out
+func Explain(n Node) []string { return ExplainAnnotated(n, nil) }
+
+// ExplainAnnotated is Explain with a suffix per operator (EXPLAIN ANALYZE
+// figures); note may be nil.
+func ExplainAnnotated(n Node, note func(Node) string) []string {
+	e := &explainer{note: note}
+	e.explain(n, 0)
+	return e.out
 }
 
-func explain(n Node, depth int, out *[]string) {
+type explainer struct {
+	out  []string
+	note func(Node) string
+}
+
+func (e *explainer) explain(n Node, depth int) {
 	pad := strings.Repeat("  ", depth)
 	if depth > 0 {
 		pad += "-> "
 	}
-	add := func(format string, args ...any) { *out = append(*out, pad+fmt.Sprintf(format, args...)) }
+	note := ""
+	if e.note != nil {
+		note = e.note(n)
+	}
+	first := true
+	add := func(format string, args ...any) {
+		line := pad + fmt.Sprintf(format, args...)
+		if first {
+			line += note
+			first = false
+		}
+		e.out = append(e.out, line)
+	}
 	switch x := n.(type) {
 	case *Scan:
 		switch x.Access {
@@ -29,35 +50,35 @@ func explain(n Node, depth int, out *[]string) {
 			add("Seq Scan on %s", x.Coll.Name)
 		}
 		if x.Filter != nil {
-			*out = append(*out, strings.Repeat("  ", depth+1)+"Filter: yes")
+			e.out = append(e.out, strings.Repeat("  ", depth+1)+"Filter: yes")
 		}
 	case *Filter:
 		add("Filter")
-		explain(x.Input, depth+1, out)
+		e.explain(x.Input, depth+1)
 	case *Project:
 		add("Project (%d columns)", len(x.Exprs))
-		explain(x.Input, depth+1, out)
+		e.explain(x.Input, depth+1)
 	case *Aggregate:
 		if len(x.GroupBy) > 0 {
 			add("HashAggregate (%d keys, %d aggregates)", len(x.GroupBy), len(x.Aggs))
 		} else {
 			add("Aggregate (%d aggregates)", len(x.Aggs))
 		}
-		explain(x.Input, depth+1, out)
+		e.explain(x.Input, depth+1)
 	case *Window:
 		add("WindowAgg (%d functions)", len(x.Funcs))
-		explain(x.Input, depth+1, out)
+		e.explain(x.Input, depth+1)
 	case *Sort:
 		add("Sort (%d keys)", len(x.Keys))
-		explain(x.Input, depth+1, out)
+		e.explain(x.Input, depth+1)
 	case *Limit:
 		add("Limit")
-		explain(x.Input, depth+1, out)
+		e.explain(x.Input, depth+1)
 	case *Distinct:
 		add("Distinct")
-		explain(x.Input, depth+1, out)
+		e.explain(x.Input, depth+1)
 	case *Trim:
-		explain(x.Input, depth, out)
+		e.explain(x.Input, depth)
 	case *Values:
 		add("Values (%d rows)", len(x.Rows))
 	case *Join:
@@ -66,40 +87,40 @@ func explain(n Node, depth int, out *[]string) {
 			kind = "Hash Join"
 		}
 		add("%s (%s)", kind, x.Kind)
-		explain(x.Left, depth+1, out)
-		explain(x.Right, depth+1, out)
+		e.explain(x.Left, depth+1)
+		e.explain(x.Right, depth+1)
 	case *SetOp:
 		all := ""
 		if x.All {
 			all = " ALL"
 		}
 		add("%s%s", x.Op, all)
-		explain(x.Left, depth+1, out)
-		explain(x.Right, depth+1, out)
+		e.explain(x.Left, depth+1)
+		e.explain(x.Right, depth+1)
 	case *SystemScan:
 		add("System Scan on %s", x.Name)
 	case *FuncScan:
 		add("Function Scan on %s", x.Name)
 	case *CTEScan:
 		add("CTE Scan on %s", x.Def.Name)
-		explain(x.Def.Plan, depth+1, out)
+		e.explain(x.Def.Plan, depth+1)
 	case *RecursiveCTE:
 		add("Recursive Union (%s)", x.Work.Name)
-		explain(x.Base, depth+1, out)
-		explain(x.Step, depth+1, out)
+		e.explain(x.Base, depth+1)
+		e.explain(x.Step, depth+1)
 	case *WorkTableScan:
 		add("WorkTable Scan on %s", x.Work.Name)
 	case *StreamScan:
 		add("Stream Read on %s (group %s)", x.Stream.Name, x.Group.Name)
 	case *Insert:
 		add("Insert on %s", x.Coll.Name)
-		explain(x.Source, depth+1, out)
+		e.explain(x.Source, depth+1)
 	case *Update:
 		add("Update on %s", x.Coll.Name)
-		explain(x.Scan, depth+1, out)
+		e.explain(x.Scan, depth+1)
 	case *Delete:
 		add("Delete on %s", x.Coll.Name)
-		explain(x.Scan, depth+1, out)
+		e.explain(x.Scan, depth+1)
 	default:
 		add("%T", n)
 	}
