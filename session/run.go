@@ -321,6 +321,10 @@ func staticColumns(st ast.Statement) []Column {
 		return textCols(x.What)
 	case *ast.ShowStreamInfo:
 		return streamInfoColumns(x)
+	case *ast.ShowChanges:
+		return []Column{{Name: "collection", Type: types.Text, TypeMod: -1}, {Name: "operation", Type: types.Text, TypeMod: -1},
+			{Name: "document_id", Type: types.Text, TypeMod: -1}, {Name: "timestamp_ms", Type: types.Int8, TypeMod: -1},
+			{Name: "lsn", Type: types.Int8, TypeMod: -1}}
 	case *ast.Describe:
 		return []Column{{Name: "column_name", Type: types.Text, TypeMod: -1}, {Name: "data_type", Type: types.Text, TypeMod: -1},
 			{Name: "is_nullable", Type: types.Bool, TypeMod: -1}, {Name: "default", Type: types.Text, TypeMod: -1},
@@ -437,6 +441,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.alterGroup(st)
 	case *ast.ShowStreamInfo:
 		return s.showStreams(st)
+	case *ast.ShowChanges:
+		return s.showChanges(st)
 	case *ast.CreateView:
 		return s.createView(st)
 	case *ast.DropView:

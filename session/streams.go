@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -522,4 +523,66 @@ func streamInfoColumns(st *ast.ShowStreamInfo) []Column {
 		cols = append(cols, col("committed_lsn", types.Int8), col("lag", types.Int8))
 	}
 	return cols
+}
+
+// showChanges lists a collection's committed changes from the durable
+// change log (SHOW CHANGES FOR c [SINCE 'ts' | SINCE LSN n] [LIMIT n]).
+func (s *Session) showChanges(st *ast.ShowChanges) (*Result, error) {
+	db := s.mgr.db
+	coll, err := db.cat.MustGet(st.Collection)
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(1000)
+	if st.Limit != nil {
+		if limit, err = evalInt(st.Limit, "LIMIT"); err != nil {
+			return nil, err
+		}
+		if limit < 0 {
+			return nil, errs.New(errs.InvalidParameterValue, "LIMIT must not be negative")
+		}
+	}
+	limit = min(limit, 10_000)
+	view := &catalog.Stream{Name: "changes of " + coll.Name, CollectionID: coll.ID, Include: []string{"INSERT", "UPDATE", "DELETE"}}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	switch {
+	case st.SinceLSN != nil:
+		n, err := evalInt(st.SinceLSN, "SINCE LSN")
+		if err != nil {
+			return nil, err
+		}
+		view.StartLSN = uint64(max(n-1, 0))
+	case st.Since != nil:
+		lit, ok := st.Since.(*ast.Literal)
+		text, isStr := "", false
+		if ok {
+			text, isStr = lit.Value.(string)
+		}
+		if !isStr {
+			return nil, errs.New(errs.SyntaxError, "SINCE needs a timestamp literal or LSN n")
+		}
+		ts, err := types.ParseTime(text, types.Timestamptz)
+		if err != nil {
+			return nil, err
+		}
+		if view.StartLSN, err = event.LastBefore(tx, view, ts.(time.Time).UnixMilli()); err != nil {
+			return nil, err
+		}
+	}
+	evs, err := event.Read(tx, db.cat, nil, view, event.Offsets{}, event.ReadOptions{Partition: -1, Limit: int(limit)})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.WaitVisibleDurable(context.Background()); err != nil {
+		return nil, err
+	}
+	col := func(name string, t types.T) Column { return Column{Name: name, Type: t, TypeMod: -1} }
+	res := &Result{Columns: []Column{col("collection", types.Text), col("operation", types.Text),
+		col("document_id", types.Text), col("timestamp_ms", types.Int8), col("lsn", types.Int8)}}
+	for _, e := range evs {
+		res.Rows = append(res.Rows, types.Row{e.Collection, e.Op, e.RowID, e.TimeMs, int64(e.LSN)})
+	}
+	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	return res, nil
 }

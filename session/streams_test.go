@@ -315,3 +315,31 @@ func TestHTTPCommitsAdvanceFloor(t *testing.T) {
 		require.Equal(t, last, o.Floor, "read %d: the floor follows the commits", read)
 	}
 }
+
+func TestShowChanges(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION orders; CREATE COLLECTION other`)
+	d.q(s, `INSERT INTO orders { id: 'o1', total: 5 }`)
+	d.q(s, `INSERT INTO other { id: 'x' }`)
+	d.q(s, `UPDATE orders SET total = 6 WHERE id = 'o1'`)
+	d.q(s, `DELETE FROM orders WHERE id = 'o1'`)
+	r, err := run(s, `SHOW CHANGES FOR orders`)
+	require.NoError(t, err)
+	var ops []string
+	for _, row := range r.Rows {
+		ops = append(ops, row[1].(string)+" "+row[2].(string))
+	}
+	require.Equal(t, []string{"INSERT o1", "UPDATE o1", "DELETE o1"}, ops)
+	second := r.Rows[1][4].(int64)
+	r, err = run(s, `SHOW CHANGES FOR orders SINCE LSN `+strconv.FormatInt(second, 10)+` LIMIT 1`)
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE", r.Rows[0][1])
+	require.Len(t, r.Rows, 1)
+	r, err = run(s, `SHOW CHANGES FOR orders SINCE '2999-01-01T00:00:00Z'`)
+	require.NoError(t, err)
+	require.Empty(t, r.Rows)
+	d.fail(s, errs.UndefinedTable, `SHOW CHANGES FOR nope`)
+}

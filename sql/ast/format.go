@@ -258,6 +258,19 @@ func (f *formatter) stmt(s Statement) {
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo:
 		f.streamStmt(s)
+	case *ShowChanges:
+		f.w("SHOW CHANGES FOR ", QuoteIdent(s.Collection))
+		if s.SinceLSN != nil {
+			f.w(" SINCE LSN ")
+			f.expr(s.SinceLSN)
+		} else if s.Since != nil {
+			f.w(" SINCE ")
+			f.expr(s.Since)
+		}
+		if s.Limit != nil {
+			f.w(" LIMIT ")
+			f.expr(s.Limit)
+		}
 	case *CreateView:
 		f.w("CREATE ")
 		if s.OrReplace {

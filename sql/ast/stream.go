@@ -64,6 +64,17 @@ type ShowStreamInfo struct {
 	Group  string
 }
 
+// ShowChanges is SHOW CHANGES FOR collection [SINCE 'timestamp' | SINCE LSN
+// n] [LIMIT n]: the collection's committed changes from the change log.
+type ShowChanges struct {
+	Pos        int
+	Collection string
+	Since      Expr // a timestamp string, or nil
+	SinceLSN   Expr // an LSN, or nil
+	Limit      Expr
+}
+
+func (*ShowChanges) stmt()         {}
 func (*CreateChangeStream) stmt()  {}
 func (*DropChangeStream) stmt()    {}
 func (*CreateConsumerGroup) stmt() {}

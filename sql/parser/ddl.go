@@ -364,7 +364,21 @@ func (p *parser) show() ast.Statement {
 	case isKw(t, "change"), isKw(t, "consumer"), isKw(t, "partitions"):
 		return p.showStreamInfo(start)
 	case isKw(t, "changes"):
-		p.notYet(t, "SHOW "+objectWords(t.val))
+		p.i++
+		sc := &ast.ShowChanges{Pos: start.pos}
+		p.expectKw("for")
+		sc.Collection = p.name()
+		if p.acceptKw("since") {
+			if p.acceptKw("lsn") {
+				sc.SinceLSN = p.expr(0)
+			} else {
+				sc.Since = p.expr(0)
+			}
+		}
+		if p.acceptKw("limit") {
+			sc.Limit = p.expr(0)
+		}
+		return sc
 	case t.kind == tIdent:
 		p.i++
 		s.What = t.val
