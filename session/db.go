@@ -29,6 +29,7 @@ type DB struct {
 	notify    *event.Notifier  // wakes long polls after commits
 	events    *event.Log       // change-log retention and trim state
 	members   *event.Members   // named consumers per group
+	hub       *event.Hub       // LISTEN/NOTIFY
 
 	statsMu    sync.Mutex
 	statsAt    time.Time
@@ -92,7 +93,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	}
 	db := &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat),
 		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN()), events: events,
-		members: &event.Members{}}
+		members: &event.Members{}, hub: &event.Hub{}}
 	txm.SetOnCommit(db.notify.Committed)
 	interval := cfg.RetentionInterval
 	if interval == 0 {

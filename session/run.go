@@ -11,6 +11,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/funcs"
@@ -52,6 +53,9 @@ type Session struct {
 
 	fn   *funcs.Context // reused by every statement (see funcContext)
 	fnTx *txn.Txn
+
+	listener      *event.Listener      // LISTEN mailbox
+	pendingNotify []event.Notification // NOTIFYs of the open transaction block
 }
 
 // lockForWrite takes the shared write lock of a collection for the rest of
@@ -102,7 +106,8 @@ func newSession(m *Manager, id uint32, user, database string) *Session {
 	var b [4]byte
 	_, _ = randRead(b[:])
 	secret := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	return &Session{mgr: m, id: id, secret: secret, user: user, database: database, vars: defaultVars()}
+	return &Session{mgr: m, id: id, secret: secret, user: user, database: database, vars: defaultVars(),
+		listener: event.NewListener(id, mailboxSize)}
 }
 
 func defaultVars() map[string]string {
@@ -159,6 +164,7 @@ func (s *Session) abortTxn() {
 		s.tx.Rollback()
 	}
 	s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
+	s.pendingNotify = nil
 	s.releaseLocks()
 }
 
@@ -397,9 +403,11 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
 		defer s.releaseLocks()
 		if _, err := tx.Commit(); err != nil {
+			s.pendingNotify = nil
 			return nil, err
 		}
 		publish(fields)
+		s.deliverNotifications()
 		return &Result{Tag: "COMMIT"}, nil
 	case *ast.Rollback:
 		if !s.explicit && s.tx != nil {
@@ -443,6 +451,12 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.ShowChanges:
 		return s.showChanges(st)
+	case *ast.Listen:
+		return s.listen(st)
+	case *ast.Unlisten:
+		return s.unlisten(st)
+	case *ast.Notify:
+		return s.notify(st)
 	case *ast.CreateView:
 		return s.createView(st)
 	case *ast.DropView:
@@ -785,6 +799,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 				s.vars[name] = value
 				return nil
 			},
+			Notify: s.queueNotify,
 			TxnID: func() int64 {
 				if s.fnTx == nil {
 					return 0

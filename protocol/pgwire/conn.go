@@ -58,6 +58,11 @@ type conn struct {
 	pending        int   // bytes sent to the backend buffer since the last flush
 	dead           error // first read or write failure; the connection is then over
 
+	// wmu serializes writes to be: the connection goroutine and the
+	// notifier (LISTEN notifications arrive while the client is idle).
+	wmu      sync.Mutex
+	notifyWG sync.WaitGroup
+
 	mu struct {
 		sync.Mutex
 		hasKey     bool
@@ -118,18 +123,51 @@ func (c *conn) run() {
 			c.log.Error("panic while serving connection; closing it", "panic", r, "stack", string(debug.Stack()))
 			// Best effort: tell the client, without waiting long.
 			_ = c.raw.SetWriteDeadline(time.Now().Add(time.Second))
+			c.wmu.Lock()
 			c.be = c.newBackend(c.rw)
 			c.be.Send(fatal(errs.New(errs.InternalError, "internal error; connection closed")))
 			_ = c.be.Flush()
+			c.wmu.Unlock()
 		}
-		c.closeSession()
 		c.cancel()
+		c.notifyWG.Wait()
+		c.closeSession()
 		c.raw.Close()
 	}()
 	if !c.startup() {
 		return
 	}
+	c.startNotifier()
 	c.loop()
+}
+
+// startNotifier delivers the session's LISTEN notifications as
+// NotificationResponse messages as soon as they arrive, between other
+// messages (clients accept them at any message boundary). It stops when
+// the connection ends.
+func (c *conn) startNotifier() {
+	ch := c.sess.Notifications()
+	if ch == nil {
+		return
+	}
+	c.notifyWG.Add(1)
+	go func() {
+		defer c.notifyWG.Done()
+		for {
+			select {
+			case <-c.ctx.Done():
+				return
+			case n := <-ch:
+				c.wmu.Lock()
+				c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+				err := c.be.Flush()
+				c.wmu.Unlock()
+				if err != nil {
+					return // the connection goroutine sees the failure too
+				}
+			}
+		}
+	}()
 }
 
 func (c *conn) closeSession() {
@@ -147,7 +185,9 @@ func (c *conn) closeSession() {
 
 // send buffers a message; flushes when enough has accumulated.
 func (c *conn) send(msg pgproto3.BackendMessage, size int) {
+	c.wmu.Lock()
 	c.be.Send(msg)
+	c.wmu.Unlock()
 	c.pending += size
 	if c.pending >= flushThreshold {
 		c.flush()
@@ -159,7 +199,10 @@ func (c *conn) flush() {
 	if c.dead != nil {
 		return
 	}
-	if err := c.be.Flush(); err != nil {
+	c.wmu.Lock()
+	err := c.be.Flush()
+	c.wmu.Unlock()
+	if err != nil {
 		c.dead = err
 	}
 }
@@ -190,7 +233,7 @@ func (c *conn) readFailed(err error) {
 	}
 	c.log.Warn("protocol violation; closing connection", "err", err)
 	_ = c.raw.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	c.be.Send(fatal(errs.New(errs.ProtocolViolation, msg)))
+	c.send(fatal(errs.New(errs.ProtocolViolation, msg)), 64)
 	c.flush()
 }
 
@@ -411,7 +454,7 @@ func (c *conn) readyForQuery() {
 		c.paramsDirty = false
 		c.sendParamStatus(c.paramStatus())
 	}
-	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: byte(c.sess.TxStatus())})
+	c.send(&pgproto3.ReadyForQuery{TxStatus: byte(c.sess.TxStatus())}, 6)
 	c.flush()
 }
 
@@ -479,7 +522,7 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) error {
 		c.readyForQuery()
 		return c.dead
 	default:
-		c.be.Send(fatal(errs.Errorf(errs.ProtocolViolation, "unexpected message %T", msg)))
+		c.send(fatal(errs.Errorf(errs.ProtocolViolation, "unexpected message %T", msg)), 64)
 		c.flush()
 		return errConnDone
 	}

@@ -346,3 +346,5 @@ func (c *fakeCopy) Abort() { c.rows = nil }
 
 func (s *fakeSession) BeginImplicit()     {}
 func (s *fakeSession) EndImplicit() error { return nil }
+
+func (s *fakeSession) Notifications() <-chan session.Notification { return nil }

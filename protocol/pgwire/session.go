@@ -40,6 +40,9 @@ type Session interface {
 	// ParamStatus returns the server parameters to report (after startup
 	// and whenever they change).
 	ParamStatus() map[string]string
+	// Notifications delivers the session's LISTEN notifications (nil:
+	// none).
+	Notifications() <-chan session.Notification
 	// Close ends the session, rolling back any open transaction.
 	Close()
 }

@@ -258,6 +258,19 @@ func (f *formatter) stmt(s Statement) {
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo:
 		f.streamStmt(s)
+	case *Listen:
+		f.w("LISTEN ", QuoteIdent(s.Channel))
+	case *Unlisten:
+		if s.Channel == "*" {
+			f.w("UNLISTEN *")
+		} else {
+			f.w("UNLISTEN ", QuoteIdent(s.Channel))
+		}
+	case *Notify:
+		f.w("NOTIFY ", QuoteIdent(s.Channel))
+		if s.Payload != "" {
+			f.w(", ", QuoteString(s.Payload))
+		}
 	case *ShowChanges:
 		f.w("SHOW CHANGES FOR ", QuoteIdent(s.Collection))
 		if s.SinceLSN != nil {

@@ -74,6 +74,28 @@ type ShowChanges struct {
 	Limit      Expr
 }
 
+// Listen is LISTEN channel.
+type Listen struct {
+	Pos     int
+	Channel string
+}
+
+// Unlisten is UNLISTEN channel | *.
+type Unlisten struct {
+	Pos     int
+	Channel string // "*" for every channel
+}
+
+// Notify is NOTIFY channel [, 'payload'].
+type Notify struct {
+	Pos     int
+	Channel string
+	Payload string
+}
+
+func (*Listen) stmt()              {}
+func (*Unlisten) stmt()            {}
+func (*Notify) stmt()              {}
 func (*ShowChanges) stmt()         {}
 func (*CreateChangeStream) stmt()  {}
 func (*DropChangeStream) stmt()    {}

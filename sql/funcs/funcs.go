@@ -26,6 +26,9 @@ type Context struct {
 	// TxnID is txid_current() / pg_current_xact_id(); nil: a process
 	// counter.
 	TxnID func() int64
+	// Notify sends a LISTEN/NOTIFY notification for pg_notify (delivered
+	// at commit inside a transaction block); nil: not available.
+	Notify func(channel, payload string) error
 }
 
 // Func is a scalar function.

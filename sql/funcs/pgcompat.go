@@ -264,7 +264,22 @@ func settingOf(ctx *Context, name string) (string, bool) {
 	return "", false
 }
 
+func pgNotify(ctx *Context, a []types.Value) (types.Value, error) {
+	if ctx == nil || ctx.Notify == nil {
+		return nil, errs.New(errs.FeatureNotSupported, "pg_notify is not available here")
+	}
+	payload := ""
+	if a[1] != nil {
+		payload = toText(a[1])
+	}
+	if a[0] == nil {
+		return nil, errs.New(errs.InvalidParameterValue, "channel name cannot be empty")
+	}
+	return nil, ctx.Notify(toText(a[0]), payload)
+}
+
 func init() {
+	def("pg_notify", 2, 2, "aa", types.Unknown, pgNotify, volatile, nonStrict)
 	yes := func(*Context, []types.Value) (types.Value, error) { return true, nil }
 	no := func(*Context, []types.Value) (types.Value, error) { return false, nil }
 	null := func(*Context, []types.Value) (types.Value, error) { return nil, nil }

@@ -378,7 +378,27 @@ func (p *parser) statement() ast.Statement {
 		p.notYet(t, "LIVE SELECT")
 	case "cancel":
 		p.notYet(t, "CANCEL LIVE SELECT")
-	case "listen", "unlisten", "notify", "publish", "graph", "match", "search",
+	case "listen":
+		p.i++
+		return &ast.Listen{Pos: t.pos, Channel: p.name()}
+	case "unlisten":
+		p.i++
+		if p.acceptOp("*") {
+			return &ast.Unlisten{Pos: t.pos, Channel: "*"}
+		}
+		return &ast.Unlisten{Pos: t.pos, Channel: p.name()}
+	case "notify":
+		p.i++
+		n := &ast.Notify{Pos: t.pos, Channel: p.name()}
+		if p.acceptOp(",") {
+			pt := p.next()
+			if pt.kind != tString {
+				p.fail(pt)
+			}
+			n.Payload = pt.val
+		}
+		return n
+	case "publish", "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",
 		"refresh", "call", "do", "lock", "checkpoint", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":

@@ -1,0 +1,80 @@
+package event
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Notification is one NOTIFY delivered to a listening session.
+type Notification struct {
+	Channel string
+	Payload string
+	PID     uint32 // the notifying session
+}
+
+// Listener is one session's mailbox. Delivery never blocks the notifier:
+// a full mailbox drops the notification and counts it.
+type Listener struct {
+	C       chan Notification
+	PID     uint32
+	Dropped atomic.Uint64
+}
+
+// NewListener returns a mailbox holding up to size notifications.
+func NewListener(pid uint32, size int) *Listener {
+	return &Listener{C: make(chan Notification, size), PID: pid}
+}
+
+// Hub routes LISTEN/NOTIFY between the sessions of one database. It holds
+// no history: like PostgreSQL's, notifications exist only for the sessions
+// listening when they are delivered.
+type Hub struct {
+	mu        sync.RWMutex
+	listeners map[string]map[*Listener]bool
+}
+
+// Listen subscribes l to a channel.
+func (h *Hub) Listen(channel string, l *Listener) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.listeners == nil {
+		h.listeners = map[string]map[*Listener]bool{}
+	}
+	m := h.listeners[channel]
+	if m == nil {
+		m = map[*Listener]bool{}
+		h.listeners[channel] = m
+	}
+	m[l] = true
+}
+
+// Unlisten removes l from a channel, or from every channel for "*".
+func (h *Hub) Unlisten(channel string, l *Listener) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch, m := range h.listeners {
+		if channel == "*" || ch == channel {
+			delete(m, l)
+			if len(m) == 0 {
+				delete(h.listeners, ch)
+			}
+		}
+	}
+}
+
+// Notify delivers to every listener of a channel.
+func (h *Hub) Notify(n Notification) {
+	h.mu.RLock()
+	targets := make([]*Listener, 0, len(h.listeners[n.Channel]))
+	for l := range h.listeners[n.Channel] {
+		targets = append(targets, l)
+	}
+	h.mu.RUnlock()
+	for _, l := range targets {
+		select {
+		case l.C <- n:
+		default:
+			l.Dropped.Add(1)
+		}
+	}
+}
