@@ -78,3 +78,13 @@ func (h *Hub) Notify(n Notification) {
 		}
 	}
 }
+
+// Deliver puts a notification straight into one listener's mailbox (LIVE
+// SELECT pushes to its own session).
+func (h *Hub) Deliver(l *Listener, n Notification) {
+	select {
+	case l.C <- n:
+	default:
+		l.Dropped.Add(1)
+	}
+}

@@ -56,6 +56,8 @@ type Session struct {
 
 	listener      *event.Listener      // LISTEN mailbox
 	pendingNotify []event.Notification // NOTIFYs of the open transaction block
+
+	live liveState // LIVE SELECT subscriptions
 }
 
 // lockForWrite takes the shared write lock of a collection for the rest of
@@ -327,6 +329,8 @@ func staticColumns(st ast.Statement) []Column {
 		return textCols(x.What)
 	case *ast.ShowStreamInfo:
 		return streamInfoColumns(x)
+	case *ast.LiveSelect:
+		return textCols("subscription_id", "channel", "collection", "status")
 	case *ast.ShowChanges:
 		return []Column{{Name: "collection", Type: types.Text, TypeMod: -1}, {Name: "operation", Type: types.Text, TypeMod: -1},
 			{Name: "document_id", Type: types.Text, TypeMod: -1}, {Name: "timestamp_ms", Type: types.Int8, TypeMod: -1},
@@ -451,6 +455,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.ShowChanges:
 		return s.showChanges(st)
+	case *ast.LiveSelect:
+		return s.liveSelect(ctx, st)
+	case *ast.CancelLive:
+		return s.cancelLive(st)
 	case *ast.Listen:
 		return s.listen(st)
 	case *ast.Unlisten:

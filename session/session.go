@@ -84,6 +84,7 @@ func (s *Session) Cancel() {
 func (s *Session) Close() {
 	s.closeOnce.Do(func() {
 		s.abortTxn()
+		s.stopLive()
 		s.mgr.db.hub.Unlisten("*", s.listener)
 		s.mgr.remove(s)
 	})

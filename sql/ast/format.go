@@ -258,6 +258,11 @@ func (f *formatter) stmt(s Statement) {
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo:
 		f.streamStmt(s)
+	case *LiveSelect:
+		f.w("LIVE ")
+		f.stmt(s.Query)
+	case *CancelLive:
+		f.w("CANCEL LIVE SELECT ", QuoteString(s.ID))
 	case *Listen:
 		f.w("LISTEN ", QuoteIdent(s.Channel))
 	case *Unlisten:

@@ -93,6 +93,21 @@ type Notify struct {
 	Payload string
 }
 
+// LiveSelect is LIVE SELECT <items> FROM collection [WHERE ...]: a
+// subscription that pushes matching committed changes to the session.
+type LiveSelect struct {
+	Pos   int
+	Query *Select
+}
+
+// CancelLive is CANCEL LIVE SELECT <subscription id>.
+type CancelLive struct {
+	Pos int
+	ID  string
+}
+
+func (*LiveSelect) stmt()          {}
+func (*CancelLive) stmt()          {}
 func (*Listen) stmt()              {}
 func (*Unlisten) stmt()            {}
 func (*Notify) stmt()              {}

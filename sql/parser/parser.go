@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -375,9 +376,22 @@ func (p *parser) statement() ast.Statement {
 	case "discard":
 		return p.discard()
 	case "live":
-		p.notYet(t, "LIVE SELECT")
+		p.i++
+		if !p.isKw("select") {
+			p.fail(p.peek())
+		}
+		return &ast.LiveSelect{Pos: t.pos, Query: p.query()}
 	case "cancel":
-		p.notYet(t, "CANCEL LIVE SELECT")
+		p.i++
+		p.expectKw("live", "select")
+		id := p.next()
+		switch id.kind {
+		case tString, tIdent:
+			return &ast.CancelLive{Pos: t.pos, ID: id.val}
+		case tInt:
+			return &ast.CancelLive{Pos: t.pos, ID: strconv.FormatInt(id.ival, 10)}
+		}
+		p.fail(id)
 	case "listen":
 		p.i++
 		return &ast.Listen{Pos: t.pos, Channel: p.name()}
