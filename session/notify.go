@@ -42,7 +42,8 @@ func (s *Session) notify(st *ast.Notify) (*Result, error) {
 }
 
 // queueNotify delivers a notification now, or at COMMIT inside a
-// transaction block (dropped on ROLLBACK). Identical notifications in one
+// transaction block or at the end of an implicit one (a multi-statement
+// query string), dropped on ROLLBACK or error. Identical notifications in one
 // transaction are folded, as PostgreSQL does.
 func (s *Session) queueNotify(channel, payload string) error {
 	if channel == "" {
@@ -52,7 +53,7 @@ func (s *Session) queueNotify(channel, payload string) error {
 		return errs.Errorf(errs.InvalidParameterValue, "payload string too long (at most %d bytes)", maxNotifyPayload)
 	}
 	n := event.Notification{Channel: channel, Payload: payload, PID: s.id}
-	if !s.explicit {
+	if !s.explicit && !s.implicit {
 		s.mgr.db.hub.Notify(n)
 		return nil
 	}

@@ -187,16 +187,22 @@ func (s *Session) EndImplicit() error {
 	}
 	s.implicit = false
 	s.implicitFailed = false
-	if s.explicit || s.tx == nil {
+	if s.explicit {
+		return nil
+	}
+	if s.tx == nil {
+		s.deliverNotifications()
 		return nil
 	}
 	tx, fields := s.tx, s.fields
 	s.tx, s.fields = nil, nil
 	defer s.releaseLocks()
 	if _, err := tx.Commit(); err != nil {
+		s.pendingNotify = nil
 		return err
 	}
 	publish(fields)
+	s.deliverNotifications()
 	return nil
 }
 

@@ -32,6 +32,11 @@ func TestListenNotify(t *testing.T) {
 	exec(`BEGIN`)
 	exec(`NOTIFY orders, 'rolled back'`)
 	exec(`ROLLBACK`)
+	// A multi-statement string is one implicit transaction: its NOTIFY is
+	// dropped when a later statement fails.
+	if _, err := n.Exec(ctx, `NOTIFY orders, 'implicit, failed'; SELECT 1/0`); err == nil {
+		t.Fatal("1/0 succeeded")
+	}
 	exec(`BEGIN`)
 	exec(`NOTIFY orders, 'first'`)
 	exec(`NOTIFY orders, 'first'`) // folded
