@@ -343,3 +343,20 @@ func TestShowChanges(t *testing.T) {
 	require.Empty(t, r.Rows)
 	d.fail(s, errs.UndefinedTable, `SHOW CHANGES FOR nope`)
 }
+
+func TestNotifyMailboxOverflowIsCounted(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	l, n := d.m.NewSession("admin", "db"), d.m.NewSession("admin", "db")
+	defer l.Close()
+	defer n.Close()
+	d.q(l, `LISTEN ch`)
+	for i := 0; i < mailboxSize+10; i++ {
+		d.q(n, `NOTIFY ch, 'x'`)
+	}
+	require.Len(t, l.Notifications(), mailboxSize)
+	require.Equal(t, uint64(10), l.DroppedNotifications(), "a full mailbox never blocks the notifier; the loss is counted")
+	d.q(l, `UNLISTEN ch`)
+	d.q(n, `NOTIFY ch, 'y'`)
+	require.Equal(t, uint64(10), l.DroppedNotifications())
+}

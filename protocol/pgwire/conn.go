@@ -153,6 +153,7 @@ func (c *conn) startNotifier() {
 	c.notifyWG.Add(1)
 	go func() {
 		defer c.notifyWG.Done()
+		var dropped uint64
 		for {
 			select {
 			case <-c.ctx.Done():
@@ -160,6 +161,13 @@ func (c *conn) startNotifier() {
 			case n := <-ch:
 				c.wmu.Lock()
 				c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+				// A client that fell behind is told how much it missed
+				// rather than left to guess.
+				if d := c.sess.DroppedNotifications(); d > dropped {
+					c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000",
+						Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d-dropped)})
+					dropped = d
+				}
 				err := c.be.Flush()
 				c.wmu.Unlock()
 				if err != nil {

@@ -348,3 +348,5 @@ func (s *fakeSession) BeginImplicit()     {}
 func (s *fakeSession) EndImplicit() error { return nil }
 
 func (s *fakeSession) Notifications() <-chan session.Notification { return nil }
+
+func (s *fakeSession) DroppedNotifications() uint64 { return 0 }

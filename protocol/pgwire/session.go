@@ -43,6 +43,8 @@ type Session interface {
 	// Notifications delivers the session's LISTEN notifications (nil:
 	// none).
 	Notifications() <-chan session.Notification
+	// DroppedNotifications counts notifications lost to a full mailbox.
+	DroppedNotifications() uint64
 	// Close ends the session, rolling back any open transaction.
 	Close()
 }
