@@ -67,6 +67,9 @@ type Collection struct {
 	DroppedAt time.Time `json:"dropped_at,omitempty"`
 	Created   time.Time `json:"created"`
 	Version   uint32    `json:"version"`
+	// Internal collections hold a topic's messages: they are not listed
+	// (SHOW COLLECTIONS, pg_catalog) but can be queried by name.
+	Internal bool `json:"internal,omitempty"`
 
 	// Fields holds the observed top-level fields of a schemaless
 	// collection; shared by every version of the descriptor.
@@ -221,7 +224,9 @@ func (c *Catalog) List() []*Collection {
 	c.mu.RLock()
 	out := make([]*Collection, 0, len(c.mu.byName))
 	for _, col := range c.mu.byName {
-		out = append(out, col)
+		if !col.Internal {
+			out = append(out, col)
+		}
 	}
 	c.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

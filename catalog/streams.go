@@ -15,7 +15,25 @@ import (
 const (
 	objStream byte = 's'
 	objGroup  byte = 'g'
+	objTopic  byte = 't'
 )
+
+// Topic is a durable message topic: its messages are the rows of an
+// internal collection and are consumed through a change stream on it, so
+// topics share streams' offsets, groups, retention and history-lost
+// guarantees.
+type Topic struct {
+	ID       uint32    `json:"id"`
+	Name     string    `json:"name"`
+	CollID   uint32    `json:"collection_id"`
+	StreamID uint32    `json:"stream_id"`
+	Owner    string    `json:"owner"`
+	Created  time.Time `json:"created"`
+}
+
+// TopicPrefix starts the names of topics' internal collections and
+// streams; user objects may not use it.
+const TopicPrefix = "__topic__"
 
 // Stream is a change stream: a named, filtered view of the change log of
 // one collection (or of every collection, Collection "*").
@@ -64,11 +82,12 @@ type Group struct {
 type streamState struct {
 	streams map[string]*Stream // by name
 	groups  map[uint32]*Group  // by id
+	topics  map[string]*Topic  // by name
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
-	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}}
-	for _, kind := range []byte{objStream, objGroup} {
+	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{}}
+	for _, kind := range []byte{objStream, objGroup, objTopic} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 		if err != nil {
@@ -80,6 +99,11 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 				var s Stream
 				if err = json.Unmarshal(it.Value(), &s); err == nil {
 					c.mu.streams.streams[s.Name] = &s
+				}
+			} else if kind == objTopic {
+				var t Topic
+				if err = json.Unmarshal(it.Value(), &t); err == nil {
+					c.mu.streams.topics[t.Name] = &t
 				}
 			} else {
 				var g Group
@@ -216,4 +240,78 @@ func (d *DDLTxn) RemoveGroup(g *Group) error {
 	}
 	d.after = append(d.after, func(st *streamState) { delete(st.groups, g.ID) })
 	return nil
+}
+
+// Topic returns a topic by name.
+func (c *Catalog) Topic(name string) (*Topic, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, ok := c.mu.streams.topics[name]
+	return t, ok
+}
+
+// Topics lists the topics sorted by name.
+func (c *Catalog) Topics() []*Topic {
+	c.mu.RLock()
+	out := make([]*Topic, 0, len(c.mu.streams.topics))
+	for _, t := range c.mu.streams.topics {
+		out = append(out, t)
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// TopicStream returns the change stream that carries a topic's messages.
+func (c *Catalog) TopicStream(t *Topic) (*Stream, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, s := range c.mu.streams.streams {
+		if s.ID == t.StreamID {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// PutTopic stages a new topic.
+func (d *DDLTxn) PutTopic(t *Topic) error {
+	buf, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("catalog: encode topic: %w", err)
+	}
+	d.Txn.Set(storage.CatalogKey(objTopic, t.ID), buf)
+	d.after = append(d.after, func(st *streamState) { st.topics[t.Name] = t })
+	return nil
+}
+
+// RemoveTopic stages a topic's removal (its stream and collection are
+// removed by the caller in the same DDL).
+func (d *DDLTxn) RemoveTopic(t *Topic) {
+	d.Txn.Delete(storage.CatalogKey(objTopic, t.ID))
+	d.after = append(d.after, func(st *streamState) { delete(st.topics, t.Name) })
+}
+
+// MustTopicStream returns the change stream of a topic or the 42704 error
+// users see.
+func (c *Catalog) MustTopicStream(name string) (*Stream, error) {
+	t, ok := c.Topic(name)
+	if ok {
+		if s, ok := c.TopicStream(t); ok {
+			return s, nil
+		}
+	}
+	return nil, errs.Errorf(errs.UndefinedObject, "topic '%s' does not exist", name)
+}
+
+// StreamOrTopic resolves a name used after ON in consumer-group statements:
+// a change stream, else a topic's stream.
+func (c *Catalog) StreamOrTopic(name string) (*Stream, error) {
+	if s, ok := c.Stream(name); ok {
+		return s, nil
+	}
+	if _, ok := c.Topic(name); ok {
+		return c.MustTopicStream(name)
+	}
+	return nil, errs.Errorf(errs.UndefinedObject, "change stream '%s' does not exist", name)
 }

@@ -55,6 +55,7 @@ const (
 	DuplicateAlias          = "42712"
 	InvalidObjectDefinition = "42P17"
 	WrongObjectType         = "42809"
+	ReservedName            = "42939"
 	UndefinedParameter      = "42P02"
 )
 

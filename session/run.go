@@ -331,6 +331,9 @@ func staticColumns(st ast.Statement) []Column {
 				{Name: "fields", Type: types.Text, TypeMod: -1}, {Name: "unique", Type: types.Bool, TypeMod: -1}}
 		case "all":
 			return textCols("name", "setting")
+		case "topics":
+			return []Column{{Name: "name", Type: types.Text, TypeMod: -1}, {Name: "retention", Type: types.Text, TypeMod: -1},
+				{Name: "buffered_events", Type: types.Int8, TypeMod: -1}, {Name: "owner", Type: types.Text, TypeMod: -1}}
 		}
 		return textCols(x.What)
 	case *ast.ShowStreamInfo:
@@ -461,6 +464,12 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.ShowChanges:
 		return s.showChanges(st)
+	case *ast.CreateTopic:
+		return s.createTopic(st)
+	case *ast.DropTopic:
+		return s.dropTopic(st)
+	case *ast.Publish:
+		return s.publish(ctx, st)
 	case *ast.LiveSelect:
 		return s.liveSelect(ctx, st)
 	case *ast.CancelLive:
@@ -676,6 +685,8 @@ func (s *Session) show(st *ast.Show) (*Result, error) {
 		}
 		res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
 		return res, nil
+	case "topics":
+		return s.showTopics()
 	case "all":
 		keys := make([]string, 0, len(s.vars))
 		for k := range s.vars {

@@ -29,6 +29,9 @@ var streamOptions = map[string]bool{"include": true, "format": true, "retention"
 
 func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	cat := s.mgr.db.cat
+	if err := reservedName(st.Name); err != nil {
+		return nil, err
+	}
 	include := []string{"INSERT", "UPDATE", "DELETE"}
 	format := "json"
 	var retMs, retN int64
@@ -60,23 +63,17 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 			if format != "json" && format != "msgpack" {
 				return nil, errs.Errorf(errs.InvalidParameterValue, "FORMAT must be 'json' or 'msgpack', not %q", v)
 			}
-		case "retention":
-			// A duration ('7 days', '1 hour'); a bare number is an event count.
-			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-				retN = n
-				break
-			}
-			iv, err := funcs.ParseInterval(v)
+		case "retention", "retention_events":
+			ms, n, err := parseRetention(o.Key, v)
 			if err != nil {
-				return nil, errs.Errorf(errs.InvalidParameterValue, "RETENTION must be a duration such as '7 days' or an event count, not %q", v)
+				return nil, err
 			}
-			retMs = (int64(iv.Months)*30*86400+int64(iv.Days)*86400)*1000 + iv.Micros/1000
-		case "retention_events":
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil || n <= 0 {
-				return nil, errs.Errorf(errs.InvalidParameterValue, "RETENTION_EVENTS must be a positive integer, not %q", v)
+			if ms > 0 {
+				retMs = ms
 			}
-			retN = n
+			if n > 0 {
+				retN = n
+			}
 		}
 	}
 	notices := []Notice(nil)
@@ -128,7 +125,7 @@ func (s *Session) dropStream(st *ast.DropChangeStream) (*Result, error) {
 	var groups []*catalog.Group
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
 		stream, ok := cat.Stream(st.Name)
-		if !ok {
+		if !ok || reservedName(st.Name) != nil {
 			if st.IfExists {
 				return nil
 			}
@@ -151,7 +148,7 @@ func (s *Session) createGroup(st *ast.CreateConsumerGroup) (*Result, error) {
 	cat := s.mgr.db.cat
 	var notices []Notice
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
-		stream, err := cat.MustStream(st.Stream)
+		stream, err := cat.StreamOrTopic(st.Stream)
 		if err != nil {
 			return err
 		}
@@ -175,7 +172,7 @@ func (s *Session) dropGroup(st *ast.DropConsumerGroup) (*Result, error) {
 	cat := s.mgr.db.cat
 	var dropped *catalog.Group
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
-		stream, err := cat.MustStream(st.Stream)
+		stream, err := cat.StreamOrTopic(st.Stream)
 		if err != nil {
 			return err
 		}
@@ -202,7 +199,7 @@ func (s *Session) dropGroup(st *ast.DropConsumerGroup) (*Result, error) {
 // streamGroup resolves a stream and one of its groups.
 func (s *Session) streamGroup(stream, group string) (*catalog.Stream, *catalog.Group, error) {
 	cat := s.mgr.db.cat
-	st, err := cat.MustStream(stream)
+	st, err := cat.StreamOrTopic(stream)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -392,10 +389,13 @@ func (s *Session) showStreams(st *ast.ShowStreamInfo) (*Result, error) {
 	switch st.What {
 	case "streams":
 		for _, x := range cat.Streams() {
+			if reservedName(x.Name) != nil {
+				continue // a topic's stream
+			}
 			res.Rows = append(res.Rows, types.Row{x.Name, x.Collection, strings.Join(x.Include, ","), x.Format, x.Owner, x.Created})
 		}
 	case "groups":
-		stream, err := cat.MustStream(st.Stream)
+		stream, err := cat.StreamOrTopic(st.Stream)
 		if err != nil {
 			return nil, err
 		}
@@ -423,7 +423,7 @@ func (s *Session) showStreams(st *ast.ShowStreamInfo) (*Result, error) {
 				strings.Join(db.members.List(g.ID), ",")})
 		}
 	case "partitions":
-		stream, err := cat.MustStream(st.Stream)
+		stream, err := cat.StreamOrTopic(st.Stream)
 		if err != nil {
 			return nil, err
 		}
@@ -585,4 +585,23 @@ func (s *Session) showChanges(st *ast.ShowChanges) (*Result, error) {
 	}
 	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
 	return res, nil
+}
+
+// parseRetention reads RETENTION ('7 days', or a bare event count) and
+// RETENTION_EVENTS (a count).
+func parseRetention(key, v string) (ms, n int64, err error) {
+	if c, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64); perr == nil {
+		if c <= 0 {
+			return 0, 0, errs.Errorf(errs.InvalidParameterValue, "%s must be positive, not %q", strings.ToUpper(key), v)
+		}
+		return 0, c, nil
+	}
+	if key == "retention_events" {
+		return 0, 0, errs.Errorf(errs.InvalidParameterValue, "RETENTION_EVENTS must be a positive integer, not %q", v)
+	}
+	iv, perr := funcs.ParseInterval(v)
+	if perr != nil {
+		return 0, 0, errs.Errorf(errs.InvalidParameterValue, "RETENTION must be a duration such as '7 days' or an event count, not %q", v)
+	}
+	return (int64(iv.Months)*30*86400+int64(iv.Days)*86400)*1000 + iv.Micros/1000, 0, nil
 }

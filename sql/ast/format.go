@@ -258,6 +258,21 @@ func (f *formatter) stmt(s Statement) {
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo:
 		f.streamStmt(s)
+	case *CreateTopic:
+		f.w("CREATE TOPIC ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+		f.options(s.With)
+	case *DropTopic:
+		f.w("DROP TOPIC ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+	case *Publish:
+		f.w("PUBLISH TO ", QuoteIdent(s.Topic), " ", QuoteString(s.Payload))
 	case *LiveSelect:
 		f.w("LIVE ")
 		f.stmt(s.Query)

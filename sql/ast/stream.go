@@ -106,6 +106,31 @@ type CancelLive struct {
 	ID  string
 }
 
+// CreateTopic is CREATE TOPIC [IF NOT EXISTS] name [WITH (RETENTION = ...)].
+type CreateTopic struct {
+	Pos         int
+	Name        string
+	IfNotExists bool
+	With        []Option
+}
+
+// DropTopic is DROP TOPIC [IF EXISTS] name.
+type DropTopic struct {
+	Pos      int
+	Name     string
+	IfExists bool
+}
+
+// Publish is PUBLISH TO topic 'payload'.
+type Publish struct {
+	Pos     int
+	Topic   string
+	Payload string
+}
+
+func (*CreateTopic) stmt()         {}
+func (*DropTopic) stmt()           {}
+func (*Publish) stmt()             {}
 func (*LiveSelect) stmt()          {}
 func (*CancelLive) stmt()          {}
 func (*Listen) stmt()              {}

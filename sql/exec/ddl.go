@@ -28,6 +28,9 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 	if err := catalog.ValidateName(st.Name); err != nil {
 		return false, err
 	}
+	if strings.HasPrefix(st.Name, catalog.TopicPrefix) {
+		return false, errs.Errorf(errs.ReservedName, "name %q is reserved (the %s prefix belongs to topics)", st.Name, catalog.TopicPrefix)
+	}
 	switch st.Kind {
 	case ast.KindSchemaless, ast.KindStrict:
 	default:

@@ -77,6 +77,14 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 		if e.Old != nil {
 			ov = e.Old
 		}
+		if x.Topic {
+			var payload types.Value
+			if e.New != nil {
+				payload = e.New["payload"]
+			}
+			rows[i] = types.Row{int64(e.LSN), int64(e.Partition), int64(e.LSN), time.UnixMilli(e.TimeMs).UTC(), payload}
+			continue
+		}
 		rows[i] = types.Row{int64(e.LSN), int64(e.Partition), e.Collection, e.Op, e.RowID, int64(e.LSN),
 			time.UnixMilli(e.TimeMs).UTC(), nv, ov}
 	}

@@ -32,13 +32,22 @@ func (p *parser) create() ast.Statement {
 			p.notYet(t, "CREATE TRIGGER")
 		case "view":
 			return p.createView(start, false)
+		case "topic":
+			p.i++
+			c := &ast.CreateTopic{Pos: start.pos}
+			c.IfNotExists = p.ifNotExists()
+			c.Name = p.name()
+			if p.acceptKw("with") {
+				c.With = p.uniqueOptions()
+			}
+			return c
 		case "or":
 			if p.peekN(1).kind == tIdent && p.peekN(1).val == "replace" && p.peekN(2).kind == tIdent && p.peekN(2).val == "view" {
 				p.i += 2
 				return p.createView(start, true)
 			}
 			p.notYet(t, "CREATE OR REPLACE")
-		case "topic", "schedule", "materialized", "vector", "search", "user", "role", "rls",
+		case "schedule", "materialized", "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous", "function", "procedure", "sequence",
 			"schema", "database", "extension", "type", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
@@ -263,6 +272,12 @@ func (p *parser) drop() ast.Statement {
 					return d
 				}
 			}
+		case "topic":
+			p.i++
+			d := &ast.DropTopic{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Name = p.name()
+			return d
 		case "view":
 			p.i++
 			d := &ast.DropView{Pos: start.pos}
@@ -288,7 +303,7 @@ func (p *parser) drop() ast.Statement {
 			return p.dropChangeStream(start)
 		case "consumer":
 			return p.dropConsumerGroup(start)
-		case "topic", "trigger", "schedule", "materialized", "user", "role", "rls",
+		case "trigger", "schedule", "materialized", "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))

@@ -412,7 +412,17 @@ func (p *parser) statement() ast.Statement {
 			n.Payload = pt.val
 		}
 		return n
-	case "publish", "graph", "match", "search",
+	case "publish":
+		p.i++
+		p.expectKw("to")
+		pub := &ast.Publish{Pos: t.pos, Topic: p.name()}
+		pt := p.next()
+		if pt.kind != tString {
+			p.fail(pt)
+		}
+		pub.Payload = pt.val
+		return pub
+	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",
 		"refresh", "call", "do", "lock", "checkpoint", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":

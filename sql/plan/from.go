@@ -797,6 +797,7 @@ type StreamScan struct {
 	Partition  Expr   // nil: every partition
 	Limit      Expr   // nil: the default (100)
 	Consumer   string // a named member: reads only its share of partitions
+	Topic      bool   // a topic: rows are TopicColumns
 	Unfiltered bool
 	Cols       []Column
 }
@@ -817,21 +818,34 @@ var StreamColumns = []Column{
 	{Name: "old_value", T: types.JSON, TypeMod: -1},
 }
 
+// TopicColumns are the columns of a topic read.
+var TopicColumns = []Column{
+	{Name: "sequence", T: types.Int8, TypeMod: -1},
+	{Name: "partition", T: types.Int4, TypeMod: -1},
+	{Name: "lsn", T: types.Int8, TypeMod: -1},
+	{Name: "published_at", T: types.Timestamptz, TypeMod: -1},
+	{Name: "payload", T: types.JSON, TypeMod: -1},
+}
+
 // StreamCatalog is what the planner needs to resolve streams and groups.
 type StreamCatalog interface {
 	MustStream(name string) (*catalog.Stream, error)
+	MustTopicStream(name string) (*catalog.Stream, error)
 	MustGroup(st *catalog.Stream, name string) (*catalog.Group, error)
 }
 
 func (b *Builder) buildStreamScan(x *ast.StreamSource, sc *scope) (Node, error) {
-	if x.Topic {
-		return nil, errAt(errs.FeatureNotSupported, x.Pos, "topics are not supported yet")
-	}
 	cat, ok := b.Cat.(StreamCatalog)
 	if !ok {
 		return nil, errAt(errs.FeatureNotSupported, x.Pos, "change streams are not available here")
 	}
-	st, err := cat.MustStream(x.Name)
+	var st *catalog.Stream
+	var err error
+	if x.Topic {
+		st, err = cat.MustTopicStream(x.Name)
+	} else {
+		st, err = cat.MustStream(x.Name)
+	}
 	if err != nil {
 		return nil, withPos(err, x.Pos)
 	}
@@ -839,7 +853,11 @@ func (b *Builder) buildStreamScan(x *ast.StreamSource, sc *scope) (Node, error) 
 	if err != nil {
 		return nil, withPos(err, x.Pos)
 	}
-	n := &StreamScan{Stream: st, Group: g, Consumer: x.Consumer, Cols: StreamColumns}
+	cols := StreamColumns
+	if x.Topic {
+		cols = TopicColumns
+	}
+	n := &StreamScan{Stream: st, Group: g, Consumer: x.Consumer, Topic: x.Topic, Cols: cols}
 	if x.Partition != nil {
 		bd := &binder{b: b, sc: &scope{}, noAgg: "PARTITION"}
 		if n.Partition, err = bd.bind(x.Partition, types.Int4); err != nil {
@@ -850,6 +868,6 @@ func (b *Builder) buildStreamScan(x *ast.StreamSource, sc *scope) (Node, error) 
 	if alias == "" {
 		alias = x.Name
 	}
-	sc.add(&rel{name: x.Name, alias: alias, cols: StreamColumns})
+	sc.add(&rel{name: x.Name, alias: alias, cols: cols})
 	return n, nil
 }
