@@ -56,7 +56,7 @@ type PollResult struct {
 // commit to acknowledge the events returned.
 func (m *Manager) PollStream(ctx context.Context, stream, group string, opts PollOptions) (*PollResult, error) {
 	db := m.db
-	st, err := db.cat.MustStream(stream)
+	st, err := db.cat.StreamOrTopic(stream)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func toStreamEvent(e event.Event) StreamEvent {
 // POST /v1/streams/{s}/offsets): forward only (22023 otherwise).
 func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint64) error {
 	db := m.db
-	st, err := db.cat.MustStream(stream)
+	st, err := db.cat.StreamOrTopic(stream)
 	if err != nil {
 		return err
 	}

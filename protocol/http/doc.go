@@ -18,6 +18,8 @@
 //	POST /v1/streams/{s}/offsets?group=g   {"partition_offsets":{"5":42}} commits,
 //	                     forward only (backwards → 400 / 22023)
 //	GET  /v1/streams/{s}/events?group=g[&partition=p][&consumer=c]
+//	POST /v1/topics/{t}/publish           one message (JSON or text) or a JSON array
+//	GET  /v1/topics/{t}/poll, POST .../offsets, GET .../events: as for streams
 //	                     Server-Sent Events: "event: change", "id: <partition>:<lsn>",
 //	                     "data: <event JSON>"; a per-connection cursor that resumes
 //	                     after Last-Event-ID; ": keepalive" comments while idle;

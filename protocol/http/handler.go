@@ -44,6 +44,12 @@ func newMux(h *handler) *http.ServeMux {
 	mux.HandleFunc("GET /v1/streams/{stream}/poll", h.streamPoll)
 	mux.HandleFunc("POST /v1/streams/{stream}/offsets", h.streamOffsets)
 	mux.HandleFunc("GET /v1/streams/{stream}/events", h.streamEvents)
+	// Topics are consumed with the same endpoints (a topic is read through
+	// its change stream), and published to with POST .../publish.
+	mux.HandleFunc("GET /v1/topics/{stream}/poll", h.streamPoll)
+	mux.HandleFunc("POST /v1/topics/{stream}/offsets", h.streamOffsets)
+	mux.HandleFunc("GET /v1/topics/{stream}/events", h.streamEvents)
+	mux.HandleFunc("POST /v1/topics/{stream}/publish", h.topicPublish)
 	return mux
 }
 

@@ -498,3 +498,53 @@ func TestCloseEndsEventStreams(t *testing.T) {
 		t.Errorf("long poll during Close answered %d", code)
 	}
 }
+
+func TestTopicHTTP(t *testing.T) {
+	env := newLiveServer(t)
+	env.sql(t, `CREATE TOPIC events`)
+	env.sql(t, `CREATE CONSUMER GROUP g ON events`)
+	for _, body := range []string{`plain text`, `{"a": 1}`, `["x", {"b": 2}]`} {
+		resp, err := env.client.Post(env.base+"/v1/topics/events/publish", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("publish %s: %d", body, resp.StatusCode)
+		}
+	}
+	resp, err := env.client.Post(env.base+"/v1/topics/nope/publish", "application/json", strings.NewReader(`1`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("unknown topic: %d", resp.StatusCode)
+	}
+	resp, err = env.client.Get(env.base + "/v1/topics/events/poll?group=g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Count  int `json:"count"`
+		Events []struct {
+			NewValue map[string]any `json:"new_value"`
+		} `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Count != 4 {
+		t.Fatalf("poll count %d, want 4", out.Count)
+	}
+	var payloads []string
+	for _, e := range out.Events {
+		b, _ := json.Marshal(e.NewValue["payload"])
+		payloads = append(payloads, string(b))
+	}
+	want := `[{"message":"plain text"} {"a":1} {"message":"x"} {"b":2}]`
+	if got := fmt.Sprint(payloads); got != want {
+		t.Fatalf("payloads %s, want %s", got, want)
+	}
+}
