@@ -13,6 +13,7 @@ import (
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -39,6 +40,30 @@ type liveState struct {
 }
 
 func (s *Session) liveSelect(ctx context.Context, st *ast.LiveSelect) (*Result, error) {
+	return s.liveSelectFrom(st, s.mgr.db.txm.LastLSN())
+}
+
+// LiveFrom starts a LIVE SELECT (sql is the SELECT) that first replays the
+// committed matching changes after since, then continues live, with no gap
+// and no duplicate (both come from the same ordered change log). It
+// returns the subscription id; notifications arrive on Notifications().
+func (s *Session) LiveFrom(sql string, since uint64) (string, error) {
+	stmts, err := parser.Parse(sql)
+	if err != nil {
+		return "", err
+	}
+	q, ok := stmts[0].AST.(*ast.Select)
+	if len(stmts) != 1 || !ok {
+		return "", errs.New(errs.SyntaxError, "live needs exactly one SELECT")
+	}
+	res, err := s.liveSelectFrom(&ast.LiveSelect{Query: q}, since)
+	if err != nil {
+		return "", err
+	}
+	return res.Rows[0][0].(string), nil
+}
+
+func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, error) {
 	db := s.mgr.db
 	b := &plan.Builder{Cat: db.cat}
 	node, err := b.BuildSelect(st.Query)
@@ -57,7 +82,6 @@ func (s *Session) liveSelect(ctx context.Context, st *ast.LiveSelect) (*Result, 
 		return nil, errs.New(errs.FeatureNotSupported,
 			"LIVE SELECT supports a projection of one collection with an optional WHERE (no joins, grouping, ordering or limits)")
 	}
-	start := db.txm.LastLSN()
 	s.live.mu.Lock()
 	if s.live.subs == nil {
 		s.live.subs = map[string]*liveSub{}

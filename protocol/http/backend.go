@@ -27,6 +27,12 @@ type Session interface {
 	Prepare(sql string, paramTypes []types.T) (*session.Prepared, error)
 	PrepareMulti(sql string) ([]*session.Prepared, error)
 	Execute(ctx context.Context, p *session.Prepared, params []types.Value) (*session.Result, error)
+	// LiveFrom starts a live subscription replaying changes after an LSN.
+	LiveFrom(sql string, since uint64) (string, error)
+	// Notifications delivers live and LISTEN messages.
+	Notifications() <-chan session.Notification
+	// DroppedNotifications counts messages lost to a full mailbox.
+	DroppedNotifications() uint64
 	Close()
 }
 

@@ -115,3 +115,11 @@ func (s *fakeSession) Close() {
 	s.b.mu.open--
 	s.b.mu.Unlock()
 }
+
+func (s *fakeSession) LiveFrom(string, uint64) (string, error) {
+	return "", errs.New(errs.FeatureNotSupported, "fake")
+}
+
+func (s *fakeSession) Notifications() <-chan session.Notification { return nil }
+
+func (s *fakeSession) DroppedNotifications() uint64 { return 0 }

@@ -50,6 +50,7 @@ func newMux(h *handler) *http.ServeMux {
 	mux.HandleFunc("POST /v1/topics/{stream}/offsets", h.streamOffsets)
 	mux.HandleFunc("GET /v1/topics/{stream}/events", h.streamEvents)
 	mux.HandleFunc("POST /v1/topics/{stream}/publish", h.topicPublish)
+	mux.HandleFunc("GET /ws", h.websocket)
 	return mux
 }
 

@@ -1,0 +1,204 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// wsRequest is one JSON-RPC style request on /ws.
+type wsRequest struct {
+	ID     any             `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+}
+
+// wsMaxMessage bounds one incoming WebSocket message.
+const wsMaxMessage = 16 << 20
+
+// websocket is GET /ws: JSON-RPC over a WebSocket. Methods: ping,
+// query {sql, params}, live {sql, since_lsn} (replays the committed
+// matching changes after since_lsn, then continues live), cancel
+// {subscription_id}. Live changes are pushed as {"method": "live",
+// "params": {...}}; a subscriber that fell behind gets {"method": "error",
+// "params": {"message", "last_lsn"}} and can resume from last_lsn.
+func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
+	user, ae := h.authenticate(r)
+	if ae != nil {
+		writeError(w, ae)
+		return
+	}
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept answered the client
+	}
+	c.SetReadLimit(wsMaxMessage)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-h.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	sess := h.backend.NewSession(user)
+	defer sess.Close()
+
+	send := func(v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer wcancel()
+		return c.Write(wctx, websocket.MessageText, b)
+	}
+	// Pusher: live notifications go out as they arrive.
+	pushDone := make(chan struct{})
+	go func() {
+		defer close(pushDone)
+		var dropped, lastLSN uint64
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case n := <-sess.Notifications():
+				var payload map[string]any
+				if json.Unmarshal([]byte(n.Payload), &payload) != nil || !strings.HasPrefix(n.Channel, "live_") {
+					payload = map[string]any{"channel": n.Channel, "payload": n.Payload}
+					if err := send(map[string]any{"method": "notification", "params": payload}); err != nil {
+						cancel()
+						return
+					}
+					continue
+				}
+				if l, ok := payload["lsn"].(float64); ok {
+					lastLSN = uint64(l)
+				}
+				if err := send(map[string]any{"method": "live", "params": payload}); err != nil {
+					cancel()
+					return
+				}
+				if d := sess.DroppedNotifications(); d > dropped {
+					dropped = d
+					if err := send(map[string]any{"method": "error", "params": map[string]any{
+						"message":  "subscriber fell behind; changes were dropped. Resume with live {since_lsn: last_lsn}.",
+						"last_lsn": lastLSN}}); err != nil {
+						cancel()
+						return
+					}
+				}
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		<-pushDone
+		c.Close(websocket.StatusNormalClosure, "")
+	}()
+	for {
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			_ = send(map[string]any{"id": nil, "error": map[string]any{"code": errs.ProtocolViolation, "message": "expected a text message"}})
+			continue
+		}
+		var req wsRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			if send(map[string]any{"id": nil, "error": map[string]any{"code": errs.InvalidTextRep, "message": "invalid JSON: " + err.Error()}}) != nil {
+				return
+			}
+			continue
+		}
+		result, rerr := h.wsCall(ctx, user, sess, req)
+		resp := map[string]any{"id": req.ID}
+		if rerr != nil {
+			e := toAPIError(rerr)
+			resp["error"] = map[string]any{"code": e.err.Code, "message": e.err.Message}
+		} else {
+			resp["result"] = result
+		}
+		if send(resp) != nil {
+			return
+		}
+	}
+}
+
+func (h *handler) wsCall(ctx context.Context, user string, sess Session, req wsRequest) (any, error) {
+	switch req.Method {
+	case "ping":
+		return "pong", nil
+	case "query":
+		var p struct {
+			SQL    string `json:"sql"`
+			Params []any  `json:"params"`
+		}
+		if err := json.Unmarshal(req.Params, &p); err != nil || p.SQL == "" {
+			return nil, errs.New(errs.InvalidParameterValue, "query needs params {sql, params?}")
+		}
+		var params []types.Value
+		for _, v := range p.Params {
+			params = append(params, types.FromJSON(v))
+		}
+		res, err := h.run(ctx, user, queryRequest{SQL: p.SQL, Params: params})
+		if err != nil {
+			return nil, err
+		}
+		rows := make([][]any, len(res.Rows))
+		for i, row := range res.Rows {
+			rows[i] = rowJSON(row)
+		}
+		return map[string]any{"columns": columnNames(res.Columns), "rows": rows, "rows_affected": res.RowsAffected, "tag": res.Tag}, nil
+	case "live":
+		var p struct {
+			SQL      string  `json:"sql"`
+			SinceLSN *uint64 `json:"since_lsn"`
+		}
+		if err := json.Unmarshal(req.Params, &p); err != nil || p.SQL == "" {
+			return nil, errs.New(errs.InvalidParameterValue, "live needs params {sql, since_lsn?}")
+		}
+		sql := strings.TrimSpace(p.SQL)
+		if len(sql) > 5 && strings.EqualFold(sql[:5], "live ") {
+			sql = sql[5:]
+		}
+		since := uint64(0)
+		if p.SinceLSN != nil {
+			since = *p.SinceLSN
+		} else {
+			since = h.backend.Stats().LastLSN
+		}
+		id, err := sess.LiveFrom(sql, since)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"subscription_id": id}, nil
+	case "cancel":
+		var p struct {
+			ID string `json:"subscription_id"`
+		}
+		if err := json.Unmarshal(req.Params, &p); err != nil || p.ID == "" {
+			return nil, errs.New(errs.InvalidParameterValue, "cancel needs params {subscription_id}")
+		}
+		ps, err := sess.PrepareMulti("CANCEL LIVE SELECT '" + strings.ReplaceAll(p.ID, "'", "''") + "'")
+		if err != nil {
+			return nil, err
+		}
+		for _, pr := range ps {
+			if _, err := sess.Execute(ctx, pr, nil); err != nil {
+				return nil, err
+			}
+		}
+		return map[string]any{"cancelled": p.ID}, nil
+	}
+	return nil, errs.Errorf(errs.UndefinedFunction, "unknown method %q (ping, query, live, cancel)", req.Method)
+}
