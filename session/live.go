@@ -82,6 +82,9 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, err
 		return nil, errs.New(errs.FeatureNotSupported,
 			"LIVE SELECT supports a projection of one collection with an optional WHERE (no joins, grouping, ordering or limits)")
 	}
+	if plan.HasSubquery(node) {
+		return nil, errs.New(errs.FeatureNotSupported, "LIVE SELECT does not support subqueries yet")
+	}
 	s.live.mu.Lock()
 	if s.live.subs == nil {
 		s.live.subs = map[string]*liveSub{}
@@ -142,6 +145,12 @@ type livePayload struct {
 func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 	defer close(sub.done)
 	db := s.mgr.db
+	defer func() {
+		// A subscription must never take the server down.
+		if r := recover(); r != nil {
+			db.log.Error("live select failed; subscription stopped", "subscription", sub.id, "panic", r)
+		}
+	}()
 	view := &catalog.Stream{Name: sub.id, CollectionID: sub.coll.ID, Include: []string{"INSERT", "UPDATE", "DELETE"}}
 	env := &exec.Env{Ctx: ctx, IDs: db.ids, Fn: &funcs.Context{User: s.user, Database: s.database}}
 	for {

@@ -410,3 +410,20 @@ func TestTopics(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "order_events|24 hours|0|admin", render(r), "a recreated topic starts empty")
 }
+
+func TestLiveSelectRejectsSubqueries(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, v INT)`)
+	d.fail(s, errs.FeatureNotSupported, `LIVE SELECT id FROM t WHERE v IN (SELECT v FROM t)`)
+	d.fail(s, errs.FeatureNotSupported, `LIVE SELECT t.id FROM t JOIN t AS u ON u.id = t.id`)
+	r, err := run(s, `LIVE SELECT id FROM t WHERE v > 1`)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 1)
+	r, err = run(s, `CANCEL LIVE SELECT '`+r.Rows[0][0].(string)+`'`)
+	require.NoError(t, err)
+	require.Equal(t, "CANCEL LIVE SELECT", r.Tag)
+	d.fail(s, errs.UndefinedObject, `CANCEL LIVE SELECT 'live_0_0'`)
+}

@@ -93,3 +93,22 @@ func children(n Node) []Node {
 	}
 	return nil
 }
+
+// HasSubquery reports whether a plan evaluates a subquery anywhere.
+func HasSubquery(n Node) bool {
+	found := false
+	var visit func(Node)
+	visit = func(n Node) {
+		walkNode(n, func(e Expr) {
+			switch e.(type) {
+			case *Subquery, *Quantified:
+				found = true
+			}
+		})
+		for _, c := range children(n) {
+			visit(c)
+		}
+	}
+	visit(n)
+	return found
+}
