@@ -1,0 +1,131 @@
+// Command realtime benchmarks NodeDB-Go's push and messaging features side
+// by side with their usual peers: LIVE SELECT fan-out to 200 pgwire
+// subscribers against PostgreSQL 15 LISTEN/NOTIFY fed by a trigger, and
+// topics (publish over pgwire and HTTP, consume with a group of 4 named
+// members) against Redis Streams. It expects the servers to be running;
+// bench/realtime/run.sh starts throwaway ones and runs it. See
+// bench/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type config struct {
+	nodedbDSN  string
+	nodedbHTTP string
+	pgDSN      string
+	redisAddr  string
+
+	subscribers int
+	selective   int // of subscribers, how many use the selective WHERE
+	rate        int
+	duration    time.Duration
+	warmup      time.Duration
+	drain       time.Duration
+	writers     int
+
+	messages   int
+	msgSize    int
+	batch      int
+	members    int
+	opTimeout  time.Duration
+	skipFanout bool
+	skipTopics bool
+
+	out        string
+	commit     string
+	loadBefore string
+	nodedbPID  int
+	pgPID      int
+	redisPID   int
+	clkTck     int
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.nodedbDSN, "nodedb", "", "nodedb pgwire DSN, e.g. postgres://admin@127.0.0.1:6432/nodedb?sslmode=disable")
+	flag.StringVar(&cfg.nodedbHTTP, "nodedb-http", "", "nodedb HTTP base URL, e.g. http://127.0.0.1:6480 (empty: no HTTP publish)")
+	flag.StringVar(&cfg.pgDSN, "pg", "", "PostgreSQL 15 DSN (max_connections must exceed subscribers + writers)")
+	flag.StringVar(&cfg.redisAddr, "redis", "", "Redis address host:port")
+	flag.IntVar(&cfg.subscribers, "subscribers", 200, "fan-out: subscriber sessions per system")
+	flag.IntVar(&cfg.selective, "selective", -1, "fan-out: how many of them use the selective (~10%) filter (default: half)")
+	flag.IntVar(&cfg.rate, "rate", 2000, "fan-out: rows inserted per second")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "fan-out: how long the writer runs")
+	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "fan-out: rows sent in the first part are delivered and counted but not in the latency figures")
+	flag.DurationVar(&cfg.drain, "drain", 5*time.Second, "fan-out: after the writer stops, how long subscribers may still receive")
+	flag.IntVar(&cfg.writers, "writers", 8, "fan-out: writer connections sharing the paced schedule")
+	flag.IntVar(&cfg.messages, "messages", 100_000, "topics: messages published per run")
+	flag.IntVar(&cfg.msgSize, "msg-size", 128, "topics: message size in bytes")
+	flag.IntVar(&cfg.batch, "batch", 1000, "topics: PUBLISH statements per pgx batch / messages per HTTP array / XADDs per pipeline / read LIMIT")
+	flag.IntVar(&cfg.members, "members", 4, "topics: consumer group members")
+	flag.DurationVar(&cfg.opTimeout, "op-timeout", 5*time.Minute, "topics: bound on each publish and each consume run")
+	flag.BoolVar(&cfg.skipFanout, "skip-fanout", false, "skip the fan-out runs")
+	flag.BoolVar(&cfg.skipTopics, "skip-topics", false, "skip the topic runs")
+	flag.StringVar(&cfg.out, "out", "", "write the markdown report to this file")
+	flag.StringVar(&cfg.commit, "commit", "unknown", "nodedb commit, for the report")
+	flag.StringVar(&cfg.loadBefore, "load-before", "", "load average before the servers started, for the report")
+	flag.IntVar(&cfg.nodedbPID, "nodedb-pid", 0, "nodedb pid (server CPU)")
+	flag.IntVar(&cfg.pgPID, "pg-pid", 0, "postmaster pid (server CPU)")
+	flag.IntVar(&cfg.redisPID, "redis-pid", 0, "redis-server pid (server CPU)")
+	flag.IntVar(&cfg.clkTck, "clk-tck", 100, "clock ticks per second (getconf CLK_TCK)")
+	flag.Parse()
+	if cfg.nodedbDSN == "" {
+		log.Fatal("-nodedb is required")
+	}
+	if cfg.selective < 0 {
+		cfg.selective = cfg.subscribers / 2
+	}
+	if cfg.loadBefore == "" {
+		cfg.loadBefore = loadAvg()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep := &report{cfg: &cfg, started: time.Now()}
+	rep.versions(ctx)
+	if !cfg.skipFanout {
+		runFanout(ctx, &cfg, rep)
+	}
+	if !cfg.skipTopics && ctx.Err() == nil {
+		runTopics(ctx, &cfg, rep)
+	}
+	if ctx.Err() != nil {
+		rep.problem("interrupted")
+	}
+	rep.loadAfter = loadAvg()
+	md := rep.markdown()
+	fmt.Print(md)
+	if cfg.out != "" {
+		if err := os.WriteFile(cfg.out, []byte(md), 0o644); err != nil {
+			log.Fatalf("writing %s: %v", cfg.out, err)
+		}
+		logf("wrote %s", cfg.out)
+	}
+	if ctx.Err() != nil {
+		os.Exit(130)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
