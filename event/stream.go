@@ -126,8 +126,17 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		return nil, err
 	}
 	from := max(st.StartLSN, offsets.Floor)
-	if opts.Partition >= 0 {
+	switch {
+	case opts.Partition >= 0:
 		from = max(from, offsets.Part[uint16(opts.Partition)])
+	case opts.Range != nil && opts.Range.Hi > opts.Range.Lo:
+		// A member reads its partitions only: start at the lowest of
+		// their positions, not at the group's floor.
+		low := ^uint64(0)
+		for p := opts.Range.Lo; p < opts.Range.Hi; p++ {
+			low = min(low, offsets.Part[uint16(p)])
+		}
+		from = max(from, low)
 	}
 	it, err := tx.NewIter(storage.LSNIndexKey(from+1), []byte{storage.TagLSNIndex + 1})
 	if err != nil {

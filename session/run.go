@@ -58,6 +58,11 @@ type Session struct {
 	pendingNotify []event.Notification // NOTIFYs of the open transaction block
 
 	live liveState // LIVE SELECT subscriptions
+
+	// delivered is what this session's stream reads returned; its COMMIT
+	// OFFSETS commits exactly that (so group members never commit each
+	// other's reads).
+	delivered event.Delivered
 }
 
 // lockForWrite takes the shared write lock of a collection for the rest of
@@ -531,7 +536,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		ctx = s.sysContext(ctx)
 	}
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
-		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: db.delivered, Members: db.members}}
+		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members}}
 	res, err := s.runPlanned(env, p)
 	// What the statement read may include commits still being synced:
 	// release nothing (rows or an error) before they are durable.

@@ -225,7 +225,7 @@ func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
 	tag := "COMMIT OFFSET"
 	if st.All {
 		tag = "COMMIT OFFSETS"
-		d := db.delivered.Get(g.ID)
+		d := s.delivered.Get(g.ID)
 		committed, err := event.LoadOffsets(tx, g.ID)
 		if err != nil {
 			return nil, err
@@ -370,6 +370,7 @@ func (s *Session) alterGroup(st *ast.AlterConsumerGroup) (*Result, error) {
 		return nil, err
 	}
 	db.delivered.Forget(g.ID)
+	s.delivered.Forget(g.ID)
 	return &Result{Tag: "ALTER CONSUMER GROUP"}, nil
 }
 

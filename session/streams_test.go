@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -426,4 +427,64 @@ func TestLiveSelectRejectsSubqueries(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "CANCEL LIVE SELECT", r.Tag)
 	d.fail(s, errs.UndefinedObject, `CANCEL LIVE SELECT 'live_0_0'`)
+}
+
+// TestMembersCommitConcurrently: members of one group commit their own
+// reads (never each other's), so concurrent COMMIT OFFSETS do not
+// conflict, and together they read every event once.
+func TestMembersCommitConcurrently(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	w := d.m.NewSession("admin", "db")
+	defer w.Close()
+	d.q(w, `CREATE TOPIC tp; CREATE CONSUMER GROUP g ON tp`)
+	for i := 0; i < 400; i++ {
+		d.q(w, `PUBLISH TO tp '`+strconv.Itoa(i)+`'`)
+	}
+	const members = 4
+	sess := make([]*Session, members)
+	for i := range sess {
+		sess[i] = d.m.NewSession("admin", "db")
+		defer sess[i].Close()
+		// Join before anyone reads, so the ranges are settled.
+		d.q(sess[i], `SELECT * FROM TOPIC tp CONSUMER GROUP g CONSUMER 'm`+strconv.Itoa(i)+`' LIMIT 0`)
+	}
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	errsCh := make(chan error, members)
+	for i := range sess {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for round := 0; round < 50; round++ {
+				r, err := run(sess[i], `SELECT lsn FROM TOPIC tp CONSUMER GROUP g CONSUMER 'm`+strconv.Itoa(i)+`' LIMIT 20`)
+				if err != nil {
+					errsCh <- err
+					return
+				}
+				if len(r.Rows) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, row := range r.Rows {
+					seen[row[0].(int64)]++
+				}
+				mu.Unlock()
+				if _, err := run(sess[i], `COMMIT OFFSETS ON tp CONSUMER GROUP g`); err != nil {
+					errsCh <- err
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errsCh)
+	for err := range errsCh {
+		t.Fatalf("member error: %v", err)
+	}
+	require.Len(t, seen, 400)
+	for lsn, n := range seen {
+		require.Equal(t, 1, n, "lsn %d read %d times", lsn, n)
+	}
 }
