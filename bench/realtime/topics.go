@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nodedb-go/nodedb/bench/internal/resp"
 	"io"
 	"net/http"
 	"os"
@@ -335,14 +336,14 @@ func ndConsume(ctx context.Context, cfg *config, want int) *topicResult {
 
 func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
 	p := &topicResult{System: "redis XADD (pipelined)", Phase: "publish"}
-	c, err := dialRESP(cfg.redisAddr)
+	c, err := resp.Dial(cfg.redisAddr)
 	if err != nil {
 		p.Err = err.Error()
 		return p, nil
 	}
 	defer c.Close()
-	c.do("DEL", "rt_stream")
-	if _, err := c.do("XGROUP", "CREATE", "rt_stream", "g", "0", "MKSTREAM"); err != nil {
+	c.Do("DEL", "rt_stream")
+	if _, err := c.Do("XGROUP", "CREATE", "rt_stream", "g", "0", "MKSTREAM"); err != nil {
 		p.Err = err.Error()
 		return p, nil
 	}
@@ -352,16 +353,16 @@ func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
 	for i := 1; i <= cfg.messages && ctx.Err() == nil && time.Now().Before(deadline); {
 		k := 0
 		for ; k < cfg.batch && i <= cfg.messages; k, i = k+1, i+1 {
-			c.send("XADD", "rt_stream", "*", "d", message(i, cfg.msgSize))
+			c.Send("XADD", "rt_stream", "*", "d", message(i, cfg.msgSize))
 		}
-		if err := c.flush(); err != nil {
+		if err := c.Flush(); err != nil {
 			p.Err = err.Error()
 			break
 		}
 		for ; k > 0; k-- {
-			v, err := c.read()
+			v, err := c.Read()
 			if err == nil {
-				if e, ok := v.(respError); ok {
+				if e, ok := v.(resp.Error); ok {
 					err = e
 				}
 			}
@@ -380,15 +381,15 @@ func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
 	r := &topicResult{System: fmt.Sprintf("redis XREADGROUP + XACK (%d consumers)", cfg.members), Phase: "consume"}
 	cpu0 = cpuTicks(cfg.redisPID, false)
 	consumeLoop(ctx, cfg, p.Msgs, r, func(ctx context.Context, m int, s *seenSet) error {
-		c, err := dialRESP(cfg.redisAddr)
+		c, err := resp.Dial(cfg.redisAddr)
 		if err != nil {
 			return err
 		}
 		defer c.Close()
 		name := "c" + strconv.Itoa(m)
 		for ctx.Err() == nil && s.uniq.Load() < int64(p.Msgs) {
-			c.c.SetDeadline(time.Now().Add(30 * time.Second))
-			v, err := c.do("XREADGROUP", "GROUP", "g", name, "COUNT", strconv.Itoa(cfg.batch), "STREAMS", "rt_stream", ">")
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			v, err := c.Do("XREADGROUP", "GROUP", "g", name, "COUNT", strconv.Itoa(cfg.batch), "STREAMS", "rt_stream", ">")
 			if err != nil {
 				return err
 			}
@@ -397,19 +398,19 @@ func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
 			for _, st := range streams {
 				sa, _ := st.([]any)
 				if len(sa) != 2 {
-					return errShape
+					return resp.ErrShape
 				}
 				entries, _ := sa[1].([]any)
 				for _, e := range entries {
 					ea, _ := e.([]any)
 					if len(ea) != 2 {
-						return errShape
+						return resp.ErrShape
 					}
 					id, _ := ea[0].([]byte)
 					ack = append(ack, string(id))
 					fields, _ := ea[1].([]any)
 					if len(fields) != 2 {
-						return errShape
+						return resp.ErrShape
 					}
 					d, _ := fields[1].([]byte)
 					s.add(msgID(d))
@@ -419,7 +420,7 @@ func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
 				time.Sleep(time.Millisecond)
 				continue
 			}
-			if _, err := c.do(ack...); err != nil {
+			if _, err := c.Do(ack...); err != nil {
 				return err
 			}
 		}

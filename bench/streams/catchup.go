@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/nodedb-go/nodedb/bench/internal/resp"
 	"os"
 	"strconv"
 	"strings"
@@ -326,13 +327,13 @@ func nodedbCatchupHTTP(ctx context.Context, cfg *config) *cuResult {
 func redisCatchup(ctx context.Context, cfg *config) (load, read *cuResult) {
 	n := cfg.events
 	load = &cuResult{System: "redis", What: fmt.Sprintf("load: XADD pipelined, %d per round trip", cfg.copyBatch), Want: n, CPUus: -1}
-	c, err := dialRESP(cfg.redisAddr)
+	c, err := resp.Dial(cfg.redisAddr)
 	if err != nil {
 		load.Err = err.Error()
 		return load, nil
 	}
 	defer c.Close()
-	if _, err := c.do("XGROUP", "CREATE", "cu", "g", "0", "MKSTREAM"); err != nil {
+	if _, err := c.Do("XGROUP", "CREATE", "cu", "g", "0", "MKSTREAM"); err != nil {
 		load.Err = "XGROUP CREATE: " + err.Error()
 		return load, nil
 	}
@@ -343,16 +344,16 @@ func redisCatchup(ctx context.Context, cfg *config) (load, read *cuResult) {
 	for off := 0; off < n && ctx.Err() == nil && time.Now().Before(deadline); off += cfg.copyBatch {
 		m := min(cfg.copyBatch, n-off)
 		for i := range m {
-			c.send("XADD", "cu", "*", "id", strconv.Itoa(off+i+1), "sent_ns", now, "pad", pad)
+			c.Send("XADD", "cu", "*", "id", strconv.Itoa(off+i+1), "sent_ns", now, "pad", pad)
 		}
-		if err := c.flush(); err != nil {
+		if err := c.Flush(); err != nil {
 			load.Err = err.Error()
 			return load, nil
 		}
 		for range m {
-			v, err := c.read()
+			v, err := c.Read()
 			if err == nil {
-				if e, ok := v.(respError); ok {
+				if e, ok := v.(resp.Error); ok {
 					err = e
 				}
 			}
@@ -376,7 +377,7 @@ func redisCatchup(ctx context.Context, cfg *config) (load, read *cuResult) {
 	ack := make([]string, 0, cfg.batch+3)
 	for seen.got < n && ctx.Err() == nil && time.Now().Before(deadline) {
 		tr := time.Now()
-		v, err := c.do("XREADGROUP", "GROUP", "g", "c1", "COUNT", count, "STREAMS", "cu", ">")
+		v, err := c.Do("XREADGROUP", "GROUP", "g", "c1", "COUNT", count, "STREAMS", "cu", ">")
 		read.ReadMs = append(read.ReadMs, float64(time.Since(tr))/1e6)
 		if err != nil {
 			read.Err = err.Error()
@@ -388,14 +389,14 @@ func redisCatchup(ctx context.Context, cfg *config) (load, read *cuResult) {
 		for _, s := range streams {
 			sv, ok := s.([]any)
 			if !ok || len(sv) != 2 {
-				read.Err = errShape.Error()
+				read.Err = resp.ErrShape.Error()
 				break
 			}
 			entries, _ := sv[1].([]any)
 			for _, e := range entries {
 				ev, ok := e.([]any)
 				if !ok || len(ev) != 2 {
-					read.Err = errShape.Error()
+					read.Err = resp.ErrShape.Error()
 					break
 				}
 				id, _ := ev[0].([]byte)
@@ -417,7 +418,7 @@ func redisCatchup(ctx context.Context, cfg *config) (load, read *cuResult) {
 			read.Err = fmt.Sprintf("empty XREADGROUP with %d of %d entries read", seen.got, n)
 			break
 		}
-		if _, err := c.do(ack...); err != nil {
+		if _, err := c.Do(ack...); err != nil {
 			read.Err = "XACK: " + err.Error()
 			break
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/nodedb-go/nodedb/bench/internal/resp"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,8 +50,8 @@ func (r *report) versions(ctx context.Context) {
 		}
 	}
 	if r.cfg.redisAddr != "" {
-		if c, err := dialRESP(r.cfg.redisAddr); err == nil {
-			if v, err := c.do("INFO", "server"); err == nil {
+		if c, err := resp.Dial(r.cfg.redisAddr); err == nil {
+			if v, err := c.Do("INFO", "server"); err == nil {
 				b, _ := v.([]byte)
 				for _, l := range strings.Split(string(b), "\r\n") {
 					if s, ok := strings.CutPrefix(l, "redis_version:"); ok {

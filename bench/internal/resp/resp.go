@@ -1,4 +1,4 @@
-package main
+package resp
 
 import (
 	"bufio"
@@ -9,28 +9,28 @@ import (
 	"time"
 )
 
-// respConn is a minimal RESP2 client: enough for XADD, XGROUP,
-// XREADGROUP and XACK, pipelined. It keeps go.mod free of a Redis client
-// for one benchmark (copied from bench/streams); it reads every reply completely (the same work any
-// client has to do).
-type respConn struct {
+// Conn is a minimal RESP2 client: enough for XADD, XGROUP, XREADGROUP and
+// XACK, pipelined. It keeps go.mod free of a Redis client for the
+// benchmarks; it reads every reply completely (the same work any client
+// has to do).
+type Conn struct {
 	c net.Conn
 	r *bufio.Reader
 	w *bufio.Writer
 }
 
-func dialRESP(addr string) (*respConn, error) {
+func Dial(addr string) (*Conn, error) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	return &respConn{c: c, r: bufio.NewReaderSize(c, 1<<16), w: bufio.NewWriterSize(c, 1<<16)}, nil
+	return &Conn{c: c, r: bufio.NewReaderSize(c, 1<<16), w: bufio.NewWriterSize(c, 1<<16)}, nil
 }
 
-func (c *respConn) Close() error { return c.c.Close() }
+func (c *Conn) Close() error { return c.c.Close() }
 
 // send buffers one command; flush sends the buffered commands.
-func (c *respConn) send(args ...string) {
+func (c *Conn) Send(args ...string) {
 	c.w.WriteByte('*')
 	c.w.WriteString(strconv.Itoa(len(args)))
 	c.w.WriteString("\r\n")
@@ -43,16 +43,16 @@ func (c *respConn) send(args ...string) {
 	}
 }
 
-func (c *respConn) flush() error { return c.w.Flush() }
+func (c *Conn) Flush() error { return c.w.Flush() }
 
 // respError is an error reply from the server.
-type respError string
+type Error string
 
-func (e respError) Error() string { return "redis: " + string(e) }
+func (e Error) Error() string { return "redis: " + string(e) }
 
 // read reads one reply: string (simple), []byte (bulk, nil for null),
 // int64, []any (array, nil for null) or respError.
-func (c *respConn) read() (any, error) {
+func (c *Conn) Read() (any, error) {
 	line, err := c.r.ReadSlice('\n')
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func (c *respConn) read() (any, error) {
 	case '+':
 		return string(body), nil
 	case '-':
-		return respError(body), nil
+		return Error(body), nil
 	case ':':
 		return strconv.ParseInt(string(body), 10, 64)
 	case '$':
@@ -91,7 +91,7 @@ func (c *respConn) read() (any, error) {
 		}
 		arr := make([]any, n)
 		for i := range arr {
-			if arr[i], err = c.read(); err != nil {
+			if arr[i], err = c.Read(); err != nil {
 				return nil, err
 			}
 		}
@@ -113,19 +113,23 @@ func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
 }
 
 // do sends one command and reads its reply; error replies become errors.
-func (c *respConn) do(args ...string) (any, error) {
-	c.send(args...)
-	if err := c.flush(); err != nil {
+func (c *Conn) Do(args ...string) (any, error) {
+	c.Send(args...)
+	if err := c.Flush(); err != nil {
 		return nil, err
 	}
-	v, err := c.read()
+	v, err := c.Read()
 	if err != nil {
 		return nil, err
 	}
-	if e, ok := v.(respError); ok {
+	if e, ok := v.(Error); ok {
 		return nil, e
 	}
 	return v, nil
 }
 
-var errShape = errors.New("redis: unexpected reply shape")
+// ErrShape reports a reply whose shape the caller did not expect.
+var ErrShape = errors.New("redis: unexpected reply shape")
+
+// SetDeadline bounds the connection's next reads and writes.
+func (c *Conn) SetDeadline(t time.Time) error { return c.c.SetDeadline(t) }
