@@ -15,6 +15,7 @@ import (
 type Event struct {
 	LSN        uint64
 	Partition  uint16
+	CollID     uint32
 	Collection string
 	Op         string // INSERT, UPDATE, DELETE
 	RowID      string
@@ -166,7 +167,7 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		if !st.Includes(op) {
 			continue
 		}
-		ev := Event{LSN: lsn, Partition: vshard, Collection: rec.CollName, Op: op, RowID: rec.RowID, TimeMs: rec.TimeMs}
+		ev := Event{LSN: lsn, Partition: vshard, CollID: coll, Collection: rec.CollName, Op: op, RowID: rec.RowID, TimeMs: rec.TimeMs}
 		desc, _ := cat.ByID(coll)
 		if ev.New, err = decodeValue(desc, rec.New); err != nil {
 			return nil, err

@@ -30,6 +30,7 @@ type DB struct {
 	events    *event.Log       // change-log retention and trim state
 	members   *event.Members   // named consumers per group
 	hub       *event.Hub       // LISTEN/NOTIFY
+	tail      liveTail         // shared change-log reader of LIVE SELECT
 
 	statsMu    sync.Mutex
 	statsAt    time.Time
@@ -94,6 +95,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	db := &DB{store: st, txm: txm, cat: cat, ids: &exec.IDGen{}, log: log, sys: pgcatalog.New(cat),
 		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN()), events: events,
 		members: &event.Members{}, hub: &event.Hub{}}
+	db.tail.db = db
 	txm.SetOnCommit(db.notify.Committed)
 	interval := cfg.RetentionInterval
 	if interval == 0 {
@@ -108,6 +110,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 // Close stops the retention trimmer and the commit pipeline and closes the
 // store.
 func (db *DB) Close() error {
+	db.tail.close()
 	db.events.Close()
 	err := db.txm.Close()
 	if cerr := db.store.Close(); err == nil {

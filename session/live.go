@@ -31,6 +31,10 @@ type liveSub struct {
 	cols    []plan.Column
 	cancel  context.CancelFunc
 	done    chan struct{}
+
+	sess *Session
+	env  *exec.Env
+	from uint64 // the last LSN delivered (or skipped); later events only
 }
 
 type liveState struct {
@@ -151,11 +155,14 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 			db.log.Error("live select failed; subscription stopped", "subscription", sub.id, "panic", r)
 		}
 	}()
+	sub.sess = s
+	sub.env = &exec.Env{Ctx: ctx, IDs: db.ids, Fn: &funcs.Context{User: s.user, Database: s.database}}
+	// Catch up on our own until the shared tailer's position, then let it
+	// deliver: one read of the log per commit serves every subscription.
 	view := &catalog.Stream{Name: sub.id, CollectionID: sub.coll.ID, Include: []string{"INSERT", "UPDATE", "DELETE"}}
-	env := &exec.Env{Ctx: ctx, IDs: db.ids, Fn: &funcs.Context{User: s.user, Database: s.database}}
 	for {
-		if !db.notify.Wait(ctx, from) {
-			return
+		if db.tail.join(sub, from) {
+			break
 		}
 		view.StartLSN = from
 		tx := db.txm.Begin()
@@ -170,20 +177,160 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 			db.log.Warn("live select stopped", "subscription", sub.id, "err", err)
 			return
 		}
-		env.Fn.Now = time.Now().UTC()
 		for _, e := range evs {
-			if p, ok := s.liveMatch(env, sub, e); ok {
-				buf, err := json.Marshal(p)
-				if err == nil {
-					db.hub.Deliver(s.listener, event.Notification{Channel: sub.channel, Payload: string(buf), PID: s.id})
-				}
-			}
+			sub.deliver(e)
 			from = e.LSN
 		}
 		if len(evs) == 0 {
 			from = max(from, head)
 		}
 	}
+	<-ctx.Done()
+	db.tail.leave(sub)
+}
+
+// deliver pushes one event to the subscription's session if it matches.
+func (sub *liveSub) deliver(e event.Event) {
+	if e.LSN <= sub.from {
+		return
+	}
+	sub.from = e.LSN
+	sub.env.Fn.Now = time.Now().UTC()
+	if p, ok := sub.sess.liveMatch(sub.env, sub, e); ok {
+		if buf, err := json.Marshal(p); err == nil {
+			sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: string(buf), PID: sub.sess.id})
+		}
+	}
+}
+
+// liveTail reads the change log once per commit for every joined LIVE
+// SELECT subscription and dispatches each event to those it concerns. It
+// runs while subscriptions exist; DB.Close stops it.
+type liveTail struct {
+	db *DB
+
+	mu      sync.Mutex
+	subs    map[*liveSub]bool
+	pos     uint64 // every event at or below it has been dispatched
+	running bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+// join adds a subscription that has delivered everything up to from. It
+// fails while the tailer has already dispatched past from: the caller then
+// reads the log itself up to the tailer's position and tries again.
+func (t *liveTail) join(sub *liveSub, from uint64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.running {
+		if t.stop == nil {
+			t.stop = make(chan struct{})
+		}
+		select {
+		case <-t.stop:
+			return false // the database is closing
+		default:
+		}
+		t.pos = from
+		t.running = true
+		t.subs = map[*liveSub]bool{}
+		t.wg.Add(1)
+		go t.run()
+	}
+	if from < t.pos {
+		return false // events between from and pos were dispatched already
+	}
+	sub.from = from
+	t.subs[sub] = true
+	return true
+}
+
+func (t *liveTail) leave(sub *liveSub) {
+	t.mu.Lock()
+	delete(t.subs, sub)
+	t.mu.Unlock()
+}
+
+// close stops the tailer (at DB.Close).
+func (t *liveTail) close() {
+	t.mu.Lock()
+	if t.stop == nil {
+		t.stop = make(chan struct{})
+	}
+	select {
+	case <-t.stop:
+	default:
+		close(t.stop)
+	}
+	t.mu.Unlock()
+	t.wg.Wait()
+}
+
+func (t *liveTail) run() {
+	defer t.wg.Done()
+	db := t.db
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-t.stop:
+			cancel()
+		case <-ctx.Done(): // run returned
+		}
+	}()
+	all := &catalog.Stream{Name: "live", Include: []string{"INSERT", "UPDATE", "DELETE"}}
+	for {
+		t.mu.Lock()
+		pos := t.pos
+		t.mu.Unlock()
+		if !db.notify.Wait(ctx, pos) {
+			return
+		}
+		all.StartLSN = pos
+		tx := db.txm.Begin()
+		evs, err := event.Read(tx, db.cat, nil, all, event.Offsets{}, event.ReadOptions{Partition: -1, Limit: 1000})
+		head := tx.SnapshotLSN()
+		werr := tx.WaitVisibleDurable(ctx)
+		tx.Rollback()
+		if werr != nil {
+			return
+		}
+		if err != nil {
+			db.log.Warn("live select tailer: read failed; retrying", "err", err)
+			continue
+		}
+		t.mu.Lock()
+		for _, e := range evs {
+			for sub := range t.subs {
+				if sub.coll.ID == e.CollID {
+					t.deliverSafely(sub, e)
+				}
+			}
+			t.pos = e.LSN
+		}
+		if len(evs) == 0 {
+			t.pos = max(t.pos, head)
+		}
+		if len(t.subs) == 0 {
+			// Nobody listens: stop reading the log (join restarts).
+			t.running = false
+			t.mu.Unlock()
+			return
+		}
+		t.mu.Unlock()
+	}
+}
+
+// deliverSafely keeps one subscription's failure from stopping the others.
+func (t *liveTail) deliverSafely(sub *liveSub, e event.Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.db.log.Error("live select failed; subscription dropped", "subscription", sub.id, "panic", r)
+			delete(t.subs, sub)
+		}
+	}()
+	sub.deliver(e)
 }
 
 // liveMatch decides whether an event concerns the subscription and builds

@@ -488,3 +488,68 @@ func TestMembersCommitConcurrently(t *testing.T) {
 		require.Equal(t, 1, n, "lsn %d read %d times", lsn, n)
 	}
 }
+
+// TestLiveSelectManySubscribers: subscriptions share one reader of the
+// change log; each still gets every matching change once, in order,
+// including subscriptions that start while others run and after all
+// others left.
+func TestLiveSelectManySubscribers(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	w := d.m.NewSession("admin", "db")
+	defer w.Close()
+	d.q(w, `CREATE TABLE t (id INT PRIMARY KEY, v INT)`)
+	subscribe := func(where string) (*Session, string) {
+		s := d.m.NewSession("admin", "db")
+		r, err := run(s, `LIVE SELECT id FROM t WHERE `+where)
+		require.NoError(t, err)
+		return s, r.Rows[0][1].(string)
+	}
+	var subs []*Session
+	for i := 0; i < 10; i++ {
+		s, _ := subscribe("v >= 0")
+		subs = append(subs, s)
+	}
+	even, _ := subscribe("v % 2 = 0")
+	for i := 0; i < 30; i++ {
+		d.q(w, `INSERT INTO t VALUES (`+strconv.Itoa(i)+`, `+strconv.Itoa(i)+`)`)
+		if i == 10 {
+			late, _ := subscribe("v >= 0") // joins mid-stream: sees 11..29
+			subs = append(subs, late)
+		}
+	}
+	collect := func(s *Session, n int) []string {
+		var ids []string
+		timeout := time.After(10 * time.Second)
+		for len(ids) < n {
+			select {
+			case note := <-s.Notifications():
+				var p struct {
+					RowID string `json:"row_id"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(note.Payload), &p))
+				ids = append(ids, p.RowID)
+			case <-timeout:
+				t.Fatalf("got %d of %d notifications: %v", len(ids), n, ids)
+			}
+		}
+		return ids
+	}
+	for i, s := range subs[:10] {
+		ids := collect(s, 30)
+		require.Equal(t, "0", ids[0], "subscriber %d", i)
+		require.Equal(t, "29", ids[29], "subscriber %d", i)
+	}
+	late := collect(subs[10], 19)
+	require.Equal(t, "11", late[0])
+	evens := collect(even, 15)
+	require.Equal(t, "28", evens[14])
+	for _, s := range append(subs, even) {
+		s.Close()
+	}
+	// Everyone left; a new subscription still works (the reader restarts).
+	again, _ := subscribe("v = 100")
+	defer again.Close()
+	d.q(w, `INSERT INTO t VALUES (100, 100)`)
+	require.Equal(t, []string{"100"}, collect(again, 1))
+}

@@ -10,8 +10,9 @@ import (
 )
 
 type wsClient struct {
-	t *testing.T
-	c *websocket.Conn
+	t       *testing.T
+	c       *websocket.Conn
+	pending []map[string]any // pushes read while waiting for a response
 }
 
 func dialWS(t *testing.T, ls *liveServer) *wsClient {
@@ -38,6 +39,9 @@ func (w *wsClient) call(id int, method string, params any) map[string]any {
 		if m["id"] != nil && int(m["id"].(float64)) == id {
 			return m
 		}
+		// Pushes are asynchronous and may arrive before the response to
+		// the call that started them: keep them for nextLive.
+		w.pending = append(w.pending, m)
 	}
 }
 
@@ -60,7 +64,12 @@ func (w *wsClient) read() map[string]any {
 func (w *wsClient) nextLive() (string, uint64) {
 	w.t.Helper()
 	for {
-		m := w.read()
+		var m map[string]any
+		if len(w.pending) > 0 {
+			m, w.pending = w.pending[0], w.pending[1:]
+		} else {
+			m = w.read()
+		}
 		if m["method"] == "live" {
 			p := m["params"].(map[string]any)
 			return p["row_id"].(string), uint64(p["lsn"].(float64))
