@@ -36,8 +36,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
+. "$REPO/bench/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root (PostgreSQL is started as the postgres user via su)"
 
@@ -52,108 +51,14 @@ PSQL=$PGBIN/psql
 getent passwd postgres >/dev/null || die "no postgres user (installing postgresql-15 creates it)"
 command -v go >/dev/null || die "go not found"
 
-# --- temp workspace and cleanup -----------------------------------------------
-WORK=$(mktemp -d /tmp/nodedb-pgbench.XXXXXX)
-chmod 755 "$WORK"
-NPID=""
-CHILD=""
-PGDATA="$WORK/pg/data"
-
-# Long-running steps run through bg_wait: the script waits with the wait
-# builtin, which a trapped SIGINT/SIGTERM interrupts at once. (A plain
-# foreground child would delay the trap until it exits, and pgbench answers
-# Ctrl-C by sending cancel requests instead of exiting.)
-bg_wait() {
-	"$@" &
-	CHILD=$!
-	local rc=0
-	wait "$CHILD" || rc=$?
-	CHILD=""
-	return $rc
-}
-
-cleanup() {
-	local rc=$?
-	set +e
-	if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
-		kill -TERM "$CHILD"
-		wait "$CHILD" 2>/dev/null
-	fi
-	if [ -n "$NPID" ] && kill -0 "$NPID" 2>/dev/null; then
-		kill -TERM "$NPID"
-		for _ in $(seq 1 100); do kill -0 "$NPID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$NPID" 2>/dev/null && kill -KILL "$NPID"
-		wait "$NPID" 2>/dev/null
-	fi
-	if [ -f "$PGDATA/postmaster.pid" ]; then
-		su -s /bin/sh postgres -c "'$PGBIN/pg_ctl' -D '$PGDATA' -m fast -w stop" >/dev/null 2>&1
-	fi
-	if [ $rc -ne 0 ]; then
-		[ -f "$WORK/nodedb.log" ] && { log "last lines of the nodedb log:"; tail -n 20 "$WORK/nodedb.log" >&2; }
-		[ -f "$WORK/pg/log" ] && { log "last lines of the postgres log:"; tail -n 20 "$WORK/pg/log" >&2; }
-	fi
-	rm -rf "$WORK"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-USED_PORTS=" "
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		case $USED_PORTS in *" $p "*) continue ;; esac
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			USED_PORTS="$USED_PORTS$p "
-			echo "$p"
-			return
-		fi
-	done
-}
-
-# --- build nodedb ---------------------------------------------------------------
-if [ -n "$REF" ]; then
-	log "building nodedb at $REF (CGO_ENABLED=0)"
-	mkdir -p "$WORK/src"
-	(cd "$REPO" && git archive --format=tar "$REF") | tar -x -C "$WORK/src"
-	bg_wait env -C "$WORK/src" CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb || die "build failed"
-else
-	log "building nodedb from the working tree (CGO_ENABLED=0)"
-	bg_wait env -C "$REPO" CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb || die "build failed (try --ref HEAD to build the last commit)"
-fi
-
-# --- start PostgreSQL -------------------------------------------------------------
-PG_PORT=$(free_port)
-mkdir -p "$WORK/pg/sock"
-chown -R postgres:postgres "$WORK/pg"
-log "initdb + start PostgreSQL on 127.0.0.1:$PG_PORT"
-su -s /bin/sh postgres -c "'$PGBIN/initdb' -D '$PGDATA' -A trust -U postgres -E UTF8 --locale=C" >"$WORK/initdb.log" 2>&1 ||
-	{ cat "$WORK/initdb.log" >&2; die "initdb failed"; }
-su -s /bin/sh postgres -c "'$PGBIN/pg_ctl' -D '$PGDATA' -l '$WORK/pg/log' -w -t 60 start \
-	-o \"-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg/sock\"" >/dev/null ||
-	die "PostgreSQL did not start"
-PG_PID=$(head -n 1 "$PGDATA/postmaster.pid")
-
-# --- start nodedb -------------------------------------------------------------------
-ND_PORT=$(free_port)
-log "starting nodedb on 127.0.0.1:$ND_PORT (durability=sync)"
-# Own session, so a Ctrl-C on the terminal reaches only this script and
-# pgbench; cleanup stops nodedb with SIGTERM.
-setsid "$WORK/nodedb" --data-dir "$WORK/nodedb-data" --host 127.0.0.1 --pgwire-port "$ND_PORT" --http-port 0 \
-	--durability sync >"$WORK/nodedb.log" 2>&1 &
-NPID=$!
+bench_workspace pgbench
+build_nodedb
+start_postgres
+start_nodedb
 
 pg_sql() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
 nd_sql() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$ND_PORT" -U admin -d nodedb "$@"; }
 
-for i in $(seq 1 100); do
-	nd_sql -c 'SELECT 1' >/dev/null 2>&1 && break
-	kill -0 "$NPID" 2>/dev/null || die "nodedb exited during startup"
-	[ "$i" = 100 ] && die "nodedb did not accept connections within 20s"
-	sleep 0.2
-done
 pg_sql -c 'SELECT 1' >/dev/null || die "cannot connect to PostgreSQL"
 
 # --- memory ----------------------------------------------------------------------------
@@ -320,14 +225,8 @@ echo "$MEMTABLE"
 
 mkdir -p "$OUTDIR"
 STAMP=$(date +%Y-%m-%d)
-REPORT="$OUTDIR/$STAMP-pgbench.md"
-[ -e "$REPORT" ] && REPORT="$OUTDIR/$STAMP-$(date +%H%M%S)-pgbench.md"
-if [ -n "$REF" ]; then
-	COMMIT=$(cd "$REPO" && git rev-parse --short "$REF^{commit}")
-else
-	COMMIT=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	(cd "$REPO" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null) || COMMIT="$COMMIT + uncommitted working-tree changes"
-fi
+REPORT=$(report_path pgbench)
+COMMIT=$(commit_label)
 {
 	echo "# pgbench: NodeDB-Go vs PostgreSQL 15 ($STAMP)"
 	echo

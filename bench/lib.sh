@@ -1,0 +1,173 @@
+# Shared by the bench/*/run.sh scripts (sourced, not run): logging, a
+# throwaway workspace removed on exit, free ports, building nodedb, and
+# starting PostgreSQL 15, nodedb and redis-server on 127.0.0.1.
+#
+# The sourcing script sets REPO, PGBIN and REF (empty: build the working
+# tree; else build nodedb at that git ref) before calling these.
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+# bench_workspace NAME creates $WORK and installs the cleanup traps: on
+# exit (also on failure or Ctrl-C) every server started here is stopped, the
+# last log lines are shown on failure, and $WORK is removed.
+bench_workspace() {
+	WORK=$(mktemp -d "/tmp/nodedb-$1.XXXXXX")
+	chmod 755 "$WORK"
+	NPID=""
+	RPID=""
+	CHILD=""
+	PGDATA="$WORK/pg/data"
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# Long-running steps run through bg_wait: the script waits with the wait
+# builtin, which a trapped SIGINT/SIGTERM interrupts at once. (A plain
+# foreground child would delay the trap until it exits, and pgbench answers
+# Ctrl-C by sending cancel requests instead of exiting.)
+bg_wait() {
+	"$@" &
+	CHILD=$!
+	local rc=0
+	wait "$CHILD" || rc=$?
+	CHILD=""
+	return $rc
+}
+
+stop_pid() { # pid
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1"
+	for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$1" 2>/dev/null && kill -KILL "$1"
+	wait "$1" 2>/dev/null
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	[ -n "$CHILD" ] && stop_pid "$CHILD"
+	[ -n "$NPID" ] && stop_pid "$NPID"
+	[ -n "$RPID" ] && stop_pid "$RPID"
+	if [ -f "$PGDATA/postmaster.pid" ]; then
+		su -s /bin/sh postgres -c "'$PGBIN/pg_ctl' -D '$PGDATA' -m fast -w stop" >/dev/null 2>&1
+	fi
+	if [ $rc -ne 0 ]; then
+		[ -f "$WORK/nodedb.log" ] && { log "last lines of the nodedb log:"; tail -n 20 "$WORK/nodedb.log" >&2; }
+		[ -f "$WORK/pg/log" ] && { log "last lines of the postgres log:"; tail -n 20 "$WORK/pg/log" >&2; }
+		[ -f "$WORK/redis.log" ] && { log "last lines of the redis log:"; tail -n 20 "$WORK/redis.log" >&2; }
+	fi
+	rm -rf "$WORK"
+	exit $rc
+}
+
+USED_PORTS=" "
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		case $USED_PORTS in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			USED_PORTS="$USED_PORTS$p "
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# build_nodedb builds $WORK/nodedb from the working tree or from $REF.
+build_nodedb() {
+	if [ -n "$REF" ]; then
+		log "building nodedb at $REF (CGO_ENABLED=0)"
+		mkdir -p "$WORK/src"
+		(cd "$REPO" && git archive --format=tar "$REF") | tar -x -C "$WORK/src"
+		bg_wait env -C "$WORK/src" CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb || die "build failed"
+	else
+		log "building nodedb from the working tree (CGO_ENABLED=0)"
+		bg_wait env -C "$REPO" CGO_ENABLED=0 go build -o "$WORK/nodedb" ./cmd/nodedb || die "build failed (try --ref HEAD to build the last commit)"
+	fi
+}
+
+# start_postgres [SETTING...] runs initdb and starts PostgreSQL on a free
+# port with the given extra settings (e.g. max_connections=300); sets
+# PG_PORT, PG_PID and PG_DSN.
+start_postgres() {
+	local extra="" s
+	for s in "$@"; do extra="$extra -c $s"; done
+	PG_PORT=$(free_port)
+	mkdir -p "$WORK/pg/sock"
+	chown -R postgres:postgres "$WORK/pg"
+	log "initdb + start PostgreSQL on 127.0.0.1:$PG_PORT${1:+ ($*)}"
+	su -s /bin/sh postgres -c "'$PGBIN/initdb' -D '$PGDATA' -A trust -U postgres -E UTF8 --locale=C" >"$WORK/initdb.log" 2>&1 ||
+		{ cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+	su -s /bin/sh postgres -c "'$PGBIN/pg_ctl' -D '$PGDATA' -l '$WORK/pg/log' -w -t 60 start \
+		-o \"-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg/sock$extra\"" >/dev/null ||
+		die "PostgreSQL did not start"
+	PG_PID=$(head -n 1 "$PGDATA/postmaster.pid")
+	PG_DSN="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+}
+
+# start_nodedb [http] starts nodedb (durability sync) on a free pgwire port,
+# and on a free HTTP port when asked (else HTTP is off), and waits until it
+# answers SQL; sets ND_PORT, ND_HTTP, NPID and ND_DSN.
+start_nodedb() {
+	ND_PORT=$(free_port)
+	ND_HTTP=0
+	[ "${1:-}" = http ] && ND_HTTP=$(free_port)
+	log "starting nodedb on 127.0.0.1:$ND_PORT (pgwire), :$ND_HTTP (HTTP), durability=sync"
+	# Own session, so a Ctrl-C on the terminal reaches only this script and
+	# the load generator; cleanup stops nodedb with SIGTERM.
+	setsid "$WORK/nodedb" --data-dir "$WORK/nodedb-data" --host 127.0.0.1 --pgwire-port "$ND_PORT" --http-port "$ND_HTTP" \
+		--durability sync >"$WORK/nodedb.log" 2>&1 &
+	NPID=$!
+	ND_DSN="postgres://admin@127.0.0.1:$ND_PORT/nodedb?sslmode=disable"
+	local i
+	for i in $(seq 1 100); do
+		"${PSQL:-$PGBIN/psql}" -X -q -h 127.0.0.1 -p "$ND_PORT" -U admin -d nodedb -c 'SELECT 1' >/dev/null 2>&1 && return 0
+		kill -0 "$NPID" 2>/dev/null || die "nodedb exited during startup"
+		sleep 0.2
+	done
+	die "nodedb did not accept connections within 20s"
+}
+
+# start_redis starts redis-server without persistence on a free port and
+# waits until it accepts connections; sets R_PORT and RPID.
+start_redis() {
+	R_PORT=$(free_port)
+	mkdir -p "$WORK/redis"
+	log "starting redis-server on 127.0.0.1:$R_PORT (no persistence)"
+	setsid redis-server --bind 127.0.0.1 --port "$R_PORT" --dir "$WORK/redis" --save '' --appendonly no \
+		--daemonize no --logfile "$WORK/redis.log" >/dev/null 2>&1 &
+	RPID=$!
+	local i
+	for i in $(seq 1 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$R_PORT") 2>/dev/null && return 0
+		kill -0 "$RPID" 2>/dev/null || die "redis-server exited during startup"
+		sleep 0.2
+	done
+	die "redis-server did not accept connections within 10s"
+}
+
+# commit_label prints the commit the measured nodedb was built from.
+commit_label() {
+	if [ -n "$REF" ]; then
+		(cd "$REPO" && git rev-parse --short "$REF^{commit}")
+	else
+		local c
+		c=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+		(cd "$REPO" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null) || c="$c + uncommitted working-tree changes"
+		echo "$c"
+	fi
+}
+
+# report_path NAME prints bench/results-style report path for today, not
+# overwriting an earlier report of the same day.
+report_path() {
+	local stamp r
+	stamp=$(date +%Y-%m-%d)
+	mkdir -p "$OUTDIR"
+	r="$OUTDIR/$stamp-$1.md"
+	[ -e "$r" ] && r="$OUTDIR/$stamp-$(date +%H%M%S)-$1.md"
+	echo "$r"
+}
