@@ -164,15 +164,10 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 		if db.tail.join(sub, from) {
 			break
 		}
-		view.StartLSN = from
-		tx := db.txm.Begin()
-		evs, err := event.Read(tx, db.cat, nil, view, event.Offsets{}, event.ReadOptions{Partition: -1, Limit: 1000})
-		head := tx.SnapshotLSN()
-		if werr := tx.WaitVisibleDurable(ctx); werr != nil {
-			tx.Rollback()
+		evs, head, ok, err := db.readChanges(ctx, view, from)
+		if !ok {
 			return
 		}
-		tx.Rollback()
 		if err != nil {
 			db.log.Warn("live select stopped", "subscription", sub.id, "err", err)
 			return
@@ -187,6 +182,22 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 	}
 	<-ctx.Done()
 	db.tail.leave(sub)
+}
+
+// readChanges returns up to 1,000 change-log events of view after LSN from
+// and the LSN of the snapshot they were read at, once every commit that
+// snapshot may show is durable. ok is false when the caller should stop
+// (ctx done or the database closing).
+func (db *DB) readChanges(ctx context.Context, view *catalog.Stream, from uint64) (evs []event.Event, head uint64, ok bool, err error) {
+	view.StartLSN = from
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	evs, err = event.Read(tx, db.cat, nil, view, event.Offsets{}, event.ReadOptions{Partition: -1, Limit: 1000})
+	head = tx.SnapshotLSN()
+	if tx.WaitVisibleDurable(ctx) != nil {
+		return nil, head, false, nil
+	}
+	return evs, head, true, err
 }
 
 // deliver pushes one event to the subscription's session if it matches.
@@ -287,13 +298,8 @@ func (t *liveTail) run() {
 		if !db.notify.Wait(ctx, pos) {
 			return
 		}
-		all.StartLSN = pos
-		tx := db.txm.Begin()
-		evs, err := event.Read(tx, db.cat, nil, all, event.Offsets{}, event.ReadOptions{Partition: -1, Limit: 1000})
-		head := tx.SnapshotLSN()
-		werr := tx.WaitVisibleDurable(ctx)
-		tx.Rollback()
-		if werr != nil {
+		evs, head, ok, err := db.readChanges(ctx, all, pos)
+		if !ok {
 			return
 		}
 		if err != nil {
