@@ -94,24 +94,6 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.2f", float64(d)/1e6)
 }
 
-func num(f float64) string {
-	s := fmt.Sprintf("%.0f", f)
-	// thousands separators
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
 func ratio(a, b float64) string {
 	if a <= 0 || b <= 0 {
 		return "n/a"
