@@ -113,6 +113,15 @@ func (h *handler) stopping() bool {
 	}
 }
 
+// streamRequest authenticates a /v1/streams request and parses its
+// parameters (poll: the long-poll ones too).
+func (h *handler) streamRequest(r *http.Request, poll bool) (streamParams, *apiError) {
+	if _, ae := h.authenticate(r); ae != nil {
+		return streamParams{}, ae
+	}
+	return parseStreamParams(r, poll)
+}
+
 func (h *handler) failStream(w http.ResponseWriter, r *http.Request, start time.Time, ae *apiError) {
 	h.observe(start, true)
 	h.logError(r, ae)
@@ -122,11 +131,7 @@ func (h *handler) failStream(w http.ResponseWriter, r *http.Request, start time.
 // streamPoll is GET /v1/streams/{stream}/poll: a (long) poll for a group.
 func (h *handler) streamPoll(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if _, ae := h.authenticate(r); ae != nil {
-		h.failStream(w, r, start, ae)
-		return
-	}
-	p, ae := parseStreamParams(r, true)
+	p, ae := h.streamRequest(r, true)
 	if ae != nil {
 		h.failStream(w, r, start, ae)
 		return
@@ -192,11 +197,7 @@ func decodeOffsetsRequest(body io.Reader) (map[int]uint64, *apiError) {
 // per-partition positions (forward only).
 func (h *handler) streamOffsets(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if _, ae := h.authenticate(r); ae != nil {
-		h.failStream(w, r, start, ae)
-		return
-	}
-	p, ae := parseStreamParams(r, false)
+	p, ae := h.streamRequest(r, false)
 	if ae != nil {
 		h.failStream(w, r, start, ae)
 		return
@@ -238,11 +239,7 @@ func parseLastEventID(s string) (uint64, *apiError) {
 // Server-Sent Events, from a per-connection cursor. It never commits.
 func (h *handler) streamEvents(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if _, ae := h.authenticate(r); ae != nil {
-		h.failStream(w, r, start, ae)
-		return
-	}
-	p, ae := parseStreamParams(r, false)
+	p, ae := h.streamRequest(r, false)
 	if ae != nil {
 		h.failStream(w, r, start, ae)
 		return
