@@ -52,6 +52,28 @@ type Stream struct {
 	RetentionEvents int64     `json:"retention_events,omitempty"`
 	Owner           string    `json:"owner"`
 	Created         time.Time `json:"created"`
+	// Delivery, when set, pushes the stream's events to an external
+	// system (a webhook or Kafka).
+	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// Delivery configures outbound delivery of a stream. Its positions are
+// committed offsets under GroupID (an id of its own, not a consumer group
+// users see), advanced only after the receiver accepted the events.
+type Delivery struct {
+	Kind      string `json:"kind"` // "webhook" or "kafka"
+	URL       string `json:"url,omitempty"`
+	Secret    string `json:"secret,omitempty"`
+	Retry     int    `json:"retry"`      // retries after the first attempt
+	TimeoutMs int64  `json:"timeout_ms"` // per request
+	Batch     int    `json:"batch"`      // events per request (1: one event per POST)
+	Paused    bool   `json:"paused,omitempty"`
+	GroupID   uint32 `json:"group_id"`
+	// Kafka.
+	Brokers       []string `json:"brokers,omitempty"`
+	Topic         string   `json:"topic,omitempty"`
+	Transactional bool     `json:"transactional,omitempty"`
+	Key           string   `json:"key,omitempty"` // record key field; "row_id" by default
 }
 
 // Includes reports whether the stream carries an op ("INSERT", ...).
@@ -207,14 +229,28 @@ func (d *DDLTxn) PutStream(s *Stream) error {
 	return nil
 }
 
+// UpdateStream stages a changed stream descriptor (same id and name).
+func (d *DDLTxn) UpdateStream(s *Stream) error { return d.PutStream(s) }
+
 // RemoveStream stages the removal of a stream with its groups and their
-// offsets, all in this DDL's one commit.
+// offsets, its delivery positions and its dead letters, all in this DDL's
+// one commit.
 func (d *DDLTxn) RemoveStream(s *Stream) error {
 	d.Txn.Delete(storage.CatalogKey(objStream, s.ID))
 	for _, g := range d.c.Groups(s.ID) {
 		if err := d.RemoveGroup(g); err != nil {
 			return err
 		}
+	}
+	if s.Delivery != nil && s.Delivery.GroupID != 0 {
+		lo := storage.OffsetPrefix(s.Delivery.GroupID)
+		if err := d.Txn.DeleteRange(lo, storage.PrefixEnd(lo)); err != nil {
+			return err
+		}
+	}
+	lo := storage.DeadLetterPrefix(s.ID)
+	if err := d.Txn.DeleteRange(lo, storage.PrefixEnd(lo)); err != nil {
+		return err
 	}
 	d.after = append(d.after, func(st *streamState) { delete(st.streams, s.Name) })
 	return nil

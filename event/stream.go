@@ -116,6 +116,8 @@ type ReadOptions struct {
 	Limit     int
 	// Range, when non-nil, restricts a read to a member's partitions.
 	Range *Range
+	// UpTo, when non-zero, ends the read at this LSN.
+	UpTo uint64
 }
 
 // Read returns up to opts.Limit events of a stream after the group's
@@ -149,6 +151,9 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
 		if !ok {
 			return nil, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
+		}
+		if opts.UpTo != 0 && lsn > opts.UpTo {
+			break
 		}
 		if !st.Covers(coll) || (opts.Partition >= 0 && int(vshard) != opts.Partition) {
 			continue

@@ -31,6 +31,7 @@ type DB struct {
 	members   *event.Members   // named consumers per group
 	hub       *event.Hub       // LISTEN/NOTIFY
 	tail      liveTail         // shared change-log reader of LIVE SELECT
+	outbound  *event.Outbound  // webhook (and later Kafka) delivery of streams
 
 	statsMu    sync.Mutex
 	statsAt    time.Time
@@ -49,6 +50,9 @@ type DBConfig struct {
 	// RetentionInterval is how often change-log retention runs (default
 	// 30s; negative: never, tests call TrimChangeLog).
 	RetentionInterval time.Duration
+	// DeliverySleep, when set, replaces the wait between delivery retries
+	// (tests shorten back-off).
+	DeliverySleep func(ctx context.Context, d time.Duration) error
 }
 
 // TrimChangeLog applies change-log retention now; it returns the number
@@ -96,6 +100,8 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN()), events: events,
 		members: &event.Members{}, hub: &event.Hub{}}
 	db.tail.db = db
+	db.outbound = event.NewOutbound(event.OutboundConfig{Txns: txm, Catalog: cat, Log: events, Notifier: db.notify,
+		Logger: log, Encode: encodeEvent, NewSink: newSink, Sleep: cfg.DeliverySleep})
 	txm.SetOnCommit(db.notify.Committed)
 	interval := cfg.RetentionInterval
 	if interval == 0 {
@@ -104,12 +110,14 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	if interval > 0 {
 		events.Start(interval)
 	}
+	db.outbound.Reconcile()
 	return db, nil
 }
 
 // Close stops the retention trimmer and the commit pipeline and closes the
 // store.
 func (db *DB) Close() error {
+	db.outbound.Close()
 	db.tail.close()
 	db.events.Close()
 	err := db.txm.Close()

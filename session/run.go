@@ -343,6 +343,10 @@ func staticColumns(st ast.Statement) []Column {
 		return textCols(x.What)
 	case *ast.ShowStreamInfo:
 		return streamInfoColumns(x)
+	case *ast.DeadLetters:
+		if x.Action == "show" {
+			return deadLetterColumns()
+		}
 	case *ast.LiveSelect:
 		return textCols("subscription_id", "channel", "collection", "status")
 	case *ast.ShowChanges:
@@ -467,6 +471,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.alterGroup(st)
 	case *ast.ShowStreamInfo:
 		return s.showStreams(st)
+	case *ast.AlterChangeStream:
+		return s.alterStream(st)
+	case *ast.DeadLetters:
+		return s.deadLetters(ctx, st)
 	case *ast.ShowChanges:
 		return s.showChanges(st)
 	case *ast.CreateTopic:

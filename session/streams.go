@@ -20,9 +20,7 @@ import (
 
 // laterStreamOptions are documented options not implemented yet: they
 // fail with 0A000 rather than being silently ignored.
-var laterStreamOptions = map[string]bool{"compaction": true, "key": true, "url": true, "webhook_url": true,
-	"secret": true, "webhook_secret": true, "retry": true, "timeout": true, "batch": true, "delivery": true,
-	"brokers": true, "topic": true, "transactional": true}
+var laterStreamOptions = map[string]bool{"compaction": true, "key": true}
 
 // streamOptions are the WITH keys CREATE CHANGE STREAM accepts today.
 var streamOptions = map[string]bool{"include": true, "format": true, "retention": true, "retention_events": true}
@@ -40,9 +38,12 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 			return nil, errs.Errorf(errs.FeatureNotSupported, "change stream option %s is not supported yet", strings.ToUpper(o.Key)).
 				WithPosition(o.Pos)
 		}
+		if deliveryOptions[o.Key] || kafkaOptions[o.Key] {
+			continue
+		}
 		if !streamOptions[o.Key] {
 			return nil, errs.Errorf(errs.SyntaxError, "unknown change stream option %q", o.Key).WithPosition(o.Pos).
-				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS.")
+				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS, URL, SECRET, RETRY, TIMEOUT, BATCH, DELIVERY.")
 		}
 		v, err := optionText(o)
 		if err != nil {
@@ -76,8 +77,12 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 			}
 		}
 	}
+	delivery, err := applyDeliveryOptions(nil, st.With)
+	if err != nil {
+		return nil, err
+	}
 	notices := []Notice(nil)
-	err := cat.DDL(func(tx *catalog.DDLTxn) error {
+	err = cat.DDL(func(tx *catalog.DDLTxn) error {
 		if _, ok := cat.Stream(st.Name); ok {
 			if st.IfNotExists {
 				notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateObject, Message: fmt.Sprintf("change stream '%s' already exists, skipping", st.Name)})
@@ -88,6 +93,10 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 		stream := &catalog.Stream{ID: tx.NewID(), Name: st.Name, Collection: st.Collection, Include: include,
 			Format: format, StartLSN: tx.SnapshotLSN(), Owner: s.user, Created: time.Now().UTC(),
 			RetentionMs: retMs, RetentionEvents: retN}
+		if delivery != nil {
+			delivery.GroupID = tx.NewID()
+			stream.Delivery = delivery
+		}
 		if st.Collection != "*" {
 			coll, err := cat.MustGet(st.Collection)
 			if err != nil {
@@ -100,6 +109,7 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.mgr.db.outbound.Reconcile()
 	return &Result{Tag: "CREATE CHANGE STREAM", Notices: notices}, nil
 }
 
@@ -141,6 +151,7 @@ func (s *Session) dropStream(st *ast.DropChangeStream) (*Result, error) {
 		s.mgr.db.delivered.Forget(g.ID)
 		s.mgr.db.members.Forget(g.ID)
 	}
+	s.mgr.db.outbound.Reconcile()
 	return &Result{Tag: "DROP CHANGE STREAM"}, nil
 }
 
@@ -393,7 +404,18 @@ func (s *Session) showStreams(st *ast.ShowStreamInfo) (*Result, error) {
 			if reservedName(x.Name) != nil {
 				continue // a topic's stream
 			}
-			res.Rows = append(res.Rows, types.Row{x.Name, x.Collection, strings.Join(x.Include, ","), x.Format, x.Owner, x.Created})
+			row := types.Row{x.Name, x.Collection, strings.Join(x.Include, ","), x.Format, x.Owner, x.Created,
+				nil, nil, nil, nil, nil, nil, nil}
+			if d := x.Delivery; d != nil {
+				ds := db.outbound.Status(x)
+				target := d.URL
+				row[6], row[7], row[8] = d.Kind, target, ds.State
+				row[9], row[10], row[11] = int64(ds.Delivered), int64(ds.Retried), int64(ds.DeadLettered)
+				if ds.LastError != "" {
+					row[12] = ds.LastError
+				}
+			}
+			res.Rows = append(res.Rows, row)
 		}
 	case "groups":
 		stream, err := cat.StreamOrTopic(st.Stream)
@@ -513,7 +535,10 @@ func streamInfoColumns(st *ast.ShowStreamInfo) []Column {
 	switch st.What {
 	case "streams":
 		return []Column{col("name", types.Text), col("collection", types.Text), col("include", types.Text),
-			col("format", types.Text), col("owner", types.Text), col("created_at", types.Timestamptz)}
+			col("format", types.Text), col("owner", types.Text), col("created_at", types.Timestamptz),
+			col("delivery", types.Text), col("target", types.Text), col("delivery_state", types.Text),
+			col("delivered", types.Int8), col("retried", types.Int8), col("dead_lettered", types.Int8),
+			col("last_error", types.Text)}
 	case "groups":
 		return []Column{col("group_name", types.Text), col("stream", types.Text), col("committed_partitions", types.Int8),
 			col("owner", types.Text), col("lag", types.Int8), col("members", types.Text)}

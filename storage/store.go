@@ -19,13 +19,14 @@ const FormatVersion = 2
 
 // Keyspace tags: the first byte of every key.
 const (
-	TagSystem    byte = 0x01 // system state: format version, last LSN, id counters
-	TagCatalog   byte = 0x02 // catalog descriptors
-	TagRow       byte = 0x10 // rows: tag, collection id, vshard, primary key
-	TagIndex     byte = 0x11 // secondary index entries: tag, index id, values[, pk]
-	TagChangeLog byte = 0x20 // change log: tag, collection id, vshard, lsn
-	TagLSNIndex  byte = 0x21 // change log in LSN order: tag, lsn → collection id, vshard, record
-	TagOffset    byte = 0x30 // consumer group offsets: tag, group id, partition → lsn
+	TagSystem     byte = 0x01 // system state: format version, last LSN, id counters
+	TagCatalog    byte = 0x02 // catalog descriptors
+	TagRow        byte = 0x10 // rows: tag, collection id, vshard, primary key
+	TagIndex      byte = 0x11 // secondary index entries: tag, index id, values[, pk]
+	TagChangeLog  byte = 0x20 // change log: tag, collection id, vshard, lsn
+	TagLSNIndex   byte = 0x21 // change log in LSN order: tag, lsn → collection id, vshard, record
+	TagOffset     byte = 0x30 // consumer group offsets: tag, group id, partition → lsn
+	TagDeadLetter byte = 0x40 // outbound delivery dead letters: tag, stream id, lsn → entry
 )
 
 // NumVShards is the number of virtual shards rows and change-log records
@@ -240,6 +241,18 @@ func OffsetPrefix(group uint32) []byte {
 	b := make([]byte, 0, 5)
 	b = append(b, TagOffset)
 	return binary.BigEndian.AppendUint32(b, group)
+}
+
+// DeadLetterPrefix is the prefix of every dead letter of a stream.
+func DeadLetterPrefix(stream uint32) []byte {
+	b := make([]byte, 0, 13)
+	b = append(b, TagDeadLetter)
+	return binary.BigEndian.AppendUint32(b, stream)
+}
+
+// DeadLetterKey is the key of the dead letter of one event of a stream.
+func DeadLetterKey(stream uint32, lsn uint64) []byte {
+	return binary.BigEndian.AppendUint64(DeadLetterPrefix(stream), lsn)
 }
 
 // OffsetKey is the key of one (group, partition) committed offset.

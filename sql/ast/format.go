@@ -256,7 +256,7 @@ func (f *formatter) stmt(s Statement) {
 	case *Discard:
 		f.w("DISCARD ", s.What)
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
-		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo:
+		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo, *AlterChangeStream, *DeadLetters:
 		f.streamStmt(s)
 	case *CreateTopic:
 		f.w("CREATE TOPIC ")
@@ -394,6 +394,16 @@ func (f *formatter) streamStmt(s Statement) {
 			f.w(" PARTITION ")
 			f.expr(s.Partition)
 		}
+	case *AlterChangeStream:
+		f.w("ALTER CHANGE STREAM ", QuoteIdent(s.Name))
+		switch s.Action {
+		case "set":
+			f.optionList(" SET (", s.Set)
+		default:
+			f.w(" ", strings.ToUpper(s.Action))
+		}
+	case *DeadLetters:
+		f.w(strings.ToUpper(s.Action), " DEAD LETTERS FOR STREAM ", QuoteIdent(s.Stream))
 	case *ShowStreamInfo:
 		switch s.What {
 		case "streams":
@@ -416,7 +426,12 @@ func (f *formatter) options(opts []Option) {
 	if len(opts) == 0 {
 		return
 	}
-	f.w(" WITH (")
+	f.optionList(" WITH (", opts)
+}
+
+// optionList prints lead, then "key = value, ...)".
+func (f *formatter) optionList(lead string, opts []Option) {
+	f.w(lead)
 	for i, o := range opts {
 		if i > 0 {
 			f.w(", ")

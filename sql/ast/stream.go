@@ -144,3 +144,21 @@ func (*DropConsumerGroup) stmt()   {}
 func (*CommitOffset) stmt()        {}
 func (*AlterConsumerGroup) stmt()  {}
 func (*ShowStreamInfo) stmt()      {}
+func (*AlterChangeStream) stmt()   {}
+func (*DeadLetters) stmt()         {}
+
+// AlterChangeStream is ALTER CHANGE STREAM s SET (k = v, ...) | PAUSE |
+// RESUME.
+type AlterChangeStream struct {
+	Pos    int
+	Name   string
+	Action string // "set", "pause", "resume"
+	Set    []Option
+}
+
+// DeadLetters is SHOW | REPLAY | PURGE DEAD LETTERS FOR STREAM s.
+type DeadLetters struct {
+	Pos    int
+	Action string // "show", "replay", "purge"
+	Stream string
+}

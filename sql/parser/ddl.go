@@ -328,6 +328,9 @@ func (p *parser) alter() ast.Statement {
 	if p.isKw("consumer") {
 		return p.alterConsumerGroup(start)
 	}
+	if p.isKw("change") {
+		return p.alterChangeStream(start)
+	}
 	if !p.acceptKw("table") && !p.acceptKw("collection") {
 		t := p.peek()
 		if t.kind == tIdent && !t.quoted {
@@ -378,6 +381,8 @@ func (p *parser) show() ast.Statement {
 		return s
 	case isKw(t, "change"), isKw(t, "consumer"), isKw(t, "partitions"):
 		return p.showStreamInfo(start)
+	case isKw(t, "dead"):
+		return p.deadLetters(start, "show")
 	case isKw(t, "changes"):
 		p.i++
 		sc := &ast.ShowChanges{Pos: start.pos}

@@ -422,6 +422,9 @@ func (p *parser) statement() ast.Statement {
 		}
 		pub.Payload = pt.val
 		return pub
+	case "replay", "purge":
+		p.i++
+		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",
 		"refresh", "call", "do", "lock", "checkpoint", "fetch", "declare", "close",

@@ -140,3 +140,31 @@ func (p *parser) showStreamInfo(start token) ast.Statement {
 	}
 	return s
 }
+
+// alterChangeStream parses, after ALTER, CHANGE STREAM s SET (k = v, ...) |
+// PAUSE | RESUME.
+func (p *parser) alterChangeStream(start token) ast.Statement {
+	p.expectKw("change", "stream")
+	a := &ast.AlterChangeStream{Pos: start.pos, Name: p.name()}
+	switch t := p.peek(); {
+	case isKw(t, "set"):
+		p.i++
+		a.Action = "set"
+		a.Set = p.uniqueOptions()
+	case isKw(t, "pause"), isKw(t, "resume"):
+		p.i++
+		a.Action = t.val
+	default:
+		p.throw(p.syntaxErr(t).WithHint("Expected SET (...), PAUSE or RESUME."))
+	}
+	return a
+}
+
+// deadLetters parses SHOW | REPLAY | PURGE DEAD LETTERS FOR [CHANGE] STREAM s;
+// the first keyword has been consumed.
+func (p *parser) deadLetters(start token, action string) ast.Statement {
+	p.expectKw("dead", "letters", "for")
+	p.acceptKw("change")
+	p.expectKw("stream")
+	return &ast.DeadLetters{Pos: start.pos, Action: action, Stream: p.name()}
+}
