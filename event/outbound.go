@@ -341,19 +341,19 @@ type pipe struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	scanned uint64              // every event through it was queued (or delivered)
-	pos     map[uint16]uint64   // last queued LSN per partition (when > scanned)
-	acked   map[uint16]uint64   // last delivered LSN per partition
-	queues  map[uint16][]Event  // queued, not yet delivered (head in flight)
-	running map[uint16]bool     // partitions with a sender goroutine
-	stalled map[uint16]bool     // full partitions the reader skips
-	total   int                 // queued events
-	dirty   bool                // acked changed since the last flush
-	kick    chan struct{}       // a stalled partition has room again
-	commit  sync.Mutex          // serialises position commits
-	floor   uint64              // last committed floor
-	saved   map[uint16]uint64   // last committed per-partition positions
-	lastErr error               // last reader error (logged once)
+	scanned uint64             // every event through it was queued (or delivered)
+	pos     map[uint16]uint64  // last queued LSN per partition (when > scanned)
+	acked   map[uint16]uint64  // last delivered LSN per partition
+	queues  map[uint16][]Event // queued, not yet delivered (head in flight)
+	running map[uint16]bool    // partitions with a sender goroutine
+	stalled map[uint16]bool    // full partitions the reader skips
+	total   int                // queued events
+	dirty   bool               // acked changed since the last flush
+	kick    chan struct{}      // a stalled partition has room again
+	commit  sync.Mutex         // serialises position commits
+	floor   uint64             // last committed floor
+	saved   map[uint16]uint64  // last committed per-partition positions
+	lastErr error              // last reader error (logged once)
 }
 
 func newPipe(o *Outbound, st *catalog.Stream, sink Sink, stats *DeliveryStats) *pipe {
