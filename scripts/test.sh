@@ -22,7 +22,7 @@ go vet ./...
 
 # Packages with shared mutable state and goroutines: run them under the race
 # detector (which needs cgo, hence a C compiler).
-race_patterns=(./txn/... ./storage/... ./session/... ./protocol/... ./server/...)
+race_patterns=(./txn/... ./storage/... ./event/... ./session/... ./protocol/... ./server/...)
 mapfile -t race_pkgs < <(go list "${race_patterns[@]}" 2>/dev/null)
 mapfile -t all_pkgs < <(go list ./...)
 rest_pkgs=()

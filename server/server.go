@@ -111,6 +111,10 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 			for _, g := range ss.Groups {
 				ms.Groups = append(ms.Groups, metrics.GroupStat{Name: g.Name, Lag: g.Lag, PartitionLg: g.PartitionLag})
 			}
+			if d := ss.Delivery; d != nil {
+				ms.Delivery = &metrics.DeliveryStat{Delivered: d.Delivered, Retried: d.Retried,
+					DeadLettered: d.DeadLettered, Lag: d.Lag}
+			}
 			out.Streams = append(out.Streams, ms)
 		}
 		return out

@@ -157,9 +157,16 @@ func (db *DB) Stats() Stats {
 
 // StreamStat is one change stream's figures for /metrics.
 type StreamStat struct {
-	Name   string
-	Events uint64
-	Groups []GroupStat
+	Name     string
+	Events   uint64
+	Groups   []GroupStat
+	Delivery *DeliveryStat // nil without a delivery
+}
+
+// DeliveryStat is a stream's outbound delivery figures.
+type DeliveryStat struct {
+	Delivered, Retried, DeadLettered uint64
+	Lag                              uint64 // retained events after the committed delivery positions
 }
 
 // GroupStat is one consumer group's lag.
@@ -175,6 +182,25 @@ const streamStatsEvery = 10 * time.Second
 // StreamStats returns per-stream event counts and per-group lag. It scans
 // the retained change log, so results are cached for a few seconds.
 func (db *DB) StreamStats() []StreamStat {
+	stats := db.streamStats()
+	out := make([]StreamStat, len(stats))
+	for i, ss := range stats {
+		out[i] = ss
+		if ss.Delivery == nil {
+			continue
+		}
+		// Counters are live; the lag comes from the cached scan.
+		d := *ss.Delivery
+		if st, ok := db.cat.Stream(ss.Name); ok && st.Delivery != nil {
+			ds := db.outbound.Status(st)
+			d.Delivered, d.Retried, d.DeadLettered = ds.Delivered, ds.Retried, ds.DeadLettered
+		}
+		out[i].Delivery = &d
+	}
+	return out
+}
+
+func (db *DB) streamStats() []StreamStat {
 	db.statsMu.Lock()
 	defer db.statsMu.Unlock()
 	if time.Since(db.statsAt) < streamStatsEvery && db.statsCache != nil {
@@ -206,6 +232,16 @@ func (db *DB) StreamStats() []StreamStat {
 				}
 			}
 			ss.Groups = append(ss.Groups, gs)
+		}
+		if st.Delivery != nil {
+			off, err := event.LoadOffsets(tx, st.Delivery.GroupID)
+			if err == nil {
+				ds := &DeliveryStat{}
+				for p, ps := range parts {
+					ds.Lag += uint64(ps.countAfter(off.Of(p)))
+				}
+				ss.Delivery = ds
+			}
 		}
 		out = append(out, ss)
 	}

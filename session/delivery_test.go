@@ -227,6 +227,16 @@ func TestWebhookRetriesUntilAccepted(t *testing.T) {
 	require.GreaterOrEqual(t, st["retried"], int64(3))
 	require.Equal(t, int64(0), st["dead_lettered"])
 	require.Contains(t, st["last_error"], "HTTP 503")
+	var found bool
+	for _, ss := range d.db.StreamStats() {
+		if ss.Name == "oc" {
+			found = true
+			require.NotNil(t, ss.Delivery)
+			require.GreaterOrEqual(t, ss.Delivery.Delivered, uint64(61))
+			require.GreaterOrEqual(t, ss.Delivery.Retried, uint64(3))
+		}
+	}
+	require.True(t, found)
 }
 
 // showRow runs a SHOW and returns the row whose first column is key, by

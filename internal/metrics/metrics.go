@@ -41,9 +41,16 @@ type Stats struct {
 
 // StreamStat describes one change stream.
 type StreamStat struct {
-	Name   string
-	Events uint64 // retained events
-	Groups []GroupStat
+	Name     string
+	Events   uint64 // retained events
+	Groups   []GroupStat
+	Delivery *DeliveryStat // nil: the stream has no outbound delivery
+}
+
+// DeliveryStat is a stream's outbound delivery (webhook, Kafka).
+type DeliveryStat struct {
+	Delivered, Retried, DeadLettered uint64
+	Lag                              uint64 // retained events not yet delivered
 }
 
 // GroupStat is one consumer group's lag, total and per partition (only
@@ -165,6 +172,14 @@ var (
 	partitionLagDesc = prometheus.NewDesc("nodedb_stream_partition_lag",
 		"Events a consumer group has not committed yet in one partition (partitions with lag only).",
 		[]string{"stream", "group", "partition"}, nil)
+	deliveredDesc = prometheus.NewDesc("nodedb_delivery_delivered_total",
+		"Events a stream's outbound delivery handed to its receiver since start.", []string{"stream"}, nil)
+	retriedDesc = prometheus.NewDesc("nodedb_delivery_retries_total",
+		"Delivery attempts retried after a failure since start.", []string{"stream"}, nil)
+	deadLetteredDesc = prometheus.NewDesc("nodedb_delivery_dead_lettered_total",
+		"Events moved to the dead-letter queue since start.", []string{"stream"}, nil)
+	deliveryLagDesc = prometheus.NewDesc("nodedb_delivery_lag",
+		"Retained events after the stream's committed delivery positions.", []string{"stream"}, nil)
 	historyLostDesc = prometheus.NewDesc("nodedb_stream_history_lost_total",
 		"Stream reads refused because retention removed events the group had not consumed.", nil, nil)
 )
@@ -184,6 +199,10 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- groupLagDesc
 	ch <- partitionLagDesc
 	ch <- historyLostDesc
+	ch <- deliveredDesc
+	ch <- retriedDesc
+	ch <- deadLetteredDesc
+	ch <- deliveryLagDesc
 }
 
 func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
@@ -196,6 +215,12 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(historyLostDesc, prometheus.CounterValue, float64(s.HistoryLost))
 	for _, st := range s.Streams {
 		ch <- prometheus.MustNewConstMetric(streamEventsDesc, prometheus.GaugeValue, float64(st.Events), st.Name)
+		if d := st.Delivery; d != nil {
+			ch <- prometheus.MustNewConstMetric(deliveredDesc, prometheus.CounterValue, float64(d.Delivered), st.Name)
+			ch <- prometheus.MustNewConstMetric(retriedDesc, prometheus.CounterValue, float64(d.Retried), st.Name)
+			ch <- prometheus.MustNewConstMetric(deadLetteredDesc, prometheus.CounterValue, float64(d.DeadLettered), st.Name)
+			ch <- prometheus.MustNewConstMetric(deliveryLagDesc, prometheus.GaugeValue, float64(d.Lag), st.Name)
+		}
 		for _, g := range st.Groups {
 			ch <- prometheus.MustNewConstMetric(groupLagDesc, prometheus.GaugeValue, float64(g.Lag), st.Name, g.Name)
 			for p, l := range g.PartitionLg {
