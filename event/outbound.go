@@ -54,6 +54,7 @@ const (
 	pipeQueue      = 20_000 // queued events per pipe before the reader waits
 	readBatch      = 1_000  // events per change-log read
 	flushEvery     = 100 * time.Millisecond
+	maxInFlight    = 64 // concurrent requests per pipe (partitions wait for a slot)
 	backoffFirst   = 100 * time.Millisecond
 	backoffCap     = 10 * time.Second
 )
@@ -271,7 +272,7 @@ func (o *Outbound) Replay(ctx context.Context, st *catalog.Stream) (delivered, f
 	defer sink.Close()
 	for _, d := range letters {
 		out := []Outgoing{{Event: Event{LSN: d.LSN, Partition: d.Partition}, Body: d.Event, Replay: true}}
-		attempts, serr := o.send(ctx, st, sink, out, nil)
+		attempts, serr := o.send(ctx, st, sink, out, nil, nil)
 		if ctx.Err() != nil {
 			return delivered, failed, ctx.Err()
 		}
@@ -298,10 +299,22 @@ func (o *Outbound) Replay(ctx context.Context, st *catalog.Stream) (delivered, f
 
 // send delivers one batch with the stream's retry policy. It returns the
 // number of attempts made and the last error (nil on success).
-func (o *Outbound) send(ctx context.Context, st *catalog.Stream, sink Sink, batch []Outgoing, stats *DeliveryStats) (int, error) {
+func (o *Outbound) send(ctx context.Context, st *catalog.Stream, sink Sink, batch []Outgoing, stats *DeliveryStats, slots chan struct{}) (int, error) {
 	d := st.Delivery
 	for attempt := 1; ; attempt++ {
+		// A slot is held only while a request is in flight, not during
+		// back-off, so partitions waiting to retry do not hold up others.
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return attempt - 1, ctx.Err()
+			}
+		}
 		err := sink.Send(ctx, st.Name, batch)
+		if slots != nil {
+			<-slots
+		}
 		if err == nil {
 			return attempt, nil
 		}
@@ -350,6 +363,7 @@ type pipe struct {
 	total   int                // queued events
 	dirty   bool               // acked changed since the last flush
 	kick    chan struct{}      // a stalled partition has room again
+	slots   chan struct{}      // bounds requests in flight
 	commit  sync.Mutex         // serialises position commits
 	floor   uint64             // last committed floor
 	saved   map[uint16]uint64  // last committed per-partition positions
@@ -361,7 +375,7 @@ func newPipe(o *Outbound, st *catalog.Stream, sink Sink, stats *DeliveryStats) *
 	return &pipe{o: o, st: st, sink: sink, stats: stats, ctx: ctx, cancel: cancel,
 		pos: map[uint16]uint64{}, acked: map[uint16]uint64{}, queues: map[uint16][]Event{},
 		running: map[uint16]bool{}, stalled: map[uint16]bool{}, saved: map[uint16]uint64{},
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), slots: make(chan struct{}, maxInFlight)}
 }
 
 func (p *pipe) start() {
@@ -633,7 +647,7 @@ func (p *pipe) send(part uint16) {
 		first := time.Now()
 		attempts, err := 0, encErr
 		if encErr == nil {
-			attempts, err = p.o.send(p.ctx, p.st, p.sink, out, p.stats)
+			attempts, err = p.o.send(p.ctx, p.st, p.sink, out, p.stats, p.slots)
 		} else {
 			err = &PermanentError{Err: encErr}
 		}
