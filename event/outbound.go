@@ -41,6 +41,16 @@ type Sink interface {
 	Close() error
 }
 
+// Resumer is a Sink that can tell, after a restart, how far the external
+// system already holds a stream's events (per partition, the highest LSN
+// it has durably). The pipe starts after the larger of that and its own
+// committed positions, so events delivered just before a crash (after
+// the external commit, before nodedb's position commit) are not sent
+// twice. A transactional Kafka sink implements it.
+type Resumer interface {
+	Resume(ctx context.Context, stream string) (map[uint16]uint64, error)
+}
+
 // PermanentError is a failure retrying cannot fix (a 4xx other than 408
 // and 429 from a webhook, for example).
 type PermanentError struct{ Err error }
@@ -472,6 +482,12 @@ func (p *pipe) load() error {
 	if err != nil {
 		return err
 	}
+	var held map[uint16]uint64
+	if r, ok := p.sink.(Resumer); ok {
+		if held, err = r.Resume(p.ctx, p.st.Name); err != nil {
+			return fmt.Errorf("resume positions from the sink: %w", err)
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.scanned = max(p.st.StartLSN, off.Floor)
@@ -480,6 +496,12 @@ func (p *pipe) load() error {
 		p.saved[part] = lsn
 		if lsn > p.scanned {
 			p.pos[part], p.acked[part] = lsn, lsn
+		}
+	}
+	for part, lsn := range held {
+		if lsn > p.scanned && lsn > p.pos[part] {
+			p.pos[part], p.acked[part] = lsn, lsn
+			p.dirty = true
 		}
 	}
 	return nil
