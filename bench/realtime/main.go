@@ -119,4 +119,7 @@ var (
 	logf    = benchutil.Logf
 	loadAvg = benchutil.LoadAvg
 	num     = benchutil.Num
+	// cpuTicks is a process's CPU time in clock ticks (with its children's
+	// when kids: PostgreSQL backends).
+	cpuTicks = benchutil.CPUTicks
 )

@@ -8,7 +8,6 @@ import (
 	"github.com/nodedb-go/nodedb/bench/internal/resp"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -428,51 +427,4 @@ func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
 	})
 	r.CPUms = float64(cpuTicks(cfg.redisPID, false)-cpu0) * 1000 / float64(cfg.clkTck)
 	return p, r
-}
-
-// cpuTicks is utime+stime of pid, plus its waited-for children's when kids
-// (postgres backends that exited).
-func cpuTicks(pid int, kids bool) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	total := statTicks(pid, kids)
-	if kids {
-		// live children: postgres backends
-		if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(pid) + "/children"); err == nil {
-			for _, f := range strings.Fields(string(b)) {
-				if c, err := strconv.Atoi(f); err == nil {
-					total += statTicks(c, false)
-				}
-			}
-		}
-	}
-	return total
-}
-
-func statTicks(pid int, kids bool) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	// fields after ")": state=0 ... utime=11 stime=12 cutime=13 cstime=14
-	if len(f) < 15 {
-		return 0
-	}
-	var t int64
-	n := 2
-	if kids {
-		n = 4
-	}
-	for k := 0; k < n; k++ {
-		v, _ := strconv.ParseInt(f[11+k], 10, 64)
-		t += v
-	}
-	return t
 }
