@@ -52,9 +52,21 @@ type Stream struct {
 	RetentionEvents int64     `json:"retention_events,omitempty"`
 	Owner           string    `json:"owner"`
 	Created         time.Time `json:"created"`
+	// Compaction, when set, makes reads return only the latest event of
+	// each key (and drop delete tombstones after a grace period).
+	Compaction *Compaction `json:"compaction,omitempty"`
 	// Delivery, when set, pushes the stream's events to an external
 	// system (a webhook or Kafka).
 	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// Compaction configures a compacted stream. Its key index records, per
+// key, the LSN of the key's latest event; a compactor keeps it up to date
+// (its position is the floor offset under GroupID).
+type Compaction struct {
+	Key                  string `json:"key"` // "" (the row id) or a document field
+	TombstoneRetentionMs int64  `json:"tombstone_retention_ms"`
+	GroupID              uint32 `json:"group_id"`
 }
 
 // Delivery configures outbound delivery of a stream. Its positions are
@@ -251,6 +263,16 @@ func (d *DDLTxn) RemoveStream(s *Stream) error {
 	lo := storage.DeadLetterPrefix(s.ID)
 	if err := d.Txn.DeleteRange(lo, storage.PrefixEnd(lo)); err != nil {
 		return err
+	}
+	if c := s.Compaction; c != nil {
+		lo := storage.CompactPrefix(s.ID)
+		if err := d.Txn.DeleteRange(lo, storage.PrefixEnd(lo)); err != nil {
+			return err
+		}
+		lo = storage.OffsetPrefix(c.GroupID)
+		if err := d.Txn.DeleteRange(lo, storage.PrefixEnd(lo)); err != nil {
+			return err
+		}
 	}
 	d.after = append(d.after, func(st *streamState) { delete(st.streams, s.Name) })
 	return nil

@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/binary"
 	"sync"
+	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
@@ -118,6 +119,8 @@ type ReadOptions struct {
 	Range *Range
 	// UpTo, when non-zero, ends the read at this LSN.
 	UpTo uint64
+	// raw skips compaction (the compactor reads every event).
+	raw bool
 }
 
 // Read returns up to opts.Limit events of a stream after the group's
@@ -147,6 +150,8 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 	}
 	defer it.Close()
 	var out []Event
+	compact := st.Compaction != nil && !opts.raw
+	nowMs := time.Now().UnixMilli()
 	for ; it.Valid() && len(out) < opts.Limit; it.Next() {
 		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
 		if !ok {
@@ -179,6 +184,15 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		}
 		if ev.Old, err = decodeValue(desc, rec.Old); err != nil {
 			return nil, err
+		}
+		if compact {
+			skip, err := compacted(tx, st, &ev, nowMs)
+			if err != nil {
+				return nil, err
+			}
+			if skip {
+				continue
+			}
 		}
 		out = append(out, ev)
 	}

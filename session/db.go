@@ -25,13 +25,14 @@ type DB struct {
 	log   *slog.Logger
 	sys   *pgcatalog.Tables // pg_catalog and information_schema
 
-	delivered *event.Delivered // what stream reads returned, per group
-	notify    *event.Notifier  // wakes long polls after commits
-	events    *event.Log       // change-log retention and trim state
-	members   *event.Members   // named consumers per group
-	hub       *event.Hub       // LISTEN/NOTIFY
-	tail      liveTail         // shared change-log reader of LIVE SELECT
-	outbound  *event.Outbound  // webhook (and later Kafka) delivery of streams
+	delivered *event.Delivered  // what stream reads returned, per group
+	notify    *event.Notifier   // wakes long polls after commits
+	events    *event.Log        // change-log retention and trim state
+	members   *event.Members    // named consumers per group
+	hub       *event.Hub        // LISTEN/NOTIFY
+	tail      liveTail          // shared change-log reader of LIVE SELECT
+	outbound  *event.Outbound   // webhook (and later Kafka) delivery of streams
+	compact   *event.Compactors // key indexes of compacted streams
 
 	statsMu    sync.Mutex
 	statsAt    time.Time
@@ -102,6 +103,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	db.tail.db = db
 	db.outbound = event.NewOutbound(event.OutboundConfig{Txns: txm, Catalog: cat, Log: events, Notifier: db.notify,
 		Logger: log, Encode: encodeEvent, NewSink: newSink, Sleep: cfg.DeliverySleep})
+	db.compact = event.NewCompactors(txm, cat, events, db.notify, log)
 	txm.SetOnCommit(db.notify.Committed)
 	interval := cfg.RetentionInterval
 	if interval == 0 {
@@ -110,7 +112,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	if interval > 0 {
 		events.Start(interval)
 	}
-	db.outbound.Reconcile()
+	db.reconcileStreams()
 	return db, nil
 }
 
@@ -118,6 +120,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 // store.
 func (db *DB) Close() error {
 	db.outbound.Close()
+	db.compact.Close()
 	db.tail.close()
 	db.events.Close()
 	err := db.txm.Close()
@@ -125,6 +128,23 @@ func (db *DB) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// reconcileStreams starts and stops the background work of change
+// streams (delivery, compaction) to match the catalog.
+func (db *DB) reconcileStreams() {
+	db.compact.Reconcile()
+	db.outbound.Reconcile()
+}
+
+// CompactedThrough reports how far a compacted stream's key index is
+// complete (0 when the stream is not compacted).
+func (db *DB) CompactedThrough(stream string) uint64 {
+	st, ok := db.cat.Stream(stream)
+	if !ok {
+		return 0
+	}
+	return db.compact.Position(st.ID)
 }
 
 // Catalog returns the catalog.

@@ -173,7 +173,7 @@ func (s *Session) alterStream(st *ast.AlterChangeStream) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.outbound.Reconcile()
+	db.reconcileStreams()
 	return &Result{Tag: "ALTER CHANGE STREAM"}, nil
 }
 

@@ -18,12 +18,10 @@ import (
 	"github.com/nodedb-go/nodedb/txn"
 )
 
-// laterStreamOptions are documented options not implemented yet: they
-// fail with 0A000 rather than being silently ignored.
-var laterStreamOptions = map[string]bool{"compaction": true, "key": true}
-
-// streamOptions are the WITH keys CREATE CHANGE STREAM accepts today.
-var streamOptions = map[string]bool{"include": true, "format": true, "retention": true, "retention_events": true}
+// streamOptions are the WITH keys CREATE CHANGE STREAM accepts besides
+// the delivery ones.
+var streamOptions = map[string]bool{"include": true, "format": true, "retention": true, "retention_events": true,
+	"compaction": true, "key": true, "tombstone_retention": true}
 
 func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	cat := s.mgr.db.cat
@@ -33,17 +31,16 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	include := []string{"INSERT", "UPDATE", "DELETE"}
 	format := "json"
 	var retMs, retN int64
+	var compaction *catalog.Compaction
+	var compactKey *ast.Option
+	tombstoneMs := event.DefaultTombstoneRetention.Milliseconds()
 	for _, o := range st.With {
-		if laterStreamOptions[o.Key] {
-			return nil, errs.Errorf(errs.FeatureNotSupported, "change stream option %s is not supported yet", strings.ToUpper(o.Key)).
-				WithPosition(o.Pos)
-		}
 		if deliveryOptions[o.Key] || kafkaOptions[o.Key] {
 			continue
 		}
 		if !streamOptions[o.Key] {
 			return nil, errs.Errorf(errs.SyntaxError, "unknown change stream option %q", o.Key).WithPosition(o.Pos).
-				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS, URL, SECRET, RETRY, TIMEOUT, BATCH, DELIVERY.")
+				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS, COMPACTION, KEY, TOMBSTONE_RETENTION, URL, SECRET, RETRY, TIMEOUT, BATCH, DELIVERY.")
 		}
 		v, err := optionText(o)
 		if err != nil {
@@ -75,7 +72,38 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 			if n > 0 {
 				retN = n
 			}
+		case "compaction":
+			if !strings.EqualFold(v, "key") {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "COMPACTION must be 'key', not %q", v).WithPosition(o.Pos)
+			}
+			compaction = &catalog.Compaction{}
+		case "key":
+			compactKey = &o
+		case "tombstone_retention":
+			d, err := parseDuration(v)
+			if err != nil || d < 0 {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "TOMBSTONE_RETENTION must be a duration such as '1 hour', not %q", v)
+			}
+			tombstoneMs = d.Milliseconds()
 		}
+	}
+	if compaction != nil {
+		compaction.TombstoneRetentionMs = tombstoneMs
+		if compactKey != nil {
+			k, err := optionText(*compactKey)
+			if err != nil {
+				return nil, err
+			}
+			switch k = strings.TrimSpace(k); k {
+			case "":
+				return nil, errs.New(errs.InvalidParameterValue, "KEY must name a field (or 'row_id')").WithPosition(compactKey.Pos)
+			case "row_id":
+			default:
+				compaction.Key = k
+			}
+		}
+	} else if compactKey != nil {
+		return nil, errs.New(errs.InvalidParameterValue, "KEY needs COMPACTION = 'key'").WithPosition(compactKey.Pos)
 	}
 	delivery, err := applyDeliveryOptions(nil, st.With)
 	if err != nil {
@@ -97,6 +125,10 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 			delivery.GroupID = tx.NewID()
 			stream.Delivery = delivery
 		}
+		if compaction != nil {
+			compaction.GroupID = tx.NewID()
+			stream.Compaction = compaction
+		}
 		if st.Collection != "*" {
 			coll, err := cat.MustGet(st.Collection)
 			if err != nil {
@@ -109,7 +141,7 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mgr.db.outbound.Reconcile()
+	s.mgr.db.reconcileStreams()
 	return &Result{Tag: "CREATE CHANGE STREAM", Notices: notices}, nil
 }
 
@@ -151,7 +183,7 @@ func (s *Session) dropStream(st *ast.DropChangeStream) (*Result, error) {
 		s.mgr.db.delivered.Forget(g.ID)
 		s.mgr.db.members.Forget(g.ID)
 	}
-	s.mgr.db.outbound.Reconcile()
+	s.mgr.db.reconcileStreams()
 	return &Result{Tag: "DROP CHANGE STREAM"}, nil
 }
 

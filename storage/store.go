@@ -25,6 +25,7 @@ const (
 	TagIndex      byte = 0x11 // secondary index entries: tag, index id, values[, pk]
 	TagChangeLog  byte = 0x20 // change log: tag, collection id, vshard, lsn
 	TagLSNIndex   byte = 0x21 // change log in LSN order: tag, lsn → collection id, vshard, record
+	TagCompact    byte = 0x22 // compacted streams: tag, stream id, key → lsn of the key's latest event
 	TagOffset     byte = 0x30 // consumer group offsets: tag, group id, partition → lsn
 	TagDeadLetter byte = 0x40 // outbound delivery dead letters: tag, stream id, lsn → entry
 )
@@ -241,6 +242,18 @@ func OffsetPrefix(group uint32) []byte {
 	b := make([]byte, 0, 5)
 	b = append(b, TagOffset)
 	return binary.BigEndian.AppendUint32(b, group)
+}
+
+// CompactPrefix is the prefix of a compacted stream's key index.
+func CompactPrefix(stream uint32) []byte {
+	b := make([]byte, 0, 16)
+	b = append(b, TagCompact)
+	return binary.BigEndian.AppendUint32(b, stream)
+}
+
+// CompactKey is the index entry of one key of a compacted stream.
+func CompactKey(stream uint32, key []byte) []byte {
+	return append(CompactPrefix(stream), key...)
 }
 
 // DeadLetterPrefix is the prefix of every dead letter of a stream.
