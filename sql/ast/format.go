@@ -258,6 +258,50 @@ func (f *formatter) stmt(s Statement) {
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo, *AlterChangeStream, *DeadLetters:
 		f.streamStmt(s)
+	case *CreateTrigger:
+		f.w("CREATE ")
+		if s.OrReplace {
+			f.w("OR REPLACE ")
+		}
+		if s.Mode != "" {
+			f.w(s.Mode, " ")
+		}
+		f.w("TRIGGER ", QuoteIdent(s.Name), " ", s.Timing, " ", strings.Join(s.Events, " OR "), " ON ",
+			QuoteIdent(s.Collection), " FOR EACH ", s.ForEach)
+		if s.When != "" {
+			f.w(" WHEN (", s.When, ")")
+		}
+		if s.Priority != 0 {
+			f.w(" PRIORITY ", strconv.Itoa(s.Priority))
+		}
+		if s.Definer {
+			f.w(" SECURITY DEFINER")
+		}
+		f.options(s.With)
+		f.w(" BEGIN ", s.Body, " END")
+	case *DropTrigger:
+		f.w("DROP TRIGGER ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name), " ON ", QuoteIdent(s.Collection))
+	case *AlterTrigger:
+		f.w("ALTER TRIGGER ", QuoteIdent(s.Name), " ON ", QuoteIdent(s.Collection))
+		if s.Enable {
+			f.w(" ENABLE")
+		} else {
+			f.w(" DISABLE")
+		}
+	case *ShowTriggers:
+		f.w("SHOW TRIGGERS")
+		if s.Collection != "" {
+			f.w(" ON ", QuoteIdent(s.Collection))
+		}
+	case *ShowTriggerDeadLetters:
+		f.w("SHOW TRIGGER DEAD LETTERS")
+		if s.Name != "" {
+			f.w(" FOR ", QuoteIdent(s.Name), " ON ", QuoteIdent(s.Collection))
+		}
 	case *CreateTopic:
 		f.w("CREATE TOPIC ")
 		if s.IfNotExists {

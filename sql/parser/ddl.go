@@ -28,8 +28,8 @@ func (p *parser) create() ast.Statement {
 			return p.createChangeStream(start)
 		case "consumer":
 			return p.createConsumerGroup(start)
-		case "sync", "trigger":
-			p.notYet(t, "CREATE TRIGGER")
+		case "sync", "deferred", "trigger":
+			return p.createTrigger(start)
 		case "view":
 			return p.createView(start, false)
 		case "topic":
@@ -45,6 +45,10 @@ func (p *parser) create() ast.Statement {
 			if p.peekN(1).kind == tIdent && p.peekN(1).val == "replace" && p.peekN(2).kind == tIdent && p.peekN(2).val == "view" {
 				p.i += 2
 				return p.createView(start, true)
+			}
+			if p.peekN(1).kind == tIdent && p.peekN(1).val == "replace" && p.peekN(2).kind == tIdent &&
+				(p.peekN(2).val == "trigger" || p.peekN(2).val == "sync" || p.peekN(2).val == "deferred") {
+				return p.createTrigger(start)
 			}
 			p.notYet(t, "CREATE OR REPLACE")
 		case "schedule", "materialized", "vector", "search", "user", "role", "rls",
@@ -272,6 +276,8 @@ func (p *parser) drop() ast.Statement {
 					return d
 				}
 			}
+		case "trigger":
+			return p.dropTrigger(start)
 		case "topic":
 			p.i++
 			d := &ast.DropTopic{Pos: start.pos}
@@ -303,7 +309,7 @@ func (p *parser) drop() ast.Statement {
 			return p.dropChangeStream(start)
 		case "consumer":
 			return p.dropConsumerGroup(start)
-		case "trigger", "schedule", "materialized", "user", "role", "rls",
+		case "schedule", "materialized", "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))
@@ -330,6 +336,9 @@ func (p *parser) alter() ast.Statement {
 	}
 	if p.isKw("change") {
 		return p.alterChangeStream(start)
+	}
+	if p.isKw("trigger") {
+		return p.alterTrigger(start)
 	}
 	if !p.acceptKw("table") && !p.acceptKw("collection") {
 		t := p.peek()
@@ -383,6 +392,8 @@ func (p *parser) show() ast.Statement {
 		return p.showStreamInfo(start)
 	case isKw(t, "dead"):
 		return p.deadLetters(start, "show")
+	case isKw(t, "triggers"), isKw(t, "trigger"):
+		return p.showTriggers(start)
 	case isKw(t, "changes"):
 		p.i++
 		sc := &ast.ShowChanges{Pos: start.pos}

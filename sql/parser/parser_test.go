@@ -254,3 +254,20 @@ func TestASTPositions(t *testing.T) {
 		t.Errorf("table position wrong: %d", tn.Pos)
 	}
 }
+
+func TestReplaceRowRefs(t *testing.T) {
+	got, err := ReplaceRowRefs(`INSERT INTO a VALUES (NEW.id, old.total, 'NEW.x', new . y, "new".z, NEW.missing)`,
+		func(row, field string) (string, bool) {
+			if field == "missing" {
+				return "", false
+			}
+			return "<" + row + ":" + field + ">", true
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `INSERT INTO a VALUES (<new:id>, <old:total>, 'NEW.x', new . y, "new".z, NEW.missing)`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}

@@ -1,0 +1,60 @@
+package ast
+
+// CreateTrigger is CREATE [OR REPLACE] [SYNC | DEFERRED] TRIGGER name
+// {BEFORE | AFTER | INSTEAD OF} event [OR event ...] ON collection FOR
+// EACH {ROW | STATEMENT} [WHEN (cond)] [PRIORITY n] [SECURITY DEFINER]
+// [WITH (EXECUTION = ...)] BEGIN ... END (or AS $$ ... $$).
+type CreateTrigger struct {
+	Pos        int
+	Name       string
+	OrReplace  bool
+	Mode       string // "SYNC", "DEFERRED" from the prefix, or ""
+	Timing     string // "BEFORE", "AFTER", "INSTEAD OF"
+	Events     []string
+	Collection string
+	ForEach    string // "ROW", "STATEMENT"
+	When       string // the condition's source text, or ""
+	Priority   int
+	Definer    bool
+	With       []Option
+	// Body is the source text of the body's statements (between BEGIN and
+	// END); Stmts is its parse.
+	Body  string
+	Stmts []Statement
+}
+
+// DropTrigger is DROP TRIGGER [IF EXISTS] name ON collection.
+type DropTrigger struct {
+	Pos        int
+	Name       string
+	Collection string
+	IfExists   bool
+}
+
+// AlterTrigger is ALTER TRIGGER name ON collection ENABLE | DISABLE.
+type AlterTrigger struct {
+	Pos        int
+	Name       string
+	Collection string
+	Enable     bool
+}
+
+// ShowTriggers is SHOW TRIGGERS [ON collection].
+type ShowTriggers struct {
+	Pos        int
+	Collection string
+}
+
+// ShowTriggerDeadLetters is SHOW TRIGGER DEAD LETTERS [FOR trigger ON
+// collection].
+type ShowTriggerDeadLetters struct {
+	Pos        int
+	Name       string
+	Collection string
+}
+
+func (*CreateTrigger) stmt()          {}
+func (*DropTrigger) stmt()            {}
+func (*AlterTrigger) stmt()           {}
+func (*ShowTriggers) stmt()           {}
+func (*ShowTriggerDeadLetters) stmt() {}

@@ -1,0 +1,240 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+)
+
+// createTrigger parses CREATE [OR REPLACE] [SYNC | DEFERRED] TRIGGER ...;
+// CREATE has been consumed.
+func (p *parser) createTrigger(start token) ast.Statement {
+	c := &ast.CreateTrigger{Pos: start.pos}
+	if p.acceptKws("or", "replace") {
+		c.OrReplace = true
+	}
+	switch {
+	case p.acceptKw("sync"):
+		c.Mode = "SYNC"
+	case p.acceptKw("deferred"):
+		c.Mode = "DEFERRED"
+	}
+	p.expectKw("trigger")
+	c.Name = p.name()
+	switch t := p.peek(); {
+	case isKw(t, "before"), isKw(t, "after"):
+		p.i++
+		c.Timing = strings.ToUpper(t.val)
+	case isKw(t, "instead"):
+		p.expectKw("instead", "of")
+		c.Timing = "INSTEAD OF"
+	default:
+		p.throw(p.syntaxErr(t).WithHint("Expected BEFORE, AFTER or INSTEAD OF."))
+	}
+	for {
+		t := p.next()
+		switch {
+		case isKw(t, "insert"), isKw(t, "update"), isKw(t, "delete"):
+			c.Events = append(c.Events, strings.ToUpper(t.val))
+		default:
+			p.throw(p.syntaxErr(t).WithHint("Expected INSERT, UPDATE or DELETE."))
+		}
+		if !p.acceptKw("or") {
+			break
+		}
+	}
+	p.expectKw("on")
+	c.Collection = p.name()
+	p.expectKw("for")
+	p.acceptKw("each")
+	switch t := p.next(); {
+	case isKw(t, "row"), isKw(t, "statement"):
+		c.ForEach = strings.ToUpper(t.val)
+	default:
+		p.throw(p.syntaxErr(t).WithHint("Expected ROW or STATEMENT."))
+	}
+	for {
+		switch {
+		case p.isKw("when"):
+			p.i++
+			open := p.expectOp("(")
+			p.expr(0)
+			end := p.toks[p.i-1].end
+			p.expectOp(")")
+			c.When = strings.TrimSpace(p.src[open.end:end])
+			continue
+		case p.acceptKw("priority"):
+			t := p.next()
+			if t.kind != tInt {
+				p.throw(p.syntaxErr(t).WithHint("PRIORITY needs an integer."))
+			}
+			c.Priority = int(t.ival)
+			continue
+		case p.acceptKws("security", "definer"):
+			c.Definer = true
+			continue
+		case p.acceptKw("with"):
+			c.With = p.uniqueOptions()
+			continue
+		}
+		break
+	}
+	if p.acceptKw("as") || p.peek().kind == tString {
+		t := p.next()
+		if t.kind != tString {
+			p.throw(p.syntaxErr(t).WithHint("Expected the body as a $$ ... $$ string."))
+		}
+		c.Body, c.Stmts = p.subBody(t)
+		return c
+	}
+	c.Body, c.Stmts = p.block()
+	return c
+}
+
+// block parses BEGIN stmt; ... END and returns the statements' source and
+// parse.
+func (p *parser) block() (string, []ast.Statement) {
+	begin := p.expectKw("begin")
+	var stmts []ast.Statement
+	for {
+		for p.acceptOp(";") {
+		}
+		t := p.peek()
+		if isKw(t, "end") {
+			p.i++
+			body := strings.TrimSpace(p.src[begin.end : t.pos-1])
+			return body, stmts
+		}
+		if t.kind == tEOF {
+			p.throw(p.syntaxErr(t).WithHint("The body needs END."))
+		}
+		if isKw(t, "begin") || isKw(t, "commit") || isKw(t, "rollback") || isKw(t, "savepoint") {
+			p.throw(errs.Errorf(errs.SyntaxError, "transaction control is not allowed in a trigger body").WithPosition(t.pos))
+		}
+		stmts = append(stmts, p.statement())
+		if !p.isOp(";") && !p.isKw("end") {
+			p.fail(p.peek())
+		}
+	}
+}
+
+// subBody parses a $$ ... $$ body: BEGIN ... END [;] or bare statements.
+func (p *parser) subBody(t token) (string, []ast.Statement) {
+	toks, err := lex(t.val)
+	if err != nil {
+		p.throw(errs.Errorf(errs.SyntaxError, "in the trigger body: %v", err).WithPosition(t.pos))
+	}
+	sub := &parser{src: t.val, toks: toks}
+	var body string
+	var stmts []ast.Statement
+	var perr error
+	func() {
+		defer sub.recover(&perr)
+		if sub.isKw("begin") {
+			body, stmts = sub.block()
+			for sub.acceptOp(";") {
+			}
+			if sub.peek().kind != tEOF {
+				sub.fail(sub.peek())
+			}
+			return
+		}
+		body = strings.TrimSpace(t.val)
+		for {
+			for sub.acceptOp(";") {
+			}
+			if sub.peek().kind == tEOF {
+				return
+			}
+			stmts = append(stmts, sub.statement())
+		}
+	}()
+	if perr != nil {
+		e, ok := errs.As(perr)
+		if !ok {
+			p.throw(errs.Errorf(errs.SyntaxError, "in the trigger body: %v", perr).WithPosition(t.pos))
+		}
+		p.throw(errs.Errorf(e.Code, "in the trigger body: %s", e.Message).WithPosition(t.pos))
+	}
+	return body, stmts
+}
+
+// dropTrigger parses, after DROP, TRIGGER [IF EXISTS] name ON collection.
+func (p *parser) dropTrigger(start token) ast.Statement {
+	p.expectKw("trigger")
+	d := &ast.DropTrigger{Pos: start.pos}
+	d.IfExists = p.ifExists()
+	d.Name = p.name()
+	p.expectKw("on")
+	d.Collection = p.name()
+	return d
+}
+
+// alterTrigger parses, after ALTER, TRIGGER name ON collection ENABLE |
+// DISABLE.
+func (p *parser) alterTrigger(start token) ast.Statement {
+	p.expectKw("trigger")
+	a := &ast.AlterTrigger{Pos: start.pos, Name: p.name()}
+	p.expectKw("on")
+	a.Collection = p.name()
+	switch t := p.next(); {
+	case isKw(t, "enable"):
+		a.Enable = true
+	case isKw(t, "disable"):
+	default:
+		p.throw(p.syntaxErr(t).WithHint("Expected ENABLE or DISABLE."))
+	}
+	return a
+}
+
+// showTriggers parses, after SHOW, TRIGGERS [ON collection] and TRIGGER
+// DEAD LETTERS [FOR name ON collection].
+func (p *parser) showTriggers(start token) ast.Statement {
+	if p.acceptKw("triggers") {
+		s := &ast.ShowTriggers{Pos: start.pos}
+		if p.acceptKw("on") {
+			s.Collection = p.name()
+		}
+		return s
+	}
+	p.expectKw("trigger", "dead", "letters")
+	s := &ast.ShowTriggerDeadLetters{Pos: start.pos}
+	if p.acceptKw("for") {
+		s.Name = p.name()
+		p.expectKw("on")
+		s.Collection = p.name()
+	}
+	return s
+}
+
+// ReplaceRowRefs rewrites NEW.field and OLD.field references in one
+// statement's source (outside string literals) with what repl returns for
+// them; repl reports false to leave a reference alone.
+func ReplaceRowRefs(sql string, repl func(row, field string) (string, bool)) (string, error) {
+	toks, err := lex(sql)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+2 < len(toks); i++ {
+		r, dot, f := toks[i], toks[i+1], toks[i+2]
+		if r.kind != tIdent || r.quoted || (r.val != "new" && r.val != "old") || !isOp(dot, ".") || f.kind != tIdent {
+			continue
+		}
+		if dot.pos-1 != r.end || f.pos-1 != dot.end {
+			continue // NEW . x with spaces is not a row reference
+		}
+		text, ok := repl(r.val, f.val)
+		if !ok {
+			continue
+		}
+		b.WriteString(sql[last : r.pos-1])
+		b.WriteString(text)
+		last = f.end
+		i += 2
+	}
+	b.WriteString(sql[last:])
+	return b.String(), nil
+}
