@@ -16,6 +16,7 @@ const (
 	objStream byte = 's'
 	objGroup  byte = 'g'
 	objTopic  byte = 't'
+	objTrig   byte = 'r'
 )
 
 // Topic is a durable message topic: its messages are the rows of an
@@ -114,14 +115,16 @@ type Group struct {
 }
 
 type streamState struct {
-	streams map[string]*Stream // by name
-	groups  map[uint32]*Group  // by id
-	topics  map[string]*Topic  // by name
+	streams map[string]*Stream  // by name
+	groups  map[uint32]*Group   // by id
+	topics  map[string]*Topic   // by name
+	trigs   map[uint32]*Trigger // by id
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
-	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{}}
-	for _, kind := range []byte{objStream, objGroup, objTopic} {
+	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{},
+		trigs: map[uint32]*Trigger{}}
+	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 		if err != nil {
@@ -138,6 +141,11 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 				var t Topic
 				if err = json.Unmarshal(it.Value(), &t); err == nil {
 					c.mu.streams.topics[t.Name] = &t
+				}
+			} else if kind == objTrig {
+				var t Trigger
+				if err = json.Unmarshal(it.Value(), &t); err == nil {
+					c.mu.streams.trigs[t.ID] = &t
 				}
 			} else {
 				var g Group

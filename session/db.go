@@ -33,6 +33,7 @@ type DB struct {
 	tail      liveTail          // shared change-log reader of LIVE SELECT
 	outbound  *event.Outbound   // webhook (and later Kafka) delivery of streams
 	compact   *event.Compactors // key indexes of compacted streams
+	triggers  *triggerRunners   // ASYNC triggers
 
 	statsMu    sync.Mutex
 	statsAt    time.Time
@@ -112,13 +113,16 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	if interval > 0 {
 		events.Start(interval)
 	}
+	db.triggers = newTriggerRunners(db)
 	db.reconcileStreams()
+	db.triggers.Reconcile()
 	return db, nil
 }
 
 // Close stops the retention trimmer and the commit pipeline and closes the
 // store.
 func (db *DB) Close() error {
+	db.triggers.Close()
 	db.outbound.Close()
 	db.compact.Close()
 	db.tail.close()

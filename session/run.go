@@ -347,6 +347,10 @@ func staticColumns(st ast.Statement) []Column {
 		if x.Action == "show" {
 			return deadLetterColumns()
 		}
+	case *ast.ShowTriggers:
+		return triggerColumns()
+	case *ast.ShowTriggerDeadLetters:
+		return triggerDeadLetterColumns()
 	case *ast.LiveSelect:
 		return textCols("subscription_id", "channel", "collection", "status")
 	case *ast.ShowChanges:
@@ -473,6 +477,16 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.AlterChangeStream:
 		return s.alterStream(st)
+	case *ast.CreateTrigger:
+		return s.createTrigger(st)
+	case *ast.DropTrigger:
+		return s.dropTrigger(st)
+	case *ast.AlterTrigger:
+		return s.alterTrigger(st)
+	case *ast.ShowTriggers:
+		return s.showTriggers(st)
+	case *ast.ShowTriggerDeadLetters:
+		return s.showTriggerDeadLetters(st)
 	case *ast.DeadLetters:
 		return s.deadLetters(ctx, st)
 	case *ast.ShowChanges:

@@ -153,6 +153,14 @@ func (d *DDL) DropCollection(st *ast.DropCollection) error {
 				return errs.Errorf(errs.DependentObjects, "cannot drop collection %q because change streams depend on it: %s",
 					col.Name, strings.Join(names, ", ")).WithHint("Drop the change streams first.")
 			}
+			if deps := d.Cat.TriggersOn(col.ID); len(deps) > 0 {
+				names := make([]string, len(deps))
+				for i, t := range deps {
+					names[i] = t.Name
+				}
+				return errs.Errorf(errs.DependentObjects, "cannot drop collection %q because triggers depend on it: %s",
+					col.Name, strings.Join(names, ", ")).WithHint("Drop the triggers first (DROP TRIGGER name ON collection).")
+			}
 			tx.LockCollection(col.ID)
 			if st.Purge {
 				if err := purge(tx.Txn, col); err != nil {

@@ -1,0 +1,596 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/event"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// Triggers. This first slice runs AFTER ... FOR EACH ROW triggers with
+// EXECUTION = ASYNC (the default for AFTER): after commit, from the
+// durable change log, one event at a time in commit order. The body's
+// writes and the trigger's position in the log are committed together, so
+// each event fires the body exactly once on success, across crashes. A
+// failing body is retried (100 ms doubling, 5 attempts), then the event
+// becomes a durable dead letter and the trigger moves on; the original
+// write is never affected. Bodies are SQL statements with NEW.field and
+// OLD.field references; the procedural language (IF, loops, DECLARE ...),
+// SYNC/BEFORE/INSTEAD OF/STATEMENT triggers and the cascade limit are
+// not built yet and fail with 0A000 where they would change behaviour.
+
+// Trigger retry policy.
+const (
+	triggerAttempts = 5
+	triggerBatch    = 100
+)
+
+func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
+	db := s.mgr.db
+	cat := db.cat
+	coll, err := cat.MustGet(st.Collection)
+	if err != nil {
+		return nil, err
+	}
+	execution := ""
+	for _, o := range st.With {
+		if o.Key != "execution" {
+			return nil, errs.Errorf(errs.SyntaxError, "unknown trigger option %q", o.Key).WithPosition(o.Pos).
+				WithHint("Supported options: EXECUTION.")
+		}
+		v, err := optionText(o)
+		if err != nil {
+			return nil, err
+		}
+		execution = strings.ToUpper(v)
+		if execution != "ASYNC" && execution != "SYNC" && execution != "DEFERRED" {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "EXECUTION must be ASYNC, SYNC or DEFERRED, not %q", v)
+		}
+	}
+	if st.Mode != "" {
+		if execution != "" && execution != st.Mode {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "CREATE %s TRIGGER conflicts with EXECUTION = %s", st.Mode, execution)
+		}
+		execution = st.Mode
+	}
+	if execution == "" {
+		execution = "ASYNC"
+		if st.Timing != "AFTER" {
+			execution = "SYNC"
+		}
+	}
+	switch {
+	case st.Timing != "AFTER":
+		return nil, errs.Errorf(errs.FeatureNotSupported, "%s triggers are not supported yet (only AFTER ... ASYNC)", st.Timing)
+	case st.ForEach != "ROW":
+		return nil, errs.New(errs.FeatureNotSupported, "FOR EACH STATEMENT triggers are not supported yet")
+	case execution != "ASYNC":
+		return nil, errs.Errorf(errs.FeatureNotSupported, "%s trigger execution is not supported yet (only ASYNC)", execution)
+	case st.Definer:
+		return nil, errs.New(errs.FeatureNotSupported, "SECURITY DEFINER triggers are not supported yet")
+	}
+	for _, b := range st.Stmts {
+		switch b.(type) {
+		case *ast.Insert, *ast.Update, *ast.Delete, *ast.Notify, *ast.Publish, *ast.Select:
+		default:
+			return nil, errs.Errorf(errs.FeatureNotSupported, "a trigger body may hold INSERT, UPDATE, DELETE, SELECT, NOTIFY and PUBLISH statements; not %s",
+				strings.SplitN(strings.TrimSpace(ast.Format(b)), " ", 2)[0]).
+				WithHint("The procedural language (IF, loops, DECLARE) is not supported yet.")
+		}
+	}
+	err = cat.DDL(func(tx *catalog.DDLTxn) error {
+		cur, exists := cat.TriggerOn(coll.ID, st.Name)
+		if exists && !st.OrReplace {
+			return errs.Errorf(errs.DuplicateObject, "trigger \"%s\" for relation \"%s\" already exists", st.Name, coll.Name)
+		}
+		t := &catalog.Trigger{ID: tx.NewID(), Name: st.Name, Collection: coll.Name, CollectionID: coll.ID,
+			Timing: st.Timing, Events: st.Events, ForEach: st.ForEach, Execution: execution, When: st.When,
+			Body: st.Body, Priority: st.Priority, Enabled: true, StartLSN: tx.SnapshotLSN(), Owner: s.user,
+			Created: time.Now().UTC()}
+		t.GroupID = tx.NewID()
+		if exists {
+			// A replaced trigger keeps its identity and position.
+			t.ID, t.GroupID, t.StartLSN, t.Created, t.Enabled = cur.ID, cur.GroupID, cur.StartLSN, cur.Created, cur.Enabled
+		}
+		return tx.PutTrigger(t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.triggers.Reconcile()
+	return &Result{Tag: "CREATE TRIGGER"}, nil
+}
+
+func (s *Session) dropTrigger(st *ast.DropTrigger) (*Result, error) {
+	db := s.mgr.db
+	cat := db.cat
+	err := cat.DDL(func(tx *catalog.DDLTxn) error {
+		coll, err := cat.MustGet(st.Collection)
+		if err != nil {
+			return err
+		}
+		t, ok := cat.TriggerOn(coll.ID, st.Name)
+		if !ok {
+			if st.IfExists {
+				return nil
+			}
+			return errs.Errorf(errs.UndefinedObject, "trigger \"%s\" for table \"%s\" does not exist", st.Name, coll.Name)
+		}
+		return tx.RemoveTrigger(t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.triggers.Reconcile()
+	return &Result{Tag: "DROP TRIGGER"}, nil
+}
+
+func (s *Session) alterTrigger(st *ast.AlterTrigger) (*Result, error) {
+	db := s.mgr.db
+	cat := db.cat
+	err := cat.DDL(func(tx *catalog.DDLTxn) error {
+		coll, err := cat.MustGet(st.Collection)
+		if err != nil {
+			return err
+		}
+		cur, err := cat.MustTriggerOn(coll, st.Name)
+		if err != nil {
+			return err
+		}
+		if cur.Enabled == st.Enable {
+			return nil
+		}
+		next := *cur
+		next.Enabled = st.Enable
+		if st.Enable {
+			// Changes made while the trigger was disabled do not fire it.
+			event.SetFloor(tx.Txn, next.GroupID, tx.SnapshotLSN())
+		}
+		return tx.PutTrigger(&next)
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.triggers.Reconcile()
+	return &Result{Tag: "ALTER TRIGGER"}, nil
+}
+
+func triggerColumns() []Column {
+	col := func(name string, t types.T) Column { return Column{Name: name, Type: t, TypeMod: -1} }
+	return []Column{col("name", types.Text), col("collection", types.Text), col("timing", types.Text),
+		col("events", types.Text), col("for_each", types.Text), col("execution", types.Text),
+		col("enabled", types.Bool), col("priority", types.Int4), col("when", types.Text),
+		col("fired", types.Int8), col("failed", types.Int8), col("owner", types.Text), col("created_at", types.Timestamptz)}
+}
+
+func (s *Session) showTriggers(st *ast.ShowTriggers) (*Result, error) {
+	db := s.mgr.db
+	var collID uint32
+	if st.Collection != "" {
+		coll, err := db.cat.MustGet(st.Collection)
+		if err != nil {
+			return nil, err
+		}
+		collID = coll.ID
+	}
+	res := &Result{Columns: triggerColumns()}
+	for _, t := range db.cat.Triggers() {
+		if collID != 0 && t.CollectionID != collID {
+			continue
+		}
+		var when any
+		if t.When != "" {
+			when = t.When
+		}
+		fired, failed := db.triggers.counts(t.ID)
+		res.Rows = append(res.Rows, types.Row{t.Name, t.Collection, t.Timing, strings.Join(t.Events, " OR "), t.ForEach,
+			t.Execution, t.Enabled, int64(t.Priority), when, int64(fired), int64(failed), t.Owner, t.Created})
+	}
+	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	return res, nil
+}
+
+func triggerDeadLetterColumns() []Column {
+	cols := deadLetterColumns()
+	col := func(name string, t types.T) Column { return Column{Name: name, Type: t, TypeMod: -1} }
+	return append([]Column{col("trigger", types.Text), col("collection", types.Text)}, cols...)
+}
+
+func (s *Session) showTriggerDeadLetters(st *ast.ShowTriggerDeadLetters) (*Result, error) {
+	db := s.mgr.db
+	trigs := db.cat.Triggers()
+	if st.Name != "" {
+		coll, err := db.cat.MustGet(st.Collection)
+		if err != nil {
+			return nil, err
+		}
+		t, err := db.cat.MustTriggerOn(coll, st.Name)
+		if err != nil {
+			return nil, err
+		}
+		trigs = []*catalog.Trigger{t}
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	res := &Result{Columns: triggerDeadLetterColumns()}
+	for _, t := range trigs {
+		letters, err := event.DeadLetters(tx, t.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range letters {
+			ev, err := types.ParseJSON(string(d.Event))
+			if err != nil {
+				ev = string(d.Event)
+			}
+			res.Rows = append(res.Rows, types.Row{t.Name, t.Collection, int64(d.LSN), int64(d.Partition), ev, d.Error,
+				int64(d.Attempts), time.UnixMilli(d.FirstMs).UTC(), time.UnixMilli(d.LastMs).UTC()})
+		}
+	}
+	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	return res, nil
+}
+
+// triggerRunners runs every enabled ASYNC trigger.
+type triggerRunners struct {
+	db  *DB
+	mgr *Manager // internal sessions run the bodies
+	log *slog.Logger
+
+	mu     sync.Mutex
+	runs   map[uint32]*triggerRunner
+	stats  map[uint32]*[2]uint64 // fired, failed (since start)
+	closed bool
+}
+
+func newTriggerRunners(db *DB) *triggerRunners {
+	return &triggerRunners{db: db, mgr: NewManager(db), log: db.log, runs: map[uint32]*triggerRunner{},
+		stats: map[uint32]*[2]uint64{}}
+}
+
+func (tr *triggerRunners) counts(id uint32) (fired, failed uint64) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if st := tr.stats[id]; st != nil {
+		return st[0], st[1]
+	}
+	return 0, 0
+}
+
+func (tr *triggerRunners) count(id uint32, ok bool) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	st := tr.stats[id]
+	if st == nil {
+		st = &[2]uint64{}
+		tr.stats[id] = st
+	}
+	if ok {
+		st[0]++
+	} else {
+		st[1]++
+	}
+}
+
+// Reconcile starts, restarts (after a change) and stops runners to match
+// the catalog.
+func (tr *triggerRunners) Reconcile() {
+	want := map[uint32]*catalog.Trigger{}
+	for _, t := range tr.db.cat.Triggers() {
+		if t.Enabled && t.Timing == "AFTER" && t.Execution == "ASYNC" && t.ForEach == "ROW" {
+			want[t.ID] = t
+		}
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.closed {
+		return
+	}
+	for id, r := range tr.runs {
+		if w, ok := want[id]; !ok || w != r.trig {
+			r.stop()
+			delete(tr.runs, id)
+		}
+	}
+	for id, t := range want {
+		if _, ok := tr.runs[id]; ok {
+			continue
+		}
+		r := &triggerRunner{tr: tr, trig: t, done: make(chan struct{})}
+		r.ctx, r.cancel = context.WithCancel(context.Background())
+		tr.runs[id] = r
+		go r.run()
+	}
+}
+
+// Close stops every runner.
+func (tr *triggerRunners) Close() {
+	tr.mu.Lock()
+	tr.closed = true
+	runs := tr.runs
+	tr.runs = map[uint32]*triggerRunner{}
+	tr.mu.Unlock()
+	for _, r := range runs {
+		r.stop()
+	}
+}
+
+type triggerRunner struct {
+	tr     *triggerRunners
+	trig   *catalog.Trigger
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (r *triggerRunner) stop() {
+	r.cancel()
+	<-r.done
+}
+
+// stream is the change-log view the trigger reads.
+func (r *triggerRunner) stream() *catalog.Stream {
+	t := r.trig
+	return &catalog.Stream{ID: t.ID, Name: "trigger " + t.Name, Collection: t.Collection, CollectionID: t.CollectionID,
+		Include: t.Events, StartLSN: t.StartLSN}
+}
+
+func (r *triggerRunner) run() {
+	defer close(r.done)
+	db := r.tr.db
+	st := r.stream()
+	sess := r.tr.mgr.NewSession(r.trig.Owner, "nodedb")
+	defer sess.Close()
+	var cursor uint64 // scanned through here without events to fire
+	failures := 0
+	for r.ctx.Err() == nil {
+		tx := db.txm.Begin()
+		off, err := event.LoadOffsets(tx, r.trig.GroupID)
+		var evs []event.Event
+		if err == nil {
+			off.Floor = max(off.Floor, cursor)
+			evs, err = event.Read(tx, db.cat, db.events, st, off, event.ReadOptions{Partition: -1, Limit: triggerBatch})
+		}
+		if err == nil {
+			err = tx.WaitVisibleDurable(r.ctx)
+		}
+		snap := tx.SnapshotLSN()
+		tx.Rollback()
+		if err != nil {
+			var e *errs.Error
+			if errors.As(err, &e) && e.Code == errs.ObjectNotInState {
+				err = r.skipLost(err)
+			}
+			if err != nil {
+				failures++
+				r.tr.log.Warn("trigger: read change log", "trigger", r.trig.Name, "err", err)
+				if sleepCtx(r.ctx, event.Backoff(failures)) != nil {
+					return
+				}
+			}
+			continue
+		}
+		failures = 0
+		for _, e := range evs {
+			if !r.fireWithRetries(sess, e) {
+				return // stopping
+			}
+		}
+		if len(evs) == triggerBatch {
+			continue
+		}
+		cursor = max(cursor, snap)
+		wctx, cancel := context.WithTimeout(r.ctx, time.Second)
+		db.notify.Wait(wctx, cursor)
+		cancel()
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// skipLost moves the trigger past events retention removed before it
+// fired for them; they cannot fire any more.
+func (r *triggerRunner) skipLost(cause error) error {
+	db := r.tr.db
+	oldest := db.events.OldestAvailable(r.stream())
+	r.tr.log.Error("trigger: events removed by retention before the trigger fired; skipping them",
+		"trigger", r.trig.Name, "err", cause)
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	if err := event.CommitFloor(tx, r.trig.GroupID, oldest-1); err != nil {
+		return err
+	}
+	_, err := tx.Commit()
+	return err
+}
+
+// fireWithRetries fires the trigger for one event until it succeeds or
+// its attempts are used up (then the event is dead-lettered). It returns
+// false only when the runner is stopping.
+func (r *triggerRunner) fireWithRetries(sess *Session, e event.Event) bool {
+	first := time.Now()
+	var err error
+	for attempt := 1; attempt <= triggerAttempts; attempt++ {
+		var ran bool
+		if ran, err = r.fire(sess, e); err == nil {
+			if ran {
+				r.tr.count(r.trig.ID, true)
+			}
+			return true
+		}
+		if r.ctx.Err() != nil {
+			return false
+		}
+		if attempt < triggerAttempts {
+			if sleepCtx(r.ctx, event.Backoff(attempt)) != nil {
+				return false
+			}
+		}
+	}
+	r.tr.count(r.trig.ID, false)
+	r.tr.log.Warn("trigger: body failed; event dead-lettered", "trigger", r.trig.Name, "lsn", e.LSN, "err", err)
+	for {
+		derr := r.deadLetter(e, err, first)
+		if derr == nil {
+			return true
+		}
+		r.tr.log.Error("trigger: write dead letter", "trigger", r.trig.Name, "err", derr)
+		if sleepCtx(r.ctx, time.Second) != nil {
+			return false
+		}
+	}
+}
+
+func (r *triggerRunner) deadLetter(e event.Event, cause error, first time.Time) error {
+	db := r.tr.db
+	body, err := encodeEvent(e)
+	if err != nil {
+		body = []byte("null")
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	d := &event.DeadLetter{StreamID: r.trig.ID, LSN: e.LSN, Partition: e.Partition, Event: body, Error: cause.Error(),
+		Attempts: triggerAttempts, FirstMs: first.UnixMilli(), LastMs: time.Now().UnixMilli()}
+	if err := event.PutDeadLetter(tx, d); err != nil {
+		return err
+	}
+	if err := event.CommitFloor(tx, r.trig.GroupID, e.LSN); err != nil {
+		return err
+	}
+	_, err = tx.Commit()
+	return err
+}
+
+// fire runs the WHEN condition and the body for one event in one
+// transaction that also moves the trigger's position past the event.
+func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error) {
+	ctx := r.ctx
+	exec := func(sql string) (*Result, error) {
+		ps, err := sess.PrepareMulti(sql)
+		if err != nil {
+			return nil, err
+		}
+		var last *Result
+		for _, p := range ps {
+			if last, err = sess.Execute(ctx, p, nil); err != nil {
+				return nil, err
+			}
+		}
+		return last, nil
+	}
+	subst := func(sql string) (string, error) {
+		return parser.ReplaceRowRefs(sql, func(row, field string) (string, bool) {
+			doc := e.New
+			if row == "old" {
+				doc = e.Old
+			}
+			return sqlLiteral(doc[field]), true
+		})
+	}
+	if _, err := exec("BEGIN"); err != nil {
+		return false, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = exec("ROLLBACK")
+		}
+	}()
+	run := true
+	if r.trig.When != "" {
+		q, err := subst("SELECT (" + r.trig.When + ")")
+		if err != nil {
+			return false, err
+		}
+		res, err := exec(q)
+		if err != nil {
+			return false, fmt.Errorf("WHEN: %w", err)
+		}
+		run = len(res.Rows) == 1 && res.Rows[0][0] == true
+	}
+	if run {
+		stmts, err := parser.Parse(r.trig.Body)
+		if err != nil {
+			return false, err
+		}
+		for _, st := range stmts {
+			q, err := subst(st.SQL)
+			if err != nil {
+				return false, err
+			}
+			if _, err := exec(q); err != nil {
+				return false, err
+			}
+		}
+	}
+	if sess.tx == nil {
+		return false, errs.New(errs.InternalError, "trigger: the body ended the transaction")
+	}
+	if err := event.CommitFloor(sess.tx, r.trig.GroupID, e.LSN); err != nil {
+		return false, err
+	}
+	if _, err := exec("COMMIT"); err != nil {
+		return false, err
+	}
+	committed = true
+	return run, nil
+}
+
+// sqlLiteral renders a row value as a SQL literal for a trigger body.
+func sqlLiteral(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case bool:
+		if x {
+			return "TRUE"
+		}
+		return "FALSE"
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return ast.QuoteString(strconv.FormatFloat(x, 'g', -1, 64)) + "::float8"
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64) + "::float8"
+	case string:
+		return ast.QuoteString(x)
+	case time.Time:
+		return ast.QuoteString(x.UTC().Format(time.RFC3339Nano)) + "::timestamptz"
+	case []byte:
+		return ast.QuoteString(`\x`+fmt.Sprintf("%x", x)) + "::bytea"
+	case map[string]any, []any:
+		b, err := json.Marshal(types.ToJSON(x))
+		if err != nil {
+			return "NULL"
+		}
+		return ast.QuoteString(string(b)) + "::jsonb"
+	}
+	return ast.QuoteString(types.FormatText(v))
+}

@@ -1,0 +1,127 @@
+package session
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/errs"
+)
+
+// waitQ waits until a query renders as want.
+func (d *tdb) waitQ(s *Session, sql, want string) {
+	d.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var got string
+	for time.Now().Before(deadline) {
+		if got = d.q(s, sql); got == want {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	d.t.Fatalf("%s:\n got  %q\n want %q", sql, got, want)
+}
+
+func TestAsyncTriggerAudit(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE orders (id INT PRIMARY KEY, total INT, note TEXT)`)
+	d.q(s, `CREATE TABLE audit (lsn_id TEXT PRIMARY KEY, order_id INT, op TEXT, old_total INT, new_total INT, note TEXT)`)
+	d.q(s, `INSERT INTO orders VALUES (0, 0, 'before')`) // before the trigger: does not fire
+
+	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b BEFORE INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH STATEMENT BEGIN SELECT 1; END`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE SYNC TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN CREATE TABLE x (a INT); END`)
+	d.fail(s, errs.UndefinedTable, `CREATE TRIGGER b AFTER INSERT ON nope FOR EACH ROW BEGIN SELECT 1; END`)
+	d.fail(s, errs.SyntaxError, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW WITH (colour = 'red') BEGIN SELECT 1; END`)
+
+	d.q(s, `CREATE TRIGGER audit_ins AFTER INSERT OR UPDATE OR DELETE ON orders FOR EACH ROW BEGIN
+		INSERT INTO audit VALUES (gen_random_uuid()::text, COALESCE(NEW.id, OLD.id), CASE WHEN NEW.id IS NULL THEN 'D' WHEN OLD.id IS NULL THEN 'I' ELSE 'U' END, OLD.total, NEW.total, NEW.note);
+	END`)
+	d.q(s, `CREATE TRIGGER big AFTER INSERT ON orders FOR EACH ROW WHEN (NEW.total >= 100) PRIORITY 2 AS $$
+		UPDATE orders SET note = 'big' WHERE id = NEW.id;
+	$$`)
+	d.fail(s, errs.DuplicateObject, `CREATE TRIGGER big AFTER INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
+
+	d.q(s, `INSERT INTO orders VALUES (1, 10, 'it''s'), (2, 200, NULL)`)
+	d.q(s, `UPDATE orders SET total = 11 WHERE id = 1`)
+	d.q(s, `DELETE FROM orders WHERE id = 1`)
+	// audit: 2 inserts, the update of row 1, the delete, and the update the
+	// "big" trigger made to row 2 (triggers fire for trigger writes too).
+	d.waitQ(s, `SELECT order_id, op, old_total, new_total, note FROM audit ORDER BY order_id, op`,
+		"1|D|11|NULL|NULL\n1|I|NULL|10|it's\n1|U|10|11|it's\n2|I|NULL|200|NULL\n2|U|200|200|big")
+	require.Equal(t, "0|0|before\n2|200|big", d.q(s, `SELECT * FROM orders ORDER BY id`))
+
+	require.Equal(t, "audit_ins|orders|AFTER|INSERT OR UPDATE OR DELETE|ROW|ASYNC|t|0|NULL|5|0|admin\nbig|orders|AFTER|INSERT|ROW|ASYNC|t|2|NEW.total >= 100|1|0|admin",
+		dropLastCol(d.q(s, `SHOW TRIGGERS`)))
+
+	// Disabled triggers do not fire, not even later for what happened
+	// meanwhile.
+	d.q(s, `ALTER TRIGGER audit_ins ON orders DISABLE`)
+	d.q(s, `INSERT INTO orders VALUES (3, 3, 'unseen')`)
+	d.q(s, `ALTER TRIGGER audit_ins ON orders ENABLE`)
+	d.q(s, `INSERT INTO orders VALUES (4, 4, 'seen')`)
+	d.waitQ(s, `SELECT count(*) FROM audit WHERE order_id = 4`, "1")
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM audit WHERE order_id = 3`))
+
+	// A failing body is retried, then dead-lettered; the write stands and
+	// later events still fire.
+	d.q(s, `CREATE TABLE strictlog (id INT PRIMARY KEY)`)
+	d.q(s, `CREATE TRIGGER dup AFTER INSERT ON orders FOR EACH ROW BEGIN INSERT INTO strictlog VALUES (1); END`)
+	d.q(s, `INSERT INTO orders VALUES (5, 5, 'first'), (6, 6, 'second')`)
+	d.waitQ(s, `SELECT count(*) FROM strictlog`, "1")
+	require.Eventually(t, func() bool {
+		r, err := run(s, `SHOW TRIGGER DEAD LETTERS`)
+		return err == nil && len(r.Rows) == 1 && r.Rows[0][0] == "dup" && r.Rows[0][6] == int64(5)
+	}, 15*time.Second, 10*time.Millisecond)
+	r, err := run(s, `SHOW TRIGGER DEAD LETTERS FOR dup ON orders`)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 1)
+	require.Contains(t, r.Rows[0][5], "duplicate key")
+	require.Equal(t, "5\n6", d.q(s, `SELECT id FROM orders WHERE id >= 5 ORDER BY id`))
+
+	d.fail(s, errs.DependentObjects, `DROP TABLE orders`)
+	d.q(s, `DROP TRIGGER dup ON orders`)
+	d.fail(s, errs.UndefinedObject, `DROP TRIGGER dup ON orders`)
+	d.q(s, `DROP TRIGGER IF EXISTS dup ON orders`)
+	s.Close()
+	d.close()
+
+	// After a restart triggers resume from their committed position:
+	// exactly one audit row per change.
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	for i := 10; i < 60; i++ {
+		d.q(s, fmt.Sprintf(`INSERT INTO orders VALUES (%d, %d, 'x')`, i, i))
+	}
+	d.waitQ(s, `SELECT count(*) FROM audit WHERE order_id >= 10`, "50")
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM (SELECT order_id, op FROM audit GROUP BY order_id, op HAVING count(*) > 1) x`))
+}
+
+// dropLastCol drops each line's last "|"-separated cell (a timestamp).
+func dropLastCol(s string) string {
+	var out []string
+	for _, l := range splitLines(s) {
+		for i := len(l) - 1; i >= 0; i-- {
+			if l[i] == '|' {
+				l = l[:i]
+				break
+			}
+		}
+		out = append(out, l)
+	}
+	res := ""
+	for i, l := range out {
+		if i > 0 {
+			res += "\n"
+		}
+		res += l
+	}
+	return res
+}
