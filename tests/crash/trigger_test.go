@@ -106,4 +106,3 @@ func (w *triggerWorkload) verify(t *testing.T, conn *pgx.Conn, what string) {
 func (w *triggerWorkload) summary() string {
 	return w.tableWorkload.summary() + "; audited rows: " + strconv.Itoa(w.audited)
 }
-
