@@ -42,6 +42,7 @@ const (
 	QueryCanceled           = "57014"
 	AdminShutdown           = "57P01"
 	ProgramLimitExceeded    = "54000"
+	StatementTooComplex     = "54001"
 	InternalError           = "XX000"
 	DataCorrupted           = "XX001"
 	IOError                 = "58030"

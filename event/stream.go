@@ -22,6 +22,7 @@ type Event struct {
 	RowID      string
 	TimeMs     int64
 	New, Old   map[string]any // nil when absent
+	Depth      uint8          // trigger hops that led to the change (0: a client's write)
 }
 
 // floorPartition is the offset slot holding a group's floor: every
@@ -177,7 +178,8 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		if !st.Includes(op) {
 			continue
 		}
-		ev := Event{LSN: lsn, Partition: vshard, CollID: coll, Collection: rec.CollName, Op: op, RowID: rec.RowID, TimeMs: rec.TimeMs}
+		ev := Event{LSN: lsn, Partition: vshard, CollID: coll, Collection: rec.CollName, Op: op, RowID: rec.RowID,
+			TimeMs: rec.TimeMs, Depth: rec.Depth}
 		desc, _ := cat.ByID(coll)
 		if ev.New, err = decodeValue(desc, rec.New); err != nil {
 			return nil, err

@@ -36,6 +36,10 @@ import (
 const (
 	triggerAttempts = 5
 	triggerBatch    = 100
+	// MaxTriggerDepth bounds cascades: a change made by a trigger at this
+	// depth does not fire further triggers (it is dead-lettered with
+	// 54001).
+	MaxTriggerDepth = 16
 )
 
 func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
@@ -431,6 +435,21 @@ func (r *triggerRunner) skipLost(cause error) error {
 // false only when the runner is stopping.
 func (r *triggerRunner) fireWithRetries(sess *Session, e event.Event) bool {
 	first := time.Now()
+	if int(e.Depth) >= MaxTriggerDepth {
+		err := errs.Errorf(errs.StatementTooComplex, "trigger cascade too deep: the change at LSN %d was made %d trigger levels down (the limit is %d)",
+			e.LSN, e.Depth, MaxTriggerDepth)
+		r.tr.count(r.trig.ID, false)
+		r.tr.log.Warn("trigger: cascade limit; event dead-lettered", "trigger", r.trig.Name, "lsn", e.LSN, "depth", e.Depth)
+		for {
+			derr := r.deadLetterAttempts(e, err, first, 0)
+			if derr == nil {
+				return true
+			}
+			if sleepCtx(r.ctx, time.Second) != nil {
+				return false
+			}
+		}
+	}
 	var err error
 	for attempt := 1; attempt <= triggerAttempts; attempt++ {
 		var ran bool
@@ -464,6 +483,10 @@ func (r *triggerRunner) fireWithRetries(sess *Session, e event.Event) bool {
 }
 
 func (r *triggerRunner) deadLetter(e event.Event, cause error, first time.Time) error {
+	return r.deadLetterAttempts(e, cause, first, triggerAttempts)
+}
+
+func (r *triggerRunner) deadLetterAttempts(e event.Event, cause error, first time.Time, attempts int) error {
 	db := r.tr.db
 	body, err := encodeEvent(e)
 	if err != nil {
@@ -472,7 +495,7 @@ func (r *triggerRunner) deadLetter(e event.Event, cause error, first time.Time) 
 	tx := db.txm.Begin()
 	defer tx.Rollback()
 	d := &event.DeadLetter{StreamID: r.trig.ID, LSN: e.LSN, Partition: e.Partition, Event: body, Error: cause.Error(),
-		Attempts: triggerAttempts, FirstMs: first.UnixMilli(), LastMs: time.Now().UnixMilli()}
+		Attempts: attempts, FirstMs: first.UnixMilli(), LastMs: time.Now().UnixMilli()}
 	if err := event.PutDeadLetter(tx, d); err != nil {
 		return err
 	}
@@ -512,6 +535,7 @@ func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error)
 	if _, err := exec("BEGIN"); err != nil {
 		return false, err
 	}
+	sess.tx.SetDepth(e.Depth + 1)
 	committed := false
 	defer func() {
 		if !committed {

@@ -125,3 +125,27 @@ func dropLastCol(s string) string {
 	}
 	return res
 }
+
+// TestTriggerCascadeLimit: a trigger that writes to its own collection
+// stops after MaxTriggerDepth levels, and the change that would go deeper
+// is dead-lettered with 54001.
+func TestTriggerCascadeLimit(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE chain (n INT PRIMARY KEY)`)
+	d.q(s, `CREATE TRIGGER next AFTER INSERT ON chain FOR EACH ROW BEGIN INSERT INTO chain VALUES (NEW.n + 1); END`)
+	d.q(s, `INSERT INTO chain VALUES (0)`)
+	// The client's row (depth 0) and one row per trigger level.
+	d.waitQ(s, `SELECT count(*), max(n) FROM chain`, fmt.Sprintf("%d|%d", MaxTriggerDepth+1, MaxTriggerDepth))
+	require.Eventually(t, func() bool {
+		r, err := run(s, `SHOW TRIGGER DEAD LETTERS`)
+		return err == nil && len(r.Rows) == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	r, err := run(s, `SHOW TRIGGER DEAD LETTERS`)
+	require.NoError(t, err)
+	require.Contains(t, r.Rows[0][5], "trigger cascade too deep")
+	time.Sleep(100 * time.Millisecond)
+	require.Equal(t, fmt.Sprintf("%d", MaxTriggerDepth+1), d.q(s, `SELECT count(*) FROM chain`), "the chain stopped")
+}

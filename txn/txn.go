@@ -45,6 +45,9 @@ type Change struct {
 	RowID      string // the primary key as text, for events
 	Op         Op
 	Old, New   []byte
+	// Depth counts trigger hops: 0 for a client's write, n+1 for a write
+	// a trigger made while handling a change of depth n.
+	Depth uint8
 }
 
 // Record is a decoded change-log record.
@@ -71,6 +74,7 @@ type Txn struct {
 	ws      []write
 	writes  map[string]int // key → index in ws
 	changes []Change
+	depth   uint8
 	done    bool
 }
 
@@ -163,7 +167,16 @@ func (t *Txn) put(w write) {
 }
 
 // AddChange records a row change for the change log.
-func (t *Txn) AddChange(c Change) { t.changes = append(t.changes, c) }
+func (t *Txn) AddChange(c Change) {
+	if c.Depth == 0 {
+		c.Depth = t.depth
+	}
+	t.changes = append(t.changes, c)
+}
+
+// SetDepth marks every change the transaction records from now on as made
+// at this trigger depth (see Change.Depth).
+func (t *Txn) SetDepth(d uint8) { t.depth = d }
 
 // Changes returns the changes recorded so far.
 func (t *Txn) Changes() []Change { return t.changes }
@@ -314,7 +327,11 @@ func clone(b []byte) []byte {
 // encodeChange encodes a change-log record value (MessagePack map; see
 // docs/format.md).
 func encodeChange(b []byte, c *Change, lsn uint64, timeMs int64) []byte {
-	b = msgp.AppendMapHeader(b, 8)
+	n := uint32(8)
+	if c.Depth > 0 {
+		n++
+	}
+	b = msgp.AppendMapHeader(b, n)
 	b = msgp.AppendString(b, "op")
 	b = msgp.AppendByte(b, byte(c.Op))
 	b = msgp.AppendString(b, "coll")
@@ -331,6 +348,10 @@ func encodeChange(b []byte, c *Change, lsn uint64, timeMs int64) []byte {
 	b = msgp.AppendInt64(b, timeMs)
 	b = msgp.AppendString(b, "lsn")
 	b = msgp.AppendUint64(b, lsn)
+	if c.Depth > 0 {
+		b = msgp.AppendString(b, "d")
+		b = msgp.AppendUint8(b, c.Depth)
+	}
 	return b
 }
 
@@ -374,6 +395,8 @@ func DecodeRecord(coll uint32, vshard uint16, val []byte) (Record, error) {
 			r.TimeMs, rest, err = msgp.ReadInt64Bytes(rest)
 		case "lsn":
 			r.LSN, rest, err = msgp.ReadUint64Bytes(rest)
+		case "d":
+			r.Depth, rest, err = msgp.ReadUint8Bytes(rest)
 		default:
 			rest, err = msgp.Skip(rest)
 		}
