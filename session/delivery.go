@@ -222,15 +222,31 @@ func (s *Session) deadLetters(ctx context.Context, st *ast.DeadLetters) (*Result
 		}
 		return res, nil
 	default: // purge
-		tx := db.txm.Begin()
-		defer tx.Rollback()
-		n, err := event.PurgeDeadLetters(tx, stream.ID)
-		if err != nil {
-			return nil, err
+		// A letter written just before can still be in flight to disk; a
+		// write-write conflict with it is retried (the purge is idempotent).
+		var n int
+		for attempt := 1; ; attempt++ {
+			n, err = purgeDeadLetters(db, stream.ID)
+			if e, ok := errs.As(err); ok && e.Code == errs.SerializationFailure && attempt < 5 {
+				time.Sleep(time.Duration(attempt) * 5 * time.Millisecond)
+				continue
+			}
+			break
 		}
-		if _, err := tx.Commit(); err != nil {
+		if err != nil {
 			return nil, err
 		}
 		return &Result{Tag: fmt.Sprintf("PURGE %d", n)}, nil
 	}
+}
+
+func purgeDeadLetters(db *DB, streamID uint32) (int, error) {
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	n, err := event.PurgeDeadLetters(tx, streamID)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.Commit()
+	return n, err
 }

@@ -322,15 +322,14 @@ func TestWebhookDeadLetterAndReplay(t *testing.T) {
 	require.Equal(t, 0, deadLetterCount(t, s, "ts"))
 
 	// A receiver that keeps failing exhausts RETRY = 2 (3 attempts).
-	mu.Lock()
-	refuse = "21"
-	mu.Unlock()
+	h.mu.Lock()
 	h.respond = func(_ int, ev map[string]any) int {
 		if ev["row_id"] == "21" {
 			return http.StatusInternalServerError
 		}
 		return http.StatusOK
 	}
+	h.mu.Unlock()
 	d.q(s, `INSERT INTO t VALUES (21), (22)`)
 	h.waitRows("22")
 	require.Eventually(t, func() bool {
