@@ -443,14 +443,18 @@ func TestWebhookPauseResumeAlter(t *testing.T) {
 	// Delivery added to an existing stream starts at the head.
 	d.q(s, fmt.Sprintf(`ALTER CHANGE STREAM plain SET (URL = '%s', SECRET = 's2')`, h2.srv.URL))
 	d.q(s, `INSERT INTO t VALUES (4)`)
-	acc := h2.waitRows("4")
-	n4 := 0
-	for _, r := range acc {
-		if r.rowID == "4" {
-			n4++
+	h2.waitRows("4")
+	var acc map[string]hookReq
+	require.Eventually(t, func() bool {
+		acc = h2.accepted()
+		n4 := 0
+		for _, r := range acc {
+			if r.rowID == "4" {
+				n4++
+			}
 		}
-	}
-	require.Equal(t, 2, n4, "both streams deliver row 4 to the second receiver")
+		return n4 == 2
+	}, 10*time.Second, 5*time.Millisecond, "both streams deliver row 4 to the second receiver")
 	require.Len(t, acc, 3, "plain did not replay rows 1-3")
 
 	d.q(s, `DROP CHANGE STREAM ts`)

@@ -349,8 +349,10 @@ func staticColumns(st ast.Statement) []Column {
 		}
 	case *ast.ShowTriggers:
 		return triggerColumns()
-	case *ast.ShowTriggerDeadLetters:
-		return triggerDeadLetterColumns()
+	case *ast.TriggerDeadLetters:
+		if x.Action == "show" {
+			return triggerDeadLetterColumns()
+		}
 	case *ast.LiveSelect:
 		return textCols("subscription_id", "channel", "collection", "status")
 	case *ast.ShowChanges:
@@ -485,8 +487,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.alterTrigger(st)
 	case *ast.ShowTriggers:
 		return s.showTriggers(st)
-	case *ast.ShowTriggerDeadLetters:
-		return s.showTriggerDeadLetters(st)
+	case *ast.TriggerDeadLetters:
+		return s.triggerDeadLetters(ctx, st)
 	case *ast.DeadLetters:
 		return s.deadLetters(ctx, st)
 	case *ast.ShowChanges:

@@ -18,6 +18,7 @@ import (
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/txn"
 )
 
 // Triggers. This first slice runs AFTER ... FOR EACH ROW triggers with
@@ -213,7 +214,7 @@ func triggerDeadLetterColumns() []Column {
 	return append([]Column{col("trigger", types.Text), col("collection", types.Text)}, cols...)
 }
 
-func (s *Session) showTriggerDeadLetters(st *ast.ShowTriggerDeadLetters) (*Result, error) {
+func (s *Session) triggerDeadLetters(ctx context.Context, st *ast.TriggerDeadLetters) (*Result, error) {
 	db := s.mgr.db
 	trigs := db.cat.Triggers()
 	if st.Name != "" {
@@ -226,6 +227,29 @@ func (s *Session) showTriggerDeadLetters(st *ast.ShowTriggerDeadLetters) (*Resul
 			return nil, err
 		}
 		trigs = []*catalog.Trigger{t}
+	}
+	switch st.Action {
+	case "replay":
+		return s.replayTriggerDeadLetters(ctx, trigs)
+	case "purge":
+		total := 0
+		for _, t := range trigs {
+			var n int
+			var err error
+			for attempt := 1; ; attempt++ {
+				n, err = purgeDeadLetters(db, t.ID)
+				if e, ok := errs.As(err); ok && e.Code == errs.SerializationFailure && attempt < 5 {
+					time.Sleep(time.Duration(attempt) * 5 * time.Millisecond)
+					continue
+				}
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			total += n
+		}
+		return &Result{Tag: fmt.Sprintf("PURGE %d", total)}, nil
 	}
 	tx := db.txm.Begin()
 	defer tx.Rollback()
@@ -509,7 +533,16 @@ func (r *triggerRunner) deadLetterAttempts(e event.Event, cause error, first tim
 // fire runs the WHEN condition and the body for one event in one
 // transaction that also moves the trigger's position past the event.
 func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error) {
-	ctx := r.ctx
+	return fireTrigger(r.ctx, r.trig, sess, e, func(tx *txn.Txn) error {
+		return event.CommitFloor(tx, r.trig.GroupID, e.LSN)
+	})
+}
+
+// fireTrigger runs a trigger's WHEN condition and body for one event in a
+// transaction of sess; finish adds its own writes (the trigger's position,
+// or the removal of a replayed dead letter) before the commit, so both
+// happen exactly together. It reports whether the body ran.
+func fireTrigger(ctx context.Context, trig *catalog.Trigger, sess *Session, e event.Event, finish func(*txn.Txn) error) (ran bool, err error) {
 	exec := func(sql string) (*Result, error) {
 		ps, err := sess.PrepareMulti(sql)
 		if err != nil {
@@ -543,8 +576,8 @@ func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error)
 		}
 	}()
 	run := true
-	if r.trig.When != "" {
-		q, err := subst("SELECT (" + r.trig.When + ")")
+	if trig.When != "" {
+		q, err := subst("SELECT (" + trig.When + ")")
 		if err != nil {
 			return false, err
 		}
@@ -555,7 +588,7 @@ func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error)
 		run = len(res.Rows) == 1 && res.Rows[0][0] == true
 	}
 	if run {
-		stmts, err := parser.Parse(r.trig.Body)
+		stmts, err := parser.Parse(trig.Body)
 		if err != nil {
 			return false, err
 		}
@@ -572,7 +605,7 @@ func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error)
 	if sess.tx == nil {
 		return false, errs.New(errs.InternalError, "trigger: the body ended the transaction")
 	}
-	if err := event.CommitFloor(sess.tx, r.trig.GroupID, e.LSN); err != nil {
+	if err := finish(sess.tx); err != nil {
 		return false, err
 	}
 	if _, err := exec("COMMIT"); err != nil {
@@ -580,6 +613,84 @@ func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error)
 	}
 	committed = true
 	return run, nil
+}
+
+// replayTriggerDeadLetters fires triggers again for their dead letters,
+// once each; a letter whose body succeeds is removed in the same commit,
+// one that fails again is kept with its attempt count raised.
+func (s *Session) replayTriggerDeadLetters(ctx context.Context, trigs []*catalog.Trigger) (*Result, error) {
+	db := s.mgr.db
+	delivered, failed := 0, 0
+	for _, t := range trigs {
+		tx := db.txm.Begin()
+		letters, err := event.DeadLetters(tx, t.ID, 0)
+		tx.Rollback()
+		if err != nil {
+			return nil, err
+		}
+		if len(letters) == 0 {
+			continue
+		}
+		sess := db.triggers.mgr.NewSession(t.Owner, "nodedb")
+		for _, d := range letters {
+			e, err := letterEvent(d)
+			if err == nil {
+				_, err = fireTrigger(ctx, t, sess, e, func(tx *txn.Txn) error {
+					event.DeleteDeadLetter(tx, t.ID, d.LSN)
+					return nil
+				})
+			}
+			if ctx.Err() != nil {
+				sess.Close()
+				return nil, errs.New(errs.QueryCanceled, "canceling statement due to user request")
+			}
+			if err == nil {
+				delivered++
+				continue
+			}
+			failed++
+			d.Attempts++
+			d.Error = err.Error()
+			d.LastMs = time.Now().UnixMilli()
+			utx := db.txm.Begin()
+			perr := event.PutDeadLetter(utx, d)
+			if perr == nil {
+				_, perr = utx.Commit()
+			}
+			utx.Rollback()
+			if perr != nil {
+				sess.Close()
+				return nil, perr
+			}
+		}
+		sess.Close()
+	}
+	res := &Result{Tag: fmt.Sprintf("REPLAY %d", delivered)}
+	if failed > 0 {
+		res.Notices = append(res.Notices, Notice{Severity: "WARNING", Code: "01000",
+			Message: fmt.Sprintf("%d dead letters failed again and were kept", failed)})
+	}
+	return res, nil
+}
+
+// letterEvent rebuilds the event of a dead letter from its JSON.
+func letterEvent(d *event.DeadLetter) (event.Event, error) {
+	var se struct {
+		Op        string         `json:"op"`
+		RowID     string         `json:"row_id"`
+		Partition int            `json:"partition"`
+		LSN       uint64         `json:"lsn"`
+		EventTime int64          `json:"event_time"`
+		New       map[string]any `json:"new_value"`
+		Old       map[string]any `json:"old_value"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(d.Event)))
+	dec.UseNumber()
+	if err := dec.Decode(&se); err != nil {
+		return event.Event{}, fmt.Errorf("dead letter %d: %w", d.LSN, err)
+	}
+	return event.Event{LSN: d.LSN, Partition: d.Partition, Op: se.Op, RowID: se.RowID, TimeMs: se.EventTime,
+		New: se.New, Old: se.Old}, nil
 }
 
 // sqlLiteral renders a row value as a SQL literal for a trigger body.
@@ -605,6 +716,8 @@ func sqlLiteral(v any) string {
 		return strconv.FormatFloat(x, 'g', -1, 64) + "::float8"
 	case string:
 		return ast.QuoteString(x)
+	case json.Number:
+		return x.String()
 	case time.Time:
 		return ast.QuoteString(x.UTC().Format(time.RFC3339Nano)) + "::timestamptz"
 	case []byte:

@@ -84,6 +84,27 @@ func TestAsyncTriggerAudit(t *testing.T) {
 	require.Contains(t, r.Rows[0][5], "duplicate key")
 	require.Equal(t, "5\n6", d.q(s, `SELECT id FROM orders WHERE id >= 5 ORDER BY id`))
 
+	// Replay: the body still fails for row 6 (strictlog has id 1) until
+	// the conflicting row is gone; then the letter fires and is removed.
+	r, err = run(s, `REPLAY TRIGGER DEAD LETTERS FOR dup ON orders`)
+	require.NoError(t, err)
+	require.Equal(t, "REPLAY 0", r.Tag)
+	require.Len(t, r.Notices, 1)
+	r, err = run(s, `SHOW TRIGGER DEAD LETTERS`)
+	require.NoError(t, err)
+	require.Equal(t, int64(6), r.Rows[0][6], "one more attempt recorded")
+	d.q(s, `DELETE FROM strictlog`)
+	r, err = run(s, `REPLAY TRIGGER DEAD LETTERS`)
+	require.NoError(t, err)
+	require.Equal(t, "REPLAY 1", r.Tag)
+	require.Equal(t, "1", d.q(s, `SELECT count(*) FROM strictlog`))
+	r, err = run(s, `SHOW TRIGGER DEAD LETTERS`)
+	require.NoError(t, err)
+	require.Empty(t, r.Rows)
+	r, err = run(s, `PURGE TRIGGER DEAD LETTERS`)
+	require.NoError(t, err)
+	require.Equal(t, "PURGE 0", r.Tag)
+
 	d.fail(s, errs.DependentObjects, `DROP TABLE orders`)
 	d.q(s, `DROP TRIGGER dup ON orders`)
 	d.fail(s, errs.UndefinedObject, `DROP TRIGGER dup ON orders`)

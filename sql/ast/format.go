@@ -297,8 +297,8 @@ func (f *formatter) stmt(s Statement) {
 		if s.Collection != "" {
 			f.w(" ON ", QuoteIdent(s.Collection))
 		}
-	case *ShowTriggerDeadLetters:
-		f.w("SHOW TRIGGER DEAD LETTERS")
+	case *TriggerDeadLetters:
+		f.w(strings.ToUpper(s.Action), " TRIGGER DEAD LETTERS")
 		if s.Name != "" {
 			f.w(" FOR ", QuoteIdent(s.Name), " ON ", QuoteIdent(s.Collection))
 		}

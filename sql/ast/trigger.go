@@ -45,10 +45,11 @@ type ShowTriggers struct {
 	Collection string
 }
 
-// ShowTriggerDeadLetters is SHOW TRIGGER DEAD LETTERS [FOR trigger ON
-// collection].
-type ShowTriggerDeadLetters struct {
+// TriggerDeadLetters is SHOW | REPLAY | PURGE TRIGGER DEAD LETTERS [FOR
+// trigger ON collection].
+type TriggerDeadLetters struct {
 	Pos        int
+	Action     string // "show", "replay", "purge"
 	Name       string
 	Collection string
 }
@@ -57,4 +58,4 @@ func (*CreateTrigger) stmt()          {}
 func (*DropTrigger) stmt()            {}
 func (*AlterTrigger) stmt()           {}
 func (*ShowTriggers) stmt()           {}
-func (*ShowTriggerDeadLetters) stmt() {}
+func (*TriggerDeadLetters) stmt() {}

@@ -424,6 +424,9 @@ func (p *parser) statement() ast.Statement {
 		return pub
 	case "replay", "purge":
 		p.i++
+		if p.isKw("trigger") {
+			return p.triggerDeadLetters(t, t.val)
+		}
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",

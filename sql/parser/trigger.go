@@ -198,8 +198,14 @@ func (p *parser) showTriggers(start token) ast.Statement {
 		}
 		return s
 	}
+	return p.triggerDeadLetters(start, "show")
+}
+
+// triggerDeadLetters parses TRIGGER DEAD LETTERS [FOR name ON collection]
+// after SHOW, REPLAY or PURGE.
+func (p *parser) triggerDeadLetters(start token, action string) ast.Statement {
 	p.expectKw("trigger", "dead", "letters")
-	s := &ast.ShowTriggerDeadLetters{Pos: start.pos}
+	s := &ast.TriggerDeadLetters{Pos: start.pos, Action: action}
 	if p.acceptKw("for") {
 		s.Name = p.name()
 		p.expectKw("on")
