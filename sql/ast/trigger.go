@@ -54,8 +54,8 @@ type TriggerDeadLetters struct {
 	Collection string
 }
 
-func (*CreateTrigger) stmt()          {}
-func (*DropTrigger) stmt()            {}
-func (*AlterTrigger) stmt()           {}
-func (*ShowTriggers) stmt()           {}
+func (*CreateTrigger) stmt()      {}
+func (*DropTrigger) stmt()        {}
+func (*AlterTrigger) stmt()       {}
+func (*ShowTriggers) stmt()       {}
 func (*TriggerDeadLetters) stmt() {}
