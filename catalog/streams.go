@@ -17,6 +17,7 @@ const (
 	objGroup  byte = 'g'
 	objTopic  byte = 't'
 	objTrig   byte = 'r'
+	objSched  byte = 'h'
 )
 
 // Topic is a durable message topic: its messages are the rows of an
@@ -119,12 +120,13 @@ type streamState struct {
 	groups  map[uint32]*Group   // by id
 	topics  map[string]*Topic   // by name
 	trigs   map[uint32]*Trigger // by id
+	scheds  map[string]*Schedule
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
 	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{},
-		trigs: map[uint32]*Trigger{}}
-	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig} {
+		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}}
+	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 		if err != nil {
@@ -141,6 +143,11 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 				var t Topic
 				if err = json.Unmarshal(it.Value(), &t); err == nil {
 					c.mu.streams.topics[t.Name] = &t
+				}
+			} else if kind == objSched {
+				var sc Schedule
+				if err = json.Unmarshal(it.Value(), &sc); err == nil {
+					c.mu.streams.scheds[sc.Name] = &sc
 				}
 			} else if kind == objTrig {
 				var t Trigger

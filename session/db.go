@@ -34,6 +34,7 @@ type DB struct {
 	outbound  *event.Outbound   // webhook (and later Kafka) delivery of streams
 	compact   *event.Compactors // key indexes of compacted streams
 	triggers  *triggerRunners   // ASYNC triggers
+	sched     *scheduler        // CREATE SCHEDULE jobs
 
 	statsMu    sync.Mutex
 	statsAt    time.Time
@@ -55,6 +56,18 @@ type DBConfig struct {
 	// DeliverySleep, when set, replaces the wait between delivery retries
 	// (tests shorten back-off).
 	DeliverySleep func(ctx context.Context, d time.Duration) error
+	// Now, when set, is the clock schedules run by (tests).
+	Now func() time.Time
+	// ManualSchedules stops the scheduler's own ticking; tests call
+	// RunSchedules.
+	ManualSchedules bool
+}
+
+// RunSchedules starts the schedule runs due now and waits for every run
+// to finish (tests; the scheduler also does this every second).
+func (db *DB) RunSchedules() {
+	db.sched.tick()
+	db.sched.wg.Wait()
 }
 
 // TrimChangeLog applies change-log retention now; it returns the number
@@ -114,6 +127,10 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		events.Start(interval)
 	}
 	db.triggers = newTriggerRunners(db)
+	db.sched = newScheduler(db, cfg.Now)
+	if !cfg.ManualSchedules {
+		db.sched.start()
+	}
 	db.reconcileStreams()
 	db.triggers.Reconcile()
 	return db, nil
@@ -122,6 +139,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 // Close stops the retention trimmer and the commit pipeline and closes the
 // store.
 func (db *DB) Close() error {
+	db.sched.close()
 	db.triggers.Close()
 	db.outbound.Close()
 	db.compact.Close()

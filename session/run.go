@@ -349,6 +349,8 @@ func staticColumns(st ast.Statement) []Column {
 		}
 	case *ast.ShowTriggers:
 		return triggerColumns()
+	case *ast.ShowSchedules:
+		return scheduleColumns(x)
 	case *ast.TriggerDeadLetters:
 		if x.Action == "show" {
 			return triggerDeadLetterColumns()
@@ -479,6 +481,14 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.AlterChangeStream:
 		return s.alterStream(st)
+	case *ast.CreateSchedule:
+		return s.createSchedule(st)
+	case *ast.AlterSchedule:
+		return s.alterSchedule(st)
+	case *ast.DropSchedule:
+		return s.dropSchedule(st)
+	case *ast.ShowSchedules:
+		return s.showSchedules(st)
 	case *ast.CreateTrigger:
 		return s.createTrigger(st)
 	case *ast.DropTrigger:

@@ -87,14 +87,8 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 	case st.Definer:
 		return nil, errs.New(errs.FeatureNotSupported, "SECURITY DEFINER triggers are not supported yet")
 	}
-	for _, b := range st.Stmts {
-		switch b.(type) {
-		case *ast.Insert, *ast.Update, *ast.Delete, *ast.Notify, *ast.Publish, *ast.Select:
-		default:
-			return nil, errs.Errorf(errs.FeatureNotSupported, "a trigger body may hold INSERT, UPDATE, DELETE, SELECT, NOTIFY and PUBLISH statements; not %s",
-				strings.SplitN(strings.TrimSpace(ast.Format(b)), " ", 2)[0]).
-				WithHint("The procedural language (IF, loops, DECLARE) is not supported yet.")
-		}
+	if err := checkBody(st.Stmts, "trigger"); err != nil {
+		return nil, err
 	}
 	err = cat.DDL(func(tx *catalog.DDLTxn) error {
 		cur, exists := cat.TriggerOn(coll.ID, st.Name)

@@ -244,6 +244,14 @@ func OffsetPrefix(group uint32) []byte {
 	return binary.BigEndian.AppendUint32(b, group)
 }
 
+// ScheduleStatePrefix is the prefix of a schedule's run state ('s') and
+// run history ('h' <u64 start ms>), in the system keyspace.
+func ScheduleStatePrefix(id uint32) []byte {
+	b := make([]byte, 0, 16)
+	b = append(b, TagSystem, 'S')
+	return binary.BigEndian.AppendUint32(b, id)
+}
+
 // CompactPrefix is the prefix of a compacted stream's key index.
 func CompactPrefix(stream uint32) []byte {
 	b := make([]byte, 0, 16)

@@ -279,6 +279,33 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.options(s.With)
 		f.w(" BEGIN ", s.Body, " END")
+	case *CreateSchedule:
+		f.w("CREATE SCHEDULE ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name), " CRON ", QuoteString(s.Cron))
+		f.options(s.With)
+		f.w(" AS BEGIN ", s.Body, " END")
+	case *AlterSchedule:
+		f.w("ALTER SCHEDULE ", QuoteIdent(s.Name))
+		if s.Action == "cron" {
+			f.w(" SET CRON ", QuoteString(s.Cron))
+		} else {
+			f.w(" ", strings.ToUpper(s.Action))
+		}
+	case *DropSchedule:
+		f.w("DROP SCHEDULE ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+	case *ShowSchedules:
+		if s.History != "" {
+			f.w("SHOW SCHEDULE HISTORY ", QuoteIdent(s.History))
+		} else {
+			f.w("SHOW SCHEDULES")
+		}
 	case *DropTrigger:
 		f.w("DROP TRIGGER ")
 		if s.IfExists {

@@ -51,7 +51,9 @@ func (p *parser) create() ast.Statement {
 				return p.createTrigger(start)
 			}
 			p.notYet(t, "CREATE OR REPLACE")
-		case "schedule", "materialized", "vector", "search", "user", "role", "rls",
+		case "schedule":
+			return p.createSchedule(start)
+		case "materialized", "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous", "function", "procedure", "sequence",
 			"schema", "database", "extension", "type", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
@@ -309,7 +311,9 @@ func (p *parser) drop() ast.Statement {
 			return p.dropChangeStream(start)
 		case "consumer":
 			return p.dropConsumerGroup(start)
-		case "schedule", "materialized", "user", "role", "rls",
+		case "schedule":
+			return p.dropSchedule(start)
+		case "materialized", "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))
@@ -339,6 +343,9 @@ func (p *parser) alter() ast.Statement {
 	}
 	if p.isKw("trigger") {
 		return p.alterTrigger(start)
+	}
+	if p.isKw("schedule") {
+		return p.alterSchedule(start)
 	}
 	if !p.acceptKw("table") && !p.acceptKw("collection") {
 		t := p.peek()
@@ -394,6 +401,8 @@ func (p *parser) show() ast.Statement {
 		return p.deadLetters(start, "show")
 	case isKw(t, "triggers"), isKw(t, "trigger"):
 		return p.showTriggers(start)
+	case isKw(t, "schedules"), isKw(t, "schedule"):
+		return p.showSchedules(start)
 	case isKw(t, "changes"):
 		p.i++
 		sc := &ast.ShowChanges{Pos: start.pos}
