@@ -293,6 +293,14 @@ func (tr *triggerRunners) counts(id uint32) (fired, failed uint64) {
 }
 
 func (tr *triggerRunners) count(id uint32, ok bool) {
+	if ok {
+		tr.add(id, 1, 0)
+	} else {
+		tr.add(id, 0, 1)
+	}
+}
+
+func (tr *triggerRunners) add(id uint32, fired, failed uint64) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	st := tr.stats[id]
@@ -300,11 +308,8 @@ func (tr *triggerRunners) count(id uint32, ok bool) {
 		st = &[2]uint64{}
 		tr.stats[id] = st
 	}
-	if ok {
-		st[0]++
-	} else {
-		st[1]++
-	}
+	st[0] += fired
+	st[1] += failed
 }
 
 // Reconcile starts, restarts (after a change) and stops runners to match
@@ -406,9 +411,14 @@ func (r *triggerRunner) run() {
 			continue
 		}
 		failures = 0
-		for _, e := range evs {
-			if !r.fireWithRetries(sess, e) {
-				return // stopping
+		// Fire the batch in one transaction; if anything in it fails (or a
+		// change is past the cascade limit), fall back to one change at a
+		// time, which retries and dead-letters precisely.
+		if !r.fireBatch(sess, evs) {
+			for _, e := range evs {
+				if !r.fireWithRetries(sess, e) {
+					return // stopping
+				}
 			}
 		}
 		if len(evs) == triggerBatch {
@@ -446,6 +456,29 @@ func (r *triggerRunner) skipLost(cause error) error {
 	}
 	_, err := tx.Commit()
 	return err
+}
+
+// fireBatch fires the trigger for several events in one transaction with
+// the trigger's position moved past the last; it reports false (having
+// changed nothing) when that is not possible.
+func (r *triggerRunner) fireBatch(sess *Session, evs []event.Event) bool {
+	if len(evs) < 2 {
+		return false
+	}
+	for _, e := range evs {
+		if int(e.Depth) >= MaxTriggerDepth {
+			return false
+		}
+	}
+	last := evs[len(evs)-1].LSN
+	ran, err := fireEvents(r.ctx, r.trig, sess, evs, func(tx *txn.Txn) error {
+		return event.CommitFloor(tx, r.trig.GroupID, last)
+	})
+	if err != nil {
+		return false
+	}
+	r.tr.add(r.trig.ID, uint64(ran), 0)
+	return true
 }
 
 // fireWithRetries fires the trigger for one event until it succeeds or
@@ -537,6 +570,13 @@ func (r *triggerRunner) fire(sess *Session, e event.Event) (ran bool, err error)
 // or the removal of a replayed dead letter) before the commit, so both
 // happen exactly together. It reports whether the body ran.
 func fireTrigger(ctx context.Context, trig *catalog.Trigger, sess *Session, e event.Event, finish func(*txn.Txn) error) (ran bool, err error) {
+	n, err := fireEvents(ctx, trig, sess, []event.Event{e}, finish)
+	return n > 0, err
+}
+
+// fireEvents is fireTrigger for several events in one transaction: all of
+// them fire, or (on any error) none. It returns how many ran the body.
+func fireEvents(ctx context.Context, trig *catalog.Trigger, sess *Session, evs []event.Event, finish func(*txn.Txn) error) (ran int, err error) {
 	exec := func(sql string) (*Result, error) {
 		ps, err := sess.PrepareMulti(sql)
 		if err != nil {
@@ -550,63 +590,69 @@ func fireTrigger(ctx context.Context, trig *catalog.Trigger, sess *Session, e ev
 		}
 		return last, nil
 	}
-	subst := func(sql string) (string, error) {
-		return parser.ReplaceRowRefs(sql, func(row, field string) (string, bool) {
-			doc := e.New
-			if row == "old" {
-				doc = e.Old
-			}
-			return sqlLiteral(doc[field]), true
-		})
+	stmts, err := parser.Parse(trig.Body)
+	if err != nil {
+		return 0, err
 	}
 	if _, err := exec("BEGIN"); err != nil {
-		return false, err
+		return 0, err
 	}
-	sess.tx.SetDepth(e.Depth + 1)
 	committed := false
 	defer func() {
 		if !committed {
 			_, _ = exec("ROLLBACK")
 		}
 	}()
-	run := true
-	if trig.When != "" {
-		q, err := subst("SELECT (" + trig.When + ")")
-		if err != nil {
-			return false, err
+	for i := range evs {
+		e := &evs[i]
+		subst := func(sql string) (string, error) {
+			return parser.ReplaceRowRefs(sql, func(row, field string) (string, bool) {
+				doc := e.New
+				if row == "old" {
+					doc = e.Old
+				}
+				return sqlLiteral(doc[field]), true
+			})
 		}
-		res, err := exec(q)
-		if err != nil {
-			return false, fmt.Errorf("WHEN: %w", err)
+		if sess.tx == nil {
+			return 0, errs.New(errs.InternalError, "trigger: the body ended the transaction")
 		}
-		run = len(res.Rows) == 1 && res.Rows[0][0] == true
-	}
-	if run {
-		stmts, err := parser.Parse(trig.Body)
-		if err != nil {
-			return false, err
+		sess.tx.SetDepth(e.Depth + 1)
+		if trig.When != "" {
+			q, err := subst("SELECT (" + trig.When + ")")
+			if err != nil {
+				return 0, err
+			}
+			res, err := exec(q)
+			if err != nil {
+				return 0, fmt.Errorf("WHEN: %w", err)
+			}
+			if len(res.Rows) != 1 || res.Rows[0][0] != true {
+				continue
+			}
 		}
 		for _, st := range stmts {
 			q, err := subst(st.SQL)
 			if err != nil {
-				return false, err
+				return 0, err
 			}
 			if _, err := exec(q); err != nil {
-				return false, err
+				return 0, err
 			}
 		}
+		ran++
 	}
 	if sess.tx == nil {
-		return false, errs.New(errs.InternalError, "trigger: the body ended the transaction")
+		return 0, errs.New(errs.InternalError, "trigger: the body ended the transaction")
 	}
 	if err := finish(sess.tx); err != nil {
-		return false, err
+		return 0, err
 	}
 	if _, err := exec("COMMIT"); err != nil {
-		return false, err
+		return 0, err
 	}
 	committed = true
-	return run, nil
+	return ran, nil
 }
 
 // replayTriggerDeadLetters fires triggers again for their dead letters,

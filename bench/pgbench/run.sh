@@ -98,7 +98,17 @@ snap_mem idle
 
 # --- schema and preload (identical on both) ---------------------------------------------
 SETUP_SQL="CREATE TABLE bench_ins (id BIGINT PRIMARY KEY, client INT, v INT);
-CREATE TABLE bench_sel (id BIGINT PRIMARY KEY, v INT, pad TEXT);"
+CREATE TABLE bench_sel (id BIGINT PRIMARY KEY, v INT, pad TEXT);
+CREATE TABLE bench_trg (id BIGINT PRIMARY KEY, client INT, v INT);
+CREATE TABLE bench_audit (id TEXT PRIMARY KEY, row_id BIGINT, client INT);"
+# The audit trigger: one audit row per inserted row. nodedb runs it ASYNC
+# (after commit, from the change log, exactly once); PostgreSQL runs the
+# equivalent plpgsql AFTER ... FOR EACH ROW trigger inside the transaction.
+ND_TRIGGER="CREATE TRIGGER bench_audit_t AFTER INSERT ON bench_trg FOR EACH ROW BEGIN
+  INSERT INTO bench_audit VALUES (gen_random_uuid()::text, NEW.id, NEW.client); END"
+PG_TRIGGER="CREATE FUNCTION bench_audit_f() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN INSERT INTO bench_audit VALUES (gen_random_uuid()::text, NEW.id, NEW.client); RETURN NULL; END \$\$;
+CREATE TRIGGER bench_audit_t AFTER INSERT ON bench_trg FOR EACH ROW EXECUTE FUNCTION bench_audit_f();"
 log "creating tables; preloading $ROWS rows into bench_sel with COPY FROM STDIN"
 awk -v n="$ROWS" 'BEGIN {
 	pad = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01"
@@ -106,6 +116,7 @@ awk -v n="$ROWS" 'BEGIN {
 }' >"$WORK/bench_sel.tsv"
 for side in nd pg; do
 	${side}_sql -c "$SETUP_SQL" || die "$side: CREATE TABLE failed"
+	if [ "$side" = nd ]; then nd_sql -c "$ND_TRIGGER" || die "nodedb: CREATE TRIGGER failed"; else pg_sql -c "$PG_TRIGGER" || die "postgres: CREATE TRIGGER failed"; fi
 	${side}_sql -c "\\copy bench_sel FROM '$WORK/bench_sel.tsv'" || die "$side: COPY into bench_sel failed"
 	got=$(${side}_sql -At -c "SELECT count(*) FROM bench_sel") || die "$side: count failed"
 	[ "$got" = "$ROWS" ] || die "$side: bench_sel has $got rows, want $ROWS"
@@ -120,6 +131,7 @@ snap_mem loaded
 WORKLOADS=(
 	"insert|single-row INSERT, autocommit (-M simple)|insert.sql|simple"
 	"select|primary-key SELECT (-M prepared)|select_pk.sql|prepared"
+	"trigger|single-row INSERT with an audit trigger (nodedb ASYNC, postgres plpgsql AFTER ROW) (-M simple)|insert_trigger.sql|simple"
 )
 declare -A TPS LAT FAILED RC CPU
 RAW="$WORK/raw.md"
@@ -165,6 +177,19 @@ run_pgbench() { # side key script mode
 for w in "${WORKLOADS[@]}"; do
 	IFS='|' read -r key label script mode <<<"$w"
 	run_pgbench nd "$key" "$script" "$mode"
+	if [ "$key" = trigger ]; then
+		# nodedb's ASYNC trigger may still be working through the change log:
+		# time how long after the run every inserted row has its audit row.
+		t0=$(date +%s.%N)
+		TRG_ROWS=$(nd_sql -At -c 'SELECT count(*) FROM bench_trg' 2>/dev/null || echo 0)
+		for _ in $(seq 1 3000); do
+			TRG_AUDIT=$(nd_sql -At -c 'SELECT count(*) FROM bench_audit' 2>/dev/null || echo 0)
+			[ "$TRG_AUDIT" -ge "$TRG_ROWS" ] && break
+			sleep 0.1
+		done
+		TRG_CATCHUP=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+		log "nodedb trigger: $TRG_AUDIT audit rows for $TRG_ROWS rows, caught up ${TRG_CATCHUP}s after the run"
+	fi
 	run_pgbench pg "$key" "$script" "$mode"
 done
 snap_mem after
@@ -217,8 +242,11 @@ for w in "${WORKLOADS[@]}"; do
 	done
 done
 
+TRIGGER_NOTE="nodedb's ASYNC audit trigger: ${TRG_AUDIT:-?} audit rows for ${TRG_ROWS:-?} inserted rows, all written ${TRG_CATCHUP:-?} s after the pgbench run ended (PostgreSQL's trigger runs inside each transaction, so its audit is complete when the run ends). Trigger overhead on throughput: nodedb $(ratio "${TPS[nd.trigger]}" "${TPS[nd.insert]}"), postgres $(ratio "${TPS[pg.trigger]}" "${TPS[pg.insert]}") (trigger TPS / plain insert TPS)."
 echo
 echo "$TABLE"
+echo
+echo "$TRIGGER_NOTE"
 echo
 echo "$MEMTABLE"
 [ -n "$PROBLEMS" ] && { echo; echo "Problems:"; echo "$PROBLEMS"; }
@@ -244,6 +272,10 @@ COMMIT=$(commit_label)
 	echo
 	echo "$TABLE"
 	echo
+	echo "$TRIGGER_NOTE"
+	echo
+	echo "The audit trigger: nodedb \`$ND_TRIGGER\`; PostgreSQL \`$(echo "$PG_TRIGGER" | tr '\n' ' ')\`."
+	echo
 	echo "## Memory"
 	echo
 	echo "nodedb is one process (RSS = VmRSS). PostgreSQL is the postmaster plus its children; the"
@@ -258,7 +290,7 @@ COMMIT=$(commit_label)
 	fi
 	echo "## Scripts"
 	echo
-	for f in insert.sql select_pk.sql; do
+	for f in insert.sql select_pk.sql insert_trigger.sql; do
 		echo "\`$f\`:"
 		echo
 		echo '```'
