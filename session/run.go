@@ -481,6 +481,11 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.AlterChangeStream:
 		return s.alterStream(st)
+	case *ast.Do:
+		if err := checkBlock(st.Block, "DO"); err != nil {
+			return nil, err
+		}
+		return s.runDo(ctx, st)
 	case *ast.CreateSchedule:
 		return s.createSchedule(st)
 	case *ast.AlterSchedule:

@@ -142,7 +142,7 @@ func (s *Session) createSchedule(st *ast.CreateSchedule) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkBody(st.Stmts, "schedule"); err != nil {
+	if err := checkBlock(st.Block, "schedule"); err != nil {
 		return nil, err
 	}
 	var notices []Notice
@@ -559,7 +559,7 @@ func (sc *scheduler) run(s *catalog.Schedule, scheduled time.Time) {
 func (sc *scheduler) exec(ctx context.Context, s *catalog.Schedule) error {
 	sess := sc.mgr.NewSession(s.Owner, "nodedb")
 	defer sess.Close()
-	stmts, err := parser.Parse(s.Body)
+	blk, err := parser.ParseBlock(s.Body)
 	if err != nil {
 		return err
 	}
@@ -578,11 +578,9 @@ func (sc *scheduler) exec(ctx context.Context, s *catalog.Schedule) error {
 	if err := run("BEGIN"); err != nil {
 		return err
 	}
-	for _, st := range stmts {
-		if err := run(st.SQL); err != nil {
-			_ = run("ROLLBACK")
-			return err
-		}
+	if _, err := newProcEnv(ctx, sess).run(blk); err != nil {
+		_ = run("ROLLBACK")
+		return err
 	}
 	return run("COMMIT")
 }

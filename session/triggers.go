@@ -87,7 +87,7 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 	case st.Definer:
 		return nil, errs.New(errs.FeatureNotSupported, "SECURITY DEFINER triggers are not supported yet")
 	}
-	if err := checkBody(st.Stmts, "trigger"); err != nil {
+	if err := checkBlock(st.Block, "trigger"); err != nil {
 		return nil, err
 	}
 	err = cat.DDL(func(tx *catalog.DDLTxn) error {
@@ -590,7 +590,7 @@ func fireEvents(ctx context.Context, trig *catalog.Trigger, sess *Session, evs [
 		}
 		return last, nil
 	}
-	stmts, err := parser.Parse(trig.Body)
+	blk, err := parser.ParseBlock(trig.Body)
 	if err != nil {
 		return 0, err
 	}
@@ -605,40 +605,29 @@ func fireEvents(ctx context.Context, trig *catalog.Trigger, sess *Session, evs [
 	}()
 	for i := range evs {
 		e := &evs[i]
-		subst := func(sql string) (string, error) {
-			return parser.ReplaceRowRefs(sql, func(row, field string) (string, bool) {
-				doc := e.New
-				if row == "old" {
-					doc = e.Old
-				}
-				return sqlLiteral(doc[field]), true
-			})
-		}
 		if sess.tx == nil {
 			return 0, errs.New(errs.InternalError, "trigger: the body ended the transaction")
 		}
 		sess.tx.SetDepth(e.Depth + 1)
+		env := newProcEnv(ctx, sess)
+		env.recs["new"], env.recs["old"] = e.New, e.Old
+		if env.recs["new"] == nil {
+			env.recs["new"] = map[string]any{}
+		}
+		if env.recs["old"] == nil {
+			env.recs["old"] = map[string]any{}
+		}
 		if trig.When != "" {
-			q, err := subst("SELECT (" + trig.When + ")")
-			if err != nil {
-				return 0, err
-			}
-			res, err := exec(q)
+			ok, err := env.cond(trig.When)
 			if err != nil {
 				return 0, fmt.Errorf("WHEN: %w", err)
 			}
-			if len(res.Rows) != 1 || res.Rows[0][0] != true {
+			if !ok {
 				continue
 			}
 		}
-		for _, st := range stmts {
-			q, err := subst(st.SQL)
-			if err != nil {
-				return 0, err
-			}
-			if _, err := exec(q); err != nil {
-				return 0, err
-			}
+		if _, err := env.run(blk); err != nil {
+			return 0, err
 		}
 		ran++
 	}

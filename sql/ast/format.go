@@ -278,7 +278,9 @@ func (f *formatter) stmt(s Statement) {
 			f.w(" SECURITY DEFINER")
 		}
 		f.options(s.With)
-		f.w(" BEGIN ", s.Body, " END")
+		f.w(" ", s.Body)
+	case *Do:
+		f.w("DO ", s.Body)
 	case *CreateSchedule:
 		f.w("CREATE SCHEDULE ")
 		if s.IfNotExists {
@@ -286,7 +288,7 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(QuoteIdent(s.Name), " CRON ", QuoteString(s.Cron))
 		f.options(s.With)
-		f.w(" AS BEGIN ", s.Body, " END")
+		f.w(" AS ", s.Body)
 	case *AlterSchedule:
 		f.w("ALTER SCHEDULE ", QuoteIdent(s.Name))
 		if s.Action == "cron" {

@@ -9,8 +9,8 @@ type CreateSchedule struct {
 	IfNotExists bool
 	Cron        string
 	With        []Option
-	Body        string
-	Stmts       []Statement
+	Body        string // a block: [DECLARE ...] BEGIN ... END
+	Block       *Block
 }
 
 // AlterSchedule is ALTER SCHEDULE name ENABLE | DISABLE | SET CRON 'expr'.

@@ -17,10 +17,10 @@ type CreateTrigger struct {
 	Priority   int
 	Definer    bool
 	With       []Option
-	// Body is the source text of the body's statements (between BEGIN and
-	// END); Stmts is its parse.
+	// Body is the body's source, a block ([DECLARE ...] BEGIN ... END);
+	// Block is its parse.
 	Body  string
-	Stmts []Statement
+	Block *Block
 }
 
 // DropTrigger is DROP TRIGGER [IF EXISTS] name ON collection.

@@ -422,6 +422,17 @@ func (p *parser) statement() ast.Statement {
 		}
 		pub.Payload = pt.val
 		return pub
+	case "do":
+		p.i++
+		d := &ast.Do{Pos: t.pos}
+		if p.acceptKw("language") {
+			p.name()
+		}
+		d.Body, d.Block = p.procBody()
+		if p.acceptKw("language") {
+			p.name()
+		}
+		return d
 	case "replay", "purge":
 		p.i++
 		if p.isKw("trigger") {
@@ -430,7 +441,7 @@ func (p *parser) statement() ast.Statement {
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",
-		"refresh", "call", "do", "lock", "checkpoint", "fetch", "declare", "close",
+		"refresh", "call", "lock", "checkpoint", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))
 	}

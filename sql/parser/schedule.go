@@ -15,12 +15,7 @@ func (p *parser) createSchedule(start token) ast.Statement {
 		c.With = p.uniqueOptions()
 	}
 	p.expectKw("as")
-	if t := p.peek(); t.kind == tString {
-		p.i++
-		c.Body, c.Stmts = p.subBody(t)
-		return c
-	}
-	c.Body, c.Stmts = p.block()
+	c.Body, c.Block = p.procBody()
 	return c
 }
 

@@ -80,84 +80,36 @@ func (p *parser) createTrigger(start token) ast.Statement {
 		}
 		break
 	}
-	if p.acceptKw("as") || p.peek().kind == tString {
-		t := p.next()
-		if t.kind != tString {
-			p.throw(p.syntaxErr(t).WithHint("Expected the body as a $$ ... $$ string."))
-		}
-		c.Body, c.Stmts = p.subBody(t)
-		return c
-	}
-	c.Body, c.Stmts = p.block()
+	p.acceptKw("as")
+	c.Body, c.Block = p.procBody()
 	return c
 }
 
-// block parses BEGIN stmt; ... END and returns the statements' source and
+// procBody parses a body: a block ([DECLARE ...] BEGIN ... END) or, after
+// AS, a $$ string holding a block or bare statements. It returns the body
+// as block source (bare statements are wrapped in BEGIN ... END) and its
 // parse.
-func (p *parser) block() (string, []ast.Statement) {
-	begin := p.expectKw("begin")
-	var stmts []ast.Statement
-	for {
-		for p.acceptOp(";") {
+func (p *parser) procBody() (string, *ast.Block) {
+	if t := p.peek(); t.kind == tString {
+		p.i++
+		src := strings.TrimSpace(t.val)
+		b, err := ParseBlock(src)
+		if err != nil {
+			e, ok := errs.As(err)
+			if !ok {
+				p.throw(errs.Errorf(errs.SyntaxError, "in the body: %v", err).WithPosition(t.pos))
+			}
+			p.throw(errs.Errorf(e.Code, "in the body: %s", e.Message).WithPosition(t.pos))
 		}
-		t := p.peek()
-		if isKw(t, "end") {
-			p.i++
-			body := strings.TrimSpace(p.src[begin.end : t.pos-1])
-			return body, stmts
+		if first, _ := lex(src); len(first) > 0 && !isKw(first[0], "begin") && !isKw(first[0], "declare") {
+			src = "BEGIN " + src + " END"
 		}
-		if t.kind == tEOF {
-			p.throw(p.syntaxErr(t).WithHint("The body needs END."))
-		}
-		if isKw(t, "begin") || isKw(t, "commit") || isKw(t, "rollback") || isKw(t, "savepoint") {
-			p.throw(errs.Errorf(errs.SyntaxError, "transaction control is not allowed in a trigger body").WithPosition(t.pos))
-		}
-		stmts = append(stmts, p.statement())
-		if !p.isOp(";") && !p.isKw("end") {
-			p.fail(p.peek())
-		}
+		return strings.TrimSuffix(strings.TrimSpace(src), ";"), b
 	}
-}
-
-// subBody parses a $$ ... $$ body: BEGIN ... END [;] or bare statements.
-func (p *parser) subBody(t token) (string, []ast.Statement) {
-	toks, err := lex(t.val)
-	if err != nil {
-		p.throw(errs.Errorf(errs.SyntaxError, "in the trigger body: %v", err).WithPosition(t.pos))
+	if !p.isKw("begin") && !p.isKw("declare") {
+		p.throw(p.syntaxErr(p.peek()).WithHint("Expected the body: BEGIN ... END, or AS $$ ... $$."))
 	}
-	sub := &parser{src: t.val, toks: toks}
-	var body string
-	var stmts []ast.Statement
-	var perr error
-	func() {
-		defer sub.recover(&perr)
-		if sub.isKw("begin") {
-			body, stmts = sub.block()
-			for sub.acceptOp(";") {
-			}
-			if sub.peek().kind != tEOF {
-				sub.fail(sub.peek())
-			}
-			return
-		}
-		body = strings.TrimSpace(t.val)
-		for {
-			for sub.acceptOp(";") {
-			}
-			if sub.peek().kind == tEOF {
-				return
-			}
-			stmts = append(stmts, sub.statement())
-		}
-	}()
-	if perr != nil {
-		e, ok := errs.As(perr)
-		if !ok {
-			p.throw(errs.Errorf(errs.SyntaxError, "in the trigger body: %v", perr).WithPosition(t.pos))
-		}
-		p.throw(errs.Errorf(e.Code, "in the trigger body: %s", e.Message).WithPosition(t.pos))
-	}
-	return body, stmts
+	return p.blockSource()
 }
 
 // dropTrigger parses, after DROP, TRIGGER [IF EXISTS] name ON collection.

@@ -1,0 +1,484 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// The procedural interpreter runs an ast.Block inside the transaction of
+// sess. Expressions and statements are source text: variables are
+// substituted as literals and the result runs through the normal SQL
+// path. Variables shadow columns of the same name. A fuel budget bounds
+// loop iterations and run time.
+
+// Default fuel of a body (variables so tests can lower them).
+var (
+	defaultMaxIterations = 100_000
+	defaultBodyTimeout   = 5 * time.Second
+)
+
+type procCtl int
+
+const (
+	ctlNext procCtl = iota
+	ctlExit
+	ctlContinue
+	ctlReturn
+)
+
+// procEnv is one run of a body.
+type procEnv struct {
+	ctx     context.Context
+	sess    *Session
+	scopes  []map[string]*procVar
+	recs    map[string]map[string]any // record variables: NEW, OLD, FOR rows
+	fuel    int
+	maxFuel int
+	until   time.Time
+	timeout time.Duration
+	notices []Notice
+	ret     any
+}
+
+type procVar struct {
+	typ string // declared SQL type, or "" (untyped)
+	val any
+}
+
+func newProcEnv(ctx context.Context, sess *Session) *procEnv {
+	return &procEnv{ctx: ctx, sess: sess, recs: map[string]map[string]any{}, fuel: defaultMaxIterations,
+		maxFuel: defaultMaxIterations, timeout: defaultBodyTimeout, until: time.Now().Add(defaultBodyTimeout),
+		scopes: []map[string]*procVar{{}}}
+}
+
+func (e *procEnv) lookup(name string) *procVar {
+	for i := len(e.scopes) - 1; i >= 0; i-- {
+		if v, ok := e.scopes[i][name]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// subst replaces variables and record fields in src with literals.
+func (e *procEnv) subst(src string) (string, error) {
+	return parser.SubstituteVars(src, func(name, field string, hasField bool) (string, bool) {
+		if hasField {
+			rec, ok := e.recs[name]
+			if !ok {
+				return "", false
+			}
+			return sqlLiteral(rec[field]), true
+		}
+		if v := e.lookup(name); v != nil {
+			lit := sqlLiteral(v.val)
+			if v.typ != "" && v.val != nil {
+				lit = "CAST(" + lit + " AS " + v.typ + ")"
+			}
+			return lit, true
+		}
+		return "", false
+	})
+}
+
+// query runs one statement (after substitution) and returns its result.
+func (e *procEnv) query(sql string) (*Result, error) {
+	q, err := e.subst(sql)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := e.sess.PrepareMulti(q)
+	if err != nil {
+		return nil, err
+	}
+	var last *Result
+	for _, p := range ps {
+		if last, err = e.sess.execute(e.ctx, p, nil); err != nil {
+			return nil, err
+		}
+		e.notices = append(e.notices, last.Notices...)
+		last.Notices = nil
+	}
+	return last, nil
+}
+
+// eval evaluates an expression, cast to typ when given.
+func (e *procEnv) eval(expr, typ string) (any, error) {
+	q := "SELECT (" + expr + ")"
+	if typ != "" {
+		q = "SELECT CAST((" + expr + ") AS " + typ + ")"
+	}
+	res, err := e.query(q)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 1 {
+		return nil, errs.Errorf(errs.CardinalityViolation, "expression %q returned %d rows", expr, len(res.Rows))
+	}
+	return res.Rows[0][0], nil
+}
+
+func (e *procEnv) cond(expr string) (bool, error) {
+	v, err := e.eval(expr, "")
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if v != nil && !ok {
+		return false, errs.Errorf(errs.DatatypeMismatch, "condition %q is not boolean", expr)
+	}
+	return b, nil
+}
+
+// burn spends one unit of fuel (a loop iteration) and checks the clock.
+func (e *procEnv) burn() error {
+	if e.fuel--; e.fuel < 0 {
+		return errs.Errorf(errs.ProgramLimitExceeded, "the body exceeded its budget of %d loop iterations", e.maxFuel).
+			WithHint("Raise MAX_ITERATIONS, or check the loop's exit condition.")
+	}
+	return e.tick()
+}
+
+func (e *procEnv) tick() error {
+	if time.Now().After(e.until) {
+		return errs.Errorf(errs.QueryCanceled, "the body exceeded its time budget of %v", e.timeout)
+	}
+	if e.ctx.Err() != nil {
+		return errs.New(errs.QueryCanceled, "canceling statement due to user request")
+	}
+	return nil
+}
+
+// run executes a block in a new scope.
+func (e *procEnv) run(b *ast.Block) (procCtl, error) {
+	e.scopes = append(e.scopes, map[string]*procVar{})
+	defer func() { e.scopes = e.scopes[:len(e.scopes)-1] }()
+	for _, d := range b.Decls {
+		if err := e.declare(d); err != nil {
+			return ctlNext, err
+		}
+	}
+	return e.stmts(b.Body)
+}
+
+func (e *procEnv) declare(d ast.ProcDecl) error {
+	v := &procVar{typ: d.Type}
+	if d.Default != "" {
+		val, err := e.eval(d.Default, d.Type)
+		if err != nil {
+			return fmt.Errorf("DECLARE %s: %w", d.Name, err)
+		}
+		v.val = val
+	} else if _, err := e.eval("NULL", d.Type); err != nil {
+		return fmt.Errorf("DECLARE %s: %w", d.Name, err) // an unknown type
+	}
+	e.scopes[len(e.scopes)-1][d.Name] = v
+	return nil
+}
+
+func (e *procEnv) assign(name string, val any) error {
+	v := e.lookup(name)
+	if v == nil {
+		return errs.Errorf(errs.UndefinedObject, "variable %q is not declared", name).
+			WithHint("Declare it first: DECLARE " + name + " TYPE;")
+	}
+	if v.typ != "" && val != nil {
+		cast, err := e.eval(sqlLiteral(val), v.typ)
+		if err != nil {
+			return err
+		}
+		val = cast
+	}
+	v.val = val
+	return nil
+}
+
+func (e *procEnv) stmts(list []ast.ProcStmt) (procCtl, error) {
+	for _, st := range list {
+		if err := e.tick(); err != nil {
+			return ctlNext, err
+		}
+		ctl, err := e.stmt(st)
+		if err != nil || ctl != ctlNext {
+			return ctl, err
+		}
+	}
+	return ctlNext, nil
+}
+
+func (e *procEnv) stmt(st ast.ProcStmt) (procCtl, error) {
+	switch s := st.(type) {
+	case *ast.ProcSQL:
+		res, err := e.query(s.SQL)
+		if err != nil {
+			return ctlNext, err
+		}
+		if len(s.Into) > 0 {
+			var row types.Row
+			if len(res.Rows) > 0 {
+				row = res.Rows[0]
+			}
+			for i, name := range s.Into {
+				var val any
+				if i < len(row) {
+					val = row[i]
+				}
+				if err := e.assign(name, val); err != nil {
+					return ctlNext, err
+				}
+			}
+		}
+	case *ast.ProcAssign:
+		v := e.lookup(s.Name)
+		if v == nil {
+			return ctlNext, errs.Errorf(errs.UndefinedObject, "variable %q is not declared", s.Name)
+		}
+		val, err := e.eval(s.Expr, v.typ)
+		if err != nil {
+			return ctlNext, err
+		}
+		v.val = val
+	case *ast.ProcBlock:
+		return e.run(s.Block)
+	case *ast.ProcIf:
+		for i, c := range s.Conds {
+			ok, err := e.cond(c)
+			if err != nil {
+				return ctlNext, err
+			}
+			if ok {
+				return e.stmts(s.Then[i])
+			}
+		}
+		return e.stmts(s.Else)
+	case *ast.ProcLoop:
+		for {
+			if err := e.burn(); err != nil {
+				return ctlNext, err
+			}
+			if s.Cond != "" {
+				ok, err := e.cond(s.Cond)
+				if err != nil {
+					return ctlNext, err
+				}
+				if !ok {
+					return ctlNext, nil
+				}
+			}
+			ctl, err := e.stmts(s.Body)
+			if err != nil || ctl == ctlReturn {
+				return ctl, err
+			}
+			if ctl == ctlExit {
+				return ctlNext, nil
+			}
+		}
+	case *ast.ProcForRange:
+		lo, err := e.eval(s.Lo, "bigint")
+		if err != nil {
+			return ctlNext, err
+		}
+		hi, err := e.eval(s.Hi, "bigint")
+		if err != nil {
+			return ctlNext, err
+		}
+		a, _ := lo.(int64)
+		b, _ := hi.(int64)
+		step := int64(1)
+		if s.Reverse {
+			step = -1
+		}
+		e.scopes = append(e.scopes, map[string]*procVar{})
+		defer func() { e.scopes = e.scopes[:len(e.scopes)-1] }()
+		for i := a; (step > 0 && i <= b) || (step < 0 && i >= b); i += step {
+			if err := e.burn(); err != nil {
+				return ctlNext, err
+			}
+			e.scopes[len(e.scopes)-1][s.Var] = &procVar{typ: "bigint", val: i}
+			ctl, err := e.stmts(s.Body)
+			if err != nil || ctl == ctlReturn {
+				return ctl, err
+			}
+			if ctl == ctlExit {
+				return ctlNext, nil
+			}
+		}
+	case *ast.ProcForQuery:
+		res, err := e.query(s.Query)
+		if err != nil {
+			return ctlNext, err
+		}
+		saved, had := e.recs[s.Var]
+		defer func() {
+			if had {
+				e.recs[s.Var] = saved
+			} else {
+				delete(e.recs, s.Var)
+			}
+		}()
+		for _, row := range res.Rows {
+			if err := e.burn(); err != nil {
+				return ctlNext, err
+			}
+			rec := make(map[string]any, len(row))
+			for i, c := range res.Columns {
+				rec[c.Name] = row[i]
+			}
+			e.recs[s.Var] = rec
+			ctl, err := e.stmts(s.Body)
+			if err != nil || ctl == ctlReturn {
+				return ctl, err
+			}
+			if ctl == ctlExit {
+				return ctlNext, nil
+			}
+		}
+	case *ast.ProcExit:
+		if s.When != "" {
+			ok, err := e.cond(s.When)
+			if err != nil || !ok {
+				return ctlNext, err
+			}
+		}
+		if s.Continue {
+			return ctlContinue, nil
+		}
+		return ctlExit, nil
+	case *ast.ProcRaise:
+		msg, err := e.format(s.Format, s.Args)
+		if err != nil {
+			return ctlNext, err
+		}
+		if s.Level == "EXCEPTION" {
+			code := s.Code
+			if code == "" {
+				code = "P0001"
+			}
+			return ctlNext, &errs.Error{Code: code, Message: msg}
+		}
+		e.notices = append(e.notices, Notice{Severity: s.Level, Code: "00000", Message: msg})
+	case *ast.ProcReturn:
+		if s.Expr != "" {
+			v, err := e.eval(s.Expr, "")
+			if err != nil {
+				return ctlNext, err
+			}
+			e.ret = v
+		}
+		return ctlReturn, nil
+	}
+	return ctlNext, nil
+}
+
+// format fills RAISE's % placeholders (%% is a percent sign).
+func (e *procEnv) format(f string, args []string) (string, error) {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			b.WriteByte(f[i])
+			continue
+		}
+		if i+1 < len(f) && f[i+1] == '%' {
+			b.WriteByte('%')
+			i++
+			continue
+		}
+		if n >= len(args) {
+			return "", errs.New(errs.SyntaxError, "too few parameters specified for RAISE")
+		}
+		v, err := e.eval(args[n], "")
+		if err != nil {
+			return "", err
+		}
+		n++
+		if v == nil {
+			b.WriteString("<NULL>")
+		} else {
+			b.WriteString(types.FormatText(v))
+		}
+	}
+	if n < len(args) {
+		return "", errs.New(errs.SyntaxError, "too many parameters specified for RAISE")
+	}
+	return b.String(), nil
+}
+
+// checkBlock accepts the SQL statements a body may hold: DML, SELECT,
+// NOTIFY, PUBLISH.
+func checkBlock(b *ast.Block, what string) error {
+	var walk func([]ast.ProcStmt) error
+	walk = func(list []ast.ProcStmt) error {
+		for _, st := range list {
+			switch s := st.(type) {
+			case *ast.ProcSQL:
+				stmts, err := parser.Parse(s.SQL)
+				if err != nil {
+					return err
+				}
+				if err := checkBody([]ast.Statement{stmts[0].AST}, what); err != nil {
+					return err
+				}
+			case *ast.ProcBlock:
+				if err := walk(s.Block.Body); err != nil {
+					return err
+				}
+			case *ast.ProcIf:
+				for _, t := range s.Then {
+					if err := walk(t); err != nil {
+						return err
+					}
+				}
+				if err := walk(s.Else); err != nil {
+					return err
+				}
+			case *ast.ProcLoop:
+				if err := walk(s.Body); err != nil {
+					return err
+				}
+			case *ast.ProcForRange:
+				if err := walk(s.Body); err != nil {
+					return err
+				}
+			case *ast.ProcForQuery:
+				if err := walk(s.Body); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(b.Body)
+}
+
+// runDo runs a DO block: inside the session's transaction when there is
+// one, else in a transaction of its own.
+func (s *Session) runDo(ctx context.Context, st *ast.Do) (*Result, error) {
+	outer := s.implicit || s.explicit
+	if !outer {
+		s.BeginImplicit()
+	}
+	env := newProcEnv(ctx, s)
+	_, err := env.run(st.Block)
+	if !outer {
+		if err != nil {
+			s.abortTxn()
+			s.implicit, s.implicitFailed = false, false
+			return nil, err
+		}
+		if err := s.EndImplicit(); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "DO", Notices: env.notices}, nil
+}

@@ -1,0 +1,108 @@
+package session
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/errs"
+)
+
+func TestProceduralLanguage(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE out (k TEXT PRIMARY KEY, v TEXT)`)
+	d.q(s, `CREATE TABLE nums (n INT PRIMARY KEY, sq INT)`)
+
+	// Loops, conditions, assignment, SELECT INTO, records.
+	d.q(s, `DO $$
+	DECLARE
+		i INT := 0;
+		total BIGINT := 0;
+		label TEXT;
+		biggest INT;
+	BEGIN
+		WHILE i < 10 LOOP
+			i := i + 1;
+			CONTINUE WHEN i % 2 = 0;
+			INSERT INTO nums VALUES (i, i * i);
+		END LOOP;
+		FOR j IN 1..3 LOOP
+			total := total + j;
+		END LOOP;
+		FOR j IN REVERSE 3..1 LOOP
+			total := total * 10 + j;
+		END LOOP;
+		LOOP
+			total := total + 1;
+			EXIT WHEN total % 7 = 0;
+		END LOOP;
+		SELECT max(n) INTO biggest FROM nums;
+		FOR r IN SELECT n, sq FROM nums ORDER BY n LOOP
+			IF r.n = 1 THEN
+				label := 'one';
+			ELSIF r.n < 5 THEN
+				label := 'small ' || r.sq;
+			ELSE
+				label := CASE WHEN r.n = biggest THEN 'biggest' ELSE 'big' END;
+			END IF;
+			INSERT INTO out VALUES ('n' || r.n, label);
+		END LOOP;
+		INSERT INTO out VALUES ('total', total::text);
+		BEGIN
+			DECLARE inner_v TEXT := 'nested';
+			BEGIN
+				INSERT INTO out VALUES ('inner', inner_v);
+			END;
+		END;
+	END $$`)
+	require.Equal(t, "1|1\n3|9\n5|25\n7|49\n9|81", d.q(s, `SELECT * FROM nums ORDER BY n`))
+	// total: 1+2+3 = 6; then *10+3, *10+2, *10+1 = 6321; then +1 until a
+	// multiple of 7: 6321 is 7*903, so the LOOP runs once more to 6328.
+	require.Equal(t, "inner|nested\nn1|one\nn3|small 9\nn5|big\nn7|big\nn9|biggest\ntotal|6328",
+		d.q(s, `SELECT * FROM out ORDER BY k`))
+
+	// RAISE: notices reach the client; an exception aborts the whole block
+	// (nothing it wrote stays) with its SQLSTATE.
+	r, err := run(s, `DO $$ BEGIN RAISE NOTICE 'hello % and %', 1 + 1, 'x'; RAISE WARNING '100%% sure'; END $$`)
+	require.NoError(t, err)
+	require.Len(t, r.Notices, 2)
+	require.Equal(t, "hello 2 and x", r.Notices[0].Message)
+	require.Equal(t, "NOTICE", r.Notices[0].Severity)
+	require.Equal(t, "100% sure", r.Notices[1].Message)
+	e := d.fail(s, "23514", `DO $$ BEGIN INSERT INTO out VALUES ('gone', 'x'); RAISE EXCEPTION 'bad value %', 42 USING ERRCODE = '23514'; END $$`)
+	require.Equal(t, "bad value 42", e.Message)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM out WHERE k = 'gone'`))
+	d.fail(s, "P0001", `DO $$ BEGIN RAISE EXCEPTION 'plain'; END $$`)
+
+	// Inside an explicit transaction a DO joins it.
+	d.q(s, `BEGIN`)
+	d.q(s, `DO $$ BEGIN INSERT INTO out VALUES ('txn', 'x'); END $$`)
+	d.q(s, `ROLLBACK`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM out WHERE k = 'txn'`))
+
+	// Fuel: a loop that never ends stops with 54000 (iterations) or 57014
+	// (time).
+	saved := defaultMaxIterations
+	defaultMaxIterations = 1000
+	e = d.fail(s, errs.ProgramLimitExceeded, `DO $$ DECLARE n INT := 0; BEGIN LOOP n := n + 1; END LOOP; END $$`)
+	require.Contains(t, e.Message, "budget of 1000 loop iterations")
+	defaultMaxIterations = saved
+	savedT := defaultBodyTimeout
+	defaultBodyTimeout = 50 * time.Millisecond
+	e = d.fail(s, errs.QueryCanceled, `DO $$ DECLARE n INT := 0; BEGIN LOOP n := n + 1; END LOOP; END $$`)
+	require.Contains(t, e.Message, "time budget")
+	defaultBodyTimeout = savedT
+
+	// Errors at parse and run time.
+	d.fail(s, errs.SyntaxError, `DO $$ BEGIN IF true THEN SELECT 1; END $$`)
+	d.fail(s, errs.SyntaxError, `DO $$ BEGIN COMMIT; END $$`)
+	d.fail(s, errs.UndefinedObject, `DO $$ BEGIN nope := 1; END $$`)
+	d.fail(s, errs.FeatureNotSupported, `DO $$ BEGIN CREATE TABLE zz (a INT); END $$`)
+	d.fail(s, errs.SyntaxError, `DO $$ BEGIN RAISE NOTICE 'a % b'; END $$`)
+	d.q(s, `DO BEGIN RETURN; INSERT INTO out VALUES ('after return', 'x'); END`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM out WHERE k = 'after return'`))
+}

@@ -1,0 +1,118 @@
+package ast
+
+// The procedural language of trigger bodies, schedules and procedures.
+// Expressions and SQL statements are kept as source text: they are
+// evaluated by substituting variables (as literals) and running them
+// through the normal SQL path.
+
+// Block is DECLARE ... BEGIN ... END: declarations, then statements.
+type Block struct {
+	Decls []ProcDecl
+	Body  []ProcStmt
+}
+
+// ProcDecl declares a variable: name type [:= default].
+type ProcDecl struct {
+	Pos     int
+	Name    string
+	Type    string // SQL type name, as written
+	Default string // expression source, or ""
+}
+
+// ProcStmt is one statement of a block.
+type ProcStmt interface{ procStmt() }
+
+// ProcSQL is an SQL statement; Into names the variables SELECT ... INTO
+// fills (the text has the INTO clause removed).
+type ProcSQL struct {
+	Pos  int
+	SQL  string
+	Into []string
+}
+
+// ProcAssign is name := expr.
+type ProcAssign struct {
+	Pos  int
+	Name string
+	Expr string
+}
+
+// ProcIf is IF c THEN ... [ELSIF c THEN ...] [ELSE ...] END IF.
+type ProcIf struct {
+	Pos   int
+	Conds []string
+	Then  [][]ProcStmt
+	Else  []ProcStmt
+}
+
+// ProcLoop is [WHILE cond] LOOP ... END LOOP.
+type ProcLoop struct {
+	Pos  int
+	Cond string // "" for LOOP
+	Body []ProcStmt
+}
+
+// ProcForRange is FOR v IN [REVERSE] lo..hi LOOP ... END LOOP.
+type ProcForRange struct {
+	Pos     int
+	Var     string
+	Lo, Hi  string
+	Reverse bool
+	Body    []ProcStmt
+}
+
+// ProcForQuery is FOR rec IN SELECT ... LOOP ... END LOOP.
+type ProcForQuery struct {
+	Pos   int
+	Var   string
+	Query string
+	Body  []ProcStmt
+}
+
+// ProcExit is EXIT [WHEN c] (Continue: CONTINUE [WHEN c]).
+type ProcExit struct {
+	Pos      int
+	Continue bool
+	When     string
+}
+
+// ProcRaise is RAISE level 'format' [, args] [USING ERRCODE = 'code'].
+type ProcRaise struct {
+	Pos    int
+	Level  string // EXCEPTION, WARNING, NOTICE, INFO, LOG, DEBUG
+	Format string
+	Args   []string
+	Code   string
+}
+
+// ProcReturn is RETURN [expr].
+type ProcReturn struct {
+	Pos  int
+	Expr string
+}
+
+// ProcBlock is a nested [DECLARE ...] BEGIN ... END.
+type ProcBlock struct {
+	Pos   int
+	Block *Block
+}
+
+func (*ProcSQL) procStmt()      {}
+func (*ProcAssign) procStmt()   {}
+func (*ProcIf) procStmt()       {}
+func (*ProcLoop) procStmt()     {}
+func (*ProcForRange) procStmt() {}
+func (*ProcForQuery) procStmt() {}
+func (*ProcExit) procStmt()     {}
+func (*ProcRaise) procStmt()    {}
+func (*ProcReturn) procStmt()   {}
+func (*ProcBlock) procStmt()    {}
+
+// Do is DO [LANGUAGE name] body: a procedural block run once.
+type Do struct {
+	Pos   int
+	Body  string
+	Block *Block
+}
+
+func (*Do) stmt() {}
