@@ -18,6 +18,7 @@ const (
 	objTopic  byte = 't'
 	objTrig   byte = 'r'
 	objSched  byte = 'h'
+	objProc   byte = 'p'
 )
 
 // Topic is a durable message topic: its messages are the rows of an
@@ -121,12 +122,13 @@ type streamState struct {
 	topics  map[string]*Topic   // by name
 	trigs   map[uint32]*Trigger // by id
 	scheds  map[string]*Schedule
+	procs   map[string]*Procedure
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
 	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{},
-		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}}
-	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched} {
+		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}, procs: map[string]*Procedure{}}
+	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 		if err != nil {
@@ -143,6 +145,11 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 				var t Topic
 				if err = json.Unmarshal(it.Value(), &t); err == nil {
 					c.mu.streams.topics[t.Name] = &t
+				}
+			} else if kind == objProc {
+				var pr Procedure
+				if err = json.Unmarshal(it.Value(), &pr); err == nil {
+					c.mu.streams.procs[pr.Name] = &pr
 				}
 			} else if kind == objSched {
 				var sc Schedule

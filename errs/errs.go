@@ -13,6 +13,7 @@ const (
 	UndefinedColumn         = "42703"
 	UndefinedObject         = "42704"
 	UndefinedFunction       = "42883"
+	DuplicateFunction       = "42723"
 	DuplicateObject         = "42710"
 	DuplicateTable          = "42P07"
 	DuplicateColumn         = "42701"

@@ -3,8 +3,11 @@ package session
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
@@ -247,6 +250,12 @@ func (e *procEnv) stmt(st ast.ProcStmt) (procCtl, error) {
 		v.val = val
 	case *ast.ProcBlock:
 		return e.run(s.Block)
+	case *ast.ProcDeclare:
+		for _, d := range s.Decls {
+			if err := e.declare(d); err != nil {
+				return ctlNext, err
+			}
+		}
 	case *ast.ProcIf:
 		for i, c := range s.Conds {
 			ok, err := e.cond(c)
@@ -481,4 +490,142 @@ func (s *Session) runDo(ctx context.Context, st *ast.Do) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Tag: "DO", Notices: env.notices}, nil
+}
+
+func (s *Session) createProcedure(st *ast.CreateProcedure) (*Result, error) {
+	db := s.mgr.db
+	if err := checkBlock(st.Block, "procedure"); err != nil {
+		return nil, err
+	}
+	pr := &catalog.Procedure{Name: st.Name, Body: st.Body, Definer: st.Definer, Owner: s.user, Created: time.Now().UTC()}
+	seen := map[string]bool{}
+	for _, prm := range st.Params {
+		if seen[prm.Name] {
+			return nil, errs.Errorf(errs.DuplicateObject, "parameter name %q used more than once", prm.Name)
+		}
+		seen[prm.Name] = true
+		pr.Params = append(pr.Params, catalog.ProcParam{Name: prm.Name, Type: prm.Type})
+	}
+	for _, o := range st.With {
+		v, err := optionText(o)
+		if err != nil {
+			return nil, err
+		}
+		switch o.Key {
+		case "timeout":
+			d, err := parseDuration(v)
+			if err != nil || d <= 0 {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "TIMEOUT must be a duration such as '5s', not %q", v)
+			}
+			pr.TimeoutMs = d.Milliseconds()
+		case "max_iterations":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n <= 0 {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "MAX_ITERATIONS must be a positive integer, not %q", v)
+			}
+			pr.MaxIterations = n
+		default:
+			return nil, errs.Errorf(errs.SyntaxError, "unknown procedure option %q", o.Key).WithPosition(o.Pos).
+				WithHint("Supported options: TIMEOUT, MAX_ITERATIONS.")
+		}
+	}
+	// The parameter types must be types: try each.
+	env := newProcEnv(context.Background(), s)
+	for _, prm := range pr.Params {
+		if _, err := env.eval("NULL", prm.Type); err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", prm.Name, err)
+		}
+	}
+	err := db.cat.DDL(func(tx *catalog.DDLTxn) error {
+		cur, exists := db.cat.Procedure(st.Name)
+		if exists && !st.OrReplace {
+			return errs.Errorf(errs.DuplicateFunction, "procedure %s already exists", st.Name)
+		}
+		pr.ID = tx.NewID()
+		if exists {
+			pr.ID, pr.Created = cur.ID, cur.Created
+		}
+		return tx.PutProcedure(pr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE PROCEDURE"}, nil
+}
+
+func (s *Session) dropProcedure(st *ast.DropProcedure) (*Result, error) {
+	db := s.mgr.db
+	var notices []Notice
+	err := db.cat.DDL(func(tx *catalog.DDLTxn) error {
+		cur, ok := db.cat.Procedure(st.Name)
+		if !ok {
+			if st.IfExists {
+				notices = append(notices, Notice{Severity: "NOTICE", Code: errs.UndefinedFunction,
+					Message: fmt.Sprintf("procedure %s does not exist, skipping", st.Name)})
+				return nil
+			}
+			return errs.Errorf(errs.UndefinedFunction, "procedure %s does not exist", st.Name)
+		}
+		tx.RemoveProcedure(cur)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "DROP PROCEDURE", Notices: notices}, nil
+}
+
+// call runs a procedure: its arguments are evaluated in the caller's
+// session and bound to the parameters (cast to their types); the body
+// runs like a DO block.
+func (s *Session) call(ctx context.Context, st *ast.Call) (*Result, error) {
+	pr, err := s.mgr.db.cat.MustProcedure(st.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Args) != len(pr.Params) {
+		return nil, errs.Errorf(errs.UndefinedFunction, "procedure %s takes %d arguments, not %d", pr.Name, len(pr.Params), len(st.Args)).
+			WithHint("No procedure matches the given name and argument types.")
+	}
+	blk, err := parser.ParseBlock(pr.Body)
+	if err != nil {
+		return nil, err
+	}
+	outer := s.implicit || s.explicit
+	if !outer {
+		s.BeginImplicit()
+	}
+	env := newProcEnv(ctx, s)
+	if pr.MaxIterations > 0 {
+		env.fuel, env.maxFuel = pr.MaxIterations, pr.MaxIterations
+	}
+	if pr.TimeoutMs > 0 {
+		env.timeout = time.Duration(pr.TimeoutMs) * time.Millisecond
+		env.until = time.Now().Add(env.timeout)
+	}
+	err = func() error {
+		for i, prm := range pr.Params {
+			v, err := env.eval(st.Args[i], prm.Type)
+			if err != nil {
+				return fmt.Errorf("argument %s: %w", prm.Name, err)
+			}
+			env.scopes[0][prm.Name] = &procVar{typ: prm.Type, val: v}
+		}
+		_, err := env.run(blk)
+		return err
+	}()
+	if !outer {
+		if err != nil {
+			s.abortTxn()
+			s.implicit, s.implicitFailed = false, false
+			return nil, err
+		}
+		if err := s.EndImplicit(); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CALL", Notices: env.notices}, nil
 }

@@ -106,3 +106,56 @@ func TestProceduralLanguage(t *testing.T) {
 	d.q(s, `DO BEGIN RETURN; INSERT INTO out VALUES ('after return', 'x'); END`)
 	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM out WHERE k = 'after return'`))
 }
+
+func TestProcedures(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)`)
+	d.q(s, `INSERT INTO accounts VALUES (1, 100), (2, 0)`)
+	d.q(s, `CREATE PROCEDURE transfer(src INT, dst INT, amount INT) WITH (MAX_ITERATIONS = 10) BEGIN
+		DECLARE have INT;
+		SELECT balance INTO have FROM accounts WHERE id = src;
+		IF have IS NULL THEN
+			RAISE EXCEPTION 'no account %', src USING ERRCODE = '02000';
+		END IF;
+		IF have < amount THEN
+			RAISE EXCEPTION 'insufficient funds: % < %', have, amount USING ERRCODE = '23514';
+		END IF;
+		UPDATE accounts SET balance = balance - amount WHERE id = src;
+		UPDATE accounts SET balance = balance + amount WHERE id = dst;
+		RAISE NOTICE 'moved %', amount;
+	END`)
+	d.fail(s, "42723", `CREATE PROCEDURE transfer(a INT) BEGIN END`)
+	d.fail(s, errs.SyntaxError, `CREATE PROCEDURE p2(a INT) WITH (colour = 'red') BEGIN END`)
+	d.fail(s, errs.InvalidParameterValue, `CREATE PROCEDURE p2(a INT) WITH (TIMEOUT = 'never') BEGIN END`)
+
+	r, err := run(s, `CALL transfer(1, 2, 30)`)
+	require.NoError(t, err)
+	require.Equal(t, "CALL", r.Tag)
+	require.Equal(t, "moved 30", r.Notices[0].Message)
+	require.Equal(t, "1|70\n2|30", d.q(s, `SELECT * FROM accounts ORDER BY id`))
+	e := d.fail(s, "23514", `CALL transfer(2, 1, 31)`)
+	require.Equal(t, "insufficient funds: 30 < 31", e.Message)
+	d.fail(s, "02000", `CALL transfer(9, 1, 1)`)
+	require.Equal(t, "1|70\n2|30", d.q(s, `SELECT * FROM accounts ORDER BY id`), "a failed CALL changes nothing")
+	d.fail(s, errs.UndefinedFunction, `CALL transfer(1, 2)`)
+	d.fail(s, errs.UndefinedFunction, `CALL nope()`)
+	d.q(s, `CALL transfer(1, 2, '5')`) // arguments are cast to the parameter types
+
+	// OR REPLACE, a procedure that loops beyond its own budget, restart.
+	d.q(s, `CREATE OR REPLACE PROCEDURE spin() WITH (MAX_ITERATIONS = 5) BEGIN LOOP NULL; END LOOP; END`)
+	e = d.fail(s, errs.ProgramLimitExceeded, `CALL spin()`)
+	require.Contains(t, e.Message, "budget of 5 loop iterations")
+	s.Close()
+	d.close()
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CALL transfer(2, 1, 35)`)
+	require.Equal(t, "1|100\n2|0", d.q(s, `SELECT * FROM accounts ORDER BY id`))
+	d.q(s, `DROP PROCEDURE transfer`)
+	d.fail(s, errs.UndefinedFunction, `DROP PROCEDURE transfer`)
+	d.q(s, `DROP PROCEDURE IF EXISTS transfer`)
+}

@@ -481,6 +481,12 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.AlterChangeStream:
 		return s.alterStream(st)
+	case *ast.CreateProcedure:
+		return s.createProcedure(st)
+	case *ast.DropProcedure:
+		return s.dropProcedure(st)
+	case *ast.Call:
+		return s.call(ctx, st)
 	case *ast.Do:
 		if err := checkBlock(st.Block, "DO"); err != nil {
 			return nil, err

@@ -281,6 +281,32 @@ func (f *formatter) stmt(s Statement) {
 		f.w(" ", s.Body)
 	case *Do:
 		f.w("DO ", s.Body)
+	case *CreateProcedure:
+		f.w("CREATE ")
+		if s.OrReplace {
+			f.w("OR REPLACE ")
+		}
+		f.w("PROCEDURE ", QuoteIdent(s.Name), "(")
+		for i, prm := range s.Params {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteIdent(prm.Name), " ", prm.Type)
+		}
+		f.w(")")
+		f.options(s.With)
+		if s.Definer {
+			f.w(" SECURITY DEFINER")
+		}
+		f.w(" ", s.Body)
+	case *DropProcedure:
+		f.w("DROP PROCEDURE ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+	case *Call:
+		f.w("CALL ", QuoteIdent(s.Name), "(", strings.Join(s.Args, ", "), ")")
 	case *CreateSchedule:
 		f.w("CREATE SCHEDULE ")
 		if s.IfNotExists {

@@ -91,6 +91,13 @@ type ProcReturn struct {
 	Expr string
 }
 
+// ProcDeclare is DECLARE inside a block's statements: the variables
+// belong to the enclosing block from there on.
+type ProcDeclare struct {
+	Pos   int
+	Decls []ProcDecl
+}
+
 // ProcBlock is a nested [DECLARE ...] BEGIN ... END.
 type ProcBlock struct {
 	Pos   int
@@ -107,6 +114,7 @@ func (*ProcExit) procStmt()     {}
 func (*ProcRaise) procStmt()    {}
 func (*ProcReturn) procStmt()   {}
 func (*ProcBlock) procStmt()    {}
+func (*ProcDeclare) procStmt()  {}
 
 // Do is DO [LANGUAGE name] body: a procedural block run once.
 type Do struct {
@@ -116,3 +124,40 @@ type Do struct {
 }
 
 func (*Do) stmt() {}
+
+// ProcParam is a procedure parameter: name type.
+type ProcParam struct {
+	Name string
+	Type string
+}
+
+// CreateProcedure is CREATE [OR REPLACE] PROCEDURE name(params) [WITH
+// (TIMEOUT = '5s', MAX_ITERATIONS = n)] [SECURITY DEFINER] body.
+type CreateProcedure struct {
+	Pos       int
+	Name      string
+	OrReplace bool
+	Params    []ProcParam
+	With      []Option
+	Definer   bool
+	Body      string
+	Block     *Block
+}
+
+// DropProcedure is DROP PROCEDURE [IF EXISTS] name.
+type DropProcedure struct {
+	Pos      int
+	Name     string
+	IfExists bool
+}
+
+// Call is CALL name(args); Args are expression sources.
+type Call struct {
+	Pos  int
+	Name string
+	Args []string
+}
+
+func (*CreateProcedure) stmt() {}
+func (*DropProcedure) stmt()   {}
+func (*Call) stmt()            {}

@@ -50,11 +50,17 @@ func (p *parser) create() ast.Statement {
 				(p.peekN(2).val == "trigger" || p.peekN(2).val == "sync" || p.peekN(2).val == "deferred") {
 				return p.createTrigger(start)
 			}
+			if p.peekN(1).kind == tIdent && p.peekN(1).val == "replace" && isKw(p.peekN(2), "procedure") {
+				p.i += 2
+				return p.createProcedure(start, true)
+			}
 			p.notYet(t, "CREATE OR REPLACE")
 		case "schedule":
 			return p.createSchedule(start)
+		case "procedure":
+			return p.createProcedure(start, false)
 		case "materialized", "vector", "search", "user", "role", "rls",
-			"policy", "tenant", "continuous", "function", "procedure", "sequence",
+			"policy", "tenant", "continuous", "function", "sequence",
 			"schema", "database", "extension", "type", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
@@ -313,6 +319,17 @@ func (p *parser) drop() ast.Statement {
 			return p.dropConsumerGroup(start)
 		case "schedule":
 			return p.dropSchedule(start)
+		case "procedure":
+			p.i++
+			d := &ast.DropProcedure{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Name = p.name()
+			if p.acceptOp("(") {
+				for !p.acceptOp(")") && p.peek().kind != tEOF {
+					p.i++
+				}
+			}
+			return d
 		case "materialized", "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":

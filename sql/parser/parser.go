@@ -422,6 +422,8 @@ func (p *parser) statement() ast.Statement {
 		}
 		pub.Payload = pt.val
 		return pub
+	case "call":
+		return p.call(t)
 	case "do":
 		p.i++
 		d := &ast.Do{Pos: t.pos}
@@ -441,7 +443,7 @@ func (p *parser) statement() ast.Statement {
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",
-		"refresh", "call", "lock", "checkpoint", "fetch", "declare", "close",
+		"refresh", "lock", "checkpoint", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))
 	}

@@ -136,6 +136,10 @@ func FuzzParse(f *testing.F) {
 		"COMMIT OFFSET PARTITION 5 AT 42 ON s CONSUMER GROUP g; COMMIT OFFSETS ON s CONSUMER GROUP g",
 		"ALTER CONSUMER GROUP g ON s SET OFFSET TO LSN 7 PARTITION 1; SHOW PARTITIONS ON s CONSUMER GROUP g",
 		"DROP CONSUMER GROUP IF EXISTS g ON s; SHOW CONSUMER GROUPS ON s; DROP CHANGE STREAM s",
+		"CREATE TRIGGER t AFTER INSERT OR DELETE ON o FOR EACH ROW WHEN (NEW.a > 1) BEGIN INSERT INTO a VALUES (NEW.id); END",
+		"CREATE SCHEDULE s CRON '*/5 * * * *' WITH (MISSED = 'SKIP') AS $$ DELETE FROM x; $$",
+		"DO $$ DECLARE i INT := 0; BEGIN WHILE i < 3 LOOP i := i + 1; END LOOP; RAISE NOTICE '%', i; END $$",
+		"CREATE PROCEDURE p(a INT, b TEXT) BEGIN IF a > 1 THEN RETURN; ELSE FOR r IN SELECT 1 AS x LOOP EXIT; END LOOP; END IF; END; CALL p(1, 'x')",
 	} {
 		f.Add(s)
 	}
@@ -270,4 +274,23 @@ func TestReplaceRowRefs(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
+}
+
+func FuzzParseBlock(f *testing.F) {
+	for _, s := range []string{
+		"BEGIN END", "DECLARE a INT := 1; BEGIN a := a + 1; END",
+		"BEGIN IF a THEN NULL; ELSIF b THEN PERFORM 1; ELSE RAISE EXCEPTION 'x %', 1 USING ERRCODE = '22000'; END IF; END",
+		"BEGIN FOR i IN REVERSE 10..1 LOOP CONTINUE WHEN i = 2; END LOOP; LOOP EXIT; END LOOP; END",
+		"BEGIN SELECT a, b INTO x, y FROM t WHERE c = CASE WHEN d THEN 1 END; RETURN x; END",
+		"INSERT INTO t VALUES (NEW.id); NOTIFY c", "BEGIN DECLARE x TEXT; x := 'a'; BEGIN NULL; END; END",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := ParseBlock(s)
+		if err != nil {
+			checkErr(t, s, err)
+		}
+		_, _ = SubstituteVars(s, func(name, field string, hasField bool) (string, bool) { return "1", true })
+	})
 }

@@ -126,8 +126,26 @@ func (p *parser) procStmt() ast.ProcStmt {
 	t := p.peek()
 	semi := func() bool { return p.isOp(";") }
 	switch {
-	case isKw(t, "declare"), isKw(t, "begin"):
+	case isKw(t, "begin"):
 		return &ast.ProcBlock{Pos: t.pos, Block: p.procBlock()}
+	case isKw(t, "declare"):
+		// DECLARE ... BEGIN ... END is a nested block; DECLARE decl; followed
+		// by a statement declares in the enclosing block.
+		p.i++
+		var decls []ast.ProcDecl
+		for {
+			decls = append(decls, p.procDecl())
+			if p.isKw("begin") {
+				b := &ast.Block{Decls: decls}
+				p.i++
+				b.Body = p.procStmts(func() bool { return p.isKw("end") && !isKw(p.peekN(1), "if") && !isKw(p.peekN(1), "loop") })
+				p.expectKw("end")
+				return &ast.ProcBlock{Pos: t.pos, Block: b}
+			}
+			if p.startsProcStmt() {
+				return &ast.ProcDeclare{Pos: t.pos, Decls: decls}
+			}
+		}
 	case isKw(t, "if"):
 		p.i++
 		s := &ast.ProcIf{Pos: t.pos}
@@ -220,6 +238,17 @@ func (p *parser) procStmt() ast.ProcStmt {
 			s.Expr = p.exprUntil(semi)
 		}
 		return s
+	case isKw(t, "null") && isOp(p.peekN(1), ";"):
+		p.i++
+		return &ast.ProcBlock{Pos: t.pos, Block: &ast.Block{}} // a statement that does nothing
+	case isKw(t, "perform"):
+		// PERFORM expr runs a query for its effects: SELECT expr.
+		p.i++
+		q := "SELECT " + p.exprUntil(semi)
+		if _, err := Parse(q); err != nil {
+			p.throw(errs.Errorf(errs.SyntaxError, "in PERFORM: %v", err).WithPosition(t.pos))
+		}
+		return &ast.ProcSQL{Pos: t.pos, SQL: q}
 	case isKw(t, "commit"), isKw(t, "rollback"), isKw(t, "savepoint"), isKw(t, "start"):
 		p.throw(errs.Errorf(errs.SyntaxError, "transaction control is not allowed in a procedural body").WithPosition(t.pos))
 	case t.kind == tIdent && isOp(p.peekN(1), ":="):
@@ -227,6 +256,21 @@ func (p *parser) procStmt() ast.ProcStmt {
 		return &ast.ProcAssign{Pos: t.pos, Name: t.val, Expr: p.exprUntil(semi)}
 	}
 	return p.procSQL()
+}
+
+// startsProcStmt reports whether the current token starts a statement
+// (so it cannot be one more declaration after DECLARE).
+func (p *parser) startsProcStmt() bool {
+	t := p.peek()
+	if t.kind != tIdent || t.quoted {
+		return true
+	}
+	switch t.val {
+	case "if", "while", "loop", "for", "exit", "continue", "raise", "return", "select", "insert", "update",
+		"delete", "with", "values", "notify", "publish", "declare", "end", "upsert", "null", "perform":
+		return true
+	}
+	return isOp(p.peekN(1), ":=")
 }
 
 // loopBody parses LOOP stmts END LOOP.
@@ -342,4 +386,63 @@ func SubstituteVars(src string, repl func(name, field string, hasField bool) (st
 	}
 	b.WriteString(src[last:])
 	return b.String(), nil
+}
+
+// createProcedure parses, after CREATE [OR REPLACE], PROCEDURE name(params)
+// [WITH (...)] [SECURITY DEFINER | INVOKER] [LANGUAGE x] body.
+func (p *parser) createProcedure(start token, orReplace bool) ast.Statement {
+	p.expectKw("procedure")
+	c := &ast.CreateProcedure{Pos: start.pos, OrReplace: orReplace, Name: p.name()}
+	p.expectOp("(")
+	for !p.isOp(")") {
+		prm := ast.ProcParam{Name: p.name()}
+		prm.Type = p.exprUntil(func() bool { return p.isOp(",") || p.isOp(")") })
+		c.Params = append(c.Params, prm)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	for {
+		switch {
+		case p.acceptKw("with"):
+			c.With = p.uniqueOptions()
+			continue
+		case p.acceptKws("security", "definer"):
+			c.Definer = true
+			continue
+		case p.acceptKws("security", "invoker"):
+			continue
+		case p.acceptKw("language"):
+			p.name()
+			continue
+		}
+		break
+	}
+	p.acceptKw("as")
+	c.Body, c.Block = p.procBody()
+	if p.acceptKw("language") {
+		p.name()
+	}
+	return c
+}
+
+// call parses CALL name(args).
+func (p *parser) call(start token) ast.Statement {
+	p.expectKw("call")
+	c := &ast.Call{Pos: start.pos, Name: p.name()}
+	p.expectOp("(")
+	for !p.isOp(")") {
+		c.Args = append(c.Args, p.exprUntil(func() bool { return p.isOp(",") || p.isOp(")") }))
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	for _, a := range c.Args {
+		if _, err := ParseExpr(a); err != nil {
+			p.throw(errs.Errorf(errs.SyntaxError, "in the CALL argument %q: %v", a, err).WithPosition(start.pos))
+		}
+	}
+	return c
 }
