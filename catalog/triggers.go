@@ -120,3 +120,16 @@ func (d *DDLTxn) RemoveTrigger(t *Trigger) error {
 	d.after = append(d.after, func(st *streamState) { delete(st.trigs, t.ID) })
 	return nil
 }
+
+// HasSyncTriggers reports whether any enabled trigger runs inside the
+// writing transaction (BEFORE, or AFTER with SYNC execution).
+func (c *Catalog) HasSyncTriggers() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, t := range c.mu.streams.trigs {
+		if t.Enabled && t.Execution == "SYNC" {
+			return true
+		}
+	}
+	return false
+}

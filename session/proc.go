@@ -48,6 +48,8 @@ type procEnv struct {
 	timeout time.Duration
 	notices []Notice
 	ret     any
+	// returnedNull: RETURN NULL ran (a BEFORE trigger skips its row).
+	returnedNull bool
 }
 
 type procVar struct {
@@ -239,6 +241,18 @@ func (e *procEnv) stmt(st ast.ProcStmt) (procCtl, error) {
 			}
 		}
 	case *ast.ProcAssign:
+		if s.Field != "" {
+			rec, ok := e.recs[s.Name]
+			if !ok {
+				return ctlNext, errs.Errorf(errs.UndefinedObject, "record %q is not available here", s.Name)
+			}
+			val, err := e.eval(s.Expr, "")
+			if err != nil {
+				return ctlNext, err
+			}
+			rec[s.Field] = val
+			return ctlNext, nil
+		}
 		v := e.lookup(s.Name)
 		if v == nil {
 			return ctlNext, errs.Errorf(errs.UndefinedObject, "variable %q is not declared", s.Name)
@@ -380,6 +394,7 @@ func (e *procEnv) stmt(st ast.ProcStmt) (procCtl, error) {
 				return ctlNext, err
 			}
 			e.ret = v
+			e.returnedNull = v == nil
 		}
 		return ctlReturn, nil
 	}

@@ -59,6 +59,8 @@ type Session struct {
 
 	live liveState // LIVE SELECT subscriptions
 
+	trigDepth int // >0: this session runs a SYNC trigger body at that depth
+
 	// delivered is what this session's stream reads returned; its COMMIT
 	// OFFSETS commits exactly that (so group members never commit each
 	// other's reads).
@@ -582,6 +584,9 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	}
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
 		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members}}
+	if db.cat.HasSyncTriggers() {
+		env.Triggers = &syncTriggers{s: s, depth: s.trigDepth}
+	}
 	res, err := s.runPlanned(env, p)
 	// What the statement read may include commits still being synced:
 	// release nothing (rows or an error) before they are durable.

@@ -78,14 +78,14 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 		}
 	}
 	switch {
-	case st.Timing != "AFTER":
-		return nil, errs.Errorf(errs.FeatureNotSupported, "%s triggers are not supported yet (only AFTER ... ASYNC)", st.Timing)
+	case st.Timing == "INSTEAD OF":
+		return nil, errs.New(errs.FeatureNotSupported, "INSTEAD OF triggers are not supported yet")
 	case st.ForEach != "ROW":
 		return nil, errs.New(errs.FeatureNotSupported, "FOR EACH STATEMENT triggers are not supported yet")
-	case execution != "ASYNC":
-		return nil, errs.Errorf(errs.FeatureNotSupported, "%s trigger execution is not supported yet (only ASYNC)", execution)
-	case st.Definer:
-		return nil, errs.New(errs.FeatureNotSupported, "SECURITY DEFINER triggers are not supported yet")
+	case execution == "DEFERRED":
+		return nil, errs.New(errs.FeatureNotSupported, "DEFERRED trigger execution is not supported yet (ASYNC and SYNC are)")
+	case st.Timing == "BEFORE" && execution != "SYNC":
+		return nil, errs.New(errs.InvalidParameterValue, "BEFORE triggers run inside the write: EXECUTION must be SYNC")
 	}
 	if err := checkBlock(st.Block, "trigger"); err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 		}
 		t := &catalog.Trigger{ID: tx.NewID(), Name: st.Name, Collection: coll.Name, CollectionID: coll.ID,
 			Timing: st.Timing, Events: st.Events, ForEach: st.ForEach, Execution: execution, When: st.When,
-			Body: st.Body, Priority: st.Priority, Enabled: true, StartLSN: tx.SnapshotLSN(), Owner: s.user,
+			Body: st.Body, Priority: st.Priority, Definer: st.Definer, Enabled: true, StartLSN: tx.SnapshotLSN(), Owner: s.user,
 			Created: time.Now().UTC()}
 		t.GroupID = tx.NewID()
 		if exists {
@@ -317,7 +317,7 @@ func (tr *triggerRunners) add(id uint32, fired, failed uint64) {
 func (tr *triggerRunners) Reconcile() {
 	want := map[uint32]*catalog.Trigger{}
 	for _, t := range tr.db.cat.Triggers() {
-		if t.Enabled && t.Timing == "AFTER" && t.Execution == "ASYNC" && t.ForEach == "ROW" {
+		if t.Enabled && t.Execution == "ASYNC" && t.ForEach == "ROW" {
 			want[t.ID] = t
 		}
 	}

@@ -32,9 +32,10 @@ func TestAsyncTriggerAudit(t *testing.T) {
 	d.q(s, `CREATE TABLE audit (lsn_id TEXT PRIMARY KEY, order_id INT, op TEXT, old_total INT, new_total INT, note TEXT)`)
 	d.q(s, `INSERT INTO orders VALUES (0, 0, 'before')`) // before the trigger: does not fire
 
-	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b BEFORE INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
+	d.fail(s, errs.InvalidParameterValue, `CREATE TRIGGER b BEFORE INSERT ON orders FOR EACH ROW WITH (EXECUTION = 'ASYNC') BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH STATEMENT BEGIN SELECT 1; END`)
-	d.fail(s, errs.FeatureNotSupported, `CREATE SYNC TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE DEFERRED TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b INSTEAD OF INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN CREATE TABLE x (a INT); END`)
 	d.fail(s, errs.UndefinedTable, `CREATE TRIGGER b AFTER INSERT ON nope FOR EACH ROW BEGIN SELECT 1; END`)
 	d.fail(s, errs.SyntaxError, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW WITH (colour = 'red') BEGIN SELECT 1; END`)
@@ -171,4 +172,66 @@ func TestTriggerCascadeLimit(t *testing.T) {
 	require.Contains(t, r.Rows[0][5], "trigger cascade too deep")
 	time.Sleep(100 * time.Millisecond)
 	require.Equal(t, fmt.Sprintf("%d", MaxTriggerDepth+1), d.q(s, `SELECT count(*) FROM chain`), "the chain stopped")
+}
+
+func TestSyncTriggers(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE orders (id INT PRIMARY KEY, total INT, note TEXT)`)
+	d.q(s, `CREATE TABLE audit (id TEXT PRIMARY KEY, order_id INT, op TEXT)`)
+	d.q(s, `CREATE COLLECTION docs`)
+
+	// BEFORE: change NEW, reject, skip.
+	d.q(s, `CREATE TRIGGER norm BEFORE INSERT OR UPDATE ON orders FOR EACH ROW BEGIN
+		IF NEW.total < 0 THEN
+			RAISE EXCEPTION 'total must not be negative, got %', NEW.total USING ERRCODE = '23514';
+		END IF;
+		NEW.note := upper(COALESCE(NEW.note, 'none'));
+	END`)
+	d.q(s, `CREATE TRIGGER keep BEFORE DELETE ON orders FOR EACH ROW WHEN (OLD.note = 'KEEP') BEGIN RETURN NULL; END`)
+	d.q(s, `CREATE SYNC TRIGGER audit_sync AFTER INSERT OR DELETE ON orders FOR EACH ROW BEGIN
+		INSERT INTO audit VALUES (gen_random_uuid()::text, COALESCE(NEW.id, OLD.id), CASE WHEN NEW.id IS NULL THEN 'D' ELSE 'I' END);
+	END`)
+	d.q(s, `INSERT INTO orders VALUES (1, 10, 'a'), (2, 20, NULL), (3, 30, 'keep')`)
+	require.Equal(t, "1|10|A\n2|20|NONE\n3|30|KEEP", d.q(s, `SELECT * FROM orders ORDER BY id`))
+	require.Equal(t, "3", d.q(s, `SELECT count(*) FROM audit`), "SYNC AFTER ran in the same transaction: visible at once")
+	e := d.fail(s, "23514", `INSERT INTO orders VALUES (4, -1, 'x')`)
+	require.Equal(t, "total must not be negative, got -1", e.Message)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM orders WHERE id = 4`))
+	d.q(s, `UPDATE orders SET note = 'changed' WHERE id = 1`)
+	require.Equal(t, "CHANGED", d.q(s, `SELECT note FROM orders WHERE id = 1`))
+	d.fail(s, "23514", `UPDATE orders SET total = -5 WHERE id = 1`)
+	d.q(s, `DELETE FROM orders`)
+	require.Equal(t, "3|30|KEEP", d.q(s, `SELECT * FROM orders`), "RETURN NULL in BEFORE DELETE kept the row")
+	require.Equal(t, "2", d.q(s, `SELECT count(*) FROM audit WHERE op = 'D'`))
+
+	// A rolled-back write takes its SYNC trigger's writes with it.
+	d.q(s, `BEGIN`)
+	d.q(s, `INSERT INTO orders VALUES (5, 5, 'x')`)
+	require.Equal(t, "1", d.q(s, `SELECT count(*) FROM audit WHERE order_id = 5`))
+	d.q(s, `ROLLBACK`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM audit WHERE order_id = 5`))
+
+	// A failing SYNC AFTER body fails the write.
+	d.q(s, `CREATE SYNC TRIGGER boom AFTER INSERT ON orders FOR EACH ROW WHEN (NEW.total = 13) BEGIN RAISE EXCEPTION 'unlucky'; END`)
+	d.fail(s, "P0001", `INSERT INTO orders VALUES (13, 13, 'x')`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM orders WHERE id = 13`))
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM audit WHERE order_id = 13`))
+
+	// Schemaless documents.
+	d.q(s, `CREATE TRIGGER stamp BEFORE INSERT ON docs FOR EACH ROW BEGIN NEW.stamped := true; END`)
+	d.q(s, `INSERT INTO docs { id: 'd1', n: 1 }`)
+	require.Equal(t, "t", d.q(s, `SELECT stamped FROM docs WHERE id = 'd1'`))
+
+	// Cascades stop at the limit, failing the write.
+	d.q(s, `CREATE TABLE chain (n INT PRIMARY KEY)`)
+	d.q(s, `CREATE SYNC TRIGGER next AFTER INSERT ON chain FOR EACH ROW BEGIN INSERT INTO chain VALUES (NEW.n + 1); END`)
+	e = d.fail(s, "54001", `INSERT INTO chain VALUES (0)`)
+	require.Contains(t, e.Message, "trigger cascade too deep")
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM chain`))
+	d.q(s, `ALTER TRIGGER next ON chain DISABLE`)
+	d.q(s, `INSERT INTO chain VALUES (0)`)
+	require.Equal(t, "1", d.q(s, `SELECT count(*) FROM chain`))
 }

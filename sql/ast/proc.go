@@ -30,11 +30,12 @@ type ProcSQL struct {
 	Into []string
 }
 
-// ProcAssign is name := expr.
+// ProcAssign is name := expr, or rec.field := expr (Field set).
 type ProcAssign struct {
-	Pos  int
-	Name string
-	Expr string
+	Pos   int
+	Name  string
+	Field string
+	Expr  string
 }
 
 // ProcIf is IF c THEN ... [ELSIF c THEN ...] [ELSE ...] END IF.

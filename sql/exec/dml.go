@@ -114,6 +114,13 @@ func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
 				return nil, err
 			}
 		}
+		row, skip, err := env.fire(coll, "BEFORE", "INSERT", nil, row)
+		if err != nil {
+			return nil, err
+		}
+		if skip {
+			continue
+		}
 		nr, err := env.encodeRow(coll, row, order)
 		if err != nil {
 			return nil, err
@@ -130,6 +137,9 @@ func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
 				if errs.Is(err, errs.UniqueViolation) && x.Conflict != nil && x.Conflict.DoNothing {
 					continue
 				}
+				return nil, err
+			}
+			if _, _, err := env.fire(coll, "AFTER", "INSERT", nil, row); err != nil {
 				return nil, err
 			}
 		case x.Upsert && x.Conflict == nil:
@@ -286,11 +296,21 @@ func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		newRow, skip, err := env.fire(x.Coll, "BEFORE", "UPDATE", r.row, newRow)
+		if err != nil {
+			return nil, err
+		}
+		if skip {
+			continue
+		}
 		nr, err := env.encodeRow(x.Coll, newRow, nil)
 		if err != nil {
 			return nil, err
 		}
 		if err := lay.Update(w, old, nr); err != nil {
+			return nil, err
+		}
+		if _, _, err := env.fire(x.Coll, "AFTER", "UPDATE", r.row, newRow); err != nil {
 			return nil, err
 		}
 		if err := res.add(env, x.Returning, newRow); err != nil {
@@ -310,8 +330,16 @@ func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
 	w := writer{env.Txn}
 	res := &WriteResult{}
 	for _, r := range rows {
+		if _, skip, err := env.fire(x.Coll, "BEFORE", "DELETE", r.row, nil); err != nil {
+			return nil, err
+		} else if skip {
+			continue
+		}
 		pk, id, idx := rowParts(x.Coll, r.row)
 		if err := lay.Delete(w, &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}); err != nil {
+			return nil, err
+		}
+		if _, _, err := env.fire(x.Coll, "AFTER", "DELETE", r.row, nil); err != nil {
 			return nil, err
 		}
 		if err := res.add(env, x.Returning, r.row); err != nil {

@@ -36,6 +36,9 @@ type Env struct {
 
 	// Streams serves change-stream reads; nil where streams are unavailable.
 	Streams *Streams
+	// Triggers runs SYNC row triggers inside the writing transaction; nil
+	// when there are none to run.
+	Triggers RowTriggers
 
 	stats   map[plan.Node]*NodeStats        // EXPLAIN ANALYZE, when on
 	cteRows map[*plan.CTEDef][]types.Row    // WITH queries computed so far
@@ -88,6 +91,28 @@ func (g *IDGen) DocID() string {
 		hi >>= 5
 	}
 	return string(out[:])
+}
+
+// RowTriggers runs the triggers that fire inside a writing transaction
+// (BEFORE, and AFTER with SYNC execution), one row at a time. Rows are in
+// the collection's row layout (strict: column order; schemaless: one
+// document).
+type RowTriggers interface {
+	// Has reports whether any trigger of coll fires at timing for op, so
+	// writers skip the call otherwise.
+	Has(coll *catalog.Collection, timing, op string) bool
+	// Fire runs them for one row. BEFORE triggers may return a changed new
+	// row, or skip = true to leave the row alone; an error fails the write.
+	Fire(env *Env, coll *catalog.Collection, timing, op string, old, new types.Row) (out types.Row, skip bool, err error)
+}
+
+// fire runs env's row triggers when there are any; it returns the new row
+// to write (unchanged without triggers).
+func (env *Env) fire(coll *catalog.Collection, timing, op string, old, new types.Row) (types.Row, bool, error) {
+	if env.Triggers == nil || !env.Triggers.Has(coll, timing, op) {
+		return new, false, nil
+	}
+	return env.Triggers.Fire(env, coll, timing, op, old, new)
 }
 
 // writer adapts a transaction to the document engine's Writer.

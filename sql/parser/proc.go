@@ -254,6 +254,10 @@ func (p *parser) procStmt() ast.ProcStmt {
 	case t.kind == tIdent && isOp(p.peekN(1), ":="):
 		p.i += 2
 		return &ast.ProcAssign{Pos: t.pos, Name: t.val, Expr: p.exprUntil(semi)}
+	case t.kind == tIdent && isOp(p.peekN(1), ".") && p.peekN(2).kind == tIdent && isOp(p.peekN(3), ":="):
+		f := p.peekN(2)
+		p.i += 4
+		return &ast.ProcAssign{Pos: t.pos, Name: t.val, Field: f.val, Expr: p.exprUntil(semi)}
 	}
 	return p.procSQL()
 }
@@ -270,7 +274,7 @@ func (p *parser) startsProcStmt() bool {
 		"delete", "with", "values", "notify", "publish", "declare", "end", "upsert", "null", "perform":
 		return true
 	}
-	return isOp(p.peekN(1), ":=")
+	return isOp(p.peekN(1), ":=") || (isOp(p.peekN(1), ".") && isOp(p.peekN(3), ":="))
 }
 
 // loopBody parses LOOP stmts END LOOP.
