@@ -100,15 +100,19 @@ snap_mem idle
 SETUP_SQL="CREATE TABLE bench_ins (id BIGINT PRIMARY KEY, client INT, v INT);
 CREATE TABLE bench_sel (id BIGINT PRIMARY KEY, v INT, pad TEXT);
 CREATE TABLE bench_trg (id BIGINT PRIMARY KEY, client INT, v INT);
+CREATE TABLE bench_trg_sync (id BIGINT PRIMARY KEY, client INT, v INT);
 CREATE TABLE bench_audit (id TEXT PRIMARY KEY, row_id BIGINT, client INT);"
 # The audit trigger: one audit row per inserted row. nodedb runs it ASYNC
 # (after commit, from the change log, exactly once); PostgreSQL runs the
 # equivalent plpgsql AFTER ... FOR EACH ROW trigger inside the transaction.
 ND_TRIGGER="CREATE TRIGGER bench_audit_t AFTER INSERT ON bench_trg FOR EACH ROW BEGIN
   INSERT INTO bench_audit VALUES (gen_random_uuid()::text, NEW.id, NEW.client); END"
+ND_SYNC_TRIGGER="CREATE SYNC TRIGGER bench_audit_s AFTER INSERT ON bench_trg_sync FOR EACH ROW BEGIN
+  INSERT INTO bench_audit VALUES (gen_random_uuid()::text, NEW.id, NEW.client); END"
 PG_TRIGGER="CREATE FUNCTION bench_audit_f() RETURNS trigger LANGUAGE plpgsql AS \$\$
 BEGIN INSERT INTO bench_audit VALUES (gen_random_uuid()::text, NEW.id, NEW.client); RETURN NULL; END \$\$;
-CREATE TRIGGER bench_audit_t AFTER INSERT ON bench_trg FOR EACH ROW EXECUTE FUNCTION bench_audit_f();"
+CREATE TRIGGER bench_audit_t AFTER INSERT ON bench_trg FOR EACH ROW EXECUTE FUNCTION bench_audit_f();
+CREATE TRIGGER bench_audit_s AFTER INSERT ON bench_trg_sync FOR EACH ROW EXECUTE FUNCTION bench_audit_f();"
 log "creating tables; preloading $ROWS rows into bench_sel with COPY FROM STDIN"
 awk -v n="$ROWS" 'BEGIN {
 	pad = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01"
@@ -116,7 +120,12 @@ awk -v n="$ROWS" 'BEGIN {
 }' >"$WORK/bench_sel.tsv"
 for side in nd pg; do
 	${side}_sql -c "$SETUP_SQL" || die "$side: CREATE TABLE failed"
-	if [ "$side" = nd ]; then nd_sql -c "$ND_TRIGGER" || die "nodedb: CREATE TRIGGER failed"; else pg_sql -c "$PG_TRIGGER" || die "postgres: CREATE TRIGGER failed"; fi
+	if [ "$side" = nd ]; then
+		nd_sql -c "$ND_TRIGGER" || die "nodedb: CREATE TRIGGER failed"
+		nd_sql -c "$ND_SYNC_TRIGGER" || die "nodedb: CREATE SYNC TRIGGER failed"
+	else
+		pg_sql -c "$PG_TRIGGER" || die "postgres: CREATE TRIGGER failed"
+	fi
 	${side}_sql -c "\\copy bench_sel FROM '$WORK/bench_sel.tsv'" || die "$side: COPY into bench_sel failed"
 	got=$(${side}_sql -At -c "SELECT count(*) FROM bench_sel") || die "$side: count failed"
 	[ "$got" = "$ROWS" ] || die "$side: bench_sel has $got rows, want $ROWS"
@@ -132,6 +141,7 @@ WORKLOADS=(
 	"insert|single-row INSERT, autocommit (-M simple)|insert.sql|simple"
 	"select|primary-key SELECT (-M prepared)|select_pk.sql|prepared"
 	"trigger|single-row INSERT with an audit trigger (nodedb ASYNC, postgres plpgsql AFTER ROW) (-M simple)|insert_trigger.sql|simple"
+	"trigger_sync|single-row INSERT with an audit trigger (nodedb SYNC AFTER ROW, postgres plpgsql AFTER ROW) (-M simple)|insert_trigger_sync.sql|simple"
 )
 declare -A TPS LAT FAILED RC CPU
 RAW="$WORK/raw.md"
@@ -242,7 +252,7 @@ for w in "${WORKLOADS[@]}"; do
 	done
 done
 
-TRIGGER_NOTE="nodedb's ASYNC audit trigger: ${TRG_AUDIT:-?} audit rows for ${TRG_ROWS:-?} inserted rows, all written ${TRG_CATCHUP:-?} s after the pgbench run ended (PostgreSQL's trigger runs inside each transaction, so its audit is complete when the run ends). Trigger overhead on throughput: nodedb $(ratio "${TPS[nd.trigger]}" "${TPS[nd.insert]}"), postgres $(ratio "${TPS[pg.trigger]}" "${TPS[pg.insert]}") (trigger TPS / plain insert TPS)."
+TRIGGER_NOTE="nodedb's ASYNC audit trigger: ${TRG_AUDIT:-?} audit rows for ${TRG_ROWS:-?} inserted rows, all written ${TRG_CATCHUP:-?} s after the pgbench run ended (PostgreSQL's trigger runs inside each transaction, so its audit is complete when the run ends). Trigger overhead on throughput (trigger TPS / plain insert TPS): nodedb ASYNC $(ratio "${TPS[nd.trigger]}" "${TPS[nd.insert]}"), nodedb SYNC $(ratio "${TPS[nd.trigger_sync]}" "${TPS[nd.insert]}"), postgres $(ratio "${TPS[pg.trigger]}" "${TPS[pg.insert]}")."
 echo
 echo "$TABLE"
 echo
@@ -274,7 +284,7 @@ COMMIT=$(commit_label)
 	echo
 	echo "$TRIGGER_NOTE"
 	echo
-	echo "The audit trigger: nodedb \`$ND_TRIGGER\`; PostgreSQL \`$(echo "$PG_TRIGGER" | tr '\n' ' ')\`."
+	echo "The audit triggers: nodedb \`$ND_TRIGGER\` and \`$ND_SYNC_TRIGGER\`; PostgreSQL \`$(echo "$PG_TRIGGER" | tr '\n' ' ')\`."
 	echo
 	echo "## Memory"
 	echo
@@ -290,7 +300,7 @@ COMMIT=$(commit_label)
 	fi
 	echo "## Scripts"
 	echo
-	for f in insert.sql select_pk.sql insert_trigger.sql; do
+	for f in insert.sql select_pk.sql insert_trigger.sql insert_trigger_sync.sql; do
 		echo "\`$f\`:"
 		echo
 		echo '```'
