@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -602,7 +603,7 @@ func (s *Session) call(ctx context.Context, st *ast.Call) (*Result, error) {
 		return nil, errs.Errorf(errs.UndefinedFunction, "procedure %s takes %d arguments, not %d", pr.Name, len(pr.Params), len(st.Args)).
 			WithHint("No procedure matches the given name and argument types.")
 	}
-	blk, err := parser.ParseBlock(pr.Body)
+	blk, err := parseBlock(pr.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -643,4 +644,21 @@ func (s *Session) call(ctx context.Context, st *ast.Call) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Tag: "CALL", Notices: env.notices}, nil
+}
+
+// blocks caches parsed bodies by source (a parsed block is never
+// changed, and a changed body is a different key).
+var blocks sync.Map // string → *ast.Block
+
+// parseBlock returns the parse of a body, from the cache when it can.
+func parseBlock(src string) (*ast.Block, error) {
+	if b, ok := blocks.Load(src); ok {
+		return b.(*ast.Block), nil
+	}
+	b, err := parser.ParseBlock(src)
+	if err != nil {
+		return nil, err
+	}
+	blocks.Store(src, b)
+	return b, nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/ast"
-	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
@@ -559,7 +558,7 @@ func (sc *scheduler) run(s *catalog.Schedule, scheduled time.Time) {
 func (sc *scheduler) exec(ctx context.Context, s *catalog.Schedule) error {
 	sess := sc.mgr.NewSession(s.Owner, "nodedb")
 	defer sess.Close()
-	blk, err := parser.ParseBlock(s.Body)
+	blk, err := parseBlock(s.Body)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/exec"
-	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -48,7 +47,7 @@ func (st *syncTriggers) Fire(env *exec.Env, coll *catalog.Collection, timing, op
 	}
 	db := st.s.mgr.db
 	for _, t := range trigs {
-		blk, err := parser.ParseBlock(t.Body)
+		blk, err := parseBlock(t.Body)
 		if err != nil {
 			return nil, false, err
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/ast"
-	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/txn"
 )
@@ -590,7 +589,7 @@ func fireEvents(ctx context.Context, trig *catalog.Trigger, sess *Session, evs [
 		}
 		return last, nil
 	}
-	blk, err := parser.ParseBlock(trig.Body)
+	blk, err := parseBlock(trig.Body)
 	if err != nil {
 		return 0, err
 	}
