@@ -510,3 +510,23 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// BenchmarkPublish measures topic publishing in batches of 1,000 (one op
+// is one message).
+func BenchmarkPublish(b *testing.B) {
+	db, err := OpenDB(DBConfig{Dir: b.TempDir()})
+	require.NoError(b, err)
+	defer db.Close()
+	s := NewManager(db).NewSession("admin", "db")
+	defer s.Close()
+	_, err = run(s, `CREATE TOPIC t`)
+	require.NoError(b, err)
+	msgs := make([]string, 1000)
+	for i := range msgs {
+		msgs[i] = fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("x", 100))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(msgs) {
+		require.NoError(b, s.PublishMessages(context.Background(), "t", msgs[:min(len(msgs), b.N-i)]))
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 )
@@ -120,23 +121,67 @@ func (s *Session) dropTopic(st *ast.DropTopic) (*Result, error) {
 // becomes {"message": "..."}. Inside a transaction block it is visible to
 // consumers only at commit, like any write.
 func (s *Session) publish(ctx context.Context, st *ast.Publish) (*Result, error) {
-	if _, ok := s.mgr.db.cat.Topic(st.Topic); !ok {
-		return nil, errs.Errorf(errs.UndefinedObject, "topic '%s' does not exist", st.Topic)
-	}
-	payload := st.Payload
-	if !json.Valid([]byte(payload)) {
-		b, _ := json.Marshal(map[string]string{"message": payload})
-		payload = string(b)
-	}
-	ins := &ast.Insert{Pos: st.Pos, Table: catalog.TopicPrefix + st.Topic, Docs: []ast.Expr{&ast.ObjectLit{
-		Keys:   []string{"payload"},
-		Values: []ast.Expr{&ast.Cast{X: &ast.Literal{Kind: "string", Value: payload}, Type: types.JSONB, TypeName: "jsonb", TypeMod: -1}},
-	}}}
-	p := &Prepared{prep: &prepared{ast: ins}}
-	if _, err := s.run(ctx, p, nil); err != nil {
+	if err := s.PublishMessages(ctx, st.Topic, []string{st.Payload}); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "PUBLISH"}, nil
+}
+
+// topicDoc is the stored form of one message.
+func topicDoc(payload string) (map[string]any, error) {
+	if !json.Valid([]byte(payload)) {
+		return map[string]any{"payload": map[string]any{"message": payload}}, nil
+	}
+	v, err := types.ParseJSON(payload)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"payload": v}, nil
+}
+
+// PublishMessages publishes messages to a topic in the session's
+// transaction (or one of their own): the messages are written as
+// documents of the topic's collection directly, without planning an
+// INSERT per message.
+func (s *Session) PublishMessages(ctx context.Context, topic string, payloads []string) error {
+	db := s.mgr.db
+	if _, ok := db.cat.Topic(topic); !ok {
+		return errs.Errorf(errs.UndefinedObject, "topic '%s' does not exist", topic)
+	}
+	coll, err := db.cat.MustGet(catalog.TopicPrefix + topic)
+	if err != nil {
+		return err
+	}
+	docs := make([]map[string]any, len(payloads))
+	for i, p := range payloads {
+		if docs[i], err = topicDoc(p); err != nil {
+			return err
+		}
+	}
+	s.lockForWrite(coll.ID)
+	if s.tx == nil && s.implicit {
+		s.tx = db.txm.Begin()
+	}
+	tx := s.tx
+	auto := tx == nil
+	if auto {
+		tx = db.txm.Begin()
+		defer tx.Rollback()
+		defer s.releaseLocks()
+	}
+	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
+	if err := env.InsertDocs(coll, docs); err != nil {
+		return err
+	}
+	if auto {
+		if _, err := tx.Commit(); err != nil {
+			return err
+		}
+		publish(env.Fields)
+	} else {
+		s.fields = append(s.fields, env.Fields...)
+	}
+	return nil
 }
 
 func (s *Session) showTopics() (*Result, error) {

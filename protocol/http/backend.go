@@ -33,6 +33,8 @@ type Session interface {
 	Notifications() <-chan session.Notification
 	// DroppedNotifications counts messages lost to a full mailbox.
 	DroppedNotifications() uint64
+	// PublishMessages publishes messages to a topic in one transaction.
+	PublishMessages(ctx context.Context, topic string, payloads []string) error
 	Close()
 }
 

@@ -123,3 +123,7 @@ func (s *fakeSession) LiveFrom(string, uint64) (string, error) {
 func (s *fakeSession) Notifications() <-chan session.Notification { return nil }
 
 func (s *fakeSession) DroppedNotifications() uint64 { return 0 }
+
+func (s *fakeSession) PublishMessages(context.Context, string, []string) error {
+	return errs.New(errs.FeatureNotSupported, "topics are not available in the fake backend")
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -54,31 +53,12 @@ func (h *handler) topicPublish(w http.ResponseWriter, r *http.Request) {
 		h.failStream(w, r, start, newAPIError(http.StatusBadRequest, errs.InvalidParameterValue, "no messages to publish"))
 		return
 	}
-	topic := quoteIdent(r.PathValue("stream"))
-	var sql strings.Builder
-	sql.WriteString("BEGIN;")
-	for _, m := range msgs {
-		sql.WriteString("PUBLISH TO " + topic + " " + quoteString(m) + ";")
-	}
-	sql.WriteString("COMMIT")
 	sess := h.backend.NewSession(user)
 	defer sess.Close()
-	ps, err := sess.PrepareMulti(sql.String())
-	if err == nil {
-		for _, p := range ps {
-			if _, err = h.exec(r.Context(), sess, p, nil); err != nil {
-				break
-			}
-		}
-	}
-	if err != nil {
+	if err := sess.PublishMessages(r.Context(), r.PathValue("stream"), msgs); err != nil {
 		h.failStream(w, r, start, toAPIError(err))
 		return
 	}
 	h.observe(start, false)
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "published": len(msgs)})
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
