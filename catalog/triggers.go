@@ -127,7 +127,7 @@ func (c *Catalog) HasSyncTriggers() bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	for _, t := range c.mu.streams.trigs {
-		if t.Enabled && t.Execution == "SYNC" {
+		if t.Enabled && (t.Execution == "SYNC" || t.Execution == "DEFERRED") {
 			return true
 		}
 	}

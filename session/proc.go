@@ -51,6 +51,7 @@ type procEnv struct {
 	ret     any
 	// returnedNull: RETURN NULL ran (a BEFORE trigger skips its row).
 	returnedNull bool
+	ran          bool // a trigger's body ran (its WHEN held)
 }
 
 type procVar struct {

@@ -59,7 +59,8 @@ type Session struct {
 
 	live liveState // LIVE SELECT subscriptions
 
-	trigDepth int // >0: this session runs a SYNC trigger body at that depth
+	trigDepth int            // >0: this session runs a SYNC trigger body at that depth
+	deferred  []deferredFire // DEFERRED triggers of the open transaction
 
 	// delivered is what this session's stream reads returned; its COMMIT
 	// OFFSETS commits exactly that (so group members never commit each
@@ -174,6 +175,7 @@ func (s *Session) abortTxn() {
 	}
 	s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
 	s.pendingNotify = nil
+	s.deferred = nil
 	s.releaseLocks()
 }
 
@@ -200,6 +202,10 @@ func (s *Session) EndImplicit() error {
 	if s.tx == nil {
 		s.deliverNotifications()
 		return nil
+	}
+	if err := s.runDeferred(context.Background()); err != nil {
+		s.abortTxn()
+		return err
 	}
 	tx, fields := s.tx, s.fields
 	s.tx, s.fields = nil, nil
@@ -415,6 +421,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.Commit:
 		if !s.explicit && s.tx != nil {
 			// COMMIT inside an implicit block commits what ran so far.
+			if err := s.runDeferred(ctx); err != nil {
+				s.abortTxn()
+				return nil, err
+			}
 			tx, fields := s.tx, s.fields
 			s.tx, s.fields = nil, nil
 			defer s.releaseLocks()
@@ -430,6 +440,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		if s.failed {
 			s.abortTxn()
 			return &Result{Tag: "ROLLBACK"}, nil
+		}
+		if err := s.runDeferred(ctx); err != nil {
+			s.abortTxn()
+			return nil, err
 		}
 		tx, fields := s.tx, s.fields
 		s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
@@ -597,12 +611,23 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return nil, err
 	}
 	if auto {
+		if len(s.deferred) > 0 {
+			s.tx = tx // the deferred bodies join the statement's transaction
+			err := s.runDeferred(ctx)
+			s.tx, s.deferred = nil, nil
+			if err != nil {
+				return nil, err
+			}
+		}
+		trigFields := s.fields // observed by trigger bodies in this statement
+		s.fields = nil
 		if tx.HasWrites() {
 			if _, err := tx.Commit(); err != nil {
 				return nil, err
 			}
 		}
 		publish(env.Fields)
+		publish(trigFields)
 	} else {
 		s.fields = append(s.fields, env.Fields...)
 	}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"maps"
 	"sync"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/txn"
 )
 
 // syncTriggers runs BEFORE and SYNC AFTER row triggers inside the
@@ -24,11 +26,76 @@ type syncTriggers struct {
 func (st *syncTriggers) matching(coll *catalog.Collection, timing, op string) []*catalog.Trigger {
 	var out []*catalog.Trigger
 	for _, t := range st.s.mgr.db.cat.TriggersOn(coll.ID) {
-		if t.Enabled && t.Execution == "SYNC" && t.ForEach == "ROW" && t.Timing == timing && t.Fires(op) {
+		if t.Enabled && (t.Execution == "SYNC" || t.Execution == "DEFERRED") && t.ForEach == "ROW" &&
+			t.Timing == timing && t.Fires(op) {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// deferredFire is a DEFERRED trigger waiting for its transaction's commit.
+type deferredFire struct {
+	trig     *catalog.Trigger
+	coll     *catalog.Collection
+	new, old map[string]any
+	depth    int
+}
+
+// runDeferred fires the DEFERRED triggers queued in the session's
+// transaction, just before it commits (and those their writes queue in
+// turn). An error fails the commit.
+func (s *Session) runDeferred(ctx context.Context) error {
+	for len(s.deferred) > 0 {
+		if s.tx == nil {
+			s.deferred = nil
+			return nil
+		}
+		q := s.deferred
+		s.deferred = nil
+		for _, d := range q {
+			if d.depth >= MaxTriggerDepth {
+				return errs.Errorf(errs.StatementTooComplex, "trigger cascade too deep: more than %d levels of triggers", MaxTriggerDepth)
+			}
+			if _, err := s.runTriggerBody(ctx, s.tx, d.trig, d.new, d.old, d.depth); err != nil {
+				s.deferred = nil
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runTriggerBody runs one trigger's WHEN and body for a row in an
+// internal session sharing tx and the session's locks; what the body
+// leaves for commit (observed fields, NOTIFYs, deferred triggers) moves
+// to the session. It returns the procedural environment (for NEW and
+// RETURN NULL) and whether the body ran.
+func (s *Session) runTriggerBody(ctx context.Context, tx *txn.Txn, t *catalog.Trigger, newDoc, oldDoc map[string]any, depth int) (*procEnv, error) {
+	blk, err := parseBlock(t.Body)
+	if err != nil {
+		return nil, err
+	}
+	db := s.mgr.db
+	inner := db.triggers.mgr.NewSession(t.Owner, "nodedb")
+	inner.tx, inner.explicit, inner.held, inner.trigDepth = tx, true, s.held, depth+1
+	pe := newProcEnv(ctx, inner)
+	pe.recs["new"], pe.recs["old"] = newDoc, oldDoc
+	run := true
+	if t.When != "" {
+		run, err = pe.cond(t.When)
+	}
+	if err == nil && run {
+		_, err = pe.run(blk)
+	}
+	pe.ran = err == nil && run
+	s.fields = append(s.fields, inner.fields...)
+	s.pendingNotify = append(s.pendingNotify, inner.pendingNotify...)
+	s.deferred = append(s.deferred, inner.deferred...)
+	inner.tx, inner.explicit, inner.fields, inner.pendingNotify, inner.deferred = nil, false, nil, nil, nil
+	inner.held = map[uint32]*sync.RWMutex{}
+	inner.Close()
+	return pe, err
 }
 
 // Has implements exec.RowTriggers.
@@ -45,34 +112,16 @@ func (st *syncTriggers) Fire(env *exec.Env, coll *catalog.Collection, timing, op
 	if st.depth >= MaxTriggerDepth {
 		return nil, false, errs.Errorf(errs.StatementTooComplex, "trigger cascade too deep: more than %d levels of triggers", MaxTriggerDepth)
 	}
-	db := st.s.mgr.db
 	for _, t := range trigs {
-		blk, err := parseBlock(t.Body)
+		if t.Execution == "DEFERRED" {
+			st.s.deferred = append(st.s.deferred, deferredFire{trig: t, coll: coll, new: rowDoc(coll, new), old: rowDoc(coll, old), depth: st.depth})
+			continue
+		}
+		pe, err := st.s.runTriggerBody(env.Ctx, env.Txn, t, rowDoc(coll, new), rowDoc(coll, old), st.depth)
 		if err != nil {
 			return nil, false, err
 		}
-		inner := db.triggers.mgr.NewSession(t.Owner, "nodedb")
-		inner.tx, inner.explicit, inner.held, inner.trigDepth = env.Txn, true, st.s.held, st.depth+1
-		pe := newProcEnv(env.Ctx, inner)
-		pe.recs["new"], pe.recs["old"] = rowDoc(coll, new), rowDoc(coll, old)
-		run := true
-		if t.When != "" {
-			run, err = pe.cond(t.When)
-		}
-		if err == nil && run {
-			_, err = pe.run(blk)
-		}
-		// Hand what the body's statements left for commit to the writer,
-		// and detach the shared transaction before closing.
-		st.s.fields = append(st.s.fields, inner.fields...)
-		st.s.pendingNotify = append(st.s.pendingNotify, inner.pendingNotify...)
-		inner.tx, inner.explicit, inner.fields, inner.pendingNotify = nil, false, nil, nil
-		inner.held = map[uint32]*sync.RWMutex{}
-		inner.Close()
-		if err != nil {
-			return nil, false, err
-		}
-		if run && timing == "BEFORE" {
+		if pe.ran && timing == "BEFORE" {
 			if pe.returnedNull {
 				return nil, true, nil
 			}

@@ -81,8 +81,8 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 		return nil, errs.New(errs.FeatureNotSupported, "INSTEAD OF triggers are not supported yet")
 	case st.ForEach != "ROW":
 		return nil, errs.New(errs.FeatureNotSupported, "FOR EACH STATEMENT triggers are not supported yet")
-	case execution == "DEFERRED":
-		return nil, errs.New(errs.FeatureNotSupported, "DEFERRED trigger execution is not supported yet (ASYNC and SYNC are)")
+	case execution == "DEFERRED" && st.Timing != "AFTER":
+		return nil, errs.New(errs.InvalidParameterValue, "DEFERRED triggers are AFTER triggers")
 	case st.Timing == "BEFORE" && execution != "SYNC":
 		return nil, errs.New(errs.InvalidParameterValue, "BEFORE triggers run inside the write: EXECUTION must be SYNC")
 	}

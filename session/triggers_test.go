@@ -34,7 +34,6 @@ func TestAsyncTriggerAudit(t *testing.T) {
 
 	d.fail(s, errs.InvalidParameterValue, `CREATE TRIGGER b BEFORE INSERT ON orders FOR EACH ROW WITH (EXECUTION = 'ASYNC') BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH STATEMENT BEGIN SELECT 1; END`)
-	d.fail(s, errs.FeatureNotSupported, `CREATE DEFERRED TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b INSTEAD OF INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN CREATE TABLE x (a INT); END`)
 	d.fail(s, errs.UndefinedTable, `CREATE TRIGGER b AFTER INSERT ON nope FOR EACH ROW BEGIN SELECT 1; END`)
@@ -234,4 +233,50 @@ func TestSyncTriggers(t *testing.T) {
 	d.q(s, `ALTER TRIGGER next ON chain DISABLE`)
 	d.q(s, `INSERT INTO chain VALUES (0)`)
 	require.Equal(t, "1", d.q(s, `SELECT count(*) FROM chain`))
+}
+
+func TestDeferredTriggers(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE lines (id INT PRIMARY KEY, order_id INT, amount INT)`)
+	d.q(s, `CREATE TABLE totals (order_id INT PRIMARY KEY, total INT)`)
+	d.q(s, `INSERT INTO totals VALUES (1, 0)`)
+	d.fail(s, errs.InvalidParameterValue, `CREATE DEFERRED TRIGGER x BEFORE INSERT ON lines FOR EACH ROW BEGIN NULL; END`)
+	// At commit, each line checks the order's lines add up within a limit.
+	d.q(s, `CREATE DEFERRED TRIGGER check_total AFTER INSERT ON lines FOR EACH ROW BEGIN
+		DECLARE sum_amount INT;
+		SELECT sum(amount) INTO sum_amount FROM lines WHERE order_id = NEW.order_id;
+		IF sum_amount > 100 THEN
+			RAISE EXCEPTION 'order % over its limit: %', NEW.order_id, sum_amount USING ERRCODE = '23514';
+		END IF;
+		UPDATE totals SET total = sum_amount WHERE order_id = NEW.order_id;
+	END`)
+	// Inside a transaction the check sees every line, including later ones.
+	d.q(s, `BEGIN`)
+	d.q(s, `INSERT INTO lines VALUES (1, 1, 60)`)
+	require.Equal(t, "1|0", d.q(s, `SELECT * FROM totals`), "deferred: nothing ran before COMMIT")
+	d.q(s, `INSERT INTO lines VALUES (2, 1, 30)`)
+	d.q(s, `COMMIT`)
+	require.Equal(t, "1|90", d.q(s, `SELECT * FROM totals`))
+	d.q(s, `BEGIN`)
+	d.q(s, `INSERT INTO lines VALUES (3, 1, 20)`)
+	e := d.fail(s, "23514", `COMMIT`)
+	require.Equal(t, "order 1 over its limit: 110", e.Message)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM lines WHERE id = 3`), "the failed commit rolled back")
+	// Autocommit statements run them at the statement's end.
+	d.fail(s, "23514", `INSERT INTO lines VALUES (4, 1, 11)`)
+	d.q(s, `INSERT INTO lines VALUES (5, 1, 10)`)
+	require.Equal(t, "1|100", d.q(s, `SELECT * FROM totals`))
+	// A multi-statement query string is one implicit transaction: its
+	// deferred triggers run when it ends.
+	s.BeginImplicit()
+	d.q(s, `INSERT INTO lines VALUES (6, 2, 50)`)
+	d.q(s, `INSERT INTO lines VALUES (7, 2, 60)`)
+	e = nil
+	err := s.EndImplicit()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "order 2 over its limit: 110")
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM lines WHERE order_id = 2`))
 }
