@@ -19,6 +19,7 @@ const (
 	objTrig   byte = 'r'
 	objSched  byte = 'h'
 	objProc   byte = 'p'
+	objMView  byte = 'm'
 )
 
 // Topic is a durable message topic: its messages are the rows of an
@@ -123,12 +124,14 @@ type streamState struct {
 	trigs   map[uint32]*Trigger // by id
 	scheds  map[string]*Schedule
 	procs   map[string]*Procedure
+	mviews  map[string]*MView
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
 	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{},
-		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}, procs: map[string]*Procedure{}}
-	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc} {
+		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}, procs: map[string]*Procedure{},
+		mviews: map[string]*MView{}}
+	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc, objMView} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 		if err != nil {
@@ -145,6 +148,11 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 				var t Topic
 				if err = json.Unmarshal(it.Value(), &t); err == nil {
 					c.mu.streams.topics[t.Name] = &t
+				}
+			} else if kind == objMView {
+				var mv MView
+				if err = json.Unmarshal(it.Value(), &mv); err == nil {
+					c.mu.streams.mviews[mv.Name] = &mv
 				}
 			} else if kind == objProc {
 				var pr Procedure

@@ -35,6 +35,7 @@ type DB struct {
 	compact   *event.Compactors // key indexes of compacted streams
 	triggers  *triggerRunners   // ASYNC triggers
 	sched     *scheduler        // CREATE SCHEDULE jobs
+	mviews    *mviewRunners     // streaming materialized views
 
 	statsMu    sync.Mutex
 	statsAt    time.Time
@@ -127,12 +128,14 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		events.Start(interval)
 	}
 	db.triggers = newTriggerRunners(db)
+	db.mviews = newMViewRunners(db)
 	db.sched = newScheduler(db, cfg.Now)
 	if !cfg.ManualSchedules {
 		db.sched.start()
 	}
 	db.reconcileStreams()
 	db.triggers.Reconcile()
+	db.mviews.Reconcile()
 	return db, nil
 }
 
@@ -140,6 +143,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 // store.
 func (db *DB) Close() error {
 	db.sched.close()
+	db.mviews.Close()
 	db.triggers.Close()
 	db.outbound.Close()
 	db.compact.Close()

@@ -497,6 +497,12 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.showStreams(st)
 	case *ast.AlterChangeStream:
 		return s.alterStream(st)
+	case *ast.CreateMaterializedView:
+		return s.createMView(ctx, st)
+	case *ast.DropMaterializedView:
+		return s.dropMView(ctx, st)
+	case *ast.RefreshMaterializedView:
+		return s.refreshMViewStmt(ctx, st)
 	case *ast.CreateProcedure:
 		return s.createProcedure(st)
 	case *ast.DropProcedure:

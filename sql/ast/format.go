@@ -281,6 +281,24 @@ func (f *formatter) stmt(s Statement) {
 		f.w(" ", s.Body)
 	case *Do:
 		f.w("DO ", s.Body)
+	case *CreateMaterializedView:
+		f.w("CREATE MATERIALIZED VIEW ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+		if s.Streaming {
+			f.w(" STREAMING")
+		}
+		f.w(" AS ", s.Query)
+	case *DropMaterializedView:
+		f.w("DROP MATERIALIZED VIEW ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+	case *RefreshMaterializedView:
+		f.w("REFRESH MATERIALIZED VIEW ", QuoteIdent(s.Name))
 	case *CreateProcedure:
 		f.w("CREATE ")
 		if s.OrReplace {

@@ -59,7 +59,12 @@ func (p *parser) create() ast.Statement {
 			return p.createSchedule(start)
 		case "procedure":
 			return p.createProcedure(start, false)
-		case "materialized", "vector", "search", "user", "role", "rls",
+		case "materialized":
+			if isKw(p.peekN(1), "view") {
+				return p.createMaterializedView(start)
+			}
+			p.notYet(t, "CREATE MATERIALIZED")
+		case "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous", "function", "sequence",
 			"schema", "database", "extension", "type", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
@@ -330,7 +335,13 @@ func (p *parser) drop() ast.Statement {
 				}
 			}
 			return d
-		case "materialized", "user", "role", "rls",
+		case "materialized":
+			p.expectKw("materialized", "view")
+			d := &ast.DropMaterializedView{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Name = p.name()
+			return d
+		case "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
 			"database", "sequence", "type", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))

@@ -424,6 +424,10 @@ func (p *parser) statement() ast.Statement {
 		return pub
 	case "call":
 		return p.call(t)
+	case "refresh":
+		p.i++
+		p.expectKw("materialized", "view")
+		return &ast.RefreshMaterializedView{Pos: t.pos, Name: p.name()}
 	case "do":
 		p.i++
 		d := &ast.Do{Pos: t.pos}
@@ -443,7 +447,7 @@ func (p *parser) statement() ast.Statement {
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",
-		"refresh", "lock", "checkpoint", "fetch", "declare", "close",
+		"lock", "checkpoint", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))
 	}
