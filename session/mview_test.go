@@ -22,6 +22,9 @@ func TestMaterializedViews(t *testing.T) {
 		SELECT new_value->>'status' AS status, count(*) AS n, sum((new_value->>'total')::int) AS total,
 		       min((new_value->>'total')::int) AS lo, max((new_value->>'total')::int) AS hi, avg((new_value->>'total')::int) AS mean
 		FROM orders_s WHERE event_type = 'INSERT' GROUP BY new_value->>'status'`)
+	d.q(s, `CREATE MATERIALIZED VIEW hourly STREAMING AS
+		SELECT time_bucket('1 hour', event_time) AS hour, count(*) AS n, sum(doc_get(new_value, '$.total')::int) AS total
+		FROM orders_s GROUP BY time_bucket('1 hour', event_time)`)
 	for i := 1; i <= 30; i++ {
 		status := []string{"new", "paid", "shipped"}[i%3]
 		d.q(s, fmt.Sprintf(`INSERT INTO orders VALUES (%d, '%s', %d)`, i, status, i*10))
@@ -29,6 +32,7 @@ func TestMaterializedViews(t *testing.T) {
 	d.q(s, `UPDATE orders SET status = 'x' WHERE id = 1`) // not an INSERT: filtered out
 	want := "new|10|1650|30|300|165\npaid|10|1450|10|280|145\nshipped|10|1550|20|290|155"
 	d.waitQ(s, `SELECT status, n, total, lo, hi, mean FROM by_status ORDER BY status`, want)
+	d.waitQ(s, `SELECT sum(n), sum(total) FROM hourly`, "31|4660") // 30 inserts + the update (total 10)
 
 	// Plain views: computed at creation, again at REFRESH.
 	d.q(s, `CREATE MATERIALIZED VIEW big AS SELECT id, total FROM orders WHERE total >= 280 ORDER BY id`)
@@ -55,6 +59,7 @@ func TestMaterializedViews(t *testing.T) {
 	require.Equal(t, "12|5", d.q(s, `SELECT n, lo FROM by_status WHERE status = 'new'`))
 
 	d.q(s, `DROP MATERIALIZED VIEW by_status`)
+	d.q(s, `DROP MATERIALIZED VIEW hourly`)
 	d.fail(s, errs.UndefinedTable, `SELECT * FROM by_status`)
 	d.q(s, `DROP MATERIALIZED VIEW big`)
 	d.fail(s, errs.UndefinedTable, `DROP MATERIALIZED VIEW big`)

@@ -12,10 +12,12 @@ import (
 )
 
 // TestCrashKill9Trigger runs the insert kill loop over a table with an
-// ASYNC audit trigger. After every restart, once the rows' fates are
-// resolved, it waits until the audit table has caught up and checks that
-// there is exactly one audit row per durable row and none for a row that
-// is not durable: the trigger's writes and its position in the change log
+// ASYNC audit trigger and a streaming materialized view counting rows per
+// client. After every restart, once the rows' fates are resolved, it
+// waits until both have caught up and checks that there is exactly one
+// audit row per durable row and none for a row that is not durable, and
+// that the view's counts equal a recomputation over the table: the
+// trigger's writes (the view's state) and its position in the change log
 // commit together, so a crash neither loses nor repeats a firing.
 func TestCrashKill9Trigger(t *testing.T) {
 	if testing.Short() {
@@ -42,6 +44,10 @@ func (w *triggerWorkload) setup(t *testing.T, conn *pgx.Conn) {
 		`CREATE TRIGGER audit_t AFTER INSERT ON t FOR EACH ROW BEGIN
 			INSERT INTO audit VALUES (gen_random_uuid()::text, NEW.id, NEW.client);
 		END`,
+		`CREATE CHANGE STREAM t_changes ON t`,
+		`CREATE MATERIALIZED VIEW per_client STREAMING AS
+			SELECT (new_value->>'client')::int AS client, count(*) AS n FROM t_changes
+			WHERE event_type = 'INSERT' GROUP BY 1`,
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -97,6 +103,49 @@ func (w *triggerWorkload) verify(t *testing.T, conn *pgx.Conn, what string) {
 			errs.add("audit row for row %d, which is not durable", id)
 		case n > 1:
 			errs.add("row %d has %d audit rows (trigger fired more than once)", id, n)
+		}
+	}
+	// The streaming view equals a recomputation.
+	recompute := func(q string) map[int64]int64 {
+		out := map[int64]int64{}
+		rows, err := conn.Query(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", what, q, err)
+		}
+		for rows.Next() {
+			var c, n int64
+			if err := rows.Scan(&c, &n); err != nil {
+				t.Fatalf("%s: scan: %v", what, err)
+			}
+			out[c] = n
+		}
+		rows.Close()
+		return out
+	}
+	want := recompute(`SELECT client, count(*) FROM t GROUP BY client`)
+	var got map[int64]int64
+	for {
+		got = recompute(`SELECT client, n FROM per_client`)
+		var sumGot, sumWant int64
+		for _, n := range got {
+			sumGot += n
+		}
+		for _, n := range want {
+			sumWant += n
+		}
+		if sumGot >= sumWant || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for c, n := range want {
+		if got[c] != n {
+			errs.add("streaming view: client %d has %d rows, the view says %d", c, n, got[c])
+		}
+	}
+	for c, n := range got {
+		if _, ok := want[c]; !ok {
+			errs.add("streaming view: client %d has no rows, the view says %d", c, n)
 		}
 	}
 	errs.done()
