@@ -65,6 +65,16 @@ func TestProceduralLanguage(t *testing.T) {
 	require.Equal(t, "inner|nested\nn1|one\nn3|small 9\nn5|big\nn7|big\nn9|biggest\ntotal|6328",
 		d.q(s, `SELECT * FROM out ORDER BY k`))
 
+	// CASE statements, simple and searched; no match without ELSE is 20000.
+	r0, err := run(s, `DO $$ DECLARE x INT := 2; BEGIN
+		CASE x WHEN 1 THEN RAISE NOTICE 'one'; WHEN 2 THEN RAISE NOTICE 'two'; ELSE RAISE NOTICE 'many'; END CASE;
+		CASE WHEN x > 5 THEN RAISE NOTICE 'big'; WHEN x > 1 THEN RAISE NOTICE 'medium'; END CASE;
+	END $$`)
+	require.NoError(t, err)
+	require.Equal(t, "two", r0.Notices[0].Message)
+	require.Equal(t, "medium", r0.Notices[1].Message)
+	d.fail(s, "20000", `DO $$ BEGIN CASE 3 WHEN 1 THEN NULL; END CASE; END $$`)
+
 	// RAISE: notices reach the client; an exception aborts the whole block
 	// (nothing it wrote stays) with its SQLSTATE.
 	r, err := run(s, `DO $$ BEGIN RAISE NOTICE 'hello % and %', 1 + 1, 'x'; RAISE WARNING '100%% sure'; END $$`)

@@ -50,9 +50,16 @@ func (p *parser) procBlock() *ast.Block {
 		}
 	}
 	p.expectKw("begin")
-	b.Body = p.procStmts(func() bool { return p.isKw("end") && !isKw(p.peekN(1), "if") && !isKw(p.peekN(1), "loop") })
+	b.Body = p.procStmts(p.atBlockEnd)
 	p.expectKw("end")
 	return b
+}
+
+// atBlockEnd reports whether the current token is a block's END (not END
+// IF, END LOOP or END CASE).
+func (p *parser) atBlockEnd() bool {
+	n := p.peekN(1)
+	return p.isKw("end") && !isKw(n, "if") && !isKw(n, "loop") && !isKw(n, "case")
 }
 
 // procDecl parses name type [:= expr | DEFAULT expr] ;
@@ -138,7 +145,7 @@ func (p *parser) procStmt() ast.ProcStmt {
 			if p.isKw("begin") {
 				b := &ast.Block{Decls: decls}
 				p.i++
-				b.Body = p.procStmts(func() bool { return p.isKw("end") && !isKw(p.peekN(1), "if") && !isKw(p.peekN(1), "loop") })
+				b.Body = p.procStmts(p.atBlockEnd)
 				p.expectKw("end")
 				return &ast.ProcBlock{Pos: t.pos, Block: b}
 			}
@@ -164,6 +171,35 @@ func (p *parser) procStmt() ast.ProcStmt {
 			s.Else = p.procStmts(func() bool { return p.isKw("end") && isKw(p.peekN(1), "if") })
 		}
 		p.expectKw("end", "if")
+		return s
+	case isKw(t, "case"):
+		// CASE [subject] WHEN v THEN ... [ELSE ...] END CASE, as IF/ELSIF.
+		p.i++
+		subject := ""
+		if !p.isKw("when") {
+			subject = p.exprUntil(func() bool { return p.isKw("when") })
+		}
+		s := &ast.ProcIf{Pos: t.pos}
+		endCase := func() bool { return p.isKw("end") && isKw(p.peekN(1), "case") }
+		for p.acceptKw("when") {
+			c := p.exprUntil(func() bool { return p.isKw("then") })
+			if subject != "" {
+				c = "(" + subject + ") = (" + c + ")"
+			}
+			p.expectKw("then")
+			s.Conds = append(s.Conds, c)
+			s.Then = append(s.Then, p.procStmts(func() bool { return p.isKw("when") || p.isKw("else") || endCase() }))
+		}
+		if len(s.Conds) == 0 {
+			p.throw(p.syntaxErr(p.peek()).WithHint("CASE needs WHEN ... THEN ..."))
+		}
+		if p.acceptKw("else") {
+			s.Else = p.procStmts(endCase)
+		} else {
+			// No branch matched and no ELSE: an error, as in PL/pgSQL.
+			s.Else = []ast.ProcStmt{&ast.ProcRaise{Pos: t.pos, Level: "EXCEPTION", Format: "case not found", Code: "20000"}}
+		}
+		p.expectKw("end", "case")
 		return s
 	case isKw(t, "while"):
 		p.i++
@@ -270,7 +306,7 @@ func (p *parser) startsProcStmt() bool {
 		return true
 	}
 	switch t.val {
-	case "if", "while", "loop", "for", "exit", "continue", "raise", "return", "select", "insert", "update",
+	case "if", "case", "while", "loop", "for", "exit", "continue", "raise", "return", "select", "insert", "update",
 		"delete", "with", "values", "notify", "publish", "declare", "end", "upsert", "null", "perform":
 		return true
 	}
@@ -295,7 +331,7 @@ func (p *parser) procSQL() ast.ProcStmt {
 	var into []string
 	for {
 		c := p.peek()
-		if c.kind == tEOF || (depth == 0 && (isOp(c, ";") || (isKw(c, "end") && !isKw(p.peekN(1), "if") && !isKw(p.peekN(1), "loop") && p.i > start))) {
+		if c.kind == tEOF || (depth == 0 && (isOp(c, ";") || (p.atBlockEnd() && p.i > start))) {
 			break
 		}
 		switch {
