@@ -74,3 +74,53 @@ func (d *DDLTxn) RemoveProcedure(p *Procedure) {
 	d.Txn.Delete(storage.CatalogKey(objProc, p.ID))
 	d.after = append(d.after, func(st *streamState) { delete(st.procs, p.Name) })
 }
+
+// Function is a scalar SQL function: queries inline Expr (a SQL
+// expression over the parameters) cast to Returns.
+type Function struct {
+	ID      uint32      `json:"id"`
+	Name    string      `json:"name"`
+	Params  []ProcParam `json:"params"`
+	Returns string      `json:"returns"`
+	Body    string      `json:"body"` // as written
+	Expr    string      `json:"expr"` // the expression inlined
+	Owner   string      `json:"owner"`
+	Created time.Time   `json:"created"`
+}
+
+// Function returns a user function by name.
+func (c *Catalog) Function(name string) (*Function, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	f, ok := c.mu.streams.funcs[name]
+	return f, ok
+}
+
+// Functions lists the user functions by name.
+func (c *Catalog) Functions() []*Function {
+	c.mu.RLock()
+	out := make([]*Function, 0, len(c.mu.streams.funcs))
+	for _, f := range c.mu.streams.funcs {
+		out = append(out, f)
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PutFunction stages a new or replaced function.
+func (d *DDLTxn) PutFunction(f *Function) error {
+	buf, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("catalog: encode function: %w", err)
+	}
+	d.Txn.Set(storage.CatalogKey(objFunc, f.ID), buf)
+	d.after = append(d.after, func(st *streamState) { st.funcs[f.Name] = f })
+	return nil
+}
+
+// RemoveFunction stages a function's removal.
+func (d *DDLTxn) RemoveFunction(f *Function) {
+	d.Txn.Delete(storage.CatalogKey(objFunc, f.ID))
+	d.after = append(d.after, func(st *streamState) { delete(st.funcs, f.Name) })
+}

@@ -20,6 +20,7 @@ const (
 	objSched  byte = 'h'
 	objProc   byte = 'p'
 	objMView  byte = 'm'
+	objFunc   byte = 'u'
 )
 
 // Topic is a durable message topic: its messages are the rows of an
@@ -125,13 +126,14 @@ type streamState struct {
 	scheds  map[string]*Schedule
 	procs   map[string]*Procedure
 	mviews  map[string]*MView
+	funcs   map[string]*Function
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
 	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{},
 		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}, procs: map[string]*Procedure{},
-		mviews: map[string]*MView{}}
-	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc, objMView} {
+		mviews: map[string]*MView{}, funcs: map[string]*Function{}}
+	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc, objMView, objFunc} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 		if err != nil {
@@ -148,6 +150,11 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 				var t Topic
 				if err = json.Unmarshal(it.Value(), &t); err == nil {
 					c.mu.streams.topics[t.Name] = &t
+				}
+			} else if kind == objFunc {
+				var fn Function
+				if err = json.Unmarshal(it.Value(), &fn); err == nil {
+					c.mu.streams.funcs[fn.Name] = &fn
 				}
 			} else if kind == objMView {
 				var mv MView

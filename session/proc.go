@@ -12,6 +12,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -662,4 +663,93 @@ func parseBlock(src string) (*ast.Block, error) {
 	}
 	blocks.Store(src, b)
 	return b, nil
+}
+
+// functionExpr turns a function body into the expression queries inline:
+// SELECT expr (or a scalar subquery when it has a FROM), RETURN expr, or
+// BEGIN RETURN expr; END.
+func functionExpr(body string) (string, error) {
+	if stmts, err := parser.Parse(body); err == nil && len(stmts) == 1 {
+		if sel, ok := stmts[0].AST.(*ast.Select); ok {
+			if core, ok := sel.Body.(*ast.SelectCore); ok && len(core.From) == 0 && core.Where == nil &&
+				len(core.Items) == 1 && !core.Items[0].Star && sel.With == nil && sel.Limit == nil {
+				return ast.Format(core.Items[0].Expr), nil
+			}
+			return "(" + strings.TrimSuffix(strings.TrimSpace(stmts[0].SQL), ";") + ")", nil
+		}
+	}
+	src := strings.TrimSpace(body)
+	if len(src) > 6 && strings.EqualFold(src[:6], "return") {
+		src = "BEGIN " + src + "; END"
+	}
+	b, err := parser.ParseBlock(src)
+	if err != nil {
+		return "", errs.Errorf(errs.InvalidFunctionDefinition, "function body: %v", err)
+	}
+	if len(b.Decls) == 0 && len(b.Body) == 1 {
+		if r, ok := b.Body[0].(*ast.ProcReturn); ok && r.Expr != "" {
+			return r.Expr, nil
+		}
+	}
+	return "", errs.New(errs.FeatureNotSupported, "a function body is one expression: SELECT expr, or BEGIN RETURN expr; END").
+		WithHint("For statements, loops and side effects, use a procedure (CREATE PROCEDURE ... CALL).")
+}
+
+func (s *Session) createFunction(st *ast.CreateFunction) (*Result, error) {
+	db := s.mgr.db
+	if _, builtin := funcs.Lookup(st.Name); builtin {
+		return nil, errs.Errorf(errs.DuplicateFunction, "function %s already exists (a built-in function)", st.Name)
+	}
+	expr, err := functionExpr(st.Body)
+	if err != nil {
+		return nil, err
+	}
+	fn := &catalog.Function{Name: st.Name, Returns: st.Returns, Body: st.Body, Expr: expr, Owner: s.user, Created: time.Now().UTC()}
+	env := newProcEnv(context.Background(), s)
+	for _, prm := range st.Params {
+		if _, err := env.eval("NULL", prm.Type); err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", prm.Name, err)
+		}
+		fn.Params = append(fn.Params, catalog.ProcParam{Name: prm.Name, Type: prm.Type})
+	}
+	if _, err := env.eval("NULL", st.Returns); err != nil {
+		return nil, fmt.Errorf("RETURNS: %w", err)
+	}
+	err = db.cat.DDL(func(tx *catalog.DDLTxn) error {
+		cur, exists := db.cat.Function(st.Name)
+		if exists && !st.OrReplace {
+			return errs.Errorf(errs.DuplicateFunction, "function %s already exists", st.Name)
+		}
+		fn.ID = tx.NewID()
+		if exists {
+			fn.ID, fn.Created = cur.ID, cur.Created
+		}
+		return tx.PutFunction(fn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE FUNCTION"}, nil
+}
+
+func (s *Session) dropFunction(st *ast.DropFunction) (*Result, error) {
+	db := s.mgr.db
+	var notices []Notice
+	err := db.cat.DDL(func(tx *catalog.DDLTxn) error {
+		cur, ok := db.cat.Function(st.Name)
+		if !ok {
+			if st.IfExists {
+				notices = append(notices, Notice{Severity: "NOTICE", Code: errs.UndefinedFunction,
+					Message: fmt.Sprintf("function %s does not exist, skipping", st.Name)})
+				return nil
+			}
+			return errs.Errorf(errs.UndefinedFunction, "function %s does not exist", st.Name)
+		}
+		tx.RemoveFunction(cur)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "DROP FUNCTION", Notices: notices}, nil
 }

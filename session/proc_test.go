@@ -169,3 +169,37 @@ func TestProcedures(t *testing.T) {
 	d.fail(s, errs.UndefinedFunction, `DROP PROCEDURE transfer`)
 	d.q(s, `DROP PROCEDURE IF EXISTS transfer`)
 }
+
+func TestFunctions(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE items (id INT PRIMARY KEY, price NUMERIC(10,2), qty INT)`)
+	d.q(s, `INSERT INTO items VALUES (1, 2.50, 4), (2, 10.00, 1)`)
+	d.q(s, `CREATE FUNCTION line_total(p NUMERIC, q INT) RETURNS NUMERIC(12,2) LANGUAGE sql IMMUTABLE AS $$ SELECT p * q $$`)
+	d.q(s, `CREATE FUNCTION with_tax(x NUMERIC) RETURNS NUMERIC(12,2) AS $$ BEGIN RETURN round(x * 1.25, 2); END $$`)
+	d.q(s, `CREATE FUNCTION item_count() RETURNS BIGINT AS $$ SELECT count(*) FROM items $$`)
+	require.Equal(t, "1|10.00|12.50\n2|10.00|12.50", d.q(s, `SELECT id, line_total(price, qty), with_tax(line_total(price, qty)) FROM items ORDER BY id`))
+	require.Equal(t, "2", d.q(s, `SELECT item_count()`))
+	require.Equal(t, "1", d.q(s, `SELECT id FROM items WHERE line_total(price, qty) = 10 AND qty > 1`))
+	d.fail(s, errs.UndefinedFunction, `SELECT line_total(1)`)
+	d.fail(s, "42723", `CREATE FUNCTION upper(x TEXT) RETURNS TEXT AS $$ SELECT x $$`)
+	d.fail(s, "42723", `CREATE FUNCTION item_count() RETURNS INT AS $$ SELECT 1 $$`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE FUNCTION f2(x INT) RETURNS INT AS $$ BEGIN x := x + 1; RETURN x; END $$`)
+	// Self-reference stops at the nesting limit.
+	d.q(s, `CREATE FUNCTION loop_f(x INT) RETURNS INT AS $$ SELECT loop_f(x) $$`)
+	d.fail(s, "54001", `SELECT loop_f(1)`)
+	// OR REPLACE changes what prepared and new queries compute; restarts keep it.
+	d.q(s, `CREATE OR REPLACE FUNCTION item_count() RETURNS BIGINT AS $$ SELECT count(*) * 10 FROM items $$`)
+	require.Equal(t, "20", d.q(s, `SELECT item_count()`))
+	s.Close()
+	d.close()
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, "20", d.q(s, `SELECT item_count()`))
+	d.q(s, `DROP FUNCTION item_count()`)
+	d.fail(s, errs.UndefinedFunction, `SELECT item_count()`)
+	d.q(s, `DROP FUNCTION IF EXISTS item_count`)
+}

@@ -503,6 +503,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.dropMView(ctx, st)
 	case *ast.RefreshMaterializedView:
 		return s.refreshMViewStmt(ctx, st)
+	case *ast.CreateFunction:
+		return s.createFunction(st)
+	case *ast.DropFunction:
+		return s.dropFunction(st)
 	case *ast.CreateProcedure:
 		return s.createProcedure(st)
 	case *ast.DropProcedure:

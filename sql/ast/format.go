@@ -317,6 +317,25 @@ func (f *formatter) stmt(s Statement) {
 			f.w(" SECURITY DEFINER")
 		}
 		f.w(" ", s.Body)
+	case *CreateFunction:
+		f.w("CREATE ")
+		if s.OrReplace {
+			f.w("OR REPLACE ")
+		}
+		f.w("FUNCTION ", QuoteIdent(s.Name), "(")
+		for i, prm := range s.Params {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteIdent(prm.Name), " ", prm.Type)
+		}
+		f.w(") RETURNS ", s.Returns, " AS $fn$", s.Body, "$fn$")
+	case *DropFunction:
+		f.w("DROP FUNCTION ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
 	case *DropProcedure:
 		f.w("DROP PROCEDURE ")
 		if s.IfExists {

@@ -162,3 +162,24 @@ type Call struct {
 func (*CreateProcedure) stmt() {}
 func (*DropProcedure) stmt()   {}
 func (*Call) stmt()            {}
+
+// CreateFunction is CREATE [OR REPLACE] FUNCTION name(params) RETURNS type
+// [LANGUAGE x] [IMMUTABLE | STABLE | VOLATILE | STRICT ...] AS 'body'.
+type CreateFunction struct {
+	Pos       int
+	Name      string
+	OrReplace bool
+	Params    []ProcParam
+	Returns   string
+	Body      string
+}
+
+// DropFunction is DROP FUNCTION [IF EXISTS] name [(types)].
+type DropFunction struct {
+	Pos      int
+	Name     string
+	IfExists bool
+}
+
+func (*CreateFunction) stmt() {}
+func (*DropFunction) stmt()   {}

@@ -54,18 +54,24 @@ func (p *parser) create() ast.Statement {
 				p.i += 2
 				return p.createProcedure(start, true)
 			}
+			if p.peekN(1).kind == tIdent && p.peekN(1).val == "replace" && isKw(p.peekN(2), "function") {
+				p.i += 2
+				return p.createFunction(start, true)
+			}
 			p.notYet(t, "CREATE OR REPLACE")
 		case "schedule":
 			return p.createSchedule(start)
 		case "procedure":
 			return p.createProcedure(start, false)
+		case "function":
+			return p.createFunction(start, false)
 		case "materialized":
 			if isKw(p.peekN(1), "view") {
 				return p.createMaterializedView(start)
 			}
 			p.notYet(t, "CREATE MATERIALIZED")
 		case "vector", "search", "user", "role", "rls",
-			"policy", "tenant", "continuous", "function", "sequence",
+			"policy", "tenant", "continuous", "sequence",
 			"schema", "database", "extension", "type", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
@@ -324,6 +330,17 @@ func (p *parser) drop() ast.Statement {
 			return p.dropConsumerGroup(start)
 		case "schedule":
 			return p.dropSchedule(start)
+		case "function":
+			p.i++
+			d := &ast.DropFunction{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Name = p.name()
+			if p.acceptOp("(") {
+				for !p.acceptOp(")") && p.peek().kind != tEOF {
+					p.i++
+				}
+			}
+			return d
 		case "procedure":
 			p.i++
 			d := &ast.DropProcedure{Pos: start.pos}
@@ -342,7 +359,7 @@ func (p *parser) drop() ast.Statement {
 			d.Name = p.name()
 			return d
 		case "user", "role", "rls",
-			"policy", "tenant", "continuous", "vector", "search", "function", "schema",
+			"policy", "tenant", "continuous", "vector", "search", "schema",
 			"database", "sequence", "type", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))
 		}

@@ -486,3 +486,51 @@ func (p *parser) call(start token) ast.Statement {
 	}
 	return c
 }
+
+// createFunction parses, after CREATE [OR REPLACE], FUNCTION name(params)
+// RETURNS type [LANGUAGE x] [volatility ...] AS 'body' [LANGUAGE x].
+func (p *parser) createFunction(start token, orReplace bool) ast.Statement {
+	p.expectKw("function")
+	c := &ast.CreateFunction{Pos: start.pos, OrReplace: orReplace, Name: p.name()}
+	p.expectOp("(")
+	for !p.isOp(")") {
+		prm := ast.ProcParam{Name: p.name()}
+		prm.Type = p.exprUntil(func() bool { return p.isOp(",") || p.isOp(")") })
+		c.Params = append(c.Params, prm)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	p.expectKw("returns")
+	attr := func() bool {
+		t := p.peek()
+		return t.kind == tString || isKw(t, "as") || isKw(t, "language") || isKw(t, "immutable") || isKw(t, "stable") ||
+			isKw(t, "volatile") || isKw(t, "strict") || isKw(t, "parallel") || isKw(t, "returns")
+	}
+	c.Returns = p.exprUntil(attr)
+	for {
+		switch {
+		case p.acceptKw("language"):
+			p.name()
+			continue
+		case p.acceptKw("immutable"), p.acceptKw("stable"), p.acceptKw("volatile"), p.acceptKw("strict"):
+			continue
+		case p.acceptKw("parallel"):
+			p.name()
+			continue
+		case p.acceptKw("as"):
+			t := p.next()
+			if t.kind != tString {
+				p.throw(p.syntaxErr(t).WithHint("The body is a string: AS $$ SELECT ... $$."))
+			}
+			c.Body = strings.TrimSpace(t.val)
+			continue
+		}
+		break
+	}
+	if c.Body == "" {
+		p.throw(p.syntaxErr(p.peek()).WithHint("Expected AS $$ body $$."))
+	}
+	return c
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -27,6 +28,53 @@ type Builder struct {
 
 	ctes      []map[string]*CTEDef // WITH frames, innermost last
 	viewDepth int                  // views being expanded
+	funcDepth int                  // user functions being inlined
+}
+
+// FunctionCatalog is implemented by catalogs that hold user functions.
+type FunctionCatalog interface {
+	Function(name string) (*catalog.Function, bool)
+}
+
+// maxFuncDepth bounds nested inlining (a function calling itself).
+const maxFuncDepth = 16
+
+// inlineFunction expands a call of a user SQL function into its
+// expression, with the arguments in place of the parameters.
+func (bd *binder) inlineFunction(x *ast.FuncCall, name string) (ast.Expr, bool, error) {
+	fc, ok := bd.b.Cat.(FunctionCatalog)
+	if !ok {
+		return nil, false, nil
+	}
+	uf, ok := fc.Function(name)
+	if !ok {
+		return nil, false, nil
+	}
+	if x.Star || x.Distinct || x.Over != nil || x.Filter != nil || len(x.Args) != len(uf.Params) {
+		return nil, true, errAt(errs.UndefinedFunction, x.Pos, "function %s with %d arguments does not exist", name, len(x.Args))
+	}
+	if bd.b.funcDepth >= maxFuncDepth {
+		return nil, true, errAt(errs.StatementTooComplex, x.Pos, "function %s nests more than %d calls deep", name, maxFuncDepth)
+	}
+	args := map[string]string{}
+	for i, prm := range uf.Params {
+		args[prm.Name] = "(" + ast.Format(x.Args[i]) + ")"
+	}
+	text, err := parser.SubstituteVars(uf.Expr, func(n, _ string, hasField bool) (string, bool) {
+		if hasField {
+			return "", false
+		}
+		a, ok := args[n]
+		return a, ok
+	})
+	if err != nil {
+		return nil, true, err
+	}
+	e, err := parser.ParseExpr("CAST((" + text + ") AS " + uf.Returns + ")")
+	if err != nil {
+		return nil, true, errAt(errs.InvalidFunctionDefinition, x.Pos, "function %s: %v", name, err)
+	}
+	return e, true, nil
 }
 
 // rel is one relation visible in a scope: a collection, a system table or
@@ -637,6 +685,14 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 	}
 	f, ok := funcs.Lookup(name)
 	if !ok {
+		if e, ok, err := bd.inlineFunction(x, name); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			bd.b.funcDepth++
+			defer func() { bd.b.funcDepth-- }()
+			return bd.bind(e, hint)
+		}
 		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s does not exist", name)
 	}
 	n := len(x.Args)
