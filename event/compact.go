@@ -116,6 +116,17 @@ func (cs *Compactors) Reconcile() {
 	}
 }
 
+// Stop stops a stream's compactor until the next Reconcile.
+func (cs *Compactors) Stop(streamID uint32) {
+	cs.mu.Lock()
+	r := cs.runs[streamID]
+	delete(cs.runs, streamID)
+	cs.mu.Unlock()
+	if r != nil {
+		r.stop()
+	}
+}
+
 // Close stops every compactor.
 func (cs *Compactors) Close() {
 	cs.mu.Lock()

@@ -204,6 +204,19 @@ func (o *Outbound) Reconcile() {
 	}
 }
 
+// Stop stops a stream's pipe (committing what was delivered) until the
+// next Reconcile; DROP CHANGE STREAM calls it so the pipe's position
+// commits do not race the drop.
+func (o *Outbound) Stop(streamID uint32) {
+	o.mu.Lock()
+	p := o.pipes[streamID]
+	delete(o.pipes, streamID)
+	o.mu.Unlock()
+	if p != nil {
+		p.stop()
+	}
+}
+
 // Close stops every pipe (committing what was delivered).
 func (o *Outbound) Close() {
 	o.mu.Lock()

@@ -164,6 +164,13 @@ func optionText(o ast.Option) (string, error) {
 
 func (s *Session) dropStream(st *ast.DropChangeStream) (*Result, error) {
 	cat := s.mgr.db.cat
+	// Stop the stream's background writers first, so their commits do not
+	// conflict with the drop; Reconcile restarts them if the drop fails.
+	if cur, ok := cat.Stream(st.Name); ok {
+		s.mgr.db.outbound.Stop(cur.ID)
+		s.mgr.db.compact.Stop(cur.ID)
+	}
+	defer s.mgr.db.reconcileStreams()
 	var groups []*catalog.Group
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
 		stream, ok := cat.Stream(st.Name)
@@ -183,7 +190,6 @@ func (s *Session) dropStream(st *ast.DropChangeStream) (*Result, error) {
 		s.mgr.db.delivered.Forget(g.ID)
 		s.mgr.db.members.Forget(g.ID)
 	}
-	s.mgr.db.reconcileStreams()
 	return &Result{Tag: "DROP CHANGE STREAM"}, nil
 }
 

@@ -115,6 +115,13 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 func (s *Session) dropTrigger(st *ast.DropTrigger) (*Result, error) {
 	db := s.mgr.db
 	cat := db.cat
+	// Stop the runner first so its commits do not race the drop.
+	if coll, ok := cat.Get(st.Collection); ok {
+		if t, ok := cat.TriggerOn(coll.ID, st.Name); ok {
+			db.triggers.stop(t.ID)
+		}
+	}
+	defer db.triggers.Reconcile()
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
 		coll, err := cat.MustGet(st.Collection)
 		if err != nil {
@@ -132,7 +139,6 @@ func (s *Session) dropTrigger(st *ast.DropTrigger) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.triggers.Reconcile()
 	return &Result{Tag: "DROP TRIGGER"}, nil
 }
 
@@ -339,6 +345,17 @@ func (tr *triggerRunners) Reconcile() {
 		r.ctx, r.cancel = context.WithCancel(context.Background())
 		tr.runs[id] = r
 		go r.run()
+	}
+}
+
+// stop stops one trigger's runner until the next Reconcile.
+func (tr *triggerRunners) stop(id uint32) {
+	tr.mu.Lock()
+	r := tr.runs[id]
+	delete(tr.runs, id)
+	tr.mu.Unlock()
+	if r != nil {
+		r.stop()
 	}
 }
 
