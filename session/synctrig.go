@@ -24,14 +24,40 @@ type syncTriggers struct {
 }
 
 func (st *syncTriggers) matching(coll *catalog.Collection, timing, op string) []*catalog.Trigger {
+	return st.match(coll, timing, op, "ROW")
+}
+
+func (st *syncTriggers) match(coll *catalog.Collection, timing, op, forEach string) []*catalog.Trigger {
 	var out []*catalog.Trigger
 	for _, t := range st.s.mgr.db.cat.TriggersOn(coll.ID) {
-		if t.Enabled && (t.Execution == "SYNC" || t.Execution == "DEFERRED") && t.ForEach == "ROW" &&
+		if t.Enabled && (t.Execution == "SYNC" || t.Execution == "DEFERRED") && t.ForEach == forEach &&
 			t.Timing == timing && t.Fires(op) {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// FireStatement implements exec.RowTriggers: statement triggers see no
+// NEW or OLD row.
+func (st *syncTriggers) FireStatement(env *exec.Env, coll *catalog.Collection, timing, op string) error {
+	trigs := st.match(coll, timing, op, "STATEMENT")
+	if len(trigs) == 0 {
+		return nil
+	}
+	if st.depth >= MaxTriggerDepth {
+		return errs.Errorf(errs.StatementTooComplex, "trigger cascade too deep: more than %d levels of triggers", MaxTriggerDepth)
+	}
+	for _, t := range trigs {
+		if t.Execution == "DEFERRED" {
+			st.s.deferred = append(st.s.deferred, deferredFire{trig: t, coll: coll, new: map[string]any{}, old: map[string]any{}, depth: st.depth})
+			continue
+		}
+		if _, err := st.s.runTriggerBody(env.Ctx, env.Txn, t, map[string]any{}, map[string]any{}, st.depth); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deferredFire is a DEFERRED trigger waiting for its transaction's commit.

@@ -79,8 +79,9 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 	switch {
 	case st.Timing == "INSTEAD OF":
 		return nil, errs.New(errs.FeatureNotSupported, "INSTEAD OF triggers are not supported yet")
-	case st.ForEach != "ROW":
-		return nil, errs.New(errs.FeatureNotSupported, "FOR EACH STATEMENT triggers are not supported yet")
+	case st.ForEach != "ROW" && execution == "ASYNC":
+		return nil, errs.New(errs.FeatureNotSupported, "ASYNC FOR EACH STATEMENT triggers are not supported yet (SYNC and DEFERRED are)").
+			WithHint("Use CREATE SYNC TRIGGER or CREATE DEFERRED TRIGGER, or FOR EACH ROW.")
 	case execution == "DEFERRED" && st.Timing != "AFTER":
 		return nil, errs.New(errs.InvalidParameterValue, "DEFERRED triggers are AFTER triggers")
 	case st.Timing == "BEFORE" && execution != "SYNC":

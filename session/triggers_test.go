@@ -280,3 +280,27 @@ func TestDeferredTriggers(t *testing.T) {
 	require.Contains(t, err.Error(), "order 2 over its limit: 110")
 	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM lines WHERE order_id = 2`))
 }
+
+func TestStatementTriggers(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY)`)
+	d.q(s, `CREATE TABLE counters (k TEXT PRIMARY KEY, n INT)`)
+	d.q(s, `INSERT INTO counters VALUES ('before', 0), ('after', 0), ('deferred', 0)`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER a AFTER INSERT ON t FOR EACH STATEMENT BEGIN NULL; END`)
+	d.q(s, `CREATE TRIGGER b BEFORE INSERT OR DELETE ON t FOR EACH STATEMENT BEGIN UPDATE counters SET n = n + 1 WHERE k = 'before'; END`)
+	d.q(s, `CREATE SYNC TRIGGER a AFTER INSERT ON t FOR EACH STATEMENT BEGIN
+		IF (SELECT count(*) FROM t) > 5 THEN RAISE EXCEPTION 'too many rows'; END IF;
+		UPDATE counters SET n = n + 1 WHERE k = 'after';
+	END`)
+	d.q(s, `CREATE DEFERRED TRIGGER c AFTER INSERT ON t FOR EACH STATEMENT BEGIN UPDATE counters SET n = n + 1 WHERE k = 'deferred'; END`)
+	d.q(s, `INSERT INTO t VALUES (1), (2), (3)`)
+	d.q(s, `INSERT INTO t VALUES (4)`)
+	require.Equal(t, "after|2\nbefore|2\ndeferred|2", d.q(s, `SELECT * FROM counters ORDER BY k`), "once per statement, not per row")
+	d.fail(s, "P0001", `INSERT INTO t VALUES (5), (6)`)
+	require.Equal(t, "4", d.q(s, `SELECT count(*) FROM t`))
+	d.q(s, `DELETE FROM t WHERE id > 2`)
+	require.Equal(t, "after|2\nbefore|3\ndeferred|2", d.q(s, `SELECT * FROM counters ORDER BY k`))
+}

@@ -96,6 +96,20 @@ func docRow(v types.Value) (types.Row, error) {
 
 // Insert executes INSERT / UPSERT.
 func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
+	if err := env.fireStatement(x.Coll, "BEFORE", "INSERT"); err != nil {
+		return nil, err
+	}
+	res, err := env.insert(x)
+	if err != nil {
+		return nil, err
+	}
+	if err := env.fireStatement(x.Coll, "AFTER", "INSERT"); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 	src, err := env.Query(x.Source)
 	if err != nil {
 		return nil, err
@@ -279,6 +293,20 @@ func (env *Env) collect(s *plan.Scan) ([]scanned, error) {
 
 // Update executes UPDATE.
 func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
+	if err := env.fireStatement(x.Coll, "BEFORE", "UPDATE"); err != nil {
+		return nil, err
+	}
+	res, err := env.update(x)
+	if err != nil {
+		return nil, err
+	}
+	if err := env.fireStatement(x.Coll, "AFTER", "UPDATE"); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 	rows, err := env.collect(x.Scan)
 	if err != nil {
 		return nil, err
@@ -322,6 +350,20 @@ func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
 
 // Delete executes DELETE.
 func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
+	if err := env.fireStatement(x.Coll, "BEFORE", "DELETE"); err != nil {
+		return nil, err
+	}
+	res, err := env.delete(x)
+	if err != nil {
+		return nil, err
+	}
+	if err := env.fireStatement(x.Coll, "AFTER", "DELETE"); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
 	rows, err := env.collect(x.Scan)
 	if err != nil {
 		return nil, err

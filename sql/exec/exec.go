@@ -104,6 +104,17 @@ type RowTriggers interface {
 	// Fire runs them for one row. BEFORE triggers may return a changed new
 	// row, or skip = true to leave the row alone; an error fails the write.
 	Fire(env *Env, coll *catalog.Collection, timing, op string, old, new types.Row) (out types.Row, skip bool, err error)
+	// FireStatement runs FOR EACH STATEMENT triggers once for a write
+	// statement (BEFORE it starts, AFTER it ends).
+	FireStatement(env *Env, coll *catalog.Collection, timing, op string) error
+}
+
+// fireStatement runs env's statement triggers when there are any.
+func (env *Env) fireStatement(coll *catalog.Collection, timing, op string) error {
+	if env.Triggers == nil {
+		return nil
+	}
+	return env.Triggers.FireStatement(env, coll, timing, op)
 }
 
 // fire runs env's row triggers when there are any; it returns the new row
