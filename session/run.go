@@ -110,6 +110,7 @@ type prepared struct {
 	catVersion uint64
 	planned    bool
 	usesSystem bool // reads pg_catalog / information_schema
+	instead    bool // an INSERT into a view with INSTEAD OF INSERT triggers
 }
 
 func newSession(m *Manager, id uint32, user, database string) *Session {
@@ -247,6 +248,7 @@ func (s *Session) plan(p *Prepared) error {
 	cat := s.mgr.db.cat
 	pr.catVersion = cat.Version()
 	pr.planned = true
+	pr.instead = false
 	b := &plan.Builder{Cat: cat, Sys: s.mgr.db.sys}
 	for i, t := range p.ParamTypes {
 		if t != types.Unknown {
@@ -261,6 +263,10 @@ func (s *Session) plan(p *Prepared) error {
 	case *ast.Select:
 		pr.node, err = b.BuildSelect(st)
 	case *ast.Insert:
+		if isInsteadInsert(s.mgr.db, st) {
+			pr.instead, pr.node = true, nil
+			break
+		}
 		pr.node, err = b.BuildInsert(st)
 	case *ast.Update:
 		pr.node, err = b.BuildUpdate(st)
@@ -571,6 +577,9 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		if old != nil && !sameColumns(old, p.Columns) && len(p.ParamTypes) > 0 {
 			return nil, errs.New(errs.FeatureNotSupported, "cached plan must not change result type")
 		}
+	}
+	if pr.instead {
+		return s.insteadOfInsert(ctx, pr.ast.(*ast.Insert))
 	}
 	// Writers hold their collections' locks (shared) until the
 	// transaction ends, so DDL that backfills waits for them. Taking a

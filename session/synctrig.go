@@ -2,11 +2,14 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"strings"
 	"sync"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/txn"
@@ -192,4 +195,119 @@ func docRow(coll *catalog.Collection, m map[string]any, row types.Row) types.Row
 		}
 	}
 	return out
+}
+
+// insteadOf lists a view's enabled INSTEAD OF triggers for an operation.
+func insteadOf(db *DB, v *catalog.View, op string) []*catalog.Trigger {
+	var out []*catalog.Trigger
+	for _, t := range db.cat.TriggersOn(v.ID) {
+		if t.Enabled && t.Timing == "INSTEAD OF" && t.Fires(op) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// insteadOfInsert runs a view's INSTEAD OF INSERT triggers for each row
+// an INSERT into the view would add (NEW is the row, by the view's column
+// names), in the session's transaction (or one of its own).
+func (s *Session) insteadOfInsert(ctx context.Context, st *ast.Insert) (*Result, error) {
+	db := s.mgr.db
+	v, ok := db.cat.View(st.Table)
+	if !ok {
+		return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", st.Table)
+	}
+	trigs := insteadOf(db, v, "INSERT")
+	if st.OnConflict != nil || len(st.Returning) > 0 || st.Upsert || len(st.Docs) > 0 {
+		return nil, errs.New(errs.FeatureNotSupported, "INSERT into a view with INSTEAD OF triggers takes VALUES or SELECT, without ON CONFLICT or RETURNING")
+	}
+	// The view's column names.
+	vr, err := s.internalQuery(ctx, "SELECT * FROM "+ast.QuoteIdent(v.Name)+" LIMIT 0")
+	if err != nil {
+		return nil, err
+	}
+	viewCols := make([]string, len(vr.Columns))
+	for i, c := range vr.Columns {
+		viewCols[i] = c.Name
+	}
+	cols := st.Columns
+	if len(cols) == 0 {
+		cols = viewCols
+	}
+	// The rows.
+	var src string
+	if st.Select != nil {
+		src = ast.Format(st.Select)
+	} else {
+		var vals []string
+		for _, row := range st.Rows {
+			var cells []string
+			for _, e := range row {
+				cells = append(cells, ast.Format(e))
+			}
+			vals = append(vals, "("+strings.Join(cells, ", ")+")")
+		}
+		src = "VALUES " + strings.Join(vals, ", ")
+	}
+	rows, err := s.internalQuery(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	outer := s.implicit || s.explicit
+	if !outer {
+		s.BeginImplicit()
+	}
+	if s.tx == nil {
+		s.tx = db.txm.Begin()
+	}
+	err = func() error {
+		for _, row := range rows.Rows {
+			if len(row) != len(cols) {
+				return errs.Errorf(errs.SyntaxError, "INSERT has %d expressions but %d target columns", len(row), len(cols))
+			}
+			newDoc := map[string]any{}
+			for _, c := range viewCols {
+				newDoc[c] = nil
+			}
+			for i, c := range cols {
+				newDoc[c] = row[i]
+			}
+			for _, t := range trigs {
+				if _, err := s.runTriggerBody(ctx, s.tx, t, newDoc, map[string]any{}, s.trigDepth); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}()
+	if !outer {
+		if err != nil {
+			s.abortTxn()
+			s.implicit, s.implicitFailed = false, false
+			return nil, err
+		}
+		if err := s.EndImplicit(); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: fmt.Sprintf("INSERT 0 %d", len(rows.Rows))}, nil
+}
+
+// internalQuery runs a query in the session and returns its rows.
+func (s *Session) internalQuery(ctx context.Context, sql string) (*Result, error) {
+	return s.internalExec(ctx, sql)
+}
+
+// isInsteadInsert reports whether a statement is an INSERT into a view
+// with INSTEAD OF INSERT triggers.
+func isInsteadInsert(db *DB, st ast.Statement) bool {
+	ins, ok := st.(*ast.Insert)
+	if !ok {
+		return false
+	}
+	v, ok := db.cat.View(ins.Table)
+	return ok && len(insteadOf(db, v, "INSERT")) > 0
 }

@@ -42,12 +42,28 @@ const (
 	MaxTriggerDepth = 16
 )
 
+// triggerTarget resolves a trigger's collection, or the view of an
+// INSTEAD OF trigger, as a collection-shaped (id, name) pair.
+func triggerTarget(cat *catalog.Catalog, name string) (*catalog.Collection, error) {
+	if v, ok := cat.View(name); ok {
+		return &catalog.Collection{ID: v.ID, Name: v.Name}, nil
+	}
+	return cat.MustGet(name)
+}
+
 func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 	db := s.mgr.db
 	cat := db.cat
-	coll, err := cat.MustGet(st.Collection)
+	coll, err := triggerTarget(cat, st.Collection)
 	if err != nil {
 		return nil, err
+	}
+	_, isView := cat.View(st.Collection)
+	if isView != (st.Timing == "INSTEAD OF") {
+		if isView {
+			return nil, errs.Errorf(errs.WrongObjectType, "%q is a view: only INSTEAD OF triggers can be created on it", st.Collection)
+		}
+		return nil, errs.Errorf(errs.WrongObjectType, "%q is a collection: INSTEAD OF triggers are for views", st.Collection)
 	}
 	execution := ""
 	for _, o := range st.With {
@@ -76,9 +92,18 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 			execution = "SYNC"
 		}
 	}
+	if st.Timing == "INSTEAD OF" {
+		execution = "SYNC"
+		for _, ev := range st.Events {
+			if ev != "INSERT" {
+				return nil, errs.New(errs.FeatureNotSupported, "INSTEAD OF UPDATE and DELETE triggers are not supported yet (INSTEAD OF INSERT is)")
+			}
+		}
+		if st.ForEach != "ROW" {
+			return nil, errs.New(errs.InvalidObjectDefinition, "INSTEAD OF triggers must be FOR EACH ROW")
+		}
+	}
 	switch {
-	case st.Timing == "INSTEAD OF":
-		return nil, errs.New(errs.FeatureNotSupported, "INSTEAD OF triggers are not supported yet")
 	case st.ForEach != "ROW" && execution == "ASYNC":
 		return nil, errs.New(errs.FeatureNotSupported, "ASYNC FOR EACH STATEMENT triggers are not supported yet (SYNC and DEFERRED are)").
 			WithHint("Use CREATE SYNC TRIGGER or CREATE DEFERRED TRIGGER, or FOR EACH ROW.")
@@ -117,14 +142,14 @@ func (s *Session) dropTrigger(st *ast.DropTrigger) (*Result, error) {
 	db := s.mgr.db
 	cat := db.cat
 	// Stop the runner first so its commits do not race the drop.
-	if coll, ok := cat.Get(st.Collection); ok {
+	if coll, err := triggerTarget(cat, st.Collection); err == nil {
 		if t, ok := cat.TriggerOn(coll.ID, st.Name); ok {
 			db.triggers.stop(t.ID)
 		}
 	}
 	defer db.triggers.Reconcile()
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
-		coll, err := cat.MustGet(st.Collection)
+		coll, err := triggerTarget(cat, st.Collection)
 		if err != nil {
 			return err
 		}
@@ -147,7 +172,7 @@ func (s *Session) alterTrigger(st *ast.AlterTrigger) (*Result, error) {
 	db := s.mgr.db
 	cat := db.cat
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
-		coll, err := cat.MustGet(st.Collection)
+		coll, err := triggerTarget(cat, st.Collection)
 		if err != nil {
 			return err
 		}

@@ -304,3 +304,29 @@ func TestStatementTriggers(t *testing.T) {
 	d.q(s, `DELETE FROM t WHERE id > 2`)
 	require.Equal(t, "after|2\nbefore|3\ndeferred|2", d.q(s, `SELECT * FROM counters ORDER BY k`))
 }
+
+func TestInsteadOfTriggers(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE people (id INT PRIMARY KEY, first TEXT, last TEXT)`)
+	d.q(s, `CREATE VIEW names AS SELECT id, first || ' ' || last AS full_name FROM people`)
+	d.fail(s, errs.WrongObjectType, `CREATE TRIGGER x INSTEAD OF INSERT ON people FOR EACH ROW BEGIN NULL; END`)
+	d.fail(s, errs.WrongObjectType, `CREATE TRIGGER x BEFORE INSERT ON names FOR EACH ROW BEGIN NULL; END`)
+	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER x INSTEAD OF UPDATE ON names FOR EACH ROW BEGIN NULL; END`)
+	d.q(s, `CREATE TRIGGER split INSTEAD OF INSERT ON names FOR EACH ROW BEGIN
+		INSERT INTO people VALUES (NEW.id, split_part(NEW.full_name, ' ', 1), split_part(NEW.full_name, ' ', 2));
+	END`)
+	r, err := run(s, `INSERT INTO names VALUES (1, 'Ada Lovelace'), (2, 'Alan Turing')`)
+	require.NoError(t, err)
+	require.Equal(t, "INSERT 0 2", r.Tag)
+	d.q(s, `INSERT INTO names (full_name, id) SELECT 'Grace Hopper', 3`)
+	require.Equal(t, "1|Ada|Lovelace\n2|Alan|Turing\n3|Grace|Hopper", d.q(s, `SELECT * FROM people ORDER BY id`))
+	require.Equal(t, "Grace Hopper", d.q(s, `SELECT full_name FROM names WHERE id = 3`))
+	// A failing row fails the whole INSERT.
+	d.fail(s, errs.UniqueViolation, `INSERT INTO names VALUES (4, 'Ok Person'), (1, 'Dup Licate')`)
+	require.Equal(t, "3", d.q(s, `SELECT count(*) FROM people`))
+	d.q(s, `DROP TRIGGER split ON names`)
+	d.fail(s, errs.UndefinedTable, `INSERT INTO names VALUES (5, 'No Trigger')`) // views are not writable without a trigger
+}
