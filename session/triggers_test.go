@@ -34,7 +34,7 @@ func TestAsyncTriggerAudit(t *testing.T) {
 
 	d.fail(s, errs.InvalidParameterValue, `CREATE TRIGGER b BEFORE INSERT ON orders FOR EACH ROW WITH (EXECUTION = 'ASYNC') BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH STATEMENT BEGIN SELECT 1; END`)
-	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b INSTEAD OF INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
+	d.fail(s, errs.WrongObjectType, `CREATE TRIGGER b INSTEAD OF INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN CREATE TABLE x (a INT); END`)
 	d.fail(s, errs.UndefinedTable, `CREATE TRIGGER b AFTER INSERT ON nope FOR EACH ROW BEGIN SELECT 1; END`)
 	d.fail(s, errs.SyntaxError, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW WITH (colour = 'red') BEGIN SELECT 1; END`)
