@@ -58,6 +58,17 @@ type PermanentError struct{ Err error }
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
+// UnavailableError is a failure of the external system as a whole (a Kafka
+// cluster that cannot be reached, a missing topic), not of the events
+// sent. A delivery pipe retries it without limit (with back-off) and never
+// dead-letters it: moving on would only fail, and dead-letter, every later
+// event too, and reorder the stream. REPLAY, which a statement runs, still
+// stops after RETRY attempts.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string { return e.Err.Error() }
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
 // Pipe limits and timings.
 const (
 	partitionQueue = 256    // queued events per partition before it stalls
@@ -348,7 +359,9 @@ func (o *Outbound) send(ctx context.Context, st *catalog.Stream, sink Sink, batc
 			stats.fail(err)
 		}
 		var perm *PermanentError
-		if errors.As(err, &perm) || attempt > d.Retry {
+		var down *UnavailableError
+		unlimited := stats != nil && errors.As(err, &down) // a pipe, not REPLAY
+		if errors.As(err, &perm) || (attempt > d.Retry && !unlimited) {
 			return attempt, err
 		}
 		if stats != nil {

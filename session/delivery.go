@@ -20,15 +20,22 @@ import (
 const (
 	defaultDeliveryRetry   = 5
 	defaultDeliveryTimeout = 5 * time.Second
+	defaultKafkaBatch      = 100
 	maxDeliveryBatch       = 1000
 )
 
 // deliveryOptions are the WITH keys that configure outbound delivery.
 var deliveryOptions = map[string]bool{"url": true, "webhook_url": true, "secret": true, "webhook_secret": true,
-	"retry": true, "timeout": true, "batch": true, "delivery": true}
+	"retry": true, "timeout": true, "batch": true, "delivery": true,
+	"brokers": true, "topic": true, "transactional": true}
 
-// kafkaOptions configure the Kafka bridge, which is not built yet.
-var kafkaOptions = map[string]bool{"brokers": true, "topic": true, "transactional": true}
+// kafkaOnly are the delivery options that only Kafka delivery takes. KEY,
+// a stream option (the compaction key), is also the record key of Kafka
+// delivery.
+var kafkaOnly = map[string]bool{"brokers": true, "topic": true, "transactional": true}
+
+// webhookOnly are the delivery options that only webhook delivery takes.
+var webhookOnly = map[string]bool{"url": true, "webhook_url": true, "secret": true, "webhook_secret": true}
 
 // applyDeliveryOptions merges delivery options into d (nil: none yet) and
 // returns the result (nil when no option asks for delivery).
@@ -36,19 +43,21 @@ func applyDeliveryOptions(d *catalog.Delivery, opts []ast.Option) (*catalog.Deli
 	var out catalog.Delivery
 	if d != nil {
 		out = *d
+		out.Brokers = append([]string(nil), d.Brokers...)
 	} else {
 		out = catalog.Delivery{Retry: defaultDeliveryRetry, TimeoutMs: defaultDeliveryTimeout.Milliseconds(), Batch: 1}
 	}
-	touched := false
+	given := map[string]ast.Option{}
+	kind := ""
+	var keyOpt *ast.Option
 	for _, o := range opts {
-		if kafkaOptions[o.Key] {
-			return nil, errs.Errorf(errs.FeatureNotSupported, "Kafka delivery (option %s) is not supported yet", strings.ToUpper(o.Key)).
-				WithPosition(o.Pos)
+		if o.Key == "key" {
+			keyOpt = &o
 		}
 		if !deliveryOptions[o.Key] {
 			continue
 		}
-		touched = true
+		given[o.Key] = o
 		v, err := optionText(o)
 		if err != nil {
 			return nil, err
@@ -80,26 +89,111 @@ func applyDeliveryOptions(d *catalog.Delivery, opts []ast.Option) (*catalog.Deli
 			}
 			out.Batch = n
 		case "delivery":
-			switch strings.ToLower(v) {
-			case "webhook":
-				out.Kind = "webhook"
-			case "kafka":
-				return nil, errs.New(errs.FeatureNotSupported, "DELIVERY = 'kafka' is not supported yet").WithPosition(o.Pos)
+			switch k := strings.ToLower(strings.TrimSpace(v)); k {
+			case "webhook", "kafka":
+				kind = k
 			default:
 				return nil, errs.Errorf(errs.InvalidParameterValue, "DELIVERY must be 'webhook' or 'kafka', not %q", v)
 			}
+		case "brokers":
+			var brokers []string
+			for _, b := range strings.Split(v, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					brokers = append(brokers, b)
+				}
+			}
+			if err := event.ValidateKafkaBrokers(brokers); err != nil {
+				return nil, err
+			}
+			out.Brokers = brokers
+		case "topic":
+			if err := event.ValidateKafkaTopic(v); err != nil {
+				return nil, err
+			}
+			out.Topic = v
+		case "transactional":
+			b, ok := parseBoolOption(v)
+			if !ok {
+				return nil, errs.Errorf(errs.InvalidParameterValue, "TRANSACTIONAL must be 'true' or 'false', not %q", v)
+			}
+			out.Transactional = b
 		}
 	}
-	if !touched {
+	if len(given) == 0 && (keyOpt == nil || d == nil || d.Kind != "kafka") {
 		return d, nil
 	}
-	if out.Kind == "" {
-		out.Kind = "webhook"
+	// The kind: as given, else as before, else what the options imply.
+	switch {
+	case kind != "":
+	case d != nil && d.Kind != "":
+		kind = d.Kind
+	case given["brokers"].Key != "" || given["topic"].Key != "":
+		kind = "kafka"
+	default:
+		kind = "webhook"
 	}
-	if out.Kind == "webhook" && out.URL == "" {
-		return nil, errs.New(errs.InvalidParameterValue, "webhook delivery needs URL = 'http(s)://...'")
+	if kind == "kafka" && d == nil && given["batch"].Key == "" {
+		out.Batch = defaultKafkaBatch
+	}
+	// Options of the other kind are a mistake.
+	for key, o := range given {
+		switch {
+		case kind == "webhook" && kafkaOnly[key]:
+			return nil, errs.Errorf(errs.InvalidParameterValue, "%s applies only to DELIVERY = 'kafka'", strings.ToUpper(key)).WithPosition(o.Pos)
+		case kind == "kafka" && webhookOnly[key]:
+			return nil, errs.Errorf(errs.InvalidParameterValue, "%s applies only to webhook delivery", strings.ToUpper(key)).WithPosition(o.Pos)
+		}
+	}
+	if d != nil && d.Kind != kind {
+		// Switching kinds drops the other kind's settings.
+		if kind == "kafka" {
+			out.URL, out.Secret = "", ""
+		} else {
+			out.Brokers, out.Topic, out.Transactional, out.Key = nil, "", false, ""
+		}
+	}
+	out.Kind = kind
+	if kind == "kafka" && keyOpt != nil {
+		k, err := optionText(*keyOpt)
+		if err != nil {
+			return nil, err
+		}
+		if k = strings.TrimSpace(k); k == "" {
+			return nil, errs.New(errs.InvalidParameterValue, "KEY must name a field (or 'row_id')").WithPosition(keyOpt.Pos)
+		}
+		out.Key = k
+	}
+	switch kind {
+	case "webhook":
+		if out.URL == "" {
+			return nil, errs.New(errs.InvalidParameterValue, "webhook delivery needs URL = 'http(s)://...'")
+		}
+	case "kafka":
+		if len(out.Brokers) == 0 || out.Topic == "" {
+			return nil, errs.New(errs.InvalidParameterValue, "Kafka delivery needs BROKERS = 'host:port,...' and TOPIC = '...'")
+		}
 	}
 	return &out, nil
+}
+
+// checkDeliveryFormat refuses Kafka delivery of a msgpack stream: records
+// carry the event's JSON.
+func checkDeliveryFormat(format string, d *catalog.Delivery) error {
+	if d != nil && d.Kind == "kafka" && format != "json" {
+		return errs.Errorf(errs.FeatureNotSupported, "Kafka delivery of FORMAT = '%s' is not supported yet; records carry JSON", format)
+	}
+	return nil
+}
+
+// parseBoolOption reads true/false, on/off, yes/no, 1/0.
+func parseBoolOption(v string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "on", "yes", "1", "t":
+		return true, true
+	case "false", "off", "no", "0", "f":
+		return false, true
+	}
+	return false, false
 }
 
 // parseDuration reads '5s', '500ms' or an interval such as '5 seconds'.
@@ -122,8 +216,47 @@ func newSink(st *catalog.Stream) (event.Sink, error) {
 	case "webhook":
 		return &event.Webhook{URL: d.URL, Secret: d.Secret, Timeout: time.Duration(d.TimeoutMs) * time.Millisecond,
 			Client: event.NewWebhookClient()}, nil
+	case "kafka":
+		return event.NewKafka(event.KafkaConfig{Brokers: d.Brokers, Topic: d.Topic, Transactional: d.Transactional,
+			TransactionalID: kafkaTransactionalID(st), StreamID: st.ID, Key: kafkaKey(d.Key),
+			Timeout: time.Duration(d.TimeoutMs) * time.Millisecond})
 	}
 	return nil, errs.Errorf(errs.FeatureNotSupported, "delivery %q is not supported", d.Kind)
+}
+
+// kafkaTransactionalID is a stream's transactional id: stable across
+// restarts (so a new producer fences the old one) and distinct per stream.
+func kafkaTransactionalID(st *catalog.Stream) string {
+	return fmt.Sprintf("nodedb-%s-%d", st.Name, st.ID)
+}
+
+// kafkaKey returns the record key function of KEY: nil (the row id) for
+// 'row_id', else the text of that field of the row (the new value, or the
+// old one for a DELETE); a row without the field is keyed by its row id.
+func kafkaKey(field string) func(event.Event) []byte {
+	if field == "" || strings.EqualFold(field, "row_id") {
+		return nil
+	}
+	return func(e event.Event) []byte {
+		row := e.New
+		if row == nil {
+			row = e.Old
+		}
+		if v, ok := row[field]; ok && v != nil {
+			return []byte(types.FormatText(v))
+		}
+		return []byte(e.RowID)
+	}
+}
+
+// kafkaTarget is what SHOW CHANGE STREAMS shows as a Kafka delivery's
+// target.
+func kafkaTarget(d *catalog.Delivery) string {
+	t := "kafka://" + strings.Join(d.Brokers, ",") + "/" + d.Topic
+	if d.Transactional {
+		t += " (transactional)"
+	}
+	return t
 }
 
 // encodeEvent renders an event as webhook receivers get it: the JSON of
@@ -137,9 +270,9 @@ func (s *Session) alterStream(st *ast.AlterChangeStream) (*Result, error) {
 		return nil, err
 	}
 	for _, o := range st.Set {
-		if !deliveryOptions[o.Key] && !kafkaOptions[o.Key] {
+		if !deliveryOptions[o.Key] && o.Key != "key" {
 			return nil, errs.Errorf(errs.FeatureNotSupported, "ALTER CHANGE STREAM cannot change %s", strings.ToUpper(o.Key)).
-				WithPosition(o.Pos).WithHint("Delivery options (URL, SECRET, RETRY, TIMEOUT, BATCH, DELIVERY) can be changed.")
+				WithPosition(o.Pos).WithHint("Delivery options (URL, SECRET, RETRY, TIMEOUT, BATCH, DELIVERY, BROKERS, TOPIC, TRANSACTIONAL, KEY) can be changed.")
 		}
 	}
 	err := cat.DDL(func(tx *catalog.DDLTxn) error {
@@ -153,6 +286,20 @@ func (s *Session) alterStream(st *ast.AlterChangeStream) (*Result, error) {
 			d, err := applyDeliveryOptions(cur.Delivery, st.Set)
 			if err != nil {
 				return err
+			}
+			if err := checkDeliveryFormat(cur.Format, d); err != nil {
+				return err
+			}
+			for _, o := range st.Set {
+				if o.Key != "key" {
+					continue
+				}
+				if cur.Compaction != nil {
+					return errs.New(errs.FeatureNotSupported, "ALTER CHANGE STREAM cannot change the KEY of a compacted stream").WithPosition(o.Pos)
+				}
+				if d == nil || d.Kind != "kafka" {
+					return errs.New(errs.InvalidParameterValue, "KEY needs DELIVERY = 'kafka' here (a compaction key is set by CREATE)").WithPosition(o.Pos)
+				}
 			}
 			if cur.Delivery == nil && d != nil {
 				// Delivery added later starts at the head, like a new stream.

@@ -19,7 +19,8 @@ import (
 )
 
 // streamOptions are the WITH keys CREATE CHANGE STREAM accepts besides
-// the delivery ones.
+// the delivery ones. KEY is the compaction key and, with Kafka delivery,
+// the record key.
 var streamOptions = map[string]bool{"include": true, "format": true, "retention": true, "retention_events": true,
 	"compaction": true, "key": true, "tombstone_retention": true}
 
@@ -35,12 +36,12 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	var compactKey *ast.Option
 	tombstoneMs := event.DefaultTombstoneRetention.Milliseconds()
 	for _, o := range st.With {
-		if deliveryOptions[o.Key] || kafkaOptions[o.Key] {
-			continue
+		if deliveryOptions[o.Key] {
+			continue // applyDeliveryOptions
 		}
 		if !streamOptions[o.Key] {
 			return nil, errs.Errorf(errs.SyntaxError, "unknown change stream option %q", o.Key).WithPosition(o.Pos).
-				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS, COMPACTION, KEY, TOMBSTONE_RETENTION, URL, SECRET, RETRY, TIMEOUT, BATCH, DELIVERY.")
+				WithHint("Supported options: INCLUDE, FORMAT, RETENTION, RETENTION_EVENTS, COMPACTION, KEY, TOMBSTONE_RETENTION, URL, SECRET, RETRY, TIMEOUT, BATCH, DELIVERY, BROKERS, TOPIC, TRANSACTIONAL.")
 		}
 		v, err := optionText(o)
 		if err != nil {
@@ -102,11 +103,15 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 				compaction.Key = k
 			}
 		}
-	} else if compactKey != nil {
-		return nil, errs.New(errs.InvalidParameterValue, "KEY needs COMPACTION = 'key'").WithPosition(compactKey.Pos)
 	}
 	delivery, err := applyDeliveryOptions(nil, st.With)
 	if err != nil {
+		return nil, err
+	}
+	if compaction == nil && compactKey != nil && (delivery == nil || delivery.Kind != "kafka") {
+		return nil, errs.New(errs.InvalidParameterValue, "KEY needs COMPACTION = 'key' or DELIVERY = 'kafka'").WithPosition(compactKey.Pos)
+	}
+	if err := checkDeliveryFormat(format, delivery); err != nil {
 		return nil, err
 	}
 	notices := []Notice(nil)
@@ -447,6 +452,9 @@ func (s *Session) showStreams(st *ast.ShowStreamInfo) (*Result, error) {
 			if d := x.Delivery; d != nil {
 				ds := db.outbound.Status(x)
 				target := d.URL
+				if d.Kind == "kafka" {
+					target = kafkaTarget(d)
+				}
 				row[6], row[7], row[8] = d.Kind, target, ds.State
 				row[9], row[10], row[11] = int64(ds.Delivered), int64(ds.Retried), int64(ds.DeadLettered)
 				if ds.LastError != "" {
