@@ -419,7 +419,7 @@ func TestWebhookPauseResumeAlter(t *testing.T) {
 	d.fail(s, errs.InvalidParameterValue, `CREATE CHANGE STREAM bad ON t WITH (DELIVERY = 'webhook')`)
 	d.fail(s, errs.InvalidParameterValue, `CREATE CHANGE STREAM bad ON t WITH (URL = 'http://x', RETRY = -1)`)
 	d.fail(s, errs.InvalidParameterValue, `CREATE CHANGE STREAM bad ON t WITH (URL = 'http://x', TIMEOUT = 'soon')`)
-	d.fail(s, errs.FeatureNotSupported, `CREATE CHANGE STREAM bad ON t WITH (DELIVERY = 'kafka', BROKERS = 'h:9092')`)
+	d.fail(s, errs.InvalidParameterValue, `CREATE CHANGE STREAM bad ON t WITH (DELIVERY = 'kafka', BROKERS = 'h:9092')`)
 	d.fail(s, errs.ObjectNotInState, `ALTER CHANGE STREAM plain PAUSE`)
 	d.fail(s, errs.FeatureNotSupported, `ALTER CHANGE STREAM plain SET (INCLUDE = 'INSERT')`)
 	d.fail(s, errs.UndefinedObject, `ALTER CHANGE STREAM nope PAUSE`)
