@@ -42,6 +42,10 @@ const (
 // partition a transactional sink reads to find what Kafka already holds.
 const DefaultKafkaResumeWindow = 10_000
 
+// resumeTimeout is the least time given to fencing the previous producer
+// and reading back what Kafka holds.
+const resumeTimeout = 30 * time.Second
+
 // minKafkaTimeout is the shortest Send timeout (franz-go refuses record
 // timeouts under a second).
 const minKafkaTimeout = time.Second
@@ -289,11 +293,16 @@ func (k *kafkaTxnSink) reset() {
 func (k *kafkaTxnSink) Send(ctx context.Context, stream string, batch []Outgoing) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.suspect || k.cl == nil {
+		rctx, rcancel := context.WithTimeout(ctx, max(k.cfg.Timeout, resumeTimeout))
+		err := k.ready(rctx)
+		rcancel()
+		if err != nil {
+			return k.classify(rctx, err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, k.cfg.Timeout)
 	defer cancel()
-	if err := k.ready(ctx); err != nil {
-		return k.classify(ctx, err)
-	}
 	// Events Kafka already holds (a commit whose answer was lost) are not
 	// produced again; replayed dead letters are always sent.
 	send := batch[:0:0]
@@ -340,7 +349,7 @@ func (k *kafkaTxnSink) Send(ctx context.Context, stream string, batch []Outgoing
 func (k *kafkaTxnSink) Resume(ctx context.Context, stream string) (map[uint16]uint64, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, max(k.cfg.Timeout, 30*time.Second))
+	ctx, cancel := context.WithTimeout(ctx, max(k.cfg.Timeout, resumeTimeout))
 	defer cancel()
 	if err := k.ready(ctx); err != nil {
 		return nil, err
