@@ -25,7 +25,8 @@ import (
 // Send is one Kafka transaction, and the sink can tell after a restart how
 // far Kafka already holds the stream (Resume), so a crash between the
 // Kafka commit and nodedb's position commit does not produce the events
-// twice for read_committed consumers.
+// twice for read_committed consumers. Sends that arrive while a
+// transaction runs share the next one (group commit).
 
 // Record headers of the Kafka sink.
 const (
@@ -147,6 +148,8 @@ func (k *kafkaSink) opts() []kgo.Opt {
 		kgo.RequiredAcks(kgo.AllISRAcks()), // what idempotence needs
 		// After a broker failure, learn the new leaders soon.
 		kgo.MetadataMinAge(500 * time.Millisecond),
+		// Every Send waits for its records: lingering only adds latency.
+		kgo.ProducerLinger(0),
 	}
 	if k.cfg.Transactional {
 		opts = append(opts, kgo.TransactionalID(k.cfg.TransactionalID))
@@ -233,12 +236,13 @@ func (k *kafkaSink) classify(ctx context.Context, err error) error {
 	return &UnavailableError{Err: err}
 }
 
-// kafkaTxnSink produces each Send in one Kafka transaction. Sends are
-// serialised: a transactional producer has one transaction open at a
-// time.
+// kafkaTxnSink produces Sends in Kafka transactions, one transaction at
+// a time (mu), each holding every Send that waited for it.
 type kafkaTxnSink struct {
 	*kafkaSink
-	mu sync.Mutex
+	qmu     sync.Mutex
+	pending []*txnSend // Sends waiting for the next transaction
+	mu      sync.Mutex // held by the committer
 	// suspect: whether a transaction may have committed is unknown (a
 	// commit that failed without an answer, or a fresh start): before the
 	// next transaction the sink fences the old producer and reads back
@@ -289,36 +293,84 @@ func (k *kafkaTxnSink) reset() {
 	}
 }
 
-// Send implements Sink: one Kafka transaction.
+// txnSend is one Send waiting for its transaction.
+type txnSend struct {
+	stream string
+	batch  []Outgoing
+	done   chan error // buffered: the committer never blocks
+}
+
+// Send implements Sink. The batch is committed in one Kafka transaction
+// together with the batches of the Sends that arrived while the previous
+// transaction ran (group commit: the pipe sends partitions concurrently,
+// a transactional producer has one transaction open at a time). A Send
+// returns once its transaction committed (nil) or failed (the error).
 func (k *kafkaTxnSink) Send(ctx context.Context, stream string, batch []Outgoing) error {
+	req := &txnSend{stream: stream, batch: batch, done: make(chan error, 1)}
+	k.qmu.Lock()
+	k.pending = append(k.pending, req)
+	k.qmu.Unlock()
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	select {
+	case err := <-req.done: // a previous committer took it
+		return err
+	default:
+	}
+	k.qmu.Lock()
+	group := k.pending
+	k.pending = nil
+	k.qmu.Unlock()
+	k.commitGroup(ctx, group)
+	return <-req.done
+}
+
+// commitGroup produces a group of Sends in one transaction and answers
+// each. The caller holds k.mu.
+func (k *kafkaTxnSink) commitGroup(ctx context.Context, group []*txnSend) {
+	answer := func(err func(*txnSend) error) {
+		for _, r := range group {
+			r.done <- err(r)
+		}
+	}
 	if k.suspect || k.cl == nil {
 		rctx, rcancel := context.WithTimeout(ctx, max(k.cfg.Timeout, resumeTimeout))
 		err := k.ready(rctx)
 		rcancel()
 		if err != nil {
-			return k.classify(rctx, err)
+			err = k.classify(rctx, err)
+			answer(func(*txnSend) error { return err })
+			return
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, k.cfg.Timeout)
 	defer cancel()
 	// Events Kafka already holds (a commit whose answer was lost) are not
 	// produced again; replayed dead letters are always sent.
-	send := batch[:0:0]
-	for _, o := range batch {
-		if o.Replay || o.Event.LSN > k.held[o.Event.Partition] {
-			send = append(send, o)
+	var recs []*kgo.Record
+	owner := []*txnSend{} // owner[i] sent recs[i]
+	var sent []Outgoing
+	for _, r := range group {
+		for _, o := range r.batch {
+			if o.Replay || o.Event.LSN > k.held[o.Event.Partition] {
+				recs = append(recs, k.records(r.stream, []Outgoing{o})...)
+				owner = append(owner, r)
+				sent = append(sent, o)
+			}
 		}
 	}
-	if len(send) == 0 {
-		return nil
+	if len(recs) == 0 {
+		answer(func(*txnSend) error { return nil })
+		return
 	}
 	if err := k.cl.BeginTransaction(); err != nil {
 		k.reset()
-		return k.classify(ctx, err)
+		err = k.classify(ctx, err)
+		answer(func(*txnSend) error { return err })
+		return
 	}
-	if err := k.cl.ProduceSync(ctx, k.records(stream, send)...).FirstErr(); err != nil {
+	res := k.cl.ProduceSync(ctx, recs...)
+	if first := res.FirstErr(); first != nil {
 		// Nothing of an aborted (or fenced) transaction becomes visible.
 		actx, acancel := context.WithTimeout(context.Background(), k.cfg.Timeout)
 		defer acancel()
@@ -327,21 +379,41 @@ func (k *kafkaTxnSink) Send(ctx context.Context, stream string, batch []Outgoing
 		} else if aerr := k.cl.EndTransaction(actx, kgo.TryAbort); aerr != nil {
 			k.reset()
 		}
-		return k.classify(ctx, err)
+		// A Send whose own record was refused gets that (maybe
+		// permanent) error; the others were only caught in the abort.
+		own := map[*txnSend]error{}
+		for i, pr := range res {
+			if pr.Err != nil && own[owner[i]] == nil {
+				own[owner[i]] = k.classify(ctx, pr.Err)
+			}
+		}
+		// Not %w: another Send's refused record must not make this
+		// one's error permanent.
+		aborted := &UnavailableError{Err: fmt.Errorf("kafka: produce to %s: transaction aborted (a record failed: %v)", k.cfg.Topic, first)}
+		var perm *PermanentError
+		answer(func(r *txnSend) error {
+			if err := own[r]; err != nil && errors.As(err, &perm) {
+				return err
+			}
+			return aborted
+		})
+		return
 	}
 	if err := k.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		// The commit may or may not have happened: find out by reading
 		// back before the next transaction.
 		k.suspect = true
 		k.reset()
-		return k.classify(ctx, fmt.Errorf("commit transaction: %w", err))
+		err = k.classify(ctx, fmt.Errorf("commit transaction: %w", err))
+		answer(func(*txnSend) error { return err })
+		return
 	}
-	for _, o := range send {
+	for _, o := range sent {
 		if !o.Replay {
 			k.held[o.Event.Partition] = max(k.held[o.Event.Partition], o.Event.LSN)
 		}
 	}
-	return nil
+	answer(func(*txnSend) error { return nil })
 }
 
 // Resume implements Resumer: per nodedb partition, the highest LSN of

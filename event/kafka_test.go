@@ -143,3 +143,33 @@ func TestKafkaErrors(t *testing.T) {
 	_, err = NewKafka(KafkaConfig{Brokers: c.ListenAddrs(), Topic: "t", Transactional: true})
 	require.Error(t, err, "a transactional sink needs an id")
 }
+
+// TestKafkaTxnGroupRefusedRecord: in a group-committed transaction, the
+// Send whose record Kafka refuses gets a permanent error, the other Sends
+// of the aborted transaction a retryable one, and a retry delivers them.
+func TestKafkaTxnGroupRefusedRecord(t *testing.T) {
+	c := kafkaCluster(t)
+	ctx := context.Background()
+	k, err := NewKafka(KafkaConfig{Brokers: c.ListenAddrs(), Topic: "t", Transactional: true, TransactionalID: "g", StreamID: 4})
+	require.NoError(t, err)
+	defer k.Close()
+	ks := k.(*kafkaTxnSink)
+	_, err = ks.Resume(ctx, "s")
+	require.NoError(t, err)
+	big := outgoing(1, 5)
+	big[0].Body = []byte(`"` + strings.Repeat("x", 2<<20) + `"`)
+	a := &txnSend{stream: "s", batch: big, done: make(chan error, 1)}
+	b := &txnSend{stream: "s", batch: outgoing(2, 6, 7), done: make(chan error, 1)}
+	ks.mu.Lock()
+	ks.commitGroup(ctx, []*txnSend{a, b})
+	ks.mu.Unlock()
+	var perm *PermanentError
+	var down *UnavailableError
+	require.ErrorAs(t, <-a.done, &perm)
+	errB := <-b.done
+	require.ErrorAs(t, errB, &down)
+	require.False(t, errors.As(errB, &perm))
+	require.Empty(t, committedLSNs(t, c, "4"), "the aborted transaction is invisible")
+	require.NoError(t, k.Send(ctx, "s", b.batch))
+	require.ElementsMatch(t, []uint64{6, 7}, committedLSNs(t, c, "4"))
+}

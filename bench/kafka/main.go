@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,7 +43,18 @@ func main() {
 	flag.IntVar(&cfg.batch, "batch", 100, "the stream's BATCH (events per produce / per transaction); also the peer's transaction size")
 	flag.StringVar(&cfg.modes, "modes", "plain,transactional", "which modes to run")
 	flag.IntVar(&cfg.chunk, "chunk", 1000, "rows per INSERT statement while loading")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	log.SetFlags(0)
 
 	fmt.Printf("Kafka delivery to kfake: %d events, %d Kafka partitions, BATCH = %d, GOMAXPROCS %d\n\n",
@@ -55,11 +67,13 @@ func main() {
 		}
 		nd, recs, err := runNodeDB(cfg, txn)
 		if err != nil {
-			log.Fatalf("%s: nodedb: %v", mode, err)
+			log.Printf("%s: nodedb: %v", mode, err)
+			return
 		}
 		peer, err := runPeer(cfg, txn, recs)
 		if err != nil {
-			log.Fatalf("%s: franz-go: %v", mode, err)
+			log.Printf("%s: franz-go: %v", mode, err)
+			return
 		}
 		fmt.Printf("| %s | %.0f | %.0f | %.2f |\n", mode, nd, peer, nd/peer)
 	}
