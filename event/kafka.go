@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -153,6 +154,12 @@ func (k *kafkaSink) opts() []kgo.Opt {
 	}
 	if k.cfg.Transactional {
 		opts = append(opts, kgo.TransactionalID(k.cfg.TransactionalID))
+	} else {
+		// A Send that times out must return even if the broker went away
+		// with its records in flight (franz-go would otherwise wait for
+		// their outcome, and a stopping pipe with it). The retry may then
+		// write them twice: plain delivery is at least once anyway.
+		opts = append(opts, kgo.AllowIdempotentProduceCancellation())
 	}
 	return opts
 }
@@ -369,7 +376,17 @@ func (k *kafkaTxnSink) commitGroup(ctx context.Context, group []*txnSend) {
 		answer(func(*txnSend) error { return err })
 		return
 	}
-	res := k.cl.ProduceSync(ctx, recs...)
+	res, ok := k.produce(ctx, recs)
+	if !ok {
+		// A transactional producer cannot give up records it has sent
+		// and waits for a broker that may be gone: drop the client. Its
+		// open transaction is aborted when the next producer with this
+		// transactional id initialises, so nothing of it becomes visible.
+		k.reset()
+		err := k.classify(ctx, ctx.Err())
+		answer(func(*txnSend) error { return err })
+		return
+	}
 	if first := res.FirstErr(); first != nil {
 		// Nothing of an aborted (or fenced) transaction becomes visible.
 		actx, acancel := context.WithTimeout(context.Background(), k.cfg.Timeout)
@@ -414,6 +431,30 @@ func (k *kafkaTxnSink) commitGroup(ctx context.Context, group []*txnSend) {
 		}
 	}
 	answer(func(*txnSend) error { return nil })
+}
+
+// produce produces recs and waits for their results until ctx ends. It
+// reports false if ctx ended first; the client must then be dropped (its
+// close fails the records still waiting).
+func (k *kafkaTxnSink) produce(ctx context.Context, recs []*kgo.Record) (kgo.ProduceResults, bool) {
+	res := make(kgo.ProduceResults, len(recs))
+	done := make(chan struct{})
+	var left atomic.Int64
+	left.Store(int64(len(recs)))
+	for i, r := range recs {
+		k.cl.Produce(ctx, r, func(r *kgo.Record, err error) {
+			res[i] = kgo.ProduceResult{Record: r, Err: err}
+			if left.Add(-1) == 0 {
+				close(done)
+			}
+		})
+	}
+	select {
+	case <-done:
+		return res, true
+	case <-ctx.Done():
+		return nil, false
+	}
 }
 
 // Resume implements Resumer: per nodedb partition, the highest LSN of

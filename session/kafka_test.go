@@ -441,3 +441,47 @@ func TestKafkaTransactionalResume(t *testing.T) {
 	r.poll(300 * time.Millisecond)
 	r.exactlyOnce("oc", 220)
 }
+
+// TestKafkaBrokerDown stops the Kafka cluster (connections refused) in the
+// middle of delivery and starts it again on the same port and data: every
+// event arrives, nothing is dead-lettered, the error shows meanwhile.
+func TestKafkaBrokerDown(t *testing.T) {
+	kdir := t.TempDir()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "orders"), kfake.DataDir(kdir), kfake.Ports(0))
+	require.NoError(t, err)
+	addr := c.ListenAddrs()[0]
+	_, portText, _ := strings.Cut(addr, ":")
+	port, err := strconv.Atoi(portText)
+	require.NoError(t, err)
+	d := openDelivery(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE orders (id INT PRIMARY KEY)`)
+	d.q(s, fmt.Sprintf(`CREATE CHANGE STREAM oc ON orders WITH (BROKERS = '%s', TOPIC = 'orders', TRANSACTIONAL = 'true', TIMEOUT = '1s', RETRY = 0)`, addr))
+	for i := 1; i <= 30; i++ {
+		d.q(s, fmt.Sprintf(`INSERT INTO orders VALUES (%d)`, i))
+	}
+	require.Eventually(t, func() bool {
+		return showRow(t, s, `SHOW CHANGE STREAMS`, "oc")["delivered"] == int64(30)
+	}, 20*time.Second, 10*time.Millisecond)
+	c.Close()
+	for i := 31; i <= 60; i++ {
+		d.q(s, fmt.Sprintf(`INSERT INTO orders VALUES (%d)`, i))
+	}
+	require.Eventually(t, func() bool {
+		le, _ := showRow(t, s, `SHOW CHANGE STREAMS`, "oc")["last_error"].(string)
+		return strings.Contains(le, "kafka:")
+	}, 20*time.Second, 20*time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
+	require.Equal(t, 0, deadLetterCount(t, s, "oc"))
+
+	c2, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "orders"), kfake.DataDir(kdir), kfake.Ports(port))
+	require.NoError(t, err)
+	defer c2.Close()
+	r := newKReader(t, c2, "orders", true)
+	r.waitRows("oc", "INSERT", ids(1, 60)...)
+	r.poll(300 * time.Millisecond)
+	r.exactlyOnce("oc", 60)
+	require.Equal(t, 0, deadLetterCount(t, s, "oc"))
+}
