@@ -149,12 +149,16 @@ func (k *kafkaSink) opts() []kgo.Opt {
 		kgo.RequiredAcks(kgo.AllISRAcks()), // what idempotence needs
 		// After a broker failure, learn the new leaders soon.
 		kgo.MetadataMinAge(500 * time.Millisecond),
-		// Every Send waits for its records: lingering only adds latency.
-		kgo.ProducerLinger(0),
 	}
 	if k.cfg.Transactional {
-		opts = append(opts, kgo.TransactionalID(k.cfg.TransactionalID))
+		// A transaction's records are produced together and waited for:
+		// lingering would only add latency.
+		opts = append(opts, kgo.TransactionalID(k.cfg.TransactionalID), kgo.ProducerLinger(0))
 	} else {
+		// Concurrent Sends (one per nodedb partition, each waiting for
+		// its records) share produce requests if the producer lingers a
+		// little.
+		opts = append(opts, kgo.ProducerLinger(2*time.Millisecond))
 		// A Send that times out must return even if the broker went away
 		// with its records in flight (franz-go would otherwise wait for
 		// their outcome, and a stopping pipe with it). The retry may then
@@ -206,7 +210,11 @@ func (k *kafkaSink) Send(ctx context.Context, stream string, batch []Outgoing) e
 	}
 	ctx, cancel := context.WithTimeout(ctx, k.cfg.Timeout)
 	defer cancel()
-	return k.classify(ctx, k.cl.ProduceSync(ctx, k.records(stream, batch)...).FirstErr())
+	res, ok := k.produce(ctx, k.records(stream, batch))
+	if !ok {
+		return k.classify(ctx, ctx.Err())
+	}
+	return k.classify(ctx, res.FirstErr())
 }
 
 // Close implements Sink.
@@ -436,7 +444,7 @@ func (k *kafkaTxnSink) commitGroup(ctx context.Context, group []*txnSend) {
 // produce produces recs and waits for their results until ctx ends. It
 // reports false if ctx ended first; the client must then be dropped (its
 // close fails the records still waiting).
-func (k *kafkaTxnSink) produce(ctx context.Context, recs []*kgo.Record) (kgo.ProduceResults, bool) {
+func (k *kafkaSink) produce(ctx context.Context, recs []*kgo.Record) (kgo.ProduceResults, bool) {
 	res := make(kgo.ProduceResults, len(recs))
 	done := make(chan struct{})
 	var left atomic.Int64
