@@ -1,9 +1,6 @@
 package catalog
 
 import (
-	"encoding/json"
-	"fmt"
-	"sort"
 	"time"
 
 	"github.com/nodedb-go/nodedb/storage"
@@ -45,24 +42,13 @@ func (c *Catalog) MView(name string) (*MView, bool) {
 // MViews lists the materialized views by name.
 func (c *Catalog) MViews() []*MView {
 	c.mu.RLock()
-	out := make([]*MView, 0, len(c.mu.streams.mviews))
-	for _, v := range c.mu.streams.mviews {
-		out = append(out, v)
-	}
-	c.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	defer c.mu.RUnlock()
+	return sortedByName(c.mu.streams.mviews, func(x *MView) string { return x.Name })
 }
 
 // PutMView stages a materialized view.
 func (d *DDLTxn) PutMView(v *MView) error {
-	buf, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("catalog: encode materialized view: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objMView, v.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.mviews[v.Name] = v })
-	return nil
+	return d.putObject(objMView, v.ID, "materialized view", v, func(st *streamState) { st.mviews[v.Name] = v })
 }
 
 // RemoveMView stages a materialized view's removal (its collection and

@@ -1,9 +1,6 @@
 package catalog
 
 import (
-	"encoding/json"
-	"fmt"
-	"sort"
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -49,24 +46,13 @@ func (c *Catalog) MustProcedure(name string) (*Procedure, error) {
 // Procedures lists every procedure by name.
 func (c *Catalog) Procedures() []*Procedure {
 	c.mu.RLock()
-	out := make([]*Procedure, 0, len(c.mu.streams.procs))
-	for _, p := range c.mu.streams.procs {
-		out = append(out, p)
-	}
-	c.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	defer c.mu.RUnlock()
+	return sortedByName(c.mu.streams.procs, func(x *Procedure) string { return x.Name })
 }
 
 // PutProcedure stages a new or replaced procedure.
 func (d *DDLTxn) PutProcedure(p *Procedure) error {
-	buf, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("catalog: encode procedure: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objProc, p.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.procs[p.Name] = p })
-	return nil
+	return d.putObject(objProc, p.ID, "procedure", p, func(st *streamState) { st.procs[p.Name] = p })
 }
 
 // RemoveProcedure stages a procedure's removal.
@@ -99,24 +85,13 @@ func (c *Catalog) Function(name string) (*Function, bool) {
 // Functions lists the user functions by name.
 func (c *Catalog) Functions() []*Function {
 	c.mu.RLock()
-	out := make([]*Function, 0, len(c.mu.streams.funcs))
-	for _, f := range c.mu.streams.funcs {
-		out = append(out, f)
-	}
-	c.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	defer c.mu.RUnlock()
+	return sortedByName(c.mu.streams.funcs, func(x *Function) string { return x.Name })
 }
 
 // PutFunction stages a new or replaced function.
 func (d *DDLTxn) PutFunction(f *Function) error {
-	buf, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("catalog: encode function: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objFunc, f.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.funcs[f.Name] = f })
-	return nil
+	return d.putObject(objFunc, f.ID, "function", f, func(st *streamState) { st.funcs[f.Name] = f })
 }
 
 // RemoveFunction stages a function's removal.

@@ -1,9 +1,6 @@
 package catalog
 
 import (
-	"encoding/json"
-	"fmt"
-	"sort"
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -44,24 +41,13 @@ func (c *Catalog) MustSchedule(name string) (*Schedule, error) {
 // Schedules lists every schedule by name.
 func (c *Catalog) Schedules() []*Schedule {
 	c.mu.RLock()
-	out := make([]*Schedule, 0, len(c.mu.streams.scheds))
-	for _, s := range c.mu.streams.scheds {
-		out = append(out, s)
-	}
-	c.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	defer c.mu.RUnlock()
+	return sortedByName(c.mu.streams.scheds, func(x *Schedule) string { return x.Name })
 }
 
 // PutSchedule stages a new or changed schedule.
 func (d *DDLTxn) PutSchedule(s *Schedule) error {
-	buf, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("catalog: encode schedule: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objSched, s.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.scheds[s.Name] = s })
-	return nil
+	return d.putObject(objSched, s.ID, "schedule", s, func(st *streamState) { st.scheds[s.Name] = s })
 }
 
 // RemoveSchedule stages the removal of a schedule with its run state and

@@ -213,13 +213,8 @@ func (c *Catalog) MustStream(name string) (*Stream, error) {
 // Streams lists every stream sorted by name.
 func (c *Catalog) Streams() []*Stream {
 	c.mu.RLock()
-	out := make([]*Stream, 0, len(c.mu.streams.streams))
-	for _, s := range c.mu.streams.streams {
-		out = append(out, s)
-	}
-	c.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	defer c.mu.RUnlock()
+	return sortedByName(c.mu.streams.streams, func(x *Stream) string { return x.Name })
 }
 
 // StreamsOn lists the streams that read one collection by name (not "*").
@@ -269,13 +264,7 @@ func (c *Catalog) Groups(streamID uint32) []*Group {
 
 // PutStream stages a new stream.
 func (d *DDLTxn) PutStream(s *Stream) error {
-	buf, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("catalog: encode stream: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objStream, s.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.streams[s.Name] = s })
-	return nil
+	return d.putObject(objStream, s.ID, "stream", s, func(st *streamState) { st.streams[s.Name] = s })
 }
 
 // UpdateStream stages a changed stream descriptor (same id and name).
@@ -317,13 +306,7 @@ func (d *DDLTxn) RemoveStream(s *Stream) error {
 
 // PutGroup stages a new consumer group.
 func (d *DDLTxn) PutGroup(g *Group) error {
-	buf, err := json.Marshal(g)
-	if err != nil {
-		return fmt.Errorf("catalog: encode group: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objGroup, g.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.groups[g.ID] = g })
-	return nil
+	return d.putObject(objGroup, g.ID, "group", g, func(st *streamState) { st.groups[g.ID] = g })
 }
 
 // RemoveGroup stages the removal of a group and its offsets.
@@ -348,13 +331,8 @@ func (c *Catalog) Topic(name string) (*Topic, bool) {
 // Topics lists the topics sorted by name.
 func (c *Catalog) Topics() []*Topic {
 	c.mu.RLock()
-	out := make([]*Topic, 0, len(c.mu.streams.topics))
-	for _, t := range c.mu.streams.topics {
-		out = append(out, t)
-	}
-	c.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	defer c.mu.RUnlock()
+	return sortedByName(c.mu.streams.topics, func(x *Topic) string { return x.Name })
 }
 
 // TopicStream returns the change stream that carries a topic's messages.
@@ -371,13 +349,7 @@ func (c *Catalog) TopicStream(t *Topic) (*Stream, bool) {
 
 // PutTopic stages a new topic.
 func (d *DDLTxn) PutTopic(t *Topic) error {
-	buf, err := json.Marshal(t)
-	if err != nil {
-		return fmt.Errorf("catalog: encode topic: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objTopic, t.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.topics[t.Name] = t })
-	return nil
+	return d.putObject(objTopic, t.ID, "topic", t, func(st *streamState) { st.topics[t.Name] = t })
 }
 
 // RemoveTopic stages a topic's removal (its stream and collection are
@@ -409,4 +381,26 @@ func (c *Catalog) StreamOrTopic(name string) (*Stream, error) {
 		return c.MustTopicStream(name)
 	}
 	return nil, errs.Errorf(errs.UndefinedObject, "change stream '%s' does not exist", name)
+}
+
+// putObject stages a descriptor (JSON) under its catalog key and the
+// in-memory change to publish when the DDL commits.
+func (d *DDLTxn) putObject(kind byte, id uint32, what string, v any, apply func(*streamState)) error {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("catalog: encode %s: %w", what, err)
+	}
+	d.Txn.Set(storage.CatalogKey(kind, id), buf)
+	d.after = append(d.after, apply)
+	return nil
+}
+
+// sortedByName returns a map's values sorted by their name.
+func sortedByName[T any](m map[string]*T, name func(*T) string) []*T {
+	out := make([]*T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return name(out[i]) < name(out[j]) })
+	return out
 }

@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"encoding/json"
-	"fmt"
 	"sort"
 	"time"
 
@@ -99,13 +97,7 @@ func (c *Catalog) MustTriggerOn(coll *Collection, name string) (*Trigger, error)
 
 // PutTrigger stages a new or changed trigger.
 func (d *DDLTxn) PutTrigger(t *Trigger) error {
-	buf, err := json.Marshal(t)
-	if err != nil {
-		return fmt.Errorf("catalog: encode trigger: %w", err)
-	}
-	d.Txn.Set(storage.CatalogKey(objTrig, t.ID), buf)
-	d.after = append(d.after, func(st *streamState) { st.trigs[t.ID] = t })
-	return nil
+	return d.putObject(objTrig, t.ID, "trigger", t, func(st *streamState) { st.trigs[t.ID] = t })
 }
 
 // RemoveTrigger stages the removal of a trigger with its position and

@@ -3,7 +3,6 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -52,13 +51,8 @@ func (c *Catalog) View(name string) (*View, bool) {
 // Views lists the views sorted by name.
 func (c *Catalog) Views() []*View {
 	c.mu.RLock()
-	out := make([]*View, 0, len(c.mu.views))
-	for _, v := range c.mu.views {
-		out = append(out, v)
-	}
-	c.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	defer c.mu.RUnlock()
+	return sortedByName(c.mu.views, func(x *View) string { return x.Name })
 }
 
 // PutView stages a new or replaced view.

@@ -485,26 +485,31 @@ func checkBlock(b *ast.Block, what string) error {
 	return walk(b.Body)
 }
 
-// runDo runs a DO block: inside the session's transaction when there is
-// one, else in a transaction of its own.
-func (s *Session) runDo(ctx context.Context, st *ast.Do) (*Result, error) {
+// atomically runs fn inside the session's transaction block when there
+// is one, else in an implicit transaction of its own that commits when fn
+// succeeds and rolls back (changing nothing) when it fails.
+func (s *Session) atomically(fn func() error) error {
 	outer := s.implicit || s.explicit
 	if !outer {
 		s.BeginImplicit()
 	}
-	env := newProcEnv(ctx, s)
-	_, err := env.run(st.Block)
-	if !outer {
-		if err != nil {
-			s.abortTxn()
-			s.implicit, s.implicitFailed = false, false
-			return nil, err
-		}
-		if err := s.EndImplicit(); err != nil {
-			return nil, err
-		}
+	err := fn()
+	if outer {
+		return err
 	}
 	if err != nil {
+		s.abortTxn()
+		s.implicit, s.implicitFailed = false, false
+		return err
+	}
+	return s.EndImplicit()
+}
+
+// runDo runs a DO block: inside the session's transaction when there is
+// one, else in a transaction of its own.
+func (s *Session) runDo(ctx context.Context, st *ast.Do) (*Result, error) {
+	env := newProcEnv(ctx, s)
+	if err := s.atomically(func() error { _, err := env.run(st.Block); return err }); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "DO", Notices: env.notices}, nil
@@ -609,10 +614,6 @@ func (s *Session) call(ctx context.Context, st *ast.Call) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	outer := s.implicit || s.explicit
-	if !outer {
-		s.BeginImplicit()
-	}
 	env := newProcEnv(ctx, s)
 	if pr.MaxIterations > 0 {
 		env.fuel, env.maxFuel = pr.MaxIterations, pr.MaxIterations
@@ -621,7 +622,7 @@ func (s *Session) call(ctx context.Context, st *ast.Call) (*Result, error) {
 		env.timeout = time.Duration(pr.TimeoutMs) * time.Millisecond
 		env.until = time.Now().Add(env.timeout)
 	}
-	err = func() error {
+	err = s.atomically(func() error {
 		for i, prm := range pr.Params {
 			v, err := env.eval(st.Args[i], prm.Type)
 			if err != nil {
@@ -631,17 +632,7 @@ func (s *Session) call(ctx context.Context, st *ast.Call) (*Result, error) {
 		}
 		_, err := env.run(blk)
 		return err
-	}()
-	if !outer {
-		if err != nil {
-			s.abortTxn()
-			s.implicit, s.implicitFailed = false, false
-			return nil, err
-		}
-		if err := s.EndImplicit(); err != nil {
-			return nil, err
-		}
-	}
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -253,14 +253,10 @@ func (s *Session) insteadOfInsert(ctx context.Context, st *ast.Insert) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	outer := s.implicit || s.explicit
-	if !outer {
-		s.BeginImplicit()
-	}
-	if s.tx == nil {
-		s.tx = db.txm.Begin()
-	}
-	err = func() error {
+	err = s.atomically(func() error {
+		if s.tx == nil {
+			s.tx = db.txm.Begin()
+		}
 		for _, row := range rows.Rows {
 			if len(row) != len(cols) {
 				return errs.Errorf(errs.SyntaxError, "INSERT has %d expressions but %d target columns", len(row), len(cols))
@@ -279,17 +275,7 @@ func (s *Session) insteadOfInsert(ctx context.Context, st *ast.Insert) (*Result,
 			}
 		}
 		return nil
-	}()
-	if !outer {
-		if err != nil {
-			s.abortTxn()
-			s.implicit, s.implicitFailed = false, false
-			return nil, err
-		}
-		if err := s.EndImplicit(); err != nil {
-			return nil, err
-		}
-	}
+	})
 	if err != nil {
 		return nil, err
 	}
