@@ -23,6 +23,7 @@ type Kind string
 const (
 	Schemaless Kind = "document" // MessagePack documents, any fields
 	Strict     Kind = "strict"   // typed columns, fixed schema
+	KeyValue   Kind = "kv"       // typed columns keyed by one text key, with per-key expiry
 )
 
 // Catalog object kinds (second key byte).
@@ -70,11 +71,19 @@ type Collection struct {
 	// Internal collections hold a topic's messages: they are not listed
 	// (SHOW COLLECTIONS, pg_catalog) but can be queried by name.
 	Internal bool `json:"internal,omitempty"`
+	// DefaultTTLMs is a key-value collection's default time to live in
+	// milliseconds (WITH (DEFAULT_TTL = ...)); 0 means keys never expire
+	// unless written with a ttl.
+	DefaultTTLMs int64 `json:"default_ttl_ms,omitempty"`
 
 	// Fields holds the observed top-level fields of a schemaless
 	// collection; shared by every version of the descriptor.
 	Fields *FieldSet `json:"-"`
 }
+
+// Tuple reports whether rows are typed tuples in column order (strict and
+// key-value collections) rather than schemaless documents.
+func (c *Collection) Tuple() bool { return c.Kind == Strict || c.Kind == KeyValue }
 
 // ColumnIndex returns the position of a column, or -1.
 func (c *Collection) ColumnIndex(name string) int {

@@ -207,7 +207,7 @@ func decodeValue(desc *catalog.Collection, raw []byte) (map[string]any, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	if desc == nil || desc.Kind != catalog.Strict {
+	if desc == nil || !desc.Tuple() {
 		return document.DecodeDoc(raw)
 	}
 	t, err := document.DecodeTuple(raw, len(desc.Columns))

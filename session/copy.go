@@ -39,7 +39,7 @@ func (s *Session) copyFrom(st *ast.CopyFrom) (*Result, error) {
 	cols := make([]Column, len(targets))
 	for i, name := range targets {
 		t := types.Text
-		if coll.Kind == catalog.Strict {
+		if coll.Tuple() {
 			ci := coll.ColumnIndex(name)
 			if ci < 0 {
 				return nil, errs.Errorf(errs.UndefinedColumn, "column %q of relation %q does not exist", name, coll.Name)
@@ -131,7 +131,7 @@ func (c *CopyIn) Finish(ctx context.Context) (*Result, error) {
 // fillConsts replaces the placeholder NULLs of one planned VALUES row with
 // the decoded values.
 func fillConsts(row []plan.Expr, vals []plan.Expr, cp *copyState) {
-	if cp.coll.Kind != catalog.Strict {
+	if !cp.coll.Tuple() {
 		obj := row[0].(*plan.Object)
 		for j := range obj.Values {
 			obj.Values[j] = vals[j]

@@ -346,7 +346,7 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 		if m == nil {
 			return nil
 		}
-		if sub.coll.Kind != catalog.Strict {
+		if !sub.coll.Tuple() {
 			return types.Row{m}
 		}
 		r := make(types.Row, len(sub.coll.Columns))

@@ -820,7 +820,7 @@ func (s *Session) describe(st *ast.Describe) (*Result, error) {
 		}
 		return false
 	}
-	if coll.Kind == catalog.Strict {
+	if coll.Tuple() {
 		for _, c := range coll.Columns {
 			if c.Hidden {
 				continue

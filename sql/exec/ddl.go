@@ -1,13 +1,16 @@
 package exec
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/engine/kv"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
@@ -31,8 +34,15 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 	if strings.HasPrefix(st.Name, catalog.TopicPrefix) {
 		return false, errs.Errorf(errs.ReservedName, "name %q is reserved (the %s prefix belongs to topics)", st.Name, catalog.TopicPrefix)
 	}
+	var defaultTTL time.Duration
 	switch st.Kind {
 	case ast.KindSchemaless, ast.KindStrict:
+	case ast.KindKeyValue:
+		var err error
+		if defaultTTL, err = kvOptions(st); err != nil {
+			return false, err
+		}
+		st.With = nil
 	default:
 		return false, errs.Errorf(errs.FeatureNotSupported, "%s collections are not supported yet", strings.ToUpper(string(st.Kind))).
 			WithHint("Create a document collection (schemaless or STRICT) instead.")
@@ -62,6 +72,16 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			return nil
 		}
 		col.Kind = catalog.Strict
+		if st.Kind == ast.KindKeyValue {
+			col.Kind = catalog.KeyValue
+			col.DefaultTTLMs = defaultTTL.Milliseconds()
+			if len(st.Columns) == 0 {
+				st.Columns = []ast.ColumnDef{
+					{Name: kv.KeyColumn, Type: types.Text, PrimaryKey: true},
+					{Name: kv.ValueColumn, Type: types.Text},
+				}
+			}
+		}
 		pk := append([]string(nil), st.PrimaryKey...)
 		seen := map[string]bool{}
 		for _, cd := range st.Columns {
@@ -91,6 +111,12 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			}
 			col.Columns[i].NotNull = true
 		}
+		if col.Kind == catalog.KeyValue {
+			if err := kvColumns(tx, col, pk); err != nil {
+				return err
+			}
+			pk = col.PK
+		}
 		if len(pk) == 0 {
 			col.Columns = append(col.Columns, catalog.Column{Name: "_rowid", Type: types.Int8, NotNull: true, Hidden: true})
 			pk = []string{"_rowid"}
@@ -114,6 +140,76 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 		return nil
 	})
 	return created, err
+}
+
+// kvOptions reads a key-value collection's WITH options: DEFAULT_TTL, an
+// interval ('1 hour') or a number of seconds.
+func kvOptions(st *ast.CreateCollection) (time.Duration, error) {
+	var ttl time.Duration
+	for _, o := range st.With {
+		if o.Key != "default_ttl" {
+			return 0, errs.Errorf(errs.SyntaxError, "unknown collection option %q", o.Key).
+				WithPosition(o.Pos).WithHint("Key-value collections take DEFAULT_TTL.")
+		}
+		lit, ok := o.Value.(*ast.Literal)
+		if !ok {
+			return 0, errs.New(errs.InvalidParameterValue, "DEFAULT_TTL must be a constant").WithPosition(o.Pos)
+		}
+		switch lit.Kind {
+		case "int", "number":
+			f, err := strconv.ParseFloat(lit.Text, 64)
+			if err != nil {
+				return 0, errs.Errorf(errs.InvalidParameterValue, "invalid DEFAULT_TTL %q", lit.Text).WithPosition(o.Pos)
+			}
+			ttl = time.Duration(f * float64(time.Second))
+		case "string":
+			text, _ := lit.Value.(string)
+			iv, err := funcs.ParseInterval(text)
+			if err != nil {
+				return 0, errs.Errorf(errs.InvalidParameterValue, "invalid DEFAULT_TTL %q: %w", text, err).WithPosition(o.Pos)
+			}
+			ttl = iv.Duration()
+		default:
+			return 0, errs.New(errs.InvalidParameterValue, "DEFAULT_TTL must be an interval or a number of seconds").WithPosition(o.Pos)
+		}
+		if ttl <= 0 {
+			return 0, errs.New(errs.InvalidParameterValue, "DEFAULT_TTL must be positive").WithPosition(o.Pos)
+		}
+	}
+	return ttl, nil
+}
+
+// kvColumns checks a key-value collection's key (one text column) and adds
+// its ttl column (unless declared), the hidden expiry deadline and the
+// expiry index.
+func kvColumns(tx *catalog.DDLTxn, col *catalog.Collection, pk []string) error {
+	if len(pk) != 1 {
+		return errs.New(errs.InvalidObjectDefinition, "a key-value collection needs exactly one primary-key column").
+			WithHint("Declare it as (key TEXT PRIMARY KEY, ...).")
+	}
+	if c := col.Columns[col.ColumnIndex(pk[0])]; c.Type != types.Text && c.Type != types.Varchar {
+		// RESP keys and vShard routing treat keys as text.
+		return errs.Errorf(errs.InvalidObjectDefinition, "the key of a key-value collection must be TEXT, not %s", c.Type)
+	}
+	if i := col.ColumnIndex(kv.TTLColumn); i >= 0 {
+		switch col.Columns[i].Type {
+		case types.Int2, types.Int4, types.Int8:
+		default:
+			return errs.Errorf(errs.InvalidObjectDefinition, "column %q of a key-value collection holds seconds and must be an integer", kv.TTLColumn)
+		}
+		if col.Columns[i].Name == pk[0] {
+			return errs.New(errs.InvalidObjectDefinition, "the ttl column cannot be the key")
+		}
+	} else {
+		col.Columns = append(col.Columns, catalog.Column{Name: kv.TTLColumn, Type: types.Int8})
+	}
+	if col.ColumnIndex(kv.ExpiresColumn) >= 0 {
+		return errs.Errorf(errs.ReservedName, "column name %q is reserved in key-value collections", kv.ExpiresColumn)
+	}
+	col.Columns = append(col.Columns, catalog.Column{Name: kv.ExpiresColumn, Type: types.Timestamptz, Hidden: true})
+	col.PK = pk
+	col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewIndexID(), Name: kv.ExpiryIndexName(col.Name), Columns: []string{kv.ExpiresColumn}})
+	return nil
 }
 
 func contains(list []string, s string) bool {
@@ -221,7 +317,7 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		if err != nil {
 			return err
 		}
-		if col.Kind != catalog.Strict {
+		if !col.Tuple() {
 			return errs.Errorf(errs.FeatureNotSupported, "%q is schemaless: just write the new field", col.Name)
 		}
 		tx.LockCollection(col.ID)
@@ -324,7 +420,7 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 			}
 			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
 		}
-		if col.Kind == catalog.Strict {
+		if col.Tuple() {
 			for _, c := range st.Columns {
 				if col.ColumnIndex(c) < 0 {
 					return errs.Errorf(errs.UndefinedColumn, "column %q does not exist", c)

@@ -33,7 +33,18 @@ func (res *WriteResult) add(env *Env, returning []plan.Expr, row types.Row) erro
 
 // encodeRow validates a row in scan layout and encodes it for storage.
 func (env *Env) encodeRow(coll *catalog.Collection, row types.Row, order []string) (*document.Row, error) {
-	if coll.Kind == catalog.Strict {
+	return env.encodeRowOver(coll, row, nil, order)
+}
+
+// encodeRowOver is encodeRow for a row replacing old (nil for a new row):
+// a key-value row keeps old's expiry deadline unless its ttl changed.
+func (env *Env) encodeRowOver(coll *catalog.Collection, row, old types.Row, order []string) (*document.Row, error) {
+	if coll.Kind == catalog.KeyValue {
+		if err := kvStamp(coll, row, old, env.now()); err != nil {
+			return nil, err
+		}
+	}
+	if coll.Tuple() {
 		for i, c := range coll.Columns {
 			if row[i] == nil && (c.NotNull || isPK(coll, c.Name)) {
 				return nil, errs.Errorf(errs.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, coll.Name)
@@ -123,7 +134,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			return nil, err
 		}
 		order := objectKeys(x.Source, ri)
-		if coll.Kind != catalog.Strict {
+		if !coll.Tuple() {
 			if row, err = docRow(row[0]); err != nil {
 				return nil, err
 			}
@@ -143,6 +154,14 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 		oldRaw, exists, err := lay.Get(env.Txn, pkb)
 		if err != nil {
 			return nil, err
+		}
+		if exists && coll.Kind == catalog.KeyValue {
+			// An expired key is gone: the background reclaimer just has
+			// not deleted it yet. Delete it now (a DELETE event) and
+			// insert afresh.
+			if exists, err = env.kvLive(coll, lay, w, oldRaw); err != nil {
+				return nil, err
+			}
 		}
 		written := row
 		switch {
@@ -187,7 +206,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			if err != nil {
 				return nil, err
 			}
-			nr2, err := env.encodeRow(coll, newRow, nil)
+			nr2, err := env.encodeRowOver(coll, newRow, oldDecoded, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -226,7 +245,7 @@ func (env *Env) applySet(coll *catalog.Collection, base, in types.Row, set []pla
 		}
 		vals[i] = v
 	}
-	if coll.Kind == catalog.Strict {
+	if coll.Tuple() {
 		out := append(types.Row(nil), base...)
 		for i, s := range set {
 			out[s.Idx] = vals[i]
@@ -331,7 +350,7 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 		if skip {
 			continue
 		}
-		nr, err := env.encodeRow(x.Coll, newRow, nil)
+		nr, err := env.encodeRowOver(x.Coll, newRow, r.row, nil)
 		if err != nil {
 			return nil, err
 		}

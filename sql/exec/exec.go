@@ -15,6 +15,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/engine/kv"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/plan"
@@ -661,10 +662,17 @@ type scanIter struct {
 	seenPK   map[string]bool
 	n        int
 	isStrict bool
+	// expIdx is a key-value collection's deadline column (-1 otherwise):
+	// rows whose deadline passed before the scan began are skipped.
+	expIdx int
+	now    time.Time
 }
 
 func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
-	si := &scanIter{env: env, scan: s, isStrict: s.Coll.Kind == catalog.Strict}
+	si := &scanIter{env: env, scan: s, isStrict: s.Coll.Tuple(), expIdx: kvExpiresIdx(s.Coll)}
+	if si.expIdx >= 0 {
+		si.now = env.now()
+	}
 	switch s.Access {
 	case plan.AccessPK:
 		if len(s.PKKeys) > 1 {
@@ -788,7 +796,7 @@ func appendIndexBound(b []byte, v types.Value) []byte {
 
 // pkValue converts a lookup value to the key column's type.
 func pkValue(coll *catalog.Collection, i int, v types.Value) (types.Value, error) {
-	if coll.Kind != catalog.Strict {
+	if !coll.Tuple() {
 		return v, nil
 	}
 	ci := coll.ColumnIndex(coll.PK[i])
@@ -855,6 +863,9 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 		if err != nil {
 			return nil, nil, false, err
 		}
+		if si.expIdx >= 0 && si.expIdx < len(row) && kv.Expired(row[si.expIdx], si.now) {
+			continue
+		}
 		pass, err := si.env.Truthy(si.scan.Filter, row)
 		if err != nil {
 			return nil, nil, false, err
@@ -873,7 +884,7 @@ func (si *scanIter) Close() error {
 }
 
 func decodeRow(coll *catalog.Collection, raw []byte) (types.Row, error) {
-	if coll.Kind == catalog.Strict {
+	if coll.Tuple() {
 		t, err := document.DecodeTuple(raw, len(coll.Columns))
 		if err != nil {
 			return nil, errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
@@ -891,7 +902,7 @@ func decodeRow(coll *catalog.Collection, raw []byte) (types.Row, error) {
 // key values, row id text and index values.
 func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, idx [][]any) {
 	get := func(name string) types.Value {
-		if coll.Kind == catalog.Strict {
+		if coll.Tuple() {
 			return row[coll.ColumnIndex(name)]
 		}
 		return fieldOf(row[0], strings.Split(name, "."))

@@ -130,7 +130,7 @@ func pgTypmod(t types.T, mod int) int32 {
 // show the key field, then the observed fields in first-seen order.
 func attrs(c *catalog.Collection) []attr {
 	var out []attr
-	if c.Kind == catalog.Strict || len(c.Columns) > 0 {
+	if c.Tuple() || len(c.Columns) > 0 {
 		for i, col := range c.Columns {
 			if col.Hidden {
 				continue

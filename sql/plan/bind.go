@@ -96,7 +96,7 @@ func (r *rel) ref() string {
 	return r.name
 }
 
-func (r *rel) schemaless() bool { return r.coll != nil && r.coll.Kind != catalog.Strict }
+func (r *rel) schemaless() bool { return r.coll != nil && !r.coll.Tuple() }
 
 // scope resolves column names for expressions over one input row layout:
 // the relations of a FROM clause side by side, and the enclosing query's

@@ -38,7 +38,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 	out := &Insert{Coll: coll, Upsert: ins.Upsert}
 	sc := newScope(coll, "")
 	bd := &binder{b: b, sc: &scope{}, noAgg: "VALUES"}
-	strict := coll.Kind == catalog.Strict
+	strict := coll.Tuple()
 
 	var targets []int // strict: target column positions
 	if strict {
@@ -226,7 +226,7 @@ func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Exp
 			continue
 		}
 		switch {
-		case c.Hidden:
+		case c.Hidden && coll.Kind != catalog.KeyValue:
 			row[i] = &GenID{T: types.Int8}
 		case c.Default != "":
 			de, err := parser.ParseExpr(c.Default)
@@ -248,7 +248,7 @@ func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Exp
 
 func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment) (SetCol, error) {
 	path := strings.Split(a.Column, ".")
-	if coll.Kind == catalog.Strict {
+	if coll.Tuple() {
 		i := coll.ColumnIndex(path[0])
 		if i < 0 || len(path) > 1 {
 			return SetCol{}, errAt(errs.UndefinedColumn, a.Pos, "column %q of relation %q does not exist", a.Column, coll.Name)

@@ -131,9 +131,9 @@ func conjuncts(e Expr, out []Expr) []Expr {
 func isKeyRef(e Expr, coll *catalog.Collection, name string) bool {
 	switch x := e.(type) {
 	case *ColRef:
-		return coll.Kind == catalog.Strict && x.Idx < len(coll.Columns) && coll.Columns[x.Idx].Name == name
+		return coll.Tuple() && x.Idx < len(coll.Columns) && coll.Columns[x.Idx].Name == name
 	case *FieldRef:
-		if coll.Kind == catalog.Strict {
+		if coll.Tuple() {
 			return false
 		}
 		if _, ok := x.X.(*ColRef); !ok {

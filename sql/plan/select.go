@@ -307,7 +307,7 @@ func newScope(coll *catalog.Collection, alias string) *scope {
 
 // scanColumns is the row layout a Scan of coll produces.
 func scanColumns(coll *catalog.Collection) []Column {
-	if coll.Kind != catalog.Strict {
+	if !coll.Tuple() {
 		return []Column{{Name: "_doc", T: types.Doc}}
 	}
 	cols := make([]Column, len(coll.Columns))
@@ -374,7 +374,7 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 // first-seen order, for schemaless ones.
 func StarNames(coll *catalog.Collection) []string {
 	var names []string
-	if coll.Kind == catalog.Strict {
+	if coll.Tuple() {
 		for _, c := range coll.Columns {
 			if !c.Hidden {
 				names = append(names, c.Name)

@@ -1,0 +1,113 @@
+package kv
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestParseInt(t *testing.T) {
+	good := map[string]int64{"0": 0, "1": 1, "-1": -1, "9223372036854775807": math.MaxInt64, "-9223372036854775808": math.MinInt64, "120": 120}
+	for s, want := range good {
+		if got, err := ParseInt([]byte(s)); err != nil || got != want {
+			t.Errorf("ParseInt(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "+1", " 1", "1 ", "01", "-0", "-", "1.5", "abc", "9223372036854775808", "1e3"} {
+		if _, err := ParseInt([]byte(s)); err == nil {
+			t.Errorf("ParseInt(%q) accepted", s)
+		}
+	}
+}
+
+func TestFloat(t *testing.T) {
+	for _, s := range []string{"", " 1", "nan", "inf", "-inf", "x"} {
+		if _, err := ParseFloat([]byte(s)); err == nil {
+			t.Errorf("ParseFloat(%q) accepted", s)
+		}
+	}
+	f, err := ParseFloat([]byte("10.5"))
+	if err != nil || f != 10.5 {
+		t.Fatalf("ParseFloat(10.5) = %v, %v", f, err)
+	}
+	a, b := 0.1, 0.2
+	cases := map[float64]string{10.5: "10.5", 3: "3", a + b: "0.30000000000000004", 5.0e3: "5000", -0.0: "0", 1e20: "100000000000000000000"}
+	for f, want := range cases {
+		if got := FormatFloat(f); got != want {
+			t.Errorf("FormatFloat(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+func TestAddInt(t *testing.T) {
+	if _, ok := AddInt(math.MaxInt64, 1); ok {
+		t.Error("overflow not detected")
+	}
+	if _, ok := AddInt(math.MinInt64, -1); ok {
+		t.Error("underflow not detected")
+	}
+	if c, ok := AddInt(5, -7); !ok || c != -2 {
+		t.Errorf("5 + -7 = %d, %v", c, ok)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	cases := []struct {
+		p, s string
+		want bool
+	}{
+		{"*", "", true}, {"*", "abc", true}, {"a*", "abc", true}, {"a*", "bac", false},
+		{"h?llo", "hello", true}, {"h?llo", "hllo", false}, {"h*llo", "heeeello", true},
+		{"h[ae]llo", "hallo", true}, {"h[ae]llo", "hillo", false}, {"h[^e]llo", "hallo", true},
+		{"h[^e]llo", "hello", false}, {"h[a-b]llo", "hbllo", true}, {"h[a-b]llo", "hcllo", false},
+		{`a\*b`, "a*b", true}, {`a\*b`, "axb", false}, {"user:*:name", "user:42:name", true},
+		{"user:*:name", "user:42:age", false}, {"abc", "abcd", false}, {"**x", "yyx", true},
+	}
+	for _, c := range cases {
+		if got := Match([]byte(c.p), []byte(c.s)); got != c.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", c.p, c.s, got, c.want)
+		}
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	now := time.Unix(1000, 0)
+	if !Expired(now, now) || Expired(now.Add(time.Nanosecond), now) || Expired(nil, now) {
+		t.Error("Expired: deadline at now is expired, later is not, none never")
+	}
+	if got := TTLSeconds(1500 * time.Millisecond); got != 2 {
+		t.Errorf("TTLSeconds(1.5s) = %d", got)
+	}
+	if got := TTLSeconds(0); got != 1 {
+		t.Errorf("TTLSeconds(0) = %d", got)
+	}
+}
+
+func FuzzMatch(f *testing.F) {
+	f.Add([]byte("h[^a-c]*\\?"), []byte("hello?"))
+	f.Add([]byte("[[]"), []byte("["))
+	f.Fuzz(func(t *testing.T, p, s []byte) {
+		if len(p) > 64 || len(s) > 64 {
+			return
+		}
+		Match(p, s) // must not panic
+		if !Match([]byte("*"), s) {
+			t.Fatal("* must match everything")
+		}
+	})
+}
+
+func TestMatchPathological(t *testing.T) {
+	p := []byte("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b")
+	s := make([]byte, 4096)
+	for i := range s {
+		s[i] = 'a'
+	}
+	start := time.Now()
+	if Match(p, s) {
+		t.Fatal("matched without a b")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("pathological pattern took %v", d)
+	}
+}
