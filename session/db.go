@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -37,6 +38,9 @@ type DB struct {
 	sched     *scheduler        // CREATE SCHEDULE jobs
 	mviews    *mviewRunners     // streaming materialized views
 
+	kvLocks kvLocks    // per-key stripes for key-value updates
+	reclaim *reclaimer // deletes expired keys in the background
+
 	statsMu    sync.Mutex
 	statsAt    time.Time
 	statsCache []StreamStat
@@ -62,6 +66,10 @@ type DBConfig struct {
 	// ManualSchedules stops the scheduler's own ticking; tests call
 	// RunSchedules.
 	ManualSchedules bool
+	// ReclaimInterval is how often expired keys of key-value collections
+	// are deleted (default 1s; negative: never, tests call
+	// ReclaimExpired). Expired keys are invisible either way.
+	ReclaimInterval time.Duration
 }
 
 // RunSchedules starts the schedule runs due now and waits for every run
@@ -136,12 +144,21 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	db.reconcileStreams()
 	db.triggers.Reconcile()
 	db.mviews.Reconcile()
+	db.kvLocks.seed = maphash.MakeSeed()
+	reclaim := cfg.ReclaimInterval
+	if reclaim == 0 {
+		reclaim = time.Second
+	}
+	if reclaim > 0 {
+		db.startReclaimer(reclaim)
+	}
 	return db, nil
 }
 
-// Close stops the retention trimmer and the commit pipeline and closes the
-// store.
+// Close stops the expired-key reclaimer, the retention trimmer and the
+// commit pipeline and closes the store.
 func (db *DB) Close() error {
+	db.stopReclaimer()
 	db.sched.close()
 	db.mviews.Close()
 	db.triggers.Close()

@@ -44,6 +44,11 @@ func (env *Env) encodeRowOver(coll *catalog.Collection, row, old types.Row, orde
 			return nil, err
 		}
 	}
+	return env.encodeStored(coll, row, order)
+}
+
+// encodeStored validates and encodes a row as it is to be stored.
+func (env *Env) encodeStored(coll *catalog.Collection, row types.Row, order []string) (*document.Row, error) {
 	if coll.Tuple() {
 		for i, c := range coll.Columns {
 			if row[i] == nil && (c.NotNull || isPK(coll, c.Name)) {

@@ -7,7 +7,9 @@ import (
 	"github.com/nodedb-go/nodedb/engine/document"
 	"github.com/nodedb-go/nodedb/engine/kv"
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
 )
 
 // now is the clock key-value expiry reads.
@@ -65,4 +67,292 @@ func (env *Env) kvLive(coll *catalog.Collection, lay *document.Layout, w documen
 	}
 	pk, id, idx := rowParts(coll, row)
 	return false, lay.Delete(w, &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id})
+}
+
+// KVShape locates the columns of a key-value collection the key-value API
+// reads and writes.
+type KVShape struct {
+	Coll    *catalog.Collection
+	Key     int // the primary-key column
+	Value   int // the value column: "value", else the first other visible column; -1 when none
+	TTL     int
+	Expires int
+}
+
+// NewKVShape returns the shape of a key-value collection (42809 for other
+// kinds).
+func NewKVShape(coll *catalog.Collection) (*KVShape, error) {
+	if coll.Kind != catalog.KeyValue {
+		return nil, errs.Errorf(errs.WrongObjectType, "%q is not a key-value collection", coll.Name)
+	}
+	sh := &KVShape{Coll: coll, Key: coll.ColumnIndex(coll.PK[0]), Value: coll.ColumnIndex(kv.ValueColumn),
+		TTL: coll.ColumnIndex(kv.TTLColumn), Expires: coll.ColumnIndex(kv.ExpiresColumn)}
+	if sh.TTL < 0 || sh.Expires < 0 {
+		return nil, errs.Errorf(errs.DataCorrupted, "key-value collection %q lacks its ttl columns", coll.Name)
+	}
+	if sh.Value < 0 {
+		for i, c := range coll.Columns {
+			if i != sh.Key && i != sh.TTL && !c.Hidden {
+				sh.Value = i
+				break
+			}
+		}
+	}
+	return sh, nil
+}
+
+// KVEntry is what a key holds as the key-value API sees it.
+type KVEntry struct {
+	Key     string
+	Live    bool      // the key exists and has not expired
+	Value   []byte    // the value column as text (nil when NULL or absent)
+	Null    bool      // the value column is NULL
+	Expires time.Time // zero when the key never expires
+
+	row types.Row // stored row (also when expired)
+	raw []byte
+}
+
+func (sh *KVShape) layout() *document.Layout { return Layout(sh.Coll) }
+
+func (sh *KVShape) pk(key string) []byte { return document.EncodePK([]any{key}) }
+
+// KVGet reads one key in the environment's transaction.
+func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
+	e := KVEntry{Key: key}
+	raw, ok, err := sh.layout().Get(env.Txn, sh.pk(key))
+	if err != nil || !ok {
+		return e, err
+	}
+	row, err := decodeRow(sh.Coll, raw)
+	if err != nil {
+		return e, err
+	}
+	e.row, e.raw = row, raw
+	e.fill(sh, env.now())
+	return e, nil
+}
+
+func (e *KVEntry) fill(sh *KVShape, now time.Time) {
+	exp := e.row[sh.Expires]
+	if kv.Expired(exp, now) {
+		return
+	}
+	e.Live = true
+	if t, ok := exp.(time.Time); ok {
+		e.Expires = t
+	}
+	if sh.Value < 0 {
+		e.Null = true
+		return
+	}
+	switch v := e.row[sh.Value].(type) {
+	case nil:
+		e.Null = true
+	case string:
+		e.Value = []byte(v)
+	case []byte:
+		e.Value = v
+	default:
+		e.Value = []byte(types.FormatText(v))
+	}
+}
+
+// KVPut writes key's value and deadline (zero: none) over the entry cur
+// read in the same transaction. Other columns of a live row are kept; the
+// ttl column is kept when the deadline is unchanged and otherwise set to
+// the remaining whole seconds.
+func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, expires time.Time) error {
+	if sh.Value < 0 {
+		return errs.Errorf(errs.WrongObjectType, "key-value collection %q has no value column", sh.Coll.Name)
+	}
+	var row types.Row
+	if cur.Live {
+		row = append(types.Row(nil), cur.row...)
+	} else {
+		row = make(types.Row, len(sh.Coll.Columns))
+	}
+	row[sh.Key] = cur.Key
+	v, err := types.Coerce(string(val), sh.Coll.Columns[sh.Value].Type)
+	if err != nil {
+		return err
+	}
+	row[sh.Value] = v
+	now := env.now()
+	switch {
+	case expires.IsZero():
+		row[sh.TTL], row[sh.Expires] = nil, nil
+	case cur.Live && expires.Equal(cur.Expires):
+	default:
+		row[sh.TTL] = kv.TTLSeconds(expires.Sub(now))
+		row[sh.Expires] = expires.UTC()
+	}
+	return env.kvWrite(sh, cur, row)
+}
+
+// KVExpire changes a live key's deadline (zero: persist) keeping its value.
+func (env *Env) KVExpire(sh *KVShape, cur KVEntry, expires time.Time) error {
+	row := append(types.Row(nil), cur.row...)
+	if expires.IsZero() {
+		row[sh.TTL], row[sh.Expires] = nil, nil
+	} else {
+		row[sh.TTL] = kv.TTLSeconds(expires.Sub(env.now()))
+		row[sh.Expires] = expires.UTC()
+	}
+	return env.kvWrite(sh, cur, row)
+}
+
+func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
+	nr, err := env.encodeStored(sh.Coll, row, nil)
+	if err != nil {
+		return err
+	}
+	lay, w := sh.layout(), writer{env.Txn}
+	if cur.raw == nil {
+		return lay.InsertAbsent(w, nr)
+	}
+	old, err := env.oldRow(sh.Coll, cur.raw)
+	if err != nil {
+		return err
+	}
+	if cur.Live {
+		return lay.Update(w, old, nr)
+	}
+	if err := lay.Delete(w, old); err != nil {
+		return err
+	}
+	return lay.InsertAbsent(w, nr)
+}
+
+// KVDelete deletes the stored row of an entry (live or expired).
+func (env *Env) KVDelete(sh *KVShape, cur KVEntry) error {
+	if cur.raw == nil {
+		return nil
+	}
+	old, err := env.oldRow(sh.Coll, cur.raw)
+	if err != nil {
+		return err
+	}
+	return sh.layout().Delete(writer{env.Txn}, old)
+}
+
+// KVScan lists live keys matching pattern (nil: all) from vShard from on,
+// whole vShards at a time, until at least count keys were seen. next is
+// the vShard to resume from, 0 when the scan is complete.
+func (env *Env) KVScan(sh *KVShape, from uint16, count int, pattern []byte) (keys []string, next uint16, err error) {
+	id := sh.Coll.ID
+	lo := storage.RowKey(id, from, nil)
+	it, err := env.Txn.NewIter(lo, storage.PrefixEnd(storage.RowPrefix(id)))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() {
+		if cerr := it.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	now := env.now()
+	seen := 0
+	cur := from
+	for ; it.Valid(); it.Next() {
+		vs, _ := storage.SplitRowKey(it.Key())
+		if vs != cur {
+			if seen >= count {
+				return keys, vs, nil
+			}
+			cur = vs
+		}
+		if seen%1024 == 1023 {
+			if err := checkCtx(env.Ctx); err != nil {
+				return nil, 0, err
+			}
+		}
+		seen++
+		row, err := decodeRow(sh.Coll, it.Value())
+		if err != nil {
+			return nil, 0, err
+		}
+		if kv.Expired(row[sh.Expires], now) {
+			continue
+		}
+		k, _ := row[sh.Key].(string)
+		if pattern == nil || kv.Match(pattern, []byte(k)) {
+			keys = append(keys, k)
+		}
+	}
+	return keys, 0, nil
+}
+
+// KVCount counts the live keys of a collection.
+func (env *Env) KVCount(sh *KVShape) (int64, error) {
+	si, err := env.openScan(&plan.Scan{Coll: sh.Coll, Access: plan.AccessFull})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for {
+		_, _, ok, err := si.next()
+		if err != nil {
+			_ = si.Close()
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		n++
+	}
+	return n, si.Close()
+}
+
+// KVReclaim deletes up to limit keys whose deadline passed, found through
+// the expiry index; it returns how many it deleted.
+func (env *Env) KVReclaim(sh *KVShape, limit int) (int, error) {
+	ix, ok := sh.Coll.IndexByName(kv.ExpiryIndexName(sh.Coll.Name))
+	if !ok {
+		return 0, nil
+	}
+	now := env.now()
+	prefix := storage.IndexPrefix(ix.ID)
+	lo := append(append([]byte(nil), prefix...), storage.AppendKey(nil, time.Time{})[0]) // first deadline
+	hi := storage.AppendKey(append([]byte(nil), prefix...), now)
+	it, err := env.Txn.NewIter(lo, hi)
+	if err != nil {
+		return 0, err
+	}
+	var pks [][]byte
+	for ; it.Valid() && len(pks) < limit; it.Next() {
+		pkb, err := document.PKFromIndexEntry(it.Key(), it.Value(), false)
+		if err != nil {
+			_ = it.Close()
+			return 0, err
+		}
+		pks = append(pks, append([]byte(nil), pkb...))
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	lay, w := sh.layout(), writer{env.Txn}
+	n := 0
+	for _, pkb := range pks {
+		raw, ok, err := lay.Get(env.Txn, pkb)
+		if err != nil {
+			return n, err
+		}
+		if !ok {
+			continue
+		}
+		row, err := decodeRow(sh.Coll, raw)
+		if err != nil {
+			return n, err
+		}
+		if !kv.Expired(row[sh.Expires], now) {
+			continue
+		}
+		pk, id, idx := rowParts(sh.Coll, row)
+		if err := lay.Delete(w, &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -1,0 +1,386 @@
+package session
+
+import (
+	"context"
+	"hash/maphash"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/exec"
+	"github.com/nodedb-go/nodedb/txn"
+)
+
+// This file is the key-value API the RESP protocol uses: point reads and
+// read-modify-write updates of keys in a key-value collection, without
+// SQL. Every update is one transaction through the commit pipeline, so it
+// records row changes (change streams, LIVE SELECT) like a SQL write.
+
+// KVEntry is a key as a key-value read or update sees it.
+type KVEntry struct {
+	Key     string
+	Live    bool      // the key exists and has not expired
+	Value   []byte    // the value as text
+	Null    bool      // the value column is NULL
+	Expires time.Time // zero: no expiry
+
+	e exec.KVEntry
+}
+
+// KVOp is what a KVWrite does to its key.
+type KVOp uint8
+
+// KVWrite operations.
+const (
+	KVKeep    KVOp = iota // leave the key alone
+	KVPut                 // set the value and the deadline
+	KVExpire              // keep the value, set the deadline (zero: persist)
+	KVDelete              // delete the key
+)
+
+// KVWrite is one key's outcome of an update function.
+type KVWrite struct {
+	Op      KVOp
+	Value   []byte
+	Expires time.Time // zero: no expiry
+}
+
+// kvStripes serializes read-modify-write updates of the same key, so a
+// hot counter queues instead of failing serialization and retrying.
+const kvStripes = 256
+
+type kvLocks struct {
+	seed    maphash.Seed
+	stripes [kvStripes]sync.Mutex
+}
+
+func (l *kvLocks) lock(coll string, keys []string) func() {
+	idx := make([]int, 0, len(keys))
+	seen := map[int]bool{}
+	for _, k := range keys {
+		var h maphash.Hash
+		h.SetSeed(l.seed)
+		h.WriteString(coll)
+		h.WriteByte(0)
+		h.WriteString(k)
+		i := int(h.Sum64() % kvStripes)
+		if !seen[i] {
+			seen[i] = true
+			idx = append(idx, i)
+		}
+	}
+	sort.Ints(idx) // one order, so multi-key updates never deadlock
+	for _, i := range idx {
+		l.stripes[i].Lock()
+	}
+	return func() {
+		for _, i := range idx {
+			l.stripes[i].Unlock()
+		}
+	}
+}
+
+// kvShape resolves a key-value collection; create makes it (as
+// `(key TEXT PRIMARY KEY, value TEXT)`) when it does not exist. It returns
+// nil, nil for a missing collection when create is false.
+func (db *DB) kvShape(name string, create bool) (*exec.KVShape, error) {
+	coll, ok := db.cat.Get(name)
+	if !ok {
+		if !create {
+			return nil, nil
+		}
+		d := &exec.DDL{Cat: db.cat}
+		if _, err := d.CreateCollection(&ast.CreateCollection{Name: name, Kind: ast.KindKeyValue, IfNotExists: true}); err != nil {
+			return nil, err
+		}
+		if coll, err := db.cat.MustGet(name); err != nil {
+			return nil, err
+		} else {
+			return exec.NewKVShape(coll)
+		}
+	}
+	return exec.NewKVShape(coll)
+}
+
+// KVCheck reports whether name can be used as a key-value collection: it
+// is one, or does not exist yet (it is then created on first write).
+func (db *DB) KVCheck(name string) error {
+	if err := catalog.ValidateName(name); err != nil {
+		return err
+	}
+	_, err := db.kvShape(name, false)
+	return err
+}
+
+func toEntry(e exec.KVEntry) KVEntry {
+	return KVEntry{Key: e.Key, Live: e.Live, Value: e.Value, Null: e.Null, Expires: e.Expires, e: e}
+}
+
+// KVGet reads keys of a collection from one snapshot.
+func (db *DB) KVGet(ctx context.Context, coll string, keys []string) ([]KVEntry, error) {
+	out := make([]KVEntry, len(keys))
+	sh, err := db.kvShape(coll, false)
+	if err != nil || sh == nil {
+		for i, k := range keys {
+			out[i].Key = k
+		}
+		return out, err
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
+	for i, k := range keys {
+		e, err := env.KVGet(sh, k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = toEntry(e)
+	}
+	if err := tx.WaitVisibleDurable(ctx); err != nil {
+		return nil, errs.Errorf(errs.QueryCanceled, "canceling statement: %w", err)
+	}
+	return out, nil
+}
+
+// kvMaxAttempts bounds how often an update retries after a serialization
+// failure (a concurrent SQL write to the same key).
+const kvMaxAttempts = 100
+
+// KVUpdate runs a read-modify-write over keys in one transaction: fn gets
+// every key's current entry and returns one write per key. The collection
+// is created on first use. On a serialization failure the transaction is
+// retried with fresh reads (fn runs again, so it must only compute), up to
+// a bound; the final error is 40001. When nothing is written, the reads
+// are still released only once every commit they saw is durable.
+func (db *DB) KVUpdate(ctx context.Context, coll string, keys []string, fn func(cur []KVEntry) ([]KVWrite, error)) error {
+	sh, err := db.kvShape(coll, true)
+	if err != nil {
+		return err
+	}
+	unlock := db.kvLocks.lock(coll, keys)
+	defer unlock()
+	backoff := 50 * time.Microsecond
+	for attempt := 1; ; attempt++ {
+		err := db.kvUpdateOnce(ctx, sh, keys, fn)
+		if err == nil || !errs.Is(err, errs.SerializationFailure) || attempt >= kvMaxAttempts {
+			return err
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return errs.Errorf(errs.QueryCanceled, "canceling statement: %w", ctx.Err())
+		}
+		backoff = min(2*backoff, 5*time.Millisecond)
+		// A DDL may have changed the collection meanwhile.
+		if sh, err = db.kvShape(coll, true); err != nil {
+			return err
+		}
+	}
+}
+
+func (db *DB) kvUpdateOnce(ctx context.Context, sh *exec.KVShape, keys []string, fn func(cur []KVEntry) ([]KVWrite, error)) error {
+	// Writers hold the collection lock shared, as SQL writers do, so DDL
+	// that rewrites the collection waits for them.
+	l := db.cat.CollectionLock(sh.Coll.ID)
+	l.RLock()
+	defer l.RUnlock()
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
+	cur := make([]KVEntry, len(keys))
+	for i, k := range keys {
+		e, err := env.KVGet(sh, k)
+		if err != nil {
+			return err
+		}
+		cur[i] = toEntry(e)
+	}
+	ws, err := fn(cur)
+	if err != nil {
+		return err
+	}
+	for i, w := range ws {
+		if i >= len(cur) {
+			break
+		}
+		var err error
+		switch w.Op {
+		case KVPut:
+			err = env.KVPut(sh, cur[i].e, w.Value, w.Expires)
+		case KVExpire:
+			if cur[i].Live {
+				err = env.KVExpire(sh, cur[i].e, w.Expires)
+			}
+		case KVDelete:
+			err = env.KVDelete(sh, cur[i].e)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if tx.HasWrites() {
+		_, err := tx.Commit()
+		return err
+	}
+	return waitDurable(ctx, tx)
+}
+
+func waitDurable(ctx context.Context, tx *txn.Txn) error {
+	if err := tx.WaitVisibleDurable(ctx); err != nil {
+		return errs.Errorf(errs.QueryCanceled, "canceling statement: %w", err)
+	}
+	return nil
+}
+
+// KVScan lists live keys matching pattern (nil: all), resuming at cursor
+// (0: from the start). It returns the cursor to continue from, 0 when the
+// scan is complete. Cursors are vShard numbers plus one, so a key present
+// during the whole scan is returned at least once, as Redis promises.
+func (db *DB) KVScan(ctx context.Context, coll string, cursor uint64, pattern []byte, count int) (uint64, []string, error) {
+	sh, err := db.kvShape(coll, false)
+	if err != nil || sh == nil {
+		return 0, nil, err
+	}
+	from := uint16(0)
+	if cursor > 0 {
+		from = uint16(min(cursor-1, 0xffff))
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
+	keys, next, err := env.KVScan(sh, from, max(count, 1), pattern)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := waitDurable(ctx, tx); err != nil {
+		return 0, nil, err
+	}
+	if next == 0 {
+		return 0, keys, nil
+	}
+	return uint64(next) + 1, keys, nil
+}
+
+// KVCount counts a collection's live keys.
+func (db *DB) KVCount(ctx context.Context, coll string) (int64, error) {
+	sh, err := db.kvShape(coll, false)
+	if err != nil || sh == nil {
+		return 0, err
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	n, err := (&exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}).KVCount(sh)
+	if err != nil {
+		return 0, err
+	}
+	return n, waitDurable(ctx, tx)
+}
+
+// KVFlush deletes every key of a collection (recording a DELETE for each).
+func (db *DB) KVFlush(ctx context.Context, coll string) error {
+	sh, err := db.kvShape(coll, false)
+	if err != nil || sh == nil {
+		return err
+	}
+	l := db.cat.CollectionLock(sh.Coll.ID)
+	l.RLock()
+	defer l.RUnlock()
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	if _, err := (&exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}).Truncate(sh.Coll); err != nil {
+		return err
+	}
+	_, err = tx.Commit()
+	return err
+}
+
+// ---------------------------------------------------------------- reclaim
+
+// kvReclaimBatch bounds the keys one reclaim transaction deletes.
+const kvReclaimBatch = 512
+
+// ReclaimExpired deletes every expired key of every key-value collection
+// now (the background reclaimer does this periodically); it returns how
+// many keys it deleted. Each deletion is a DELETE row change.
+func (db *DB) ReclaimExpired(ctx context.Context) (int, error) {
+	total := 0
+	for _, coll := range db.cat.List() {
+		if coll.Kind != catalog.KeyValue {
+			continue
+		}
+		sh, err := exec.NewKVShape(coll)
+		if err != nil {
+			return total, err
+		}
+		for ctx.Err() == nil {
+			n, err := db.reclaimBatch(ctx, sh)
+			total += n
+			if err != nil {
+				if errs.Is(err, errs.SerializationFailure) {
+					break // a writer got there first; the next round retries
+				}
+				return total, err
+			}
+			if n < kvReclaimBatch {
+				break
+			}
+		}
+	}
+	return total, ctx.Err()
+}
+
+func (db *DB) reclaimBatch(ctx context.Context, sh *exec.KVShape) (int, error) {
+	l := db.cat.CollectionLock(sh.Coll.ID)
+	l.RLock()
+	defer l.RUnlock()
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	n, err := (&exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}).KVReclaim(sh, kvReclaimBatch)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	if _, err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// reclaimer is the background goroutine that deletes expired keys; the
+// DB owns it: OpenDB starts it, Close stops it and waits.
+type reclaimer struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (db *DB) startReclaimer(every time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &reclaimer{cancel: cancel, done: make(chan struct{})}
+	db.reclaim = r
+	go func() {
+		defer close(r.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := db.ReclaimExpired(ctx); err != nil && ctx.Err() == nil {
+				db.log.Warn("reclaiming expired keys", "err", err)
+			}
+		}
+	}()
+}
+
+func (db *DB) stopReclaimer() {
+	if db.reclaim == nil {
+		return
+	}
+	db.reclaim.cancel()
+	<-db.reclaim.done
+	db.reclaim = nil
+}

@@ -1,0 +1,160 @@
+package session
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/engine/kv"
+	"github.com/nodedb-go/nodedb/errs"
+)
+
+// incr is INCR over the key-value API.
+func incr(ctx context.Context, db *DB, coll, key string) (int64, error) {
+	var out int64
+	err := db.KVUpdate(ctx, coll, []string{key}, func(cur []KVEntry) ([]KVWrite, error) {
+		n := int64(0)
+		if cur[0].Live {
+			v, err := kv.ParseInt(cur[0].Value)
+			if err != nil {
+				return nil, err
+			}
+			n = v
+		}
+		out = n + 1
+		return []KVWrite{{Op: KVPut, Value: []byte(strconv.FormatInt(out, 10)), Expires: cur[0].Expires}}, nil
+	})
+	return out, err
+}
+
+func TestKVAPIAndSQL(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	ctx := context.Background()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+
+	// Reads of a collection that does not exist yet find nothing.
+	got, err := d.db.KVGet(ctx, kv.DefaultCollection, []string{"k"})
+	require.NoError(t, err)
+	require.False(t, got[0].Live)
+
+	// The first write creates the collection; SQL sees the key.
+	require.NoError(t, d.db.KVUpdate(ctx, kv.DefaultCollection, []string{"k"}, func(cur []KVEntry) ([]KVWrite, error) {
+		return []KVWrite{{Op: KVPut, Value: []byte("v1")}}, nil
+	}))
+	require.Equal(t, "k|v1|NULL", d.q(s, `SELECT * FROM "default" WHERE key = 'k'`))
+
+	// SQL writes are visible to the API.
+	d.q(s, `INSERT INTO "default" (key, value, ttl) VALUES ('s', 'from sql', 100)`)
+	got, err = d.db.KVGet(ctx, kv.DefaultCollection, []string{"s", "missing"})
+	require.NoError(t, err)
+	require.True(t, got[0].Live)
+	require.Equal(t, "from sql", string(got[0].Value))
+	require.WithinDuration(t, time.Now().Add(100*time.Second), got[0].Expires, 5*time.Second)
+	require.False(t, got[1].Live)
+
+	n, err := d.db.KVCount(ctx, kv.DefaultCollection)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, n)
+
+	var all []string
+	cursor := uint64(0)
+	for {
+		next, keys, err := d.db.KVScan(ctx, kv.DefaultCollection, cursor, nil, 1)
+		require.NoError(t, err)
+		all = append(all, keys...)
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	require.ElementsMatch(t, []string{"k", "s"}, all)
+
+	// A strict table is not a key-value collection.
+	d.q(s, `CREATE TABLE t (a INT PRIMARY KEY)`)
+	err = d.db.KVUpdate(ctx, "t", []string{"x"}, func([]KVEntry) ([]KVWrite, error) { return nil, nil })
+	require.True(t, errs.Is(err, errs.WrongObjectType), "%v", err)
+
+	require.NoError(t, d.db.KVFlush(ctx, kv.DefaultCollection))
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM "default"`))
+}
+
+func TestKVConcurrentIncrIsExact(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	ctx := context.Background()
+	const workers, each = 16, 50
+	var wg sync.WaitGroup
+	errc := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if _, err := incr(ctx, d.db, "counters", "c"); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	// SQL writers to the same key race with the API; their conflicts are
+	// retried by the API, and each SQL increment that commits counts too.
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	sqlDone := 0
+	for i := 0; i < 20; i++ {
+		if _, err := run(s, `UPDATE counters SET value = CAST(CAST(value AS INT) + 1 AS TEXT) WHERE key = 'c'`); err == nil {
+			sqlDone++
+		} else if !errs.Is(err, errs.SerializationFailure) && !errs.Is(err, errs.UndefinedTable) {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	got, err := d.db.KVGet(ctx, "counters", []string{"c"})
+	require.NoError(t, err)
+	n, err := kv.ParseInt(got[0].Value)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, n, int64(workers*each))
+	require.LessOrEqual(t, n, int64(workers*each+sqlDone))
+}
+
+func TestKVReclaimDeletesExpiredKeys(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	ctx := context.Background()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION c TYPE KEY_VALUE`)
+	d.q(s, `CREATE CHANGE STREAM cs ON c`)
+	d.q(s, `CREATE CONSUMER GROUP g ON cs`)
+	require.NoError(t, d.db.KVUpdate(ctx, "c", []string{"a", "b"}, func(cur []KVEntry) ([]KVWrite, error) {
+		return []KVWrite{
+			{Op: KVPut, Value: []byte("1"), Expires: time.Now().Add(50 * time.Millisecond)},
+			{Op: KVPut, Value: []byte("2")},
+		}, nil
+	}))
+	time.Sleep(80 * time.Millisecond)
+	require.Equal(t, "b", d.q(s, `SELECT key FROM c`))
+	n, err := d.db.ReclaimExpired(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	// The stored row and its expiry-index entry are gone; nothing is left
+	// to reclaim.
+	n, err = d.db.ReclaimExpired(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 0, n)
+	// Two inserts and the reclaimer's delete reached the change stream.
+	out := d.q(s, `SELECT event_type, row_id FROM STREAM cs CONSUMER GROUP g`)
+	require.Contains(t, out, "DELETE|a")
+	require.Contains(t, out, "INSERT|b")
+}
