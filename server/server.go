@@ -18,6 +18,7 @@ import (
 	"github.com/nodedb-go/nodedb/internal/metrics"
 	httpapi "github.com/nodedb-go/nodedb/protocol/http"
 	"github.com/nodedb-go/nodedb/protocol/pgwire"
+	"github.com/nodedb-go/nodedb/protocol/resp"
 	"github.com/nodedb-go/nodedb/session"
 )
 
@@ -25,12 +26,18 @@ import (
 type Option func(*options)
 
 type options struct {
-	logger *slog.Logger
+	logger   *slog.Logger
+	respAddr string
 }
 
 // WithLogger sets the logger; by default New logs to stderr in the format
 // and level the Config names.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithRESPAddr turns the Redis protocol listener on at addr whatever the
+// Config's RESP port says ("127.0.0.1:0" picks a free port; tests use it,
+// since RESPPort 0 means off).
+func WithRESPAddr(addr string) Option { return func(o *options) { o.respAddr = addr } }
 
 // Server is one NodeDB node. Build it with New, start it with Start or Run,
 // stop it with Close.
@@ -42,6 +49,7 @@ type Server struct {
 	metrics *metrics.Registry
 	http    *httpapi.Server
 	pgwire  *pgwire.Server
+	resp    *resp.Server // nil when the RESP port is off
 
 	// serveCtx is the context every serve goroutine runs under; Close
 	// cancels it after the listeners have been closed.
@@ -142,8 +150,18 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 		Metrics:   s.metrics,
 	}, pgwire.FromManager(s.mgr))
 
-	if cfg.RESPPort != 0 {
-		s.log.Warn("RESP protocol is not implemented yet; port_resp is ignored", "port", cfg.RESPPort)
+	// 6. Redis protocol, when a port is set.
+	respAddr := o.respAddr
+	if respAddr == "" && cfg.RESPPort != 0 {
+		respAddr = net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.RESPPort))
+	}
+	if respAddr != "" {
+		s.resp = resp.NewServer(resp.Config{
+			Addr:     respAddr,
+			Password: password,
+			Logger:   s.log.With("protocol", "resp"),
+			Metrics:  s.metrics,
+		}, resp.FromManager(s.mgr))
 	}
 	if cfg.ILPPort != 0 {
 		s.log.Warn("ILP protocol is not implemented yet; port_ilp is ignored", "port", cfg.ILPPort)
@@ -171,16 +189,25 @@ func (s *Server) Start() error {
 	if err := s.pgwire.Listen(); err != nil {
 		return listenError("pgwire", "--pgwire-port / NODEDB_PORT_PGWIRE", err)
 	}
+	if s.resp != nil {
+		if err := s.resp.Listen(); err != nil {
+			return listenError("RESP", "--resp-port / NODEDB_PORT_RESP", err)
+		}
+	}
 
 	s.goServe("http", s.http.Serve)
 	s.goServe("pgwire", s.pgwire.Serve)
+	if s.resp != nil {
+		s.goServe("resp", s.resp.Serve)
+	}
 
 	s.log.Info("nodedb started",
 		"data_dir", s.cfg.DataDir,
 		"durability", s.cfg.Durability,
 		"auth", s.cfg.AuthMode,
 		"http", addrString(s.HTTPAddr()),
-		"pgwire", addrString(s.PgwireAddr()))
+		"pgwire", addrString(s.PgwireAddr()),
+		"resp", addrString(s.RESPAddr()))
 	return nil
 }
 
@@ -240,6 +267,15 @@ func (s *Server) PgwireAddr() net.Addr {
 	return s.pgwire.Addr()
 }
 
+// RESPAddr returns the Redis protocol listener's bound address, nil before
+// Start or when RESP is off.
+func (s *Server) RESPAddr() net.Addr {
+	if s.resp == nil {
+		return nil
+	}
+	return s.resp.Addr()
+}
+
 // Manager returns the session manager, for embedding and tests.
 func (s *Server) Manager() *session.Manager { return s.mgr }
 
@@ -262,6 +298,12 @@ func (s *Server) Close() error {
 
 	var errList []error
 	s.http.SetClosing()
+	// 6. RESP.
+	if s.resp != nil {
+		if err := s.resp.Close(); err != nil {
+			errList = append(errList, err)
+		}
+	}
 	// 5. pgwire.
 	if err := s.pgwire.Close(); err != nil {
 		errList = append(errList, err)

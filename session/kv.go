@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/kv"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/exec"
@@ -35,10 +36,10 @@ type KVOp uint8
 
 // KVWrite operations.
 const (
-	KVKeep    KVOp = iota // leave the key alone
-	KVPut                 // set the value and the deadline
-	KVExpire              // keep the value, set the deadline (zero: persist)
-	KVDelete              // delete the key
+	KVKeep   KVOp = iota // leave the key alone
+	KVPut                // set the value and the deadline
+	KVExpire             // keep the value, set the deadline (zero: persist)
+	KVDelete             // delete the key
 )
 
 // KVWrite is one key's outcome of an update function.
@@ -384,3 +385,7 @@ func (db *DB) stopReclaimer() {
 	<-db.reclaim.done
 	db.reclaim = nil
 }
+
+// KVDefaultCollection is the collection RESP clients use until they
+// select another.
+const KVDefaultCollection = kv.DefaultCollection

@@ -19,7 +19,7 @@ func incr(ctx context.Context, db *DB, coll, key string) (int64, error) {
 	err := db.KVUpdate(ctx, coll, []string{key}, func(cur []KVEntry) ([]KVWrite, error) {
 		n := int64(0)
 		if cur[0].Live {
-			v, err := kv.ParseInt(cur[0].Value)
+			v, err := strconv.ParseInt(string(cur[0].Value), 10, 64)
 			if err != nil {
 				return nil, err
 			}
@@ -122,7 +122,7 @@ func TestKVConcurrentIncrIsExact(t *testing.T) {
 	}
 	got, err := d.db.KVGet(ctx, "counters", []string{"c"})
 	require.NoError(t, err)
-	n, err := kv.ParseInt(got[0].Value)
+	n, err := strconv.ParseInt(string(got[0].Value), 10, 64)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, n, int64(workers*each))
 	require.LessOrEqual(t, n, int64(workers*each+sqlDone))

@@ -15,8 +15,8 @@
 // non-unique index (the expiry index) orders so the background reclaimer
 // finds expired keys with one range scan.
 //
-// Who calls it: sql/exec (DDL, expiry filtering, writes), session (the
-// key-value API and the reclaimer) and protocol/resp (value rules). It
+// Who calls it: sql/exec (DDL, expiry filtering, writes, scans) and
+// session (the key-value API and the reclaimer). It
 // imports only the standard library: engines never import each other or
 // anything above storage.
 package kv

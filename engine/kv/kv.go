@@ -1,10 +1,6 @@
 package kv
 
 import (
-	"errors"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -52,74 +48,6 @@ func TTLSeconds(d time.Duration) int64 {
 		s = 1
 	}
 	return s
-}
-
-// ErrNotInteger is returned by ParseInt for text that is not a 64-bit
-// integer in Redis's strict form.
-var ErrNotInteger = errors.New("value is not an integer or out of range")
-
-// ErrNotFloat is returned by ParseFloat for text that is not a finite
-// float.
-var ErrNotFloat = errors.New("value is not a valid float")
-
-// ParseInt parses b as Redis does (string2ll): optional '-', decimal
-// digits, no sign '+', no spaces, no leading zeros, within int64.
-func ParseInt(b []byte) (int64, error) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, ErrNotInteger
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, nil
-	}
-	i := 0
-	if b[0] == '-' {
-		i = 1
-	}
-	if i >= len(b) || b[i] < '1' || b[i] > '9' {
-		return 0, ErrNotInteger
-	}
-	for _, c := range b[i:] {
-		if c < '0' || c > '9' {
-			return 0, ErrNotInteger
-		}
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		return 0, ErrNotInteger
-	}
-	return n, nil
-}
-
-// ParseFloat parses b as a finite float (no surrounding spaces).
-func ParseFloat(b []byte) (float64, error) {
-	s := string(b)
-	if s == "" || strings.TrimSpace(s) != s {
-		return 0, ErrNotFloat
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, ErrNotFloat
-	}
-	return f, nil
-}
-
-// FormatFloat renders f as INCRBYFLOAT replies and stores it: fixed
-// notation with up to 17 significant digits, without trailing zeros.
-func FormatFloat(f float64) string {
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if s == "-0" {
-		return "0"
-	}
-	return s
-}
-
-// AddInt returns a+b, or ok=false when it overflows int64.
-func AddInt(a, b int64) (int64, bool) {
-	c := a + b
-	if (b > 0 && c < a) || (b < 0 && c > a) {
-		return 0, false
-	}
-	return c, true
 }
 
 // Match reports whether s matches the Redis glob pattern: '*' any run,
