@@ -155,6 +155,8 @@ type server struct {
 	exited  chan struct{}
 	waitErr error
 	addr    string // pgwire host:port of the current incarnation
+	// extraArgs are appended to every launch's command line.
+	extraArgs []string
 }
 
 func newServer(t *testing.T) *server {
@@ -231,6 +233,7 @@ func (s *server) launch(note string) {
 		"--log-level", "info",
 		"--log-format", "text",
 	)
+	cmd.Args = append(cmd.Args, s.extraArgs...)
 	cmd.Env = childEnv()
 	cmd.Stdout = f
 	cmd.Stderr = f
