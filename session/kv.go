@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"hash/maphash"
 	"sort"
 	"sync"
@@ -191,11 +192,32 @@ func (db *DB) kvUpdateOnce(ctx context.Context, sh *exec.KVShape, keys []string,
 	tx := db.txm.Begin()
 	defer tx.Rollback()
 	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
+	if err := readApply(env, sh, keys, fn); err != nil {
+		return err
+	}
+	if tx.HasWrites() {
+		_, err := tx.Commit()
+		return err
+	}
+	return waitDurable(ctx, tx)
+}
+
+// kvApplyError marks an error met while applying an update's writes
+// (after its function succeeded): the transaction holds part of them.
+type kvApplyError struct{ err error }
+
+func (e *kvApplyError) Error() string { return e.err.Error() }
+func (e *kvApplyError) Unwrap() error { return e.err }
+
+// readApply reads keys, runs fn and buffers its writes in env's
+// transaction. An error of fn is returned as is (nothing was written); an
+// error while writing is wrapped in *kvApplyError.
+func readApply(env *exec.Env, sh *exec.KVShape, keys []string, fn func(cur []KVEntry) ([]KVWrite, error)) error {
 	cur := make([]KVEntry, len(keys))
 	for i, k := range keys {
 		e, err := env.KVGet(sh, k)
 		if err != nil {
-			return err
+			return &kvApplyError{err}
 		}
 		cur[i] = toEntry(e)
 	}
@@ -219,8 +241,83 @@ func (db *DB) kvUpdateOnce(ctx context.Context, sh *exec.KVShape, keys []string,
 			err = env.KVDelete(sh, cur[i].e)
 		}
 		if err != nil {
-			return err
+			return &kvApplyError{err}
 		}
+	}
+	return nil
+}
+
+// KVTxn is a batch of key-value reads and updates of one collection in one
+// transaction (KVBatch): RESP runs a client's pipelined commands in one,
+// so they share one commit.
+type KVTxn struct {
+	env    *exec.Env
+	sh     *exec.KVShape // nil: the collection does not exist (reads find nothing)
+	write  bool          // the batch was opened for writing
+	failed error
+}
+
+// Get reads keys, seeing the batch's own earlier writes.
+func (t *KVTxn) Get(keys []string) ([]KVEntry, error) {
+	out := make([]KVEntry, len(keys))
+	for i, k := range keys {
+		out[i].Key = k
+		if t.sh == nil {
+			continue
+		}
+		e, err := t.env.KVGet(t.sh, k)
+		if err != nil {
+			t.failed = err
+			return nil, err
+		}
+		out[i] = toEntry(e)
+	}
+	return out, nil
+}
+
+// Update is KVUpdate inside the batch: an error of fn is returned and
+// leaves the batch usable; any other error fails the batch (KVBatch then
+// returns it and commits nothing).
+func (t *KVTxn) Update(keys []string, fn func(cur []KVEntry) ([]KVWrite, error)) error {
+	if t.sh == nil || !t.write {
+		t.failed = errs.New(errs.ObjectNotInState, "key-value batch: not opened for writing")
+		return t.failed
+	}
+	err := readApply(t.env, t.sh, keys, fn)
+	var ae *kvApplyError
+	if errors.As(err, &ae) {
+		t.failed = ae.err
+		return ae.err
+	}
+	return err
+}
+
+// KVBatch runs fn over one transaction of collection coll and commits it;
+// keys are the keys fn will touch (their per-key locks are held
+// throughout, so concurrent updates of a key queue rather than conflict).
+// write creates the collection when missing. It returns an error, and
+// commits nothing, when a read or write inside failed, the commit failed
+// or a concurrent write conflicted (40001): the caller may then rerun the
+// work piece by piece. Without writes, it waits until every commit the
+// reads saw is durable.
+func (db *DB) KVBatch(ctx context.Context, coll string, keys []string, write bool, fn func(t *KVTxn)) error {
+	sh, err := db.kvShape(coll, write)
+	if err != nil {
+		return err
+	}
+	unlock := db.kvLocks.lock(coll, keys)
+	defer unlock()
+	if sh != nil && write {
+		l := db.cat.CollectionLock(sh.Coll.ID)
+		l.RLock()
+		defer l.RUnlock()
+	}
+	tx := db.txm.Begin()
+	defer tx.Rollback()
+	t := &KVTxn{env: &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}, sh: sh, write: write}
+	fn(t)
+	if t.failed != nil {
+		return t.failed
 	}
 	if tx.HasWrites() {
 		_, err := tx.Commit()

@@ -20,6 +20,10 @@ type command struct {
 	run    func(c *conn, args [][]byte) error
 	write  bool // modifies keys (COMMAND reports the write flag)
 	noAuth bool // allowed before AUTH
+	// keys says where the command's keys are, for batching: 1 the first
+	// argument, -1 every argument, 2 every other argument (MSET); 0 the
+	// command is not batched (it touches no keys or the whole keyspace).
+	keys int
 }
 
 var commands map[string]command
@@ -38,33 +42,33 @@ func init() {
 		"config":      {arity: -2, run: cmdConfig},
 		"dbsize":      {arity: 1, run: cmdDBSize},
 		"flushdb":     {arity: -1, run: cmdFlushDB, write: true},
-		"get":         {arity: 2, run: cmdGet},
-		"set":         {arity: -3, run: cmdSet, write: true},
-		"setex":       {arity: 4, run: cmdSetEx, write: true},
-		"psetex":      {arity: 4, run: cmdSetEx, write: true},
-		"setnx":       {arity: 3, run: cmdSetNX, write: true},
-		"getdel":      {arity: 2, run: cmdGetDel, write: true},
-		"getset":      {arity: 3, run: cmdGetSet, write: true},
-		"del":         {arity: -2, run: cmdDel, write: true},
-		"unlink":      {arity: -2, run: cmdDel, write: true},
-		"exists":      {arity: -2, run: cmdExists},
-		"mget":        {arity: -2, run: cmdMGet},
-		"mset":        {arity: -3, run: cmdMSet, write: true},
-		"incr":        {arity: 2, run: cmdIncr, write: true},
-		"decr":        {arity: 2, run: cmdIncr, write: true},
-		"incrby":      {arity: 3, run: cmdIncr, write: true},
-		"decrby":      {arity: 3, run: cmdIncr, write: true},
-		"incrbyfloat": {arity: 3, run: cmdIncrByFloat, write: true},
-		"append":      {arity: 3, run: cmdAppend, write: true},
-		"strlen":      {arity: 2, run: cmdStrlen},
-		"expire":      {arity: -3, run: cmdExpire, write: true},
-		"pexpire":     {arity: -3, run: cmdExpire, write: true},
-		"expireat":    {arity: -3, run: cmdExpire, write: true},
-		"pexpireat":   {arity: -3, run: cmdExpire, write: true},
-		"ttl":         {arity: 2, run: cmdTTL},
-		"pttl":        {arity: 2, run: cmdTTL},
-		"persist":     {arity: 2, run: cmdPersist, write: true},
-		"type":        {arity: 2, run: cmdType},
+		"get":         {arity: 2, run: cmdGet, keys: 1},
+		"set":         {arity: -3, run: cmdSet, keys: 1, write: true},
+		"setex":       {arity: 4, run: cmdSetEx, keys: 1, write: true},
+		"psetex":      {arity: 4, run: cmdSetEx, keys: 1, write: true},
+		"setnx":       {arity: 3, run: cmdSetNX, keys: 1, write: true},
+		"getdel":      {arity: 2, run: cmdGetDel, keys: 1, write: true},
+		"getset":      {arity: 3, run: cmdGetSet, keys: 1, write: true},
+		"del":         {arity: -2, run: cmdDel, keys: -1, write: true},
+		"unlink":      {arity: -2, run: cmdDel, keys: -1, write: true},
+		"exists":      {arity: -2, run: cmdExists, keys: -1},
+		"mget":        {arity: -2, run: cmdMGet, keys: -1},
+		"mset":        {arity: -3, run: cmdMSet, keys: 2, write: true},
+		"incr":        {arity: 2, run: cmdIncr, keys: 1, write: true},
+		"decr":        {arity: 2, run: cmdIncr, keys: 1, write: true},
+		"incrby":      {arity: 3, run: cmdIncr, keys: 1, write: true},
+		"decrby":      {arity: 3, run: cmdIncr, keys: 1, write: true},
+		"incrbyfloat": {arity: 3, run: cmdIncrByFloat, keys: 1, write: true},
+		"append":      {arity: 3, run: cmdAppend, keys: 1, write: true},
+		"strlen":      {arity: 2, run: cmdStrlen, keys: 1},
+		"expire":      {arity: -3, run: cmdExpire, keys: 1, write: true},
+		"pexpire":     {arity: -3, run: cmdExpire, keys: 1, write: true},
+		"expireat":    {arity: -3, run: cmdExpire, keys: 1, write: true},
+		"pexpireat":   {arity: -3, run: cmdExpire, keys: 1, write: true},
+		"ttl":         {arity: 2, run: cmdTTL, keys: 1},
+		"pttl":        {arity: 2, run: cmdTTL, keys: 1},
+		"persist":     {arity: 2, run: cmdPersist, keys: 1, write: true},
+		"type":        {arity: 2, run: cmdType, keys: 1},
 		"scan":        {arity: -2, run: cmdScan},
 		"keys":        {arity: 2, run: cmdKeys},
 	}
@@ -236,14 +240,14 @@ func writeCommandInfo(c *conn, name string) {
 		c.w.WriteArray(1)
 		c.w.WriteString("readonly")
 	}
-	first, last, step := 1, 1, 1
-	switch name {
-	case "del", "unlink", "exists", "mget":
-		last = -1
-	case "mset":
-		last, step = -1, 2
-	case "ping", "echo", "quit", "select", "auth", "hello", "command", "client", "info", "config", "dbsize", "flushdb", "scan", "keys":
-		first, last, step = 0, 0, 0
+	first, last, step := 0, 0, 0
+	switch cmd.keys {
+	case 1:
+		first, last, step = 1, 1, 1
+	case -1:
+		first, last, step = 1, -1, 1
+	case 2:
+		first, last, step = 1, -1, 2
 	}
 	c.w.WriteInt(first)
 	c.w.WriteInt(last)
@@ -331,12 +335,19 @@ func cmdFlushDB(c *conn, args [][]byte) error {
 
 // ---------------------------------------------------------------- strings
 
-// update runs fn over keys in one transaction of the selected collection.
+// update runs fn over keys of the selected collection: in the pipeline's
+// batch transaction when one is open, else in a transaction of its own.
 func (c *conn) update(keys []string, fn func(cur []session.KVEntry) ([]session.KVWrite, error)) error {
+	if c.batch != nil {
+		return c.batch.Update(keys, fn)
+	}
 	return c.s.store.KVUpdate(c.ctx, c.coll, keys, fn)
 }
 
 func (c *conn) get(keys ...string) ([]session.KVEntry, error) {
+	if c.batch != nil {
+		return c.batch.Get(keys)
+	}
 	return c.s.store.KVGet(c.ctx, c.coll, keys)
 }
 

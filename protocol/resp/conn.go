@@ -33,7 +33,20 @@ type conn struct {
 	name   string // CLIENT SETNAME
 	authed bool
 	quit   bool
+
+	// batch is the transaction of the pipelined commands being run
+	// together, nil outside a batch.
+	batch *session.KVTxn
+	// next is a command read ahead while collecting a batch that did not
+	// fit in it; it runs next.
+	next [][]byte
+	// pendingErr is a read error met while collecting a batch; it ends
+	// the connection after the batch's replies.
+	pendingErr error
 }
+
+// maxBatch bounds how many pipelined commands share one transaction.
+const maxBatch = 256
 
 func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,33 +76,144 @@ func (c *conn) run() {
 		}
 	}()
 	for !c.quit {
-		args, err := c.r.ReadCommand()
+		args, err := c.read()
 		if err != nil {
-			var pe *ProtocolError
-			if errors.As(err, &pe) {
-				c.log.Info("protocol error; closing connection", "err", err)
-				c.w.WriteError("ERR " + pe.Error())
-				_ = c.w.Flush()
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.log.Debug("connection read failed", "err", err)
-			}
+			c.readFailed(err)
 			return
 		}
 		if len(args) > 0 {
-			start := time.Now()
-			err := c.dispatch(args)
-			if err != nil {
-				c.w.WriteError(replyError(err))
+			if batch := c.collectBatch(args); len(batch) > 1 {
+				c.runBatch(batch)
+			} else {
+				c.runOne(args)
 			}
-			c.s.cfg.Metrics.ObserveQuery(metricsProtocol, time.Since(start), err)
 		}
 		// Reply to a pipeline in one write: flush once no request is
 		// waiting in the read buffer.
-		if c.r.Buffered() == 0 || c.quit {
+		if (c.r.Buffered() == 0 && c.next == nil) || c.quit || c.pendingErr != nil {
 			if err := c.w.Flush(); err != nil {
 				return
 			}
 		}
+	}
+}
+
+// read returns the command read ahead, if any, else the next request.
+func (c *conn) read() ([][]byte, error) {
+	if c.pendingErr != nil {
+		return nil, c.pendingErr
+	}
+	if c.next != nil {
+		args := c.next
+		c.next = nil
+		return args, nil
+	}
+	return c.r.ReadCommand()
+}
+
+func (c *conn) readFailed(err error) {
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		c.log.Info("protocol error; closing connection", "err", err)
+		c.w.WriteError("ERR " + pe.Error())
+		_ = c.w.Flush()
+	} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		c.log.Debug("connection read failed", "err", err)
+	}
+}
+
+func (c *conn) runOne(args [][]byte) {
+	start := time.Now()
+	err := c.dispatch(args)
+	if err != nil {
+		c.w.WriteError(replyError(err))
+	}
+	c.s.cfg.Metrics.ObserveQuery(metricsProtocol, time.Since(start), err)
+}
+
+// batchable reports whether a command may run in a batch transaction.
+func (c *conn) batchable(args [][]byte) (command, bool) {
+	if len(args) == 0 || !c.authed {
+		return command{}, false
+	}
+	cmd, ok := commands[strings.ToLower(string(args[0]))]
+	if !ok || cmd.keys == 0 || (cmd.arity > 0 && len(args) != cmd.arity) || (cmd.arity < 0 && len(args) < -cmd.arity) {
+		return command{}, false
+	}
+	return cmd, true
+}
+
+// collectBatch returns args plus the batchable commands already buffered
+// behind it (a pipeline); the first command that cannot join is kept in
+// c.next. A read error is kept for the next read too: the batch runs
+// first.
+func (c *conn) collectBatch(args [][]byte) [][][]byte {
+	batch := [][][]byte{args}
+	if _, ok := c.batchable(args); !ok {
+		return batch
+	}
+	for len(batch) < maxBatch && c.r.Buffered() > 0 {
+		next, err := c.r.ReadCommand()
+		if err != nil {
+			c.pendingErr = err
+			break
+		}
+		if _, ok := c.batchable(next); !ok {
+			c.next = next
+			break
+		}
+		batch = append(batch, next)
+	}
+	return batch
+}
+
+// runBatch runs pipelined commands in one transaction and one commit, so
+// a pipeline of N writes costs one durable commit instead of N. Replies
+// are buffered; if the batch fails as a whole (a conflict with another
+// writer, a write that fails after its checks, the commit), they are
+// dropped and the commands run again one by one, each in its own
+// transaction, with exactly the replies they would have had unbatched.
+func (c *conn) runBatch(batch [][][]byte) {
+	start := time.Now()
+	mark := c.w.Buffer()
+	var keys []string
+	write := false
+	for _, args := range batch {
+		cmd, _ := c.batchable(args)
+		write = write || cmd.write
+		switch cmd.keys {
+		case 1:
+			keys = append(keys, string(args[1]))
+		case -1:
+			for _, a := range args[1:] {
+				keys = append(keys, string(a))
+			}
+		case 2:
+			for i := 1; i < len(args); i += 2 {
+				keys = append(keys, string(args[i]))
+			}
+		}
+	}
+	errsSeen := make([]error, len(batch))
+	err := c.s.store.KVBatch(c.ctx, c.coll, keys, write, func(t *session.KVTxn) {
+		c.batch = t
+		defer func() { c.batch = nil }()
+		for i, args := range batch {
+			if errsSeen[i] = c.dispatch(args); errsSeen[i] != nil {
+				c.w.WriteError(replyError(errsSeen[i]))
+			}
+		}
+	})
+	if err != nil {
+		c.w.SetBuffer(mark)
+		for _, args := range batch {
+			c.runOne(args)
+		}
+		return
+	}
+	d := time.Since(start) / time.Duration(len(batch))
+	for _, e := range errsSeen {
+		c.s.cfg.Metrics.ObserveQuery(metricsProtocol, d, e)
 	}
 }
 

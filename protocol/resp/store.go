@@ -15,6 +15,7 @@ type Store interface {
 	KVScan(ctx context.Context, coll string, cursor uint64, pattern []byte, count int) (uint64, []string, error)
 	KVCount(ctx context.Context, coll string) (int64, error)
 	KVFlush(ctx context.Context, coll string) error
+	KVBatch(ctx context.Context, coll string, keys []string, write bool, fn func(t *session.KVTxn)) error
 }
 
 // FromManager returns the Store of a session manager's database.

@@ -77,6 +77,8 @@ type KVShape struct {
 	Value   int // the value column: "value", else the first other visible column; -1 when none
 	TTL     int
 	Expires int
+
+	lay *document.Layout
 }
 
 // NewKVShape returns the shape of a key-value collection (42809 for other
@@ -113,7 +115,18 @@ type KVEntry struct {
 	raw []byte
 }
 
-func (sh *KVShape) layout() *document.Layout { return Layout(sh.Coll) }
+func (sh *KVShape) layout() *document.Layout {
+	if sh.lay == nil {
+		sh.lay = Layout(sh.Coll)
+	}
+	return sh.lay
+}
+
+// stored is the engine view of the entry's stored row (read earlier).
+func (e *KVEntry) stored(sh *KVShape) *document.Row {
+	pk, id, idx := rowParts(sh.Coll, e.row)
+	return &document.Row{PK: pk, Value: e.raw, IdxVals: idx, RowID: id}
+}
 
 func (sh *KVShape) pk(key string) []byte { return document.EncodePK([]any{key}) }
 
@@ -211,10 +224,7 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 	if cur.raw == nil {
 		return lay.InsertAbsent(w, nr)
 	}
-	old, err := env.oldRow(sh.Coll, cur.raw)
-	if err != nil {
-		return err
-	}
+	old := cur.stored(sh)
 	if cur.Live {
 		return lay.Update(w, old, nr)
 	}
@@ -229,11 +239,7 @@ func (env *Env) KVDelete(sh *KVShape, cur KVEntry) error {
 	if cur.raw == nil {
 		return nil
 	}
-	old, err := env.oldRow(sh.Coll, cur.raw)
-	if err != nil {
-		return err
-	}
-	return sh.layout().Delete(writer{env.Txn}, old)
+	return sh.layout().Delete(writer{env.Txn}, cur.stored(sh))
 }
 
 // KVScan lists live keys matching pattern (nil: all) from vShard from on,
