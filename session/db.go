@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -144,7 +143,6 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	db.reconcileStreams()
 	db.triggers.Reconcile()
 	db.mviews.Reconcile()
-	db.kvLocks.seed = maphash.MakeSeed()
 	reclaim := cfg.ReclaimInterval
 	if reclaim == 0 {
 		reclaim = time.Second

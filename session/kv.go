@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"hash/maphash"
 	"sort"
 	"sync"
 	"time"
@@ -50,38 +49,67 @@ type KVWrite struct {
 	Expires time.Time // zero: no expiry
 }
 
-// kvStripes serializes read-modify-write updates of the same key, so a
-// hot counter queues instead of failing serialization and retrying.
-const kvStripes = 256
-
+// kvLocks serializes read-modify-write updates of the same key, so a hot
+// counter queues instead of failing serialization and retrying. Locks are
+// per key (no false sharing between keys), created on demand and dropped
+// when nobody holds or waits for them.
 type kvLocks struct {
-	seed    maphash.Seed
-	stripes [kvStripes]sync.Mutex
+	mu sync.Mutex
+	m  map[string]*kvLock
 }
 
+type kvLock struct {
+	sync.Mutex
+	refs int // holders and waiters
+}
+
+// lock takes the locks of keys of collection coll, in one global order
+// so that multi-key updates never deadlock, and returns their release.
 func (l *kvLocks) lock(coll string, keys []string) func() {
-	idx := make([]int, 0, len(keys))
-	seen := map[int]bool{}
+	names := make([]string, 0, len(keys))
 	for _, k := range keys {
-		var h maphash.Hash
-		h.SetSeed(l.seed)
-		h.WriteString(coll)
-		h.WriteByte(0)
-		h.WriteString(k)
-		i := int(h.Sum64() % kvStripes)
-		if !seen[i] {
-			seen[i] = true
-			idx = append(idx, i)
-		}
+		names = append(names, coll+"\x00"+k)
 	}
-	sort.Ints(idx) // one order, so multi-key updates never deadlock
-	for _, i := range idx {
-		l.stripes[i].Lock()
+	sort.Strings(names)
+	held := make([]*kvLock, 0, len(names))
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = make(map[string]*kvLock)
+	}
+	for i, n := range names {
+		if i > 0 && n == names[i-1] {
+			continue
+		}
+		e := l.m[n]
+		if e == nil {
+			e = &kvLock{}
+			l.m[n] = e
+		}
+		e.refs++
+		held = append(held, e)
+	}
+	l.mu.Unlock()
+	for _, e := range held {
+		e.Lock()
 	}
 	return func() {
-		for _, i := range idx {
-			l.stripes[i].Unlock()
+		for _, e := range held {
+			e.Unlock()
 		}
+		l.mu.Lock()
+		j := 0
+		for i, n := range names {
+			if i > 0 && n == names[i-1] {
+				continue
+			}
+			e := held[j]
+			e.refs--
+			if e.refs == 0 {
+				delete(l.m, n)
+			}
+			j++
+		}
+		l.mu.Unlock()
 	}
 }
 
@@ -305,8 +333,10 @@ func (db *DB) KVBatch(ctx context.Context, coll string, keys []string, write boo
 	if err != nil {
 		return err
 	}
-	unlock := db.kvLocks.lock(coll, keys)
-	defer unlock()
+	if write {
+		unlock := db.kvLocks.lock(coll, keys)
+		defer unlock()
+	}
 	if sh != nil && write {
 		l := db.cat.CollectionLock(sh.Coll.ID)
 		l.RLock()
