@@ -46,11 +46,8 @@ func (s *Session) notify(st *ast.Notify) (*Result, error) {
 // query string), dropped on ROLLBACK or error. Identical notifications in one
 // transaction are folded, as PostgreSQL does.
 func (s *Session) queueNotify(channel, payload string) error {
-	if channel == "" {
-		return errs.New(errs.InvalidParameterValue, "channel name cannot be empty")
-	}
-	if len(payload) > maxNotifyPayload {
-		return errs.Errorf(errs.InvalidParameterValue, "payload string too long (at most %d bytes)", maxNotifyPayload)
+	if err := checkNotify(channel, payload); err != nil {
+		return err
 	}
 	n := event.Notification{Channel: channel, Payload: payload, PID: s.id}
 	if !s.explicit && !s.implicit {
@@ -63,6 +60,16 @@ func (s *Session) queueNotify(channel, payload string) error {
 		}
 	}
 	s.pendingNotify = append(s.pendingNotify, n)
+	return nil
+}
+
+func checkNotify(channel, payload string) error {
+	if channel == "" {
+		return errs.New(errs.InvalidParameterValue, "channel name cannot be empty")
+	}
+	if len(payload) > maxNotifyPayload {
+		return errs.Errorf(errs.InvalidParameterValue, "payload string too long (at most %d bytes)", maxNotifyPayload)
+	}
 	return nil
 }
 

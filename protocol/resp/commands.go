@@ -20,6 +20,7 @@ type command struct {
 	run    func(c *conn, args [][]byte) error
 	write  bool // modifies keys (COMMAND reports the write flag)
 	noAuth bool // allowed before AUTH
+	pubsub bool // allowed in subscribe mode
 	// keys says where the command's keys are, for batching: 1 the first
 	// argument, -1 every argument, 2 every other argument (MSET); 0 the
 	// command is not batched (it touches no keys or the whole keyspace).
@@ -30,9 +31,12 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"ping":        {arity: -1, run: cmdPing},
+		"ping":        {arity: -1, run: cmdPing, pubsub: true},
 		"echo":        {arity: 2, run: cmdEcho},
-		"quit":        {arity: -1, run: cmdQuit, noAuth: true},
+		"quit":        {arity: -1, run: cmdQuit, noAuth: true, pubsub: true},
+		"publish":     {arity: 3, run: cmdPublish},
+		"subscribe":   {arity: -2, run: cmdSubscribe, pubsub: true},
+		"unsubscribe": {arity: -1, run: cmdUnsubscribe, pubsub: true},
 		"select":      {arity: 2, run: cmdSelect},
 		"auth":        {arity: -2, run: cmdAuth, noAuth: true},
 		"hello":       {arity: -1, run: cmdHello, noAuth: true},
@@ -77,6 +81,16 @@ func init() {
 // ---------------------------------------------------------------- connection
 
 func cmdPing(c *conn, args [][]byte) error {
+	if len(c.channels) > 0 { // subscribe mode answers with a push-style array
+		c.w.WriteArray(2)
+		c.w.WriteBulkString("pong")
+		if len(args) == 2 {
+			c.w.WriteBulk(args[1])
+		} else {
+			c.w.WriteBulkString("")
+		}
+		return nil
+	}
 	switch len(args) {
 	case 1:
 		c.w.WriteString("PONG")

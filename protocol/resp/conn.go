@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/redcon"
@@ -43,6 +44,13 @@ type conn struct {
 	// pendingErr is a read error met while collecting a batch; it ends
 	// the connection after the batch's replies.
 	pendingErr error
+
+	// Pub/sub: sub is nil until the first SUBSCRIBE; channels are the
+	// subscribed ones (subscribe mode while non-empty). wmu orders the
+	// writes of the command loop and the message pump.
+	sub      *session.Subscriber
+	channels map[string]bool
+	wmu      sync.Mutex
 }
 
 // maxBatch bounds how many pipelined commands share one transaction.
@@ -63,16 +71,26 @@ func (c *conn) kill() {
 	_ = c.nc.Close()
 }
 
+// end releases what the connection holds once run returns.
+func (c *conn) end() {
+	c.kill()
+	if c.sub != nil {
+		c.sub.Close()
+	}
+}
+
 // run serves the connection until the client quits, the connection
 // fails, or a request is malformed. A panic closes this connection only.
 func (c *conn) run() {
-	defer c.kill()
+	defer c.end()
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("panic while serving connection; closing it", "panic", r, "stack", string(debug.Stack()))
 			_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+			c.wmu.Lock()
 			c.w.WriteError("ERR internal error; connection closed")
 			_ = c.w.Flush()
+			c.wmu.Unlock()
 		}
 	}()
 	for !c.quit {
@@ -81,21 +99,32 @@ func (c *conn) run() {
 			c.readFailed(err)
 			return
 		}
-		if len(args) > 0 {
-			if batch := c.collectBatch(args); len(batch) > 1 {
-				c.runBatch(batch)
-			} else {
-				c.runOne(args)
-			}
-		}
-		// Reply to a pipeline in one write: flush once no request is
-		// waiting in the read buffer.
-		if (c.r.Buffered() == 0 && c.next == nil) || c.quit || c.pendingErr != nil {
-			if err := c.w.Flush(); err != nil {
-				return
-			}
+		if !c.serve(args) {
+			return
 		}
 	}
+}
+
+// serve runs one request (and the batch it heads) and flushes the replies
+// when no further request is waiting; false means the connection failed.
+func (c *conn) serve(args [][]byte) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(args) > 0 {
+		if batch := c.collectBatch(args); len(batch) > 1 {
+			c.runBatch(batch)
+		} else {
+			c.runOne(args)
+		}
+	}
+	// Reply to a pipeline in one write: flush once no request is waiting
+	// in the read buffer.
+	if (c.r.Buffered() == 0 && c.next == nil) || c.quit || c.pendingErr != nil {
+		if err := c.w.Flush(); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // read returns the command read ahead, if any, else the next request.
@@ -115,8 +144,10 @@ func (c *conn) readFailed(err error) {
 	var pe *ProtocolError
 	if errors.As(err, &pe) {
 		c.log.Info("protocol error; closing connection", "err", err)
+		c.wmu.Lock()
 		c.w.WriteError("ERR " + pe.Error())
 		_ = c.w.Flush()
+		c.wmu.Unlock()
 	} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		c.log.Debug("connection read failed", "err", err)
 	}
@@ -229,6 +260,9 @@ func (c *conn) dispatch(args [][]byte) error {
 	}
 	if !c.authed && !cmd.noAuth {
 		return Error("NOAUTH Authentication required.")
+	}
+	if len(c.channels) > 0 && !cmd.pubsub {
+		return Error("ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 	}
 	return cmd.run(c, args)
 }

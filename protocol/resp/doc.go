@@ -18,20 +18,28 @@
 // The commands, their options and the error replies follow Redis 7's
 // wording (docs/kv.md lists them); unknown commands get "ERR unknown
 // command". Pipelined requests are answered in one write: replies are
-// flushed when no further request is buffered.
+// flushed when no further request is buffered, and consecutive buffered
+// key commands run as one batch (session.KVBatch: one transaction, one
+// commit), rerun one by one if the batch fails as a whole.
+//
+// PUBLISH/SUBSCRIBE/UNSUBSCRIBE use the database's LISTEN/NOTIFY hub
+// (session.Subscriber); a subscribed connection has a second goroutine,
+// the message pump, which shares the reply writer with the command loop
+// under conn.wmu.
 //
 // Behaviour worth knowing: only RESP2 is spoken (HELLO 3 gets NOPROTO, so
 // clients fall back to RESP2); keys are text; values are stored in the
 // collection's value column (TEXT by default; a typed column rejects
 // values that do not convert with WRONGTYPE); there are no hashes, sorted
-// sets or pub/sub yet. A malformed or oversized request gets "-ERR
+// sets or pattern subscriptions yet. A malformed or oversized request gets "-ERR
 // Protocol error: ..." and closes that connection only.
 //
 // Who calls it: the server package builds one Server with NewServer(cfg,
 // FromManager(mgr)), then Listen, Serve and, at shutdown, Close. Close
 // stops accepting, cancels running commands, closes every connection and
-// waits for each goroutine the Server started (one per connection plus a
-// watcher for the Serve context). A panic while serving a connection is
+// waits for each goroutine the Server started (one per connection, one
+// message pump per subscribed connection, and a watcher for the Serve
+// context). A panic while serving a connection is
 // recovered, logged and closes that connection only.
 //
 // What it may call: session (through Store) and errs. Like every protocol

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -591,4 +592,82 @@ func TestConcurrentPipelinedIncrIsExact(t *testing.T) {
 	c := e.client()
 	require.Equal(t, strconv.Itoa(clients*rounds*depth), c.Get(ctx, "hits").Val())
 	require.Equal(t, strconv.Itoa(2*clients*rounds*depth), c.Get(ctx, "other").Val())
+}
+
+func TestPubSub(t *testing.T) {
+	e := start(t, Config{})
+	ctx := bg()
+	c := e.client()
+	require.EqualValues(t, 0, c.Publish(ctx, "news", "nobody listens").Val())
+
+	ps := c.Subscribe(ctx, "news", "sports")
+	defer ps.Close()
+	for i := 0; i < 2; i++ {
+		m, err := ps.Receive(ctx)
+		require.NoError(t, err)
+		require.IsType(t, &redis.Subscription{}, m)
+	}
+	require.EqualValues(t, 1, c.Publish(ctx, "news", "hello").Val())
+	msg, err := ps.ReceiveMessage(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "news", msg.Channel)
+	require.Equal(t, "hello", msg.Payload)
+
+	// SQL NOTIFY reaches RESP subscribers; RESP PUBLISH reaches LISTEN.
+	e.sql(`NOTIFY sports, 'goal'`)
+	msg, err = ps.ReceiveMessage(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "sports/goal", msg.Channel+"/"+msg.Payload)
+	s := e.mgr.NewSession("admin", "db")
+	defer s.Close()
+	p, err := s.Prepare(`LISTEN alerts`, nil)
+	require.NoError(t, err)
+	_, err = s.Execute(ctx, p, nil)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, c.Publish(ctx, "alerts", "disk full").Val())
+	select {
+	case n := <-s.Notifications():
+		require.Equal(t, "disk full", n.Payload)
+	case <-time.After(5 * time.Second):
+		t.Fatal("LISTEN session did not get the RESP PUBLISH")
+	}
+
+	require.NoError(t, ps.Unsubscribe(ctx, "news"))
+	m, err := ps.Receive(ctx) // the confirmation
+	require.NoError(t, err)
+	require.Equal(t, "unsubscribe", m.(*redis.Subscription).Kind)
+	require.EqualValues(t, 0, c.Publish(ctx, "news", "gone").Val())
+}
+
+func TestSubscribeMode(t *testing.T) {
+	e := start(t, Config{})
+	raw := dial(t, e)
+	br := bufio.NewReader(raw)
+	send := func(args ...string) {
+		var b []byte
+		bs := make([][]byte, len(args))
+		for i, a := range args {
+			bs[i] = []byte(a)
+		}
+		b = AppendCommand(b, bs...)
+		_, err := raw.Write(b)
+		require.NoError(t, err)
+	}
+	expect := func(want string) {
+		t.Helper()
+		got := make([]byte, len(want))
+		_, err := io.ReadFull(br, got)
+		require.NoError(t, err)
+		require.Equal(t, want, string(got))
+	}
+	send("SUBSCRIBE", "a", "b")
+	expect("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n")
+	send("GET", "k")
+	expect("-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n")
+	send("PING")
+	expect("*2\r\n$4\r\npong\r\n$0\r\n\r\n")
+	send("UNSUBSCRIBE")
+	expect("*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:0\r\n")
+	send("PING")
+	expect("+PONG\r\n")
 }

@@ -16,6 +16,8 @@ type Store interface {
 	KVCount(ctx context.Context, coll string) (int64, error)
 	KVFlush(ctx context.Context, coll string) error
 	KVBatch(ctx context.Context, coll string, keys []string, write bool, fn func(t *session.KVTxn)) error
+	Publish(channel, message string) (int, error)
+	NewSubscriber() *session.Subscriber
 }
 
 // FromManager returns the Store of a session manager's database.
