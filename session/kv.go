@@ -27,6 +27,7 @@ type KVEntry struct {
 	Value   []byte    // the value as text
 	Null    bool      // the value column is NULL
 	Expires time.Time // zero: no expiry
+	Kind    string    // "" for a string, "hash" or "zset"
 
 	e exec.KVEntry
 }
@@ -46,6 +47,7 @@ const (
 type KVWrite struct {
 	Op      KVOp
 	Value   []byte
+	Kind    string    // "" for a string, "hash" or "zset" (KVPut)
 	Expires time.Time // zero: no expiry
 }
 
@@ -146,7 +148,7 @@ func (db *DB) KVCheck(name string) error {
 }
 
 func toEntry(e exec.KVEntry) KVEntry {
-	return KVEntry{Key: e.Key, Live: e.Live, Value: e.Value, Null: e.Null, Expires: e.Expires, e: e}
+	return KVEntry{Key: e.Key, Live: e.Live, Value: e.Value, Null: e.Null, Expires: e.Expires, Kind: e.Kind, e: e}
 }
 
 // KVGet reads keys of a collection from one snapshot.
@@ -260,7 +262,7 @@ func readApply(env *exec.Env, sh *exec.KVShape, keys []string, fn func(cur []KVE
 		var err error
 		switch w.Op {
 		case KVPut:
-			err = env.KVPut(sh, cur[i].e, w.Value, w.Expires)
+			err = env.KVPut(sh, cur[i].e, w.Value, w.Kind, w.Expires)
 		case KVExpire:
 			if cur[i].Live {
 				err = env.KVExpire(sh, cur[i].e, w.Expires)
@@ -516,3 +518,9 @@ func (db *DB) stopReclaimer() {
 // KVDefaultCollection is the collection RESP clients use until they
 // select another.
 const KVDefaultCollection = kv.DefaultCollection
+
+// Value kinds of KVEntry.Kind and KVWrite.Kind besides "" (a string).
+const (
+	KVKindHash = kv.KindHash
+	KVKindZSet = kv.KindZSet
+)

@@ -18,6 +18,16 @@ const (
 	// ExpiresColumn is the hidden deadline column (timestamptz, NULL: no
 	// expiry). A key whose deadline is not after now is invisible.
 	ExpiresColumn = "_expires_at"
+	// KindColumn is the hidden Redis type of a key's value: NULL for a
+	// string (what SQL writes), "hash" or "zset" for values RESP stores as
+	// JSON objects in the value column.
+	KindColumn = "_kind"
+)
+
+// Value kinds other than strings.
+const (
+	KindHash = "hash"
+	KindZSet = "zset"
 )
 
 // DefaultCollection is the collection RESP clients use until they SELECT

@@ -76,6 +76,7 @@ func init() {
 		"scan":        {arity: -2, run: cmdScan},
 		"keys":        {arity: 2, run: cmdKeys},
 	}
+	registerCollections()
 }
 
 // ---------------------------------------------------------------- connection
@@ -365,6 +366,21 @@ func (c *conn) get(keys ...string) ([]session.KVEntry, error) {
 	return c.s.store.KVGet(c.ctx, c.coll, keys)
 }
 
+// errWrongType is Redis's reply to a command on a key holding another
+// kind of value.
+const errWrongType Error = "WRONGTYPE Operation against a key holding the wrong kind of value"
+
+// isString reports whether e is absent or holds a string.
+func isString(e session.KVEntry) bool { return !e.Live || e.Kind == "" }
+
+// checkString fails with WRONGTYPE when e holds a hash or sorted set.
+func checkString(e session.KVEntry) error {
+	if !isString(e) {
+		return errWrongType
+	}
+	return nil
+}
+
 // writeValue replies with a live key's value, or a null bulk.
 func (c *conn) writeValue(e session.KVEntry) {
 	if !e.Live || e.Null {
@@ -377,6 +393,9 @@ func (c *conn) writeValue(e session.KVEntry) {
 func cmdGet(c *conn, args [][]byte) error {
 	es, err := c.get(string(args[1]))
 	if err != nil {
+		return err
+	}
+	if err := checkString(es[0]); err != nil {
 		return err
 	}
 	c.writeValue(es[0])
@@ -471,6 +490,9 @@ func (c *conn) set(key string, val []byte, o setOpts) error {
 	done := false
 	err := c.update([]string{key}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		old = cur[0]
+		if o.get && !isString(cur[0]) {
+			return nil, errWrongType
+		}
 		if (o.nx && cur[0].Live) || (o.xx && !cur[0].Live) {
 			done = false
 			return nil, nil
@@ -543,6 +565,9 @@ func cmdGetDel(c *conn, args [][]byte) error {
 		if !cur[0].Live {
 			return nil, nil
 		}
+		if err := checkString(cur[0]); err != nil {
+			return nil, err
+		}
 		return []session.KVWrite{{Op: session.KVDelete}}, nil
 	})
 	if err != nil {
@@ -556,6 +581,9 @@ func cmdGetSet(c *conn, args [][]byte) error {
 	var old session.KVEntry
 	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		old = cur[0]
+		if err := checkString(cur[0]); err != nil {
+			return nil, err
+		}
 		return []session.KVWrite{{Op: session.KVPut, Value: args[2]}}, nil
 	})
 	if err != nil {
@@ -629,7 +657,11 @@ func cmdMGet(c *conn, args [][]byte) error {
 	}
 	c.w.WriteArray(len(es))
 	for _, e := range es {
-		c.writeValue(e)
+		if isString(e) {
+			c.writeValue(e)
+		} else {
+			c.w.WriteNull()
+		}
 	}
 	return nil
 }
@@ -687,6 +719,9 @@ func cmdIncr(c *conn, args [][]byte) error {
 	var out int64
 	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		var n int64
+		if err := checkString(cur[0]); err != nil {
+			return nil, err
+		}
 		if cur[0].Live {
 			if cur[0].Null {
 				return nil, errNotInteger
@@ -719,6 +754,9 @@ func cmdIncrByFloat(c *conn, args [][]byte) error {
 	var out string
 	err = c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		var f float64
+		if err := checkString(cur[0]); err != nil {
+			return nil, err
+		}
 		if cur[0].Live {
 			v, err := parseFloat(cur[0].Value)
 			if err != nil || cur[0].Null {
@@ -744,6 +782,9 @@ func cmdAppend(c *conn, args [][]byte) error {
 	n := 0
 	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		var v []byte
+		if err := checkString(cur[0]); err != nil {
+			return nil, err
+		}
 		if cur[0].Live {
 			v = append(v, cur[0].Value...)
 		}
@@ -761,6 +802,9 @@ func cmdAppend(c *conn, args [][]byte) error {
 func cmdStrlen(c *conn, args [][]byte) error {
 	es, err := c.get(string(args[1]))
 	if err != nil {
+		return err
+	}
+	if err := checkString(es[0]); err != nil {
 		return err
 	}
 	c.w.WriteInt(len(es[0].Value))
@@ -882,10 +926,13 @@ func cmdType(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	if es[0].Live {
-		c.w.WriteString("string")
-	} else {
+	switch {
+	case !es[0].Live:
 		c.w.WriteString("none")
+	case es[0].Kind == "":
+		c.w.WriteString("string")
+	default:
+		c.w.WriteString(es[0].Kind)
 	}
 	return nil
 }
@@ -899,7 +946,7 @@ func cmdScan(c *conn, args [][]byte) error {
 	}
 	var pattern []byte
 	count := 10
-	typeOK := true
+	typeFilter := ""
 	for i := 2; i < len(args); i += 2 {
 		if i+1 >= len(args) {
 			return errSyntax
@@ -920,7 +967,7 @@ func cmdScan(c *conn, args [][]byte) error {
 			}
 			count = int(min(n, 1<<20))
 		case "type":
-			typeOK = strings.EqualFold(string(args[i+1]), "string")
+			typeFilter = strings.ToLower(string(args[i+1]))
 		default:
 			return errSyntax
 		}
@@ -929,8 +976,21 @@ func cmdScan(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	if !typeOK {
-		keys = nil
+	if typeFilter != "" && len(keys) > 0 {
+		es, err := c.get(keys...)
+		if err != nil {
+			return err
+		}
+		keys = keys[:0]
+		for _, e := range es {
+			kind := e.Kind
+			if kind == "" {
+				kind = "string"
+			}
+			if e.Live && kind == typeFilter {
+				keys = append(keys, e.Key)
+			}
+		}
 	}
 	c.w.WriteArray(2)
 	c.w.WriteBulkString(strconv.FormatUint(next, 10))

@@ -30,8 +30,9 @@
 // Behaviour worth knowing: only RESP2 is spoken (HELLO 3 gets NOPROTO, so
 // clients fall back to RESP2); keys are text; values are stored in the
 // collection's value column (TEXT by default; a typed column rejects
-// values that do not convert with WRONGTYPE); there are no hashes, sorted
-// sets or pattern subscriptions yet. A malformed or oversized request gets "-ERR
+// values that do not convert with WRONGTYPE); hashes and sorted sets are
+// JSON objects in the value column, marked by the hidden _kind column
+// (collections.go); there are no pattern subscriptions, lists or sets yet. A malformed or oversized request gets "-ERR
 // Protocol error: ..." and closes that connection only.
 //
 // Who calls it: the server package builds one Server with NewServer(cfg,

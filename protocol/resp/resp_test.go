@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -670,4 +671,89 @@ func TestSubscribeMode(t *testing.T) {
 	expect("*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:0\r\n")
 	send("PING")
 	expect("+PONG\r\n")
+}
+
+func TestHashes(t *testing.T) {
+	e := start(t, Config{})
+	c := e.client()
+	ctx := bg()
+	require.EqualValues(t, 2, c.HSet(ctx, "user:1", "name", "alice", "age", "30").Val())
+	require.EqualValues(t, 1, c.HSet(ctx, "user:1", "name", "alicia", "city", "oslo").Val())
+	require.Equal(t, "alicia", c.HGet(ctx, "user:1", "name").Val())
+	require.ErrorIs(t, c.HGet(ctx, "user:1", "nope").Err(), redis.Nil)
+	require.ErrorIs(t, c.HGet(ctx, "missing", "f").Err(), redis.Nil)
+	require.Equal(t, []any{"alicia", nil, "30"}, c.HMGet(ctx, "user:1", "name", "x", "age").Val())
+	require.Equal(t, map[string]string{"name": "alicia", "age": "30", "city": "oslo"}, c.HGetAll(ctx, "user:1").Val())
+	require.True(t, c.HExists(ctx, "user:1", "age").Val())
+	require.False(t, c.HExists(ctx, "user:1", "zip").Val())
+	require.EqualValues(t, 40, c.HIncrBy(ctx, "user:1", "age", 10).Val())
+	require.EqualValues(t, 5, c.HIncrBy(ctx, "user:1", "visits", 5).Val())
+	redisErr(t, c.HIncrBy(ctx, "user:1", "name", 1).Err(), "ERR hash value is not an integer")
+	require.EqualValues(t, 4, c.HLen(ctx, "user:1").Val())
+	require.Equal(t, []string{"age", "city", "name", "visits"}, c.HKeys(ctx, "user:1").Val())
+	require.True(t, c.HSetNX(ctx, "user:1", "zip", "0150").Val())
+	require.False(t, c.HSetNX(ctx, "user:1", "zip", "9999").Val())
+	require.EqualValues(t, 2, c.HDel(ctx, "user:1", "zip", "visits", "nope").Val())
+	require.Equal(t, "hash", c.Type(ctx, "user:1").Val())
+
+	// Types do not mix; SET replaces whatever was there.
+	redisErr(t, c.Get(ctx, "user:1").Err(), "WRONGTYPE Operation against a key holding the wrong kind of value")
+	redisErr(t, c.Incr(ctx, "user:1").Err(), "WRONGTYPE Operation against a key holding the wrong kind of value")
+	c.Set(ctx, "s", "v", 0)
+	redisErr(t, c.HGet(ctx, "s", "f").Err(), "WRONGTYPE Operation against a key holding the wrong kind of value")
+	require.Equal(t, []any{nil, "v"}, c.MGet(ctx, "user:1", "s").Val())
+
+	// SQL sees the hash as a JSON object.
+	require.Equal(t, `{"age":"40","city":"oslo","name":"alicia"}`, e.sql(`SELECT value FROM "default" WHERE key = 'user:1'`))
+	require.Equal(t, "oslo", e.sql(`SELECT CAST(value AS JSONB)->>'city' FROM "default" WHERE key = 'user:1'`))
+
+	// Deleting the last field deletes the key; a hash keeps its TTL.
+	c.HSet(ctx, "tmp", "f", "v")
+	c.Expire(ctx, "tmp", time.Hour)
+	c.HSet(ctx, "tmp", "g", "w")
+	require.InDelta(t, 3600, c.TTL(ctx, "tmp").Val().Seconds(), 2)
+	require.EqualValues(t, 2, c.HDel(ctx, "tmp", "f", "g").Val())
+	require.EqualValues(t, 0, c.Exists(ctx, "tmp").Val())
+	redisErr(t, c.Do(ctx, "HSET", "h", "f").Err(), "ERR wrong number of arguments for 'hset' command")
+	redisErr(t, c.Do(ctx, "HSET", "h", "f", "v", "g").Err(), "ERR wrong number of arguments for 'hset' command")
+
+	keys, _, err := c.ScanType(ctx, 0, "", 100, "hash").Result()
+	require.NoError(t, err)
+	require.Equal(t, []string{"user:1"}, keys)
+}
+
+func TestSortedSets(t *testing.T) {
+	e := start(t, Config{})
+	c := e.client()
+	ctx := bg()
+	require.EqualValues(t, 3, c.ZAdd(ctx, "lb", redis.Z{Score: 10, Member: "a"}, redis.Z{Score: 30, Member: "c"}, redis.Z{Score: 20, Member: "b"}).Val())
+	require.EqualValues(t, 0, c.ZAdd(ctx, "lb", redis.Z{Score: 15, Member: "a"}).Val())
+	require.EqualValues(t, 1, c.ZAddArgs(ctx, "lb", redis.ZAddArgs{Ch: true, Members: []redis.Z{{Score: 12, Member: "a"}}}).Val())
+	require.EqualValues(t, 0, c.ZAddNX(ctx, "lb", redis.Z{Score: 99, Member: "a"}).Val())
+	require.EqualValues(t, 0, c.ZAddXX(ctx, "lb", redis.Z{Score: 99, Member: "new"}).Val())
+	require.EqualValues(t, 0, c.ZAddArgs(ctx, "lb", redis.ZAddArgs{GT: true, Members: []redis.Z{{Score: 1, Member: "a"}}}).Val())
+	require.Equal(t, float64(12), c.ZScore(ctx, "lb", "a").Val())
+	require.ErrorIs(t, c.ZScore(ctx, "lb", "zz").Err(), redis.Nil)
+	require.EqualValues(t, 3, c.ZCard(ctx, "lb").Val())
+	require.Equal(t, []string{"a", "b", "c"}, c.ZRange(ctx, "lb", 0, -1).Val())
+	require.Equal(t, []string{"c", "b"}, c.ZRevRange(ctx, "lb", 0, 1).Val())
+	require.Equal(t, []redis.Z{{Score: 20, Member: "b"}, {Score: 30, Member: "c"}}, c.ZRangeWithScores(ctx, "lb", 1, 5).Val())
+	require.Empty(t, c.ZRange(ctx, "lb", 5, 10).Val())
+	require.EqualValues(t, 1, c.ZRank(ctx, "lb", "b").Val())
+	require.EqualValues(t, 0, c.ZRevRank(ctx, "lb", "c").Val())
+	require.ErrorIs(t, c.ZRank(ctx, "lb", "zz").Err(), redis.Nil)
+	require.Equal(t, float64(22.5), c.ZIncrBy(ctx, "lb", 10.5, "a").Val())
+	require.Equal(t, []string{"b", "a", "c"}, c.ZRange(ctx, "lb", 0, -1).Val())
+	require.Equal(t, float64(25.5), c.ZAddArgsIncr(ctx, "lb", redis.ZAddArgs{Members: []redis.Z{{Score: 3, Member: "a"}}}).Val())
+	c.ZAdd(ctx, "lb", redis.Z{Score: math.Inf(-1), Member: "bottom"})
+	require.Equal(t, "bottom", c.ZRange(ctx, "lb", 0, 0).Val()[0])
+	require.Equal(t, "-inf", c.Do(ctx, "ZSCORE", "lb", "bottom").Val())
+	require.EqualValues(t, 2, c.ZRem(ctx, "lb", "bottom", "b", "nope").Val())
+	require.Equal(t, "zset", c.Type(ctx, "lb").Val())
+	redisErr(t, c.Do(ctx, "ZADD", "lb", "x", "m").Err(), "ERR value is not a valid float")
+	redisErr(t, c.Do(ctx, "ZADD", "lb", "NX", "XX", "1", "m").Err(), "ERR XX and NX options at the same time are not compatible")
+	redisErr(t, c.HGet(ctx, "lb", "a").Err(), "WRONGTYPE Operation against a key holding the wrong kind of value")
+	require.Equal(t, `{"a":25.5,"c":30}`, e.sql(`SELECT value FROM "default" WHERE key = 'lb'`))
+	require.EqualValues(t, 2, c.ZRem(ctx, "lb", "a", "c").Val())
+	require.EqualValues(t, 0, c.Exists(ctx, "lb").Val())
 }

@@ -180,8 +180,8 @@ func kvOptions(st *ast.CreateCollection) (time.Duration, error) {
 }
 
 // kvColumns checks a key-value collection's key (one text column) and adds
-// its ttl column (unless declared), the hidden expiry deadline and the
-// expiry index.
+// its ttl column (unless declared), the hidden expiry deadline and value
+// kind, and the expiry index.
 func kvColumns(tx *catalog.DDLTxn, col *catalog.Collection, pk []string) error {
 	if len(pk) != 1 {
 		return errs.New(errs.InvalidObjectDefinition, "a key-value collection needs exactly one primary-key column").
@@ -203,10 +203,13 @@ func kvColumns(tx *catalog.DDLTxn, col *catalog.Collection, pk []string) error {
 	} else {
 		col.Columns = append(col.Columns, catalog.Column{Name: kv.TTLColumn, Type: types.Int8})
 	}
-	if col.ColumnIndex(kv.ExpiresColumn) >= 0 {
-		return errs.Errorf(errs.ReservedName, "column name %q is reserved in key-value collections", kv.ExpiresColumn)
+	for _, name := range []string{kv.ExpiresColumn, kv.KindColumn} {
+		if col.ColumnIndex(name) >= 0 {
+			return errs.Errorf(errs.ReservedName, "column name %q is reserved in key-value collections", name)
+		}
 	}
-	col.Columns = append(col.Columns, catalog.Column{Name: kv.ExpiresColumn, Type: types.Timestamptz, Hidden: true})
+	col.Columns = append(col.Columns, catalog.Column{Name: kv.ExpiresColumn, Type: types.Timestamptz, Hidden: true},
+		catalog.Column{Name: kv.KindColumn, Type: types.Text, Hidden: true})
 	col.PK = pk
 	col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewIndexID(), Name: kv.ExpiryIndexName(col.Name), Columns: []string{kv.ExpiresColumn}})
 	return nil

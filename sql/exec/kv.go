@@ -77,6 +77,7 @@ type KVShape struct {
 	Value   int // the value column: "value", else the first other visible column; -1 when none
 	TTL     int
 	Expires int
+	Kind    int // the hidden value kind (NULL: string)
 
 	lay *document.Layout
 }
@@ -88,8 +89,8 @@ func NewKVShape(coll *catalog.Collection) (*KVShape, error) {
 		return nil, errs.Errorf(errs.WrongObjectType, "%q is not a key-value collection", coll.Name)
 	}
 	sh := &KVShape{Coll: coll, Key: coll.ColumnIndex(coll.PK[0]), Value: coll.ColumnIndex(kv.ValueColumn),
-		TTL: coll.ColumnIndex(kv.TTLColumn), Expires: coll.ColumnIndex(kv.ExpiresColumn)}
-	if sh.TTL < 0 || sh.Expires < 0 {
+		TTL: coll.ColumnIndex(kv.TTLColumn), Expires: coll.ColumnIndex(kv.ExpiresColumn), Kind: coll.ColumnIndex(kv.KindColumn)}
+	if sh.TTL < 0 || sh.Expires < 0 || sh.Kind < 0 {
 		return nil, errs.Errorf(errs.DataCorrupted, "key-value collection %q lacks its ttl columns", coll.Name)
 	}
 	if sh.Value < 0 {
@@ -110,6 +111,7 @@ type KVEntry struct {
 	Value   []byte    // the value column as text (nil when NULL or absent)
 	Null    bool      // the value column is NULL
 	Expires time.Time // zero when the key never expires
+	Kind    string    // "" for a string, kv.KindHash, kv.KindZSet
 
 	row types.Row // stored row (also when expired)
 	raw []byte
@@ -155,6 +157,7 @@ func (e *KVEntry) fill(sh *KVShape, now time.Time) {
 	if t, ok := exp.(time.Time); ok {
 		e.Expires = t
 	}
+	e.Kind, _ = e.row[sh.Kind].(string)
 	if sh.Value < 0 {
 		e.Null = true
 		return
@@ -171,11 +174,11 @@ func (e *KVEntry) fill(sh *KVShape, now time.Time) {
 	}
 }
 
-// KVPut writes key's value and deadline (zero: none) over the entry cur
-// read in the same transaction. Other columns of a live row are kept; the
-// ttl column is kept when the deadline is unchanged and otherwise set to
-// the remaining whole seconds.
-func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, expires time.Time) error {
+// KVPut writes key's value, value kind ("" for a string) and deadline
+// (zero: none) over the entry cur read in the same transaction. Other
+// columns of a live row are kept; the ttl column is kept when the deadline
+// is unchanged and otherwise set to the remaining whole seconds.
+func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, kind string, expires time.Time) error {
 	if sh.Value < 0 {
 		return errs.Errorf(errs.WrongObjectType, "key-value collection %q has no value column", sh.Coll.Name)
 	}
@@ -191,6 +194,10 @@ func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, expires time.Time) e
 		return err
 	}
 	row[sh.Value] = v
+	row[sh.Kind] = nil
+	if kind != "" {
+		row[sh.Kind] = kind
+	}
 	now := env.now()
 	switch {
 	case expires.IsZero():
