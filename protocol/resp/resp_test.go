@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/rand"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -756,4 +758,53 @@ func TestSortedSets(t *testing.T) {
 	require.Equal(t, `{"a":25.5,"c":30}`, e.sql(`SELECT value FROM "default" WHERE key = 'lb'`))
 	require.EqualValues(t, 2, c.ZRem(ctx, "lb", "a", "c").Val())
 	require.EqualValues(t, 0, c.Exists(ctx, "lb").Val())
+}
+
+// TestRandomCommandsAlwaysReply pipelines seeded random commands with
+// random arguments (known and unknown names, wrong arities, bad numbers,
+// mixed key kinds): every command must get a reply, the connection must
+// stay up (a panic would close it), and so must the server.
+func TestRandomCommandsAlwaysReply(t *testing.T) {
+	e := start(t, Config{})
+	ctx := bg()
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	names := make([]string, 0, len(commands)+2)
+	for n := range commands {
+		// Not these: QUIT ends the connection, SUBSCRIBE changes its
+		// mode, UNSUBSCRIBE answers once per channel (as Redis does),
+		// which a client's one-reply-per-command pipeline cannot count.
+		if n != "quit" && n != "subscribe" && n != "unsubscribe" && n != "flushdb" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	names = append(names, "nosuch", "")
+	words := []string{"k", "k2", "h", "z", "0", "1", "-1", "10", "1.5", "inf", "-inf", "nan", "9223372036854775807",
+		"EX", "PX", "NX", "XX", "GT", "LT", "CH", "INCR", "GET", "KEEPTTL", "WITHSCORES", "REV", "MATCH", "COUNT", "TYPE",
+		"*", "h*", "", "\x00\xff", "SETNAME", "GETNAME", "ID", "DOCS", "INFO"}
+	conn := e.client().Conn()
+	defer conn.Close()
+	for round := 0; round < 20; round++ {
+		cmds, _ := conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i := 0; i < 100; i++ {
+				args := []any{names[rng.Intn(len(names))]}
+				for j := rng.Intn(6); j > 0; j-- {
+					args = append(args, words[rng.Intn(len(words))])
+				}
+				p.Do(ctx, args...)
+			}
+			return nil
+		})
+		require.Len(t, cmds, 100)
+		for _, c := range cmds {
+			if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+				var re redis.Error
+				require.True(t, errors.As(err, &re), "round %d: %v: %v (not a reply error: the connection failed)", round, c.Args(), err)
+			}
+		}
+	}
+	require.Equal(t, "PONG", conn.Ping(ctx).Val())
+	require.Equal(t, "PONG", e.client().Ping(ctx).Val())
 }
