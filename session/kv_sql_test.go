@@ -59,3 +59,43 @@ func TestKVCollectionExpiry(t *testing.T) {
 	d.q(s, `INSERT INTO c5 (key) VALUES ('k')`)
 	require.Equal(t, "90", d.q(s, `SELECT ttl FROM c5`))
 }
+
+func TestKVFunctions(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION scores TYPE KEY_VALUE (key TEXT PRIMARY KEY, value INT)`)
+	d.q(s, `CREATE COLLECTION state TYPE KEY_VALUE`)
+
+	require.Equal(t, "10", d.q(s, `SELECT KV_INCR('scores', 'p1', 10)`))
+	require.Equal(t, "7", d.q(s, `SELECT KV_INCR('scores', 'p1', -3)`))
+	require.Equal(t, "p1|7|NULL", d.q(s, `SELECT * FROM scores`))
+	// A TTL applies to a key KV_INCR creates.
+	require.Equal(t, "1", d.q(s, `SELECT KV_INCR('scores', 'rate:1', 1, 60)`))
+	require.Equal(t, "2", d.q(s, `SELECT KV_INCR('scores', 'rate:1', 1, 60)`))
+	require.Equal(t, "60", d.q(s, `SELECT ttl FROM scores WHERE key = 'rate:1'`))
+	require.Equal(t, "2.5", d.q(s, `SELECT KV_INCR_FLOAT('state', 'f', 2.5)`))
+	require.Equal(t, "3", d.q(s, `SELECT KV_INCR_FLOAT('state', 'f', 0.5)`))
+
+	// CAS: NULL expects an absent key; NULL as the new value deletes.
+	require.Equal(t, "t", d.q(s, `SELECT KV_CAS('state', 'p1', NULL, 'idle')`))
+	require.Equal(t, "f", d.q(s, `SELECT KV_CAS('state', 'p1', 'busy', 'done')`))
+	require.Equal(t, "t", d.q(s, `SELECT KV_CAS('state', 'p1', 'idle', 'busy')`))
+	require.Equal(t, "busy", d.q(s, `SELECT value FROM state WHERE key = 'p1'`))
+	require.Equal(t, "busy", d.q(s, `SELECT KV_GETSET('state', 'p1', 'free')`))
+	require.Equal(t, "NULL", d.q(s, `SELECT KV_GETSET('state', 'new', 'x')`))
+	require.Equal(t, "t", d.q(s, `SELECT KV_CAS('state', 'new', 'x', NULL)`))
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM state WHERE key = 'new'`))
+
+	// In a transaction block the writes commit or roll back with it.
+	d.q(s, `BEGIN`)
+	d.q(s, `SELECT KV_INCR('scores', 'p1', 100)`)
+	d.q(s, `ROLLBACK`)
+	require.Equal(t, "7", d.q(s, `SELECT value FROM scores WHERE key = 'p1'`))
+
+	d.fail(s, errs.UndefinedTable, `SELECT KV_INCR('nope', 'k', 1)`)
+	d.q(s, `CREATE TABLE plain (a INT PRIMARY KEY)`)
+	d.fail(s, errs.WrongObjectType, `SELECT KV_INCR('plain', 'k', 1)`)
+	d.fail(s, errs.InvalidTextRep, `SELECT KV_INCR('state', 'p1', 1)`)
+}

@@ -924,6 +924,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 				return nil
 			},
 			Notify: s.queueNotify,
+			KV:     sessionKV{s},
 			TxnID: func() int64 {
 				if s.fnTx == nil {
 					return 0

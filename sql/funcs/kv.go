@@ -1,0 +1,110 @@
+package funcs
+
+import (
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// KVFuncs runs the key-value functions in the statement's transaction;
+// the session provides it (Context.KV).
+type KVFuncs interface {
+	// Incr adds delta to key's integer value (absent: 0) and returns the
+	// sum; ttlSeconds > 0 sets the deadline of a key it creates.
+	Incr(coll, key string, delta, ttlSeconds int64) (int64, error)
+	// IncrFloat is Incr for float values.
+	IncrFloat(coll, key string, delta float64) (float64, error)
+	// CAS sets key to newVal when its value equals expected (NULL: the key
+	// is absent) and reports whether it did.
+	CAS(coll, key string, expected, newVal types.Value) (bool, error)
+	// GetSet sets key to value and returns the previous value (NULL when
+	// absent).
+	GetSet(coll, key string, value types.Value) (types.Value, error)
+}
+
+func kvFuncs(ctx *Context) (KVFuncs, error) {
+	if ctx == nil || ctx.KV == nil {
+		return nil, errs.New(errs.FeatureNotSupported, "key-value functions are not available here")
+	}
+	return ctx.KV, nil
+}
+
+func kvArgs(a []types.Value) (coll, key string, err error) {
+	if a[0] == nil || a[1] == nil {
+		return "", "", errs.New(errs.NotNullViolation, "key-value functions need a collection and a key")
+	}
+	return toText(a[0]), toText(a[1]), nil
+}
+
+func init() {
+	def("kv_incr", 3, 4, "ssii", types.Int8, func(ctx *Context, a []types.Value) (types.Value, error) {
+		kv, err := kvFuncs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		coll, key, err := kvArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		delta, ttl := int64(0), int64(0)
+		if a[2] != nil {
+			if delta, err = toInt64Arg(a[2]); err != nil {
+				return nil, err
+			}
+		}
+		if len(a) > 3 && a[3] != nil {
+			if ttl, err = toInt64Arg(a[3]); err != nil {
+				return nil, err
+			}
+		}
+		return kv.Incr(coll, key, delta, ttl)
+	}, volatile, nonStrict)
+	def("kv_incr_float", 3, 3, "ssn", types.Float8, func(ctx *Context, a []types.Value) (types.Value, error) {
+		kv, err := kvFuncs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		coll, key, err := kvArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		delta := 0.0
+		if a[2] != nil {
+			v, err := types.Cast(a[2], types.Float8)
+			if err != nil {
+				return nil, err
+			}
+			delta = v.(float64)
+		}
+		return kv.IncrFloat(coll, key, delta)
+	}, volatile, nonStrict)
+	def("kv_cas", 4, 4, "ssaa", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
+		kv, err := kvFuncs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		coll, key, err := kvArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		return kv.CAS(coll, key, a[2], a[3])
+	}, volatile, nonStrict)
+	def("kv_getset", 3, 3, "ssa", types.Text, func(ctx *Context, a []types.Value) (types.Value, error) {
+		kv, err := kvFuncs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		coll, key, err := kvArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		return kv.GetSet(coll, key, a[2])
+	}, volatile, nonStrict)
+}
+
+func toInt64Arg(v types.Value) (int64, error) {
+	c, err := types.Cast(v, types.Int8)
+	if err != nil {
+		return 0, err
+	}
+	return c.(int64), nil
+}
