@@ -158,3 +158,33 @@ func TestKVReclaimDeletesExpiredKeys(t *testing.T) {
 	require.Contains(t, out, "DELETE|a")
 	require.Contains(t, out, "INSERT|b")
 }
+
+// TestKVLiveSelect: key-value writes through the API reach LIVE SELECT
+// subscribers like SQL writes, with the WHERE applied to the row.
+func TestKVLiveSelect(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	ctx := context.Background()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION c TYPE KEY_VALUE`)
+	_, err := run(s, `LIVE SELECT key, value FROM c WHERE value LIKE 'hot%'`)
+	require.NoError(t, err)
+	for _, kvp := range [][2]string{{"a", "cold"}, {"b", "hot!"}} {
+		require.NoError(t, d.db.KVUpdate(ctx, "c", []string{kvp[0]}, func([]KVEntry) ([]KVWrite, error) {
+			return []KVWrite{{Op: KVPut, Value: []byte(kvp[1])}}, nil
+		}))
+	}
+	select {
+	case n := <-s.Notifications():
+		require.Contains(t, n.Payload, `"row_id":"b"`)
+		require.Contains(t, n.Payload, `hot!`)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no LIVE SELECT notification for a key-value write")
+	}
+	select {
+	case n := <-s.Notifications():
+		t.Fatalf("unexpected notification %s", n.Payload)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
