@@ -111,7 +111,8 @@ func (c *conn) serve(args [][]byte) bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if len(args) > 0 {
-		if batch := c.collectBatch(args); len(batch) > 1 {
+		batch := c.collectBatch(args)
+		if _, ok := c.batchable(args); ok {
 			c.runBatch(batch)
 		} else {
 			c.runOne(args)
@@ -198,53 +199,138 @@ func (c *conn) collectBatch(args [][]byte) [][][]byte {
 	return batch
 }
 
-// runBatch runs pipelined commands in one transaction and one commit, so
-// a pipeline of N writes costs one durable commit instead of N. Replies
-// are buffered; if the batch fails as a whole (a conflict with another
-// writer, a write that fails after its checks, the commit), they are
-// dropped and the commands run again one by one, each in its own
-// transaction, with exactly the replies they would have had unbatched.
+// A round is one transaction that runs the key commands of every
+// connection waiting on the same collection: the pipelined commands of one
+// client (up to maxBatch) and those of every other client that arrived
+// while the previous round was running. So many clients' writes share one
+// durable commit (what Redis gets from one AOF fsync per event-loop pass),
+// and a hot key updated by many clients is read and written in order in one
+// transaction instead of queueing commit after commit. The first waiter
+// runs the round (the leader); when it is done it hands the lead to the
+// next waiter, so no connection serves others indefinitely.
+//
+// Replies are written into each connection's buffer by the leader while
+// that connection's goroutine waits; if the round fails as a whole (a
+// conflict with another writer, a write that fails after its checks, the
+// commit), every connection's replies of the round are dropped and each
+// reruns its commands one by one, each in its own transaction, with
+// exactly the replies it would have had without batching.
+
+// waiter is one connection's commands waiting for a round.
+type waiter struct {
+	c     *conn
+	batch [][][]byte
+	mark  []byte // c.w's unflushed replies before the round
+	errs  []error
+	wake  chan bool // true: lead the next round; false: the round ran (see err)
+	err   error
+}
+
+// combiner queues the waiters of one collection.
+type combiner struct {
+	mu      sync.Mutex
+	running bool
+	queue   []*waiter
+}
+
+func (s *Server) combiner(coll string) *combiner {
+	s.combMu.Lock()
+	defer s.combMu.Unlock()
+	if s.combiners == nil {
+		s.combiners = map[string]*combiner{}
+	}
+	cb := s.combiners[coll]
+	if cb == nil {
+		cb = &combiner{}
+		s.combiners[coll] = cb
+	}
+	return cb
+}
+
+// runBatch runs key commands (batchable, in c.coll) through the
+// collection's rounds and leaves their replies in c.w.
 func (c *conn) runBatch(batch [][][]byte) {
 	start := time.Now()
-	mark := c.w.Buffer()
-	var keys []string
-	write := false
-	for _, args := range batch {
-		cmd, _ := c.batchable(args)
-		write = write || cmd.write
-		switch cmd.keys {
-		case 1:
-			keys = append(keys, string(args[1]))
-		case -1:
-			for _, a := range args[1:] {
-				keys = append(keys, string(a))
-			}
-		case 2:
-			for i := 1; i < len(args); i += 2 {
-				keys = append(keys, string(args[i]))
-			}
-		}
+	w := &waiter{c: c, batch: batch, mark: c.w.Buffer(), wake: make(chan bool, 1)}
+	cb := c.s.combiner(c.coll)
+	cb.mu.Lock()
+	cb.queue = append(cb.queue, w)
+	lead := !cb.running
+	cb.running = true
+	cb.mu.Unlock()
+	if !lead {
+		lead = <-w.wake
 	}
-	errsSeen := make([]error, len(batch))
-	err := c.s.store.KVBatch(c.ctx, c.coll, keys, write, func(t *session.KVTxn) {
-		c.batch = t
-		defer func() { c.batch = nil }()
-		for i, args := range batch {
-			if errsSeen[i] = c.dispatch(args); errsSeen[i] != nil {
-				c.w.WriteError(replyError(errsSeen[i]))
-			}
+	if lead {
+		cb.mu.Lock()
+		group := cb.queue
+		cb.queue = nil
+		cb.mu.Unlock()
+		c.s.runRound(c, group)
+		cb.mu.Lock()
+		if len(cb.queue) > 0 {
+			cb.queue[0].wake <- true // hand the lead on
+		} else {
+			cb.running = false
 		}
-	})
-	if err != nil {
-		c.w.SetBuffer(mark)
+		cb.mu.Unlock()
+	}
+	if w.err != nil {
 		for _, args := range batch {
 			c.runOne(args)
 		}
 		return
 	}
 	d := time.Since(start) / time.Duration(len(batch))
-	for _, e := range errsSeen {
+	for _, e := range w.errs {
 		c.s.cfg.Metrics.ObserveQuery(metricsProtocol, d, e)
+	}
+}
+
+// runRound runs a group of waiters in one transaction (leader's context)
+// and wakes every waiter but the leader with the outcome.
+func (s *Server) runRound(leader *conn, group []*waiter) {
+	var keys []string
+	write := false
+	for _, w := range group {
+		for _, args := range w.batch {
+			cmd, _ := w.c.batchable(args)
+			write = write || cmd.write
+			switch cmd.keys {
+			case 1:
+				keys = append(keys, string(args[1]))
+			case -1:
+				for _, a := range args[1:] {
+					keys = append(keys, string(a))
+				}
+			case 2:
+				for i := 1; i < len(args); i += 2 {
+					keys = append(keys, string(args[i]))
+				}
+			}
+		}
+	}
+	err := s.store.KVBatch(leader.ctx, leader.coll, keys, write, func(t *session.KVTxn) {
+		for _, w := range group {
+			c := w.c
+			c.batch = t
+			w.errs = make([]error, len(w.batch))
+			for i, args := range w.batch {
+				if w.errs[i] = c.dispatch(args); w.errs[i] != nil {
+					c.w.WriteError(replyError(w.errs[i]))
+				}
+			}
+			c.batch = nil
+		}
+	})
+	for _, w := range group {
+		if err != nil {
+			w.c.w.SetBuffer(w.mark)
+		}
+		w.err = err
+		if w.c != leader {
+			w.wake <- false
+		}
 	}
 }
 

@@ -18,9 +18,11 @@
 // The commands, their options and the error replies follow Redis 7's
 // wording (docs/kv.md lists them); unknown commands get "ERR unknown
 // command". Pipelined requests are answered in one write: replies are
-// flushed when no further request is buffered, and consecutive buffered
-// key commands run as one batch (session.KVBatch: one transaction, one
-// commit), rerun one by one if the batch fails as a whole.
+// flushed when no further request is buffered. Key commands run in rounds
+// (conn.go): one transaction and one commit (session.KVBatch) for the
+// buffered key commands of every connection waiting on the collection,
+// run by one of those connections' goroutines (the leader) while the
+// others wait; a round that fails as a whole is rerun command by command.
 //
 // PUBLISH/SUBSCRIBE/UNSUBSCRIBE use the database's LISTEN/NOTIFY hub
 // (session.Subscriber); a subscribed connection has a second goroutine,

@@ -65,6 +65,9 @@ type Server struct {
 		conns  map[*conn]struct{}
 		closed bool
 	}
+
+	combMu    sync.Mutex
+	combiners map[string]*combiner // per collection: rounds of key commands (conn.go)
 }
 
 // NewServer returns a Server over store. It does not listen yet.
