@@ -128,10 +128,9 @@ func (db *DB) kvShape(name string, create bool) (*exec.KVShape, error) {
 		if _, err := d.CreateCollection(&ast.CreateCollection{Name: name, Kind: ast.KindKeyValue, IfNotExists: true}); err != nil {
 			return nil, err
 		}
-		if coll, err := db.cat.MustGet(name); err != nil {
+		var err error
+		if coll, err = db.cat.MustGet(name); err != nil {
 			return nil, err
-		} else {
-			return exec.NewKVShape(coll)
 		}
 	}
 	return exec.NewKVShape(coll)

@@ -99,3 +99,24 @@ func TestKVFunctions(t *testing.T) {
 	d.fail(s, errs.WrongObjectType, `SELECT KV_INCR('plain', 'k', 1)`)
 	d.fail(s, errs.InvalidTextRep, `SELECT KV_INCR('state', 'p1', 1)`)
 }
+
+// TestKVExpiredKeysFreeUniqueValues: an expired key no longer holds its
+// unique index values, even before the reclaimer deletes it.
+func TestKVExpiredKeysFreeUniqueValues(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION sessions TYPE KEY_VALUE (key TEXT PRIMARY KEY, user_id TEXT UNIQUE)`)
+	d.q(s, `INSERT INTO sessions { key: 'old', user_id: 'alice', ttl: 1 }`)
+	d.fail(s, errs.UniqueViolation, `INSERT INTO sessions { key: 'new', user_id: 'alice' }`)
+	time.Sleep(1100 * time.Millisecond)
+	d.q(s, `INSERT INTO sessions { key: 'new', user_id: 'alice' }`)
+	require.Equal(t, "new|alice", d.q(s, `SELECT key, user_id FROM sessions`))
+	d.q(s, `INSERT INTO sessions { key: 'b', user_id: 'bob', ttl: 1 }`)
+	d.q(s, `INSERT INTO sessions { key: 'c', user_id: 'carol' }`)
+	time.Sleep(1100 * time.Millisecond)
+	d.q(s, `UPDATE sessions SET user_id = 'bob' WHERE key = 'c'`)
+	require.Equal(t, "c|bob\nnew|alice", d.q(s, `SELECT key, user_id FROM sessions ORDER BY key`))
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM sessions WHERE key = 'b'`))
+}

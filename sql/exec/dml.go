@@ -160,11 +160,17 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if exists && coll.Kind == catalog.KeyValue {
+		if coll.Kind == catalog.KeyValue {
 			// An expired key is gone: the background reclaimer just has
 			// not deleted it yet. Delete it now (a DELETE event) and
-			// insert afresh.
-			if exists, err = env.kvLive(coll, lay, w, oldRaw); err != nil {
+			// insert afresh; likewise expired keys holding its unique
+			// index values.
+			if exists {
+				if exists, err = env.kvLive(coll, lay, w, oldRaw); err != nil {
+					return nil, err
+				}
+			}
+			if err := env.kvFreeUniques(coll, row); err != nil {
 				return nil, err
 			}
 		}
@@ -357,6 +363,9 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 		}
 		nr, err := env.encodeRowOver(x.Coll, newRow, r.row, nil)
 		if err != nil {
+			return nil, err
+		}
+		if err := env.kvFreeUniques(x.Coll, newRow); err != nil {
 			return nil, err
 		}
 		if err := lay.Update(w, old, nr); err != nil {

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -67,6 +68,50 @@ func (env *Env) kvLive(coll *catalog.Collection, lay *document.Layout, w documen
 	}
 	pk, id, idx := rowParts(coll, row)
 	return false, lay.Delete(w, &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id})
+}
+
+// kvFreeUniques deletes the expired rows of a key-value collection that
+// still hold a unique index value row is about to take: an expired key is
+// gone, so its values must not block new keys before the reclaimer runs.
+func (env *Env) kvFreeUniques(coll *catalog.Collection, row types.Row) error {
+	if coll.Kind != catalog.KeyValue {
+		return nil
+	}
+	pk, _, idx := rowParts(coll, row)
+	pkb := document.EncodePK(pk)
+	var lay *document.Layout
+	for i, ix := range coll.Indexes {
+		if !ix.Unique {
+			continue
+		}
+		key := storage.IndexPrefix(ix.ID)
+		hasNull := false
+		for _, v := range idx[i] {
+			hasNull = hasNull || v == nil
+			key = storage.AppendKey(key, v)
+		}
+		if hasNull {
+			continue // NULLs never collide
+		}
+		owner, ok, err := env.Txn.Get(key)
+		if err != nil {
+			return err
+		}
+		if !ok || bytes.Equal(owner, pkb) {
+			continue
+		}
+		if lay == nil {
+			lay = Layout(coll)
+		}
+		raw, ok, err := lay.Get(env.Txn, owner)
+		if err != nil || !ok {
+			return err
+		}
+		if _, err := env.kvLive(coll, lay, writer{env.Txn}, raw); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // KVShape locates the columns of a key-value collection the key-value API
@@ -223,6 +268,9 @@ func (env *Env) KVExpire(sh *KVShape, cur KVEntry, expires time.Time) error {
 }
 
 func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
+	if err := env.kvFreeUniques(sh.Coll, row); err != nil {
+		return err
+	}
 	nr, err := env.encodeStored(sh.Coll, row, nil)
 	if err != nil {
 		return err
