@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -287,6 +288,35 @@ func (c *conn) runBatch(batch [][][]byte) {
 	}
 }
 
+// runRoundTxn runs the group's commands in one KVBatch. A panic inside
+// (a bug in a command) fails the round instead of the leader's
+// connection only: the waiters must still be woken and the lead handed
+// on, or every later round of the collection would hang.
+func (s *Server) runRoundTxn(leader *conn, group []*waiter, keys []string, write bool) (err error) {
+	defer func() {
+		for _, w := range group {
+			w.c.batch = nil
+		}
+		if r := recover(); r != nil {
+			s.log.Error("panic while running a round of key commands; running them one by one", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("resp: panic in a round: %v", r)
+		}
+	}()
+	return s.store.KVBatch(leader.ctx, leader.coll, keys, write, func(t *session.KVTxn) {
+		for _, w := range group {
+			c := w.c
+			c.batch = t
+			w.errs = make([]error, len(w.batch))
+			for i, args := range w.batch {
+				if w.errs[i] = c.dispatch(args); w.errs[i] != nil {
+					c.w.WriteError(replyError(w.errs[i]))
+				}
+			}
+			c.batch = nil
+		}
+	})
+}
+
 // runRound runs a group of waiters in one transaction (leader's context)
 // and wakes every waiter but the leader with the outcome.
 func (s *Server) runRound(leader *conn, group []*waiter) {
@@ -310,19 +340,7 @@ func (s *Server) runRound(leader *conn, group []*waiter) {
 			}
 		}
 	}
-	err := s.store.KVBatch(leader.ctx, leader.coll, keys, write, func(t *session.KVTxn) {
-		for _, w := range group {
-			c := w.c
-			c.batch = t
-			w.errs = make([]error, len(w.batch))
-			for i, args := range w.batch {
-				if w.errs[i] = c.dispatch(args); w.errs[i] != nil {
-					c.w.WriteError(replyError(w.errs[i]))
-				}
-			}
-			c.batch = nil
-		}
-	})
+	err := s.runRoundTxn(leader, group, keys, write)
 	for _, w := range group {
 		if err != nil {
 			w.c.w.SetBuffer(w.mark)

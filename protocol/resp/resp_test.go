@@ -808,3 +808,44 @@ func TestRandomCommandsAlwaysReply(t *testing.T) {
 	require.Equal(t, "PONG", conn.Ping(ctx).Val())
 	require.Equal(t, "PONG", e.client().Ping(ctx).Val())
 }
+
+// panicky is a Store whose first KVBatch panics, as a bug inside a round
+// would.
+type panicky struct {
+	Store
+	once sync.Once
+}
+
+func (p *panicky) KVBatch(ctx context.Context, coll string, keys []string, write bool, fn func(t *session.KVTxn)) error {
+	p.once.Do(func() { panic("injected") })
+	return p.Store.KVBatch(ctx, coll, keys, write, fn)
+}
+
+// TestRoundPanicFallsBack: a panic inside a round fails only that round;
+// its commands run again one by one and later rounds of the collection
+// still run.
+func TestRoundPanicFallsBack(t *testing.T) {
+	db, err := session.OpenDB(session.DBConfig{Dir: t.TempDir(), Durability: "relaxed",
+		Logger: slog.New(slog.DiscardHandler), ReclaimInterval: -1})
+	require.NoError(t, err)
+	defer db.Close()
+	srv := NewServer(Config{Addr: "127.0.0.1:0"}, &panicky{Store: FromManager(session.NewManager(db))})
+	require.NoError(t, srv.Listen())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(context.Background()) }()
+	defer func() {
+		require.NoError(t, srv.Close())
+		require.NoError(t, <-errc)
+	}()
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr().String(), MaxRetries: -1})
+	defer c.Close()
+	ctx := bg()
+	cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "a", "1", 0)
+		p.Incr(ctx, "a")
+		return nil
+	})
+	require.NoError(t, err)
+	require.EqualValues(t, 2, cmds[1].(*redis.IntCmd).Val())
+	require.EqualValues(t, 3, c.Incr(ctx, "a").Val())
+}
