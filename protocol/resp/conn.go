@@ -273,6 +273,14 @@ func (c *conn) runBatch(batch [][][]byte) {
 			cb.queue[0].wake <- true // hand the lead on
 		} else {
 			cb.running = false
+			// Drop the idle queue, so collection names a client
+			// SELECTs do not pile up. A connection still holding it
+			// just runs a round of its own.
+			c.s.combMu.Lock()
+			if c.s.combiners[c.coll] == cb {
+				delete(c.s.combiners, c.coll)
+			}
+			c.s.combMu.Unlock()
 		}
 		cb.mu.Unlock()
 	}
