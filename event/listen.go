@@ -10,6 +10,9 @@ type Notification struct {
 	Channel string
 	Payload string
 	PID     uint32 // the notifying session
+	// Pattern is the pattern subscription that matched (see
+	// ListenPattern); "" for a channel subscription.
+	Pattern string
 }
 
 // Listener is one session's mailbox. Delivery never blocks the notifier:
@@ -31,6 +34,7 @@ func NewListener(pid uint32, size int) *Listener {
 type Hub struct {
 	mu        sync.RWMutex
 	listeners map[string]map[*Listener]bool
+	patterns  map[string]map[*Listener]bool // patterns.go
 }
 
 // Listen subscribes l to a channel.
@@ -62,20 +66,26 @@ func (h *Hub) Unlisten(channel string, l *Listener) {
 	}
 }
 
-// Notify delivers to every listener of a channel.
+// Notify delivers to every listener of a channel, and to every pattern
+// subscription matching it.
 func (h *Hub) Notify(n Notification) {
 	h.mu.RLock()
 	targets := make([]*Listener, 0, len(h.listeners[n.Channel]))
 	for l := range h.listeners[n.Channel] {
 		targets = append(targets, l)
 	}
+	var byPattern []patternTarget
+	if len(h.patterns) > 0 {
+		byPattern = h.patternTargetsLocked(n.Channel)
+	}
 	h.mu.RUnlock()
 	for _, l := range targets {
-		select {
-		case l.C <- n:
-		default:
-			l.Dropped.Add(1)
-		}
+		h.Deliver(l, n)
+	}
+	for _, t := range byPattern {
+		pn := n
+		pn.Pattern = t.pattern
+		h.Deliver(t.l, pn)
 	}
 }
 

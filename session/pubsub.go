@@ -6,7 +6,8 @@ import (
 
 // Publish delivers a message on a channel to every current listener:
 // LISTEN sessions (pgwire, HTTP) and RESP subscribers alike, as NOTIFY
-// does. It returns how many listeners the channel had.
+// does. It returns how many subscriptions (channel and matching pattern)
+// it reached.
 func (db *DB) Publish(channel, message string) (int, error) {
 	if err := checkNotify(channel, message); err != nil {
 		return 0, err
@@ -43,5 +44,15 @@ func (s *Subscriber) Subscribe(channel string) { s.db.hub.Listen(channel, s.l) }
 // Unsubscribe removes a channel.
 func (s *Subscriber) Unsubscribe(channel string) { s.db.hub.Unlisten(channel, s.l) }
 
+// PSubscribe adds a glob pattern: messages of every matching channel
+// arrive with Notification.Pattern set.
+func (s *Subscriber) PSubscribe(pattern string) { s.db.hub.ListenPattern(pattern, s.l) }
+
+// PUnsubscribe removes a pattern.
+func (s *Subscriber) PUnsubscribe(pattern string) { s.db.hub.UnlistenPattern(pattern, s.l, false) }
+
 // Close removes every subscription.
-func (s *Subscriber) Close() { s.db.hub.Unlisten("*", s.l) }
+func (s *Subscriber) Close() {
+	s.db.hub.Unlisten("*", s.l)
+	s.db.hub.UnlistenPattern("", s.l, true)
+}

@@ -46,11 +46,12 @@ type conn struct {
 	// the connection after the batch's replies.
 	pendingErr error
 
-	// Pub/sub: sub is nil until the first SUBSCRIBE; channels are the
-	// subscribed ones (subscribe mode while non-empty). wmu orders the
-	// writes of the command loop and the message pump.
+	// Pub/sub: sub is nil until the first (P)SUBSCRIBE; channels and
+	// patterns are the subscriptions (subscribe mode while any). wmu
+	// orders the writes of the command loop and the message pump.
 	sub      *session.Subscriber
 	channels map[string]bool
+	patterns map[string]bool
 	wmu      sync.Mutex
 }
 
@@ -373,7 +374,7 @@ func (c *conn) dispatch(args [][]byte) error {
 	if !c.authed && !cmd.noAuth {
 		return Error("NOAUTH Authentication required.")
 	}
-	if len(c.channels) > 0 && !cmd.pubsub {
+	if c.subscriptions() > 0 && !cmd.pubsub {
 		return Error("ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 	}
 	return cmd.run(c, args)

@@ -24,18 +24,19 @@
 // run by one of those connections' goroutines (the leader) while the
 // others wait; a round that fails as a whole is rerun command by command.
 //
-// PUBLISH/SUBSCRIBE/UNSUBSCRIBE use the database's LISTEN/NOTIFY hub
-// (session.Subscriber); a subscribed connection has a second goroutine,
-// the message pump, which shares the reply writer with the command loop
-// under conn.wmu.
+// PUBLISH and (P)SUBSCRIBE/(P)UNSUBSCRIBE use the database's
+// LISTEN/NOTIFY hub (session.Subscriber); a subscribed connection has a
+// second goroutine, the message pump, which shares the reply writer with
+// the command loop under conn.wmu.
 //
 // Behaviour worth knowing: only RESP2 is spoken (HELLO 3 gets NOPROTO, so
 // clients fall back to RESP2); keys are text; values are stored in the
 // collection's value column (TEXT by default; a typed column rejects
 // values that do not convert with WRONGTYPE); hashes and sorted sets are
 // JSON objects in the value column, marked by the hidden _kind column
-// (collections.go); there are no pattern subscriptions, lists or sets yet. A malformed or oversized request gets "-ERR
-// Protocol error: ..." and closes that connection only.
+// (collections.go); there are no lists or sets yet. A malformed or
+// oversized request gets "-ERR Protocol error: ..." and closes that
+// connection only.
 //
 // Who calls it: the server package builds one Server with NewServer(cfg,
 // FromManager(mgr)), then Listen, Serve and, at shutdown, Close. Close
