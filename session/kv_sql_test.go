@@ -120,3 +120,27 @@ func TestKVExpiredKeysFreeUniqueValues(t *testing.T) {
 	require.Equal(t, "c|bob\nnew|alice", d.q(s, `SELECT key, user_id FROM sessions ORDER BY key`))
 	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM sessions WHERE key = 'b'`))
 }
+
+func TestRateGates(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION api_gate TYPE KEY_VALUE`)
+	for i := 0; i < 3; i++ {
+		require.Equal(t, "t", d.q(s, `SELECT RATE_CHECK('api_gate', 'alice', 3, 1)`))
+	}
+	require.Equal(t, "f", d.q(s, `SELECT RATE_CHECK('api_gate', 'alice', 3, 1)`))
+	require.Equal(t, "0", d.q(s, `SELECT RATE_REMAINING('api_gate', 'alice', 3)`))
+	require.Equal(t, "5", d.q(s, `SELECT RATE_REMAINING('api_gate', 'bob', 5)`))
+	require.Equal(t, "alice|3|1", d.q(s, `SELECT * FROM api_gate`))
+	// The window ends with the key's deadline.
+	time.Sleep(1100 * time.Millisecond)
+	require.Equal(t, "t", d.q(s, `SELECT RATE_CHECK('api_gate', 'alice', 3, 1)`))
+	require.Equal(t, "2", d.q(s, `SELECT RATE_REMAINING('api_gate', 'alice', 3)`))
+	require.Equal(t, "t", d.q(s, `SELECT RATE_RESET('api_gate', 'alice')`))
+	require.Equal(t, "f", d.q(s, `SELECT RATE_RESET('api_gate', 'alice')`))
+	require.Equal(t, "3", d.q(s, `SELECT RATE_REMAINING('api_gate', 'alice', 3)`))
+	d.fail(s, errs.InvalidParameterValue, `SELECT RATE_CHECK('api_gate', 'x', 3, 0)`)
+	d.fail(s, errs.UndefinedTable, `SELECT RATE_CHECK('nogate', 'x', 3, 10)`)
+}

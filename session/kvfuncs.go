@@ -116,3 +116,56 @@ func (k sessionKV) put(env *exec.Env, sh *exec.KVShape, e exec.KVEntry, value ty
 	}
 	return env.KVPut(sh, e, []byte(types.FormatText(value)), "", e.Expires)
 }
+
+// Rate gates are fixed windows over a key-value collection (the gate): a
+// key's value counts its requests and its deadline ends the window.
+
+func (k sessionKV) count(e exec.KVEntry, key string) (int64, error) {
+	if !e.Live || e.Null {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(string(e.Value), 10, 64)
+	if err != nil {
+		return 0, errs.Errorf(errs.InvalidTextRep, "rate gate key %q does not hold a count: %q", key, e.Value)
+	}
+	return n, nil
+}
+
+func (k sessionKV) RateCheck(gate, key string, limit, windowSeconds int64) (bool, error) {
+	env, sh, e, err := k.entry(gate, key)
+	if err != nil {
+		return false, err
+	}
+	n, err := k.count(e, key)
+	if err != nil {
+		return false, err
+	}
+	if n >= limit {
+		return false, nil
+	}
+	exp := e.Expires
+	if !e.Live || exp.IsZero() {
+		exp = kv.Deadline(time.Now(), time.Duration(windowSeconds)*time.Second)
+	}
+	return true, env.KVPut(sh, e, strconv.AppendInt(nil, n+1, 10), "", exp)
+}
+
+func (k sessionKV) RateRemaining(gate, key string, limit int64) (int64, error) {
+	_, _, e, err := k.entry(gate, key)
+	if err != nil {
+		return 0, err
+	}
+	n, err := k.count(e, key)
+	if err != nil {
+		return 0, err
+	}
+	return max(limit-n, 0), nil
+}
+
+func (k sessionKV) RateReset(gate, key string) (bool, error) {
+	env, sh, e, err := k.entry(gate, key)
+	if err != nil || !e.Live {
+		return false, err
+	}
+	return true, env.KVDelete(sh, e)
+}

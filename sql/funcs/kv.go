@@ -19,6 +19,15 @@ type KVFuncs interface {
 	// GetSet sets key to value and returns the previous value (NULL when
 	// absent).
 	GetSet(coll, key string, value types.Value) (types.Value, error)
+	// RateCheck counts one request of key in a fixed window of
+	// windowSeconds and reports whether it is within max (a refused
+	// request is not counted).
+	RateCheck(gate, key string, max, windowSeconds int64) (bool, error)
+	// RateRemaining is how many more requests key may make in its
+	// current window.
+	RateRemaining(gate, key string, max int64) (int64, error)
+	// RateReset forgets key's window; it reports whether one existed.
+	RateReset(gate, key string) (bool, error)
 }
 
 func kvFuncs(ctx *Context) (KVFuncs, error) {
@@ -98,6 +107,67 @@ func init() {
 			return nil, err
 		}
 		return kv.GetSet(coll, key, a[2])
+	}, volatile, nonStrict)
+}
+
+func init() {
+	ints := func(a []types.Value, from int) ([]int64, error) {
+		out := make([]int64, 0, len(a)-from)
+		for _, v := range a[from:] {
+			if v == nil {
+				return nil, errs.New(errs.NotNullViolation, "rate gate limits must not be NULL")
+			}
+			n, err := toInt64Arg(v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	def("rate_check", 4, 4, "ssii", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
+		kv, err := kvFuncs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		gate, key, err := kvArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		n, err := ints(a, 2)
+		if err != nil {
+			return nil, err
+		}
+		if n[0] < 0 || n[1] <= 0 {
+			return nil, errs.New(errs.InvalidParameterValue, "RATE_CHECK needs max >= 0 and a window of at least 1 second")
+		}
+		return kv.RateCheck(gate, key, n[0], n[1])
+	}, volatile, nonStrict)
+	def("rate_remaining", 3, 4, "ssii", types.Int8, func(ctx *Context, a []types.Value) (types.Value, error) {
+		kv, err := kvFuncs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		gate, key, err := kvArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		n, err := ints(a, 2)
+		if err != nil {
+			return nil, err
+		}
+		return kv.RateRemaining(gate, key, n[0])
+	}, volatile, nonStrict)
+	def("rate_reset", 2, 2, "ss", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
+		kv, err := kvFuncs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		gate, key, err := kvArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		return kv.RateReset(gate, key)
 	}, volatile, nonStrict)
 }
 
