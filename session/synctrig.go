@@ -167,7 +167,7 @@ func rowDoc(coll *catalog.Collection, row types.Row) map[string]any {
 	if row == nil {
 		return map[string]any{}
 	}
-	if coll.Kind != catalog.Strict {
+	if !coll.Tuple() {
 		if m, ok := row[0].(map[string]any); ok {
 			return maps.Clone(m)
 		}
@@ -185,7 +185,7 @@ func rowDoc(coll *catalog.Collection, row types.Row) map[string]any {
 // docRow writes a (possibly changed) document back into a row of the
 // collection's layout.
 func docRow(coll *catalog.Collection, m map[string]any, row types.Row) types.Row {
-	if coll.Kind != catalog.Strict {
+	if !coll.Tuple() {
 		return types.Row{m}
 	}
 	out := append(types.Row(nil), row...)
