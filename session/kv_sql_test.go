@@ -144,3 +144,16 @@ func TestRateGates(t *testing.T) {
 	d.fail(s, errs.InvalidParameterValue, `SELECT RATE_CHECK('api_gate', 'x', 3, 0)`)
 	d.fail(s, errs.UndefinedTable, `SELECT RATE_CHECK('nogate', 'x', 3, 10)`)
 }
+
+// TestKVBeforeTrigger: SQL BEFORE triggers see and change key-value rows
+// as tuples (columns by name), like strict rows.
+func TestKVBeforeTrigger(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION cache TYPE KEY_VALUE`)
+	d.q(s, `CREATE TRIGGER up BEFORE INSERT ON cache FOR EACH ROW BEGIN NEW.value := upper(NEW.value); END`)
+	d.q(s, `INSERT INTO cache (key, value, ttl) VALUES ('k', 'abc', 100)`)
+	require.Equal(t, "k|ABC|100", d.q(s, `SELECT * FROM cache`))
+}
