@@ -10,7 +10,7 @@ import (
 // plan (the fast path of PUBLISH): each gets a generated id unless it has
 // one, and an existing id is a unique violation.
 func (env *Env) InsertDocs(coll *catalog.Collection, docs []map[string]any) error {
-	if coll.Kind == catalog.Strict {
+	if coll.Tuple() {
 		return errs.Errorf(errs.WrongObjectType, "%s is not a schemaless collection", coll.Name)
 	}
 	lay := Layout(coll)
