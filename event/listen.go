@@ -68,7 +68,12 @@ func (h *Hub) Unlisten(channel string, l *Listener) {
 
 // Notify delivers to every listener of a channel, and to every pattern
 // subscription matching it.
-func (h *Hub) Notify(n Notification) {
+func (h *Hub) Notify(n Notification) { h.NotifyExcept(n, nil, nil) }
+
+// NotifyExcept is Notify, except that what would go to skip (the
+// notifying session's own listener) is handed to own instead of its
+// mailbox, so the session can send it in order with its replies.
+func (h *Hub) NotifyExcept(n Notification, skip *Listener, own func(Notification)) {
 	h.mu.RLock()
 	targets := make([]*Listener, 0, len(h.listeners[n.Channel]))
 	for l := range h.listeners[n.Channel] {
@@ -80,11 +85,19 @@ func (h *Hub) Notify(n Notification) {
 	}
 	h.mu.RUnlock()
 	for _, l := range targets {
+		if l == skip && skip != nil {
+			own(n)
+			continue
+		}
 		h.Deliver(l, n)
 	}
 	for _, t := range byPattern {
 		pn := n
 		pn.Pattern = t.pattern
+		if t.l == skip && skip != nil {
+			own(pn)
+			continue
+		}
 		h.Deliver(t.l, pn)
 	}
 }

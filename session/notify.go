@@ -51,7 +51,7 @@ func (s *Session) queueNotify(channel, payload string) error {
 	}
 	n := event.Notification{Channel: channel, Payload: payload, PID: s.id}
 	if !s.explicit && !s.implicit {
-		s.mgr.db.hub.Notify(n)
+		s.notifyNow(n)
 		return nil
 	}
 	for _, p := range s.pendingNotify {
@@ -76,7 +76,35 @@ func checkNotify(channel, payload string) error {
 // deliverNotifications sends what a committed transaction queued.
 func (s *Session) deliverNotifications() {
 	for _, n := range s.pendingNotify {
-		s.mgr.db.hub.Notify(n)
+		s.notifyNow(n)
 	}
 	s.pendingNotify = nil
+}
+
+// notifyNow delivers a notification to every listener; with
+// SyncOwnNotifications the session's own copy is kept for
+// TakeOwnNotifications instead of its mailbox.
+func (s *Session) notifyNow(n event.Notification) {
+	if !s.syncOwn {
+		s.mgr.db.hub.Notify(n)
+		return
+	}
+	s.mgr.db.hub.NotifyExcept(n, s.listener, func(own event.Notification) { s.own = append(s.own, own) })
+}
+
+// SyncOwnNotifications makes the session keep the notifications it sends
+// to itself (NOTIFY on a channel it LISTENs to) for TakeOwnNotifications,
+// so a protocol can send them before it reports the session ready, as
+// PostgreSQL does, instead of racing its asynchronous mailbox.
+func (s *Session) SyncOwnNotifications() { s.syncOwn = true }
+
+// TakeOwnNotifications returns (and forgets) the notifications the
+// session sent itself since the last call.
+func (s *Session) TakeOwnNotifications() []Notification {
+	if len(s.own) == 0 {
+		return nil
+	}
+	out := append([]Notification(nil), s.own...)
+	s.own = s.own[:0]
+	return out
 }

@@ -59,6 +59,9 @@ type Session struct {
 
 	live liveState // LIVE SELECT subscriptions
 
+	syncOwn bool           // see SyncOwnNotifications
+	own     []Notification // notifications to itself, for TakeOwnNotifications
+
 	trigDepth int            // >0: this session runs a SYNC trigger body at that depth
 	deferred  []deferredFire // DEFERRED triggers of the open transaction
 

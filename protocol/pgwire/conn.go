@@ -457,6 +457,12 @@ func (c *conn) authenticate(user string) bool {
 // readyForQuery reports changed parameters, then ReadyForQuery, and
 // flushes.
 func (c *conn) readyForQuery() {
+	// A NOTIFY to a channel this session listens to is reported before it
+	// is ready again, as PostgreSQL does (psql -c 'LISTEN c; NOTIFY c'
+	// prints it).
+	for _, n := range c.sess.TakeOwnNotifications() {
+		c.send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload}, 10+len(n.Channel)+len(n.Payload))
+	}
 	if c.paramsDirty {
 		// Only SET, RESET and DISCARD change reported parameters.
 		c.paramsDirty = false

@@ -350,3 +350,5 @@ func (s *fakeSession) EndImplicit() error { return nil }
 func (s *fakeSession) Notifications() <-chan session.Notification { return nil }
 
 func (s *fakeSession) DroppedNotifications() uint64 { return 0 }
+
+func (s *fakeSession) TakeOwnNotifications() []session.Notification { return nil }

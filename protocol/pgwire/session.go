@@ -45,6 +45,9 @@ type Session interface {
 	Notifications() <-chan session.Notification
 	// DroppedNotifications counts notifications lost to a full mailbox.
 	DroppedNotifications() uint64
+	// TakeOwnNotifications returns the notifications the session sent
+	// itself, which go out before ReadyForQuery.
+	TakeOwnNotifications() []session.Notification
 	// Close ends the session, rolling back any open transaction.
 	Close()
 }
@@ -63,7 +66,9 @@ func FromManager(m *session.Manager) SessionManager { return managerAdapter{m} }
 type managerAdapter struct{ m *session.Manager }
 
 func (a managerAdapter) NewSession(user, database string) Session {
-	return sessionAdapter{a.m.NewSession(user, database)}
+	s := a.m.NewSession(user, database)
+	s.SyncOwnNotifications()
+	return sessionAdapter{s}
 }
 
 func (a managerAdapter) Cancel(pid, secret uint32) { a.m.Cancel(pid, secret) }
