@@ -51,6 +51,9 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if err != nil {
 			return nil, err
 		}
+		if bpcharOps[x.Op] {
+			l, r = bpcharText(l, x.L.Type()), bpcharText(r, x.R.Type())
+		}
 		return funcs.Binary(x.Op, l, r, x.T)
 	case *plan.Logic:
 		l, err := env.Eval(x.L, row)
@@ -131,6 +134,7 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if v == nil {
 			return nil, nil
 		}
+		v = bpcharText(v, x.X.Type())
 		sawNull := false
 		for _, le := range x.List {
 			lv, err := env.Eval(le, row)
@@ -141,6 +145,7 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 				sawNull = true
 				continue
 			}
+			lv = bpcharText(lv, le.Type())
 			eq, err := funcs.Binary("=", v, lv, types.Bool)
 			if err != nil {
 				return nil, err
@@ -251,6 +256,25 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		return nil, nil
 	}
 	return nil, errs.Errorf(errs.InternalError, "cannot evaluate %T", e)
+}
+
+// bpcharOps are the operators that see a character(n) value without its
+// padding, as PostgreSQL compares, matches and concatenates bpchar: its
+// trailing blanks are insignificant.
+var bpcharOps = map[string]bool{"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true,
+	"IS DISTINCT FROM": true, "IS NOT DISTINCT FROM": true,
+	"LIKE": true, "NOT LIKE": true, "ILIKE": true, "NOT ILIKE": true, "||": true}
+
+// bpcharText strips the trailing blanks of a character(n) value (static
+// type t); other values are returned as they are.
+func bpcharText(v types.Value, t types.T) types.Value {
+	if t != types.Bpchar {
+		return v
+	}
+	if s, ok := v.(string); ok {
+		return strings.TrimRight(s, " ")
+	}
+	return v
 }
 
 // applyTypeMod enforces varchar(n)/char(n) lengths: an explicit cast

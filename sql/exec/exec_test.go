@@ -351,3 +351,24 @@ func TestMultiColumnIndexPrefix(t *testing.T) {
 	require.Equal(t, "p", d.q(`SELECT id FROM c WHERE x = 1.5 AND y = 'k'`))
 	require.Equal(t, "q", d.q(`SELECT id FROM c WHERE x = 2.0 AND y = 'k'`))
 }
+
+// character(n) values are stored blank-padded, and as in PostgreSQL the
+// padding is insignificant to comparisons, IN, LIKE and ||, also through an
+// index on the column (TPC-H compares CHAR columns with literals).
+func TestBpcharPaddingInsignificant(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE c (id INT PRIMARY KEY, seg CHAR(10), code CHAR(5), v VARCHAR(10))`)
+	d.q(`CREATE INDEX c_seg ON c (seg)`)
+	d.q(`INSERT INTO c VALUES (1, 'BUILDING', 'ab', 'ab'), (2, 'MACHINERY', 'ab  ', 'x'), (3, 'AUTO', 'zz', 'zz')`)
+
+	require.Equal(t, "BUILDING  ", d.q(`SELECT seg FROM c WHERE id = 1`), "stored and returned padded")
+	require.Equal(t, "1", d.q(`SELECT id FROM c WHERE seg = 'BUILDING'`))
+	require.Equal(t, "1", d.q(`SELECT id FROM c WHERE 'BUILDING' = seg`))
+	require.Equal(t, "2\n3", d.q(`SELECT id FROM c WHERE seg <> 'BUILDING' ORDER BY id`))
+	require.Equal(t, "1\n2", d.q(`SELECT id FROM c WHERE seg IN ('BUILDING', 'MACHINERY') ORDER BY id`))
+	require.Equal(t, "3", d.q(`SELECT id FROM c WHERE seg < 'BUILDING'`))
+	require.Equal(t, "1\n2", d.q(`SELECT id FROM c WHERE code = 'ab' ORDER BY id`))
+	require.Equal(t, "1\n3", d.q(`SELECT id FROM c WHERE code = v ORDER BY id`), "char(5) against varchar: padding ignored")
+	require.Equal(t, "1\n2", d.q(`SELECT id FROM c WHERE code LIKE '%b' ORDER BY id`))
+	require.Equal(t, "BUILDING|", d.q(`SELECT seg || '|' FROM c WHERE id = 1`))
+}

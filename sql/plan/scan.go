@@ -131,7 +131,11 @@ func conjuncts(e Expr, out []Expr) []Expr {
 func isKeyRef(e Expr, coll *catalog.Collection, name string) bool {
 	switch x := e.(type) {
 	case *ColRef:
-		return coll.Tuple() && x.Idx < len(coll.Columns) && coll.Columns[x.Idx].Name == name
+		// Not character(n): its index keys hold the padded value, which a
+		// comparison value without padding would not find (comparisons
+		// ignore the padding).
+		return coll.Tuple() && x.Idx < len(coll.Columns) && coll.Columns[x.Idx].Name == name &&
+			coll.Columns[x.Idx].Type != types.Bpchar
 	case *FieldRef:
 		if coll.Tuple() {
 			return false
