@@ -212,9 +212,15 @@ func (g *Gen) Rows(table string) iter.Seq[[]any] {
 }
 
 // partSupp is the i-th (0..3) supplier of part k (spec 4.2.3, PS_SUPPKEY).
+// Below about SF 0.01 the spec's formula repeats suppliers for a part, so
+// tiny scales drop its (k-1)/S term.
 func (g *Gen) partSupp(k, i int) int {
 	s := g.nSuppliers()
-	return (k+i*(s/4+(k-1)/s))%s + 1
+	step := s/4 + (k-1)/s
+	if s < 100 {
+		step = max(s/4, 1)
+	}
+	return (k+i*step)%s + 1
 }
 
 func retailPrice(k int) dec { return dec(90000 + (k/10)%20001 + 100*(k%1000)) }
