@@ -55,6 +55,8 @@ type Options struct {
 	CacheSize int64
 }
 
+const memTableSize = 32 << 20
+
 // ErrFormat is returned when the directory holds an incompatible format.
 var ErrFormat = errors.New("storage: incompatible on-disk format")
 
@@ -68,12 +70,16 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = 64 << 20
 	}
-	cache := pebble.NewCache(opts.CacheSize)
+	// Pebble charges its memtables to the block cache (the mutable one and
+	// one being flushed, each MemTableSize): without room for them on top,
+	// a 64 MiB cache with two 32 MiB memtables caches no block at all and
+	// every point read goes to the file.
+	cache := pebble.NewCache(opts.CacheSize + 2*memTableSize)
 	defer cache.Unref()
 	po := &pebble.Options{
 		FS:                    opts.FS,
 		Cache:                 cache,
-		MemTableSize:          32 << 20,
+		MemTableSize:          memTableSize,
 		L0CompactionThreshold: 4,
 		Logger:                quietLogger{},
 	}
