@@ -372,3 +372,15 @@ func TestBpcharPaddingInsignificant(t *testing.T) {
 	require.Equal(t, "1\n2", d.q(`SELECT id FROM c WHERE code LIKE '%b' ORDER BY id`))
 	require.Equal(t, "BUILDING|", d.q(`SELECT seg || '|' FROM c WHERE id = 1`))
 }
+
+// Index range bounds computed from constants (date + interval) seek the
+// right rows; a range open on one side reads the table instead.
+func TestIndexRangeComputedBounds(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE ev (id INT PRIMARY KEY, day DATE)`)
+	d.q(`CREATE INDEX ev_day ON ev (day)`)
+	d.q(`INSERT INTO ev VALUES (1, '2023-12-31'), (2, '2024-01-01'), (3, '2024-01-31'), (4, '2024-02-01'), (5, '2024-03-01')`)
+	require.Equal(t, "2\n3", d.q(`SELECT id FROM ev WHERE day >= date '2024-01-01' AND day < date '2024-01-01' + interval '1' month ORDER BY id`))
+	require.Equal(t, "2\n3\n4", d.q(`SELECT id FROM ev WHERE day >= date '2024-01-01' AND day <= date '2024-03-01' - interval '1 month' ORDER BY id`))
+	require.Equal(t, "4\n5", d.q(`SELECT id FROM ev WHERE day > date '2024-01-01' + 30 ORDER BY id`))
+}

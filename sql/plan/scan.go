@@ -12,7 +12,8 @@ import (
 // buildScan binds WHERE over the collection and picks an access path:
 // primary-key point lookups when every key column is pinned by equality
 // (or a single-column key by IN), else a secondary index whose leading
-// column has an equality or range predicate, else a full scan. The whole
+// column has an equality predicate or a range bounded on both sides, else
+// a full scan. The whole
 // predicate stays as the residual filter, so an access path only has to
 // return a superset of the matching rows.
 func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr) (*Scan, error) {
@@ -108,6 +109,14 @@ func chooseAccess(scan *Scan, pred Expr) {
 		if lo != nil || hi != nil {
 			score++
 		}
+		if len(eq) == 0 && (lo == nil || hi == nil) {
+			// A range open on one side is assumed to keep a third of the
+			// rows (PostgreSQL's default without statistics): reading
+			// them through the index, one point read per entry, costs
+			// more than a full scan. A range closed on both sides is
+			// assumed selective.
+			score = 0
+		}
 		if score > 0 && score > best {
 			best = score
 			scan.Access = AccessIndex
@@ -164,6 +173,11 @@ func isConstOrParam(e Expr) bool {
 	case *Param:
 		return true
 	case *CastTo:
+		return isConstOrParam(x.X)
+	case *BinOp:
+		// date '1994-01-01' + interval '1' year: evaluated once at open.
+		return isConstOrParam(x.L) && isConstOrParam(x.R)
+	case *Neg:
 		return isConstOrParam(x.X)
 	case *Call:
 		if x.F.Volatile {
