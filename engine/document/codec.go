@@ -169,11 +169,48 @@ func readExt(b []byte) (any, []byte, error) {
 	if len(b) < hdr+n {
 		return nil, nil, msgp.ErrShortBytes
 	}
+	if d, ok := parsePlainDecimal(b[hdr : hdr+n]); ok {
+		return d, b[hdr+n:], nil
+	}
 	d, _, err := apd.NewFromString(string(b[hdr : hdr+n]))
 	if err != nil {
 		return nil, nil, fmt.Errorf("document: bad decimal: %w", err)
 	}
 	return d, b[hdr+n:], nil
+}
+
+// parsePlainDecimal is the fast path of decoding a stored numeric: a
+// plain "-123.45" of at most 18 digits, which is what DECIMAL(15,2)
+// columns hold, becomes the same Decimal apd.NewFromString gives (same
+// coefficient, exponent and sign) without its general parser. Anything
+// else (more digits, NaN, Infinity) reports false.
+func parsePlainDecimal(s []byte) (*apd.Decimal, bool) {
+	neg := false
+	if len(s) > 0 && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	var coeff int64
+	digits, frac, dot := 0, 0, false
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			coeff = coeff*10 + int64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return nil, false
+		}
+	}
+	if digits == 0 || digits > 18 {
+		return nil, false
+	}
+	d := apd.New(coeff, int32(-frac))
+	d.Negative = neg
+	return d, true
 }
 
 func wrap2[T any](v T, rest []byte, err error) (any, []byte, error) { return v, rest, err }

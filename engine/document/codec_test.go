@@ -268,3 +268,24 @@ func sameValue(a, b any) bool {
 	}
 	return types.Equal(a, b)
 }
+
+// Stored numerics (kept as their plain text) decode to exactly what
+// apd.NewFromString makes of that text (coefficient, exponent, sign), on
+// the plain fast path and off it.
+func TestDecimalDecodeMatchesParser(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.00", "-0.00", "1", "-1", "12.50", "0012.50", "-999.99", "0.06",
+		"123456789012345678", "1234567890123456789", "-12345678901234567.8", "0.000000000000000001",
+		"99999999999999999999.99", "1E+3", "NaN", "Infinity", "-Infinity", "1.5e-7"} {
+		b, err := document.AppendValue(nil, dec(s))
+		want := dec(dec(s).Text('f')) // what the stored text parses to
+		require.NoError(t, err, s)
+		got, rest, err := document.ReadValue(b)
+		require.NoError(t, err, s)
+		require.Empty(t, rest, s)
+		g := got.(*apd.Decimal)
+		require.Equal(t, want.Form, g.Form, s)
+		require.Equal(t, want.Negative, g.Negative, s)
+		require.Equal(t, want.Exponent, g.Exponent, s)
+		require.Equal(t, want.Coeff.String(), g.Coeff.String(), s)
+	}
+}
