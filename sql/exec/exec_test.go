@@ -384,3 +384,18 @@ func TestIndexRangeComputedBounds(t *testing.T) {
 	require.Equal(t, "2\n3\n4", d.q(`SELECT id FROM ev WHERE day >= date '2024-01-01' AND day <= date '2024-03-01' - interval '1 month' ORDER BY id`))
 	require.Equal(t, "4\n5", d.q(`SELECT id FROM ev WHERE day > date '2024-01-01' + 30 ORDER BY id`))
 }
+
+// An inner hash join hashes whichever input is smaller; the rows are the
+// same either way (duplicates, NULL keys and the residual ON condition).
+func TestHashJoinEitherBuildSide(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE small (id INT PRIMARY KEY, k INT)`)
+	d.q(`CREATE TABLE big (id INT PRIMARY KEY, k INT, v INT)`)
+	d.q(`INSERT INTO small VALUES (1, 10), (2, 20), (3, NULL), (4, 10)`)
+	d.q(`INSERT INTO big VALUES (1, 10, 1), (2, 10, 2), (3, 20, 3), (4, 30, 4), (5, NULL, 5), (6, 20, 6), (7, 10, 7)`)
+	want := "1|1\n1|2\n1|7\n2|3\n2|6\n4|1\n4|2\n4|7"
+	require.Equal(t, want, d.q(`SELECT s.id, b.id FROM small s JOIN big b ON s.k = b.k ORDER BY 1, 2`))
+	require.Equal(t, want, d.q(`SELECT s.id, b.id FROM big b JOIN small s ON s.k = b.k ORDER BY 1, 2`))
+	require.Equal(t, "1|7\n2|6\n4|7", d.q(`SELECT s.id, b.id FROM small s JOIN big b ON s.k = b.k AND b.v > 5 ORDER BY 1, 2`))
+	require.Equal(t, "1|7\n2|6\n4|7", d.q(`SELECT s.id, b.id FROM small s, big b WHERE s.k = b.k AND b.v > 5 ORDER BY 1, 2`))
+}

@@ -35,6 +35,9 @@ func (env *Env) runJoin(x *plan.Join) ([]types.Row, error) {
 		}
 		return append(append(row, l...), r...)
 	}
+	if x.Kind == "INNER" && len(x.EqLeft) > 0 && len(right) > len(left) {
+		return env.hashJoinBuildLeft(x, left, right, combine)
+	}
 	var buckets map[string][]int
 	if len(x.EqLeft) > 0 {
 		buckets = make(map[string][]int, len(right))
@@ -96,6 +99,48 @@ func (env *Env) runJoin(x *plan.Join) ([]types.Row, error) {
 		for i, r := range right {
 			if !rightMatched[i] {
 				out = append(out, combine(nil, r))
+			}
+		}
+	}
+	return out, nil
+}
+
+// hashJoinBuildLeft is an inner hash join that hashes the left input,
+// for when it is the smaller one, and probes it with the right rows.
+func (env *Env) hashJoinBuildLeft(x *plan.Join, left, right []types.Row, combine func(l, r types.Row) types.Row) ([]types.Row, error) {
+	buckets := make(map[string][]int, len(left))
+	for i, l := range left {
+		k, ok, err := env.joinKey(x.EqLeft, l)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			buckets[k] = append(buckets[k], i)
+		}
+	}
+	var out []types.Row
+	n := 0
+	for _, r := range right {
+		k, ok, err := env.joinKey(x.EqRight, r)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		for _, i := range buckets[k] {
+			if n++; n%4096 == 0 {
+				if err := checkCtx(env.Ctx); err != nil {
+					return nil, err
+				}
+			}
+			row := combine(left[i], r)
+			pass, err := env.Truthy(x.On, row)
+			if err != nil {
+				return nil, err
+			}
+			if pass {
+				out = append(out, row)
 			}
 		}
 	}
