@@ -40,12 +40,11 @@ func (d dec) Float64Value() (pgtype.Float8, error) {
 func (d dec) float() float64 { return float64(d) / 100 }
 
 func (d dec) String() string {
-	s := "-"[:0]
-	v := int64(d)
+	sign, v := "", int64(d)
 	if v < 0 {
-		s, v = "-", -v
+		sign, v = "-", -v
 	}
-	return fmt.Sprintf("%s%d.%02d", s, v/100, v%100)
+	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
 }
 
 var (
