@@ -172,3 +172,42 @@ func TestConcurrentCommitsGroupAndOrder(t *testing.T) {
 	require.Equal(t, uint64(workers*per), m.LastLSN())
 	require.LessOrEqual(t, m.Syncs(), m.Commits())
 }
+
+// A PointReader answers exactly as Get does: the transaction's own writes
+// and deletes over its snapshot, nothing committed after it, nothing
+// outside its range, keys read in any order.
+func TestPointReaderMatchesGet(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+
+	t1 := m.Begin()
+	for _, k := range []string{"k1", "k2", "k3", "k5", "z"} {
+		t1.Set([]byte(k), []byte("v"+k))
+	}
+	_, err := t1.Commit()
+	require.NoError(t, err)
+
+	t2 := m.Begin()
+	t2.Set([]byte("k4"), []byte("mine"))
+	t2.Delete([]byte("k2"))
+	t3 := m.Begin()
+	t3.Set([]byte("k6"), []byte("later"))
+	_, err = t3.Commit()
+	require.NoError(t, err)
+
+	r, err := t2.NewPointReader([]byte("k"), []byte("l"))
+	require.NoError(t, err)
+	defer func() { require.NoError(t, r.Close()) }()
+	for _, k := range []string{"k1", "k2", "k3", "k4", "k5", "k6", "k0", "k3", "k1"} {
+		want, wantOK, err := t2.Get([]byte(k))
+		require.NoError(t, err)
+		got, ok, err := r.Get([]byte(k))
+		require.NoError(t, err)
+		require.Equal(t, wantOK, ok, k)
+		require.Equal(t, string(want), string(got), k)
+	}
+	_, ok, err := r.Get([]byte("z"))
+	require.NoError(t, err)
+	require.False(t, ok, "outside the range")
+	t2.Rollback()
+}
