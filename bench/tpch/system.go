@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,7 +69,7 @@ func (s *system) setup(ctx context.Context, g *Gen, cfg *config) error {
 	}
 	for _, name := range Tables {
 		start := time.Now()
-		n, err := copyRows(ctx, s.conn, tableByName(name), g.Rows(name), cfg.batch)
+		n, err := copyRows(ctx, s.conn, tableByName(name), g.Rows(name), cfg.batch, isFloat(cfg.decType))
 		if err != nil {
 			return fmt.Errorf("loading %s (after %d rows): %w", name, n, err)
 		}
@@ -91,8 +92,15 @@ func (s *system) setup(ctx context.Context, g *Gen, cfg *config) error {
 	return nil
 }
 
-// copyRows loads rows into t with one COPY FROM STDIN per batch rows.
-func copyRows(ctx context.Context, conn *pgx.Conn, t *table, rows iter.Seq[[]any], batch int) (int, error) {
+// isFloat reports whether the decimal columns are floating point.
+func isFloat(decType string) bool {
+	u := strings.ToUpper(decType)
+	return strings.Contains(u, "DOUBLE") || strings.Contains(u, "FLOAT") || strings.Contains(u, "REAL")
+}
+
+// copyRows loads rows into t with one COPY FROM STDIN per batch rows;
+// decimal values are sent as float64 when floats is set.
+func copyRows(ctx context.Context, conn *pgx.Conn, t *table, rows iter.Seq[[]any], batch int, floats bool) (int, error) {
 	next, stop := iter.Pull(rows)
 	defer stop()
 	total := 0
@@ -109,6 +117,14 @@ func copyRows(ctx context.Context, conn *pgx.Conn, t *table, rows iter.Seq[[]any
 				return nil, nil
 			}
 			n++
+			if floats {
+				r = slices.Clone(r)
+				for i, v := range r {
+					if d, ok := v.(dec); ok {
+						r[i] = d.float()
+					}
+				}
+			}
 			return r, nil
 		})
 		c, err := conn.CopyFrom(ctx, pgx.Identifier{t.name}, t.columnNames(), src)
