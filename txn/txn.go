@@ -253,11 +253,12 @@ func (t *Txn) NewIter(lo, hi []byte) (*Iterator, error) {
 
 // PointReader reads single keys of the transaction's view (its own writes
 // over its snapshot) through one iterator over [lo, hi). Reading many keys
-// in increasing order costs about one iterator step each, where Get pays
-// for a fresh lookup through every level.
+// in increasing order reuses the positioned iterator and its blocks, where
+// Get sets up a fresh lookup through every level each time.
 type PointReader struct {
-	t  *Txn
-	it *pebble.Iterator
+	t      *Txn
+	it     *pebble.Iterator
+	lo, hi []byte
 }
 
 // NewPointReader returns a reader of keys in [lo, hi). Close it when done.
@@ -266,7 +267,7 @@ func (t *Txn) NewPointReader(lo, hi []byte) (*PointReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txn: iter: %w", err)
 	}
-	return &PointReader{t: t, it: it}, nil
+	return &PointReader{t: t, it: it, lo: clone(lo), hi: clone(hi)}, nil
 }
 
 // Get is Txn.Get for a key in the reader's range.
@@ -278,7 +279,12 @@ func (r *PointReader) Get(key []byte) ([]byte, bool, error) {
 		}
 		return w.val, true, nil
 	}
-	if !r.it.SeekGE(key) || !bytes.Equal(r.it.Key(), key) {
+	if bytes.Compare(key, r.lo) < 0 || bytes.Compare(key, r.hi) >= 0 {
+		return nil, false, nil
+	}
+	// A prefix seek consults the bloom filters (the whole key is the
+	// prefix), so it skips sstables without the key as Get does.
+	if !r.it.SeekPrefixGE(key) || !bytes.Equal(r.it.Key(), key) {
 		if err := r.it.Error(); err != nil {
 			return nil, false, fmt.Errorf("txn: get: %w", err)
 		}
