@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// queryString renders a query's rows as "a|b" lines.
+func queryString(t *testing.T, conn *pgx.Conn, sql string) string {
+	t.Helper()
+	rows, err := conn.Query(testCtx(t), sql)
+	if err != nil {
+		t.Fatalf("query %q: %v", sql, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatalf("values: %v", err)
+		}
+		cells := make([]string, len(vals))
+		for i, v := range vals {
+			cells[i] = fmt.Sprint(v)
+		}
+		lines = append(lines, strings.Join(cells, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("query %q: %v", sql, err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// execCode runs sql and returns the SQLSTATE it failed with ("" on success).
+func execCode(t *testing.T, conn *pgx.Conn, sql string) string {
+	t.Helper()
+	_, err := conn.Exec(testCtx(t), sql)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	if err != nil {
+		t.Fatalf("exec %q: %v", sql, err)
+	}
+	return ""
+}
+
+func eventually(t *testing.T, conn *pgx.Conn, sql, want string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	got := ""
+	for time.Now().Before(deadline) {
+		if got = queryString(t, conn, sql); got == want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s:\n got  %q\n want %q", sql, got, want)
+}
+
+// TestTriggersOverPgx drives every trigger timing, procedures, DO and a
+// streaming view through pgx over TCP.
+func TestTriggersOverPgx(t *testing.T) {
+	s := startServer(t)
+	c := s.pgxConnect(t)
+	mustExec(t, c, `CREATE TABLE orders (id INT PRIMARY KEY, total INT, note TEXT)`)
+	mustExec(t, c, `CREATE TABLE audit (id TEXT PRIMARY KEY, order_id INT, how TEXT)`)
+
+	// BEFORE: change NEW, reject with a SQLSTATE.
+	mustExec(t, c, `CREATE TRIGGER norm BEFORE INSERT ON orders FOR EACH ROW BEGIN
+		IF NEW.total < 0 THEN RAISE EXCEPTION 'negative total' USING ERRCODE = '23514'; END IF;
+		NEW.note := upper(COALESCE(NEW.note, 'none'));
+	END`)
+	// SYNC AFTER in the writing transaction, ASYNC AFTER from the change
+	// log with WHEN, DEFERRED at commit.
+	mustExec(t, c, `CREATE SYNC TRIGGER a_sync AFTER INSERT ON orders FOR EACH ROW BEGIN
+		INSERT INTO audit VALUES ('s' || NEW.id, NEW.id, 'sync'); END`)
+	mustExec(t, c, `CREATE TRIGGER a_async AFTER INSERT ON orders FOR EACH ROW WHEN (NEW.total >= 100) BEGIN
+		INSERT INTO audit VALUES ('a' || NEW.id, NEW.id, 'async'); END`)
+	mustExec(t, c, `CREATE DEFERRED TRIGGER a_def AFTER INSERT ON orders FOR EACH ROW BEGIN
+		INSERT INTO audit VALUES ('d' || NEW.id, NEW.id, 'deferred'); END`)
+
+	mustExec(t, c, `INSERT INTO orders VALUES (1, 50, 'x'), (2, 150, NULL)`)
+	if code := execCode(t, c, `INSERT INTO orders VALUES (3, -1, 'bad')`); code != "23514" {
+		t.Fatalf("BEFORE rejection: SQLSTATE %q, want 23514", code)
+	}
+	if got := queryString(t, c, `SELECT id, total, note FROM orders ORDER BY id`); got != "1|50|X\n2|150|NONE" {
+		t.Fatalf("orders: %q", got)
+	}
+	eventually(t, c, `SELECT how, count(*) FROM audit GROUP BY how ORDER BY how`, "async|1\ndeferred|2\nsync|2")
+
+	// DISABLE: no firing for changes made meanwhile.
+	mustExec(t, c, `ALTER TRIGGER a_sync ON orders DISABLE`)
+	mustExec(t, c, `INSERT INTO orders VALUES (4, 10, 'y')`)
+	if got := queryString(t, c, `SELECT count(*) FROM audit WHERE order_id = 4 AND how = 'sync'`); got != "0" {
+		t.Fatalf("disabled trigger fired: %s", got)
+	}
+	mustExec(t, c, `ALTER TRIGGER a_sync ON orders ENABLE`)
+
+	// Dead letters and replay of an ASYNC trigger.
+	mustExec(t, c, `CREATE TABLE one (id INT PRIMARY KEY)`)
+	mustExec(t, c, `CREATE TRIGGER dup AFTER INSERT ON orders FOR EACH ROW WHEN (NEW.id >= 10) BEGIN INSERT INTO one VALUES (1); END`)
+	mustExec(t, c, `INSERT INTO orders VALUES (10, 1, 'a'), (11, 1, 'b')`)
+	eventually(t, c, `SELECT count(*) FROM one`, "1")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		rows, err := c.Query(testCtx(t), `SHOW TRIGGER DEAD LETTERS FOR dup ON orders`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		rows.Close()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no dead letter after the retries (%d)", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mustExec(t, c, `DELETE FROM one`)
+	mustExec(t, c, `REPLAY TRIGGER DEAD LETTERS FOR dup ON orders`)
+	if got := queryString(t, c, `SELECT count(*) FROM one`); got != "1" {
+		t.Fatalf("replay: %s", got)
+	}
+
+	// Cascade limit on a SYNC trigger writing its own table.
+	mustExec(t, c, `CREATE TABLE chain (n INT PRIMARY KEY)`)
+	mustExec(t, c, `CREATE SYNC TRIGGER next AFTER INSERT ON chain FOR EACH ROW BEGIN INSERT INTO chain VALUES (NEW.n + 1); END`)
+	if code := execCode(t, c, `INSERT INTO chain VALUES (0)`); code != "54001" {
+		t.Fatalf("cascade: SQLSTATE %q, want 54001", code)
+	}
+
+	// Procedures with loops, exceptions and the fuel limit; DO.
+	mustExec(t, c, `CREATE PROCEDURE fill(n INT) WITH (MAX_ITERATIONS = 100) AS $$
+	DECLARE i INT := 0;
+	BEGIN
+		WHILE i < n LOOP
+			i := i + 1;
+			INSERT INTO chain VALUES (n * 1000 + i);
+		END LOOP;
+		IF n > 50 THEN RAISE EXCEPTION 'too many: %', n USING ERRCODE = '22023'; END IF;
+	END $$`)
+	mustExec(t, c, `ALTER TRIGGER next ON chain DISABLE`)
+	mustExec(t, c, `CALL fill(5)`)
+	if code := execCode(t, c, `CALL fill(60)`); code != "22023" {
+		t.Fatalf("RAISE in CALL: %q", code)
+	}
+	if code := execCode(t, c, `CALL fill(150)`); code != "54000" {
+		t.Fatalf("fuel: %q", code)
+	}
+	if got := queryString(t, c, `SELECT count(*) FROM chain WHERE n > 1000`); got != "5" {
+		t.Fatalf("failed calls left rows: %s", got)
+	}
+	mustExec(t, c, `DO $$ BEGIN FOR i IN 1..3 LOOP INSERT INTO chain VALUES (-i); END LOOP; END $$`)
+	if got := queryString(t, c, `SELECT count(*) FROM chain WHERE n < 0`); got != "3" {
+		t.Fatalf("DO: %s", got)
+	}
+
+	// A streaming view over a change stream.
+	mustExec(t, c, `CREATE CHANGE STREAM orders_s ON orders`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW totals STREAMING AS SELECT event_type AS op, count(*) AS n,
+		sum((new_value->>'total')::int) AS total FROM orders_s GROUP BY event_type`)
+	mustExec(t, c, `INSERT INTO orders VALUES (20, 200, 'z'), (21, 300, 'z')`)
+	eventually(t, c, `SELECT op, n, total FROM totals`, "INSERT|2|500")
+}
