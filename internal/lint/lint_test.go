@@ -93,6 +93,8 @@ func layer(path string) (group string, level int) {
 		return "session", 7
 	case rel == "internal/metrics":
 		return "internal/metrics", 7
+	case rel == "internal/netsrv":
+		return "internal/netsrv", 1 // the listener lifecycle protocols share
 	case strings.HasPrefix(rel, "protocol/"):
 		return rel, 8 // protocols never import each other
 	case rel == "server":

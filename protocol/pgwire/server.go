@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/xdg-go/scram"
+
+	"github.com/nodedb-go/nodedb/internal/netsrv"
 )
 
 // Authentication modes.
@@ -79,16 +80,7 @@ type Server struct {
 	log   *slog.Logger
 	creds scram.StoredCredentials // the superuser's, in password mode
 
-	done      chan struct{} // closed by shutdown
-	closeOnce sync.Once
-	wg        sync.WaitGroup // connection goroutines and the Serve watcher
-
-	mu struct {
-		sync.Mutex
-		ln     net.Listener
-		conns  map[*conn]struct{}
-		closed bool
-	}
+	ls *netsrv.Listener[*conn]
 }
 
 // NewServer returns a Server over mgr. It does not listen yet.
@@ -109,13 +101,19 @@ func NewServer(cfg Config, mgr SessionManager) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, mgr: mgr, log: log.With("component", "pgwire"), done: make(chan struct{})}
-	s.mu.conns = make(map[*conn]struct{})
+	s := &Server{cfg: cfg, mgr: mgr, log: log.With("component", "pgwire")}
+	s.ls = netsrv.New("pgwire", cfg.Addr, s.log, netsrv.Hooks[*conn]{
+		New:    func(nc net.Conn) *conn { return newConn(s, nc) },
+		Run:    (*conn).run,
+		Kill:   (*conn).kill,
+		Opened: func() { cfg.Metrics.ConnOpened(metricsProtocol) },
+		Closed: func() { cfg.Metrics.ConnClosed(metricsProtocol) },
+	})
 	return s
 }
 
-// Listen binds the configured address. Serve calls it when it has not
-// been called.
+// Listen checks the authentication settings and binds the configured
+// address. Serve calls it when it has not been called.
 func (s *Server) Listen() error {
 	switch s.cfg.AuthMode {
 	case AuthTrust:
@@ -128,159 +126,28 @@ func (s *Server) Listen() error {
 	default:
 		return fmt.Errorf("pgwire: unknown auth mode %q (want %q or %q)", s.cfg.AuthMode, AuthTrust, AuthPassword)
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("pgwire: listen: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.mu.closed {
-		ln.Close()
-		return errors.New("pgwire: server closed")
-	}
-	if s.mu.ln != nil {
-		ln.Close()
-		return errors.New("pgwire: already listening")
-	}
-	s.mu.ln = ln
-	return nil
+	return s.ls.Listen()
 }
 
 // Addr returns the bound address, or nil before Listen.
-func (s *Server) Addr() net.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.mu.ln == nil {
-		return nil
-	}
-	return s.mu.ln.Addr()
-}
+func (s *Server) Addr() net.Addr { return s.ls.Addr() }
 
 // Serve accepts connections until Close is called (it then returns nil) or
 // ctx is done (it then shuts the server down like Close and returns
 // ctx.Err()).
 func (s *Server) Serve(ctx context.Context) error {
-	s.mu.Lock()
-	ln, closed := s.mu.ln, s.mu.closed
-	s.mu.Unlock()
-	if closed {
-		return nil
-	}
-	if ln == nil {
+	if s.ls.Addr() == nil {
 		if err := s.Listen(); err != nil {
 			return err
 		}
-		s.mu.Lock()
-		ln = s.mu.ln
-		s.mu.Unlock()
 	}
-	if !s.goTracked(func() {
-		select {
-		case <-ctx.Done():
-			s.shutdown()
-		case <-s.done:
-		}
-	}) {
-		return nil
-	}
-	var backoff time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			select {
-			case <-s.done:
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return nil
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				s.log.Warn("accept failed; retrying", "err", err, "backoff", backoff)
-				select {
-				case <-time.After(backoff):
-				case <-s.done:
-				}
-				continue
-			}
-			return fmt.Errorf("pgwire: accept: %w", err)
-		}
-		backoff = 0
-		s.startConn(nc)
-	}
-}
-
-// goTracked runs f in a goroutine counted by s.wg, unless the server is
-// closed.
-func (s *Server) goTracked(f func()) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.mu.closed {
-		return false
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		f()
-	}()
-	return true
-}
-
-func (s *Server) startConn(nc net.Conn) {
-	c := newConn(s, nc)
-	s.mu.Lock()
-	if s.mu.closed {
-		s.mu.Unlock()
-		nc.Close()
-		return
-	}
-	s.mu.conns[c] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	s.cfg.Metrics.ConnOpened(metricsProtocol)
-	go func() {
-		defer s.wg.Done()
-		defer func() {
-			s.mu.Lock()
-			delete(s.mu.conns, c)
-			s.mu.Unlock()
-			s.cfg.Metrics.ConnClosed(metricsProtocol)
-		}()
-		c.run()
-	}()
-}
-
-// shutdown stops accepting and closes every connection; it does not wait.
-func (s *Server) shutdown() {
-	s.closeOnce.Do(func() {
-		close(s.done)
-		s.mu.Lock()
-		s.mu.closed = true
-		ln := s.mu.ln
-		conns := make([]*conn, 0, len(s.mu.conns))
-		for c := range s.mu.conns {
-			conns = append(conns, c)
-		}
-		s.mu.Unlock()
-		if ln != nil {
-			ln.Close()
-		}
-		for _, c := range conns {
-			c.kill()
-		}
-	})
+	return s.ls.Serve(ctx)
 }
 
 // Close stops accepting, closes all connections (their running statements
 // are canceled and their sessions closed) and waits for every goroutine
 // the Server started.
-func (s *Server) Close() error {
-	s.shutdown()
-	s.wg.Wait()
-	return nil
-}
+func (s *Server) Close() error { return s.ls.Close() }
 
 // cancelRequest handles a CancelRequest: the statement running on the
 // connection with this BackendKeyData is canceled.
@@ -289,16 +156,10 @@ func (s *Server) cancelRequest(pid uint32, secretBytes []byte) {
 		return
 	}
 	secret := binary.BigEndian.Uint32(secretBytes)
-	s.mu.Lock()
-	var target *conn
-	for c := range s.mu.conns {
-		if p, sec, ok := c.key(); ok && p == pid && sec == secret {
-			target = c
-			break
-		}
-	}
-	s.mu.Unlock()
-	if target != nil {
+	if target, ok := s.ls.Find(func(c *conn) bool {
+		p, sec, ok := c.key()
+		return ok && p == pid && sec == secret
+	}); ok {
 		target.cancelStatement()
 	}
 	s.mgr.Cancel(pid, secret)

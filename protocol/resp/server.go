@@ -2,13 +2,13 @@ package resp
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nodedb-go/nodedb/internal/netsrv"
 )
 
 // Config configures a Server.
@@ -55,16 +55,7 @@ type Server struct {
 	nextID atomic.Int64
 	start  time.Time
 
-	done      chan struct{} // closed by shutdown
-	closeOnce sync.Once
-	wg        sync.WaitGroup // connection goroutines and the Serve watcher
-
-	mu struct {
-		sync.Mutex
-		ln     net.Listener
-		conns  map[*conn]struct{}
-		closed bool
-	}
+	ls *netsrv.Listener[*conn]
 
 	combMu    sync.Mutex
 	combiners map[string]*combiner // per collection: rounds of key commands (conn.go)
@@ -80,170 +71,36 @@ func NewServer(cfg Config, store Store) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, store: store, log: log.With("component", "resp"), done: make(chan struct{}), start: time.Now()}
-	s.mu.conns = make(map[*conn]struct{})
+	s := &Server{cfg: cfg, store: store, log: log.With("component", "resp"), start: time.Now()}
+	s.ls = netsrv.New("resp", cfg.Addr, s.log, netsrv.Hooks[*conn]{
+		New:    func(nc net.Conn) *conn { return newConn(s, nc) },
+		Run:    (*conn).run,
+		Kill:   (*conn).kill,
+		Opened: func() { cfg.Metrics.ConnOpened(metricsProtocol) },
+		Closed: func() { cfg.Metrics.ConnClosed(metricsProtocol) },
+	})
 	return s
 }
 
 // Listen binds the configured address. Serve calls it when it has not
 // been called.
-func (s *Server) Listen() error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("resp: listen: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.mu.closed {
-		ln.Close()
-		return errors.New("resp: server closed")
-	}
-	if s.mu.ln != nil {
-		ln.Close()
-		return errors.New("resp: already listening")
-	}
-	s.mu.ln = ln
-	return nil
-}
+func (s *Server) Listen() error { return s.ls.Listen() }
 
 // Addr returns the bound address, or nil before Listen.
-func (s *Server) Addr() net.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.mu.ln == nil {
-		return nil
-	}
-	return s.mu.ln.Addr()
-}
+func (s *Server) Addr() net.Addr { return s.ls.Addr() }
 
 // Serve accepts connections until Close is called (it then returns nil) or
 // ctx is done (it then shuts the server down like Close and returns
 // ctx.Err()).
-func (s *Server) Serve(ctx context.Context) error {
-	s.mu.Lock()
-	ln, closed := s.mu.ln, s.mu.closed
-	s.mu.Unlock()
-	if closed {
-		return nil
-	}
-	if ln == nil {
-		if err := s.Listen(); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		ln = s.mu.ln
-		s.mu.Unlock()
-	}
-	if !s.goTracked(func() {
-		select {
-		case <-ctx.Done():
-			s.shutdown()
-		case <-s.done:
-		}
-	}) {
-		return nil
-	}
-	var backoff time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			select {
-			case <-s.done:
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return nil
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				s.log.Warn("accept failed; retrying", "err", err, "backoff", backoff)
-				select {
-				case <-time.After(backoff):
-				case <-s.done:
-				}
-				continue
-			}
-			return fmt.Errorf("resp: accept: %w", err)
-		}
-		backoff = 0
-		s.startConn(nc)
-	}
-}
+func (s *Server) Serve(ctx context.Context) error { return s.ls.Serve(ctx) }
 
-// goTracked runs f in a goroutine counted by s.wg, unless the server is
+// goTracked runs f in a goroutine Close waits for, unless the server is
 // closed.
-func (s *Server) goTracked(f func()) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.mu.closed {
-		return false
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		f()
-	}()
-	return true
-}
-
-func (s *Server) startConn(nc net.Conn) {
-	c := newConn(s, nc)
-	s.mu.Lock()
-	if s.mu.closed {
-		s.mu.Unlock()
-		nc.Close()
-		return
-	}
-	s.mu.conns[c] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	s.cfg.Metrics.ConnOpened(metricsProtocol)
-	go func() {
-		defer s.wg.Done()
-		defer func() {
-			s.mu.Lock()
-			delete(s.mu.conns, c)
-			s.mu.Unlock()
-			s.cfg.Metrics.ConnClosed(metricsProtocol)
-		}()
-		c.run()
-	}()
-}
+func (s *Server) goTracked(f func()) bool { return s.ls.Go(f) }
 
 // Clients returns the number of open connections.
-func (s *Server) Clients() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.mu.conns)
-}
-
-// shutdown stops accepting and closes every connection; it does not wait.
-func (s *Server) shutdown() {
-	s.closeOnce.Do(func() {
-		close(s.done)
-		s.mu.Lock()
-		s.mu.closed = true
-		ln := s.mu.ln
-		conns := make([]*conn, 0, len(s.mu.conns))
-		for c := range s.mu.conns {
-			conns = append(conns, c)
-		}
-		s.mu.Unlock()
-		if ln != nil {
-			ln.Close()
-		}
-		for _, c := range conns {
-			c.kill()
-		}
-	})
-}
+func (s *Server) Clients() int { return s.ls.Len() }
 
 // Close stops accepting, closes all connections (canceling their running
 // commands) and waits for every goroutine the Server started.
-func (s *Server) Close() error {
-	s.shutdown()
-	s.wg.Wait()
-	return nil
-}
+func (s *Server) Close() error { return s.ls.Close() }
