@@ -44,8 +44,10 @@ func kvArgs(a []types.Value) (coll, key string, err error) {
 	return toText(a[0]), toText(a[1]), nil
 }
 
-func init() {
-	def("kv_incr", 3, 4, "ssii", types.Int8, func(ctx *Context, a []types.Value) (types.Value, error) {
+// defKV defines a key-value function: its first two arguments are the
+// collection (or gate) and the key, both non-NULL.
+func defKV(name string, minArgs, maxArgs int, sig string, ret types.T, f func(kv KVFuncs, coll, key string, a []types.Value) (types.Value, error)) {
+	def(name, minArgs, maxArgs, sig, ret, func(ctx *Context, a []types.Value) (types.Value, error) {
 		kv, err := kvFuncs(ctx)
 		if err != nil {
 			return nil, err
@@ -54,7 +56,14 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		return f(kv, coll, key, a)
+	}, volatile, nonStrict)
+}
+
+func init() {
+	defKV("kv_incr", 3, 4, "ssii", types.Int8, func(kv KVFuncs, coll, key string, a []types.Value) (types.Value, error) {
 		delta, ttl := int64(0), int64(0)
+		var err error
 		if a[2] != nil {
 			if delta, err = toInt64Arg(a[2]); err != nil {
 				return nil, err
@@ -66,16 +75,8 @@ func init() {
 			}
 		}
 		return kv.Incr(coll, key, delta, ttl)
-	}, volatile, nonStrict)
-	def("kv_incr_float", 3, 3, "ssn", types.Float8, func(ctx *Context, a []types.Value) (types.Value, error) {
-		kv, err := kvFuncs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		coll, key, err := kvArgs(a)
-		if err != nil {
-			return nil, err
-		}
+	})
+	defKV("kv_incr_float", 3, 3, "ssn", types.Float8, func(kv KVFuncs, coll, key string, a []types.Value) (types.Value, error) {
 		delta := 0.0
 		if a[2] != nil {
 			v, err := types.Cast(a[2], types.Float8)
@@ -85,29 +86,13 @@ func init() {
 			delta = v.(float64)
 		}
 		return kv.IncrFloat(coll, key, delta)
-	}, volatile, nonStrict)
-	def("kv_cas", 4, 4, "ssaa", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
-		kv, err := kvFuncs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		coll, key, err := kvArgs(a)
-		if err != nil {
-			return nil, err
-		}
+	})
+	defKV("kv_cas", 4, 4, "ssaa", types.Bool, func(kv KVFuncs, coll, key string, a []types.Value) (types.Value, error) {
 		return kv.CAS(coll, key, a[2], a[3])
-	}, volatile, nonStrict)
-	def("kv_getset", 3, 3, "ssa", types.Text, func(ctx *Context, a []types.Value) (types.Value, error) {
-		kv, err := kvFuncs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		coll, key, err := kvArgs(a)
-		if err != nil {
-			return nil, err
-		}
+	})
+	defKV("kv_getset", 3, 3, "ssa", types.Text, func(kv KVFuncs, coll, key string, a []types.Value) (types.Value, error) {
 		return kv.GetSet(coll, key, a[2])
-	}, volatile, nonStrict)
+	})
 }
 
 func init() {
@@ -125,15 +110,7 @@ func init() {
 		}
 		return out, nil
 	}
-	def("rate_check", 4, 4, "ssii", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
-		kv, err := kvFuncs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		gate, key, err := kvArgs(a)
-		if err != nil {
-			return nil, err
-		}
+	defKV("rate_check", 4, 4, "ssii", types.Bool, func(kv KVFuncs, gate, key string, a []types.Value) (types.Value, error) {
 		n, err := ints(a, 2)
 		if err != nil {
 			return nil, err
@@ -142,33 +119,17 @@ func init() {
 			return nil, errs.New(errs.InvalidParameterValue, "RATE_CHECK needs max >= 0 and a window of at least 1 second")
 		}
 		return kv.RateCheck(gate, key, n[0], n[1])
-	}, volatile, nonStrict)
-	def("rate_remaining", 3, 4, "ssii", types.Int8, func(ctx *Context, a []types.Value) (types.Value, error) {
-		kv, err := kvFuncs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		gate, key, err := kvArgs(a)
-		if err != nil {
-			return nil, err
-		}
+	})
+	defKV("rate_remaining", 3, 4, "ssii", types.Int8, func(kv KVFuncs, gate, key string, a []types.Value) (types.Value, error) {
 		n, err := ints(a, 2)
 		if err != nil {
 			return nil, err
 		}
 		return kv.RateRemaining(gate, key, n[0])
-	}, volatile, nonStrict)
-	def("rate_reset", 2, 2, "ss", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
-		kv, err := kvFuncs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		gate, key, err := kvArgs(a)
-		if err != nil {
-			return nil, err
-		}
+	})
+	defKV("rate_reset", 2, 2, "ss", types.Bool, func(kv KVFuncs, gate, key string, a []types.Value) (types.Value, error) {
 		return kv.RateReset(gate, key)
-	}, volatile, nonStrict)
+	})
 }
 
 func toInt64Arg(v types.Value) (int64, error) {
