@@ -7,7 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -240,25 +239,18 @@ func (s *Session) refreshMViewStmt(ctx context.Context, st *ast.RefreshMateriali
 
 // mviewRunners keeps the streaming views up to date.
 type mviewRunners struct {
-	db  *DB
-	mgr *Manager
-
-	mu     sync.Mutex
-	runs   map[uint32]*mviewRunner
-	closed bool
+	db      *DB
+	mgr     *Manager
+	workers *event.Workers[*catalog.MView]
 }
 
 func newMViewRunners(db *DB) *mviewRunners {
-	return &mviewRunners{db: db, mgr: NewManager(db), runs: map[uint32]*mviewRunner{}}
+	mr := &mviewRunners{db: db, mgr: NewManager(db)}
+	mr.workers = event.NewWorkers(mr.run)
+	return mr
 }
 
-type mviewRunner struct {
-	mv     *catalog.MView
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
+// Reconcile runs one runner per streaming view.
 func (mr *mviewRunners) Reconcile() {
 	want := map[uint32]*catalog.MView{}
 	for _, v := range mr.db.cat.MViews() {
@@ -266,55 +258,25 @@ func (mr *mviewRunners) Reconcile() {
 			want[v.ID] = v
 		}
 	}
-	mr.mu.Lock()
-	defer mr.mu.Unlock()
-	if mr.closed {
-		return
-	}
-	for id, r := range mr.runs {
-		if _, ok := want[id]; !ok {
-			r.cancel()
-			<-r.done
-			delete(mr.runs, id)
-		}
-	}
-	for id, v := range want {
-		if _, ok := mr.runs[id]; ok {
-			continue
-		}
-		r := &mviewRunner{mv: v, done: make(chan struct{})}
-		r.ctx, r.cancel = context.WithCancel(context.Background())
-		mr.runs[id] = r
-		go mr.run(r)
-	}
+	mr.workers.Reconcile(want)
 }
 
-func (mr *mviewRunners) Close() {
-	mr.mu.Lock()
-	mr.closed = true
-	runs := mr.runs
-	mr.runs = map[uint32]*mviewRunner{}
-	mr.mu.Unlock()
-	for _, r := range runs {
-		r.cancel()
-		<-r.done
-	}
-}
+// Close stops every runner.
+func (mr *mviewRunners) Close() { mr.workers.Close() }
 
 // run folds the stream into the view until stopped.
-func (mr *mviewRunners) run(r *mviewRunner) {
-	defer close(r.done)
+func (mr *mviewRunners) run(ctx context.Context, mv *catalog.MView) {
 	db := mr.db
-	sess := mr.mgr.NewSession(r.mv.Owner, "nodedb")
+	sess := mr.mgr.NewSession(mv.Owner, "nodedb")
 	defer sess.Close()
 	failures := 0
 	var last uint64
-	for r.ctx.Err() == nil {
-		n, err := mr.step(r.ctx, sess, r.mv)
+	for ctx.Err() == nil {
+		n, err := mr.step(ctx, sess, mv)
 		if err != nil {
 			failures++
-			db.log.Warn("materialized view: update", "view", r.mv.Name, "err", err)
-			if sleepCtx(r.ctx, event.Backoff(failures)) != nil {
+			db.log.Warn("materialized view: update", "view", mv.Name, "err", err)
+			if sleepCtx(ctx, event.Backoff(failures)) != nil {
 				return
 			}
 			continue
@@ -324,7 +286,7 @@ func (mr *mviewRunners) run(r *mviewRunner) {
 			continue
 		}
 		last = max(last, db.txm.LastLSN())
-		wctx, cancel := context.WithTimeout(r.ctx, time.Second)
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
 		db.notify.Wait(wctx, last)
 		cancel()
 		last = db.txm.LastLSN()

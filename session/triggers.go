@@ -303,15 +303,18 @@ type triggerRunners struct {
 	mgr *Manager // internal sessions run the bodies
 	log *slog.Logger
 
-	mu     sync.Mutex
-	runs   map[uint32]*triggerRunner
-	stats  map[uint32]*[2]uint64 // fired, failed (since start)
-	closed bool
+	workers *event.Workers[*catalog.Trigger]
+
+	mu    sync.Mutex
+	stats map[uint32]*[2]uint64 // fired, failed (since start)
 }
 
 func newTriggerRunners(db *DB) *triggerRunners {
-	return &triggerRunners{db: db, mgr: NewManager(db), log: db.log, runs: map[uint32]*triggerRunner{},
-		stats: map[uint32]*[2]uint64{}}
+	tr := &triggerRunners{db: db, mgr: NewManager(db), log: db.log, stats: map[uint32]*[2]uint64{}}
+	tr.workers = event.NewWorkers(func(ctx context.Context, t *catalog.Trigger) {
+		(&triggerRunner{tr: tr, trig: t, ctx: ctx}).run()
+	})
+	return tr
 }
 
 func (tr *triggerRunners) counts(id uint32) (fired, failed uint64) {
@@ -352,62 +355,20 @@ func (tr *triggerRunners) Reconcile() {
 			want[t.ID] = t
 		}
 	}
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if tr.closed {
-		return
-	}
-	for id, r := range tr.runs {
-		if w, ok := want[id]; !ok || w != r.trig {
-			r.stop()
-			delete(tr.runs, id)
-		}
-	}
-	for id, t := range want {
-		if _, ok := tr.runs[id]; ok {
-			continue
-		}
-		r := &triggerRunner{tr: tr, trig: t, done: make(chan struct{})}
-		r.ctx, r.cancel = context.WithCancel(context.Background())
-		tr.runs[id] = r
-		go r.run()
-	}
+	tr.workers.Reconcile(want)
 }
 
 // stop stops one trigger's runner until the next Reconcile.
-func (tr *triggerRunners) stop(id uint32) {
-	tr.mu.Lock()
-	r := tr.runs[id]
-	delete(tr.runs, id)
-	tr.mu.Unlock()
-	if r != nil {
-		r.stop()
-	}
-}
+func (tr *triggerRunners) stop(id uint32) { tr.workers.Stop(id) }
 
 // Close stops every runner.
-func (tr *triggerRunners) Close() {
-	tr.mu.Lock()
-	tr.closed = true
-	runs := tr.runs
-	tr.runs = map[uint32]*triggerRunner{}
-	tr.mu.Unlock()
-	for _, r := range runs {
-		r.stop()
-	}
-}
+func (tr *triggerRunners) Close() { tr.workers.Close() }
 
+// triggerRunner is one run of an ASYNC trigger's worker (ctx ends it).
 type triggerRunner struct {
-	tr     *triggerRunners
-	trig   *catalog.Trigger
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func (r *triggerRunner) stop() {
-	r.cancel()
-	<-r.done
+	tr   *triggerRunners
+	trig *catalog.Trigger
+	ctx  context.Context
 }
 
 // stream is the change-log view the trigger reads.
@@ -418,7 +379,6 @@ func (r *triggerRunner) stream() *catalog.Stream {
 }
 
 func (r *triggerRunner) run() {
-	defer close(r.done)
 	db := r.tr.db
 	st := r.stream()
 	sess := r.tr.mgr.NewSession(r.trig.Owner, "nodedb")
