@@ -24,6 +24,9 @@ import (
 type syncTriggers struct {
 	s     *Session
 	depth int
+	// byColl caches each collection's triggers for the statement (Has and
+	// Fire run for every row written).
+	byColl map[uint32][]*catalog.Trigger
 }
 
 func (st *syncTriggers) matching(coll *catalog.Collection, timing, op string) []*catalog.Trigger {
@@ -31,8 +34,16 @@ func (st *syncTriggers) matching(coll *catalog.Collection, timing, op string) []
 }
 
 func (st *syncTriggers) match(coll *catalog.Collection, timing, op, forEach string) []*catalog.Trigger {
+	trigs, ok := st.byColl[coll.ID]
+	if !ok {
+		trigs = st.s.mgr.db.cat.TriggersOn(coll.ID)
+		if st.byColl == nil {
+			st.byColl = map[uint32][]*catalog.Trigger{}
+		}
+		st.byColl[coll.ID] = trigs
+	}
 	var out []*catalog.Trigger
-	for _, t := range st.s.mgr.db.cat.TriggersOn(coll.ID) {
+	for _, t := range trigs {
 		if t.Enabled && (t.Execution == "SYNC" || t.Execution == "DEFERRED") && t.ForEach == forEach &&
 			t.Timing == timing && t.Fires(op) {
 			out = append(out, t)
