@@ -23,6 +23,9 @@ type Event struct {
 	TimeMs     int64
 	New, Old   map[string]any // nil when absent
 	Depth      uint8          // trigger hops that led to the change (0: a client's write)
+	// StmtCont: not the first change of its statement and op (see
+	// txn.Change.StmtCont).
+	StmtCont bool
 }
 
 // floorPartition is the offset slot holding a group's floor: every
@@ -179,7 +182,7 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 			continue
 		}
 		ev := Event{LSN: lsn, Partition: vshard, CollID: coll, Collection: rec.CollName, Op: op, RowID: rec.RowID,
-			TimeMs: rec.TimeMs, Depth: rec.Depth}
+			TimeMs: rec.TimeMs, Depth: rec.Depth, StmtCont: rec.StmtCont}
 		desc, _ := cat.ByID(coll)
 		if ev.New, err = decodeValue(desc, rec.New); err != nil {
 			return nil, err

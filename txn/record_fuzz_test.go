@@ -28,7 +28,8 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		if r2.Op != r.Op || r2.CollName != r.CollName || !bytes.Equal(r2.PK, r.PK) || r2.RowID != r.RowID ||
 			!bytes.Equal(r2.Old, r.Old) || !bytes.Equal(r2.New, r.New) || (r2.Old == nil) != (r.Old == nil) ||
-			(r2.New == nil) != (r.New == nil) || r2.LSN != r.LSN || r2.TimeMs != r.TimeMs {
+			(r2.New == nil) != (r.New == nil) || r2.LSN != r.LSN || r2.TimeMs != r.TimeMs ||
+			r2.Depth != r.Depth || r2.StmtCont != r.StmtCont {
 			t.Fatalf("round trip changed the record:\n%+v\n%+v", r, r2)
 		}
 	})
@@ -38,7 +39,7 @@ func TestChangeRecordRoundTrip(t *testing.T) {
 	for _, c := range []Change{
 		{CollName: "users", PK: []byte{0x10, 1}, RowID: "1", Op: OpInsert, New: []byte{0x90}},
 		{CollName: "users", PK: []byte{0}, RowID: "", Op: OpUpdate, Old: []byte{0xc0}, New: []byte{1, 2}},
-		{CollName: "d", PK: []byte{0x20, 'k', 0, 1}, RowID: "k", Op: OpDelete, Old: []byte{0x80}},
+		{CollName: "d", PK: []byte{0x20, 'k', 0, 1}, RowID: "k", Op: OpDelete, Old: []byte{0x80}, Depth: 3, StmtCont: true},
 	} {
 		r, err := DecodeRecord(5, 1023, encodeChange(nil, &c, 42, 1234))
 		if err != nil {
@@ -46,8 +47,29 @@ func TestChangeRecordRoundTrip(t *testing.T) {
 		}
 		if r.Op != c.Op || r.CollName != c.CollName || !bytes.Equal(r.PK, c.PK) || r.RowID != c.RowID ||
 			!bytes.Equal(r.Old, c.Old) || !bytes.Equal(r.New, c.New) || (r.Old == nil) != (c.Old == nil) ||
-			(r.New == nil) != (c.New == nil) || r.LSN != 42 || r.TimeMs != 1234 || r.Collection != 5 || r.VShard != 1023 {
+			(r.New == nil) != (c.New == nil) || r.LSN != 42 || r.TimeMs != 1234 || r.Collection != 5 || r.VShard != 1023 ||
+			r.Depth != c.Depth || r.StmtCont != c.StmtCont {
 			t.Fatalf("round trip: %+v -> %+v", c, r)
+		}
+	}
+}
+
+func TestMarkStatements(t *testing.T) {
+	cs := []Change{
+		{Collection: 1, Stmt: 1, Op: OpInsert},
+		{Collection: 1, Stmt: 1, Op: OpInsert},
+		{Collection: 1, Stmt: 1, Op: OpUpdate},
+		{Collection: 2, Stmt: 2, Op: OpInsert},
+		{Collection: 1, Stmt: 1, Op: OpUpdate},
+		{Collection: 1, Stmt: 3, Op: OpInsert},
+		{Collection: 1, Op: OpInsert},
+		{Collection: 1, Op: OpInsert},
+	}
+	markStatements(cs)
+	want := []bool{false, true, false, false, true, false, false, false}
+	for i, c := range cs {
+		if c.StmtCont != want[i] {
+			t.Errorf("change %d: StmtCont = %v, want %v", i, c.StmtCont, want[i])
 		}
 	}
 }

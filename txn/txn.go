@@ -48,6 +48,13 @@ type Change struct {
 	// Depth counts trigger hops: 0 for a client's write, n+1 for a write
 	// a trigger made while handling a change of depth n.
 	Depth uint8
+	// Stmt is the ordinal, within its transaction, of the statement that
+	// made the change (0: no statement, e.g. a key-value command).
+	Stmt uint32
+	// StmtCont marks a change that is not the first of its (collection,
+	// statement, op) in the commit, so an ASYNC statement trigger fires
+	// once per statement: on the change without it. Set at commit.
+	StmtCont bool
 }
 
 // Record is a decoded change-log record.
@@ -75,7 +82,56 @@ type Txn struct {
 	writes  map[string]int // key → index in ws
 	changes []Change
 	depth   uint8
-	done    bool
+	stmt    uint32 // the statement recording changes now (0: none)
+	nstmt   uint32 // statements begun so far
+	// undo keeps the writes a savepoint's rollback restores (writes that
+	// replaced an earlier write of the same key); marks counts the open
+	// savepoints, and without one nothing is kept.
+	undo  []undoWrite
+	marks int
+	done  bool
+}
+
+type undoWrite struct {
+	i int
+	w write
+}
+
+// Savepoint is a point a transaction can roll back to (see Savepoint).
+type Savepoint struct {
+	ws, changes, undo int
+}
+
+// Savepoint marks the transaction's current state: RollbackTo undoes
+// every write and change made after it. Release the savepoint when it is
+// no longer needed (savepoints nest, innermost released first).
+func (t *Txn) Savepoint() Savepoint {
+	t.marks++
+	return Savepoint{ws: len(t.ws), changes: len(t.changes), undo: len(t.undo)}
+}
+
+// RollbackTo undoes the writes and changes made since sp; sp stays open.
+func (t *Txn) RollbackTo(sp Savepoint) {
+	for j := len(t.undo) - 1; j >= sp.undo; j-- {
+		if u := t.undo[j]; u.i < sp.ws {
+			t.ws[u.i] = u.w
+		}
+	}
+	t.undo = t.undo[:sp.undo]
+	for _, w := range t.ws[sp.ws:] {
+		delete(t.writes, string(w.key))
+	}
+	clear(t.ws[sp.ws:])
+	t.ws = t.ws[:sp.ws]
+	t.changes = t.changes[:sp.changes]
+}
+
+// Release closes sp, keeping what was done since.
+func (t *Txn) Release(sp Savepoint) {
+	if t.marks--; t.marks <= 0 {
+		t.marks = 0
+		t.undo = nil
+	}
 }
 
 // SnapshotLSN is the LSN of the last durable commit this transaction sees.
@@ -159,6 +215,9 @@ func (t *Txn) DeleteNoConflict(key []byte) {
 
 func (t *Txn) put(w write) {
 	if i, ok := t.writes[string(w.key)]; ok {
+		if t.marks > 0 {
+			t.undo = append(t.undo, undoWrite{i, t.ws[i]})
+		}
 		t.ws[i] = w
 		return
 	}
@@ -171,7 +230,49 @@ func (t *Txn) AddChange(c Change) {
 	if c.Depth == 0 {
 		c.Depth = t.depth
 	}
+	if c.Stmt == 0 {
+		c.Stmt = t.stmt
+	}
 	t.changes = append(t.changes, c)
+}
+
+// BeginStatement marks the changes recorded from now on as made by a new
+// statement; it returns the statement that was current, which the caller
+// passes to EndStatement when its statement ends (statements nest: a
+// trigger's writes are statements of their own inside the writer's).
+func (t *Txn) BeginStatement() (prev uint32) {
+	prev = t.stmt
+	t.nstmt++
+	t.stmt = t.nstmt
+	return prev
+}
+
+// EndStatement makes prev the current statement again.
+func (t *Txn) EndStatement(prev uint32) { t.stmt = prev }
+
+// markStatements sets StmtCont on every change that is not the first of
+// its (collection, statement, op).
+func markStatements(cs []Change) {
+	if len(cs) < 2 {
+		return
+	}
+	type key struct {
+		coll, stmt uint32
+		op         Op
+	}
+	seen := make(map[key]struct{}, 4)
+	for i := range cs {
+		c := &cs[i]
+		if c.Stmt == 0 {
+			continue
+		}
+		k := key{c.Collection, c.Stmt, c.Op}
+		if _, ok := seen[k]; ok {
+			c.StmtCont = true
+		} else {
+			seen[k] = struct{}{}
+		}
+	}
 }
 
 // SetDepth marks every change the transaction records from now on as made
@@ -198,6 +299,7 @@ func (t *Txn) Commit() (uint64, error) {
 	if len(t.ws) == 0 && len(t.changes) == 0 {
 		return 0, nil
 	}
+	markStatements(t.changes)
 	return t.m.commit(t)
 }
 
@@ -380,6 +482,9 @@ func encodeChange(b []byte, c *Change, lsn uint64, timeMs int64) []byte {
 	if c.Depth > 0 {
 		n++
 	}
+	if c.StmtCont {
+		n++
+	}
 	b = msgp.AppendMapHeader(b, n)
 	b = msgp.AppendString(b, "op")
 	b = msgp.AppendByte(b, byte(c.Op))
@@ -400,6 +505,10 @@ func encodeChange(b []byte, c *Change, lsn uint64, timeMs int64) []byte {
 	if c.Depth > 0 {
 		b = msgp.AppendString(b, "d")
 		b = msgp.AppendUint8(b, c.Depth)
+	}
+	if c.StmtCont {
+		b = msgp.AppendString(b, "sc")
+		b = msgp.AppendBool(b, true)
 	}
 	return b
 }
@@ -446,6 +555,8 @@ func DecodeRecord(coll uint32, vshard uint16, val []byte) (Record, error) {
 			r.LSN, rest, err = msgp.ReadUint64Bytes(rest)
 		case "d":
 			r.Depth, rest, err = msgp.ReadUint8Bytes(rest)
+		case "sc":
+			r.StmtCont, rest, err = msgp.ReadBoolBytes(rest)
 		default:
 			rest, err = msgp.Skip(rest)
 		}

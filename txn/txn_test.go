@@ -2,6 +2,8 @@ package txn
 
 import (
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -210,4 +212,76 @@ func TestPointReaderMatchesGet(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "outside the range")
 	t2.Rollback()
+}
+
+// TestSavepoints checks RollbackTo against a model: random writes,
+// deletes and changes under nested savepoints, each rolled back or
+// released, leave exactly what the model says, read through Get and
+// through an iterator.
+func TestSavepoints(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+	base := m.Begin()
+	base.Set([]byte("k0"), []byte("committed"))
+	_, err := base.Commit()
+	require.NoError(t, err)
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 200; round++ {
+		tx := m.Begin()
+		model := map[string]string{"k0": "committed"}
+		changes := 0
+		type frame struct {
+			sp      Savepoint
+			model   map[string]string
+			changes int
+		}
+		var stack []frame
+		for step := 0; step < 40; step++ {
+			k := fmt.Sprintf("k%d", rng.IntN(6))
+			switch r := rng.IntN(10); {
+			case r < 4:
+				v := fmt.Sprintf("v%d", step)
+				tx.Set([]byte(k), []byte(v))
+				model[k] = v
+				tx.AddChange(Change{CollName: "c"})
+				changes++
+			case r < 5:
+				tx.Delete([]byte(k))
+				delete(model, k)
+			case r < 7:
+				stack = append(stack, frame{tx.Savepoint(), maps.Clone(model), changes})
+			case r < 9 && len(stack) > 0:
+				f := stack[len(stack)-1]
+				tx.RollbackTo(f.sp)
+				model, changes = maps.Clone(f.model), f.changes
+				if rng.IntN(2) == 0 {
+					stack = stack[:len(stack)-1]
+					tx.Release(f.sp)
+				}
+			case len(stack) > 0:
+				tx.Release(stack[len(stack)-1].sp)
+				stack = stack[:len(stack)-1]
+			}
+		}
+		for i := range 6 {
+			k := fmt.Sprintf("k%d", i)
+			v, ok, err := tx.Get([]byte(k))
+			require.NoError(t, err)
+			want, wantOK := model[k]
+			require.Equal(t, wantOK, ok, "round %d key %s", round, k)
+			require.Equal(t, want, string(v), "round %d key %s", round, k)
+		}
+		it, err := tx.NewIter([]byte("k"), []byte("l"))
+		require.NoError(t, err)
+		n := 0
+		for ; it.Valid(); it.Next() {
+			require.Equal(t, model[string(it.Key())], string(it.Value()))
+			n++
+		}
+		require.NoError(t, it.Close())
+		require.Equal(t, len(model), n)
+		require.Len(t, tx.Changes(), changes)
+		tx.Rollback()
+	}
 }
