@@ -60,6 +60,7 @@ const (
 	WrongObjectType           = "42809"
 	ReservedName              = "42939"
 	UndefinedParameter        = "42P02"
+	InvalidSavepoint          = "3B001"
 )
 
 // Error is an error with a SQLSTATE, an optional 1-based character position

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,7 +53,8 @@ type procEnv struct {
 	ret     any
 	// returnedNull: RETURN NULL ran (a BEFORE trigger skips its row).
 	returnedNull bool
-	ran          bool // a trigger's body ran (its WHEN held)
+	ran          bool    // a trigger's body ran (its WHEN held)
+	caught       []error // errors the enclosing exception handlers caught
 }
 
 type procVar struct {
@@ -64,6 +66,16 @@ func newProcEnv(ctx context.Context, sess *Session) *procEnv {
 	return &procEnv{ctx: ctx, sess: sess, recs: map[string]map[string]any{}, fuel: defaultMaxIterations,
 		maxFuel: defaultMaxIterations, timeout: defaultBodyTimeout, until: time.Now().Add(defaultBodyTimeout),
 		scopes: []map[string]*procVar{{}}}
+}
+
+// triggerVars declares PostgreSQL's trigger variables for a trigger body:
+// TG_OP (INSERT, UPDATE or DELETE), TG_NAME, TG_TABLE_NAME, TG_WHEN
+// (BEFORE, AFTER or INSTEAD OF) and TG_LEVEL (ROW or STATEMENT).
+func (e *procEnv) triggerVars(t *catalog.Trigger, op string) {
+	for name, v := range map[string]string{"tg_op": op, "tg_name": t.Name, "tg_table_name": t.Collection,
+		"tg_when": t.Timing, "tg_level": t.ForEach} {
+		e.scopes[0][name] = &procVar{typ: "text", val: v}
+	}
 }
 
 func (e *procEnv) lookup(name string) *procVar {
@@ -108,7 +120,9 @@ func (e *procEnv) query(sql string) (*Result, error) {
 	}
 	var last *Result
 	for _, p := range ps {
-		if last, err = e.sess.execute(e.ctx, p, nil); err != nil {
+		// run, not execute: a failing statement does not mark the
+		// transaction failed, so an exception handler can go on.
+		if last, err = e.sess.run(e.ctx, p, nil); err != nil {
 			return nil, err
 		}
 		e.notices = append(e.notices, last.Notices...)
@@ -164,16 +178,75 @@ func (e *procEnv) tick() error {
 	return nil
 }
 
-// run executes a block in a new scope.
+// run executes a block in a new scope. A block with EXCEPTION handlers
+// runs under a savepoint: when its statements fail with an error a
+// handler catches, what they changed is rolled back and the handler runs
+// (with SQLSTATE and SQLERRM set). Running out of fuel or time is never
+// caught.
 func (e *procEnv) run(b *ast.Block) (procCtl, error) {
 	e.scopes = append(e.scopes, map[string]*procVar{})
 	defer func() { e.scopes = e.scopes[:len(e.scopes)-1] }()
-	for _, d := range b.Decls {
-		if err := e.declare(d); err != nil {
+	if len(b.Handlers) == 0 {
+		if err := e.declareAll(b.Decls); err != nil {
 			return ctlNext, err
 		}
+		return e.stmts(b.Body)
 	}
-	return e.stmts(b.Body)
+	s := e.sess
+	if s.tx == nil {
+		if !s.implicit && !s.explicit {
+			return ctlNext, errs.New(errs.InternalError, "an EXCEPTION block needs a transaction")
+		}
+		s.tx = s.mgr.db.txm.Begin()
+	}
+	m := s.setMark("")
+	ctl, err := ctlNext, e.declareAll(b.Decls)
+	if err == nil {
+		ctl, err = e.stmts(b.Body)
+	}
+	if err == nil || e.exhausted() {
+		s.releaseMark(m)
+		return ctl, err
+	}
+	code := errCode(err)
+	for i := range b.Handlers {
+		h := &b.Handlers[i]
+		if !handles(h, code) {
+			continue
+		}
+		s.rollbackToMark(m)
+		s.releaseMark(m)
+		msg := err.Error()
+		var pe *errs.Error
+		if errors.As(err, &pe) {
+			msg = pe.Message
+		}
+		e.scopes = append(e.scopes, map[string]*procVar{
+			"sqlstate": {typ: "text", val: code}, "sqlerrm": {typ: "text", val: msg}})
+		e.caught = append(e.caught, err)
+		defer func() {
+			e.scopes = e.scopes[:len(e.scopes)-1]
+			e.caught = e.caught[:len(e.caught)-1]
+		}()
+		return e.stmts(h.Body)
+	}
+	s.releaseMark(m)
+	return ctl, err
+}
+
+func (e *procEnv) declareAll(ds []ast.ProcDecl) error {
+	for _, d := range ds {
+		if err := e.declare(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exhausted reports whether the body ran out of fuel or time (or was
+// cancelled): errors no handler may catch.
+func (e *procEnv) exhausted() bool {
+	return e.fuel < 0 || time.Now().After(e.until) || e.ctx.Err() != nil
 }
 
 func (e *procEnv) declare(d ast.ProcDecl) error {
@@ -378,6 +451,12 @@ func (e *procEnv) stmt(st ast.ProcStmt) (procCtl, error) {
 		}
 		return ctlExit, nil
 	case *ast.ProcRaise:
+		if s.Reraise {
+			if len(e.caught) == 0 {
+				return ctlNext, errs.New("0Z002", "RAISE without parameters cannot be used outside an exception handler")
+			}
+			return ctlNext, e.caught[len(e.caught)-1]
+		}
 		msg, err := e.format(s.Format, s.Args)
 		if err != nil {
 			return ctlNext, err
@@ -442,6 +521,7 @@ func (e *procEnv) format(f string, args []string) (string, error) {
 // NOTIFY, PUBLISH.
 func checkBlock(b *ast.Block, what string) error {
 	var walk func([]ast.ProcStmt) error
+	var walkBlock func(*ast.Block) error
 	walk = func(list []ast.ProcStmt) error {
 		for _, st := range list {
 			switch s := st.(type) {
@@ -454,7 +534,7 @@ func checkBlock(b *ast.Block, what string) error {
 					return err
 				}
 			case *ast.ProcBlock:
-				if err := walk(s.Block.Body); err != nil {
+				if err := walkBlock(s.Block); err != nil {
 					return err
 				}
 			case *ast.ProcIf:
@@ -482,7 +562,21 @@ func checkBlock(b *ast.Block, what string) error {
 		}
 		return nil
 	}
-	return walk(b.Body)
+	walkBlock = func(b *ast.Block) error {
+		if err := checkConditions(b); err != nil {
+			return err
+		}
+		if err := walk(b.Body); err != nil {
+			return err
+		}
+		for _, h := range b.Handlers {
+			if err := walk(h.Body); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walkBlock(b)
 }
 
 // atomically runs fn inside the session's transaction block when there
@@ -629,6 +723,12 @@ func (s *Session) call(ctx context.Context, st *ast.Call) (*Result, error) {
 				return fmt.Errorf("argument %s: %w", prm.Name, err)
 			}
 			env.scopes[0][prm.Name] = &procVar{typ: prm.Type, val: v}
+		}
+		if pr.Definer {
+			// SECURITY DEFINER: the body runs as the procedure's owner.
+			caller := s.user
+			s.user = pr.Owner
+			defer func() { s.user = caller }()
 		}
 		_, err := env.run(blk)
 		return err

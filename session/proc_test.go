@@ -203,3 +203,140 @@ func TestFunctions(t *testing.T) {
 	d.fail(s, errs.UndefinedFunction, `SELECT item_count()`)
 	d.q(s, `DROP FUNCTION IF EXISTS item_count`)
 }
+
+func TestExceptionHandlers(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE acct (id INT PRIMARY KEY, bal INT)`)
+	d.q(s, `CREATE TABLE log (n INT PRIMARY KEY, msg TEXT)`)
+	d.q(s, `INSERT INTO acct VALUES (1, 100)`)
+
+	// A caught error rolls back the block's own changes, not earlier ones;
+	// the handler sees SQLSTATE and SQLERRM; execution goes on after it.
+	d.q(s, `DO $$
+	BEGIN
+		INSERT INTO log VALUES (1, 'before');
+		BEGIN
+			UPDATE acct SET bal = bal - 500 WHERE id = 1;
+			INSERT INTO acct VALUES (1, 0); -- duplicate key
+		EXCEPTION
+			WHEN check_violation THEN INSERT INTO log VALUES (98, 'wrong handler');
+			WHEN unique_violation OR not_null_violation THEN
+				INSERT INTO log VALUES (2, SQLSTATE || ': ' || SQLERRM);
+		END;
+		INSERT INTO log VALUES (3, 'after');
+	END $$`)
+	require.Equal(t, "1|100", d.q(s, `SELECT * FROM acct`), "the failed block's UPDATE was rolled back")
+	require.Equal(t, "1|before\n2|23505: duplicate key value violates unique constraint \"acct_pkey\"\n3|after",
+		d.q(s, `SELECT * FROM log ORDER BY n`))
+
+	// OTHERS, SQLSTATE codes, class names; RAISE with ERRCODE is caught by
+	// its code; an uncaught error fails the whole statement; RAISE; in a
+	// handler re-raises.
+	d.q(s, `CREATE PROCEDURE safe_div(a INT, b INT) BEGIN
+		DECLARE r INT;
+		BEGIN
+			r := a / b;
+			INSERT INTO log VALUES (10 + a, 'ok ' || r);
+		EXCEPTION WHEN SQLSTATE '22012' THEN
+			INSERT INTO log VALUES (10 + a, 'div by zero');
+		END;
+		BEGIN
+			RAISE EXCEPTION 'custom %', a USING ERRCODE = '22023';
+		EXCEPTION WHEN data_exception THEN
+			INSERT INTO log VALUES (20 + a, SQLERRM);
+		END;
+		BEGIN
+			PERFORM 1 / 0;
+		EXCEPTION WHEN OTHERS THEN
+			IF a = 7 THEN RAISE; END IF;
+		END;
+	END`)
+	d.q(s, `CALL safe_div(4, 2)`)
+	d.q(s, `CALL safe_div(5, 0)`)
+	e := d.fail(s, errs.DivisionByZero, `CALL safe_div(7, 1)`)
+	require.Equal(t, "division by zero", e.Message)
+	require.Equal(t, "14|ok 2\n15|div by zero\n24|custom 4\n25|custom 5", d.q(s, `SELECT * FROM log WHERE n > 10 ORDER BY n`),
+		"the failed CALL left nothing")
+
+	// Inside a transaction block, a caught error leaves the transaction
+	// usable; NOTIFYs of the rolled-back part are dropped.
+	d.q(s, `BEGIN`)
+	d.q(s, `DO $$ BEGIN
+		BEGIN INSERT INTO log VALUES (30, 'kept'); END;
+		BEGIN INSERT INTO log VALUES (31, 'undone'); INSERT INTO log VALUES (30, 'dup');
+		EXCEPTION WHEN unique_violation THEN NULL; END;
+	END $$`)
+	d.q(s, `INSERT INTO log VALUES (32, 'later')`)
+	d.q(s, `COMMIT`)
+	require.Equal(t, "30|kept\n32|later", d.q(s, `SELECT * FROM log WHERE n >= 30 ORDER BY n`))
+
+	// Running out of fuel is never caught.
+	d.q(s, `CREATE PROCEDURE spin() WITH (MAX_ITERATIONS = 50) BEGIN
+		BEGIN LOOP NULL; END LOOP;
+		EXCEPTION WHEN OTHERS THEN INSERT INTO log VALUES (99, 'caught fuel'); END;
+	END`)
+	d.fail(s, errs.ProgramLimitExceeded, `CALL spin()`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM log WHERE n = 99`))
+
+	// Bad handlers fail at CREATE.
+	d.fail(s, errs.UndefinedObject, `CREATE PROCEDURE bad() BEGIN BEGIN NULL; EXCEPTION WHEN no_such_thing THEN NULL; END; END`)
+	d.fail(s, errs.SyntaxError, `CREATE PROCEDURE bad() BEGIN BEGIN NULL; EXCEPTION NULL; END; END`)
+	d.fail(s, "0Z002", `DO $$ BEGIN RAISE; END $$`)
+}
+
+func TestSavepoints(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, v TEXT)`)
+	d.fail(s, errs.NoActiveSQLTransaction, `SAVEPOINT a`)
+	d.q(s, `BEGIN`)
+	d.q(s, `INSERT INTO t VALUES (1, 'one')`)
+	d.q(s, `SAVEPOINT a`)
+	d.q(s, `INSERT INTO t VALUES (2, 'two')`)
+	d.q(s, `UPDATE t SET v = 'ONE' WHERE id = 1`)
+	d.q(s, `SAVEPOINT b`)
+	d.q(s, `DELETE FROM t`)
+	d.q(s, `ROLLBACK TO SAVEPOINT b`)
+	require.Equal(t, "1|ONE\n2|two", d.q(s, `SELECT * FROM t ORDER BY id`))
+	d.q(s, `ROLLBACK TO a`) // also drops b
+	d.fail(s, errs.InvalidSavepoint, `RELEASE SAVEPOINT b`)
+	d.q(s, `ROLLBACK TO a`) // a stays after ROLLBACK TO
+	require.Equal(t, "1|one", d.q(s, `SELECT * FROM t ORDER BY id`))
+	// An error, then ROLLBACK TO: the transaction is usable again (psql's
+	// ON_ERROR_ROLLBACK works this way).
+	d.q(s, `SAVEPOINT c`)
+	d.fail(s, errs.UniqueViolation, `INSERT INTO t VALUES (3, 'x'), (1, 'dup')`)
+	d.fail(s, errs.InFailedSQLTransaction, `SELECT 1`)
+	d.q(s, `ROLLBACK TO SAVEPOINT c`)
+	d.q(s, `RELEASE c`)
+	d.q(s, `INSERT INTO t VALUES (4, 'four')`)
+	d.q(s, `COMMIT`)
+	require.Equal(t, "1|one\n4|four", d.q(s, `SELECT * FROM t ORDER BY id`))
+}
+
+func TestSecurityDefiner(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	alice := d.m.NewSession("alice", "db")
+	defer alice.Close()
+	bob := d.m.NewSession("bob", "db")
+	defer bob.Close()
+	d.q(alice, `CREATE TABLE who (k TEXT PRIMARY KEY, u TEXT)`)
+	d.q(alice, `CREATE TABLE src (id INT PRIMARY KEY)`)
+	d.q(alice, `CREATE PROCEDURE as_owner(k TEXT) SECURITY DEFINER BEGIN INSERT INTO who VALUES (k, current_user); END`)
+	d.q(alice, `CREATE PROCEDURE as_caller(k TEXT) BEGIN INSERT INTO who VALUES (k, current_user); END`)
+	d.q(alice, `CREATE SYNC TRIGGER t_owner AFTER INSERT ON src FOR EACH ROW SECURITY DEFINER BEGIN
+		INSERT INTO who VALUES ('trig_definer_' || NEW.id, current_user); END`)
+	d.q(alice, `CREATE SYNC TRIGGER t_caller AFTER INSERT ON src FOR EACH ROW BEGIN
+		INSERT INTO who VALUES ('trig_invoker_' || NEW.id, current_user || ' ' || TG_OP || ' ' || TG_WHEN || ' ' || TG_TABLE_NAME); END`)
+	d.q(bob, `CALL as_owner('p1')`)
+	d.q(bob, `CALL as_caller('p2')`)
+	d.q(bob, `INSERT INTO src VALUES (1)`)
+	require.Equal(t, "bob", d.q(bob, `SELECT current_user`), "the caller's identity is back after the call")
+	require.Equal(t, "p1|alice\np2|bob\ntrig_definer_1|alice\ntrig_invoker_1|bob INSERT AFTER src", d.q(bob, `SELECT * FROM who ORDER BY k`))
+}

@@ -64,6 +64,7 @@ type Session struct {
 
 	trigDepth int            // >0: this session runs a SYNC trigger body at that depth
 	deferred  []deferredFire // DEFERRED triggers of the open transaction
+	marks     []mark         // SAVEPOINTs of the open transaction block
 
 	// delivered is what this session's stream reads returned; its COMMIT
 	// OFFSETS commits exactly that (so group members never commit each
@@ -113,7 +114,7 @@ type prepared struct {
 	catVersion uint64
 	planned    bool
 	usesSystem bool // reads pg_catalog / information_schema
-	instead    bool // an INSERT into a view with INSTEAD OF INSERT triggers
+	instead    bool // a write on a view with INSTEAD OF triggers for it
 }
 
 func newSession(m *Manager, id uint32, user, database string) *Session {
@@ -180,6 +181,7 @@ func (s *Session) abortTxn() {
 	s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
 	s.pendingNotify = nil
 	s.deferred = nil
+	s.marks = nil
 	s.releaseLocks()
 }
 
@@ -265,16 +267,25 @@ func (s *Session) plan(p *Prepared) error {
 	switch st := pr.ast.(type) {
 	case *ast.Select:
 		pr.node, err = b.BuildSelect(st)
-	case *ast.Insert:
-		if isInsteadInsert(s.mgr.db, st) {
+	case *ast.Insert, *ast.Update, *ast.Delete:
+		if _, _, ok := insteadTarget(s.mgr.db, st); ok {
+			// The triggers take the rows a query yields: plan it for the
+			// parameters' types.
 			pr.instead, pr.node = true, nil
+			var q *ast.Select
+			if q, err = insteadQuery(st); err == nil {
+				_, err = b.BuildSelect(q)
+			}
 			break
 		}
-		pr.node, err = b.BuildInsert(st)
-	case *ast.Update:
-		pr.node, err = b.BuildUpdate(st)
-	case *ast.Delete:
-		pr.node, err = b.BuildDelete(st)
+		switch st := st.(type) {
+		case *ast.Insert:
+			pr.node, err = b.BuildInsert(st)
+		case *ast.Update:
+			pr.node, err = b.BuildUpdate(st)
+		case *ast.Delete:
+			pr.node, err = b.BuildDelete(st)
+		}
 	case *ast.Explain:
 		var inner *Prepared
 		inner = &Prepared{prep: &prepared{ast: st.Stmt}}
@@ -455,7 +466,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 			return nil, err
 		}
 		tx, fields := s.tx, s.fields
-		s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
+		s.tx, s.explicit, s.failed, s.fields, s.marks = nil, false, false, nil, nil
 		defer s.releaseLocks()
 		if _, err := tx.Commit(); err != nil {
 			s.pendingNotify = nil
@@ -477,7 +488,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		s.abortTxn()
 		return &Result{Tag: "ROLLBACK"}, nil
 	case *ast.Savepoint, *ast.ReleaseSavepoint, *ast.RollbackTo:
-		return nil, errs.New(errs.FeatureNotSupported, "savepoints are not supported yet")
+		return s.savepointStmt(st)
 	case *ast.Set:
 		return s.set(st)
 	case *ast.Show:
@@ -582,7 +593,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		}
 	}
 	if pr.instead {
-		return s.insteadOfInsert(ctx, pr.ast.(*ast.Insert))
+		return s.runInsteadOf(ctx, p, params)
 	}
 	// Writers hold their collections' locks (shared) until the
 	// transaction ends, so DDL that backfills waits for them. Taking a
@@ -623,7 +634,9 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	if db.cat.HasSyncTriggers() {
 		env.Triggers = &syncTriggers{s: s, depth: s.trigDepth}
 	}
+	prevStmt := tx.BeginStatement()
 	res, err := s.runPlanned(env, p)
+	tx.EndStatement(prevStmt)
 	// What the statement read may include commits still being synced:
 	// release nothing (rows or an error) before they are durable.
 	if werr := tx.WaitVisibleDurable(ctx); werr != nil && err == nil {
@@ -937,6 +950,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 		}
 	}
 	s.fn.Now = time.Now().UTC()
+	s.fn.User = s.user // a SECURITY DEFINER body runs as its owner
 	return s.fn
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -64,10 +65,10 @@ func (st *syncTriggers) FireStatement(env *exec.Env, coll *catalog.Collection, t
 	}
 	for _, t := range trigs {
 		if t.Execution == "DEFERRED" {
-			st.s.deferred = append(st.s.deferred, deferredFire{trig: t, coll: coll, new: map[string]any{}, old: map[string]any{}, depth: st.depth})
+			st.s.deferred = append(st.s.deferred, deferredFire{trig: t, coll: coll, op: op, new: map[string]any{}, old: map[string]any{}, depth: st.depth})
 			continue
 		}
-		if _, err := st.s.runTriggerBody(env.Ctx, env.Txn, t, map[string]any{}, map[string]any{}, st.depth); err != nil {
+		if _, err := st.s.runTriggerBody(env.Ctx, env.Txn, t, op, map[string]any{}, map[string]any{}, st.depth); err != nil {
 			return err
 		}
 	}
@@ -78,6 +79,7 @@ func (st *syncTriggers) FireStatement(env *exec.Env, coll *catalog.Collection, t
 type deferredFire struct {
 	trig     *catalog.Trigger
 	coll     *catalog.Collection
+	op       string
 	new, old map[string]any
 	depth    int
 }
@@ -97,7 +99,7 @@ func (s *Session) runDeferred(ctx context.Context) error {
 			if d.depth >= MaxTriggerDepth {
 				return errs.Errorf(errs.StatementTooComplex, "trigger cascade too deep: more than %d levels of triggers", MaxTriggerDepth)
 			}
-			if _, err := s.runTriggerBody(ctx, s.tx, d.trig, d.new, d.old, d.depth); err != nil {
+			if _, err := s.runTriggerBody(ctx, s.tx, d.trig, d.op, d.new, d.old, d.depth); err != nil {
 				s.deferred = nil
 				return err
 			}
@@ -109,18 +111,24 @@ func (s *Session) runDeferred(ctx context.Context) error {
 // runTriggerBody runs one trigger's WHEN and body for a row in an
 // internal session sharing tx and the session's locks; what the body
 // leaves for commit (observed fields, NOTIFYs, deferred triggers) moves
-// to the session. It returns the procedural environment (for NEW and
-// RETURN NULL) and whether the body ran.
-func (s *Session) runTriggerBody(ctx context.Context, tx *txn.Txn, t *catalog.Trigger, newDoc, oldDoc map[string]any, depth int) (*procEnv, error) {
+// to the session. The body runs as the session's user, or as the
+// trigger's owner when it is SECURITY DEFINER. It returns the procedural
+// environment (for NEW and RETURN NULL) and whether the body ran.
+func (s *Session) runTriggerBody(ctx context.Context, tx *txn.Txn, t *catalog.Trigger, op string, newDoc, oldDoc map[string]any, depth int) (*procEnv, error) {
 	blk, err := parseBlock(t.Body)
 	if err != nil {
 		return nil, err
 	}
 	db := s.mgr.db
-	inner := db.triggers.mgr.NewSession(t.Owner, "nodedb")
+	user := s.user
+	if t.Definer {
+		user = t.Owner
+	}
+	inner := db.triggers.mgr.NewSession(user, "nodedb")
 	inner.tx, inner.explicit, inner.held, inner.trigDepth = tx, true, s.held, depth+1
 	pe := newProcEnv(ctx, inner)
 	pe.recs["new"], pe.recs["old"] = newDoc, oldDoc
+	pe.triggerVars(t, op)
 	run := true
 	if t.When != "" {
 		run, err = pe.cond(t.When)
@@ -154,10 +162,10 @@ func (st *syncTriggers) Fire(env *exec.Env, coll *catalog.Collection, timing, op
 	}
 	for _, t := range trigs {
 		if t.Execution == "DEFERRED" {
-			st.s.deferred = append(st.s.deferred, deferredFire{trig: t, coll: coll, new: rowDoc(coll, new), old: rowDoc(coll, old), depth: st.depth})
+			st.s.deferred = append(st.s.deferred, deferredFire{trig: t, coll: coll, op: op, new: rowDoc(coll, new), old: rowDoc(coll, old), depth: st.depth})
 			continue
 		}
-		pe, err := st.s.runTriggerBody(env.Ctx, env.Txn, t, rowDoc(coll, new), rowDoc(coll, old), st.depth)
+		pe, err := st.s.runTriggerBody(env.Ctx, env.Txn, t, op, rowDoc(coll, new), rowDoc(coll, old), st.depth)
 		if err != nil {
 			return nil, false, err
 		}
@@ -219,18 +227,82 @@ func insteadOf(db *DB, v *catalog.View, op string) []*catalog.Trigger {
 	return out
 }
 
-// insteadOfInsert runs a view's INSTEAD OF INSERT triggers for each row
-// an INSERT into the view would add (NEW is the row, by the view's column
-// names), in the session's transaction (or one of its own).
-func (s *Session) insteadOfInsert(ctx context.Context, st *ast.Insert) (*Result, error) {
-	db := s.mgr.db
-	v, ok := db.cat.View(st.Table)
-	if !ok {
-		return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", st.Table)
+// insteadTarget reports, for an INSERT, UPDATE or DELETE on a view with
+// INSTEAD OF triggers for that operation, the view and the operation.
+func insteadTarget(db *DB, st ast.Statement) (*catalog.View, string, bool) {
+	var table, op string
+	switch st := st.(type) {
+	case *ast.Insert:
+		table, op = st.Table, "INSERT"
+	case *ast.Update:
+		table, op = st.Table, "UPDATE"
+	case *ast.Delete:
+		table, op = st.Table, "DELETE"
+	default:
+		return nil, "", false
 	}
-	trigs := insteadOf(db, v, "INSERT")
-	if st.OnConflict != nil || len(st.Returning) > 0 || st.Upsert || len(st.Docs) > 0 {
-		return nil, errs.New(errs.FeatureNotSupported, "INSERT into a view with INSTEAD OF triggers takes VALUES or SELECT, without ON CONFLICT or RETURNING")
+	v, ok := db.cat.View(table)
+	if !ok || len(insteadOf(db, v, op)) == 0 {
+		return nil, "", false
+	}
+	return v, op, true
+}
+
+// insteadQuery is the query whose rows an INSTEAD OF statement hands to
+// the triggers: an INSERT's VALUES or SELECT; for UPDATE, the view's
+// matching rows followed by the new values of the SET columns; for
+// DELETE, the view's matching rows.
+func insteadQuery(st ast.Statement) (*ast.Select, error) {
+	from := func(table, alias string) []ast.TableExpr {
+		return []ast.TableExpr{&ast.TableName{Name: table, Alias: alias}}
+	}
+	switch st := st.(type) {
+	case *ast.Insert:
+		if st.OnConflict != nil || len(st.Returning) > 0 || st.Upsert || len(st.Docs) > 0 {
+			return nil, errs.New(errs.FeatureNotSupported, "INSERT into a view with INSTEAD OF triggers takes VALUES or SELECT, without ON CONFLICT or RETURNING")
+		}
+		if st.Select != nil {
+			return st.Select, nil
+		}
+		return &ast.Select{Pos: st.Pos, Body: &ast.ValuesClause{Pos: st.Pos, Rows: st.Rows}}, nil
+	case *ast.Update:
+		if len(st.Returning) > 0 {
+			return nil, errs.New(errs.FeatureNotSupported, "UPDATE of a view with INSTEAD OF triggers does not take RETURNING")
+		}
+		items := []ast.SelectItem{{Star: true}}
+		for _, a := range st.Set {
+			if strings.Contains(a.Column, ".") {
+				return nil, errs.Errorf(errs.FeatureNotSupported, "UPDATE of a view sets whole columns, not the path %q", a.Column).WithPosition(a.Pos)
+			}
+			items = append(items, ast.SelectItem{Pos: a.Pos, Expr: a.Value})
+		}
+		return &ast.Select{Pos: st.Pos, Body: &ast.SelectCore{Pos: st.Pos, Items: items, From: from(st.Table, st.Alias), Where: st.Where}}, nil
+	case *ast.Delete:
+		if len(st.Returning) > 0 {
+			return nil, errs.New(errs.FeatureNotSupported, "DELETE from a view with INSTEAD OF triggers does not take RETURNING")
+		}
+		return &ast.Select{Pos: st.Pos, Body: &ast.SelectCore{Pos: st.Pos, Items: []ast.SelectItem{{Star: true}},
+			From: from(st.Table, st.Alias), Where: st.Where}}, nil
+	}
+	return nil, errs.New(errs.InternalError, "INSTEAD OF: not a write statement")
+}
+
+// runInsteadOf runs a view's INSTEAD OF triggers for each row an INSERT,
+// UPDATE or DELETE on the view would touch (NEW and OLD are rows by the
+// view's column names), all in the session's transaction (or one of its
+// own), so a failing row fails the whole statement. The count in the tag
+// leaves out rows a trigger skipped with RETURN NULL.
+func (s *Session) runInsteadOf(ctx context.Context, p *Prepared, params []types.Value) (*Result, error) {
+	db := s.mgr.db
+	st := p.prep.ast
+	v, op, ok := insteadTarget(db, st)
+	if !ok {
+		return nil, errs.New(errs.ObjectNotInState, "the view's INSTEAD OF triggers changed; run the statement again")
+	}
+	trigs := insteadOf(db, v, op)
+	q, err := insteadQuery(st)
+	if err != nil {
+		return nil, err
 	}
 	// The view's column names.
 	vr, err := s.internalQuery(ctx, "SELECT * FROM "+ast.QuoteIdent(v.Name)+" LIMIT 0")
@@ -241,48 +313,35 @@ func (s *Session) insteadOfInsert(ctx context.Context, st *ast.Insert) (*Result,
 	for i, c := range vr.Columns {
 		viewCols[i] = c.Name
 	}
-	cols := st.Columns
-	if len(cols) == 0 {
-		cols = viewCols
-	}
-	// The rows.
-	var src string
-	if st.Select != nil {
-		src = ast.Format(st.Select)
-	} else {
-		var vals []string
-		for _, row := range st.Rows {
-			var cells []string
-			for _, e := range row {
-				cells = append(cells, ast.Format(e))
-			}
-			vals = append(vals, "("+strings.Join(cells, ", ")+")")
-		}
-		src = "VALUES " + strings.Join(vals, ", ")
-	}
-	rows, err := s.internalQuery(ctx, src)
-	if err != nil {
-		return nil, err
-	}
+	// The rows, read with the statement's parameters.
+	src := &Prepared{SQL: p.SQL, ParamTypes: p.ParamTypes, prep: &prepared{ast: q}}
+	var n int64 // rows no trigger skipped
 	err = s.atomically(func() error {
 		if s.tx == nil {
 			s.tx = db.txm.Begin()
 		}
+		rows, err := s.run(ctx, src, params)
+		if err != nil {
+			return err
+		}
 		for _, row := range rows.Rows {
-			if len(row) != len(cols) {
-				return errs.Errorf(errs.SyntaxError, "INSERT has %d expressions but %d target columns", len(row), len(cols))
+			newDoc, oldDoc, err := insteadRow(st, viewCols, row)
+			if err != nil {
+				return err
 			}
-			newDoc := map[string]any{}
-			for _, c := range viewCols {
-				newDoc[c] = nil
-			}
-			for i, c := range cols {
-				newDoc[c] = row[i]
-			}
+			skipped := false
 			for _, t := range trigs {
-				if _, err := s.runTriggerBody(ctx, s.tx, t, newDoc, map[string]any{}, s.trigDepth); err != nil {
+				pe, err := s.runTriggerBody(ctx, s.tx, t, op, newDoc, oldDoc, s.trigDepth)
+				if err != nil {
 					return err
 				}
+				if pe.ran && pe.returnedNull {
+					skipped = true
+					break
+				}
+			}
+			if !skipped {
+				n++
 			}
 		}
 		return nil
@@ -290,21 +349,58 @@ func (s *Session) insteadOfInsert(ctx context.Context, st *ast.Insert) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmt.Sprintf("INSERT 0 %d", len(rows.Rows))}, nil
+	tag := fmt.Sprintf("%s %d", op, n)
+	if op == "INSERT" {
+		tag = fmt.Sprintf("INSERT 0 %d", n)
+	}
+	return &Result{Tag: tag, RowsAffected: n}, nil
+}
+
+// insteadRow builds NEW and OLD for one row of insteadQuery's result.
+func insteadRow(st ast.Statement, viewCols []string, row types.Row) (newDoc, oldDoc map[string]any, err error) {
+	byName := func(vals types.Row) map[string]any {
+		m := make(map[string]any, len(viewCols))
+		for i, c := range viewCols {
+			m[c] = vals[i]
+		}
+		return m
+	}
+	switch st := st.(type) {
+	case *ast.Insert:
+		cols := st.Columns
+		if len(cols) == 0 {
+			cols = viewCols
+		}
+		if len(row) != len(cols) {
+			return nil, nil, errs.Errorf(errs.SyntaxError, "INSERT has %d expressions but %d target columns", len(row), len(cols))
+		}
+		newDoc = make(map[string]any, len(viewCols))
+		for _, c := range viewCols {
+			newDoc[c] = nil
+		}
+		for i, c := range cols {
+			if !slices.Contains(viewCols, c) {
+				return nil, nil, errs.Errorf(errs.UndefinedColumn, "column %q of relation does not exist", c)
+			}
+			newDoc[c] = row[i]
+		}
+		return newDoc, map[string]any{}, nil
+	case *ast.Update:
+		n := len(viewCols)
+		oldDoc, newDoc = byName(row[:n]), byName(row[:n])
+		for i, a := range st.Set {
+			if !slices.Contains(viewCols, a.Column) {
+				return nil, nil, errs.Errorf(errs.UndefinedColumn, "column %q of relation does not exist", a.Column).WithPosition(a.Pos)
+			}
+			newDoc[a.Column] = row[n+i]
+		}
+		return newDoc, oldDoc, nil
+	default:
+		return map[string]any{}, byName(row), nil
+	}
 }
 
 // internalQuery runs a query in the session and returns its rows.
 func (s *Session) internalQuery(ctx context.Context, sql string) (*Result, error) {
 	return s.internalExec(ctx, sql)
-}
-
-// isInsteadInsert reports whether a statement is an INSERT into a view
-// with INSTEAD OF INSERT triggers.
-func isInsteadInsert(db *DB, st ast.Statement) bool {
-	ins, ok := st.(*ast.Insert)
-	if !ok {
-		return false
-	}
-	v, ok := db.cat.View(ins.Table)
-	return ok && len(insteadOf(db, v, "INSERT")) > 0
 }

@@ -20,17 +20,16 @@ import (
 	"github.com/nodedb-go/nodedb/txn"
 )
 
-// Triggers. This first slice runs AFTER ... FOR EACH ROW triggers with
-// EXECUTION = ASYNC (the default for AFTER): after commit, from the
-// durable change log, one event at a time in commit order. The body's
-// writes and the trigger's position in the log are committed together, so
-// each event fires the body exactly once on success, across crashes. A
-// failing body is retried (100 ms doubling, 5 attempts), then the event
-// becomes a durable dead letter and the trigger moves on; the original
-// write is never affected. Bodies are SQL statements with NEW.field and
-// OLD.field references; the procedural language (IF, loops, DECLARE ...),
-// SYNC/BEFORE/INSTEAD OF/STATEMENT triggers and the cascade limit are
-// not built yet and fail with 0A000 where they would change behaviour.
+// Triggers. ASYNC triggers (the default for AFTER) run after commit from
+// the durable change log, in commit order: FOR EACH ROW once per change,
+// FOR EACH STATEMENT once per (statement, op) that changed rows (on the
+// statement's first change; see txn.Change.StmtCont). The body's writes
+// and the trigger's position in the log are committed together, so each
+// fires exactly once on success, across crashes. A failing body is
+// retried (100 ms doubling, 5 attempts), then the event becomes a durable
+// dead letter and the trigger moves on; the original write is never
+// affected. BEFORE, SYNC, DEFERRED and INSTEAD OF triggers run inside the
+// writing transaction (synctrig.go).
 
 // Trigger retry policy.
 const (
@@ -94,19 +93,11 @@ func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 	}
 	if st.Timing == "INSTEAD OF" {
 		execution = "SYNC"
-		for _, ev := range st.Events {
-			if ev != "INSERT" {
-				return nil, errs.New(errs.FeatureNotSupported, "INSTEAD OF UPDATE and DELETE triggers are not supported yet (INSTEAD OF INSERT is)")
-			}
-		}
 		if st.ForEach != "ROW" {
 			return nil, errs.New(errs.InvalidObjectDefinition, "INSTEAD OF triggers must be FOR EACH ROW")
 		}
 	}
 	switch {
-	case st.ForEach != "ROW" && execution == "ASYNC":
-		return nil, errs.New(errs.FeatureNotSupported, "ASYNC FOR EACH STATEMENT triggers are not supported yet (SYNC and DEFERRED are)").
-			WithHint("Use CREATE SYNC TRIGGER or CREATE DEFERRED TRIGGER, or FOR EACH ROW.")
 	case execution == "DEFERRED" && st.Timing != "AFTER":
 		return nil, errs.New(errs.InvalidParameterValue, "DEFERRED triggers are AFTER triggers")
 	case st.Timing == "BEFORE" && execution != "SYNC":
@@ -351,7 +342,7 @@ func (tr *triggerRunners) add(id uint32, fired, failed uint64) {
 func (tr *triggerRunners) Reconcile() {
 	want := map[uint32]*catalog.Trigger{}
 	for _, t := range tr.db.cat.Triggers() {
-		if t.Enabled && t.Execution == "ASYNC" && t.ForEach == "ROW" {
+		if t.Enabled && t.Execution == "ASYNC" {
 			want[t.ID] = t
 		}
 	}
@@ -610,9 +601,17 @@ func fireEvents(ctx context.Context, trig *catalog.Trigger, sess *Session, evs [
 		if sess.tx == nil {
 			return 0, errs.New(errs.InternalError, "trigger: the body ended the transaction")
 		}
+		statement := trig.ForEach == "STATEMENT"
+		if statement && e.StmtCont {
+			continue // the statement fired on its first change
+		}
 		sess.tx.SetDepth(e.Depth + 1)
 		env := newProcEnv(ctx, sess)
 		env.recs["new"], env.recs["old"] = e.New, e.Old
+		if statement {
+			env.recs["new"], env.recs["old"] = nil, nil
+		}
+		env.triggerVars(trig, e.Op)
 		if env.recs["new"] == nil {
 			env.recs["new"] = map[string]any{}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/types"
 )
 
 // waitQ waits until a query renders as want.
@@ -33,7 +34,6 @@ func TestAsyncTriggerAudit(t *testing.T) {
 	d.q(s, `INSERT INTO orders VALUES (0, 0, 'before')`) // before the trigger: does not fire
 
 	d.fail(s, errs.InvalidParameterValue, `CREATE TRIGGER b BEFORE INSERT ON orders FOR EACH ROW WITH (EXECUTION = 'ASYNC') BEGIN SELECT 1; END`)
-	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH STATEMENT BEGIN SELECT 1; END`)
 	d.fail(s, errs.WrongObjectType, `CREATE TRIGGER b INSTEAD OF INSERT ON orders FOR EACH ROW BEGIN SELECT 1; END`)
 	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER b AFTER INSERT ON orders FOR EACH ROW BEGIN CREATE TABLE x (a INT); END`)
 	d.fail(s, errs.UndefinedTable, `CREATE TRIGGER b AFTER INSERT ON nope FOR EACH ROW BEGIN SELECT 1; END`)
@@ -289,7 +289,6 @@ func TestStatementTriggers(t *testing.T) {
 	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY)`)
 	d.q(s, `CREATE TABLE counters (k TEXT PRIMARY KEY, n INT)`)
 	d.q(s, `INSERT INTO counters VALUES ('before', 0), ('after', 0), ('deferred', 0)`)
-	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER a AFTER INSERT ON t FOR EACH STATEMENT BEGIN NULL; END`)
 	d.q(s, `CREATE TRIGGER b BEFORE INSERT OR DELETE ON t FOR EACH STATEMENT BEGIN UPDATE counters SET n = n + 1 WHERE k = 'before'; END`)
 	d.q(s, `CREATE SYNC TRIGGER a AFTER INSERT ON t FOR EACH STATEMENT BEGIN
 		IF (SELECT count(*) FROM t) > 5 THEN RAISE EXCEPTION 'too many rows'; END IF;
@@ -314,7 +313,6 @@ func TestInsteadOfTriggers(t *testing.T) {
 	d.q(s, `CREATE VIEW names AS SELECT id, first || ' ' || last AS full_name FROM people`)
 	d.fail(s, errs.WrongObjectType, `CREATE TRIGGER x INSTEAD OF INSERT ON people FOR EACH ROW BEGIN NULL; END`)
 	d.fail(s, errs.WrongObjectType, `CREATE TRIGGER x BEFORE INSERT ON names FOR EACH ROW BEGIN NULL; END`)
-	d.fail(s, errs.FeatureNotSupported, `CREATE TRIGGER x INSTEAD OF UPDATE ON names FOR EACH ROW BEGIN NULL; END`)
 	d.q(s, `CREATE TRIGGER split INSTEAD OF INSERT ON names FOR EACH ROW BEGIN
 		INSERT INTO people VALUES (NEW.id, split_part(NEW.full_name, ' ', 1), split_part(NEW.full_name, ' ', 2));
 	END`)
@@ -327,6 +325,96 @@ func TestInsteadOfTriggers(t *testing.T) {
 	// A failing row fails the whole INSERT.
 	d.fail(s, errs.UniqueViolation, `INSERT INTO names VALUES (4, 'Ok Person'), (1, 'Dup Licate')`)
 	require.Equal(t, "3", d.q(s, `SELECT count(*) FROM people`))
+
+	// UPDATE and DELETE: OLD is the view's row, NEW the row with the SET
+	// columns changed; WHERE picks the view's rows; parameters work.
+	d.q(s, `CREATE TRIGGER rename INSTEAD OF UPDATE ON names FOR EACH ROW BEGIN
+		IF NEW.id <> OLD.id THEN RAISE EXCEPTION 'ids are fixed' USING ERRCODE = '23514'; END IF;
+		UPDATE people SET first = split_part(NEW.full_name, ' ', 1), last = split_part(NEW.full_name, ' ', 2) WHERE id = OLD.id;
+	END`)
+	d.q(s, `CREATE TRIGGER remove INSTEAD OF DELETE ON names FOR EACH ROW BEGIN
+		IF OLD.full_name = 'Alan Turing' THEN RETURN NULL; END IF; -- kept, and not counted
+		DELETE FROM people WHERE id = OLD.id;
+	END`)
+	r, err = run(s, `UPDATE names SET full_name = upper(full_name) WHERE id >= 2`)
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE 2", r.Tag)
+	require.Equal(t, "1|Ada|Lovelace\n2|ALAN|TURING\n3|GRACE|HOPPER", d.q(s, `SELECT * FROM people ORDER BY id`))
+	ps, err := s.Prepare(`UPDATE names AS n SET full_name = $1 WHERE n.id = $2`, nil)
+	require.NoError(t, err)
+	r, err = s.Execute(t.Context(), ps, []types.Value{"Alan Turing", int64(2)})
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE 1", r.Tag)
+	d.fail(s, "23514", `UPDATE names SET id = id + 10`)
+	d.fail(s, errs.UndefinedColumn, `UPDATE names SET nope = 1`)
+	require.Equal(t, "1|Ada|Lovelace\n2|Alan|Turing\n3|GRACE|HOPPER", d.q(s, `SELECT * FROM people ORDER BY id`))
+	r, err = run(s, `DELETE FROM names WHERE id IN (1, 2)`)
+	require.NoError(t, err)
+	require.Equal(t, "DELETE 1", r.Tag)
+	require.Equal(t, "2|Alan|Turing\n3|GRACE|HOPPER", d.q(s, `SELECT * FROM people ORDER BY id`))
+	// Inside a transaction block, a rollback undoes what the triggers did.
+	d.q(s, `BEGIN`)
+	d.q(s, `DELETE FROM names`)
+	require.Equal(t, "2|Alan|Turing", d.q(s, `SELECT * FROM people`))
+	d.q(s, `ROLLBACK`)
+	require.Equal(t, "2|Alan|Turing\n3|GRACE|HOPPER", d.q(s, `SELECT * FROM people ORDER BY id`))
+
 	d.q(s, `DROP TRIGGER split ON names`)
 	d.fail(s, errs.UndefinedTable, `INSERT INTO names VALUES (5, 'No Trigger')`) // views are not writable without a trigger
+}
+
+func TestAsyncStatementTriggers(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, v INT)`)
+	d.q(s, `CREATE TABLE other (id INT PRIMARY KEY)`)
+	d.q(s, `CREATE TABLE log (id TEXT PRIMARY KEY, op TEXT, level TEXT, rows_now INT)`)
+	// Once per statement and op that changed rows, after commit, with
+	// TG_OP and TG_LEVEL; NEW and OLD are empty.
+	d.q(s, `CREATE TRIGGER stmt AFTER INSERT OR UPDATE OR DELETE ON t FOR EACH STATEMENT BEGIN
+		INSERT INTO log VALUES (gen_random_uuid()::text, TG_OP, TG_LEVEL, COALESCE(NEW.id, -1));
+	END`)
+	d.q(s, `INSERT INTO t VALUES (1, 0), (2, 0), (3, 0)`) // 1 INSERT
+	d.q(s, `UPDATE t SET v = v + 1`)                      // 1 UPDATE
+	d.q(s, `UPDATE t SET v = v + 1 WHERE id = 99`)        // no rows: nothing
+	d.q(s, `INSERT INTO other VALUES (1), (2)`)           // another collection
+	d.q(s, `UPSERT INTO t VALUES (3, 9), (4, 9)`)         // 1 UPDATE + 1 INSERT
+	d.q(s, `BEGIN`)
+	d.q(s, `DELETE FROM t WHERE id = 1`) // 1 DELETE
+	d.q(s, `DELETE FROM t WHERE id = 2`) // 1 DELETE
+	d.q(s, `COMMIT`)
+	d.q(s, `BEGIN`)
+	d.q(s, `DELETE FROM t`)
+	d.q(s, `ROLLBACK`) // nothing
+	d.waitQ(s, `SELECT op, level, rows_now, count(*) FROM log GROUP BY op, level, rows_now ORDER BY op`,
+		"DELETE|STATEMENT|-1|2\nINSERT|STATEMENT|-1|2\nUPDATE|STATEMENT|-1|2")
+	require.Equal(t, "3|9\n4|9", d.q(s, `SELECT * FROM t ORDER BY id`))
+}
+
+func TestSyncTriggersOnUpsert(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, v INT, note TEXT)`)
+	d.q(s, `CREATE TABLE log (id TEXT PRIMARY KEY, what TEXT)`)
+	d.q(s, `CREATE TRIGGER clamp BEFORE UPDATE ON t FOR EACH ROW BEGIN
+		IF NEW.v > 100 THEN NEW.v := 100; END IF;
+		IF NEW.v < 0 THEN RETURN NULL; END IF;
+	END`)
+	d.q(s, `CREATE SYNC TRIGGER upd AFTER UPDATE ON t FOR EACH ROW BEGIN
+		INSERT INTO log VALUES (gen_random_uuid()::text, TG_OP || ' ' || OLD.v || '->' || NEW.v);
+	END`)
+	d.q(s, `CREATE SYNC TRIGGER stmt AFTER UPDATE ON t FOR EACH STATEMENT BEGIN
+		INSERT INTO log VALUES (gen_random_uuid()::text, 'statement');
+	END`)
+	d.q(s, `INSERT INTO t VALUES (1, 1, 'a')`)
+	d.q(s, `UPSERT INTO t VALUES (1, 500, 'b'), (2, 2, 'new')`)
+	d.q(s, `INSERT INTO t VALUES (2, 0, 'x') ON CONFLICT (id) DO UPDATE SET v = -5`) // skipped by BEFORE UPDATE
+	d.q(s, `INSERT INTO t VALUES (2, 0, 'x') ON CONFLICT (id) DO UPDATE SET v = t.v + 7`)
+	require.Equal(t, "1|100|b\n2|9|new", d.q(s, `SELECT * FROM t ORDER BY id`))
+	require.Equal(t, "UPDATE 1->100\nUPDATE 2->9\nstatement\nstatement\nstatement",
+		d.q(s, `SELECT what FROM log ORDER BY what`))
 }

@@ -5,9 +5,21 @@ package ast
 // evaluated by substituting variables (as literals) and running them
 // through the normal SQL path.
 
-// Block is DECLARE ... BEGIN ... END: declarations, then statements.
+// Block is DECLARE ... BEGIN ... [EXCEPTION WHEN ... THEN ...] END:
+// declarations, statements, and the handlers that catch an error the
+// statements raise (the block's changes are rolled back first).
 type Block struct {
-	Decls []ProcDecl
+	Decls    []ProcDecl
+	Body     []ProcStmt
+	Handlers []ProcHandler
+}
+
+// ProcHandler is WHEN cond [OR cond ...] THEN stmts. A condition is a
+// lower-case condition name (unique_violation, others, ...) or
+// "sqlstate:" followed by a five-character code.
+type ProcHandler struct {
+	Pos   int
+	Conds []string
 	Body  []ProcStmt
 }
 
@@ -84,6 +96,8 @@ type ProcRaise struct {
 	Format string
 	Args   []string
 	Code   string
+	// Reraise is a bare RAISE; inside an exception handler.
+	Reraise bool
 }
 
 // ProcReturn is RETURN [expr].

@@ -110,19 +110,39 @@ func docRow(v types.Value) (types.Row, error) {
 	return nil, errs.Errorf(errs.DatatypeMismatch, "a document must be an object, not %s", types.TypeOf(v))
 }
 
-// Insert executes INSERT / UPSERT.
+// Insert executes INSERT / UPSERT. As in PostgreSQL, an INSERT that may
+// update (UPSERT, ON CONFLICT DO UPDATE) fires the UPDATE statement
+// triggers too, and a row it updates fires BEFORE/AFTER UPDATE row
+// triggers (after BEFORE INSERT has seen it).
 func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
+	updates := x.Upsert || (x.Conflict != nil && !x.Conflict.DoNothing)
 	if err := env.fireStatement(x.Coll, "BEFORE", "INSERT"); err != nil {
 		return nil, err
+	}
+	if updates {
+		if err := env.fireStatement(x.Coll, "BEFORE", "UPDATE"); err != nil {
+			return nil, err
+		}
 	}
 	res, err := env.insert(x)
 	if err != nil {
 		return nil, err
 	}
+	if updates {
+		if err := env.fireStatement(x.Coll, "AFTER", "UPDATE"); err != nil {
+			return nil, err
+		}
+	}
 	if err := env.fireStatement(x.Coll, "AFTER", "INSERT"); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// hasRowTriggers reports whether coll has SYNC row triggers for op at
+// either timing.
+func (env *Env) hasRowTriggers(coll *catalog.Collection, op string) bool {
+	return env.Triggers != nil && (env.Triggers.Has(coll, "BEFORE", op) || env.Triggers.Has(coll, "AFTER", op))
 }
 
 func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
@@ -187,12 +207,34 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				return nil, err
 			}
 		case x.Upsert && x.Conflict == nil:
+			var oldDecoded types.Row
+			if env.hasRowTriggers(coll, "UPDATE") {
+				if oldDecoded, err = decodeRow(coll, oldRaw); err != nil {
+					return nil, err
+				}
+				newRow, skip, err := env.fire(coll, "BEFORE", "UPDATE", oldDecoded, row)
+				if err != nil {
+					return nil, err
+				}
+				if skip {
+					continue
+				}
+				if nr, err = env.encodeRow(coll, newRow, order); err != nil {
+					return nil, err
+				}
+				written = newRow
+			}
 			old, err := env.oldRow(coll, oldRaw)
 			if err != nil {
 				return nil, err
 			}
 			if err := lay.Update(w, old, nr); err != nil {
 				return nil, err
+			}
+			if oldDecoded != nil {
+				if _, _, err := env.fire(coll, "AFTER", "UPDATE", oldDecoded, written); err != nil {
+					return nil, err
+				}
 			}
 		case x.Conflict != nil && x.Conflict.DoNothing:
 			continue
@@ -213,6 +255,13 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			if err != nil {
 				return nil, err
 			}
+			newRow, skip, err := env.fire(coll, "BEFORE", "UPDATE", oldDecoded, newRow)
+			if err != nil {
+				return nil, err
+			}
+			if skip {
+				continue
+			}
 			old, err := env.oldRow(coll, oldRaw)
 			if err != nil {
 				return nil, err
@@ -222,6 +271,9 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				return nil, err
 			}
 			if err := lay.Update(w, old, nr2); err != nil {
+				return nil, err
+			}
+			if _, _, err := env.fire(coll, "AFTER", "UPDATE", oldDecoded, newRow); err != nil {
 				return nil, err
 			}
 			written = newRow

@@ -50,9 +50,44 @@ func (p *parser) procBlock() *ast.Block {
 		}
 	}
 	p.expectKw("begin")
-	b.Body = p.procStmts(p.atBlockEnd)
-	p.expectKw("end")
+	p.blockBody(b)
 	return b
+}
+
+// blockBody parses a block's statements, its EXCEPTION handlers if any,
+// and the END.
+func (p *parser) blockBody(b *ast.Block) {
+	b.Body = p.procStmts(func() bool { return p.atBlockEnd() || p.isKw("exception") })
+	if p.acceptKw("exception") {
+		if !p.isKw("when") {
+			p.throw(p.syntaxErr(p.peek()).WithHint("EXCEPTION is followed by WHEN condition THEN statements."))
+		}
+		for p.isKw("when") {
+			h := ast.ProcHandler{Pos: p.next().pos}
+			for {
+				t := p.next()
+				switch {
+				case isKw(t, "sqlstate"):
+					c := p.next()
+					if c.kind != tString || len(c.val) != 5 {
+						p.throw(p.syntaxErr(c).WithHint("SQLSTATE takes a five-character code: WHEN SQLSTATE '23505' THEN"))
+					}
+					h.Conds = append(h.Conds, "sqlstate:"+strings.ToUpper(c.val))
+				case t.kind == tIdent:
+					h.Conds = append(h.Conds, t.val)
+				default:
+					p.throw(p.syntaxErr(t).WithHint("Expected a condition name (unique_violation, others, ...) or SQLSTATE 'code'."))
+				}
+				if !p.acceptKw("or") {
+					break
+				}
+			}
+			p.expectKw("then")
+			h.Body = p.procStmts(func() bool { return p.atBlockEnd() || p.isKw("when") })
+			b.Handlers = append(b.Handlers, h)
+		}
+	}
+	p.expectKw("end")
 }
 
 // atBlockEnd reports whether the current token is a block's END (not END
@@ -145,8 +180,7 @@ func (p *parser) procStmt() ast.ProcStmt {
 			if p.isKw("begin") {
 				b := &ast.Block{Decls: decls}
 				p.i++
-				b.Body = p.procStmts(p.atBlockEnd)
-				p.expectKw("end")
+				p.blockBody(b)
 				return &ast.ProcBlock{Pos: t.pos, Block: b}
 			}
 			if p.startsProcStmt() {
@@ -240,6 +274,10 @@ func (p *parser) procStmt() ast.ProcStmt {
 	case isKw(t, "raise"):
 		p.i++
 		s := &ast.ProcRaise{Pos: t.pos, Level: "EXCEPTION"}
+		if p.isOp(";") {
+			s.Reraise = true // RAISE; in a handler: the error it caught
+			return s
+		}
 		if l := p.peek(); l.kind == tIdent && !l.quoted {
 			switch l.val {
 			case "exception", "warning", "notice", "info", "log", "debug":
