@@ -12,8 +12,8 @@ import (
 )
 
 // TestCrashKill9Trigger runs the insert kill loop over a table with an
-// ASYNC audit trigger and a streaming materialized view counting rows per
-// client. After every restart, once the rows' fates are resolved, it
+// ASYNC audit trigger (and an ASYNC statement trigger) and a streaming
+// materialized view counting rows per client. After every restart, once the rows' fates are resolved, it
 // waits until both have caught up and checks that there is exactly one
 // audit row per durable row and none for a row that is not durable, and
 // that the view's counts equal a recomputation over the table: the
@@ -43,6 +43,10 @@ func (w *triggerWorkload) setup(t *testing.T, conn *pgx.Conn) {
 		`CREATE TABLE audit (id TEXT PRIMARY KEY, row_id BIGINT, client INT)`,
 		`CREATE TRIGGER audit_t AFTER INSERT ON t FOR EACH ROW BEGIN
 			INSERT INTO audit VALUES (gen_random_uuid()::text, NEW.id, NEW.client);
+		END`,
+		`CREATE TABLE stmt_audit (id TEXT PRIMARY KEY)`,
+		`CREATE TRIGGER stmt_t AFTER INSERT ON t FOR EACH STATEMENT BEGIN
+			INSERT INTO stmt_audit VALUES (gen_random_uuid()::text);
 		END`,
 		`CREATE CHANGE STREAM t_changes ON t`,
 		`CREATE MATERIALIZED VIEW per_client STREAMING AS
@@ -96,6 +100,21 @@ func (w *triggerWorkload) verify(t *testing.T, conn *pgx.Conn, what string) {
 		if counts[id] == 0 {
 			errs.add("row %d is durable but has no audit row (trigger did not fire)", id)
 		}
+	}
+	// Every INSERT statement of the workload writes one row, so the ASYNC
+	// statement trigger fires exactly once per durable row too.
+	var stmts int
+	for {
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM stmt_audit`).Scan(&stmts); err != nil {
+			t.Fatalf("%s: read stmt_audit: %v", what, err)
+		}
+		if stmts >= len(durable) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if stmts != len(durable) {
+		errs.add("statement trigger fired %d times for %d durable single-row INSERTs", stmts, len(durable))
 	}
 	for id, n := range counts {
 		switch {

@@ -173,3 +173,94 @@ func TestTriggersOverPgx(t *testing.T) {
 	mustExec(t, c, `INSERT INTO orders VALUES (20, 200, 'z'), (21, 300, 'z')`)
 	eventually(t, c, `SELECT op, n, total FROM totals`, "INSERT|2|500")
 }
+
+// TestTriggerGapsOverPgx covers, over pgx and TCP: INSTEAD OF UPDATE and
+// DELETE on a view (with parameters), ASYNC statement triggers, exception
+// handlers, savepoints, and SECURITY DEFINER with two users.
+func TestTriggerGapsOverPgx(t *testing.T) {
+	s := startServer(t)
+	c := s.pgxConnect(t)
+	ctx := testCtx(t)
+	mustExec(t, c, `CREATE TABLE people (id INT PRIMARY KEY, first TEXT, last TEXT)`)
+	mustExec(t, c, `INSERT INTO people VALUES (1, 'Ada', 'Lovelace'), (2, 'Alan', 'Turing')`)
+	mustExec(t, c, `CREATE VIEW names AS SELECT id, first || ' ' || last AS full_name FROM people`)
+	mustExec(t, c, `CREATE TRIGGER rename INSTEAD OF UPDATE ON names FOR EACH ROW BEGIN
+		UPDATE people SET first = split_part(NEW.full_name, ' ', 1), last = split_part(NEW.full_name, ' ', 2) WHERE id = OLD.id;
+	END`)
+	mustExec(t, c, `CREATE TRIGGER remove INSTEAD OF DELETE ON names FOR EACH ROW BEGIN DELETE FROM people WHERE id = OLD.id; END`)
+	tag, err := c.Exec(ctx, `UPDATE names SET full_name = $1 WHERE id = $2`, "Ada King", 1)
+	if err != nil || tag.String() != "UPDATE 1" {
+		t.Fatalf("UPDATE on view: %v %q", err, tag)
+	}
+	tag, err = c.Exec(ctx, `DELETE FROM names WHERE full_name LIKE $1`, "Alan%")
+	if err != nil || tag.String() != "DELETE 1" {
+		t.Fatalf("DELETE on view: %v %q", err, tag)
+	}
+	if got := queryString(t, c, `SELECT * FROM people`); got != "1|Ada|King" {
+		t.Fatalf("people: %q", got)
+	}
+
+	// ASYNC statement trigger: once per statement, after commit.
+	mustExec(t, c, `CREATE TABLE ev (id INT PRIMARY KEY)`)
+	mustExec(t, c, `CREATE TABLE stmts (id TEXT PRIMARY KEY, op TEXT)`)
+	mustExec(t, c, `CREATE TRIGGER per_stmt AFTER INSERT OR DELETE ON ev FOR EACH STATEMENT BEGIN
+		INSERT INTO stmts VALUES (gen_random_uuid()::text, TG_OP); END`)
+	mustExec(t, c, `INSERT INTO ev SELECT * FROM generate_series(1, 50)`)
+	mustExec(t, c, `DELETE FROM ev WHERE id > 10`)
+	eventually(t, c, `SELECT op, count(*) FROM stmts GROUP BY op ORDER BY op`, "DELETE|1\nINSERT|1")
+
+	// Exception handler in a procedure; a savepoint after an error.
+	mustExec(t, c, `CREATE PROCEDURE add_ev(n INT) BEGIN
+		INSERT INTO ev VALUES (n);
+	EXCEPTION WHEN unique_violation THEN
+		INSERT INTO stmts VALUES ('dup ' || n, SQLSTATE);
+	END`)
+	mustExec(t, c, `CALL add_ev(5)`)
+	mustExec(t, c, `CALL add_ev(500)`)
+	if got := queryString(t, c, `SELECT op FROM stmts WHERE id = 'dup 5'`); got != "23505" {
+		t.Fatalf("handler: %q", got)
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ev VALUES (600)`); err != nil {
+		t.Fatal(err)
+	}
+	nested, err := tx.Begin(ctx) // pgx: SAVEPOINT
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nested.Exec(ctx, `INSERT INTO ev VALUES (1)`); err == nil {
+		t.Fatal("duplicate accepted")
+	}
+	if err := nested.Rollback(ctx); err != nil { // ROLLBACK TO SAVEPOINT
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatalf("commit after ROLLBACK TO: %v", err)
+	}
+	if got := queryString(t, c, `SELECT count(*) FROM ev WHERE id >= 500`); got != "2" {
+		t.Fatalf("ev: %q", got)
+	}
+
+	// SECURITY DEFINER: the body runs as the owner, else as the caller.
+	mustExec(t, c, `CREATE TABLE who (k TEXT PRIMARY KEY, u TEXT)`)
+	mustExec(t, c, `CREATE PROCEDURE stamp_owner(k TEXT) SECURITY DEFINER BEGIN INSERT INTO who VALUES (k, current_user); END`)
+	mustExec(t, c, `CREATE PROCEDURE stamp_caller(k TEXT) BEGIN INSERT INTO who VALUES (k, current_user); END`)
+	cfg, err := pgx.ParseConfig(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User = "bob"
+	bob, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close(ctx)
+	mustExec(t, bob, `CALL stamp_owner('definer')`)
+	mustExec(t, bob, `CALL stamp_caller('invoker')`)
+	if got := queryString(t, c, `SELECT * FROM who ORDER BY k`); got != "definer|admin\ninvoker|bob" {
+		t.Fatalf("who: %q", got)
+	}
+}
