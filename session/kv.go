@@ -191,11 +191,11 @@ func (db *DB) KVUpdate(ctx context.Context, coll string, keys []string, fn func(
 	if err != nil {
 		return err
 	}
-	unlock := db.kvLocks.lock(coll, keys)
+	unlock := onceFunc(db.kvLocks.lock(coll, keys))
 	defer unlock()
 	backoff := 50 * time.Microsecond
 	for attempt := 1; ; attempt++ {
-		err := db.kvUpdateOnce(ctx, sh, keys, fn)
+		err := db.kvUpdateOnce(ctx, sh, keys, fn, unlock)
 		if err == nil || !errs.Is(err, errs.SerializationFailure) || attempt >= kvMaxAttempts {
 			return err
 		}
@@ -212,23 +212,48 @@ func (db *DB) KVUpdate(ctx context.Context, coll string, keys []string, fn func(
 	}
 }
 
-func (db *DB) kvUpdateOnce(ctx context.Context, sh *exec.KVShape, keys []string, fn func(cur []KVEntry) ([]KVWrite, error)) error {
+func (db *DB) kvUpdateOnce(ctx context.Context, sh *exec.KVShape, keys []string, fn func(cur []KVEntry) ([]KVWrite, error), unlock func()) error {
 	// Writers hold the collection lock shared, as SQL writers do, so DDL
-	// that rewrites the collection waits for them.
+	// that rewrites the collection waits for them (until durable).
 	l := db.cat.CollectionLock(sh.Coll.ID)
 	l.RLock()
 	defer l.RUnlock()
 	tx := db.txm.Begin()
 	defer tx.Rollback()
+	tx.ReadLatest()
 	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
 	if err := readApply(env, sh, keys, fn); err != nil {
 		return err
 	}
 	if tx.HasWrites() {
-		_, err := tx.Commit()
-		return err
+		return commitPipelined(tx, unlock)
 	}
 	return waitDurable(ctx, tx)
+}
+
+// commitPipelined queues tx's commit, lets the next writer of its keys go
+// (it reads this commit's values through ReadLatest), then waits for
+// durability: writers of one hot key share group commits instead of
+// taking one fsync each.
+func commitPipelined(tx *txn.Txn, unlock func()) error {
+	wait, err := tx.CommitAsync()
+	if err != nil {
+		return err
+	}
+	unlock()
+	_, err = wait()
+	return err
+}
+
+// onceFunc makes f safe to call more than once.
+func onceFunc(f func()) func() {
+	done := false
+	return func() {
+		if !done {
+			done = true
+			f()
+		}
+	}
 }
 
 // kvApplyError marks an error met while applying an update's writes
@@ -334,8 +359,9 @@ func (db *DB) KVBatch(ctx context.Context, coll string, keys []string, write boo
 	if err != nil {
 		return err
 	}
+	unlock := func() {}
 	if write {
-		unlock := db.kvLocks.lock(coll, keys)
+		unlock = onceFunc(db.kvLocks.lock(coll, keys))
 		defer unlock()
 	}
 	if sh != nil && write {
@@ -345,14 +371,16 @@ func (db *DB) KVBatch(ctx context.Context, coll string, keys []string, write boo
 	}
 	tx := db.txm.Begin()
 	defer tx.Rollback()
+	if write {
+		tx.ReadLatest()
+	}
 	t := &KVTxn{env: &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}, sh: sh, write: write}
 	fn(t)
 	if t.failed != nil {
 		return t.failed
 	}
 	if tx.HasWrites() {
-		_, err := tx.Commit()
-		return err
+		return commitPipelined(tx, unlock)
 	}
 	return waitDurable(ctx, tx)
 }

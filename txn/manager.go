@@ -64,6 +64,15 @@ type Manager struct {
 	}
 	wake chan struct{} // signals the committer; capacity 1
 
+	// inflight holds the writes of queued pipelined commits (see
+	// Txn.CommitAsync) until their group is written: key → the newest.
+	// Written under mu (so it follows LSN order), read by ReadLatest
+	// transactions.
+	inflight struct {
+		sync.RWMutex
+		m map[string]inflightWrite
+	}
+
 	snap struct {
 		sync.Mutex
 		published uint64            // all commits ≤ published are durable and visible
@@ -87,11 +96,26 @@ type Manager struct {
 }
 
 type commitReq struct {
-	writes  []write
-	changes []Change
-	lsns    []uint64 // per change
-	lsn     uint64   // the commit's LSN (its last)
-	done    chan error
+	writes    []write
+	changes   []Change
+	lsns      []uint64 // per change
+	lsn       uint64   // the commit's LSN (its last)
+	done      chan error
+	pipelined bool // its writes are in inflight
+}
+
+type inflightWrite struct {
+	val []byte
+	del bool
+	lsn uint64
+}
+
+// inflightGet returns the newest queued pipelined write of key.
+func (m *Manager) inflightGet(key []byte) (inflightWrite, bool) {
+	m.inflight.RLock()
+	w, ok := m.inflight.m[string(key)]
+	m.inflight.RUnlock()
+	return w, ok
 }
 
 // Options configures a Manager.
@@ -125,6 +149,7 @@ func NewManager(store *storage.Store, opts Options) (*Manager, error) {
 	m.mu.nextLSN = last + 1
 	m.assigned.Store(last)
 	m.mu.lastWrite = make(map[string]uint64)
+	m.inflight.m = make(map[string]inflightWrite)
 	m.snap.published = last
 	m.snap.active = make(map[uint64]uint64)
 	m.snap.durable = make(chan struct{})
@@ -195,7 +220,27 @@ var ErrConflict = errors.New("write-write conflict")
 
 // commit runs the first pipeline stage for t and waits for durability.
 func (m *Manager) commit(t *Txn) (uint64, error) {
-	req := &commitReq{done: make(chan error, 1)}
+	req, err := m.enqueue(t, false)
+	if err != nil {
+		return 0, err
+	}
+	return m.wait(req)
+}
+
+// wait waits for a queued commit's group to be written.
+func (m *Manager) wait(req *commitReq) (uint64, error) {
+	if err := <-req.done; err != nil {
+		return 0, err
+	}
+	m.commits.Add(1)
+	return req.lsn, nil
+}
+
+// enqueue checks t for write-write conflicts, assigns its LSNs in commit
+// order and queues it for the committer. A pipelined commit's writes are
+// readable by ReadLatest transactions from then on.
+func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
+	req := &commitReq{done: make(chan error, 1), pipelined: pipelined}
 	req.writes = t.sortedWrites()
 	req.changes = t.changes
 
@@ -203,20 +248,26 @@ func (m *Manager) commit(t *Txn) (uint64, error) {
 	if m.mu.failed != nil {
 		err := m.mu.failed
 		m.mu.Unlock()
-		return 0, errs.Errorf(errs.IOError, "commit pipeline failed earlier: %w", err)
+		return nil, errs.Errorf(errs.IOError, "commit pipeline failed earlier: %w", err)
 	}
 	if m.mu.closed {
 		m.mu.Unlock()
-		return 0, errs.New(errs.AdminShutdown, "terminating connection due to administrator command")
+		return nil, errs.New(errs.AdminShutdown, "terminating connection due to administrator command")
 	}
 	for i := range req.writes {
 		w := &req.writes[i]
 		if w.noConflict {
 			continue
 		}
-		if lw, ok := m.mu.lastWrite[string(w.key)]; ok && lw > t.snapLSN {
+		// A key read from a queued commit (ReadLatest) conflicts only with
+		// writes after that commit.
+		basis := t.snapLSN
+		if b, ok := t.basis[string(w.key)]; ok && b > basis {
+			basis = b
+		}
+		if lw, ok := m.mu.lastWrite[string(w.key)]; ok && lw > basis {
 			m.mu.Unlock()
-			return 0, &errs.Error{Code: errs.SerializationFailure,
+			return nil, &errs.Error{Code: errs.SerializationFailure,
 				Message: "could not serialize access due to concurrent update", Err: ErrConflict}
 		}
 	}
@@ -237,6 +288,13 @@ func (m *Manager) commit(t *Txn) (uint64, error) {
 			m.mu.lastWrite[string(req.writes[i].key)] = req.lsn
 		}
 	}
+	if pipelined {
+		m.inflight.Lock()
+		for _, w := range req.writes {
+			m.inflight.m[string(w.key)] = inflightWrite{val: w.val, del: w.del, lsn: req.lsn}
+		}
+		m.inflight.Unlock()
+	}
 	m.mu.queue = append(m.mu.queue, req)
 	m.mu.sinceGC++
 	gc := m.mu.sinceGC >= 4096 || len(m.mu.lastWrite) > 1<<18
@@ -250,28 +308,65 @@ func (m *Manager) commit(t *Txn) (uint64, error) {
 	case m.wake <- struct{}{}:
 	default:
 	}
-	if err := <-req.done; err != nil {
-		return 0, err
-	}
-	m.commits.Add(1)
-	return req.lsn, nil
+	return req, nil
 }
 
-// gcLocked forgets last-write LSNs that no snapshot can conflict with.
-func (m *Manager) gcLocked() {
+// forgetInflight drops a written group's pipelined writes from inflight
+// once every open snapshot shows them (unless a later queued commit wrote
+// the key again): until then a ReadLatest reader with an older snapshot
+// still needs them. gcLocked sweeps what is left.
+func (m *Manager) forgetInflight(group []*commitReq) {
+	var horizon uint64
+	locked := false
+	for _, r := range group {
+		if !r.pipelined {
+			continue
+		}
+		if !locked {
+			horizon = m.snapHorizon()
+			m.inflight.Lock()
+			locked = true
+		}
+		for _, w := range r.writes {
+			if cur, ok := m.inflight.m[string(w.key)]; ok && cur.lsn == r.lsn && cur.lsn <= horizon {
+				delete(m.inflight.m, string(w.key))
+			}
+		}
+	}
+	if locked {
+		m.inflight.Unlock()
+	}
+}
+
+// snapHorizon is the oldest LSN an open snapshot (or a new one) shows.
+func (m *Manager) snapHorizon() uint64 {
 	m.snap.Lock()
+	defer m.snap.Unlock()
 	horizon := m.snap.published
 	for _, l := range m.snap.active {
 		if l < horizon {
 			horizon = l
 		}
 	}
-	m.snap.Unlock()
+	return horizon
+}
+
+// gcLocked forgets last-write LSNs that no snapshot can conflict with,
+// and pipelined writes every snapshot shows.
+func (m *Manager) gcLocked() {
+	horizon := m.snapHorizon()
 	for k, l := range m.mu.lastWrite {
 		if l <= horizon {
 			delete(m.mu.lastWrite, k)
 		}
 	}
+	m.inflight.Lock()
+	for k, w := range m.inflight.m {
+		if w.lsn <= horizon {
+			delete(m.inflight.m, k)
+		}
+	}
+	m.inflight.Unlock()
 }
 
 // committer is the second pipeline stage: one batch and one sync per group.
@@ -308,6 +403,7 @@ func (m *Manager) flushQueue() {
 			m.log.Error("commit pipeline write failed; refusing further commits", "err", err)
 			err = errs.Errorf(errs.IOError, "could not write commit: %w", err)
 		}
+		m.forgetInflight(group)
 		for _, r := range group {
 			r.done <- err
 		}

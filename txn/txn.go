@@ -89,7 +89,11 @@ type Txn struct {
 	// savepoints, and without one nothing is kept.
 	undo  []undoWrite
 	marks int
-	done  bool
+	// latest: Get also sees queued pipelined commits (ReadLatest); basis
+	// records, per key read that way, the LSN of the commit read.
+	latest bool
+	basis  map[string]uint64
+	done   bool
 }
 
 type undoWrite struct {
@@ -153,6 +157,14 @@ func (t *Txn) WaitVisibleDurable(ctx context.Context) error {
 // HasWrites reports whether the transaction buffered any write.
 func (t *Txn) HasWrites() bool { return len(t.ws) > 0 }
 
+// ReadLatest makes Get see the writes of pipelined commits that are
+// queued but not yet durable (CommitAsync), newer than the snapshot: for
+// read-modify-write of keys the caller serializes itself (a key lock held
+// until the commit is queued), so the next writer need not wait for the
+// previous one's fsync. Such a read counts as reading that commit: only
+// later writes of the key conflict, and WaitVisibleDurable waits for it.
+func (t *Txn) ReadLatest() { t.latest = true }
+
 // Get reads key, seeing the transaction's own writes first.
 func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 	if i, ok := t.writes[string(key)]; ok {
@@ -161,6 +173,19 @@ func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 			return nil, false, nil
 		}
 		return w.val, true, nil
+	}
+	if t.latest {
+		if w, ok := t.m.inflightGet(key); ok && w.lsn > t.snapLSN {
+			if t.basis == nil {
+				t.basis = make(map[string]uint64)
+			}
+			t.basis[string(key)] = w.lsn
+			t.visible = max(t.visible, w.lsn)
+			if w.del {
+				return nil, false, nil
+			}
+			return append([]byte(nil), w.val...), true, nil
+		}
 	}
 	v, closer, err := t.snap.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -301,6 +326,27 @@ func (t *Txn) Commit() (uint64, error) {
 	}
 	markStatements(t.changes)
 	return t.m.commit(t)
+}
+
+// CommitAsync queues the transaction for commit and returns without
+// waiting for durability: wait returns what Commit would. Its writes are
+// visible to ReadLatest transactions once queued, so a caller serializing
+// writers of a key may let the next one go before calling wait. Nothing
+// about the commit may be acknowledged before wait returns.
+func (t *Txn) CommitAsync() (wait func() (uint64, error), err error) {
+	if t.done {
+		return nil, errs.New(errs.InvalidTxnState, "transaction already finished")
+	}
+	defer t.finish()
+	if len(t.ws) == 0 && len(t.changes) == 0 {
+		return func() (uint64, error) { return 0, nil }, nil
+	}
+	markStatements(t.changes)
+	req, err := t.m.enqueue(t, true)
+	if err != nil {
+		return nil, err
+	}
+	return func() (uint64, error) { return t.m.wait(req) }, nil
 }
 
 // Rollback discards the transaction. It is safe to call more than once and

@@ -285,3 +285,57 @@ func TestSavepoints(t *testing.T) {
 		tx.Rollback()
 	}
 }
+
+// TestPipelinedCommits: a ReadLatest transaction reads a queued
+// pipelined commit's write before it is durable, conflicts only with
+// writes after it, and waits for it before releasing reads.
+func TestPipelinedCommits(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+	k := []byte("k")
+
+	a := m.Begin()
+	a.Set(k, []byte("1"))
+	waitA, err := a.CommitAsync()
+	require.NoError(t, err)
+
+	b := m.Begin()
+	b.ReadLatest()
+	v, ok, err := b.Get(k)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "1", string(v), "b reads a's queued write")
+	b.Set(k, []byte("2"))
+	waitB, err := b.CommitAsync()
+	require.NoError(t, err, "reading a's write, b does not conflict with it")
+
+	// A plain transaction from before b's commit conflicts as usual.
+	c := m.Begin()
+	c.Set(k, []byte("x"))
+	lsnA, err := waitA()
+	require.NoError(t, err)
+	lsnB, err := waitB()
+	require.NoError(t, err)
+	require.Greater(t, lsnB, lsnA)
+	_, err = c.Commit()
+	require.True(t, errs.Is(err, errs.SerializationFailure), "%v", err)
+
+	// A write between the pipelined read and the commit conflicts.
+	d := m.Begin()
+	d.ReadLatest()
+	_, _, err = d.Get(k)
+	require.NoError(t, err)
+	e := m.Begin()
+	e.Set(k, []byte("e"))
+	_, err = e.Commit()
+	require.NoError(t, err)
+	d.Set(k, []byte("d"))
+	_, err = d.Commit()
+	require.True(t, errs.Is(err, errs.SerializationFailure), "%v", err)
+
+	f := m.Begin()
+	v, _, err = f.Get(k)
+	require.NoError(t, err)
+	require.Equal(t, "e", string(v))
+	f.Rollback()
+}
