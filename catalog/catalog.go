@@ -49,6 +49,13 @@ type Index struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
 	Unique  bool     `json:"unique,omitempty"`
+	// Sorted marks a sorted index (CREATE SORTED INDEX): Columns are its
+	// sort columns, Desc says which of them sort descending, and Key is
+	// the column identifying an entry (ties in the sort columns order by
+	// it). Its entries are kept in index order (docs/format.md).
+	Sorted bool   `json:"sorted,omitempty"`
+	Desc   []bool `json:"desc,omitempty"`
+	Key    string `json:"key,omitempty"`
 	// CreatedLSN is the commit LSN of the DDL that built the index, known
 	// in memory only (0 after a restart, when every snapshot is newer). A
 	// transaction whose snapshot predates it must not read the index.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/kv"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/exec"
@@ -168,4 +169,36 @@ func (k sessionKV) RateReset(gate, key string) (bool, error) {
 		return false, err
 	}
 	return true, env.KVDelete(sh, e)
+}
+
+// sessionSorted runs RANK(index, key) and SORTED_COUNT(index) in the
+// statement's transaction: they read its snapshot and its own writes.
+type sessionSorted struct{ s *Session }
+
+func (k sessionSorted) env(index string) (*exec.Env, *catalog.Collection, *catalog.Index, error) {
+	tx := k.s.fnTx
+	if tx == nil {
+		return nil, nil, nil, errs.New(errs.FeatureNotSupported, "sorted index functions need a transaction")
+	}
+	coll, ix, err := exec.ResolveSorted(k.s.mgr.db.cat, index)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &exec.Env{Ctx: context.Background(), Txn: tx, IDs: k.s.mgr.db.ids}, coll, ix, nil
+}
+
+func (k sessionSorted) Rank(index string, key types.Value) (types.Value, error) {
+	env, coll, ix, err := k.env(index)
+	if err != nil {
+		return nil, err
+	}
+	return env.SortedRank(coll, ix, key)
+}
+
+func (k sessionSorted) Count(index string) (int64, error) {
+	env, coll, ix, err := k.env(index)
+	if err != nil {
+		return 0, err
+	}
+	return env.SortedCount(coll, ix)
 }

@@ -497,7 +497,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return &Result{Tag: "DISCARD " + strings.ToUpper(st.What)}, nil
 	case *ast.Describe:
 		return s.describe(st)
-	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex:
+	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
+		*ast.CreateSortedIndex:
 		return s.ddl(ctx, st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
@@ -795,7 +796,7 @@ func (s *Session) show(st *ast.Show) (*Result, error) {
 				continue
 			}
 			for _, ix := range c.Indexes {
-				res.Rows = append(res.Rows, types.Row{c.Name, ix.Name, strings.Join(ix.Columns, ", "), ix.Unique})
+				res.Rows = append(res.Rows, types.Row{c.Name, ix.Name, indexColumns(ix), ix.Unique})
 			}
 		}
 		res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
@@ -912,14 +913,40 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 			}
 			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", name)})
 		}
+	case *ast.CreateSortedIndex:
+		var created bool
+		created, err = d.CreateSortedIndex(x)
+		tag = "CREATE SORTED INDEX"
+		if err == nil && !created {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", x.Name)})
+		}
 	case *ast.DropIndex:
 		err = d.DropIndex(x)
 		tag = "DROP INDEX"
+		if x.Sorted {
+			tag = "DROP SORTED INDEX"
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Tag: tag, Notices: notices}, nil
+}
+
+// indexColumns renders an index's columns for SHOW INDEXES; a sorted
+// index shows its directions and key: "score DESC, at ASC KEY player".
+func indexColumns(ix catalog.Index) string {
+	if !ix.Sorted {
+		return strings.Join(ix.Columns, ", ")
+	}
+	parts := make([]string, len(ix.Columns))
+	for i, c := range ix.Columns {
+		parts[i] = c + " ASC"
+		if ix.Desc[i] {
+			parts[i] = c + " DESC"
+		}
+	}
+	return strings.Join(parts, ", ") + " KEY " + ix.Key
 }
 
 // funcContext is what SQL functions see of this session and statement.
@@ -941,6 +968,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 			},
 			Notify: s.queueNotify,
 			KV:     sessionKV{s},
+			Sorted: sessionSorted{s},
 			TxnID: func() int64 {
 				if s.fnTx == nil {
 					return 0

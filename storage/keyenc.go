@@ -284,3 +284,41 @@ func decodeDecimal(b []byte) (any, []byte, error) {
 	}
 	return d, body[i+1:], nil
 }
+
+// AppendKeyDesc appends the encoding of v that sorts in descending order:
+// AppendKey's bytes, each inverted. Every AppendKey encoding is
+// self-delimiting (no encoding is a prefix of another), so inverting it
+// reverses the order of values and a descending value followed by more
+// values still sorts value by value.
+func AppendKeyDesc(b []byte, v any) []byte {
+	n := len(b)
+	b = AppendKey(b, v)
+	for i := n; i < len(b); i++ {
+		b[i] = ^b[i]
+	}
+	return b
+}
+
+// DecodeKeyDesc decodes one value written by AppendKeyDesc from the front
+// of b and returns the rest.
+func DecodeKeyDesc(b []byte) (any, []byte, error) {
+	inv := make([]byte, len(b))
+	for i, c := range b {
+		inv[i] = ^c
+	}
+	v, rest, err := DecodeKey(inv)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, b[len(b)-len(rest):], nil
+}
+
+// Invert returns the bytes of p, each inverted: the descending form of an
+// encoding prefix (NumberPrefix, AppendKey).
+func Invert(p []byte) []byte {
+	out := make([]byte, len(p))
+	for i, c := range p {
+		out[i] = ^c
+	}
+	return out
+}

@@ -464,3 +464,63 @@ func FuzzDecodeKey(f *testing.F) {
 		}
 	})
 }
+
+func TestMixedDirectionKeysOrder(t *testing.T) {
+	r := seeded(t)
+	for i := 0; i < 20000; i++ {
+		n := 1 + r.IntN(3)
+		schema := make([]gen, n)
+		desc := make([]bool, n)
+		for j := range schema {
+			schema[j] = kinds[r.IntN(len(kinds))].gen
+			desc[j] = r.IntN(2) == 0
+		}
+		tuple := func() []any {
+			tu := make([]any, n)
+			for j, g := range schema {
+				tu[j] = g(r)
+			}
+			return tu
+		}
+		a, b := tuple(), tuple()
+		if r.IntN(3) == 0 {
+			copy(b, a[:r.IntN(n)])
+		}
+		want := 0
+		for j := range a {
+			if c := sign(types.Compare(a[j], b[j])); c != 0 {
+				if desc[j] {
+					c = -c
+				}
+				want = c
+				break
+			}
+		}
+		enc := func(tu []any) []byte {
+			var k []byte
+			for j, v := range tu {
+				if desc[j] {
+					k = storage.AppendKeyDesc(k, v)
+				} else {
+					k = storage.AppendKey(k, v)
+				}
+			}
+			return k
+		}
+		ka, kb := enc(a), enc(b)
+		require.Equal(t, want, sign(bytes.Compare(ka, kb)), "tuples %#v and %#v, desc %v", a, b, desc)
+		rest := ka
+		for j := range a {
+			var v any
+			var err error
+			if desc[j] {
+				v, rest, err = storage.DecodeKeyDesc(rest)
+			} else {
+				v, rest, err = storage.DecodeKey(rest)
+			}
+			require.NoError(t, err)
+			require.Zero(t, types.Compare(a[j], v))
+		}
+		require.Empty(t, rest)
+	}
+}

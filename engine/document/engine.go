@@ -46,6 +46,11 @@ type IndexLayout struct {
 	ID     uint32
 	Name   string
 	Unique bool
+	// Sorted marks a sorted index: its values are the sort columns (Desc
+	// gives their directions), then the entry's key, then the row's expiry
+	// deadline (a time.Time, or nil); see SortedEntry.
+	Sorted bool
+	Desc   []bool
 }
 
 // Row is a row as the engine stores it: its encoded value, its primary key
@@ -109,6 +114,57 @@ func indexKey(ix IndexLayout, vals []any, pkb []byte) (key []byte, unique bool) 
 	// Separate the pk so that a prefix scan on values stays exact.
 	key = append(key, 0xff)
 	return append(key, pkb...), false
+}
+
+// SortedEntry returns the entry of a sorted index for a row: the key is
+// the index prefix, each sort value (inverted when descending), the
+// entry's key value and the row's encoded primary key; the value is the
+// row's expiry deadline (AppendKey of a time.Time) or empty. vals holds
+// the sort values, the key value and the deadline. A row with a NULL sort
+// or key value has no entry (key nil).
+func SortedEntry(ix IndexLayout, vals []any, pkb []byte) (key, val []byte) {
+	n := len(ix.Desc)
+	if len(vals) != n+2 {
+		return nil, nil
+	}
+	key = storage.IndexPrefix(ix.ID)
+	for i, v := range vals[:n+1] {
+		if v == nil {
+			return nil, nil
+		}
+		if i < n && ix.Desc[i] {
+			key = storage.AppendKeyDesc(key, v)
+		} else {
+			key = storage.AppendKey(key, v)
+		}
+	}
+	key = append(key, pkb...)
+	if vals[n+1] != nil {
+		val = storage.AppendKey(nil, vals[n+1])
+	}
+	return key, val
+}
+
+// DecodeSortedEntry splits a sorted index entry's key (after the 5-byte
+// index prefix) into its sort values, its key value and the encoded
+// primary key.
+func DecodeSortedEntry(desc []bool, key []byte) (sortVals []any, keyVal any, pkb []byte, err error) {
+	b := key[5:]
+	sortVals = make([]any, len(desc))
+	for i, d := range desc {
+		if d {
+			sortVals[i], b, err = storage.DecodeKeyDesc(b)
+		} else {
+			sortVals[i], b, err = storage.DecodeKey(b)
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("document: sorted index entry: %w", err)
+		}
+	}
+	if keyVal, b, err = storage.DecodeKey(b); err != nil {
+		return nil, nil, nil, fmt.Errorf("document: sorted index entry: %w", err)
+	}
+	return sortVals, keyVal, b, nil
 }
 
 // IndexRange returns the key range [lo, hi) of index entries whose leading
@@ -201,6 +257,12 @@ func (l *Layout) Update(w Writer, old, row *Row) error {
 func (l *Layout) Delete(w Writer, old *Row) error {
 	pkb := EncodePK(old.PK)
 	for i, ix := range l.Indexes {
+		if ix.Sorted {
+			if k, _ := SortedEntry(ix, old.IdxVals[i], pkb); k != nil {
+				w.Delete(k)
+			}
+			continue
+		}
 		k, _ := indexKey(ix, old.IdxVals[i], pkb)
 		w.Delete(k)
 	}
@@ -217,9 +279,26 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 	type put struct {
 		del, key []byte
 		uniq     bool
+		val      []byte // a sorted entry's value (key nil: no new entry)
+		sorted   bool
 	}
 	puts := make([]put, 0, len(l.Indexes))
 	for i, ix := range l.Indexes {
+		if ix.Sorted {
+			nk, nv := SortedEntry(ix, newVals[i], pkb)
+			var ok, ov []byte
+			if oldVals != nil {
+				ok, ov = SortedEntry(ix, oldVals[i], pkb)
+			}
+			if bytes.Equal(ok, nk) {
+				if (ok == nil) == (nk == nil) && bytes.Equal(ov, nv) {
+					continue
+				}
+				ok = nil // same key, new value: overwrite
+			}
+			puts = append(puts, put{del: ok, key: nk, val: nv, sorted: true})
+			continue
+		}
 		nk, uniq := indexKey(ix, newVals[i], pkb)
 		var ok []byte
 		if oldVals != nil {
@@ -241,6 +320,12 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 		if p.del != nil {
 			w.Delete(p.del)
 		}
+		if p.sorted {
+			if p.key != nil {
+				w.Set(p.key, p.val)
+			}
+			continue
+		}
 		if p.uniq {
 			w.Set(p.key, pkb)
 		} else {
@@ -254,6 +339,12 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 // an index over existing rows.
 func AddIndexEntry(w Writer, ix IndexLayout, vals []any, pk []any) error {
 	pkb := EncodePK(pk)
+	if ix.Sorted {
+		if k, v := SortedEntry(ix, vals, pkb); k != nil {
+			w.Set(k, v)
+		}
+		return nil
+	}
 	k, uniq := indexKey(ix, vals, pkb)
 	if uniq {
 		if v, found, err := w.Get(k); err != nil {

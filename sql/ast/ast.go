@@ -99,12 +99,26 @@ type CreateIndex struct {
 	IfNotExists bool
 }
 
-// DropIndex is DROP INDEX [IF EXISTS] name [ON table].
+// DropIndex is DROP INDEX [IF EXISTS] name [ON table] and DROP SORTED
+// INDEX [IF EXISTS] name (Sorted).
 type DropIndex struct {
 	Pos      int
 	Name     string
 	Table    string
 	IfExists bool
+	Sorted   bool
+}
+
+// CreateSortedIndex is CREATE SORTED INDEX [IF NOT EXISTS] name ON t
+// (col [ASC|DESC], ...) KEY col.
+type CreateSortedIndex struct {
+	Pos         int
+	Name        string
+	Table       string
+	Columns     []string // sort columns, most significant first
+	Desc        []bool   // per sort column
+	Key         string   // the column identifying an entry
+	IfNotExists bool
 }
 
 // Show is SHOW <what> [...]: SHOW COLLECTIONS, SHOW TABLES, SHOW INDEXES
@@ -413,32 +427,33 @@ type DropView struct {
 // Empty is an empty statement (";" alone or only comments).
 type Empty struct{}
 
-func (*CreateCollection) stmt() {}
-func (*DropCollection) stmt()   {}
-func (*UndropCollection) stmt() {}
-func (*AlterAddColumn) stmt()   {}
-func (*CreateIndex) stmt()      {}
-func (*DropIndex) stmt()        {}
-func (*Show) stmt()             {}
-func (*Describe) stmt()         {}
-func (*Insert) stmt()           {}
-func (*Update) stmt()           {}
-func (*Delete) stmt()           {}
-func (*Truncate) stmt()         {}
-func (*CopyFrom) stmt()         {}
-func (*Select) stmt()           {}
-func (*Explain) stmt()          {}
-func (*Begin) stmt()            {}
-func (*Commit) stmt()           {}
-func (*Rollback) stmt()         {}
-func (*Savepoint) stmt()        {}
-func (*ReleaseSavepoint) stmt() {}
-func (*RollbackTo) stmt()       {}
-func (*Set) stmt()              {}
-func (*Discard) stmt()          {}
-func (*Empty) stmt()            {}
-func (*CreateView) stmt()       {}
-func (*DropView) stmt()         {}
+func (*CreateCollection) stmt()  {}
+func (*DropCollection) stmt()    {}
+func (*UndropCollection) stmt()  {}
+func (*AlterAddColumn) stmt()    {}
+func (*CreateIndex) stmt()       {}
+func (*DropIndex) stmt()         {}
+func (*CreateSortedIndex) stmt() {}
+func (*Show) stmt()              {}
+func (*Describe) stmt()          {}
+func (*Insert) stmt()            {}
+func (*Update) stmt()            {}
+func (*Delete) stmt()            {}
+func (*Truncate) stmt()          {}
+func (*CopyFrom) stmt()          {}
+func (*Select) stmt()            {}
+func (*Explain) stmt()           {}
+func (*Begin) stmt()             {}
+func (*Commit) stmt()            {}
+func (*Rollback) stmt()          {}
+func (*Savepoint) stmt()         {}
+func (*ReleaseSavepoint) stmt()  {}
+func (*RollbackTo) stmt()        {}
+func (*Set) stmt()               {}
+func (*Discard) stmt()           {}
+func (*Empty) stmt()             {}
+func (*CreateView) stmt()        {}
+func (*DropView) stmt()          {}
 
 func (*SelectCore) selectBody()   {}
 func (*SetOp) selectBody()        {}

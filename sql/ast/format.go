@@ -167,8 +167,30 @@ func (f *formatter) stmt(s Statement) {
 		f.w("ON ", quotePath(s.Table), " (")
 		f.names(s.Columns, true)
 		f.w(")")
+	case *CreateSortedIndex:
+		f.w("CREATE SORTED INDEX ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name), " ON ", quotePath(s.Table), " (")
+		for i, c := range s.Columns {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(quotePath(c))
+			if s.Desc[i] {
+				f.w(" DESC")
+			} else {
+				f.w(" ASC")
+			}
+		}
+		f.w(") KEY ", quotePath(s.Key))
 	case *DropIndex:
-		f.w("DROP INDEX ")
+		f.w("DROP ")
+		if s.Sorted {
+			f.w("SORTED ")
+		}
+		f.w("INDEX ")
 		if s.IfExists {
 			f.w("IF EXISTS ")
 		}

@@ -475,11 +475,17 @@ func (d *DDL) DropIndex(st *ast.DropIndex) error {
 			if st.IfExists {
 				return nil
 			}
+			if st.Sorted {
+				return errs.Errorf(errs.UndefinedObject, "sorted index %q does not exist", st.Name)
+			}
 			return errs.Errorf(errs.UndefinedObject, "index %q does not exist", st.Name)
 		}
 		tx.LockCollection(col.ID)
 		if col, ix, ok = d.Cat.FindIndex(st.Name); !ok {
 			return errs.Errorf(errs.UndefinedObject, "index %q does not exist", st.Name)
+		}
+		if st.Sorted && !ix.Sorted {
+			return errs.Errorf(errs.WrongObjectType, "%q is not a sorted index", st.Name)
 		}
 		n := catalog.Clone(col)
 		n.Indexes = n.Indexes[:0]

@@ -641,7 +641,7 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 func Layout(coll *catalog.Collection) *document.Layout {
 	l := &document.Layout{ID: coll.ID, Name: coll.Name}
 	for _, ix := range coll.Indexes {
-		l.Indexes = append(l.Indexes, document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: ix.Unique})
+		l.Indexes = append(l.Indexes, document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: ix.Unique, Sorted: ix.Sorted, Desc: ix.Desc})
 	}
 	return l
 }
@@ -961,9 +961,19 @@ func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, 
 	rowID = strings.Join(ids, ",")
 	idx = make([][]any, len(coll.Indexes))
 	for i, ix := range coll.Indexes {
-		vals := make([]any, len(ix.Columns))
+		n := len(ix.Columns)
+		if ix.Sorted {
+			n += 2 // the key, the expiry deadline
+		}
+		vals := make([]any, n)
 		for j, c := range ix.Columns {
 			vals[j] = indexValue(get(c))
+		}
+		if ix.Sorted {
+			vals[len(ix.Columns)] = indexValue(get(ix.Key))
+			if ei := kvExpiresIdx(coll); ei >= 0 {
+				vals[len(ix.Columns)+1] = row[ei]
+			}
 		}
 		idx[i] = vals
 	}

@@ -379,6 +379,22 @@ func (env *Env) runFuncScan(x *plan.FuncScan) ([]types.Row, error) {
 		args[i] = v
 	}
 	switch x.Name {
+	case "topk", "range":
+		ts := make([]types.T, len(x.Cols))
+		for i, c := range x.Cols {
+			ts[i] = c.T
+		}
+		if x.Name == "range" {
+			return env.SortedRange(x.Coll, x.Index, ts, args[0], args[1])
+		}
+		if args[0] == nil {
+			return nil, nil
+		}
+		k, err := types.Cast(args[0], types.Int8)
+		if err != nil {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "TOPK needs an integer k: %w", err)
+		}
+		return env.SortedTop(x.Coll, x.Index, ts, k.(int64))
 	case "generate_series":
 		for _, a := range args {
 			if a == nil {

@@ -32,6 +32,9 @@ type Context struct {
 	// KV runs KV_INCR, KV_INCR_FLOAT, KV_CAS and KV_GETSET in the
 	// statement's transaction; nil: not available.
 	KV KVFuncs
+	// Sorted runs RANK(index, key) and SORTED_COUNT in the statement's
+	// transaction; nil: not available.
+	Sorted SortedFuncs
 }
 
 // Func is a scalar function.

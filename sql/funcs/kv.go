@@ -30,6 +30,45 @@ type KVFuncs interface {
 	RateReset(gate, key string) (bool, error)
 }
 
+// SortedFuncs reads sorted indexes in the statement's transaction; the
+// session provides it (Context.Sorted).
+type SortedFuncs interface {
+	// Rank is the 1-based position of key's entry in the index (NULL:
+	// the index holds no entry for it).
+	Rank(index string, key types.Value) (types.Value, error)
+	// Count is the number of the index's entries.
+	Count(index string) (int64, error)
+}
+
+func init() {
+	sorted := func(ctx *Context) (SortedFuncs, error) {
+		if ctx == nil || ctx.Sorted == nil {
+			return nil, errs.New(errs.FeatureNotSupported, "sorted index functions are not available here")
+		}
+		return ctx.Sorted, nil
+	}
+	def("sorted_rank", 2, 2, "sa", types.Int8, func(ctx *Context, a []types.Value) (types.Value, error) {
+		s, err := sorted(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if a[0] == nil || a[1] == nil {
+			return nil, nil
+		}
+		return s.Rank(toText(a[0]), a[1])
+	}, volatile, nonStrict)
+	def("sorted_count", 1, 1, "s", types.Int8, func(ctx *Context, a []types.Value) (types.Value, error) {
+		s, err := sorted(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if a[0] == nil {
+			return nil, nil
+		}
+		return s.Count(toText(a[0]))
+	}, volatile, nonStrict)
+}
+
 func kvFuncs(ctx *Context) (KVFuncs, error) {
 	if ctx == nil || ctx.KV == nil {
 		return nil, errs.New(errs.FeatureNotSupported, "key-value functions are not available here")

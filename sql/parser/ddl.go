@@ -24,6 +24,10 @@ func (p *parser) create() ast.Statement {
 			return p.createCollection(start, ast.KindTimeseries)
 		case "index", "unique":
 			return p.createIndex(start)
+		case "sorted":
+			if isKw(p.peekN(1), "index") {
+				return p.createSortedIndex(start)
+			}
 		case "change":
 			return p.createChangeStream(start)
 		case "consumer":
@@ -275,6 +279,33 @@ func (p *parser) createIndex(start token) ast.Statement {
 	return ci
 }
 
+// createSortedIndex parses CREATE SORTED INDEX [IF NOT EXISTS] name ON t
+// (col [ASC|DESC], ...) KEY col.
+func (p *parser) createSortedIndex(start token) ast.Statement {
+	p.expectKw("sorted", "index")
+	ci := &ast.CreateSortedIndex{Pos: start.pos}
+	ci.IfNotExists = p.ifNotExists()
+	ci.Name = p.name()
+	p.expectKw("on")
+	ci.Table = p.qualifiedName()
+	p.expectOp("(")
+	for {
+		ci.Columns = append(ci.Columns, p.qualifiedName())
+		desc := false
+		if !p.acceptKw("asc") {
+			desc = p.acceptKw("desc")
+		}
+		ci.Desc = append(ci.Desc, desc)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	p.expectKw("key")
+	ci.Key = p.qualifiedName()
+	return ci
+}
+
 // drop dispatches on the object keyword after DROP.
 func (p *parser) drop() ast.Statement {
 	start := p.expectKw("drop")
@@ -312,9 +343,15 @@ func (p *parser) drop() ast.Statement {
 				p.acceptKw("restrict")
 			}
 			return d
-		case "index":
+		case "sorted", "index":
+			d := &ast.DropIndex{Pos: start.pos, Sorted: t.val == "sorted"}
+			if d.Sorted {
+				p.i++
+				if !p.isKw("index") {
+					p.fail(p.peek())
+				}
+			}
 			p.i++
-			d := &ast.DropIndex{Pos: start.pos}
 			d.IfExists = p.ifExists()
 			d.Name = p.name()
 			if p.acceptKw("on") {

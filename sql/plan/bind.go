@@ -632,12 +632,50 @@ func (bd *binder) bindCase(x *ast.Case, hint types.T) (Expr, error) {
 	return out, nil
 }
 
+// bindSortedFunc binds RANK(index, key) (RANK with two arguments and no
+// OVER) and SORTED_COUNT(index) as the scalar functions sorted_rank and
+// sorted_count; a bare identifier as the first argument names the index.
+func (bd *binder) bindSortedFunc(x *ast.FuncCall, name string) (Expr, error) {
+	fn := strings.ToUpper(name)
+	if name == "sorted_count" && len(x.Args) != 1 {
+		return nil, errAt(errs.UndefinedFunction, x.Pos, "function sorted_count with %d arguments does not exist", len(x.Args))
+	}
+	args := append([]ast.Expr(nil), x.Args...)
+	_, ix, ok, err := bd.b.sortedIndexArg(args[0], x.Pos, fn)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		args[0] = &ast.Literal{Pos: x.Pos, Value: ix.Name, Kind: "string"}
+	}
+	f, _ := funcs.Lookup("sorted_" + strings.TrimPrefix(name, "sorted_"))
+	call := &Call{F: f}
+	var argTypes []types.T
+	for _, a := range args {
+		ba, err := bd.bind(a, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		call.Args = append(call.Args, ba)
+		argTypes = append(argTypes, ba.Type())
+	}
+	t, err := f.Type(argTypes)
+	if err != nil {
+		return nil, withPos(err, x.Pos)
+	}
+	call.T = t
+	return call, nil
+}
+
 func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 	name := strings.TrimPrefix(x.Name, "pg_catalog.")
 	if name == "array" && len(x.Args) == 1 {
 		if sq, ok := x.Args[0].(*ast.SubqueryExpr); ok {
 			return bd.bindSubquery(sq.Query, SubArray, nil, false, x.Pos)
 		}
+	}
+	if ((name == "rank" && len(x.Args) == 2) || name == "sorted_count") && x.Over == nil && x.Filter == nil {
+		return bd.bindSortedFunc(x, name)
 	}
 	if isWindowCall(x, name) {
 		return bd.bindWindow(x, name)

@@ -721,6 +721,9 @@ type FuncScan struct {
 	Name string
 	Args []Expr
 	Cols []Column
+	// Coll and Index are the sorted index TOPK and RANGE read.
+	Coll  *catalog.Collection
+	Index *catalog.Index
 }
 
 // Columns returns the single output column.
@@ -728,6 +731,9 @@ func (n *FuncScan) Columns() []Column { return n.Cols }
 
 func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 	name := strings.TrimPrefix(x.Func.Name, "pg_catalog.")
+	if name == "topk" || name == "range" {
+		return b.buildSortedScan(x, name, sc)
+	}
 	bd := &binder{b: b, sc: &scope{outer: sc.outer}, noAgg: "functions in FROM"}
 	var args []Expr
 	for _, a := range x.Func.Args {
@@ -773,6 +779,127 @@ func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 	}
 	sc.add(&rel{name: alias, alias: alias, cols: cols})
 	return &FuncScan{Name: name, Args: args, Cols: cols}, nil
+}
+
+// SortedIndexCatalog finds indexes by name; the catalog implements it.
+type SortedIndexCatalog interface {
+	FindIndex(name string) (*catalog.Collection, *catalog.Index, bool)
+}
+
+// sortedIndexArg resolves the first argument of RANK, TOPK, RANGE and
+// SORTED_COUNT when it names a sorted index: a bare identifier or a string
+// literal. ok is false when the argument is another expression.
+func (b *Builder) sortedIndexArg(a ast.Expr, pos int, fn string) (coll *catalog.Collection, ix *catalog.Index, ok bool, err error) {
+	var name string
+	switch x := a.(type) {
+	case *ast.ColumnRef:
+		if len(x.Parts) != 1 {
+			return nil, nil, false, nil
+		}
+		name = x.Parts[0]
+	case *ast.Literal:
+		s, isStr := x.Value.(string)
+		if !isStr {
+			return nil, nil, false, nil
+		}
+		name = s
+	default:
+		return nil, nil, false, nil
+	}
+	cat, isCat := b.Cat.(SortedIndexCatalog)
+	if !isCat {
+		return nil, nil, false, errAt(errs.FeatureNotSupported, pos, "%s: sorted indexes are not available here", fn)
+	}
+	coll, ix, found := cat.FindIndex(name)
+	if !found {
+		return nil, nil, true, errAt(errs.UndefinedObject, pos, "sorted index %q does not exist", name)
+	}
+	if !ix.Sorted {
+		return nil, nil, true, errAt(errs.WrongObjectType, pos, "%q is not a sorted index", name)
+	}
+	return coll, ix, true, nil
+}
+
+// buildSortedScan plans TOPK(index, k) and RANGE(index, lo, hi) in FROM:
+// rows of rank, key and the index's sort columns.
+func (b *Builder) buildSortedScan(x *ast.FuncTable, name string, sc *scope) (Node, error) {
+	fn := strings.ToUpper(name)
+	want := 2
+	if name == "range" {
+		want = 3
+	}
+	if len(x.Func.Args) != want {
+		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s with %d arguments does not exist", name, len(x.Func.Args))
+	}
+	coll, ix, ok, err := b.sortedIndexArg(x.Func.Args[0], x.Pos, fn)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errAt(errs.InvalidParameterValue, x.Pos, "the first argument of %s must name a sorted index", fn)
+	}
+	bd := &binder{b: b, sc: &scope{outer: sc.outer}, noAgg: "functions in FROM"}
+	var args []Expr
+	for i, a := range x.Func.Args[1:] {
+		hint := types.Int8
+		if name == "range" {
+			hint = types.Unknown
+			if coll.Tuple() {
+				if ci := coll.ColumnIndex(ix.Columns[0]); ci >= 0 {
+					hint = coll.Columns[ci].Type
+				}
+			}
+		}
+		e, err := bd.bind(a, hint)
+		if err != nil {
+			return nil, err
+		}
+		if name == "topk" && i == 0 && !e.Type().IsNumeric() && e.Type() != types.Unknown {
+			return nil, errAt(errs.InvalidParameterValue, x.Pos, "TOPK needs an integer k, not %s", e.Type())
+		}
+		args = append(args, e)
+	}
+	names, ts := sortedColumns(coll, ix)
+	cols := make([]Column, len(names))
+	for i := range names {
+		cols[i] = Column{Name: names[i], T: ts[i], TypeMod: -1}
+	}
+	if len(x.Columns) > len(cols) {
+		return nil, errAt(errs.SyntaxError, x.Pos, "%s returns %d columns, %d column names given", fn, len(cols), len(x.Columns))
+	}
+	for i, c := range x.Columns {
+		cols[i].Name = c
+	}
+	alias := x.Alias
+	if alias == "" {
+		alias = name
+	}
+	sc.add(&rel{name: alias, alias: alias, cols: cols})
+	return &FuncScan{Name: name, Args: args, Cols: cols, Coll: coll, Index: ix}, nil
+}
+
+// sortedColumns are the columns TOPK and RANGE return: rank (bigint,
+// 1-based), key (the KEY column), then the sort columns.
+func sortedColumns(coll *catalog.Collection, ix *catalog.Index) (names []string, ts []types.T) {
+	typeOf := func(c string) types.T {
+		if coll.Tuple() {
+			if i := coll.ColumnIndex(c); i >= 0 {
+				return coll.Columns[i].Type
+			}
+		} else if coll.Fields != nil {
+			if f, ok := coll.Fields.Lookup(c); ok && f.Type != types.Unknown {
+				return f.Type
+			}
+		}
+		return types.Text
+	}
+	names = append(names, "rank", "key")
+	ts = append(ts, types.Int8, typeOf(ix.Key))
+	for _, c := range ix.Columns {
+		names = append(names, c)
+		ts = append(ts, typeOf(c))
+	}
+	return names, ts
 }
 
 func elemOf(t types.T) types.T {

@@ -73,6 +73,9 @@ func chooseAccess(scan *Scan, pred Expr) {
 	best := -1
 	for i := range coll.Indexes {
 		ix := &coll.Indexes[i]
+		if ix.Sorted {
+			continue // entries in their own order; read through RANK/TOPK/RANGE
+		}
 		var eq []Expr
 		for _, col := range ix.Columns {
 			var v Expr
