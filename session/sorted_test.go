@@ -278,3 +278,27 @@ func TestSortedIndexTransactionsAndRestart(t *testing.T) {
 	d.q(s, `CREATE SORTED INDEX lb ON scores (value) KEY key`)
 	require.Equal(t, "0", d.q(s, `SELECT SORTED_COUNT(lb)`))
 }
+
+func TestSortedIndexOnDocumentsAndCatalog(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION games`)
+	d.q(s, `INSERT INTO games [ { player: 'ann', stats: { level: 3 }, score: 7.5 }, { player: 'bob', stats: { level: 9 }, score: 2 }, { player: 'cy', score: 1 } ]`)
+	d.q(s, `CREATE SORTED INDEX by_level ON games (stats.level DESC) KEY player`)
+	require.Equal(t, "1|bob|9\n2|ann|3", d.q(s, `SELECT * FROM TOPK(by_level, 10)`))
+	d.q(s, `CREATE SORTED INDEX by_score ON games (score) KEY player`)
+	require.Equal(t, "1|cy|1\n2|bob|2\n3|ann|7.5", d.q(s, `SELECT * FROM TOPK(by_score, 10)`))
+	require.Equal(t, "2|bob|2", d.q(s, `SELECT * FROM RANGE('by_score', 1.5, 7)`))
+	require.Equal(t, "3", d.q(s, `SELECT RANK('by_score', 'ann')`))
+	require.Contains(t, d.q(s, `EXPLAIN SELECT * FROM TOPK(by_score, 3)`), "Sorted Index Scan (topk) on by_score")
+	require.Contains(t, d.q(s, `SELECT indexdef FROM pg_indexes WHERE indexname = 'by_level'`), `CREATE SORTED INDEX by_level ON games (stats.level DESC) KEY player`)
+	// RANK with OVER is still the window function.
+	require.Equal(t, "1\n2\n3", d.q(s, `SELECT rank() OVER (ORDER BY player) FROM games ORDER BY 1`))
+	// A collection's sorted indexes go with it; UNDROP brings them back.
+	d.q(s, `DROP COLLECTION games`)
+	d.fail(s, errs.UndefinedObject, `SELECT SORTED_COUNT(by_score)`)
+	d.q(s, `UNDROP COLLECTION games`)
+	require.Equal(t, "3", d.q(s, `SELECT SORTED_COUNT(by_score)`))
+}

@@ -381,6 +381,30 @@ func (t *Tables) IndexDef(oid int64, column int, pretty bool) (string, bool) {
 
 func indexDef(r rel, pretty bool) string {
 	var sb strings.Builder
+	if r.index != nil && r.index.Sorted {
+		// Not a PostgreSQL index: show the statement that made it.
+		sb.WriteString("CREATE SORTED INDEX ")
+		sb.WriteString(quoteIdent(r.index.Name))
+		sb.WriteString(" ON ")
+		sb.WriteString(quoteIdent(r.coll.Name))
+		sb.WriteString(" (")
+		for i, c := range r.index.Columns {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			parts := strings.Split(c, ".")
+			for j := range parts {
+				parts[j] = quoteIdent(parts[j])
+			}
+			sb.WriteString(strings.Join(parts, "."))
+			if r.index.Desc[i] {
+				sb.WriteString(" DESC")
+			}
+		}
+		sb.WriteString(") KEY ")
+		sb.WriteString(quoteIdent(r.index.Key))
+		return sb.String()
+	}
 	sb.WriteString("CREATE ")
 	if r.unique() {
 		sb.WriteString("UNIQUE ")

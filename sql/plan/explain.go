@@ -100,6 +100,10 @@ func (e *explainer) explain(n Node, depth int) {
 	case *SystemScan:
 		add("System Scan on %s", x.Name)
 	case *FuncScan:
+		if x.Index != nil {
+			add("Sorted Index Scan (%s) on %s", x.Name, x.Index.Name)
+			break
+		}
 		add("Function Scan on %s", x.Name)
 	case *CTEScan:
 		add("CTE Scan on %s", x.Def.Name)
