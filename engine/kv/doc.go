@@ -14,6 +14,11 @@
 // JSON). A non-unique index on `_expires_at` (the expiry index) lets the
 // background reclaimer find expired keys with one range scan.
 //
+// Sorted indexes (CREATE SORTED INDEX, RANK, TOPK, RANGE, SORTED_COUNT)
+// are index entries in index order: engine/document writes them with
+// their rows (document.SortedEntry) and sql/exec reads them (sorted.go);
+// docs/format.md has the layout.
+//
 // Who calls it: sql/exec (DDL, expiry filtering, writes, scans) and
 // session (the key-value API and the reclaimer). It imports only the
 // standard library: engines never import each other or anything above
