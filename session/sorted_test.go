@@ -302,3 +302,23 @@ func TestSortedIndexOnDocumentsAndCatalog(t *testing.T) {
 	d.q(s, `UNDROP COLLECTION games`)
 	require.Equal(t, "3", d.q(s, `SELECT SORTED_COUNT(by_score)`))
 }
+
+func TestSortedIndexSavepoint(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION scores TYPE KEY_VALUE (key TEXT PRIMARY KEY, value INT)`)
+	d.q(s, `CREATE SORTED INDEX lb ON scores (value DESC) KEY key`)
+	d.q(s, `BEGIN`)
+	d.q(s, `INSERT INTO scores (key, value) VALUES ('a', 1), ('b', 2)`)
+	d.q(s, `SAVEPOINT sp`)
+	d.q(s, `UPDATE scores SET value = 10 WHERE key = 'a'`)
+	d.q(s, `DELETE FROM scores WHERE key = 'b'`)
+	require.Equal(t, "1|a|10", d.q(s, `SELECT * FROM TOPK(lb, 5)`))
+	d.q(s, `ROLLBACK TO SAVEPOINT sp`)
+	require.Equal(t, "1|b|2\n2|a|1", d.q(s, `SELECT * FROM TOPK(lb, 5)`))
+	d.q(s, `COMMIT`)
+	require.Equal(t, "1|b|2\n2|a|1", d.q(s, `SELECT * FROM TOPK(lb, 5)`))
+	require.Equal(t, "2|2", d.q(s, `SELECT RANK(lb, 'a'), SORTED_COUNT(lb)`))
+}
