@@ -136,6 +136,16 @@ func (db *DB) kvShape(name string, create bool) (*exec.KVShape, error) {
 	return exec.NewKVShape(coll)
 }
 
+// kvShapeAgain resolves a collection again once its lock is held: DDL
+// (a new index, a drop) may have finished while the writer waited.
+func (db *DB) kvShapeAgain(name string) (*exec.KVShape, error) {
+	sh, err := db.kvShape(name, false)
+	if err == nil && sh == nil {
+		err = errs.Errorf(errs.UndefinedTable, "relation %q does not exist", name)
+	}
+	return sh, err
+}
+
 // KVCheck reports whether name can be used as a key-value collection: it
 // is one, or does not exist yet (it is then created on first write).
 func (db *DB) KVCheck(name string) error {
@@ -218,6 +228,10 @@ func (db *DB) kvUpdateOnce(ctx context.Context, sh *exec.KVShape, keys []string,
 	l := db.cat.CollectionLock(sh.Coll.ID)
 	l.RLock()
 	defer l.RUnlock()
+	sh, err := db.kvShapeAgain(sh.Coll.Name)
+	if err != nil {
+		return err
+	}
 	tx := db.txm.Begin()
 	defer tx.Rollback()
 	tx.ReadLatest()
@@ -368,6 +382,9 @@ func (db *DB) KVBatch(ctx context.Context, coll string, keys []string, write boo
 		l := db.cat.CollectionLock(sh.Coll.ID)
 		l.RLock()
 		defer l.RUnlock()
+		if sh, err = db.kvShapeAgain(coll); err != nil {
+			return err
+		}
 	}
 	tx := db.txm.Begin()
 	defer tx.Rollback()

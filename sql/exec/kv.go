@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"slices"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -74,7 +75,7 @@ func (env *Env) kvLive(coll *catalog.Collection, lay *document.Layout, w documen
 // still hold a unique index value row is about to take: an expired key is
 // gone, so its values must not block new keys before the reclaimer runs.
 func (env *Env) kvFreeUniques(coll *catalog.Collection, row types.Row) error {
-	if coll.Kind != catalog.KeyValue {
+	if coll.Kind != catalog.KeyValue || !slices.ContainsFunc(coll.Indexes, func(ix catalog.Index) bool { return ix.Unique }) {
 		return nil
 	}
 	pk, _, idx := rowParts(coll, row)
