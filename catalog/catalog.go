@@ -201,6 +201,9 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 	if err := c.loadViews(tx); err != nil {
 		return nil, err
 	}
+	if err := c.loadStats(tx); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -296,6 +299,7 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	}
 	for _, id := range d.deleted {
 		d.Txn.Delete(storage.CatalogKey(objCollection, id))
+		d.removeStats(id)
 	}
 	lsn, err := d.Txn.Commit()
 	if err != nil {

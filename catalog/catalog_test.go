@@ -437,3 +437,38 @@ func TestCollectionLockExcludesDDL(t *testing.T) {
 }
 
 func dec() any { return apd.New(15, -1) }
+
+// ANALYZE statistics survive a restart, bump the catalog version (cached
+// plans replan) and go away when their collection is removed.
+func TestStatsPersistAndRemove(t *testing.T) {
+	e := open(t, t.TempDir())
+	defer func() { e.close() }()
+	users := e.create(usersTable())
+	_, ok := e.cat.Stats(users.ID)
+	require.False(t, ok, "never analyzed")
+
+	v0 := e.cat.Version()
+	lo := "1"
+	st := &catalog.TableStats{CollectionID: users.ID, Rows: 42, Sampled: 42,
+		Columns: []catalog.ColumnStats{{Name: "age", NullFrac: 0.25, Distinct: 7, Min: &lo,
+			MCV: []catalog.ValueFreq{{Value: "30", Freq: 0.5}}}}}
+	require.NoError(t, e.cat.DDL(func(d *catalog.DDLTxn) error { return d.PutStats(st) }))
+	require.Greater(t, e.cat.Version(), v0)
+
+	e = e.reopen()
+	got, ok := e.cat.Stats(users.ID)
+	require.True(t, ok)
+	require.Equal(t, int64(42), got.Rows)
+	age, ok := got.Column("age")
+	require.True(t, ok)
+	require.Equal(t, 7.0, age.Distinct)
+	require.Equal(t, "1", *age.Min)
+	require.Equal(t, []catalog.ValueFreq{{Value: "30", Freq: 0.5}}, age.MCV)
+
+	require.NoError(t, e.cat.DDL(func(d *catalog.DDLTxn) error { d.Remove(users.ID); return nil }))
+	_, ok = e.cat.Stats(users.ID)
+	require.False(t, ok)
+	e = e.reopen()
+	_, ok = e.cat.Stats(users.ID)
+	require.False(t, ok)
+}

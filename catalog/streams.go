@@ -127,6 +127,7 @@ type streamState struct {
 	procs   map[string]*Procedure
 	mviews  map[string]*MView
 	funcs   map[string]*Function
+	stats   map[uint32]*TableStats // by collection id
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {

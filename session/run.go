@@ -498,7 +498,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.Describe:
 		return s.describe(st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
-		*ast.CreateSortedIndex:
+		*ast.CreateSortedIndex, *ast.Analyze:
 		return s.ddl(ctx, st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
@@ -902,6 +902,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	case *ast.AlterAddColumn:
 		err = d.AddColumn(x)
 		tag = "ALTER TABLE"
+	case *ast.Analyze:
+		err = d.Analyze(x)
+		tag = "ANALYZE"
 	case *ast.CreateIndex:
 		var created bool
 		created, err = d.CreateIndex(x)

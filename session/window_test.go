@@ -136,7 +136,7 @@ func TestWindowFunctions(t *testing.T) {
 	require.Equal(t, "a|3|2|NULL\nb|8|1|a\nc|1|3|b",
 		d.q(s, `SELECT name, sum(n) OVER (PARTITION BY g ORDER BY name), rank() OVER (ORDER BY n DESC), lag(name) OVER (ORDER BY name) FROM docs ORDER BY name`))
 
-	require.Equal(t, "Sort (1 keys)\n  -> Project (2 columns)\n    -> WindowAgg (1 functions)\n      -> Seq Scan on emp",
+	require.Equal(t, "Sort (1 keys) (rows=1000)\n  -> Project (2 columns) (rows=1000)\n    -> WindowAgg (1 functions) (rows=1000)\n      -> Seq Scan on emp (rows=1000)",
 		d.q(s, `EXPLAIN SELECT id, sum(id) OVER (ORDER BY id) FROM emp ORDER BY 2 DESC`))
 
 	// Errors, with PostgreSQL's SQLSTATEs.

@@ -129,6 +129,13 @@ type Show struct {
 	Table string // for SHOW INDEXES ON t
 }
 
+// Analyze is ANALYZE [name, ...]: collect statistics for the named
+// collections (every collection when Tables is empty).
+type Analyze struct {
+	Pos    int
+	Tables []string
+}
+
 // Describe is DESCRIBE name.
 type Describe struct {
 	Pos  int
@@ -436,6 +443,7 @@ func (*DropIndex) stmt()         {}
 func (*CreateSortedIndex) stmt() {}
 func (*Show) stmt()              {}
 func (*Describe) stmt()          {}
+func (*Analyze) stmt()           {}
 func (*Insert) stmt()            {}
 func (*Update) stmt()            {}
 func (*Delete) stmt()            {}

@@ -202,6 +202,12 @@ func (f *formatter) stmt(s Statement) {
 		f.show(s)
 	case *Describe:
 		f.w("DESCRIBE ", quotePath(s.Name))
+	case *Analyze:
+		f.w("ANALYZE")
+		if len(s.Tables) > 0 {
+			f.w(" ")
+			f.names(s.Tables, true)
+		}
 	case *Insert:
 		f.insert(s)
 	case *Update:

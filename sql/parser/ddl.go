@@ -519,6 +519,25 @@ func (p *parser) describe() ast.Statement {
 	return &ast.Describe{Pos: start.pos, Name: p.qualifiedName()}
 }
 
+// analyze parses ANALYZE [VERBOSE] [name [(columns)] [, ...]]. A column
+// list is accepted and ignored: every column is analyzed.
+func (p *parser) analyze() ast.Statement {
+	a := &ast.Analyze{Pos: p.next().pos}
+	p.acceptKw("verbose")
+	if p.isOp(";") || p.peek().kind == tEOF {
+		return a
+	}
+	for {
+		a.Tables = append(a.Tables, p.qualifiedName())
+		if p.isOp("(") {
+			p.parenNames(false)
+		}
+		if !p.acceptOp(",") {
+			return a
+		}
+	}
+}
+
 // explain parses EXPLAIN [ANALYZE] [VERBOSE] stmt and EXPLAIN (opts) stmt.
 func (p *parser) explain() ast.Statement {
 	e := &ast.Explain{Pos: p.expectKw("explain").pos}

@@ -359,6 +359,8 @@ func (p *parser) statement() ast.Statement {
 		return p.describe()
 	case "explain":
 		return p.explain()
+	case "analyze", "analyse":
+		return p.analyze()
 	case "begin", "start":
 		return p.begin()
 	case "commit", "end":
@@ -446,7 +448,7 @@ func (p *parser) statement() ast.Statement {
 		}
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
-		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum", "analyze",
+		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum",
 		"lock", "checkpoint", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))

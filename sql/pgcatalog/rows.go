@@ -30,7 +30,7 @@ var systemOIDs = map[string]int64{
 var viewNames = map[string]bool{
 	"pg_roles": true, "pg_user": true, "pg_settings": true, "pg_stat_activity": true, "pg_tables": true,
 	"pg_indexes": true, "pg_views": true, "pg_matviews": true, "pg_sequences": true,
-	"pg_stat_user_tables": true, "pg_locks": true, "pg_prepared_statements": true, "pg_timezone_names": true,
+	"pg_stat_user_tables": true, "pg_stats": true, "pg_locks": true, "pg_prepared_statements": true, "pg_timezone_names": true,
 }
 
 // infoSchemaSpecs are the information_schema views (PostgreSQL 15
@@ -92,6 +92,7 @@ var pgRows = map[string]rowsFn{
 	"pg_collation":  collationRows,
 	"pg_tablespace": tablespaceRows,
 	"pg_tables":     tablesRows,
+	"pg_stats":      statsRows,
 	"pg_indexes":    indexesRows,
 	"pg_language":   languageRows,
 	"pg_views":      viewsRows,
@@ -266,7 +267,11 @@ func classRow(oid int64, name string, ns int64, kind string, am int64, natts int
 func classRows(t *Tables, _ context.Context, b *builder) error {
 	for _, c := range t.cat.List() {
 		ixs := indexRels(c)
-		b.add(classRow(RelOID(c.ID), c.Name, nsPublic, "r", amHeap, len(attrs(c)), len(ixs) > 0))
+		row := classRow(RelOID(c.ID), c.Name, nsPublic, "r", amHeap, len(attrs(c)), len(ixs) > 0)
+		if st, ok := t.cat.Stats(c.ID); ok {
+			row["reltuples"] = float64(st.Rows)
+		}
+		b.add(row)
 		for _, r := range ixs {
 			b.add(classRow(r.oid(), r.name(), nsPublic, "i", amBtree, len(r.indexCols()), false))
 		}
@@ -694,6 +699,40 @@ func infoConstraintColumnUsageRows(t *Tables, ctx context.Context, b *builder) e
 func viewsRows(t *Tables, _ context.Context, b *builder) error {
 	for _, v := range t.cat.Views() {
 		b.add(m{"schemaname": "public", "viewname": v.Name, "viewowner": "admin", "definition": v.SQL})
+	}
+	return nil
+}
+
+// statsRows is pg_stats: one row per column of each analyzed collection.
+// n_distinct follows PostgreSQL: a count, or minus a fraction of the rows
+// when the distinct values are more than a tenth of them (so it scales
+// as the collection grows). histogram_bounds and correlation are not
+// collected.
+func statsRows(t *Tables, _ context.Context, b *builder) error {
+	for _, c := range t.cat.List() {
+		st, ok := t.cat.Stats(c.ID)
+		if !ok {
+			continue
+		}
+		for _, cs := range st.Columns {
+			nd := cs.Distinct
+			if st.Rows > 0 && nd > 0.1*float64(st.Rows) {
+				nd = -nd / float64(st.Rows)
+			}
+			row := m{"schemaname": "public", "tablename": c.Name, "attname": cs.Name, "inherited": false,
+				"null_frac": cs.NullFrac, "avg_width": int64(cs.AvgWidth), "n_distinct": nd}
+			if len(cs.MCV) > 0 {
+				vals := make([]any, len(cs.MCV))
+				freqs := make([]string, len(cs.MCV))
+				for i, v := range cs.MCV {
+					vals[i] = v.Value
+					freqs[i] = strconv.FormatFloat(v.Freq, 'g', 6, 32)
+				}
+				row["most_common_vals"] = types.FormatArrayText(vals)
+				row["most_common_freqs"] = "{" + strings.Join(freqs, ",") + "}"
+			}
+			b.add(row)
+		}
 	}
 	return nil
 }

@@ -192,7 +192,7 @@ func (t *Tables) add(schema, name string, oid int64, spec string, rows func(*Tab
 // specType maps a PostgreSQL column type of a catalog definition to T.
 func specType(name string) (types.T, int32) {
 	switch name {
-	case "pg_node_tree", "anyarray", "inet", "interval", "character_data", "yes_or_no":
+	case "pg_node_tree", "anyarray", "real[]", "inet", "interval", "character_data", "yes_or_no":
 		return types.Text, -1
 	case "aclitem[]", `"char"[]`:
 		return types.TextArray, -1

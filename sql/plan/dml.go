@@ -83,7 +83,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			if exprs, err = b.fullTuple(coll, given); err != nil {
 				return nil, err
 			}
-			out.Source = &Project{Input: src, Exprs: exprs, Cols: scanColumns(coll)}
+			out.Source = &Project{Input: src, Exprs: exprs, Cols: ScanColumns(coll)}
 		} else {
 			obj := &Object{}
 			for i, c := range scols {
@@ -94,10 +94,10 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 				obj.Keys = append(obj.Keys, name)
 				obj.Values = append(obj.Values, &ColRef{Idx: i, T: c.T, Name: c.Name})
 			}
-			out.Source = &Project{Input: src, Exprs: []Expr{obj}, Cols: scanColumns(coll)}
+			out.Source = &Project{Input: src, Exprs: []Expr{obj}, Cols: ScanColumns(coll)}
 		}
 	case len(ins.Docs) > 0:
-		vals := &Values{Cols: scanColumns(coll)}
+		vals := &Values{Cols: ScanColumns(coll)}
 		for _, d := range ins.Docs {
 			if strict {
 				ol, ok := d.(*ast.ObjectLit)
@@ -131,7 +131,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 		}
 		out.Source = vals
 	default:
-		vals := &Values{Cols: scanColumns(coll)}
+		vals := &Values{Cols: ScanColumns(coll)}
 		for _, r := range ins.Rows {
 			if strict {
 				if len(r) > len(targets) {
@@ -187,7 +187,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			}
 		}
 		csc := newScope(coll, "")
-		csc.add(&rel{name: "excluded", coll: coll, cols: scanColumns(coll), qualifiedOnly: true})
+		csc.add(&rel{name: "excluded", coll: coll, cols: ScanColumns(coll), qualifiedOnly: true})
 		cbd := &binder{b: b, sc: csc, noAgg: "ON CONFLICT"}
 		for _, a := range oc.Set {
 			sc, err := b.bindSet(coll, cbd, a)

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// Explain renders a plan as indented lines, one operator per line.
+// Explain renders a plan as indented lines, one operator per line, each
+// with the planner's estimate of its rows (see Estimate).
 func Explain(n Node) []string { return ExplainAnnotated(n, nil) }
 
 // ExplainAnnotated is Explain with a suffix per operator (EXPLAIN ANALYZE
@@ -34,7 +35,7 @@ func (e *explainer) explain(n Node, depth int) {
 	add := func(format string, args ...any) {
 		line := pad + fmt.Sprintf(format, args...)
 		if first {
-			line += note
+			line += fmt.Sprintf(" (rows=%.0f)", Estimate(n)) + note
 			first = false
 		}
 		e.out = append(e.out, line)

@@ -14,14 +14,22 @@ import (
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
 )
 
 // TestExplain runs testdata/explain: "ddl" creates collections and
 // indexes, "explain" prints plan.Explain of one statement (access-path
-// choice and operator shape). Rewrite with -rewrite.
-func TestExplain(t *testing.T) {
+// choice, operator shape and row estimates). Rewrite with -rewrite.
+func TestExplain(t *testing.T) { runPlanTest(t, "testdata/explain") }
+
+// TestStats runs testdata/stats: "ddl" also takes INSERT and ANALYZE,
+// "query" prints a SELECT's rows, so a file can show that ANALYZE changes
+// a plan (join order, estimates) and not the rows.
+func TestStats(t *testing.T) { runPlanTest(t, "testdata/stats") }
+
+func runPlanTest(t *testing.T, path string) {
 	st, err := storage.Open(t.TempDir(), storage.Options{})
 	require.NoError(t, err)
 	txm, err := txn.NewManager(st, txn.Options{})
@@ -32,11 +40,27 @@ func TestExplain(t *testing.T) {
 	}()
 	cat, err := catalog.Open(txm)
 	require.NoError(t, err)
-	ddl := &exec.DDL{Cat: cat, Env: func(tx *txn.Txn) *exec.Env {
-		return &exec.Env{Ctx: context.Background(), Txn: tx, IDs: &exec.IDGen{}}
-	}}
+	ids := &exec.IDGen{}
+	newEnv := func(tx *txn.Txn) *exec.Env {
+		return &exec.Env{Ctx: context.Background(), Txn: tx, IDs: ids}
+	}
+	ddl := &exec.DDL{Cat: cat, Env: newEnv}
+	build := func(s ast.Statement) (plan.Node, error) {
+		b := &plan.Builder{Cat: cat}
+		switch x := s.(type) {
+		case *ast.Select:
+			return b.BuildSelect(x)
+		case *ast.Insert:
+			return b.BuildInsert(x)
+		case *ast.Update:
+			return b.BuildUpdate(x)
+		case *ast.Delete:
+			return b.BuildDelete(x)
+		}
+		return nil, fmt.Errorf("unsupported %T", s)
+	}
 
-	datadriven.RunTest(t, "testdata/explain", func(t *testing.T, d *datadriven.TestData) string {
+	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		stmts, err := parser.Parse(d.Input)
 		if err != nil {
 			return "parse error: " + err.Error() + "\n"
@@ -49,6 +73,17 @@ func TestExplain(t *testing.T) {
 					_, err = ddl.CreateCollection(x)
 				case *ast.CreateIndex:
 					_, err = ddl.CreateIndex(x)
+				case *ast.Analyze:
+					err = ddl.Analyze(x)
+				case *ast.Insert:
+					var n plan.Node
+					if n, err = build(x); err == nil {
+						tx := txm.Begin()
+						if _, err = newEnv(tx).Insert(n.(*plan.Insert)); err == nil {
+							_, err = tx.Commit()
+						}
+						tx.Rollback()
+					}
 				default:
 					d.Fatalf(t, "ddl: unsupported %T", x)
 				}
@@ -57,30 +92,35 @@ func TestExplain(t *testing.T) {
 				}
 			}
 			return "ok\n"
-		case "explain":
+		case "explain", "query":
 			if len(stmts) != 1 {
-				d.Fatalf(t, "explain takes one statement")
+				d.Fatalf(t, "%s takes one statement", d.Cmd)
 			}
-			b := &plan.Builder{Cat: cat}
-			var n plan.Node
-			switch x := stmts[0].AST.(type) {
-			case *ast.Select:
-				n, err = b.BuildSelect(x)
-			case *ast.Insert:
-				n, err = b.BuildInsert(x)
-			case *ast.Update:
-				n, err = b.BuildUpdate(x)
-			case *ast.Delete:
-				n, err = b.BuildDelete(x)
-			default:
-				d.Fatalf(t, "explain: unsupported %T", x)
-			}
+			n, err := build(stmts[0].AST)
 			if err != nil {
 				return "error: " + err.Error() + "\n"
 			}
 			var sb strings.Builder
-			for _, l := range plan.Explain(n) {
-				fmt.Fprintln(&sb, l)
+			if d.Cmd == "explain" {
+				for _, l := range plan.Explain(n) {
+					fmt.Fprintln(&sb, l)
+				}
+				return sb.String()
+			}
+			tx := txm.Begin()
+			defer tx.Rollback()
+			rows, err := newEnv(tx).Query(n)
+			if err != nil {
+				return "error: " + err.Error() + "\n"
+			}
+			for _, r := range rows {
+				for i, v := range r {
+					if i > 0 {
+						sb.WriteString("|")
+					}
+					sb.WriteString(types.FormatText(v))
+				}
+				sb.WriteString("\n")
 			}
 			return sb.String()
 		}

@@ -41,23 +41,70 @@ func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) 
 	}
 	sc := &scope{outer: outer}
 	var units []fromUnit
+	var preds []Expr
 	for _, te := range from {
-		lo := len(sc.cols)
-		n, err := b.buildTableExpr(te, sc)
+		if err := b.flattenFrom(te, sc, &units, &preds); err != nil {
+			return nil, nil, err
+		}
+	}
+	if where != nil {
+		bd := &binder{b: b, sc: sc, noAgg: "WHERE"}
+		p, err := bd.bind(where, types.Bool)
 		if err != nil {
 			return nil, nil, err
 		}
-		units = append(units, fromUnit{node: n, lo: lo, hi: len(sc.cols)})
+		preds = append(preds, p)
 	}
 	var pred Expr
-	if where != nil {
-		bd := &binder{b: b, sc: sc, noAgg: "WHERE"}
-		var err error
-		if pred, err = bd.bind(where, types.Bool); err != nil {
-			return nil, nil, err
-		}
+	if len(preds) > 0 {
+		pred = and(preds)
 	}
 	return joinUnits(units, sc, pred), sc, nil
+}
+
+// flattenFrom adds a FROM entry to units. Inner and cross joins are
+// flattened into their inputs, their ON (or USING) conditions added to
+// preds (bound over the whole FROM row), so joinUnits may order them
+// freely; outer joins and everything else are one unit each.
+func (b *Builder) flattenFrom(te ast.TableExpr, sc *scope, units *[]fromUnit, preds *[]Expr) error {
+	if x, ok := te.(*ast.Join); ok && (x.Kind == "" || x.Kind == "INNER" || x.Kind == "CROSS") {
+		base := len(sc.cols)
+		if err := b.flattenFrom(x.Left, sc, units, preds); err != nil {
+			return err
+		}
+		leftWidth := len(sc.cols)
+		if err := b.flattenFrom(x.Right, sc, units, preds); err != nil {
+			return err
+		}
+		var pred Expr
+		if len(x.Using) > 0 || x.Natural {
+			using := x.Using
+			if x.Natural {
+				using = commonNames(sc.cols[base:leftWidth], sc.cols[leftWidth:])
+			}
+			var err error
+			if pred, err = usingCondition(sc, base, leftWidth, using, x.Pos); err != nil {
+				return err
+			}
+		} else if x.On != nil {
+			bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
+			var err error
+			if pred, err = bd.bind(x.On, types.Bool); err != nil {
+				return err
+			}
+		}
+		if pred != nil {
+			*preds = append(*preds, pred)
+		}
+		return nil
+	}
+	lo := len(sc.cols)
+	n, err := b.buildTableExpr(te, sc)
+	if err != nil {
+		return err
+	}
+	*units = append(*units, fromUnit{node: n, lo: lo, hi: len(sc.cols)})
+	return nil
 }
 
 // fromUnit is one FROM-list entry: its plan and its columns [lo, hi) in
@@ -119,13 +166,22 @@ func joinUnits(units []fromUnit, sc *scope, pred Expr) Node {
 			pos[c] = at + c - u.lo
 		}
 	}
-	joined := map[int]bool{0: true}
-	node := units[0].node
-	width := units[0].hi - units[0].lo
-	place(units[0], 0)
+	// Start from the smallest input (after its filters).
+	start := 0
+	for i := range units {
+		if estimate(units[i].node) < estimate(units[start].node) {
+			start = i
+		}
+	}
+	joined := map[int]bool{start: true}
+	node := units[start].node
+	width := units[start].hi - units[start].lo
+	place(units[start], 0)
 	remaining := make([]int, 0, len(units)-1)
-	for i := 1; i < len(units); i++ {
-		remaining = append(remaining, i)
+	for i := range units {
+		if i != start {
+			remaining = append(remaining, i)
+		}
 	}
 	ready := func(c *cond, r int) bool {
 		if c.used || !c.refs[r] {
@@ -138,33 +194,19 @@ func joinUnits(units []fromUnit, sc *scope, pred Expr) Node {
 		}
 		return true
 	}
-	for len(remaining) > 0 {
-		pick := 0
-		for i, r := range remaining {
-			connected := false
-			for _, c := range conds {
-				if ready(c, r) {
-					connected = true
-					break
-				}
-			}
-			if connected {
-				pick = i
-				break
-			}
-		}
-		r := remaining[pick]
-		remaining = append(remaining[:pick], remaining[pick+1:]...)
+	// join builds the join of what is joined so far with unit r.
+	join := func(r int) (*Join, []int) {
 		u := units[r]
-		place(u, width)
+		p := append([]int(nil), pos...)
+		for c := u.lo; c < u.hi; c++ {
+			p[c] = width + c - u.lo
+		}
 		var on []Expr
 		for _, c := range conds {
 			if ready(c, r) {
-				c.used = true
-				on = append(on, remap(c.e, pos))
+				on = append(on, remap(c.e, p))
 			}
 		}
-		joined[r] = true
 		j := &Join{Kind: "CROSS", Left: node, Right: u.node,
 			Cols: append(append([]Column(nil), node.Columns()...), u.node.Columns()...)}
 		if len(on) > 0 {
@@ -172,8 +214,47 @@ func joinUnits(units []fromUnit, sc *scope, pred Expr) Node {
 			j.On = and(on)
 			j.EqLeft, j.EqRight = equiKeys(j.On, width)
 		}
-		node = j
-		width += u.hi - u.lo
+		return j, p
+	}
+	for len(remaining) > 0 {
+		// Next: of the entries connected to what is joined by a
+		// condition (all of them when none is), the one whose join has
+		// the fewest estimated rows, so a chain of equalities never
+		// degenerates into cross products and selective joins go first.
+		var cands []int
+		for i, r := range remaining {
+			for _, c := range conds {
+				if ready(c, r) {
+					cands = append(cands, i)
+					break
+				}
+			}
+		}
+		if len(cands) == 0 {
+			for i := range remaining {
+				cands = append(cands, i)
+			}
+		}
+		pick, best := -1, 0.0
+		var bestJoin *Join
+		var bestPos []int
+		for _, i := range cands {
+			j, p := join(remaining[i])
+			if est := estimate(j); pick < 0 || est < best {
+				pick, best, bestJoin, bestPos = i, est, j, p
+			}
+		}
+		r := remaining[pick]
+		remaining = append(remaining[:pick], remaining[pick+1:]...)
+		for _, c := range conds {
+			if ready(c, r) {
+				c.used = true
+			}
+		}
+		joined[r] = true
+		pos = bestPos
+		node = bestJoin
+		width += units[r].hi - units[r].lo
 	}
 	for _, c := range conds {
 		if !c.used {
@@ -307,9 +388,9 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 			return n, nil
 		}
 		if coll, ok := b.collection(x.Name); ok {
-			r := &rel{name: coll.Name, alias: x.Alias, coll: coll, cols: scanColumns(coll)}
+			r := &rel{name: coll.Name, alias: x.Alias, coll: coll, cols: ScanColumns(coll)}
 			sc.add(r)
-			return &Scan{Coll: coll, Access: AccessFull, Cols: r.cols}, nil
+			return &Scan{Coll: coll, Access: AccessFull, Cols: r.cols, Stats: b.stats(coll)}, nil
 		}
 		if b.Sys != nil {
 			if st, ok := b.Sys.Lookup(x.Name); ok {

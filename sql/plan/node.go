@@ -50,6 +50,9 @@ type Scan struct {
 	Filter   Expr // residual predicate, nil for none
 	Cols     []Column
 	Estimate string // for EXPLAIN
+	// Stats are the collection's ANALYZE statistics when planned (nil:
+	// never analyzed); row estimates read them.
+	Stats *catalog.TableStats
 }
 
 // Filter keeps rows where Pred is true.
@@ -194,6 +197,7 @@ type Join struct {
 	On              Expr
 	EqLeft, EqRight []Expr
 	Cols            []Column
+	est             float64 // cached Estimate; 0 until computed
 }
 
 // SetOp is UNION / INTERSECT / EXCEPT [ALL] over inputs of equal arity.

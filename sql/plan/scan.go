@@ -17,7 +17,7 @@ import (
 // predicate stays as the residual filter, so an access path only has to
 // return a superset of the matching rows.
 func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr) (*Scan, error) {
-	scan := &Scan{Coll: coll, Access: AccessFull, Cols: sc.cols}
+	scan := &Scan{Coll: coll, Access: AccessFull, Cols: sc.cols, Stats: b.stats(coll)}
 	if where == nil {
 		return scan, nil
 	}

@@ -301,12 +301,12 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func newScope(coll *catalog.Collection, alias string) *scope {
 	sc := &scope{coll: coll, alias: alias}
-	sc.add(&rel{name: coll.Name, alias: alias, coll: coll, cols: scanColumns(coll)})
+	sc.add(&rel{name: coll.Name, alias: alias, coll: coll, cols: ScanColumns(coll)})
 	return sc
 }
 
-// scanColumns is the row layout a Scan of coll produces.
-func scanColumns(coll *catalog.Collection) []Column {
+// ScanColumns is the row layout a Scan of coll produces.
+func ScanColumns(coll *catalog.Collection) []Column {
 	if !coll.Tuple() {
 		return []Column{{Name: "_doc", T: types.Doc}}
 	}
