@@ -503,7 +503,8 @@ func (p *parser) prefixIdent(t token) ast.Expr {
 			if p.acceptKw("in") {
 				b := p.expr(0)
 				p.expectOp(")")
-				return &ast.FuncCall{Pos: t.pos, Name: "position", Args: []ast.Expr{a, b}}
+				// POSITION(sub IN s) is position(s, sub), as in PostgreSQL.
+				return &ast.FuncCall{Pos: t.pos, Name: "position", Args: []ast.Expr{b, a}}
 			}
 			return p.plainCallRest(t.pos, "position", p.exprFrom(a, 0))
 		}
