@@ -35,6 +35,10 @@ type CatalogInfo interface {
 	ConstraintDef(constraintOID int64, pretty bool) (string, bool)
 	// RelationSize estimates a relation's size in bytes.
 	RelationSize(oid int64) (int64, bool)
+	// FunctionSignature is what pg_get_function_arguments and
+	// pg_get_function_result show for a user function or procedure
+	// ("a integer, b text" and "integer"; result is "" for a procedure).
+	FunctionSignature(oid int64) (args, result string, ok bool)
 }
 
 // SuperuserOID is the OID of the admin role (PostgreSQL's bootstrap
@@ -342,7 +346,25 @@ func init() {
 	def("col_description", 2, 2, "a", types.Text, null, nonStrict)
 	def("pg_get_viewdef pg_get_triggerdef pg_get_ruledef pg_get_partkeydef pg_get_statisticsobjdef_columns pg_get_function_sqlbody", 1, 2, "a", types.Text, null, nonStrict)
 	def("pg_get_serial_sequence", 2, 2, "a", types.Text, null, nonStrict)
-	def("pg_get_function_arguments pg_get_function_identity_arguments pg_get_function_result", 1, 1, "a", types.Text, func(*Context, []types.Value) (types.Value, error) { return "", nil })
+	signature := func(result bool) func(*Context, []types.Value) (types.Value, error) {
+		return func(ctx *Context, a []types.Value) (types.Value, error) {
+			if ctx == nil || ctx.Catalog == nil {
+				return nil, nil
+			}
+			args, res, ok := ctx.Catalog.FunctionSignature(oidArg(a[0]))
+			switch {
+			case !ok:
+				return nil, nil
+			case !result:
+				return args, nil
+			case res == "":
+				return nil, nil // a procedure has no result type
+			}
+			return res, nil
+		}
+	}
+	def("pg_get_function_arguments pg_get_function_identity_arguments", 1, 1, "a", types.Text, signature(false))
+	def("pg_get_function_result", 1, 1, "a", types.Text, signature(true))
 	def("pg_tablespace_location", 1, 1, "a", types.Text, func(*Context, []types.Value) (types.Value, error) { return "", nil })
 	def("pg_relation_is_publishable", 1, 1, "a", types.Bool, no)
 	def("pg_encoding_to_char", 1, 1, "a", types.Name, func(_ *Context, a []types.Value) (types.Value, error) {

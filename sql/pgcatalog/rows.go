@@ -93,6 +93,7 @@ var pgRows = map[string]rowsFn{
 	"pg_tablespace": tablespaceRows,
 	"pg_tables":     tablesRows,
 	"pg_stats":      statsRows,
+	"pg_proc":       procRows,
 	"pg_indexes":    indexesRows,
 	"pg_language":   languageRows,
 	"pg_views":      viewsRows,
@@ -733,6 +734,46 @@ func statsRows(t *Tables, _ context.Context, b *builder) error {
 			}
 			b.add(row)
 		}
+	}
+	return nil
+}
+
+// langSQL is pg_language's OID of "sql".
+const langSQL = 14
+
+// procRows is pg_proc for user functions (prokind 'f', language sql) and
+// procedures (prokind 'p'); built-in functions are not listed.
+func procRows(t *Tables, _ context.Context, b *builder) error {
+	add := func(id uint32, name, kind string, params []catalog.ProcParam, ret int64, src string) {
+		var argTypes []string
+		var argNames []any
+		for _, p := range params {
+			ty := types.Text
+			if pt, ok := types.ParseTypeName(p.Type); ok {
+				ty = pt
+			}
+			argTypes = append(argTypes, strconv.FormatInt(int64(ty.OID()), 10))
+			argNames = append(argNames, p.Name)
+		}
+		row := m{"oid": RelOID(id), "proname": name, "pronamespace": int64(nsPublic), "proowner": int64(ownerOID),
+			"prolang": int64(langSQL), "procost": float64(100), "prorows": float64(0), "provariadic": int64(0),
+			"prosupport": int64(0), "prokind": kind, "prosecdef": false, "proleakproof": false, "proisstrict": false,
+			"proretset": false, "provolatile": "v", "proparallel": "u", "pronargs": int64(len(params)),
+			"pronargdefaults": int64(0), "prorettype": ret, "proargtypes": strings.Join(argTypes, " "), "prosrc": src}
+		if len(params) > 0 {
+			row["proargnames"] = argNames
+		}
+		b.add(row)
+	}
+	for _, f := range t.cat.Functions() {
+		ret := types.Text
+		if rt, ok := types.ParseTypeName(f.Returns); ok {
+			ret = rt
+		}
+		add(f.ID, f.Name, "f", f.Params, int64(ret.OID()), f.Body)
+	}
+	for _, p := range t.cat.Procedures() {
+		add(p.ID, p.Name, "p", p.Params, 0, p.Body)
 	}
 	return nil
 }

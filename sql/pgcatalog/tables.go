@@ -448,6 +448,39 @@ func (t *Tables) ConstraintDef(oid int64, _ bool) (string, bool) {
 // RelationSize implements funcs.CatalogInfo. Sizes are not tracked yet.
 func (t *Tables) RelationSize(int64) (int64, bool) { return 0, false }
 
+// FunctionSignature implements funcs.CatalogInfo for user functions and
+// procedures (OID: catalog id + catalog.FirstUserOID).
+func (t *Tables) FunctionSignature(oid int64) (string, string, bool) {
+	for _, f := range t.cat.Functions() {
+		if RelOID(f.ID) == oid {
+			return argList(f.Params), formatTypeName(f.Returns), true
+		}
+	}
+	for _, p := range t.cat.Procedures() {
+		if RelOID(p.ID) == oid {
+			return argList(p.Params), "", true
+		}
+	}
+	return "", "", false
+}
+
+func argList(ps []catalog.ProcParam) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = strings.TrimSpace(p.Name + " " + formatTypeName(p.Type))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// formatTypeName spells a declared type name as format_type does
+// ("INT" is integer); names it does not know stay as written.
+func formatTypeName(name string) string {
+	if t, ok := types.ParseTypeName(name); ok {
+		return funcs.FormatType(int64(t.OID()), -1, false)
+	}
+	return strings.ToLower(name)
+}
+
 // quoteIdent quotes an identifier when PostgreSQL would.
 func quoteIdent(s string) string {
 	plain := s != ""

@@ -28,3 +28,18 @@ func runPsqlAligned(t *testing.T, s *testServer, cmd string) string {
 	t.Helper()
 	return runPsql(t, s, "-P", "format=aligned", "-P", "tuples_only=off", "-c", cmd)
 }
+
+// TestPsqlFunctions runs psql's \df and \df+ over user functions and
+// procedures (pg_proc, pg_get_function_arguments/result).
+func TestPsqlFunctions(t *testing.T) {
+	s := startServer(t)
+	runPsql(t, s, "-c", `CREATE TABLE items (id INT PRIMARY KEY)`,
+		"-c", `CREATE FUNCTION with_tax(x NUMERIC, rate FLOAT) RETURNS NUMERIC AS $$ BEGIN RETURN round(x * rate, 2); END $$`,
+		"-c", `CREATE FUNCTION item_count() RETURNS BIGINT AS $$ SELECT count(*) FROM items $$`,
+		"-c", `CREATE PROCEDURE add_item(n INT) AS BEGIN INSERT INTO items VALUES (n); END`)
+	var out string
+	for _, cmd := range []string{`\df`, `\df with*`, `\df+ item_count`} {
+		out += "== " + cmd + "\n" + runPsqlAligned(t, s, cmd)
+	}
+	checkGolden(t, "psql/functions.out", out)
+}
