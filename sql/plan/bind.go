@@ -374,6 +374,13 @@ func bindLiteral(x *ast.Literal, hint types.T) (Expr, error) {
 		switch {
 		case hint == types.Unknown || hint == types.Doc || hint.IsString():
 			return &Const{V: s, T: types.Text}, nil
+		case hint == types.RegClass:
+			// A relation name needs the catalog: cast when the
+			// statement runs ('pg_class'::regclass), as funcs.CastTyped
+			// does with the session's catalog.
+			if _, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err != nil {
+				return &CastTo{X: &Const{V: s, T: types.Text}, T: types.RegClass, TypeMod: -1}, nil
+			}
 		}
 		return castConst(s, hint, x.Pos)
 	}

@@ -54,6 +54,17 @@ func TestJDBC(t *testing.T) {
 		"after tx 2 renamed 3.0",
 		"count 4",
 		"error 23505",
+		// DatabaseMetaData: getTables and getColumns (their queries
+		// cast 'pg_class'::regclass and join pg_catalog relations).
+		"table public.jdocs TABLE",
+		"table public.jt TABLE",
+		"column jt.id int4 4 pos=1 nullable=NO",
+		"column jt.name text 12 pos=2 nullable=NO",
+		"column jt.score float8 8 pos=3 nullable=YES",
+		"column jt.ok bool -7 pos=4 nullable=YES",
+		"column jt.at timestamp 93 pos=5 nullable=YES",
+		"column jdocs.id text",
+		"column jdocs.n int8",
 		"done",
 	}, "\n") + "\n"
 	if out != want {

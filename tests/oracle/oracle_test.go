@@ -114,6 +114,7 @@ var queries = []string{
 	`SELECT hired, extract(year FROM hired), date_part('month', hired), hired + 1, hired - DATE '2018-01-01' FROM emp`,
 	`SELECT date_trunc('month', TIMESTAMP '2024-05-17 10:30:00'), DATE '2024-01-31' + INTERVAL '1 month', to_char(DATE '2024-03-05', 'YYYY-MM-DD')`,
 	`SELECT name FROM emp WHERE hired BETWEEN '2020-01-01' AND '2022-12-31'`,
+	`SELECT 'pg_class'::regclass::oid, 'pg_catalog.pg_type'::regclass::oid, 1259::regclass`,
 	`SELECT * FROM generate_series(1, 5)`,
 	`SELECT g FROM generate_series(10, 1, -3) AS g`,
 	`SELECT g, g * g FROM generate_series(1, 4) g WHERE g % 2 = 0`,

@@ -6,6 +6,7 @@
 // It prints one line per check; the Go test compares the lines. On a
 // failure it prints "FAIL <step>: <SQLSTATE> <message>" and exits 1.
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -119,6 +120,29 @@ public class JdbcSmoke {
             System.out.println("error none");
         } catch (SQLException e) {
             System.out.println("error " + e.getSQLState());
+        }
+
+        step = "metadata";
+        DatabaseMetaData md = c.getMetaData();
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE COLLECTION jdocs");
+            st.execute("INSERT INTO jdocs { id: 'a', n: 1 }");
+        }
+        try (ResultSet rs = md.getTables(null, "public", "j%", new String[] {"TABLE"})) {
+            while (rs.next()) {
+                System.out.println("table " + rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME") + " " + rs.getString("TABLE_TYPE"));
+            }
+        }
+        try (ResultSet rs = md.getColumns(null, "public", "jt", "%")) {
+            while (rs.next()) {
+                System.out.println("column " + rs.getString("TABLE_NAME") + "." + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME")
+                    + " " + rs.getInt("DATA_TYPE") + " pos=" + rs.getInt("ORDINAL_POSITION") + " nullable=" + rs.getString("IS_NULLABLE"));
+            }
+        }
+        try (ResultSet rs = md.getColumns(null, null, "jdocs", null)) {
+            while (rs.next()) {
+                System.out.println("column " + rs.getString("TABLE_NAME") + "." + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME"));
+            }
         }
         System.out.println("done");
     }
