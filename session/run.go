@@ -274,6 +274,11 @@ func (s *Session) plan(p *Prepared) error {
 			pr.instead, pr.node = true, nil
 			var q *ast.Select
 			if q, err = insteadQuery(st); err == nil {
+				if ins, ok := st.(*ast.Insert); ok && ins.Select == nil {
+					err = insteadParamTypes(b, ins)
+				}
+			}
+			if err == nil {
 				_, err = b.BuildSelect(q)
 			}
 			break

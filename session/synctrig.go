@@ -12,6 +12,7 @@ import (
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/exec"
+	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/txn"
 )
@@ -285,6 +286,42 @@ func insteadQuery(st ast.Statement) (*ast.Select, error) {
 			From: from(st.Table, st.Alias), Where: st.Where}}, nil
 	}
 	return nil, errs.New(errs.InternalError, "INSTEAD OF: not a write statement")
+}
+
+// insteadParamTypes types the bare parameters of an INSERT ... VALUES
+// into a view by the view's columns they fill, as PostgreSQL does.
+func insteadParamTypes(b *plan.Builder, ins *ast.Insert) error {
+	view := &plan.Builder{Cat: b.Cat, Sys: b.Sys}
+	n, err := view.BuildSelect(&ast.Select{Body: &ast.SelectCore{Items: []ast.SelectItem{{Star: true}},
+		From: []ast.TableExpr{&ast.TableName{Name: ins.Table}}}})
+	if err != nil {
+		return err
+	}
+	colType := map[string]types.T{}
+	var order []string
+	for _, c := range n.Columns() {
+		colType[c.Name] = c.T
+		order = append(order, c.Name)
+	}
+	target := ins.Columns
+	if len(target) == 0 {
+		target = order
+	}
+	for _, row := range ins.Rows {
+		for i, e := range row {
+			p, ok := e.(*ast.Param)
+			if !ok || i >= len(target) || p.N < 1 {
+				continue
+			}
+			for len(b.Params) < p.N {
+				b.Params = append(b.Params, types.Unknown)
+			}
+			if t, ok := colType[target[i]]; ok && b.Params[p.N-1] == types.Unknown {
+				b.Params[p.N-1] = t
+			}
+		}
+	}
+	return nil
 }
 
 // runInsteadOf runs a view's INSTEAD OF triggers for each row an INSERT,

@@ -188,7 +188,14 @@ func TestTriggerGapsOverPgx(t *testing.T) {
 		UPDATE people SET first = split_part(NEW.full_name, ' ', 1), last = split_part(NEW.full_name, ' ', 2) WHERE id = OLD.id;
 	END`)
 	mustExec(t, c, `CREATE TRIGGER remove INSTEAD OF DELETE ON names FOR EACH ROW BEGIN DELETE FROM people WHERE id = OLD.id; END`)
-	tag, err := c.Exec(ctx, `UPDATE names SET full_name = $1 WHERE id = $2`, "Ada King", 1)
+	mustExec(t, c, `CREATE TRIGGER split INSTEAD OF INSERT ON names FOR EACH ROW BEGIN
+		INSERT INTO people VALUES (NEW.id, split_part(NEW.full_name, ' ', 1), split_part(NEW.full_name, ' ', 2));
+	END`)
+	tag, err := c.Exec(ctx, `INSERT INTO names VALUES ($1, $2)`, 3, "Grace Hopper")
+	if err != nil || tag.String() != "INSERT 0 1" {
+		t.Fatalf("INSERT into view: %v %q", err, tag)
+	}
+	tag, err = c.Exec(ctx, `UPDATE names SET full_name = $1 WHERE id = $2`, "Ada King", 1)
 	if err != nil || tag.String() != "UPDATE 1" {
 		t.Fatalf("UPDATE on view: %v %q", err, tag)
 	}
@@ -196,7 +203,7 @@ func TestTriggerGapsOverPgx(t *testing.T) {
 	if err != nil || tag.String() != "DELETE 1" {
 		t.Fatalf("DELETE on view: %v %q", err, tag)
 	}
-	if got := queryString(t, c, `SELECT * FROM people`); got != "1|Ada|King" {
+	if got := queryString(t, c, `SELECT * FROM people ORDER BY id`); got != "1|Ada|King\n3|Grace|Hopper" {
 		t.Fatalf("people: %q", got)
 	}
 
@@ -205,9 +212,15 @@ func TestTriggerGapsOverPgx(t *testing.T) {
 	mustExec(t, c, `CREATE TABLE stmts (id TEXT PRIMARY KEY, op TEXT)`)
 	mustExec(t, c, `CREATE TRIGGER per_stmt AFTER INSERT OR DELETE ON ev FOR EACH STATEMENT BEGIN
 		INSERT INTO stmts VALUES (gen_random_uuid()::text, TG_OP); END`)
+	// ... and SYNC and DEFERRED statement triggers inside the write.
+	mustExec(t, c, `CREATE SYNC TRIGGER per_stmt_sync AFTER DELETE ON ev FOR EACH STATEMENT BEGIN
+		INSERT INTO stmts VALUES ('sync ' || gen_random_uuid()::text, 'SYNC ' || TG_OP); END`)
+	mustExec(t, c, `CREATE DEFERRED TRIGGER per_stmt_def AFTER INSERT ON ev FOR EACH STATEMENT BEGIN
+		INSERT INTO stmts VALUES ('def ' || gen_random_uuid()::text, 'DEFERRED ' || TG_OP); END`)
 	mustExec(t, c, `INSERT INTO ev SELECT * FROM generate_series(1, 50)`)
 	mustExec(t, c, `DELETE FROM ev WHERE id > 10`)
-	eventually(t, c, `SELECT op, count(*) FROM stmts GROUP BY op ORDER BY op`, "DELETE|1\nINSERT|1")
+	eventually(t, c, `SELECT op, count(*) FROM stmts GROUP BY op ORDER BY op`, "DEFERRED INSERT|1\nDELETE|1\nINSERT|1\nSYNC DELETE|1")
+	mustExec(t, c, `DROP TRIGGER per_stmt_def ON ev`)
 
 	// Exception handler in a procedure; a savepoint after an error.
 	mustExec(t, c, `CREATE PROCEDURE add_ev(n INT) BEGIN
