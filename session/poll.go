@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -26,6 +27,95 @@ type StreamEvent struct {
 	OldValue      any               `json:"old_value"`
 	SchemaVersion uint32            `json:"schema_version"`
 	FieldDiffs    []event.FieldDiff `json:"field_diffs,omitempty"`
+}
+
+// MarshalJSON renders the event with types.AppendJSON: a poll of a
+// thousand events spends most of its time here, and encoding/json's
+// reflection over nested maps was most of that.
+func (e StreamEvent) MarshalJSON() ([]byte, error) {
+	return e.AppendJSON(make([]byte, 0, 256)), nil
+}
+
+// AppendJSON appends the event's JSON to b.
+func (e StreamEvent) AppendJSON(b []byte) []byte {
+	b = append(b, `{"sequence":`...)
+	b = strconv.AppendUint(b, e.Sequence, 10)
+	b = append(b, `,"partition":`...)
+	b = strconv.AppendInt(b, int64(e.Partition), 10)
+	b = append(b, `,"collection":`...)
+	b = types.AppendJSON(b, e.Collection)
+	b = append(b, `,"op":`...)
+	b = types.AppendJSON(b, e.Op)
+	b = append(b, `,"row_id":`...)
+	b = types.AppendJSON(b, e.RowID)
+	b = append(b, `,"event_time":`...)
+	b = strconv.AppendInt(b, e.EventTime, 10)
+	b = append(b, `,"lsn":`...)
+	b = strconv.AppendUint(b, e.LSN, 10)
+	b = append(b, `,"tenant_id":`...)
+	b = strconv.AppendInt(b, int64(e.TenantID), 10)
+	b = append(b, `,"new_value":`...)
+	b = types.AppendJSON(b, e.NewValue)
+	b = append(b, `,"old_value":`...)
+	b = types.AppendJSON(b, e.OldValue)
+	b = append(b, `,"schema_version":`...)
+	b = strconv.AppendUint(b, uint64(e.SchemaVersion), 10)
+	if len(e.FieldDiffs) > 0 {
+		b = append(b, `,"field_diffs":[`...)
+		for i, d := range e.FieldDiffs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"field":`...)
+			b = types.AppendJSON(b, d.Field)
+			b = append(b, `,"op":`...)
+			b = types.AppendJSON(b, d.Op)
+			if d.OldValue != nil {
+				b = append(b, `,"old_value":`...)
+				b = types.AppendJSON(b, d.OldValue)
+			}
+			if d.NewValue != nil {
+				b = append(b, `,"new_value":`...)
+				b = types.AppendJSON(b, d.NewValue)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// AppendJSON appends the poll result's JSON to b (what encoding/json
+// renders, without its reflection and without re-scanning each event).
+func (r *PollResult) AppendJSON(b []byte) []byte {
+	b = append(b, `{"events":[`...)
+	for i := range r.Events {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = r.Events[i].AppendJSON(b)
+	}
+	b = append(b, `],"partition_offsets":{`...)
+	keys := make([]string, 0, len(r.PartitionOffsets))
+	for k := range r.PartitionOffsets {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = types.AppendJSON(b, k)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, r.PartitionOffsets[k], 10)
+	}
+	b = append(b, `},"count":`...)
+	b = strconv.AppendInt(b, int64(r.Count), 10)
+	b = append(b, `,"evicted_since_last_poll":`...)
+	b = strconv.AppendInt(b, int64(r.EvictedSinceLastPoll), 10)
+	b = append(b, `,"oldest_available_lsn":`...)
+	b = strconv.AppendUint(b, r.OldestAvailableLSN, 10)
+	return append(b, '}')
 }
 
 // PollOptions selects what PollStream returns.
@@ -143,14 +233,16 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 	}
 }
 
+// toStreamEvent keeps the event's documents as stored values:
+// MarshalJSON renders them (types.AppendJSON) without converting first.
 func toStreamEvent(e event.Event) StreamEvent {
 	se := StreamEvent{Sequence: e.LSN, Partition: int(e.Partition), Collection: e.Collection, Op: e.Op, RowID: e.RowID,
 		EventTime: e.TimeMs, LSN: e.LSN}
 	if e.New != nil {
-		se.NewValue = types.ToJSON(e.New)
+		se.NewValue = e.New
 	}
 	if e.Old != nil {
-		se.OldValue = types.ToJSON(e.Old)
+		se.OldValue = e.Old
 	}
 	if e.Op == "UPDATE" && e.New != nil && e.Old != nil {
 		se.FieldDiffs = event.Diff(e.Old, e.New)

@@ -76,7 +76,17 @@ func errorBody(e *errs.Error) errorResponse {
 	return errorResponse{Error: e.Message, Code: e.Code, Position: e.Position, Detail: e.Detail, Hint: e.Hint}
 }
 
+// jsonAppender is a response that renders its own JSON (hot paths such as
+// stream polls), skipping encoding/json.
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if a, ok := v.(jsonAppender); ok {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(append(a.AppendJSON(make([]byte, 0, 4096)), '\n'))
+		return
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError

@@ -24,7 +24,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -164,15 +163,7 @@ func appendTime(dst []byte, tm time.Time, t T) []byte {
 	return tm.AppendFormat(dst, "2006-01-02 15:04:05.999999-07")
 }
 
-func appendJSON(dst []byte, v Value) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(ToJSON(v)); err != nil {
-		return append(dst, "null"...)
-	}
-	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...)
-}
+func appendJSON(dst []byte, v Value) []byte { return AppendJSON(dst, v) }
 
 // EncodeBinary renders a non-NULL value in PostgreSQL's binary format for a
 // column of type t. A value of another dynamic type is converted with Cast
