@@ -287,7 +287,7 @@ func nodedbCatchupHTTP(ctx context.Context, cfg *config) *cuResult {
 	empty := 0
 	for seen.got < n && rctx.Err() == nil {
 		tr := time.Now()
-		pr, err := httpPoll(rctx, cfg.nodedbHTTP, "cu_s", "g_http", cfg.batch, 0)
+		pr, err := httpPoll(rctx, cfg.nodedbHTTP, "cu_s", "g_http", cfg.batch, 0, 0)
 		res.ReadMs = append(res.ReadMs, float64(time.Since(tr))/1e6)
 		if err != nil {
 			res.Err = fmt.Sprintf("poll %d: %v", res.Reads+1, err)

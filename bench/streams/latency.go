@@ -294,7 +294,7 @@ func runOne(ctx context.Context, cfg *config, writerDSN, table string, rate int,
 func latencyNodedb(ctx context.Context, cfg *config, rate int, table string, viaHTTP bool) (*latResult, error) {
 	res := &latResult{System: "nodedb", Rate: rate}
 	if viaHTTP {
-		res.Consumer = fmt.Sprintf("HTTP long poll (limit 1000, wait_ms %d)", cfg.httpWait.Milliseconds())
+		res.Consumer = fmt.Sprintf("HTTP long poll (limit 1000, wait_ms %d, after_lsn; offsets committed in the background)", cfg.httpWait.Milliseconds())
 	} else {
 		res.Consumer = fmt.Sprintf("pgwire SELECT FROM STREAM LIMIT 1000 (%s sleep when empty)", cfg.pollInterval)
 	}
@@ -374,6 +374,7 @@ func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *t
 
 // pollEvent is the part of an HTTP poll event the benchmark uses.
 type pollEvent struct {
+	LSN      uint64 `json:"lsn"`
 	RowID    string `json:"row_id"`
 	Op       string `json:"op"`
 	NewValue struct {
@@ -390,9 +391,12 @@ type pollResult struct {
 
 var httpClient = &http.Client{Timeout: 70 * time.Second}
 
-func httpPoll(ctx context.Context, base, stream, group string, limit int, wait time.Duration) (*pollResult, error) {
+func httpPoll(ctx context.Context, base, stream, group string, limit int, wait time.Duration, afterLSN uint64) (*pollResult, error) {
 	u := fmt.Sprintf("%s/v1/streams/%s/poll?group=%s&limit=%d&wait_ms=%d", base, url.PathEscape(stream),
 		url.QueryEscape(group), limit, wait.Milliseconds())
+	if afterLSN > 0 {
+		u += "&after_lsn=" + strconv.FormatUint(afterLSN, 10)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -450,24 +454,54 @@ func probeHTTP(ctx context.Context, cfg *config) (bool, string) {
 		"CREATE CONSUMER GROUP g ON probe_s"); err != nil {
 		return false, err.Error()
 	}
-	_, err = httpPoll(ctx, cfg.nodedbHTTP, "probe_s", "g", 1, 0)
+	_, err = httpPoll(ctx, cfg.nodedbHTTP, "probe_s", "g", 1, 0, 0)
 	if err != nil {
 		return false, "GET /v1/streams/{s}/poll is not served by this build (" + err.Error() + ")"
 	}
 	return true, ""
 }
 
-// httpConsumer long-polls, commits the returned partition offsets after
-// each non-empty poll.
+// httpConsumer long-polls with after_lsn (the last LSN it received) and
+// commits the returned partition offsets in the background, one commit
+// in flight carrying the newest offsets: like pg_recvlogical, which
+// confirms its position asynchronously, the consumer does not wait for
+// its acknowledgement (an fsync) before reading on.
 func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tracker) error {
+	pending := make(chan map[string]uint64, 1)
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for offs := range pending {
+			if err := httpCommit(ctx, cfg.nodedbHTTP, stream, group, offs); err != nil && ctx.Err() == nil {
+				select {
+				case errc <- err:
+				default:
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(pending)
+		wg.Wait()
+	}()
+	merged := map[string]uint64{}
+	var after uint64
 	for ctx.Err() == nil {
-		pr, err := httpPoll(ctx, cfg.nodedbHTTP, stream, group, 1000, cfg.httpWait)
+		select {
+		case err := <-errc:
+			return err
+		default:
+		}
+		pr, err := httpPoll(ctx, cfg.nodedbHTTP, stream, group, 1000, cfg.httpWait, after)
 		if err != nil {
 			return err
 		}
 		now := time.Now().UnixNano()
 		for _, e := range pr.Events {
 			t.got(e.NewValue.ID, e.NewValue.SentNs, now)
+			after = max(after, e.LSN)
 		}
 		t.mu.Lock()
 		t.res.Reads++
@@ -476,9 +510,18 @@ func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tra
 		}
 		t.mu.Unlock()
 		if len(pr.Events) > 0 {
-			if err := httpCommit(ctx, cfg.nodedbHTTP, stream, group, pr.PartitionOffsets); err != nil {
-				return err
+			for k, v := range pr.PartitionOffsets {
+				merged[k] = max(merged[k], v)
 			}
+			offs := make(map[string]uint64, len(merged))
+			for k, v := range merged {
+				offs[k] = v
+			}
+			select { // replace a commit not yet taken by the committer
+			case <-pending:
+			default:
+			}
+			pending <- offs
 		}
 	}
 	return ctx.Err()

@@ -42,6 +42,7 @@ type streamParams struct {
 	consumer  string // a named member of the group, or ""
 	limit     int
 	wait      time.Duration
+	afterLSN  uint64 // poll: skip events at or below it
 }
 
 func badParam(format string, args ...any) *apiError {
@@ -49,7 +50,7 @@ func badParam(format string, args ...any) *apiError {
 }
 
 // parseStreamParams reads stream, group, partition, consumer and, when
-// poll is set, limit and wait_ms.
+// poll is set, limit, wait_ms and after_lsn.
 func parseStreamParams(r *http.Request, poll bool) (streamParams, *apiError) {
 	q := r.URL.Query()
 	p := streamParams{stream: r.PathValue("stream"), group: q.Get("group"), partition: -1}
@@ -80,6 +81,13 @@ func parseStreamParams(r *http.Request, poll bool) (streamParams, *apiError) {
 				return p, badParam(`query parameter "wait_ms" must be a non-negative integer, not %q`, s)
 			}
 			p.wait = time.Duration(min(n, maxPollWait.Milliseconds())) * time.Millisecond
+		}
+		if s := q.Get("after_lsn"); s != "" {
+			n, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return p, badParam(`query parameter "after_lsn" must be a non-negative integer, not %q`, s)
+			}
+			p.afterLSN = n
 		}
 	}
 	if q.Has("consumer") {
@@ -136,7 +144,7 @@ func (h *handler) streamPoll(w http.ResponseWriter, r *http.Request) {
 		h.failStream(w, r, start, ae)
 		return
 	}
-	opts := session.PollOptions{Partition: p.partition, Limit: p.limit, Wait: p.wait, Consumer: p.consumer}
+	opts := session.PollOptions{Partition: p.partition, Limit: p.limit, Wait: p.wait, Consumer: p.consumer, AfterLSN: p.afterLSN}
 	ctx, cancel := h.stopContext(r.Context())
 	res, err := h.backend.PollStream(ctx, p.stream, p.group, opts)
 	cancel()

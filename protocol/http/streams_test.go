@@ -166,6 +166,13 @@ func TestStreamPollEventsAndOffsets(t *testing.T) {
 	if a2 := ls.poll(t, "group=g&partition="+part); a2.Count != 3 {
 		t.Errorf("partition=%s = %d events", part, a2.Count)
 	}
+	// after_lsn skips what the consumer has seen, committed or not.
+	if a2 := ls.poll(t, fmt.Sprintf("group=g&after_lsn=%d", ins.LSN)); a2.Count != 2 || a2.Events[0].LSN != upd.LSN {
+		t.Errorf("after_lsn=%d = %+v", ins.LSN, a2)
+	}
+	if a2 := ls.poll(t, fmt.Sprintf("group=g&after_lsn=%d", del.LSN)); a2.Count != 0 {
+		t.Errorf("after_lsn=%d = %+v", del.LSN, a2)
+	}
 	other := strconv.Itoa((ins.Partition + 1) % 1024)
 	if a2 := ls.poll(t, "group=g&partition="+other); a2.Count != 0 {
 		t.Errorf("partition=%s = %d events", other, a2.Count)
@@ -252,6 +259,7 @@ func TestStreamParamErrors(t *testing.T) {
 		{"GET", "/v1/streams/us/poll?group=g&partition=1024", "", 400, errs.InvalidParameterValue},
 		{"GET", "/v1/streams/us/poll?group=g&wait_ms=-5", "", 400, errs.InvalidParameterValue},
 		{"GET", "/v1/streams/us/poll?group=g&wait_ms=1s", "", 400, errs.InvalidParameterValue},
+		{"GET", "/v1/streams/us/poll?group=g&after_lsn=-1", "", 400, errs.InvalidParameterValue},
 		{"GET", "/v1/streams/us/poll?group=g&consumer=", "", 400, errs.InvalidParameterValue},
 		{"GET", "/v1/streams/nope/poll?group=g", "", 404, errs.UndefinedObject},
 		{"GET", "/v1/streams/us/poll?group=nope", "", 404, errs.UndefinedObject},
