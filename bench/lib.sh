@@ -1,6 +1,7 @@
 # Shared by the bench/*/run.sh scripts (sourced, not run): logging, a
-# throwaway workspace removed on exit, free ports, building nodedb, and
-# starting PostgreSQL 15, nodedb and redis-server on 127.0.0.1.
+# throwaway workspace removed on exit, free ports, building nodedb (and
+# nats-server/natscli from their Go modules), and starting PostgreSQL 15,
+# nodedb, redis-server and nats-server on 127.0.0.1.
 #
 # The sourcing script sets REPO, PGBIN and REF (empty: build the working
 # tree; else build nodedb at that git ref) before calling these.
@@ -16,6 +17,7 @@ bench_workspace() {
 	chmod 755 "$WORK"
 	NPID=""
 	RPID=""
+	NATS_PIDS=""
 	CHILD=""
 	PGDATA="$WORK/pg/data"
 	trap cleanup EXIT
@@ -50,6 +52,8 @@ cleanup() {
 	[ -n "$CHILD" ] && stop_pid "$CHILD"
 	[ -n "$NPID" ] && stop_pid "$NPID"
 	[ -n "$RPID" ] && stop_pid "$RPID"
+	local p
+	for p in $NATS_PIDS; do stop_pid "$p"; done
 	if [ -f "$PGDATA/postmaster.pid" ]; then
 		su -s /bin/sh postgres -c "'$PGBIN/pg_ctl' -D '$PGDATA' -m fast -w stop" >/dev/null 2>&1
 	fi
@@ -57,6 +61,9 @@ cleanup() {
 		[ -f "$WORK/nodedb.log" ] && { log "last lines of the nodedb log:"; tail -n 20 "$WORK/nodedb.log" >&2; }
 		[ -f "$WORK/pg/log" ] && { log "last lines of the postgres log:"; tail -n 20 "$WORK/pg/log" >&2; }
 		[ -f "$WORK/redis.log" ] && { log "last lines of the redis log:"; tail -n 20 "$WORK/redis.log" >&2; }
+		for p in "$WORK"/nats-*.log; do
+			[ -f "$p" ] && { log "last lines of ${p##*/}:"; tail -n 20 "$p" >&2; }
+		done
 	fi
 	rm -rf "$WORK"
 	exit $rc
@@ -147,6 +154,62 @@ start_redis() {
 		sleep 0.2
 	done
 	die "redis-server did not accept connections within 10s"
+}
+
+# build_nats builds nats-server and the nats CLI (natscli, for `nats bench`)
+# from their Go modules through the Go module proxy, at $NATS_SERVER_VERSION
+# and $NATSCLI_VERSION, and keeps the binaries in $NATS_CACHE so later runs
+# skip the build. Not a dependency of the repository's go.mod: `go install
+# module@version` builds each with its own go.mod. Sets NATS_SERVER and
+# NATS_CLI; on failure returns 1 with the reason in NATS_BUILD_ERR.
+build_nats() {
+	NATS_SERVER="$NATS_CACHE/nats-server-$NATS_SERVER_VERSION"
+	NATS_CLI="$NATS_CACHE/nats-$NATSCLI_VERSION"
+	NATS_BUILD_ERR=""
+	mkdir -p "$NATS_CACHE" "$WORK/gobin"
+	go_install_cached "github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION" nats-server "$NATS_SERVER" &&
+		go_install_cached "github.com/nats-io/natscli/nats@$NATSCLI_VERSION" nats "$NATS_CLI"
+}
+
+go_install_cached() { # module@version binary-name destination
+	[ -x "$3" ] && return 0
+	log "building $1 (go install, CGO_ENABLED=0; cached in $NATS_CACHE)"
+	if ! bg_wait env -C "$WORK" GOBIN="$WORK/gobin" CGO_ENABLED=0 go install "$1" >"$WORK/go-install-$2.log" 2>&1; then
+		NATS_BUILD_ERR="go install $1 failed: $(tail -n 1 "$WORK/go-install-$2.log")"
+		log "$NATS_BUILD_ERR"
+		return 1
+	fi
+	mv "$WORK/gobin/$2" "$3.tmp.$$" && mv "$3.tmp.$$" "$3"
+}
+
+# start_nats NAME [SETTING...] starts nats-server with JetStream (file
+# storage under a fresh $WORK/nats-NAME directory) on a free port, with the
+# given extra settings inside the jetstream block of its config file (e.g.
+# "sync_interval: always"), and waits until it accepts connections; sets
+# NATS_PORT and NATS_PID and adds the pid to NATS_PIDS (stopped on exit).
+start_nats() {
+	local name=$1 s
+	shift
+	NATS_PORT=$(free_port)
+	mkdir -p "$WORK/nats-$name"
+	{
+		echo "listen: 127.0.0.1:$NATS_PORT"
+		echo "jetstream {"
+		echo "  store_dir: \"$WORK/nats-$name\""
+		for s in "$@"; do echo "  $s"; done
+		echo "}"
+	} >"$WORK/nats-$name.conf"
+	log "starting nats-server ($name) with JetStream on 127.0.0.1:$NATS_PORT${1:+ ($*)}"
+	setsid "$NATS_SERVER" -c "$WORK/nats-$name.conf" >"$WORK/nats-$name.log" 2>&1 &
+	NATS_PID=$!
+	NATS_PIDS="$NATS_PIDS $NATS_PID"
+	local i
+	for i in $(seq 1 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null && return 0
+		kill -0 "$NATS_PID" 2>/dev/null || die "nats-server ($name) exited during startup"
+		sleep 0.2
+	done
+	die "nats-server ($name) did not accept connections within 10s"
 }
 
 # commit_label prints the commit the measured nodedb was built from.

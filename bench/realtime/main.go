@@ -2,7 +2,8 @@
 // by side with their usual peers: LIVE SELECT fan-out to 200 pgwire
 // subscribers against PostgreSQL 15 LISTEN/NOTIFY fed by a trigger, and
 // topics (publish over pgwire and HTTP, consume with a group of 4 named
-// members) against Redis Streams. It expects the servers to be running;
+// members) against NATS JetStream (through `nats bench`) and Redis Streams.
+// It expects the servers to be running;
 // bench/realtime/run.sh starts throwaway ones and runs it. See
 // bench/README.md.
 package main
@@ -25,6 +26,15 @@ type config struct {
 	nodedbHTTP string
 	pgDSN      string
 	redisAddr  string
+
+	natsCLI       string // the nats CLI binary; empty: JetStream not measured
+	natsURL       string // JetStream with its default sync
+	natsAlwaysURL string // JetStream with sync_interval: always
+	natsPID       int
+	natsAlwaysPID int
+	natsVersion   string
+	natsSkip      string // why JetStream was not measured
+	natsTimeout   time.Duration
 
 	subscribers int
 	selective   int // of subscribers, how many use the selective WHERE
@@ -57,6 +67,14 @@ func main() {
 	flag.StringVar(&cfg.nodedbHTTP, "nodedb-http", "", "nodedb HTTP base URL, e.g. http://127.0.0.1:6480 (empty: no HTTP publish)")
 	flag.StringVar(&cfg.pgDSN, "pg", "", "PostgreSQL 15 DSN (max_connections must exceed subscribers + writers)")
 	flag.StringVar(&cfg.redisAddr, "redis", "", "Redis address host:port")
+	flag.StringVar(&cfg.natsCLI, "nats-cli", "", "path of the nats CLI (natscli) whose `nats bench` measures JetStream (empty: no JetStream)")
+	flag.StringVar(&cfg.natsURL, "nats", "", "nats-server URL with JetStream at its default sync, e.g. nats://127.0.0.1:4222")
+	flag.StringVar(&cfg.natsAlwaysURL, "nats-always", "", "nats-server URL with JetStream configured with sync_interval: always")
+	flag.IntVar(&cfg.natsPID, "nats-pid", 0, "pid of the -nats server (server CPU)")
+	flag.IntVar(&cfg.natsAlwaysPID, "nats-always-pid", 0, "pid of the -nats-always server (server CPU)")
+	flag.StringVar(&cfg.natsVersion, "nats-version", "", "nats-server and natscli versions, for the report")
+	flag.StringVar(&cfg.natsSkip, "nats-skip", "", "why JetStream is not measured, for the report")
+	flag.DurationVar(&cfg.natsTimeout, "nats-timeout", 10*time.Minute, "topics: bound on each nats bench run")
 	flag.IntVar(&cfg.subscribers, "subscribers", 200, "fan-out: subscriber sessions per system")
 	flag.IntVar(&cfg.selective, "selective", -1, "fan-out: how many of them use the selective (~10%) filter (default: half)")
 	flag.IntVar(&cfg.rate, "rate", 2000, "fan-out: rows inserted per second")

@@ -20,6 +20,7 @@ type report struct {
 	redisVer  string
 	fan       []*fanResult
 	topics    []*topicResult
+	natsRaw   []natsRaw
 	problems  []string
 }
 
@@ -90,7 +91,18 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&w, "# Realtime: LIVE SELECT fan-out and topics, side by side (%s)\n\n", r.started.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&w, "- nodedb commit: %s (durability sync)\n- PostgreSQL: %s (fsync=on, synchronous_commit=on)\n- Redis: %s (no persistence)\n", c.commit, r.pgVersion, r.redisVer)
 	fmt.Fprintf(&w, "- machine: %s\n- load average (1/5/15 min): %s before the servers started, %s after the runs\n", machine(), c.loadBefore, r.loadAfter)
-	fmt.Fprintf(&w, "- NATS JetStream: out of scope for this run (not measured)\n\n")
+	switch {
+	case c.natsCLI != "":
+		var servers []string
+		for _, t := range natsTargets(c) {
+			servers = append(servers, t.label)
+		}
+		fmt.Fprintf(&w, "- NATS JetStream: %s, built from their Go modules; one server per setting, each with a fresh store directory: %s\n\n", c.natsVersion, strings.Join(servers, "; "))
+	case c.natsSkip != "":
+		fmt.Fprintf(&w, "- NATS JetStream: not measured: %s\n\n", c.natsSkip)
+	default:
+		fmt.Fprintf(&w, "- NATS JetStream: not measured (no -nats-cli)\n\n")
+	}
 
 	if len(r.fan) > 0 {
 		fmt.Fprintf(&w, "## 1. Fan-out latency\n\n")
@@ -138,34 +150,62 @@ func (r *report) markdown() string {
 	}
 
 	if len(r.topics) > 0 {
-		fmt.Fprintf(&w, "## 2. Topics vs Redis Streams\n\n")
+		fmt.Fprintf(&w, "## 2. Topics vs NATS JetStream and Redis Streams\n\n")
 		fmt.Fprintf(&w, "%s messages of %d bytes (JSON objects carrying their number). Publish: nodedb `PUBLISH TO rt_topic '...'` in pgx Batches of %d (extended protocol, one Sync per batch), "+
 			"nodedb `POST /v1/topics/rt_topic_http/publish` with JSON arrays of %d (a separate topic), Redis `XADD` pipelined %d per round trip. "+
 			"Consume (the pgwire-published topic): %d goroutines, each its own connection, `SELECT * FROM TOPIC rt_topic CONSUMER GROUP g CONSUMER 'mN' LIMIT %d` then `COMMIT OFFSETS ON rt_topic CONSUMER GROUP g` (1 ms sleep after an empty read); "+
-			"Redis `XREADGROUP GROUP g cN COUNT %d` + `XACK` of the batch. Every message id is checked for exactly-once arrival.\n\n",
+			"Redis `XREADGROUP GROUP g cN COUNT %d` + `XACK` of the batch. Every nodedb and Redis message id is checked for exactly-once arrival.\n\n",
 			num(float64(c.messages)), c.msgSize, c.batch, c.batch, c.batch, c.members, c.batch, c.batch)
+		if len(r.natsRaw) > 0 {
+			fmt.Fprintf(&w, "NATS JetStream, measured with natscli's `nats bench` (its own %d-byte payloads): publish `nats bench js pub async %s --stream %s --create --storage file --replicas 1 --clients 1 --msgs %d --size %d --batch %d` "+
+				"(one connection, asynchronous publish with up to %d publish acks outstanding, into a new file-storage stream, R1); "+
+				"consume `nats bench js fetch --stream %s --clients %d --msgs %d --batch %d --acks explicit`: one durable pull consumer `%s` (which nats bench creates: deliver all, explicit acks, max ack pending %d) "+
+				"shared by %d clients, each its own connection, each calling Fetch(%d) in a loop and acknowledging every message with a plain (not double) Ack. "+
+				"The rate is the one nats bench prints (for several clients its aggregated rate), timed from the first message to the last; the stream's message count and the consumer's "+
+				"state (ack floor, redeliveries, shown as duplicates) are read afterwards with `nats stream info` / `nats consumer info`.\n\n",
+				c.msgSize, natsSubject, natsStream, c.messages, c.msgSize, c.batch, c.batch, natsStream, c.members, c.messages, c.batch, natsConsumer, c.batch*c.members, c.members, c.batch)
+		}
 		fmt.Fprintf(&w, "| system | phase | messages | duplicates | wall s | msgs/s | server CPU µs/msg | error |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n")
-		var ndPub, ndHTTP, ndCons, rPub, rCons float64
+		rates := map[string]float64{}
 		for _, t := range r.topics {
 			per := "—"
 			if t.Msgs > 0 {
 				per = fmt.Sprintf("%.1f", t.CPUms*1000/float64(t.Msgs))
 			}
 			fmt.Fprintf(&w, "| %s | %s | %s | %s | %.2f | %s | %s | %s |\n", t.System, t.Phase, num(float64(t.Msgs)), num(float64(t.Dups)), t.Wall.Seconds(), num(t.rate()), per, t.Err)
-			switch {
-			case strings.HasPrefix(t.System, "nodedb pgwire") && t.Phase == "publish":
-				ndPub = t.rate()
-			case strings.HasPrefix(t.System, "nodedb HTTP"):
-				ndHTTP = t.rate()
-			case strings.HasPrefix(t.System, "nodedb") && t.Phase == "consume":
-				ndCons = t.rate()
-			case t.Phase == "publish":
-				rPub = t.rate()
-			default:
-				rCons = t.rate()
+			if t.Err == "" {
+				rates[t.Key] = t.rate()
 			}
 		}
-		fmt.Fprintf(&w, "\nratios nodedb / redis: publish pgwire %s, publish HTTP %s, consume %s\n\n", ratio(ndPub, rPub), ratio(ndHTTP, rPub), ratio(ndCons, rCons))
+		fmt.Fprintf(&w, "\n| ratio | publish pgwire | publish HTTP | consume |\n| --- | ---: | ---: | ---: |\n")
+		for _, p := range []struct{ name, key string }{
+			{"nodedb / JetStream, default sync", "js"},
+			{"nodedb / JetStream, sync_interval: always", "jsa"},
+			{"nodedb / Redis", "redis"},
+		} {
+			if rates[p.key+"-pub"] == 0 && rates[p.key+"-cons"] == 0 {
+				continue
+			}
+			fmt.Fprintf(&w, "| %s | %s | %s | %s |\n", p.name, ratio(rates["nd-pub"], rates[p.key+"-pub"]), ratio(rates["nd-http"], rates[p.key+"-pub"]), ratio(rates["nd-cons"], rates[p.key+"-cons"]))
+		}
+		fmt.Fprintf(&w, "\n")
+		for _, p := range []struct{ name, key string }{
+			{"JetStream's async publish rate at its default sync", "js"},
+			{"JetStream's async publish rate with sync_interval: always", "jsa"},
+		} {
+			js := rates[p.key+"-pub"]
+			if js == 0 {
+				continue
+			}
+			met := func(nd float64) string {
+				if nd >= 0.5*js {
+					return "**met**"
+				}
+				return "**not met**"
+			}
+			fmt.Fprintf(&w, "Target (nodedb publish ≥ 0.5× %s, %s msgs/s): pgwire %s (%s), HTTP %s (%s).\n\n",
+				p.name, num(js), ratio(rates["nd-pub"], js), met(rates["nd-pub"]), ratio(rates["nd-http"], js), met(rates["nd-http"]))
+		}
 		for _, t := range r.topics {
 			if len(t.Notes) > 0 || t.Unknown > 0 {
 				n := t.Notes
@@ -183,6 +223,12 @@ func (r *report) markdown() string {
 			fmt.Fprintf(&w, "- %s\n", p)
 		}
 		fmt.Fprintf(&w, "\n")
+	}
+	if len(r.natsRaw) > 0 {
+		fmt.Fprintf(&w, "## Raw nats bench output\n\n")
+		for _, n := range r.natsRaw {
+			fmt.Fprintf(&w, "%s:\n\n```\n$ %s\n%s\n```\n\n", n.Label, n.Cmd, strings.TrimRight(n.Out, "\n"))
+		}
 	}
 	return w.String()
 }

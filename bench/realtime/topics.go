@@ -22,6 +22,7 @@ import (
 type topicResult struct {
 	System  string
 	Phase   string // publish / consume
+	Key     string // nd-pub, nd-http, nd-cons, redis-pub, redis-cons, js-pub, js-cons, jsa-pub, jsa-cons
 	Msgs    int    // messages published, or unique messages consumed
 	Dups    int
 	Unknown int
@@ -67,6 +68,9 @@ func runTopics(ctx context.Context, cfg *config, rep *report) {
 		rep.topics = append(rep.topics, c)
 		logf("topics: %s %s: %d msgs (%d dups) in %s %s", c.System, c.Phase, c.Msgs, c.Dups, c.Wall, c.Err)
 	}
+	if ctx.Err() == nil {
+		runNATS(ctx, cfg, rep)
+	}
 	if cfg.redisAddr != "" && ctx.Err() == nil {
 		logf("topics: redis XADD pipelined + XREADGROUP with %d consumers", cfg.members)
 		p, c := redisRun(ctx, cfg)
@@ -84,7 +88,7 @@ func runTopics(ctx context.Context, cfg *config, rep *report) {
 }
 
 func ndPublishPgwire(ctx context.Context, cfg *config) *topicResult {
-	r := &topicResult{System: "nodedb pgwire (pgx Batch of PUBLISH)", Phase: "publish"}
+	r := &topicResult{System: "nodedb pgwire (pgx Batch of PUBLISH)", Phase: "publish", Key: "nd-pub"}
 	c, err := pgx.Connect(ctx, cfg.nodedbDSN)
 	if err != nil {
 		r.Err = err.Error()
@@ -128,7 +132,7 @@ func ndPublishPgwire(ctx context.Context, cfg *config) *topicResult {
 }
 
 func ndPublishHTTP(ctx context.Context, cfg *config) *topicResult {
-	r := &topicResult{System: "nodedb HTTP (POST JSON arrays)", Phase: "publish"}
+	r := &topicResult{System: "nodedb HTTP (POST JSON arrays)", Phase: "publish", Key: "nd-http"}
 	c, err := pgx.Connect(ctx, cfg.nodedbDSN)
 	if err != nil {
 		r.Err = err.Error()
@@ -263,7 +267,7 @@ func consumeLoop(ctx context.Context, cfg *config, want int, r *topicResult, mem
 }
 
 func ndConsume(ctx context.Context, cfg *config, want int) *topicResult {
-	r := &topicResult{System: fmt.Sprintf("nodedb pgwire (%d named members)", cfg.members), Phase: "consume"}
+	r := &topicResult{System: fmt.Sprintf("nodedb pgwire (%d named members)", cfg.members), Phase: "consume", Key: "nd-cons"}
 	cpu0 := cpuTicks(cfg.nodedbPID, false)
 	var reads, empties, ser atomic.Int64
 	var firstSer atomic.Value
@@ -334,7 +338,7 @@ func ndConsume(ctx context.Context, cfg *config, want int) *topicResult {
 }
 
 func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
-	p := &topicResult{System: "redis XADD (pipelined)", Phase: "publish"}
+	p := &topicResult{System: "redis XADD (pipelined)", Phase: "publish", Key: "redis-pub"}
 	c, err := resp.Dial(cfg.redisAddr)
 	if err != nil {
 		p.Err = err.Error()
@@ -377,7 +381,7 @@ func redisRun(ctx context.Context, cfg *config) (*topicResult, *topicResult) {
 	if p.Msgs == 0 {
 		return p, nil
 	}
-	r := &topicResult{System: fmt.Sprintf("redis XREADGROUP + XACK (%d consumers)", cfg.members), Phase: "consume"}
+	r := &topicResult{System: fmt.Sprintf("redis XREADGROUP + XACK (%d consumers)", cfg.members), Phase: "consume", Key: "redis-cons"}
 	cpu0 = cpuTicks(cfg.redisPID, false)
 	consumeLoop(ctx, cfg, p.Msgs, r, func(ctx context.Context, m int, s *seenSet) error {
 		c, err := resp.Dial(cfg.redisAddr)
