@@ -74,7 +74,7 @@ func main() {
 	flag.IntVar(&cfg.natsAlwaysPID, "nats-always-pid", 0, "pid of the -nats-always server (server CPU)")
 	flag.StringVar(&cfg.natsVersion, "nats-version", "", "nats-server and natscli versions, for the report")
 	flag.StringVar(&cfg.natsSkip, "nats-skip", "", "why JetStream is not measured, for the report")
-	flag.DurationVar(&cfg.natsTimeout, "nats-timeout", 10*time.Minute, "topics: bound on each nats bench run")
+	flag.DurationVar(&cfg.natsTimeout, "nats-timeout", 20*time.Minute, "topics: bound on each nats bench run")
 	flag.IntVar(&cfg.subscribers, "subscribers", 200, "fan-out: subscriber sessions per system")
 	flag.IntVar(&cfg.selective, "selective", -1, "fan-out: how many of them use the selective (~10%) filter (default: half)")
 	flag.IntVar(&cfg.rate, "rate", 2000, "fan-out: rows inserted per second")
