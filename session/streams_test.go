@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -552,4 +553,34 @@ func TestLiveSelectManySubscribers(t *testing.T) {
 	defer again.Close()
 	d.q(w, `INSERT INTO t VALUES (100, 100)`)
 	require.Equal(t, []string{"100"}, collect(again, 1))
+}
+
+// TestStreamReadAfterLSN: `WHERE lsn > n` on a stream read skips what the
+// consumer received, whether or not it committed, and still reads up to
+// LIMIT events after it; other conditions still filter.
+func TestStreamReadAfterLSN(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, v INT)`)
+	d.q(s, `CREATE CHANGE STREAM cs ON t`)
+	d.q(s, `CREATE CONSUMER GROUP g ON cs`)
+	for i := 1; i <= 6; i++ {
+		d.q(s, fmt.Sprintf(`INSERT INTO t VALUES (%d, %d)`, i, i))
+	}
+	d.q(s, `UPDATE t SET v = 0 WHERE id = 1`)
+	all := strings.Split(d.q(s, `SELECT lsn FROM STREAM cs CONSUMER GROUP g LIMIT 100`), "\n")
+	require.Len(t, all, 7)
+	second, _ := strconv.ParseInt(all[1], 10, 64)
+	r, err := run(s, `SELECT row_id FROM STREAM cs CONSUMER GROUP g WHERE lsn > $1 LIMIT 2`, second)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 2)
+	require.Equal(t, "3", r.Rows[0][0])
+	require.Equal(t, "4", r.Rows[1][0])
+	require.Equal(t, "1", d.q(s, fmt.Sprintf(`SELECT row_id FROM STREAM cs CONSUMER GROUP g WHERE event_type = 'UPDATE' AND lsn > %d`, second)))
+	require.Equal(t, "5\n6", d.q(s, fmt.Sprintf(`SELECT row_id FROM STREAM cs CONSUMER GROUP g AS x WHERE %s < x.lsn AND event_type = 'INSERT' LIMIT 10`, all[3])))
+	require.Contains(t, d.q(s, `EXPLAIN SELECT * FROM STREAM cs CONSUMER GROUP g WHERE lsn > 3 LIMIT 5`), "after an LSN")
+	// Nothing was committed: the group still starts at the beginning.
+	require.Equal(t, all[0], strings.Split(d.q(s, `SELECT lsn FROM STREAM cs CONSUMER GROUP g LIMIT 1`), "\n")[0])
 }

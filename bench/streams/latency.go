@@ -296,7 +296,7 @@ func latencyNodedb(ctx context.Context, cfg *config, rate int, table string, via
 	if viaHTTP {
 		res.Consumer = fmt.Sprintf("HTTP long poll (limit 1000, wait_ms %d, after_lsn; offsets committed in the background)", cfg.httpWait.Milliseconds())
 	} else {
-		res.Consumer = fmt.Sprintf("pgwire SELECT FROM STREAM LIMIT 1000 (%s sleep when empty)", cfg.pollInterval)
+		res.Consumer = fmt.Sprintf("pgwire SELECT FROM STREAM WHERE lsn > last LIMIT 1000 (%s sleep when empty; COMMIT OFFSETS in the background)", cfg.pollInterval)
 	}
 	admin, err := pgx.Connect(ctx, cfg.nodedbDSN)
 	if err != nil {
@@ -319,26 +319,73 @@ func latencyNodedb(ctx context.Context, cfg *config, rate int, table string, via
 	return res, runOne(ctx, cfg, cfg.nodedbDSN, table, rate, res, consume)
 }
 
-// pgwireConsumer reads the stream in a loop over pgwire: SELECT ... LIMIT
-// 1000; COMMIT OFFSETS after a non-empty read; a short sleep after an
-// empty one.
+// pgwireConsumer reads the stream in a loop over pgwire: SELECT ... WHERE
+// lsn > (the last LSN it received) LIMIT 1000, acknowledging in the
+// background from a second connection (COMMIT OFFSET PARTITION p AT n for
+// each partition read since the last acknowledgement, in one
+// transaction), as pg_recvlogical confirms asynchronously; a short sleep
+// after an empty read.
 func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *tracker) error {
 	c, err := pgx.Connect(ctx, cfg.nodedbDSN)
 	if err != nil {
 		return err
 	}
 	defer c.Close(context.Background())
-	q := "SELECT row_id, new_value->>'sent_ns' FROM STREAM " + stream + " CONSUMER GROUP " + group + " LIMIT 1000"
-	commit := "COMMIT OFFSETS ON " + stream + " CONSUMER GROUP " + group
+	cc, err := pgx.Connect(ctx, cfg.nodedbDSN)
+	if err != nil {
+		return err
+	}
+	defer cc.Close(context.Background())
+	q := "SELECT row_id, new_value->>'sent_ns', lsn, partition FROM STREAM " + stream + " CONSUMER GROUP " + group +
+		" WHERE lsn > $1 LIMIT 1000"
+	var mu sync.Mutex
+	dirty := map[int32]int64{} // partition → last LSN read, not yet acknowledged
+	kick := make(chan struct{}, 1)
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range kick {
+			mu.Lock()
+			todo := dirty
+			dirty = map[int32]int64{}
+			mu.Unlock()
+			b := &pgx.Batch{}
+			b.Queue("BEGIN")
+			for p, lsn := range todo {
+				b.Queue(fmt.Sprintf("COMMIT OFFSET PARTITION %d AT %d ON %s CONSUMER GROUP %s", p, lsn, stream, group))
+			}
+			b.Queue("COMMIT")
+			if err := cc.SendBatch(ctx, b).Close(); err != nil && ctx.Err() == nil {
+				select {
+				case errc <- err:
+				default:
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(kick)
+		wg.Wait()
+	}()
+	var after int64
 	for ctx.Err() == nil {
-		rows, err := c.Query(ctx, q)
+		select {
+		case err := <-errc:
+			return err
+		default:
+		}
+		rows, err := c.Query(ctx, q, after)
 		if err != nil {
 			return err
 		}
 		n := 0
 		for rows.Next() {
 			var rid, sent string
-			if err := rows.Scan(&rid, &sent); err != nil {
+			var lsn int64
+			var part int32
+			if err := rows.Scan(&rid, &sent, &lsn, &part); err != nil {
 				rows.Close()
 				return err
 			}
@@ -346,6 +393,10 @@ func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *t
 			id, _ := strconv.ParseInt(rid, 10, 64)
 			s, _ := strconv.ParseInt(sent, 10, 64)
 			t.got(id, s, now)
+			after = max(after, lsn)
+			mu.Lock()
+			dirty[part] = max(dirty[part], lsn)
+			mu.Unlock()
 			n++
 		}
 		rows.Close()
@@ -365,8 +416,9 @@ func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *t
 			}
 			continue
 		}
-		if _, err := c.Exec(ctx, commit); err != nil {
-			return err
+		select {
+		case kick <- struct{}{}:
+		default: // an acknowledgement is pending; it takes these too
 		}
 	}
 	return ctx.Err()
@@ -462,19 +514,25 @@ func probeHTTP(ctx context.Context, cfg *config) (bool, string) {
 }
 
 // httpConsumer long-polls with after_lsn (the last LSN it received) and
-// commits the returned partition offsets in the background, one commit
-// in flight carrying the newest offsets: like pg_recvlogical, which
-// confirms its position asynchronously, the consumer does not wait for
-// its acknowledgement (an fsync) before reading on.
+// acknowledges in the background: one commit in flight, carrying the
+// partitions read since the previous one. Like pg_recvlogical, which
+// confirms its position asynchronously, it does not wait for its
+// acknowledgement (an fsync) before reading on.
 func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tracker) error {
-	pending := make(chan map[string]uint64, 1)
+	var mu sync.Mutex
+	dirty := map[string]uint64{} // partition → last LSN read, not yet acknowledged
+	kick := make(chan struct{}, 1)
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for offs := range pending {
-			if err := httpCommit(ctx, cfg.nodedbHTTP, stream, group, offs); err != nil && ctx.Err() == nil {
+		for range kick {
+			mu.Lock()
+			todo := dirty
+			dirty = map[string]uint64{}
+			mu.Unlock()
+			if err := httpCommit(ctx, cfg.nodedbHTTP, stream, group, todo); err != nil && ctx.Err() == nil {
 				select {
 				case errc <- err:
 				default:
@@ -483,10 +541,9 @@ func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tra
 		}
 	}()
 	defer func() {
-		close(pending)
+		close(kick)
 		wg.Wait()
 	}()
-	merged := map[string]uint64{}
 	var after uint64
 	for ctx.Err() == nil {
 		select {
@@ -510,18 +567,15 @@ func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tra
 		}
 		t.mu.Unlock()
 		if len(pr.Events) > 0 {
+			mu.Lock()
 			for k, v := range pr.PartitionOffsets {
-				merged[k] = max(merged[k], v)
+				dirty[k] = max(dirty[k], v)
 			}
-			offs := make(map[string]uint64, len(merged))
-			for k, v := range merged {
-				offs[k] = v
+			mu.Unlock()
+			select {
+			case kick <- struct{}{}:
+			default: // an acknowledgement is pending; it takes these too
 			}
-			select { // replace a commit not yet taken by the committer
-			case <-pending:
-			default:
-			}
-			pending <- offs
 		}
 	}
 	return ctx.Err()

@@ -50,6 +50,15 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 	if err != nil {
 		return nil, err
 	}
+	if x.After != nil {
+		v, err := env.Eval(x.After, nil)
+		if err != nil {
+			return nil, err
+		}
+		if n, err := types.Cast(v, types.Int8); err == nil && n != nil && n.(int64) > 0 {
+			offsets.Floor = max(offsets.Floor, uint64(n.(int64)))
+		}
+	}
 	ro := event.ReadOptions{Partition: part, Limit: int(limit)}
 	if x.Consumer != "" {
 		r := env.Streams.Members.Touch(x.Group.ID, x.Consumer)
@@ -60,7 +69,7 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 		return nil, err
 	}
 	var through uint64
-	if x.Unfiltered && part < 0 && ro.Range == nil {
+	if x.Unfiltered && x.After == nil && part < 0 && ro.Range == nil {
 		if int64(len(evs)) < limit {
 			through = env.Txn.SnapshotLSN()
 		} else if len(evs) > 0 {

@@ -116,7 +116,11 @@ func (e *explainer) explain(n Node, depth int) {
 	case *WorkTableScan:
 		add("WorkTable Scan on %s", x.Work.Name)
 	case *StreamScan:
-		add("Stream Read on %s (group %s)", x.Stream.Name, x.Group.Name)
+		if x.After != nil {
+			add("Stream Read on %s (group %s, after an LSN)", x.Stream.Name, x.Group.Name)
+		} else {
+			add("Stream Read on %s (group %s)", x.Stream.Name, x.Group.Name)
+		}
 	case *Insert:
 		add("Insert on %s", x.Coll.Name)
 		e.explain(x.Source, depth+1)

@@ -1007,7 +1007,10 @@ type StreamScan struct {
 	Consumer   string // a named member: reads only its share of partitions
 	Topic      bool   // a topic: rows are TopicColumns
 	Unfiltered bool
-	Cols       []Column
+	// After, when set, skips events at or below this LSN (a consumer's
+	// `WHERE lsn > n`, read without waiting for its offset commit).
+	After Expr
+	Cols  []Column
 }
 
 // Columns returns the event columns.

@@ -122,11 +122,83 @@ func (b *Builder) applyLimit(node Node, sel *ast.Select) (Node, error) {
 	return lim, nil
 }
 
+// splitLSNFloor takes a top-level `lsn > x` conjunct (x a constant or a
+// parameter) out of a stream read's WHERE: the read skips those events
+// itself, so it stays a direct read of up to LIMIT events after them. It
+// returns the rest of the WHERE and x (nil when there is none).
+func splitLSNFloor(where ast.Expr, src *ast.StreamSource) (ast.Expr, ast.Expr) {
+	if src.Topic {
+		return where, nil
+	}
+	isLSN := func(e ast.Expr) bool {
+		c, ok := e.(*ast.ColumnRef)
+		if !ok {
+			return false
+		}
+		switch len(c.Parts) {
+		case 1:
+			return c.Parts[0] == "lsn"
+		case 2:
+			alias := src.Alias
+			if alias == "" {
+				alias = src.Name
+			}
+			return c.Parts[0] == alias && c.Parts[1] == "lsn"
+		}
+		return false
+	}
+	isValue := func(e ast.Expr) bool {
+		switch x := e.(type) {
+		case *ast.Param:
+			return true
+		case *ast.Literal:
+			return x.Kind == "int"
+		}
+		return false
+	}
+	bin, ok := where.(*ast.Binary)
+	if !ok {
+		return where, nil
+	}
+	switch {
+	case bin.Op == ">" && isLSN(bin.L) && isValue(bin.R):
+		return nil, bin.R
+	case bin.Op == "<" && isLSN(bin.R) && isValue(bin.L):
+		return nil, bin.L
+	case bin.Op == "AND":
+		if rest, after := splitLSNFloor(bin.L, src); after != nil {
+			if rest == nil {
+				return bin.R, after
+			}
+			return &ast.Binary{Pos: bin.Pos, Op: bin.Op, L: rest, R: bin.R}, after
+		}
+		if rest, after := splitLSNFloor(bin.R, src); after != nil {
+			if rest == nil {
+				return bin.L, after
+			}
+			return &ast.Binary{Pos: bin.Pos, Op: bin.Op, L: bin.L, R: rest}, after
+		}
+	}
+	return where, nil
+}
+
 // buildCore plans SELECT ... FROM ... with the query's ORDER BY and LIMIT.
 func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope) (Node, error) {
-	input, sc, err := b.buildFrom(core.From, core.Where, outer)
+	where, after := core.Where, ast.Expr(nil)
+	if len(core.From) == 1 {
+		if src, ok := core.From[0].(*ast.StreamSource); ok {
+			where, after = splitLSNFloor(where, src)
+		}
+	}
+	input, sc, err := b.buildFrom(core.From, where, outer)
 	if err != nil {
 		return nil, err
+	}
+	if ss := streamScanOf(input); ss != nil && after != nil {
+		bd := &binder{b: b, sc: &scope{}, noAgg: "WHERE"}
+		if ss.After, err = bd.bind(after, types.Int8); err != nil {
+			return nil, err
+		}
 	}
 	if ss := streamScanOf(input); ss != nil {
 		direct := input == Node(ss) && len(core.GroupBy) == 0 && core.Having == nil && !core.Distinct &&
