@@ -267,6 +267,15 @@ func (s *Session) plan(p *Prepared) error {
 	switch st := pr.ast.(type) {
 	case *ast.Select:
 		pr.node, err = b.BuildSelect(st)
+	case *ast.Publish:
+		if st.Param > 0 {
+			for len(b.Params) < st.Param {
+				b.Params = append(b.Params, types.Unknown)
+			}
+			if b.Params[st.Param-1] == types.Unknown {
+				b.Params[st.Param-1] = types.Text
+			}
+		}
 	case *ast.Insert, *ast.Update, *ast.Delete:
 		if _, _, ok := insteadTarget(s.mgr.db, st); ok {
 			// The triggers take the rows a query yields: plan it for the
@@ -571,7 +580,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.DropTopic:
 		return s.dropTopic(st)
 	case *ast.Publish:
-		return s.publish(ctx, st)
+		return s.publish(ctx, st, params)
 	case *ast.LiveSelect:
 		return s.liveSelect(ctx, st)
 	case *ast.CancelLive:

@@ -120,8 +120,22 @@ func (s *Session) dropTopic(st *ast.DropTopic) (*Result, error) {
 // publish stores a message: a JSON payload stays JSON, anything else
 // becomes {"message": "..."}. Inside a transaction block it is visible to
 // consumers only at commit, like any write.
-func (s *Session) publish(ctx context.Context, st *ast.Publish) (*Result, error) {
-	if err := s.PublishMessages(ctx, st.Topic, []string{st.Payload}); err != nil {
+func (s *Session) publish(ctx context.Context, st *ast.Publish, params []types.Value) (*Result, error) {
+	payload := st.Payload
+	if st.Param > 0 {
+		if st.Param > len(params) {
+			return nil, errs.Errorf(errs.UndefinedParameter, "there is no parameter $%d", st.Param)
+		}
+		v, err := types.Cast(params[st.Param-1], types.Text)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, errs.New("22004", "a PUBLISH payload must not be NULL")
+		}
+		payload = v.(string)
+	}
+	if err := s.PublishMessages(ctx, st.Topic, []string{payload}); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "PUBLISH"}, nil

@@ -151,7 +151,7 @@ func (r *report) markdown() string {
 
 	if len(r.topics) > 0 {
 		fmt.Fprintf(&w, "## 2. Topics vs NATS JetStream and Redis Streams\n\n")
-		fmt.Fprintf(&w, "%s messages of %d bytes (JSON objects carrying their number). Publish: nodedb `PUBLISH TO rt_topic '...'` in pgx Batches of %d (extended protocol, one Sync per batch), "+
+		fmt.Fprintf(&w, "%s messages of %d bytes (JSON objects carrying their number). Publish: nodedb `PUBLISH TO rt_topic $1` (the message as the parameter; one prepared statement) in pgx Batches of %d (extended protocol, one Sync per batch), "+
 			"nodedb `POST /v1/topics/rt_topic_http/publish` with JSON arrays of %d (a separate topic), Redis `XADD` pipelined %d per round trip. "+
 			"Consume (the pgwire-published topic): %d goroutines, each its own connection, `SELECT * FROM TOPIC rt_topic CONSUMER GROUP g CONSUMER 'mN' LIMIT %d` then `COMMIT OFFSETS ON rt_topic CONSUMER GROUP g` (1 ms sleep after an empty read); "+
 			"Redis `XREADGROUP GROUP g cN COUNT %d` + `XACK` of the batch. Every nodedb and Redis message id is checked for exactly-once arrival.\n\n",

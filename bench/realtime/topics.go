@@ -108,7 +108,7 @@ func ndPublishPgwire(ctx context.Context, cfg *config) *topicResult {
 	for i := 1; i <= cfg.messages; {
 		b := &pgx.Batch{}
 		for j := 0; j < cfg.batch && i <= cfg.messages; j, i = j+1, i+1 {
-			b.Queue("PUBLISH TO rt_topic '" + message(i, cfg.msgSize) + "'")
+			b.Queue("PUBLISH TO rt_topic $1", message(i, cfg.msgSize))
 		}
 		br := c.SendBatch(octx, b)
 		var berr error

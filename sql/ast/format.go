@@ -436,7 +436,11 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(QuoteIdent(s.Name))
 	case *Publish:
-		f.w("PUBLISH TO ", QuoteIdent(s.Topic), " ", QuoteString(s.Payload))
+		if s.Param > 0 {
+			f.w("PUBLISH TO ", QuoteIdent(s.Topic), " $", strconv.Itoa(s.Param))
+		} else {
+			f.w("PUBLISH TO ", QuoteIdent(s.Topic), " ", QuoteString(s.Payload))
+		}
 	case *LiveSelect:
 		f.w("LIVE ")
 		f.stmt(s.Query)

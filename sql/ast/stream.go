@@ -126,6 +126,7 @@ type Publish struct {
 	Pos     int
 	Topic   string
 	Payload string
+	Param   int // PUBLISH TO t $n: the payload is parameter n (1-based); 0: Payload
 }
 
 func (*CreateTopic) stmt()         {}

@@ -419,10 +419,14 @@ func (p *parser) statement() ast.Statement {
 		p.expectKw("to")
 		pub := &ast.Publish{Pos: t.pos, Topic: p.name()}
 		pt := p.next()
-		if pt.kind != tString {
+		switch {
+		case pt.kind == tParam && pt.ival >= 1:
+			pub.Param = int(pt.ival)
+		case pt.kind == tString:
+			pub.Payload = pt.val
+		default:
 			p.fail(pt)
 		}
-		pub.Payload = pt.val
 		return pub
 	case "call":
 		return p.call(t)
