@@ -110,12 +110,19 @@ type scope struct {
 	// coll and alias describe the single collection of DML statements.
 	coll  *catalog.Collection
 	alias string
+	// items are the FROM entries as namespaces (see fromNode); merged
+	// are the USING columns of its joins, and replaced the columns a
+	// merged column stands for, which bare names no longer reach.
+	items    []*fromNode
+	merged   []*mergedCol
+	replaced map[nsCol]bool
 }
 
 func (sc *scope) add(r *rel) {
 	r.off = len(sc.cols)
 	sc.rels = append(sc.rels, r)
 	sc.cols = append(sc.cols, r.cols...)
+	sc.items = append(sc.items, &fromNode{rel: r})
 }
 
 // aggCtx collects aggregates while binding over an Aggregate's output.
@@ -416,7 +423,7 @@ func bindTypedString(x *ast.TypedString) (Expr, error) {
 func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 	if bd.agg != nil && bd.noAgg == "" {
 		return nil, errAt(errs.GroupingError, x.Pos,
-			"column %q must appear in the GROUP BY clause or be used in an aggregate function", strings.Join(x.Parts, "."))
+			"column %q must appear in the GROUP BY clause or be used in an aggregate function", refText(x.Parts))
 	}
 	e, err := resolve(bd.sc, x, 0)
 	if err != nil {
@@ -428,11 +435,17 @@ func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 // resolve finds a column reference in sc or, failing that, in an outer
 // scope (depth counts the levels climbed).
 func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
-	name := strings.Join(x.Parts, ".")
+	name := refText(x.Parts)
 	if sc == nil {
 		return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", name)
 	}
 	parts := x.Parts
+	if len(parts) == 3 && parts[0] == usingMarker && depth == 0 {
+		// A merged column as SELECT * names it.
+		if i, err := strconv.Atoi(parts[1]); err == nil && i >= 0 && i < len(sc.merged) {
+			return sc.merged[i].expr, nil
+		}
+	}
 	if len(parts) >= 2 {
 		for _, r := range sc.rels {
 			if r.ref() == parts[0] && !(r.schemaless() && hasField(r, parts[0])) {
@@ -447,10 +460,13 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 			}
 		}
 	}
-	var found Expr
+	found, n := resolveMerged(sc, parts, depth)
+	if n > 1 {
+		return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
+	}
 	var docRels []*rel
 	for _, r := range sc.rels {
-		if r.qualifiedOnly {
+		if r.qualifiedOnly || sc.replaced[nsCol{name: parts[0], rel: r}] {
 			continue
 		}
 		if r.schemaless() {

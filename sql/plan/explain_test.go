@@ -29,6 +29,11 @@ func TestExplain(t *testing.T) { runPlanTest(t, "testdata/explain") }
 // a plan (join order, estimates) and not the rows.
 func TestStats(t *testing.T) { runPlanTest(t, "testdata/stats") }
 
+// TestUsing runs testdata/using: USING and NATURAL joins (merged columns,
+// SELECT * order, bare and qualified names) over strict and schemaless
+// collections; "query columns" also prints the column names.
+func TestUsing(t *testing.T) { runPlanTest(t, "testdata/using") }
+
 func runPlanTest(t *testing.T, path string) {
 	st, err := storage.Open(t.TempDir(), storage.Options{})
 	require.NoError(t, err)
@@ -101,6 +106,15 @@ func runPlanTest(t *testing.T, path string) {
 				return "error: " + err.Error() + "\n"
 			}
 			var sb strings.Builder
+			if d.HasArg("columns") {
+				for i, c := range n.Columns() {
+					if i > 0 {
+						sb.WriteString("|")
+					}
+					sb.WriteString(c.Name)
+				}
+				sb.WriteString("\n")
+			}
 			if d.Cmd == "explain" {
 				for _, l := range plan.Explain(n) {
 					fmt.Fprintln(&sb, l)

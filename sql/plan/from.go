@@ -68,27 +68,18 @@ func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) 
 // freely; outer joins and everything else are one unit each.
 func (b *Builder) flattenFrom(te ast.TableExpr, sc *scope, units *[]fromUnit, preds *[]Expr) error {
 	if x, ok := te.(*ast.Join); ok && (x.Kind == "" || x.Kind == "INNER" || x.Kind == "CROSS") {
-		base := len(sc.cols)
 		if err := b.flattenFrom(x.Left, sc, units, preds); err != nil {
 			return err
 		}
-		leftWidth := len(sc.cols)
 		if err := b.flattenFrom(x.Right, sc, units, preds); err != nil {
 			return err
 		}
-		var pred Expr
-		if len(x.Using) > 0 || x.Natural {
-			using := x.Using
-			if x.Natural {
-				using = commonNames(sc.cols[base:leftWidth], sc.cols[leftWidth:])
-			}
-			var err error
-			if pred, err = usingCondition(sc, base, leftWidth, using, x.Pos); err != nil {
-				return err
-			}
-		} else if x.On != nil {
+		pred, err := sc.joinEntries("INNER", x.Using, x.Natural, x.Pos)
+		if err != nil {
+			return err
+		}
+		if x.On != nil {
 			bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
-			var err error
 			if pred, err = bd.bind(x.On, types.Bool); err != nil {
 				return err
 			}
@@ -436,19 +427,12 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		// at (leftWidth - width(left)).
 		base := leftWidth - len(left.Columns())
 		j.Cols = append([]Column(nil), sc.cols[base:]...)
-		var pred Expr
-		if len(x.Using) > 0 || x.Natural {
-			using := x.Using
-			if x.Natural {
-				using = commonNames(left.Columns(), right.Columns())
-			}
-			var err error
-			if pred, err = usingCondition(sc, base, leftWidth, using, x.Pos); err != nil {
-				return nil, err
-			}
-		} else if x.On != nil {
+		pred, err := sc.joinEntries(j.Kind, x.Using, x.Natural, x.Pos)
+		if err != nil {
+			return nil, err
+		}
+		if x.On != nil {
 			bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
-			var err error
 			if pred, err = bd.bind(x.On, types.Bool); err != nil {
 				return nil, err
 			}
@@ -468,46 +452,6 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		return b.buildStreamScan(x, sc)
 	}
 	return nil, errs.Errorf(errs.FeatureNotSupported, "unsupported FROM entry %T", te)
-}
-
-// usingCondition builds left.u = right.u for each USING column.
-func usingCondition(sc *scope, base, leftWidth int, using []string, pos int) (Expr, error) {
-	var cond Expr
-	for _, u := range using {
-		li, ri := -1, -1
-		for i := base; i < leftWidth; i++ {
-			if sc.cols[i].Name == u {
-				li = i
-			}
-		}
-		for i := leftWidth; i < len(sc.cols); i++ {
-			if sc.cols[i].Name == u {
-				ri = i
-			}
-		}
-		if li < 0 || ri < 0 {
-			return nil, errAt(errs.UndefinedColumn, pos, "column %q specified in USING clause does not exist in both tables", u)
-		}
-		eq := &BinOp{Op: "=", L: &ColRef{Idx: li, T: sc.cols[li].T, Name: u}, R: &ColRef{Idx: ri, T: sc.cols[ri].T, Name: u}, T: types.Bool}
-		if cond == nil {
-			cond = eq
-		} else {
-			cond = &Logic{And: true, L: cond, R: eq}
-		}
-	}
-	return cond, nil
-}
-
-func commonNames(l, r []Column) []string {
-	var out []string
-	for _, a := range l {
-		for _, c := range r {
-			if a.Name == c.Name {
-				out = append(out, a.Name)
-			}
-		}
-	}
-	return out
 }
 
 // shift moves ColRefs of a bound expression by d positions.

@@ -412,26 +412,24 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 		if len(sc.rels) == 0 {
 			return nil, errAt(errs.SyntaxError, it.Pos, "SELECT * with no tables specified is not valid")
 		}
+		if it.StarTable == "" {
+			// *: every FROM entry's columns, a USING join's merged
+			// columns once, first.
+			for _, n := range sc.items {
+				for _, c := range n.visible() {
+					out = append(out, starItem(it.Pos, c, len(sc.rels) > 1))
+				}
+			}
+			continue
+		}
 		matched := false
 		for _, r := range sc.rels {
-			if r.qualifiedOnly || (it.StarTable != "" && it.StarTable != r.ref()) {
+			if r.qualifiedOnly || it.StarTable != r.ref() {
 				continue
 			}
 			matched = true
-			var names []string
-			if r.coll != nil {
-				names = StarNames(r.coll)
-			} else {
-				for _, c := range r.cols {
-					names = append(names, c.Name)
-				}
-			}
-			for _, name := range names {
-				parts := []string{name}
-				if len(sc.rels) > 1 {
-					parts = []string{r.ref(), name}
-				}
-				out = append(out, ast.SelectItem{Pos: it.Pos, Expr: &ast.ColumnRef{Pos: it.Pos, Parts: parts}})
+			for _, name := range relNames(r) {
+				out = append(out, starItem(it.Pos, nsCol{name: name, rel: r}, len(sc.rels) > 1))
 			}
 		}
 		if !matched {
@@ -439,6 +437,19 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 		}
 	}
 	return out, nil
+}
+
+// starItem is the select-list entry * makes for a column: qualified by
+// its relation when the FROM clause has several.
+func starItem(pos int, c nsCol, qualify bool) ast.SelectItem {
+	parts := []string{c.name}
+	switch {
+	case c.m != nil:
+		parts = c.m.ref()
+	case qualify:
+		parts = []string{c.rel.ref(), c.name}
+	}
+	return ast.SelectItem{Pos: pos, Expr: &ast.ColumnRef{Pos: pos, Parts: parts}}
 }
 
 // StarNames lists the columns SELECT * shows: declared columns (without a
