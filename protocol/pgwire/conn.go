@@ -769,7 +769,7 @@ func (c *conn) sendRows(rows []types.Row, cols []session.Column, formats []int16
 					return err
 				}
 			} else {
-				b = types.EncodeText(v, col.Type)
+				b = c.sess.EncodeText(v, col.Type)
 			}
 			if b == nil {
 				b = []byte{}

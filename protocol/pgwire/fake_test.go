@@ -301,6 +301,8 @@ func (s *fakeSession) TxStatus() session.TxStatus {
 
 func (s *fakeSession) ID() (uint32, uint32) { return s.id, s.secret }
 
+func (s *fakeSession) EncodeText(v types.Value, t types.T) []byte { return types.EncodeText(v, t) }
+
 func (s *fakeSession) ParamStatus() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -48,6 +48,10 @@ type Session interface {
 	// TakeOwnNotifications returns the notifications the session sent
 	// itself, which go out before ReadyForQuery.
 	TakeOwnNotifications() []session.Notification
+	// EncodeText renders a non-NULL value in a column's text output
+	// format; unlike types.EncodeText it may need the catalog (a
+	// regclass shows the relation's name).
+	EncodeText(v types.Value, t types.T) []byte
 	// Close ends the session, rolling back any open transaction.
 	Close()
 }

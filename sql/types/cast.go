@@ -657,8 +657,8 @@ func catalogElems(v Value, t T) ([]any, error) {
 
 // CatalogText is the text output of the catalog types: regtype and
 // regnamespace by name, arrays as {a,b}. ok is false for other types
-// (and for regclass, whose name needs the catalog: it goes out as the
-// number unless the executor casts it to text).
+// (and for regclass, whose name needs the catalog: the session renders
+// it, session.Session.EncodeText; without one it is the number).
 func CatalogText(v Value, t T) (out []byte, ok bool) {
 	switch t {
 	case RegType:

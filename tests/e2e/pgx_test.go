@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -728,5 +729,50 @@ func TestPgxCancel(t *testing.T) {
 	var n int64
 	if err := c3.QueryRow(ctx, `SELECT count(*) FROM big`).Scan(&n); err != nil || n != 20000 {
 		t.Errorf("count after cancel = %d, %v", n, err)
+	}
+}
+
+// TestPgxRegclass checks regclass output as PostgreSQL sends it: the
+// relation's name in text format (simple and extended protocol), the OID
+// in binary format.
+func TestPgxRegclass(t *testing.T) {
+	s := startServer(t)
+	conn := s.pgxConnect(t)
+	ctx := testCtx(t)
+	mustExec(t, conn, `CREATE TABLE "Users" (id INT PRIMARY KEY)`)
+	var oid uint32
+	if err := conn.QueryRow(ctx, `SELECT oid FROM pg_class WHERE relname = 'Users'`).Scan(&oid); err != nil {
+		t.Fatalf("pg_class oid: %v", err)
+	}
+	const q = `SELECT '"Users"'::regclass, 'pg_class'::regclass, 'information_schema.tables'::regclass, 0::regclass`
+	want := []string{`"Users"`, "pg_class", "information_schema.tables", "-"}
+	check := func(name string, res *pgconn.Result) {
+		t.Helper()
+		if res.Err != nil {
+			t.Fatalf("%s: %v", name, res.Err)
+		}
+		if len(res.Rows) != 1 {
+			t.Fatalf("%s: %d rows", name, len(res.Rows))
+		}
+		var got []string
+		for _, v := range res.Rows[0] {
+			got = append(got, string(v))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: regclass text output = %q, want %q", name, got, want)
+		}
+	}
+	all, err := conn.PgConn().Exec(ctx, q).ReadAll()
+	if err != nil || len(all) != 1 {
+		t.Fatalf("simple protocol: %d results, %v", len(all), err)
+	}
+	check("simple protocol", all[0])
+	check("extended protocol, text", conn.PgConn().ExecParams(ctx, q, nil, nil, nil, []int16{0}).Read())
+	res := conn.PgConn().ExecParams(ctx, `SELECT '"Users"'::regclass`, nil, nil, nil, []int16{1}).Read()
+	if res.Err != nil {
+		t.Fatalf("binary: %v", res.Err)
+	}
+	if got := res.Rows[0][0]; len(got) != 4 || binary.BigEndian.Uint32(got) != oid {
+		t.Errorf("regclass binary output = %x, want the OID %d", got, oid)
 	}
 }
