@@ -169,17 +169,25 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 	}
 	for {
 		tx := db.txm.Begin()
-		offsets, err := event.LoadOffsets(tx, g.ID)
-		if err != nil {
-			tx.Rollback()
-			return nil, err
-		}
-		offsets.Floor = max(offsets.Floor, opts.AfterLSN)
 		ro := event.ReadOptions{Partition: opts.Partition, Limit: opts.Limit}
 		if opts.Consumer != "" {
 			r := db.members.Touch(g.ID, opts.Consumer)
 			ro.Range = &r
 		}
+		var offsets event.Offsets
+		switch {
+		case opts.Partition >= 0:
+			offsets, err = event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(opts.Partition, opts.Partition+1))
+		case ro.Range != nil:
+			offsets, err = event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(ro.Range.Lo, ro.Range.Hi))
+		default:
+			offsets, err = event.LoadOffsets(tx, g.ID)
+		}
+		if err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		offsets.Floor = max(offsets.Floor, opts.AfterLSN)
 		evs, err := event.Read(tx, db.cat, db.events, st, offsets, ro)
 		snap := tx.SnapshotLSN()
 		if werr := tx.WaitVisibleDurable(ctx); werr != nil && err == nil {

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -280,7 +281,7 @@ func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
 	if st.All {
 		tag = "COMMIT OFFSETS"
 		d := s.delivered.Get(g.ID)
-		committed, err := event.LoadOffsets(tx, g.ID)
+		committed, err := event.LoadOffsetsOf(tx, g.ID, maps.Keys(d.Part))
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +315,7 @@ func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
 		if lsn < 0 {
 			return nil, errs.New(errs.InvalidParameterValue, "an offset must not be negative")
 		}
-		committed, err := event.LoadOffsets(tx, g.ID)
+		committed, err := event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(int(p), int(p)+1))
 		if err != nil {
 			return nil, err
 		}

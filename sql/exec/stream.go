@@ -46,7 +46,20 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 		}
 		part = int(p)
 	}
-	offsets, err := event.LoadOffsets(env.Txn, x.Group.ID)
+	ro := event.ReadOptions{Partition: part, Limit: int(limit)}
+	if x.Consumer != "" {
+		r := env.Streams.Members.Touch(x.Group.ID, x.Consumer)
+		ro.Range = &r
+	}
+	var offsets event.Offsets
+	switch {
+	case part >= 0:
+		offsets, err = event.LoadOffsetsOf(env.Txn, x.Group.ID, event.PartitionRange(part, part+1))
+	case ro.Range != nil:
+		offsets, err = event.LoadOffsetsOf(env.Txn, x.Group.ID, event.PartitionRange(ro.Range.Lo, ro.Range.Hi))
+	default:
+		offsets, err = event.LoadOffsets(env.Txn, x.Group.ID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +71,6 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 		if n, err := types.Cast(v, types.Int8); err == nil && n != nil && n.(int64) > 0 {
 			offsets.Floor = max(offsets.Floor, uint64(n.(int64)))
 		}
-	}
-	ro := event.ReadOptions{Partition: part, Limit: int(limit)}
-	if x.Consumer != "" {
-		r := env.Streams.Members.Touch(x.Group.ID, x.Consumer)
-		ro.Range = &r
 	}
 	evs, err := event.Read(env.Txn, env.Streams.Cat, env.Streams.Log, x.Stream, offsets, ro)
 	if err != nil {
