@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -143,12 +142,9 @@ func (s *Session) publish(ctx context.Context, st *ast.Publish, params []types.V
 
 // topicDoc is the stored form of one message.
 func topicDoc(payload string) (map[string]any, error) {
-	if !json.Valid([]byte(payload)) {
-		return map[string]any{"payload": map[string]any{"message": payload}}, nil
-	}
 	v, err := types.ParseJSON(payload)
 	if err != nil {
-		return nil, err
+		return map[string]any{"payload": map[string]any{"message": payload}}, nil
 	}
 	return map[string]any{"payload": v}, nil
 }

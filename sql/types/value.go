@@ -330,6 +330,9 @@ func FromJSON(v any) Value {
 
 // ParseJSON parses JSON text into a Value.
 func ParseJSON(s string) (Value, error) {
+	if v, ok := parseJSONFast(s); ok {
+		return v, nil
+	}
 	d := json.NewDecoder(strings.NewReader(s))
 	d.UseNumber()
 	var v any
