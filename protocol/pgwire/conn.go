@@ -141,6 +141,9 @@ func (c *conn) run() {
 	c.loop()
 }
 
+// maxNotifyBurst bounds how many queued notifications one write carries.
+const maxNotifyBurst = 256
+
 // startNotifier delivers the session's LISTEN notifications as
 // NotificationResponse messages as soon as they arrive, between other
 // messages (clients accept them at any message boundary). It stops when
@@ -161,6 +164,18 @@ func (c *conn) startNotifier() {
 			case n := <-ch:
 				c.wmu.Lock()
 				c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+				// Whatever else is already queued goes out in the same
+				// write (a busy LIVE SELECT gets one syscall per burst,
+				// not per change).
+			more:
+				for range maxNotifyBurst {
+					select {
+					case n = <-ch:
+						c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+					default:
+						break more
+					}
+				}
 				// A client that fell behind is told how much it missed
 				// rather than left to guess.
 				if d := c.sess.DroppedNotifications(); d > dropped {
