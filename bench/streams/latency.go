@@ -319,6 +319,68 @@ func latencyNodedb(ctx context.Context, cfg *config, rate int, table string, via
 	return res, runOne(ctx, cfg, cfg.nodedbDSN, table, rate, res, consume)
 }
 
+// acker acknowledges a consumer's reads in the background, one commit in
+// flight carrying the newest position of each partition read since the
+// previous one, so the consumer reads on without waiting for it.
+type acker struct {
+	mu    sync.Mutex
+	dirty map[int]uint64 // partition → last LSN read, not yet acknowledged
+	kick  chan struct{}
+	errc  chan error
+	wg    sync.WaitGroup
+}
+
+func startAcker(ctx context.Context, commit func(map[int]uint64) error) *acker {
+	a := &acker{dirty: map[int]uint64{}, kick: make(chan struct{}, 1), errc: make(chan error, 1)}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		for range a.kick {
+			a.mu.Lock()
+			todo := a.dirty
+			a.dirty = map[int]uint64{}
+			a.mu.Unlock()
+			if err := commit(todo); err != nil && ctx.Err() == nil {
+				select {
+				case a.errc <- err:
+				default:
+				}
+			}
+		}
+	}()
+	return a
+}
+
+// note records a read event's position.
+func (a *acker) note(part int, lsn uint64) {
+	a.mu.Lock()
+	a.dirty[part] = max(a.dirty[part], lsn)
+	a.mu.Unlock()
+}
+
+// flush asks for an acknowledgement (a pending one takes these too).
+func (a *acker) flush() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// failed returns an acknowledgement's error, if one failed.
+func (a *acker) failed() error {
+	select {
+	case err := <-a.errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+func (a *acker) stop() {
+	close(a.kick)
+	a.wg.Wait()
+}
+
 // pgwireConsumer reads the stream in a loop over pgwire: SELECT ... WHERE
 // lsn > (the last LSN it received) LIMIT 1000, acknowledging in the
 // background from a second connection (COMMIT OFFSET PARTITION p AT n for
@@ -338,43 +400,20 @@ func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *t
 	defer cc.Close(context.Background())
 	q := "SELECT row_id, new_value->>'sent_ns', lsn, partition FROM STREAM " + stream + " CONSUMER GROUP " + group +
 		" WHERE lsn > $1 LIMIT 1000"
-	var mu sync.Mutex
-	dirty := map[int32]int64{} // partition → last LSN read, not yet acknowledged
-	kick := make(chan struct{}, 1)
-	errc := make(chan error, 1)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for range kick {
-			mu.Lock()
-			todo := dirty
-			dirty = map[int32]int64{}
-			mu.Unlock()
-			b := &pgx.Batch{}
-			b.Queue("BEGIN")
-			for p, lsn := range todo {
-				b.Queue(fmt.Sprintf("COMMIT OFFSET PARTITION %d AT %d ON %s CONSUMER GROUP %s", p, lsn, stream, group))
-			}
-			b.Queue("COMMIT")
-			if err := cc.SendBatch(ctx, b).Close(); err != nil && ctx.Err() == nil {
-				select {
-				case errc <- err:
-				default:
-				}
-			}
+	ack := startAcker(ctx, func(todo map[int]uint64) error {
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		for p, lsn := range todo {
+			b.Queue(fmt.Sprintf("COMMIT OFFSET PARTITION %d AT %d ON %s CONSUMER GROUP %s", p, lsn, stream, group))
 		}
-	}()
-	defer func() {
-		close(kick)
-		wg.Wait()
-	}()
+		b.Queue("COMMIT")
+		return cc.SendBatch(ctx, b).Close()
+	})
+	defer ack.stop()
 	var after int64
 	for ctx.Err() == nil {
-		select {
-		case err := <-errc:
+		if err := ack.failed(); err != nil {
 			return err
-		default:
 		}
 		rows, err := c.Query(ctx, q, after)
 		if err != nil {
@@ -394,9 +433,7 @@ func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *t
 			s, _ := strconv.ParseInt(sent, 10, 64)
 			t.got(id, s, now)
 			after = max(after, lsn)
-			mu.Lock()
-			dirty[part] = max(dirty[part], lsn)
-			mu.Unlock()
+			ack.note(int(part), uint64(lsn))
 			n++
 		}
 		rows.Close()
@@ -416,10 +453,7 @@ func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *t
 			}
 			continue
 		}
-		select {
-		case kick <- struct{}{}:
-		default: // an acknowledgement is pending; it takes these too
-		}
+		ack.flush()
 	}
 	return ctx.Err()
 }
@@ -519,37 +553,18 @@ func probeHTTP(ctx context.Context, cfg *config) (bool, string) {
 // confirms its position asynchronously, it does not wait for its
 // acknowledgement (an fsync) before reading on.
 func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tracker) error {
-	var mu sync.Mutex
-	dirty := map[string]uint64{} // partition → last LSN read, not yet acknowledged
-	kick := make(chan struct{}, 1)
-	errc := make(chan error, 1)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for range kick {
-			mu.Lock()
-			todo := dirty
-			dirty = map[string]uint64{}
-			mu.Unlock()
-			if err := httpCommit(ctx, cfg.nodedbHTTP, stream, group, todo); err != nil && ctx.Err() == nil {
-				select {
-				case errc <- err:
-				default:
-				}
-			}
+	ack := startAcker(ctx, func(todo map[int]uint64) error {
+		offs := make(map[string]uint64, len(todo))
+		for p, lsn := range todo {
+			offs[strconv.Itoa(p)] = lsn
 		}
-	}()
-	defer func() {
-		close(kick)
-		wg.Wait()
-	}()
+		return httpCommit(ctx, cfg.nodedbHTTP, stream, group, offs)
+	})
+	defer ack.stop()
 	var after uint64
 	for ctx.Err() == nil {
-		select {
-		case err := <-errc:
+		if err := ack.failed(); err != nil {
 			return err
-		default:
 		}
 		pr, err := httpPoll(ctx, cfg.nodedbHTTP, stream, group, 1000, cfg.httpWait, after)
 		if err != nil {
@@ -567,15 +582,11 @@ func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tra
 		}
 		t.mu.Unlock()
 		if len(pr.Events) > 0 {
-			mu.Lock()
 			for k, v := range pr.PartitionOffsets {
-				dirty[k] = max(dirty[k], v)
+				p, _ := strconv.Atoi(k)
+				ack.note(p, v)
 			}
-			mu.Unlock()
-			select {
-			case kick <- struct{}{}:
-			default: // an acknowledgement is pending; it takes these too
-			}
+			ack.flush()
 		}
 	}
 	return ctx.Err()
