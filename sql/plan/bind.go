@@ -787,30 +787,53 @@ func withPos(err error, pos int) error {
 
 // exprName is the output column name PostgreSQL would give an expression.
 func exprName(e ast.Expr) string {
+	n, _ := figureName(e)
+	return n
+}
+
+// figureName is PostgreSQL's FigureColname: the name and its strength (2:
+// a column or function name, 1: a type name from a cast, CASE; 0: none,
+// "?column?", as for any constant, TRUE included). A cast keeps its
+// operand's name unless that is weak.
+func figureName(e ast.Expr) (string, int) {
 	switch x := e.(type) {
 	case *ast.ColumnRef:
-		return x.Parts[len(x.Parts)-1]
+		return x.Parts[len(x.Parts)-1], 2
 	case *ast.FuncCall:
 		n := x.Name
 		if i := strings.LastIndexByte(n, '.'); i >= 0 {
 			n = n[i+1:]
 		}
-		return n
+		return n, 2
 	case *ast.Cast:
-		if n := exprName(x.X); n != "?column?" {
-			return n
+		if n, st := figureName(x.X); st > 1 {
+			return n, st
 		}
-		return strings.ToLower(x.Type.String())
+		// PostgreSQL names it after the type's pg_type name (int4, bool).
+		if pt, ok := types.PgTypeByOID(x.Type.OID()); ok {
+			return pt.Name, 1
+		}
+		return strings.ToLower(x.Type.String()), 1
 	case *ast.Case:
-		return "case"
-	case *ast.Literal:
-		if x.Kind == "bool" {
-			return "bool"
-		}
+		return "case", 1
 	case *ast.Subscript:
-		return exprName(x.X)
+		return figureName(x.X)
+	case *ast.SubqueryExpr:
+		// A scalar subquery takes its (first) output column's name.
+		if x.Query != nil {
+			if core, ok := x.Query.Body.(*ast.SelectCore); ok && len(core.Items) > 0 && !core.Items[0].Star {
+				if core.Items[0].Alias != "" {
+					return core.Items[0].Alias, 2
+				}
+				return figureName(core.Items[0].Expr)
+			}
+		}
+	case *ast.Exists:
+		if !x.Not {
+			return "exists", 2
+		}
 	}
-	return "?column?"
+	return "?column?", 0
 }
 
 // constInt evaluates a constant integer expression (LIMIT 10).
