@@ -342,3 +342,19 @@ func TestExplainAnalyze(t *testing.T) {
 	d.fail(s, errs.FeatureNotSupported, `EXPLAIN ANALYZE DELETE FROM t`)
 	require.Equal(t, "3", d.q(s, `SELECT count(*) FROM t`), "EXPLAIN ANALYZE DELETE changed nothing")
 }
+
+// TestArrayTextCasts: PostgreSQL's array text input in casts, each
+// element cast to the element type.
+func TestArrayTextCasts(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, `[1,2]|[1,null,3]|[]|["a","b c"]|[1,2]|NULL`,
+		d.q(s, `SELECT '{1,2}'::int[], '{1,NULL,3}'::bigint[], '{}'::text[], '{a,"b c"}'::text[], ARRAY['1','2']::int[], NULL::int[]`))
+	r, err := run(s, `SELECT $1::int[]`, "{4,5}")
+	require.NoError(t, err)
+	require.Equal(t, "[4,5]", render(r))
+	d.fail(s, errs.InvalidTextRep, `SELECT '{x}'::int[]`)
+	d.fail(s, errs.InvalidTextRep, `SELECT 'nope'::int[]`)
+}

@@ -176,6 +176,9 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if err != nil {
 			return nil, err
 		}
+		if x.ToArray {
+			return castArray(v, x.Elem)
+		}
 		out, err := funcs.CastTyped(env.Fn, v, x.X.Type(), x.T)
 		if err != nil {
 			return nil, err
@@ -352,4 +355,36 @@ func checkCtx(ctx context.Context) error {
 		return errs.New(errs.QueryCanceled, "canceling statement due to user request")
 	}
 	return nil
+}
+
+// castArray casts a value to an array of elem: array text ('{1,"a b",NULL}')
+// is parsed first; each non-NULL element is cast to elem.
+func castArray(v types.Value, elem types.T) (types.Value, error) {
+	var in []any
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		var err error
+		if in, err = types.ParseArrayText(x); err != nil {
+			return nil, err
+		}
+	case []any:
+		in = x
+	default:
+		return nil, errs.Errorf("42846", "cannot cast type %s to %s[]", types.TypeOf(v), elem)
+	}
+	out := make([]any, len(in))
+	for i, e := range in {
+		if e == nil || elem == types.Doc {
+			out[i] = e
+			continue
+		}
+		c, err := types.Cast(e, elem)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
 }

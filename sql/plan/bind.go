@@ -254,12 +254,16 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 		return bd.bindFunc(x, hint)
 	case *ast.Cast:
 		t := x.Type
+		if x.Array {
+			in, err := bd.bind(x.X, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			return &CastTo{X: in, T: types.Doc, TypeMod: -1, ToArray: true, Elem: t}, nil
+		}
 		in, err := bd.bind(x.X, t)
 		if err != nil {
 			return nil, err
-		}
-		if x.Array {
-			return &CastTo{X: in, T: types.Doc, TypeMod: -1}, nil
 		}
 		return &CastTo{X: in, T: t, TypeMod: x.TypeMod}, nil
 	case *ast.Case:

@@ -92,6 +92,11 @@ type CastTo struct {
 	X       Expr
 	T       types.T
 	TypeMod int
+	// Elem, with ToArray, is the element type of a cast to an array
+	// (T is then Doc): text input '{1,2}' is parsed, and each element is
+	// cast to Elem.
+	ToArray bool
+	Elem    types.T
 }
 
 // CaseWhen is a searched CASE (simple CASE is rewritten to searched).
