@@ -2,8 +2,8 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -208,9 +208,8 @@ func (sub *liveSub) deliver(e event.Event) {
 	sub.from = e.LSN
 	sub.env.Fn.Now = time.Now().UTC()
 	if p, ok := sub.sess.liveMatch(sub.env, sub, e); ok {
-		if buf, err := json.Marshal(p); err == nil {
-			sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: string(buf), PID: sub.sess.id})
-		}
+		buf := p.AppendJSON(make([]byte, 0, 256))
+		sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: string(buf), PID: sub.sess.id})
 	}
 }
 
@@ -386,7 +385,33 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 		if err != nil {
 			v = nil
 		}
-		p.Row[sub.cols[i].Name] = types.ToJSON(v)
+		p.Row[sub.cols[i].Name] = v
 	}
 	return p, true
+}
+
+// AppendJSON appends the payload's JSON (what encoding/json renders for
+// it with the row's values converted by types.ToJSON, HTML characters not
+// escaped): every matching change of every subscriber is encoded, so
+// without reflection.
+func (p *livePayload) AppendJSON(b []byte) []byte {
+	b = append(b, `{"subscription_id":`...)
+	b = types.AppendJSON(b, p.SubscriptionID)
+	b = append(b, `,"op":`...)
+	b = types.AppendJSON(b, p.Op)
+	if p.Transition != "" {
+		b = append(b, `,"transition":`...)
+		b = types.AppendJSON(b, p.Transition)
+	}
+	b = append(b, `,"row_id":`...)
+	b = types.AppendJSON(b, p.RowID)
+	b = append(b, `,"lsn":`...)
+	b = strconv.AppendUint(b, p.LSN, 10)
+	b = append(b, `,"row":`...)
+	if p.Row == nil {
+		b = append(b, "null"...)
+	} else {
+		b = types.AppendJSON(b, p.Row)
+	}
+	return append(b, '}')
 }

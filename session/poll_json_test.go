@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,5 +74,31 @@ func TestPollResultJSON(t *testing.T) {
 	empty := &PollResult{PartitionOffsets: map[string]uint64{}}
 	if got := string(empty.AppendJSON(nil)); got != `{"events":[],"partition_offsets":{},"count":0,"evicted_since_last_poll":0,"oldest_available_lsn":0}` {
 		t.Fatal(got)
+	}
+}
+
+// TestLivePayloadJSON: the hand-written LIVE SELECT payload is what
+// encoding/json renders for it with converted row values.
+func TestLivePayloadJSON(t *testing.T) {
+	row := map[string]any{"id": int64(7), "name": "x \"y\" <z>", "at": time.Unix(1700000000, 0).UTC(), "b": []byte{1}, "n": nil}
+	for _, p := range []livePayload{
+		{SubscriptionID: "s1", Op: "INSERT", RowID: "7", LSN: 42, Row: row},
+		{SubscriptionID: "s1", Op: "UPDATE", Transition: "left", RowID: "7", LSN: 43, Row: map[string]any{}},
+	} {
+		conv := map[string]any{}
+		for k, v := range p.Row {
+			conv[k] = types.ToJSON(v)
+		}
+		q := p
+		q.Row = conv
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(q); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(p.AppendJSON(nil)), strings.TrimSpace(buf.String()); got != want {
+			t.Errorf("\n got  %s\n want %s", got, want)
+		}
 	}
 }
