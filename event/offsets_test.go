@@ -3,6 +3,7 @@ package event
 import (
 	"testing"
 
+	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
 )
@@ -60,5 +61,24 @@ func TestLoadOffsetsOf(t *testing.T) {
 		if some.Part[p] != lsn {
 			t.Fatalf("partition %d: got %d, want %d", p, some.Part[p], lsn)
 		}
+	}
+}
+
+// TestCheckLostCoversOnlyTheRead: a member's read is refused only for
+// history lost in its own partitions; a partition the group never
+// committed still counts as lost once the group committed elsewhere.
+func TestCheckLostCoversOnlyTheRead(t *testing.T) {
+	st := &catalog.Stream{Name: "s", CollectionID: 5}
+	l := &Log{trimmed: map[uint32]map[uint16]uint64{5: {10: 100, 600: 100}}}
+	committed := Offsets{Part: map[uint16]uint64{10: 150}, Any: true} // partition 10 only (as LoadOffsetsOf of 0..512)
+	if err := l.CheckLost(st, committed, -1, &Range{Lo: 0, Hi: 512}); err != nil {
+		t.Fatalf("member 0..512: %v", err)
+	}
+	other := Offsets{Part: map[uint16]uint64{}, Any: true} // partition 600 uncommitted, group committed elsewhere
+	if err := l.CheckLost(st, other, -1, &Range{Lo: 512, Hi: 1024}); err == nil {
+		t.Fatal("member 512..1024: trimmed events of an uncommitted partition not reported")
+	}
+	if err := l.CheckLost(st, Offsets{Part: map[uint16]uint64{}}, -1, nil); err != nil {
+		t.Fatalf("a group that never committed loses nothing: %v", err)
 	}
 }

@@ -111,8 +111,12 @@ func (l *Log) OldestAvailable(st *catalog.Stream) uint64 {
 // CheckLost fails with 55000 when retention trimmed events a group had not
 // consumed. A group that never committed anything starts at the oldest
 // retained event and loses nothing.
-func (l *Log) CheckLost(st *catalog.Stream, offsets Offsets, partition int) error {
-	if l == nil || (len(offsets.Part) == 0 && offsets.Floor == 0) {
+//
+// Only the partitions a read covers are checked: one partition, a
+// member's range (rng, when not nil), or all; offsets need to hold just
+// those (see LoadOffsetsOf).
+func (l *Log) CheckLost(st *catalog.Stream, offsets Offsets, partition int, rng *Range) error {
+	if l == nil || (len(offsets.Part) == 0 && offsets.Floor == 0 && !offsets.Any) {
 		return nil
 	}
 	l.mu.RLock()
@@ -123,6 +127,9 @@ func (l *Log) CheckLost(st *catalog.Stream, offsets Offsets, partition int) erro
 		}
 		for p, t := range parts {
 			if partition >= 0 && int(p) != partition {
+				continue
+			}
+			if rng != nil && rng.Hi > rng.Lo && (int(p) < rng.Lo || int(p) >= rng.Hi) {
 				continue
 			}
 			pos := max(offsets.Of(p), st.StartLSN)

@@ -39,6 +39,9 @@ const floorPartition = 0xffff
 type Offsets struct {
 	Part  map[uint16]uint64
 	Floor uint64
+	// Any: the group has committed some position (possibly of a
+	// partition LoadOffsetsOf did not load).
+	Any bool
 }
 
 // Of returns the effective position of a partition.
@@ -64,6 +67,7 @@ func LoadOffsets(tx *txn.Txn, groupID uint32) (Offsets, error) {
 		} else {
 			out.Part[p] = lsn
 		}
+		out.Any = true
 	}
 	return out, it.Close()
 }
@@ -92,6 +96,18 @@ func LoadOffsetsOf(tx *txn.Txn, groupID uint32, parts func(yield func(uint16) bo
 		return Offsets{}, err
 	}
 	out.Floor = floor
+	// Whether the group committed anything at all (retention's
+	// history-lost check treats a group that never did differently): the
+	// first key of its range is enough.
+	lo := storage.OffsetPrefix(groupID)
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return Offsets{}, err
+	}
+	out.Any = it.Valid()
+	if err := it.Close(); err != nil {
+		return Offsets{}, err
+	}
 	for p := range parts {
 		lsn, ok, err := get(p)
 		if err != nil {
@@ -179,7 +195,7 @@ type ReadOptions struct {
 // from the transaction's snapshot. It walks the LSN index from the lowest
 // position any partition still needs.
 func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offsets Offsets, opts ReadOptions) ([]Event, error) {
-	if err := log.CheckLost(st, offsets, opts.Partition); err != nil {
+	if err := log.CheckLost(st, offsets, opts.Partition, opts.Range); err != nil {
 		return nil, err
 	}
 	from := max(st.StartLSN, offsets.Floor)
