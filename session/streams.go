@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -281,13 +280,25 @@ func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
 	if st.All {
 		tag = "COMMIT OFFSETS"
 		d := s.delivered.Get(g.ID)
-		committed, err := event.LoadOffsetsOf(tx, g.ID, maps.Keys(d.Part))
+		// Positions at or below the floor need no entry of their own: the
+		// floor covers every partition. So only the partitions delivered
+		// beyond it are read (a consumer of every partition mostly moves
+		// the floor).
+		base, err := event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(0, 0))
 		if err != nil {
 			return nil, err
 		}
-		// Positions at or below the floor need no entry of their own: the
-		// floor covers every partition.
-		floor := max(d.Floor, committed.Floor)
+		floor := max(d.Floor, base.Floor)
+		committed, err := event.LoadOffsetsOf(tx, g.ID, func(yield func(uint16) bool) {
+			for p, lsn := range d.Part {
+				if lsn > floor && !yield(p) {
+					return
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
 		for p, lsn := range d.Part {
 			if lsn > committed.Part[p] && lsn > floor {
 				if err := event.CommitOffset(tx, g.ID, p, lsn); err != nil {
