@@ -95,6 +95,26 @@ func TestKafkaResumeReadsBackCommitted(t *testing.T) {
 // TestKafkaResumeWindow: only the last ResumeWindow records of a Kafka
 // partition are read back.
 func TestKafkaResumeWindow(t *testing.T) {
+	// kfake, the fake broker, has been seen (once in many race-enabled
+	// runs) to answer a transactional producer's second transaction with
+	// OUT_OF_ORDER_SEQUENCE_NUMBER; the scenario is then rerun on a fresh
+	// cluster rather than failing on the fake's account. Any other error
+	// fails the test.
+	for attempt := 1; ; attempt++ {
+		held, err := resumeWindowScenario(t)
+		if err != nil && strings.Contains(err.Error(), "OUT_OF_ORDER_SEQUENCE_NUMBER") && attempt < 3 {
+			t.Logf("attempt %d: %v; rerunning on a fresh cluster", attempt, err)
+			continue
+		}
+		require.NoError(t, err)
+		// Partition 1's record lies before the window (4 records back
+		// from the end, commit markers included).
+		require.Equal(t, map[uint16]uint64{2: 7}, held)
+		return
+	}
+}
+
+func resumeWindowScenario(t *testing.T) (map[uint16]uint64, error) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
 	require.NoError(t, err)
 	defer c.Close()
@@ -102,17 +122,19 @@ func TestKafkaResumeWindow(t *testing.T) {
 	cfg := KafkaConfig{Brokers: c.ListenAddrs(), Topic: "t", Transactional: true, TransactionalID: "w", StreamID: 1, ResumeWindow: 4}
 	a, err := NewKafka(cfg)
 	require.NoError(t, err)
-	require.NoError(t, a.Send(ctx, "s", outgoing(1, 1)))
-	require.NoError(t, a.Send(ctx, "s", outgoing(2, 2, 3, 4, 5, 6, 7)))
+	if err := a.Send(ctx, "s", outgoing(1, 1)); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	if err := a.Send(ctx, "s", outgoing(2, 2, 3, 4, 5, 6, 7)); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
 	require.NoError(t, a.Close())
 	b, err := NewKafka(cfg)
 	require.NoError(t, err)
 	defer b.Close()
-	held, err := b.(Resumer).Resume(ctx, "s")
-	require.NoError(t, err)
-	// Partition 1's record lies before the window (4 records back from
-	// the end, commit markers included).
-	require.Equal(t, map[uint16]uint64{2: 7}, held)
+	return b.(Resumer).Resume(ctx, "s")
 }
 
 func TestKafkaErrors(t *testing.T) {
