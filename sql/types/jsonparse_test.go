@@ -104,3 +104,22 @@ func FuzzParseJSON(f *testing.F) {
 		checkParse(t, s)
 	})
 }
+
+// FuzzParseArrayText: array text never panics the parser, and what it
+// accepts is a list of strings and NULLs.
+func FuzzParseArrayText(f *testing.F) {
+	for _, s := range []string{`{}`, `{1,2}`, `{a,"b c",NULL}`, `{"x\"y",""}`, `{`, `{{1},{2}}`, ` { 1 , 2 } `} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, err := ParseArrayText(s)
+		if err != nil {
+			return
+		}
+		for _, e := range out {
+			if _, ok := e.(string); !ok && e != nil {
+				t.Fatalf("%q: element %#v", s, e)
+			}
+		}
+	})
+}
