@@ -184,7 +184,7 @@ func (s *Session) refreshMView(ctx context.Context, mv *catalog.MView) error {
 	if err != nil {
 		return err
 	}
-	sess := db.mviews.mgr.NewSession(mv.Owner, "nodedb")
+	sess := db.mviews.mgr.internalSession(mv.Owner)
 	defer sess.Close()
 	if _, err := sess.internalExec(ctx, "BEGIN"); err != nil {
 		return err
@@ -267,7 +267,7 @@ func (mr *mviewRunners) Close() { mr.workers.Close() }
 // run folds the stream into the view until stopped.
 func (mr *mviewRunners) run(ctx context.Context, mv *catalog.MView) {
 	db := mr.db
-	sess := mr.mgr.NewSession(mv.Owner, "nodedb")
+	sess := mr.mgr.internalSession(mv.Owner)
 	defer sess.Close()
 	failures := 0
 	var last uint64

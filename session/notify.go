@@ -13,6 +13,9 @@ const maxNotifyPayload = 1 << 20
 // mailboxSize bounds a session's undelivered notifications.
 const mailboxSize = 4096
 
+// internalMailboxSize is the mailbox of an internal session.
+const internalMailboxSize = 16
+
 // Notification is one LISTEN/NOTIFY message for a client.
 type Notification = event.Notification
 

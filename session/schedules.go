@@ -556,7 +556,7 @@ func (sc *scheduler) run(s *catalog.Schedule, scheduled time.Time) {
 }
 
 func (sc *scheduler) exec(ctx context.Context, s *catalog.Schedule) error {
-	sess := sc.mgr.NewSession(s.Owner, "nodedb")
+	sess := sc.mgr.internalSession(s.Owner)
 	defer sess.Close()
 	blk, err := parseBlock(s.Body)
 	if err != nil {

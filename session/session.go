@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -38,6 +39,18 @@ func (m *Manager) NewSession(user, database string) *Session {
 	m.mu.sessions[s.id] = s
 	m.mu.Unlock()
 	return s
+}
+
+// internalSession opens a session for work the database does by itself
+// (trigger bodies, schedules, streaming views): it is not listed among the
+// client sessions (Count), a client's CancelRequest cannot reach it, and
+// its notification mailbox is small (it never LISTENs; NOTIFYs it queues
+// move to the session it works for or go out at its commit). One is made
+// per SYNC trigger firing, so it must be cheap.
+func (m *Manager) internalSession(user string) *Session {
+	id := m.nextID.Add(1)
+	return &Session{mgr: m, id: id, user: user, database: "nodedb", vars: defaultVars(),
+		listener: event.NewListener(id, internalMailboxSize)}
 }
 
 // Cancel cancels the running statement of the session with the given id

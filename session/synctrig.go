@@ -125,7 +125,7 @@ func (s *Session) runTriggerBody(ctx context.Context, tx *txn.Txn, t *catalog.Tr
 	if t.Definer {
 		user = t.Owner
 	}
-	inner := db.triggers.mgr.NewSession(user, "nodedb")
+	inner := db.triggers.mgr.internalSession(user)
 	inner.tx, inner.explicit, inner.held, inner.trigDepth = tx, true, s.held, depth+1
 	pe := newProcEnv(ctx, inner)
 	pe.recs["new"], pe.recs["old"] = newDoc, oldDoc

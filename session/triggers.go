@@ -372,7 +372,7 @@ func (r *triggerRunner) stream() *catalog.Stream {
 func (r *triggerRunner) run() {
 	db := r.tr.db
 	st := r.stream()
-	sess := r.tr.mgr.NewSession(r.trig.Owner, "nodedb")
+	sess := r.tr.mgr.internalSession(r.trig.Owner)
 	defer sess.Close()
 	var cursor uint64 // scanned through here without events to fire
 	failures := 0
@@ -661,7 +661,7 @@ func (s *Session) replayTriggerDeadLetters(ctx context.Context, trigs []*catalog
 		if len(letters) == 0 {
 			continue
 		}
-		sess := db.triggers.mgr.NewSession(t.Owner, "nodedb")
+		sess := db.triggers.mgr.internalSession(t.Owner)
 		for _, d := range letters {
 			e, err := letterEvent(d)
 			if err == nil {
