@@ -81,17 +81,7 @@ func LoadOffsets(tx *txn.Txn, groupID uint32) (Offsets, error) {
 // use this.
 func LoadOffsetsOf(tx *txn.Txn, groupID uint32, parts func(yield func(uint16) bool)) (Offsets, error) {
 	out := Offsets{Part: map[uint16]uint64{}}
-	get := func(p uint16) (uint64, bool, error) {
-		v, ok, err := tx.Get(storage.OffsetKey(groupID, p))
-		if err != nil || !ok {
-			return 0, false, err
-		}
-		if len(v) != 8 {
-			return 0, false, errs.New(errs.DataCorrupted, "event: bad offset record")
-		}
-		return binary.BigEndian.Uint64(v), true, nil
-	}
-	floor, _, err := get(floorPartition)
+	floor, _, err := getOffset(tx, groupID, floorPartition)
 	if err != nil {
 		return Offsets{}, err
 	}
@@ -108,16 +98,45 @@ func LoadOffsetsOf(tx *txn.Txn, groupID uint32, parts func(yield func(uint16) bo
 	if err := it.Close(); err != nil {
 		return Offsets{}, err
 	}
+	return out, out.LoadPartitions(tx, groupID, parts)
+}
+
+// LoadPartitions adds the committed positions of parts to o (point reads).
+func (o *Offsets) LoadPartitions(tx *txn.Txn, groupID uint32, parts func(yield func(uint16) bool)) error {
 	for p := range parts {
-		lsn, ok, err := get(p)
+		lsn, ok, err := getOffset(tx, groupID, p)
 		if err != nil {
-			return Offsets{}, err
+			return err
 		}
 		if ok {
-			out.Part[p] = lsn
+			o.Part[p] = lsn
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// LoadOffsetsFor loads what a read needs: one partition's position
+// (partition >= 0), a member's range (rng), or, for a read of every
+// partition, all of them.
+func LoadOffsetsFor(tx *txn.Txn, groupID uint32, partition int, rng *Range) (Offsets, error) {
+	switch {
+	case partition >= 0:
+		return LoadOffsetsOf(tx, groupID, PartitionRange(partition, partition+1))
+	case rng != nil:
+		return LoadOffsetsOf(tx, groupID, PartitionRange(rng.Lo, rng.Hi))
+	}
+	return LoadOffsets(tx, groupID)
+}
+
+func getOffset(tx *txn.Txn, groupID uint32, p uint16) (uint64, bool, error) {
+	v, ok, err := tx.Get(storage.OffsetKey(groupID, p))
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	if len(v) != 8 {
+		return 0, false, errs.New(errs.DataCorrupted, "event: bad offset record")
+	}
+	return binary.BigEndian.Uint64(v), true, nil
 }
 
 // PartitionRange yields the partitions lo..hi-1.

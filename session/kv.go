@@ -201,7 +201,7 @@ func (db *DB) KVUpdate(ctx context.Context, coll string, keys []string, fn func(
 	if err != nil {
 		return err
 	}
-	unlock := onceFunc(db.kvLocks.lock(coll, keys))
+	unlock := sync.OnceFunc(db.kvLocks.lock(coll, keys))
 	defer unlock()
 	backoff := 50 * time.Microsecond
 	for attempt := 1; ; attempt++ {
@@ -257,17 +257,6 @@ func commitPipelined(tx *txn.Txn, unlock func()) error {
 	unlock()
 	_, err = wait()
 	return err
-}
-
-// onceFunc makes f safe to call more than once.
-func onceFunc(f func()) func() {
-	done := false
-	return func() {
-		if !done {
-			done = true
-			f()
-		}
-	}
 }
 
 // kvApplyError marks an error met while applying an update's writes
@@ -375,7 +364,7 @@ func (db *DB) KVBatch(ctx context.Context, coll string, keys []string, write boo
 	}
 	unlock := func() {}
 	if write {
-		unlock = onceFunc(db.kvLocks.lock(coll, keys))
+		unlock = sync.OnceFunc(db.kvLocks.lock(coll, keys))
 		defer unlock()
 	}
 	if sh != nil && write {

@@ -174,15 +174,7 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 			r := db.members.Touch(g.ID, opts.Consumer)
 			ro.Range = &r
 		}
-		var offsets event.Offsets
-		switch {
-		case opts.Partition >= 0:
-			offsets, err = event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(opts.Partition, opts.Partition+1))
-		case ro.Range != nil:
-			offsets, err = event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(ro.Range.Lo, ro.Range.Hi))
-		default:
-			offsets, err = event.LoadOffsets(tx, g.ID)
-		}
+		offsets, err := event.LoadOffsetsFor(tx, g.ID, opts.Partition, ro.Range)
 		if err != nil {
 			tx.Rollback()
 			return nil, err

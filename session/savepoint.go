@@ -44,8 +44,11 @@ func (s *Session) releaseMark(m mark) { s.tx.Release(m.sp) }
 // and leaves a failed transaction usable again.
 func (s *Session) savepointStmt(st ast.Statement) (*Result, error) {
 	if !s.explicit || s.tx == nil {
-		name := map[bool]string{true: "SAVEPOINT", false: "RELEASE SAVEPOINT"}[isSavepoint(st)]
-		if _, ok := st.(*ast.RollbackTo); ok {
+		name := "SAVEPOINT"
+		switch st.(type) {
+		case *ast.ReleaseSavepoint:
+			name = "RELEASE SAVEPOINT"
+		case *ast.RollbackTo:
 			name = "ROLLBACK TO SAVEPOINT"
 		}
 		return nil, errs.Errorf(errs.NoActiveSQLTransaction, "%s can only be used in transaction blocks", name)
@@ -86,11 +89,6 @@ func (s *Session) savepointStmt(st ast.Statement) (*Result, error) {
 		return &Result{Tag: "ROLLBACK"}, nil
 	}
 	return nil, errs.New(errs.InternalError, "not a savepoint statement")
-}
-
-func isSavepoint(st ast.Statement) bool {
-	_, ok := st.(*ast.Savepoint)
-	return ok
 }
 
 // conditions maps PL/pgSQL condition names to SQLSTATEs. A code ending in

@@ -284,12 +284,12 @@ func (s *Session) commitOffset(st *ast.CommitOffset) (*Result, error) {
 		// floor covers every partition. So only the partitions delivered
 		// beyond it are read (a consumer of every partition mostly moves
 		// the floor).
-		base, err := event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(0, 0))
+		committed, err := event.LoadOffsetsOf(tx, g.ID, event.PartitionRange(0, 0))
 		if err != nil {
 			return nil, err
 		}
-		floor := max(d.Floor, base.Floor)
-		committed, err := event.LoadOffsetsOf(tx, g.ID, func(yield func(uint16) bool) {
+		floor := max(d.Floor, committed.Floor)
+		err = committed.LoadPartitions(tx, g.ID, func(yield func(uint16) bool) {
 			for p, lsn := range d.Part {
 				if lsn > floor && !yield(p) {
 					return

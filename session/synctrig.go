@@ -342,7 +342,7 @@ func (s *Session) runInsteadOf(ctx context.Context, p *Prepared, params []types.
 		return nil, err
 	}
 	// The view's column names.
-	vr, err := s.internalQuery(ctx, "SELECT * FROM "+ast.QuoteIdent(v.Name)+" LIMIT 0")
+	vr, err := s.internalExec(ctx, "SELECT * FROM "+ast.QuoteIdent(v.Name)+" LIMIT 0")
 	if err != nil {
 		return nil, err
 	}
@@ -435,9 +435,4 @@ func insteadRow(st ast.Statement, viewCols []string, row types.Row) (newDoc, old
 	default:
 		return map[string]any{}, byName(row), nil
 	}
-}
-
-// internalQuery runs a query in the session and returns its rows.
-func (s *Session) internalQuery(ctx context.Context, sql string) (*Result, error) {
-	return s.internalExec(ctx, sql)
 }

@@ -51,15 +51,7 @@ func (env *Env) runStreamScan(x *plan.StreamScan) ([]types.Row, error) {
 		r := env.Streams.Members.Touch(x.Group.ID, x.Consumer)
 		ro.Range = &r
 	}
-	var offsets event.Offsets
-	switch {
-	case part >= 0:
-		offsets, err = event.LoadOffsetsOf(env.Txn, x.Group.ID, event.PartitionRange(part, part+1))
-	case ro.Range != nil:
-		offsets, err = event.LoadOffsetsOf(env.Txn, x.Group.ID, event.PartitionRange(ro.Range.Lo, ro.Range.Hi))
-	default:
-		offsets, err = event.LoadOffsets(env.Txn, x.Group.ID)
-	}
+	offsets, err := event.LoadOffsetsFor(env.Txn, x.Group.ID, part, ro.Range)
 	if err != nil {
 		return nil, err
 	}
