@@ -76,8 +76,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	// every point read goes to the file.
 	cache := pebble.NewCache(opts.CacheSize + 2*memTableSize)
 	defer cache.Unref()
+	fs := opts.FS
+	if fs == nil {
+		fs = vfs.Default
+	}
 	po := &pebble.Options{
-		FS:                    opts.FS,
+		FS:                    walFS{FS: fs},
 		Cache:                 cache,
 		MemTableSize:          memTableSize,
 		L0CompactionThreshold: 4,
