@@ -49,38 +49,60 @@ func (o Offsets) Of(p uint16) uint64 { return max(o.Part[p], o.Floor) }
 
 // LoadOffsets reads a group's committed offsets.
 func LoadOffsets(tx *txn.Txn, groupID uint32) (Offsets, error) {
+	if c := cacheFor(tx); c != nil {
+		var out Offsets
+		err := c.view(tx.Manager(), groupID, func(g *cachedGroup) { out = g.offsets() })
+		return out, err
+	}
+	out, _, err := loadOffsetsStored(tx, groupID)
+	return out, err
+}
+
+// loadOffsetsStored reads a group's offsets from storage, and whether its
+// floor is set.
+func loadOffsetsStored(tx *txn.Txn, groupID uint32) (Offsets, bool, error) {
 	lo := storage.OffsetPrefix(groupID)
 	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 	if err != nil {
-		return Offsets{}, err
+		return Offsets{}, false, err
 	}
 	out := Offsets{Part: map[uint16]uint64{}}
+	hasFloor := false
 	for ; it.Valid(); it.Next() {
 		k, v := it.Key(), it.Value()
 		if len(k) != 7 || len(v) != 8 {
 			_ = it.Close()
-			return Offsets{}, errs.New(errs.DataCorrupted, "event: bad offset record")
+			return Offsets{}, false, errBadOffset()
 		}
 		p, lsn := binary.BigEndian.Uint16(k[5:]), binary.BigEndian.Uint64(v)
 		if p == floorPartition {
-			out.Floor = lsn
+			out.Floor, hasFloor = lsn, true
 		} else {
 			out.Part[p] = lsn
 		}
 		out.Any = true
 	}
-	return out, it.Close()
+	return out, hasFloor, it.Close()
 }
 
 // LoadOffsetsOf reads a group's floor and the positions of the given
-// partitions only, with point reads. A group's offset keys are rewritten
-// on every commit, and until Pebble flushes its memtable an iterator over
-// them steps over every old version (milliseconds for a busy group); a
-// point read finds the newest version at once. Readers that need a few
-// partitions (a member's range, one partition, the ones being committed)
-// use this.
+// partitions only. Without the cache (a transaction that wrote something)
+// it uses point reads: an iterator over a group's offset keys steps over
+// every old version until Pebble flushes its memtable, a point read finds
+// the newest at once.
 func LoadOffsetsOf(tx *txn.Txn, groupID uint32, parts func(yield func(uint16) bool)) (Offsets, error) {
 	out := Offsets{Part: map[uint16]uint64{}}
+	if c := cacheFor(tx); c != nil {
+		err := c.view(tx.Manager(), groupID, func(g *cachedGroup) {
+			out.Floor, out.Any = g.floor, g.hasFloor || len(g.part) > 0
+			for p := range parts {
+				if l, ok := g.part[p]; ok {
+					out.Part[p] = l
+				}
+			}
+		})
+		return out, err
+	}
 	floor, _, err := getOffset(tx, groupID, floorPartition)
 	if err != nil {
 		return Offsets{}, err
@@ -101,8 +123,17 @@ func LoadOffsetsOf(tx *txn.Txn, groupID uint32, parts func(yield func(uint16) bo
 	return out, out.LoadPartitions(tx, groupID, parts)
 }
 
-// LoadPartitions adds the committed positions of parts to o (point reads).
+// LoadPartitions adds the committed positions of parts to o.
 func (o *Offsets) LoadPartitions(tx *txn.Txn, groupID uint32, parts func(yield func(uint16) bool)) error {
+	if c := cacheFor(tx); c != nil {
+		return c.view(tx.Manager(), groupID, func(g *cachedGroup) {
+			for p := range parts {
+				if l, ok := g.part[p]; ok {
+					o.Part[p] = l
+				}
+			}
+		})
+	}
 	for p := range parts {
 		lsn, ok, err := getOffset(tx, groupID, p)
 		if err != nil {
@@ -134,7 +165,7 @@ func getOffset(tx *txn.Txn, groupID uint32, p uint16) (uint64, bool, error) {
 		return 0, false, err
 	}
 	if len(v) != 8 {
-		return 0, false, errs.New(errs.DataCorrupted, "event: bad offset record")
+		return 0, false, errBadOffset()
 	}
 	return binary.BigEndian.Uint64(v), true, nil
 }
@@ -393,3 +424,6 @@ func LastBefore(tx *txn.Txn, st *catalog.Stream, timeMs int64) (uint64, error) {
 	}
 	return pos, nil
 }
+
+// errBadOffset is the corruption error of a malformed offset record.
+func errBadOffset() error { return errs.New(errs.DataCorrupted, "event: bad offset record") }

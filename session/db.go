@@ -127,6 +127,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		Logger: log, Encode: encodeEvent, NewSink: newSink, Sleep: cfg.DeliverySleep})
 	db.compact = event.NewCompactors(txm, cat, events, db.notify, log)
 	txm.SetOnCommit(db.notify.Committed)
+	event.NewOffsetCache(txm)
 	interval := cfg.RetentionInterval
 	if interval == 0 {
 		interval = 30 * time.Second

@@ -90,6 +90,8 @@ type Manager struct {
 	// OnCommit, if set, is called by the committer (outside every lock)
 	// after each group becomes durable, with the new published LSN.
 	onCommit atomic.Pointer[func(lsn uint64)]
+	// writeHooks, by a key's first byte (its keyspace tag).
+	writeHooks [256]atomic.Pointer[WriteHook]
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -171,6 +173,34 @@ func readLastLSN(store *storage.Store) (uint64, error) {
 		return 0, errs.New(errs.DataCorrupted, "txn: corrupt last-LSN record")
 	}
 	return binary.BigEndian.Uint64(v), nil
+}
+
+// WriteHook observes the committed writes of one keyspace.
+type WriteHook interface {
+	// Committed is called by the committer for each write of a commit
+	// (del: a deletion), in commit order, once the commit is durable and
+	// before any snapshot shows it as published: a reader that begins
+	// after Commit returned finds the hook already called. It must be
+	// quick and must not call back into the Manager.
+	Committed(key, val []byte, del bool)
+}
+
+// SetWriteHook installs h for the writes whose key starts with tag (nil
+// removes it).
+func (m *Manager) SetWriteHook(tag byte, h WriteHook) {
+	if h == nil {
+		m.writeHooks[tag].Store(nil)
+		return
+	}
+	m.writeHooks[tag].Store(&h)
+}
+
+// WriteHookFor returns the hook installed for tag, or nil.
+func (m *Manager) WriteHookFor(tag byte) WriteHook {
+	if h := m.writeHooks[tag].Load(); h != nil {
+		return *h
+	}
+	return nil
 }
 
 // SetOnCommit installs a callback run after every durable group commit.
@@ -460,6 +490,15 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 		return fmt.Errorf("txn: commit batch: %w", err)
 	}
 	m.syncs.Add(1)
+	for _, r := range group {
+		for _, w := range r.writes {
+			if len(w.key) > 0 {
+				if h := m.writeHooks[w.key[0]].Load(); h != nil {
+					(*h).Committed(w.key, w.val, w.del)
+				}
+			}
+		}
+	}
 	m.snap.Lock()
 	m.snap.published = last
 	close(m.snap.durable)

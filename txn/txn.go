@@ -141,6 +141,9 @@ func (t *Txn) Release(sp Savepoint) {
 // SnapshotLSN is the LSN of the last durable commit this transaction sees.
 func (t *Txn) SnapshotLSN() uint64 { return t.snapLSN }
 
+// Manager returns the manager the transaction belongs to.
+func (t *Txn) Manager() *Manager { return t.m }
+
 // VisibleLSN is the highest LSN this transaction's snapshot may show; it
 // can exceed SnapshotLSN while commits are being synced.
 func (t *Txn) VisibleLSN() uint64 { return t.visible }
