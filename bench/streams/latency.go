@@ -295,6 +295,9 @@ func latencyNodedb(ctx context.Context, cfg *config, rate int, table string, via
 	res := &latResult{System: "nodedb", Rate: rate}
 	if viaHTTP {
 		res.Consumer = fmt.Sprintf("HTTP long poll (limit 1000, wait_ms %d)", cfg.httpWait.Milliseconds())
+		if cfg.ackInterval > 0 {
+			res.Consumer += fmt.Sprintf(", after_lsn, offsets committed every %s in the background", cfg.ackInterval)
+		}
 	} else {
 		res.Consumer = fmt.Sprintf("pgwire SELECT FROM STREAM LIMIT 1000 (%s sleep when empty)", cfg.pollInterval)
 	}
@@ -378,6 +381,7 @@ func pgwireConsumer(ctx context.Context, cfg *config, stream, group string, t *t
 // pollEvent is the part of an HTTP poll event the benchmark uses.
 type pollEvent struct {
 	RowID    string `json:"row_id"`
+	LSN      uint64 `json:"lsn"`
 	Op       string `json:"op"`
 	NewValue struct {
 		ID     int64 `json:"id"`
@@ -464,10 +468,19 @@ func probeHTTP(ctx context.Context, cfg *config) (bool, string) {
 }
 
 // httpConsumer long-polls, commits the returned partition offsets after
-// each non-empty poll.
+// each non-empty poll, or, with -http-ack-interval, reads on after the last
+// LSN it saw and commits in the background at most that often.
 func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tracker) error {
+	var acks *acker
+	if cfg.ackInterval > 0 {
+		acks = newAcker(cfg.ackInterval, func(ctx context.Context, offs map[string]uint64) error {
+			return httpCommit(ctx, cfg.nodedbHTTP, stream, group, offs)
+		})
+		defer acks.stop()
+	}
+	var after uint64
 	for ctx.Err() == nil {
-		pr, err := httpPoll(ctx, cfg.nodedbHTTP, stream, group, 1000, cfg.httpWait, 0)
+		pr, err := httpPoll(ctx, cfg.nodedbHTTP, stream, group, 1000, cfg.httpWait, after)
 		if err != nil {
 			return err
 		}
@@ -481,14 +494,82 @@ func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tra
 			t.res.EmptyReads++
 		}
 		t.mu.Unlock()
-		if len(pr.Events) > 0 {
-			if err := httpCommit(ctx, cfg.nodedbHTTP, stream, group, pr.PartitionOffsets); err != nil {
+		if len(pr.Events) == 0 {
+			continue
+		}
+		if acks != nil {
+			after = pr.Events[len(pr.Events)-1].LSN
+			if err := acks.add(pr.PartitionOffsets); err != nil {
 				return err
 			}
+			continue
+		}
+		if err := httpCommit(ctx, cfg.nodedbHTTP, stream, group, pr.PartitionOffsets); err != nil {
+			return err
 		}
 	}
 	return ctx.Err()
 }
+
+// acker commits a consumer's offsets in the background, at most once per
+// interval, as a Kafka consumer's auto-commit or pg_recvlogical's status
+// updates do: the reads do not wait for it.
+type acker struct {
+	mu      sync.Mutex
+	pending map[string]uint64
+	err     error
+	quit    chan struct{}
+	done    chan struct{}
+}
+
+func newAcker(every time.Duration, commit func(context.Context, map[string]uint64) error) *acker {
+	a := &acker{pending: map[string]uint64{}, quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		tk := time.NewTicker(every)
+		defer tk.Stop()
+		flush := func() {
+			a.mu.Lock()
+			offs := a.pending
+			a.pending = map[string]uint64{}
+			a.mu.Unlock()
+			if len(offs) == 0 {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := commit(ctx, offs)
+			cancel()
+			if err != nil {
+				a.mu.Lock()
+				a.err = err
+				a.mu.Unlock()
+			}
+		}
+		for {
+			select {
+			case <-tk.C:
+				flush()
+			case <-a.quit:
+				flush()
+				return
+			}
+		}
+	}()
+	return a
+}
+
+// add merges a read's offsets into the next commit; it returns the error
+// of an earlier background commit, if any.
+func (a *acker) add(offs map[string]uint64) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for p, l := range offs {
+		a.pending[p] = max(a.pending[p], l)
+	}
+	return a.err
+}
+
+func (a *acker) stop() { close(a.quit); <-a.done }
 
 // latencyPostgres: the same writes into PostgreSQL, read by pg_recvlogical
 // from a test_decoding slot, streaming to our stdin pipe.

@@ -35,6 +35,7 @@ type config struct {
 	writers      int
 	pollInterval time.Duration
 	httpWait     time.Duration
+	ackInterval  time.Duration
 
 	events         int
 	batch          int
@@ -69,6 +70,7 @@ func main() {
 	flag.IntVar(&cfg.writers, "writers", 8, "writer connections sharing the paced schedule")
 	flag.DurationVar(&cfg.pollInterval, "poll-interval", time.Millisecond, "pgwire consumer: sleep after an empty read")
 	flag.DurationVar(&cfg.httpWait, "http-wait", time.Second, "HTTP consumer: wait_ms of each long poll")
+	flag.DurationVar(&cfg.ackInterval, "http-ack-interval", 0, "HTTP consumer: commit offsets at most this often, in the background, reading on after the last LSN seen (0: commit after each non-empty read, in the loop)")
 	flag.IntVar(&cfg.events, "events", 1_000_000, "catch-up: retained events")
 	flag.IntVar(&cfg.batch, "batch", 1000, "catch-up: events per read")
 	flag.IntVar(&cfg.copyBatch, "copy-batch", 10_000, "catch-up: rows per COPY (one transaction each) / XADDs per pipeline")
