@@ -155,4 +155,3 @@ func (c *OffsetCache) view(m *txn.Manager, groupID uint32, fn func(g *cachedGrou
 func (g *cachedGroup) offsets() Offsets {
 	return Offsets{Part: maps.Clone(g.part), Floor: g.floor, Any: g.hasFloor || len(g.part) > 0}
 }
-
