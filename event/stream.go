@@ -266,7 +266,7 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		return nil, err
 	}
 	defer it.Close()
-	var out []Event
+	out := make([]Event, 0, min(opts.Limit, 1000))
 	compact := st.Compaction != nil && !opts.raw
 	nowMs := time.Now().UnixMilli()
 	for ; it.Valid() && len(out) < opts.Limit; it.Next() {
@@ -286,7 +286,9 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		if lsn <= offsets.Part[vshard] {
 			continue
 		}
-		rec, err := txn.DecodeRecord(coll, vshard, raw)
+		// The record's values alias the iterator's buffer: decoded below,
+		// before the next step.
+		rec, err := txn.DecodeRecordView(coll, vshard, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -294,9 +296,14 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 		if !st.Includes(op) {
 			continue
 		}
+		desc, _ := cat.ByID(coll)
+		if desc != nil && desc.Name == string(rec.CollNameView) {
+			rec.CollName = desc.Name // the usual case, without a copy
+		} else {
+			rec.CollName = string(rec.CollNameView) // renamed or gone since
+		}
 		ev := Event{LSN: lsn, Partition: vshard, CollID: coll, Collection: rec.CollName, Op: op, RowID: rec.RowID,
 			TimeMs: rec.TimeMs, Depth: rec.Depth, StmtCont: rec.StmtCont}
-		desc, _ := cat.ByID(coll)
 		if ev.New, err = decodeValue(desc, rec.New); err != nil {
 			return nil, err
 		}
@@ -326,16 +333,14 @@ func decodeValue(desc *catalog.Collection, raw []byte) (map[string]any, error) {
 	if desc == nil || !desc.Tuple() {
 		return document.DecodeDoc(raw)
 	}
-	t, err := document.DecodeTuple(raw, len(desc.Columns))
+	m := make(map[string]any, len(desc.Columns))
+	err := document.EachTupleValue(raw, len(desc.Columns), func(i int, v any) {
+		if i < len(desc.Columns) && !desc.Columns[i].Hidden {
+			m[desc.Columns[i].Name] = v
+		}
+	})
 	if err != nil {
 		return nil, err
-	}
-	m := make(map[string]any, len(t))
-	for i, c := range desc.Columns {
-		if c.Hidden {
-			continue
-		}
-		m[c.Name] = t[i]
 	}
 	return m, nil
 }

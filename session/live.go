@@ -396,15 +396,15 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 // without reflection.
 func (p *livePayload) AppendJSON(b []byte) []byte {
 	b = append(b, `{"subscription_id":`...)
-	b = types.AppendJSON(b, p.SubscriptionID)
+	b = types.AppendJSONString(b, p.SubscriptionID)
 	b = append(b, `,"op":`...)
-	b = types.AppendJSON(b, p.Op)
+	b = types.AppendJSONString(b, p.Op)
 	if p.Transition != "" {
 		b = append(b, `,"transition":`...)
-		b = types.AppendJSON(b, p.Transition)
+		b = types.AppendJSONString(b, p.Transition)
 	}
 	b = append(b, `,"row_id":`...)
-	b = types.AppendJSON(b, p.RowID)
+	b = types.AppendJSONString(b, p.RowID)
 	b = append(b, `,"lsn":`...)
 	b = strconv.AppendUint(b, p.LSN, 10)
 	b = append(b, `,"row":`...)

@@ -43,11 +43,11 @@ func (e StreamEvent) AppendJSON(b []byte) []byte {
 	b = append(b, `,"partition":`...)
 	b = strconv.AppendInt(b, int64(e.Partition), 10)
 	b = append(b, `,"collection":`...)
-	b = types.AppendJSON(b, e.Collection)
+	b = types.AppendJSONString(b, e.Collection)
 	b = append(b, `,"op":`...)
-	b = types.AppendJSON(b, e.Op)
+	b = types.AppendJSONString(b, e.Op)
 	b = append(b, `,"row_id":`...)
-	b = types.AppendJSON(b, e.RowID)
+	b = types.AppendJSONString(b, e.RowID)
 	b = append(b, `,"event_time":`...)
 	b = strconv.AppendInt(b, e.EventTime, 10)
 	b = append(b, `,"lsn":`...)
@@ -67,9 +67,9 @@ func (e StreamEvent) AppendJSON(b []byte) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"field":`...)
-			b = types.AppendJSON(b, d.Field)
+			b = types.AppendJSONString(b, d.Field)
 			b = append(b, `,"op":`...)
-			b = types.AppendJSON(b, d.Op)
+			b = types.AppendJSONString(b, d.Op)
 			if d.OldValue != nil {
 				b = append(b, `,"old_value":`...)
 				b = types.AppendJSON(b, d.OldValue)
@@ -105,7 +105,7 @@ func (r *PollResult) AppendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = types.AppendJSON(b, k)
+		b = types.AppendJSONString(b, k)
 		b = append(b, ':')
 		b = strconv.AppendUint(b, r.PartitionOffsets[k], 10)
 	}

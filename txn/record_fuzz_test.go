@@ -18,8 +18,19 @@ func FuzzDecodeRecord(f *testing.F) {
 		if r.Collection != 3 || r.VShard != 9 {
 			t.Fatalf("key fields not kept: %+v", r)
 		}
+		// The view decoder agrees with the copying one on every input.
+		v, verr := DecodeRecordView(3, 9, b)
+		if (verr == nil) != (err == nil) {
+			t.Fatalf("view decode error %v, copying decode error %v", verr, err)
+		}
 		if err != nil {
 			return
+		}
+		if v.Op != r.Op || string(v.CollNameView) != r.CollName || v.CollName != "" || !bytes.Equal(v.PK, r.PK) ||
+			v.RowID != r.RowID || !bytes.Equal(v.Old, r.Old) || !bytes.Equal(v.New, r.New) ||
+			(v.Old == nil) != (r.Old == nil) || (v.New == nil) != (r.New == nil) || v.LSN != r.LSN ||
+			v.TimeMs != r.TimeMs || v.Depth != r.Depth || v.StmtCont != r.StmtCont {
+			t.Fatalf("view decode differs:\n%+v\n%+v", v, r)
 		}
 		enc := encodeChange(nil, &r.Change, r.LSN, r.TimeMs)
 		r2, err := DecodeRecord(3, 9, enc)

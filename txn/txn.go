@@ -62,6 +62,9 @@ type Record struct {
 	Change
 	LSN    uint64
 	TimeMs int64
+	// CollNameView is the collection name as stored, set instead of
+	// CollName by DecodeRecordView (it aliases the value).
+	CollNameView []byte
 }
 
 type write struct {
@@ -571,6 +574,17 @@ func appendOptBytes(b, v []byte) []byte {
 
 // DecodeRecord decodes a change-log record from its key and value.
 func DecodeRecord(coll uint32, vshard uint16, val []byte) (Record, error) {
+	return decodeRecord(coll, vshard, val, false)
+}
+
+// DecodeRecordView is DecodeRecord without copies: PK, Old, New and
+// CollNameView (instead of CollName) alias val. For a reader that is done
+// with them before val goes away (an iterator's next step).
+func DecodeRecordView(coll uint32, vshard uint16, val []byte) (Record, error) {
+	return decodeRecord(coll, vshard, val, true)
+}
+
+func decodeRecord(coll uint32, vshard uint16, val []byte, view bool) (Record, error) {
 	var r Record
 	r.Collection, r.VShard = coll, vshard
 	n, rest, err := msgp.ReadMapHeaderBytes(val)
@@ -578,26 +592,30 @@ func DecodeRecord(coll uint32, vshard uint16, val []byte) (Record, error) {
 		return r, fmt.Errorf("txn: change record: %w", err)
 	}
 	for i := uint32(0); i < n; i++ {
-		var k string
-		k, rest, err = msgp.ReadStringBytes(rest)
+		var k []byte
+		k, rest, err = msgp.ReadMapKeyZC(rest)
 		if err != nil {
 			return r, fmt.Errorf("txn: change record: %w", err)
 		}
-		switch k {
+		switch string(k) {
 		case "op":
 			var b byte
 			b, rest, err = msgp.ReadByteBytes(rest)
 			r.Op = Op(b)
 		case "coll":
-			r.CollName, rest, err = msgp.ReadStringBytes(rest)
+			if view {
+				r.CollNameView, rest, err = msgp.ReadStringZC(rest)
+			} else {
+				r.CollName, rest, err = msgp.ReadStringBytes(rest)
+			}
 		case "pk":
-			r.PK, rest, err = msgp.ReadBytesBytes(rest, nil)
+			r.PK, rest, err = readBytes(rest, view)
 		case "id":
 			r.RowID, rest, err = msgp.ReadStringBytes(rest)
 		case "old":
-			r.Old, rest, err = readOptBytes(rest)
+			r.Old, rest, err = readOptBytes(rest, view)
 		case "new":
-			r.New, rest, err = readOptBytes(rest)
+			r.New, rest, err = readOptBytes(rest, view)
 		case "t":
 			r.TimeMs, rest, err = msgp.ReadInt64Bytes(rest)
 		case "lsn":
@@ -616,12 +634,23 @@ func DecodeRecord(coll uint32, vshard uint16, val []byte) (Record, error) {
 	return r, nil
 }
 
-func readOptBytes(b []byte) ([]byte, []byte, error) {
+func readBytes(b []byte, view bool) ([]byte, []byte, error) {
+	if view {
+		v, rest, err := msgp.ReadBytesZC(b)
+		if len(v) == 0 {
+			v = nil // as the copying read returns an empty value
+		}
+		return v, rest, err
+	}
+	return msgp.ReadBytesBytes(b, nil)
+}
+
+func readOptBytes(b []byte, view bool) ([]byte, []byte, error) {
 	if msgp.IsNil(b) {
 		rest, err := msgp.ReadNilBytes(b)
 		return nil, rest, err
 	}
-	return msgp.ReadBytesBytes(b, nil)
+	return readBytes(b, view)
 }
 
 // ReverseIterator walks committed keys in [lo, hi) from the last down. It

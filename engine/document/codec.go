@@ -231,6 +231,30 @@ func DecodeDoc(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
+// EachTupleValue decodes a strict row without building a slice, calling fn
+// with each column's value in order; columns added after the row was
+// written read as NULL.
+func EachTupleValue(b []byte, ncols int, fn func(i int, v any)) error {
+	n, rest, err := msgp.ReadArrayHeaderBytes(b)
+	if err != nil {
+		return fmt.Errorf("document: decode: stored value is not a tuple: %w", err)
+	}
+	if int64(n) > int64(len(rest)) {
+		return fmt.Errorf("document: decode: %w", msgp.ErrShortBytes)
+	}
+	for i := 0; i < int(n); i++ {
+		var v any
+		if v, rest, err = ReadValue(rest); err != nil {
+			return fmt.Errorf("document: decode: %w", err)
+		}
+		fn(i, v)
+	}
+	for i := int(n); i < ncols; i++ {
+		fn(i, nil)
+	}
+	return nil
+}
+
 // EncodeTuple encodes a strict row (values in column order).
 func EncodeTuple(row []any) ([]byte, error) { return AppendValue(nil, row) }
 

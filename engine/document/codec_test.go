@@ -204,7 +204,7 @@ func TestReadValueHugeLengthPrefix(t *testing.T) {
 
 func FuzzReadValue(f *testing.F) {
 	for _, v := range []any{nil, true, int64(-1), 2.5, dec("1.25"), "s", []byte{1}, time.Unix(1, 2),
-		[]any{int64(1), "x"}, map[string]any{"a": map[string]any{"b": []any{nil}}}} {
+		[]any{int64(1), "x"}, []any{}, []any{int64(1), nil, "a", true}, map[string]any{"a": map[string]any{"b": []any{nil}}}} {
 		b, err := document.AppendValue(nil, v)
 		if err != nil {
 			f.Fatal(err)
@@ -212,6 +212,24 @@ func FuzzReadValue(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// EachTupleValue sees what DecodeTuple returns, padding included.
+		var each []any
+		eachErr := document.EachTupleValue(b, 3, func(i int, v any) {
+			if i != len(each) {
+				t.Fatalf("column %d out of order", i)
+			}
+			each = append(each, v)
+		})
+		if tup, err := document.DecodeTuple(b, 3); err == nil {
+			if eachErr != nil || len(each) != len(tup) {
+				t.Fatalf("EachTupleValue: %v, %d values; DecodeTuple: %d", eachErr, len(each), len(tup))
+			}
+			for i := range tup {
+				if !sameValue(each[i], tup[i]) {
+					t.Fatalf("column %d: %#v, DecodeTuple %#v", i, each[i], tup[i])
+				}
+			}
+		}
 		v, rest, err := document.ReadValue(b)
 		if err != nil {
 			return

@@ -91,6 +91,11 @@ func AppendJSON(dst []byte, v Value) []byte {
 	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...)
 }
 
+// AppendJSONString appends s as a JSON string (AppendJSON of a string,
+// without boxing it into an interface: callers encoding many small
+// strings avoid an allocation each).
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
 // appendJSONFloat formats a finite float as encoding/json does.
 func appendJSONFloat(dst []byte, f float64) []byte {
 	abs := math.Abs(f)
