@@ -57,3 +57,35 @@ func FuzzQueryRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOffsetsRequest: the reflection-free parser of offset commits accepts
+// only what encoding/json accepts, with the same result.
+func FuzzOffsetsRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"partition_offsets":{"1":1}}`, `{"partition_offsets": {"0": 0, "1023": 18446744073709551615}}`,
+		`{"partition_offsets":{}}`, ` { "partition_offsets" : { "5" : 42 , "5" : 43 } } `,
+		`{"partition_offsets":{"01":1}}`, `{"partition_offsets":{"1 ":1}}`, `{"partition_offsets":{"1024":1}}`,
+		`{"partition_offsets":{"1":-1}}`, `{"partition_offsets":{"1":1.5}}`, `{"partition_offsets":{"1":1}}x`,
+		`{"partition_offsets":{"1":18446744073709551616}}`, `{"partition_offsets":{"1":1},"x":2}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := parseOffsetsFast(b)
+		if !ok {
+			return
+		}
+		slow, ae := decodeOffsetsJSON(b)
+		if ae != nil {
+			t.Fatalf("fast parser accepted %q, encoding/json refuses it: %v", b, ae.err)
+		}
+		if len(fast) != len(slow) {
+			t.Fatalf("%q: fast %v, encoding/json %v", b, fast, slow)
+		}
+		for p, l := range slow {
+			if fast[p] != l {
+				t.Fatalf("%q: fast %v, encoding/json %v", b, fast, slow)
+			}
+		}
+	})
+}
