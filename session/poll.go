@@ -288,7 +288,11 @@ func (m *Manager) CommitStreamOffsets(stream, group string, offsets map[int]uint
 		if p < 0 || p >= storage.NumVShards {
 			return errs.Errorf(errs.InvalidParameterValue, "partition %d out of range (0..%d)", p, storage.NumVShards-1)
 		}
-		if cur := committed.Of(uint16(p)); lsn < cur {
+		// Only a partition's own committed position can be moved
+		// backwards: one at or below the group's floor is already
+		// acknowledged, so committing a poll's offsets again (a retried
+		// request) succeeds and changes nothing.
+		if cur, ok := committed.Part[uint16(p)]; ok && lsn < cur {
 			return errs.Errorf(errs.InvalidParameterValue, "cannot move the offset of partition %d backwards from %d to %d", p, cur, lsn).
 				WithHint("Use ALTER CONSUMER GROUP ... SET OFFSET to rewind a group.")
 		}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"strconv"
 	"testing"
 )
 
@@ -40,5 +41,45 @@ func BenchmarkPollStream1000(b *testing.B) {
 			b.Fatalf("%d events", len(res.Events))
 		}
 		buf = res.AppendJSON(buf[:0])
+	}
+}
+
+// BenchmarkCommitStreamOffsets1000 commits what a poll of 1,000 events
+// returned (some 630 partitions) again and again: the server's work for a
+// consumer's acknowledgement, without the fsync (relaxed durability).
+func BenchmarkCommitStreamOffsets1000(b *testing.B) {
+	db, err := OpenDB(DBConfig{Dir: b.TempDir(), Durability: "relaxed"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	m := NewManager(db)
+	s := m.NewSession("admin", "db")
+	defer s.Close()
+	for _, q := range []string{
+		`CREATE TABLE cu (id BIGINT PRIMARY KEY, sent_ns BIGINT, pad TEXT)`,
+		`CREATE CHANGE STREAM cu_s ON cu`,
+		`CREATE CONSUMER GROUP g ON cu_s`,
+		`INSERT INTO cu SELECT n, 1764000000000000000 + n, 'pad-0123456789abcdef' FROM generate_series(1, 2000) AS n`,
+	} {
+		if _, err := run(s, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	res, err := m.PollStream(context.Background(), "cu_s", "g", PollOptions{Partition: -1, Limit: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	offs := map[int]uint64{}
+	for p, l := range res.PartitionOffsets {
+		n, _ := strconv.Atoi(p)
+		offs[n] = l
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := m.CommitStreamOffsets("cu_s", "g", offs); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
