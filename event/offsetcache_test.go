@@ -26,6 +26,15 @@ func newCacheTestManager(t *testing.T) *txn.Manager {
 	return m
 }
 
+func commitSetOffset(t *testing.T, m *txn.Manager, group uint32, part uint16, lsn uint64) {
+	t.Helper()
+	tx := m.Begin()
+	SetOffset(tx, group, part, lsn)
+	if _, err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // stored reads a group's offsets from storage, bypassing the cache.
 func stored(t *testing.T, m *txn.Manager, group uint32) Offsets {
 	t.Helper()
@@ -115,13 +124,9 @@ func TestOffsetCacheFollowsCommits(t *testing.T) {
 func TestOffsetCacheOwnWrites(t *testing.T) {
 	m := newCacheTestManager(t)
 	NewOffsetCache(m)
-	tx := m.Begin()
-	SetOffset(tx, 1, 3, 10)
-	if _, err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	commitSetOffset(t, m, 1, 3, 10)
 	_ = cachedOffsets(t, m, 1) // loaded
-	tx = m.Begin()
+	tx := m.Begin()
 	defer tx.Rollback()
 	SetOffset(tx, 1, 3, 20)
 	off, err := LoadOffsets(tx, 1)
@@ -176,11 +181,7 @@ func TestOffsetCacheLoadsDuringCommits(t *testing.T) {
 func TestOffsetCacheCommitDuringLoad(t *testing.T) {
 	m := newCacheTestManager(t)
 	NewOffsetCache(m)
-	tx := m.Begin()
-	SetOffset(tx, 1, 3, 10)
-	if _, err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	commitSetOffset(t, m, 1, 3, 10)
 	testAfterOffsetLoad = func() {
 		testAfterOffsetLoad = nil
 		tx := m.Begin()
