@@ -125,7 +125,13 @@ func (f *walFile) fill(done chan struct{}) {
 		f.zeroed = at + n
 		f.mu.Unlock()
 	}
-	err := f.File.SyncData()
+	f.mu.Lock()
+	stop := f.closed
+	f.mu.Unlock()
+	var err error
+	if !stop { // a closing log is synced by its writer; Close need not wait for this one
+		err = f.File.SyncData()
+	}
 	f.mu.Lock()
 	if err != nil {
 		// The failed sync may have covered the writer's unsynced log data,
