@@ -92,6 +92,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		po.Levels[i].FilterType = pebble.TableFilter
+		// One index block per table rather than Pebble's two-level index
+		// (which it builds once the index passes 4 KiB): a point read
+		// then takes one index search, not two. Random point reads of a
+		// 200,000-key table from the cache went from 1.71-1.85 to
+		// 1.59-1.61 µs, of a 2,000,000-key one (not all cached) from
+		// 4.7-5.1 to 4.3-4.7 µs.
+		po.Levels[i].IndexBlockSize = 256 << 10
 	}
 	db, err := pebble.Open(filepath.Join(dir, "pebble"), po)
 	if err != nil {
