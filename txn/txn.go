@@ -205,6 +205,36 @@ func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
+// Probe is Get for a key that is most likely absent (an INSERT's primary
+// key): it consults the bloom filters of every level, the bottom one
+// included, which a Get skips (Pebble's default: most Gets find their
+// key, and the bottom level's filters are large). Looking up absent keys
+// in a compacted 1,000,000-key table takes 1.1 µs this way against
+// 2.0-2.4 µs with Get (BenchmarkAbsentKey).
+func (t *Txn) Probe(key []byte) ([]byte, bool, error) {
+	if _, own := t.writes[string(key)]; own || t.latest {
+		return t.Get(key)
+	}
+	it, err := t.snap.NewIter(&pebble.IterOptions{UseL6Filters: true})
+	if err != nil {
+		return nil, false, fmt.Errorf("txn: probe: %w", err)
+	}
+	var out []byte
+	found := it.SeekPrefixGE(key) && bytes.Equal(it.Key(), key)
+	if found {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return nil, false, fmt.Errorf("txn: probe: %w", err)
+		}
+		out = append([]byte(nil), v...)
+	}
+	if err := it.Close(); err != nil {
+		return nil, false, fmt.Errorf("txn: probe: %w", err)
+	}
+	return out, found, nil
+}
+
 // Set buffers a write of key.
 func (t *Txn) Set(key, val []byte) { t.put(write{key: clone(key), val: clone(val)}) }
 

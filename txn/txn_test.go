@@ -339,3 +339,49 @@ func TestPipelinedCommits(t *testing.T) {
 	require.Equal(t, "e", string(v))
 	f.Rollback()
 }
+
+// Probe answers exactly as Get does, wherever the key lives: the
+// transaction's own writes, the memtable, flushed and compacted tables
+// (where only Probe reads the bottom level's bloom filters), deleted keys
+// and commits after the snapshot.
+func TestProbeAgreesWithGet(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+	rng := rand.New(rand.NewPCG(5, 6))
+	key := func(i int) []byte { return []byte(fmt.Sprintf("k%05d", i)) }
+	for round := range 6 {
+		tx := m.Begin()
+		for range 300 {
+			i := rng.IntN(2000)
+			if rng.IntN(4) == 0 {
+				tx.Delete(key(i))
+			} else {
+				tx.Set(key(i), []byte(fmt.Sprintf("v%d-%d", round, i)))
+			}
+		}
+		_, err := tx.Commit()
+		require.NoError(t, err)
+		switch round % 3 {
+		case 1:
+			require.NoError(t, st.DB().Flush())
+		case 2:
+			require.NoError(t, st.DB().Compact(t.Context(), []byte{0}, []byte{0xff}, true))
+		}
+		reader := m.Begin()
+		reader.Set(key(7), []byte("own")) // its own write
+		reader.Delete(key(8))
+		later := m.Begin() // a commit after reader's snapshot
+		later.Set(key(9), []byte("later"))
+		_, err = later.Commit()
+		require.NoError(t, err)
+		for i := range 2000 {
+			gv, gok, gerr := reader.Get(key(i))
+			pv, pok, perr := reader.Probe(key(i))
+			require.NoError(t, gerr)
+			require.NoError(t, perr)
+			require.Equal(t, gok, pok, "round %d key %d", round, i)
+			require.Equal(t, gv, pv, "round %d key %d", round, i)
+		}
+		reader.Rollback()
+	}
+}

@@ -95,6 +95,22 @@ func (l *Layout) Get(r Reader, pkb []byte) ([]byte, bool, error) {
 	return r.Get(l.Key(pkb))
 }
 
+// Prober is a Reader with a cheaper lookup for keys that are probably
+// absent (txn.Txn.Probe).
+type Prober interface {
+	Probe(key []byte) ([]byte, bool, error)
+}
+
+// Probe reads a row that is probably absent (an INSERT's primary key).
+func (l *Layout) Probe(r Reader, pkb []byte) ([]byte, bool, error) { return probe(r, l.Key(pkb)) }
+
+func probe(r Reader, key []byte) ([]byte, bool, error) {
+	if p, ok := r.(Prober); ok {
+		return p.Probe(key)
+	}
+	return r.Get(key)
+}
+
 // indexKey builds an index key. Unique indexes store one key per value
 // tuple (the value is the primary key) unless a value is NULL: NULLs never
 // collide, so such entries carry the primary key in the key like
@@ -206,7 +222,7 @@ func uniqueViolation(l *Layout, ix IndexLayout) error {
 func (l *Layout) Insert(w Writer, row *Row) error {
 	pkb := EncodePK(row.PK)
 	key := l.Key(pkb)
-	if _, ok, err := w.Get(key); err != nil {
+	if _, ok, err := l.Probe(w, pkb); err != nil {
 		return err
 	} else if ok {
 		return errs.Errorf(errs.UniqueViolation, "duplicate key value violates unique constraint %q", l.Name+"_pkey").
@@ -308,7 +324,7 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 			}
 		}
 		if uniq {
-			if v, found, err := w.Get(nk); err != nil {
+			if v, found, err := probe(w, nk); err != nil {
 				return err
 			} else if found && !bytes.Equal(v, pkb) {
 				return uniqueViolation(l, ix)

@@ -176,7 +176,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			return nil, err
 		}
 		pkb := document.EncodePK(nr.PK)
-		oldRaw, exists, err := lay.Get(env.Txn, pkb)
+		oldRaw, exists, err := lay.Probe(env.Txn, pkb)
 		if err != nil {
 			return nil, err
 		}
