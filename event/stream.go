@@ -1,6 +1,7 @@
 package event
 
 import (
+	"maps"
 	"encoding/binary"
 	"sync"
 	"time"
@@ -389,11 +390,7 @@ func (d *Delivered) Get(groupID uint32) Offsets {
 	if o == nil {
 		return Offsets{Part: map[uint16]uint64{}}
 	}
-	cp := Offsets{Part: make(map[uint16]uint64, len(o.Part)), Floor: o.Floor}
-	for p, l := range o.Part {
-		cp.Part[p] = l
-	}
-	return cp
+	return Offsets{Part: maps.Clone(o.Part), Floor: o.Floor}
 }
 
 // Forget drops a group's delivered positions (after a reset or drop).

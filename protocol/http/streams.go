@@ -239,25 +239,23 @@ func (h *handler) streamOffsets(w http.ResponseWriter, r *http.Request) {
 }
 
 // offsetsAck is the answer to an offset commit, {"status": "ok",
-// "partition_offsets": {...}} with the keys in encoding/json's order,
-// rendered without reflection (a consumer commits up to 1,024 of them
-// after every poll).
+// "partition_offsets": {...}} in partition order, rendered without
+// reflection (a consumer commits up to 1,024 of them after every poll).
 type offsetsAck map[int]uint64
 
 func (a offsetsAck) AppendJSON(b []byte) []byte {
-	keys := make([]string, 0, len(a))
+	parts := make([]int, 0, len(a))
 	for p := range a {
-		keys = append(keys, strconv.Itoa(p))
+		parts = append(parts, p)
 	}
-	slices.Sort(keys)
+	slices.Sort(parts)
 	b = append(b, `{"status":"ok","partition_offsets":{`...)
-	for i, k := range keys {
+	for i, p := range parts {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		p, _ := strconv.Atoi(k)
 		b = append(b, '"')
-		b = append(b, k...)
+		b = strconv.AppendInt(b, int64(p), 10)
 		b = append(b, `":`...)
 		b = strconv.AppendUint(b, a[p], 10)
 	}
@@ -302,7 +300,7 @@ func parseOffsetsFast(b []byte) (map[int]uint64, bool) {
 	if !lit("{") || !lit(`"partition_offsets"`) || !lit(":") || !lit("{") {
 		return nil, false
 	}
-	out := map[int]uint64{}
+	out := make(map[int]uint64, bytes.Count(b, []byte{':'})) // one per entry, plus one
 	if !lit("}") {
 		for {
 			if !lit(`"`) {
