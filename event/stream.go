@@ -1,8 +1,8 @@
 package event
 
 import (
-	"maps"
 	"encoding/binary"
+	"maps"
 	"sync"
 	"time"
 
