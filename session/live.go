@@ -35,6 +35,19 @@ type liveSub struct {
 	sess *Session
 	env  *exec.Env
 	from uint64 // the last LSN delivered (or skipped); later events only
+	// shape identifies what the subscription computes from an event: the
+	// query, the collection's descriptor version and who runs it. The
+	// tailer evaluates each shape once per event and shares the result
+	// among the subscriptions that have it (dashboards open the same
+	// LIVE SELECT many times).
+	shape string
+}
+
+// liveShared is one shape's outcome for one event: whether it matched
+// and the payload after its subscription_id.
+type liveShared struct {
+	matched bool
+	tail    []byte
 }
 
 type liveState struct {
@@ -98,7 +111,8 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, err
 	s.live.mu.Unlock()
 	subCtx, cancel := context.WithCancel(context.Background())
 	sub := &liveSub{id: id, channel: id, coll: scan.Coll, pred: scan.Filter, proj: proj.Exprs, cols: proj.Cols,
-		cancel: cancel, done: make(chan struct{})}
+		cancel: cancel, done: make(chan struct{}),
+		shape: fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", s.user, s.database, scan.Coll.ID, scan.Coll.Version, ast.Format(st.Query))}
 	s.live.mu.Lock()
 	s.live.subs[id] = sub
 	s.live.mu.Unlock()
@@ -173,7 +187,7 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 			return
 		}
 		for _, e := range evs {
-			sub.deliver(e)
+			sub.deliver(e, nil)
 			from = e.LSN
 		}
 		if len(evs) == 0 {
@@ -201,16 +215,33 @@ func (db *DB) readChanges(ctx context.Context, view *catalog.Stream, from uint64
 }
 
 // deliver pushes one event to the subscription's session if it matches.
-func (sub *liveSub) deliver(e event.Event) {
+// shared, when not nil, holds the outcomes of shapes already evaluated
+// for this event.
+func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) {
 	if e.LSN <= sub.from {
 		return
 	}
 	sub.from = e.LSN
-	sub.env.Fn.Now = time.Now().UTC()
-	if p, ok := sub.sess.liveMatch(sub.env, sub, e); ok {
-		buf := p.AppendJSON(make([]byte, 0, 256))
-		sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: string(buf), PID: sub.sess.id})
+	r := shared[sub.shape]
+	if r == nil {
+		sub.env.Fn.Now = time.Now().UTC()
+		p, ok := sub.sess.liveMatch(sub.env, sub, e)
+		r = &liveShared{matched: ok}
+		if ok {
+			r.tail = p.appendTail(nil)
+		}
+		if shared != nil {
+			shared[sub.shape] = r
+		}
 	}
+	if !r.matched {
+		return
+	}
+	buf := make([]byte, 0, len(r.tail)+len(sub.id)+24)
+	buf = append(buf, `{"subscription_id":`...)
+	buf = types.AppendJSONString(buf, sub.id)
+	buf = append(buf, r.tail...)
+	sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: string(buf), PID: sub.sess.id})
 }
 
 // liveTail reads the change log once per commit for every joined LIVE
@@ -307,9 +338,10 @@ func (t *liveTail) run() {
 		}
 		t.mu.Lock()
 		for _, e := range evs {
+			shared := map[string]*liveShared{}
 			for sub := range t.subs {
 				if sub.coll.ID == e.CollID {
-					t.deliverSafely(sub, e)
+					t.deliverSafely(sub, e, shared)
 				}
 			}
 			t.pos = e.LSN
@@ -328,14 +360,14 @@ func (t *liveTail) run() {
 }
 
 // deliverSafely keeps one subscription's failure from stopping the others.
-func (t *liveTail) deliverSafely(sub *liveSub, e event.Event) {
+func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]*liveShared) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.db.log.Error("live select failed; subscription dropped", "subscription", sub.id, "panic", r)
 			delete(t.subs, sub)
 		}
 	}()
-	sub.deliver(e)
+	sub.deliver(e, shared)
 }
 
 // liveMatch decides whether an event concerns the subscription and builds
@@ -397,6 +429,12 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 func (p *livePayload) AppendJSON(b []byte) []byte {
 	b = append(b, `{"subscription_id":`...)
 	b = types.AppendJSONString(b, p.SubscriptionID)
+	return p.appendTail(b)
+}
+
+// appendTail appends everything after the subscription id, which every
+// subscription of one shape shares.
+func (p *livePayload) appendTail(b []byte) []byte {
 	b = append(b, `,"op":`...)
 	b = types.AppendJSONString(b, p.Op)
 	if p.Transition != "" {

@@ -579,6 +579,77 @@ func TestLiveSelectManySubscribers(t *testing.T) {
 	require.Equal(t, []string{"100"}, collect(again, 1))
 }
 
+// TestLiveSelectSharedShapes: subscriptions with the same query share one
+// evaluation per change, but only when it would give the same answer: a
+// predicate on current_user is evaluated per user, and every payload
+// carries its own subscription id.
+func TestLiveSelectSharedShapes(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	w := d.m.NewSession("admin", "db")
+	defer w.Close()
+	d.q(w, `CREATE TABLE docs (id INT PRIMARY KEY, owner TEXT)`)
+	type sub struct {
+		s  *Session
+		id string
+	}
+	subscribe := func(user, q string) sub {
+		s := d.m.NewSession(user, "db")
+		r, err := run(s, q)
+		require.NoError(t, err)
+		return sub{s, r.Rows[0][0].(string)}
+	}
+	mine := `LIVE SELECT id, owner FROM docs WHERE owner = current_user`
+	a1, a2, b := subscribe("alice", mine), subscribe("alice", mine), subscribe("bob", mine)
+	all := subscribe("alice", `LIVE SELECT id FROM docs`)
+	for _, x := range []sub{a1, a2, b, all} {
+		defer x.s.Close()
+	}
+	d.q(w, `INSERT INTO docs VALUES (1, 'alice'), (2, 'bob'), (3, 'alice')`)
+	next := func(x sub) (string, string) {
+		select {
+		case n := <-x.s.Notifications():
+			var p struct {
+				SubscriptionID string         `json:"subscription_id"`
+				RowID          string         `json:"row_id"`
+				Row            map[string]any `json:"row"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(n.Payload), &p))
+			require.Equal(t, x.id, p.SubscriptionID)
+			owner, _ := p.Row["owner"].(string)
+			return p.RowID, owner
+		case <-time.After(10 * time.Second):
+			t.Fatalf("subscription %s: no notification", x.id)
+			return "", ""
+		}
+	}
+	for _, x := range []sub{a1, a2} {
+		for _, want := range []string{"1", "3"} {
+			id, owner := next(x)
+			require.Equal(t, want, id)
+			require.Equal(t, "alice", owner)
+		}
+	}
+	id, owner := next(b)
+	require.Equal(t, "2", id)
+	require.Equal(t, "bob", owner)
+	for _, want := range []string{"1", "2", "3"} {
+		id, _ := next(all)
+		require.Equal(t, want, id)
+	}
+	// Nothing more for anyone.
+	d.q(w, `INSERT INTO docs VALUES (4, 'carol')`)
+	id, _ = next(all)
+	require.Equal(t, "4", id)
+	for _, x := range []sub{a1, a2, b} {
+		select {
+		case n := <-x.s.Notifications():
+			t.Fatalf("subscription %s got %s", x.id, n.Payload)
+		default:
+		}
+	}
+}
+
 // TestStreamReadAfterLSN: `WHERE lsn > n` on a stream read skips what the
 // consumer received, whether or not it committed, and still reads up to
 // LIMIT events after it; other conditions still filter.
