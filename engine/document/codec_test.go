@@ -220,6 +220,27 @@ func FuzzReadValue(f *testing.F) {
 			}
 			each = append(each, v)
 		})
+		// ReadColumns picks the same values (the view column's text as
+		// bytes).
+		cols := []int{2, 0, 5}
+		picked := make([]any, len(cols))
+		colsErr := document.ReadColumns(b, cols, 0, picked)
+		if tup, err := document.DecodeTuple(b, 6); err == nil {
+			if colsErr != nil {
+				t.Fatalf("ReadColumns: %v; DecodeTuple: ok", colsErr)
+			}
+			for j, c := range cols {
+				got := picked[j]
+				if v, ok := got.([]byte); ok {
+					if _, text := tup[c].(string); text && c == 0 {
+						got = string(v)
+					}
+				}
+				if !sameValue(got, tup[c]) {
+					t.Fatalf("column %d: ReadColumns %#v, DecodeTuple %#v", c, picked[j], tup[c])
+				}
+			}
+		}
 		if tup, err := document.DecodeTuple(b, 3); err == nil {
 			if eachErr != nil || len(each) != len(tup) {
 				t.Fatalf("EachTupleValue: %v, %d values; DecodeTuple: %d", eachErr, len(each), len(tup))

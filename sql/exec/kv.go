@@ -170,10 +170,27 @@ func (sh *KVShape) layout() *document.Layout {
 	return sh.lay
 }
 
+// storedRow is the entry's stored row, decoded on first use (a GET needs
+// only the columns fill reads).
+func (e *KVEntry) storedRow(sh *KVShape) (types.Row, error) {
+	if e.row == nil && e.raw != nil {
+		row, err := decodeRow(sh.Coll, e.raw)
+		if err != nil {
+			return nil, err
+		}
+		e.row = row
+	}
+	return e.row, nil
+}
+
 // stored is the engine view of the entry's stored row (read earlier).
-func (e *KVEntry) stored(sh *KVShape) *document.Row {
-	pk, id, idx := rowParts(sh.Coll, e.row)
-	return &document.Row{PK: pk, Value: e.raw, IdxVals: idx, RowID: id}
+func (e *KVEntry) stored(sh *KVShape) (*document.Row, error) {
+	row, err := e.storedRow(sh)
+	if err != nil {
+		return nil, err
+	}
+	pk, id, idx := rowParts(sh.Coll, row)
+	return &document.Row{PK: pk, Value: e.raw, IdxVals: idx, RowID: id}, nil
 }
 
 func (sh *KVShape) pk(key string) []byte { return document.EncodePK([]any{key}) }
@@ -185,30 +202,47 @@ func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
 	if err != nil || !ok {
 		return e, err
 	}
-	row, err := decodeRow(sh.Coll, raw)
-	if err != nil {
-		return e, err
+	e.raw = raw
+	if err := e.fill(sh, env.now()); err != nil {
+		return KVEntry{Key: key}, err
 	}
-	e.row, e.raw = row, raw
-	e.fill(sh, env.now())
 	return e, nil
 }
 
-func (e *KVEntry) fill(sh *KVShape, now time.Time) {
-	exp := e.row[sh.Expires]
+// fill sets the entry's fields from its stored row, decoding only the
+// deadline, kind and value columns; a text value aliases raw (a copy the
+// transaction made for this read).
+func (e *KVEntry) fill(sh *KVShape, now time.Time) error {
+	var exp, kind, val any
+	if sh.Coll.Tuple() {
+		var cols [3]any
+		if err := document.ReadColumns(e.raw, []int{sh.Expires, sh.Kind, sh.Value}, sh.Value, cols[:]); err != nil {
+			return errs.Errorf(errs.DataCorrupted, "collection %s: %w", sh.Coll.Name, err)
+		}
+		exp, kind, val = cols[0], cols[1], cols[2]
+	} else {
+		row, err := e.storedRow(sh)
+		if err != nil {
+			return err
+		}
+		exp, kind = row[sh.Expires], row[sh.Kind]
+		if sh.Value >= 0 {
+			val = row[sh.Value]
+		}
+	}
 	if kv.Expired(exp, now) {
-		return
+		return nil
 	}
 	e.Live = true
 	if t, ok := exp.(time.Time); ok {
 		e.Expires = t
 	}
-	e.Kind, _ = e.row[sh.Kind].(string)
+	e.Kind, _ = kind.(string)
 	if sh.Value < 0 {
 		e.Null = true
-		return
+		return nil
 	}
-	switch v := e.row[sh.Value].(type) {
+	switch v := val.(type) {
 	case nil:
 		e.Null = true
 	case string:
@@ -218,6 +252,7 @@ func (e *KVEntry) fill(sh *KVShape, now time.Time) {
 	default:
 		e.Value = []byte(types.FormatText(v))
 	}
+	return nil
 }
 
 // KVPut writes key's value, value kind ("" for a string) and deadline
@@ -230,7 +265,11 @@ func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, kind string, expires
 	}
 	var row types.Row
 	if cur.Live {
-		row = append(types.Row(nil), cur.row...)
+		stored, err := cur.storedRow(sh)
+		if err != nil {
+			return err
+		}
+		row = append(types.Row(nil), stored...)
 	} else {
 		row = make(types.Row, len(sh.Coll.Columns))
 	}
@@ -258,7 +297,11 @@ func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, kind string, expires
 
 // KVExpire changes a live key's deadline (zero: persist) keeping its value.
 func (env *Env) KVExpire(sh *KVShape, cur KVEntry, expires time.Time) error {
-	row := append(types.Row(nil), cur.row...)
+	stored, err := cur.storedRow(sh)
+	if err != nil {
+		return err
+	}
+	row := append(types.Row(nil), stored...)
 	if expires.IsZero() {
 		row[sh.TTL], row[sh.Expires] = nil, nil
 	} else {
@@ -280,7 +323,10 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 	if cur.raw == nil {
 		return lay.InsertAbsent(w, nr)
 	}
-	old := cur.stored(sh)
+	old, err := cur.stored(sh)
+	if err != nil {
+		return err
+	}
 	if cur.Live {
 		return lay.Update(w, old, nr)
 	}
@@ -295,7 +341,11 @@ func (env *Env) KVDelete(sh *KVShape, cur KVEntry) error {
 	if cur.raw == nil {
 		return nil
 	}
-	return sh.layout().Delete(writer{env.Txn}, cur.stored(sh))
+	old, err := cur.stored(sh)
+	if err != nil {
+		return err
+	}
+	return sh.layout().Delete(writer{env.Txn}, old)
 }
 
 // KVScan lists live keys matching pattern (nil: all) from vShard from on,
