@@ -96,18 +96,19 @@ func (r *PollResult) AppendJSON(b []byte) []byte {
 		b = r.Events[i].AppendJSON(b)
 	}
 	b = append(b, `],"partition_offsets":{`...)
-	keys := make([]string, 0, len(r.PartitionOffsets))
-	for k := range r.PartitionOffsets {
-		keys = append(keys, k)
+	parts := make([]int, 0, len(r.PartitionOffsets))
+	for p := range r.PartitionOffsets {
+		parts = append(parts, p)
 	}
-	slices.Sort(keys)
-	for i, k := range keys {
+	slices.Sort(parts)
+	for i, p := range parts {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = types.AppendJSONString(b, k)
-		b = append(b, ':')
-		b = strconv.AppendUint(b, r.PartitionOffsets[k], 10)
+		b = append(b, '"')
+		b = strconv.AppendInt(b, int64(p), 10)
+		b = append(b, `":`...)
+		b = strconv.AppendUint(b, r.PartitionOffsets[p], 10)
 	}
 	b = append(b, `},"count":`...)
 	b = strconv.AppendInt(b, int64(r.Count), 10)
@@ -133,11 +134,13 @@ type PollOptions struct {
 
 // PollResult is the answer of a poll.
 type PollResult struct {
-	Events               []StreamEvent     `json:"events"`
-	PartitionOffsets     map[string]uint64 `json:"partition_offsets"`
-	Count                int               `json:"count"`
-	EvictedSinceLastPoll int               `json:"evicted_since_last_poll"`
-	OldestAvailableLSN   uint64            `json:"oldest_available_lsn"`
+	Events []StreamEvent `json:"events"`
+	// PartitionOffsets maps a partition to the LSN of its last event in
+	// the answer (JSON keys are the partitions in decimal, in order).
+	PartitionOffsets     map[int]uint64 `json:"partition_offsets"`
+	Count                int            `json:"count"`
+	EvictedSinceLastPoll int            `json:"evicted_since_last_poll"`
+	OldestAvailableLSN   uint64         `json:"oldest_available_lsn"`
 }
 
 // PollStream reads a stream for a consumer group after its committed
@@ -199,11 +202,11 @@ func (m *Manager) PollStream(ctx context.Context, stream, group string, opts Pol
 				}
 			}
 			db.delivered.Note(g.ID, evs, through)
-			res := &PollResult{Events: make([]StreamEvent, 0, len(evs)), PartitionOffsets: map[string]uint64{},
+			res := &PollResult{Events: make([]StreamEvent, 0, len(evs)), PartitionOffsets: make(map[int]uint64, len(evs)),
 				Count: len(evs), OldestAvailableLSN: db.events.OldestAvailable(st)}
 			for _, e := range evs {
 				res.Events = append(res.Events, toStreamEvent(e))
-				res.PartitionOffsets[strconv.Itoa(int(e.Partition))] = e.LSN
+				res.PartitionOffsets[int(e.Partition)] = e.LSN
 			}
 			return res, nil
 		}

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"strconv"
 	"testing"
 )
 
@@ -62,8 +61,7 @@ func BenchmarkCommitStreamOffsets1000(b *testing.B) {
 	}
 	offs := map[int]uint64{}
 	for p, l := range res.PartitionOffsets {
-		n, _ := strconv.Atoi(p)
-		offs[n] = l
+		offs[p] = l
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -188,8 +188,7 @@ func TestPollStreamLongPollAndDiffs(t *testing.T) {
 	}, up.FieldDiffs)
 	offs := map[int]uint64{}
 	for p, l := range r.PartitionOffsets {
-		n, _ := strconv.Atoi(p)
-		offs[n] = l
+		offs[p] = l
 	}
 	require.NoError(t, d.m.CommitStreamOffsets("us", "g", offs))
 	r, err = d.m.PollStream(context.Background(), "us", "g", PollOptions{Partition: -1})
@@ -325,8 +324,7 @@ func TestHTTPCommitsAdvanceFloor(t *testing.T) {
 		last = r.Events[9].LSN
 		offs := map[int]uint64{}
 		for p, l := range r.PartitionOffsets {
-			n, _ := strconv.Atoi(p)
-			offs[n] = l
+			offs[p] = l
 		}
 		require.NoError(t, d.m.CommitStreamOffsets("st", "g", offs))
 		tx := d.db.txm.Begin()
