@@ -95,12 +95,27 @@ func (r *PollResult) AppendJSON(b []byte) []byte {
 		}
 		b = r.Events[i].AppendJSON(b)
 	}
-	b = append(b, `],"partition_offsets":{`...)
-	parts := make([]int, 0, len(r.PartitionOffsets))
-	for p := range r.PartitionOffsets {
+	b = append(b, `],"partition_offsets":`...)
+	b = AppendPartitionOffsets(b, r.PartitionOffsets)
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(r.Count), 10)
+	b = append(b, `,"evicted_since_last_poll":`...)
+	b = strconv.AppendInt(b, int64(r.EvictedSinceLastPoll), 10)
+	b = append(b, `,"oldest_available_lsn":`...)
+	b = strconv.AppendUint(b, r.OldestAvailableLSN, 10)
+	return append(b, '}')
+}
+
+// AppendPartitionOffsets appends offsets as a JSON object keyed by
+// partition, in partition order (poll answers and commit
+// acknowledgements).
+func AppendPartitionOffsets(b []byte, offsets map[int]uint64) []byte {
+	parts := make([]int, 0, len(offsets))
+	for p := range offsets {
 		parts = append(parts, p)
 	}
 	slices.Sort(parts)
+	b = append(b, '{')
 	for i, p := range parts {
 		if i > 0 {
 			b = append(b, ',')
@@ -108,14 +123,8 @@ func (r *PollResult) AppendJSON(b []byte) []byte {
 		b = append(b, '"')
 		b = strconv.AppendInt(b, int64(p), 10)
 		b = append(b, `":`...)
-		b = strconv.AppendUint(b, r.PartitionOffsets[p], 10)
+		b = strconv.AppendUint(b, offsets[p], 10)
 	}
-	b = append(b, `},"count":`...)
-	b = strconv.AppendInt(b, int64(r.Count), 10)
-	b = append(b, `,"evicted_since_last_poll":`...)
-	b = strconv.AppendInt(b, int64(r.EvictedSinceLastPoll), 10)
-	b = append(b, `,"oldest_available_lsn":`...)
-	b = strconv.AppendUint(b, r.OldestAvailableLSN, 10)
 	return append(b, '}')
 }
 

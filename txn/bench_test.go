@@ -9,10 +9,8 @@ import (
 	"github.com/nodedb-go/nodedb/storage"
 )
 
-// BenchmarkCommitSerial measures one writer's durable commit latency
-// through the commit pipeline (ns/op is the latency): compare it with a
-// bare Pebble sync commit to see the pipeline's own cost.
-func BenchmarkCommitSerial(b *testing.B) {
+// benchManager opens a store and a manager closed when the benchmark ends.
+func benchManager(b *testing.B) (*storage.Store, *Manager) {
 	st, err := storage.Open(b.TempDir(), storage.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -21,7 +19,15 @@ func BenchmarkCommitSerial(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = m.Close(); _ = st.Close() }()
+	b.Cleanup(func() { _ = m.Close(); _ = st.Close() })
+	return st, m
+}
+
+// BenchmarkCommitSerial measures one writer's durable commit latency
+// through the commit pipeline (ns/op is the latency): compare it with a
+// bare Pebble sync commit to see the pipeline's own cost.
+func BenchmarkCommitSerial(b *testing.B) {
+	_, m := benchManager(b)
 	val := make([]byte, 64)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -64,15 +70,7 @@ func BenchmarkPebbleSyncCommit(b *testing.B) {
 // primary-key check) in a compacted 1,000,000-key table, with Get and with
 // Probe (which also reads the bottom level's bloom filters).
 func BenchmarkAbsentKey(b *testing.B) {
-	st, err := storage.Open(b.TempDir(), storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := NewManager(st, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = m.Close(); _ = st.Close() }()
+	st, m := benchManager(b)
 	key := func(i uint64) []byte {
 		var k [13]byte
 		k[0] = storage.TagRow

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,22 +243,8 @@ func (h *handler) streamOffsets(w http.ResponseWriter, r *http.Request) {
 type offsetsAck map[int]uint64
 
 func (a offsetsAck) AppendJSON(b []byte) []byte {
-	parts := make([]int, 0, len(a))
-	for p := range a {
-		parts = append(parts, p)
-	}
-	slices.Sort(parts)
-	b = append(b, `{"status":"ok","partition_offsets":{`...)
-	for i, p := range parts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = strconv.AppendInt(b, int64(p), 10)
-		b = append(b, `":`...)
-		b = strconv.AppendUint(b, a[p], 10)
-	}
-	return append(b, "}}"...)
+	b = append(b, `{"status":"ok","partition_offsets":`...)
+	return append(session.AppendPartitionOffsets(b, a), '}')
 }
 
 // parseOffsetsFast reads the common well-formed commit body,
