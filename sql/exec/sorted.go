@@ -123,30 +123,48 @@ func (env *Env) sortedLive(val []byte) (bool, error) {
 	return !kv.Expired(d, env.now()), nil
 }
 
-// countLive counts the live entries in [lo, hi).
-func (env *Env) countLive(coll *catalog.Collection, ix *catalog.Index, lo, hi []byte) (int64, error) {
+// eachLive calls fn with the key of every live entry in [lo, hi), in
+// index order, until fn says stop; the query's cancellation is checked
+// every 4,096 entries.
+func (env *Env) eachLive(coll *catalog.Collection, ix *catalog.Index, lo, hi []byte, fn func(key []byte) (more bool, err error)) error {
 	c, err := env.openEntries(coll, ix, lo, hi)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var n int64
-	for ; c.Valid(); c.Next() {
-		if n%4096 == 4095 {
+	if err := env.walkLive(c, fn); err != nil {
+		_ = c.Close()
+		return err
+	}
+	return c.Close()
+}
+
+func (env *Env) walkLive(c entryCursor, fn func(key []byte) (bool, error)) error {
+	for n := 1; c.Valid(); c.Next() {
+		if n%4096 == 0 {
 			if err := checkCtx(env.Ctx); err != nil {
-				_ = c.Close()
-				return 0, err
+				return err
 			}
 		}
+		n++
 		live, err := env.sortedLive(c.Value())
 		if err != nil {
-			_ = c.Close()
-			return 0, err
+			return err
 		}
-		if live {
-			n++
+		if !live {
+			continue
+		}
+		if more, err := fn(c.Key()); err != nil || !more {
+			return err
 		}
 	}
-	return n, c.Close()
+	return nil
+}
+
+// countLive counts the live entries in [lo, hi).
+func (env *Env) countLive(coll *catalog.Collection, ix *catalog.Index, lo, hi []byte) (int64, error) {
+	var n int64
+	err := env.eachLive(coll, ix, lo, hi, func([]byte) (bool, error) { n++; return true, nil })
+	return n, err
 }
 
 // SortedCount counts the live entries of a sorted index (SORTED_COUNT):
@@ -211,35 +229,21 @@ func (env *Env) SortedRank(coll *catalog.Collection, ix *catalog.Index, key type
 		}
 		return n + 1, nil
 	}
-	c, err := env.openEntries(coll, ix, prefix, storage.PrefixEnd(prefix))
-	if err != nil {
+	var n int64
+	var found bool
+	err = env.eachLive(coll, ix, prefix, storage.PrefixEnd(prefix), func(k []byte) (bool, error) {
+		n++
+		_, kval, _, err := document.DecodeSortedEntry(ix.Desc, k)
+		if err != nil {
+			return false, errs.Errorf(errs.DataCorrupted, "%w", err)
+		}
+		found = types.Compare(kval, key) == 0
+		return !found, nil
+	})
+	if err != nil || !found {
 		return nil, err
 	}
-	defer c.Close()
-	var n int64
-	for ; c.Valid(); c.Next() {
-		if n%4096 == 4095 {
-			if err := checkCtx(env.Ctx); err != nil {
-				return nil, err
-			}
-		}
-		live, err := env.sortedLive(c.Value())
-		if err != nil {
-			return nil, err
-		}
-		if !live {
-			continue
-		}
-		n++
-		_, kval, _, err := document.DecodeSortedEntry(ix.Desc, c.Key())
-		if err != nil {
-			return nil, errs.Errorf(errs.DataCorrupted, "%w", err)
-		}
-		if types.Compare(kval, key) == 0 {
-			return n, nil
-		}
-	}
-	return nil, nil
+	return n, nil
 }
 
 // sortedRow is one output row of TOPK or RANGE.
@@ -276,27 +280,19 @@ func (env *Env) SortedTop(coll *catalog.Collection, ix *catalog.Index, ts []type
 		return nil, errs.Errorf(errs.InvalidParameterValue, "TOPK needs k >= 0, not %d", k)
 	}
 	prefix := storage.IndexPrefix(ix.ID)
-	c, err := env.openEntries(coll, ix, prefix, storage.PrefixEnd(prefix))
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
 	var rows []types.Row
-	for ; c.Valid() && int64(len(rows)) < k; c.Next() {
-		live, err := env.sortedLive(c.Value())
+	if k == 0 {
+		return nil, nil
+	}
+	err := env.eachLive(coll, ix, prefix, storage.PrefixEnd(prefix), func(key []byte) (bool, error) {
+		row, err := sortedRow(ix, ts, int64(len(rows))+1, key)
 		if err != nil {
-			return nil, err
-		}
-		if !live {
-			continue
-		}
-		row, err := sortedRow(ix, ts, int64(len(rows))+1, c.Key())
-		if err != nil {
-			return nil, err
+			return false, err
 		}
 		rows = append(rows, row)
-	}
-	return rows, nil
+		return int64(len(rows)) < k, nil
+	})
+	return rows, err
 }
 
 // boundKey is the encoding prefix every value equal to v starts with:
@@ -346,39 +342,23 @@ func (env *Env) SortedRange(coll *catalog.Collection, ix *catalog.Index, ts []ty
 	if err != nil {
 		return nil, err
 	}
-	c, err := env.openEntries(coll, ix, start, end)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
 	var rows []types.Row
 	rank := before
-	for ; c.Valid(); c.Next() {
-		if len(rows)%4096 == 4095 {
-			if err := checkCtx(env.Ctx); err != nil {
-				return nil, err
-			}
-		}
-		live, err := env.sortedLive(c.Value())
-		if err != nil {
-			return nil, err
-		}
-		if !live {
-			continue
-		}
+	err = env.eachLive(coll, ix, start, end, func(key []byte) (bool, error) {
 		rank++
-		sv, _, _, err := document.DecodeSortedEntry(ix.Desc, c.Key())
+		sv, _, _, err := document.DecodeSortedEntry(ix.Desc, key)
 		if err != nil {
-			return nil, errs.Errorf(errs.DataCorrupted, "%w", err)
+			return false, errs.Errorf(errs.DataCorrupted, "%w", err)
 		}
 		if (lo != nil && types.Compare(sv[0], lo) < 0) || (hi != nil && types.Compare(sv[0], hi) > 0) {
-			continue // inside the seek's prefix, outside the exact bounds
+			return true, nil // inside the seek's prefix, outside the exact bounds
 		}
-		row, err := sortedRow(ix, ts, rank, c.Key())
+		row, err := sortedRow(ix, ts, rank, key)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		rows = append(rows, row)
-	}
-	return rows, nil
+		return true, nil
+	})
+	return rows, err
 }

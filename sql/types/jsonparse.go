@@ -31,6 +31,24 @@ type jsonParser struct {
 // maxJSONDepth matches encoding/json's nesting limit.
 const maxJSONDepth = 10000
 
+// next reads what follows a member or element: a comma (more is true)
+// or the closing bracket (more is false); anything else is invalid.
+func (p *jsonParser) next(closing byte) (more, ok bool) {
+	p.ws()
+	if p.i >= len(p.s) {
+		return false, false
+	}
+	switch p.s[p.i] {
+	case ',':
+		p.i++
+		return true, true
+	case closing:
+		p.i++
+		return false, true
+	}
+	return false, false
+}
+
 func (p *jsonParser) ws() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
@@ -78,19 +96,11 @@ func (p *jsonParser) value(depth int) (Value, bool) {
 				return nil, false
 			}
 			m[k] = v
-			p.ws()
-			if p.i >= len(p.s) {
+			if more, ok := p.next('}'); !ok {
 				return nil, false
-			}
-			if p.s[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.s[p.i] == '}' {
-				p.i++
+			} else if !more {
 				return m, true
 			}
-			return nil, false
 		}
 	case c == '[':
 		p.i++
@@ -107,19 +117,11 @@ func (p *jsonParser) value(depth int) (Value, bool) {
 				return nil, false
 			}
 			a = append(a, v)
-			p.ws()
-			if p.i >= len(p.s) {
+			if more, ok := p.next(']'); !ok {
 				return nil, false
-			}
-			if p.s[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.s[p.i] == ']' {
-				p.i++
+			} else if !more {
 				return a, true
 			}
-			return nil, false
 		}
 	case c == '"':
 		return p.str()
