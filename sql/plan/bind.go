@@ -676,22 +676,7 @@ func (bd *binder) bindSortedFunc(x *ast.FuncCall, name string) (Expr, error) {
 		args[0] = &ast.Literal{Pos: x.Pos, Value: ix.Name, Kind: "string"}
 	}
 	f, _ := funcs.Lookup("sorted_" + strings.TrimPrefix(name, "sorted_"))
-	call := &Call{F: f}
-	var argTypes []types.T
-	for _, a := range args {
-		ba, err := bd.bind(a, types.Unknown)
-		if err != nil {
-			return nil, err
-		}
-		call.Args = append(call.Args, ba)
-		argTypes = append(argTypes, ba.Type())
-	}
-	t, err := f.Type(argTypes)
-	if err != nil {
-		return nil, withPos(err, x.Pos)
-	}
-	call.T = t
-	return call, nil
+	return bd.bindCall(f, args, x.Pos)
 }
 
 func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
@@ -764,9 +749,14 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 	if n < f.MinArgs || (f.MaxArgs >= 0 && n > f.MaxArgs) {
 		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s with %d arguments does not exist", name, n)
 	}
+	return bd.bindCall(f, x.Args, x.Pos)
+}
+
+// bindCall binds a function's arguments (untyped) and types the call.
+func (bd *binder) bindCall(f *funcs.Func, args []ast.Expr, pos int) (Expr, error) {
 	call := &Call{F: f}
-	var argTypes []types.T
-	for _, a := range x.Args {
+	argTypes := make([]types.T, 0, len(args))
+	for _, a := range args {
 		ba, err := bd.bind(a, types.Unknown)
 		if err != nil {
 			return nil, err
@@ -776,7 +766,7 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 	}
 	t, err := f.Type(argTypes)
 	if err != nil {
-		return nil, withPos(err, x.Pos)
+		return nil, withPos(err, pos)
 	}
 	call.T = t
 	return call, nil
