@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -76,15 +78,31 @@ func errorBody(e *errs.Error) errorResponse {
 	return errorResponse{Error: e.Message, Code: e.Code, Position: e.Position, Detail: e.Detail, Hint: e.Hint}
 }
 
+// bodyPool holds the buffers rendered answers are appended to: a poll of
+// 1,000 events is a quarter of a megabyte, which a fresh buffer would grow
+// to by copying, and clear, on every poll.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBody bounds the buffers kept for reuse.
+const maxPooledBody = 4 << 20
+
 // jsonAppender is a response that renders its own JSON (hot paths such as
 // stream polls), skipping encoding/json.
 type jsonAppender interface{ AppendJSON([]byte) []byte }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	if a, ok := v.(jsonAppender); ok {
-		w.Header().Set("Content-Type", "application/json")
+		bp := bodyPool.Get().(*[]byte)
+		b := append(a.AppendJSON((*bp)[:0]), '\n')
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(b)))
 		w.WriteHeader(status)
-		_, _ = w.Write(append(a.AppendJSON(make([]byte, 0, 4096)), '\n'))
+		_, _ = w.Write(b)
+		if cap(b) <= maxPooledBody {
+			*bp = b
+			bodyPool.Put(bp)
+		}
 		return
 	}
 	b, err := json.Marshal(v)
