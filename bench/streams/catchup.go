@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/nodedb-go/nodedb/bench/internal/resp"
 	"os"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/nodedb-go/nodedb/bench/internal/resp"
 )
 
 // cuResult is one catch-up measurement (or a load).
@@ -274,10 +277,23 @@ func nodedbCatchupPgwire(ctx context.Context, cfg *config, c *pgx.Conn) *cuResul
 	return res
 }
 
+// jsonDecoder names the implementation behind the client's encoding/json:
+// built with GOEXPERIMENT=jsonv2 (as run.sh does), it is Go's v2 decoder.
+func jsonDecoder() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "GOEXPERIMENT" && slices.Contains(strings.Split(s.Value, ","), "jsonv2") {
+				return "encoding/json, GOEXPERIMENT=jsonv2"
+			}
+		}
+	}
+	return "encoding/json"
+}
+
 // nodedbCatchupHTTP reads the same events for another group over HTTP.
 func nodedbCatchupHTTP(ctx context.Context, cfg *config) *cuResult {
 	n := cfg.events
-	res := &cuResult{System: "nodedb", What: fmt.Sprintf("read: HTTP poll limit=%d wait_ms=0 + POST offsets", cfg.batch), Want: n}
+	res := &cuResult{System: "nodedb", What: fmt.Sprintf("read: HTTP poll limit=%d wait_ms=0 + POST offsets (client: %s)", cfg.batch, jsonDecoder()), Want: n}
 	seen := newSeen(n)
 	rctx, cancel := context.WithTimeout(ctx, cfg.catchupTimeout)
 	defer cancel()

@@ -390,9 +390,11 @@ type pollEvent struct {
 }
 
 type pollResult struct {
-	Events           []pollEvent       `json:"events"`
-	PartitionOffsets map[string]uint64 `json:"partition_offsets"`
-	Count            int               `json:"count"`
+	Events []pollEvent `json:"events"`
+	// PartitionOffsets stays as the server wrote it: a consumer commits
+	// exactly what a poll returned, so it need not decode the object.
+	PartitionOffsets json.RawMessage `json:"partition_offsets"`
+	Count            int             `json:"count"`
 }
 
 var httpClient = &http.Client{Timeout: 70 * time.Second}
@@ -426,8 +428,11 @@ func httpPoll(ctx context.Context, base, stream, group string, limit int, wait t
 	return &pr, nil
 }
 
-func httpCommit(ctx context.Context, base, stream, group string, offs map[string]uint64) error {
-	b, _ := json.Marshal(map[string]any{"partition_offsets": offs})
+// httpCommit posts a poll's partition_offsets object (JSON) as the
+// group's committed offsets.
+func httpCommit(ctx context.Context, base, stream, group string, offs []byte) error {
+	b := make([]byte, 0, len(offs)+24)
+	b = append(append(append(b, `{"partition_offsets":`...), offs...), '}')
 	u := fmt.Sprintf("%s/v1/streams/%s/offsets?group=%s", base, url.PathEscape(stream), url.QueryEscape(group))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(b))
 	if err != nil {
@@ -474,7 +479,11 @@ func httpConsumer(ctx context.Context, cfg *config, stream, group string, t *tra
 	var acks *acker
 	if cfg.ackInterval > 0 {
 		acks = newAcker(cfg.ackInterval, func(ctx context.Context, offs map[string]uint64) error {
-			return httpCommit(ctx, cfg.nodedbHTTP, stream, group, offs)
+			b, err := json.Marshal(offs)
+			if err != nil {
+				return err
+			}
+			return httpCommit(ctx, cfg.nodedbHTTP, stream, group, b)
 		})
 		defer acks.stop()
 	}
@@ -558,9 +567,13 @@ func newAcker(every time.Duration, commit func(context.Context, map[string]uint6
 	return a
 }
 
-// add merges a read's offsets into the next commit; it returns the error
-// of an earlier background commit, if any.
-func (a *acker) add(offs map[string]uint64) error {
+// add merges a read's offsets (a partition_offsets object) into the next
+// commit; it returns the error of an earlier background commit, if any.
+func (a *acker) add(raw []byte) error {
+	var offs map[string]uint64
+	if err := json.Unmarshal(raw, &offs); err != nil {
+		return fmt.Errorf("partition_offsets: %w", err)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for p, l := range offs {

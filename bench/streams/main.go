@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,6 +52,7 @@ type config struct {
 	pgPID      int
 	redisPID   int
 	clkTck     int
+	cpuProfile string
 }
 
 func main() {
@@ -84,6 +86,7 @@ func main() {
 	flag.IntVar(&cfg.pgPID, "pg-pid", 0, "postmaster pid (server CPU per event)")
 	flag.IntVar(&cfg.redisPID, "redis-pid", 0, "redis-server pid (server CPU per event)")
 	flag.IntVar(&cfg.clkTck, "clk-tck", 100, "clock ticks per second (getconf CLK_TCK)")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the benchmark client's CPU profile to this file")
 	flag.Parse()
 	for _, s := range strings.Split(rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -101,6 +104,16 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	rep := &report{cfg: &cfg, started: time.Now()}
 	if err := run(ctx, &cfg, rep); err != nil {
 		rep.problem("aborted: %v", err)
