@@ -399,6 +399,10 @@ type pollResult struct {
 
 var httpClient = &http.Client{Timeout: 70 * time.Second}
 
+// bodyBufs keeps poll answers' buffers for reuse, as a consumer that polls
+// in a loop would; the decoded result does not alias them.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func httpPoll(ctx context.Context, base, stream, group string, limit int, wait time.Duration, afterLSN uint64) (*pollResult, error) {
 	u := fmt.Sprintf("%s/v1/streams/%s/poll?group=%s&limit=%d&wait_ms=%d", base, url.PathEscape(stream),
 		url.QueryEscape(group), limit, wait.Milliseconds())
@@ -414,10 +418,13 @@ func httpPoll(ctx context.Context, base, stream, group string, limit int, wait t
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	defer bodyBufs.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, 256<<20)); err != nil {
 		return nil, err
 	}
+	body := buf.Bytes()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
 	}
