@@ -337,14 +337,23 @@ func (t *liveTail) run() {
 			continue
 		}
 		t.mu.Lock()
-		for _, e := range evs {
-			shared := map[string]*liveShared{}
-			for sub := range t.subs {
-				if sub.coll.ID == e.CollID {
-					t.deliverSafely(sub, e, shared)
+		// Subscription by subscription, each gets all of the read's events
+		// back to back: its connection, woken by the first, then finds the
+		// rest queued and writes them together (one syscall, not one per
+		// event). Shapes are still evaluated once per event.
+		shared := make([]map[string]*liveShared, len(evs))
+		for i := range shared {
+			shared[i] = map[string]*liveShared{}
+		}
+		for sub := range t.subs {
+			for i, e := range evs {
+				if sub.coll.ID == e.CollID && !t.deliverSafely(sub, e, shared[i]) {
+					break
 				}
 			}
-			t.pos = e.LSN
+		}
+		if len(evs) > 0 {
+			t.pos = evs[len(evs)-1].LSN
 		}
 		if len(evs) == 0 {
 			t.pos = max(t.pos, head)
@@ -359,15 +368,18 @@ func (t *liveTail) run() {
 	}
 }
 
-// deliverSafely keeps one subscription's failure from stopping the others.
-func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]*liveShared) {
+// deliverSafely keeps one subscription's failure from stopping the others;
+// it reports false when the subscription failed and was dropped.
+func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]*liveShared) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.db.log.Error("live select failed; subscription dropped", "subscription", sub.id, "panic", r)
 			delete(t.subs, sub)
+			ok = false
 		}
 	}()
 	sub.deliver(e, shared)
+	return true
 }
 
 // liveMatch decides whether an event concerns the subscription and builds
