@@ -69,14 +69,19 @@ cleanup() {
 	exit $rc
 }
 
-USED_PORTS=" "
+# free_port prints a port nobody listens on, below the kernel's ephemeral
+# range (so no outgoing connection of the benchmark can be holding it when
+# the server binds it), and not handed out before in this run (callers run
+# it in $(...), a subshell, so that is kept in a file).
 free_port() {
-	local p
+	local p lo=32768
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	[ "$lo" -gt 11000 ] || lo=32768
 	while :; do
-		p=$((20000 + RANDOM % 30000))
-		case $USED_PORTS in *" $p "*) continue ;; esac
+		p=$((10000 + RANDOM % (lo - 10000)))
+		grep -qx "$p" "$WORK/.ports" 2>/dev/null && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			USED_PORTS="$USED_PORTS$p "
+			echo "$p" >>"$WORK/.ports"
 			echo "$p"
 			return
 		fi
