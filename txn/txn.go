@@ -81,6 +81,7 @@ type Txn struct {
 	snapLSN uint64
 	visible uint64 // the highest LSN the snapshot may show (durable or not)
 	snap    *pebble.Snapshot
+	shared  *sharedSnap // snap's owner, shared with other transactions
 	ws      []write
 	writes  map[string]int // key → index in ws
 	changes []Change
@@ -395,8 +396,7 @@ func (t *Txn) Rollback() {
 
 func (t *Txn) finish() {
 	t.done = true
-	_ = t.snap.Close()
-	t.m.release(t.id)
+	t.m.release(t.id, t.shared)
 }
 
 // Iterator walks keys in [lo, hi) in order, merging the snapshot with the
