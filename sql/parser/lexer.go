@@ -63,7 +63,9 @@ const singleOps = "+-*/%^<>=~!@#&|?()[]{},;.:"
 
 // lex splits src into tokens, ending with a tEOF token.
 func lex(src string) ([]token, error) {
-	l := lexer{src: src}
+	// One token per five bytes or so covers most statements without the
+	// slice growing (and copying its 64-byte tokens) several times.
+	l := lexer{src: src, toks: make([]token, 0, len(src)/5+2)}
 	for {
 		t, err := l.next()
 		if err != nil {
@@ -204,10 +206,12 @@ func (l *lexer) next() (token, error) {
 	case isDigit(c) || c == '.' && l.i+1 < len(l.src) && isDigit(l.src[l.i+1]):
 		return l.number(start)
 	}
-	for _, op := range multiOps {
-		if strings.HasPrefix(l.src[l.i:], op) {
-			l.i += len(op)
-			return tok(tOp, op), nil
+	if multiOpStart[c] {
+		for _, op := range multiOps {
+			if strings.HasPrefix(l.src[l.i:], op) {
+				l.i += len(op)
+				return tok(tOp, op), nil
+			}
 		}
 	}
 	if strings.IndexByte(singleOps, c) >= 0 {
@@ -218,10 +222,49 @@ func (l *lexer) next() (token, error) {
 	return token{}, errs.Errorf(errs.SyntaxError, "syntax error at or near \"%s\"", l.src[start:start+size]).WithPosition(start + 1)
 }
 
+// multiOpStart says which bytes begin a multi-character operator.
+var multiOpStart = func() (t [256]bool) {
+	for _, op := range multiOps {
+		t[op[0]] = true
+	}
+	return t
+}()
+
+// commonWords are keywords statements are full of; folding one of them
+// from upper case returns this string instead of allocating a new one.
+var commonWords = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range strings.Fields(`select from where and or not null is in as on
+		insert into values update set delete returning default conflict do nothing
+		order by group having limit offset asc desc distinct join left right inner
+		outer full cross using union all intersect except case when then else end
+		create table collection index drop if exists primary key unique references
+		begin commit rollback savepoint release true false between like ilike
+		with recursive over partition rows range cast interval count sum avg min
+		max live stream consumer topic show explain analyze`) {
+		m[w] = w
+	}
+	return m
+}()
+
 // foldIdent lower-cases ASCII letters, as PostgreSQL does for unquoted names.
 func foldIdent(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 'A' && s[i] <= 'Z' {
+			if len(s) <= 16 {
+				var buf [16]byte
+				b := buf[:len(s)]
+				for j := range len(s) {
+					c := s[j]
+					if c >= 'A' && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					b[j] = c
+				}
+				if w, ok := commonWords[string(b)]; ok {
+					return w
+				}
+			}
 			b := []byte(s)
 			for j := i; j < len(b); j++ {
 				if b[j] >= 'A' && b[j] <= 'Z' {

@@ -102,3 +102,15 @@ func TestLexerErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestFoldIdent(t *testing.T) {
+	for in, want := range map[string]string{
+		"select": "select", "SELECT": "select", "Insert": "insert", "ON": "on",
+		"MyTable": "mytable", "users_2": "users_2", "ÀB": "Àb",
+		"VERY_LONG_IDENTIFIER_NAME": "very_long_identifier_name", "NOTAKEYWORD": "notakeyword",
+	} {
+		if got := foldIdent(in); got != want {
+			t.Errorf("foldIdent(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
