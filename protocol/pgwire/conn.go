@@ -68,7 +68,7 @@ type conn struct {
 		hasKey     bool
 		pid        uint32
 		secret     uint32
-		stmtCancel context.CancelFunc
+		stmtCancel context.CancelFunc // a COPY's (a statement's: the Manager cancels it)
 	}
 }
 
@@ -580,20 +580,12 @@ type connBroken struct{ err error }
 func (e connBroken) Error() string { return "connection broken: " + e.err.Error() }
 func (e connBroken) Unwrap() error { return errConnDone }
 
-// runStatement executes p under a context that CancelRequest cancels.
+// runStatement executes p. A CancelRequest reaches it through the
+// Manager (Server.cancelRequest), which cancels the session's statement
+// context; a second context here would only cost every statement.
 func (c *conn) runStatement(p *session.Prepared, params []types.Value) (*session.Result, error) {
-	ctx, cancel := context.WithCancel(c.ctx)
-	c.mu.Lock()
-	c.mu.stmtCancel = cancel
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.mu.stmtCancel = nil
-		c.mu.Unlock()
-		cancel()
-	}()
 	start := time.Now()
-	res, err := c.sess.Execute(ctx, p, params)
+	res, err := c.sess.Execute(c.ctx, p, params)
 	if err != nil || res == nil || res.Copy == nil {
 		// A COPY is counted when it finishes.
 		c.srv.cfg.Metrics.ObserveQuery(metricsProtocol, time.Since(start), err)
