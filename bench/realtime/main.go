@@ -15,6 +15,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -59,6 +60,7 @@ type config struct {
 	pgPID      int
 	redisPID   int
 	clkTck     int
+	cpuProfile string
 }
 
 func main() {
@@ -96,6 +98,7 @@ func main() {
 	flag.IntVar(&cfg.pgPID, "pg-pid", 0, "postmaster pid (server CPU)")
 	flag.IntVar(&cfg.redisPID, "redis-pid", 0, "redis-server pid (server CPU)")
 	flag.IntVar(&cfg.clkTck, "clk-tck", 100, "clock ticks per second (getconf CLK_TCK)")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the benchmark client's CPU profile to this file")
 	flag.Parse()
 	if cfg.nodedbDSN == "" {
 		log.Fatal("-nodedb is required")
@@ -108,6 +111,16 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	rep := &report{cfg: &cfg, started: time.Now()}
 	rep.versions(ctx)
 	if !cfg.skipFanout {
