@@ -98,6 +98,7 @@ type Txn struct {
 	latest bool
 	basis  map[string]uint64
 	done   bool
+	writer bool // counted in Manager.writers
 }
 
 type undoWrite struct {
@@ -283,6 +284,10 @@ func (t *Txn) put(w write) {
 		t.ws[i] = w
 		return
 	}
+	if !t.writer {
+		t.writer = true
+		t.m.writers.Add(1)
+	}
 	t.writes[string(w.key)] = len(t.ws)
 	t.ws = append(t.ws, w)
 }
@@ -396,6 +401,9 @@ func (t *Txn) Rollback() {
 
 func (t *Txn) finish() {
 	t.done = true
+	if t.writer {
+		t.m.writers.Add(-1)
+	}
 	t.m.release(t.id, t.shared)
 }
 

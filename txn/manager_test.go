@@ -109,3 +109,47 @@ func TestSharedSnapshotsSeeAcknowledgedCommits(t *testing.T) {
 	close(done)
 	wg.Wait()
 }
+
+// Manager.writers (which decides whether a small commit group waits for
+// more) counts exactly the open transactions that wrote something,
+// whichever way they end.
+func TestWritersCount(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+
+	ro := m.Begin()
+	_, _, err := ro.Get([]byte("x"))
+	require.NoError(t, err)
+	require.EqualValues(t, 0, m.writers.Load(), "a reader is not a writer")
+
+	a, b, c, d := m.Begin(), m.Begin(), m.Begin(), m.Begin()
+	a.Set([]byte("a"), []byte("1"))
+	a.Set([]byte("a2"), []byte("1"))
+	b.Set([]byte("b"), []byte("1"))
+	c.Delete([]byte("c"))
+	sp := d.Savepoint()
+	d.Set([]byte("d"), []byte("1"))
+	d.RollbackTo(sp)
+	require.EqualValues(t, 4, m.writers.Load())
+
+	_, err = a.Commit()
+	require.NoError(t, err)
+	wait, err := b.CommitAsync()
+	require.NoError(t, err)
+	_, err = wait()
+	require.NoError(t, err)
+	c.Rollback()
+	d.Rollback() // its only write was rolled back to the savepoint
+	ro.Rollback()
+	require.EqualValues(t, 0, m.writers.Load())
+
+	// A commit that fails on a conflict counts down too.
+	e, f := m.Begin(), m.Begin()
+	e.Set([]byte("k"), []byte("1"))
+	f.Set([]byte("k"), []byte("2"))
+	_, err = e.Commit()
+	require.NoError(t, err)
+	_, err = f.Commit()
+	require.Error(t, err)
+	require.EqualValues(t, 0, m.writers.Load())
+}
