@@ -3,6 +3,7 @@ package benchutil
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -89,4 +90,21 @@ func statTicks(pid int, kids bool) int64 {
 		t += v
 	}
 	return t
+}
+
+// StartCPUProfile writes the program's CPU profile to path (nothing when
+// path is empty) until the returned stop is called.
+func StartCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
