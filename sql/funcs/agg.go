@@ -181,6 +181,11 @@ type numAcc struct {
 	f     float64
 	kind  numKind
 	count int64
+	// small: the numeric sum is sc × 10^sexp (in int64, no allocation per
+	// row) until it no longer fits; dec holds it from then on.
+	small bool
+	sc    int64
+	sexp  int32
 }
 
 func (a *numAcc) add(v types.Value) error {
@@ -223,11 +228,20 @@ func (a *numAcc) add(v types.Value) error {
 		}
 	}
 	if a.kind != kDec {
-		a.dec, a.kind = decFromInt(a.i), kDec
+		a.kind, a.small, a.sc, a.sexp = kDec, true, a.i, 0
 	}
 	d, err := toDec(v)
 	if err != nil {
 		return err
+	}
+	if a.small {
+		if c, e, ok := smallDecOrZero(d); ok {
+			if s, exp, ok := addScaled(a.sc, a.sexp, c, e); ok {
+				a.sc, a.sexp = s, exp
+				return nil
+			}
+		}
+		a.dec, a.small = apd.New(a.sc, a.sexp), false
 	}
 	r := new(apd.Decimal)
 	if _, err := exact.Add(r, a.dec, d); err != nil {
@@ -242,7 +256,7 @@ func (a *numAcc) float() (float64, error) {
 	case kFloat:
 		return a.f, nil
 	case kDec:
-		return toFloat(a.dec)
+		return toFloat(a.value())
 	}
 	return float64(a.i), nil
 }
@@ -252,6 +266,9 @@ func (a *numAcc) value() types.Value {
 	case kFloat:
 		return a.f
 	case kDec:
+		if a.small {
+			return apd.New(a.sc, a.sexp)
+		}
 		return a.dec
 	}
 	return a.i

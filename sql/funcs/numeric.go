@@ -255,6 +255,9 @@ func decDivTrunc(a, b *apd.Decimal) (*apd.Decimal, error) {
 }
 
 func decOp(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
+	if r, ok := decFast(op, a, b); ok {
+		return r, nil
+	}
 	r := new(apd.Decimal)
 	var err error
 	switch op {

@@ -1,0 +1,182 @@
+package funcs
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// exactOp is the general path decFast stands in for.
+func exactOp(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
+	r := new(apd.Decimal)
+	var err error
+	switch op {
+	case "+":
+		_, err = exact.Add(r, a, b)
+	case "-":
+		_, err = exact.Sub(r, a, b)
+	case "*":
+		_, err = exact.Mul(r, a, b)
+	}
+	return r, err
+}
+
+// sameDec: identical form, sign, coefficient and exponent (1.50 is not
+// 1.5 here).
+func sameDec(a, b *apd.Decimal) bool {
+	return a.Form == b.Form && a.Negative == b.Negative && a.Exponent == b.Exponent && a.Coeff.Cmp(&b.Coeff) == 0
+}
+
+func checkFast(t *testing.T, op string, a, b *apd.Decimal) {
+	t.Helper()
+	got, ok := decFast(op, a, b)
+	if !ok {
+		return
+	}
+	want, err := exactOp(op, a, b)
+	if err != nil {
+		t.Fatalf("%s %s %s: fast path answered %s, the exact context failed: %v", a, op, b, got, err)
+	}
+	if !sameDec(got, want) {
+		t.Fatalf("%s %s %s = %s (exp %d), want %s (exp %d)", a, op, b, got, got.Exponent, want, want.Exponent)
+	}
+}
+
+func TestDecFastMatchesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	coeff := func() int64 {
+		switch r.IntN(4) {
+		case 0:
+			return r.Int64N(1000) - 500
+		case 1:
+			return r.Int64N(1e15) - 5e14
+		case 2:
+			return math.MaxInt64 - r.Int64N(1000)
+		default:
+			return -(math.MaxInt64 - r.Int64N(1000))
+		}
+	}
+	hits := 0
+	for range 200000 {
+		a := apd.New(coeff(), int32(r.IntN(41)-20))
+		b := apd.New(coeff(), int32(r.IntN(41)-20))
+		for _, op := range []string{"+", "-", "*"} {
+			checkFast(t, op, a, b)
+			if _, ok := decFast(op, a, b); ok {
+				hits++
+			}
+		}
+	}
+	if hits < 100000 {
+		t.Fatalf("the fast path answered only %d of 600,000 operations (expected most of the small ones)", hits)
+	}
+	// Edges: zeros, results that cancel, overflow, non-finite operands.
+	zero, negZero := apd.New(0, -2), apd.New(0, -2)
+	negZero.Negative = true
+	nan := &apd.Decimal{Form: apd.NaN}
+	for _, c := range [][2]*apd.Decimal{
+		{apd.New(150, -2), apd.New(150, -2)}, {apd.New(150, -2), apd.New(-150, -2)},
+		{zero, apd.New(5, 0)}, {negZero, apd.New(5, 0)}, {nan, apd.New(1, 0)},
+		{apd.New(math.MaxInt64, 0), apd.New(1, 0)}, {apd.New(math.MaxInt64, 0), apd.New(2, 0)},
+		{apd.New(1, 30), apd.New(1, -30)}, {apd.New(7, 1000), apd.New(3, -1000)},
+	} {
+		for _, op := range []string{"+", "-", "*"} {
+			checkFast(t, op, c[0], c[1])
+		}
+	}
+	if _, ok := decFast("+", apd.New(150, -2), apd.New(-150, -2)); ok {
+		t.Fatal("a zero result must take the general path")
+	}
+	if _, ok := decFast("+", apd.New(math.MaxInt64, 0), apd.New(1, 0)); ok {
+		t.Fatal("an overflowing sum must take the general path")
+	}
+}
+
+func FuzzDecFast(f *testing.F) {
+	f.Add(int64(1999), int32(-2), int64(-5), int32(-2))
+	f.Add(int64(math.MaxInt64), int32(0), int64(10), int32(1))
+	f.Fuzz(func(t *testing.T, ca int64, ea int32, cb int64, eb int32) {
+		if ca == math.MinInt64 || cb == math.MinInt64 {
+			return
+		}
+		a, b := apd.New(ca, ea%2000), apd.New(cb, eb%2000)
+		for _, op := range []string{"+", "-", "*"} {
+			checkFast(t, op, a, b)
+		}
+	})
+}
+
+// refSum is numAcc's sum before the int64 fast path: int64 while it fits,
+// then apd's exact additions.
+func refSum(vals []any) *apd.Decimal {
+	var i int64
+	var dec *apd.Decimal
+	for _, v := range vals {
+		if x, ok := v.(int64); ok && dec == nil {
+			if s, ok := addInt(i, x); ok {
+				i = s
+				continue
+			}
+		}
+		if dec == nil {
+			dec = decFromInt(i)
+		}
+		d, _ := toDec(v)
+		r := new(apd.Decimal)
+		if _, err := exact.Add(r, dec, d); err != nil {
+			panic(err)
+		}
+		dec = r
+	}
+	if dec == nil {
+		return decFromInt(i)
+	}
+	return dec
+}
+
+// sum() over numerics keeps the exact result, scale included, whether it
+// stays in int64 or spills into apd.
+func TestSumMatchesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for n := range 3000 {
+		var vals []any
+		big := n%10 == 0 // sums that overflow int64 part way
+		for range 1 + r.IntN(40) {
+			switch r.IntN(5) {
+			case 0:
+				vals = append(vals, r.Int64N(2000)-1000)
+			case 1:
+				vals = append(vals, apd.New(0, int32(-r.IntN(4))))
+			default:
+				c := r.Int64N(1e9) - 5e8
+				if big {
+					c = math.MaxInt64/4 - r.Int64N(1000)
+				}
+				vals = append(vals, apd.New(c, int32(r.IntN(7)-4)))
+			}
+		}
+		var acc sumAcc
+		for _, v := range vals {
+			if err := acc.Add([]any{v}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := acc.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := refSum(vals)
+		gd, ok := got.(*apd.Decimal)
+		if !ok {
+			if gi, isInt := got.(int64); isInt && sameDec(decFromInt(gi), want) {
+				continue // all integers: the sum stays int64
+			}
+			t.Fatalf("sum %v = %v (%T), want %s", vals, got, got, want)
+		}
+		if !sameDec(gd, want) {
+			t.Fatalf("sum %v = %s (exp %d), want %s (exp %d)", vals, gd, gd.Exponent, want, want.Exponent)
+		}
+	}
+}
