@@ -288,6 +288,32 @@ func ReadColumns(b []byte, cols []int, view int, out []any) error {
 	return nil
 }
 
+// DecodeTupleUsed decodes a strict row like DecodeTuple but only the
+// columns used marks; the others (and columns the row predates) are NULL.
+// A query that reads four of sixteen columns skips the decoding of twelve.
+func DecodeTupleUsed(b []byte, ncols int, used []bool) ([]any, error) {
+	n, rest, err := msgp.ReadArrayHeaderBytes(b)
+	if err != nil {
+		return nil, fmt.Errorf("document: decode: stored value is not a tuple: %w", err)
+	}
+	if int64(n) > int64(len(rest)) {
+		return nil, fmt.Errorf("document: decode: %w", msgp.ErrShortBytes)
+	}
+	out := make([]any, max(ncols, int(n)))
+	for i := 0; i < int(n); i++ {
+		if i >= len(used) || !used[i] {
+			if rest, err = msgp.Skip(rest); err != nil {
+				return nil, fmt.Errorf("document: decode: %w", err)
+			}
+			continue
+		}
+		if out[i], rest, err = ReadValue(rest); err != nil {
+			return nil, fmt.Errorf("document: decode: %w", err)
+		}
+	}
+	return out, nil
+}
+
 // EncodeTuple encodes a strict row (values in column order).
 func EncodeTuple(row []any) ([]byte, error) { return AppendValue(nil, row) }
 

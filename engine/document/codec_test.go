@@ -241,6 +241,24 @@ func FuzzReadValue(f *testing.F) {
 				}
 			}
 		}
+		// DecodeTupleUsed decodes the marked columns as DecodeTuple does
+		// and leaves the others NULL.
+		used := []bool{true, false, true, false, false, true}
+		if tup, err := document.DecodeTuple(b, 6); err == nil {
+			part, err := document.DecodeTupleUsed(b, 6, used)
+			if err != nil || len(part) != len(tup) {
+				t.Fatalf("DecodeTupleUsed: %v, %d values; DecodeTuple: %d", err, len(part), len(tup))
+			}
+			for i := range tup {
+				want := tup[i]
+				if i >= len(used) || !used[i] {
+					want = nil
+				}
+				if !sameValue(part[i], want) {
+					t.Fatalf("column %d: DecodeTupleUsed %#v, want %#v", i, part[i], want)
+				}
+			}
+		}
 		if tup, err := document.DecodeTuple(b, 3); err == nil {
 			if eachErr != nil || len(each) != len(tup) {
 				t.Fatalf("EachTupleValue: %v, %d values; DecodeTuple: %d", eachErr, len(each), len(tup))

@@ -670,12 +670,20 @@ type scanIter struct {
 	// rows whose deadline passed before the scan began are skipped.
 	expIdx int
 	now    time.Time
+	// used: the columns to decode (nil: all), from plan.Scan.Used.
+	used []bool
 }
 
 func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 	si := &scanIter{env: env, scan: s, isStrict: s.Coll.Tuple(), expIdx: kvExpiresIdx(s.Coll)}
 	if si.expIdx >= 0 {
 		si.now = env.now()
+	}
+	if s.Used != nil && si.isStrict && slices.Contains(s.Used, false) {
+		si.used = slices.Clone(s.Used)
+		if si.expIdx >= 0 && si.expIdx < len(si.used) {
+			si.used[si.expIdx] = true
+		}
 	}
 	switch s.Access {
 	case plan.AccessPK:
@@ -864,7 +872,13 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 			raw = append([]byte(nil), si.it.Value()...)
 			si.it.Next()
 		}
-		row, err := decodeRow(si.scan.Coll, raw)
+		var row types.Row
+		var err error
+		if si.used != nil {
+			row, err = decodeUsed(si.scan.Coll, raw, si.used)
+		} else {
+			row, err = decodeRow(si.scan.Coll, raw)
+		}
 		if err != nil {
 			return nil, nil, false, err
 		}
@@ -926,6 +940,16 @@ func (si *scanIter) Close() error {
 		}
 	}
 	return err
+}
+
+// decodeUsed decodes only the used columns of a strict row (the others
+// are NULL).
+func decodeUsed(coll *catalog.Collection, raw []byte, used []bool) (types.Row, error) {
+	t, err := document.DecodeTupleUsed(raw, len(coll.Columns), used)
+	if err != nil {
+		return nil, errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
+	}
+	return t, nil
 }
 
 func decodeRow(coll *catalog.Collection, raw []byte) (types.Row, error) {

@@ -87,6 +87,9 @@ type rel struct {
 	off   int
 	// qualifiedOnly relations (EXCLUDED) are reachable only by qualifier.
 	qualifiedOnly bool
+	// used, when not nil, records which columns expressions read (see
+	// Scan.Used); every reference is resolved through inRel.
+	used []bool
 }
 
 func (r *rel) ref() string {
@@ -517,6 +520,9 @@ func hasField(r *rel, name string) bool {
 // inRel resolves a column path inside one relation.
 func inRel(r *rel, parts []string, depth int) (Expr, bool) {
 	mk := func(idx int, t types.T, name string) Expr {
+		if r.used != nil && idx < len(r.used) {
+			r.used[idx] = true
+		}
 		if depth > 0 {
 			return &OuterRef{Depth: depth, Idx: r.off + idx, T: t}
 		}

@@ -31,10 +31,12 @@ func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) 
 			if coll, ok := b.collection(tn.Name); ok {
 				sc := newScope(coll, tn.Alias)
 				sc.outer = outer
+				used := trackUse(coll, sc.rels[0])
 				scan, err := b.buildScan(coll, sc, where)
 				if err != nil {
 					return nil, nil, err
 				}
+				scan.Used = used
 				return scan, sc, nil
 			}
 		}
@@ -355,6 +357,17 @@ func (b *Builder) collection(name string) (*catalog.Collection, bool) {
 	return coll, true
 }
 
+// trackUse makes r record which of a strict collection's columns the
+// query reads, for its scan to decode only those (Scan.Used). The slice
+// fills in as the rest of the statement is bound, before it runs.
+func trackUse(coll *catalog.Collection, r *rel) []bool {
+	if !coll.Tuple() {
+		return nil
+	}
+	r.used = make([]bool, len(r.cols))
+	return r.used
+}
+
 // buildTableExpr plans one FROM entry and adds its relations to sc.
 func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 	switch x := te.(type) {
@@ -381,7 +394,7 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		if coll, ok := b.collection(x.Name); ok {
 			r := &rel{name: coll.Name, alias: x.Alias, coll: coll, cols: ScanColumns(coll)}
 			sc.add(r)
-			return &Scan{Coll: coll, Access: AccessFull, Cols: r.cols, Stats: b.stats(coll)}, nil
+			return &Scan{Coll: coll, Access: AccessFull, Cols: r.cols, Stats: b.stats(coll), Used: trackUse(coll, r)}, nil
 		}
 		if b.Sys != nil {
 			if st, ok := b.Sys.Lookup(x.Name); ok {

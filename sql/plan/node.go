@@ -53,6 +53,10 @@ type Scan struct {
 	// Stats are the collection's ANALYZE statistics when planned (nil:
 	// never analyzed); row estimates read them.
 	Stats *catalog.TableStats
+	// Used marks the columns of a strict collection the query reads; the
+	// scan may leave the others NULL. nil: every column (DML scans, whose
+	// rows are written back whole).
+	Used []bool
 }
 
 // Filter keeps rows where Pred is true.
