@@ -603,7 +603,26 @@ func (bd *binder) bindBinary(x *ast.Binary) (Expr, error) {
 		}
 		return nil, err
 	}
-	return &BinOp{Op: op, L: l, R: r, T: t}, nil
+	return foldBinOp(&BinOp{Op: op, L: l, R: r, T: t}), nil
+}
+
+// foldBinOp computes an operator over two constants once, at planning,
+// instead of for every row (date '1994-01-01' + interval '1' year in a
+// WHERE clause): funcs.Binary is what evaluation would call, and it reads
+// nothing but its operands. An operation that fails (1/0) is left for
+// evaluation, where it fails only if it is reached; character(n) operands
+// are left too (evaluation strips their padding first).
+func foldBinOp(b *BinOp) Expr {
+	l, lok := b.L.(*Const)
+	r, rok := b.R.(*Const)
+	if !lok || !rok || l.T == types.Bpchar || r.T == types.Bpchar {
+		return b
+	}
+	v, err := funcs.Binary(b.Op, l.V, r.V, b.T)
+	if err != nil {
+		return b
+	}
+	return &Const{V: v, T: b.T}
 }
 
 func hintFor(op string, other types.T) types.T {
