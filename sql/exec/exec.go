@@ -672,6 +672,12 @@ type scanIter struct {
 	now    time.Time
 	// used: the columns to decode (nil: all), from plan.Scan.Used.
 	used []bool
+	// query: a SELECT's scan (plan.Scan.Used set); next then returns raw
+	// aliasing the iterator, valid until the next call, which only Next
+	// (discarding it) sees.
+	query bool
+	// advance: the iterator still has to move past the last row returned.
+	advance bool
 }
 
 func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
@@ -679,6 +685,7 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 	if si.expIdx >= 0 {
 		si.now = env.now()
 	}
+	si.query = s.Used != nil
 	if s.Used != nil && si.isStrict && slices.Contains(s.Used, false) {
 		si.used = slices.Clone(s.Used)
 		if si.expIdx >= 0 && si.expIdx < len(si.used) {
@@ -823,6 +830,10 @@ func (si *scanIter) Next() (types.Row, bool, error) {
 // next returns the next row (decoded, with its stored bytes).
 func (si *scanIter) next() (types.Row, []byte, bool, error) {
 	for {
+		if si.advance {
+			si.it.Next()
+			si.advance = false
+		}
 		if si.n++; si.n%1024 == 0 {
 			if err := checkCtx(si.env.Ctx); err != nil {
 				return nil, nil, false, err
@@ -869,8 +880,15 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 			if !si.it.Valid() {
 				return nil, nil, false, nil
 			}
-			raw = append([]byte(nil), si.it.Value()...)
-			si.it.Next()
+			if si.query {
+				// A query's row: decoded (copied) out of the iterator's
+				// buffer before the iterator moves on, at the next call.
+				raw = si.it.Value()
+				si.advance = true
+			} else {
+				raw = append([]byte(nil), si.it.Value()...)
+				si.it.Next()
+			}
 		}
 		var row types.Row
 		var err error
