@@ -3,6 +3,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,6 +81,29 @@ type Registry struct {
 	queries     *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	connections *prometheus.GaugeVec
+	// byProto caches each protocol's series (string → *protoSeries):
+	// WithLabelValues hashes the labels and locks on every call, which
+	// a pipelined GET paid per command.
+	byProto sync.Map
+}
+
+// protoSeries are one protocol's query metrics.
+type protoSeries struct {
+	ok, failed prometheus.Counter
+	duration   prometheus.Observer
+}
+
+func (r *Registry) series(protocol string) *protoSeries {
+	if s, ok := r.byProto.Load(protocol); ok {
+		return s.(*protoSeries)
+	}
+	s := &protoSeries{
+		ok:       r.queries.WithLabelValues(protocol, StatusOK),
+		failed:   r.queries.WithLabelValues(protocol, StatusError),
+		duration: r.duration.WithLabelValues(protocol),
+	}
+	v, _ := r.byProto.LoadOrStore(protocol, s)
+	return v.(*protoSeries)
 }
 
 // New returns a Registry with the query and connection metrics and the Go
@@ -117,12 +141,13 @@ func (r *Registry) ObserveQuery(protocol string, d time.Duration, err error) {
 	if r == nil {
 		return
 	}
-	status := StatusOK
+	s := r.series(protocol)
 	if err != nil {
-		status = StatusError
+		s.failed.Inc()
+	} else {
+		s.ok.Inc()
 	}
-	r.queries.WithLabelValues(protocol, status).Inc()
-	r.duration.WithLabelValues(protocol).Observe(d.Seconds())
+	s.duration.Observe(d.Seconds())
 }
 
 // ConnOpened counts a new connection of the protocol.
