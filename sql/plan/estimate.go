@@ -358,9 +358,15 @@ func eqValSel(e, v Expr, n Node) float64 {
 		return eqSel(e, n)
 	}
 	text := types.FormatText(c.V)
+	// character(n) values are stored (and counted) padded, and compare
+	// without the padding.
+	bpchar := e.Type() == types.Bpchar
+	if bpchar {
+		text = strings.TrimRight(text, " ")
+	}
 	rest := 1 - cs.NullFrac
 	for _, m := range cs.MCV {
-		if m.Value == text {
+		if m.Value == text || bpchar && strings.TrimRight(m.Value, " ") == text {
 			return m.Freq
 		}
 		rest -= m.Freq
