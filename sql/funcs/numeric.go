@@ -261,12 +261,8 @@ func decOp(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
 	r := new(apd.Decimal)
 	var err error
 	switch op {
-	case "+":
-		_, err = exact.Add(r, a, b)
-	case "-":
-		_, err = exact.Sub(r, a, b)
-	case "*":
-		_, err = exact.Mul(r, a, b)
+	case "+", "-", "*":
+		return exactArith(op, a, b)
 	case "/":
 		return decDiv(a, b)
 	case "%":
@@ -277,6 +273,27 @@ func decOp(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
 		_, err = c.Rem(r, a, b)
 	case "^":
 		return decPow(a, b)
+	default:
+		return nil, undefinedOp(op, types.Numeric, types.Numeric)
+	}
+	if err != nil {
+		return nil, errs.New(errs.NumericOutOfRange, "value overflows numeric format")
+	}
+	return r, nil
+}
+
+// exactArith is numeric +, - or * in apd's exact context (no rounding),
+// the general path decFast stands in for.
+func exactArith(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
+	r := new(apd.Decimal)
+	var err error
+	switch op {
+	case "+":
+		_, err = exact.Add(r, a, b)
+	case "-":
+		_, err = exact.Sub(r, a, b)
+	case "*":
+		_, err = exact.Mul(r, a, b)
 	default:
 		return nil, undefinedOp(op, types.Numeric, types.Numeric)
 	}
