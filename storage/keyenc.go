@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -98,6 +100,10 @@ func appendNumberPrefix(b []byte, f float64) []byte {
 }
 
 func appendEscaped(b, s []byte) []byte {
+	b = slices.Grow(b, len(s)+2)
+	if bytes.IndexByte(s, 0) < 0 {
+		return append(append(b, s...), 0x00, 0x01)
+	}
 	for _, c := range s {
 		if c == 0 {
 			b = append(b, 0x00, 0xff)
