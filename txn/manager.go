@@ -85,6 +85,9 @@ type Manager struct {
 		// snapshots are no longer kept for reuse.
 		cur    *sharedSnap
 		closed bool
+		// applied counts the batches written to Pebble; a snapshot taken
+		// before the last one is not shared any more (see sharedSnap).
+		applied uint64
 	}
 
 	commits atomic.Uint64
@@ -240,7 +243,7 @@ func (m *Manager) Begin() *Txn {
 	m.snap.active[id] = lsn
 	s := m.snap.cur
 	var retired *pebble.Snapshot
-	if s == nil || s.published != lsn || m.snap.closed {
+	if s == nil || !m.shareableLocked(s) || m.snap.closed {
 		if s != nil && s.refs == 0 {
 			retired = s.snap
 		}
@@ -249,7 +252,7 @@ func (m *Manager) Begin() *Txn {
 		// durable yet: at most up to the last assigned LSN. Results read
 		// from it are released only once those are durable (see
 		// Txn.WaitVisibleDurable).
-		s = &sharedSnap{snap: m.store.DB().NewSnapshot(), published: lsn}
+		s = &sharedSnap{snap: m.store.DB().NewSnapshot(), published: lsn, applied: m.snap.applied}
 		s.visible = m.assigned.Load()
 		m.snap.cur = s
 		if m.snap.closed {
@@ -265,9 +268,11 @@ func (m *Manager) Begin() *Txn {
 }
 
 // sharedSnap is a Pebble snapshot shared by the transactions that began
-// while no commit was published: each of them would have taken a snapshot
-// showing the same commits (those at or below published, plus perhaps
-// written but unpublished ones, which no reader may depend on yet). A
+// while no commit was written: each of them would have taken a snapshot
+// showing the same commits. (Sharing it until the next commit is merely
+// published is not enough: write hooks run between the write and the
+// publication, and a transaction begun after a hook must see its
+// commit; the offset cache loads groups that way.) A
 // read-mostly load then takes one snapshot per published commit rather
 // than one per transaction; closing one also makes Pebble reconsider its
 // compactions, which cost a point read 5% of its CPU. Pebble snapshots
@@ -275,8 +280,15 @@ func (m *Manager) Begin() *Txn {
 type sharedSnap struct {
 	snap      *pebble.Snapshot
 	published uint64 // Manager.snap.published when it was taken
+	applied   uint64 // Manager.snap.applied when it was taken
 	visible   uint64 // the highest LSN it may show (Manager.assigned then)
 	refs      int    // open transactions on it; under Manager.snap
+}
+
+// shareableLocked reports whether Begin may still hand out s: no batch
+// was written since it was taken. m.snap is held.
+func (m *Manager) shareableLocked(s *sharedSnap) bool {
+	return s.applied == m.snap.applied && s.published == m.snap.published
 }
 
 // release ends a transaction: it leaves the active set and drops its
@@ -287,7 +299,7 @@ func (m *Manager) release(id uint64, s *sharedSnap) {
 	delete(m.snap.active, id)
 	s.refs--
 	var done *pebble.Snapshot
-	if s.refs == 0 && (m.snap.cur != s || s.published != m.snap.published) {
+	if s.refs == 0 && (m.snap.cur != s || !m.shareableLocked(s)) {
 		if m.snap.cur == s {
 			m.snap.cur = nil
 		}
@@ -588,6 +600,11 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 		return fmt.Errorf("txn: commit batch: %w", err)
 	}
 	m.syncs.Add(1)
+	// From here on Begin takes a snapshot that shows this batch, before
+	// the write hooks run.
+	m.snap.Lock()
+	m.snap.applied++
+	m.snap.Unlock()
 	for _, r := range group {
 		for _, w := range r.writes {
 			if len(w.key) > 0 {

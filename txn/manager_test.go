@@ -153,3 +153,41 @@ func TestWritersCount(t *testing.T) {
 	require.Error(t, err)
 	require.EqualValues(t, 0, m.writers.Load())
 }
+
+type blockingHook struct{ called, release chan struct{} }
+
+func (h blockingHook) Committed([]byte, []byte, bool) {
+	h.called <- struct{}{}
+	<-h.release
+}
+
+// A transaction that begins once a commit's write hooks run sees the
+// commit, shared snapshot or not (the offset cache loads a group from
+// such a transaction and relies on it: writes whose hook ran before the
+// load began are not queued for it).
+func TestBeginAfterWriteHookSeesCommit(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+
+	const tag = 0x7e
+	h := blockingHook{called: make(chan struct{}), release: make(chan struct{})}
+	m.SetWriteHook(tag, h)
+	warm := m.Begin() // leaves a snapshot to share, taken before the commit
+	warm.Rollback()
+
+	done := make(chan error, 1)
+	go func() {
+		tx := m.Begin()
+		tx.Set([]byte{tag, 1}, []byte("v"))
+		_, err := tx.Commit()
+		done <- err
+	}()
+	<-h.called
+	tx := m.Begin()
+	_, ok, err := tx.Get([]byte{tag, 1})
+	tx.Rollback()
+	close(h.release)
+	require.NoError(t, <-done)
+	require.NoError(t, err)
+	require.True(t, ok, "a transaction begun after the write hook ran must see the commit")
+}
