@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -110,13 +111,8 @@ func (r *PollResult) AppendJSON(b []byte) []byte {
 // partition, in partition order (poll answers and commit
 // acknowledgements).
 func AppendPartitionOffsets(b []byte, offsets map[int]uint64) []byte {
-	parts := make([]int, 0, len(offsets))
-	for p := range offsets {
-		parts = append(parts, p)
-	}
-	slices.Sort(parts)
 	b = append(b, '{')
-	for i, p := range parts {
+	for i, p := range slices.Sorted(maps.Keys(offsets)) {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -150,21 +150,17 @@ func (f *walFile) stickyErr() error {
 	return f.syncErr
 }
 
-func (f *walFile) Sync() error {
-	if err := f.stickyErr(); err != nil {
-		return err
-	}
-	if err := f.File.Sync(); err != nil {
-		return err
-	}
-	return f.stickyErr()
-}
+func (f *walFile) Sync() error { return f.syncChecked(f.File.Sync) }
 
-func (f *walFile) SyncData() error {
+func (f *walFile) SyncData() error { return f.syncChecked(f.File.SyncData) }
+
+// syncChecked runs sync unless the filler's sync already failed, and
+// reports a filler failure that happened meanwhile.
+func (f *walFile) syncChecked(sync func() error) error {
 	if err := f.stickyErr(); err != nil {
 		return err
 	}
-	if err := f.File.SyncData(); err != nil {
+	if err := sync(); err != nil {
 		return err
 	}
 	return f.stickyErr()

@@ -85,6 +85,9 @@ func toDec(v types.Value) (*apd.Decimal, error) {
 	return nil, errs.Errorf(errs.DatatypeMismatch, "cannot convert %s to numeric", types.TypeOf(v))
 }
 
+// ToFloat converts a number (or numeric text) to float64.
+func ToFloat(v types.Value) (float64, error) { return toFloat(v) }
+
 // toFloat converts a number (or numeric text) to float64.
 func toFloat(v types.Value) (float64, error) {
 	switch x := v.(type) {

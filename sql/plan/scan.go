@@ -4,8 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cockroachdb/apd/v3"
-
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/funcs"
@@ -183,17 +181,13 @@ func rangeFraction(scan *Scan, col string, lo, hi Expr) (float64, bool) {
 // instant), for rangeFraction.
 func distanceOf(v types.Value) (float64, bool) {
 	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	case *apd.Decimal:
-		f, err := x.Float64()
-		return f, err == nil
 	case time.Time:
 		return float64(x.UnixNano()), true
+	case string, bool: // no distance between them
+		return 0, false
 	}
-	return 0, false
+	f, err := funcs.ToFloat(v)
+	return f, err == nil
 }
 
 func conjuncts(e Expr, out []Expr) []Expr {
