@@ -104,6 +104,8 @@ type Manager struct {
 	onCommit atomic.Pointer[func(lsn uint64)]
 	// writeHooks, by a key's first byte (its keyspace tag).
 	writeHooks [256]atomic.Pointer[WriteHook]
+	// rc caches values point reads found; nil when turned off.
+	rc *readCache
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -138,6 +140,10 @@ type Options struct {
 	Logger     *slog.Logger
 	// Now returns the commit time (tests use a fake clock). Default time.Now.
 	Now func() time.Time
+	// ReadCacheBytes bounds the cache of values point reads found (see
+	// readCache): 0 means DefaultReadCacheBytes, a negative value turns
+	// it off.
+	ReadCacheBytes int
 }
 
 // NewManager starts the commit pipeline over store. Close stops it.
@@ -155,6 +161,12 @@ func NewManager(store *storage.Store, opts Options) (*Manager, error) {
 	}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	switch {
+	case opts.ReadCacheBytes == 0:
+		m.rc = newReadCache(DefaultReadCacheBytes)
+	case opts.ReadCacheBytes > 0:
+		m.rc = newReadCache(opts.ReadCacheBytes)
 	}
 	last, err := readLastLSN(store)
 	if err != nil {
@@ -591,6 +603,16 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	binary.BigEndian.PutUint64(lsnBuf[:], last)
 	if err := b.Set(storage.KeyLastLSN, lsnBuf[:], nil); err != nil {
 		return fmt.Errorf("txn: batch: %w", err)
+	}
+	if m.rc != nil {
+		// The batch's keys leave the read cache before Pebble shows it to
+		// anyone (see readCache). Only the committer changes applied.
+		seq := m.snap.applied + 1
+		for _, r := range group {
+			for _, w := range r.writes {
+				m.rc.invalidate(w.key, seq)
+			}
+		}
 	}
 	opts := pebble.Sync
 	if m.durability == Relaxed {

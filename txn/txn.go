@@ -195,6 +195,15 @@ func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 			return append([]byte(nil), w.val...), true, nil
 		}
 	}
+	rc := t.m.rc
+	if t.latest {
+		rc = nil
+	}
+	if rc != nil {
+		if v, ok := rc.get(key, t.shared.applied); ok {
+			return v, true, nil
+		}
+	}
 	v, closer, err := t.snap.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -204,6 +213,9 @@ func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 	}
 	out := append([]byte(nil), v...)
 	_ = closer.Close()
+	if rc != nil {
+		rc.fill(key, out, t.shared.applied)
+	}
 	return out, true, nil
 }
 

@@ -1,0 +1,203 @@
+package txn
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+func openCache(t *testing.T, bytes int) (*storage.Store, *Manager) {
+	t.Helper()
+	st, err := storage.Open(t.TempDir(), storage.Options{})
+	require.NoError(t, err)
+	m, err := NewManager(st, Options{ReadCacheBytes: bytes})
+	require.NoError(t, err)
+	return st, m
+}
+
+// snapGet reads key from tx's Pebble snapshot directly, bypassing the
+// read cache: what the snapshot shows.
+func snapGet(tx *Txn, key []byte) ([]byte, bool, error) {
+	v, closer, err := tx.snap.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer closer.Close()
+	return append([]byte(nil), v...), true, nil
+}
+
+func TestReadCacheFollowsCommits(t *testing.T) {
+	st, m := openCache(t, 0)
+	defer closeAll(t, st, m)
+	k := []byte("k")
+	put := func(v string) {
+		tx := m.Begin()
+		tx.Set(k, []byte(v))
+		_, err := tx.Commit()
+		require.NoError(t, err)
+	}
+	get := func(tx *Txn) string {
+		v, ok, err := tx.Get(k)
+		require.NoError(t, err)
+		if !ok {
+			return "<absent>"
+		}
+		return string(v)
+	}
+	put("1")
+	old := m.Begin()
+	require.Equal(t, "1", get(old)) // fills the cache
+	require.Equal(t, "1", get(old)) // from the cache
+	put("2")
+	fresh := m.Begin()
+	require.Equal(t, "2", get(fresh)) // the commit dropped the entry
+	require.Equal(t, "2", get(fresh))
+	require.Equal(t, "1", get(old), "an older snapshot must not see the newer cached value")
+	fresh.Rollback()
+	old.Rollback()
+
+	del := m.Begin()
+	del.Delete(k)
+	_, err := del.Commit()
+	require.NoError(t, err)
+	after := m.Begin()
+	require.Equal(t, "<absent>", get(after))
+	after.Rollback()
+
+	off, err := NewManager(st, Options{ReadCacheBytes: -1})
+	require.NoError(t, err)
+	require.Nil(t, off.rc)
+	require.NoError(t, off.Close())
+}
+
+// TestReadCacheMatchesSnapshots runs writers and readers concurrently over
+// a few hot keys with a cache small enough to evict; every read through
+// the cache must equal what the reader's Pebble snapshot holds, for fresh
+// snapshots and for snapshots held while later commits land.
+func TestReadCacheMatchesSnapshots(t *testing.T) {
+	st, m := openCache(t, 256<<10)
+	defer closeAll(t, st, m)
+	const keys = 200
+	key := func(i int) []byte { return fmt.Appendf(nil, "key-%03d", i) }
+
+	stop := make(chan struct{})
+	var writers sync.WaitGroup
+	for w := range 3 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				tx := m.Begin()
+				for range 1 + rng.IntN(4) {
+					i := rng.IntN(keys)
+					if rng.IntN(5) == 0 {
+						tx.Delete(key(i))
+					} else {
+						tx.Set(key(i), fmt.Appendf(nil, "w%d-%d-%s", w, n, make([]byte, rng.IntN(40))))
+					}
+				}
+				_, _ = tx.Commit() // conflicts are fine
+			}
+		}()
+	}
+
+	var readers sync.WaitGroup
+	errc := make(chan error, 4)
+	for r := range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 2))
+			var held []*Txn
+			defer func() {
+				for _, tx := range held {
+					tx.Rollback()
+				}
+			}()
+			for range 3000 {
+				tx := m.Begin()
+				if rng.IntN(20) == 0 && len(held) < 4 {
+					held = append(held, tx)
+				}
+				for _, rd := range append([]*Txn{tx}, held...) {
+					for range 5 {
+						k := key(rng.IntN(keys))
+						got, gok, err := rd.Get(k)
+						if err != nil {
+							errc <- err
+							return
+						}
+						want, wok, err := snapGet(rd, k)
+						if err != nil {
+							errc <- err
+							return
+						}
+						if gok != wok || string(got) != string(want) {
+							errc <- fmt.Errorf("key %s: read %q (%v), snapshot holds %q (%v)", k, got, gok, want, wok)
+							return
+						}
+					}
+				}
+				if len(held) > 0 && rng.IntN(10) == 0 {
+					held[0].Rollback()
+					held = held[1:]
+				}
+				if !contains(held, tx) {
+					tx.Rollback()
+				}
+			}
+		}()
+	}
+	readers.Wait()
+	close(stop)
+	writers.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+}
+
+func contains(txs []*Txn, tx *Txn) bool {
+	for _, t := range txs {
+		if t == tx {
+			return true
+		}
+	}
+	return false
+}
+
+func TestReadCacheStaysWithinBudget(t *testing.T) {
+	c := newReadCache(1 << 20)
+	val := make([]byte, 30)
+	for i := range 20000 {
+		c.fill(fmt.Appendf(nil, "key-%d", i), val, 1)
+	}
+	total, n := 0, 0
+	for i := range c.stripes {
+		s := &c.stripes[i]
+		total += s.bytes
+		n += len(s.m)
+		require.LessOrEqual(t, s.bytes, c.perShard)
+	}
+	require.LessOrEqual(t, total, 1<<20)
+	require.Greater(t, n, 5000, "the cache should hold what fits")
+	c.fill([]byte("big"), make([]byte, c.perShard), 1)
+	_, ok := c.get([]byte("big"), 1)
+	require.False(t, ok, "a value larger than a quarter of a stripe is not cached")
+}
