@@ -314,6 +314,9 @@ type KVTxn struct {
 	failed error
 }
 
+// Now is the time the batch judges expiry at.
+func (t *KVTxn) Now() time.Time { return t.env.Clock }
+
 // Get reads keys, seeing the batch's own earlier writes.
 func (t *KVTxn) Get(keys []string) ([]KVEntry, error) {
 	out := make([]KVEntry, len(keys))
@@ -380,7 +383,9 @@ func (db *DB) KVBatch(ctx context.Context, coll string, keys []string, write boo
 	if write {
 		tx.ReadLatest()
 	}
-	t := &KVTxn{env: &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}, sh: sh, write: write}
+	// The batch's commands judge expiry at one clock reading, as Redis
+	// does within one event-loop pass.
+	t := &KVTxn{env: &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Clock: time.Now()}, sh: sh, write: write}
 	fn(t)
 	if t.failed != nil {
 		return t.failed

@@ -16,6 +16,7 @@ import (
 // command is one entry of the command table. arity follows Redis: n > 0
 // means exactly n arguments (the name included), -n at least n.
 type command struct {
+	name   string // lower case, as registered
 	arity  int
 	run    func(c *conn, args [][]byte) error
 	write  bool // modifies keys (COMMAND reports the write flag)
@@ -79,7 +80,18 @@ func init() {
 		"keys":         {arity: 2, run: cmdKeys},
 	}
 	registerCollections()
+	for name, cmd := range commands {
+		if len(name) > maxCommandName {
+			panic("resp: command name longer than lookupCommand's buffer: " + name)
+		}
+		cmd.name = name
+		commands[name] = cmd
+	}
 }
+
+// maxCommandName bounds command names (lookupCommand lowers them on the
+// stack).
+const maxCommandName = 24
 
 // ---------------------------------------------------------------- connection
 
@@ -480,7 +492,7 @@ func deadline(cmd, unit string, n int64, now time.Time) (time.Time, error) {
 }
 
 func cmdSet(c *conn, args [][]byte) error {
-	o, err := parseSetOpts("set", args[3:], time.Now())
+	o, err := parseSetOpts("set", args[3:], c.now())
 	if err != nil {
 		return err
 	}
@@ -530,7 +542,7 @@ func cmdSetEx(c *conn, args [][]byte) error {
 	if cmd == "psetex" {
 		unit = "px"
 	}
-	exp, err := deadline(cmd, unit, n, time.Now())
+	exp, err := deadline(cmd, unit, n, c.now())
 	if err != nil {
 		return err
 	}
@@ -844,7 +856,7 @@ func cmdExpire(c *conn, args [][]byte) error {
 	if gt && lt {
 		return Error("ERR GT and LT options at the same time are not compatible")
 	}
-	now := time.Now()
+	now := c.now()
 	var dl time.Time
 	remove := false
 	unit := map[string]string{"expire": "ex", "pexpire": "px", "expireat": "exat", "pexpireat": "pxat"}[cmd]

@@ -67,6 +67,16 @@ func newConn(s *Server, nc net.Conn) *conn {
 	return c
 }
 
+// now is the time expiries are computed from: the clock reading of the
+// batch being run (every command of a round sees the same time), else the
+// clock.
+func (c *conn) now() time.Time {
+	if c.batch != nil {
+		return c.batch.Now()
+	}
+	return time.Now()
+}
+
 // kill cancels the running command and closes the socket; run then ends.
 func (c *conn) kill() {
 	c.cancel()
@@ -170,7 +180,7 @@ func (c *conn) batchable(args [][]byte) (command, bool) {
 	if len(args) == 0 || !c.authed {
 		return command{}, false
 	}
-	cmd, ok := commands[strings.ToLower(string(args[0]))]
+	cmd, ok := lookupCommand(args[0])
 	if !ok || cmd.keys == 0 || (cmd.arity > 0 && len(args) != cmd.arity) || (cmd.arity < 0 && len(args) < -cmd.arity) {
 		return command{}, false
 	}
@@ -363,11 +373,11 @@ func (s *Server) runRound(leader *conn, group []*waiter) {
 
 // dispatch runs one command; errors it returns become the reply.
 func (c *conn) dispatch(args [][]byte) error {
-	name := strings.ToLower(string(args[0]))
-	cmd, ok := commands[name]
+	cmd, ok := lookupCommand(args[0])
 	if !ok {
 		return unknownCommand(args)
 	}
+	name := cmd.name
 	if (cmd.arity > 0 && len(args) != cmd.arity) || (cmd.arity < 0 && len(args) < -cmd.arity) {
 		return Error("ERR wrong number of arguments for '" + name + "' command")
 	}
@@ -378,6 +388,23 @@ func (c *conn) dispatch(args [][]byte) error {
 		return Error("ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 	}
 	return cmd.run(c, args)
+}
+
+// lookupCommand finds a command by its name in any letter case without
+// allocating (it runs for every request).
+func lookupCommand(name []byte) (command, bool) {
+	var buf [maxCommandName]byte
+	if len(name) > len(buf) {
+		return command{}, false
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	cmd, ok := commands[string(buf[:len(name)])]
+	return cmd, ok
 }
 
 func unknownCommand(args [][]byte) error {

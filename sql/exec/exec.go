@@ -42,6 +42,10 @@ type Env struct {
 	// Triggers runs SYNC row triggers inside the writing transaction; nil
 	// when there are none to run.
 	Triggers RowTriggers
+	// Clock, when set, is the time key-value expiry and TTLs are judged
+	// at (a RESP round reads the clock once for all its commands);
+	// otherwise each check reads the clock.
+	Clock time.Time
 
 	stats   map[plan.Node]*NodeStats        // EXPLAIN ANALYZE, when on
 	cteRows map[*plan.CTEDef][]types.Row    // WITH queries computed so far

@@ -15,7 +15,12 @@ import (
 )
 
 // now is the clock key-value expiry reads.
-func (env *Env) now() time.Time { return time.Now() }
+func (env *Env) now() time.Time {
+	if !env.Clock.IsZero() {
+		return env.Clock
+	}
+	return time.Now()
+}
 
 // kvStamp sets a key-value row's expiry deadline from its ttl column: a
 // row replacing old keeps old's deadline while the ttl is unchanged; a new
