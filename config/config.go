@@ -62,6 +62,9 @@ type Config struct {
 	// MemoryLimit is a soft limit in bytes for the Go runtime
 	// (debug.SetMemoryLimit), applied by cmd/nodedb; 0 means no limit.
 	MemoryLimit ByteSize
+	// CacheSize is the storage block cache in bytes (data blocks kept
+	// decompressed in memory); 0 means automatic (see StorageCacheSize).
+	CacheSize ByteSize
 	// AuthMode is "trust" (no passwords; for local use) or "password"
 	// (SCRAM-SHA-256 on pgwire, HTTP Basic on the HTTP API; superuser admin).
 	AuthMode string
@@ -92,6 +95,24 @@ func Default() Config {
 		AuthMode:   AuthTrust,
 		Durability: DurabilitySync,
 	}
+}
+
+// DefaultCacheSize is the block cache when neither cache_size nor
+// memory_limit says otherwise.
+const DefaultCacheSize ByteSize = 256 << 20
+
+// StorageCacheSize is the block cache size to open the store with:
+// cache_size when set, else a quarter of memory_limit when that is set
+// (at least 8 MiB), else DefaultCacheSize. The cache fills as data is
+// read, so an idle server does not hold it.
+func (c Config) StorageCacheSize() ByteSize {
+	switch {
+	case c.CacheSize > 0:
+		return c.CacheSize
+	case c.MemoryLimit > 0:
+		return max(c.MemoryLimit/4, 8<<20)
+	}
+	return DefaultCacheSize
 }
 
 func defaultDataDir() string {
@@ -164,6 +185,9 @@ func (c Config) Validate() error {
 	}
 	if c.MemoryLimit < 0 {
 		bad("memory_limit must not be negative")
+	}
+	if c.CacheSize < 0 {
+		bad("cache_size must not be negative")
 	}
 	switch c.AuthMode {
 	case AuthTrust:

@@ -82,11 +82,11 @@ func TestPrecedence(t *testing.T) {
 				"NODEDB_DATA_DIR": "/d", "NODEDB_HOST": "::1", "NODEDB_PORT_PGWIRE": "1",
 				"NODEDB_PORT_HTTP": "2", "NODEDB_PORT_RESP": "6381", "NODEDB_PORT_ILP": "8086",
 				"NODEDB_LOG_FORMAT": "json", "NODEDB_LOG_LEVEL": "debug", "NODEDB_MEMORY_LIMIT": "2GiB",
-				"NODEDB_DURABILITY": "relaxed", "NODEDB_TLS_CERT": "c.pem", "NODEDB_TLS_KEY": "k.pem",
+				"NODEDB_CACHE_SIZE": "1GiB", "NODEDB_DURABILITY": "relaxed", "NODEDB_TLS_CERT": "c.pem", "NODEDB_TLS_KEY": "k.pem",
 			},
 			check: func(t *testing.T, c Config) {
 				want := Config{DataDir: "/d", Host: "::1", PgwirePort: 1, HTTPPort: 2, RESPPort: 6381, ILPPort: 8086,
-					LogFormat: "json", LogLevel: "debug", MemoryLimit: 2 << 30, AuthMode: "trust",
+					LogFormat: "json", LogLevel: "debug", MemoryLimit: 2 << 30, CacheSize: 1 << 30, AuthMode: "trust",
 					TLSCert: "c.pem", TLSKey: "k.pem", Durability: "relaxed"}
 				if c != want {
 					t.Errorf("got  %+v\nwant %+v", c, want)
@@ -136,6 +136,15 @@ func TestPrecedence(t *testing.T) {
 			check: func(t *testing.T, c Config) {
 				if c.MemoryLimit != 512<<20 {
 					t.Errorf("MemoryLimit = %d", c.MemoryLimit)
+				}
+			},
+		},
+		{
+			name: "file cache size",
+			file: "cache_size = \"64MiB\"\n",
+			check: func(t *testing.T, c Config) {
+				if c.CacheSize != 64<<20 || c.StorageCacheSize() != 64<<20 {
+					t.Errorf("CacheSize = %d, StorageCacheSize = %d", c.CacheSize, c.StorageCacheSize())
 				}
 			},
 		},
@@ -208,6 +217,8 @@ func TestLoadErrors(t *testing.T) {
 		{name: "env port not a number", env: map[string]string{"NODEDB_PORT_HTTP": "http"}, wantErr: "NODEDB_PORT_HTTP"},
 		{name: "env empty port", env: map[string]string{"NODEDB_PORT_RESP": ""}, wantErr: "NODEDB_PORT_RESP"},
 		{name: "env memory limit", env: map[string]string{"NODEDB_MEMORY_LIMIT": "lots"}, wantErr: "NODEDB_MEMORY_LIMIT"},
+		{name: "env cache size", env: map[string]string{"NODEDB_CACHE_SIZE": "big"}, wantErr: "NODEDB_CACHE_SIZE"},
+		{name: "cache size wrong type in file", file: "cache_size = true\n", wantErr: "cache_size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,6 +268,7 @@ func TestValidate(t *testing.T) {
 		{name: "empty data dir", mutate: func(c *Config) { c.DataDir = " " }, wantErr: []string{"data_dir"}},
 		{name: "empty host", mutate: func(c *Config) { c.Host = "" }, wantErr: []string{"host"}},
 		{name: "negative memory", mutate: func(c *Config) { c.MemoryLimit = -1 }, wantErr: []string{"memory_limit"}},
+		{name: "negative cache", mutate: func(c *Config) { c.CacheSize = -1 }, wantErr: []string{"cache_size"}},
 		{
 			name:    "all problems reported at once",
 			mutate:  func(c *Config) { c.HTTPPort = 99999; c.Durability = "" },
@@ -320,5 +332,22 @@ func TestExpandHome(t *testing.T) {
 	}
 	if got := ExpandHome("/abs/~/x"); got != "/abs/~/x" {
 		t.Errorf("ExpandHome(/abs/~/x) = %q", got)
+	}
+}
+
+func TestStorageCacheSize(t *testing.T) {
+	for _, tt := range []struct {
+		cache, limit, want ByteSize
+	}{
+		{0, 0, DefaultCacheSize},
+		{0, 4 << 30, 1 << 30},
+		{0, 16 << 20, 8 << 20},
+		{100 << 20, 4 << 30, 100 << 20},
+	} {
+		c := Default()
+		c.CacheSize, c.MemoryLimit = tt.cache, tt.limit
+		if got := c.StorageCacheSize(); got != tt.want {
+			t.Errorf("cache_size %d, memory_limit %d: StorageCacheSize = %d, want %d", tt.cache, tt.limit, got, tt.want)
+		}
 	}
 }

@@ -23,6 +23,7 @@ type fileConfig struct {
 	LogFormat         *string `toml:"log_format"`
 	LogLevel          *string `toml:"log_level"`
 	MemoryLimit       any     `toml:"memory_limit"` // integer bytes or "4GiB"
+	CacheSize         any     `toml:"cache_size"`   // integer bytes or "256MiB"
 	AuthMode          *string `toml:"auth_mode"`
 	SuperuserPassword *string `toml:"superuser_password"`
 	TLSCert           *string `toml:"tls_cert"`
@@ -103,18 +104,11 @@ func (c *Config) applyTOML(data []byte) error {
 	setInt(&c.ILPPort, f.PortILP)
 	setStr(&c.LogFormat, f.LogFormat)
 	setStr(&c.LogLevel, f.LogLevel)
-	switch v := f.MemoryLimit.(type) {
-	case nil:
-	case int64:
-		c.MemoryLimit = ByteSize(v)
-	case string:
-		b, err := ParseByteSize(v)
-		if err != nil {
-			return fmt.Errorf("memory_limit: %w", err)
-		}
-		c.MemoryLimit = b
-	default:
-		return fmt.Errorf("%w: memory_limit must be an integer or a string like \"4GiB\"", ErrInvalid)
+	if err := setBytes(&c.MemoryLimit, "memory_limit", f.MemoryLimit); err != nil {
+		return err
+	}
+	if err := setBytes(&c.CacheSize, "cache_size", f.CacheSize); err != nil {
+		return err
 	}
 	setStr(&c.SuperuserPassword, f.SuperuserPassword)
 	if f.SuperuserPassword != nil && *f.SuperuserPassword != "" && f.AuthMode == nil {
@@ -127,12 +121,31 @@ func (c *Config) applyTOML(data []byte) error {
 	return nil
 }
 
+// setBytes sets dst from a TOML value that is an integer number of bytes
+// or a string like "4GiB"; nil (absent) leaves it.
+func setBytes(dst *ByteSize, key string, v any) error {
+	switch v := v.(type) {
+	case nil:
+	case int64:
+		*dst = ByteSize(v)
+	case string:
+		b, err := ParseByteSize(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		*dst = b
+	default:
+		return fmt.Errorf("%w: %s must be an integer or a string like \"4GiB\"", ErrInvalid, key)
+	}
+	return nil
+}
+
 // EnvVars lists the environment variables ApplyEnv reads, in the order of
 // docs/configuration.md.
 var EnvVars = []string{
 	"NODEDB_DATA_DIR", "NODEDB_HOST", "NODEDB_PORT_PGWIRE", "NODEDB_PORT_HTTP",
 	"NODEDB_PORT_RESP", "NODEDB_PORT_ILP", "NODEDB_LOG_FORMAT", "NODEDB_LOG_LEVEL",
-	"NODEDB_MEMORY_LIMIT", "NODEDB_AUTH_MODE", "NODEDB_SUPERUSER_PASSWORD",
+	"NODEDB_MEMORY_LIMIT", "NODEDB_CACHE_SIZE", "NODEDB_AUTH_MODE", "NODEDB_SUPERUSER_PASSWORD",
 	"NODEDB_TLS_CERT", "NODEDB_TLS_KEY", "NODEDB_DURABILITY",
 }
 
@@ -170,14 +183,20 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	port("NODEDB_PORT_ILP", &c.ILPPort)
 	str("NODEDB_LOG_FORMAT", &c.LogFormat)
 	str("NODEDB_LOG_LEVEL", &c.LogLevel)
-	if v, ok := lookup("NODEDB_MEMORY_LIMIT"); ok {
+	bytes := func(name string, dst *ByteSize) {
+		v, ok := lookup(name)
+		if !ok {
+			return
+		}
 		b, err := ParseByteSize(v)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("NODEDB_MEMORY_LIMIT: %w", err))
-		} else {
-			c.MemoryLimit = b
+			problems = append(problems, fmt.Errorf("%s: %w", name, err))
+			return
 		}
+		*dst = b
 	}
+	bytes("NODEDB_MEMORY_LIMIT", &c.MemoryLimit)
+	bytes("NODEDB_CACHE_SIZE", &c.CacheSize)
 	if v, ok := lookup("NODEDB_SUPERUSER_PASSWORD"); ok {
 		c.SuperuserPassword = v
 		if v != "" {

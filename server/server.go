@@ -20,6 +20,7 @@ import (
 	"github.com/nodedb-go/nodedb/protocol/pgwire"
 	"github.com/nodedb-go/nodedb/protocol/resp"
 	"github.com/nodedb-go/nodedb/session"
+	"github.com/nodedb-go/nodedb/storage"
 )
 
 // Option changes how New builds a Server.
@@ -101,7 +102,8 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 	s.serveCtx, s.serveCancel = context.WithCancel(context.Background())
 
 	// 1. Database.
-	db, err := session.OpenDB(session.DBConfig{Dir: cfg.DataDir, Durability: cfg.Durability, Logger: s.log})
+	db, err := session.OpenDB(session.DBConfig{Dir: cfg.DataDir, Durability: cfg.Durability, Logger: s.log,
+		Storage: storage.Options{CacheSize: int64(cfg.StorageCacheSize())}})
 	if err != nil {
 		s.serveCancel()
 		return nil, fmt.Errorf("open database in %s: %w", cfg.DataDir, err)

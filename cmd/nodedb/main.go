@@ -69,6 +69,7 @@ type flagValues struct {
 	logLevel    string
 	durability  string
 	memoryLimit config.ByteSize
+	cacheSize   config.ByteSize
 }
 
 // serveFunc runs a server for cfg until ctx is done; tests replace it.
@@ -111,6 +112,7 @@ See docs/configuration.md for every setting.`,
 	f.StringVar(&fv.logLevel, "log-level", def.LogLevel, "log level: debug, info, warn or error (NODEDB_LOG_LEVEL, log_level)")
 	f.StringVar(&fv.durability, "durability", def.Durability, "sync (fsync every commit) or relaxed (may lose recent commits on a machine crash) (NODEDB_DURABILITY, durability)")
 	f.Var(&fv.memoryLimit, "memory-limit", "soft memory limit for the Go runtime, e.g. 4GiB; 0 = none (NODEDB_MEMORY_LIMIT, memory_limit)")
+	f.Var(&fv.cacheSize, "cache-size", "storage block cache, e.g. 1GiB; 0 = a quarter of the memory limit, else 256MiB (NODEDB_CACHE_SIZE, cache_size)")
 
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
@@ -160,6 +162,9 @@ func buildConfig(fs *pflag.FlagSet, fv flagValues, lookup func(string) (string, 
 	}
 	if set("memory-limit") {
 		cfg.MemoryLimit = fv.memoryLimit
+	}
+	if set("cache-size") {
+		cfg.CacheSize = fv.cacheSize
 	}
 	if err := cfg.Validate(); err != nil {
 		return config.Config{}, err

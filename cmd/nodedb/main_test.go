@@ -76,11 +76,12 @@ func TestPrecedenceFlagsOverEnvOverFile(t *testing.T) {
 			}},
 		{name: "every flag", args: []string{"--data-dir", "/d", "--host", "::1", "--pgwire-port", "1", "--http-port", "2",
 			"--resp-port", "3", "--ilp-port", "4", "--log-format", "json", "--log-level", "debug",
-			"--durability", "relaxed", "--memory-limit", "1GiB"},
+			"--durability", "relaxed", "--memory-limit", "1GiB", "--cache-size", "300MiB"},
 			check: func(t *testing.T, c config.Config) {
 				want := config.Default()
 				want.DataDir, want.Host, want.PgwirePort, want.HTTPPort, want.RESPPort, want.ILPPort = "/d", "::1", 1, 2, 3, 4
 				want.LogFormat, want.LogLevel, want.Durability, want.MemoryLimit = "json", "debug", "relaxed", 1<<30
+				want.CacheSize = 300 << 20
 				if c != want {
 					t.Errorf("got  %+v\nwant %+v", c, want)
 				}
