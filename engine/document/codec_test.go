@@ -346,3 +346,31 @@ func TestDecimalDecodeMatchesParser(t *testing.T) {
 		require.Equal(t, want.Coeff.String(), g.Coeff.String(), s)
 	}
 }
+
+// TestDecoderDecodeTupleUsed: decoding with a Decoder (decimals from its
+// slabs) gives what DecodeTuple gives for the used columns, whatever else
+// the row holds (timestamps are MessagePack extensions too), over more
+// rows than one slab holds; unused columns are NULL.
+func TestDecoderDecodeTupleUsed(t *testing.T) {
+	ts := time.Date(1994, 1, 1, 0, 0, 0, 0, time.UTC)
+	var d document.Decoder
+	var kept [][]any
+	for i := range 100 {
+		row := []any{int64(i), dec("12.34"), ts.AddDate(0, 0, i), dec("-0.06"), "text", dec("123456789012345678901234567890.5"), nil}
+		b, err := document.EncodeTuple(row)
+		require.NoError(t, err)
+		want, err := document.DecodeTuple(b, len(row))
+		require.NoError(t, err)
+		got, err := d.DecodeTupleUsed(b, len(row), []bool{true, true, true, true, false, true, true})
+		require.NoError(t, err)
+		want[4] = nil
+		requireSame(t, want, got, "row")
+		kept = append(kept, got)
+	}
+	// Rows kept from earlier slabs are intact.
+	for i, row := range kept {
+		require.Equal(t, int64(i), row[0])
+		require.Equal(t, "12.34", row[1].(*apd.Decimal).String())
+		require.Equal(t, "-0.06", row[3].(*apd.Decimal).String())
+	}
+}

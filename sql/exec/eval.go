@@ -51,8 +51,8 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if bpcharOps[x.Op] {
-			l, r = bpcharText(l, x.L.Type()), bpcharText(r, x.R.Type())
+		if lt, rt := x.L.Type(), x.R.Type(); (lt == types.Bpchar || rt == types.Bpchar) && bpcharOps[x.Op] {
+			l, r = bpcharText(l, lt), bpcharText(r, rt)
 		}
 		return funcs.Binary(x.Op, l, r, x.T)
 	case *plan.Logic:

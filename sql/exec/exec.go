@@ -682,6 +682,8 @@ type scanIter struct {
 	query bool
 	// advance: the iterator still has to move past the last row returned.
 	advance bool
+	// dec decodes the scan's rows (decimals from slabs).
+	dec document.Decoder
 }
 
 func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
@@ -897,7 +899,7 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 		var row types.Row
 		var err error
 		if si.used != nil {
-			row, err = decodeUsed(si.scan.Coll, raw, si.used)
+			row, err = decodeUsed(si.scan.Coll, raw, si.used, &si.dec)
 		} else {
 			row, err = decodeRow(si.scan.Coll, raw)
 		}
@@ -966,8 +968,8 @@ func (si *scanIter) Close() error {
 
 // decodeUsed decodes only the used columns of a strict row (the others
 // are NULL).
-func decodeUsed(coll *catalog.Collection, raw []byte, used []bool) (types.Row, error) {
-	t, err := document.DecodeTupleUsed(raw, len(coll.Columns), used)
+func decodeUsed(coll *catalog.Collection, raw []byte, used []bool, dec *document.Decoder) (types.Row, error) {
+	t, err := dec.DecodeTupleUsed(raw, len(coll.Columns), used)
 	if err != nil {
 		return nil, errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
 	}
