@@ -5,6 +5,8 @@ import (
 	"math/bits"
 
 	"github.com/cockroachdb/apd/v3"
+
+	"github.com/nodedb-go/nodedb/sql/types"
 )
 
 // Numeric addition, subtraction and multiplication of small operands in
@@ -99,6 +101,27 @@ func decFast(op string, a, b *apd.Decimal) (*apd.Decimal, bool) {
 	if !ok {
 		return nil, false
 	}
+	return decFastPair(op, ca, ea, cb, eb)
+}
+
+// smallNum is smallDec for a numeric operand that may also be an
+// integer (the 1 of 1 - l_discount): an integer is its own coefficient
+// with exponent 0, as converting it to a decimal would give.
+func smallNum(v types.Value) (int64, int32, bool) {
+	switch x := v.(type) {
+	case *apd.Decimal:
+		return smallDec(x)
+	case int64:
+		if x == 0 || x == math.MinInt64 {
+			return 0, 0, false // as smallDec: zeros take the general path
+		}
+		return x, 0, true
+	}
+	return 0, 0, false
+}
+
+// decFastPair is decFast over coefficient-exponent pairs.
+func decFastPair(op string, ca int64, ea int32, cb int64, eb int32) (*apd.Decimal, bool) {
 	var c int64
 	var e int32
 	switch op {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
+
+	"github.com/nodedb-go/nodedb/sql/types"
 )
 
 // sameDec: identical form, sign, coefficient and exponent (1.50 is not
@@ -162,6 +164,36 @@ func TestSumMatchesExact(t *testing.T) {
 		}
 		if !sameDec(gd, want) {
 			t.Fatalf("sum %v = %s (exp %d), want %s (exp %d)", vals, gd, gd.Exponent, want, want.Exponent)
+		}
+	}
+}
+
+// TestArithIntegerAndNumeric: an integer operand of a numeric expression
+// (1 - l_discount) gives exactly what converting it to a decimal first
+// gives, on the fast path and off it (zero, MinInt64, large exponents).
+func TestArithIntegerAndNumeric(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	ints := []int64{0, 1, -1, 7, 1000, math.MaxInt64, math.MinInt64, -math.MaxInt64}
+	for range 20000 {
+		ints = append(ints[:8], r.Int64N(2e6)-1e6)
+		i := ints[r.IntN(len(ints))]
+		d := apd.New(r.Int64N(2e9)-1e9, int32(r.IntN(9)-6))
+		for _, op := range []string{"+", "-", "*"} {
+			for _, swap := range []bool{false, true} {
+				l, rr := types.Value(i), types.Value(d)
+				la, ra := apd.New(0, 0).SetInt64(i), d
+				if swap {
+					l, rr, la, ra = rr, l, ra, la
+				}
+				got, err := arith(op, l, rr, types.Numeric)
+				want, werr := exactArith(op, la, ra)
+				if (err != nil) != (werr != nil) {
+					t.Fatalf("%v %s %v: err %v, want err %v", l, op, rr, err, werr)
+				}
+				if err == nil && !sameDec(got.(*apd.Decimal), want) {
+					t.Fatalf("%v %s %v = %s, want %s", l, op, rr, got, want)
+				}
+			}
 		}
 	}
 }

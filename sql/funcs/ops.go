@@ -367,6 +367,17 @@ func concatText(v types.Value) string {
 
 // arith evaluates arithmetic and bitwise operators.
 func arith(op string, l, r types.Value, rt types.T) (types.Value, error) {
+	// Small numerics (and integers mixed with them) first: the general
+	// path below converts an integer operand to a decimal on every row.
+	if rt == types.Numeric {
+		if ca, ea, ok := smallNum(l); ok {
+			if cb, eb, ok := smallNum(r); ok {
+				if d, ok := decFastPair(op, ca, ea, cb, eb); ok {
+					return d, nil
+				}
+			}
+		}
+	}
 	// Times and intervals.
 	if v, ok, err := timeArith(op, l, r, rt); ok {
 		return v, err
