@@ -566,6 +566,14 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 		}
 		return g
 	}
+	keys := make([]types.Value, len(x.GroupBy))
+	var kb []byte
+	// Accumulators do not keep the argument slice (Accumulator.Add), so
+	// one per aggregate serves every row.
+	argBufs := make([][]types.Value, len(x.Aggs))
+	for i, a := range x.Aggs {
+		argBufs[i] = make([]types.Value, len(a.Args))
+	}
 	n := 0
 	for {
 		r, ok, err := in.Next()
@@ -580,17 +588,19 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 				return nil, err
 			}
 		}
-		keys := make([]types.Value, len(x.GroupBy))
+		// The row's group key is built in scratch buffers; a group keeps
+		// copies only when it is new.
+		kb = kb[:0]
 		for i, g := range x.GroupBy {
 			if keys[i], err = env.Eval(g, r); err != nil {
 				return nil, err
 			}
+			kb = appendGroupKey(kb, keys[i])
 		}
-		k := rowKey(keys)
-		g := groups[k]
+		g := groups[string(kb)]
 		if g == nil {
-			g = newGroup(keys)
-			groups[k] = g
+			g = newGroup(append([]types.Value(nil), keys...))
+			groups[string(kb)] = g
 			order = append(order, g)
 		}
 		for i, a := range x.Aggs {
@@ -603,7 +613,7 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 					continue
 				}
 			}
-			args := make([]types.Value, len(a.Args))
+			args := argBufs[i]
 			for j, ae := range a.Args {
 				if args[j], err = env.Eval(ae, r); err != nil {
 					return nil, err

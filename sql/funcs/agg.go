@@ -23,7 +23,9 @@ type Agg struct {
 // Accumulator folds the rows of one group.
 type Accumulator interface {
 	// Add is called once per input row (after FILTER). DISTINCT is the
-	// executor's job. count(*) is called with no arguments.
+	// executor's job. count(*) is called with no arguments. The executor
+	// reuses args for the next row: Add may keep the values, not the
+	// slice.
 	Add(args []types.Value) error
 	// Result returns the aggregate over the rows added so far; over no
 	// rows it is 0 for count and NULL for the others.
