@@ -10,10 +10,15 @@ import (
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
-// runJoin materializes both inputs and joins them: a hash join on the
-// equi-join keys when there are any, else a nested loop. The ON condition
-// is always re-checked on candidate pairs.
+// runJoin joins two inputs: an inner equi-join streams the larger input
+// through a hash of the smaller (hashJoinStream); outer joins and joins
+// without equi-join keys materialize both inputs and join them, on a hash
+// of the right rows when there are equi-join keys, else in a nested loop.
+// The ON condition is always re-checked on candidate pairs.
 func (env *Env) runJoin(x *plan.Join) ([]types.Row, error) {
+	if x.Kind == "INNER" && len(x.EqLeft) > 0 {
+		return env.hashJoinStream(x)
+	}
 	left, err := env.Query(x.Left)
 	if err != nil {
 		return nil, err
@@ -34,9 +39,6 @@ func (env *Env) runJoin(x *plan.Join) ([]types.Row, error) {
 			r = make(types.Row, rw)
 		}
 		return append(append(row, l...), r...)
-	}
-	if x.Kind == "INNER" && len(x.EqLeft) > 0 && len(right) > len(left) {
-		return env.hashJoinBuildLeft(x, left, right, combine)
 	}
 	var buckets map[string][]int
 	if len(x.EqLeft) > 0 {
@@ -105,36 +107,78 @@ func (env *Env) runJoin(x *plan.Join) ([]types.Row, error) {
 	return out, nil
 }
 
-// hashJoinBuildLeft is an inner hash join that hashes the left input,
-// for when it is the smaller one, and probes it with the right rows.
-func (env *Env) hashJoinBuildLeft(x *plan.Join, left, right []types.Row, combine func(l, r types.Row) types.Row) ([]types.Row, error) {
-	buckets := make(map[string][]int, len(left))
-	for i, l := range left {
-		k, ok, err := env.joinKey(x.EqLeft, l)
-		if err != nil {
+// hashJoinStream is an inner equi-join that materializes and hashes only
+// the input the planner expects to be smaller (the build side) and
+// streams the other through it, so the larger input (a fact table's scan)
+// is never held in memory. The output follows the streamed rows' order,
+// each row's matches in build order, as the materializing join does.
+func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
+	buildLeft := plan.Estimate(x.Left) <= plan.Estimate(x.Right)
+	buildNode, probeNode, buildKeys, probeKeys := x.Right, x.Left, x.EqRight, x.EqLeft
+	if buildLeft {
+		buildNode, probeNode, buildKeys, probeKeys = x.Left, x.Right, x.EqLeft, x.EqRight
+	}
+	build, err := env.Query(buildNode)
+	if err != nil {
+		return nil, err
+	}
+	var kb []byte
+	buckets := make(map[string][]int, len(build))
+	for i, r := range build {
+		var ok bool
+		if kb, ok, err = env.appendJoinKey(kb[:0], buildKeys, r); err != nil {
 			return nil, err
 		}
 		if ok {
-			buckets[k] = append(buckets[k], i)
+			buckets[string(kb)] = append(buckets[string(kb)], i)
 		}
 	}
+	probe, err := env.open(probeNode)
+	if err != nil {
+		return nil, err
+	}
+	out, err := env.probeJoin(x, probe, probeKeys, build, buckets, buildLeft)
+	if cerr := probe.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// probeJoin streams probe's rows through the hashed build rows.
+func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool) ([]types.Row, error) {
+	lw, rw := len(x.Left.Columns()), len(x.Right.Columns())
 	var out []types.Row
+	var kb []byte
 	n := 0
-	for _, r := range right {
-		k, ok, err := env.joinKey(x.EqRight, r)
+	for {
+		p, ok, err := probe.Next()
 		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if kb, ok, err = env.appendJoinKey(kb[:0], probeKeys, p); err != nil {
 			return nil, err
 		}
 		if !ok {
 			continue
 		}
-		for _, i := range buckets[k] {
+		for _, i := range buckets[string(kb)] {
 			if n++; n%4096 == 0 {
 				if err := checkCtx(env.Ctx); err != nil {
 					return nil, err
 				}
 			}
-			row := combine(left[i], r)
+			l, r := p, build[i]
+			if buildLeft {
+				l, r = build[i], p
+			}
+			row := make(types.Row, 0, lw+rw)
+			row = append(append(row, l...), r...)
 			pass, err := env.Truthy(x.On, row)
 			if err != nil {
 				return nil, err
@@ -145,6 +189,22 @@ func (env *Env) hashJoinBuildLeft(x *plan.Join, left, right []types.Row, combine
 		}
 	}
 	return out, nil
+}
+
+// appendJoinKey appends row's hash key to b; ok is false when a key
+// value is NULL (such rows never match).
+func (env *Env) appendJoinKey(b []byte, exprs []plan.Expr, row types.Row) ([]byte, bool, error) {
+	for _, e := range exprs {
+		v, err := env.Eval(e, row)
+		if err != nil {
+			return b, false, err
+		}
+		if v == nil {
+			return b, false, nil
+		}
+		b = appendGroupKey(b, v)
+	}
+	return b, true, nil
 }
 
 // joinKey computes a hash key; rows with a NULL key never match.
