@@ -509,6 +509,11 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.show(st)
 	case *ast.Discard:
 		return &Result{Tag: "DISCARD " + strings.ToUpper(st.What)}, nil
+	case *ast.Checkpoint:
+		if err := s.mgr.db.txm.Store().Flush(); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "CHECKPOINT"}, nil
 	case *ast.Describe:
 		return s.describe(st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,

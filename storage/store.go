@@ -138,6 +138,15 @@ func (s *Store) DB() *pebble.DB { return s.db }
 // Dir returns the data directory.
 func (s *Store) Dir() string { return s.dir }
 
+// Flush writes the memtables to sstables and waits for it (CHECKPOINT):
+// the write-ahead log then holds nothing the data files lack.
+func (s *Store) Flush() error {
+	if err := s.db.Flush(); err != nil {
+		return fmt.Errorf("storage: flush: %w", err)
+	}
+	return nil
+}
+
 // Close closes the store.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {

@@ -415,6 +415,12 @@ type Discard struct {
 	What string
 }
 
+// Checkpoint is CHECKPOINT: write the data held in memory to the data
+// files, as PostgreSQL's CHECKPOINT flushes its buffers.
+type Checkpoint struct {
+	Pos int
+}
+
 // CreateView is CREATE [OR REPLACE] VIEW name [(cols)] AS query.
 type CreateView struct {
 	Pos       int
@@ -459,6 +465,7 @@ func (*ReleaseSavepoint) stmt()  {}
 func (*RollbackTo) stmt()        {}
 func (*Set) stmt()               {}
 func (*Discard) stmt()           {}
+func (*Checkpoint) stmt()        {}
 func (*Empty) stmt()             {}
 func (*CreateView) stmt()        {}
 func (*DropView) stmt()          {}

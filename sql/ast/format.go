@@ -283,6 +283,8 @@ func (f *formatter) stmt(s Statement) {
 		f.set(s)
 	case *Discard:
 		f.w("DISCARD ", s.What)
+	case *Checkpoint:
+		f.w("CHECKPOINT")
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo, *AlterChangeStream, *DeadLetters:
 		f.streamStmt(s)

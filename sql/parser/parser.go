@@ -377,6 +377,9 @@ func (p *parser) statement() ast.Statement {
 		return p.reset()
 	case "discard":
 		return p.discard()
+	case "checkpoint":
+		p.i++
+		return &ast.Checkpoint{Pos: t.pos}
 	case "live":
 		p.i++
 		if !p.isKw("select") {
@@ -453,7 +456,7 @@ func (p *parser) statement() ast.Statement {
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum",
-		"lock", "checkpoint", "fetch", "declare", "close",
+		"lock", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))
 	}
