@@ -142,7 +142,9 @@ func defaultVars() map[string]string {
 		"default_transaction_isolation": "snapshot",
 		"extra_float_digits":            "1",
 		"statement_timeout":             "0",
-		"max_identifier_length":         "63",
+		// Workers besides the leader for a parallel aggregate (exec.Env.Workers).
+		"max_parallel_workers_per_gather": "2",
+		"max_identifier_length":           "63",
 	}
 }
 
@@ -650,7 +652,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		ctx = s.sysContext(ctx)
 	}
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
-		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members}}
+		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members},
+		Workers: s.parallelWorkers()}
 	if db.cat.HasSyncTriggers() {
 		env.Triggers = &syncTriggers{s: s, depth: s.trigDepth}
 	}
@@ -762,6 +765,16 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 	return nil, errs.Errorf(errs.FeatureNotSupported, "statement %T is not supported yet", pr.ast)
 }
 
+// parallelWorkers is how many goroutines a statement's operators may use:
+// max_parallel_workers_per_gather workers and the leader.
+func (s *Session) parallelWorkers() int {
+	n, err := strconv.Atoi(s.vars["max_parallel_workers_per_gather"])
+	if err != nil || n < 0 {
+		return 1
+	}
+	return n + 1
+}
+
 func (s *Session) set(st *ast.Set) (*Result, error) {
 	name := strings.ToLower(st.Name)
 	if name == "all" && st.Reset {
@@ -787,6 +800,12 @@ func (s *Session) set(st *ast.Set) (*Result, error) {
 			return &Result{Tag: "SET", Notices: []Notice{{Severity: "WARNING", Code: "01000", Message: "only UTC is supported; TimeZone stays UTC"}}}, nil
 		}
 		val = "UTC"
+	case "max_parallel_workers_per_gather":
+		n, err := strconv.Atoi(strings.Trim(val, "'"))
+		if err != nil || n < 0 || n > 1024 {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "invalid value for parameter \"max_parallel_workers_per_gather\": \"%s\"", val)
+		}
+		val = strconv.Itoa(n)
 	case "client_encoding", "names":
 		name = "client_encoding"
 		if u := strings.ToUpper(strings.ReplaceAll(strings.Trim(val, "'"), "-", "")); u != "UTF8" && u != "UNICODE" {

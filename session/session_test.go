@@ -2,12 +2,14 @@ package session
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -379,4 +381,50 @@ func TestCheckpointFlushesMemtables(t *testing.T) {
 	r, err = run(s, "SELECT id, v FROM cp ORDER BY id")
 	require.NoError(t, err)
 	require.Equal(t, "1|a\n2|b\n3|c", render(r))
+}
+
+// TestParallelAggregateMatchesSerial: aggregates over a full scan of a
+// table large enough to run on several goroutines give exactly what the
+// serial run gives (SET max_parallel_workers_per_gather = 0), groups in
+// the same order; DISTINCT, ordered aggregates and function calls stay
+// serial.
+func TestParallelAggregateMatchesSerial(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs GOMAXPROCS >= 2")
+	}
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	_, err := run(s, `CREATE TABLE big (id INT PRIMARY KEY, g INT, x NUMERIC(12,2), n BIGINT, label TEXT);
+		INSERT INTO big SELECT i, i % 7, (i % 1000) / 100.0 - 3, i * 3, 'l' || (i % 5) FROM generate_series(1, 60000) i;
+		INSERT INTO big VALUES (60001, NULL, NULL, NULL, NULL);
+		ANALYZE big`)
+	require.NoError(t, err)
+	queries := []struct {
+		sql      string
+		parallel bool
+	}{
+		{"SELECT g, count(*), sum(x), avg(x), min(x), max(x), sum(n), min(label), max(label) FROM big GROUP BY g", true},
+		{"SELECT sum(x * (1 - x)), count(x), avg(n) FROM big WHERE x > 0 AND g IN (1, 3, 5)", true},
+		{"SELECT label, count(*) FILTER (WHERE x < 0), sum(n) FROM big WHERE id % 2 = 0 GROUP BY label", true},
+		{"SELECT count(*), sum(x) FROM big WHERE id > 100000", true},
+		{"SELECT count(DISTINCT g), sum(x) FROM big", false},
+		{"SELECT sum(abs(x)) FROM big", false},
+	}
+	for _, q := range queries {
+		_, err := run(s, "SET max_parallel_workers_per_gather = 0")
+		require.NoError(t, err)
+		serial, err := run(s, q.sql)
+		require.NoError(t, err, q.sql)
+		_, err = run(s, "RESET max_parallel_workers_per_gather")
+		require.NoError(t, err)
+		before := exec.ParallelAggregates()
+		par, err := run(s, q.sql)
+		require.NoError(t, err, q.sql)
+		require.Equal(t, q.parallel, exec.ParallelAggregates() > before, "ran in parallel: %s", q.sql)
+		require.Equal(t, render(serial), render(par), q.sql)
+	}
+	_, err = run(s, "SET max_parallel_workers_per_gather = 'lots'")
+	require.Error(t, err)
+	require.Equal(t, errs.InvalidParameterValue, errs.Code(err))
 }

@@ -42,6 +42,10 @@ type Env struct {
 	// Triggers runs SYNC row triggers inside the writing transaction; nil
 	// when there are none to run.
 	Triggers RowTriggers
+	// Workers is how many goroutines one operator may use at once
+	// (parallel aggregation, parallel.go); 0 or 1 runs everything on the
+	// calling goroutine.
+	Workers int
 	// Clock, when set, is the time key-value expiry and TTLs are judged
 	// at (a RESP round reads the clock once for all its commands);
 	// otherwise each check reads the clock.
@@ -264,21 +268,13 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 		if err != nil {
 			return nil, err
 		}
-		var sortErr error
-		sort.SliceStable(rows, func(i, j int) bool {
-			for _, k := range x.Keys {
-				a, _ := env.Eval(k.X, rows[i])
-				b, _ := env.Eval(k.X, rows[j])
-				c := compareKey(a, b, k.Desc, k.NullsFirst)
-				if c != 0 {
-					return c < 0
-				}
+		keys := make([][]types.Value, len(rows))
+		for i, r := range rows {
+			if keys[i], err = env.sortKeys(x.Keys, r); err != nil {
+				return nil, err
 			}
-			return false
-		})
-		if sortErr != nil {
-			return nil, sortErr
 		}
+		sortByKeys(rows, keys, x.Keys)
 		return &sliceIter{rows: rows}, nil
 	case *plan.Distinct:
 		rows, err := env.Query(x.Input)
@@ -371,6 +367,43 @@ func compareKey(a, b types.Value, desc, nullsFirst bool) int {
 		c = -c
 	}
 	return c
+}
+
+// sortKeys evaluates row's sort keys.
+func (env *Env) sortKeys(keys []plan.SortKey, row types.Row) ([]types.Value, error) {
+	vals := make([]types.Value, len(keys))
+	for i, k := range keys {
+		v, err := env.Eval(k.X, row)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
+// sortByKeys orders items (rows, or an aggregate's inputs) stably by
+// their evaluated keys: each key is computed once per item, not once per
+// comparison.
+func sortByKeys[T any](items []T, vals [][]types.Value, keys []plan.SortKey) {
+	perm := make([]int, len(items))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(i, j int) bool {
+		a, b := vals[perm[i]], vals[perm[j]]
+		for k, key := range keys {
+			if c := compareKey(a[k], b[k], key.Desc, key.NullsFirst); c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+	sorted := make([]T, len(items))
+	for i, p := range perm {
+		sorted[i] = items[p]
+	}
+	copy(items, sorted)
 }
 
 // rowKey is a grouping/distinct key: equal values give equal keys.
@@ -546,26 +579,74 @@ type group struct {
 	keys []types.Value
 	accs []funcs.Accumulator
 	seen []map[string]bool // per DISTINCT aggregate
+	// ordered holds, per aggregate with an ORDER BY, its inputs and their
+	// sort keys until the group is complete (feedOrdered).
+	ordered [][]orderedInput
+}
+
+type orderedInput struct {
+	args []types.Value
+	keys []types.Value
+}
+
+// feedOrdered sorts an ORDER BY aggregate's inputs and adds them in that
+// order (DISTINCT then keeps the first of equal arguments).
+func (g *group) feedOrdered(i int, a plan.AggCall) error {
+	in := g.ordered[i]
+	vals := make([][]types.Value, len(in))
+	for j := range in {
+		vals[j] = in[j].keys
+	}
+	sortByKeys(in, vals, a.OrderBy)
+	for _, o := range in {
+		if a.Distinct {
+			dk := rowKey(o.args)
+			if g.seen[i][dk] {
+				continue
+			}
+			g.seen[i][dk] = true
+		}
+		if err := g.accs[i].Add(o.args); err != nil {
+			return err
+		}
+	}
+	g.ordered[i] = nil
+	return nil
 }
 
 func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
+	if scan, workers, ok := env.parallelAggregate(x); ok {
+		return env.runParallelAggregate(x, scan, workers)
+	}
 	in, err := env.open(x.Input)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	groups := map[string]*group{}
-	var order []*group
-	newGroup := func(keys []types.Value) *group {
-		g := &group{keys: keys, accs: make([]funcs.Accumulator, len(x.Aggs)), seen: make([]map[string]bool, len(x.Aggs))}
-		for i, a := range x.Aggs {
-			g.accs[i] = a.Agg.New()
-			if a.Distinct {
-				g.seen[i] = map[string]bool{}
-			}
-		}
-		return g
+	_, order, err := env.aggregateRows(x, in)
+	if err != nil {
+		return nil, err
 	}
+	return aggregateResult(x, order)
+}
+
+// newGroup starts a group of x's aggregates with its key values.
+func newGroup(x *plan.Aggregate, keys []types.Value) *group {
+	g := &group{keys: keys, accs: make([]funcs.Accumulator, len(x.Aggs)), seen: make([]map[string]bool, len(x.Aggs)),
+		ordered: make([][]orderedInput, len(x.Aggs))}
+	for i, a := range x.Aggs {
+		g.accs[i] = a.Agg.New()
+		if a.Distinct {
+			g.seen[i] = map[string]bool{}
+		}
+	}
+	return g
+}
+
+// aggregateRows groups in's rows and feeds their aggregates; order lists
+// the groups as first seen.
+func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*group, order []*group, err error) {
+	groups = map[string]*group{}
 	keys := make([]types.Value, len(x.GroupBy))
 	var kb []byte
 	// Accumulators do not keep the argument slice (Accumulator.Add), so
@@ -578,14 +659,14 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 	for {
 		r, ok, err := in.Next()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !ok {
 			break
 		}
 		if n++; n%1024 == 0 {
 			if err := checkCtx(env.Ctx); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		// The row's group key is built in scratch buffers; a group keeps
@@ -593,13 +674,13 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 		kb = kb[:0]
 		for i, g := range x.GroupBy {
 			if keys[i], err = env.Eval(g, r); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			kb = appendGroupKey(kb, keys[i])
 		}
 		g := groups[string(kb)]
 		if g == nil {
-			g = newGroup(append([]types.Value(nil), keys...))
+			g = newGroup(x, append([]types.Value(nil), keys...))
 			groups[string(kb)] = g
 			order = append(order, g)
 		}
@@ -607,7 +688,7 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 			if a.Filter != nil {
 				pass, err := env.Truthy(a.Filter, r)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if !pass {
 					continue
@@ -616,8 +697,16 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 			args := argBufs[i]
 			for j, ae := range a.Args {
 				if args[j], err = env.Eval(ae, r); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
+			}
+			if len(a.OrderBy) > 0 {
+				sk, err := env.sortKeys(a.OrderBy, r)
+				if err != nil {
+					return nil, nil, err
+				}
+				g.ordered[i] = append(g.ordered[i], orderedInput{args: append([]types.Value(nil), args...), keys: sk})
+				continue
 			}
 			if a.Distinct {
 				dk := rowKey(args)
@@ -627,15 +716,29 @@ func (env *Env) openAggregate(x *plan.Aggregate) (iter, error) {
 				g.seen[i][dk] = true
 			}
 			if err := g.accs[i].Add(args); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
+	return groups, order, nil
+}
+
+// aggregateResult turns the groups into rows: the group-by values, then
+// each aggregate's result. Without GROUP BY there is one row even over no
+// input.
+func aggregateResult(x *plan.Aggregate, order []*group) (iter, error) {
 	if len(order) == 0 && len(x.GroupBy) == 0 {
-		order = append(order, newGroup(nil))
+		order = append(order, newGroup(x, nil))
 	}
 	rows := make([]types.Row, 0, len(order))
 	for _, g := range order {
+		for i, a := range x.Aggs {
+			if len(a.OrderBy) > 0 {
+				if err := g.feedOrdered(i, a); err != nil {
+					return nil, err
+				}
+			}
+		}
 		row := append(types.Row(nil), g.keys...)
 		for _, acc := range g.accs {
 			v, err := acc.Result()
@@ -696,7 +799,8 @@ type scanIter struct {
 	dec document.Decoder
 }
 
-func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
+// newScanIter sets up a scan's decoding; the caller positions it.
+func (env *Env) newScanIter(s *plan.Scan) *scanIter {
 	si := &scanIter{env: env, scan: s, isStrict: s.Coll.Tuple(), expIdx: kvExpiresIdx(s.Coll)}
 	if si.expIdx >= 0 {
 		si.now = env.now()
@@ -708,6 +812,23 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 			si.used[si.expIdx] = true
 		}
 	}
+	return si
+}
+
+// openScanRange is a full scan of s's collection limited to the row keys
+// in [lo, hi) (a parallel worker's share).
+func (env *Env) openScanRange(s *plan.Scan, lo, hi []byte) (*scanIter, error) {
+	si := env.newScanIter(s)
+	it, err := env.Txn.NewIter(lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	si.it = it
+	return si, nil
+}
+
+func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
+	si := env.newScanIter(s)
 	switch s.Access {
 	case plan.AccessPK:
 		if len(s.PKKeys) > 1 {
@@ -805,12 +926,7 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 		return si, nil
 	default:
 		lo := storage.RowPrefix(s.Coll.ID)
-		it, err := env.Txn.NewIter(lo, storage.PrefixEnd(lo))
-		if err != nil {
-			return nil, err
-		}
-		si.it = it
-		return si, nil
+		return env.openScanRange(s, lo, storage.PrefixEnd(lo))
 	}
 }
 

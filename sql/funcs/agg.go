@@ -32,6 +32,16 @@ type Accumulator interface {
 	Result() (types.Value, error)
 }
 
+// Merger is an Accumulator that can absorb another of the same aggregate
+// fed with other rows: the result is the aggregate over both inputs. A
+// parallel aggregation runs one accumulator per worker and merges them;
+// only aggregates whose accumulators merge run that way. A float sum may
+// differ in its last bits from the serial order's (as in PostgreSQL's
+// parallel aggregates); integer and numeric sums are exact.
+type Merger interface {
+	Merge(other Accumulator) error
+}
+
 var aggs = map[string]*Agg{}
 
 // LookupAgg finds an aggregate by lower-case name ("pg_catalog." allowed).
@@ -174,6 +184,12 @@ func (a *countAcc) Add(args []types.Value) error {
 
 func (a *countAcc) Result() (types.Value, error) { return a.n, nil }
 
+// Merge implements Merger.
+func (a *countAcc) Merge(o Accumulator) error {
+	a.n += o.(*countAcc).n
+	return nil
+}
+
 // numAcc sums numbers exactly: int64 while it fits, then numeric; any
 // float input switches to float (as summing a float column does).
 type numAcc struct {
@@ -276,7 +292,23 @@ func (a *numAcc) value() types.Value {
 	return a.i
 }
 
+// merge adds another partial sum: its value as one input, then its count.
+func (a *numAcc) merge(b *numAcc) error {
+	if b.count == 0 {
+		return nil
+	}
+	n := a.count
+	if err := a.add(b.value()); err != nil {
+		return err
+	}
+	a.count = n + b.count
+	return nil
+}
+
 type sumAcc struct{ numAcc }
+
+// Merge implements Merger.
+func (a *sumAcc) Merge(o Accumulator) error { return a.merge(&o.(*sumAcc).numAcc) }
 
 func (a *sumAcc) Add(args []types.Value) error {
 	if args[0] == nil {
@@ -293,6 +325,9 @@ func (a *sumAcc) Result() (types.Value, error) {
 }
 
 type avgAcc struct{ numAcc }
+
+// Merge implements Merger.
+func (a *avgAcc) Merge(o Accumulator) error { return a.merge(&o.(*avgAcc).numAcc) }
 
 func (a *avgAcc) Add(args []types.Value) error {
 	if args[0] == nil {
@@ -340,6 +375,14 @@ func (a *extremeAcc) Add(args []types.Value) error {
 }
 
 func (a *extremeAcc) Result() (types.Value, error) { return a.best, nil }
+
+// Merge implements Merger.
+func (a *extremeAcc) Merge(o Accumulator) error {
+	if b := o.(*extremeAcc).best; b != nil {
+		return a.Add([]types.Value{b})
+	}
+	return nil
+}
 
 type boolAcc struct {
 	and  bool

@@ -745,6 +745,17 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 			}
 			call.Filter = f
 		}
+		for _, o := range x.OrderBy {
+			e, err := inner.bind(o.Expr, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			nf := o.Desc
+			if o.NullsFirst != nil {
+				nf = *o.NullsFirst
+			}
+			call.OrderBy = append(call.OrderBy, SortKey{X: e, Desc: o.Desc, NullsFirst: nf})
+		}
 		t, err := agg.Type(argTypes)
 		if err != nil {
 			return nil, withPos(err, x.Pos)

@@ -693,6 +693,9 @@ func walkNode(n Node, f func(Expr)) {
 				visit(e)
 			}
 			visit(a.Filter)
+			for _, k := range a.OrderBy {
+				visit(k.X)
+			}
 		}
 		walkNode(x.Input, f)
 	case *Sort:

@@ -78,7 +78,10 @@ type AggCall struct {
 	Args     []Expr
 	Distinct bool
 	Filter   Expr
-	T        types.T
+	// OrderBy orders the rows the aggregate sees (string_agg(x, ',' ORDER
+	// BY y)); empty: input order.
+	OrderBy []SortKey
+	T       types.T
 }
 
 // Aggregate groups rows by GroupBy and computes Aggs. Its output row is

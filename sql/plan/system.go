@@ -94,6 +94,23 @@ func children(n Node) []Node {
 	return nil
 }
 
+// ParallelSafe reports whether several goroutines may evaluate a plan's
+// expressions at once: only columns, constants, parameters, operators,
+// casts and CASE. Function calls are left out (some have side effects or
+// session state: pg_notify, set_config, the KV functions), as are
+// subqueries and outer references.
+func ParallelSafe(n Node) bool {
+	ok := true
+	walkNode(n, func(e Expr) {
+		switch e.(type) {
+		case *Const, *ColRef, *FieldRef, *Param, *BinOp, *Logic, *Not, *Neg, *IsNull, *IsBool, *InList, *CastTo, *CaseWhen:
+		default:
+			ok = false
+		}
+	})
+	return ok
+}
+
 // HasSubquery reports whether a plan evaluates a subquery anywhere.
 func HasSubquery(n Node) bool {
 	found := false

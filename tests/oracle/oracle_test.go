@@ -167,6 +167,14 @@ var queries = []string{
 	`SELECT g FROM generate_series(10, 1, -3) AS g`,
 	`SELECT g, g * g FROM generate_series(1, 4) g WHERE g % 2 = 0`,
 	`SELECT count(*) FROM generate_series(1, 100) g JOIN emp e ON e.salary = g * 50`,
+	// aggregate ORDER BY (the rows an aggregate sees, in order)
+	`SELECT dept_id, string_agg(name, ',' ORDER BY name DESC) FROM emp GROUP BY dept_id ORDER BY dept_id`,
+	`SELECT string_agg(name, '-' ORDER BY salary, hired DESC) FROM emp`,
+	`SELECT string_agg(coalesce(bonus::text, 'null'), ',' ORDER BY bonus NULLS FIRST) FROM emp`,
+	`SELECT string_agg(coalesce(bonus::text, 'null'), ',' ORDER BY bonus DESC NULLS LAST) FROM emp`,
+	`SELECT string_agg(DISTINCT salary::text, ',' ORDER BY salary::text DESC) FROM emp`,
+	`SELECT dept_id, string_agg(id::text, ',' ORDER BY hired) FILTER (WHERE salary > 100) FROM emp GROUP BY dept_id ORDER BY dept_id`,
+	`SELECT string_agg(v, ',' ORDER BY k, v) FROM pairs`,
 	// ordering, limits, distinct
 	`SELECT DISTINCT dept_id FROM emp ORDER BY dept_id NULLS FIRST`,
 	`SELECT name FROM emp ORDER BY salary DESC, name LIMIT 3 OFFSET 1`,
