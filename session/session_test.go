@@ -384,10 +384,10 @@ func TestCheckpointFlushesMemtables(t *testing.T) {
 }
 
 // TestParallelAggregateMatchesSerial: aggregates over a full scan of a
-// table large enough to run on several goroutines give exactly what the
-// serial run gives (SET max_parallel_workers_per_gather = 0), groups in
-// the same order; DISTINCT, ordered aggregates and function calls stay
-// serial.
+// table large enough to run on several goroutines, and hash joins probing
+// with such a scan, give exactly what the serial run gives (SET
+// max_parallel_workers_per_gather = 0), rows and groups in the same order;
+// DISTINCT, ordered aggregates and function calls stay serial.
 func TestParallelAggregateMatchesSerial(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS >= 2")
@@ -398,7 +398,9 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 	_, err := run(s, `CREATE TABLE big (id INT PRIMARY KEY, g INT, x NUMERIC(12,2), n BIGINT, label TEXT);
 		INSERT INTO big SELECT i, i % 7, (i % 1000) / 100.0 - 3, i * 3, 'l' || (i % 5) FROM generate_series(1, 60000) i;
 		INSERT INTO big VALUES (60001, NULL, NULL, NULL, NULL);
-		ANALYZE big`)
+		CREATE TABLE small (g INT PRIMARY KEY, name TEXT);
+		INSERT INTO small VALUES (1, 'one'), (2, 'two'), (3, 'three'), (5, 'five');
+		ANALYZE`)
 	require.NoError(t, err)
 	queries := []struct {
 		sql      string
@@ -408,6 +410,12 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		{"SELECT sum(x * (1 - x)), count(x), avg(n) FROM big WHERE x > 0 AND g IN (1, 3, 5)", true},
 		{"SELECT label, count(*) FILTER (WHERE x < 0), sum(n) FROM big WHERE id % 2 = 0 GROUP BY label", true},
 		{"SELECT count(*), sum(x) FROM big WHERE id > 100000", true},
+		// inner hash joins probing with the large scan
+		{"SELECT b.id, s.name, b.x FROM big b JOIN small s ON s.g = b.g WHERE b.id % 997 = 0", true},
+		{"SELECT s.name, b.label FROM small s, big b WHERE b.g = s.g AND b.x > 5 AND b.id < 3000", true},
+		// both inputs large: the build scan is read in parallel too
+		{"SELECT a.id, b.id, a.x + b.x FROM big a JOIN big b ON a.id = b.id + 1 WHERE a.g = 1 AND b.x > 6", true},
+		{"SELECT b.id FROM big b JOIN small s ON s.g = b.g AND length(s.name) < b.id WHERE b.id < 100", false},
 		{"SELECT count(DISTINCT g), sum(x) FROM big", false},
 		{"SELECT sum(abs(x)) FROM big", false},
 	}
@@ -418,10 +426,10 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		require.NoError(t, err, q.sql)
 		_, err = run(s, "RESET max_parallel_workers_per_gather")
 		require.NoError(t, err)
-		before := exec.ParallelAggregates()
+		before := exec.ParallelRuns()
 		par, err := run(s, q.sql)
 		require.NoError(t, err, q.sql)
-		require.Equal(t, q.parallel, exec.ParallelAggregates() > before, "ran in parallel: %s", q.sql)
+		require.Equal(t, q.parallel, exec.ParallelRuns() > before, "ran in parallel: %s", q.sql)
 		require.Equal(t, render(serial), render(par), q.sql)
 	}
 	_, err = run(s, "SET max_parallel_workers_per_gather = 'lots'")

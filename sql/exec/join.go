@@ -118,7 +118,7 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 	if buildLeft {
 		buildNode, probeNode, buildKeys, probeKeys = x.Left, x.Right, x.EqLeft, x.EqRight
 	}
-	build, err := env.Query(buildNode)
+	build, err := env.queryParallel(buildNode)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +132,9 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 		if ok {
 			buckets[string(kb)] = append(buckets[string(kb)], i)
 		}
+	}
+	if scan, workers, ok := env.parallelProbe(x, probeNode, probeKeys); ok {
+		return env.runParallelProbe(x, scan, workers, probeKeys, build, buckets, buildLeft)
 	}
 	probe, err := env.open(probeNode)
 	if err != nil {

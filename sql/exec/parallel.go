@@ -5,53 +5,79 @@ import (
 	"encoding/binary"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 )
 
-// Parallel aggregation: an aggregate over a full scan of a large
-// collection (TPC-H's Q1 and Q6: sums over a filtered fact table) runs on
-// several goroutines, each scanning a contiguous share of the collection's
+// Parallel scans. Two operators split a full scan of a large collection
+// among goroutines, each reading a contiguous share of the collection's
 // vShards (every row key starts with its vShard, so a share is one key
-// range) into groups of its own; the groups are then merged in share
-// order, which gives the groups in the order a serial scan first sees
-// them. All workers read the statement's snapshot (Pebble snapshots serve
-// concurrent iterators); each has its own Env and decoder.
+// range) from the statement's snapshot (Pebble snapshots serve concurrent
+// iterators), each with its own Env and decoder:
+//
+//   - an aggregate over the scan (TPC-H's Q1 and Q6: sums over a filtered
+//     fact table): each worker builds groups of its own, and they are
+//     merged in share order, which lists the groups in the order a serial
+//     scan first sees them;
+//   - an inner hash join (hashJoinStream): its build input, when it is such
+//     a scan, is read by the workers and their rows concatenated in share
+//     order (the serial scan's order); its probe, when it is, has each
+//     worker stream its share through the built table, which it only
+//     reads, and the outputs are concatenated in share order, the serial
+//     probe's order.
 //
 // Env.Workers bounds the goroutines (the session sets it from
 // max_parallel_workers_per_gather, as PostgreSQL's: that many workers
 // besides the leader; 0 turns it off), and so do GOMAXPROCS and
-// parallelMaxWorker. It applies only when every piece can run concurrently and merge: the
-// input is a plain full scan, the expressions are plan.ParallelSafe (no
-// function calls, no subqueries), no aggregate is DISTINCT or ordered,
-// every accumulator is a funcs.Merger (count, sum, avg, min, max), the
-// statement is not under EXPLAIN ANALYZE, and the collection holds at
-// least parallelMinRows rows by its statistics (a small table is not
-// worth the goroutines).
+// parallelMaxWorker. It applies only when every piece can run
+// concurrently: the input is a plain full scan of a collection that holds
+// at least parallelMinRows rows by its statistics (a small table is not
+// worth the goroutines), the expressions evaluated by the workers are
+// plan.ParallelSafe (no function calls, no subqueries), the statement is
+// not under EXPLAIN ANALYZE, and, for an aggregate, none is DISTINCT or
+// ordered and every accumulator is a funcs.Merger (count, sum, avg, min,
+// max).
 
 const (
 	parallelMinRows   = 50_000
 	parallelMaxWorker = 4
 )
 
-// parallelRuns counts the aggregates run in parallel in this process.
+// parallelRuns counts the operators (aggregates, join probes) run in
+// parallel in this process.
 var parallelRuns atomic.Uint64
 
-// ParallelAggregates returns how many aggregates ran in parallel in this
-// process (for tests and metrics).
-func ParallelAggregates() uint64 { return parallelRuns.Load() }
+// ParallelRuns returns how many operators ran in parallel in this process
+// (for tests and metrics).
+func ParallelRuns() uint64 { return parallelRuns.Load() }
+
+// parallelScan reports whether a full scan may be split among workers,
+// and among how many: env allows it, the collection is large by its
+// statistics and the scan's filter is ParallelSafe.
+func (env *Env) parallelScan(n plan.Node) (*plan.Scan, int, bool) {
+	workers := min(env.Workers, runtime.GOMAXPROCS(0), parallelMaxWorker)
+	scan, ok := n.(*plan.Scan)
+	if workers < 2 || !ok || scan.Access != plan.AccessFull || env.stats != nil || len(env.outer) > 0 {
+		return nil, 0, false
+	}
+	if plan.Estimate(&plan.Scan{Coll: scan.Coll, Access: plan.AccessFull, Stats: scan.Stats}) < parallelMinRows || !plan.ParallelSafe(scan) {
+		return nil, 0, false
+	}
+	return scan, workers, true
+}
 
 // parallelAggregate reports whether x runs in parallel, and on how many
 // workers.
 func (env *Env) parallelAggregate(x *plan.Aggregate) (*plan.Scan, int, bool) {
-	workers := min(env.Workers, runtime.GOMAXPROCS(0), parallelMaxWorker)
-	scan, ok := x.Input.(*plan.Scan)
-	if workers < 2 || !ok || scan.Access != plan.AccessFull || env.stats != nil || len(env.outer) > 0 {
+	scan, workers, ok := env.parallelScan(x.Input)
+	if !ok || !plan.ParallelSafe(x) {
 		return nil, 0, false
 	}
 	for _, a := range x.Aggs {
@@ -62,79 +88,104 @@ func (env *Env) parallelAggregate(x *plan.Aggregate) (*plan.Scan, int, bool) {
 			return nil, 0, false
 		}
 	}
-	if plan.Estimate(&plan.Scan{Coll: scan.Coll, Access: plan.AccessFull, Stats: scan.Stats}) < parallelMinRows || !plan.ParallelSafe(x) {
+	return scan, workers, true
+}
+
+// parallelProbe reports whether an inner hash join's probe input (probe)
+// is streamed through the built table by several workers: a large full
+// scan, and an ON condition and probe keys that are ParallelSafe. Workers
+// only read the table.
+func (env *Env) parallelProbe(x *plan.Join, probe plan.Node, probeKeys []plan.Expr) (*plan.Scan, int, bool) {
+	scan, workers, ok := env.parallelScan(probe)
+	if !ok || !plan.ParallelSafeExprs(append([]plan.Expr{x.On}, probeKeys...)...) {
 		return nil, 0, false
 	}
 	return scan, workers, true
 }
 
-// runParallelAggregate runs x over workers shares of scan's collection.
-func (env *Env) runParallelAggregate(x *plan.Aggregate, scan *plan.Scan, workers int) (iter, error) {
+// runShares runs work on workers shares of scan's collection, each with
+// its own Env and iterator over a contiguous range of vShards, and
+// returns the first error. The iterators are opened and closed on the
+// calling goroutine; a worker's panic becomes its error, and an error
+// cancels the other workers (they stop at their next context check).
+func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *Env, in iter) error) error {
 	parent := env.Ctx
 	if parent == nil {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	type share struct {
-		env    *Env
-		in     *scanIter
-		groups map[string]*group
-		order  []*group
-		err    error
-	}
-	parallelRuns.Add(1)
-	shares := make([]*share, workers)
-	closeAll := func() {
-		for _, sh := range shares {
-			if sh != nil && sh.in != nil {
-				_ = sh.in.Close()
+	ins := make([]*scanIter, workers)
+	werrs := make([]error, workers)
+	defer func() {
+		for _, in := range ins {
+			if in != nil {
+				_ = in.Close()
 			}
 		}
-	}
-	// The iterators are opened here, one goroutine; each is then used by
-	// its worker only.
+	}()
+	envs := make([]*Env, workers)
 	for w := range workers {
 		lo := vshardBound(scan.Coll.ID, w*storage.NumVShards/workers)
 		hi := vshardBound(scan.Coll.ID, (w+1)*storage.NumVShards/workers)
-		wenv := env.workerEnv(ctx)
-		in, err := wenv.openScanRange(scan, lo, hi)
+		envs[w] = env.workerEnv(ctx)
+		in, err := envs[w].openScanRange(scan, lo, hi)
 		if err != nil {
-			closeAll()
-			return nil, err
+			return err
 		}
-		shares[w] = &share{env: wenv, in: in}
+		ins[w] = in
 	}
 	var wg sync.WaitGroup
-	for _, sh := range shares {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					sh.err = errs.Errorf(errs.InternalError, "parallel aggregate worker: %v\n%s", r, debug.Stack())
+					werrs[w] = errs.Errorf(errs.InternalError, "parallel worker: %v\n%s", r, debug.Stack())
 				}
-				if sh.err != nil {
-					cancel() // the others stop at their next check
+				if werrs[w] != nil {
+					cancel()
 				}
 			}()
-			sh.groups, sh.order, sh.err = sh.env.aggregateRows(x, sh.in)
+			werrs[w] = work(w, envs[w], ins[w])
 		}()
 	}
 	wg.Wait()
-	for _, sh := range shares {
-		if err := sh.in.Close(); err != nil && sh.err == nil {
-			sh.err = err
+	for w, in := range ins {
+		if err := in.Close(); err != nil && werrs[w] == nil {
+			werrs[w] = err
+		}
+		ins[w] = nil
+	}
+	for _, err := range werrs {
+		if err != nil {
+			return err
 		}
 	}
-	for _, sh := range shares {
-		if sh.err != nil {
-			return nil, sh.err
-		}
+	return nil
+}
+
+// runParallelAggregate runs x over workers shares of scan's collection
+// and merges the partial groups in share order.
+func (env *Env) runParallelAggregate(x *plan.Aggregate, scan *plan.Scan, workers int) (iter, error) {
+	parallelRuns.Add(1)
+	type part struct {
+		groups map[string]*group
+		order  []*group
 	}
-	groups, order := shares[0].groups, shares[0].order
-	for _, sh := range shares[1:] {
-		for _, g := range sh.order {
+	parts := make([]part, workers)
+	err := env.runShares(scan, workers, func(w int, wenv *Env, in iter) error {
+		var err error
+		parts[w].groups, parts[w].order, err = wenv.aggregateRows(x, in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	groups, order := parts[0].groups, parts[0].order
+	for _, p := range parts[1:] {
+		for _, g := range p.order {
 			k := rowKey(g.keys)
 			into := groups[k]
 			if into == nil {
@@ -150,6 +201,47 @@ func (env *Env) runParallelAggregate(x *plan.Aggregate, scan *plan.Scan, workers
 		}
 	}
 	return aggregateResult(x, order)
+}
+
+// queryParallel is Query, reading a large full scan on several workers (its
+// rows concatenated in share order: the serial scan's order).
+func (env *Env) queryParallel(n plan.Node) ([]types.Row, error) {
+	scan, workers, ok := env.parallelScan(n)
+	if !ok {
+		return env.Query(n)
+	}
+	parallelRuns.Add(1)
+	outs := make([][]types.Row, workers)
+	err := env.runShares(scan, workers, func(w int, _ *Env, in iter) error {
+		for {
+			r, ok, err := in.Next()
+			if err != nil || !ok {
+				return err
+			}
+			outs[w] = append(outs[w], r)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(outs...), nil
+}
+
+// runParallelProbe streams workers shares of the probe scan through the
+// built table and concatenates their output in share order: the rows of
+// a serial probe, in its order.
+func (env *Env) runParallelProbe(x *plan.Join, scan *plan.Scan, workers int, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool) ([]types.Row, error) {
+	parallelRuns.Add(1)
+	outs := make([][]types.Row, workers)
+	err := env.runShares(scan, workers, func(w int, wenv *Env, in iter) error {
+		var err error
+		outs[w], err = wenv.probeJoin(x, in, probeKeys, build, buckets, buildLeft)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(outs...), nil
 }
 
 // workerEnv is an Env for a worker goroutine: the statement's transaction,

@@ -101,14 +101,27 @@ func children(n Node) []Node {
 // subqueries and outer references.
 func ParallelSafe(n Node) bool {
 	ok := true
-	walkNode(n, func(e Expr) {
-		switch e.(type) {
-		case *Const, *ColRef, *FieldRef, *Param, *BinOp, *Logic, *Not, *Neg, *IsNull, *IsBool, *InList, *CastTo, *CaseWhen:
-		default:
-			ok = false
-		}
-	})
+	walkNode(n, func(e Expr) { ok = ok && parallelSafeExpr(e) })
 	return ok
+}
+
+// ParallelSafeExprs is ParallelSafe for expressions (nil ones included).
+func ParallelSafeExprs(es ...Expr) bool {
+	ok := true
+	for _, e := range es {
+		if e != nil {
+			mapExpr(e, func(x Expr) Expr { ok = ok && parallelSafeExpr(x); return x })
+		}
+	}
+	return ok
+}
+
+func parallelSafeExpr(e Expr) bool {
+	switch e.(type) {
+	case *Const, *ColRef, *FieldRef, *Param, *BinOp, *Logic, *Not, *Neg, *IsNull, *IsBool, *InList, *CastTo, *CaseWhen:
+		return true
+	}
+	return false
 }
 
 // HasSubquery reports whether a plan evaluates a subquery anywhere.
