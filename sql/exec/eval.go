@@ -54,7 +54,7 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if lt, rt := x.L.Type(), x.R.Type(); (lt == types.Bpchar || rt == types.Bpchar) && bpcharOps[x.Op] {
 			l, r = bpcharText(l, lt), bpcharText(r, rt)
 		}
-		return funcs.Binary(x.Op, l, r, x.T)
+		return funcs.BinaryIn(&env.decs, x.Op, l, r, x.T)
 	case *plan.Logic:
 		l, err := env.Eval(x.L, row)
 		if err != nil {

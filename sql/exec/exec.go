@@ -51,6 +51,7 @@ type Env struct {
 	// otherwise each check reads the clock.
 	Clock time.Time
 
+	decs    funcs.DecAlloc                  // numeric results of + - * (BinaryIn)
 	stats   map[plan.Node]*NodeStats        // EXPLAIN ANALYZE, when on
 	cteRows map[*plan.CTEDef][]types.Row    // WITH queries computed so far
 	work    map[*plan.WorkTable][]types.Row // recursive CTEs' previous rounds

@@ -122,6 +122,15 @@ func smallNum(v types.Value) (int64, int32, bool) {
 
 // decFastPair is decFast over coefficient-exponent pairs.
 func decFastPair(op string, ca int64, ea int32, cb int64, eb int32) (*apd.Decimal, bool) {
+	c, e, ok := fastPair(op, ca, ea, cb, eb)
+	if !ok {
+		return nil, false
+	}
+	return apd.New(c, e), true
+}
+
+// fastPair computes the coefficient and exponent of a op b.
+func fastPair(op string, ca int64, ea int32, cb int64, eb int32) (int64, int32, bool) {
 	var c int64
 	var e int32
 	switch op {
@@ -131,22 +140,47 @@ func decFastPair(op string, ca int64, ea int32, cb int64, eb int32) (*apd.Decima
 		}
 		s, exp, ok := addScaled(ca, ea, cb, eb)
 		if !ok {
-			return nil, false
+			return 0, 0, false
 		}
 		c, e = s, exp
 	case "*":
 		p, ok := mulInt64(ca, cb)
 		if !ok {
-			return nil, false
+			return 0, 0, false
 		}
 		c, e = p, ea+eb
 	default:
-		return nil, false
+		return 0, 0, false
 	}
 	if c == 0 {
-		return nil, false
+		return 0, 0, false
 	}
-	return apd.New(c, e), true
+	return c, e, true
+}
+
+// DecAlloc hands out decimals from slabs of decSlab values: an operator
+// evaluating an expression per row allocates once per slab instead of
+// once per result. A value kept pins its slab (1.5 KiB). The zero value
+// is ready; nil allocates each value on the heap. Not safe for concurrent
+// use (each goroutine of a query has its own).
+type DecAlloc struct {
+	decs []apd.Decimal
+}
+
+const decSlab = 32
+
+// New returns coeff × 10^exp.
+func (a *DecAlloc) New(coeff int64, exp int32) *apd.Decimal {
+	if a == nil {
+		return apd.New(coeff, exp)
+	}
+	if len(a.decs) == 0 {
+		a.decs = make([]apd.Decimal, decSlab)
+	}
+	d := &a.decs[0]
+	a.decs = a.decs[1:]
+	d.SetFinite(coeff, exp)
+	return d
 }
 
 // smallDecOrZero is smallDec that also takes a positive zero (a sum adds

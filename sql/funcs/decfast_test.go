@@ -197,3 +197,41 @@ func TestArithIntegerAndNumeric(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryInMatchesBinary: results taken from a DecAlloc's slabs equal
+// the heap path's, and earlier results stay intact as slabs fill.
+func TestBinaryInMatchesBinary(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 4))
+	var a DecAlloc
+	type kept struct {
+		got  types.Value
+		want string
+	}
+	var keep []kept
+	for range 5000 {
+		l := types.Value(apd.New(r.Int64N(2e9)-1e9, int32(r.IntN(7)-4)))
+		var rv types.Value = apd.New(r.Int64N(2e6)-1e6, int32(r.IntN(5)-2))
+		if r.IntN(3) == 0 {
+			rv = r.Int64N(200) - 100
+		}
+		for _, op := range []string{"+", "-", "*"} {
+			got, err := BinaryIn(&a, op, l, rv, types.Numeric)
+			want, werr := Binary(op, l, rv, types.Numeric)
+			if (err != nil) != (werr != nil) {
+				t.Fatalf("%v %s %v: err %v, want %v", l, op, rv, err, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if !sameDec(got.(*apd.Decimal), want.(*apd.Decimal)) {
+				t.Fatalf("%v %s %v = %v, want %v", l, op, rv, got, want)
+			}
+			keep = append(keep, kept{got, want.(*apd.Decimal).String()})
+		}
+	}
+	for _, k := range keep {
+		if s := k.got.(*apd.Decimal).String(); s != k.want {
+			t.Fatalf("a kept result changed: %s, want %s", s, k.want)
+		}
+	}
+}

@@ -215,6 +215,39 @@ func arithType(op string, l, r types.T) (types.T, error) {
 	return res, nil
 }
 
+// BinaryIn is Binary taking the numeric results of + - * on small operands
+// from a's slabs (a may be nil): an expression evaluated for every row of
+// a scan then allocates once per slab, not once per row.
+func BinaryIn(a *DecAlloc, op string, l, r types.Value, rt types.T) (types.Value, error) {
+	if a != nil {
+		if d, ok := fastNumeric(a, op, l, r, rt); ok {
+			return d, nil
+		}
+	}
+	return Binary(op, l, r, rt)
+}
+
+// fastNumeric is numeric + - * of small operands (decimals, or integers
+// mixed with them) on the int64 path, the result from a (nil: the heap).
+func fastNumeric(a *DecAlloc, op string, l, r types.Value, rt types.T) (*apd.Decimal, bool) {
+	if rt != types.Numeric {
+		return nil, false
+	}
+	ca, ea, ok := smallNum(l)
+	if !ok {
+		return nil, false
+	}
+	cb, eb, ok := smallNum(r)
+	if !ok {
+		return nil, false
+	}
+	c, e, ok := fastPair(op, ca, ea, cb, eb)
+	if !ok {
+		return nil, false
+	}
+	return a.New(c, e), true
+}
+
 // Binary evaluates `l op r`. rt is the static result type from BinaryType;
 // it selects integer range checks (int2/int4), integer-vs-numeric division
 // and date-vs-interval subtraction. NULL operands give NULL except for
@@ -369,14 +402,8 @@ func concatText(v types.Value) string {
 func arith(op string, l, r types.Value, rt types.T) (types.Value, error) {
 	// Small numerics (and integers mixed with them) first: the general
 	// path below converts an integer operand to a decimal on every row.
-	if rt == types.Numeric {
-		if ca, ea, ok := smallNum(l); ok {
-			if cb, eb, ok := smallNum(r); ok {
-				if d, ok := decFastPair(op, ca, ea, cb, eb); ok {
-					return d, nil
-				}
-			}
-		}
+	if d, ok := fastNumeric(nil, op, l, r, rt); ok {
+		return d, nil
 	}
 	// Times and intervals.
 	if v, ok, err := timeArith(op, l, r, rt); ok {
