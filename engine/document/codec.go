@@ -339,6 +339,12 @@ func DecodeTupleUsed(b []byte, ncols int, used []bool) ([]any, error) {
 // DecodeTupleUsed is the package's DecodeTupleUsed, taking decimals from
 // dec's slabs (dec may be nil).
 func (dec *Decoder) DecodeTupleUsed(b []byte, ncols int, used []bool) ([]any, error) {
+	return dec.DecodeTupleUsedInto(nil, b, ncols, used)
+}
+
+// DecodeTupleUsedInto is DecodeTupleUsed decoding into dst's array when it
+// is large enough (a caller that does not keep its rows reuses one).
+func (dec *Decoder) DecodeTupleUsedInto(dst []any, b []byte, ncols int, used []bool) ([]any, error) {
 	n, rest, err := msgp.ReadArrayHeaderBytes(b)
 	if err != nil {
 		return nil, fmt.Errorf("document: decode: stored value is not a tuple: %w", err)
@@ -346,7 +352,14 @@ func (dec *Decoder) DecodeTupleUsed(b []byte, ncols int, used []bool) ([]any, er
 	if int64(n) > int64(len(rest)) {
 		return nil, fmt.Errorf("document: decode: %w", msgp.ErrShortBytes)
 	}
-	out := make([]any, max(ncols, int(n)))
+	size := max(ncols, int(n))
+	var out []any
+	if cap(dst) >= size {
+		out = dst[:size]
+		clear(out)
+	} else {
+		out = make([]any, size)
+	}
 	for i := 0; i < int(n); i++ {
 		if i >= len(used) || !used[i] {
 			if rest, err = msgp.Skip(rest); err != nil {

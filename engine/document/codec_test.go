@@ -374,3 +374,24 @@ func TestDecoderDecodeTupleUsed(t *testing.T) {
 		require.Equal(t, "-0.06", row[3].(*apd.Decimal).String())
 	}
 }
+
+// TestDecodeTupleUsedInto: decoding into a reused array overwrites every
+// column, leaving unused ones NULL, and grows it when too small.
+func TestDecodeTupleUsedInto(t *testing.T) {
+	var d document.Decoder
+	a, err := document.EncodeTuple([]any{int64(1), "a", dec("1.5")})
+	require.NoError(t, err)
+	b, err := document.EncodeTuple([]any{int64(2), nil, dec("2.5"), "extra"})
+	require.NoError(t, err)
+	buf, err := d.DecodeTupleUsedInto(nil, a, 3, []bool{true, true, true})
+	require.NoError(t, err)
+	requireSame(t, []any{int64(1), "a", dec("1.5")}, buf, "first row")
+	got, err := d.DecodeTupleUsedInto(buf, b, 4, []bool{true, true, false, true})
+	require.NoError(t, err)
+	requireSame(t, []any{int64(2), nil, nil, "extra"}, got, "second row")
+	again, err := d.DecodeTupleUsedInto(got, a, 3, []bool{true, false, true})
+	require.NoError(t, err)
+	require.Len(t, again, 3)
+	require.Same(t, &got[0], &again[0], "the array is reused")
+	requireSame(t, []any{int64(1), nil, dec("1.5")}, again, "third row")
+}

@@ -647,6 +647,7 @@ func newGroup(x *plan.Aggregate, keys []types.Value) *group {
 // aggregateRows groups in's rows and feeds their aggregates; order lists
 // the groups as first seen.
 func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*group, order []*group, err error) {
+	reuseRows(in) // keys and arguments are copied out of each row
 	groups = map[string]*group{}
 	keys := make([]types.Value, len(x.GroupBy))
 	var kb []byte
@@ -798,6 +799,19 @@ type scanIter struct {
 	advance bool
 	// dec decodes the scan's rows (decimals from slabs).
 	dec document.Decoder
+	// reuse: the consumer keeps no row past the next call (reuseRows), so
+	// one row array serves them all.
+	reuse  bool
+	rowBuf types.Row
+}
+
+// reuseRows tells in, when it is a scan of a strict collection, that its
+// consumer keeps none of its rows past the next call: only values (which
+// are never shared between rows) or copies.
+func reuseRows(in iter) {
+	if si, ok := in.(*scanIter); ok {
+		si.reuse = true
+	}
 }
 
 // newScanIter sets up a scan's decoding; the caller positions it.
@@ -1025,7 +1039,10 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 		}
 		var row types.Row
 		var err error
-		if si.used != nil {
+		if si.used != nil && si.reuse {
+			row, err = decodeUsedInto(si.rowBuf, si.scan.Coll, raw, si.used, &si.dec)
+			si.rowBuf = row
+		} else if si.used != nil {
 			row, err = decodeUsed(si.scan.Coll, raw, si.used, &si.dec)
 		} else {
 			row, err = decodeRow(si.scan.Coll, raw)
@@ -1096,7 +1113,12 @@ func (si *scanIter) Close() error {
 // decodeUsed decodes only the used columns of a strict row (the others
 // are NULL).
 func decodeUsed(coll *catalog.Collection, raw []byte, used []bool, dec *document.Decoder) (types.Row, error) {
-	t, err := dec.DecodeTupleUsed(raw, len(coll.Columns), used)
+	return decodeUsedInto(nil, coll, raw, used, dec)
+}
+
+// decodeUsedInto is decodeUsed into dst's array when it is large enough.
+func decodeUsedInto(dst types.Row, coll *catalog.Collection, raw []byte, used []bool, dec *document.Decoder) (types.Row, error) {
+	t, err := dec.DecodeTupleUsedInto(dst, raw, len(coll.Columns), used)
 	if err != nil {
 		return nil, errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
 	}

@@ -152,6 +152,7 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 
 // probeJoin streams probe's rows through the hashed build rows.
 func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool) ([]types.Row, error) {
+	reuseRows(probe) // output rows copy the probe row's values
 	lw, rw := len(x.Left.Columns()), len(x.Right.Columns())
 	var out []types.Row
 	var kb []byte
