@@ -745,16 +745,9 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 			}
 			call.Filter = f
 		}
-		for _, o := range x.OrderBy {
-			e, err := inner.bind(o.Expr, types.Unknown)
-			if err != nil {
-				return nil, err
-			}
-			nf := o.Desc
-			if o.NullsFirst != nil {
-				nf = *o.NullsFirst
-			}
-			call.OrderBy = append(call.OrderBy, SortKey{X: e, Desc: o.Desc, NullsFirst: nf})
+		var err error
+		if call.OrderBy, err = inner.sortKeys(x.OrderBy); err != nil {
+			return nil, err
 		}
 		t, err := agg.Type(argTypes)
 		if err != nil {
@@ -786,6 +779,24 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s with %d arguments does not exist", name, n)
 	}
 	return bd.bindCall(f, x.Args, x.Pos)
+}
+
+// sortKeys binds ORDER BY items (of an aggregate call or a window) to sort
+// keys; NULLS FIRST defaults to DESC, as in PostgreSQL.
+func (bd *binder) sortKeys(items []ast.OrderItem) ([]SortKey, error) {
+	var keys []SortKey
+	for _, o := range items {
+		e, err := bd.bind(o.Expr, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		nf := o.Desc
+		if o.NullsFirst != nil {
+			nf = *o.NullsFirst
+		}
+		keys = append(keys, SortKey{X: e, Desc: o.Desc, NullsFirst: nf})
+	}
+	return keys, nil
 }
 
 // bindCall binds a function's arguments (untyped) and types the call.

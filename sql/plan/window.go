@@ -286,16 +286,8 @@ func (bd *binder) bindWindow(x *ast.FuncCall, name string) (Expr, error) {
 		}
 		call.PartitionBy = append(call.PartitionBy, e)
 	}
-	for _, o := range def.OrderBy {
-		e, err := in.bind(o.Expr, types.Unknown)
-		if err != nil {
-			return nil, err
-		}
-		nf := o.Desc
-		if o.NullsFirst != nil {
-			nf = *o.NullsFirst
-		}
-		call.OrderBy = append(call.OrderBy, SortKey{X: e, Desc: o.Desc, NullsFirst: nf})
+	if call.OrderBy, err = in.sortKeys(def.OrderBy); err != nil {
+		return nil, err
 	}
 	if call.Frame, err = bd.bindFrame(def, call.OrderBy); err != nil {
 		return nil, err
