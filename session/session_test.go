@@ -432,6 +432,17 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		require.Equal(t, q.parallel, exec.ParallelRuns() > before, "ran in parallel: %s", q.sql)
 		require.Equal(t, render(serial), render(par), q.sql)
 	}
+	// Inside a transaction block the workers see its own writes.
+	_, err = run(s, "BEGIN; INSERT INTO big VALUES (70000, 1, 0.5, 7, 'own'), (70001, 9, 0.25, 8, 'own'); DELETE FROM big WHERE id = 5")
+	require.NoError(t, err)
+	before := exec.ParallelRuns()
+	r, err := run(s, "SELECT count(*), sum(n), count(*) FILTER (WHERE label = 'own') FROM big")
+	require.NoError(t, err)
+	require.Greater(t, exec.ParallelRuns(), before)
+	require.Equal(t, "60002|5400090000|2", render(r)) // 3·(1+…+60000) + 7 + 8 - 15
+	_, err = run(s, "ROLLBACK")
+	require.NoError(t, err)
+
 	_, err = run(s, "SET max_parallel_workers_per_gather = 'lots'")
 	require.Error(t, err)
 	require.Equal(t, errs.InvalidParameterValue, errs.Code(err))
