@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -158,7 +159,7 @@ func TestReadCacheMatchesSnapshots(t *testing.T) {
 					held[0].Rollback()
 					held = held[1:]
 				}
-				if !contains(held, tx) {
+				if !slices.Contains(held, tx) {
 					tx.Rollback()
 				}
 			}
@@ -171,15 +172,6 @@ func TestReadCacheMatchesSnapshots(t *testing.T) {
 	for err := range errc {
 		t.Fatal(err)
 	}
-}
-
-func contains(txs []*Txn, tx *Txn) bool {
-	for _, t := range txs {
-		if t == tx {
-			return true
-		}
-	}
-	return false
 }
 
 func TestReadCacheStaysWithinBudget(t *testing.T) {

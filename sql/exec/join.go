@@ -213,18 +213,8 @@ func (env *Env) appendJoinKey(b []byte, exprs []plan.Expr, row types.Row) ([]byt
 
 // joinKey computes a hash key; rows with a NULL key never match.
 func (env *Env) joinKey(exprs []plan.Expr, row types.Row) (string, bool, error) {
-	vals := make([]types.Value, len(exprs))
-	for i, e := range exprs {
-		v, err := env.Eval(e, row)
-		if err != nil {
-			return "", false, err
-		}
-		if v == nil {
-			return "", false, nil
-		}
-		vals[i] = v
-	}
-	return rowKey(vals), true, nil
+	kb, ok, err := env.appendJoinKey(nil, exprs, row)
+	return string(kb), ok, err
 }
 
 // runSetOp evaluates UNION / INTERSECT / EXCEPT [ALL].

@@ -109,6 +109,7 @@ func (env *Env) parallelProbe(x *plan.Join, probe plan.Node, probeKeys []plan.Ex
 // calling goroutine; a worker's panic becomes its error, and an error
 // cancels the other workers (they stop at their next context check).
 func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *Env, in iter) error) error {
+	parallelRuns.Add(1)
 	parent := env.Ctx
 	if parent == nil {
 		parent = context.Background()
@@ -169,7 +170,6 @@ func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *E
 // runParallelAggregate runs x over workers shares of scan's collection
 // and merges the partial groups in share order.
 func (env *Env) runParallelAggregate(x *plan.Aggregate, scan *plan.Scan, workers int) (iter, error) {
-	parallelRuns.Add(1)
 	type part struct {
 		groups map[string]*group
 		order  []*group
@@ -210,7 +210,6 @@ func (env *Env) queryParallel(n plan.Node) ([]types.Row, error) {
 	if !ok {
 		return env.Query(n)
 	}
-	parallelRuns.Add(1)
 	outs := make([][]types.Row, workers)
 	err := env.runShares(scan, workers, func(w int, _ *Env, in iter) error {
 		for {
@@ -231,7 +230,6 @@ func (env *Env) queryParallel(n plan.Node) ([]types.Row, error) {
 // built table and concatenates their output in share order: the rows of
 // a serial probe, in its order.
 func (env *Env) runParallelProbe(x *plan.Join, scan *plan.Scan, workers int, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool) ([]types.Row, error) {
-	parallelRuns.Add(1)
 	outs := make([][]types.Row, workers)
 	err := env.runShares(scan, workers, func(w int, wenv *Env, in iter) error {
 		var err error

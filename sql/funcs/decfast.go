@@ -93,15 +93,7 @@ func alignDec(ca int64, ea int32, cb int64, eb int32) (int64, int64, int32, bool
 // decFast computes a op b for op in + - * when both are small, into a new
 // decimal.
 func decFast(op string, a, b *apd.Decimal) (*apd.Decimal, bool) {
-	ca, ea, ok := smallDec(a)
-	if !ok {
-		return nil, false
-	}
-	cb, eb, ok := smallDec(b)
-	if !ok {
-		return nil, false
-	}
-	return decFastPair(op, ca, ea, cb, eb)
+	return fastNumeric(nil, op, a, b, types.Numeric)
 }
 
 // smallNum is smallDec for a numeric operand that may also be an
@@ -118,15 +110,6 @@ func smallNum(v types.Value) (int64, int32, bool) {
 		return x, 0, true
 	}
 	return 0, 0, false
-}
-
-// decFastPair is decFast over coefficient-exponent pairs.
-func decFastPair(op string, ca int64, ea int32, cb int64, eb int32) (*apd.Decimal, bool) {
-	c, e, ok := fastPair(op, ca, ea, cb, eb)
-	if !ok {
-		return nil, false
-	}
-	return apd.New(c, e), true
 }
 
 // fastPair computes the coefficient and exponent of a op b.
