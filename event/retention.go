@@ -302,7 +302,6 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 	defer w.Rollback()
 	maxTrim := map[uint32]map[uint16]uint64{}
 	for _, d := range dels {
-		w.DeleteNoConflict(storage.ChangeLogKey(d.coll, d.vshard, d.lsn))
 		w.DeleteNoConflict(storage.LSNIndexKey(d.lsn))
 		m := maxTrim[d.coll]
 		if m == nil {

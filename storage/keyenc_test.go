@@ -358,15 +358,6 @@ func TestKeyHelpers(t *testing.T) {
 	require.Equal(t, uint16(513), vs)
 	require.Equal(t, pk, gotPK)
 
-	ck := storage.ChangeLogKey(7, 513, 42)
-	require.True(t, bytes.HasPrefix(ck, storage.ChangeLogPrefix(7)))
-	coll, vs, lsn, ok := storage.SplitChangeLogKey(ck)
-	require.True(t, ok)
-	require.Equal(t, []any{uint32(7), uint16(513), uint64(42)}, []any{coll, vs, lsn})
-	_, _, _, ok = storage.SplitChangeLogKey(rk)
-	require.False(t, ok)
-	// Change-log keys of one partition sort by LSN.
-	require.Negative(t, bytes.Compare(storage.ChangeLogKey(7, 1, 255), storage.ChangeLogKey(7, 1, 256)))
 	require.True(t, bytes.HasPrefix(storage.CatalogKey('c', 9), storage.CatalogPrefix('c')))
 }
 

@@ -15,7 +15,14 @@ import (
 
 // FormatVersion is the on-disk format this build writes and reads. See
 // docs/format.md; bump it on any incompatible key or value change.
-const FormatVersion = 2
+const FormatVersion = 3
+
+// upgradable lists the older formats this build reads as they are and
+// upgrades on open (an older build then refuses the directory instead of
+// misreading what this one writes). 2: change records were MessagePack
+// maps, still decoded; its empty per-partition change-log keys (0x20),
+// which nothing read, are removed with one range deletion.
+var upgradable = map[uint32]bool{2: true}
 
 // Keyspace tags: the first byte of every key.
 const (
@@ -23,7 +30,7 @@ const (
 	TagCatalog    byte = 0x02 // catalog descriptors
 	TagRow        byte = 0x10 // rows: tag, collection id, vshard, primary key
 	TagIndex      byte = 0x11 // secondary index entries: tag, index id, values[, pk]
-	TagChangeLog  byte = 0x20 // change log: tag, collection id, vshard, lsn
+	TagChangeLog  byte = 0x20 // retired in format 3: empty per-partition change-log keys of format 2
 	TagLSNIndex   byte = 0x21 // change log in LSN order: tag, lsn → collection id, vshard, record
 	TagCompact    byte = 0x22 // compacted streams: tag, stream id, key → lsn of the key's latest event
 	TagOffset     byte = 0x30 // consumer group offsets: tag, group id, partition → lsn
@@ -125,11 +132,30 @@ func (s *Store) checkFormat() error {
 	if err != nil {
 		return fmt.Errorf("storage: read format version: %w", err)
 	}
-	defer closer.Close()
-	if len(v) != 4 || binary.BigEndian.Uint32(v) != FormatVersion {
-		return fmt.Errorf("%w: found %x, this build reads %d", ErrFormat, v, FormatVersion)
+	ok := len(v) == 4 && binary.BigEndian.Uint32(v) == FormatVersion
+	upgrade := len(v) == 4 && upgradable[binary.BigEndian.Uint32(v)]
+	found := append([]byte(nil), v...)
+	_ = closer.Close()
+	switch {
+	case ok:
+		return nil
+	case upgrade:
+		b := s.db.NewBatch()
+		defer b.Close()
+		var buf [4]byte
+		binary.BigEndian.PutUint32(buf[:], FormatVersion)
+		if err := b.DeleteRange([]byte{TagChangeLog}, []byte{TagChangeLog + 1}, nil); err != nil {
+			return fmt.Errorf("storage: upgrade: %w", err)
+		}
+		if err := b.Set(KeyFormatVersion, buf[:], nil); err != nil {
+			return fmt.Errorf("storage: upgrade: %w", err)
+		}
+		if err := b.Commit(pebble.Sync); err != nil {
+			return fmt.Errorf("storage: upgrade format version: %w", err)
+		}
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%w: found %x, this build reads %d", ErrFormat, found, FormatVersion)
 }
 
 // DB returns the underlying Pebble database.
@@ -195,30 +221,6 @@ func IndexPrefix(index uint32) []byte {
 	b := make([]byte, 0, 5)
 	b = append(b, TagIndex)
 	return binary.BigEndian.AppendUint32(b, index)
-}
-
-// ChangeLogPrefix is the prefix of a collection's change log.
-func ChangeLogPrefix(coll uint32) []byte {
-	b := make([]byte, 0, 5)
-	b = append(b, TagChangeLog)
-	return binary.BigEndian.AppendUint32(b, coll)
-}
-
-// ChangeLogKey is the key of one change-log record.
-func ChangeLogKey(coll uint32, vshard uint16, lsn uint64) []byte {
-	b := make([]byte, 0, 15)
-	b = append(b, TagChangeLog)
-	b = binary.BigEndian.AppendUint32(b, coll)
-	b = binary.BigEndian.AppendUint16(b, vshard)
-	return binary.BigEndian.AppendUint64(b, lsn)
-}
-
-// SplitChangeLogKey returns the collection, vshard and lsn of a change-log key.
-func SplitChangeLogKey(k []byte) (coll uint32, vshard uint16, lsn uint64, ok bool) {
-	if len(k) != 15 || k[0] != TagChangeLog {
-		return 0, 0, 0, false
-	}
-	return binary.BigEndian.Uint32(k[1:5]), binary.BigEndian.Uint16(k[5:7]), binary.BigEndian.Uint64(k[7:15]), true
 }
 
 // CatalogKey is the key of a catalog object: kind byte then id.

@@ -587,12 +587,6 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 		for i := range r.changes {
 			c := &r.changes[i]
 			buf = encodeChange(buf[:0], c, r.lsns[i], nowMs)
-			// The record itself lives in the LSN-ordered log; the
-			// per-partition key makes each (collection, vshard) history one
-			// key range.
-			if err := b.Set(storage.ChangeLogKey(c.Collection, c.VShard, r.lsns[i]), nil, nil); err != nil {
-				return fmt.Errorf("txn: batch: %w", err)
-			}
 			if err := b.Set(storage.LSNIndexKey(r.lsns[i]), storage.LSNIndexValue(c.Collection, c.VShard, buf), nil); err != nil {
 				return fmt.Errorf("txn: batch: %w", err)
 			}

@@ -3,6 +3,7 @@ package txn
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -577,49 +578,150 @@ func clone(b []byte) []byte {
 	return append([]byte(nil), b...)
 }
 
-// encodeChange encodes a change-log record value (MessagePack map; see
-// docs/format.md).
+// recordCompact starts a change-log record in the compact format (see
+// docs/format.md); a record starting otherwise is the MessagePack map of
+// format 2 (0x01 is never a map header).
+const recordCompact = 0x01
+
+// Compact record flags.
+const (
+	recDepth    = 1 << 0
+	recStmtCont = 1 << 1
+	recOld      = 1 << 2
+	recNew      = 1 << 3
+)
+
+// encodeChange encodes a change-log record value in the compact format:
+// 0x01, op, flags, uvarint LSN, varint commit time (Unix ms), [uvarint
+// depth], then length-prefixed collection name, primary key, row id and
+// the old and new row values that are present.
 func encodeChange(b []byte, c *Change, lsn uint64, timeMs int64) []byte {
-	n := uint32(8)
+	var flags byte
 	if c.Depth > 0 {
-		n++
+		flags |= recDepth
 	}
 	if c.StmtCont {
-		n++
+		flags |= recStmtCont
 	}
-	b = msgp.AppendMapHeader(b, n)
-	b = msgp.AppendString(b, "op")
-	b = msgp.AppendByte(b, byte(c.Op))
-	b = msgp.AppendString(b, "coll")
-	b = msgp.AppendString(b, c.CollName)
-	b = msgp.AppendString(b, "pk")
-	b = msgp.AppendBytes(b, c.PK)
-	b = msgp.AppendString(b, "id")
-	b = msgp.AppendString(b, c.RowID)
-	b = msgp.AppendString(b, "old")
-	b = appendOptBytes(b, c.Old)
-	b = msgp.AppendString(b, "new")
-	b = appendOptBytes(b, c.New)
-	b = msgp.AppendString(b, "t")
-	b = msgp.AppendInt64(b, timeMs)
-	b = msgp.AppendString(b, "lsn")
-	b = msgp.AppendUint64(b, lsn)
+	if c.Old != nil {
+		flags |= recOld
+	}
+	if c.New != nil {
+		flags |= recNew
+	}
+	b = append(b, recordCompact, byte(c.Op), flags)
+	b = binary.AppendUvarint(b, lsn)
+	b = binary.AppendVarint(b, timeMs)
 	if c.Depth > 0 {
-		b = msgp.AppendString(b, "d")
-		b = msgp.AppendUint8(b, c.Depth)
+		b = binary.AppendUvarint(b, uint64(c.Depth))
 	}
-	if c.StmtCont {
-		b = msgp.AppendString(b, "sc")
-		b = msgp.AppendBool(b, true)
+	b = appendLenBytes(b, []byte(c.CollName))
+	b = appendLenBytes(b, c.PK)
+	b = appendLenBytes(b, []byte(c.RowID))
+	if c.Old != nil {
+		b = appendLenBytes(b, c.Old)
+	}
+	if c.New != nil {
+		b = appendLenBytes(b, c.New)
 	}
 	return b
 }
 
-func appendOptBytes(b, v []byte) []byte {
-	if v == nil {
-		return msgp.AppendNil(b)
+func appendLenBytes(b, v []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
+// errRecord is the cause of a malformed compact record.
+var errRecord = errors.New("malformed change record")
+
+// decodeCompact decodes a compact record (val[0] == recordCompact).
+func decodeCompact(r *Record, val []byte, view bool) error {
+	if len(val) < 3 {
+		return errRecord
 	}
-	return msgp.AppendBytes(b, v)
+	r.Op = Op(val[1])
+	flags := val[2]
+	rest := val[3:]
+	uv := func() (uint64, bool) {
+		v, n := binary.Uvarint(rest)
+		if n <= 0 {
+			return 0, false
+		}
+		rest = rest[n:]
+		return v, true
+	}
+	field := func() ([]byte, bool) {
+		n, ok := uv()
+		if !ok || n > uint64(len(rest)) {
+			return nil, false
+		}
+		v := rest[:n:n]
+		rest = rest[n:]
+		return v, true
+	}
+	var ok bool
+	if r.LSN, ok = uv(); !ok {
+		return errRecord
+	}
+	t, n := binary.Varint(rest)
+	if n <= 0 {
+		return errRecord
+	}
+	r.TimeMs, rest = t, rest[n:]
+	if flags&recDepth != 0 {
+		d, ok := uv()
+		if !ok || d > 255 {
+			return errRecord
+		}
+		r.Depth = uint8(d)
+	}
+	r.StmtCont = flags&recStmtCont != 0
+	coll, ok := field()
+	if !ok {
+		return errRecord
+	}
+	pk, ok := field()
+	if !ok {
+		return errRecord
+	}
+	id, ok := field()
+	if !ok {
+		return errRecord
+	}
+	if view {
+		r.CollNameView = coll
+	} else {
+		r.CollName = string(coll)
+	}
+	if len(pk) > 0 {
+		r.PK = pk
+		if !view {
+			r.PK = clone(pk)
+		}
+	}
+	r.RowID = string(id)
+	for _, f := range []struct {
+		bit byte
+		dst *[]byte
+	}{{recOld, &r.Old}, {recNew, &r.New}} {
+		if flags&f.bit == 0 {
+			continue
+		}
+		v, ok := field()
+		if !ok {
+			return errRecord
+		}
+		if view {
+			*f.dst = v
+		} else {
+			*f.dst = append(make([]byte, 0, len(v)), v...)
+		}
+	}
+	if len(rest) != 0 {
+		return errRecord
+	}
+	return nil
 }
 
 // DecodeRecord decodes a change-log record from its key and value.
@@ -637,6 +739,13 @@ func DecodeRecordView(coll uint32, vshard uint16, val []byte) (Record, error) {
 func decodeRecord(coll uint32, vshard uint16, val []byte, view bool) (Record, error) {
 	var r Record
 	r.Collection, r.VShard = coll, vshard
+	if len(val) > 0 && val[0] == recordCompact {
+		if err := decodeCompact(&r, val, view); err != nil {
+			return r, fmt.Errorf("txn: change record: %w", err)
+		}
+		return r, nil
+	}
+	// Format 2's MessagePack map.
 	n, rest, err := msgp.ReadMapHeaderBytes(val)
 	if err != nil {
 		return r, fmt.Errorf("txn: change record: %w", err)
