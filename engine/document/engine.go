@@ -260,6 +260,13 @@ func (l *Layout) Update(w Writer, old, row *Row) error {
 		}
 		return l.Insert(w, row)
 	}
+	return l.UpdateInPlace(w, pkb, old, row)
+}
+
+// UpdateInPlace replaces an existing row whose encoded primary key pkb the
+// new row keeps (the PK fields of old and row are not read): the caller
+// has it at hand, as the key-value engine does.
+func (l *Layout) UpdateInPlace(w Writer, pkb []byte, old, row *Row) error {
 	if err := l.putIndexes(w, old.IdxVals, row.IdxVals, pkb); err != nil {
 		return err
 	}
@@ -298,8 +305,12 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 		val      []byte // a sorted entry's value (key nil: no new entry)
 		sorted   bool
 	}
-	puts := make([]put, 0, len(l.Indexes))
+	var buf [4]put
+	puts := buf[:0]
 	for i, ix := range l.Indexes {
+		if oldVals != nil && sameValues(oldVals[i], newVals[i]) {
+			continue // the same values give the same entry
+		}
 		if ix.Sorted {
 			nk, nv := SortedEntry(ix, newVals[i], pkb)
 			var ok, ov []byte
@@ -349,6 +360,38 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 		}
 	}
 	return nil
+}
+
+// sameValues reports whether a and b are certainly the same index values:
+// element by element both NULL, or equal values of one of the common
+// scalar types. false may still mean equal; the caller then compares keys.
+func sameValues(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, x := range a {
+		switch x := x.(type) {
+		case nil:
+			if b[i] != nil {
+				return false
+			}
+		case int64:
+			if y, ok := b[i].(int64); !ok || x != y {
+				return false
+			}
+		case string:
+			if y, ok := b[i].(string); !ok || x != y {
+				return false
+			}
+		case bool:
+			if y, ok := b[i].(bool); !ok || x != y {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // AddIndexEntry writes one row's entry into a (new) index: used to build

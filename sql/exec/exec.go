@@ -1143,20 +1143,36 @@ func decodeRow(coll *catalog.Collection, raw []byte) (types.Row, error) {
 // rowParts computes what the engine needs of a row in scan layout: primary
 // key values, row id text and index values.
 func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, idx [][]any) {
-	get := func(name string) types.Value {
-		if coll.Tuple() {
-			return row[coll.ColumnIndex(name)]
-		}
-		return fieldOf(row[0], strings.Split(name, "."))
-	}
 	pk = make([]any, len(coll.PK))
-	var ids []string
-	for i, name := range coll.PK {
-		pk[i] = get(name)
-		ids = append(ids, types.FormatText(pk[i]))
+	if len(pk) == 1 {
+		pk[0] = columnValue(coll, row, coll.PK[0])
+		rowID = types.FormatText(pk[0])
+	} else {
+		ids := make([]string, len(pk))
+		for i, name := range coll.PK {
+			pk[i] = columnValue(coll, row, name)
+			ids[i] = types.FormatText(pk[i])
+		}
+		rowID = strings.Join(ids, ",")
 	}
-	rowID = strings.Join(ids, ",")
-	idx = make([][]any, len(coll.Indexes))
+	return pk, rowID, indexValues(coll, row)
+}
+
+// columnValue is a stored row's value of a column (a dotted path into a
+// schemaless document).
+func columnValue(coll *catalog.Collection, row types.Row, name string) types.Value {
+	if coll.Tuple() {
+		return row[coll.ColumnIndex(name)]
+	}
+	return fieldOf(row[0], strings.Split(name, "."))
+}
+
+// indexValues is rowParts' index values alone.
+func indexValues(coll *catalog.Collection, row types.Row) [][]any {
+	if len(coll.Indexes) == 0 {
+		return nil
+	}
+	idx := make([][]any, len(coll.Indexes))
 	for i, ix := range coll.Indexes {
 		n := len(ix.Columns)
 		if ix.Sorted {
@@ -1164,17 +1180,17 @@ func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, 
 		}
 		vals := make([]any, n)
 		for j, c := range ix.Columns {
-			vals[j] = indexValue(get(c))
+			vals[j] = indexValue(columnValue(coll, row, c))
 		}
 		if ix.Sorted {
-			vals[len(ix.Columns)] = indexValue(get(ix.Key))
+			vals[len(ix.Columns)] = indexValue(columnValue(coll, row, ix.Key))
 			if ei := kvExpiresIdx(coll); ei >= 0 {
 				vals[len(ix.Columns)+1] = row[ei]
 			}
 		}
 		idx[i] = vals
 	}
-	return pk, rowID, idx
+	return idx
 }
 
 // indexValue normalizes a value for an index key: documents index as

@@ -166,6 +166,7 @@ type KVEntry struct {
 
 	row types.Row // stored row (also when expired)
 	raw []byte
+	pkb []byte // the encoded primary key (set by KVGet)
 }
 
 func (sh *KVShape) layout() *document.Layout {
@@ -198,18 +199,19 @@ func (e *KVEntry) stored(sh *KVShape) (*document.Row, error) {
 	return &document.Row{PK: pk, Value: e.raw, IdxVals: idx, RowID: id}, nil
 }
 
-func (sh *KVShape) pk(key string) []byte { return document.EncodePK([]any{key}) }
+// pk is the encoded primary key of key (document.EncodePK of []any{key}).
+func (sh *KVShape) pk(key string) []byte { return storage.AppendKey(nil, key) }
 
 // KVGet reads one key in the environment's transaction.
 func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
-	e := KVEntry{Key: key}
-	raw, ok, err := sh.layout().Get(env.Txn, sh.pk(key))
+	e := KVEntry{Key: key, pkb: sh.pk(key)}
+	raw, ok, err := sh.layout().Get(env.Txn, e.pkb)
 	if err != nil || !ok {
 		return e, err
 	}
 	e.raw = raw
 	if err := e.fill(sh, env.now()); err != nil {
-		return KVEntry{Key: key}, err
+		return KVEntry{Key: key, pkb: e.pkb}, err
 	}
 	return e, nil
 }
@@ -327,6 +329,16 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 	lay, w := sh.layout(), writer{env.Txn}
 	if cur.raw == nil {
 		return lay.InsertAbsent(w, nr)
+	}
+	if cur.Live && cur.pkb != nil {
+		// The key, and so the encoded primary key, stays: only the old
+		// index values are needed of the stored row.
+		stored, err := cur.storedRow(sh)
+		if err != nil {
+			return err
+		}
+		old := &document.Row{Value: cur.raw, IdxVals: indexValues(sh.Coll, stored)}
+		return lay.UpdateInPlace(w, cur.pkb, old, nr)
 	}
 	old, err := cur.stored(sh)
 	if err != nil {
