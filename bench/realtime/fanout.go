@@ -30,17 +30,21 @@ type fanResult struct {
 	SubErrs     int
 	FirstSubErr string
 	Lat         []int32 // µs, rows sent after the warm-up
+	InsLat      []int32 // µs, INSERT round trips (commit included) of the same rows
 	DrainWait   time.Duration
 	CPUms       float64
 	Notes       []string
 }
 
-func (r *fanResult) pct(p float64) time.Duration {
-	if len(r.Lat) == 0 {
+func (r *fanResult) pct(p float64) time.Duration { return pctOf(r.Lat, p) }
+
+// pctOf is the p-quantile of sorted µs figures (-1 when there are none).
+func pctOf(lat []int32, p float64) time.Duration {
+	if len(lat) == 0 {
 		return -1
 	}
-	i := int(p * float64(len(r.Lat)-1))
-	return time.Duration(r.Lat[i]) * time.Microsecond
+	i := int(p * float64(len(lat)-1))
+	return time.Duration(lat[i]) * time.Microsecond
 }
 
 // subscriber is one listening session.
@@ -235,13 +239,16 @@ func fanoutOne(ctx context.Context, cfg *config, sys fanSystem) *fanResult {
 	var wwg sync.WaitGroup
 	var errCount atomic.Int64
 	var firstErr atomic.Value
-	for _, c := range writers {
+	insLat := make([][]int32, len(writers))
+	for wi, c := range writers {
 		wwg.Add(1)
 		go func() {
 			defer wwg.Done()
 			for id := range ids {
 				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				_, err := c.Exec(cctx, sys.insert, id, id%10, nowUs())
+				sent := nowUs()
+				_, err := c.Exec(cctx, sys.insert, id, id%10, sent)
+				done := nowUs()
 				cancel()
 				if err != nil {
 					if errCount.Add(1) == 1 {
@@ -250,6 +257,9 @@ func fanoutOne(ctx context.Context, cfg *config, sys fanSystem) *fanResult {
 					continue
 				}
 				ok[id] = true
+				if sent >= warmUs {
+					insLat[wi] = append(insLat[wi], int32(done-sent))
+				}
 			}
 		}()
 	}
@@ -279,6 +289,10 @@ func fanoutOne(ctx context.Context, cfg *config, sys fanSystem) *fanResult {
 	}
 	close(ids)
 	wwg.Wait()
+	for _, l := range insLat {
+		res.InsLat = append(res.InsLat, l...)
+	}
+	slices.Sort(res.InsLat)
 	res.WriterWall = time.Since(start)
 	_ = dispatched
 	res.WriteErrs = int(errCount.Load())
