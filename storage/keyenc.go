@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -63,7 +64,7 @@ func AppendKey(b []byte, v any) []byte {
 		return appendDecimal(b, x)
 	case string:
 		b = append(b, tagString)
-		return appendEscaped(b, []byte(x))
+		return appendEscaped(b, x)
 	case []byte:
 		b = append(b, tagBytes)
 		return appendEscaped(b, x)
@@ -99,19 +100,29 @@ func appendNumberPrefix(b []byte, f float64) []byte {
 	return binary.BigEndian.AppendUint64(b, bits)
 }
 
-func appendEscaped(b, s []byte) []byte {
+func appendEscaped[S string | []byte](b []byte, s S) []byte {
 	b = slices.Grow(b, len(s)+2)
-	if bytes.IndexByte(s, 0) < 0 {
+	if !hasZero(s) {
 		return append(append(b, s...), 0x00, 0x01)
 	}
-	for _, c := range s {
-		if c == 0 {
+	for i := range len(s) {
+		if c := s[i]; c == 0 {
 			b = append(b, 0x00, 0xff)
 		} else {
 			b = append(b, c)
 		}
 	}
 	return append(b, 0x00, 0x01)
+}
+
+func hasZero[S string | []byte](s S) bool {
+	switch x := any(s).(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []byte:
+		return bytes.IndexByte(x, 0) >= 0
+	}
+	return false
 }
 
 // DecodeKey decodes one value from the front of b and returns the rest.

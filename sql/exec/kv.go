@@ -200,7 +200,9 @@ func (e *KVEntry) stored(sh *KVShape) (*document.Row, error) {
 }
 
 // pk is the encoded primary key of key (document.EncodePK of []any{key}).
-func (sh *KVShape) pk(key string) []byte { return storage.AppendKey(nil, key) }
+func (sh *KVShape) pk(key string) []byte {
+	return storage.AppendKey(make([]byte, 0, len(key)+8), key)
+}
 
 // KVGet reads one key in the environment's transaction.
 func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
