@@ -46,6 +46,10 @@ type Log struct {
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+
+	// TrimBatch bounds the records one TrimOnce pass examines for
+	// removal (0: 100,000); TrimAll runs passes until one removes fewer.
+	TrimBatch int
 }
 
 // OpenLog loads the trim state.
@@ -182,9 +186,18 @@ func (l *Log) Start(interval time.Duration) {
 			case <-l.stop:
 				return
 			case <-t.C:
-				if _, err := l.TrimOnce(context.Background()); err != nil {
+				ctx, cancel := context.WithCancel(context.Background())
+				go func() {
+					select {
+					case <-l.stop:
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
+				if _, err := l.TrimAll(ctx); err != nil && ctx.Err() == nil {
 					l.log.Warn("change log retention failed; will retry", "err", err)
 				}
+				cancel()
 			}
 		}
 	}()
@@ -206,10 +219,38 @@ type retention struct {
 	maxN   int64
 }
 
+// TrimAll applies retention until the log holds nothing it may drop: a
+// log written faster than one TrimOnce pass per interval removes still
+// keeps up. It returns the number of records deleted.
+func (l *Log) TrimAll(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := l.TrimOnce(ctx)
+		total += n
+		if err != nil || n < l.trimBatch() {
+			return total, err
+		}
+	}
+}
+
+func (l *Log) trimBatch() int {
+	if l.TrimBatch > 0 {
+		return l.TrimBatch
+	}
+	return 100_000
+}
+
 // TrimOnce applies retention once: for every collection it deletes the
 // change-log records that every stream reading it (or, with none, the
-// default retention) no longer keeps. It returns the number of records
-// deleted.
+// default retention) no longer keeps, at most TrimBatch of them. It
+// returns the number of records deleted.
+//
+// Records are removed with range deletions, one per run of consecutive
+// records that may all go (the log interleaves collections with different
+// retentions), after the trim positions that report lost history are
+// durable and in memory: a reader that misses a record always learns it
+// was trimmed. A crash in between leaves records that the next pass
+// removes.
 func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 	streams := l.cat.Streams()
 	var rets []retention
@@ -270,14 +311,13 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	type del struct {
-		lsn    uint64
-		coll   uint32
-		vshard uint16
-	}
-	var dels []del
+	type run struct{ lo, hi uint64 } // LSNs of consecutive removable records
+	var runs []run
+	open := false // the last run may grow
+	n := 0
+	maxTrim := map[uint32]map[uint16]uint64{}
 	limits := map[uint32]uint64{}
-	for ; it.Valid() && len(dels) < 100_000; it.Next() {
+	for ; it.Valid() && n < l.trimBatch(); it.Next() {
 		lsn, coll, vshard, _, ok := storage.SplitLSNIndex(it.Key(), it.Value())
 		if !ok {
 			_ = it.Close()
@@ -288,28 +328,32 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 			lim = keepFrom(coll)
 			limits[coll] = lim
 		}
-		if lsn <= lim {
-			dels = append(dels, del{lsn, coll, vshard})
+		if lsn > lim {
+			open = false
+			continue
 		}
+		n++
+		if open {
+			runs[len(runs)-1].hi = lsn
+		} else {
+			runs = append(runs, run{lsn, lsn})
+			open = true
+		}
+		m := maxTrim[coll]
+		if m == nil {
+			m = map[uint16]uint64{}
+			maxTrim[coll] = m
+		}
+		m[vshard] = max(m[vshard], lsn)
 	}
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
-	if len(dels) == 0 {
+	if n == 0 {
 		return 0, nil
 	}
 	w := l.txm.Begin()
 	defer w.Rollback()
-	maxTrim := map[uint32]map[uint16]uint64{}
-	for _, d := range dels {
-		w.DeleteNoConflict(storage.LSNIndexKey(d.lsn))
-		m := maxTrim[d.coll]
-		if m == nil {
-			m = map[uint16]uint64{}
-			maxTrim[d.coll] = m
-		}
-		m[d.vshard] = max(m[d.vshard], d.lsn)
-	}
 	l.mu.RLock()
 	for coll, parts := range maxTrim {
 		for p, lsn := range parts {
@@ -330,7 +374,12 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 		}
 	}
 	l.mu.Unlock()
-	return len(dels), ctx.Err()
+	for _, r := range runs {
+		if err := l.txm.Store().DeleteRange(storage.LSNIndexKey(r.lo), storage.LSNIndexKey(r.hi+1)); err != nil {
+			return 0, err
+		}
+	}
+	return n, ctx.Err()
 }
 
 // boundary finds the highest LSN a retention lets go: events older than

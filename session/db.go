@@ -80,7 +80,7 @@ func (db *DB) RunSchedules() {
 
 // TrimChangeLog applies change-log retention now; it returns the number
 // of records removed.
-func (db *DB) TrimChangeLog(ctx context.Context) (int, error) { return db.events.TrimOnce(ctx) }
+func (db *DB) TrimChangeLog(ctx context.Context) (int, error) { return db.events.TrimAll(ctx) }
 
 // OpenDB opens (creating if needed) the database in cfg.Dir.
 func OpenDB(cfg DBConfig) (*DB, error) {

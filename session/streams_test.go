@@ -14,6 +14,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/event"
+	"github.com/nodedb-go/nodedb/storage"
 )
 
 // events renders a stream read as "op row_id partition-ok lsn-order" lines.
@@ -268,6 +269,50 @@ func TestRetentionHistoryLost(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "4\n5\n6", render(r))
 	d.q(s, `COMMIT OFFSET PARTITION 0 AT 1 ON st CONSUMER GROUP late`)
+}
+
+// TestRetentionRangesAcrossCollections: retention removes each
+// collection's records by its own streams' rules from a log that
+// interleaves them (range deletions never cross a record that stays), and
+// keeps up in passes smaller than what there is to remove.
+func TestRetentionRangesAcrossCollections(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	d.db.events.TrimBatch = 3
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY); CREATE TABLE u (id INT PRIMARY KEY)`)
+	d.q(s, `CREATE CHANGE STREAM ts ON t WITH (RETENTION_EVENTS = 3); CREATE CHANGE STREAM us ON u`)
+	// t's records to remove come in two runs with u1 between them.
+	for _, q := range []string{"t 1", "t 2", "u 1", "t 3", "t 4", "t 5", "u 2", "t 6", "u 3", "t 7", "t 8"} {
+		tbl, id, _ := strings.Cut(q, " ")
+		d.q(s, `INSERT INTO `+tbl+` VALUES (`+id+`)`)
+	}
+	n, err := d.db.TrimChangeLog(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 5, n, "t1..t5 go in two passes of at most 3 (the first removes t1, t2 and t3 around u1); the newest 3 of t and all of u stay")
+	n, err = d.db.TrimChangeLog(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, n)
+
+	d.q(s, `CREATE CONSUMER GROUP gt ON ts; CREATE CONSUMER GROUP gu ON us`)
+	r, err := run(s, `SELECT row_id FROM STREAM ts CONSUMER GROUP gt`)
+	require.NoError(t, err)
+	require.Equal(t, "6\n7\n8", render(r))
+	r, err = run(s, `SELECT row_id FROM STREAM us CONSUMER GROUP gu`)
+	require.NoError(t, err)
+	require.Equal(t, "1\n2\n3", render(r))
+	// Nothing else is left in the log.
+	tx := d.db.txm.Begin()
+	defer tx.Rollback()
+	it, err := tx.NewIter(storage.LSNIndexKey(1), []byte{storage.TagLSNIndex + 1})
+	require.NoError(t, err)
+	left := 0
+	for ; it.Valid(); it.Next() {
+		left++
+	}
+	require.NoError(t, it.Close())
+	require.Equal(t, 6, left)
 }
 
 func TestNamedMembersSplitPartitions(t *testing.T) {

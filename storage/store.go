@@ -158,6 +158,17 @@ func (s *Store) checkFormat() error {
 	return fmt.Errorf("%w: found %x, this build reads %d", ErrFormat, found, FormatVersion)
 }
 
+// DeleteRange removes every key in [lo, hi) with one range deletion,
+// outside the commit pipeline and without waiting for a sync: it is for
+// garbage nobody can read any more (change-log retention), so a crash that
+// loses it only leaves the garbage for the next attempt.
+func (s *Store) DeleteRange(lo, hi []byte) error {
+	if err := s.db.DeleteRange(lo, hi, pebble.NoSync); err != nil {
+		return fmt.Errorf("storage: delete range: %w", err)
+	}
+	return nil
+}
+
 // DB returns the underlying Pebble database.
 func (s *Store) DB() *pebble.DB { return s.db }
 
