@@ -12,6 +12,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/engine/kv"
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/storage"
 )
 
 // incr is INCR over the key-value API.
@@ -83,6 +84,62 @@ func TestKVAPIAndSQL(t *testing.T) {
 
 	require.NoError(t, d.db.KVFlush(ctx, kv.DefaultCollection))
 	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM "default"`))
+}
+
+// TestKVPutKeepsExpiryIndexExact: overwriting a live key (the plain
+// collection's path, which builds the new row from the entry alone) moves
+// its expiry index entry with its deadline (the row has exactly one
+// entry, the NULL one without a deadline), and keeps the ttl column with
+// an unchanged deadline.
+func TestKVPutKeepsExpiryIndexExact(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	ctx := context.Background()
+	s := d.m.NewSession("u", "db")
+	defer s.Close()
+	put := func(val string, exp time.Time, keep bool) {
+		t.Helper()
+		require.NoError(t, d.db.KVUpdate(ctx, kv.DefaultCollection, []string{"k"}, func(cur []KVEntry) ([]KVWrite, error) {
+			if keep {
+				exp = cur[0].Expires
+			}
+			return []KVWrite{{Op: KVPut, Value: []byte(val), Expires: exp}}, nil
+		}))
+	}
+	entry := func() string {
+		t.Helper()
+		coll, ok := d.db.cat.Get(kv.DefaultCollection)
+		require.True(t, ok)
+		var keys []string
+		tx := d.db.txm.Begin()
+		defer tx.Rollback()
+		for _, ix := range coll.Indexes {
+			it, err := tx.NewIter(storage.IndexPrefix(ix.ID), storage.PrefixEnd(storage.IndexPrefix(ix.ID)))
+			require.NoError(t, err)
+			for ; it.Valid(); it.Next() {
+				keys = append(keys, string(it.Key()))
+			}
+			require.NoError(t, it.Close())
+		}
+		require.Len(t, keys, 1)
+		return keys[0]
+	}
+	in := func(s time.Duration) time.Time { return time.Now().Add(s).Truncate(time.Millisecond) }
+	put("a", time.Time{}, false)
+	none := entry()
+	put("b", in(100*time.Second), false)
+	b := entry()
+	require.NotEqual(t, none, b)
+	put("c", time.Time{}, true) // KEEPTTL
+	require.Equal(t, b, entry())
+	require.Equal(t, "c|100", d.q(s, `SELECT value, ttl FROM "default" WHERE key = 'k'`))
+	put("d", in(50*time.Second), false)
+	require.NotEqual(t, b, entry())
+	require.NotEqual(t, none, entry())
+	require.Equal(t, "d|50", d.q(s, `SELECT value, ttl FROM "default" WHERE key = 'k'`))
+	put("e", time.Time{}, false)
+	require.Equal(t, none, entry())
+	require.Equal(t, "e|NULL", d.q(s, `SELECT value, ttl FROM "default" WHERE key = 'k'`))
 }
 
 func TestKVConcurrentIncrIsExact(t *testing.T) {

@@ -260,17 +260,16 @@ func (l *Layout) Update(w Writer, old, row *Row) error {
 		}
 		return l.Insert(w, row)
 	}
-	return l.UpdateInPlace(w, pkb, old, row)
+	return l.UpdateInPlace(w, l.Key(pkb), pkb, old, row)
 }
 
-// UpdateInPlace replaces an existing row whose encoded primary key pkb the
-// new row keeps (the PK fields of old and row are not read): the caller
-// has it at hand, as the key-value engine does.
-func (l *Layout) UpdateInPlace(w Writer, pkb []byte, old, row *Row) error {
+// UpdateInPlace replaces an existing row, at key, whose encoded primary
+// key pkb the new row keeps (the PK fields of old and row are not read):
+// the caller has both at hand, as the key-value engine does.
+func (l *Layout) UpdateInPlace(w Writer, key, pkb []byte, old, row *Row) error {
 	if err := l.putIndexes(w, old.IdxVals, row.IdxVals, pkb); err != nil {
 		return err
 	}
-	key := l.Key(pkb)
 	w.Set(key, row.Value)
 	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: row.RowID, Op: 'U', Old: old.Value, New: row.Value})
 	return nil

@@ -130,6 +130,12 @@ type KVShape struct {
 	Expires int
 	Kind    int // the hidden value kind (NULL: string)
 
+	// plain: a strict collection of just the key, value, ttl, deadline and
+	// kind columns whose only indexes are plain ones on the deadline (what
+	// RESP creates): a live key's new row then needs nothing of its old
+	// row but the entry's fields.
+	plain bool
+
 	lay *document.Layout
 }
 
@@ -152,6 +158,13 @@ func NewKVShape(coll *catalog.Collection) (*KVShape, error) {
 			}
 		}
 	}
+	sh.plain = coll.Tuple() && sh.Value >= 0 && len(coll.Columns) == 5 &&
+		len(map[int]bool{sh.Key: true, sh.Value: true, sh.TTL: true, sh.Expires: true, sh.Kind: true}) == 5
+	for _, ix := range coll.Indexes {
+		if ix.Sorted || ix.Unique || len(ix.Columns) != 1 || ix.Columns[0] != kv.ExpiresColumn {
+			sh.plain = false
+		}
+	}
 	return sh, nil
 }
 
@@ -164,9 +177,12 @@ type KVEntry struct {
 	Expires time.Time // zero when the key never expires
 	Kind    string    // "" for a string, kv.KindHash, kv.KindZSet
 
-	row types.Row // stored row (also when expired)
-	raw []byte
-	pkb []byte // the encoded primary key (set by KVGet)
+	row    types.Row // stored row (also when expired)
+	raw    []byte
+	pkb    []byte // the encoded primary key (set by KVGet)
+	rowKey []byte // the row's key (set by KVGet)
+	ttl    any    // the stored ttl column (strict rows)
+	exp    any    // the stored deadline column (strict rows)
 }
 
 func (sh *KVShape) layout() *document.Layout {
@@ -207,13 +223,14 @@ func (sh *KVShape) pk(key string) []byte {
 // KVGet reads one key in the environment's transaction.
 func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
 	e := KVEntry{Key: key, pkb: sh.pk(key)}
-	raw, ok, err := sh.layout().Get(env.Txn, e.pkb)
+	e.rowKey = sh.layout().Key(e.pkb)
+	raw, ok, err := env.Txn.Get(e.rowKey)
 	if err != nil || !ok {
 		return e, err
 	}
 	e.raw = raw
 	if err := e.fill(sh, env.now()); err != nil {
-		return KVEntry{Key: key, pkb: e.pkb}, err
+		return KVEntry{Key: key, pkb: e.pkb, rowKey: e.rowKey}, err
 	}
 	return e, nil
 }
@@ -224,11 +241,13 @@ func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
 func (e *KVEntry) fill(sh *KVShape, now time.Time) error {
 	var exp, kind, val any
 	if sh.Coll.Tuple() {
-		var cols [3]any
-		if err := document.ReadColumns(e.raw, []int{sh.Expires, sh.Kind, sh.Value}, sh.Value, cols[:]); err != nil {
+		var vals [4]any
+		idx := [4]int{sh.Expires, sh.Kind, sh.Value, sh.TTL}
+		if err := document.ReadColumns(e.raw, idx[:], sh.Value, vals[:]); err != nil {
 			return errs.Errorf(errs.DataCorrupted, "collection %s: %w", sh.Coll.Name, err)
 		}
-		exp, kind, val = cols[0], cols[1], cols[2]
+		exp, kind, val, e.ttl = vals[0], vals[1], vals[2], vals[3]
+		e.exp = exp
 	} else {
 		row, err := e.storedRow(sh)
 		if err != nil {
@@ -273,13 +292,18 @@ func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, kind string, expires
 		return errs.Errorf(errs.WrongObjectType, "key-value collection %q has no value column", sh.Coll.Name)
 	}
 	var row types.Row
-	if cur.Live {
+	switch {
+	case cur.Live && sh.plain:
+		// Every column is set below; the ttl is kept with the deadline.
+		row = make(types.Row, len(sh.Coll.Columns))
+		row[sh.TTL], row[sh.Expires] = cur.ttl, cur.exp
+	case cur.Live:
 		stored, err := cur.storedRow(sh)
 		if err != nil {
 			return err
 		}
 		row = append(types.Row(nil), stored...)
-	} else {
+	default:
 		row = make(types.Row, len(sh.Coll.Columns))
 	}
 	row[sh.Key] = cur.Key
@@ -321,6 +345,23 @@ func (env *Env) KVExpire(sh *KVShape, cur KVEntry, expires time.Time) error {
 }
 
 func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
+	lay, w := sh.layout(), writer{env.Txn}
+	if sh.plain && cur.Live && cur.rowKey != nil {
+		// A plain collection has no unique index and its row no column
+		// that may be NULL but the optional ones; the old index values
+		// are the old deadline's.
+		val, err := document.EncodeTuple(row)
+		if err != nil {
+			return errs.Errorf(errs.InternalError, "encode row: %w", err)
+		}
+		oldIdx := make([][]any, len(sh.Coll.Indexes))
+		for i := range oldIdx {
+			oldIdx[i] = []any{indexValue(cur.exp)}
+		}
+		return lay.UpdateInPlace(w, cur.rowKey, cur.pkb,
+			&document.Row{Value: cur.raw, IdxVals: oldIdx},
+			&document.Row{Value: val, IdxVals: indexValues(sh.Coll, row), RowID: cur.Key})
+	}
 	if err := env.kvFreeUniques(sh.Coll, row); err != nil {
 		return err
 	}
@@ -328,11 +369,10 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 	if err != nil {
 		return err
 	}
-	lay, w := sh.layout(), writer{env.Txn}
 	if cur.raw == nil {
 		return lay.InsertAbsent(w, nr)
 	}
-	if cur.Live && cur.pkb != nil {
+	if cur.Live && cur.rowKey != nil {
 		// The key, and so the encoded primary key, stays: only the old
 		// index values are needed of the stored row.
 		stored, err := cur.storedRow(sh)
@@ -340,7 +380,7 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 			return err
 		}
 		old := &document.Row{Value: cur.raw, IdxVals: indexValues(sh.Coll, stored)}
-		return lay.UpdateInPlace(w, cur.pkb, old, nr)
+		return lay.UpdateInPlace(w, cur.rowKey, cur.pkb, old, nr)
 	}
 	old, err := cur.stored(sh)
 	if err != nil {
