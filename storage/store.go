@@ -107,6 +107,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		// 4.7-5.1 to 4.3-4.7 µs.
 		po.Levels[i].IndexBlockSize = 256 << 10
 	}
+	// Flushes and compactions end an output table where the LSN-ordered
+	// change log begins and where it ends. Its keys only ever grow, so a
+	// table holding nothing else never overlaps the older log below it and
+	// moves down the levels without being rewritten; mixed with row keys
+	// it would overlap all of it, and every compaction would rewrite the
+	// whole retained log.
+	po.Experimental.SpanPolicyFunc = logSpanPolicy
 	db, err := pebble.Open(filepath.Join(dir, "pebble"), po)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open: %w", err)
@@ -156,6 +163,18 @@ func (s *Store) checkFormat() error {
 		return nil
 	}
 	return fmt.Errorf("%w: found %x, this build reads %d", ErrFormat, found, FormatVersion)
+}
+
+// logSpanPolicy splits the keyspace into what lies before the change log
+// (tag 0x21), the log, and what follows it (see Open).
+func logSpanPolicy(start []byte) (pebble.SpanPolicy, []byte, error) {
+	switch {
+	case len(start) == 0 || start[0] < TagLSNIndex:
+		return pebble.SpanPolicy{}, []byte{TagLSNIndex}, nil
+	case start[0] == TagLSNIndex:
+		return pebble.SpanPolicy{}, []byte{TagLSNIndex + 1}, nil
+	}
+	return pebble.SpanPolicy{}, nil, nil
 }
 
 // DeleteRange removes every key in [lo, hi) with one range deletion,

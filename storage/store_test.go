@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -128,4 +129,42 @@ func TestBlockCacheHoldsBlocksBesideMemtables(t *testing.T) {
 	}
 	m := db.Metrics().BlockCache
 	require.True(t, m.Size > 0 && m.Hits > m.Misses, "block cache not caching: %+v", m)
+}
+
+// TestLogTablesHoldOnlyTheLog: flushes and compactions end their tables
+// where the LSN-ordered change log (0x21) begins and ends, so no table
+// holds log keys with anything else (such a table would overlap all the
+// older log and make every compaction rewrite it).
+func TestLogTablesHoldOnlyTheLog(t *testing.T) {
+	st, err := storage.Open(t.TempDir(), storage.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	db := st.DB()
+	for round := 0; round < 6; round++ {
+		b := db.NewBatch()
+		for i := 0; i < 2000; i++ {
+			lsn := uint64(round*2000 + i + 1)
+			require.NoError(t, b.Set(storage.RowKey(7, uint16(i%1024), storage.AppendKey(nil, int64(i))), []byte("row"), nil))
+			require.NoError(t, b.Set(storage.LSNIndexKey(lsn), storage.LSNIndexValue(7, uint16(i%1024), []byte("record")), nil))
+			require.NoError(t, b.Set([]byte{storage.TagOffset, byte(i)}, []byte("offset"), nil))
+		}
+		require.NoError(t, b.Commit(pebble.Sync))
+		require.NoError(t, st.Flush())
+	}
+	require.NoError(t, db.Compact(context.Background(), []byte{0}, []byte{0xff}, true))
+	levels, err := db.SSTables()
+	require.NoError(t, err)
+	logTables := 0
+	for _, level := range levels {
+		for _, tbl := range level {
+			lo, hi := tbl.Smallest.UserKey, tbl.Largest.UserKey
+			log := storage.TagLSNIndex
+			mixed := (lo[0] < log && hi[0] >= log) || (lo[0] == log && hi[0] > log)
+			require.False(t, mixed, "table %s spans [%x, %x]", tbl.FileNum, lo, hi)
+			if lo[0] == log {
+				logTables++
+			}
+		}
+	}
+	require.Positive(t, logTables)
 }
