@@ -100,6 +100,13 @@ func appendNumberPrefix(b []byte, f float64) []byte {
 	return binary.BigEndian.AppendUint64(b, bits)
 }
 
+// AppendKeyString is AppendKey of a string, without boxing it in an
+// interface (an allocation per call on hot paths).
+func AppendKeyString(b []byte, s string) []byte {
+	b = append(b, tagString)
+	return appendEscaped(b, s)
+}
+
 func appendEscaped[S string | []byte](b []byte, s S) []byte {
 	b = slices.Grow(b, len(s)+2)
 	if !hasZero(s) {

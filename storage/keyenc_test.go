@@ -359,6 +359,9 @@ func TestKeyHelpers(t *testing.T) {
 	require.Equal(t, pk, gotPK)
 
 	require.True(t, bytes.HasPrefix(storage.CatalogKey('c', 9), storage.CatalogPrefix('c')))
+	for _, s := range []string{"", "k", "a\x00b", "\x00\x00"} {
+		require.Equal(t, storage.AppendKey([]byte{9}, s), storage.AppendKeyString([]byte{9}, s))
+	}
 }
 
 // ---------------------------------------------------------------- regressions (bugs found and fixed)

@@ -299,34 +299,34 @@ func EachTupleValue(b []byte, ncols int, fn func(i int, v any)) error {
 
 // ReadColumns decodes only some columns of a strict row: out[j] gets
 // column cols[j] (NULL when the row predates the column). A text value in
-// column view (-1: none) comes back as []byte aliasing b, not as a string.
-func ReadColumns(b []byte, cols []int, view int, out []any) error {
+// column view (-1: none) is returned as text aliasing b (isText true, its
+// out entry NULL) instead of as a string: no copy, no allocation.
+func ReadColumns(b []byte, cols []int, view int, out []any) (text []byte, isText bool, err error) {
 	n, rest, err := msgp.ReadArrayHeaderBytes(b)
 	if err != nil {
-		return fmt.Errorf("document: decode: stored value is not a tuple: %w", err)
+		return nil, false, fmt.Errorf("document: decode: stored value is not a tuple: %w", err)
 	}
 	clear(out)
 	for i := 0; i < int(n); i++ {
 		j := slices.Index(cols, i)
 		if j < 0 {
 			if rest, err = msgp.Skip(rest); err != nil {
-				return fmt.Errorf("document: decode: %w", err)
+				return nil, false, fmt.Errorf("document: decode: %w", err)
 			}
 			continue
 		}
 		if i == view && msgp.NextType(rest) == msgp.StrType {
-			var v []byte
-			if v, rest, err = msgp.ReadStringZC(rest); err != nil {
-				return fmt.Errorf("document: decode: %w", err)
+			if text, rest, err = msgp.ReadStringZC(rest); err != nil {
+				return nil, false, fmt.Errorf("document: decode: %w", err)
 			}
-			out[j] = v
+			isText = true
 			continue
 		}
 		if out[j], rest, err = ReadValue(rest); err != nil {
-			return fmt.Errorf("document: decode: %w", err)
+			return nil, false, fmt.Errorf("document: decode: %w", err)
 		}
 	}
-	return nil
+	return text, isText, nil
 }
 
 // DecodeTupleUsed decodes a strict row like DecodeTuple but only the

@@ -224,17 +224,21 @@ func FuzzReadValue(f *testing.F) {
 		// bytes).
 		cols := []int{2, 0, 5}
 		picked := make([]any, len(cols))
-		colsErr := document.ReadColumns(b, cols, 0, picked)
+		viewText, isText, colsErr := document.ReadColumns(b, cols, 0, picked)
 		if tup, err := document.DecodeTuple(b, 6); err == nil {
 			if colsErr != nil {
 				t.Fatalf("ReadColumns: %v; DecodeTuple: ok", colsErr)
 			}
+			if _, text := tup[0].(string); text != isText {
+				t.Fatalf("view column: text %v, DecodeTuple %#v", isText, tup[0])
+			}
 			for j, c := range cols {
 				got := picked[j]
-				if v, ok := got.([]byte); ok {
-					if _, text := tup[c].(string); text && c == 0 {
-						got = string(v)
+				if c == 0 && isText {
+					if got != nil {
+						t.Fatalf("view column as text and as %#v", got)
 					}
+					got = string(viewText)
 				}
 				if !sameValue(got, tup[c]) {
 					t.Fatalf("column %d: ReadColumns %#v, DecodeTuple %#v", c, picked[j], tup[c])

@@ -217,7 +217,7 @@ func (e *KVEntry) stored(sh *KVShape) (*document.Row, error) {
 
 // pk is the encoded primary key of key (document.EncodePK of []any{key}).
 func (sh *KVShape) pk(key string) []byte {
-	return storage.AppendKey(make([]byte, 0, len(key)+8), key)
+	return storage.AppendKeyString(make([]byte, 0, len(key)+8), key)
 }
 
 // KVGet reads one key in the environment's transaction.
@@ -240,10 +240,13 @@ func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
 // transaction made for this read).
 func (e *KVEntry) fill(sh *KVShape, now time.Time) error {
 	var exp, kind, val any
+	var text []byte // the value when it is text (isText)
+	var isText bool
 	if sh.Coll.Tuple() {
 		var vals [4]any
 		idx := [4]int{sh.Expires, sh.Kind, sh.Value, sh.TTL}
-		if err := document.ReadColumns(e.raw, idx[:], sh.Value, vals[:]); err != nil {
+		var err error
+		if text, isText, err = document.ReadColumns(e.raw, idx[:], sh.Value, vals[:]); err != nil {
 			return errs.Errorf(errs.DataCorrupted, "collection %s: %w", sh.Coll.Name, err)
 		}
 		exp, kind, val, e.ttl = vals[0], vals[1], vals[2], vals[3]
@@ -272,7 +275,7 @@ func (e *KVEntry) fill(sh *KVShape, now time.Time) error {
 	}
 	switch v := val.(type) {
 	case nil:
-		e.Null = true
+		e.Value, e.Null = text, !isText
 	case string:
 		e.Value = []byte(v)
 	case []byte:
