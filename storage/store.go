@@ -281,7 +281,11 @@ func LSNIndexKey(lsn uint64) []byte {
 // the vshard, then a copy of the change record, so reading the log in LSN
 // order (catching up a consumer group) is one sequential scan.
 func LSNIndexValue(coll uint32, vshard uint16, record []byte) []byte {
-	b := make([]byte, 0, 6+len(record))
+	return AppendLSNIndexValue(make([]byte, 0, 6+len(record)), coll, vshard, record)
+}
+
+// AppendLSNIndexValue appends LSNIndexValue to b.
+func AppendLSNIndexValue(b []byte, coll uint32, vshard uint16, record []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, coll)
 	b = binary.BigEndian.AppendUint16(b, vshard)
 	return append(b, record...)

@@ -571,7 +571,7 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	b := m.store.DB().NewBatch()
 	defer b.Close()
 	nowMs := m.now().UnixMilli()
-	var buf []byte
+	var buf, vbuf []byte // the batch copies what Set is given
 	for _, r := range group {
 		for _, w := range r.writes {
 			var err error
@@ -587,7 +587,8 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 		for i := range r.changes {
 			c := &r.changes[i]
 			buf = encodeChange(buf[:0], c, r.lsns[i], nowMs)
-			if err := b.Set(storage.LSNIndexKey(r.lsns[i]), storage.LSNIndexValue(c.Collection, c.VShard, buf), nil); err != nil {
+			vbuf = storage.AppendLSNIndexValue(vbuf[:0], c.Collection, c.VShard, buf)
+			if err := b.Set(storage.LSNIndexKey(r.lsns[i]), vbuf, nil); err != nil {
 				return fmt.Errorf("txn: batch: %w", err)
 			}
 		}

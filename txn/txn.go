@@ -253,6 +253,10 @@ func (t *Txn) Probe(key []byte) ([]byte, bool, error) {
 // Set buffers a write of key.
 func (t *Txn) Set(key, val []byte) { t.put(write{key: clone(key), val: clone(val)}) }
 
+// SetOwned is Set without copies: the transaction keeps key and val, and
+// the caller must never change them afterwards.
+func (t *Txn) SetOwned(key, val []byte) { t.put(write{key: key, val: val}) }
+
 // SetNoConflict buffers a write that never causes or suffers a write-write
 // conflict (used for idempotent metadata such as observed schemaless fields).
 func (t *Txn) SetNoConflict(key, val []byte) {

@@ -379,8 +379,20 @@ func (dec *Decoder) DecodeTupleUsedInto(dst []any, b []byte, ncols int, used []b
 	return out, nil
 }
 
-// EncodeTuple encodes a strict row (values in column order).
-func EncodeTuple(row []any) ([]byte, error) { return AppendValue(nil, row) }
+// EncodeTuple encodes a strict row (values in column order), in one
+// allocation for rows of scalars.
+func EncodeTuple(row []any) ([]byte, error) {
+	n := 5 + 9*len(row)
+	for _, v := range row {
+		switch x := v.(type) {
+		case string:
+			n += len(x) + 4
+		case []byte:
+			n += len(x) + 4
+		}
+	}
+	return AppendValue(make([]byte, 0, n), row)
+}
 
 // DecodeTuple decodes a strict row; rows written before columns were added
 // are padded with NULLs to ncols.

@@ -141,6 +141,13 @@ func (env *Env) fire(coll *catalog.Collection, timing, op string, old, new types
 // writer adapts a transaction to the document engine's Writer.
 type writer struct{ *txn.Txn }
 
+// ownedWriter hands the transaction its keys and values without copies:
+// for a caller whose every key and value is built for the write and left
+// alone afterwards (the key-value engine's overwrite).
+type ownedWriter struct{ writer }
+
+func (w ownedWriter) Set(key, val []byte) { w.SetOwned(key, val) }
+
 func (w writer) RecordChange(c document.Change) {
 	w.AddChange(txn.Change{Collection: c.Collection, CollName: c.CollName, VShard: c.VShard, PK: c.PK,
 		RowID: c.RowID, Op: txn.Op(c.Op), Old: c.Old, New: c.New})

@@ -134,7 +134,8 @@ type KVShape struct {
 	// kind columns whose only indexes are plain ones on the deadline (what
 	// RESP creates): a live key's new row then needs nothing of its old
 	// row but the entry's fields.
-	plain bool
+	plain  bool
+	nilIdx [][]any // a plain collection's index values without a deadline (read only)
 
 	lay *document.Layout
 }
@@ -164,6 +165,7 @@ func NewKVShape(coll *catalog.Collection) (*KVShape, error) {
 		if ix.Sorted || ix.Unique || len(ix.Columns) != 1 || ix.Columns[0] != kv.ExpiresColumn {
 			sh.plain = false
 		}
+		sh.nilIdx = append(sh.nilIdx, []any{nil})
 	}
 	return sh, nil
 }
@@ -352,18 +354,23 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 	if sh.plain && cur.Live && cur.rowKey != nil {
 		// A plain collection has no unique index and its row no column
 		// that may be NULL but the optional ones; the old index values
-		// are the old deadline's.
+		// are the old deadline's. The row key (read for this write) and
+		// the encoded row are the transaction's to keep.
 		val, err := document.EncodeTuple(row)
 		if err != nil {
 			return errs.Errorf(errs.InternalError, "encode row: %w", err)
 		}
-		oldIdx := make([][]any, len(sh.Coll.Indexes))
-		for i := range oldIdx {
-			oldIdx[i] = []any{indexValue(cur.exp)}
+		oldIdx, newIdx := sh.nilIdx, sh.nilIdx
+		if cur.exp != nil || row[sh.Expires] != nil {
+			oldIdx = make([][]any, len(sh.Coll.Indexes))
+			for i := range oldIdx {
+				oldIdx[i] = []any{indexValue(cur.exp)}
+			}
+			newIdx = indexValues(sh.Coll, row)
 		}
-		return lay.UpdateInPlace(w, cur.rowKey, cur.pkb,
+		return lay.UpdateInPlace(ownedWriter{w}, cur.rowKey, cur.pkb,
 			&document.Row{Value: cur.raw, IdxVals: oldIdx},
-			&document.Row{Value: val, IdxVals: indexValues(sh.Coll, row), RowID: cur.Key})
+			&document.Row{Value: val, IdxVals: newIdx, RowID: cur.Key})
 	}
 	if err := env.kvFreeUniques(sh.Coll, row); err != nil {
 		return err
