@@ -150,6 +150,10 @@ func (c *conn) read() ([][]byte, error) {
 		c.next = nil
 		return args, nil
 	}
+	// Every command read so far has been served (none waits in c.next)
+	// and commands keep none of their arguments (they copy what they
+	// store), so their memory can be reused.
+	c.r.Release()
 	return c.r.ReadCommand()
 }
 

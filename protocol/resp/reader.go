@@ -50,6 +50,53 @@ func (l Limits) withDefaults() Limits {
 type Reader struct {
 	br  *bufio.Reader
 	lim Limits
+	// Small arguments and argument lists are carved from these slabs
+	// instead of allocated one by one, until Release. Carving never moves
+	// what ReadCommand returned before: a full slab is replaced, not
+	// grown, so earlier arguments stay intact until the caller releases
+	// them.
+	bytes []byte
+	argvs [][]byte
+}
+
+// Slab sizes; an argument or list over an eighth of one gets its own
+// allocation.
+const (
+	slabBytes = 16 << 10
+	slabArgs  = 512
+)
+
+// Release lets the next ReadCommand reuse the memory of the arguments
+// returned so far: the caller keeps none of them.
+func (r *Reader) Release() {
+	r.bytes = r.bytes[:0]
+	r.argvs = r.argvs[:0]
+}
+
+// alloc returns an empty slice with room for n bytes.
+func (r *Reader) alloc(n int) []byte {
+	if n > slabBytes/8 {
+		return make([]byte, 0, n)
+	}
+	if cap(r.bytes)-len(r.bytes) < n {
+		r.bytes = make([]byte, 0, slabBytes)
+	}
+	l := len(r.bytes)
+	r.bytes = r.bytes[:l+n]
+	return r.bytes[l : l : l+n]
+}
+
+// allocArgs returns an empty argument list with room for n.
+func (r *Reader) allocArgs(n int) [][]byte {
+	if n > slabArgs/8 {
+		return make([][]byte, 0, n)
+	}
+	if cap(r.argvs)-len(r.argvs) < n {
+		r.argvs = make([][]byte, 0, slabArgs)
+	}
+	l := len(r.argvs)
+	r.argvs = r.argvs[:l+n]
+	return r.argvs[l : l : l+n]
 }
 
 // NewReader returns a Reader over r.
@@ -83,7 +130,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	args := make([][]byte, 0, min(n, 64))
+	args := r.allocArgs(int(min(n, 64)))
 	for i := int64(0); i < n; i++ {
 		line, err := r.line()
 		if err != nil {
@@ -124,7 +171,7 @@ func (r *Reader) line() ([]byte, error) {
 // as bytes arrive.
 func (r *Reader) bulk(size int) ([]byte, error) {
 	const chunk = 64 << 10
-	buf := make([]byte, 0, min(size, chunk))
+	buf := r.alloc(min(size, chunk))
 	for len(buf) < size {
 		n := min(size-len(buf), chunk)
 		if cap(buf)-len(buf) < n {

@@ -82,6 +82,17 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte("*-1\r\n*1\r\n$0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r := NewReader(bytes.NewReader(in), Limits{MaxBulk: 1 << 16, MaxArgs: 1 << 10})
+		// Until Release, every command read stays as it was read.
+		var kept, copies [][][]byte
+		defer func() {
+			for i := range kept {
+				for j := range kept[i] {
+					if !bytes.Equal(kept[i][j], copies[i][j]) {
+						t.Fatalf("command %d changed from %q to %q by later reads", i, copies[i], kept[i])
+					}
+				}
+			}
+		}()
 		for i := 0; i < 100; i++ {
 			args, err := r.ReadCommand()
 			if err != nil {
@@ -90,6 +101,12 @@ func FuzzReader(f *testing.F) {
 			if len(args) == 0 {
 				continue
 			}
+			kept = append(kept, args)
+			c := make([][]byte, len(args))
+			for j, a := range args {
+				c[j] = bytes.Clone(a)
+			}
+			copies = append(copies, c)
 			enc := AppendCommand(nil, args...)
 			again, err := NewReader(bytes.NewReader(enc), Limits{}).ReadCommand()
 			if err != nil {

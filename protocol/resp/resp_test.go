@@ -394,6 +394,47 @@ func TestPipeline(t *testing.T) {
 	require.Equal(t, "PONG", cmds[1501].(*redis.StatusCmd).Val())
 }
 
+// TestPipelineArgumentsSurviveReuse: a connection reuses the memory of
+// served commands' arguments (Reader.Release). Values stored by one
+// pipeline stay intact while later pipelines overwrite that memory, and a
+// command read ahead of a batch (one that cannot join it, such as ECHO)
+// keeps its arguments until it runs.
+func TestPipelineArgumentsSurviveReuse(t *testing.T) {
+	e := start(t, Config{})
+	c := e.client()
+	ctx := bg()
+	val := func(round, i int) string {
+		return strings.Repeat(string(rune('a'+(round+i)%26)), 200+i%50) + strconv.Itoa(i)
+	}
+	for round := 0; round < 3; round++ {
+		cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i := 0; i < 300; i++ {
+				p.Set(ctx, "r"+strconv.Itoa(round)+":"+strconv.Itoa(i), val(round, i), 0)
+				if i%7 == 0 {
+					p.Echo(ctx, val(round+1, i))
+				}
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		n := 0
+		for i := 0; i < 300; i++ {
+			n++
+			if i%7 == 0 {
+				require.Equal(t, val(round+1, i), cmds[n].(*redis.StringCmd).Val())
+				n++
+			}
+		}
+	}
+	for round := 0; round < 3; round++ {
+		for i := 0; i < 300; i++ {
+			got, err := c.Get(ctx, "r"+strconv.Itoa(round)+":"+strconv.Itoa(i)).Result()
+			require.NoError(t, err)
+			require.Equal(t, val(round, i), got)
+		}
+	}
+}
+
 func TestConcurrentIncrIsExact(t *testing.T) {
 	e := start(t, Config{})
 	ctx := bg()
