@@ -2,8 +2,8 @@ package session
 
 import (
 	"context"
-	"errors"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +57,17 @@ type KVWrite struct {
 // when nobody holds or waits for them.
 type kvLocks struct {
 	mu sync.Mutex
-	m  map[string]*kvLock
+	m  map[kvLockName]*kvLock
+}
+
+// kvLockName names a key's lock (a struct, so naming takes no allocation).
+type kvLockName struct{ coll, key string }
+
+func (a kvLockName) compare(b kvLockName) int {
+	if c := strings.Compare(a.coll, b.coll); c != 0 {
+		return c
+	}
+	return strings.Compare(a.key, b.key)
 }
 
 type kvLock struct {
@@ -68,15 +78,15 @@ type kvLock struct {
 // lock takes the locks of keys of collection coll, in one global order
 // so that multi-key updates never deadlock, and returns their release.
 func (l *kvLocks) lock(coll string, keys []string) func() {
-	names := make([]string, 0, len(keys))
+	names := make([]kvLockName, 0, len(keys))
 	for _, k := range keys {
-		names = append(names, coll+"\x00"+k)
+		names = append(names, kvLockName{coll, k})
 	}
-	sort.Strings(names)
+	slices.SortFunc(names, kvLockName.compare)
 	held := make([]*kvLock, 0, len(names))
 	l.mu.Lock()
 	if l.m == nil {
-		l.m = make(map[string]*kvLock)
+		l.m = make(map[kvLockName]*kvLock)
 	}
 	for i, n := range names {
 		if i > 0 && n == names[i-1] {
@@ -344,8 +354,7 @@ func (t *KVTxn) Update(keys []string, fn func(cur []KVEntry) ([]KVWrite, error))
 		return t.failed
 	}
 	err := readApply(t.env, t.sh, keys, fn)
-	var ae *kvApplyError
-	if errors.As(err, &ae) {
+	if ae, ok := err.(*kvApplyError); ok { // readApply returns it unwrapped
 		t.failed = ae.err
 		return ae.err
 	}

@@ -48,16 +48,20 @@ func AppendValue(b []byte, v any) ([]byte, error) {
 		}
 		return b, nil
 	case []any:
-		b = msgp.AppendArrayHeader(b, uint32(len(x)))
-		var err error
-		for _, e := range x {
-			if b, err = AppendValue(b, e); err != nil {
-				return nil, err
-			}
-		}
-		return b, nil
+		return appendArray(b, x)
 	}
 	return nil, fmt.Errorf("document: cannot encode %T", v)
+}
+
+func appendArray(b []byte, a []any) ([]byte, error) {
+	b = msgp.AppendArrayHeader(b, uint32(len(a)))
+	var err error
+	for _, e := range a {
+		if b, err = AppendValue(b, e); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 func appendExtHeader(b []byte, n int) []byte {
@@ -391,7 +395,7 @@ func EncodeTuple(row []any) ([]byte, error) {
 			n += len(x) + 4
 		}
 	}
-	return AppendValue(make([]byte, 0, n), row)
+	return appendArray(make([]byte, 0, n), row)
 }
 
 // DecodeTuple decodes a strict row; rows written before columns were added
