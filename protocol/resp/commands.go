@@ -712,17 +712,18 @@ func cmdMSet(c *conn, args [][]byte) error {
 // is kept.
 func cmdIncr(c *conn, args [][]byte) error {
 	var delta int64
-	switch strings.ToLower(string(args[0])) {
-	case "incr":
+	name := args[0]
+	switch {
+	case bytes.EqualFold(name, []byte("incr")):
 		delta = 1
-	case "decr":
+	case bytes.EqualFold(name, []byte("decr")):
 		delta = -1
-	case "incrby", "decrby":
+	default: // INCRBY, DECRBY
 		d, err := parseInt(args[2])
 		if err != nil {
 			return errNotInteger
 		}
-		if strings.ToLower(string(args[0])) == "decrby" {
+		if bytes.EqualFold(name, []byte("decrby")) {
 			if d == math.MinInt64 {
 				return Error("ERR decrement would overflow")
 			}
