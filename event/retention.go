@@ -223,9 +223,15 @@ type retention struct {
 // log written faster than one TrimOnce pass per interval removes still
 // keeps up. It returns the number of records deleted.
 func (l *Log) TrimAll(ctx context.Context) (int, error) {
+	// The boundaries hold for every pass: a pass removes only records
+	// older than them.
+	keepFrom, hi, err := l.bounds()
+	if err != nil || hi == 0 {
+		return 0, err
+	}
 	total := 0
 	for {
-		n, err := l.TrimOnce(ctx)
+		n, err := l.trimPass(ctx, keepFrom, hi)
 		total += n
 		if err != nil || n < l.trimBatch() {
 			return total, err
@@ -252,6 +258,16 @@ func (l *Log) trimBatch() int {
 // was trimmed. A crash in between leaves records that the next pass
 // removes.
 func (l *Log) TrimOnce(ctx context.Context) (int, error) {
+	keepFrom, hi, err := l.bounds()
+	if err != nil || hi == 0 {
+		return 0, err
+	}
+	return l.trimPass(ctx, keepFrom, hi)
+}
+
+// bounds computes, per collection, the highest LSN retention lets go
+// (keepFrom) and the highest of them all (hi; 0: nothing to remove).
+func (l *Log) bounds() (keepFrom func(coll uint32) uint64, hi uint64, err error) {
 	streams := l.cat.Streams()
 	var rets []retention
 	for _, st := range streams {
@@ -282,12 +298,12 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 	for i, r := range rets {
 		b, err := boundary(tx, r, cutoff)
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 		bounds[i] = b
 	}
 	// Per collection: the lowest boundary of the retentions covering it.
-	keepFrom := func(coll uint32) uint64 {
+	keepFrom = func(coll uint32) uint64 {
 		first := true
 		var b uint64
 		for i, r := range rets {
@@ -300,13 +316,17 @@ func (l *Log) TrimOnce(ctx context.Context) (int, error) {
 		}
 		return b
 	}
-	var hi uint64
 	for _, b := range bounds {
 		hi = max(hi, b)
 	}
-	if hi == 0 {
-		return 0, nil
-	}
+	return keepFrom, hi, nil
+}
+
+// trimPass removes up to a batch of the records keepFrom lets go, all
+// at or below LSN hi (see TrimOnce).
+func (l *Log) trimPass(ctx context.Context, keepFrom func(coll uint32) uint64, hi uint64) (int, error) {
+	tx := l.txm.Begin()
+	defer tx.Rollback()
 	it, err := tx.NewIter(storage.LSNIndexKey(1), storage.LSNIndexKey(hi+1))
 	if err != nil {
 		return 0, err
