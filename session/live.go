@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 // the session's mailbox as notifications on the subscription's channel.
 type liveSub struct {
 	id      string
+	head    string // the payloads' start: {"subscription_id":"<id>"
 	channel string
 	coll    *catalog.Collection
 	pred    plan.Expr // over the collection's scan row; nil matches all
@@ -110,7 +112,7 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, err
 	id := fmt.Sprintf("live_%d_%d", s.id, s.live.next)
 	s.live.mu.Unlock()
 	subCtx, cancel := context.WithCancel(context.Background())
-	sub := &liveSub{id: id, channel: id, coll: scan.Coll, pred: scan.Filter, proj: proj.Exprs, cols: proj.Cols,
+	sub := &liveSub{id: id, head: string(types.AppendJSONString([]byte(`{"subscription_id":`), id)), channel: id, coll: scan.Coll, pred: scan.Filter, proj: proj.Exprs, cols: proj.Cols,
 		cancel: cancel, done: make(chan struct{}),
 		shape: fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", s.user, s.database, scan.Coll.ID, scan.Coll.Version, ast.Format(st.Query))}
 	s.live.mu.Lock()
@@ -237,11 +239,12 @@ func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) {
 	if !r.matched {
 		return
 	}
-	buf := make([]byte, 0, len(r.tail)+len(sub.id)+24)
-	buf = append(buf, `{"subscription_id":`...)
-	buf = types.AppendJSONString(buf, sub.id)
-	buf = append(buf, r.tail...)
-	sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: string(buf), PID: sub.sess.id})
+	// One allocation: the builder's bytes become the payload string.
+	var b strings.Builder
+	b.Grow(len(sub.head) + len(r.tail))
+	b.WriteString(sub.head)
+	b.Write(r.tail)
+	sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: b.String(), PID: sub.sess.id})
 }
 
 // liveTail reads the change log once per commit for every joined LIVE

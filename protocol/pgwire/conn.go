@@ -157,13 +157,20 @@ func (c *conn) startNotifier() {
 	go func() {
 		defer c.notifyWG.Done()
 		var dropped uint64
+		// One message value for all: Send encodes it into the write
+		// buffer at once.
+		var msg pgproto3.NotificationResponse
+		send := func(pid uint32, channel, payload string) {
+			msg = pgproto3.NotificationResponse{PID: pid, Channel: channel, Payload: payload}
+			c.be.Send(&msg)
+		}
 		for {
 			select {
 			case <-c.ctx.Done():
 				return
 			case n := <-ch:
 				c.wmu.Lock()
-				c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+				send(n.PID, n.Channel, n.Payload)
 				// Whatever else is already queued goes out in the same
 				// write (a busy LIVE SELECT gets one syscall per burst,
 				// not per change).
@@ -171,7 +178,7 @@ func (c *conn) startNotifier() {
 				for range maxNotifyBurst {
 					select {
 					case n = <-ch:
-						c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+						send(n.PID, n.Channel, n.Payload)
 					default:
 						break more
 					}
