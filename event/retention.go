@@ -44,8 +44,8 @@ type Log struct {
 
 	lost atomic.Uint64 // reads refused with 55000
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	cancel context.CancelFunc // stops Start's trimmer
+	wg     sync.WaitGroup
 
 	// TrimBatch bounds the records one TrimOnce pass examines for
 	// removal (0: 100,000); TrimAll runs passes until one removes fewer.
@@ -175,7 +175,8 @@ func (l *Log) Earliest(st *catalog.Stream) map[uint16]uint64 {
 
 // Start runs the trimmer every interval until Close.
 func (l *Log) Start(interval time.Duration) {
-	l.stop = make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
@@ -183,32 +184,23 @@ func (l *Log) Start(interval time.Duration) {
 		defer t.Stop()
 		for {
 			select {
-			case <-l.stop:
+			case <-ctx.Done():
 				return
 			case <-t.C:
-				ctx, cancel := context.WithCancel(context.Background())
-				go func() {
-					select {
-					case <-l.stop:
-						cancel()
-					case <-ctx.Done():
-					}
-				}()
 				if _, err := l.TrimAll(ctx); err != nil && ctx.Err() == nil {
 					l.log.Warn("change log retention failed; will retry", "err", err)
 				}
-				cancel()
 			}
 		}
 	}()
 }
 
-// Close stops the trimmer.
+// Close stops the trimmer (a pass under way stops at its next check).
 func (l *Log) Close() {
-	if l.stop != nil {
-		close(l.stop)
+	if l.cancel != nil {
+		l.cancel()
 		l.wg.Wait()
-		l.stop = nil
+		l.cancel = nil
 	}
 }
 

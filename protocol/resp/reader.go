@@ -74,29 +74,24 @@ func (r *Reader) Release() {
 }
 
 // alloc returns an empty slice with room for n bytes.
-func (r *Reader) alloc(n int) []byte {
-	if n > slabBytes/8 {
-		return make([]byte, 0, n)
-	}
-	if cap(r.bytes)-len(r.bytes) < n {
-		r.bytes = make([]byte, 0, slabBytes)
-	}
-	l := len(r.bytes)
-	r.bytes = r.bytes[:l+n]
-	return r.bytes[l : l : l+n]
-}
+func (r *Reader) alloc(n int) []byte { return carve(&r.bytes, slabBytes, n) }
 
 // allocArgs returns an empty argument list with room for n.
-func (r *Reader) allocArgs(n int) [][]byte {
-	if n > slabArgs/8 {
-		return make([][]byte, 0, n)
+func (r *Reader) allocArgs(n int) [][]byte { return carve(&r.argvs, slabArgs, n) }
+
+// carve returns an empty slice with room for n, cut from *slab (a new
+// slab of size when it lacks the room; its own allocation when n is over
+// an eighth of size).
+func carve[T any](slab *[]T, size, n int) []T {
+	if n > size/8 {
+		return make([]T, 0, n)
 	}
-	if cap(r.argvs)-len(r.argvs) < n {
-		r.argvs = make([][]byte, 0, slabArgs)
+	if cap(*slab)-len(*slab) < n {
+		*slab = make([]T, 0, size)
 	}
-	l := len(r.argvs)
-	r.argvs = r.argvs[:l+n]
-	return r.argvs[l : l : l+n]
+	l := len(*slab)
+	*slab = (*slab)[:l+n]
+	return (*slab)[l : l : l+n]
 }
 
 // NewReader returns a Reader over r.

@@ -159,13 +159,22 @@ func NewKVShape(coll *catalog.Collection) (*KVShape, error) {
 			}
 		}
 	}
-	sh.plain = coll.Tuple() && sh.Value >= 0 && len(coll.Columns) == 5 &&
-		len(map[int]bool{sh.Key: true, sh.Value: true, sh.TTL: true, sh.Expires: true, sh.Kind: true}) == 5
+	// Five columns, each one of the five: nothing else to keep.
+	sh.plain = coll.Tuple() && sh.Value >= 0 && len(coll.Columns) == 5
+	for i := range coll.Columns {
+		if i != sh.Key && i != sh.Value && i != sh.TTL && i != sh.Expires && i != sh.Kind {
+			sh.plain = false
+		}
+	}
 	for _, ix := range coll.Indexes {
 		if ix.Sorted || ix.Unique || len(ix.Columns) != 1 || ix.Columns[0] != kv.ExpiresColumn {
 			sh.plain = false
 		}
-		sh.nilIdx = append(sh.nilIdx, []any{nil})
+	}
+	if sh.plain {
+		for range coll.Indexes {
+			sh.nilIdx = append(sh.nilIdx, []any{nil})
+		}
 	}
 	return sh, nil
 }
