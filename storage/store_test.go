@@ -168,3 +168,23 @@ func TestLogTablesHoldOnlyTheLog(t *testing.T) {
 	}
 	require.Positive(t, logTables)
 }
+
+// TestOpenRatchetsPebbleFormat: a store made by an earlier build (Pebble's
+// oldest format, row-oriented tables) is moved on open to the format whose
+// tables have columnar blocks, and its data reads as before.
+func TestOpenRatchetsPebbleFormat(t *testing.T) {
+	dir := t.TempDir()
+	old, err := pebble.Open(filepath.Join(dir, "pebble"), &pebble.Options{FormatMajorVersion: pebble.FormatMinSupported})
+	require.NoError(t, err)
+	require.NoError(t, old.Set([]byte{storage.TagRow, 1}, []byte("v"), pebble.Sync))
+	require.NoError(t, old.Close())
+
+	st, err := storage.Open(dir, storage.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	require.GreaterOrEqual(t, st.DB().FormatMajorVersion(), pebble.FormatTableFormatV6)
+	v, closer, err := st.DB().Get([]byte{storage.TagRow, 1})
+	require.NoError(t, err)
+	require.Equal(t, "v", string(v))
+	require.NoError(t, closer.Close())
+}
