@@ -1,6 +1,7 @@
 package document_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -203,7 +204,8 @@ func TestReadValueHugeLengthPrefix(t *testing.T) {
 }
 
 func FuzzReadValue(f *testing.F) {
-	for _, v := range []any{nil, true, int64(-1), 2.5, dec("1.25"), "s", []byte{1}, time.Unix(1, 2),
+	for _, v := range []any{nil, true, int64(-1), int64(-200), int64(300), int64(-70000), int64(1 << 40), 2.5, dec("1.25"), "s",
+		strings.Repeat("long", 40), []byte{1}, time.Unix(1, 2), []any{int64(7), "abc", time.Unix(-5, 0), 1.5, dec("-0.06"), strings.Repeat("x", 40)},
 		[]any{int64(1), "x"}, []any{}, []any{int64(1), nil, "a", true}, map[string]any{"a": map[string]any{"b": []any{nil}}}} {
 		b, err := document.AppendValue(nil, v)
 		if err != nil {
@@ -260,6 +262,29 @@ func FuzzReadValue(f *testing.F) {
 				}
 				if !sameValue(part[i], want) {
 					t.Fatalf("column %d: DecodeTupleUsed %#v, want %#v", i, part[i], want)
+				}
+			}
+		}
+		// A Decoder (its fast paths and slabs) and column offsets give
+		// the same values.
+		if tup, err := document.DecodeTuple(b, 6); err == nil {
+			var dec document.Decoder
+			all := []bool{true, true, true, true, true, true}
+			part, err := dec.DecodeTupleUsedInto(nil, b, 6, all)
+			if err != nil || len(part) != len(tup) {
+				t.Fatalf("Decoder.DecodeTupleUsedInto: %v, %d values; DecodeTuple: %d", err, len(part), len(tup))
+			}
+			offs, err := document.TupleOffsets(b, 6, nil)
+			if err != nil {
+				t.Fatalf("TupleOffsets: %v; DecodeTuple: ok", err)
+			}
+			for i := range 6 {
+				at, err := dec.ValueAt(b, offs[i])
+				if err != nil {
+					t.Fatalf("ValueAt column %d: %v", i, err)
+				}
+				if !sameValue(part[i], tup[i]) || !sameValue(at, tup[i]) {
+					t.Fatalf("column %d: Decoder %#v, ValueAt %#v, DecodeTuple %#v", i, part[i], at, tup[i])
 				}
 			}
 		}
@@ -360,12 +385,12 @@ func TestDecoderDecodeTupleUsed(t *testing.T) {
 	var d document.Decoder
 	var kept [][]any
 	for i := range 100 {
-		row := []any{int64(i), dec("12.34"), ts.AddDate(0, 0, i), dec("-0.06"), "text", dec("123456789012345678901234567890.5"), nil}
+		row := []any{int64(i*1000 - 50000), dec("12.34"), ts.AddDate(0, 0, i), dec("-0.06"), "text", dec("123456789012345678901234567890.5"), fmt.Sprintf("t%d", i), float64(i) / 4}
 		b, err := document.EncodeTuple(row)
 		require.NoError(t, err)
 		want, err := document.DecodeTuple(b, len(row))
 		require.NoError(t, err)
-		got, err := d.DecodeTupleUsed(b, len(row), []bool{true, true, true, true, false, true, true})
+		got, err := d.DecodeTupleUsed(b, len(row), []bool{true, true, true, true, false, true, true, true})
 		require.NoError(t, err)
 		want[4] = nil
 		requireSame(t, want, got, "row")
@@ -373,7 +398,10 @@ func TestDecoderDecodeTupleUsed(t *testing.T) {
 	}
 	// Rows kept from earlier slabs are intact.
 	for i, row := range kept {
-		require.Equal(t, int64(i), row[0])
+		require.Equal(t, int64(i*1000-50000), row[0])
+		require.Equal(t, ts.AddDate(0, 0, i), row[2])
+		require.Equal(t, fmt.Sprintf("t%d", i), row[6])
+		require.Equal(t, float64(i)/4, row[7])
 		require.Equal(t, "12.34", row[1].(*apd.Decimal).String())
 		require.Equal(t, "-0.06", row[3].(*apd.Decimal).String())
 	}

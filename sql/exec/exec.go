@@ -810,6 +810,9 @@ type scanIter struct {
 	// one row array serves them all.
 	reuse  bool
 	rowBuf types.Row
+	// staged: the filter evaluated a term at a time on partly decoded
+	// rows (nil: decode, then evaluate).
+	staged *stagedFilter
 }
 
 // reuseRows tells in, when it is a scan of a strict collection, that its
@@ -834,6 +837,7 @@ func (env *Env) newScanIter(s *plan.Scan) *scanIter {
 			si.used[si.expIdx] = true
 		}
 	}
+	si.staged = newStagedFilter(si)
 	return si
 }
 
@@ -1043,6 +1047,16 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 				raw = append([]byte(nil), si.it.Value()...)
 				si.it.Next()
 			}
+		}
+		if si.staged != nil {
+			row, pass, err := si.staged.eval(si.env, si.scan.Coll.Name, raw, &si.dec, si.reuse)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			if pass {
+				return row, raw, true, nil
+			}
+			continue
 		}
 		var row types.Row
 		var err error

@@ -71,6 +71,8 @@ func (d *db) run(sql string, params ...types.Value) ([]types.Row, error) {
 	case *ast.CreateIndex:
 		_, err = ddl.CreateIndex(x)
 		return nil, err
+	case *ast.AlterAddColumn:
+		return nil, ddl.AddColumn(x)
 	case *ast.Select:
 		var n plan.Node
 		if n, err = b.BuildSelect(x); err != nil {

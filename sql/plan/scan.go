@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -348,4 +349,37 @@ func walk(e ast.Expr, fn func(ast.Expr) bool) {
 		walk(x.X, fn)
 		walk(x.Index, fn)
 	}
+}
+
+// Conjuncts splits a predicate into the terms of its top-level ANDs, in
+// order (nil: none).
+func Conjuncts(e Expr) []Expr {
+	if e == nil {
+		return nil
+	}
+	return conjuncts(e, nil)
+}
+
+// RowColumns returns the columns of the input row that e reads, ascending,
+// and whether they are all it reads of the row: false when e holds a
+// subquery (a correlated one reads the row from inside its plan) or
+// anything else it cannot see through.
+func RowColumns(e Expr) ([]int, bool) {
+	var cols []int
+	ok := true
+	mapExpr(e, func(x Expr) Expr {
+		switch x := x.(type) {
+		case *ColRef:
+			if !slices.Contains(cols, x.Idx) {
+				cols = append(cols, x.Idx)
+			}
+		case *Const, *FieldRef, *Param, *BinOp, *Logic, *Not, *Neg, *IsNull, *IsBool, *InList,
+			*Call, *CastTo, *Coerce, *CaseWhen, *Object, *Array, *Subscript, *OuterRef:
+		default:
+			ok = false
+		}
+		return x
+	})
+	slices.Sort(cols)
+	return cols, ok
 }

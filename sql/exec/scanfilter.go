@@ -1,0 +1,122 @@
+package exec
+
+import (
+	"slices"
+
+	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// stagedFilter evaluates a strict scan's filter one conjunct at a time,
+// decoding before each only the columns it reads that no earlier one did,
+// and the rest of the columns the query uses only for a row that passes
+// them all. A selective filter then decodes little of the rows it rejects:
+// TPC-H's Q6 rejects 85% of lineitem on its ship date alone, and before
+// this decoded three decimals of each of them as well.
+//
+// Conjuncts run in their written order; like PostgreSQL's, the order in
+// which the terms of an AND are evaluated is not part of the language, so
+// a term that errors (a division by zero) may or may not be reached.
+type stagedFilter struct {
+	conj []plan.Expr
+	// need[k]: the columns decoded just before conj[k]; rest: the used
+	// columns no conjunct reads.
+	need [][]int
+	rest []int
+	ncol int
+	offs []int32
+	row  types.Row
+}
+
+// newStagedFilter plans the stages of si's filter, or returns nil when
+// staging saves nothing: no filter, a filter (or one of its terms) that
+// reads the row other than through its columns, or a first term that
+// reads every column the query uses anyway.
+func newStagedFilter(si *scanIter) *stagedFilter {
+	s := si.scan
+	if s.Filter == nil || !si.isStrict || !si.query || si.expIdx >= 0 {
+		return nil
+	}
+	ncol := len(s.Coll.Columns)
+	usedCol := func(c int) bool { return si.used == nil || (c < len(si.used) && si.used[c]) }
+	nused := 0
+	for c := range ncol {
+		if usedCol(c) {
+			nused++
+		}
+	}
+	sf := &stagedFilter{ncol: ncol}
+	done := make([]bool, ncol)
+	for _, e := range plan.Conjuncts(s.Filter) {
+		cols, ok := plan.RowColumns(e)
+		if !ok {
+			return nil
+		}
+		var need []int
+		for _, c := range cols {
+			if c < 0 || c >= ncol {
+				return nil
+			}
+			if !done[c] {
+				done[c] = true
+				need = append(need, c)
+			}
+		}
+		sf.conj = append(sf.conj, e)
+		sf.need = append(sf.need, need)
+	}
+	if len(sf.need[0]) >= nused {
+		return nil
+	}
+	for c := range ncol {
+		if usedCol(c) && !done[c] {
+			sf.rest = append(sf.rest, c)
+		}
+	}
+	return sf
+}
+
+// eval decodes the row raw holds as far as its conjuncts need and reports
+// whether it passes; a passing row is then fully decoded (the used
+// columns), into an array the next call reuses when reuse is set (the
+// consumer keeps no row past it), else into a new one.
+func (sf *stagedFilter) eval(env *Env, coll string, raw []byte, dec *document.Decoder, reuse bool) (types.Row, bool, error) {
+	var err error
+	if sf.offs, err = document.TupleOffsets(raw, sf.ncol, sf.offs); err != nil {
+		return nil, false, errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll, err)
+	}
+	if cap(sf.row) < sf.ncol {
+		sf.row = make(types.Row, sf.ncol)
+	}
+	row := sf.row[:sf.ncol]
+	clear(row)
+	decode := func(cols []int) error {
+		for _, c := range cols {
+			if row[c], err = dec.ValueAt(raw, sf.offs[c]); err != nil {
+				return errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll, err)
+			}
+		}
+		return nil
+	}
+	for k, e := range sf.conj {
+		if err := decode(sf.need[k]); err != nil {
+			return nil, false, err
+		}
+		v, err := env.Eval(e, row)
+		if err != nil {
+			return nil, false, err
+		}
+		if v != true {
+			return nil, false, nil
+		}
+	}
+	if err := decode(sf.rest); err != nil {
+		return nil, false, err
+	}
+	if reuse {
+		return row, true, nil
+	}
+	return slices.Clone(row), true, nil
+}
