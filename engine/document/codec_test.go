@@ -265,7 +265,7 @@ func FuzzReadValue(f *testing.F) {
 				}
 			}
 		}
-		// A Decoder (its fast paths and slabs) and column offsets give
+		// A Decoder (its fast paths and slabs) and a Tuple's columns give
 		// the same values.
 		if tup, err := document.DecodeTuple(b, 6); err == nil {
 			var dec document.Decoder
@@ -274,17 +274,17 @@ func FuzzReadValue(f *testing.F) {
 			if err != nil || len(part) != len(tup) {
 				t.Fatalf("Decoder.DecodeTupleUsedInto: %v, %d values; DecodeTuple: %d", err, len(part), len(tup))
 			}
-			offs, err := document.TupleOffsets(b, 6, nil)
-			if err != nil {
-				t.Fatalf("TupleOffsets: %v; DecodeTuple: ok", err)
+			var tu document.Tuple
+			if err := tu.Reset(b); err != nil {
+				t.Fatalf("Tuple.Reset: %v; DecodeTuple: ok", err)
 			}
-			for i := range 6 {
-				at, err := dec.ValueAt(b, offs[i])
+			for _, i := range []int{3, 0, 5, 1, 4, 2} { // out of order
+				at, err := dec.Column(&tu, i)
 				if err != nil {
-					t.Fatalf("ValueAt column %d: %v", i, err)
+					t.Fatalf("Column %d: %v", i, err)
 				}
 				if !sameValue(part[i], tup[i]) || !sameValue(at, tup[i]) {
-					t.Fatalf("column %d: Decoder %#v, ValueAt %#v, DecodeTuple %#v", i, part[i], at, tup[i])
+					t.Fatalf("column %d: Decoder %#v, Column %#v, DecodeTuple %#v", i, part[i], at, tup[i])
 				}
 			}
 		}

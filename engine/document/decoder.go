@@ -305,8 +305,12 @@ func (dec *Decoder) DecodeTupleUsedInto(dst []any, b []byte, ncols int, used []b
 	} else {
 		out = make([]any, size)
 	}
-	for i := 0; i < int(n); i++ {
-		if i >= len(used) || !used[i] {
+	last := min(int(n), len(used)) - 1 // no column past the last used one is read
+	for last >= 0 && !used[last] {
+		last--
+	}
+	for i := 0; i <= last; i++ {
+		if !used[i] {
 			if rest, err = skip(rest); err != nil {
 				return nil, fmt.Errorf("document: decode: %w", err)
 			}
@@ -319,48 +323,44 @@ func (dec *Decoder) DecodeTupleUsedInto(dst []any, b []byte, ncols int, used []b
 	return out, nil
 }
 
-// TupleOffsets sets offs[i] to where column i of the strict row b begins
-// (-1 for the columns the row predates), for the first ncols columns, so
-// that ValueAt decodes only the columns a caller turns out to need. It
-// reuses offs's array when large enough.
-func TupleOffsets(b []byte, ncols int, offs []int32) ([]int32, error) {
-	n, rest, err := msgp.ReadArrayHeaderBytes(b)
-	if err != nil {
-		return nil, fmt.Errorf("document: decode: stored value is not a tuple: %w", err)
-	}
-	if int64(n) > int64(len(rest)) {
-		return nil, fmt.Errorf("document: decode: %w", msgp.ErrShortBytes)
-	}
-	if cap(offs) >= ncols {
-		offs = offs[:ncols]
-	} else {
-		offs = make([]int32, ncols)
-	}
-	for i := range offs {
-		if i >= int(n) {
-			offs[i] = -1
-			continue
-		}
-		offs[i] = int32(len(b) - len(rest))
-		if i+1 < ncols {
-			if rest, err = skip(rest); err != nil {
-				return nil, fmt.Errorf("document: decode: %w", err)
-			}
-		}
-	}
-	return offs, nil
+// Tuple finds the columns of one strict row as they are asked for,
+// skipping the values before them from their headers, so a caller decodes
+// (Decoder.Column) only the columns it turns out to need, and finds no
+// column past the last it asks for. The zero value is ready for Reset;
+// its buffers are reused from row to row.
+type Tuple struct {
+	b    []byte
+	n    int     // values stored (columns added later are not)
+	offs []int32 // offs[i]: where value i begins in b
 }
 
-// ValueAt decodes the value of the strict row b at offset off (from
-// TupleOffsets; -1 is NULL).
-func (dec *Decoder) ValueAt(b []byte, off int32) (any, error) {
-	if off < 0 {
+// Reset starts on the strict row b.
+func (t *Tuple) Reset(b []byte) error {
+	n, rest, err := msgp.ReadArrayHeaderBytes(b)
+	if err != nil {
+		return fmt.Errorf("document: decode: stored value is not a tuple: %w", err)
+	}
+	if int64(n) > int64(len(rest)) {
+		return fmt.Errorf("document: decode: %w", msgp.ErrShortBytes)
+	}
+	t.b, t.n = b, int(n)
+	t.offs = append(t.offs[:0], int32(len(b)-len(rest)))
+	return nil
+}
+
+// Column decodes column c of t's row (NULL when the row predates it).
+func (dec *Decoder) Column(t *Tuple, c int) (any, error) {
+	if c >= t.n {
 		return nil, nil
 	}
-	if int(off) >= len(b) {
-		return nil, fmt.Errorf("document: decode: %w", msgp.ErrShortBytes)
+	for len(t.offs) <= c {
+		rest, err := skip(t.b[t.offs[len(t.offs)-1]:])
+		if err != nil {
+			return nil, fmt.Errorf("document: decode: %w", err)
+		}
+		t.offs = append(t.offs, int32(len(t.b)-len(rest)))
 	}
-	v, _, err := dec.value(b[off:])
+	v, _, err := dec.value(t.b[t.offs[c]:])
 	if err != nil {
 		return nil, fmt.Errorf("document: decode: %w", err)
 	}

@@ -837,7 +837,7 @@ func (env *Env) newScanIter(s *plan.Scan) *scanIter {
 			si.used[si.expIdx] = true
 		}
 	}
-	si.staged = newStagedFilter(si)
+	si.staged = newStagedFilter(si, nil)
 	return si
 }
 

@@ -153,6 +153,17 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 // probeJoin streams probe's rows through the hashed build rows.
 func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool) ([]types.Row, error) {
 	reuseRows(probe) // output rows copy the probe row's values
+	if si, ok := probe.(*scanIter); ok {
+		// Rows without a partner are dropped inside the scan, before
+		// the columns only a match needs are decoded.
+		check := &probeCheck{keys: probeKeys, has: func(key []byte) bool {
+			_, ok := buckets[string(key)]
+			return ok
+		}}
+		if sf := newStagedFilter(si, check); sf != nil {
+			si.staged = sf
+		}
+	}
 	lw, rw := len(x.Left.Columns()), len(x.Right.Columns())
 	var out []types.Row
 	var kb []byte

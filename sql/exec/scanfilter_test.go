@@ -99,3 +99,39 @@ func TestStagedFilterMatchesRows(t *testing.T) {
 	}
 	require.Equal(t, fmt.Sprintf("%d|%d.%02d", n, sum/100, sum%100), got)
 }
+
+// TestProbeStageDropsUnmatchedRows: a hash join whose probe side is a
+// strict scan drops the probe rows without a partner inside the scan
+// (before their other columns are decoded); the join's rows are exactly
+// the matching pairs, NULL keys matching nothing, with the probe row's
+// undecoded-until-matched columns intact.
+func TestProbeStageDropsUnmatchedRows(t *testing.T) {
+	d := openDB(t)
+	d.q("CREATE TABLE big (id INT PRIMARY KEY, k INT, b TEXT, c DECIMAL(10,2), pad TEXT)")
+	d.q("CREATE TABLE small (k INT PRIMARY KEY, name TEXT)")
+	for k := 0; k < 10; k += 3 {
+		d.q(fmt.Sprintf("INSERT INTO small VALUES (%d, 'n%d')", k, k))
+	}
+	var lines []string
+	for id := range 300 {
+		k := fmt.Sprint(id % 13)
+		if id%17 == 0 {
+			k = "NULL"
+		}
+		b := []string{"x", "yy"}[id%2]
+		d.q(fmt.Sprintf("INSERT INTO big VALUES (%d, %s, '%s', %d.25, '%s')", id, k, b, id, strings.Repeat("p", id%50)))
+		if id%17 != 0 && id%13%3 == 0 && id%13 < 10 && b == "yy" {
+			lines = append(lines, fmt.Sprintf("%d|%d.25|%s|n%d", id, id, strings.Repeat("p", id%50), id%13))
+		}
+	}
+	got := d.q("SELECT big.id, big.c, big.pad, small.name FROM big JOIN small ON big.k = small.k WHERE big.b = 'yy' ORDER BY big.id")
+	require.Equal(t, strings.Join(lines, "\n"), got)
+	got = d.q("SELECT count(*), sum(big.c) FROM big, small WHERE big.k = small.k")
+	n, sum := 0, 0.0
+	for id := range 300 {
+		if id%17 != 0 && id%13%3 == 0 && id%13 < 10 {
+			n, sum = n+1, sum+float64(id)+0.25
+		}
+	}
+	require.Equal(t, fmt.Sprintf("%d|%.2f", n, sum), got)
+}
