@@ -56,6 +56,10 @@ type Env struct {
 	cteRows map[*plan.CTEDef][]types.Row    // WITH queries computed so far
 	work    map[*plan.WorkTable][]types.Row // recursive CTEs' previous rounds
 
+	// pushed: the probe-row checks an inner hash join hands the inner
+	// hash join that is its probe input (probeChecks).
+	pushed map[*plan.Join][]*probeCheck
+
 	outer    []types.Row                    // enclosing rows of correlated subqueries
 	subCache map[*plan.Subquery][]types.Row // uncorrelated subquery results
 }

@@ -73,6 +73,8 @@ func (d *db) run(sql string, params ...types.Value) ([]types.Row, error) {
 		return nil, err
 	case *ast.AlterAddColumn:
 		return nil, ddl.AddColumn(x)
+	case *ast.Analyze:
+		return nil, ddl.Analyze(x)
 	case *ast.Select:
 		var n plan.Node
 		if n, err = b.BuildSelect(x); err != nil {

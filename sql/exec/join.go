@@ -133,14 +133,25 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 			buckets[string(kb)] = append(buckets[string(kb)], i)
 		}
 	}
+	checks := env.probeChecks(x, probeKeys, buckets, buildLeft)
 	if scan, workers, ok := env.parallelProbe(x, probeNode, probeKeys); ok {
-		return env.runParallelProbe(x, scan, workers, probeKeys, build, buckets, buildLeft)
+		return env.runParallelProbe(x, scan, workers, probeKeys, build, buckets, buildLeft, checks)
+	}
+	if j, ok := probeNode.(*plan.Join); ok && j.Kind == "INNER" && len(j.EqLeft) > 0 {
+		// The probe is an inner hash join too: its probe rows that
+		// cannot meet this build are dropped inside it (and, through it,
+		// inside the scan it streams).
+		if env.pushed == nil {
+			env.pushed = map[*plan.Join][]*probeCheck{}
+		}
+		env.pushed[j] = checks
+		defer delete(env.pushed, j)
 	}
 	probe, err := env.open(probeNode)
 	if err != nil {
 		return nil, err
 	}
-	out, err := env.probeJoin(x, probe, probeKeys, build, buckets, buildLeft)
+	out, err := env.probeJoin(x, probe, probeKeys, build, buckets, buildLeft, checks)
 	if cerr := probe.Close(); err == nil {
 		err = cerr
 	}
@@ -150,17 +161,45 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 	return out, nil
 }
 
-// probeJoin streams probe's rows through the hashed build rows.
-func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool) ([]types.Row, error) {
+// probeChecks lists the tests a probe row of join x must pass to be worth
+// joining (a scan as the probe applies them before decoding the rest of
+// a row, stagedFilter): that x's build holds its key, and the checks an
+// enclosing inner hash join pushed down onto x's output whose keys read
+// only the probe side's columns, rewritten over them. An inner join's
+// output row without a partner in the enclosing build is dropped there
+// anyway, and so is every probe row that could only produce such rows.
+func (env *Env) probeChecks(x *plan.Join, probeKeys []plan.Expr, buckets map[string][]int, buildLeft bool) []*probeCheck {
+	checks := []*probeCheck{{keys: probeKeys, has: func(key []byte) bool {
+		_, ok := buckets[string(key)]
+		return ok
+	}}}
+	off, width := 0, len(x.Left.Columns())
+	if buildLeft {
+		off, width = width, len(x.Right.Columns())
+	}
+	for _, c := range env.pushed[x] {
+		keys := make([]plan.Expr, 0, len(c.keys))
+		for _, k := range c.keys {
+			s, ok := plan.ShiftColumns(k, off, width)
+			if !ok || !plan.ParallelSafeExprs(s) {
+				keys = nil
+				break
+			}
+			keys = append(keys, s)
+		}
+		if keys != nil {
+			checks = append(checks, &probeCheck{keys: keys, has: c.has})
+		}
+	}
+	return checks
+}
+
+// probeJoin streams probe's rows through the hashed build rows. When probe
+// is a scan, the rows that fail checks are dropped inside it.
+func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool, checks []*probeCheck) ([]types.Row, error) {
 	reuseRows(probe) // output rows copy the probe row's values
 	if si, ok := probe.(*scanIter); ok {
-		// Rows without a partner are dropped inside the scan, before
-		// the columns only a match needs are decoded.
-		check := &probeCheck{keys: probeKeys, has: func(key []byte) bool {
-			_, ok := buckets[string(key)]
-			return ok
-		}}
-		if sf := newStagedFilter(si, check); sf != nil {
+		if sf := newStagedFilter(si, checks); sf != nil {
 			si.staged = sf
 		}
 	}

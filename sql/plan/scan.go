@@ -383,3 +383,27 @@ func RowColumns(e Expr) ([]int, bool) {
 	slices.Sort(cols)
 	return cols, ok
 }
+
+// ShiftColumns rewrites e, an expression over a row of which columns
+// [off, off+width) are another row, into one over that row: each ColRef's
+// index less off. ok is false when e reads a column outside the range or
+// anything RowColumns cannot see through.
+func ShiftColumns(e Expr, off, width int) (Expr, bool) {
+	cols, ok := RowColumns(e)
+	if !ok {
+		return nil, false
+	}
+	for _, c := range cols {
+		if c < off || c >= off+width {
+			return nil, false
+		}
+	}
+	return mapExpr(e, func(x Expr) Expr {
+		if c, ok := x.(*ColRef); ok {
+			n := *c
+			n.Idx -= off
+			return &n
+		}
+		return x
+	}), true
+}
