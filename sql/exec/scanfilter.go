@@ -31,10 +31,10 @@ type stagedFilter struct {
 	need   [][]int
 	rest   []int
 	probes []*probeCheck
-	ncol  int
-	tup   document.Tuple
-	row   types.Row
-	kb    []byte
+	ncol   int
+	tup    document.Tuple
+	row    types.Row
+	kb     []byte
 }
 
 // probeCheck is a hash join's test of a probe row: the row's join key
