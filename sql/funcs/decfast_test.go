@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -232,6 +233,42 @@ func TestBinaryInMatchesBinary(t *testing.T) {
 	for _, k := range keep {
 		if s := k.got.(*apd.Decimal).String(); s != k.want {
 			t.Fatalf("a kept result changed: %s, want %s", s, k.want)
+		}
+	}
+}
+
+// TestBinaryInComparisonsMatchBinary: comparisons BinaryIn answers on its
+// same-kind path (integers, decimals, times, texts) equal Binary's, and
+// mixed kinds, NULLs and other operators still get Binary's answer.
+func TestBinaryInComparisonsMatchBinary(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 11))
+	t0 := time.Date(1995, 3, 15, 0, 0, 0, 0, time.UTC)
+	value := func() types.Value {
+		switch r.IntN(7) {
+		case 0:
+			return r.Int64N(11) - 5
+		case 1:
+			return apd.New(r.Int64N(21)-10, int32(r.IntN(3)-1))
+		case 2:
+			return t0.Add(time.Duration(r.IntN(5)-2) * time.Hour)
+		case 3:
+			return []string{"", "a", "ab", "b", "B"}[r.IntN(5)]
+		case 4:
+			return float64(r.IntN(5)) / 2
+		case 5:
+			return nil
+		}
+		return apd.New(0, 0)
+	}
+	var a DecAlloc
+	for range 20000 {
+		l, rv := value(), value()
+		for _, op := range []string{"=", "<>", "!=", "<", "<=", ">", ">=", "IS DISTINCT FROM", "LIKE"} {
+			got, err := BinaryIn(&a, op, l, rv, types.Bool)
+			want, werr := Binary(op, l, rv, types.Bool)
+			if (err != nil) != (werr != nil) || got != want {
+				t.Fatalf("%#v %s %#v = %v (%v), want %v (%v)", l, op, rv, got, err, want, werr)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package funcs
 
 import (
+	"cmp"
 	"math"
 	"strings"
 	"time"
@@ -219,6 +220,11 @@ func arithType(op string, l, r types.T) (types.T, error) {
 // from a's slabs (a may be nil): an expression evaluated for every row of
 // a scan then allocates once per slab, not once per row.
 func BinaryIn(a *DecAlloc, op string, l, r types.Value, rt types.T) (types.Value, error) {
+	if rt == types.Bool {
+		if b, ok := compareSame(op, l, r); ok {
+			return b, nil
+		}
+	}
 	if a != nil {
 		if d, ok := fastNumeric(a, op, l, r, rt); ok {
 			return d, nil
@@ -328,6 +334,59 @@ func Binary(op string, l, r types.Value, rt types.T) (types.Value, error) {
 		return arith(op, l, r, rt)
 	}
 	return nil, errs.Errorf(errs.UndefinedFunction, "operator does not exist: %s", op)
+}
+
+// compareSame is the comparison l op r of two non-NULL values of the
+// same kind among integers, decimals, times and texts, what Binary
+// computes for them (types.Compare) without its two dispatches on the
+// operator and its conversions between kinds: a scan filter's
+// `l_shipdate >= date '1994-01-01'` per row. ok is false for anything
+// else.
+func compareSame(op string, l, r types.Value) (result, ok bool) {
+	var c int
+	switch x := l.(type) {
+	case int64:
+		y, ok := r.(int64)
+		if !ok {
+			return false, false
+		}
+		c = cmp.Compare(x, y)
+	case *apd.Decimal:
+		y, ok := r.(*apd.Decimal)
+		if !ok {
+			return false, false
+		}
+		c = x.Cmp(y)
+	case time.Time:
+		y, ok := r.(time.Time)
+		if !ok {
+			return false, false
+		}
+		c = x.Compare(y)
+	case string:
+		y, ok := r.(string)
+		if !ok {
+			return false, false
+		}
+		c = strings.Compare(x, y)
+	default:
+		return false, false
+	}
+	switch op {
+	case "=":
+		return c == 0, true
+	case "<>", "!=":
+		return c != 0, true
+	case "<":
+		return c < 0, true
+	case "<=":
+		return c <= 0, true
+	case ">":
+		return c > 0, true
+	case ">=":
+		return c >= 0, true
+	}
+	return false, false
 }
 
 // compareValues orders two non-NULL values, parsing text against times and
