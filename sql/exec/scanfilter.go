@@ -45,13 +45,17 @@ type probeCheck struct {
 	has  func(key []byte) bool
 }
 
+// staging turns stagedFilter off when false (tests compare the staged
+// results with the plain ones).
+var staging = true
+
 // newStagedFilter plans the stages of si's filter and of probes, or
 // returns nil when staging saves nothing: nothing to test, a test (or one
 // of its terms) that reads the row other than through its columns, or a
 // first stage that reads every column the query uses anyway.
 func newStagedFilter(si *scanIter, probes []*probeCheck) *stagedFilter {
 	s := si.scan
-	if (s.Filter == nil && len(probes) == 0) || !si.isStrict || !si.query || si.expIdx >= 0 {
+	if !staging || (s.Filter == nil && len(probes) == 0) || !si.isStrict || !si.query || si.expIdx >= 0 {
 		return nil
 	}
 	ncol := len(s.Coll.Columns)
