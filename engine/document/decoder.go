@@ -107,12 +107,22 @@ func (dec *Decoder) time(t time.Time) any {
 	return box(timeType, unsafe.Pointer(p))
 }
 
+// oneByte holds the boxed one-byte strings, shared by every Decoder.
+var oneByte = func() (t [256]any) {
+	for c := range t {
+		t[c] = string([]byte{byte(c)})
+	}
+	return t
+}()
+
 // str is the text b as a boxed string, its bytes copied.
 func (dec *Decoder) str(b []byte) any {
 	var s string
 	switch {
 	case len(b) == 0:
 		return ""
+	case len(b) == 1:
+		return oneByte[b[0]] // flags and codes (TPC-H's l_returnflag)
 	case len(b) > arenaMax:
 		s = string(b)
 	default:
@@ -216,68 +226,39 @@ func (dec *Decoder) value(b []byte) (any, []byte, error) {
 	return ReadValue(b)
 }
 
+// fixedSize is the whole size of a value from its first byte alone (0:
+// the size is in the bytes that follow, or the value is a map or array):
+// nil, booleans, fixints, fixed-width numbers, fixexts and fixstrs.
+var fixedSize = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+			t[c] = 1
+		case c&0xe0 == 0xa0: // fixstr
+			t[c] = uint8(1 + c&0x1f)
+		}
+	}
+	for c, n := range map[int]uint8{0xcc: 2, 0xd0: 2, 0xcd: 3, 0xd1: 3, 0xd4: 3, 0xd5: 4, 0xca: 5, 0xce: 5, 0xd2: 5,
+		0xd6: 6, 0xcb: 9, 0xcf: 9, 0xd3: 9, 0xd7: 10, 0xd8: 18} {
+		t[c] = n
+	}
+	return t
+}()
+
 // skip returns b past its first value. The scalar encodings a tuple holds
-// are sized from their headers here; anything else is left to msgp.Skip.
+// are sized from their headers here (a table lookup for most); anything
+// else is left to msgp.Skip.
 func skip(b []byte) ([]byte, error) {
 	if len(b) == 0 {
 		return nil, msgp.ErrShortBytes
 	}
-	c := b[0]
-	var n int
-	switch {
-	case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
-		n = 1
-	case c&0xe0 == 0xa0: // fixstr
-		n = 1 + int(c&0x1f)
-	default:
-		switch c {
-		case 0xcc, 0xd0: // uint 8, int 8
-			n = 2
-		case 0xcd, 0xd1, 0xd4: // uint 16, int 16, fixext 1
-			n = 3
-		case 0xd5:
-			n = 4
-		case 0xca, 0xce, 0xd2:
-			n = 5
-		case 0xd6:
-			n = 6
-		case 0xcb, 0xcf, 0xd3:
-			n = 9
-		case 0xd7:
-			n = 10
-		case 0xd8:
-			n = 18
-		case 0xc4, 0xd9: // bin 8, str 8
-			if len(b) < 2 {
-				return nil, msgp.ErrShortBytes
+	n := int(fixedSize[b[0]])
+	if n == 0 {
+		var err error
+		if n, err = varSize(b); err != nil || n < 0 {
+			if err != nil {
+				return nil, err
 			}
-			n = 2 + int(b[1])
-		case 0xc5, 0xda:
-			if len(b) < 3 {
-				return nil, msgp.ErrShortBytes
-			}
-			n = 3 + int(binary.BigEndian.Uint16(b[1:]))
-		case 0xc6, 0xdb:
-			if len(b) < 5 {
-				return nil, msgp.ErrShortBytes
-			}
-			n = 5 + int(binary.BigEndian.Uint32(b[1:]))
-		case 0xc7: // ext 8: size, type, data
-			if len(b) < 2 {
-				return nil, msgp.ErrShortBytes
-			}
-			n = 3 + int(b[1])
-		case 0xc8:
-			if len(b) < 3 {
-				return nil, msgp.ErrShortBytes
-			}
-			n = 4 + int(binary.BigEndian.Uint16(b[1:]))
-		case 0xc9:
-			if len(b) < 5 {
-				return nil, msgp.ErrShortBytes
-			}
-			n = 6 + int(binary.BigEndian.Uint32(b[1:]))
-		default:
 			return msgp.Skip(b)
 		}
 	}
@@ -285,6 +266,44 @@ func skip(b []byte) ([]byte, error) {
 		return nil, msgp.ErrShortBytes
 	}
 	return b[n:], nil
+}
+
+// varSize is the whole size of a string, binary or extension value from
+// its header; -1 for the encodings it does not size (maps, arrays).
+func varSize(b []byte) (int, error) {
+	switch b[0] {
+	case 0xc7: // ext 8: size, type, data
+		if len(b) < 2 {
+			return 0, msgp.ErrShortBytes
+		}
+		return 3 + int(b[1]), nil
+	case 0xc4, 0xd9: // bin 8, str 8
+		if len(b) < 2 {
+			return 0, msgp.ErrShortBytes
+		}
+		return 2 + int(b[1]), nil
+	case 0xc5, 0xda:
+		if len(b) < 3 {
+			return 0, msgp.ErrShortBytes
+		}
+		return 3 + int(binary.BigEndian.Uint16(b[1:])), nil
+	case 0xc6, 0xdb:
+		if len(b) < 5 {
+			return 0, msgp.ErrShortBytes
+		}
+		return 5 + int(binary.BigEndian.Uint32(b[1:])), nil
+	case 0xc8:
+		if len(b) < 3 {
+			return 0, msgp.ErrShortBytes
+		}
+		return 4 + int(binary.BigEndian.Uint16(b[1:])), nil
+	case 0xc9:
+		if len(b) < 5 {
+			return 0, msgp.ErrShortBytes
+		}
+		return 6 + int(binary.BigEndian.Uint32(b[1:])), nil
+	}
+	return -1, nil
 }
 
 // DecodeTupleUsedInto is DecodeTupleUsed decoding into dst's array when it
