@@ -25,8 +25,8 @@ import (
 //
 // A slot is written once, before it is boxed, and never again, so the
 // values stay immutable as interfaces require. A row a consumer keeps pins
-// at most a few slabs (about 5 KiB). The zero value is ready; a Decoder
-// is not safe for concurrent use.
+// at most one slab of each kind (about 6 KiB in all). The zero value is
+// ready; a Decoder is not safe for concurrent use.
 type Decoder struct {
 	decs   []apd.Decimal
 	ints   []int64
