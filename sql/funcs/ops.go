@@ -282,19 +282,8 @@ func Binary(op string, l, r types.Value, rt types.T) (types.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch op {
-		case "=":
-			return c == 0, nil
-		case "<>", "!=":
-			return c != 0, nil
-		case "<":
-			return c < 0, nil
-		case "<=":
-			return c <= 0, nil
-		case ">":
-			return c > 0, nil
-		}
-		return c >= 0, nil
+		b, _ := compareResult(op, c)
+		return b, nil
 	case "LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE":
 		m, err := Like(toText(l), toText(r), op == "ILIKE" || op == "NOT ILIKE")
 		if err != nil {
@@ -372,6 +361,12 @@ func compareSame(op string, l, r types.Value) (result, ok bool) {
 	default:
 		return false, false
 	}
+	return compareResult(op, c)
+}
+
+// compareResult is the comparison op given the order c of its operands
+// (-1, 0, 1); ok is false when op is not a comparison.
+func compareResult(op string, c int) (result, ok bool) {
 	switch op {
 	case "=":
 		return c == 0, true
