@@ -479,7 +479,8 @@ func (t *Txn) NewPointReader(lo, hi []byte) (*PointReader, error) {
 	return &PointReader{t: t, it: it, lo: clone(lo), hi: clone(hi)}, nil
 }
 
-// Get is Txn.Get for a key in the reader's range.
+// Get is Txn.Get for a key in the reader's range. The value is valid
+// until the next Get or Close (a caller that keeps it copies it).
 func (r *PointReader) Get(key []byte) ([]byte, bool, error) {
 	if i, ok := r.t.writes[string(key)]; ok {
 		w := r.t.ws[i]
@@ -503,7 +504,7 @@ func (r *PointReader) Get(key []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("txn: get: %w", err)
 	}
-	return append([]byte(nil), v...), true, nil
+	return v, true, nil
 }
 
 // Close releases the iterator.

@@ -1037,7 +1037,10 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 			if !ok {
 				continue
 			}
-			raw = v
+			raw = v // a query's row is decoded (copied) before the next Get
+			if !si.query {
+				raw = append([]byte(nil), v...)
+			}
 		default:
 			if !si.it.Valid() {
 				return nil, nil, false, nil
