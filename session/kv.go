@@ -246,7 +246,7 @@ func (db *DB) kvUpdateOnce(ctx context.Context, sh *exec.KVShape, keys []string,
 	defer tx.Rollback()
 	tx.ReadLatest()
 	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
-	if err := readApply(env, sh, keys, fn); err != nil {
+	if err := readApply(env, sh, keys, make([]KVEntry, len(keys)), fn); err != nil {
 		return err
 	}
 	if tx.HasWrites() {
@@ -276,11 +276,11 @@ type kvApplyError struct{ err error }
 func (e *kvApplyError) Error() string { return e.err.Error() }
 func (e *kvApplyError) Unwrap() error { return e.err }
 
-// readApply reads keys, runs fn and buffers its writes in env's
-// transaction. An error of fn is returned as is (nothing was written); an
-// error while writing is wrapped in *kvApplyError.
-func readApply(env *exec.Env, sh *exec.KVShape, keys []string, fn func(cur []KVEntry) ([]KVWrite, error)) error {
-	cur := make([]KVEntry, len(keys))
+// readApply reads keys into cur (as long as keys), runs fn and buffers
+// its writes in env's transaction. An error of fn is returned as is
+// (nothing was written); an error while writing is wrapped in
+// *kvApplyError.
+func readApply(env *exec.Env, sh *exec.KVShape, keys []string, cur []KVEntry, fn func(cur []KVEntry) ([]KVWrite, error)) error {
 	for i, k := range keys {
 		e, err := env.KVGet(sh, k)
 		if err != nil {
@@ -322,6 +322,7 @@ type KVTxn struct {
 	sh     *exec.KVShape // nil: the collection does not exist (reads find nothing)
 	write  bool          // the batch was opened for writing
 	failed error
+	cur    []KVEntry // Update's entries, reused by the batch's commands
 }
 
 // Now is the time the batch judges expiry at.
@@ -347,13 +348,17 @@ func (t *KVTxn) Get(keys []string) ([]KVEntry, error) {
 
 // Update is KVUpdate inside the batch: an error of fn is returned and
 // leaves the batch usable; any other error fails the batch (KVBatch then
-// returns it and commits nothing).
+// returns it and commits nothing). fn's cur is valid during the call
+// only: the batch's next Update reuses it.
 func (t *KVTxn) Update(keys []string, fn func(cur []KVEntry) ([]KVWrite, error)) error {
 	if t.sh == nil || !t.write {
 		t.failed = errs.New(errs.ObjectNotInState, "key-value batch: not opened for writing")
 		return t.failed
 	}
-	err := readApply(t.env, t.sh, keys, fn)
+	if cap(t.cur) < len(keys) {
+		t.cur = make([]KVEntry, len(keys))
+	}
+	err := readApply(t.env, t.sh, keys, t.cur[:len(keys)], fn)
 	if ae, ok := err.(*kvApplyError); ok { // readApply returns it unwrapped
 		t.failed = ae.err
 		return ae.err

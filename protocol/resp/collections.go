@@ -96,7 +96,7 @@ func cmdHSet(c *conn, args [][]byte) error {
 		return err
 	}
 	added := 0
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		h, err := loadHash(cur[0])
 		if err != nil {
 			return nil, err
@@ -166,7 +166,7 @@ func cmdHMGet(c *conn, args [][]byte) error {
 
 func cmdHDel(c *conn, args [][]byte) error {
 	removed := 0
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		h, err := loadHash(cur[0])
 		if err != nil {
 			return nil, err
@@ -245,7 +245,7 @@ func cmdHIncrBy(c *conn, args [][]byte) error {
 		return err
 	}
 	var out int64
-	err = c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err = c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		h, err := loadHash(cur[0])
 		if err != nil {
 			return nil, err
@@ -419,7 +419,7 @@ opts:
 	}
 	count := 0
 	var result *float64
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		z, err := loadZSet(cur[0])
 		if err != nil {
 			return nil, err
@@ -483,7 +483,7 @@ func cmdZIncrBy(c *conn, args [][]byte) error {
 		return errNotUTF8
 	}
 	var out float64
-	err = c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err = c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		z, err := loadZSet(cur[0])
 		if err != nil {
 			return nil, err
@@ -505,7 +505,7 @@ func cmdZIncrBy(c *conn, args [][]byte) error {
 
 func cmdZRem(c *conn, args [][]byte) error {
 	removed := 0
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		z, err := loadZSet(cur[0])
 		if err != nil {
 			return nil, err

@@ -373,6 +373,24 @@ func (c *conn) update(keys []string, fn func(cur []session.KVEntry) ([]session.K
 	return c.s.store.KVUpdate(c.ctx, c.coll, keys, fn)
 }
 
+// update1 is update of one key. Inside a batch the key's slice is the
+// connection's own, reused (the batch only reads it during the call;
+// outside one, the commit may unlock the key after the call returns).
+func (c *conn) update1(key string, fn func(cur []session.KVEntry) ([]session.KVWrite, error)) error {
+	if c.batch != nil {
+		c.key1[0] = key
+		return c.batch.Update(c.key1[:], fn)
+	}
+	return c.s.store.KVUpdate(c.ctx, c.coll, []string{key}, fn)
+}
+
+// put1 is the one write an update function returns, in the connection's
+// reused slice (update applies it before it returns).
+func (c *conn) put1(w session.KVWrite) []session.KVWrite {
+	c.write1[0] = w
+	return c.write1[:]
+}
+
 func (c *conn) get(keys ...string) ([]session.KVEntry, error) {
 	if c.batch != nil {
 		return c.batch.Get(keys)
@@ -502,7 +520,7 @@ func cmdSet(c *conn, args [][]byte) error {
 func (c *conn) set(key string, val []byte, o setOpts) error {
 	var old session.KVEntry
 	done := false
-	err := c.update([]string{key}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(key, func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		old = cur[0]
 		if o.get && !isString(cur[0]) {
 			return nil, errWrongType
@@ -516,7 +534,7 @@ func (c *conn) set(key string, val []byte, o setOpts) error {
 		if o.keepTTL && cur[0].Live {
 			exp = cur[0].Expires
 		}
-		return []session.KVWrite{{Op: session.KVPut, Value: val, Expires: exp}}, nil
+		return c.put1(session.KVWrite{Op: session.KVPut, Value: val, Expires: exp}), nil
 	})
 	if err != nil {
 		return err
@@ -551,12 +569,12 @@ func cmdSetEx(c *conn, args [][]byte) error {
 
 func cmdSetNX(c *conn, args [][]byte) error {
 	set := false
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		set = !cur[0].Live
 		if !set {
 			return nil, nil
 		}
-		return []session.KVWrite{{Op: session.KVPut, Value: args[2]}}, nil
+		return c.put1(session.KVWrite{Op: session.KVPut, Value: args[2]}), nil
 	})
 	if err != nil {
 		return err
@@ -574,7 +592,7 @@ func b2i(b bool) int {
 
 func cmdGetDel(c *conn, args [][]byte) error {
 	var old session.KVEntry
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		old = cur[0]
 		if !cur[0].Live {
 			return nil, nil
@@ -582,7 +600,7 @@ func cmdGetDel(c *conn, args [][]byte) error {
 		if err := checkString(cur[0]); err != nil {
 			return nil, err
 		}
-		return []session.KVWrite{{Op: session.KVDelete}}, nil
+		return c.put1(session.KVWrite{Op: session.KVDelete}), nil
 	})
 	if err != nil {
 		return err
@@ -593,12 +611,12 @@ func cmdGetDel(c *conn, args [][]byte) error {
 
 func cmdGetSet(c *conn, args [][]byte) error {
 	var old session.KVEntry
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		old = cur[0]
 		if err := checkString(cur[0]); err != nil {
 			return nil, err
 		}
-		return []session.KVWrite{{Op: session.KVPut, Value: args[2]}}, nil
+		return c.put1(session.KVWrite{Op: session.KVPut, Value: args[2]}), nil
 	})
 	if err != nil {
 		return err
@@ -732,7 +750,7 @@ func cmdIncr(c *conn, args [][]byte) error {
 		delta = d
 	}
 	var out int64
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		var n int64
 		if err := checkString(cur[0]); err != nil {
 			return nil, err
@@ -752,7 +770,7 @@ func cmdIncr(c *conn, args [][]byte) error {
 			return nil, errOverflow
 		}
 		out = sum
-		return []session.KVWrite{{Op: session.KVPut, Value: strconv.AppendInt(nil, sum, 10), Expires: cur[0].Expires}}, nil
+		return c.put1(session.KVWrite{Op: session.KVPut, Value: strconv.AppendInt(nil, sum, 10), Expires: cur[0].Expires}), nil
 	})
 	if err != nil {
 		return err
@@ -767,7 +785,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) error {
 		return errNotFloat
 	}
 	var out string
-	err = c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err = c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		var f float64
 		if err := checkString(cur[0]); err != nil {
 			return nil, err
@@ -784,7 +802,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) error {
 			return nil, errNaN
 		}
 		out = formatFloat(sum)
-		return []session.KVWrite{{Op: session.KVPut, Value: []byte(out), Expires: cur[0].Expires}}, nil
+		return c.put1(session.KVWrite{Op: session.KVPut, Value: []byte(out), Expires: cur[0].Expires}), nil
 	})
 	if err != nil {
 		return err
@@ -795,7 +813,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) error {
 
 func cmdAppend(c *conn, args [][]byte) error {
 	n := 0
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		var v []byte
 		if err := checkString(cur[0]); err != nil {
 			return nil, err
@@ -805,7 +823,7 @@ func cmdAppend(c *conn, args [][]byte) error {
 		}
 		v = append(v, args[2]...)
 		n = len(v)
-		return []session.KVWrite{{Op: session.KVPut, Value: v, Expires: cur[0].Expires}}, nil
+		return c.put1(session.KVWrite{Op: session.KVPut, Value: v, Expires: cur[0].Expires}), nil
 	})
 	if err != nil {
 		return err
@@ -870,7 +888,7 @@ func cmdExpire(c *conn, args [][]byte) error {
 		remove = true
 	}
 	set := false
-	err = c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err = c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		e := cur[0]
 		set = false
 		if !e.Live {
@@ -887,9 +905,9 @@ func cmdExpire(c *conn, args [][]byte) error {
 		}
 		set = true
 		if remove {
-			return []session.KVWrite{{Op: session.KVDelete}}, nil
+			return c.put1(session.KVWrite{Op: session.KVDelete}), nil
 		}
-		return []session.KVWrite{{Op: session.KVExpire, Expires: dl}}, nil
+		return c.put1(session.KVWrite{Op: session.KVExpire, Expires: dl}), nil
 	})
 	if err != nil {
 		return err
@@ -922,12 +940,12 @@ func cmdTTL(c *conn, args [][]byte) error {
 
 func cmdPersist(c *conn, args [][]byte) error {
 	set := false
-	err := c.update([]string{string(args[1])}, func(cur []session.KVEntry) ([]session.KVWrite, error) {
+	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
 		set = cur[0].Live && !cur[0].Expires.IsZero()
 		if !set {
 			return nil, nil
 		}
-		return []session.KVWrite{{Op: session.KVExpire}}, nil
+		return c.put1(session.KVWrite{Op: session.KVExpire}), nil
 	})
 	if err != nil {
 		return err

@@ -45,6 +45,9 @@ type conn struct {
 	// pendingErr is a read error met while collecting a batch; it ends
 	// the connection after the batch's replies.
 	pendingErr error
+	// key1 and write1 back update1's key and put1's write.
+	key1   [1]string
+	write1 [1]session.KVWrite
 
 	// Pub/sub: sub is nil until the first (P)SUBSCRIBE; channels and
 	// patterns are the subscriptions (subscribe mode while any). wmu
