@@ -37,6 +37,8 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		return env.evalSubquery(x, row)
 	case *plan.Quantified:
 		return env.evalQuantified(x, row)
+	case *slotRef:
+		return env.slots[x.idx], nil
 	case *plan.Param:
 		if x.N > len(env.Params) {
 			return nil, errs.Errorf(errs.UndefinedParameter, "there is no parameter $%d", x.N)

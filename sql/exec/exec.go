@@ -60,6 +60,7 @@ type Env struct {
 	// hash join that is its probe input (probeChecks).
 	pushed map[*plan.Join][]*probeCheck
 
+	slots    []types.Value                  // the current row's shared aggregate arguments (aggSlots)
 	outer    []types.Row                    // enclosing rows of correlated subqueries
 	subCache map[*plan.Subquery][]types.Row // uncorrelated subquery results
 }
@@ -668,6 +669,15 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 	for i, a := range x.Aggs {
 		argBufs[i] = make([]types.Value, len(a.Args))
 	}
+	// Subexpressions the arguments share are computed once per row into
+	// slots (aggSlots). An argument may run a subquery that aggregates
+	// too, through this Env: the slots are put back on return.
+	aggArgs, slotExprs := aggSlots(x.Aggs)
+	if len(slotExprs) > 0 {
+		saved := env.slots
+		env.slots = make([]types.Value, len(slotExprs))
+		defer func() { env.slots = saved }()
+	}
 	n := 0
 	for {
 		r, ok, err := in.Next()
@@ -697,6 +707,11 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 			groups[string(kb)] = g
 			order = append(order, g)
 		}
+		for k, e := range slotExprs {
+			if env.slots[k], err = env.Eval(e, r); err != nil {
+				return nil, nil, err
+			}
+		}
 		for i, a := range x.Aggs {
 			if a.Filter != nil {
 				pass, err := env.Truthy(a.Filter, r)
@@ -708,7 +723,7 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 				}
 			}
 			args := argBufs[i]
-			for j, ae := range a.Args {
+			for j, ae := range aggArgs[i] {
 				if args[j], err = env.Eval(ae, r); err != nil {
 					return nil, nil, err
 				}
