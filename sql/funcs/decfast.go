@@ -162,7 +162,14 @@ func (a *DecAlloc) New(coeff int64, exp int32) *apd.Decimal {
 	}
 	d := &a.decs[0]
 	a.decs = a.decs[1:]
-	d.SetFinite(coeff, exp)
+	// What SetFinite does, without its signed round trip through the
+	// coefficient (BigInt.Abs was 3% of a TPC-H Q1 profile).
+	u := uint64(coeff)
+	if coeff < 0 {
+		u = -u
+	}
+	d.Form, d.Negative, d.Exponent = apd.Finite, coeff < 0, exp
+	d.Coeff.SetUint64(u)
 	return d
 }
 

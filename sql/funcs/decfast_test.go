@@ -272,3 +272,17 @@ func TestBinaryInComparisonsMatchBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestDecAllocNewMatchesSetFinite: a slab decimal is exactly what
+// SetFinite makes of the same coefficient and exponent, extremes included.
+func TestDecAllocNewMatchesSetFinite(t *testing.T) {
+	var a DecAlloc
+	for _, c := range []int64{0, 1, -1, 12345, -12345, math.MaxInt64, math.MinInt64} {
+		for _, e := range []int32{-2, 0, 3} {
+			got, want := a.New(c, e), new(apd.Decimal).SetFinite(c, e)
+			if got.Form != want.Form || got.Negative != want.Negative || got.Exponent != want.Exponent || got.Coeff.Cmp(&want.Coeff) != 0 {
+				t.Fatalf("New(%d, %d) = %+v, SetFinite %+v", c, e, got, want)
+			}
+		}
+	}
+}
