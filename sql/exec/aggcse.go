@@ -30,6 +30,27 @@ type slotRef struct {
 // Type implements plan.Expr.
 func (s *slotRef) Type() types.T { return s.t }
 
+// sharedArgs is aggSlots' result for one aggregate.
+type sharedArgs struct {
+	args  [][]plan.Expr
+	slots []plan.Expr
+}
+
+// aggSlotsOf is aggSlots for x, worked out once per Env (an aggregate in
+// a correlated subquery runs once per outer row).
+func (env *Env) aggSlotsOf(x *plan.Aggregate) *sharedArgs {
+	if sa := env.aggPlans[x]; sa != nil {
+		return sa
+	}
+	args, slots := aggSlots(x.Aggs)
+	sa := &sharedArgs{args: args, slots: slots}
+	if env.aggPlans == nil {
+		env.aggPlans = map[*plan.Aggregate]*sharedArgs{}
+	}
+	env.aggPlans[x] = sa
+	return sa
+}
+
 // aggSlots returns the calls' arguments rewritten over slots, and the
 // slots' expressions in the order they are computed (a slot may read the
 // slots before it). With nothing shared it returns the arguments as they

@@ -60,9 +60,10 @@ type Env struct {
 	// hash join that is its probe input (probeChecks).
 	pushed map[*plan.Join][]*probeCheck
 
-	slots    []types.Value                  // the current row's shared aggregate arguments (aggSlots)
-	outer    []types.Row                    // enclosing rows of correlated subqueries
-	subCache map[*plan.Subquery][]types.Row // uncorrelated subquery results
+	slots    []types.Value                   // the current row's shared aggregate arguments (aggSlots)
+	aggPlans map[*plan.Aggregate]*sharedArgs // aggSlots per aggregate, for one that runs per outer row
+	outer    []types.Row                     // enclosing rows of correlated subqueries
+	subCache map[*plan.Subquery][]types.Row  // uncorrelated subquery results
 }
 
 // ObservedFields are new or widened fields of one collection.
@@ -672,7 +673,8 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 	// Subexpressions the arguments share are computed once per row into
 	// slots (aggSlots). An argument may run a subquery that aggregates
 	// too, through this Env: the slots are put back on return.
-	aggArgs, slotExprs := aggSlots(x.Aggs)
+	sl := env.aggSlotsOf(x)
+	aggArgs, slotExprs := sl.args, sl.slots
 	if len(slotExprs) > 0 {
 		saved := env.slots
 		env.slots = make([]types.Value, len(slotExprs))
