@@ -373,11 +373,25 @@ func (dec *Decoder) Column(t *Tuple, c int) (any, error) {
 		return nil, nil
 	}
 	for len(t.offs) <= c {
-		rest, err := skip(t.b[t.offs[len(t.offs)-1]:])
-		if err != nil {
-			return nil, fmt.Errorf("document: decode: %w", err)
+		// The commonest sizes inline (fixed-size values and ext 8:
+		// decimals and times); the rest through skip.
+		b := t.b[t.offs[len(t.offs)-1]:]
+		n := 0
+		switch {
+		case len(b) == 0:
+		case fixedSize[b[0]] != 0:
+			n = int(fixedSize[b[0]])
+		case b[0] == 0xc7 && len(b) >= 2:
+			n = 3 + int(b[1])
 		}
-		t.offs = append(t.offs, int32(len(t.b)-len(rest)))
+		if n == 0 || n > len(b) {
+			rest, err := skip(b)
+			if err != nil {
+				return nil, fmt.Errorf("document: decode: %w", err)
+			}
+			n = len(b) - len(rest)
+		}
+		t.offs = append(t.offs, int32(len(t.b)-len(b)+n))
 	}
 	v, _, err := dec.value(t.b[t.offs[c]:])
 	if err != nil {

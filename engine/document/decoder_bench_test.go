@@ -52,3 +52,28 @@ func BenchmarkDecodeTupleUsed(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTupleColumn finds and decodes lineitem's ship date (its
+// eleventh column) the way a staged filter does: Reset, then Column.
+func BenchmarkTupleColumn(b *testing.B) {
+	rows := make([][]byte, 1024)
+	for i := range rows {
+		enc, err := document.EncodeTuple(lineitemRow(i * 7))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows[i] = enc
+	}
+	var d document.Decoder
+	var t document.Tuple
+	i := 0
+	for b.Loop() {
+		if err := t.Reset(rows[i%len(rows)]); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.Column(&t, 10); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
