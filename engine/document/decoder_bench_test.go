@@ -17,10 +17,8 @@ func lineitemRow(i int) []any {
 		"DELIVER IN PERSON", "TRUCK", "egular courts above the"}
 }
 
-// BenchmarkDecodeTupleUsed decodes the columns TPC-H's Q6 reads (quantity,
-// extended price, discount, ship date) and those Q1 reads from
-// lineitem-shaped rows.
-func BenchmarkDecodeTupleUsed(b *testing.B) {
+// lineitemRows encodes 1,024 lineitem-shaped rows.
+func lineitemRows(b *testing.B) [][]byte {
 	rows := make([][]byte, 1024)
 	for i := range rows {
 		enc, err := document.EncodeTuple(lineitemRow(i * 7))
@@ -29,6 +27,14 @@ func BenchmarkDecodeTupleUsed(b *testing.B) {
 		}
 		rows[i] = enc
 	}
+	return rows
+}
+
+// BenchmarkDecodeTupleUsed decodes the columns TPC-H's Q6 reads (quantity,
+// extended price, discount, ship date) and those Q1 reads from
+// lineitem-shaped rows.
+func BenchmarkDecodeTupleUsed(b *testing.B) {
+	rows := lineitemRows(b)
 	for _, bc := range []struct {
 		name string
 		cols []int
@@ -56,14 +62,7 @@ func BenchmarkDecodeTupleUsed(b *testing.B) {
 // BenchmarkTupleColumn finds and decodes lineitem's ship date (its
 // eleventh column) the way a staged filter does: Reset, then Column.
 func BenchmarkTupleColumn(b *testing.B) {
-	rows := make([][]byte, 1024)
-	for i := range rows {
-		enc, err := document.EncodeTuple(lineitemRow(i * 7))
-		if err != nil {
-			b.Fatal(err)
-		}
-		rows[i] = enc
-	}
+	rows := lineitemRows(b)
 	var d document.Decoder
 	var t document.Tuple
 	i := 0
