@@ -52,9 +52,9 @@ func (env *Env) aggSlotsOf(x *plan.Aggregate) *sharedArgs {
 }
 
 // aggSlots returns the calls' arguments rewritten over slots, and the
-// slots' expressions in the order they are computed (a slot may read the
-// slots before it). With nothing shared it returns the arguments as they
-// are and no slots.
+// slots' expressions, larger ones first: a slot reads only slots after it,
+// so they are computed from the last to the first. With nothing shared it
+// returns the arguments as they are and no slots.
 func aggSlots(aggs []plan.AggCall) (args [][]plan.Expr, slots []plan.Expr) {
 	args = make([][]plan.Expr, len(aggs))
 	for i, a := range aggs {
@@ -107,27 +107,7 @@ func aggSlots(aggs []plan.AggCall) (args [][]plan.Expr, slots []plan.Expr) {
 		}
 		created = append(created, repr[best])
 	}
-	// A slot reads only slots created after it (smaller ones): compute
-	// them in reverse, renumbered.
-	if len(created) == 0 {
-		return args, nil
-	}
-	n := len(created)
-	renumber := func(e plan.Expr) plan.Expr {
-		return mapSlots(e, func(s *slotRef) plan.Expr { return &slotRef{idx: n - 1 - s.idx, t: s.t} })
-	}
-	for i, a := range aggs {
-		if a.Filter == nil {
-			for j, e := range args[i] {
-				args[i][j] = renumber(e)
-			}
-		}
-	}
-	slots = make([]plan.Expr, n)
-	for j, e := range created {
-		slots[n-1-j] = renumber(e)
-	}
-	return args, slots
+	return args, created
 }
 
 // shareKey is a key that two expressions share exactly when they compute
@@ -198,7 +178,9 @@ func walkShareable(e plan.Expr, fn func(key string, x plan.Expr)) {
 }
 
 // replaceShared returns e with every subexpression whose key is key
-// replaced by ref (e itself when none is).
+// replaced by ref (e itself when none is). Unlike plan's mapExpr it copies
+// only the nodes on the way to a replacement: the others, subqueries
+// included, keep their identity (env.subCache is keyed by it).
 func replaceShared(e plan.Expr, key string, ref *slotRef) plan.Expr {
 	switch x := e.(type) {
 	case *plan.BinOp, *plan.Neg, *plan.CastTo:
@@ -224,25 +206,6 @@ func replaceShared(e plan.Expr, key string, ref *slotRef) plan.Expr {
 				return &n
 			}
 		}
-	}
-	return e
-}
-
-// mapSlots returns e with each slotRef replaced by fn's result.
-func mapSlots(e plan.Expr, fn func(*slotRef) plan.Expr) plan.Expr {
-	switch x := e.(type) {
-	case *slotRef:
-		return fn(x)
-	case *plan.BinOp:
-		n := *x
-		n.L, n.R = mapSlots(x.L, fn), mapSlots(x.R, fn)
-		return &n
-	case *plan.Neg:
-		return &plan.Neg{X: mapSlots(x.X, fn), T: x.T}
-	case *plan.CastTo:
-		n := *x
-		n.X = mapSlots(x.X, fn)
-		return &n
 	}
 	return e
 }

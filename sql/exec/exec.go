@@ -709,8 +709,8 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 			groups[string(kb)] = g
 			order = append(order, g)
 		}
-		for k, e := range slotExprs {
-			if env.slots[k], err = env.Eval(e, r); err != nil {
+		for k := len(slotExprs) - 1; k >= 0; k-- { // a slot reads those after it
+			if env.slots[k], err = env.Eval(slotExprs[k], r); err != nil {
 				return nil, nil, err
 			}
 		}
