@@ -245,13 +245,23 @@ func RowPrefix(coll uint32) []byte {
 	return binary.BigEndian.AppendUint32(b, coll)
 }
 
+// RowKeyPrefixLen is the length of a row key before its encoded pk.
+const RowKeyPrefixLen = 7
+
 // RowKey builds a row key from a collection id, vshard and encoded pk.
 func RowKey(coll uint32, vshard uint16, pk []byte) []byte {
-	b := make([]byte, 0, 7+len(pk))
-	b = append(b, TagRow)
-	b = binary.BigEndian.AppendUint32(b, coll)
-	b = binary.BigEndian.AppendUint16(b, vshard)
+	b := make([]byte, RowKeyPrefixLen, RowKeyPrefixLen+len(pk))
+	PutRowKeyPrefix(b, coll, vshard)
 	return append(b, pk...)
+}
+
+// PutRowKeyPrefix writes the first RowKeyPrefixLen bytes of a row key
+// into b: a caller that encoded the pk after room for them (b[7:]) gets the
+// key without copying the pk.
+func PutRowKeyPrefix(b []byte, coll uint32, vshard uint16) {
+	b[0] = TagRow
+	binary.BigEndian.PutUint32(b[1:5], coll)
+	binary.BigEndian.PutUint16(b[5:7], vshard)
 }
 
 // SplitRowKey returns the vshard and encoded pk of a row key.

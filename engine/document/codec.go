@@ -345,6 +345,18 @@ func EncodeTuple(row []any) ([]byte, error) {
 	return appendArray(make([]byte, 0, n), row)
 }
 
+// AppendTupleHeader appends the header of a strict row of n columns; the
+// columns' values follow it (AppendValue, AppendText), so a caller holding
+// a row's parts encodes it as EncodeTuple would without boxing them.
+func AppendTupleHeader(b []byte, n int) []byte { return msgp.AppendArrayHeader(b, uint32(n)) }
+
+// AppendText appends a text value given as bytes, as AppendValue does the
+// string of those bytes.
+func AppendText(b []byte, s []byte) []byte { return msgp.AppendStringFromBytes(b, s) }
+
+// AppendTextString appends a text value, as AppendValue does.
+func AppendTextString(b []byte, s string) []byte { return msgp.AppendString(b, s) }
+
 // DecodeTuple decodes a strict row; rows written before columns were added
 // are padded with NULLs to ncols.
 func DecodeTuple(b []byte, ncols int) ([]any, error) {

@@ -90,6 +90,15 @@ func (l *Layout) Key(pkb []byte) []byte {
 	return storage.RowKey(l.ID, storage.VShard(l.Name, pkb), pkb)
 }
 
+// KeyInPlace is Key for a buffer holding storage.RowKeyPrefixLen bytes of
+// room and then the encoded primary key: it fills the room and returns b,
+// whose tail stays the encoded primary key.
+func (l *Layout) KeyInPlace(b []byte) []byte {
+	pkb := b[storage.RowKeyPrefixLen:]
+	storage.PutRowKeyPrefix(b, l.ID, storage.VShard(l.Name, pkb))
+	return b
+}
+
 // Get reads a row's stored value by encoded primary key.
 func (l *Layout) Get(r Reader, pkb []byte) ([]byte, bool, error) {
 	return r.Get(l.Key(pkb))

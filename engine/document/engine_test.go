@@ -378,3 +378,16 @@ func mustHex(s string) []byte {
 	}
 	return b
 }
+
+// TestKeyInPlace: a key built around an encoded primary key already in
+// its buffer is the key Key builds, with the primary key as its tail.
+func TestKeyInPlace(t *testing.T) {
+	l := &document.Layout{ID: 7, Name: "sessions"}
+	for _, pk := range []any{"a", "", "ключ", strings.Repeat("k", 300), int64(42)} {
+		pkb := document.EncodePK([]any{pk})
+		b := append(make([]byte, storage.RowKeyPrefixLen), pkb...)
+		got := l.KeyInPlace(b)
+		require.Equal(t, l.Key(pkb), got, "pk %v", pk)
+		require.Equal(t, pkb, got[storage.RowKeyPrefixLen:])
+	}
+}

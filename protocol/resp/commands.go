@@ -518,24 +518,11 @@ func cmdSet(c *conn, args [][]byte) error {
 }
 
 func (c *conn) set(key string, val []byte, o setOpts) error {
-	var old session.KVEntry
-	done := false
-	err := c.update1(key, func(cur []session.KVEntry) ([]session.KVWrite, error) {
-		old = cur[0]
-		if o.get && !isString(cur[0]) {
-			return nil, errWrongType
-		}
-		if (o.nx && cur[0].Live) || (o.xx && !cur[0].Live) {
-			done = false
-			return nil, nil
-		}
-		done = true
-		exp := o.expires
-		if o.keepTTL && cur[0].Live {
-			exp = cur[0].Expires
-		}
-		return c.put1(session.KVWrite{Op: session.KVPut, Value: val, Expires: exp}), nil
-	})
+	h := &c.hot
+	h.val, h.o = val, o
+	err := c.update1(key, c.setFn)
+	old, done := h.old, h.done
+	*h = hotOp{c: c}
 	if err != nil {
 		return err
 	}
@@ -548,6 +535,63 @@ func (c *conn) set(key string, val []byte, o setOpts) error {
 		c.w.WriteNull()
 	}
 	return nil
+}
+
+// hotOp carries the arguments and results of the update functions of the
+// commands a pipeline repeats most (SET, INCR): the connection makes each
+// function once (conn.setFn, conn.incrFn) instead of a closure per command.
+type hotOp struct {
+	c *conn
+	// arguments
+	val   []byte
+	o     setOpts
+	delta int64
+	// results
+	old  session.KVEntry
+	done bool
+	out  int64
+	num  [20]byte // INCR's new value as text (KVPut copies it)
+}
+
+func (h *hotOp) set(cur []session.KVEntry) ([]session.KVWrite, error) {
+	h.old = cur[0]
+	o := &h.o
+	if o.get && !isString(cur[0]) {
+		return nil, errWrongType
+	}
+	if (o.nx && cur[0].Live) || (o.xx && !cur[0].Live) {
+		h.done = false
+		return nil, nil
+	}
+	h.done = true
+	exp := o.expires
+	if o.keepTTL && cur[0].Live {
+		exp = cur[0].Expires
+	}
+	return h.c.put1(session.KVWrite{Op: session.KVPut, Value: h.val, Expires: exp}), nil
+}
+
+func (h *hotOp) incr(cur []session.KVEntry) ([]session.KVWrite, error) {
+	var n int64
+	if err := checkString(cur[0]); err != nil {
+		return nil, err
+	}
+	if cur[0].Live {
+		if cur[0].Null {
+			return nil, errNotInteger
+		}
+		v, err := parseInt(cur[0].Value)
+		if err != nil {
+			return nil, errNotInteger
+		}
+		n = v
+	}
+	sum, ok := addInt(n, h.delta)
+	if !ok {
+		return nil, errOverflow
+	}
+	h.out = sum
+	return h.c.put1(session.KVWrite{Op: session.KVPut, Value: strconv.AppendInt(h.num[:0], sum, 10), Expires: cur[0].Expires}), nil
 }
 
 func cmdSetEx(c *conn, args [][]byte) error {
@@ -749,29 +793,10 @@ func cmdIncr(c *conn, args [][]byte) error {
 		}
 		delta = d
 	}
-	var out int64
-	err := c.update1(string(args[1]), func(cur []session.KVEntry) ([]session.KVWrite, error) {
-		var n int64
-		if err := checkString(cur[0]); err != nil {
-			return nil, err
-		}
-		if cur[0].Live {
-			if cur[0].Null {
-				return nil, errNotInteger
-			}
-			v, err := parseInt(cur[0].Value)
-			if err != nil {
-				return nil, errNotInteger
-			}
-			n = v
-		}
-		sum, ok := addInt(n, delta)
-		if !ok {
-			return nil, errOverflow
-		}
-		out = sum
-		return c.put1(session.KVWrite{Op: session.KVPut, Value: strconv.AppendInt(nil, sum, 10), Expires: cur[0].Expires}), nil
-	})
+	c.hot.delta = delta
+	err := c.update1(string(args[1]), c.incrFn)
+	out := c.hot.out
+	c.hot = hotOp{c: c}
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,14 @@ type conn struct {
 	// key1 and write1 back update1's key and put1's write.
 	key1   [1]string
 	write1 [1]session.KVWrite
+	// lastName (its first lastLen bytes, as the client spelled it) was
+	// last looked up as lastCmd (lookup).
+	lastName [maxCommandName]byte
+	lastLen  int
+	lastCmd  command
+	// hot and the functions over it serve SET and INCR (hotOp).
+	hot           hotOp
+	setFn, incrFn func(cur []session.KVEntry) ([]session.KVWrite, error)
 
 	// Pub/sub: sub is nil until the first (P)SUBSCRIBE; channels and
 	// patterns are the subscriptions (subscribe mode while any). wmu
@@ -67,6 +75,8 @@ func newConn(s *Server, nc net.Conn) *conn {
 		ctx: ctx, cancel: cancel, id: s.nextID.Add(1), coll: session.KVDefaultCollection,
 		authed: s.cfg.Password == ""}
 	c.log = s.log.With("client", nc.RemoteAddr().String(), "id", c.id)
+	c.hot.c = c
+	c.setFn, c.incrFn = c.hot.set, c.hot.incr
 	return c
 }
 
@@ -187,7 +197,7 @@ func (c *conn) batchable(args [][]byte) (command, bool) {
 	if len(args) == 0 || !c.authed {
 		return command{}, false
 	}
-	cmd, ok := lookupCommand(args[0])
+	cmd, ok := c.lookup(args[0])
 	if !ok || cmd.keys == 0 || (cmd.arity > 0 && len(args) != cmd.arity) || (cmd.arity < 0 && len(args) < -cmd.arity) {
 		return command{}, false
 	}
@@ -347,6 +357,14 @@ func (s *Server) runRoundTxn(leader *conn, group []*waiter, keys []string, write
 // and wakes every waiter but the leader with the outcome.
 func (s *Server) runRound(leader *conn, group []*waiter) {
 	var keys []string
+	// addKey skips a key equal to the one before it: a pipeline usually
+	// repeats its key (redis-benchmark's do), and the locks are taken
+	// once per distinct key anyway.
+	addKey := func(k []byte) {
+		if len(keys) == 0 || keys[len(keys)-1] != string(k) {
+			keys = append(keys, string(k))
+		}
+	}
 	write := false
 	for _, w := range group {
 		for _, args := range w.batch {
@@ -354,14 +372,14 @@ func (s *Server) runRound(leader *conn, group []*waiter) {
 			write = write || cmd.write
 			switch cmd.keys {
 			case 1:
-				keys = append(keys, string(args[1]))
+				addKey(args[1])
 			case -1:
 				for _, a := range args[1:] {
-					keys = append(keys, string(a))
+					addKey(a)
 				}
 			case 2:
 				for i := 1; i < len(args); i += 2 {
-					keys = append(keys, string(args[i]))
+					addKey(args[i])
 				}
 			}
 		}
@@ -380,7 +398,7 @@ func (s *Server) runRound(leader *conn, group []*waiter) {
 
 // dispatch runs one command; errors it returns become the reply.
 func (c *conn) dispatch(args [][]byte) error {
-	cmd, ok := lookupCommand(args[0])
+	cmd, ok := c.lookup(args[0])
 	if !ok {
 		return unknownCommand(args)
 	}
@@ -395,6 +413,21 @@ func (c *conn) dispatch(args [][]byte) error {
 		return Error("ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 	}
 	return cmd.run(c, args)
+}
+
+// lookup is lookupCommand remembering the last command found: a pipeline
+// usually repeats one command, and each is looked up several times
+// (batching, locking, running).
+func (c *conn) lookup(name []byte) (command, bool) {
+	if c.lastCmd.run != nil && string(name) == string(c.lastName[:c.lastLen]) {
+		return c.lastCmd, true
+	}
+	cmd, ok := lookupCommand(name)
+	if ok {
+		c.lastLen = copy(c.lastName[:], name)
+		c.lastCmd = cmd
+	}
+	return cmd, ok
 }
 
 // lookupCommand finds a command by its name in any letter case without

@@ -26,13 +26,13 @@ import (
 
 // env is a RESP server over a real database, in-process.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	db  *session.DB
 	mgr *session.Manager
 	srv *Server
 }
 
-func start(t *testing.T, cfg Config) *env {
+func start(t testing.TB, cfg Config) *env {
 	t.Helper()
 	db, err := session.OpenDB(session.DBConfig{Dir: t.TempDir(), Durability: "relaxed",
 		Logger: slog.New(slog.DiscardHandler), ReclaimInterval: -1})
@@ -513,7 +513,7 @@ func sortLines(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-func dial(t *testing.T, e *env) net.Conn {
+func dial(t testing.TB, e *env) net.Conn {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", e.srv.Addr().String(), 5*time.Second)
 	require.NoError(t, err)

@@ -16,3 +16,11 @@ func SharedAggArgs(aggs []plan.AggCall) int {
 	_, slots := aggSlots(aggs)
 	return len(slots)
 }
+
+// SetKVPlainPut turns KVPut's plain-row fast path on or off and returns
+// the function that restores the previous setting.
+func SetKVPlainPut(on bool) (restore func()) {
+	old := kvPlainPut
+	kvPlainPut = on
+	return func() { kvPlainPut = old }
+}

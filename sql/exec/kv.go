@@ -136,6 +136,9 @@ type KVShape struct {
 	// row but the entry's fields.
 	plain  bool
 	nilIdx [][]any // a plain collection's index values without a deadline (read only)
+	// plainText: plain, with a TEXT value column (what RESP creates), so
+	// a string value is stored as it is (kvPutPlain).
+	plainText bool
 
 	lay *document.Layout
 }
@@ -171,6 +174,7 @@ func NewKVShape(coll *catalog.Collection) (*KVShape, error) {
 			sh.plain = false
 		}
 	}
+	sh.plainText = sh.plain && coll.Columns[sh.Value].Type == types.Text
 	if sh.plain {
 		for range coll.Indexes {
 			sh.nilIdx = append(sh.nilIdx, []any{nil})
@@ -226,15 +230,18 @@ func (e *KVEntry) stored(sh *KVShape) (*document.Row, error) {
 	return &document.Row{PK: pk, Value: e.raw, IdxVals: idx, RowID: id}, nil
 }
 
-// pk is the encoded primary key of key (document.EncodePK of []any{key}).
-func (sh *KVShape) pk(key string) []byte {
-	return storage.AppendKeyString(make([]byte, 0, len(key)+8), key)
+// keys returns key's row key and encoded primary key (document.EncodePK
+// of []any{key}), the second the tail of the first (one allocation).
+func (sh *KVShape) keys(key string) (rowKey, pkb []byte) {
+	b := make([]byte, storage.RowKeyPrefixLen, storage.RowKeyPrefixLen+len(key)+8)
+	b = sh.layout().KeyInPlace(storage.AppendKeyString(b, key))
+	return b, b[storage.RowKeyPrefixLen:]
 }
 
 // KVGet reads one key in the environment's transaction.
 func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
-	e := KVEntry{Key: key, pkb: sh.pk(key)}
-	e.rowKey = sh.layout().Key(e.pkb)
+	e := KVEntry{Key: key}
+	e.rowKey, e.pkb = sh.keys(key)
 	raw, ok, err := env.Txn.Get(e.rowKey)
 	if err != nil || !ok {
 		return e, err
@@ -305,6 +312,9 @@ func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, kind string, expires
 	if sh.Value < 0 {
 		return errs.Errorf(errs.WrongObjectType, "key-value collection %q has no value column", sh.Coll.Name)
 	}
+	if kvPlainPut && sh.plainText && cur.Live && cur.rowKey != nil && kind == "" && cur.exp == nil && expires.IsZero() {
+		return env.kvPutPlain(sh, cur, val)
+	}
 	var row types.Row
 	switch {
 	case cur.Live && sh.plain:
@@ -340,6 +350,32 @@ func (env *Env) KVPut(sh *KVShape, cur KVEntry, val []byte, kind string, expires
 		row[sh.Expires] = expires.UTC()
 	}
 	return env.kvWrite(sh, cur, row)
+}
+
+// kvPlainPut enables kvPutPlain (tests compare it with the general path).
+var kvPlainPut = true
+
+// kvPutPlain is KVPut's common case, a string value over a live string
+// without a deadline in a plain collection with a text value column: the
+// new row is encoded from its parts, as EncodeTuple encodes the row KVPut
+// would build, and only the row changes (the deadline index keeps its NULL
+// entry).
+func (env *Env) kvPutPlain(sh *KVShape, cur KVEntry, val []byte) error {
+	b := make([]byte, 0, 8+len(cur.Key)+len(val)+len(sh.Coll.Columns))
+	b = document.AppendTupleHeader(b, len(sh.Coll.Columns))
+	for i := range sh.Coll.Columns {
+		switch i {
+		case sh.Key:
+			b = document.AppendTextString(b, cur.Key)
+		case sh.Value:
+			b = document.AppendText(b, val)
+		default: // ttl, deadline, kind: NULL
+			b, _ = document.AppendValue(b, nil)
+		}
+	}
+	return sh.layout().UpdateInPlace(ownedWriter{writer{env.Txn}}, cur.rowKey, cur.pkb,
+		&document.Row{Value: cur.raw, IdxVals: sh.nilIdx},
+		&document.Row{Value: b, IdxVals: sh.nilIdx, RowID: cur.Key})
 }
 
 // KVExpire changes a live key's deadline (zero: persist) keeping its value.
