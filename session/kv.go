@@ -24,7 +24,7 @@ import (
 type KVEntry struct {
 	Key     string
 	Live    bool      // the key exists and has not expired
-	Value   []byte    // the value as text
+	Value   []byte    // the value as text; read only (it may be the store's cached copy)
 	Null    bool      // the value column is NULL
 	Expires time.Time // zero: no expiry
 	Kind    string    // "" for a string, "hash" or "zset"
@@ -344,6 +344,19 @@ func (t *KVTxn) Get(keys []string) ([]KVEntry, error) {
 		out[i] = toEntry(e)
 	}
 	return out, nil
+}
+
+// GetOne is Get of one key, without a slice.
+func (t *KVTxn) GetOne(key string) (KVEntry, error) {
+	if t.sh == nil {
+		return KVEntry{Key: key}, nil
+	}
+	e, err := t.env.KVGet(t.sh, key)
+	if err != nil {
+		t.failed = err
+		return KVEntry{}, err
+	}
+	return toEntry(e), nil
 }
 
 // Update is KVUpdate inside the batch: an error of fn is returned and

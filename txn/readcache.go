@@ -75,19 +75,19 @@ func (c *readCache) stripe(key []byte) *cacheStripe {
 	return &c.stripes[maphash.Bytes(c.seed, key)%readCacheStripes]
 }
 
-// get returns a copy of key's value if an entry a snapshot showing
-// batches 1..applied may use is cached.
+// get returns key's value if an entry a snapshot showing batches
+// 1..applied may use is cached. The value is the entry's own: entries are
+// never changed, only replaced, so it stays valid; its capacity is its
+// length, so an append to it copies (callers must not write into it).
 func (c *readCache) get(key []byte, applied uint64) ([]byte, bool) {
 	s := c.stripe(key)
 	s.mu.Lock()
 	e, ok := s.m[string(key)]
+	s.mu.Unlock()
 	if !ok || e.seq > applied {
-		s.mu.Unlock()
 		return nil, false
 	}
-	out := append([]byte(nil), e.val...)
-	s.mu.Unlock()
-	return out, true
+	return e.val[:len(e.val):len(e.val)], true
 }
 
 // fill adds val, read from a snapshot showing batches 1..applied, unless a

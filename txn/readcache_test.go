@@ -81,6 +81,36 @@ func TestReadCacheFollowsCommits(t *testing.T) {
 	require.NoError(t, off.Close())
 }
 
+// TestReadCacheValueIsShared: a value read from the cache is the entry's
+// own (no copy), limited to its length, so a reader appending to it gets
+// a copy and the next reader still sees the stored value.
+func TestReadCacheValueIsShared(t *testing.T) {
+	st, m := openCache(t, 0)
+	defer closeAll(t, st, m)
+	k := []byte("k")
+	tx := m.Begin()
+	tx.Set(k, []byte("value"))
+	_, err := tx.Commit()
+	require.NoError(t, err)
+	r := m.Begin()
+	defer r.Rollback()
+	_, _, err = r.Get(k) // fills the cache
+	require.NoError(t, err)
+	a, ok, err := r.Get(k)
+	require.NoError(t, err)
+	require.True(t, ok)
+	b, _, err := r.Get(k)
+	require.NoError(t, err)
+	require.Same(t, &a[0], &b[0], "the cached value is shared, not copied per read")
+	require.Equal(t, len(a), cap(a))
+	grown := append(a, "-appended"...)
+	require.Equal(t, "value-appended", string(grown))
+	c, _, err := r.Get(k)
+	require.NoError(t, err)
+	require.Equal(t, "value", string(c))
+	require.Equal(t, "value", string(c[:cap(c)]))
+}
+
 // TestReadCacheMatchesSnapshots runs writers and readers concurrently over
 // a few hot keys with a cache small enough to evict; every read through
 // the cache must equal what the reader's Pebble snapshot holds, for fresh

@@ -174,14 +174,16 @@ func (t *Txn) HasWrites() bool { return len(t.ws) > 0 }
 // later writes of the key conflict, and WaitVisibleDurable waits for it.
 func (t *Txn) ReadLatest() { t.latest = true }
 
-// Get reads key, seeing the transaction's own writes first.
+// Get reads key, seeing the transaction's own writes first. The value may
+// be shared (the transaction's own write, the read cache's entry): the
+// caller must not write into it, and an append to it copies.
 func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 	if i, ok := t.writes[string(key)]; ok {
 		w := t.ws[i]
 		if w.del {
 			return nil, false, nil
 		}
-		return w.val, true, nil
+		return w.val[:len(w.val):len(w.val)], true, nil
 	}
 	if t.latest {
 		if w, ok := t.m.inflightGet(key); ok && w.lsn > t.snapLSN {

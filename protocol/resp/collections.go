@@ -128,11 +128,11 @@ func cmdHSet(c *conn, args [][]byte) error {
 
 // hash reads the hash at key (empty when absent).
 func (c *conn) hash(key []byte) (map[string]string, error) {
-	es, err := c.get(string(key))
+	e, err := c.get1(string(key))
 	if err != nil {
 		return nil, err
 	}
-	return loadHash(es[0])
+	return loadHash(e)
 }
 
 func cmdHGet(c *conn, args [][]byte) error {
@@ -531,11 +531,11 @@ func cmdZRem(c *conn, args [][]byte) error {
 }
 
 func (c *conn) zset(key []byte) (map[string]float64, error) {
-	es, err := c.get(string(key))
+	e, err := c.get1(string(key))
 	if err != nil {
 		return nil, err
 	}
-	return loadZSet(es[0])
+	return loadZSet(e)
 }
 
 func cmdZScore(c *conn, args [][]byte) error {

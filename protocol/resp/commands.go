@@ -391,6 +391,18 @@ func (c *conn) put1(w session.KVWrite) []session.KVWrite {
 	return c.write1[:]
 }
 
+// get1 reads one key.
+func (c *conn) get1(key string) (session.KVEntry, error) {
+	if c.batch != nil {
+		return c.batch.GetOne(key)
+	}
+	es, err := c.s.store.KVGet(c.ctx, c.coll, []string{key})
+	if err != nil {
+		return session.KVEntry{}, err
+	}
+	return es[0], nil
+}
+
 func (c *conn) get(keys ...string) ([]session.KVEntry, error) {
 	if c.batch != nil {
 		return c.batch.Get(keys)
@@ -423,14 +435,14 @@ func (c *conn) writeValue(e session.KVEntry) {
 }
 
 func cmdGet(c *conn, args [][]byte) error {
-	es, err := c.get(string(args[1]))
+	e, err := c.get1(string(args[1]))
 	if err != nil {
 		return err
 	}
-	if err := checkString(es[0]); err != nil {
+	if err := checkString(e); err != nil {
 		return err
 	}
-	c.writeValue(es[0])
+	c.writeValue(e)
 	return nil
 }
 
@@ -858,14 +870,14 @@ func cmdAppend(c *conn, args [][]byte) error {
 }
 
 func cmdStrlen(c *conn, args [][]byte) error {
-	es, err := c.get(string(args[1]))
+	e, err := c.get1(string(args[1]))
 	if err != nil {
 		return err
 	}
-	if err := checkString(es[0]); err != nil {
+	if err := checkString(e); err != nil {
 		return err
 	}
-	c.w.WriteInt(len(es[0].Value))
+	c.w.WriteInt(len(e.Value))
 	return nil
 }
 
@@ -942,11 +954,10 @@ func cmdExpire(c *conn, args [][]byte) error {
 }
 
 func cmdTTL(c *conn, args [][]byte) error {
-	es, err := c.get(string(args[1]))
+	e, err := c.get1(string(args[1]))
 	if err != nil {
 		return err
 	}
-	e := es[0]
 	switch {
 	case !e.Live:
 		c.w.WriteInt(-2)
@@ -980,17 +991,17 @@ func cmdPersist(c *conn, args [][]byte) error {
 }
 
 func cmdType(c *conn, args [][]byte) error {
-	es, err := c.get(string(args[1]))
+	e, err := c.get1(string(args[1]))
 	if err != nil {
 		return err
 	}
 	switch {
-	case !es[0].Live:
+	case !e.Live:
 		c.w.WriteString("none")
-	case es[0].Kind == "":
+	case e.Kind == "":
 		c.w.WriteString("string")
 	default:
-		c.w.WriteString(es[0].Kind)
+		c.w.WriteString(e.Kind)
 	}
 	return nil
 }

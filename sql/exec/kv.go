@@ -254,8 +254,8 @@ func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
 }
 
 // fill sets the entry's fields from its stored row, decoding only the
-// deadline, kind and value columns; a text value aliases raw (a copy the
-// transaction made for this read).
+// deadline, kind and value columns; a text value aliases raw (which may
+// be shared: see txn.Txn.Get).
 func (e *KVEntry) fill(sh *KVShape, now time.Time) error {
 	var exp, kind, val any
 	var text []byte // the value when it is text (isText)
