@@ -118,7 +118,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := strconv.ParseInt(string(line[1:]), 10, 64)
+	n, err := parseInt10(line[1:])
 	if err != nil || n > int64(r.lim.MaxArgs) {
 		return nil, protoErr("invalid multibulk length")
 	}
@@ -134,7 +134,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		if line[0] != '$' {
 			return nil, protoErr("expected '$', got '%c'", line[0])
 		}
-		size, err := strconv.ParseInt(string(line[1:]), 10, 64)
+		size, err := parseInt10(line[1:])
 		if err != nil || size < 0 || size > int64(r.lim.MaxBulk) {
 			return nil, protoErr("invalid bulk length")
 		}
@@ -162,9 +162,43 @@ func (r *Reader) line() ([]byte, error) {
 	return line[:len(line)-2], nil
 }
 
+// parseInt10 is strconv.ParseInt(string(b), 10, 64) without converting b
+// when it is a short run of digits (every length a client sends).
+func parseInt10(b []byte) (int64, error) {
+	digits := b
+	if len(digits) > 0 && (digits[0] == '-' || digits[0] == '+') {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return strconv.ParseInt(string(b), 10, 64)
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(string(b), 10, 64)
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if b[0] == '-' {
+		n = -n
+	}
+	return n, nil
+}
+
 // bulk reads size bytes and the CRLF after them, growing the buffer only
 // as bytes arrive.
 func (r *Reader) bulk(size int) ([]byte, error) {
+	if size <= slabBytes/8 && r.br.Buffered() >= size+2 {
+		// Already buffered (a pipeline's arguments usually are): copy
+		// it out in one step.
+		b, _ := r.br.Peek(size + 2)
+		if b[size] != '\r' || b[size+1] != '\n' {
+			return nil, protoErr("bulk string not terminated by CRLF")
+		}
+		buf := append(r.alloc(size), b[:size]...)
+		_, _ = r.br.Discard(size + 2)
+		return buf, nil
+	}
 	const chunk = 64 << 10
 	buf := r.alloc(min(size, chunk))
 	for len(buf) < size {

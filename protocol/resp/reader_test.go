@@ -3,9 +3,11 @@ package resp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func readAll(t *testing.T, in string, lim Limits) ([][][]byte, error) {
@@ -82,6 +84,9 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte("*-1\r\n*1\r\n$0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r := NewReader(bytes.NewReader(in), Limits{MaxBulk: 1 << 16, MaxArgs: 1 << 10})
+		// The same bytes arriving one at a time (nothing buffered ahead,
+		// so no fast path) must read as the same commands and errors.
+		slow := NewReader(iotest.OneByteReader(bytes.NewReader(in)), Limits{MaxBulk: 1 << 16, MaxArgs: 1 << 10})
 		// Until Release, every command read stays as it was read.
 		var kept, copies [][][]byte
 		defer func() {
@@ -95,6 +100,10 @@ func FuzzReader(f *testing.F) {
 		}()
 		for i := 0; i < 100; i++ {
 			args, err := r.ReadCommand()
+			sargs, serr := slow.ReadCommand()
+			if fmt.Sprint(err) != fmt.Sprint(serr) || !equalArgs(args, sargs) {
+				t.Fatalf("command %d: read whole %q, %v; read a byte at a time %q, %v", i, args, err, sargs, serr)
+			}
 			if err != nil {
 				return
 			}
@@ -122,4 +131,16 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+func equalArgs(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
