@@ -325,6 +325,14 @@ type KVTxn struct {
 	cur    []KVEntry // Update's entries, reused by the batch's commands
 }
 
+// Reserve says about n updates follow: their change records are made
+// room for at once.
+func (t *KVTxn) Reserve(n int) {
+	if t.write {
+		t.env.Txn.ReserveChanges(n)
+	}
+}
+
 // Now is the time the batch judges expiry at.
 func (t *KVTxn) Now() time.Time { return t.env.Clock }
 

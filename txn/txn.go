@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -310,6 +311,10 @@ func (t *Txn) put(w write) {
 	t.writes[string(w.key)] = len(t.ws)
 	t.ws = append(t.ws, w)
 }
+
+// ReserveChanges makes room for n more changes (a caller that knows how
+// many it will add saves regrowing the slice of these large structs).
+func (t *Txn) ReserveChanges(n int) { t.changes = slices.Grow(t.changes, n) }
 
 // AddChange records a row change for the change log.
 func (t *Txn) AddChange(c Change) {

@@ -339,6 +339,11 @@ func (s *Server) runRoundTxn(leader *conn, group []*waiter, keys []string, write
 		}
 	}()
 	return s.store.KVBatch(leader.ctx, leader.coll, keys, write, func(t *session.KVTxn) {
+		n := 0
+		for _, w := range group {
+			n += len(w.batch)
+		}
+		t.Reserve(n)
 		for _, w := range group {
 			c := w.c
 			c.batch = t

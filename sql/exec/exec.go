@@ -64,6 +64,8 @@ type Env struct {
 	aggPlans map[*plan.Aggregate]*sharedArgs // aggSlots per aggregate, for one that runs per outer row
 	outer    []types.Row                     // enclosing rows of correlated subqueries
 	subCache map[*plan.Subquery][]types.Row  // uncorrelated subquery results
+
+	kvKey kvKeyCache // the key KVGet read last (a pipeline repeats keys)
 }
 
 // ObservedFields are new or widened fields of one collection.

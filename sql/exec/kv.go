@@ -238,10 +238,23 @@ func (sh *KVShape) keys(key string) (rowKey, pkb []byte) {
 	return b, b[storage.RowKeyPrefixLen:]
 }
 
+// kvKeyCache keeps the keys KVShape.keys made for the last key read; they
+// are never changed, so the transaction may keep them as well.
+type kvKeyCache struct {
+	sh          *KVShape
+	key         string
+	rowKey, pkb []byte
+}
+
 // KVGet reads one key in the environment's transaction.
 func (env *Env) KVGet(sh *KVShape, key string) (KVEntry, error) {
 	e := KVEntry{Key: key}
-	e.rowKey, e.pkb = sh.keys(key)
+	if c := &env.kvKey; c.sh == sh && c.key == key {
+		e.rowKey, e.pkb = c.rowKey, c.pkb
+	} else {
+		e.rowKey, e.pkb = sh.keys(key)
+		*c = kvKeyCache{sh: sh, key: key, rowKey: e.rowKey, pkb: e.pkb}
+	}
 	raw, ok, err := env.Txn.Get(e.rowKey)
 	if err != nil || !ok {
 		return e, err
