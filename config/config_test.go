@@ -83,6 +83,7 @@ func TestPrecedence(t *testing.T) {
 				"NODEDB_PORT_HTTP": "2", "NODEDB_PORT_RESP": "6381", "NODEDB_PORT_ILP": "8086",
 				"NODEDB_LOG_FORMAT": "json", "NODEDB_LOG_LEVEL": "debug", "NODEDB_MEMORY_LIMIT": "2GiB",
 				"NODEDB_CACHE_SIZE": "1GiB", "NODEDB_DURABILITY": "relaxed", "NODEDB_TLS_CERT": "c.pem", "NODEDB_TLS_KEY": "k.pem",
+				"NODEDB_GC_HEAP_FLOOR": "0",
 			},
 			check: func(t *testing.T, c Config) {
 				want := Config{DataDir: "/d", Host: "::1", PgwirePort: 1, HTTPPort: 2, RESPPort: 6381, ILPPort: 8086,
@@ -168,6 +169,7 @@ port_ilp = 8086
 log_format = "json"
 log_level = "warn"
 memory_limit = "1GB"
+gc_heap_floor = "16MiB"
 auth_mode = "password"
 superuser_password = "pw"
 tls_cert = "/etc/cert.pem"
@@ -177,7 +179,7 @@ durability = "relaxed"
 			check: func(t *testing.T, c Config) {
 				want := Config{DataDir: "/var/lib/nodedb", Host: "0.0.0.0", PgwirePort: 5433, HTTPPort: 8080,
 					RESPPort: 6381, ILPPort: 8086, LogFormat: "json", LogLevel: "warn", MemoryLimit: 1e9,
-					AuthMode: "password", SuperuserPassword: "pw", TLSCert: "/etc/cert.pem", TLSKey: "/etc/key.pem",
+					GCHeapFloor: 16 << 20, AuthMode: "password", SuperuserPassword: "pw", TLSCert: "/etc/cert.pem", TLSKey: "/etc/key.pem",
 					Durability: "relaxed"}
 				if c != want {
 					t.Errorf("got  %+v\nwant %+v", c, want)
@@ -269,6 +271,7 @@ func TestValidate(t *testing.T) {
 		{name: "empty host", mutate: func(c *Config) { c.Host = "" }, wantErr: []string{"host"}},
 		{name: "negative memory", mutate: func(c *Config) { c.MemoryLimit = -1 }, wantErr: []string{"memory_limit"}},
 		{name: "negative cache", mutate: func(c *Config) { c.CacheSize = -1 }, wantErr: []string{"cache_size"}},
+		{name: "negative gc heap floor", mutate: func(c *Config) { c.GCHeapFloor = -1 }, wantErr: []string{"gc_heap_floor"}},
 		{
 			name:    "all problems reported at once",
 			mutate:  func(c *Config) { c.HTTPPort = 99999; c.Durability = "" },

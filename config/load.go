@@ -22,8 +22,9 @@ type fileConfig struct {
 	PortILP           *int    `toml:"port_ilp"`
 	LogFormat         *string `toml:"log_format"`
 	LogLevel          *string `toml:"log_level"`
-	MemoryLimit       any     `toml:"memory_limit"` // integer bytes or "4GiB"
-	CacheSize         any     `toml:"cache_size"`   // integer bytes or "256MiB"
+	MemoryLimit       any     `toml:"memory_limit"`  // integer bytes or "4GiB"
+	GCHeapFloor       any     `toml:"gc_heap_floor"` // integer bytes or "64MiB"
+	CacheSize         any     `toml:"cache_size"`    // integer bytes or "256MiB"
 	AuthMode          *string `toml:"auth_mode"`
 	SuperuserPassword *string `toml:"superuser_password"`
 	TLSCert           *string `toml:"tls_cert"`
@@ -108,6 +109,9 @@ func (c *Config) applyTOML(data []byte) error {
 		return err
 	}
 	if err := setBytes(&c.CacheSize, "cache_size", f.CacheSize); err != nil {
+		return err
+	}
+	if err := setBytes(&c.GCHeapFloor, "gc_heap_floor", f.GCHeapFloor); err != nil {
 		return err
 	}
 	setStr(&c.SuperuserPassword, f.SuperuserPassword)
@@ -197,6 +201,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	}
 	bytes("NODEDB_MEMORY_LIMIT", &c.MemoryLimit)
 	bytes("NODEDB_CACHE_SIZE", &c.CacheSize)
+	bytes("NODEDB_GC_HEAP_FLOOR", &c.GCHeapFloor)
 	if v, ok := lookup("NODEDB_SUPERUSER_PASSWORD"); ok {
 		c.SuperuserPassword = v
 		if v != "" {

@@ -44,10 +44,17 @@ func TestPrecedenceFlagsOverEnvOverFile(t *testing.T) {
 		check func(t *testing.T, c config.Config)
 	}{
 		{name: "defaults", check: func(t *testing.T, c config.Config) {
-			if c.PgwirePort != 6432 || c.HTTPPort != 6480 || c.Durability != "sync" {
+			if c.PgwirePort != 6432 || c.HTTPPort != 6480 || c.Durability != "sync" || c.GCHeapFloor != config.DefaultGCHeapFloor {
 				t.Errorf("got %+v", c)
 			}
 		}},
+		{name: "gc heap floor flag over env", args: []string{"--gc-heap-floor", "8MiB"},
+			env: map[string]string{"NODEDB_GC_HEAP_FLOOR": "0"},
+			check: func(t *testing.T, c config.Config) {
+				if c.GCHeapFloor != 8<<20 {
+					t.Errorf("got %+v", c)
+				}
+			}},
 		{name: "file", args: []string{"--config", file}, check: func(t *testing.T, c config.Config) {
 			if c.PgwirePort != 1001 || c.HTTPPort != 1002 || c.RESPPort != 1003 || c.Host != "10.0.0.1" {
 				t.Errorf("got %+v", c)
@@ -143,5 +150,24 @@ func TestServeRealServer(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "nodedb started") || !strings.Contains(logs.String(), "nodedb stopped") {
 		t.Errorf("logs: %s", logs.String())
+	}
+}
+
+// TestGCFloor: the allocation is gc_heap_floor bytes, at most a quarter of
+// memory_limit, none for 0.
+func TestGCFloor(t *testing.T) {
+	for _, c := range []struct {
+		floor, limit config.ByteSize
+		want         int
+	}{
+		{64 << 20, 0, 64 << 20},
+		{64 << 20, 100 << 20, 25 << 20},
+		{0, 0, 0},
+		{0, 1 << 30, 0},
+	} {
+		got := gcFloor(config.Config{GCHeapFloor: c.floor, MemoryLimit: c.limit})
+		if len(got) != c.want {
+			t.Errorf("floor %d, limit %d: %d bytes, want %d", c.floor, c.limit, len(got), c.want)
+		}
 	}
 }
