@@ -28,7 +28,8 @@ import (
 // at most one slab of each kind (about 6 KiB in all). The zero value is
 // ready; a Decoder is not safe for concurrent use.
 type Decoder struct {
-	decs   []apd.Decimal
+	decs    []apd.Decimal
+	decSlab []apd.Decimal // the slab decs is cut from (RecycleDecimals)
 	ints   []int64
 	floats []float64
 	times  []time.Time
@@ -48,12 +49,24 @@ const (
 
 func (dec *Decoder) decimal() *apd.Decimal {
 	if len(dec.decs) == 0 {
-		dec.decs = make([]apd.Decimal, decSlab)
+		dec.decSlab = make([]apd.Decimal, decSlab)
+		dec.decs = dec.decSlab
 	}
 	d := &dec.decs[0]
 	dec.decs = dec.decs[1:]
 	return d
 }
+
+// NewDecimalSlab makes the decoder cut the decimals it decodes from here on
+// from a slab of their own, so RecycleDecimals never hands out again one
+// decoded before.
+func (dec *Decoder) NewDecimalSlab() { dec.decs, dec.decSlab = nil, nil }
+
+// RecycleDecimals lets the decoder hand out again the decimals of its
+// current slab: the caller keeps none of the decimals decoded since
+// NewDecimalSlab or the previous RecycleDecimals (a decimal is always set
+// whole before it is handed out).
+func (dec *Decoder) RecycleDecimals() { dec.decs = dec.decSlab }
 
 // typeWord is the type word of an interface holding v's dynamic type.
 func typeWord(v any) unsafe.Pointer { return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0] }

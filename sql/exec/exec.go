@@ -682,6 +682,17 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 		env.slots = make([]types.Value, len(slotExprs))
 		defer func() { env.slots = saved }()
 	}
+	// When nothing keeps a row's decimals past the row (recyclesDecimals),
+	// the scan's decoded decimals and the arithmetic results are cut from
+	// slabs of this aggregate's own and reused row after row.
+	recycle := recyclesDecimals(x)
+	rc, _ := in.(decimalRecycler)
+	if recycle {
+		env.decs.Fresh()
+		if rc != nil {
+			rc.newDecimalSlab()
+		}
+	}
 	n := 0
 	for {
 		r, ok, err := in.Next()
@@ -707,7 +718,11 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 		}
 		g := groups[string(kb)]
 		if g == nil {
-			g = newGroup(x, append([]types.Value(nil), keys...))
+			gk := append([]types.Value(nil), keys...)
+			if recycle {
+				ownDecimals(gk)
+			}
+			g = newGroup(x, gk)
 			groups[string(kb)] = g
 			order = append(order, g)
 		}
@@ -751,8 +766,81 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 				return nil, nil, err
 			}
 		}
+		if recycle {
+			env.decs.Recycle()
+			if rc != nil {
+				rc.recycleDecimals()
+			}
+		}
 	}
 	return groups, order, nil
+}
+
+// recycleDecimals enables recyclesDecimals (tests compare with it off).
+var recycleDecimals = true
+
+// recyclesDecimals reports whether an aggregation keeps no decimal of an
+// input row once the row is folded, so the row's decimals (decoded by its
+// scan or computed by its arithmetic) may be reused for the next: it reads
+// a scan directly (an operator in between, a sort or a join's build, may
+// hold computed rows while the aggregate folds them), its aggregates only
+// count or add (count, sum, avg copy what they add), none is DISTINCT or
+// ordered (those keep their arguments), no subquery runs in it (a cached
+// subquery result may hold arithmetic results), and its group keys are
+// copied when a group is made (ownDecimals).
+func recyclesDecimals(x *plan.Aggregate) bool {
+	if !recycleDecimals || plan.HasSubquery(x) {
+		return false
+	}
+	if _, ok := x.Input.(*plan.Scan); !ok {
+		return false
+	}
+	for _, a := range x.Aggs {
+		if a.Distinct || len(a.OrderBy) > 0 {
+			return false
+		}
+		switch a.Agg.Name {
+		case "count", "sum", "avg":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// decimalRecycler is an input whose decoded decimals can be reused
+// (scanIter).
+type decimalRecycler interface {
+	newDecimalSlab()
+	recycleDecimals()
+}
+
+// ownDecimals replaces the decimals of vs, also inside documents and
+// arrays, by copies of their own.
+func ownDecimals(vs []types.Value) {
+	for i, v := range vs {
+		vs[i] = ownDecimal(v)
+	}
+}
+
+func ownDecimal(v types.Value) types.Value {
+	switch x := v.(type) {
+	case *apd.Decimal:
+		return new(apd.Decimal).Set(x)
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = ownDecimal(e)
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			a[i] = ownDecimal(e)
+		}
+		return a
+	}
+	return v
 }
 
 // aggregateResult turns the groups into rows: the group-by values, then
@@ -1143,6 +1231,9 @@ func (si *scanIter) nextIndexBatch() error {
 	}
 	return nil
 }
+
+func (si *scanIter) newDecimalSlab()  { si.dec.NewDecimalSlab() }
+func (si *scanIter) recycleDecimals() { si.dec.RecycleDecimals() }
 
 func (si *scanIter) Close() error {
 	var err error

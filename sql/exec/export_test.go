@@ -24,3 +24,11 @@ func SetKVPlainPut(on bool) (restore func()) {
 	kvPlainPut = on
 	return func() { kvPlainPut = old }
 }
+
+// SetRecycleDecimals turns the reuse of an aggregation's row decimals on
+// or off and returns the function that restores the previous setting.
+func SetRecycleDecimals(on bool) (restore func()) {
+	old := recycleDecimals
+	recycleDecimals = on
+	return func() { recycleDecimals = old }
+}

@@ -148,7 +148,17 @@ func fastPair(op string, ca int64, ea int32, cb int64, eb int32) (int64, int32, 
 // use (each goroutine of a query has its own).
 type DecAlloc struct {
 	decs []apd.Decimal
+	slab []apd.Decimal // the slab decs is cut from (Recycle)
 }
+
+// Fresh makes New cut the results from here on from a slab of their own,
+// so Recycle never hands out again one made before.
+func (a *DecAlloc) Fresh() { a.decs, a.slab = nil, nil }
+
+// Recycle lets New hand out again the decimals of the current slab: the
+// caller keeps none of the results since Fresh or the previous Recycle
+// (New sets a decimal whole).
+func (a *DecAlloc) Recycle() { a.decs = a.slab }
 
 const decSlab = 32
 
@@ -158,7 +168,8 @@ func (a *DecAlloc) New(coeff int64, exp int32) *apd.Decimal {
 		return apd.New(coeff, exp)
 	}
 	if len(a.decs) == 0 {
-		a.decs = make([]apd.Decimal, decSlab)
+		a.slab = make([]apd.Decimal, decSlab)
+		a.decs = a.slab
 	}
 	d := &a.decs[0]
 	a.decs = a.decs[1:]
