@@ -30,11 +30,11 @@ import (
 type Decoder struct {
 	decs    []apd.Decimal
 	decSlab []apd.Decimal // the slab decs is cut from (RecycleDecimals)
-	ints   []int64
-	floats []float64
-	times  []time.Time
-	strs   []string
-	bytes  []byte
+	ints    []int64
+	floats  []float64
+	times   []time.Time
+	strs    []string
+	bytes   []byte
 }
 
 const (
