@@ -404,6 +404,29 @@ func TestHashJoinEitherBuildSide(t *testing.T) {
 	require.Equal(t, "1|7\n2|6\n4|7", d.q(`SELECT s.id, b.id FROM small s, big b WHERE s.k = b.k AND b.v > 5 ORDER BY 1, 2`))
 }
 
+// Hash join keys of different numeric kinds match as their values do
+// (1 = 1.0 = 1::float8; 2.5 matches only 2.5), whichever side is built,
+// with one key (looked up as int64 when integral) or several (encoded).
+func TestHashJoinMixedNumericKeys(t *testing.T) {
+	d := openDB(t)
+	d.q(`CREATE TABLE ki (id INT PRIMARY KEY, k BIGINT, j INT)`)
+	d.q(`CREATE TABLE kn (id INT PRIMARY KEY, k NUMERIC(20,2), j INT)`)
+	d.q(`CREATE TABLE kf (id INT PRIMARY KEY, k FLOAT8, j INT)`)
+	d.q(`INSERT INTO ki VALUES (1, 1, 0), (2, 2, 1), (3, NULL, 0), (4, 9000000000000000000, 1), (5, -7, 0), (6, 1, 1)`)
+	d.q(`INSERT INTO kn VALUES (1, 1.00, 0), (2, 2.50, 1), (3, NULL, 0), (4, 9000000000000000000, 1), (5, -7.00, 0), (6, 1, 1), (7, 3, 0)`)
+	d.q(`INSERT INTO kf VALUES (1, 1.0, 0), (2, 2.5, 1), (3, NULL, 0), (4, -7, 0), (5, 0.1, 1)`)
+	for _, c := range []struct{ q, want string }{
+		{`SELECT a.id, b.id FROM ki a JOIN kn b ON a.k = b.k ORDER BY 1, 2`, "1|1\n1|6\n4|4\n5|5\n6|1\n6|6"},
+		{`SELECT a.id, b.id FROM kn b JOIN ki a ON a.k = b.k ORDER BY 1, 2`, "1|1\n1|6\n4|4\n5|5\n6|1\n6|6"},
+		{`SELECT a.id, b.id FROM kn a JOIN kf b ON a.k = b.k ORDER BY 1, 2`, "1|1\n2|2\n5|4\n6|1"},
+		{`SELECT a.id, b.id FROM ki a JOIN kf b ON a.k = b.k ORDER BY 1, 2`, "1|1\n5|4\n6|1"},
+		{`SELECT a.id, b.id FROM ki a JOIN kn b ON a.k = b.k AND a.j = b.j ORDER BY 1, 2`, "1|1\n4|4\n5|5\n6|6"},
+		{`SELECT a.id, b.id FROM ki a JOIN kn b ON a.k + 0 = b.k * 1 ORDER BY 1, 2`, "1|1\n1|6\n4|4\n5|5\n6|1\n6|6"},
+	} {
+		require.Equal(t, c.want, d.q(c.q), c.q)
+	}
+}
+
 // An index scan reads its rows in batches sorted by row key: several
 // batches, and rows the statement's own transaction changed, come out
 // right.

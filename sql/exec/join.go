@@ -122,16 +122,9 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	var kb []byte
-	buckets := make(map[string][]int, len(build))
-	for i, r := range build {
-		var ok bool
-		if kb, ok, err = env.appendJoinKey(kb[:0], buildKeys, r); err != nil {
-			return nil, err
-		}
-		if ok {
-			buckets[string(kb)] = append(buckets[string(kb)], i)
-		}
+	buckets, err := env.buildJoinTable(buildKeys, build)
+	if err != nil {
+		return nil, err
 	}
 	checks := env.probeChecks(x, probeKeys, buckets, buildLeft)
 	if scan, workers, ok := env.parallelProbe(x, probeNode, probeKeys); ok {
@@ -168,11 +161,8 @@ func (env *Env) hashJoinStream(x *plan.Join) ([]types.Row, error) {
 // only the probe side's columns, rewritten over them. An inner join's
 // output row without a partner in the enclosing build is dropped there
 // anyway, and so is every probe row that could only produce such rows.
-func (env *Env) probeChecks(x *plan.Join, probeKeys []plan.Expr, buckets map[string][]int, buildLeft bool) []*probeCheck {
-	checks := []*probeCheck{{keys: probeKeys, has: func(key []byte) bool {
-		_, ok := buckets[string(key)]
-		return ok
-	}}}
+func (env *Env) probeChecks(x *plan.Join, probeKeys []plan.Expr, buckets *joinTable, buildLeft bool) []*probeCheck {
+	checks := []*probeCheck{{keys: probeKeys, tab: buckets}}
 	off, width := 0, len(x.Left.Columns())
 	if buildLeft {
 		off, width = width, len(x.Right.Columns())
@@ -188,7 +178,7 @@ func (env *Env) probeChecks(x *plan.Join, probeKeys []plan.Expr, buckets map[str
 			keys = append(keys, s)
 		}
 		if keys != nil {
-			checks = append(checks, &probeCheck{keys: keys, has: c.has})
+			checks = append(checks, &probeCheck{keys: keys, tab: c.tab})
 		}
 	}
 	return checks
@@ -196,7 +186,7 @@ func (env *Env) probeChecks(x *plan.Join, probeKeys []plan.Expr, buckets map[str
 
 // probeJoin streams probe's rows through the hashed build rows. When probe
 // is a scan, the rows that fail checks are dropped inside it.
-func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool, checks []*probeCheck) ([]types.Row, error) {
+func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets *joinTable, buildLeft bool, checks []*probeCheck) ([]types.Row, error) {
 	reuseRows(probe) // output rows copy the probe row's values
 	if si, ok := probe.(*scanIter); ok {
 		if sf := newStagedFilter(si, checks); sf != nil {
@@ -215,13 +205,11 @@ func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build
 		if !ok {
 			break
 		}
-		if kb, ok, err = env.appendJoinKey(kb[:0], probeKeys, p); err != nil {
+		var match []int
+		if match, kb, err = buckets.lookup(env, probeKeys, p, kb); err != nil {
 			return nil, err
 		}
-		if !ok {
-			continue
-		}
-		for _, i := range buckets[string(kb)] {
+		for _, i := range match {
 			if n++; n%4096 == 0 {
 				if err := checkCtx(env.Ctx); err != nil {
 					return nil, err
@@ -243,6 +231,70 @@ func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build
 		}
 	}
 	return out, nil
+}
+
+// joinTable maps the keys of a hash join's build rows to the rows'
+// indexes. A single key whose canonical value (canonicalNumber) is an
+// int64, what integer equi-joins have, is found in ints without being
+// encoded; any other key by its group-key encoding in strs. Both find the
+// same rows as encoding every key would: an int64's encoding belongs to
+// no other canonical value.
+type joinTable struct {
+	single bool // one key expression
+	ints   map[int64][]int
+	strs   map[string][]int
+}
+
+// buildJoinTable hashes build on keys (rows with a NULL key are left out:
+// they never match).
+func (env *Env) buildJoinTable(keys []plan.Expr, build []types.Row) (*joinTable, error) {
+	t := &joinTable{single: len(keys) == 1, ints: map[int64][]int{}, strs: map[string][]int{}}
+	var kb []byte
+	for i, r := range build {
+		n, isInt, k, ok, err := t.key(env, keys, r, kb)
+		if err != nil {
+			return nil, err
+		}
+		kb = k
+		switch {
+		case !ok:
+		case isInt:
+			t.ints[n] = append(t.ints[n], i)
+		default:
+			t.strs[string(kb)] = append(t.strs[string(kb)], i)
+		}
+	}
+	return t, nil
+}
+
+// key computes row's key: an int64 (isInt) or an encoding in kb (which it
+// returns for reuse); ok is false when a key value is NULL.
+func (t *joinTable) key(env *Env, keys []plan.Expr, row types.Row, kb []byte) (n int64, isInt bool, _ []byte, ok bool, err error) {
+	if t.single {
+		v, err := env.Eval(keys[0], row)
+		if err != nil || v == nil {
+			return 0, false, kb, false, err
+		}
+		if n, isInt := canonicalNumber(v).(int64); isInt {
+			return n, true, kb, true, nil
+		}
+		return 0, false, appendGroupKey(kb[:0], v), true, nil
+	}
+	kb, ok, err = env.appendJoinKey(kb[:0], keys, row)
+	return 0, false, kb, ok, err
+}
+
+// lookup returns the indexes of the build rows whose key equals row's
+// (none for a NULL key) and kb for reuse.
+func (t *joinTable) lookup(env *Env, keys []plan.Expr, row types.Row, kb []byte) ([]int, []byte, error) {
+	n, isInt, kb, ok, err := t.key(env, keys, row, kb)
+	switch {
+	case err != nil || !ok:
+		return nil, kb, err
+	case isInt:
+		return t.ints[n], kb, nil
+	}
+	return t.strs[string(kb)], kb, nil
 }
 
 // appendJoinKey appends row's hash key to b; ok is false when a key

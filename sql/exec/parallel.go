@@ -229,7 +229,7 @@ func (env *Env) queryParallel(n plan.Node) ([]types.Row, error) {
 // runParallelProbe streams workers shares of the probe scan through the
 // built table and concatenates their output in share order: the rows of
 // a serial probe, in its order.
-func (env *Env) runParallelProbe(x *plan.Join, scan *plan.Scan, workers int, probeKeys []plan.Expr, build []types.Row, buckets map[string][]int, buildLeft bool, checks []*probeCheck) ([]types.Row, error) {
+func (env *Env) runParallelProbe(x *plan.Join, scan *plan.Scan, workers int, probeKeys []plan.Expr, build []types.Row, buckets *joinTable, buildLeft bool, checks []*probeCheck) ([]types.Row, error) {
 	outs := make([][]types.Row, workers)
 	err := env.runShares(scan, workers, func(w int, wenv *Env, in iter) error {
 		var err error

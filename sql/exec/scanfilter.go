@@ -42,7 +42,7 @@ type stagedFilter struct {
 // side holds.
 type probeCheck struct {
 	keys []plan.Expr
-	has  func(key []byte) bool
+	tab  *joinTable // the build whose keys a probe row's must be among
 }
 
 // staging turns stagedFilter off when false (tests compare the staged
@@ -151,11 +151,11 @@ func (sf *stagedFilter) eval(env *Env, coll string, raw []byte, dec *document.De
 		if err := decode(sf.need[len(sf.conj)+k]); err != nil {
 			return nil, false, err
 		}
-		var ok bool
-		if sf.kb, ok, err = env.appendJoinKey(sf.kb[:0], p.keys, row); err != nil {
+		var match []int
+		if match, sf.kb, err = p.tab.lookup(env, p.keys, row, sf.kb); err != nil {
 			return nil, false, err
 		}
-		if !ok || !p.has(sf.kb) {
+		if len(match) == 0 {
 			return nil, false, nil
 		}
 	}
