@@ -248,7 +248,12 @@ type joinTable struct {
 // buildJoinTable hashes build on keys (rows with a NULL key are left out:
 // they never match).
 func (env *Env) buildJoinTable(keys []plan.Expr, build []types.Row) (*joinTable, error) {
-	t := &joinTable{single: len(keys) == 1, ints: map[int64][]int{}, strs: map[string][]int{}}
+	t := &joinTable{single: len(keys) == 1}
+	if t.single { // sized for the kind integer keys need, the other grows
+		t.ints, t.strs = make(map[int64][]int, len(build)), map[string][]int{}
+	} else {
+		t.ints, t.strs = map[int64][]int{}, make(map[string][]int, len(build))
+	}
 	var kb []byte
 	for i, r := range build {
 		n, isInt, k, ok, err := t.key(env, keys, r, kb)
