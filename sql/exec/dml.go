@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
 	"github.com/nodedb-go/nodedb/errs"
@@ -322,8 +324,12 @@ func (env *Env) applySet(coll *catalog.Collection, base, in types.Row, set []pla
 	return types.Row{doc}, nil
 }
 
+// deepCopy returns a copy of v that shares no document, array or decimal
+// with it.
 func deepCopy(v types.Value) types.Value {
 	switch x := v.(type) {
+	case *apd.Decimal:
+		return new(apd.Decimal).Set(x)
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {

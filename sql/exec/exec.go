@@ -819,28 +819,8 @@ type decimalRecycler interface {
 // arrays, by copies of their own.
 func ownDecimals(vs []types.Value) {
 	for i, v := range vs {
-		vs[i] = ownDecimal(v)
+		vs[i] = deepCopy(v)
 	}
-}
-
-func ownDecimal(v types.Value) types.Value {
-	switch x := v.(type) {
-	case *apd.Decimal:
-		return new(apd.Decimal).Set(x)
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = ownDecimal(e)
-		}
-		return m
-	case []any:
-		a := make([]any, len(x))
-		for i, e := range x {
-			a[i] = ownDecimal(e)
-		}
-		return a
-	}
-	return v
 }
 
 // aggregateResult turns the groups into rows: the group-by values, then
