@@ -340,16 +340,11 @@ func (t *KVTxn) Now() time.Time { return t.env.Clock }
 func (t *KVTxn) Get(keys []string) ([]KVEntry, error) {
 	out := make([]KVEntry, len(keys))
 	for i, k := range keys {
-		out[i].Key = k
-		if t.sh == nil {
-			continue
-		}
-		e, err := t.env.KVGet(t.sh, k)
+		e, err := t.GetOne(k)
 		if err != nil {
-			t.failed = err
 			return nil, err
 		}
-		out[i] = toEntry(e)
+		out[i] = e
 	}
 	return out, nil
 }

@@ -30,10 +30,12 @@ type slotRef struct {
 // Type implements plan.Expr.
 func (s *slotRef) Type() types.T { return s.t }
 
-// sharedArgs is aggSlots' result for one aggregate.
+// sharedArgs is what aggregateRows works out once per aggregate: aggSlots'
+// result and whether the rows' decimals may be reused (recyclesDecimals).
 type sharedArgs struct {
-	args  [][]plan.Expr
-	slots []plan.Expr
+	args    [][]plan.Expr
+	slots   []plan.Expr
+	recycle bool
 }
 
 // aggSlotsOf is aggSlots for x, worked out once per Env (an aggregate in
@@ -43,7 +45,7 @@ func (env *Env) aggSlotsOf(x *plan.Aggregate) *sharedArgs {
 		return sa
 	}
 	args, slots := aggSlots(x.Aggs)
-	sa := &sharedArgs{args: args, slots: slots}
+	sa := &sharedArgs{args: args, slots: slots, recycle: recyclesDecimals(x)}
 	if env.aggPlans == nil {
 		env.aggPlans = map[*plan.Aggregate]*sharedArgs{}
 	}

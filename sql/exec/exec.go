@@ -685,7 +685,7 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 	// When nothing keeps a row's decimals past the row (recyclesDecimals),
 	// the scan's decoded decimals and the arithmetic results are cut from
 	// slabs of this aggregate's own and reused row after row.
-	recycle := recyclesDecimals(x)
+	recycle := sl.recycle
 	rc, _ := in.(decimalRecycler)
 	if recycle {
 		env.decs.Fresh()
