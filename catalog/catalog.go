@@ -82,6 +82,12 @@ type Collection struct {
 	// milliseconds (WITH (DEFAULT_TTL = ...)); 0 means keys never expire
 	// unless written with a ttl.
 	DefaultTTLMs int64 `json:"default_ttl_ms,omitempty"`
+	// ShardCols is how many leading primary-key columns a row's vShard is
+	// hashed from (storage.VShardPrefix); 0 means all of them. A strict
+	// collection with a composite key hashes its first column only, so
+	// the rows sharing it sit in one vShard, in key order: a lookup by
+	// that column (a join on it) reads one key range. Fixed at creation.
+	ShardCols int `json:"shard_cols,omitempty"`
 
 	// Fields holds the observed top-level fields of a schemaless
 	// collection; shared by every version of the descriptor.

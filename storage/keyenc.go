@@ -186,6 +186,98 @@ func DecodeKey(b []byte) (any, []byte, error) {
 	return nil, nil, fmt.Errorf("storage: bad key tag %#x", b[0])
 }
 
+// KeyPrefixLen returns the length of the first n values encoded (by
+// AppendKey) at the front of b, without decoding them.
+func KeyPrefixLen(b []byte, n int) (int, error) {
+	off := 0
+	for range n {
+		l, err := keyLen(b[off:])
+		if err != nil {
+			return 0, err
+		}
+		off += l
+	}
+	return off, nil
+}
+
+// keyLen is the length of the one value encoded at the front of b.
+func keyLen(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, fmt.Errorf("storage: empty key")
+	}
+	switch b[0] {
+	case tagNull, tagFalse, tagTrue:
+		return 1, nil
+	case tagNumber:
+		if len(b) < 10 {
+			return 0, fmt.Errorf("storage: short number key")
+		}
+		switch b[9] {
+		case 0x01:
+			if len(b) < 18 {
+				return 0, fmt.Errorf("storage: short int key")
+			}
+			return 18, nil
+		case 0x02:
+			return 10, nil
+		case 0x03:
+			n, err := decimalLen(b[10:])
+			return 10 + n, err
+		}
+		return 0, fmt.Errorf("storage: bad number subtype %#x", b[9])
+	case tagString, tagBytes, tagOther:
+		for i := 1; i+1 < len(b); i++ {
+			if b[i] != 0 {
+				continue
+			}
+			switch b[i+1] {
+			case 0x01:
+				return i + 2, nil
+			case 0xff:
+				i++
+			default:
+				return 0, fmt.Errorf("storage: bad escape %#x", b[i+1])
+			}
+		}
+		return 0, fmt.Errorf("storage: unterminated string key")
+	case tagTime:
+		if len(b) < 13 {
+			return 0, fmt.Errorf("storage: short time key")
+		}
+		return 13, nil
+	}
+	return 0, fmt.Errorf("storage: bad key tag %#x", b[0])
+}
+
+// decimalLen is the length of an appendDecimal encoding at the front of b:
+// the sign byte, and for a non-zero value the exponent and the digits up
+// to their terminator (0x00, inverted for a negative value).
+func decimalLen(b []byte) (int, error) {
+	if len(b) < 1 {
+		return 0, fmt.Errorf("storage: short numeric key")
+	}
+	var end byte
+	switch b[0] {
+	case 0x02:
+		return 1, nil
+	case 0x01:
+		end = 0xff
+	case 0x03:
+		end = 0x00
+	default:
+		return 0, fmt.Errorf("storage: bad numeric sign %#x", b[0])
+	}
+	for i := 5; i < len(b); i++ {
+		if b[i] == end {
+			if i == 5 {
+				return 0, fmt.Errorf("storage: numeric key without digits")
+			}
+			return i + 1, nil
+		}
+	}
+	return 0, fmt.Errorf("storage: unterminated numeric key")
+}
+
 func decodeEscaped(b []byte) ([]byte, []byte, error) {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {

@@ -346,6 +346,20 @@ func TestVShard(t *testing.T) {
 	for v, n := range counts {
 		require.Positive(t, n, "vshard %d never used by 50000 random keys", v)
 	}
+	// A collection hashing a prefix of its key: every row sharing the
+	// prefix is in the vShard of the prefix alone.
+	for _, first := range []any{int64(-3), "a\x00b", dec("-12.5"), dec("0"), dec("7.25"), 2.5, nil, true, time.Unix(5, 6).UTC()} {
+		pre := storage.AppendKey(nil, first)
+		for _, second := range []any{int64(1), "x", dec("-1")} {
+			pk := storage.AppendKey(append([]byte(nil), pre...), second)
+			require.Equal(t, storage.VShard("c", pre), storage.VShardPrefix("c", pk, 1), "%v, %v", first, second)
+			require.Equal(t, storage.VShard("c", pk), storage.VShardPrefix("c", pk, 0))
+			require.Equal(t, storage.VShard("c", pk), storage.VShardPrefix("c", pk, 2))
+			n, err := storage.KeyPrefixLen(pk, 1)
+			require.NoError(t, err)
+			require.Equal(t, len(pre), n)
+		}
+	}
 	// The collection name is separated from the key.
 	require.NotEqual(t, storage.VShard("ab", []byte("c")), storage.VShard("a", []byte("bc")))
 }
@@ -432,6 +446,9 @@ func FuzzDecodeKey(f *testing.F) {
 			}
 			if len(r) >= len(rest) {
 				t.Fatalf("DecodeKey consumed nothing from %x", rest)
+			}
+			if n, err := storage.KeyPrefixLen(rest, 1); err != nil || n != len(rest)-len(r) {
+				t.Fatalf("KeyPrefixLen(%x) = %d, %v; DecodeKey consumed %d", rest, n, err, len(rest)-len(r))
 			}
 			if !bytes.HasSuffix(rest, r) {
 				t.Fatalf("rest %x is not a suffix of %x", r, rest)

@@ -15,14 +15,17 @@ import (
 
 // FormatVersion is the on-disk format this build writes and reads. See
 // docs/format.md; bump it on any incompatible key or value change.
-const FormatVersion = 3
+const FormatVersion = 4
 
 // upgradable lists the older formats this build reads as they are and
 // upgrades on open (an older build then refuses the directory instead of
 // misreading what this one writes). 2: change records were MessagePack
 // maps, still decoded; its empty per-partition change-log keys (0x20),
-// which nothing read, are removed with one range deletion.
-var upgradable = map[uint32]bool{2: true}
+// which nothing read, are removed with one range deletion. 3: every
+// collection hashed its whole primary key into the vShard, as a
+// collection whose descriptor has no shard_cols still does; collections
+// created since may hash a prefix, which a format 3 build would misread.
+var upgradable = map[uint32]bool{2: true, 3: true}
 
 // Keyspace tags: the first byte of every key.
 const (
@@ -154,6 +157,10 @@ func (s *Store) checkFormat() error {
 	}
 	ok := len(v) == 4 && binary.BigEndian.Uint32(v) == FormatVersion
 	upgrade := len(v) == 4 && upgradable[binary.BigEndian.Uint32(v)]
+	from := uint32(0)
+	if len(v) == 4 {
+		from = binary.BigEndian.Uint32(v)
+	}
 	found := append([]byte(nil), v...)
 	_ = closer.Close()
 	switch {
@@ -164,8 +171,10 @@ func (s *Store) checkFormat() error {
 		defer b.Close()
 		var buf [4]byte
 		binary.BigEndian.PutUint32(buf[:], FormatVersion)
-		if err := b.DeleteRange([]byte{TagChangeLog}, []byte{TagChangeLog + 1}, nil); err != nil {
-			return fmt.Errorf("storage: upgrade: %w", err)
+		if from < 3 {
+			if err := b.DeleteRange([]byte{TagChangeLog}, []byte{TagChangeLog + 1}, nil); err != nil {
+				return fmt.Errorf("storage: upgrade: %w", err)
+			}
 		}
 		if err := b.Set(KeyFormatVersion, buf[:], nil); err != nil {
 			return fmt.Errorf("storage: upgrade: %w", err)
@@ -236,6 +245,19 @@ func VShard(collection string, pk []byte) uint16 {
 	_, _ = h.Write([]byte{0})
 	_, _ = h.Write(pk)
 	return uint16(h.Sum64() % NumVShards)
+}
+
+// VShardPrefix is VShard of a row whose collection hashes only the first
+// cols values of its encoded primary key (0: all of them), so that every
+// row sharing those values is in one vShard and, its row keys sorting by
+// the whole key, in one contiguous key range.
+func VShardPrefix(collection string, pk []byte, cols int) uint16 {
+	if cols > 0 {
+		if n, err := KeyPrefixLen(pk, cols); err == nil {
+			pk = pk[:n]
+		}
+	}
+	return VShard(collection, pk)
 }
 
 // RowPrefix is the prefix of every row key of a collection.

@@ -63,7 +63,7 @@ func TestOpenWritesAndChecksFormatVersion(t *testing.T) {
 	require.NoError(t, st.Close())
 
 	// Format 2 (map change records, which this build still decodes) opens
-	// and is upgraded: the version now says 3 and format 2's empty
+	// and is upgraded: the version now says the current one and format 2's empty
 	// per-partition change-log keys (tag 0x20) are gone; the neighbouring
 	// keyspaces are untouched.
 	pdb, err := pebble.Open(filepath.Join(dir, "pebble"), &pebble.Options{Logger: quiet{}})
@@ -87,6 +87,25 @@ func TestOpenWritesAndChecksFormatVersion(t *testing.T) {
 	}
 	require.NoError(t, it.Close())
 	require.Equal(t, [][]byte{{0x11, 0xff}, {0x21, 0}}, left)
+	require.NoError(t, st.Close())
+
+	// Format 3 (every vShard hashed from the whole key, as collections
+	// without shard_cols still are) opens as it is: only the version is
+	// rewritten, so a format 3 build refuses the directory from now on.
+	pdb, err = pebble.Open(filepath.Join(dir, "pebble"), &pebble.Options{Logger: quiet{}})
+	require.NoError(t, err)
+	require.NoError(t, pdb.Set(storage.KeyFormatVersion, binary.BigEndian.AppendUint32(nil, 3), pebble.Sync))
+	require.NoError(t, pdb.Set([]byte{0x20, 1}, nil, pebble.Sync))
+	require.NoError(t, pdb.Close())
+	st, err = storage.Open(dir, storage.Options{})
+	require.NoError(t, err)
+	ver, vcloser, err = st.DB().Get(storage.KeyFormatVersion)
+	require.NoError(t, err)
+	require.Equal(t, uint32(4), binary.BigEndian.Uint32(ver))
+	require.NoError(t, vcloser.Close())
+	_, closer, err = st.DB().Get([]byte{0x20, 1})
+	require.NoError(t, err, "a format 3 upgrade deletes nothing")
+	require.NoError(t, closer.Close())
 	require.NoError(t, st.Close())
 }
 

@@ -39,6 +39,14 @@ type Layout struct {
 	ID      uint32
 	Name    string
 	Indexes []IndexLayout
+	// ShardCols is how many leading primary-key values the vShard is
+	// hashed from (0: all; see storage.VShardPrefix).
+	ShardCols int
+}
+
+// VShard returns the vShard of a row by its encoded primary key.
+func (l *Layout) VShard(pkb []byte) uint16 {
+	return storage.VShardPrefix(l.Name, pkb, l.ShardCols)
 }
 
 // IndexLayout is one secondary index.
@@ -87,7 +95,7 @@ func DecodePK(b []byte, n int) ([]any, error) {
 
 // Key returns the row key of a primary key in a collection.
 func (l *Layout) Key(pkb []byte) []byte {
-	return storage.RowKey(l.ID, storage.VShard(l.Name, pkb), pkb)
+	return storage.RowKey(l.ID, l.VShard(pkb), pkb)
 }
 
 // KeyInPlace is Key for a buffer holding storage.RowKeyPrefixLen bytes of
@@ -95,7 +103,7 @@ func (l *Layout) Key(pkb []byte) []byte {
 // whose tail stays the encoded primary key.
 func (l *Layout) KeyInPlace(b []byte) []byte {
 	pkb := b[storage.RowKeyPrefixLen:]
-	storage.PutRowKeyPrefix(b, l.ID, storage.VShard(l.Name, pkb))
+	storage.PutRowKeyPrefix(b, l.ID, l.VShard(pkb))
 	return b
 }
 

@@ -122,6 +122,9 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			pk = []string{"_rowid"}
 		}
 		col.PK = pk
+		if len(pk) > 1 {
+			col.ShardCols = 1
+		}
 		uniques := st.Uniques
 		for _, cd := range st.Columns {
 			if cd.Unique && !cd.PrimaryKey {
