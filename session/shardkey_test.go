@@ -60,6 +60,23 @@ func TestCompositeKeyShardsByFirstColumn(t *testing.T) {
 	d.fail(s, "23505", `INSERT INTO li VALUES (50, 5, 0)`)
 	require.Equal(t, "-1\n699", d.q(s, `SELECT qty FROM li WHERE (ok = 50 AND ln = 5) OR (ok = 99 AND ln = 6) ORDER BY 1`))
 	require.Equal(t, "699|243937", d.q(s, `SELECT count(*), sum(qty) FROM li`))
+
+	// Equality on the first key column reads that one key range.
+	require.Equal(t, "Project (3 columns) (rows=5)\n  -> Key Range Scan on li (primary key prefix, 1 column(s)) (rows=5)\n    Filter: yes",
+		d.q(s, `EXPLAIN SELECT * FROM li WHERE ok = 50`))
+	require.Equal(t, "50|0|350\n50|1|351\n50|2|352\n50|3|353\n50|4|354\n50|5|-1\n50|6|356",
+		d.q(s, `SELECT * FROM li WHERE ok = 50 ORDER BY ln`))
+	for _, q := range []string{`ok = 50.0`, `ok = '50'`, `ok = 50 AND ln >= 0`, `50 = ok AND qty > -5`} {
+		require.Equal(t, "7", d.q(s, `SELECT count(*) FROM li WHERE `+q), q)
+	}
+	require.Equal(t, "7", d.q(s, `SELECT count(*) FROM li WHERE ok = $1`, int64(50)))
+	for _, q := range []string{`ok = 50.5`, `ok = NULL`, `ok = 1000`, `ok = 51 AND ln = 0`} {
+		require.Equal(t, "0", d.q(s, `SELECT count(*) FROM li WHERE `+q), q)
+	}
+	d.fail(s, "22P02", `SELECT count(*) FROM li WHERE ok = 'x'`)
+	require.Equal(t, "UPDATE 7", mustTag(t, s, `UPDATE li SET qty = qty + 1 WHERE ok = 50`))
+	require.Equal(t, "DELETE 6", mustTag(t, s, `DELETE FROM li WHERE ok = 51`))
+	require.Equal(t, "693|241781", d.q(s, `SELECT count(*), sum(qty) FROM li`))
 	s.Close()
 	d.close()
 
@@ -69,7 +86,15 @@ func TestCompositeKeyShardsByFirstColumn(t *testing.T) {
 	defer d.close()
 	s = d.m.NewSession("admin", "db")
 	defer s.Close()
-	require.Equal(t, "-1", d.q(s, `SELECT qty FROM li WHERE ok = 50 AND ln = 5`))
+	require.Equal(t, "0", d.q(s, `SELECT qty FROM li WHERE ok = 50 AND ln = 5`))
 	require.Equal(t, "", d.q(s, `SELECT qty FROM li WHERE ok = 51 AND ln = 0`))
-	require.Equal(t, "6", d.q(s, `SELECT count(*) FROM li WHERE ok = 51`))
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM li WHERE ok = 51`))
+	require.Equal(t, "7", d.q(s, `SELECT count(*) FROM li WHERE ok = 52`))
+}
+
+func mustTag(t *testing.T, s *Session, sql string) string {
+	t.Helper()
+	r, err := run(s, sql)
+	require.NoError(t, err, sql)
+	return r.Tag
 }

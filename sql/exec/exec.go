@@ -952,30 +952,13 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 			si.seenPK = map[string]bool{}
 		}
 		for _, key := range s.PKKeys {
-			vals := make([]any, len(key))
-			skip := false
-			for i, e := range key {
-				v, err := env.Eval(e, nil)
-				if err != nil {
-					return nil, err
-				}
-				if v == nil {
-					skip = true
-					break
-				}
-				if v, err = pkValue(s.Coll, i, v); err != nil {
-					if errs.Is(err, errs.InvalidTextRep) || errs.Is(err, errs.NumericOutOfRange) || errs.Is(err, errs.DatatypeMismatch) {
-						return nil, err
-					}
-					skip = true
-					break
-				}
-				vals[i] = v
+			pkb, ok, err := env.encodeKeyValues(s.Coll, key, nil, nil)
+			if err != nil {
+				return nil, err
 			}
-			if skip {
+			if !ok {
 				continue
 			}
-			pkb := document.EncodePK(vals)
 			if si.seenPK != nil {
 				if si.seenPK[string(pkb)] {
 					continue
@@ -984,6 +967,17 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 			}
 			si.pending = append(si.pending, pkb)
 		}
+		return si, nil
+	case plan.AccessPKPrefix:
+		lo, ok, err := env.keyPrefixRange(s.Coll, s.PKKeys[0], nil, nil)
+		if err != nil || !ok {
+			return si, err // no key matches a NULL or a value of no key's type
+		}
+		it, err := env.Txn.NewIter(lo, storage.PrefixEnd(lo))
+		if err != nil {
+			return nil, err
+		}
+		si.it = it
 		return si, nil
 	case plan.AccessIndex:
 		if s.Index.CreatedLSN > env.Txn.SnapshotLSN() {
@@ -1060,6 +1054,45 @@ func appendIndexBound(b []byte, v types.Value) []byte {
 		return append(b, storage.NumberPrefix(f)...)
 	}
 	return storage.AppendKey(b, v)
+}
+
+// encodeKeyValues evaluates the values of a collection's leading key
+// columns (over row) and appends their key encoding to b. ok is false when
+// no row can match: a value is NULL, or is of no value of its column's type
+// (1.5 for an integer column); a value that is not of the column's type at
+// all (text for a number) is an error, as in a comparison.
+func (env *Env) encodeKeyValues(coll *catalog.Collection, exprs []plan.Expr, row types.Row, b []byte) ([]byte, bool, error) {
+	for i, e := range exprs {
+		v, err := env.Eval(e, row)
+		if err != nil {
+			return nil, false, err
+		}
+		if v == nil {
+			return nil, false, nil
+		}
+		if v, err = pkValue(coll, i, v); err != nil {
+			if errs.Is(err, errs.InvalidTextRep) || errs.Is(err, errs.NumericOutOfRange) || errs.Is(err, errs.DatatypeMismatch) {
+				return nil, false, err
+			}
+			return nil, false, nil
+		}
+		b = storage.AppendKey(b, v)
+	}
+	return b, true, nil
+}
+
+// keyPrefixRange returns the row-key prefix shared by the rows whose
+// leading key columns equal exprs (evaluated over row; at least the
+// columns the vShard is hashed from), built in b: their key range starts
+// there and ends at storage.PrefixEnd of it.
+func (env *Env) keyPrefixRange(coll *catalog.Collection, exprs []plan.Expr, row types.Row, b []byte) ([]byte, bool, error) {
+	b = append(b[:0], make([]byte, storage.RowKeyPrefixLen)...)
+	b, ok, err := env.encodeKeyValues(coll, exprs, row, b)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	storage.PutRowKeyPrefix(b, coll.ID, storage.VShardPrefix(coll.Name, b[storage.RowKeyPrefixLen:], coll.ShardCols))
+	return b, true, nil
 }
 
 // pkValue converts a lookup value to the key column's type.

@@ -45,6 +45,8 @@ func (e *explainer) explain(n Node, depth int) {
 		switch x.Access {
 		case AccessPK:
 			add("Point Get on %s (primary key, %d lookup(s))", x.Coll.Name, len(x.PKKeys))
+		case AccessPKPrefix:
+			add("Key Range Scan on %s (primary key prefix, %d column(s))", x.Coll.Name, len(x.PKKeys[0]))
 		case AccessIndex:
 			add("Index Scan using %s on %s (eq=%d, range=%v)", x.Index.Name, x.Coll.Name, len(x.IndexEq), x.RangeLo != nil || x.RangeHi != nil)
 		default:

@@ -26,9 +26,10 @@ type Access int
 
 // Access paths, cheapest first.
 const (
-	AccessPK    Access = iota // primary-key point lookups (PKKeys)
-	AccessIndex               // secondary index range (Index, IndexEq / bounds)
-	AccessFull                // every row of the collection
+	AccessPK       Access = iota // primary-key point lookups (PKKeys)
+	AccessPKPrefix               // rows sharing leading key columns (PKKeys[0]): one key range
+	AccessIndex                  // secondary index range (Index, IndexEq / bounds)
+	AccessFull                   // every row of the collection
 )
 
 // Scan reads a collection. The output row of a strict collection is its
@@ -37,7 +38,9 @@ const (
 type Scan struct {
 	Coll   *catalog.Collection
 	Access Access
-	// PKKeys: for AccessPK, one []Expr per point lookup (pk values).
+	// PKKeys: for AccessPK, one []Expr per point lookup (pk values); for
+	// AccessPKPrefix, one []Expr: the values of the leading key columns
+	// (at least the collection's ShardCols, fewer than all).
 	PKKeys [][]Expr
 	// Index access: equality values on the leading columns, then an
 	// optional range on the next column.

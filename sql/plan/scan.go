@@ -73,6 +73,23 @@ func chooseAccess(scan *Scan, pred Expr) {
 	}
 	// Secondary indexes: prefer the one pinning the most leading columns.
 	best := -1
+	// A prefix of the key pinned by equality, covering the columns the
+	// vShard is hashed from: its rows are one key range, read without a
+	// point read each, so an index must pin more columns to win.
+	if k := pkPrefix(coll, conj); k > 0 {
+		vals := make([]Expr, k)
+		for i := range vals {
+			for _, c := range conj {
+				if vals[i] = eqOn(c, coll, coll.PK[i]); vals[i] != nil {
+					break
+				}
+			}
+		}
+		scan.Access = AccessPKPrefix
+		scan.PKKeys = [][]Expr{vals}
+		scan.Estimate = "pk prefix"
+		best = 2*k + 1
+	}
 	for i := range coll.Indexes {
 		ix := &coll.Indexes[i]
 		if ix.Sorted {
@@ -137,6 +154,33 @@ func chooseAccess(scan *Scan, pred Expr) {
 		}
 	}
 	return
+}
+
+// pkPrefix returns how many leading key columns of coll the conjuncts pin
+// by equality when that many make a key range (at least the columns its
+// vShard is hashed from, fewer than all), else 0.
+func pkPrefix(coll *catalog.Collection, conj []Expr) int {
+	if coll.ShardCols == 0 {
+		return 0
+	}
+	k := 0
+	for k < len(coll.PK)-1 {
+		pinned := false
+		for _, c := range conj {
+			if eqOn(c, coll, coll.PK[k]) != nil {
+				pinned = true
+				break
+			}
+		}
+		if !pinned {
+			break
+		}
+		k++
+	}
+	if k < coll.ShardCols {
+		return 0
+	}
+	return k
 }
 
 // maxIndexRangeFraction is the largest share of a table an index range
