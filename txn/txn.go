@@ -434,6 +434,7 @@ func (t *Txn) finish() {
 // Iterator walks keys in [lo, hi) in order, merging the snapshot with the
 // transaction's own writes.
 type Iterator struct {
+	t       *Txn
 	it      *pebble.Iterator
 	pending []write // own writes in range, sorted
 	pi      int
@@ -452,19 +453,35 @@ func (t *Txn) NewIter(lo, hi []byte) (*Iterator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txn: iter: %w", err)
 	}
-	var pending []write
-	if len(t.ws) > 0 {
-		for _, w := range t.ws {
-			if bytes.Compare(w.key, lo) >= 0 && (hi == nil || bytes.Compare(w.key, hi) < 0) {
-				pending = append(pending, w)
-			}
-		}
-		sort.Slice(pending, func(i, j int) bool { return bytes.Compare(pending[i].key, pending[j].key) < 0 })
-	}
-	x := &Iterator{it: it, pending: pending}
-	x.itValid = it.First()
-	x.advance()
+	x := &Iterator{t: t, it: it}
+	x.start(lo, hi)
 	return x, nil
+}
+
+// Reset moves the iterator to the start of another range [lo, hi),
+// reusing it: cheaper than closing it and opening a new one for each of
+// many small ranges (a lookup join's key ranges). The caller may reuse lo
+// and hi once it returns.
+func (x *Iterator) Reset(lo, hi []byte) {
+	x.it.SetBounds(lo, hi)
+	x.start(lo, hi)
+}
+
+// start positions the iterator at the first entry of [lo, hi), the
+// Pebble iterator's bounds.
+func (x *Iterator) start(lo, hi []byte) {
+	x.pending = x.pending[:0]
+	for _, w := range x.t.ws {
+		if bytes.Compare(w.key, lo) >= 0 && (hi == nil || bytes.Compare(w.key, hi) < 0) {
+			x.pending = append(x.pending, w)
+		}
+	}
+	if len(x.pending) > 1 {
+		sort.Slice(x.pending, func(i, j int) bool { return bytes.Compare(x.pending[i].key, x.pending[j].key) < 0 })
+	}
+	x.pi, x.key, x.val, x.itNext = 0, nil, nil, false
+	x.itValid = x.it.First()
+	x.advance()
 }
 
 // PointReader reads single keys of the transaction's view (its own writes

@@ -61,6 +61,31 @@ func TestReadYourWritesAndIsolation(t *testing.T) {
 	}
 	require.NoError(t, it.Close())
 	require.Equal(t, []string{"a=1", "b=2"}, got)
+
+	// Reset moves the iterator to another range, merging the own writes
+	// of that range; it can go back to an earlier one.
+	t3.Set([]byte("x1"), []byte("3"))
+	t3.Set([]byte("x0"), []byte("4"))
+	it, err = t3.NewIter([]byte("x"), []byte("y"))
+	require.NoError(t, err)
+	lo, hi := make([]byte, 1), make([]byte, 1)
+	for i, c := range []struct {
+		lo, hi string
+		want   []string
+	}{{"x", "y", []string{"x0=4", "x1=3"}}, {"a", "b", []string{"a=1"}}, {"c", "d", nil}, {"b", "z", []string{"b=2", "x0=4", "x1=3"}}, {"a", "b", []string{"a=1"}}} {
+		if i > 0 {
+			copy(lo, c.lo)
+			copy(hi, c.hi)
+			it.Reset(lo, hi)
+			lo[0], hi[0] = 0, 0 // the caller may reuse its bounds
+		}
+		var got []string
+		for ; it.Valid(); it.Next() {
+			got = append(got, string(it.Key())+"="+string(it.Value()))
+		}
+		require.Equal(t, c.want, got, "range [%s, %s)", c.lo, c.hi)
+	}
+	require.NoError(t, it.Close())
 	t3.Rollback()
 }
 

@@ -879,8 +879,10 @@ type scanIter struct {
 	rowKeys  [][]byte         // index scans: row keys of the current batch, sorted
 	rows     *txn.PointReader // index scans: reads the batch's rows in key order
 	lastRaw  []byte
+	point    bool     // pk lookups (also a lookup join's by whole key)
 	pending  [][]byte // pk lookups: encoded keys still to read
 	seenPK   map[string]bool
+	lay      *document.Layout // pk lookups: the collection's layout
 	n        int
 	isStrict bool
 	// expIdx is a key-value collection's deadline column (-1 otherwise):
@@ -922,6 +924,7 @@ func (env *Env) newScanIter(s *plan.Scan) *scanIter {
 		si.now = env.now()
 	}
 	si.query = s.Used != nil
+	si.point = s.Access == plan.AccessPK
 	if s.Used != nil && si.isStrict && slices.Contains(s.Used, false) {
 		si.used = slices.Clone(s.Used)
 		if si.expIdx >= 0 && si.expIdx < len(si.used) {
@@ -952,7 +955,7 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 			si.seenPK = map[string]bool{}
 		}
 		for _, key := range s.PKKeys {
-			pkb, ok, err := env.encodeKeyValues(s.Coll, key, nil, nil)
+			pkb, ok, err := env.encodeKeyValues(s.Coll, key, nil, nil, false)
 			if err != nil {
 				return nil, err
 			}
@@ -969,7 +972,7 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 		}
 		return si, nil
 	case plan.AccessPKPrefix:
-		lo, ok, err := env.keyPrefixRange(s.Coll, s.PKKeys[0], nil, nil)
+		lo, ok, err := env.keyPrefixRange(s.Coll, s.PKKeys[0], nil, nil, false)
 		if err != nil || !ok {
 			return si, err // no key matches a NULL or a value of no key's type
 		}
@@ -1061,7 +1064,11 @@ func appendIndexBound(b []byte, v types.Value) []byte {
 // no row can match: a value is NULL, or is of no value of its column's type
 // (1.5 for an integer column); a value that is not of the column's type at
 // all (text for a number) is an error, as in a comparison.
-func (env *Env) encodeKeyValues(coll *catalog.Collection, exprs []plan.Expr, row types.Row, b []byte) ([]byte, bool, error) {
+//
+// A lookup join's keys (lenient) treat a value of another type as matching
+// nothing too: the join's condition compares it with the column's values
+// without converting it, which finds no equal one.
+func (env *Env) encodeKeyValues(coll *catalog.Collection, exprs []plan.Expr, row types.Row, b []byte, lenient bool) ([]byte, bool, error) {
 	for i, e := range exprs {
 		v, err := env.Eval(e, row)
 		if err != nil {
@@ -1071,7 +1078,7 @@ func (env *Env) encodeKeyValues(coll *catalog.Collection, exprs []plan.Expr, row
 			return nil, false, nil
 		}
 		if v, err = pkValue(coll, i, v); err != nil {
-			if errs.Is(err, errs.InvalidTextRep) || errs.Is(err, errs.NumericOutOfRange) || errs.Is(err, errs.DatatypeMismatch) {
+			if !lenient && (errs.Is(err, errs.InvalidTextRep) || errs.Is(err, errs.NumericOutOfRange) || errs.Is(err, errs.DatatypeMismatch)) {
 				return nil, false, err
 			}
 			return nil, false, nil
@@ -1085,9 +1092,9 @@ func (env *Env) encodeKeyValues(coll *catalog.Collection, exprs []plan.Expr, row
 // leading key columns equal exprs (evaluated over row; at least the
 // columns the vShard is hashed from), built in b: their key range starts
 // there and ends at storage.PrefixEnd of it.
-func (env *Env) keyPrefixRange(coll *catalog.Collection, exprs []plan.Expr, row types.Row, b []byte) ([]byte, bool, error) {
+func (env *Env) keyPrefixRange(coll *catalog.Collection, exprs []plan.Expr, row types.Row, b []byte, lenient bool) ([]byte, bool, error) {
 	b = append(b[:0], make([]byte, storage.RowKeyPrefixLen)...)
-	b, ok, err := env.encodeKeyValues(coll, exprs, row, b)
+	b, ok, err := env.encodeKeyValues(coll, exprs, row, b, lenient)
 	if err != nil || !ok {
 		return nil, ok, err
 	}
@@ -1123,13 +1130,16 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 		}
 		var raw []byte
 		switch {
-		case si.scan.Access == plan.AccessPK:
+		case si.point:
 			if len(si.pending) == 0 {
 				return nil, nil, false, nil
 			}
 			pkb := si.pending[0]
 			si.pending = si.pending[1:]
-			v, ok, err := Layout(si.scan.Coll).Get(si.env.Txn, pkb)
+			if si.lay == nil {
+				si.lay = Layout(si.scan.Coll)
+			}
+			v, ok, err := si.lay.Get(si.env.Txn, pkb)
 			if err != nil {
 				return nil, nil, false, err
 			}

@@ -16,6 +16,9 @@ import (
 // of the right rows when there are equi-join keys, else in a nested loop.
 // The ON condition is always re-checked on candidate pairs.
 func (env *Env) runJoin(x *plan.Join) ([]types.Row, error) {
+	if len(x.LookupKeys) > 0 {
+		return env.lookupJoin(x)
+	}
 	if x.Kind == "INNER" && len(x.EqLeft) > 0 {
 		return env.hashJoinStream(x)
 	}

@@ -45,6 +45,8 @@ func (e *explainer) explain(n Node, depth int) {
 		switch x.Access {
 		case AccessPK:
 			add("Point Get on %s (primary key, %d lookup(s))", x.Coll.Name, len(x.PKKeys))
+		case AccessLookup:
+			add("Key Lookup on %s", x.Coll.Name)
 		case AccessPKPrefix:
 			add("Key Range Scan on %s (primary key prefix, %d column(s))", x.Coll.Name, len(x.PKKeys[0]))
 		case AccessIndex:
@@ -86,7 +88,15 @@ func (e *explainer) explain(n Node, depth int) {
 		add("Values (%d rows)", len(x.Rows))
 	case *Join:
 		kind := "Nested Loop"
-		if len(x.EqLeft) > 0 {
+		switch {
+		case len(x.LookupKeys) > 0:
+			kind = "Lookup Join"
+			if s, ok := x.Right.(*Scan); ok && len(x.LookupKeys) < len(s.Coll.PK) {
+				kind += fmt.Sprintf(" by key prefix (%d column(s))", len(x.LookupKeys))
+			} else {
+				kind += " by primary key"
+			}
+		case len(x.EqLeft) > 0:
 			kind = "Hash Join"
 		}
 		add("%s (%s)", kind, x.Kind)

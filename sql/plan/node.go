@@ -30,6 +30,7 @@ const (
 	AccessPKPrefix               // rows sharing leading key columns (PKKeys[0]): one key range
 	AccessIndex                  // secondary index range (Index, IndexEq / bounds)
 	AccessFull                   // every row of the collection
+	AccessLookup                 // the rows of a lookup join's keys, read per outer row (Join.LookupKeys)
 )
 
 // Scan reads a collection. The output row of a strict collection is its
@@ -206,8 +207,15 @@ type Join struct {
 	Left, Right     Node
 	On              Expr
 	EqLeft, EqRight []Expr
-	Cols            []Column
-	est             float64 // cached Estimate; 0 until computed
+	// LookupKeys, when set, make the join an index nested-loop join (a
+	// lookup join; INNER only): Right is a Scan (AccessLookup) whose rows
+	// are read for each left row by the values of its collection's
+	// leading key columns, these expressions over the left row: all of
+	// them (one point read) or at least the columns its vShard is hashed
+	// from (one key range). On still holds the whole condition.
+	LookupKeys []Expr
+	Cols       []Column
+	est        float64 // cached Estimate; 0 until computed
 }
 
 // SetOp is UNION / INTERSECT / EXCEPT [ALL] over inputs of equal arity.
