@@ -101,7 +101,7 @@ func mustTag(t *testing.T, s *Session, sql string) string {
 
 // Lookup joins (a point read or key range of the right collection per
 // left row) return what the hash join of the same condition does: the
-// same query with the key wrapped in an expression (+ 0, || ”) cannot
+// same query with the key wrapped in an expression (+ 0, or an appended empty string) cannot
 // seek and is the reference. Covered: whole keys and key prefixes, NULL
 // keys, values of another numeric type (2.0 finds 2, 2.5 nothing), text
 // keys, a residual filter on the looked-up rows, and a transaction's own
