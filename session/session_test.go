@@ -389,6 +389,10 @@ func TestCheckpointFlushesMemtables(t *testing.T) {
 // max_parallel_workers_per_gather = 0), rows and groups in the same order;
 // DISTINCT, ordered aggregates and function calls stay serial.
 func TestParallelAggregateMatchesSerial(t *testing.T) {
+	const (
+		lookupShare  = "SELECT b.id, p.k, p.v FROM big b, pairs p WHERE p.g = b.id AND b.label = 'l1' AND b.g = 3"
+		lookupChunks = "SELECT x.id, p.v FROM (SELECT id FROM big WHERE label = 'l1' AND g = 3 ORDER BY id DESC) x, pairs p WHERE p.g = x.id AND p.k = 1"
+	)
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS >= 2")
 	}
@@ -400,6 +404,8 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		INSERT INTO big VALUES (60001, NULL, NULL, NULL, NULL);
 		CREATE TABLE small (g INT PRIMARY KEY, name TEXT);
 		INSERT INTO small VALUES (1, 'one'), (2, 'two'), (3, 'three'), (5, 'five');
+		CREATE TABLE pairs (g INT, k INT, v INT, PRIMARY KEY (g, k));
+		INSERT INTO pairs SELECT i / 4, i % 4, i FROM generate_series(0, 39999) i;
 		ANALYZE`)
 	require.NoError(t, err)
 	queries := []struct {
@@ -415,9 +421,18 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		{"SELECT s.name, b.label FROM small s, big b WHERE b.g = s.g AND b.x > 5 AND b.id < 3000", true},
 		// both inputs large: the build scan is read in parallel too
 		{"SELECT a.id, b.id, a.x + b.x FROM big a JOIN big b ON a.id = b.id + 1 WHERE a.g = 1 AND b.x > 6", true},
+		// lookup joins: the large scan on the left split among workers,
+		// and a materialized left input's rows split into chunks
+		{lookupShare, true},
+		{lookupChunks, true},
 		{"SELECT b.id FROM big b JOIN small s ON s.g = b.g AND length(s.name) < b.id WHERE b.id < 100", false},
 		{"SELECT count(DISTINCT g), sum(x) FROM big", false},
 		{"SELECT sum(abs(x)) FROM big", false},
+	}
+	for _, q := range []string{lookupShare, lookupChunks} {
+		r, err := run(s, "EXPLAIN "+q)
+		require.NoError(t, err)
+		require.Contains(t, render(r), "Lookup Join by key prefix", q)
 	}
 	for _, q := range queries {
 		_, err := run(s, "SET max_parallel_workers_per_gather = 0")

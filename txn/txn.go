@@ -467,6 +467,15 @@ func (x *Iterator) Reset(lo, hi []byte) {
 	x.start(lo, hi)
 }
 
+// SeekGE moves the iterator to the first entry at or after key (within
+// its range).
+func (x *Iterator) SeekGE(key []byte) {
+	x.pi = sort.Search(len(x.pending), func(i int) bool { return bytes.Compare(x.pending[i].key, key) >= 0 })
+	x.key, x.val, x.itNext = nil, nil, false
+	x.itValid = x.it.SeekGE(key)
+	x.advance()
+}
+
 // start positions the iterator at the first entry of [lo, hi), the
 // Pebble iterator's bounds.
 func (x *Iterator) start(lo, hi []byte) {

@@ -883,6 +883,7 @@ type scanIter struct {
 	pending  [][]byte // pk lookups: encoded keys still to read
 	seenPK   map[string]bool
 	lay      *document.Layout // pk lookups: the collection's layout
+	stop     []byte           // a lookup join's key range: where it ends
 	n        int
 	isStrict bool
 	// expIdx is a key-value collection's deadline column (-1 otherwise):
@@ -1172,7 +1173,7 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 				raw = append([]byte(nil), v...)
 			}
 		default:
-			if !si.it.Valid() {
+			if !si.it.Valid() || (si.stop != nil && bytes.Compare(si.it.Key(), si.stop) >= 0) {
 				return nil, nil, false, nil
 			}
 			if si.query {

@@ -1,9 +1,12 @@
 package exec
 
 import (
+	"slices"
+
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
 )
 
 // lookupJoin runs an index nested-loop join (plan.Join.LookupKeys): it
@@ -19,11 +22,49 @@ func (env *Env) lookupJoin(x *plan.Join) ([]types.Row, error) {
 	if !ok || rs.Access != plan.AccessLookup {
 		return nil, errs.Errorf(errs.InternalError, "lookup join over %T", x.Right)
 	}
+	work := func(wenv *Env, in iter) ([]types.Row, error) { return wenv.lookupRows(x, rs, in) }
+	if plan.ParallelSafeExprs(append([]plan.Expr{x.On}, x.LookupKeys...)...) && plan.ParallelSafe(rs) {
+		// A large scan on the left is split among workers by vShard
+		// ranges (a hash join's probe would be); other left inputs are
+		// materialized and, when they hold many rows, their lookups
+		// split among workers.
+		if scan, workers, ok := env.parallelScan(x.Left); ok {
+			outs := make([][]types.Row, workers)
+			err := env.runShares(scan, workers, func(w int, wenv *Env, in iter) error {
+				var err error
+				outs[w], err = work(wenv, in)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			return slices.Concat(outs...), nil
+		}
+		if workers := env.parallelWorkers(); workers >= 2 {
+			rows, err := env.Query(x.Left)
+			if err != nil {
+				return nil, err
+			}
+			if len(rows) < parallelMinLookups {
+				return work(env, &sliceIter{rows: rows})
+			}
+			return env.runChunks(rows, workers, work)
+		}
+	}
 	left, err := env.open(x.Left)
 	if err != nil {
 		return nil, err
 	}
 	defer left.Close()
+	return env.lookupRows(x, rs, left)
+}
+
+// parallelMinLookups is the fewest left rows whose lookups are split among
+// workers (a lookup costs a few microseconds; a worker's start far less).
+const parallelMinLookups = 512
+
+// lookupRows is the lookup join of the rows of left.
+func (env *Env) lookupRows(x *plan.Join, rs *plan.Scan, left iter) ([]types.Row, error) {
 	coll := rs.Coll
 	si := env.newScanIter(rs)
 	defer si.Close()
@@ -69,12 +110,13 @@ func (env *Env) lookupJoin(x *plan.Join) ([]types.Row, error) {
 			}
 			hi = appendPrefixEnd(hi[:0], kb)
 			if si.it == nil {
-				if si.it, err = env.Txn.NewIter(kb, hi); err != nil {
+				all := storage.RowPrefix(coll.ID)
+				if si.it, err = env.Txn.NewIter(all, storage.PrefixEnd(all)); err != nil {
 					return nil, err
 				}
-			} else {
-				si.it.Reset(kb, hi)
 			}
+			si.it.SeekGE(kb)
+			si.stop = hi
 			si.advance = false
 		}
 		for {

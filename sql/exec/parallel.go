@@ -16,7 +16,7 @@ import (
 	"github.com/nodedb-go/nodedb/storage"
 )
 
-// Parallel scans. Two operators split a full scan of a large collection
+// Parallel scans. Three operators split a full scan of a large collection
 // among goroutines, each reading a contiguous share of the collection's
 // vShards (every row key starts with its vShard, so a share is one key
 // range) from the statement's snapshot (Pebble snapshots serve concurrent
@@ -31,7 +31,12 @@ import (
 //     order (the serial scan's order); its probe, when it is, has each
 //     worker stream its share through the built table, which it only
 //     reads, and the outputs are concatenated in share order, the serial
-//     probe's order.
+//     probe's order;
+//   - a lookup join (lookupJoin): a left input that is such a scan is
+//     split the same way, each worker seeking the right collection for its
+//     share's rows; any other left input with many rows is materialized
+//     and its rows split into contiguous chunks (runChunks). Outputs are
+//     concatenated in share or chunk order.
 //
 // Env.Workers bounds the goroutines (the session sets it from
 // max_parallel_workers_per_gather, as PostgreSQL's: that many workers
@@ -62,15 +67,26 @@ func ParallelRuns() uint64 { return parallelRuns.Load() }
 // and among how many: env allows it, the collection is large by its
 // statistics and the scan's filter is ParallelSafe.
 func (env *Env) parallelScan(n plan.Node) (*plan.Scan, int, bool) {
-	workers := min(env.Workers, runtime.GOMAXPROCS(0), parallelMaxWorker)
+	workers := env.parallelWorkers()
 	scan, ok := n.(*plan.Scan)
-	if workers < 2 || !ok || scan.Access != plan.AccessFull || env.stats != nil || len(env.outer) > 0 {
+	if workers < 2 || !ok || scan.Access != plan.AccessFull {
 		return nil, 0, false
 	}
 	if plan.Estimate(&plan.Scan{Coll: scan.Coll, Access: plan.AccessFull, Stats: scan.Stats}) < parallelMinRows || !plan.ParallelSafe(scan) {
 		return nil, 0, false
 	}
 	return scan, workers, true
+}
+
+// parallelWorkers is how many workers an operator of this statement may
+// split its work among (below 2: none): env's bound, GOMAXPROCS and
+// parallelMaxWorker; none under EXPLAIN ANALYZE or inside a correlated
+// subquery.
+func (env *Env) parallelWorkers() int {
+	if env.stats != nil || len(env.outer) > 0 {
+		return 0
+	}
+	return min(env.Workers, runtime.GOMAXPROCS(0), parallelMaxWorker)
 }
 
 // parallelAggregate reports whether x runs in parallel, and on how many
@@ -136,23 +152,7 @@ func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *E
 		}
 		ins[w] = in
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					werrs[w] = errs.Errorf(errs.InternalError, "parallel worker: %v\n%s", r, debug.Stack())
-				}
-				if werrs[w] != nil {
-					cancel()
-				}
-			}()
-			werrs[w] = work(w, envs[w], ins[w])
-		}()
-	}
-	wg.Wait()
+	runWorkers(werrs, cancel, func(w int) error { return work(w, envs[w], ins[w]) })
 	for w, in := range ins {
 		if err := in.Close(); err != nil && werrs[w] == nil {
 			werrs[w] = err
@@ -165,6 +165,56 @@ func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *E
 		}
 	}
 	return nil
+}
+
+// runWorkers runs work(w) for every w of errs on its own goroutine and
+// waits for them all: a worker's panic becomes its error, and an error
+// calls cancel (the others stop at their next context check).
+func runWorkers(werrs []error, cancel func(), work func(w int) error) {
+	var wg sync.WaitGroup
+	for w := range werrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					werrs[w] = errs.Errorf(errs.InternalError, "parallel worker: %v\n%s", r, debug.Stack())
+				}
+				if werrs[w] != nil {
+					cancel()
+				}
+			}()
+			werrs[w] = work(w)
+		}()
+	}
+	wg.Wait()
+}
+
+// runChunks runs work on workers contiguous chunks of rows, each with its
+// own Env, and concatenates their outputs in chunk order (the order of
+// one pass over rows).
+func (env *Env) runChunks(rows []types.Row, workers int, work func(wenv *Env, in iter) ([]types.Row, error)) ([]types.Row, error) {
+	parallelRuns.Add(1)
+	parent := env.Ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	outs := make([][]types.Row, workers)
+	werrs := make([]error, workers)
+	runWorkers(werrs, cancel, func(w int) error {
+		var err error
+		chunk := rows[w*len(rows)/workers : (w+1)*len(rows)/workers]
+		outs[w], err = work(env.workerEnv(ctx), &sliceIter{rows: chunk})
+		return err
+	})
+	for _, err := range werrs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return slices.Concat(outs...), nil
 }
 
 // runParallelAggregate runs x over workers shares of scan's collection
