@@ -458,17 +458,9 @@ func (t *Txn) NewIter(lo, hi []byte) (*Iterator, error) {
 	return x, nil
 }
 
-// Reset moves the iterator to the start of another range [lo, hi),
-// reusing it: cheaper than closing it and opening a new one for each of
-// many small ranges (a lookup join's key ranges). The caller may reuse lo
-// and hi once it returns.
-func (x *Iterator) Reset(lo, hi []byte) {
-	x.it.SetBounds(lo, hi)
-	x.start(lo, hi)
-}
-
 // SeekGE moves the iterator to the first entry at or after key (within
-// its range).
+// its range), in either direction: one iterator serves many small ranges
+// (a lookup join's), where opening one each costs far more.
 func (x *Iterator) SeekGE(key []byte) {
 	x.pi = sort.Search(len(x.pending), func(i int) bool { return bytes.Compare(x.pending[i].key, key) >= 0 })
 	x.key, x.val, x.itNext = nil, nil, false

@@ -62,28 +62,23 @@ func TestReadYourWritesAndIsolation(t *testing.T) {
 	require.NoError(t, it.Close())
 	require.Equal(t, []string{"a=1", "b=2"}, got)
 
-	// Reset moves the iterator to another range, merging the own writes
-	// of that range; it can go back to an earlier one.
+	// SeekGE repositions the iterator, forwards or backwards, merging the
+	// own writes.
 	t3.Set([]byte("x1"), []byte("3"))
 	t3.Set([]byte("x0"), []byte("4"))
-	it, err = t3.NewIter([]byte("x"), []byte("y"))
+	it, err = t3.NewIter([]byte("a"), []byte("z"))
 	require.NoError(t, err)
-	lo, hi := make([]byte, 1), make([]byte, 1)
-	for i, c := range []struct {
-		lo, hi string
-		want   []string
-	}{{"x", "y", []string{"x0=4", "x1=3"}}, {"a", "b", []string{"a=1"}}, {"c", "d", nil}, {"b", "z", []string{"b=2", "x0=4", "x1=3"}}, {"a", "b", []string{"a=1"}}} {
-		if i > 0 {
-			copy(lo, c.lo)
-			copy(hi, c.hi)
-			it.Reset(lo, hi)
-			lo[0], hi[0] = 0, 0 // the caller may reuse its bounds
-		}
+	for _, c := range []struct {
+		seek string
+		want []string
+	}{{"x", []string{"x0=4", "x1=3"}}, {"a", []string{"a=1", "b=2", "x0=4", "x1=3"}}, {"x1", []string{"x1=3"}},
+		{"b", []string{"b=2", "x0=4", "x1=3"}}, {"y", nil}, {"a\x00", []string{"b=2", "x0=4", "x1=3"}}} {
+		it.SeekGE([]byte(c.seek))
 		var got []string
 		for ; it.Valid(); it.Next() {
 			got = append(got, string(it.Key())+"="+string(it.Value()))
 		}
-		require.Equal(t, c.want, got, "range [%s, %s)", c.lo, c.hi)
+		require.Equal(t, c.want, got, "seek %q", c.seek)
 	}
 	require.NoError(t, it.Close())
 	t3.Rollback()
