@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -149,6 +150,15 @@ func joinUnits(units []fromUnit, sc *scope, pred Expr) Node {
 	if len(units) == 1 && len(conds) == 0 {
 		return withFilter(units[0].node, top)
 	}
+	if len(units) <= dpMaxUnits {
+		js := make([]joinCond, len(conds))
+		for i, c := range conds {
+			js[i] = joinCond{e: c.e, refs: c.refs, class: -1}
+		}
+		js = impliedEqualities(js, sc, unitOf)
+		node, pos := orderJoins(units, sc, js)
+		return withFilter(inFromOrder(node, pos, sc), top)
+	}
 	// pos maps a query column to its position in the joined row.
 	pos := make([]int, len(sc.cols))
 	for i := range pos {
@@ -257,7 +267,13 @@ func joinUnits(units []fromUnit, sc *scope, pred Expr) Node {
 			top = append(top, c.e)
 		}
 	}
-	// Back to FROM order, the layout every other expression is bound to.
+	return withFilter(inFromOrder(node, pos, sc), top)
+}
+
+// inFromOrder puts a joined row's columns back in FROM order, the layout
+// every other expression is bound to (pos maps a query column to its
+// position in node's row).
+func inFromOrder(node Node, pos []int, sc *scope) Node {
 	inOrder := true
 	for i, p := range pos {
 		if p != i {
@@ -265,14 +281,242 @@ func joinUnits(units []fromUnit, sc *scope, pred Expr) Node {
 			break
 		}
 	}
-	if !inOrder {
-		exprs := make([]Expr, len(sc.cols))
-		for i, c := range sc.cols {
-			exprs[i] = &ColRef{Idx: pos[i], T: c.T, Name: c.Name}
-		}
-		node = &Project{Input: node, Exprs: exprs, Cols: sc.cols}
+	if inOrder {
+		return node
 	}
-	return withFilter(node, top)
+	exprs := make([]Expr, len(sc.cols))
+	for i, c := range sc.cols {
+		exprs[i] = &ColRef{Idx: pos[i], T: c.T, Name: c.Name}
+	}
+	return &Project{Input: node, Exprs: exprs, Cols: sc.cols}
+}
+
+// dpMaxUnits is the most FROM entries whose join order is chosen by
+// comparing every left-deep order (2^n partial joins); more are joined
+// greedily.
+const dpMaxUnits = 8
+
+// orderJoins joins units in the left-deep order of least estimated cost,
+// found by dynamic programming over the sets of units joined so far: a
+// set's cheapest plan is extended by each unit a condition connects to it
+// (any unit when none is), joined by hash or, where cheaper, by lookup
+// (lookupJoin). The cost of a plan is what its steps read and produce:
+// each hash join the rows of its right input read once (readCost), its
+// left rows and its output; each lookup join a seek per left row and its
+// output. cond(i) returns condition i of n and the units it reads; each
+// is applied at the join that brings in the last of them. It returns the
+// joined node and where each query column sits in its row.
+func orderJoins(units []fromUnit, sc *scope, conds []joinCond) (Node, []int) {
+	type partial struct {
+		node  Node
+		pos   []int
+		width int
+		cost  float64
+	}
+	full := 1<<len(units) - 1
+	best := make([]*partial, full+1)
+	for i, u := range units {
+		pos := make([]int, len(sc.cols))
+		for c := range pos {
+			pos[c] = -1
+		}
+		for c := u.lo; c < u.hi; c++ {
+			pos[c] = c - u.lo
+		}
+		best[1<<i] = &partial{node: u.node, pos: pos, width: u.hi - u.lo, cost: nodeReadCost(u.node)}
+	}
+	// ready: the conditions that adding unit r to set joins. Of the
+	// equalities of one class, one per column of r: the others follow
+	// from it and those already applied (and would make the estimate
+	// count one restriction twice).
+	ready := func(set, r int) []int {
+		var out []int
+		type classCol struct{ class, col int }
+		var seen map[classCol]bool
+		for i, c := range conds {
+			if !c.refs[r] {
+				continue
+			}
+			all := true
+			for u := range c.refs {
+				if u != r && set&(1<<u) == 0 {
+					all = false
+					break
+				}
+			}
+			if !all {
+				continue
+			}
+			if c.class >= 0 {
+				col := c.cols[0]
+				if units[r].lo > col || col >= units[r].hi {
+					col = c.cols[1]
+				}
+				k := classCol{c.class, col}
+				if seen[k] {
+					continue
+				}
+				if seen == nil {
+					seen = map[classCol]bool{}
+				}
+				seen[k] = true
+			}
+			out = append(out, i)
+		}
+		return out
+	}
+	for set := 1; set < full; set++ {
+		p := best[set]
+		if p == nil {
+			continue
+		}
+		var cands []int
+		for r := range units {
+			if set&(1<<r) == 0 && len(ready(set, r)) > 0 {
+				cands = append(cands, r)
+			}
+		}
+		if len(cands) == 0 {
+			for r := range units {
+				if set&(1<<r) == 0 {
+					cands = append(cands, r)
+				}
+			}
+		}
+		for _, r := range cands {
+			u := units[r]
+			pos := append([]int(nil), p.pos...)
+			for c := u.lo; c < u.hi; c++ {
+				pos[c] = p.width + c - u.lo
+			}
+			var on []Expr
+			for _, i := range ready(set, r) {
+				on = append(on, remap(conds[i].e, pos))
+			}
+			j := &Join{Kind: "CROSS", Left: p.node, Right: u.node,
+				Cols: append(append([]Column(nil), p.node.Columns()...), u.node.Columns()...)}
+			if len(on) > 0 {
+				j.Kind = "INNER"
+				j.On = and(on)
+				j.EqLeft, j.EqRight = equiKeys(j.On, p.width)
+			}
+			if lj := lookupJoin(j, p.width); lj != nil {
+				j = lj
+			}
+			cost := p.cost + stepCost(j)
+			next := set | 1<<r
+			if q := best[next]; q == nil || cost < q.cost {
+				best[next] = &partial{node: j, pos: pos, width: p.width + u.hi - u.lo, cost: cost}
+			}
+		}
+	}
+	return best[full].node, best[full].pos
+}
+
+// joinCond is a condition joining FROM entries (refs: the entries it
+// reads). An equality between columns of equal type that shares a column
+// with others is in an equivalence class (class >= 0, the columns in cols).
+type joinCond struct {
+	e     Expr
+	refs  map[int]bool
+	class int
+	cols  [2]int
+}
+
+// impliedEqualities adds the equalities that follow from others: a = b
+// and b = c between columns of one type (so equality is transitive)
+// imply a = c, which lets a join order bring in c's entry right after
+// a's (TPC-H's Q5 joins customer to nation only through supplier's
+// nation key). Each equality of a class of three or more columns is
+// marked with the class; orderJoins applies one per class and column.
+func impliedEqualities(conds []joinCond, sc *scope, unitOf func(int) int) []joinCond {
+	parent := map[int]int{}
+	var find func(int) int
+	find = func(x int) int {
+		p, ok := parent[x]
+		if !ok || p == x {
+			return x
+		}
+		r := find(p)
+		parent[x] = r
+		return r
+	}
+	pairs := map[[2]int]bool{}
+	var eqT types.T
+	member := make([]bool, len(conds))
+	for i, c := range conds {
+		bo, ok := c.e.(*BinOp)
+		if !ok || bo.Op != "=" {
+			continue
+		}
+		l, ok1 := bo.L.(*ColRef)
+		r, ok2 := bo.R.(*ColRef)
+		if !ok1 || !ok2 || l.T != r.T || unitOf(l.Idx) == unitOf(r.Idx) || unitOf(l.Idx) < 0 || unitOf(r.Idx) < 0 {
+			continue
+		}
+		member[i] = true
+		eqT = bo.T
+		conds[i].cols = [2]int{min(l.Idx, r.Idx), max(l.Idx, r.Idx)}
+		pairs[conds[i].cols] = true
+		parent[find(l.Idx)] = find(r.Idx)
+	}
+	classOf := map[int][]int{} // root -> columns
+	inClass := map[int]bool{}
+	for i, c := range conds {
+		for _, x := range c.cols {
+			if member[i] && !inClass[x] {
+				inClass[x] = true
+				classOf[find(x)] = append(classOf[find(x)], x)
+			}
+		}
+	}
+	roots := make([]int, 0, len(classOf))
+	for root, cols := range classOf {
+		if len(cols) >= 3 {
+			roots = append(roots, root)
+		}
+	}
+	slices.Sort(roots)
+	for id, root := range roots {
+		cols := classOf[root]
+		slices.Sort(cols)
+		for i, c := range conds {
+			if member[i] && find(c.cols[0]) == root {
+				conds[i].class = id
+			}
+		}
+		for a := range cols {
+			for b := a + 1; b < len(cols); b++ {
+				x, y := cols[a], cols[b]
+				if pairs[[2]int{x, y}] || unitOf(x) == unitOf(y) {
+					continue
+				}
+				e := &BinOp{Op: "=", L: &ColRef{Idx: x, T: sc.cols[x].T, Name: sc.cols[x].Name},
+					R: &ColRef{Idx: y, T: sc.cols[y].T, Name: sc.cols[y].Name}, T: eqT}
+				conds = append(conds, joinCond{e: e, refs: map[int]bool{unitOf(x): true, unitOf(y): true}, class: id, cols: [2]int{x, y}})
+			}
+		}
+	}
+	return conds
+}
+
+// stepCost is the cost of one join step over its left input (see
+// orderJoins).
+func stepCost(j *Join) float64 {
+	out := estimate(j)
+	if len(j.LookupKeys) > 0 {
+		return estimate(j.Left)*costSeek + out
+	}
+	return nodeReadCost(j.Right) + estimate(j.Left) + out
+}
+
+// nodeReadCost is the cost of reading an input once: a scan's readCost,
+// else its estimated rows.
+func nodeReadCost(n Node) float64 {
+	if s, ok := n.(*Scan); ok {
+		return readCost(s)
+	}
+	return estimate(n)
 }
 
 // unitRefs lists the FROM entries an expression reads; ok is false when
