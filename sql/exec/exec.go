@@ -880,7 +880,8 @@ type scanIter struct {
 	rows     *txn.PointReader // index scans: reads the batch's rows in key order
 	lastRaw  []byte
 	point    bool     // pk lookups (also a lookup join's by whole key)
-	pending  [][]byte // pk lookups: encoded keys still to read
+	pending  [][]byte // pk lookups: encoded keys still to read (row keys: wholeKey)
+	wholeKey bool     // pending holds whole row keys, not encoded keys
 	seenPK   map[string]bool
 	lay      *document.Layout // pk lookups: the collection's layout
 	stop     []byte           // a lookup join's key range: where it ends
@@ -1089,18 +1090,20 @@ func (env *Env) encodeKeyValues(coll *catalog.Collection, exprs []plan.Expr, row
 	return b, true, nil
 }
 
-// keyPrefixRange returns the row-key prefix shared by the rows whose
+// keyPrefixRange appends to b the row-key prefix shared by the rows whose
 // leading key columns equal exprs (evaluated over row; at least the
-// columns the vShard is hashed from), built in b: their key range starts
-// there and ends at storage.PrefixEnd of it.
+// columns the vShard is hashed from): their key range starts there and
+// ends at storage.PrefixEnd of it. When no row can match (ok false) b is
+// returned as it was.
 func (env *Env) keyPrefixRange(coll *catalog.Collection, exprs []plan.Expr, row types.Row, b []byte, lenient bool) ([]byte, bool, error) {
-	b = append(b[:0], make([]byte, storage.RowKeyPrefixLen)...)
-	b, ok, err := env.encodeKeyValues(coll, exprs, row, b, lenient)
+	start := len(b)
+	var room [storage.RowKeyPrefixLen]byte
+	kb, ok, err := env.encodeKeyValues(coll, exprs, row, append(b, room[:]...), lenient)
 	if err != nil || !ok {
-		return nil, ok, err
+		return b, ok, err
 	}
-	storage.PutRowKeyPrefix(b, coll.ID, storage.VShardPrefix(coll.Name, b[storage.RowKeyPrefixLen:], coll.ShardCols))
-	return b, true, nil
+	storage.PutRowKeyPrefix(kb[start:], coll.ID, storage.VShardPrefix(coll.Name, kb[start+storage.RowKeyPrefixLen:], coll.ShardCols))
+	return kb, true, nil
 }
 
 // pkValue converts a lookup value to the key column's type.
@@ -1137,10 +1140,17 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 			}
 			pkb := si.pending[0]
 			si.pending = si.pending[1:]
-			if si.lay == nil {
-				si.lay = Layout(si.scan.Coll)
+			var v []byte
+			var ok bool
+			var err error
+			if si.wholeKey {
+				v, ok, err = si.env.Txn.Get(pkb)
+			} else {
+				if si.lay == nil {
+					si.lay = Layout(si.scan.Coll)
+				}
+				v, ok, err = si.lay.Get(si.env.Txn, pkb)
 			}
-			v, ok, err := si.lay.Get(si.env.Txn, pkb)
 			if err != nil {
 				return nil, nil, false, err
 			}

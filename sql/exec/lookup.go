@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"slices"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -69,6 +70,7 @@ func (env *Env) lookupRows(x *plan.Join, rs *plan.Scan, left iter) ([]types.Row,
 	si := env.newScanIter(rs)
 	defer si.Close()
 	si.point = len(x.LookupKeys) == len(coll.PK)
+	si.wholeKey = true
 	var right iter = si
 	var st *NodeStats
 	if env.stats != nil {
@@ -79,66 +81,92 @@ func (env *Env) lookupRows(x *plan.Join, rs *plan.Scan, left iter) ([]types.Row,
 	lw := len(x.Left.Columns())
 	rw := len(rs.Columns())
 	var out []types.Row
-	var kb, hi []byte
+	// Left rows are taken a batch at a time and their keys sought in key
+	// order: consecutive seeks then stay in the same tables and blocks
+	// (in random order each seek may open another table's iterator on
+	// every level). Each row's matches are then emitted in left order.
+	batch := make([]types.Row, 0, lookupBatch)
+	var keys []lookupKey
+	var buf []byte
+	var matches [][]types.Row
 	for {
-		l, ok, err := left.Next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return out, nil
-		}
-		if st != nil {
-			st.Loops++
-		}
-		if si.point {
-			kb, ok, err = env.encodeKeyValues(coll, x.LookupKeys, l, kb[:0], true)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
-			si.pending = append(si.pending[:0], kb)
-		} else {
-			kb, ok, err = env.keyPrefixRange(coll, x.LookupKeys, l, kb, true)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
-			hi = appendPrefixEnd(hi[:0], kb)
-			if si.it == nil {
-				all := storage.RowPrefix(coll.ID)
-				if si.it, err = env.Txn.NewIter(all, storage.PrefixEnd(all)); err != nil {
-					return nil, err
-				}
-			}
-			si.it.SeekGE(kb)
-			si.stop = hi
-			si.advance = false
-		}
-		for {
-			r, ok, err := right.Next()
+		batch, keys, buf = batch[:0], keys[:0], buf[:0]
+		for len(batch) < lookupBatch {
+			l, ok, err := left.Next()
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
 				break
 			}
-			row := make(types.Row, 0, lw+rw)
-			row = append(append(row, l...), r...)
-			pass, err := env.Truthy(x.On, row)
+			start := len(buf)
+			buf, ok, err = env.keyPrefixRange(coll, x.LookupKeys, l, buf, true)
 			if err != nil {
 				return nil, err
 			}
-			if pass {
-				out = append(out, row)
+			if ok {
+				keys = append(keys, lookupKey{row: len(batch), lo: start, hi: len(buf)})
 			}
+			batch = append(batch, l)
+		}
+		if len(batch) == 0 {
+			return out, nil
+		}
+		slices.SortFunc(keys, func(a, b lookupKey) int { return bytes.Compare(buf[a.lo:a.hi], buf[b.lo:b.hi]) })
+		matches = slices.Grow(matches[:0], len(batch))[:len(batch)]
+		clear(matches)
+		for _, k := range keys {
+			if st != nil {
+				st.Loops++
+			}
+			kb := buf[k.lo:k.hi]
+			if si.point {
+				si.pending = append(si.pending[:0], kb)
+			} else {
+				if si.it == nil {
+					all := storage.RowPrefix(coll.ID)
+					it, err := env.Txn.NewIter(all, storage.PrefixEnd(all))
+					if err != nil {
+						return nil, err
+					}
+					si.it = it
+				}
+				si.it.SeekGE(kb)
+				si.stop = appendPrefixEnd(si.stop[:0], kb)
+				si.advance = false
+			}
+			l := batch[k.row]
+			for {
+				r, ok, err := right.Next()
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					break
+				}
+				row := make(types.Row, 0, lw+rw)
+				row = append(append(row, l...), r...)
+				pass, err := env.Truthy(x.On, row)
+				if err != nil {
+					return nil, err
+				}
+				if pass {
+					matches[k.row] = append(matches[k.row], row)
+				}
+			}
+		}
+		for _, m := range matches {
+			out = append(out, m...)
 		}
 	}
 }
+
+// lookupBatch is how many left rows a lookup join seeks in key order at a
+// time.
+const lookupBatch = 1024
+
+// lookupKey is a left row's key (buf[lo:hi]) in a lookup join's batch.
+type lookupKey struct{ row, lo, hi int }
 
 // appendPrefixEnd appends storage.PrefixEnd(p) to b (p is a row key
 // prefix, whose tag byte always leaves it an end).
