@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -285,10 +286,10 @@ func selectivity(p Expr, n Node) float64 {
 	case nil:
 		return 1
 	case *Logic:
-		l, r := selectivity(x.L, n), selectivity(x.R, n)
 		if x.And {
-			return l * r
+			return andSelectivity(x, n)
 		}
+		l, r := selectivity(x.L, n), selectivity(x.R, n)
 		return l + r - l*r
 	case *Not:
 		return 1 - selectivity(x.X, n)
@@ -335,10 +336,113 @@ func selectivity(p Expr, n Node) float64 {
 			}
 			return 1 - defaultEqSel
 		case "<", "<=", ">", ">=":
+			if sel, _, _, ok := ineqSel(x, n); ok {
+				return sel
+			}
 			return defaultIneqSel
 		}
 	}
 	return defaultOtherSel
+}
+
+// andSelectivity is the selectivity of an AND: its terms' product, except
+// that a lower and an upper bound on one column are taken together as the
+// share of the column's values between them (as PostgreSQL does: the two
+// bounds' selectivities summed, less one), not as independent filters.
+func andSelectivity(x *Logic, n Node) float64 {
+	type bounds struct{ lo, hi float64 }
+	var ranges map[string]*bounds
+	sel := 1.0
+	for _, c := range conjuncts(x, nil) {
+		if bo, ok := c.(*BinOp); ok {
+			if s, col, upper, ok := ineqSel(bo, n); ok {
+				if ranges == nil {
+					ranges = map[string]*bounds{}
+				}
+				b := ranges[col]
+				if b == nil {
+					b = &bounds{lo: -1, hi: -1}
+					ranges[col] = b
+				}
+				if upper && (b.hi < 0 || s < b.hi) {
+					b.hi = s
+				} else if !upper && (b.lo < 0 || s < b.lo) {
+					b.lo = s
+				}
+				continue
+			}
+		}
+		sel *= selectivity(c, n)
+	}
+	for _, b := range ranges {
+		switch {
+		case b.lo >= 0 && b.hi >= 0:
+			sel *= max(b.lo+b.hi-1, 0.0001)
+		case b.lo >= 0:
+			sel *= b.lo
+		default:
+			sel *= b.hi
+		}
+	}
+	return sel
+}
+
+// ineqSel estimates a comparison of a column with a constant from the
+// column's smallest and largest values (ANALYZE's), taking the values as
+// spread evenly between them: the share of the non-NULL rows below (an
+// upper bound) or above it. col names the column; ok is false without
+// statistics or for a type without a numeric distance.
+func ineqSel(x *BinOp, n Node) (sel float64, col string, upper bool, ok bool) {
+	e, v, op := x.L, x.R, x.Op
+	switch op {
+	case "<", "<=", ">", ">=":
+	default:
+		return 0, "", false, false
+	}
+	if _, isConst := e.(*Const); isConst {
+		e, v = v, e
+		switch op {
+		case "<":
+			op = ">"
+		case "<=":
+			op = ">="
+		case ">":
+			op = "<"
+		case ">=":
+			op = "<="
+		}
+	}
+	c, isConst := v.(*Const)
+	if !isConst || c.V == nil {
+		return 0, "", false, false
+	}
+	s, name, found := colInfo(e, n)
+	if !found || !s.Coll.Tuple() {
+		return 0, "", false, false
+	}
+	cs, found := s.Stats.Column(name)
+	i := s.Coll.ColumnIndex(name)
+	if !found || cs.Min == nil || cs.Max == nil || i < 0 {
+		return 0, "", false, false
+	}
+	t := s.Coll.Columns[i].Type
+	mn, err1 := types.ParseText(*cs.Min, t)
+	mx, err2 := types.ParseText(*cs.Max, t)
+	if err1 != nil || err2 != nil {
+		return 0, "", false, false
+	}
+	a, okA := distanceOf(mn)
+	b, okB := distanceOf(mx)
+	p, okP := distanceOf(c.V)
+	if !okA || !okB || !okP || b <= a {
+		return 0, "", false, false
+	}
+	frac := min(max((p-a)/(b-a), 0), 1)
+	upper = op == "<" || op == "<="
+	if !upper {
+		frac = 1 - frac
+	}
+	return frac * (1 - cs.NullFrac), fmt.Sprintf("%p.%s", s, name), upper, true
 }
 
 // eqValSel is the fraction of rows where e equals v: a most common
