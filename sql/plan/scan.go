@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +38,7 @@ func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr)
 // and picks the cheapest access path it allows.
 func chooseAccess(scan *Scan, pred Expr) {
 	coll := scan.Coll
+	pred = orderConjuncts(scan, pred)
 	scan.Filter = pred
 	conj := conjuncts(pred, nil)
 
@@ -154,6 +157,101 @@ func chooseAccess(scan *Scan, pred Expr) {
 		}
 	}
 	return
+}
+
+// orderConjuncts puts the terms of a scan's AND that cannot fail first,
+// the most selective columns' first: a row the most selective term rejects
+// is decoded and tested no further (a strict scan decodes a term's columns
+// just before it). A term cannot fail when it only compares columns,
+// constants and parameters (=, <>, <, <=, >, >=, IN, IS NULL, and AND, OR
+// and NOT of such); they are grouped by the columns they read, each group
+// estimated as a whole (a lower and upper bound on one column together),
+// and the groups sorted by estimate, stably. Every other term follows in
+// its written order, so it is evaluated on no more rows than before: a
+// guard such as x <> 0 before 10 / x > 1 still guards.
+func orderConjuncts(scan *Scan, pred Expr) Expr {
+	if scan.Stats == nil || pred == nil {
+		return pred
+	}
+	conj := conjuncts(pred, nil)
+	if len(conj) < 2 {
+		return pred
+	}
+	type group struct {
+		cols  string
+		terms []Expr
+		sel   float64
+	}
+	var groups []*group
+	var rest []Expr
+	for _, c := range conj {
+		if !cannotFail(c) {
+			rest = append(rest, c)
+			continue
+		}
+		cols, _ := RowColumns(c)
+		key := fmt.Sprint(cols)
+		var g *group
+		for _, h := range groups {
+			if h.cols == key {
+				g = h
+				break
+			}
+		}
+		if g == nil {
+			g = &group{cols: key}
+			groups = append(groups, g)
+		}
+		g.terms = append(g.terms, c)
+	}
+	if len(groups) < 2 {
+		return pred
+	}
+	for _, g := range groups {
+		g.sel = selectivity(and(g.terms), scan)
+	}
+	slices.SortStableFunc(groups, func(a, b *group) int { return cmp.Compare(a.sel, b.sel) })
+	var out []Expr
+	for _, g := range groups {
+		out = append(out, g.terms...)
+	}
+	return and(append(out, rest...))
+}
+
+// cannotFail reports whether evaluating e can raise no error: comparisons
+// of columns, constants and parameters, and boolean combinations of them.
+func cannotFail(e Expr) bool {
+	operand := func(x Expr) bool {
+		switch x.(type) {
+		case *ColRef, *Const, *Param:
+			return true
+		}
+		return false
+	}
+	switch x := e.(type) {
+	case *BinOp:
+		switch x.Op {
+		case "=", "<>", "!=", "<", "<=", ">", ">=":
+			return operand(x.L) && operand(x.R)
+		}
+	case *InList:
+		if !operand(x.X) {
+			return false
+		}
+		for _, v := range x.List {
+			if !operand(v) {
+				return false
+			}
+		}
+		return true
+	case *IsNull:
+		return operand(x.X)
+	case *Not:
+		return cannotFail(x.X)
+	case *Logic:
+		return cannotFail(x.L) && cannotFail(x.R)
+	}
+	return false
 }
 
 // pkPrefix returns how many leading key columns of coll the conjuncts pin
