@@ -518,6 +518,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return &Result{Tag: "CHECKPOINT"}, nil
 	case *ast.Describe:
 		return s.describe(st)
+	case *ast.Vacuum:
+		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze:
 		return s.ddl(ctx, st)

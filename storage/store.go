@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -221,6 +222,16 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Flush() error {
 	if err := s.db.Flush(); err != nil {
 		return fmt.Errorf("storage: flush: %w", err)
+	}
+	return nil
+}
+
+// Compact rewrites the keys in [lo, hi) into the bottom level of the LSM
+// tree (Pebble's manual compaction), dropping overwritten and deleted
+// versions: a range read or seek then consults one table per level less.
+func (s *Store) Compact(ctx context.Context, lo, hi []byte) error {
+	if err := s.db.Compact(ctx, lo, hi, true); err != nil {
+		return fmt.Errorf("storage: compact: %w", err)
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 // Command tpch is a TPC-H-like benchmark of NodeDB-Go against PostgreSQL
 // 15. It generates the eight TPC-H tables (deterministic for a seed, scale
 // factor 0.1 by default), loads the same rows into both servers with COPY
-// FROM STDIN (pgx CopyFrom), creates the same secondary indexes, ANALYZEs,
+// FROM STDIN (pgx CopyFrom), creates the same secondary indexes, runs VACUUM ANALYZE,
 // then runs TPC-H queries 1, 3, 5, 6, 10, 12 and 14 against both in the
 // same run: one warm-up, then the median of a few timed runs. Every query's
 // rows are compared between the two servers (sorted, numbers within a

@@ -147,7 +147,7 @@ func (r *report) markdown() string {
 	}
 	b.WriteString("\n")
 	for _, s := range r.systems {
-		fmt.Fprintf(&b, "- %s ANALYZE: %s\n", s.name, oneLine(s.analyze))
+		fmt.Fprintf(&b, "- %s VACUUM ANALYZE: %s\n", s.name, oneLine(s.analyze))
 	}
 	fmt.Fprintf(&b, "\nSecondary indexes on both (after the load):\n\n```sql\n%s;\n```\n\n", strings.Join(indexes, ";\n"))
 	fmt.Fprintf(&b, "## Queries as run\n\n")

@@ -8,7 +8,7 @@
 # Builds nodedb (CGO_ENABLED=0) and the benchmark (go build ./bench/tpch),
 # starts a throwaway PostgreSQL 15 and nodedb (durability sync) on free
 # ports, generates the eight TPC-H tables (scale factor 0.1 by default),
-# loads both with COPY FROM STDIN, creates the same indexes, ANALYZEs, runs
+# loads both with COPY FROM STDIN, creates the same indexes, VACUUM ANALYZEs, runs
 # queries 1, 3, 5, 6, 10, 12 and 14 on both, compares their rows, prints
 # the table and writes bench/results/<date>-tpch.md. Everything temporary is
 # removed on exit. See bench/README.md.

@@ -136,6 +136,15 @@ type Analyze struct {
 	Tables []string
 }
 
+// Vacuum is VACUUM [options] [name [, ...]]: rewrite the collections'
+// storage compactly (every collection when Tables is empty); Analyze also
+// runs ANALYZE on them.
+type Vacuum struct {
+	Pos     int
+	Tables  []string
+	Analyze bool
+}
+
 // Describe is DESCRIBE name.
 type Describe struct {
 	Pos  int
@@ -450,6 +459,7 @@ func (*CreateSortedIndex) stmt() {}
 func (*Show) stmt()              {}
 func (*Describe) stmt()          {}
 func (*Analyze) stmt()           {}
+func (*Vacuum) stmt()            {}
 func (*Insert) stmt()            {}
 func (*Update) stmt()            {}
 func (*Delete) stmt()            {}

@@ -538,6 +538,59 @@ func (p *parser) analyze() ast.Statement {
 	}
 }
 
+// vacuum parses VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [name [(columns)]
+// [, ...]] and VACUUM (option [value] [, ...]) [names], PostgreSQL's forms;
+// of the options only ANALYZE changes what it does.
+func (p *parser) vacuum() ast.Statement {
+	v := &ast.Vacuum{Pos: p.expectKw("vacuum").pos}
+	if p.isOp("(") {
+		p.i++
+		for {
+			t := p.peek()
+			key := p.label()
+			on := true
+			if !p.isOp(",") && !p.isOp(")") {
+				if key == "index_cleanup" || key == "parallel" || key == "buffer_usage_limit" {
+					p.next()
+				} else {
+					on = p.boolOpt()
+				}
+			}
+			switch key {
+			case "analyze", "analyse":
+				v.Analyze = on
+			case "full", "freeze", "verbose", "skip_locked", "index_cleanup", "process_main", "process_toast",
+				"truncate", "parallel", "disable_page_skipping", "skip_database_stats", "only_database_stats", "buffer_usage_limit":
+			default:
+				p.failf(t, "unrecognized VACUUM option \"%s\"", key)
+			}
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp(")")
+	} else {
+		for p.acceptKw("full") || p.acceptKw("freeze") || p.acceptKw("verbose") {
+		}
+		if p.acceptKw("analyze") || p.acceptKw("analyse") {
+			v.Analyze = true
+		}
+		p.acceptKw("verbose")
+	}
+	if p.isOp(";") || p.peek().kind == tEOF {
+		return v
+	}
+	for {
+		v.Tables = append(v.Tables, p.qualifiedName())
+		if p.isOp("(") {
+			p.parenNames(false)
+		}
+		if !p.acceptOp(",") {
+			return v
+		}
+	}
+}
+
 // explain parses EXPLAIN [ANALYZE] [VERBOSE] stmt and EXPLAIN (opts) stmt.
 func (p *parser) explain() ast.Statement {
 	e := &ast.Explain{Pos: p.expectKw("explain").pos}

@@ -361,6 +361,8 @@ func (p *parser) statement() ast.Statement {
 		return p.explain()
 	case "analyze", "analyse":
 		return p.analyze()
+	case "vacuum":
+		return p.vacuum()
 	case "begin", "start":
 		return p.begin()
 	case "commit", "end":
@@ -455,7 +457,7 @@ func (p *parser) statement() ast.Statement {
 		}
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
-		"grant", "revoke", "prepare", "execute", "deallocate", "vacuum",
+		"grant", "revoke", "prepare", "execute", "deallocate",
 		"lock", "fetch", "declare", "close",
 		"move", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))

@@ -1,0 +1,66 @@
+package session
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+// VACUUM compacts a collection's rows and index entries into the bottom
+// level: after it no table of a higher level holds any of them (a bulk
+// load leaves them in level 0); the rows read the same. VACUUM ANALYZE
+// also analyzes; inside a transaction block VACUUM fails with 25001.
+func TestVacuumCompactsIntoTheBottomLevel(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+
+	d.q(s, `CREATE TABLE v (id INT PRIMARY KEY, k INT, note TEXT)`)
+	d.q(s, `CREATE INDEX v_k ON v (k)`)
+	d.q(s, `INSERT INTO v SELECT g, g % 10, 'n' || g FROM generate_series(1, 3000) g`)
+	d.q(s, `UPDATE v SET note = 'u' WHERE id % 3 = 0`)
+	d.q(s, `DELETE FROM v WHERE id % 7 = 0`)
+	d.q(s, `CHECKPOINT`)
+	coll, _ := d.db.cat.Get("v")
+	ranges := [][2][]byte{{storage.RowPrefix(coll.ID), storage.PrefixEnd(storage.RowPrefix(coll.ID))},
+		{storage.IndexPrefix(coll.Indexes[0].ID), storage.PrefixEnd(storage.IndexPrefix(coll.Indexes[0].ID))}}
+	above := func() int {
+		levels, err := d.db.store.DB().SSTables()
+		require.NoError(t, err)
+		n := 0
+		for l := 0; l < len(levels)-1; l++ {
+			for _, tab := range levels[l] {
+				for _, r := range ranges {
+					if bytes.Compare(tab.Smallest.UserKey, r[1]) < 0 && bytes.Compare(tab.Largest.UserKey, r[0]) >= 0 {
+						n++
+					}
+				}
+			}
+		}
+		return n
+	}
+	require.Positive(t, above(), "the rows start above the bottom level")
+	want := d.q(s, `SELECT count(*), sum(id), count(*) FILTER (WHERE note = 'u') FROM v`)
+	require.Equal(t, "-1", d.q(s, `SELECT reltuples FROM pg_class WHERE relname = 'v'`))
+
+	d.q(s, `VACUUM (VERBOSE, ANALYZE) v`)
+	require.Zero(t, above())
+	require.Equal(t, want, d.q(s, `SELECT count(*), sum(id), count(*) FILTER (WHERE note = 'u') FROM v`))
+	require.Equal(t, "258", d.q(s, `SELECT count(*) FROM v WHERE k = 3`))
+	require.Equal(t, "2572", d.q(s, `SELECT reltuples FROM pg_class WHERE relname = 'v'`))
+
+	for _, q := range []string{`VACUUM`, `VACUUM FULL VERBOSE ANALYZE`, `VACUUM v (k), public.v`, `VACUUM (FULL false, ANALYZE) v`} {
+		r, err := run(s, q)
+		require.NoError(t, err, q)
+		require.Equal(t, "VACUUM", r.Tag)
+	}
+	d.fail(s, "42P01", `VACUUM nope`)
+	d.fail(s, "42601", `VACUUM (SHRINK) v`)
+	d.q(s, `BEGIN`)
+	d.fail(s, "25001", `VACUUM v`)
+	d.q(s, `ROLLBACK`)
+}
