@@ -2,6 +2,8 @@ package exec
 
 import (
 	"context"
+	"fmt"
+	"github.com/cockroachdb/apd/v3"
 	"strings"
 	"unicode/utf8"
 
@@ -282,9 +284,14 @@ func bpcharText(v types.Value, t types.T) types.Value {
 	return v
 }
 
-// applyTypeMod enforces varchar(n)/char(n) lengths: an explicit cast
-// truncates, an assignment fails with 22001.
+// applyTypeMod enforces varchar(n)/char(n) lengths (an explicit cast
+// truncates, an assignment fails with 22001) and numeric(p,s): the value
+// is rounded to s decimals, half away from zero, and must then have at
+// most p-s digits before the point (22003), as PostgreSQL's.
 func applyTypeMod(v types.Value, t types.T, mod int, explicit bool, col string) (types.Value, error) {
+	if t == types.Numeric {
+		return numericTypeMod(v, mod)
+	}
 	s, ok := v.(string)
 	if !ok || mod <= 0 || (t != types.Varchar && t != types.Bpchar) {
 		return v, nil
@@ -306,6 +313,49 @@ func applyTypeMod(v types.Value, t types.T, mod int, explicit bool, col string) 
 		s += strings.Repeat(" ", mod-n)
 	}
 	return s, nil
+}
+
+// numericTypeMod rounds a numeric to its column's scale and checks its
+// precision; mod is PostgreSQL's encoding, (precision<<16 | scale) + 4.
+func numericTypeMod(v types.Value, mod int) (types.Value, error) {
+	d, ok := v.(*apd.Decimal)
+	if !ok || mod < 4 {
+		return v, nil
+	}
+	prec, scale := int64((mod-4)>>16&0xffff), int64((mod-4)&0xffff)
+	switch d.Form {
+	case apd.NaN, apd.NaNSignaling:
+		return v, nil
+	case apd.Infinite:
+		return nil, errs.New(errs.NumericOutOfRange, "numeric field overflow").
+			WithDetail(fmt.Sprintf("A field with precision %d, scale %d cannot hold an infinite value.", prec, scale))
+	}
+	overflow := func(x *apd.Decimal) error {
+		if x.IsZero() || x.NumDigits()+int64(x.Exponent) <= prec-scale {
+			return nil
+		}
+		return errs.New(errs.NumericOutOfRange, "numeric field overflow").
+			WithDetail(fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", prec, scale, prec-scale))
+	}
+	if err := overflow(d); err != nil {
+		return nil, err // rounding cannot bring it under the limit
+	}
+	if int64(d.Exponent) == -scale {
+		return v, nil // already at the scale
+	}
+	// Quantize rounds, or pads with zeros (0.5 in numeric(5,3) is 0.500,
+	// as PostgreSQL shows it), to exactly scale decimals: at most prec
+	// digits, one more when rounding carries.
+	ctx := apd.BaseContext.WithPrecision(uint32(max(prec, scale) + 2))
+	ctx.Rounding = apd.RoundHalfUp
+	r := new(apd.Decimal)
+	if _, err := ctx.Quantize(r, d, -int32(scale)); err != nil {
+		return nil, errs.Errorf(errs.NumericOutOfRange, "numeric field overflow: %w", err)
+	}
+	if err := overflow(r); err != nil {
+		return nil, err // 999.995 in numeric(5,2) rounds up to 1000.00
+	}
+	return r, nil
 }
 
 func typeWord(t types.T) string {

@@ -410,7 +410,7 @@ func TestHashJoinEitherBuildSide(t *testing.T) {
 func TestHashJoinMixedNumericKeys(t *testing.T) {
 	d := openDB(t)
 	d.q(`CREATE TABLE ki (id INT PRIMARY KEY, k BIGINT, j INT)`)
-	d.q(`CREATE TABLE kn (id INT PRIMARY KEY, k NUMERIC(20,2), j INT)`)
+	d.q(`CREATE TABLE kn (id INT PRIMARY KEY, k NUMERIC(30,2), j INT)`)
 	d.q(`CREATE TABLE kf (id INT PRIMARY KEY, k FLOAT8, j INT)`)
 	d.q(`INSERT INTO ki VALUES (1, 1, 0), (2, 2, 1), (3, NULL, 0), (4, 9000000000000000000, 1), (5, -7, 0), (6, 1, 1)`)
 	d.q(`INSERT INTO kn VALUES (1, 1.00, 0), (2, 2.50, 1), (3, NULL, 0), (4, 9000000000000000000, 1), (5, -7.00, 0), (6, 1, 1), (7, 3, 0)`)

@@ -855,6 +855,22 @@ func (p *parser) typeName() typeSpec {
 			if len(nums) > 2 {
 				p.fail(t)
 			}
+			// PostgreSQL's typmod: (precision<<16 | scale) + 4.
+			prec, _ := strconv.Atoi(nums[0])
+			scale := 0
+			if len(nums) == 2 {
+				scale, _ = strconv.Atoi(nums[1])
+			}
+			if prec < 1 || prec > 1000 {
+				p.throw(errs.Errorf(errs.InvalidParameterValue, "NUMERIC precision %d must be between 1 and 1000", prec).WithPosition(t.pos))
+			}
+			if scale < -1000 || scale > 1000 {
+				p.throw(errs.Errorf(errs.InvalidParameterValue, "NUMERIC scale %d must be between -1000 and 1000", scale).WithPosition(t.pos))
+			}
+			if scale < 0 {
+				p.throw(errs.Errorf(errs.FeatureNotSupported, "a negative NUMERIC scale is not supported yet").WithPosition(t.pos))
+			}
+			spec.mod = (prec<<16 | scale) + 4
 		case "timestamp", "timestamptz", "float", "time":
 			if len(nums) != 1 {
 				p.fail(t)

@@ -124,6 +124,9 @@ func pgTypmod(t types.T, mod int) int32 {
 	if mod > 0 && (t == types.Varchar || t == types.Bpchar) {
 		return int32(mod + 4)
 	}
+	if mod >= 4 && t == types.Numeric {
+		return int32(mod) // stored in PostgreSQL's encoding
+	}
 	return -1
 }
 

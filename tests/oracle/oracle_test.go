@@ -33,10 +33,19 @@ var schema = []string{
 	`INSERT INTO pairs VALUES (1, 'a'), (2, 'b'), (2, 'c'), (NULL, 'n'), (5, NULL)`,
 	`INSERT INTO proj VALUES (1, 1, 'db'), (2, 1, 'web'), (3, 2, 'ops'), (4, NULL, 'idle')`,
 	`INSERT INTO assign VALUES (1, 1, 10), (1, 2, 5), (2, 2, 8), (3, 3, 4), (5, 9, 1), (NULL, 4, 2)`,
+	// numeric(p,s) columns round what they are given to their scale
+	`CREATE TABLE money (id INT PRIMARY KEY, amt NUMERIC(8,2), whole DECIMAL(5), free NUMERIC)`,
+	`INSERT INTO money VALUES (1, 1/4.0, 2.5, 1/3.0), (2, 0.125, -2.5, 1), (3, -0.125, 99999.4, 0.125), (4, 123456.789, 0, NULL), (5, 'NaN', NULL, 'NaN')`,
+	`INSERT INTO money SELECT 10 + g, g / 8.0, g * 1.5, g / 8.0 FROM generate_series(1, 5) g`,
+	`UPDATE money SET amt = amt / 3 WHERE id = 11`,
 }
 
 // queries must give the same rows on NodeDB and PostgreSQL.
 var queries = []string{
+	// numeric(p,s): rounding half away from zero on assignment and cast
+	`SELECT * FROM money ORDER BY id`,
+	`SELECT sum(amt), sum(whole), sum(free), avg(amt) FROM money WHERE id <> 5`,
+	`SELECT 3.14159::numeric(4,2), 2.5::numeric(1,0), (-2.5)::decimal(3), 0.5::numeric(5,3), 0.00004::numeric(3,4)`,
 	// joins
 	`SELECT e.name, d.name FROM emp e JOIN dept d ON e.dept_id = d.id`,
 	`SELECT e.name, d.name FROM emp e INNER JOIN dept d ON e.dept_id = d.id AND d.budget > 600`,
@@ -188,6 +197,14 @@ var queries = []string{
 
 // errorQueries must fail with the same SQLSTATE on both.
 var errorQueries = []string{
+	`INSERT INTO money VALUES (90, 1234567.0, 1, 1)`,
+	`INSERT INTO money VALUES (91, 999999.995, 1, 1)`,
+	`INSERT INTO money VALUES (92, 1, 100000, 1)`,
+	`INSERT INTO money VALUES (93, 'Infinity', 1, 1)`,
+	`UPDATE money SET whole = whole * 100000 WHERE id = 3`,
+	`SELECT 12345::numeric(3,1)`,
+	`SELECT 1::numeric(3,4)`,
+	`SELECT 1::numeric(0,0)`,
 	`SELECT * FROM assign JOIN proj USING (pid, pid)`,
 	`SELECT * FROM assign JOIN proj USING (id)`,
 	`SELECT * FROM emp JOIN assign USING (hours)`,
