@@ -125,12 +125,7 @@ func (env *Env) parallelProbe(x *plan.Join, probe plan.Node, probeKeys []plan.Ex
 // calling goroutine; a worker's panic becomes its error, and an error
 // cancels the other workers (they stop at their next context check).
 func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *Env, in iter) error) error {
-	parallelRuns.Add(1)
-	parent := env.Ctx
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithCancel(parent)
+	ctx, cancel := env.parallelContext()
 	defer cancel()
 	ins := make([]*scanIter, workers)
 	werrs := make([]error, workers)
@@ -167,6 +162,17 @@ func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *E
 	return nil
 }
 
+// parallelContext counts a parallel run and returns the context its
+// workers stop on: the statement's, canceled too when one fails.
+func (env *Env) parallelContext() (context.Context, context.CancelFunc) {
+	parallelRuns.Add(1)
+	parent := env.Ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	return context.WithCancel(parent)
+}
+
 // runWorkers runs work(w) for every w of errs on its own goroutine and
 // waits for them all: a worker's panic becomes its error, and an error
 // calls cancel (the others stop at their next context check).
@@ -194,12 +200,7 @@ func runWorkers(werrs []error, cancel func(), work func(w int) error) {
 // own Env, and concatenates their outputs in chunk order (the order of
 // one pass over rows).
 func (env *Env) runChunks(rows []types.Row, workers int, work func(wenv *Env, in iter) ([]types.Row, error)) ([]types.Row, error) {
-	parallelRuns.Add(1)
-	parent := env.Ctx
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithCancel(parent)
+	ctx, cancel := env.parallelContext()
 	defer cancel()
 	outs := make([][]types.Row, workers)
 	werrs := make([]error, workers)

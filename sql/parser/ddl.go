@@ -524,16 +524,24 @@ func (p *parser) describe() ast.Statement {
 func (p *parser) analyze() ast.Statement {
 	a := &ast.Analyze{Pos: p.next().pos}
 	p.acceptKw("verbose")
+	a.Tables = p.tableList()
+	return a
+}
+
+// tableList parses ANALYZE's and VACUUM's optional [name [(columns)] [,
+// ...]] up to the statement's end; column lists are accepted and ignored.
+func (p *parser) tableList() []string {
+	var names []string
 	if p.isOp(";") || p.peek().kind == tEOF {
-		return a
+		return nil
 	}
 	for {
-		a.Tables = append(a.Tables, p.qualifiedName())
+		names = append(names, p.qualifiedName())
 		if p.isOp("(") {
 			p.parenNames(false)
 		}
 		if !p.acceptOp(",") {
-			return a
+			return names
 		}
 	}
 }
@@ -577,18 +585,8 @@ func (p *parser) vacuum() ast.Statement {
 		}
 		p.acceptKw("verbose")
 	}
-	if p.isOp(";") || p.peek().kind == tEOF {
-		return v
-	}
-	for {
-		v.Tables = append(v.Tables, p.qualifiedName())
-		if p.isOp("(") {
-			p.parenNames(false)
-		}
-		if !p.acceptOp(",") {
-			return v
-		}
-	}
+	v.Tables = p.tableList()
+	return v
 }
 
 // explain parses EXPLAIN [ANALYZE] [VERBOSE] stmt and EXPLAIN (opts) stmt.
