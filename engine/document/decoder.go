@@ -385,26 +385,30 @@ func (dec *Decoder) Column(t *Tuple, c int) (any, error) {
 	if c >= t.n {
 		return nil, nil
 	}
-	for len(t.offs) <= c {
+	if len(t.offs) <= c {
 		// The commonest sizes inline (fixed-size values and ext 8:
-		// decimals and times); the rest through skip.
-		b := t.b[t.offs[len(t.offs)-1]:]
-		n := 0
-		switch {
-		case len(b) == 0:
-		case fixedSize[b[0]] != 0:
-			n = int(fixedSize[b[0]])
-		case b[0] == 0xc7 && len(b) >= 2:
-			n = 3 + int(b[1])
-		}
-		if n == 0 || n > len(b) {
-			rest, err := skip(b)
-			if err != nil {
-				return nil, fmt.Errorf("document: decode: %w", err)
+		// decimals and times); the rest through skip. The walk keeps its
+		// position in a local: each step depends on the size just read.
+		buf := t.b
+		off := int(t.offs[len(t.offs)-1])
+		for len(t.offs) <= c {
+			n := 0
+			if off < len(buf) {
+				h := buf[off]
+				if n = int(fixedSize[h]); n == 0 && h == 0xc7 && off+1 < len(buf) {
+					n = 3 + int(buf[off+1])
+				}
 			}
-			n = len(b) - len(rest)
+			if n == 0 || off+n > len(buf) {
+				rest, err := skip(buf[off:])
+				if err != nil {
+					return nil, fmt.Errorf("document: decode: %w", err)
+				}
+				n = len(buf) - off - len(rest)
+			}
+			off += n
+			t.offs = append(t.offs, int32(off))
 		}
-		t.offs = append(t.offs, int32(len(t.b)-len(b)+n))
 	}
 	v, _, err := dec.value(t.b[t.offs[c]:])
 	if err != nil {
