@@ -392,6 +392,7 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 	const (
 		lookupShare  = "SELECT b.id, p.k, p.v FROM big b, pairs p WHERE p.g = b.id AND b.label = 'l1' AND b.g = 3"
 		lookupChunks = "SELECT x.id, p.v FROM (SELECT id FROM big WHERE label = 'l1' AND g = 3 ORDER BY id DESC) x, pairs p WHERE p.g = x.id AND p.k = 1"
+		indexBuild   = "SELECT b.id, b.x, p.k FROM big b, pairs p WHERE p.v = b.id AND b.n BETWEEN 3000 AND 15000 AND b.g <> 2"
 	)
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS >= 2")
@@ -406,6 +407,7 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		INSERT INTO small VALUES (1, 'one'), (2, 'two'), (3, 'three'), (5, 'five');
 		CREATE TABLE pairs (g INT, k INT, v INT, PRIMARY KEY (g, k));
 		INSERT INTO pairs SELECT i / 4, i % 4, i FROM generate_series(0, 39999) i;
+		CREATE INDEX big_n ON big (n);
 		ANALYZE`)
 	require.NoError(t, err)
 	queries := []struct {
@@ -425,6 +427,8 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		// and a materialized left input's rows split into chunks
 		{lookupShare, true},
 		{lookupChunks, true},
+		// a hash join building from an index scan: its rows read by workers
+		{indexBuild, true},
 		{"SELECT b.id FROM big b JOIN small s ON s.g = b.g AND length(s.name) < b.id WHERE b.id < 100", false},
 		{"SELECT count(DISTINCT g), sum(x) FROM big", false},
 		{"SELECT sum(abs(x)) FROM big", false},
@@ -434,6 +438,9 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 		require.NoError(t, err)
 		require.Contains(t, render(r), "Lookup Join by key prefix", q)
 	}
+	r, err := run(s, "EXPLAIN "+indexBuild)
+	require.NoError(t, err)
+	require.Contains(t, render(r), "Hash Join (INNER) (rows=3426)\n    -> Index Scan using big_n on big", indexBuild)
 	for _, q := range queries {
 		_, err := run(s, "SET max_parallel_workers_per_gather = 0")
 		require.NoError(t, err)
@@ -451,7 +458,7 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 	_, err = run(s, "BEGIN; INSERT INTO big VALUES (70000, 1, 0.5, 7, 'own'), (70001, 9, 0.25, 8, 'own'); DELETE FROM big WHERE id = 5")
 	require.NoError(t, err)
 	before := exec.ParallelRuns()
-	r, err := run(s, "SELECT count(*), sum(n), count(*) FILTER (WHERE label = 'own') FROM big")
+	r, err = run(s, "SELECT count(*), sum(n), count(*) FILTER (WHERE label = 'own') FROM big")
 	require.NoError(t, err)
 	require.Greater(t, exec.ParallelRuns(), before)
 	require.Equal(t, "60002|5400090000|2", render(r)) // 3·(1+…+60000) + 7 + 8 - 15

@@ -905,6 +905,9 @@ type scanIter struct {
 	// one row array serves them all.
 	reuse  bool
 	rowBuf types.Row
+	// keysGiven: an index scan whose row keys were read beforehand (a
+	// parallel worker's share, in rowKeys); it reads no index entries.
+	keysGiven bool
 	// staged: the filter evaluated a term at a time on partly decoded
 	// rows (nil: decode, then evaluate).
 	staged *stagedFilter
@@ -1158,15 +1161,21 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 				continue
 			}
 			raw = v
-		case si.it == nil:
-			return nil, nil, false, nil
-		case si.scan.Access == plan.AccessIndex:
+		case si.scan.Access == plan.AccessIndex && (si.it != nil || si.keysGiven):
 			if len(si.rowKeys) == 0 {
+				if si.keysGiven {
+					return nil, nil, false, nil
+				}
 				if err := si.nextIndexBatch(); err != nil {
 					return nil, nil, false, err
 				}
 				if len(si.rowKeys) == 0 {
 					return nil, nil, false, nil
+				}
+			}
+			if si.rows == nil {
+				if err := si.openPointReader(); err != nil {
+					return nil, nil, false, err
 				}
 			}
 			key := si.rowKeys[0]
@@ -1182,6 +1191,8 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 			if !si.query {
 				raw = append([]byte(nil), v...)
 			}
+		case si.it == nil:
+			return nil, nil, false, nil
 		default:
 			if !si.it.Valid() || (si.stop != nil && bytes.Compare(si.it.Key(), si.stop) >= 0) {
 				return nil, nil, false, nil
@@ -1255,15 +1266,51 @@ func (si *scanIter) nextIndexBatch() error {
 		return nil
 	}
 	slices.SortFunc(si.rowKeys, bytes.Compare)
-	if si.rows == nil {
-		lo := storage.RowPrefix(si.scan.Coll.ID)
-		r, err := si.env.Txn.NewPointReader(lo, storage.PrefixEnd(lo))
-		if err != nil {
-			return err
-		}
-		si.rows = r
-	}
 	return nil
+}
+
+// openPointReader opens the reader an index scan reads its rows through.
+func (si *scanIter) openPointReader() error {
+	lo := storage.RowPrefix(si.scan.Coll.ID)
+	r, err := si.env.Txn.NewPointReader(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return err
+	}
+	si.rows = r
+	return nil
+}
+
+// indexRowKeys reads every entry of an index scan's range and returns
+// the row keys they point at, sorted (ok false when the scan does not read
+// through its index: one built after the snapshot).
+func (env *Env) indexRowKeys(s *plan.Scan) (keys [][]byte, ok bool, err error) {
+	si, err := env.openScan(s)
+	if err != nil {
+		return nil, false, err
+	}
+	defer si.Close()
+	if si.scan.Access != plan.AccessIndex {
+		return nil, false, nil
+	}
+	if si.it == nil {
+		return nil, true, nil // the range is empty (a NULL bound)
+	}
+	lay := Layout(s.Coll)
+	for n := 0; si.it.Valid(); n++ {
+		if n%4096 == 0 {
+			if err := checkCtx(env.Ctx); err != nil {
+				return nil, false, err
+			}
+		}
+		pkb, err := document.PKFromIndexEntry(si.it.Key(), si.it.Value(), si.idxUniq)
+		if err != nil {
+			return nil, false, err
+		}
+		keys = append(keys, lay.Key(pkb))
+		si.it.Next()
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	return keys, true, nil
 }
 
 func (si *scanIter) newDecimalSlab()  { si.dec.NewDecimalSlab() }

@@ -16,7 +16,7 @@ import (
 	"github.com/nodedb-go/nodedb/storage"
 )
 
-// Parallel scans. Three operators split a full scan of a large collection
+// Parallel scans. These operators split a full scan of a large collection
 // among goroutines, each reading a contiguous share of the collection's
 // vShards (every row key starts with its vShard, so a share is one key
 // range) from the statement's snapshot (Pebble snapshots serve concurrent
@@ -36,7 +36,10 @@ import (
 //     split the same way, each worker seeking the right collection for its
 //     share's rows; any other left input with many rows is materialized
 //     and its rows split into contiguous chunks (runChunks). Outputs are
-//     concatenated in share or chunk order.
+//     concatenated in share or chunk order;
+//   - an index scan a hash join builds from (queryIndexParallel): its
+//     entries are read first, then the sorted row keys they point at are
+//     split among the workers, which read, decode and filter the rows.
 //
 // Env.Workers bounds the goroutines (the session sets it from
 // max_parallel_workers_per_gather, as PostgreSQL's: that many workers
@@ -259,6 +262,9 @@ func (env *Env) runParallelAggregate(x *plan.Aggregate, scan *plan.Scan, workers
 func (env *Env) queryParallel(n plan.Node) ([]types.Row, error) {
 	scan, workers, ok := env.parallelScan(n)
 	if !ok {
+		if s, w, ok := env.parallelIndexScan(n); ok {
+			return env.queryIndexParallel(s, w)
+		}
 		return env.Query(n)
 	}
 	outs := make([][]types.Row, workers)
@@ -273,6 +279,70 @@ func (env *Env) queryParallel(n plan.Node) ([]types.Row, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	return slices.Concat(outs...), nil
+}
+
+// parallelMinIndexRows is the fewest rows an index scan is estimated to
+// read for its row reads (a point read each) to be split among workers.
+const parallelMinIndexRows = 2000
+
+// parallelIndexScan reports whether an index scan's rows are read on
+// several workers: its estimate is large enough and its filter
+// ParallelSafe.
+func (env *Env) parallelIndexScan(n plan.Node) (*plan.Scan, int, bool) {
+	workers := env.parallelWorkers()
+	scan, ok := n.(*plan.Scan)
+	if workers < 2 || !ok || scan.Access != plan.AccessIndex || plan.Estimate(scan) < parallelMinIndexRows || !plan.ParallelSafe(scan) {
+		return nil, 0, false
+	}
+	return scan, workers, true
+}
+
+// queryIndexParallel reads an index scan's entries, then splits the sorted
+// row keys they point at among workers, each reading, decoding and
+// filtering its share's rows through its own reader; the rows come out in
+// row-key order.
+func (env *Env) queryIndexParallel(scan *plan.Scan, workers int) ([]types.Row, error) {
+	keys, ok, err := env.indexRowKeys(scan)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return env.Query(scan)
+	}
+	read := func(env *Env, keys [][]byte) (out []types.Row, err error) {
+		si := env.newScanIter(scan)
+		defer func() {
+			if cerr := si.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		si.keysGiven, si.rowKeys = true, keys
+		for {
+			r, ok, err := si.Next()
+			if err != nil || !ok {
+				return out, err
+			}
+			out = append(out, r)
+		}
+	}
+	if len(keys) < parallelMinIndexRows {
+		return read(env, keys)
+	}
+	ctx, cancel := env.parallelContext()
+	defer cancel()
+	outs := make([][]types.Row, workers)
+	werrs := make([]error, workers)
+	runWorkers(werrs, cancel, func(w int) error {
+		var err error
+		outs[w], err = read(env.workerEnv(ctx), keys[w*len(keys)/workers:(w+1)*len(keys)/workers])
+		return err
+	})
+	for _, err := range werrs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return slices.Concat(outs...), nil
 }

@@ -552,10 +552,13 @@ func unitRefs(e Expr, unitOf func(int) int) (map[int]bool, bool) {
 // plain collection scan takes it as its filter and may then use a key or
 // an index; anything else gets a Filter.
 func pushFilter(u fromUnit, p Expr) fromUnit {
-	if s, ok := u.node.(*Scan); ok && s.Access == AccessFull {
+	if s, ok := u.node.(*Scan); ok && s.Access != AccessLookup {
+		// Conditions arrive one at a time: the access path is chosen
+		// again for all of them (the first may have picked an index).
 		if s.Filter != nil {
 			p = &Logic{And: true, L: s.Filter, R: p}
 		}
+		s.Access, s.PKKeys, s.Index, s.IndexEq, s.RangeLo, s.RangeHi, s.Estimate = AccessFull, nil, nil, nil, nil, nil, ""
 		chooseAccess(s, p)
 		return u
 	}
