@@ -203,14 +203,21 @@ func runWorkers(werrs []error, cancel func(), work func(w int) error) {
 // own Env, and concatenates their outputs in chunk order (the order of
 // one pass over rows).
 func (env *Env) runChunks(rows []types.Row, workers int, work func(wenv *Env, in iter) ([]types.Row, error)) ([]types.Row, error) {
+	return runSplit(env, rows, workers, func(wenv *Env, chunk []types.Row) ([]types.Row, error) {
+		return work(wenv, &sliceIter{rows: chunk})
+	})
+}
+
+// runSplit runs work on workers contiguous chunks of items, each with its
+// own Env, and concatenates their outputs in chunk order.
+func runSplit[T any](env *Env, items []T, workers int, work func(wenv *Env, chunk []T) ([]types.Row, error)) ([]types.Row, error) {
 	ctx, cancel := env.parallelContext()
 	defer cancel()
 	outs := make([][]types.Row, workers)
 	werrs := make([]error, workers)
 	runWorkers(werrs, cancel, func(w int) error {
 		var err error
-		chunk := rows[w*len(rows)/workers : (w+1)*len(rows)/workers]
-		outs[w], err = work(env.workerEnv(ctx), &sliceIter{rows: chunk})
+		outs[w], err = work(env.workerEnv(ctx), items[w*len(items)/workers:(w+1)*len(items)/workers])
 		return err
 	})
 	for _, err := range werrs {
@@ -330,21 +337,7 @@ func (env *Env) queryIndexParallel(scan *plan.Scan, workers int) ([]types.Row, e
 	if len(keys) < parallelMinIndexRows {
 		return read(env, keys)
 	}
-	ctx, cancel := env.parallelContext()
-	defer cancel()
-	outs := make([][]types.Row, workers)
-	werrs := make([]error, workers)
-	runWorkers(werrs, cancel, func(w int) error {
-		var err error
-		outs[w], err = read(env.workerEnv(ctx), keys[w*len(keys)/workers:(w+1)*len(keys)/workers])
-		return err
-	})
-	for _, err := range werrs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return slices.Concat(outs...), nil
+	return runSplit(env, keys, workers, read)
 }
 
 // runParallelProbe streams workers shares of the probe scan through the
