@@ -64,3 +64,19 @@ func TestVacuumCompactsIntoTheBottomLevel(t *testing.T) {
 	d.fail(s, "25001", `VACUUM v`)
 	d.q(s, `ROLLBACK`)
 }
+
+// A NUMERIC(p,s) column shows its precision and scale in DESCRIBE and
+// format_type, and rounds what it is given.
+func TestNumericTypmodShown(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE m (id INT PRIMARY KEY, amt NUMERIC(8,2), n DECIMAL(5), v VARCHAR(3))`)
+	require.Equal(t, "id|integer|f|NULL|t\namt|numeric(8,2)|t|NULL|f\nn|numeric(5,0)|t|NULL|f\nv|varchar(3)|t|NULL|f", d.q(s, `DESCRIBE m`))
+	require.Equal(t, "integer\nnumeric(8,2)\nnumeric(5,0)\ncharacter varying(3)", d.q(s,
+		`SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'm'::regclass AND attnum > 0 ORDER BY attnum`))
+	d.q(s, `INSERT INTO m VALUES (1, 2.345, 2.5, 'abc'), (2, -2.345, -2.5, 'x')`)
+	require.Equal(t, "1|2.35|3\n2|-2.35|-3", d.q(s, `SELECT id, amt, n FROM m ORDER BY id`))
+	d.fail(s, "22003", `INSERT INTO m VALUES (3, 1000000, 1, 'y')`)
+}
