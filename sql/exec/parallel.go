@@ -82,14 +82,16 @@ func (env *Env) parallelScan(n plan.Node) (*plan.Scan, int, bool) {
 }
 
 // parallelWorkers is how many workers an operator of this statement may
-// split its work among (below 2: none): env's bound, GOMAXPROCS and
+// split its work among (below 2: none): env's bound, the CPUs (a
+// GOMAXPROCS set above them adds no parallelism to CPU-bound work),
+// GOMAXPROCS (which honours a container's CPU quota) and
 // parallelMaxWorker; none under EXPLAIN ANALYZE or inside a correlated
 // subquery.
 func (env *Env) parallelWorkers() int {
 	if env.stats != nil || len(env.outer) > 0 {
 		return 0
 	}
-	return min(env.Workers, runtime.GOMAXPROCS(0), parallelMaxWorker)
+	return min(env.Workers, runtime.NumCPU(), runtime.GOMAXPROCS(0), parallelMaxWorker)
 }
 
 // parallelAggregate reports whether x runs in parallel, and on how many
