@@ -2,7 +2,9 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
@@ -34,16 +36,33 @@ func (s *Session) vacuum(ctx context.Context, st *ast.Vacuum) (*Result, error) {
 		colls = append(colls, coll)
 	}
 	store := db.txm.Store()
+	var notices []Notice
 	for _, coll := range colls {
-		lo := storage.RowPrefix(coll.ID)
-		if err := store.Compact(ctx, lo, storage.PrefixEnd(lo)); err != nil {
-			return nil, errs.Errorf(errs.IOError, "vacuum %s: %w", coll.Name, err)
-		}
+		ranges := [][2][]byte{{storage.RowPrefix(coll.ID), storage.PrefixEnd(storage.RowPrefix(coll.ID))}}
 		for _, ix := range coll.Indexes {
-			lo := storage.IndexPrefix(ix.ID)
-			if err := store.Compact(ctx, lo, storage.PrefixEnd(lo)); err != nil {
+			ranges = append(ranges, [2][]byte{storage.IndexPrefix(ix.ID), storage.PrefixEnd(storage.IndexPrefix(ix.ID))})
+		}
+		size := func() uint64 {
+			var n uint64
+			for _, r := range ranges {
+				b, _ := store.EstimateSize(r[0], r[1])
+				n += b
+			}
+			return n
+		}
+		start, before := time.Now(), uint64(0)
+		if st.Verbose {
+			before = size()
+		}
+		for _, r := range ranges {
+			if err := store.Compact(ctx, r[0], r[1]); err != nil {
 				return nil, errs.Errorf(errs.IOError, "vacuum %s: %w", coll.Name, err)
 			}
+		}
+		if st.Verbose {
+			notices = append(notices, Notice{Severity: "INFO", Code: "00000", Message: fmt.Sprintf(
+				"vacuuming \"public.%s\": rows and %d index(es) compacted into the bottom level, %s -> %s on disk, in %s",
+				coll.Name, len(coll.Indexes), bytesText(before), bytesText(size()), time.Since(start).Round(time.Millisecond))})
 		}
 	}
 	if st.Analyze {
@@ -55,5 +74,18 @@ func (s *Session) vacuum(ctx context.Context, st *ast.Vacuum) (*Result, error) {
 			return nil, err
 		}
 	}
-	return &Result{Tag: "VACUUM"}, nil
+	return &Result{Tag: "VACUUM", Notices: notices}, nil
+}
+
+// bytesText renders a byte count for people (12.3 MB).
+func bytesText(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -236,6 +236,17 @@ func (s *Store) Compact(ctx context.Context, lo, hi []byte) error {
 	return nil
 }
 
+// EstimateSize returns the estimated bytes on disk of the keys in [lo,
+// hi) (tables wholly inside count whole; those overlapping the edges in
+// proportion).
+func (s *Store) EstimateSize(lo, hi []byte) (uint64, error) {
+	n, err := s.db.EstimateDiskUsage(lo, hi)
+	if err != nil {
+		return 0, fmt.Errorf("storage: estimate size: %w", err)
+	}
+	return n, nil
+}
+
 // Close closes the store.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {

@@ -143,6 +143,7 @@ type Vacuum struct {
 	Pos     int
 	Tables  []string
 	Analyze bool
+	Verbose bool // report each collection's compaction (INFO notices)
 }
 
 // Describe is DESCRIBE name.

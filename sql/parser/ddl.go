@@ -567,7 +567,9 @@ func (p *parser) vacuum() ast.Statement {
 			switch key {
 			case "analyze", "analyse":
 				v.Analyze = on
-			case "full", "freeze", "verbose", "skip_locked", "index_cleanup", "process_main", "process_toast",
+			case "verbose":
+				v.Verbose = on
+			case "full", "freeze", "skip_locked", "index_cleanup", "process_main", "process_toast",
 				"truncate", "parallel", "disable_page_skipping", "skip_database_stats", "only_database_stats", "buffer_usage_limit":
 			default:
 				p.failf(t, "unrecognized VACUUM option \"%s\"", key)
@@ -578,12 +580,19 @@ func (p *parser) vacuum() ast.Statement {
 		}
 		p.expectOp(")")
 	} else {
-		for p.acceptKw("full") || p.acceptKw("freeze") || p.acceptKw("verbose") {
+		for {
+			if p.acceptKw("verbose") {
+				v.Verbose = true
+			} else if !p.acceptKw("full") && !p.acceptKw("freeze") {
+				break
+			}
 		}
 		if p.acceptKw("analyze") || p.acceptKw("analyse") {
 			v.Analyze = true
 		}
-		p.acceptKw("verbose")
+		if p.acceptKw("verbose") {
+			v.Verbose = true
+		}
 	}
 	v.Tables = p.tableList()
 	return v
