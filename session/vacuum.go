@@ -36,6 +36,11 @@ func (s *Session) vacuum(ctx context.Context, st *ast.Vacuum) (*Result, error) {
 		colls = append(colls, coll)
 	}
 	store := db.txm.Store()
+	// The memtables first: compaction writes them out anyway, and the
+	// sizes reported are then those of everything stored.
+	if err := store.Flush(); err != nil {
+		return nil, errs.Errorf(errs.IOError, "vacuum: %w", err)
+	}
 	var notices []Notice
 	for _, coll := range colls {
 		ranges := [][2][]byte{{storage.RowPrefix(coll.ID), storage.PrefixEnd(storage.RowPrefix(coll.ID))}}
