@@ -139,6 +139,14 @@ func TestLookupJoinMatchesHashJoin(t *testing.T) {
 		{`SELECT p.id, c.region FROM probe p, cust c WHERE c.name = p.name ORDER BY 1`,
 			`SELECT p.id, c.region FROM probe p, cust c WHERE c.name || '' = p.name ORDER BY 1`,
 			"Lookup Join by primary key"},
+		// LEFT joins keep a left row without a match (a NULL key, a key
+		// of no row, a match the rest of ON rejects) with NULLs
+		{`SELECT p.id, o.cust FROM probe p LEFT JOIN ord o ON o.ok = p.k ORDER BY 1`,
+			`SELECT p.id, o.cust FROM probe p LEFT JOIN ord o ON o.ok + 0 = p.k ORDER BY 1`,
+			"Lookup Join by primary key (LEFT)"},
+		{`SELECT p.id, l.ln, l.qty FROM probe p LEFT JOIN li l ON l.ok = p.k AND l.ln > p.id - 3 ORDER BY 1, 2`,
+			`SELECT p.id, l.ln, l.qty FROM probe p LEFT JOIN li l ON l.ok + 0 = p.k AND l.ln > p.id - 3 ORDER BY 1, 2`,
+			"Lookup Join by key prefix (1 column(s)) (LEFT)"},
 	}
 	check := func() {
 		for _, p := range pairs {

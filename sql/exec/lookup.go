@@ -16,8 +16,8 @@ import (
 // range for a prefix (rows sharing the columns their vShard is hashed
 // from are contiguous), through one scan whose iterator is moved from
 // range to range. Each pair is kept when the join's whole condition
-// holds. The output follows the left rows' order, each row's matches in
-// key order.
+// holds; a LEFT join keeps a left row that has none with NULLs. The
+// output follows the left rows' order, each row's matches in key order.
 func (env *Env) lookupJoin(x *plan.Join) ([]types.Row, error) {
 	rs, ok := x.Right.(*plan.Scan)
 	if !ok || rs.Access != plan.AccessLookup {
@@ -155,7 +155,15 @@ func (env *Env) lookupRows(x *plan.Join, rs *plan.Scan, left iter) ([]types.Row,
 				}
 			}
 		}
-		for _, m := range matches {
+		for i, m := range matches {
+			if len(m) == 0 && x.Kind == "LEFT" {
+				// No right row passed the condition (or the key could
+				// match none): the left row with NULLs.
+				row := make(types.Row, lw+rw)
+				copy(row, batch[i])
+				out = append(out, row)
+				continue
+			}
 			out = append(out, m...)
 		}
 	}

@@ -552,7 +552,15 @@ func unitRefs(e Expr, unitOf func(int) int) (map[int]bool, bool) {
 // plain collection scan takes it as its filter and may then use a key or
 // an index; anything else gets a Filter.
 func pushFilter(u fromUnit, p Expr) fromUnit {
-	if s, ok := u.node.(*Scan); ok && s.Access != AccessLookup {
+	u.node = pushInto(u.node, p)
+	return u
+}
+
+// pushInto adds a predicate over n's row to n: into a collection scan's
+// filter, through a LEFT join into its preserved (left) input when it
+// reads only that side, else as a Filter above n.
+func pushInto(n Node, p Expr) Node {
+	if s, ok := n.(*Scan); ok && s.Access != AccessLookup {
 		// Conditions arrive one at a time: the access path is chosen
 		// again for all of them (the first may have picked an index).
 		if s.Filter != nil {
@@ -560,14 +568,42 @@ func pushFilter(u fromUnit, p Expr) fromUnit {
 		}
 		s.Access, s.PKKeys, s.Index, s.IndexEq, s.RangeLo, s.RangeHi, s.Estimate = AccessFull, nil, nil, nil, nil, nil, ""
 		chooseAccess(s, p)
-		return u
+		return s
 	}
-	if f, ok := u.node.(*Filter); ok {
+	if j, ok := n.(*Join); ok && j.Kind == "LEFT" {
+		// A WHERE term on the left side drops the same rows before the
+		// join as after it: the left rows it rejects and their matches
+		// or NULLs. Fewer left rows may make a lookup join pay.
+		lw := len(j.Left.Columns())
+		if cols, ok := RowColumns(p); ok && (len(cols) == 0 || cols[len(cols)-1] < lw) && !hasSubquery(p) {
+			j.Left = pushInto(j.Left, p)
+			j.est = 0
+			if len(j.LookupKeys) == 0 {
+				if lj := lookupJoin(j, lw); lj != nil {
+					return lj
+				}
+			}
+			return j
+		}
+	}
+	if f, ok := n.(*Filter); ok {
 		f.Pred = &Logic{And: true, L: f.Pred, R: p}
-		return u
+		return f
 	}
-	u.node = &Filter{Input: u.node, Pred: p}
-	return u
+	return &Filter{Input: n, Pred: p}
+}
+
+// hasSubquery reports whether e evaluates a subquery.
+func hasSubquery(e Expr) bool {
+	found := false
+	mapExpr(e, func(x Expr) Expr {
+		switch x.(type) {
+		case *Subquery, *Quantified:
+			found = true
+		}
+		return x
+	})
+	return found
 }
 
 func withFilter(n Node, preds []Expr) Node {
@@ -708,6 +744,11 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		} else if j.Kind != "CROSS" && j.Kind != "INNER" {
 			return nil, errAt(errs.SyntaxError, x.Pos, "%s JOIN requires a join condition", j.Kind)
 		}
+		if j.Kind == "LEFT" {
+			if lj := lookupJoin(j, leftWidth-base); lj != nil {
+				return lj, nil
+			}
+		}
 		return j, nil
 	case *ast.FuncTable:
 		return b.buildFuncTable(x, sc)
@@ -743,14 +784,15 @@ const (
 	costIndexRow = 8.0
 )
 
-// lookupJoin returns j as a lookup join when its right input is a scan of
+// lookupJoin returns j (inner, or left outer: a left row without a match
+// is kept with NULLs) as a lookup join when its right input is a scan of
 // a collection whose leading key columns j's equalities give from the
 // left row (all of them, or at least those its vShard is hashed from) and
 // seeking them for each left row costs less than reading the right input
 // once; else nil.
 func lookupJoin(j *Join, width int) *Join {
 	rs, ok := j.Right.(*Scan)
-	if !ok || j.Kind != "INNER" || len(j.EqLeft) == 0 || !rs.Coll.Tuple() || len(rs.Coll.PK) == 0 {
+	if !ok || (j.Kind != "INNER" && j.Kind != "LEFT") || len(j.EqLeft) == 0 || !rs.Coll.Tuple() || len(rs.Coll.PK) == 0 {
 		return nil
 	}
 	coll := rs.Coll

@@ -208,7 +208,7 @@ type Join struct {
 	On              Expr
 	EqLeft, EqRight []Expr
 	// LookupKeys, when set, make the join an index nested-loop join (a
-	// lookup join; INNER only): Right is a Scan (AccessLookup) whose rows
+	// lookup join; INNER or LEFT): Right is a Scan (AccessLookup) whose rows
 	// are read for each left row by the values of its collection's
 	// leading key columns, these expressions over the left row: all of
 	// them (one point read) or at least the columns its vShard is hashed
