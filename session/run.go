@@ -905,8 +905,8 @@ func typeName(c catalog.Column) string {
 	if c.TypeMod > 0 && (c.Type == types.Varchar || c.Type == types.Bpchar) {
 		return fmt.Sprintf("%s(%d)", c.Type, c.TypeMod)
 	}
-	if c.TypeMod >= 4 && c.Type == types.Numeric {
-		return fmt.Sprintf("%s(%d,%d)", c.Type, (c.TypeMod-4)>>16&0xffff, (c.TypeMod-4)&0xffff)
+	if p, s, ok := types.NumericPrecScale(c.TypeMod); ok && c.Type == types.Numeric {
+		return fmt.Sprintf("%s(%d,%d)", c.Type, p, s)
 	}
 	return c.Type.String()
 }

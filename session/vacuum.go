@@ -3,12 +3,11 @@ package session
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/storage"
 )
 
@@ -24,16 +23,9 @@ func (s *Session) vacuum(ctx context.Context, st *ast.Vacuum) (*Result, error) {
 		return nil, errs.New(errs.ActiveSQLTransaction, "VACUUM cannot run inside a transaction block")
 	}
 	db := s.mgr.db
-	var colls []*catalog.Collection
-	if len(st.Tables) == 0 {
-		colls = db.cat.List()
-	}
-	for _, name := range st.Tables {
-		coll, err := db.cat.MustGet(strings.TrimPrefix(name, "public."))
-		if err != nil {
-			return nil, err
-		}
-		colls = append(colls, coll)
+	colls, err := exec.NamedCollections(db.cat, st.Tables)
+	if err != nil {
+		return nil, err
 	}
 	store := db.txm.Store()
 	// The memtables first: compaction writes them out anyway, and the

@@ -304,14 +304,25 @@ func decodeEscaped(b []byte) ([]byte, []byte, error) {
 // PrefixEnd returns the smallest key greater than every key with prefix p
 // (nil when there is none).
 func PrefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
-		end[i]++
-		if end[i] != 0 {
-			return end[:i+1]
+	end := AppendPrefixEnd(nil, p)
+	if len(end) == 0 {
+		return nil
+	}
+	return end
+}
+
+// AppendPrefixEnd appends PrefixEnd(p) to dst (nothing when p has no end),
+// so a caller computing many ends reuses one buffer.
+func AppendPrefixEnd(dst, p []byte) []byte {
+	start := len(dst)
+	dst = append(dst, p...)
+	for i := len(dst) - 1; i >= start; i-- {
+		dst[i]++
+		if dst[i] != 0 {
+			return dst[:i+1]
 		}
 	}
-	return nil
+	return dst[:start]
 }
 
 // appendDecimal encodes a decimal so that byte order is numeric order: a

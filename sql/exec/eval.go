@@ -316,13 +316,14 @@ func applyTypeMod(v types.Value, t types.T, mod int, explicit bool, col string) 
 }
 
 // numericTypeMod rounds a numeric to its column's scale and checks its
-// precision; mod is PostgreSQL's encoding, (precision<<16 | scale) + 4.
+// precision; mod is PostgreSQL's encoding (types.NumericTypmod).
 func numericTypeMod(v types.Value, mod int) (types.Value, error) {
 	d, ok := v.(*apd.Decimal)
-	if !ok || mod < 4 {
+	p, sc, hasMod := types.NumericPrecScale(mod)
+	if !ok || !hasMod {
 		return v, nil
 	}
-	prec, scale := int64((mod-4)>>16&0xffff), int64((mod-4)&0xffff)
+	prec, scale := int64(p), int64(sc)
 	switch d.Form {
 	case apd.NaN, apd.NaNSignaling:
 		return v, nil

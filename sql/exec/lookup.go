@@ -132,7 +132,7 @@ func (env *Env) lookupRows(x *plan.Join, rs *plan.Scan, left iter) ([]types.Row,
 					si.it = it
 				}
 				si.it.SeekGE(kb)
-				si.stop = appendPrefixEnd(si.stop[:0], kb)
+				si.stop = storage.AppendPrefixEnd(si.stop[:0], kb)
 				si.advance = false
 			}
 			l := batch[k.row]
@@ -175,16 +175,3 @@ const lookupBatch = 1024
 
 // lookupKey is a left row's key (buf[lo:hi]) in a lookup join's batch.
 type lookupKey struct{ row, lo, hi int }
-
-// appendPrefixEnd appends storage.PrefixEnd(p) to b (p is a row key
-// prefix, whose tag byte always leaves it an end).
-func appendPrefixEnd(b, p []byte) []byte {
-	b = append(b, p...)
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i]++
-		if b[i] != 0 {
-			return b[:i+1]
-		}
-	}
-	return b[:0]
-}

@@ -178,21 +178,32 @@ func columnStats(name string, sample []types.Row, total int64, get func(types.Ro
 	return cs
 }
 
+// NamedCollections resolves the table list of ANALYZE or VACUUM: the
+// named collections (a "public." schema allowed), or every one when none
+// is named.
+func NamedCollections(cat *catalog.Catalog, names []string) ([]*catalog.Collection, error) {
+	if len(names) == 0 {
+		return cat.List(), nil
+	}
+	colls := make([]*catalog.Collection, 0, len(names))
+	for _, name := range names {
+		coll, err := cat.MustGet(strings.TrimPrefix(name, "public."))
+		if err != nil {
+			return nil, err
+		}
+		colls = append(colls, coll)
+	}
+	return colls, nil
+}
+
 // Analyze executes ANALYZE: it collects the statistics of the named
 // collections (every collection when none is named) and stores them in
 // the catalog, one collection per DDL transaction so a large database
 // does not hold the DDL lock for one long scan.
 func (d *DDL) Analyze(st *ast.Analyze) error {
-	var colls []*catalog.Collection
-	if len(st.Tables) == 0 {
-		colls = d.Cat.List()
-	}
-	for _, name := range st.Tables {
-		coll, err := d.Cat.MustGet(strings.TrimPrefix(name, "public."))
-		if err != nil {
-			return err
-		}
-		colls = append(colls, coll)
+	colls, err := NamedCollections(d.Cat, st.Tables)
+	if err != nil {
+		return err
 	}
 	for _, coll := range colls {
 		err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {

@@ -183,9 +183,8 @@ func FormatType(oid, typmod int64, modGiven bool) string {
 			return fmt.Sprintf("character varying(%d)", typmod-4)
 		}
 	case types.OIDNumeric:
-		if hasMod && typmod >= 4 {
-			m := typmod - 4
-			return fmt.Sprintf("numeric(%d,%d)", (m>>16)&0xffff, m&0xffff)
+		if p, s, ok := types.NumericPrecScale(int(typmod)); hasMod && ok {
+			return fmt.Sprintf("numeric(%d,%d)", p, s)
 		}
 	case types.OIDTimestamp:
 		if hasMod {

@@ -552,18 +552,10 @@ func (p *parser) tableList() []string {
 func (p *parser) vacuum() ast.Statement {
 	v := &ast.Vacuum{Pos: p.expectKw("vacuum").pos}
 	if p.isOp("(") {
-		p.i++
-		for {
-			t := p.peek()
-			key := p.label()
-			on := true
-			if !p.isOp(",") && !p.isOp(")") {
-				if key == "index_cleanup" || key == "parallel" || key == "buffer_usage_limit" {
-					p.next()
-				} else {
-					on = p.boolOpt()
-				}
-			}
+		valued := func(key string) bool {
+			return key == "index_cleanup" || key == "parallel" || key == "buffer_usage_limit"
+		}
+		p.optionList(valued, func(t token, key string, on bool) {
 			switch key {
 			case "analyze", "analyse":
 				v.Analyze = on
@@ -574,11 +566,7 @@ func (p *parser) vacuum() ast.Statement {
 			default:
 				p.failf(t, "unrecognized VACUUM option \"%s\"", key)
 			}
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp(")")
+		})
 	} else {
 		for {
 			if p.acceptKw("verbose") {
@@ -598,22 +586,36 @@ func (p *parser) vacuum() ast.Statement {
 	return v
 }
 
+// optionList parses PostgreSQL's parenthesized option list, "(name
+// [value] [, ...])", the parser at its "(": set gets each option's token,
+// name and boolean value (true when none is given); an option valued
+// says takes a value of another kind (FORMAT TEXT), which is skipped.
+func (p *parser) optionList(valued func(key string) bool, set func(t token, key string, on bool)) {
+	p.expectOp("(")
+	for {
+		t := p.peek()
+		key := p.label()
+		on := true
+		if !p.isOp(",") && !p.isOp(")") {
+			if valued(key) {
+				p.next()
+			} else {
+				on = p.boolOpt()
+			}
+		}
+		set(t, key, on)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+}
+
 // explain parses EXPLAIN [ANALYZE] [VERBOSE] stmt and EXPLAIN (opts) stmt.
 func (p *parser) explain() ast.Statement {
 	e := &ast.Explain{Pos: p.expectKw("explain").pos}
 	if p.isOp("(") && !p.startsQuery() {
-		p.i++
-		for {
-			t := p.peek()
-			key := p.label()
-			on := true
-			if !p.isOp(",") && !p.isOp(")") {
-				if key == "format" {
-					p.next()
-				} else {
-					on = p.boolOpt()
-				}
-			}
+		p.optionList(func(key string) bool { return key == "format" }, func(t token, key string, on bool) {
 			switch key {
 			case "analyze", "analyse":
 				e.Analyze = on
@@ -621,11 +623,7 @@ func (p *parser) explain() ast.Statement {
 			default:
 				p.failf(t, "unrecognized EXPLAIN option \"%s\"", key)
 			}
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp(")")
+		})
 	} else {
 		if p.acceptKw("analyze") || p.acceptKw("analyse") {
 			e.Analyze = true

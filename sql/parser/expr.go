@@ -855,7 +855,6 @@ func (p *parser) typeName() typeSpec {
 			if len(nums) > 2 {
 				p.fail(t)
 			}
-			// PostgreSQL's typmod: (precision<<16 | scale) + 4.
 			prec, _ := strconv.Atoi(nums[0])
 			scale := 0
 			if len(nums) == 2 {
@@ -870,7 +869,7 @@ func (p *parser) typeName() typeSpec {
 			if scale < 0 {
 				p.throw(errs.Errorf(errs.FeatureNotSupported, "a negative NUMERIC scale is not supported yet").WithPosition(t.pos))
 			}
-			spec.mod = (prec<<16 | scale) + 4
+			spec.mod = types.NumericTypmod(prec, scale)
 		case "timestamp", "timestamptz", "float", "time":
 			if len(nums) != 1 {
 				p.fail(t)

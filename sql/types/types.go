@@ -561,3 +561,16 @@ func NamespaceName(oid int64) string {
 	}
 	return fmt.Sprint(oid)
 }
+
+// NumericTypmod is PostgreSQL's type modifier of numeric(precision,
+// scale): (precision<<16 | scale) + 4.
+func NumericTypmod(precision, scale int) int { return (precision<<16 | scale) + 4 }
+
+// NumericPrecScale decodes a numeric type modifier; ok is false for none
+// (below 4).
+func NumericPrecScale(mod int) (precision, scale int, ok bool) {
+	if mod < 4 {
+		return 0, 0, false
+	}
+	return (mod - 4) >> 16 & 0xffff, (mod - 4) & 0xffff, true
+}
