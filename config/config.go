@@ -69,6 +69,10 @@ type Config struct {
 	// CacheSize is the storage block cache in bytes (data blocks kept
 	// decompressed in memory); 0 means automatic (see StorageCacheSize).
 	CacheSize ByteSize
+	// ColumnCacheSize bounds the column copies of large collections that
+	// repeated full scans read instead of the stored rows; 0 means
+	// automatic (see ColumnCacheBytes).
+	ColumnCacheSize ByteSize
 	// AuthMode is "trust" (no passwords; for local use) or "password"
 	// (SCRAM-SHA-256 on pgwire, HTTP Basic on the HTTP API; superuser admin).
 	AuthMode string
@@ -113,6 +117,24 @@ const DefaultGCHeapFloor ByteSize = 64 << 20
 // DefaultCacheSize is the block cache when neither cache_size nor
 // memory_limit says otherwise.
 const DefaultCacheSize ByteSize = 256 << 20
+
+// DefaultColumnCacheSize is the column cache when neither
+// column_cache_size nor memory_limit says otherwise.
+const DefaultColumnCacheSize ByteSize = 1 << 30
+
+// ColumnCacheBytes is the column cache's bound: column_cache_size when
+// set, else a quarter of memory_limit when that is set, else
+// DefaultColumnCacheSize. Copies are made only of collections scanned
+// again unchanged, so a server that never does that holds none.
+func (c Config) ColumnCacheBytes() ByteSize {
+	switch {
+	case c.ColumnCacheSize > 0:
+		return c.ColumnCacheSize
+	case c.MemoryLimit > 0:
+		return c.MemoryLimit / 4
+	}
+	return DefaultColumnCacheSize
+}
 
 // StorageCacheSize is the block cache size to open the store with:
 // cache_size when set, else a quarter of memory_limit when that is set
@@ -201,6 +223,9 @@ func (c Config) Validate() error {
 	}
 	if c.CacheSize < 0 {
 		bad("cache_size must not be negative")
+	}
+	if c.ColumnCacheSize < 0 {
+		bad("column_cache_size must not be negative")
 	}
 	if c.GCHeapFloor < 0 {
 		bad("gc_heap_floor must not be negative")

@@ -25,6 +25,7 @@ type fileConfig struct {
 	MemoryLimit       any     `toml:"memory_limit"`  // integer bytes or "4GiB"
 	GCHeapFloor       any     `toml:"gc_heap_floor"` // integer bytes or "64MiB"
 	CacheSize         any     `toml:"cache_size"`    // integer bytes or "256MiB"
+	ColumnCacheSize   any     `toml:"column_cache_size"`
 	AuthMode          *string `toml:"auth_mode"`
 	SuperuserPassword *string `toml:"superuser_password"`
 	TLSCert           *string `toml:"tls_cert"`
@@ -109,6 +110,9 @@ func (c *Config) applyTOML(data []byte) error {
 		return err
 	}
 	if err := setBytes(&c.CacheSize, "cache_size", f.CacheSize); err != nil {
+		return err
+	}
+	if err := setBytes(&c.ColumnCacheSize, "column_cache_size", f.ColumnCacheSize); err != nil {
 		return err
 	}
 	if err := setBytes(&c.GCHeapFloor, "gc_heap_floor", f.GCHeapFloor); err != nil {
@@ -201,6 +205,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	}
 	bytes("NODEDB_MEMORY_LIMIT", &c.MemoryLimit)
 	bytes("NODEDB_CACHE_SIZE", &c.CacheSize)
+	bytes("NODEDB_COLUMN_CACHE_SIZE", &c.ColumnCacheSize)
 	bytes("NODEDB_GC_HEAP_FLOOR", &c.GCHeapFloor)
 	if v, ok := lookup("NODEDB_SUPERUSER_PASSWORD"); ok {
 		c.SuperuserPassword = v

@@ -103,7 +103,7 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 
 	// 1. Database.
 	db, err := session.OpenDB(session.DBConfig{Dir: cfg.DataDir, Durability: cfg.Durability, Logger: s.log,
-		Storage: storage.Options{CacheSize: int64(cfg.StorageCacheSize())}})
+		Storage: storage.Options{CacheSize: int64(cfg.StorageCacheSize())}, ColumnCacheSize: int64(cfg.ColumnCacheBytes())})
 	if err != nil {
 		s.serveCancel()
 		return nil, fmt.Errorf("open database in %s: %w", cfg.DataDir, err)

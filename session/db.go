@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/columnar"
 	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/pgcatalog"
@@ -36,6 +37,8 @@ type DB struct {
 	triggers  *triggerRunners   // ASYNC triggers
 	sched     *scheduler        // CREATE SCHEDULE jobs
 	mviews    *mviewRunners     // streaming materialized views
+
+	columns *columnar.Cache // column copies of collections; nil: off
 
 	kvLocks kvLocks    // per-key stripes for key-value updates
 	reclaim *reclaimer // deletes expired keys in the background
@@ -69,6 +72,9 @@ type DBConfig struct {
 	// are deleted (default 1s; negative: never, tests call
 	// ReclaimExpired). Expired keys are invisible either way.
 	ReclaimInterval time.Duration
+	// ColumnCacheSize bounds the column copies full scans read (see
+	// sql/exec's colscan.go); 0 turns them off.
+	ColumnCacheSize int64
 }
 
 // RunSchedules starts the schedule runs due now and waits for every run
@@ -123,6 +129,9 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 		delivered: &event.Delivered{}, notify: event.NewNotifier(txm.LastLSN()), events: events,
 		members: &event.Members{}, hub: &event.Hub{}}
 	db.tail.db = db
+	if cfg.ColumnCacheSize > 0 {
+		db.columns = columnar.NewCache(cfg.ColumnCacheSize)
+	}
 	db.outbound = event.NewOutbound(event.OutboundConfig{Txns: txm, Catalog: cat, Log: events, Notifier: db.notify,
 		Logger: log, Encode: encodeEvent, NewSink: newSink, Sleep: cfg.DeliverySleep})
 	db.compact = event.NewCompactors(txm, cat, events, db.notify, log)

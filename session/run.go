@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/columnar"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/ast"
@@ -145,6 +146,8 @@ func defaultVars() map[string]string {
 		// Workers besides the leader for a parallel aggregate (exec.Env.Workers).
 		"max_parallel_workers_per_gather": "2",
 		"max_identifier_length":           "63",
+		// Whether full scans may read column copies (exec.Env.Columns).
+		"enable_column_cache": "on",
 	}
 }
 
@@ -655,7 +658,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	}
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
 		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members},
-		Workers: s.parallelWorkers()}
+		Workers: s.parallelWorkers(), Columns: s.columnCache()}
 	if db.cat.HasSyncTriggers() {
 		env.Triggers = &syncTriggers{s: s, depth: s.trigDepth}
 	}
@@ -777,6 +780,15 @@ func (s *Session) parallelWorkers() int {
 	return n + 1
 }
 
+// columnCache is the column cache this session's scans may read: the
+// database's, unless enable_column_cache is off.
+func (s *Session) columnCache() *columnar.Cache {
+	if s.vars["enable_column_cache"] != "on" {
+		return nil
+	}
+	return s.mgr.db.columns
+}
+
 func (s *Session) set(st *ast.Set) (*Result, error) {
 	name := strings.ToLower(st.Name)
 	if name == "all" && st.Reset {
@@ -808,6 +820,15 @@ func (s *Session) set(st *ast.Set) (*Result, error) {
 			return nil, errs.Errorf(errs.InvalidParameterValue, "invalid value for parameter \"max_parallel_workers_per_gather\": \"%s\"", val)
 		}
 		val = strconv.Itoa(n)
+	case "enable_column_cache":
+		b, ok := parseBoolOption(strings.Trim(val, "'"))
+		if !ok {
+			return nil, errs.Errorf(errs.InvalidParameterValue, "parameter \"enable_column_cache\" requires a Boolean value")
+		}
+		val = "off"
+		if b {
+			val = "on"
+		}
 	case "client_encoding", "names":
 		name = "client_encoding"
 		if u := strings.ToUpper(strings.ReplaceAll(strings.Trim(val, "'"), "-", "")); u != "UTF8" && u != "UNICODE" {

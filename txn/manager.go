@@ -106,6 +106,8 @@ type Manager struct {
 	writeHooks [256]atomic.Pointer[WriteHook]
 	// rc caches values point reads found; nil when turned off.
 	rc *readCache
+	// epochs: per collection, the last batch that wrote its rows.
+	epochs rowEpochs
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -599,9 +601,11 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	if err := b.Set(storage.KeyLastLSN, lsnBuf[:], nil); err != nil {
 		return fmt.Errorf("txn: batch: %w", err)
 	}
+	// The batch's collections get their new epoch, and its keys leave
+	// the read cache, before Pebble shows it to anyone (see rowEpochs,
+	// readCache). Only the committer changes applied.
+	m.epochs.noteWrites(group, m.snap.applied+1)
 	if m.rc != nil {
-		// The batch's keys leave the read cache before Pebble shows it to
-		// anyone (see readCache). Only the committer changes applied.
 		seq := m.snap.applied + 1
 		for _, r := range group {
 			for _, w := range r.writes {

@@ -70,6 +70,7 @@ type flagValues struct {
 	durability  string
 	memoryLimit config.ByteSize
 	cacheSize   config.ByteSize
+	colCache    config.ByteSize
 	gcHeapFloor config.ByteSize
 }
 
@@ -115,6 +116,7 @@ See docs/configuration.md for every setting.`,
 	f.Var(&fv.memoryLimit, "memory-limit", "soft memory limit for the Go runtime, e.g. 4GiB; 0 = none (NODEDB_MEMORY_LIMIT, memory_limit)")
 	fv.gcHeapFloor = def.GCHeapFloor
 	f.Var(&fv.gcHeapFloor, "gc-heap-floor", "heap size the Go garbage collector paces itself from at least; 0 = none (NODEDB_GC_HEAP_FLOOR, gc_heap_floor)")
+	f.Var(&fv.colCache, "column-cache-size", "column copies of large collections that repeated scans read, e.g. 2GiB; 0 = a quarter of the memory limit, else 1GiB (NODEDB_COLUMN_CACHE_SIZE, column_cache_size)")
 	f.Var(&fv.cacheSize, "cache-size", "storage block cache, e.g. 1GiB; 0 = a quarter of the memory limit, else 256MiB (NODEDB_CACHE_SIZE, cache_size)")
 
 	root.AddCommand(&cobra.Command{
@@ -168,6 +170,9 @@ func buildConfig(fs *pflag.FlagSet, fv flagValues, lookup func(string) (string, 
 	}
 	if set("cache-size") {
 		cfg.CacheSize = fv.cacheSize
+	}
+	if set("column-cache-size") {
+		cfg.ColumnCacheSize = fv.colCache
 	}
 	if set("gc-heap-floor") {
 		cfg.GCHeapFloor = fv.gcHeapFloor

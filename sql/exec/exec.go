@@ -16,6 +16,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/columnar"
 	"github.com/nodedb-go/nodedb/engine/document"
 	"github.com/nodedb-go/nodedb/engine/kv"
 	"github.com/nodedb-go/nodedb/errs"
@@ -50,6 +51,9 @@ type Env struct {
 	// at (a RESP round reads the clock once for all its commands);
 	// otherwise each check reads the clock.
 	Clock time.Time
+	// Columns holds the column copies of collections full scans read
+	// instead of their stored rows (colscan.go); nil: none are made.
+	Columns *columnar.Cache
 
 	decs    funcs.DecAlloc                  // numeric results of + - * (BinaryIn)
 	stats   map[plan.Node]*NodeStats        // EXPLAIN ANALYZE, when on
@@ -911,6 +915,9 @@ type scanIter struct {
 	// staged: the filter evaluated a term at a time on partly decoded
 	// rows (nil: decode, then evaluate).
 	staged *stagedFilter
+	// col: the scan reads a column copy of the collection instead of its
+	// stored rows (colscan.go).
+	col *colScan
 }
 
 // reuseRows tells in, when it is a scan of a strict collection, that its
@@ -940,11 +947,16 @@ func (env *Env) newScanIter(s *plan.Scan) *scanIter {
 	return si
 }
 
-// openScanRange is a full scan of s's collection limited to the row keys
-// in [lo, hi) (a parallel worker's share).
-func (env *Env) openScanRange(s *plan.Scan, lo, hi []byte) (*scanIter, error) {
+// openScanShare is a full scan of s's collection limited to the vShards
+// [vlo, vhi) (a parallel worker's share), reading the collection's
+// column copy when there is one it may read.
+func (env *Env) openScanShare(s *plan.Scan, vlo, vhi int) (*scanIter, error) {
 	si := env.newScanIter(s)
-	it, err := env.Txn.NewIter(lo, hi)
+	if t := env.columnTable(s, false); t != nil && si.query {
+		si.col = env.newColScan(si, t, vlo, vhi)
+		return si, nil
+	}
+	it, err := env.Txn.NewIter(vshardBound(s.Coll.ID, vlo), vshardBound(s.Coll.ID, vhi))
 	if err != nil {
 		return nil, err
 	}
@@ -1044,8 +1056,8 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 		si.idxUniq = s.Index.Unique
 		return si, nil
 	default:
-		lo := storage.RowPrefix(s.Coll.ID)
-		return env.openScanRange(s, lo, storage.PrefixEnd(lo))
+		env.columnTable(s, true) // builds the column copy when it is time to
+		return env.openScanShare(s, 0, storage.NumVShards)
 	}
 }
 
@@ -1125,6 +1137,10 @@ func (si *scanIter) Next() (types.Row, bool, error) {
 
 // next returns the next row (decoded, with its stored bytes).
 func (si *scanIter) next() (types.Row, []byte, bool, error) {
+	if si.col != nil {
+		row, ok, err := si.col.nextRow(si)
+		return row, nil, ok, err
+	}
 	for {
 		if si.advance {
 			si.it.Next()

@@ -142,11 +142,10 @@ func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *E
 		}
 	}()
 	envs := make([]*Env, workers)
+	env.columnTable(scan, true) // builds the column copy when it is time to
 	for w := range workers {
-		lo := vshardBound(scan.Coll.ID, w*storage.NumVShards/workers)
-		hi := vshardBound(scan.Coll.ID, (w+1)*storage.NumVShards/workers)
 		envs[w] = env.workerEnv(ctx)
-		in, err := envs[w].openScanRange(scan, lo, hi)
+		in, err := envs[w].openScanShare(scan, w*storage.NumVShards/workers, (w+1)*storage.NumVShards/workers)
 		if err != nil {
 			return err
 		}
@@ -362,7 +361,7 @@ func (env *Env) runParallelProbe(x *plan.Join, scan *plan.Scan, workers int, pro
 // parameters and functions, none of env's per-query caches.
 func (env *Env) workerEnv(ctx context.Context) *Env {
 	return &Env{Ctx: ctx, Txn: env.Txn, Params: env.Params, Fn: env.Fn, IDs: env.IDs,
-		Streams: env.Streams, Triggers: env.Triggers, Clock: env.Clock, Workers: 1}
+		Streams: env.Streams, Triggers: env.Triggers, Clock: env.Clock, Workers: 1, Columns: env.Columns}
 }
 
 // vshardBound is the first row key of vShard v of a collection (v =

@@ -502,6 +502,12 @@ func Conjuncts(e Expr) []Expr {
 	return conjuncts(e, nil)
 }
 
+// WalkExpr calls f for every node of e, children first (subquery plans
+// are not entered).
+func WalkExpr(e Expr, f func(Expr)) {
+	mapExpr(e, func(x Expr) Expr { f(x); return x })
+}
+
 // RowColumns returns the columns of the input row that e reads, ascending,
 // and whether they are all it reads of the row: false when e holds a
 // subquery (a correlated one reads the row from inside its plan) or

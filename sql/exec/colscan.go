@@ -1,0 +1,410 @@
+package exec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/columnar"
+	"github.com/nodedb-go/nodedb/engine/document"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
+)
+
+// Column-cached scans. A full scan of a large strict collection whose
+// rows have not changed since the previous full scan copies the columns
+// the query reads into a columnar.Table (Env.Columns holds them), and it
+// and later scans read that copy instead of the stored rows: no Pebble
+// step and no tuple decoding per row, and the filter's simple terms
+// (column op constant, column op column, column IN (constants)) are
+// tested a block of rows at a time by the vector kernels; the other terms
+// run per row on the rows that pass those, as before. Over TPC-H's
+// lineitem that is what separates a row store's scan from a column
+// store's.
+//
+// A copy is the collection's content as of the snapshot it was read from,
+// tagged with that snapshot's batch count; a scan uses it only while the
+// collection's row epoch (txn.Manager.RowEpoch: the last batch that wrote
+// one of its rows) is at or below both that tag and its own snapshot's
+// batch count, so both snapshots show the same rows (see txn's
+// rowEpochs). A transaction that wrote anything, or reads queued commits
+// (ReadLatest), reads the stored rows. The copy is built on the second
+// uncached full scan that finds the epoch unchanged (a collection written
+// between every two scans is never copied), on parallel workers like the
+// scans themselves; a copy missing a column a query reads is rebuilt with
+// it. Copies live in memory only, within the cache's byte budget; one that
+// does not fit is not built again until the collection's rows change.
+
+// colMinRows is the least number of rows (by the collection's
+// statistics) a collection has for its scans to be copied; tests lower
+// it.
+var colMinRows = 10_000
+
+// colBlock is how many rows the kernels test at a time.
+const colBlock = 1024
+
+// colShape is the fingerprint of a collection's column layout a copy is
+// made under: the column types in order.
+func colShape(coll *catalog.Collection) string {
+	var b strings.Builder
+	for _, c := range coll.Columns {
+		fmt.Fprintf(&b, "%d.%d,", c.Type, c.TypeMod)
+	}
+	return b.String()
+}
+
+// columnTable returns the copy of s's collection a scan may read instead
+// of the stored rows, or nil. With build set, it builds one when the
+// policy above asks for it.
+func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
+	cache := env.Columns
+	if cache == nil || s.Access != plan.AccessFull || s.Used == nil || !s.Coll.Tuple() ||
+		kvExpiresIdx(s.Coll) >= 0 || env.Txn == nil || env.Txn.HasWrites() || env.Txn.ReadsLatest() {
+		return nil
+	}
+	id := s.Coll.ID
+	epoch, batches := env.Txn.Manager().RowEpoch(id), env.Txn.BatchCount()
+	if epoch > batches {
+		return nil // the snapshot may miss a write others see
+	}
+	shape := colShape(s.Coll)
+	need := s.Used
+	t := cache.Get(id)
+	if t != nil && (t.Shape != shape || epoch > t.Tag) {
+		cache.Drop(t)
+		t = nil
+	}
+	if t != nil && t.Holds(need) {
+		cache.Hit()
+		return t
+	}
+	rows := plan.Estimate(&plan.Scan{Coll: s.Coll, Access: plan.AccessFull, Stats: s.Stats})
+	if !build || rows < float64(colMinRows) || cache.Rejected(id, epoch) {
+		return nil
+	}
+	held := slices.Clone(need)
+	if t != nil {
+		for c, h := range t.Held {
+			if c < len(held) && h {
+				held[c] = true
+			}
+		}
+	} else if !cache.Seen(id, epoch) {
+		return nil
+	}
+	if !cache.StartBuild(id) {
+		return nil
+	}
+	nt, err := env.buildColumnTable(s.Coll, shape, batches, held, int(min(rows, 1<<26)))
+	if err != nil || env.Txn.Manager().RowEpoch(id) > batches {
+		nt = nil
+	}
+	if !cache.EndBuild(id, nt) {
+		if nt != nil {
+			cache.Reject(id, epoch) // too large for the budget: not again until the rows change
+		}
+		return nil
+	}
+	return nt
+}
+
+// buildColumnTable reads the columns held marks of every row of coll
+// (about rowsHint of them) from the transaction's snapshot into a table, on parallel workers when
+// the statement may use them, each reading a share of the vShards into a
+// segment of its own.
+func (env *Env) buildColumnTable(coll *catalog.Collection, shape string, tag uint64, held []bool, rowsHint int) (*columnar.Table, error) {
+	var cols []int
+	for c, h := range held {
+		if h && c < len(coll.Columns) {
+			cols = append(cols, c)
+		}
+	}
+	workers := max(env.parallelWorkers(), 1)
+	segs := make([]*columnar.Segment, workers)
+	werrs := make([]error, workers)
+	ctx, cancel := env.parallelContext()
+	defer cancel()
+	runWorkers(werrs, cancel, func(w int) error {
+		vlo, vhi := w*storage.NumVShards/workers, (w+1)*storage.NumVShards/workers
+		it, err := env.Txn.NewIter(vshardBound(coll.ID, vlo), vshardBound(coll.ID, vhi))
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		b := columnar.NewSegmentBuilder(vlo, vhi, len(coll.Columns), cols, rowsHint/workers+rowsHint/(8*workers)+16)
+		var dec document.Decoder
+		var tup document.Tuple
+		vals := make([]any, len(cols))
+		for n := 0; it.Valid(); n++ {
+			if n%1024 == 0 {
+				if err := checkCtx(ctx); err != nil {
+					return err
+				}
+			}
+			key := it.Key()
+			if len(key) < storage.RowKeyPrefixLen {
+				return errs.Errorf(errs.DataCorrupted, "collection %s: short row key", coll.Name)
+			}
+			if err := tup.Reset(it.Value()); err != nil {
+				return errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
+			}
+			for k, c := range cols {
+				v, err := dec.Column(&tup, c)
+				if err != nil {
+					return errs.Errorf(errs.DataCorrupted, "collection %s: %w", coll.Name, err)
+				}
+				vals[k] = v
+			}
+			b.Add(int(binary.BigEndian.Uint16(key[5:storage.RowKeyPrefixLen])), vals)
+			it.Next()
+		}
+		segs[w] = b.Finish()
+		return nil
+	})
+	for _, err := range werrs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return columnar.NewTable(coll.ID, shape, tag, held, segs), nil
+}
+
+// colKernel is a filter term a vector kernel evaluates.
+type colKernel struct {
+	e    plan.Expr // the term
+	col  int
+	op   columnar.Op
+	c    any   // column op c
+	col2 int   // column op column col2 (-1: none)
+	list []any // column IN list
+	in   bool
+	not  bool
+}
+
+// run appends to out the rows of rs of segment g that pass k; ok false
+// when the kernel does not apply to the segment's vectors.
+func (k *colKernel) run(g *columnar.Segment, rs columnar.Rows, out []int32) ([]int32, bool) {
+	v := g.Cols[k.col]
+	switch {
+	case k.in:
+		return v.In(k.list, k.not, rs, out)
+	case k.col2 >= 0:
+		return v.CompareVector(k.op, g.Cols[k.col2], rs, out)
+	}
+	return v.CompareConst(k.op, k.c, rs, out)
+}
+
+// constExpr reports whether e's value is the same for every row and
+// evaluating it once cannot do what evaluating it per row would not:
+// constants, parameters and operators and casts over them.
+func constExpr(e plan.Expr) bool {
+	ok := true
+	plan.WalkExpr(e, func(x plan.Expr) {
+		switch x.(type) {
+		case *plan.Const, *plan.Param, *plan.BinOp, *plan.Neg, *plan.CastTo:
+		default:
+			ok = false
+		}
+	})
+	return ok
+}
+
+// kernelCol is e as a column of the scan a kernel may compare (not
+// blank-padded character: its comparisons ignore trailing blanks).
+func kernelCol(e plan.Expr) (int, bool) {
+	c, ok := e.(*plan.ColRef)
+	if !ok || c.T == types.Bpchar {
+		return 0, false
+	}
+	return c.Idx, true
+}
+
+// kernelConst evaluates e once when it is a constant a kernel may compare
+// with (not NULL, no error, not blank-padded character).
+func (env *Env) kernelConst(e plan.Expr) (any, bool) {
+	if !constExpr(e) || e.Type() == types.Bpchar {
+		return nil, false
+	}
+	v, err := env.Eval(e, nil)
+	if err != nil || v == nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// colKernelOf turns a filter term into a kernel when it is one.
+func (env *Env) colKernelOf(e plan.Expr) (colKernel, bool) {
+	switch x := e.(type) {
+	case *plan.BinOp:
+		op, ok := columnar.ParseOp(x.Op)
+		if !ok || x.T != types.Bool {
+			return colKernel{}, false
+		}
+		if c, ok := kernelCol(x.L); ok {
+			if c2, ok := kernelCol(x.R); ok {
+				return colKernel{e: e, col: c, op: op, col2: c2}, true
+			}
+			if v, ok := env.kernelConst(x.R); ok {
+				return colKernel{e: e, col: c, op: op, c: v, col2: -1}, true
+			}
+		}
+		if c, ok := kernelCol(x.R); ok {
+			if v, ok := env.kernelConst(x.L); ok {
+				return colKernel{e: e, col: c, op: op.Flip(), c: v, col2: -1}, true
+			}
+		}
+	case *plan.InList:
+		c, ok := kernelCol(x.X)
+		if !ok {
+			return colKernel{}, false
+		}
+		list := make([]any, len(x.List))
+		for i, le := range x.List {
+			if list[i], ok = env.kernelConst(le); !ok {
+				return colKernel{}, false
+			}
+		}
+		return colKernel{e: e, col: c, in: true, list: list, not: x.Not, col2: -1}, true
+	}
+	return colKernel{}, false
+}
+
+// colScan reads a scan's rows from a copy: the segments' rows of the
+// vShards [vlo, vhi), a block at a time through the kernels, then the
+// other terms per row.
+type colScan struct {
+	t        *columnar.Table
+	vlo, vhi int
+	kerns    []colKernel
+	resid    []plan.Expr // terms no kernel evaluates
+	used     []int       // the columns a row holds
+	ncol     int
+
+	seg     int // the current segment (index into t.Segs)
+	started bool
+	pos, hi int // the current segment's rows still to test
+	segRes  []plan.Expr
+	segK    []*colKernel
+	sel     []int32 // rows of the current block that passed the kernels
+	next    int     // the next of sel to return
+	a, b    []int32
+	row     types.Row
+}
+
+// newColScan plans the reading of t for si's scan over the vShards
+// [vlo, vhi).
+func (env *Env) newColScan(si *scanIter, t *columnar.Table, vlo, vhi int) *colScan {
+	cs := &colScan{t: t, vlo: vlo, vhi: vhi, ncol: len(si.scan.Coll.Columns)}
+	for _, e := range plan.Conjuncts(si.scan.Filter) {
+		if k, ok := env.colKernelOf(e); ok {
+			cs.kerns = append(cs.kerns, k)
+		} else {
+			cs.resid = append(cs.resid, e)
+		}
+	}
+	for c := range cs.ncol {
+		if si.used == nil || (c < len(si.used) && si.used[c]) {
+			cs.used = append(cs.used, c)
+		}
+	}
+	cs.a, cs.b = make([]int32, 0, colBlock), make([]int32, 0, colBlock)
+	return cs
+}
+
+// startSegment moves to segment g's rows of the scan's vShards and picks
+// the kernels that apply to its vectors (the others' terms run per row).
+func (cs *colScan) startSegment() {
+	g := cs.t.Segs[cs.seg]
+	cs.pos, cs.hi = g.Range(cs.vlo, cs.vhi)
+	cs.segK, cs.segRes = cs.segK[:0], append(cs.segRes[:0], cs.resid...)
+	for i := range cs.kerns {
+		k := &cs.kerns[i]
+		if _, ok := k.run(g, columnar.Rows{Sel: []int32{}}, nil); ok {
+			cs.segK = append(cs.segK, k)
+		} else {
+			cs.segRes = append(cs.segRes, k.e)
+		}
+	}
+}
+
+// nextRow returns the next row that passes the filter.
+func (cs *colScan) nextRow(si *scanIter) (types.Row, bool, error) {
+	env := si.env
+	for {
+		if cs.next < len(cs.sel) {
+			r := int(cs.sel[cs.next])
+			cs.next++
+			g := cs.t.Segs[cs.seg]
+			row := cs.row
+			if !si.reuse || cap(row) < cs.ncol {
+				row = make(types.Row, cs.ncol)
+			}
+			row = row[:cs.ncol]
+			for _, c := range cs.used {
+				row[c] = g.Cols[c].Get(r)
+			}
+			if si.reuse {
+				cs.row = row
+			}
+			pass := true
+			for _, e := range cs.segRes {
+				v, err := env.Eval(e, row)
+				if err != nil {
+					return nil, false, err
+				}
+				if v != true {
+					pass = false
+					break
+				}
+			}
+			if pass {
+				return row, true, nil
+			}
+			continue
+		}
+		if cs.started && cs.pos >= cs.hi {
+			cs.seg++
+			cs.started = false
+		}
+		if !cs.started {
+			if cs.seg >= len(cs.t.Segs) {
+				return nil, false, nil
+			}
+			cs.startSegment()
+			cs.started = true
+			continue
+		}
+		if err := checkCtx(env.Ctx); err != nil {
+			return nil, false, err
+		}
+		g := cs.t.Segs[cs.seg]
+		rs := columnar.Rows{Lo: cs.pos, Hi: min(cs.pos+colBlock, cs.hi)}
+		cs.pos = rs.Hi
+		if len(cs.segK) == 0 {
+			cs.sel = cs.a[:0]
+			for i := rs.Lo; i < rs.Hi; i++ {
+				cs.sel = append(cs.sel, int32(i))
+			}
+		} else {
+			// Each kernel reads the rows the previous one passed from one
+			// buffer and writes those it passes to the other.
+			bufs := [2][]int32{cs.a, cs.b}
+			cur := rs
+			for i, k := range cs.segK {
+				out, _ := k.run(g, cur, bufs[i%2][:0])
+				bufs[i%2] = out
+				cur = columnar.Rows{Sel: out}
+				if len(out) == 0 {
+					break
+				}
+			}
+			cs.a, cs.b = bufs[0], bufs[1]
+			cs.sel = cur.Sel
+		}
+		cs.next = 0
+	}
+}
