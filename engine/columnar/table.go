@@ -139,6 +139,20 @@ type Cache struct {
 		rejected map[uint32]uint64 // collection → the epoch at which its table did not fit
 	}
 	hits, builds atomic.Uint64
+	// gen counts the tables added and removed: plans that assumed which
+	// collections have one are made again when it moves.
+	gen atomic.Uint64
+}
+
+// Generation moves whenever a table is added or removed.
+func (c *Cache) Generation() uint64 { return c.gen.Load() }
+
+// Peek returns the collection's table, or nil, without counting it as
+// used.
+func (c *Cache) Peek(coll uint32) *Table {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mu.tables[coll]
 }
 
 // NewCache returns a cache of at most budget bytes.
@@ -187,6 +201,7 @@ func (c *Cache) Drop(t *Table) {
 	if c.mu.tables[t.Coll] == t {
 		delete(c.mu.tables, t.Coll)
 		c.mu.bytes -= t.bytes
+		c.gen.Add(1)
 	}
 }
 
@@ -230,9 +245,9 @@ func (c *Cache) StartBuild(coll uint32) bool {
 	return true
 }
 
-// EndBuild ends the building StartBuild claimed, adding t when it is not
-// nil and fits the budget (evicting the least recently used tables), and
-// reports whether it was added.
+// EndBuild ends the building of coll StartBuild claimed, adding t (a
+// table of coll) when it is not nil and fits the budget (evicting the
+// least recently used tables), and reports whether it was added.
 func (c *Cache) EndBuild(coll uint32, t *Table) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -240,6 +255,7 @@ func (c *Cache) EndBuild(coll uint32, t *Table) bool {
 	if t == nil || t.bytes > c.budget {
 		return false
 	}
+	coll = t.Coll
 	if old := c.mu.tables[coll]; old != nil {
 		delete(c.mu.tables, coll)
 		c.mu.bytes -= old.bytes
@@ -258,5 +274,6 @@ func (c *Cache) EndBuild(coll uint32, t *Table) bool {
 	c.mu.tables[coll] = t
 	c.mu.bytes += t.bytes
 	c.builds.Add(1)
+	c.gen.Add(1)
 	return true
 }

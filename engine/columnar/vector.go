@@ -135,6 +135,12 @@ func (v *Vector) Append(x any) {
 		v.bools = append(v.bools, x.(bool))
 	default:
 		v.anys = append(v.anys, x)
+		switch y := x.(type) {
+		case string:
+			v.strBytes += len(y)
+		case []byte:
+			v.strBytes += len(y)
+		}
 	}
 	v.n++
 }
@@ -201,7 +207,7 @@ func (v *Vector) toAny() {
 	for i := range v.n {
 		anys[i] = v.Get(i)
 	}
-	*v = Vector{kind: KindAny, n: v.n, nulls: v.nulls, anys: anys}
+	*v = Vector{kind: KindAny, n: v.n, nulls: v.nulls, anys: anys, strBytes: v.strBytes}
 }
 
 // appendScaled appends d's scaled integer, rescaling the earlier ones when
