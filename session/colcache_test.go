@@ -1,10 +1,16 @@
 package session
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
 )
 
 // openColumnCache opens a database whose scans may read column copies.
@@ -33,7 +39,9 @@ const colCacheSchema = `CREATE TABLE cc (id INT PRIMARY KEY, i INT, b BIGINT, n 
 		CASE WHEN g % 23 = 0 THEN NULL WHEN g % 2 = 0 THEN (DATE '2020-01-01' + g % 900)::timestamp ELSE (DATE '2020-01-01' + g % 900) + INTERVAL '5 hours 7 minutes' END,
 		g % 3 = 0
 	FROM generate_series(1, 12000) g;
-	ANALYZE cc`
+	CREATE TABLE dim (k INT PRIMARY KEY, name TEXT, grp CHAR(2));
+	INSERT INTO dim SELECT g, 'x' || g, CASE WHEN g % 3 = 0 THEN 'g1' ELSE 'g2' END FROM generate_series(0, 49) g;
+	ANALYZE`
 
 // colCacheQueries read cc through every kernel (constants either side,
 // column against column, IN lists) and terms no kernel evaluates.
@@ -68,6 +76,11 @@ var colCacheQueries = []string{
 	"SELECT id, i, n, big, t, v, c, d, ts, ok FROM cc WHERE id % 997 = 0 ORDER BY id",
 	"SELECT i, count(*), sum(n), avg(f) FROM cc WHERE d > DATE '1996-06-30' GROUP BY i ORDER BY i",
 	"SELECT a.id, b.id FROM cc a JOIN cc b ON a.id = b.i WHERE a.n > 1 AND b.t = 'w2' ORDER BY 1, 2 LIMIT 20",
+	// hash joins probing the copy, with the checks of enclosing joins
+	"SELECT d.name, count(*), sum(c.n) FROM cc c JOIN dim d ON c.i = d.k WHERE d.grp = 'g1' GROUP BY d.name ORDER BY 1",
+	"SELECT count(*), sum(c.b), min(e.name) FROM cc c JOIN dim d ON c.i = d.k JOIN dim e ON c.i + 1 = e.k WHERE d.grp = 'g1' AND e.grp <> 'g1' AND c.v <> 'v2'",
+	"SELECT c.c, count(*) FROM cc c JOIN dim d ON c.c = d.grp GROUP BY c.c",
+	"SELECT count(*) FROM cc WHERE c IN ('a', 'zz') AND c <> 'b'",
 }
 
 // colCacheResults runs the queries with column copies on and off and
@@ -98,6 +111,11 @@ func TestColumnCacheMatchesStoredRows(t *testing.T) {
 	require.Positive(t, hits)
 	require.Positive(t, builds)
 	require.Positive(t, d.db.columns.Bytes())
+
+	// The planner costs scans of the copy: a range the index would read
+	// row by row is read from the copy, and a prepared statement planned
+	// before the copy existed is planned again.
+	require.Contains(t, d.q(s, "EXPLAIN SELECT count(*) FROM cc WHERE i = 3"), "Seq Scan on cc (column copy)")
 
 	// Serial scans read the copy too.
 	d.q(s, "SET max_parallel_workers_per_gather = 0")
@@ -175,4 +193,40 @@ func TestColumnCacheBudget(t *testing.T) {
 	coll, ok := d.db.cat.Get("cc")
 	require.True(t, ok)
 	require.True(t, d.db.columns.Rejected(coll.ID, d.db.txm.RowEpoch(coll.ID)), "the build that did not fit is remembered")
+}
+
+// TestColumnCacheReplans: a statement prepared before a collection had
+// a column copy is planned again once it has one (its costs change), and
+// again when the copy goes.
+func TestColumnCacheReplans(t *testing.T) {
+	d := openColumnCache(t)
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	d.q(s, colCacheSchema+"; CREATE INDEX cc_d ON cc (d); ANALYZE cc")
+	p, err := s.Prepare("SELECT count(*) FROM cc WHERE d >= $1 AND d < $2 AND i > 3", nil)
+	require.NoError(t, err)
+	exec := func() string {
+		r, err := s.Execute(context.Background(), p, []types.Value{time.Date(1994, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(1994, 5, 1, 0, 0, 0, 0, time.UTC)})
+		require.NoError(t, err)
+		return render(r)
+	}
+	want := exec()
+	require.NotRegexp(t, `^0$`, want)
+	require.Contains(t, explainOf(t, s, p), "Index Scan using cc_d")
+	for range 3 {
+		d.q(s, "SELECT count(*), sum(n) FROM cc WHERE i > 3")
+	}
+	require.Equal(t, want, exec())
+	require.Contains(t, explainOf(t, s, p), "Seq Scan on cc (column copy)")
+	d.q(s, "UPDATE cc SET i = i WHERE id = 1")
+	d.q(s, "SELECT count(*), sum(n) FROM cc WHERE i > 3") // finds the copy stale and drops it
+	require.Equal(t, want, exec())
+	require.Contains(t, explainOf(t, s, p), "Index Scan using cc_d")
+}
+
+// explainOf is the plan a prepared statement runs now.
+func explainOf(t *testing.T, s *Session, p *Prepared) string {
+	t.Helper()
+	require.NotNil(t, p.prep.node)
+	return strings.Join(plan.Explain(p.prep.node), "\n")
 }

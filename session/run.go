@@ -113,6 +113,10 @@ type prepared struct {
 	ast        ast.Statement
 	node       plan.Node // nil for statements without a plan
 	catVersion uint64
+	// colGen: the column cache's generation when planned (0: planned
+	// without it); a plan is made again when it moves, since its costs
+	// assumed which collections have a column copy.
+	colGen     uint64
 	planned    bool
 	usesSystem bool // reads pg_catalog / information_schema
 	instead    bool // a write on a view with INSTEAD OF triggers for it
@@ -260,6 +264,12 @@ func (s *Session) plan(p *Prepared) error {
 	pr.planned = true
 	pr.instead = false
 	b := &plan.Builder{Cat: cat, Sys: s.mgr.db.sys}
+	if cc := s.columnCache(); cc != nil {
+		b.Columns = columnCopies{cache: cc, txm: s.mgr.db.txm}
+		pr.colGen = cc.Generation()
+	} else {
+		pr.colGen = 0
+	}
 	for i, t := range p.ParamTypes {
 		if t != types.Unknown {
 			for len(b.Params) <= i {
@@ -610,7 +620,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	}
 
 	// Planned statements: SELECT, DML, TRUNCATE, EXPLAIN.
-	if !pr.planned || pr.catVersion != db.cat.Version() {
+	if !pr.planned || pr.catVersion != db.cat.Version() || pr.colGen != s.columnGeneration() {
 		old := p.Columns
 		if err := s.plan(p); err != nil {
 			return nil, err
@@ -787,6 +797,25 @@ func (s *Session) columnCache() *columnar.Cache {
 		return nil
 	}
 	return s.mgr.db.columns
+}
+
+// columnGeneration is the generation of the column cache this session's
+// plans assume (0: none).
+func (s *Session) columnGeneration() uint64 {
+	if cc := s.columnCache(); cc != nil {
+		return cc.Generation()
+	}
+	return 0
+}
+
+// columnCopies tells the planner which collections have a column copy.
+type columnCopies struct {
+	cache *columnar.Cache
+	txm   *txn.Manager
+}
+
+func (c columnCopies) Cached(coll *catalog.Collection) bool {
+	return exec.HasColumnCopy(c.cache, c.txm, coll)
 }
 
 func (s *Session) set(st *ast.Set) (*Result, error) {

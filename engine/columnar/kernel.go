@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"strings"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -348,4 +349,37 @@ func orderedSel[T int64 | string](vals []T, op Op, c T, sel []int32, out []int32
 		}
 	}
 	return out
+}
+
+// ComparePadded appends to out the rows of rs whose text, without its
+// trailing blanks, compares with c as op says (character(n) values
+// compare that way); ok is false unless v holds text.
+func (v *Vector) ComparePadded(op Op, c string, rs Rows, out []int32) ([]int32, bool) {
+	switch v.kind {
+	case KindString:
+		return each(v, rs, out, func(i int) bool { return op.holds(cmp3(strings.TrimRight(v.strs[i], " "), c)) }), true
+	case KindNull:
+		return out, true
+	}
+	return out, false
+}
+
+// InPadded is In comparing v's text without its trailing blanks; ok is
+// false unless v holds text and every element is text.
+func (v *Vector) InPadded(list []any, not bool, rs Rows, out []int32) ([]int32, bool) {
+	switch v.kind {
+	case KindString:
+		set := make(map[string]bool, len(list))
+		for _, x := range list {
+			s, ok := x.(string)
+			if !ok {
+				return out, false
+			}
+			set[s] = true
+		}
+		return each(v, rs, out, func(i int) bool { return set[strings.TrimRight(v.strs[i], " ")] != not }), true
+	case KindNull:
+		return out, true
+	}
+	return out, false
 }

@@ -365,9 +365,9 @@ func TestVectorBytes(t *testing.T) {
 }
 
 // TestVectorBytesKeepsStringsOnTypeChange: a string column that turns
-// to KindAny (one value of another type follows) still holds its strings,
-// but Bytes stops counting them, so a Cache admits a table far larger
-// than its budget.
+// to KindAny (one value of another type follows) still holds its strings
+// and Bytes keeps counting them (else a Cache would admit a table far
+// larger than its budget).
 func TestVectorBytesKeepsStringsOnTypeChange(t *testing.T) {
 	var v Vector
 	long := strings.Repeat("y", 1000)
@@ -1178,5 +1178,46 @@ func TestParseOp(t *testing.T) {
 		if ok != tc.ok || (ok && op != tc.op) {
 			t.Errorf("ParseOp(%q) = %s, %v; want %s, %v", tc.s, opName(op), ok, opName(tc.op), tc.ok)
 		}
+	}
+}
+
+// TestComparePadded: character(n) values compare without their trailing
+// blanks, with NULLs never passing.
+func TestComparePadded(t *testing.T) {
+	v := NewVector(8)
+	for _, x := range []any{"a  ", "b", nil, "a", "ab ", " a"} {
+		v.Append(x)
+	}
+	all := Rows{Lo: 0, Hi: v.Len()}
+	for _, tc := range []struct {
+		op   Op
+		c    string
+		want []int32
+	}{
+		{OpEq, "a", []int32{0, 3}},
+		{OpNe, "a", []int32{1, 4, 5}},
+		{OpLt, "ab", []int32{0, 3, 5}},
+		{OpGe, "ab", []int32{1, 4}},
+	} {
+		got, ok := v.ComparePadded(tc.op, tc.c, all, nil)
+		if !ok || !slices.Equal(got, tc.want) {
+			t.Errorf("op %d %q: got %v %v, want %v", tc.op, tc.c, got, ok, tc.want)
+		}
+	}
+	got, ok := v.InPadded([]any{"a", "ab"}, false, all, nil)
+	if !ok || !slices.Equal(got, []int32{0, 3, 4}) {
+		t.Errorf("IN: got %v %v", got, ok)
+	}
+	got, ok = v.InPadded([]any{"a", "ab"}, true, Rows{Sel: []int32{1, 2, 3, 5}}, nil)
+	if !ok || !slices.Equal(got, []int32{1, 5}) {
+		t.Errorf("NOT IN: got %v %v", got, ok)
+	}
+	if _, ok := v.InPadded([]any{"a", nil}, false, all, nil); ok {
+		t.Error("a NULL in the list is left to the caller")
+	}
+	ints := NewVector(2)
+	ints.Append(int64(1))
+	if _, ok := ints.ComparePadded(OpEq, "1", Rows{Lo: 0, Hi: 1}, nil); ok {
+		t.Error("integers are not compared as text")
 	}
 }

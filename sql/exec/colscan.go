@@ -13,6 +13,7 @@ import (
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
+	"github.com/nodedb-go/nodedb/txn"
 )
 
 // Column-cached scans. A full scan of a large strict collection whose
@@ -55,6 +56,17 @@ func colShape(coll *catalog.Collection) string {
 		fmt.Fprintf(&b, "%d.%d,", c.Type, c.TypeMod)
 	}
 	return b.String()
+}
+
+// HasColumnCopy reports whether full scans of coll would now read a
+// column copy from cache (one made under its current layout, of its
+// current rows), for the planner's costs.
+func HasColumnCopy(cache *columnar.Cache, m *txn.Manager, coll *catalog.Collection) bool {
+	if cache == nil || !coll.Tuple() || kvExpiresIdx(coll) >= 0 {
+		return false
+	}
+	t := cache.Peek(coll.ID)
+	return t != nil && t.Shape == colShape(coll) && m.RowEpoch(coll.ID) <= t.Tag
 }
 
 // columnTable returns the copy of s's collection a scan may read instead
@@ -183,6 +195,10 @@ type colKernel struct {
 	list []any // column IN list
 	in   bool
 	not  bool
+	// padded: the column is character(n), whose values compare without
+	// their trailing blanks (c and list are stripped already when they
+	// are character(n) too).
+	padded bool
 }
 
 // run appends to out the rows of rs of segment g that pass k; ok false
@@ -190,10 +206,18 @@ type colKernel struct {
 func (k *colKernel) run(g *columnar.Segment, rs columnar.Rows, out []int32) ([]int32, bool) {
 	v := g.Cols[k.col]
 	switch {
+	case k.in && k.padded:
+		return v.InPadded(k.list, k.not, rs, out)
 	case k.in:
 		return v.In(k.list, k.not, rs, out)
 	case k.col2 >= 0:
 		return v.CompareVector(k.op, g.Cols[k.col2], rs, out)
+	case k.padded:
+		s, ok := k.c.(string)
+		if !ok {
+			return out, false
+		}
+		return v.ComparePadded(k.op, s, rs, out)
 	}
 	return v.CompareConst(k.op, k.c, rs, out)
 }
@@ -213,27 +237,28 @@ func constExpr(e plan.Expr) bool {
 	return ok
 }
 
-// kernelCol is e as a column of the scan a kernel may compare (not
-// blank-padded character: its comparisons ignore trailing blanks).
-func kernelCol(e plan.Expr) (int, bool) {
+// kernelCol is e as a column of the scan a kernel may compare, and
+// whether it is character(n).
+func kernelCol(e plan.Expr) (col int, padded, ok bool) {
 	c, ok := e.(*plan.ColRef)
-	if !ok || c.T == types.Bpchar {
-		return 0, false
+	if !ok {
+		return 0, false, false
 	}
-	return c.Idx, true
+	return c.Idx, c.T == types.Bpchar, true
 }
 
 // kernelConst evaluates e once when it is a constant a kernel may compare
-// with (not NULL, no error, not blank-padded character).
+// with (not NULL, no error), stripped of trailing blanks when it is
+// character(n), as Env.Eval compares it.
 func (env *Env) kernelConst(e plan.Expr) (any, bool) {
-	if !constExpr(e) || e.Type() == types.Bpchar {
+	if !constExpr(e) {
 		return nil, false
 	}
 	v, err := env.Eval(e, nil)
 	if err != nil || v == nil {
 		return nil, false
 	}
-	return v, true
+	return bpcharText(v, e.Type()), true
 }
 
 // colKernelOf turns a filter term into a kernel when it is one.
@@ -244,21 +269,24 @@ func (env *Env) colKernelOf(e plan.Expr) (colKernel, bool) {
 		if !ok || x.T != types.Bool {
 			return colKernel{}, false
 		}
-		if c, ok := kernelCol(x.L); ok {
-			if c2, ok := kernelCol(x.R); ok {
+		if c, pad, ok := kernelCol(x.L); ok {
+			if c2, pad2, ok := kernelCol(x.R); ok {
+				if pad || pad2 {
+					return colKernel{}, false
+				}
 				return colKernel{e: e, col: c, op: op, col2: c2}, true
 			}
 			if v, ok := env.kernelConst(x.R); ok {
-				return colKernel{e: e, col: c, op: op, c: v, col2: -1}, true
+				return colKernel{e: e, col: c, op: op, c: v, col2: -1, padded: pad}, true
 			}
 		}
-		if c, ok := kernelCol(x.R); ok {
+		if c, pad, ok := kernelCol(x.R); ok {
 			if v, ok := env.kernelConst(x.L); ok {
-				return colKernel{e: e, col: c, op: op.Flip(), c: v, col2: -1}, true
+				return colKernel{e: e, col: c, op: op.Flip(), c: v, col2: -1, padded: pad}, true
 			}
 		}
 	case *plan.InList:
-		c, ok := kernelCol(x.X)
+		c, pad, ok := kernelCol(x.X)
 		if !ok {
 			return colKernel{}, false
 		}
@@ -268,31 +296,44 @@ func (env *Env) colKernelOf(e plan.Expr) (colKernel, bool) {
 				return colKernel{}, false
 			}
 		}
-		return colKernel{e: e, col: c, in: true, list: list, not: x.Not, col2: -1}, true
+		return colKernel{e: e, col: c, in: true, list: list, not: x.Not, col2: -1, padded: pad}, true
 	}
 	return colKernel{}, false
 }
 
 // colScan reads a scan's rows from a copy: the segments' rows of the
-// vShards [vlo, vhi), a block at a time through the kernels, then the
-// other terms per row.
+// vShards [vlo, vhi), a block at a time through the kernels, then per row
+// the other terms and a hash join's probe checks, each after the columns
+// it reads (and no others yet) were taken from the vectors; the rest of
+// the row's columns only for a row that passes them all.
 type colScan struct {
 	t        *columnar.Table
 	vlo, vhi int
 	kerns    []colKernel
 	resid    []plan.Expr // terms no kernel evaluates
-	used     []int       // the columns a row holds
+	probes   []*probeCheck
+	used     []int // the columns a row holds
 	ncol     int
 
 	seg     int // the current segment (index into t.Segs)
 	started bool
 	pos, hi int // the current segment's rows still to test
-	segRes  []plan.Expr
 	segK    []*colKernel
-	sel     []int32 // rows of the current block that passed the kernels
-	next    int     // the next of sel to return
+	stages  []colStage // the current segment's per-row tests
+	rest    []int      // the used columns no stage reads
+	sel     []int32    // rows of the current block that passed the kernels
+	next    int        // the next of sel to return
 	a, b    []int32
-	row     types.Row
+	row     types.Row // the row being tested
+	kb      []byte
+}
+
+// colStage is a per-row test: a term (or, when e is nil, a probe check)
+// and the columns taken just before it.
+type colStage struct {
+	cols  []int
+	e     plan.Expr
+	probe *probeCheck
 }
 
 // newColScan plans the reading of t for si's scan over the vShards
@@ -312,23 +353,85 @@ func (env *Env) newColScan(si *scanIter, t *columnar.Table, vlo, vhi int) *colSc
 		}
 	}
 	cs.a, cs.b = make([]int32, 0, colBlock), make([]int32, 0, colBlock)
+	cs.row = make(types.Row, cs.ncol)
 	return cs
 }
 
-// startSegment moves to segment g's rows of the scan's vShards and picks
-// the kernels that apply to its vectors (the others' terms run per row).
+// setProbes adds a hash join's probe checks (see probeCheck); the next
+// segment begun tests them.
+func (cs *colScan) setProbes(checks []*probeCheck) { cs.probes = checks }
+
+// startSegment moves to segment g's rows of the scan's vShards, picks the
+// kernels that apply to its vectors (the others' terms run per row) and
+// plans the per-row stages.
 func (cs *colScan) startSegment() {
 	g := cs.t.Segs[cs.seg]
 	cs.pos, cs.hi = g.Range(cs.vlo, cs.vhi)
-	cs.segK, cs.segRes = cs.segK[:0], append(cs.segRes[:0], cs.resid...)
+	cs.segK = cs.segK[:0]
+	resid := cs.resid
 	for i := range cs.kerns {
 		k := &cs.kerns[i]
 		if _, ok := k.run(g, columnar.Rows{Sel: []int32{}}, nil); ok {
 			cs.segK = append(cs.segK, k)
 		} else {
-			cs.segRes = append(cs.segRes, k.e)
+			resid = append(resid[:len(resid):len(resid)], k.e)
 		}
 	}
+	taken := make([]bool, cs.ncol)
+	take := func(cols []int, all bool) []int {
+		var need []int
+		for _, c := range cs.used {
+			if !taken[c] && (all || slices.Contains(cols, c)) {
+				taken[c] = true
+				need = append(need, c)
+			}
+		}
+		return need
+	}
+	cs.stages = cs.stages[:0]
+	for _, e := range resid {
+		cols, ok := plan.RowColumns(e)
+		cs.stages = append(cs.stages, colStage{cols: take(cols, !ok), e: e})
+	}
+	for _, p := range cs.probes {
+		all := false
+		var cols []int
+		for _, e := range p.keys {
+			c, ok := plan.RowColumns(e)
+			all = all || !ok
+			cols = append(cols, c...)
+		}
+		cs.stages = append(cs.stages, colStage{cols: take(cols, all), probe: p})
+	}
+	cs.rest = take(nil, true)
+}
+
+// pass takes row r's columns stage by stage and reports whether it
+// passes every test.
+func (cs *colScan) pass(env *Env, g *columnar.Segment, r int) (bool, error) {
+	row := cs.row
+	for i := range cs.stages {
+		st := &cs.stages[i]
+		for _, c := range st.cols {
+			row[c] = g.Cols[c].Get(r)
+		}
+		if st.e != nil {
+			v, err := env.Eval(st.e, row)
+			if err != nil || v != true {
+				return false, err
+			}
+			continue
+		}
+		var match []int
+		var err error
+		if match, cs.kb, err = st.probe.tab.lookup(env, st.probe.keys, row, cs.kb); err != nil || len(match) == 0 {
+			return false, err
+		}
+	}
+	for _, c := range cs.rest {
+		row[c] = g.Cols[c].Get(r)
+	}
+	return true, nil
 }
 
 // nextRow returns the next row that passes the filter.
@@ -338,33 +441,17 @@ func (cs *colScan) nextRow(si *scanIter) (types.Row, bool, error) {
 		if cs.next < len(cs.sel) {
 			r := int(cs.sel[cs.next])
 			cs.next++
-			g := cs.t.Segs[cs.seg]
-			row := cs.row
-			if !si.reuse || cap(row) < cs.ncol {
-				row = make(types.Row, cs.ncol)
+			ok, err := cs.pass(env, cs.t.Segs[cs.seg], r)
+			if err != nil {
+				return nil, false, err
 			}
-			row = row[:cs.ncol]
-			for _, c := range cs.used {
-				row[c] = g.Cols[c].Get(r)
+			if !ok {
+				continue
 			}
 			if si.reuse {
-				cs.row = row
+				return cs.row, true, nil
 			}
-			pass := true
-			for _, e := range cs.segRes {
-				v, err := env.Eval(e, row)
-				if err != nil {
-					return nil, false, err
-				}
-				if v != true {
-					pass = false
-					break
-				}
-			}
-			if pass {
-				return row, true, nil
-			}
-			continue
+			return slices.Clone(cs.row), true, nil
 		}
 		if cs.started && cs.pos >= cs.hi {
 			cs.seg++

@@ -192,7 +192,9 @@ func (env *Env) probeChecks(x *plan.Join, probeKeys []plan.Expr, buckets *joinTa
 func (env *Env) probeJoin(x *plan.Join, probe iter, probeKeys []plan.Expr, build []types.Row, buckets *joinTable, buildLeft bool, checks []*probeCheck) ([]types.Row, error) {
 	reuseRows(probe) // output rows copy the probe row's values
 	if si, ok := probe.(*scanIter); ok {
-		if sf := newStagedFilter(si, checks); sf != nil {
+		if si.col != nil {
+			si.col.setProbes(checks)
+		} else if sf := newStagedFilter(si, checks); sf != nil {
 			si.staged = sf
 		}
 	}

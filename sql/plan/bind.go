@@ -25,6 +25,9 @@ type Builder struct {
 	Cat    Catalog
 	Sys    SystemTables // nil: no system tables
 	Params []types.T
+	// Columns tells which collections have a column copy full scans read
+	// (Scan.Cached); nil: none do.
+	Columns ColumnCopies
 
 	ctes      []map[string]*CTEDef // WITH frames, innermost last
 	viewDepth int                  // views being expanded

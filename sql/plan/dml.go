@@ -303,7 +303,7 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 		return nil, withPos(err, up.Pos)
 	}
 	sc := newScope(coll, up.Alias)
-	scan, err := b.buildScan(coll, sc, up.Where)
+	scan, err := b.buildScan(coll, sc, up.Where, false)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
 		return nil, withPos(err, del.Pos)
 	}
 	sc := newScope(coll, del.Alias)
-	scan, err := b.buildScan(coll, sc, del.Where)
+	scan, err := b.buildScan(coll, sc, del.Where, false)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,17 @@ type StatsCatalog interface {
 	Stats(collID uint32) (*catalog.TableStats, bool)
 }
 
+// ColumnCopies reports which collections a full scan would read from a
+// column copy in memory (sql/exec's column-cached scans).
+type ColumnCopies interface {
+	Cached(coll *catalog.Collection) bool
+}
+
+// cached reports whether full scans of coll read a column copy.
+func (b *Builder) cached(coll *catalog.Collection) bool {
+	return b.Columns != nil && b.Columns.Cached(coll)
+}
+
 // Row-count guesses where statistics say nothing (PostgreSQL's defaults
 // where it has them).
 const (

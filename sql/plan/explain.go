@@ -52,7 +52,11 @@ func (e *explainer) explain(n Node, depth int) {
 		case AccessIndex:
 			add("Index Scan using %s on %s (eq=%d, range=%v)", x.Index.Name, x.Coll.Name, len(x.IndexEq), x.RangeLo != nil || x.RangeHi != nil)
 		default:
-			add("Seq Scan on %s", x.Coll.Name)
+			if x.Cached {
+				add("Seq Scan on %s (column copy)", x.Coll.Name)
+			} else {
+				add("Seq Scan on %s", x.Coll.Name)
+			}
 		}
 		if x.Filter != nil {
 			e.out = append(e.out, strings.Repeat("  ", depth+1)+"Filter: yes")

@@ -50,8 +50,9 @@ func runPlanTest(t *testing.T, path string) {
 		return &exec.Env{Ctx: context.Background(), Txn: tx, IDs: ids}
 	}
 	ddl := &exec.DDL{Cat: cat, Env: newEnv}
+	var cached cachedNames
 	build := func(s ast.Statement) (plan.Node, error) {
-		b := &plan.Builder{Cat: cat}
+		b := &plan.Builder{Cat: cat, Columns: cached}
 		switch x := s.(type) {
 		case *ast.Select:
 			return b.BuildSelect(x)
@@ -101,6 +102,12 @@ func runPlanTest(t *testing.T, path string) {
 			if len(stmts) != 1 {
 				d.Fatalf(t, "%s takes one statement", d.Cmd)
 			}
+			cached = nil
+			for _, a := range d.CmdArgs {
+				if a.Key == "cached" {
+					cached = a.Vals
+				}
+			}
 			n, err := build(stmts[0].AST)
 			if err != nil {
 				return "error: " + err.Error() + "\n"
@@ -141,4 +148,17 @@ func runPlanTest(t *testing.T, path string) {
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""
 	})
+}
+
+// cachedNames are the collections an "explain cached=(a,b)" plans as
+// having a column copy.
+type cachedNames []string
+
+func (c cachedNames) Cached(coll *catalog.Collection) bool {
+	for _, n := range c {
+		if n == coll.Name {
+			return true
+		}
+	}
+	return false
 }

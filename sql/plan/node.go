@@ -61,6 +61,10 @@ type Scan struct {
 	// scan may leave the others NULL. nil: every column (DML scans, whose
 	// rows are written back whole).
 	Used []bool
+	// Cached: when planned, a full scan of the collection would read a
+	// column copy in memory (Builder.Columns), which costs a fraction of
+	// reading the stored rows (costCachedRow).
+	Cached bool
 }
 
 // Filter keeps rows where Pred is true.

@@ -20,8 +20,11 @@ import (
 // a full scan. The whole
 // predicate stays as the residual filter, so an access path only has to
 // return a superset of the matching rows.
-func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr) (*Scan, error) {
-	scan := &Scan{Coll: coll, Access: AccessFull, Cols: sc.cols, Stats: b.stats(coll)}
+//
+// A query's scan (query set) may read a column copy (Scan.Cached); a
+// DML statement's reads the stored rows it writes back.
+func (b *Builder) buildScan(coll *catalog.Collection, sc *scope, where ast.Expr, query bool) (*Scan, error) {
+	scan := &Scan{Coll: coll, Access: AccessFull, Cols: sc.cols, Stats: b.stats(coll), Cached: query && b.cached(coll)}
 	if where == nil {
 		return scan, nil
 	}
@@ -156,7 +159,16 @@ func chooseAccess(scan *Scan, pred Expr) {
 			scan.Estimate = "index " + ix.Name
 		}
 	}
-	return
+	if scan.Access == AccessIndex && scan.Cached && scan.Stats != nil {
+		// A column copy's full scan may cost less than the index's rows,
+		// each a point read.
+		full := *scan
+		full.Access, full.Index, full.IndexEq, full.RangeLo, full.RangeHi = AccessFull, nil, nil, nil, nil
+		if readCost(&full) < readCost(scan) {
+			*scan = full
+			scan.Estimate = ""
+		}
+	}
 }
 
 // orderConjuncts puts the terms of a scan's AND that cannot fail first,
