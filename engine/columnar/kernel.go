@@ -165,6 +165,10 @@ func (v *Vector) CompareConst(op Op, c any, rs Rows, out []int32) ([]int32, bool
 				return ordered(v.scaled, v, op, s, rs, out), true
 			}
 		}
+		if v.decs == nil {
+			var x apd.Decimal
+			return each(v, rs, out, func(i int) bool { v.DecimalAt(i, &x); return op.holds(x.Cmp(d)) }), true
+		}
 		return each(v, rs, out, func(i int) bool { return op.holds(v.decs[i].Cmp(d)) }), true
 	case KindNull:
 		return out, true // every value is NULL
@@ -214,8 +218,12 @@ func (v *Vector) CompareVector(op Op, w *Vector, rs Rows, out []int32) ([]int32,
 			a, b := v.scaled, w.scaled
 			return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp3(a[i], b[i])) })), true
 		}
-		a, b := v.decs, w.decs
-		return each(v, rs, out, pass(func(i int) bool { return op.holds(a[i].Cmp(&b[i])) })), true
+		var x, y apd.Decimal
+		return each(v, rs, out, pass(func(i int) bool {
+			v.DecimalAt(i, &x)
+			w.DecimalAt(i, &y)
+			return op.holds(x.Cmp(&y))
+		})), true
 	case KindNull:
 		return out, true
 	}

@@ -62,6 +62,11 @@ func (b *SegmentBuilder) Add(vshard int, vals []any) {
 // Finish returns the segment.
 func (b *SegmentBuilder) Finish() *Segment {
 	s := b.seg
+	for _, v := range s.Cols {
+		if v != nil {
+			v.Seal()
+		}
+	}
 	for v := b.cur + 1; v <= s.VHi; v++ {
 		s.start[v-s.VLo] = int32(s.Rows)
 	}

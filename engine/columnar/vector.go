@@ -46,6 +46,12 @@ type Vector struct {
 	scaled   []int64
 	scale    int32
 	scaledOK bool
+	// uniform: every decimal so far is finite with the same exponent
+	// (-scale) and no negative zero, so scaled holds each exactly as it
+	// was, digits and exponent: Seal then drops decs, and values are
+	// made from scaled as they are asked for (DecimalAt).
+	uniform bool
+	exp     int32 // the exponent of every value, while uniform
 	// nanos: a time vector's values as nanoseconds since 1970, while
 	// every one is within the years int64 nanoseconds reach (nanosOK).
 	nanos    []int64
@@ -116,6 +122,16 @@ func (v *Vector) Append(x any) {
 		d := x.(*apd.Decimal)
 		v.decs = append(v.decs, apd.Decimal{})
 		v.decs[len(v.decs)-1].Set(d)
+		if v.uniform {
+			switch {
+			case d.Form != apd.Finite || d.Exponent > 0 || (d.Negative && d.Coeff.Sign() == 0):
+				v.uniform = false
+			case v.exp == 1:
+				v.exp = d.Exponent
+			case d.Exponent != v.exp:
+				v.uniform = false
+			}
+		}
 		v.appendScaled(d)
 	case KindTime:
 		t := x.(time.Time)
@@ -158,7 +174,7 @@ func (v *Vector) setKind(k Kind) {
 	case KindDecimal:
 		v.decs = make([]apd.Decimal, 0, n)
 		v.scaled = make([]int64, 0, n)
-		v.scaledOK = true
+		v.scaledOK, v.uniform, v.exp = true, true, 1
 	case KindTime:
 		v.times = make([]time.Time, 0, n)
 		v.nanos = make([]int64, 0, n)
@@ -240,7 +256,7 @@ func (v *Vector) appendScaled(d *apd.Decimal) {
 		c, ok = mulFits(c, pow10[v.scale-s])
 	}
 	if !ok {
-		v.scaled, v.scaledOK = nil, false
+		v.scaled, v.scaledOK, v.uniform = nil, false, false
 		return
 	}
 	v.scaled = append(v.scaled, c)
@@ -328,6 +344,11 @@ func (v *Vector) Get(i int) any {
 	case KindFloat:
 		return box(float64Type, unsafe.Pointer(&v.floats[i]))
 	case KindDecimal:
+		if v.decs == nil {
+			d := new(apd.Decimal)
+			v.DecimalAt(i, d)
+			return d
+		}
 		return &v.decs[i]
 	case KindTime:
 		return box(timeType, unsafe.Pointer(&v.times[i]))
@@ -339,6 +360,29 @@ func (v *Vector) Get(i int) any {
 		return v.anys[i]
 	}
 	return nil
+}
+
+// Seal ends the building of the vector: a decimal vector whose scaled
+// integers hold every value exactly (uniform) drops its decimals, an
+// eighth of the memory and nothing for the garbage collector to scan.
+func (v *Vector) Seal() {
+	if v.kind == KindDecimal && v.scaledOK && v.uniform && (v.exp == 1 || -v.exp == v.scale) {
+		v.decs = nil
+	}
+}
+
+// Compact reports whether the vector holds decimals only as scaled
+// integers: a reader makes each value it asks for (DecimalAt) where it
+// likes, rather than receiving a new one from Get.
+func (v *Vector) Compact() bool { return v.kind == KindDecimal && v.decs == nil }
+
+// DecimalAt sets d to decimal value i (not NULL) of a decimal vector.
+func (v *Vector) DecimalAt(i int, d *apd.Decimal) {
+	if v.decs != nil {
+		d.Set(&v.decs[i])
+		return
+	}
+	d.SetFinite(v.scaled[i], -v.scale)
 }
 
 // Bytes approximates the memory the vector holds.

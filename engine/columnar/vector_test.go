@@ -1221,3 +1221,81 @@ func TestComparePadded(t *testing.T) {
 		t.Error("integers are not compared as text")
 	}
 }
+
+// TestVectorSealCompactDecimals: a decimal vector whose values share one
+// exponent keeps only their scaled integers once sealed, and gives every
+// value back digit for digit; one that mixes exponents (1.5 and 1.50
+// print differently), holds a negative zero or a special value keeps its
+// decimals.
+func TestVectorSealCompactDecimals(t *testing.T) {
+	dec := func(s string) *apd.Decimal {
+		d, _, err := apd.NewFromString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		vals    []string // "" is NULL
+		compact bool
+	}{
+		{[]string{"1.50", "", "-2.25", "0.00", "100.10"}, true},
+		{[]string{"7", "-12", "0"}, true},
+		{[]string{"1.5", "1.50"}, false},
+		{[]string{"1.50", "1.5"}, false},
+		{[]string{"1.50", "-0.00"}, false},
+		{[]string{"1.50", "NaN"}, false},
+		{[]string{"1E+2", "3E+2"}, false},
+		{[]string{"12345678901234567890.12"}, false},
+	} {
+		v := NewVector(4)
+		for _, s := range tc.vals {
+			if s == "" {
+				v.Append(nil)
+			} else {
+				v.Append(dec(s))
+			}
+		}
+		v.Seal()
+		if v.Compact() != tc.compact {
+			t.Errorf("%v: Compact() = %v, want %v", tc.vals, v.Compact(), tc.compact)
+		}
+		for i, s := range tc.vals {
+			got := v.Get(i)
+			if s == "" {
+				if got != nil {
+					t.Errorf("%v[%d]: got %v, want NULL", tc.vals, i, got)
+				}
+				continue
+			}
+			if g := got.(*apd.Decimal).String(); g != s {
+				t.Errorf("%v[%d]: Get = %s, want %s", tc.vals, i, g, s)
+			}
+			var d apd.Decimal
+			v.DecimalAt(i, &d)
+			if d.String() != s {
+				t.Errorf("%v[%d]: DecimalAt = %s, want %s", tc.vals, i, d.String(), s)
+			}
+		}
+	}
+	// The kernels' slow path (a constant with more digits than the scale)
+	// reads a compact vector's values too.
+	v := NewVector(4)
+	for _, s := range []string{"0.05", "0.06", "0.07"} {
+		v.Append(dec(s))
+	}
+	v.Seal()
+	got, ok := v.CompareConst(OpGt, dec("0.055"), Rows{Lo: 0, Hi: 3}, nil)
+	if !ok || !slices.Equal(got, []int32{1, 2}) {
+		t.Errorf("> 0.055: %v %v", got, ok)
+	}
+	w := NewVector(4)
+	for _, s := range []string{"0.050", "0.070", "0.061"} {
+		w.Append(dec(s))
+	}
+	w.Seal()
+	got, ok = v.CompareVector(OpLt, w, Rows{Lo: 0, Hi: 3}, nil)
+	if !ok || !slices.Equal(got, []int32{1}) {
+		t.Errorf("v < w: %v %v", got, ok)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/columnar"
 	"github.com/nodedb-go/nodedb/engine/document"
@@ -326,6 +328,25 @@ type colScan struct {
 	a, b    []int32
 	row     types.Row // the row being tested
 	kb      []byte
+	// decs: the decimals of compact vectors are made here, from slabs
+	// (as document.Decoder makes them); decSlab is the current slab,
+	// which recycleDecimals hands out again.
+	decs, decSlab []apd.Decimal
+}
+
+// get is value r of v, a compact vector's decimal made from a slab.
+func (cs *colScan) get(v *columnar.Vector, r int) any {
+	if !v.Compact() || v.Null(r) {
+		return v.Get(r)
+	}
+	if len(cs.decs) == 0 {
+		cs.decSlab = make([]apd.Decimal, 32)
+		cs.decs = cs.decSlab
+	}
+	d := &cs.decs[0]
+	cs.decs = cs.decs[1:]
+	v.DecimalAt(r, d)
+	return d
 }
 
 // colStage is a per-row test: a term (or, when e is nil, a probe check)
@@ -413,7 +434,7 @@ func (cs *colScan) pass(env *Env, g *columnar.Segment, r int) (bool, error) {
 	for i := range cs.stages {
 		st := &cs.stages[i]
 		for _, c := range st.cols {
-			row[c] = g.Cols[c].Get(r)
+			row[c] = cs.get(g.Cols[c], r)
 		}
 		if st.e != nil {
 			v, err := env.Eval(st.e, row)
@@ -429,7 +450,7 @@ func (cs *colScan) pass(env *Env, g *columnar.Segment, r int) (bool, error) {
 		}
 	}
 	for _, c := range cs.rest {
-		row[c] = g.Cols[c].Get(r)
+		row[c] = cs.get(g.Cols[c], r)
 	}
 	return true, nil
 }

@@ -1329,8 +1329,19 @@ func (env *Env) indexRowKeys(s *plan.Scan) (keys [][]byte, ok bool, err error) {
 	return keys, true, nil
 }
 
-func (si *scanIter) newDecimalSlab()  { si.dec.NewDecimalSlab() }
-func (si *scanIter) recycleDecimals() { si.dec.RecycleDecimals() }
+func (si *scanIter) newDecimalSlab() {
+	si.dec.NewDecimalSlab()
+	if si.col != nil {
+		si.col.decs, si.col.decSlab = nil, nil
+	}
+}
+
+func (si *scanIter) recycleDecimals() {
+	si.dec.RecycleDecimals()
+	if si.col != nil {
+		si.col.decs = si.col.decSlab
+	}
+}
 
 func (si *scanIter) Close() error {
 	var err error
