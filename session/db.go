@@ -212,11 +212,19 @@ type Stats struct {
 	DiskBytes   uint64 // storage size on disk
 	Collections int
 	HistoryLost uint64 // stream reads refused with 55000
+	// Column copies (0 when the column cache is off): the memory they
+	// hold, scans that read one, copies made.
+	ColumnCacheBytes, ColumnCacheHits, ColumnCacheBuilds uint64
 }
 
 // Stats returns current counters.
 func (db *DB) Stats() Stats {
-	return Stats{
+	var cb, ch, cn uint64
+	if db.columns != nil {
+		cb = uint64(db.columns.Bytes())
+		ch, cn = db.columns.Stats()
+	}
+	return Stats{ColumnCacheBytes: cb, ColumnCacheHits: ch, ColumnCacheBuilds: cn,
 		LastLSN:     db.txm.LastLSN(),
 		Commits:     db.txm.Commits(),
 		Syncs:       db.txm.Syncs(),

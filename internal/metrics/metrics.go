@@ -38,6 +38,10 @@ type Stats struct {
 	// HistoryLost counts stream reads refused because retention removed
 	// events the group had not consumed.
 	HistoryLost uint64
+	// ColumnCacheBytes is the memory column copies of collections hold;
+	// ColumnCacheHits counts scans that read one, ColumnCacheBuilds the
+	// copies made.
+	ColumnCacheBytes, ColumnCacheHits, ColumnCacheBuilds uint64
 }
 
 // StreamStat describes one change stream.
@@ -74,6 +78,9 @@ type StatsFunc func() Stats
 //	nodedb_commits_total, nodedb_syncs_total     counters (from Stats)
 //	nodedb_last_lsn, nodedb_storage_bytes,
 //	nodedb_collections                           gauges (from Stats)
+//	nodedb_column_cache_bytes                    gauge (from Stats)
+//	nodedb_column_cache_hits_total,
+//	nodedb_column_cache_builds_total             counters (from Stats)
 //
 // plus the standard go_* and process_* collectors.
 type Registry struct {
@@ -205,6 +212,12 @@ var (
 		"Events moved to the dead-letter queue since start.", []string{"stream"}, nil)
 	deliveryLagDesc = prometheus.NewDesc("nodedb_delivery_lag",
 		"Retained events after the stream's committed delivery positions.", []string{"stream"}, nil)
+	colBytesDesc = prometheus.NewDesc("nodedb_column_cache_bytes",
+		"Memory held by column copies of collections that full scans read.", nil, nil)
+	colHitsDesc = prometheus.NewDesc("nodedb_column_cache_hits_total",
+		"Full scans (or parallel shares of one) that read a column copy instead of the stored rows.", nil, nil)
+	colBuildsDesc = prometheus.NewDesc("nodedb_column_cache_builds_total",
+		"Column copies of collections made.", nil, nil)
 	historyLostDesc = prometheus.NewDesc("nodedb_stream_history_lost_total",
 		"Stream reads refused because retention removed events the group had not consumed.", nil, nil)
 )
@@ -228,6 +241,9 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- retriedDesc
 	ch <- deadLetteredDesc
 	ch <- deliveryLagDesc
+	ch <- colBytesDesc
+	ch <- colHitsDesc
+	ch <- colBuildsDesc
 }
 
 func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
@@ -238,6 +254,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(storageDesc, prometheus.GaugeValue, float64(s.DiskBytes))
 	ch <- prometheus.MustNewConstMetric(collectionsDesc, prometheus.GaugeValue, float64(s.Collections))
 	ch <- prometheus.MustNewConstMetric(historyLostDesc, prometheus.CounterValue, float64(s.HistoryLost))
+	ch <- prometheus.MustNewConstMetric(colBytesDesc, prometheus.GaugeValue, float64(s.ColumnCacheBytes))
+	ch <- prometheus.MustNewConstMetric(colHitsDesc, prometheus.CounterValue, float64(s.ColumnCacheHits))
+	ch <- prometheus.MustNewConstMetric(colBuildsDesc, prometheus.CounterValue, float64(s.ColumnCacheBuilds))
 	for _, st := range s.Streams {
 		ch <- prometheus.MustNewConstMetric(streamEventsDesc, prometheus.GaugeValue, float64(st.Events), st.Name)
 		if d := st.Delivery; d != nil {

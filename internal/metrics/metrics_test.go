@@ -18,7 +18,10 @@ func scrape(t *testing.T, r *Registry) string {
 }
 
 func TestRegistryExportsQueriesAndStats(t *testing.T) {
-	r := New(func() Stats { return Stats{LastLSN: 42, Commits: 7, Syncs: 3, DiskBytes: 1024, Collections: 2} })
+	r := New(func() Stats {
+		return Stats{LastLSN: 42, Commits: 7, Syncs: 3, DiskBytes: 1024, Collections: 2,
+			ColumnCacheBytes: 4096, ColumnCacheHits: 5, ColumnCacheBuilds: 1}
+	})
 	r.ObserveQuery(ProtocolHTTP, time.Millisecond, nil)
 	r.ObserveQuery(ProtocolHTTP, time.Millisecond, errors.New("boom"))
 	r.ObserveQuery(ProtocolPgwire, time.Millisecond, nil)
@@ -38,6 +41,9 @@ func TestRegistryExportsQueriesAndStats(t *testing.T) {
 		`nodedb_last_lsn 42`,
 		`nodedb_storage_bytes 1024`,
 		`nodedb_collections 2`,
+		`nodedb_column_cache_bytes 4096`,
+		`nodedb_column_cache_hits_total 5`,
+		`nodedb_column_cache_builds_total 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(out, want) {
