@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -202,21 +203,21 @@ func (v *Vector) CompareVector(op Op, w *Vector, rs Rows, out []int32) ([]int32,
 	switch v.kind {
 	case KindInt:
 		a, b := v.ints, w.ints
-		return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp3(a[i], b[i])) })), true
+		return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp.Compare(a[i], b[i])) })), true
 	case KindString:
 		a, b := v.strs, w.strs
-		return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp3(a[i], b[i])) })), true
+		return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp.Compare(a[i], b[i])) })), true
 	case KindTime:
 		if v.nanosOK && w.nanosOK {
 			a, b := v.nanos, w.nanos
-			return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp3(a[i], b[i])) })), true
+			return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp.Compare(a[i], b[i])) })), true
 		}
 		a, b := v.times, w.times
 		return each(v, rs, out, pass(func(i int) bool { return op.holds(a[i].Compare(b[i])) })), true
 	case KindDecimal:
 		if v.scaledOK && w.scaledOK && v.scale == w.scale {
 			a, b := v.scaled, w.scaled
-			return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp3(a[i], b[i])) })), true
+			return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp.Compare(a[i], b[i])) })), true
 		}
 		var x, y apd.Decimal
 		return each(v, rs, out, pass(func(i int) bool {
@@ -228,16 +229,6 @@ func (v *Vector) CompareVector(op Op, w *Vector, rs Rows, out []int32) ([]int32,
 		return out, true
 	}
 	return out, false
-}
-
-func cmp3[T int64 | string](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // In appends to out the rows of rs whose value equals one of list (not
@@ -365,7 +356,7 @@ func orderedSel[T int64 | string](vals []T, op Op, c T, sel []int32, out []int32
 func (v *Vector) ComparePadded(op Op, c string, rs Rows, out []int32) ([]int32, bool) {
 	switch v.kind {
 	case KindString:
-		return each(v, rs, out, func(i int) bool { return op.holds(cmp3(strings.TrimRight(v.strs[i], " "), c)) }), true
+		return each(v, rs, out, func(i int) bool { return op.holds(cmp.Compare(strings.TrimRight(v.strs[i], " "), c)) }), true
 	case KindNull:
 		return out, true
 	}
