@@ -1,6 +1,8 @@
 package columnar
 
 import (
+	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -115,6 +117,39 @@ func NewTable(coll uint32, shape string, tag uint64, held []bool, segs []*Segmen
 
 // Bytes approximates the memory the table holds.
 func (t *Table) Bytes() int64 { return t.bytes }
+
+// With returns a table holding t's columns and the columns cols of segs,
+// segments read from the same rows as t's (same vShard ranges, same
+// rows in each), tagged tag. t is not changed.
+func (t *Table) With(segs []*Segment, cols []int, tag uint64) (*Table, error) {
+	if len(segs) != len(t.Segs) {
+		return nil, fmt.Errorf("columnar: %d segments to add to %d", len(segs), len(t.Segs))
+	}
+	held := slices.Clone(t.Held)
+	out := make([]*Segment, len(segs))
+	for i, s := range t.Segs {
+		g := segs[i]
+		if g.VLo != s.VLo || g.VHi != s.VHi || !slices.Equal(g.start, s.start) {
+			return nil, fmt.Errorf("columnar: segment %d of vShards [%d, %d) does not hold the same rows", i, s.VLo, s.VHi)
+		}
+		ns := *s
+		ns.Cols = slices.Clone(s.Cols)
+		for _, c := range cols {
+			for len(ns.Cols) <= c {
+				ns.Cols = append(ns.Cols, nil)
+			}
+			ns.Cols[c] = g.Cols[c]
+		}
+		out[i] = &ns
+	}
+	for _, c := range cols {
+		for len(held) <= c {
+			held = append(held, false)
+		}
+		held[c] = true
+	}
+	return NewTable(t.Coll, t.Shape, tag, held, out), nil
+}
 
 // Holds reports whether the table holds every column cols marks.
 func (t *Table) Holds(cols []bool) bool {

@@ -553,3 +553,45 @@ func TestCacheConcurrent(t *testing.T) {
 		t.Errorf("Stats() = %d hits, %d builds after concurrent scans", h, b)
 	}
 }
+
+// TestTableWith: columns read later from the same rows join a table's
+// segments (its own columns shared, not copied); segments of other rows
+// are refused.
+func TestTableWith(t *testing.T) {
+	half := NumVShards / 2
+	counts1, counts2 := map[int]int{0: 3, half - 1: 2}, map[int]int{half: 1, NumVShards - 1: 4}
+	s1, _ := buildSegment(t, 0, half, counts1)
+	s2, _ := buildSegment(t, half, NumVShards, counts2)
+	tb := NewTable(9, "shape", 42, []bool{true, false, true}, []*Segment{s1, s2})
+	extra := func(vlo, vhi int, counts map[int]int) *Segment {
+		b := NewSegmentBuilder(vlo, vhi, 3, []int{1}, 4)
+		for v := vlo; v < vhi; v++ {
+			for j := range counts[v] {
+				b.Add(v, []any{int64(100*v + j)})
+			}
+		}
+		return b.Finish()
+	}
+	wide, err := tb.With([]*Segment{extra(0, half, counts1), extra(half, NumVShards, counts2)}, []int{1}, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wide.Holds([]bool{true, true, true}) || wide.Tag != 40 || wide.Rows != tb.Rows {
+		t.Fatalf("held %v tag %d rows %d", wide.Held, wide.Tag, wide.Rows)
+	}
+	if wide.Segs[0].Cols[0] != s1.Cols[0] || wide.Segs[1].Cols[2] != s2.Cols[2] {
+		t.Error("the table's own columns are copied, not shared")
+	}
+	if got := wide.Segs[1].Cols[1].Get(wide.Segs[1].Rows - 1); got != int64(100*(NumVShards-1)+3) {
+		t.Errorf("last added value %v", got)
+	}
+	if tb.Holds([]bool{false, true}) || tb.Segs[0].Cols[1] != nil {
+		t.Error("With changed the table it was called on")
+	}
+	if _, err := tb.With([]*Segment{extra(0, half, map[int]int{0: 3, half - 1: 1}), extra(half, NumVShards, counts2)}, []int{1}, 40); err == nil {
+		t.Error("a segment of other rows was accepted")
+	}
+	if _, err := tb.With([]*Segment{extra(0, NumVShards, counts1)}, []int{1}, 40); err == nil {
+		t.Error("segments of other ranges were accepted")
+	}
+}

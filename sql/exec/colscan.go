@@ -100,20 +100,45 @@ func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
 	if !build || rows < float64(colMinRows) || cache.Rejected(id, epoch) {
 		return nil
 	}
-	held := slices.Clone(need)
-	if t != nil {
-		for c, h := range t.Held {
-			if c < len(held) && h {
-				held[c] = true
-			}
-		}
-	} else if !cache.Seen(id, epoch) {
+	if t == nil && !cache.Seen(id, epoch) {
 		return nil
 	}
 	if !cache.StartBuild(id) {
 		return nil
 	}
-	nt, err := env.buildColumnTable(s.Coll, shape, batches, held, int(min(rows, 1<<26)))
+	var nt *columnar.Table
+	var err error
+	if t != nil {
+		// The copy holds the rows this snapshot shows (both are at or
+		// above the epoch): read only the columns it lacks, into segments
+		// of the same vShards, and add them.
+		var missing []int
+		for c, u := range need {
+			if u && c < len(s.Coll.Columns) && !(c < len(t.Held) && t.Held[c]) {
+				missing = append(missing, c)
+			}
+		}
+		var segs []*columnar.Segment
+		if segs, err = env.buildSegments(s.Coll, segRanges(t), missing, t.Rows); err == nil {
+			nt, err = t.With(segs, missing, min(t.Tag, batches))
+		}
+	} else {
+		var segs []*columnar.Segment
+		workers := max(env.parallelWorkers(), 1)
+		ranges := make([][2]int, workers)
+		for w := range ranges {
+			ranges[w] = [2]int{w * storage.NumVShards / workers, (w + 1) * storage.NumVShards / workers}
+		}
+		var cols []int
+		for c, u := range need {
+			if u && c < len(s.Coll.Columns) {
+				cols = append(cols, c)
+			}
+		}
+		if segs, err = env.buildSegments(s.Coll, ranges, cols, int(min(rows, 1<<26))); err == nil {
+			nt = columnar.NewTable(id, shape, batches, slices.Clone(need), segs)
+		}
+	}
 	if err != nil || env.Txn.Manager().RowEpoch(id) > batches {
 		nt = nil
 	}
@@ -126,30 +151,33 @@ func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
 	return nt
 }
 
-// buildColumnTable reads the columns held marks of every row of coll
-// (about rowsHint of them) from the transaction's snapshot into a table, on parallel workers when
-// the statement may use them, each reading a share of the vShards into a
-// segment of its own.
-func (env *Env) buildColumnTable(coll *catalog.Collection, shape string, tag uint64, held []bool, rowsHint int) (*columnar.Table, error) {
-	var cols []int
-	for c, h := range held {
-		if h && c < len(coll.Columns) {
-			cols = append(cols, c)
-		}
+// segRanges are the vShard ranges of t's segments.
+func segRanges(t *columnar.Table) [][2]int {
+	r := make([][2]int, len(t.Segs))
+	for i, g := range t.Segs {
+		r[i] = [2]int{g.VLo, g.VHi}
 	}
-	workers := max(env.parallelWorkers(), 1)
-	segs := make([]*columnar.Segment, workers)
-	werrs := make([]error, workers)
+	return r
+}
+
+// buildSegments reads the columns cols of every row of coll (about
+// rowsHint of them) from the transaction's snapshot into one segment per
+// vShard range, a worker each.
+func (env *Env) buildSegments(coll *catalog.Collection, ranges [][2]int, cols []int, rowsHint int) ([]*columnar.Segment, error) {
+	n := len(ranges)
+	segs := make([]*columnar.Segment, n)
+	werrs := make([]error, n)
 	ctx, cancel := env.parallelContext()
 	defer cancel()
 	runWorkers(werrs, cancel, func(w int) error {
-		vlo, vhi := w*storage.NumVShards/workers, (w+1)*storage.NumVShards/workers
+		vlo, vhi := ranges[w][0], ranges[w][1]
 		it, err := env.Txn.NewIter(vshardBound(coll.ID, vlo), vshardBound(coll.ID, vhi))
 		if err != nil {
 			return err
 		}
 		defer it.Close()
-		b := columnar.NewSegmentBuilder(vlo, vhi, len(coll.Columns), cols, rowsHint/workers+rowsHint/(8*workers)+16)
+		share := rowsHint * (vhi - vlo) / storage.NumVShards
+		b := columnar.NewSegmentBuilder(vlo, vhi, len(coll.Columns), cols, share+share/8+16)
 		var dec document.Decoder
 		var tup document.Tuple
 		vals := make([]any, len(cols))
@@ -184,7 +212,7 @@ func (env *Env) buildColumnTable(coll *catalog.Collection, shape string, tag uin
 			return nil, err
 		}
 	}
-	return columnar.NewTable(coll.ID, shape, tag, held, segs), nil
+	return segs, nil
 }
 
 // colKernel is a filter term a vector kernel evaluates.
