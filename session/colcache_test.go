@@ -74,7 +74,7 @@ var colCacheQueries = []string{
 	"SELECT count(*) FROM cc WHERE d < ts",
 	"SELECT count(*) FROM cc WHERE t > v AND t < 'w4'",
 	"SELECT id, i, n, big, t, v, c, d, ts, ok FROM cc WHERE id % 997 = 0 ORDER BY id",
-	"SELECT i, count(*), sum(n), avg(f) FROM cc WHERE d > DATE '1996-06-30' GROUP BY i ORDER BY i",
+	"SELECT i, count(*), sum(n), avg(b), min(f) FROM cc WHERE d > DATE '1996-06-30' GROUP BY i ORDER BY i",
 	"SELECT a.id, b.id FROM cc a JOIN cc b ON a.id = b.i WHERE a.n > 1 AND b.t = 'w2' ORDER BY 1, 2 LIMIT 20",
 	// hash joins probing the copy, with the checks of enclosing joins
 	"SELECT d.name, count(*), sum(c.n) FROM cc c JOIN dim d ON c.i = d.k WHERE d.grp = 'g1' GROUP BY d.name ORDER BY 1",
