@@ -76,6 +76,13 @@ var colCacheQueries = []string{
 	"SELECT id, i, n, big, t, v, c, d, ts, ok FROM cc WHERE id % 997 = 0 ORDER BY id",
 	"SELECT i, count(*), sum(n), avg(b), min(f) FROM cc WHERE d > DATE '1996-06-30' GROUP BY i ORDER BY i",
 	"SELECT a.id, b.id FROM cc a JOIN cc b ON a.id = b.i WHERE a.n > 1 AND b.t = 'w2' ORDER BY 1, 2 LIMIT 20",
+	// aggregates computed from the vectors: arithmetic with zero
+	// operands (n is 0.00 and 1.00 on some rows), an integer column in
+	// numeric arithmetic, non-compact numerics (big), counts of a column
+	// with NULLs, groups by text and by integer
+	"SELECT t, count(*), sum(n), sum(n * (1 - n)), avg(n), sum(n * (1 + n) * 3), count(i), avg(big), sum(big * 2) FROM cc WHERE d <= DATE '1998-01-01' GROUP BY t ORDER BY t",
+	"SELECT i, sum(n * 2 - i), avg(i * n), count(n) FROM cc GROUP BY i ORDER BY i",
+	"SELECT count(*), sum(n - n), sum(-1 * n), avg(n + 0.001) FROM cc WHERE v = 'v1'",
 	// hash joins probing the copy, with the checks of enclosing joins
 	"SELECT d.name, count(*), sum(c.n) FROM cc c JOIN dim d ON c.i = d.k WHERE d.grp = 'g1' GROUP BY d.name ORDER BY 1",
 	"SELECT count(*), sum(c.b), min(e.name) FROM cc c JOIN dim d ON c.i = d.k JOIN dim e ON c.i + 1 = e.k WHERE d.grp = 'g1' AND e.grp <> 'g1' AND c.v <> 'v2'",

@@ -393,3 +393,16 @@ func (v *Vector) Bytes() int64 {
 		int64(cap(v.strs))*16 + int64(v.strBytes) + int64(cap(v.bools)) + int64(cap(v.anys))*32
 	return b + 64
 }
+
+// ScaledAt is value i (not NULL) as a coefficient and an exponent, c ×
+// 10^e, when the vector holds it exactly that way: an integer (e is 0)
+// or a compact decimal vector's value. ok is false for any other vector.
+func (v *Vector) ScaledAt(i int) (c int64, e int32, ok bool) {
+	switch {
+	case v.kind == KindInt:
+		return v.ints[i], 0, true
+	case v.kind == KindDecimal && v.decs == nil:
+		return v.scaled[i], -v.scale, true
+	}
+	return 0, 0, false
+}

@@ -456,8 +456,21 @@ func (cs *colScan) startSegment() {
 }
 
 // pass takes row r's columns stage by stage and reports whether it
-// passes every test.
+// passes every test; the rest of the used columns only then.
 func (cs *colScan) pass(env *Env, g *columnar.Segment, r int) (bool, error) {
+	ok, err := cs.test(env, g, r)
+	if !ok || err != nil {
+		return false, err
+	}
+	for _, c := range cs.rest {
+		cs.row[c] = cs.get(g.Cols[c], r)
+	}
+	return true, nil
+}
+
+// test takes row r's columns stage by stage (into cs.row) and reports
+// whether it passes every per-row test.
+func (cs *colScan) test(env *Env, g *columnar.Segment, r int) (bool, error) {
 	row := cs.row
 	for i := range cs.stages {
 		st := &cs.stages[i]
@@ -477,30 +490,42 @@ func (cs *colScan) pass(env *Env, g *columnar.Segment, r int) (bool, error) {
 			return false, err
 		}
 	}
-	for _, c := range cs.rest {
-		row[c] = cs.get(g.Cols[c], r)
-	}
 	return true, nil
 }
 
 // nextRow returns the next row that passes the filter.
 func (cs *colScan) nextRow(si *scanIter) (types.Row, bool, error) {
+	g, r, ok, err := cs.nextIndex(si)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	for _, c := range cs.rest {
+		cs.row[c] = cs.get(g.Cols[c], r)
+	}
+	if si.reuse {
+		return cs.row, true, nil
+	}
+	return slices.Clone(cs.row), true, nil
+}
+
+// nextIndex moves to the next row that passes the filter and returns its
+// segment and number; of its columns only those the per-row tests read
+// are in cs.row.
+func (cs *colScan) nextIndex(si *scanIter) (*columnar.Segment, int, bool, error) {
 	env := si.env
 	for {
 		if cs.next < len(cs.sel) {
 			r := int(cs.sel[cs.next])
 			cs.next++
-			ok, err := cs.pass(env, cs.t.Segs[cs.seg], r)
+			g := cs.t.Segs[cs.seg]
+			ok, err := cs.test(env, g, r)
 			if err != nil {
-				return nil, false, err
+				return nil, 0, false, err
 			}
-			if !ok {
-				continue
+			if ok {
+				return g, r, true, nil
 			}
-			if si.reuse {
-				return cs.row, true, nil
-			}
-			return slices.Clone(cs.row), true, nil
+			continue
 		}
 		if cs.started && cs.pos >= cs.hi {
 			cs.seg++
@@ -508,14 +533,14 @@ func (cs *colScan) nextRow(si *scanIter) (types.Row, bool, error) {
 		}
 		if !cs.started {
 			if cs.seg >= len(cs.t.Segs) {
-				return nil, false, nil
+				return nil, 0, false, nil
 			}
 			cs.startSegment()
 			cs.started = true
 			continue
 		}
 		if err := checkCtx(env.Ctx); err != nil {
-			return nil, false, err
+			return nil, 0, false, err
 		}
 		g := cs.t.Segs[cs.seg]
 		rs := columnar.Rows{Lo: cs.pos, Hi: min(cs.pos+colBlock, cs.hi)}

@@ -666,6 +666,11 @@ func newGroup(x *plan.Aggregate, keys []types.Value) *group {
 // aggregateRows groups in's rows and feeds their aggregates; order lists
 // the groups as first seen.
 func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*group, order []*group, err error) {
+	if si, ok := in.(*scanIter); ok && si.col != nil && colAggregates {
+		if ca, ok := colAggregate(x); ok {
+			return env.aggregateColumns(x, si, ca, env.aggSlotsOf(x).recycle)
+		}
+	}
 	reuseRows(in) // keys and arguments are copied out of each row
 	groups = map[string]*group{}
 	keys := make([]types.Value, len(x.GroupBy))
@@ -779,6 +784,9 @@ func (env *Env) aggregateRows(x *plan.Aggregate, in iter) (groups map[string]*gr
 	}
 	return groups, order, nil
 }
+
+// colAggregates enables aggregateColumns (tests compare with it off).
+var colAggregates = true
 
 // recycleDecimals enables recyclesDecimals (tests compare with it off).
 var recycleDecimals = true

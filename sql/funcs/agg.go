@@ -305,7 +305,41 @@ func (a *numAcc) merge(b *numAcc) error {
 	return nil
 }
 
+// ScaledAdder is an accumulator (sum, avg) that adds a numeric given as
+// a coefficient and an exponent, c × 10^e, as Add adds the *apd.Decimal
+// of that coefficient and exponent, without making one.
+type ScaledAdder interface {
+	AddScaled(c int64, e int32) error
+}
+
+// addScaled is add of the decimal c × 10^e.
+func (a *numAcc) addScaled(c int64, e int32) error {
+	if a.kind == kFloat || e > maxFastExp || e < -maxFastExp {
+		return a.add(apd.New(c, e))
+	}
+	a.count++
+	if a.kind != kDec {
+		a.kind, a.small, a.sc, a.sexp = kDec, true, a.i, 0
+	}
+	if a.small {
+		if s, exp, ok := addScaled(a.sc, a.sexp, c, e); ok {
+			a.sc, a.sexp = s, exp
+			return nil
+		}
+		a.dec, a.small = apd.New(a.sc, a.sexp), false
+	}
+	r := new(apd.Decimal)
+	if _, err := exact.Add(r, a.dec, apd.New(c, e)); err != nil {
+		return errs.New(errs.NumericOutOfRange, "value overflows numeric format")
+	}
+	a.dec = r
+	return nil
+}
+
 type sumAcc struct{ numAcc }
+
+// AddScaled implements ScaledAdder.
+func (a *sumAcc) AddScaled(c int64, e int32) error { return a.addScaled(c, e) }
 
 // Merge implements Merger.
 func (a *sumAcc) Merge(o Accumulator) error { return a.merge(&o.(*sumAcc).numAcc) }
@@ -325,6 +359,9 @@ func (a *sumAcc) Result() (types.Value, error) {
 }
 
 type avgAcc struct{ numAcc }
+
+// AddScaled implements ScaledAdder.
+func (a *avgAcc) AddScaled(c int64, e int32) error { return a.addScaled(c, e) }
 
 // Merge implements Merger.
 func (a *avgAcc) Merge(o Accumulator) error { return a.merge(&o.(*avgAcc).numAcc) }

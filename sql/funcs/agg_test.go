@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -165,5 +167,43 @@ func TestAggTypes(t *testing.T) {
 	_ = a1.Add([]types.Value{int64(1)})
 	if r, _ := a2.Result(); r != nil {
 		t.Errorf("accumulators share state")
+	}
+}
+
+// TestAddScaledMatchesAdd: sum and avg fed coefficient-exponent pairs
+// give what they give fed the decimals of those pairs, through the int64
+// path, its overflow into apd, and after a float input.
+func TestAddScaledMatchesAdd(t *testing.T) {
+	pairs := []struct {
+		c int64
+		e int32
+	}{{150, -2}, {-3, 0}, {0, -2}, {7, -1}, {math.MaxInt64 / 3, -2}, {math.MaxInt64 / 3, -2}, {math.MaxInt64 / 3, 0}, {25, -3}}
+	for _, name := range []string{"sum", "avg"} {
+		agg, _ := LookupAgg(name)
+		plain, scaled := agg.New(), agg.New()
+		for _, p := range pairs {
+			if err := plain.Add([]types.Value{apd.New(p.c, p.e)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := scaled.(ScaledAdder).AddScaled(p.c, p.e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err1 := plain.Result()
+		got, err2 := scaled.Result()
+		if err1 != nil || err2 != nil || want.(*apd.Decimal).String() != got.(*apd.Decimal).String() {
+			t.Errorf("%s: Add gives %v (%v), AddScaled %v (%v)", name, want, err1, got, err2)
+		}
+		// After a float, both continue in float.
+		plain, scaled = agg.New(), agg.New()
+		_ = plain.Add([]types.Value{1.5})
+		_ = scaled.Add([]types.Value{1.5})
+		_ = plain.Add([]types.Value{apd.New(25, -1)})
+		_ = scaled.(ScaledAdder).AddScaled(25, -1)
+		want, _ = plain.Result()
+		got, _ = scaled.Result()
+		if want != got {
+			t.Errorf("%s after a float: Add gives %v, AddScaled %v", name, want, got)
+		}
 	}
 }

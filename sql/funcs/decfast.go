@@ -141,6 +141,22 @@ func fastPair(op string, ca int64, ea int32, cb int64, eb int32) (int64, int32, 
 	return c, e, true
 }
 
+// FastPair is numeric op (+, -, *) of two small non-zero operands given
+// as coefficients and exponents, as BinaryIn computes it on its int64
+// path; ok is false when that path does not apply (a zero result,
+// overflow) and the caller must take the general one.
+func FastPair(op string, ca int64, ea int32, cb int64, eb int32) (int64, int32, bool) {
+	if ca == 0 || cb == 0 || ca == math.MinInt64 || cb == math.MinInt64 ||
+		ea > maxFastExp || ea < -maxFastExp || eb > maxFastExp || eb < -maxFastExp {
+		return 0, 0, false
+	}
+	return fastPair(op, ca, ea, cb, eb)
+}
+
+// SmallDec is d as a signed int64 coefficient and its exponent, when d is
+// finite, not zero, and that small (what BinaryIn's int64 path takes).
+func SmallDec(d *apd.Decimal) (int64, int32, bool) { return smallDec(d) }
+
 // DecAlloc hands out decimals from slabs of decSlab values: an operator
 // evaluating an expression per row allocates once per slab instead of
 // once per result. A value kept pins its slab (1.5 KiB). The zero value
