@@ -41,6 +41,8 @@ const colCacheSchema = `CREATE TABLE cc (id INT PRIMARY KEY, i INT, b BIGINT, n 
 	FROM generate_series(1, 12000) g;
 	CREATE TABLE dim (k INT PRIMARY KEY, name TEXT, grp CHAR(2));
 	INSERT INTO dim SELECT g, 'x' || g, CASE WHEN g % 3 = 0 THEN 'g1' ELSE 'g2' END FROM generate_series(0, 49) g;
+	CREATE TABLE sparse (k BIGINT PRIMARY KEY, w TEXT);
+	INSERT INTO sparse VALUES (3000009, 'a'), (5000015000, 'b'), (11998035994, 'c'), (1, 'd'), (9000000000000000, 'e');
 	ANALYZE`
 
 // colCacheQueries read cc through every kernel (constants either side,
@@ -87,6 +89,8 @@ var colCacheQueries = []string{
 	"SELECT d.name, count(*), sum(c.n) FROM cc c JOIN dim d ON c.i = d.k WHERE d.grp = 'g1' GROUP BY d.name ORDER BY 1",
 	"SELECT count(*), sum(c.b), min(e.name) FROM cc c JOIN dim d ON c.i = d.k JOIN dim e ON c.i + 1 = e.k WHERE d.grp = 'g1' AND e.grp <> 'g1' AND c.v <> 'v2'",
 	"SELECT c.c, count(*) FROM cc c JOIN dim d ON c.c = d.grp GROUP BY c.c",
+	// keys too far apart for a bitmap: the probe kernel asks the table
+	"SELECT s.w, c.id, c.n FROM cc c JOIN sparse s ON c.b = s.k ORDER BY 1",
 	"SELECT count(*) FROM cc WHERE c IN ('a', 'zz') AND c <> 'b'",
 }
 

@@ -382,3 +382,32 @@ func (v *Vector) InPadded(list []any, not bool, rs Rows, out []int32) ([]int32, 
 	}
 	return out, false
 }
+
+// InBits appends to out the rows of rs whose integer x is in the set
+// bits holds (bit x-lo; NULL never is); ok is false unless v holds
+// integers.
+func (v *Vector) InBits(lo int64, bits []uint64, rs Rows, out []int32) ([]int32, bool) {
+	switch v.kind {
+	case KindInt:
+		n := uint64(len(bits)) * 64
+		return each(v, rs, out, func(i int) bool {
+			d := uint64(v.ints[i] - lo)
+			return d < n && bits[d/64]&(1<<(d%64)) != 0
+		}), true
+	case KindNull:
+		return out, true
+	}
+	return out, false
+}
+
+// IntsWhere appends to out the rows of rs whose integer f accepts (NULL
+// never passes); ok is false unless v holds integers.
+func (v *Vector) IntsWhere(f func(int64) bool, rs Rows, out []int32) ([]int32, bool) {
+	switch v.kind {
+	case KindInt:
+		return each(v, rs, out, func(i int) bool { return f(v.ints[i]) }), true
+	case KindNull:
+		return out, true
+	}
+	return out, false
+}

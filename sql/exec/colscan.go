@@ -349,6 +349,7 @@ type colScan struct {
 	started bool
 	pos, hi int // the current segment's rows still to test
 	segK    []*colKernel
+	segP    []colProbe // probe checks run as kernels after segK
 	stages  []colStage // the current segment's per-row tests
 	rest    []int      // the used columns no stage reads
 	sel     []int32    // rows of the current block that passed the kernels
@@ -375,6 +376,35 @@ func (cs *colScan) get(v *columnar.Vector, r int) any {
 	cs.decs = cs.decs[1:]
 	v.DecimalAt(r, d)
 	return d
+}
+
+// colProbe is a hash join's probe check of an integer column against
+// integer keys, run on a block's rows: a row whose key the table lacks
+// can meet nothing.
+type colProbe struct {
+	col int
+	tab *joinTable
+	set *intSet // nil: test the table's map
+}
+
+func (p *colProbe) run(g *columnar.Segment, rs columnar.Rows, out []int32) []int32 {
+	v := g.Cols[p.col]
+	if p.set != nil {
+		out, _ = v.InBits(p.set.lo, p.set.bits, rs, out)
+		return out
+	}
+	ints := p.tab.ints
+	out, _ = v.IntsWhere(func(x int64) bool { _, ok := ints[x]; return ok }, rs, out)
+	return out
+}
+
+// singleColRef is keys' only expression when it is a column.
+func singleColRef(keys []plan.Expr) (*plan.ColRef, bool) {
+	if len(keys) != 1 {
+		return nil, false
+	}
+	c, ok := keys[0].(*plan.ColRef)
+	return c, ok
 }
 
 // colStage is a per-row test: a term (or, when e is nil, a probe check)
@@ -442,7 +472,16 @@ func (cs *colScan) startSegment() {
 		cols, ok := plan.RowColumns(e)
 		cs.stages = append(cs.stages, colStage{cols: take(cols, !ok), e: e})
 	}
+	cs.segP = cs.segP[:0]
 	for _, p := range cs.probes {
+		if k, ok := singleColRef(p.keys); ok && k.Idx < len(g.Cols) && g.Cols[k.Idx] != nil && g.Cols[k.Idx].Kind() == columnar.KindInt {
+			if set, ok := p.tab.intKeys(); ok {
+				// An integer column probing integer keys: a kernel tests
+				// the block's rows (a bit each when the keys are dense).
+				cs.segP = append(cs.segP, colProbe{col: k.Idx, tab: p.tab, set: set})
+				continue
+			}
+		}
 		all := false
 		var cols []int
 		for _, e := range p.keys {
@@ -545,7 +584,7 @@ func (cs *colScan) nextIndex(si *scanIter) (*columnar.Segment, int, bool, error)
 		g := cs.t.Segs[cs.seg]
 		rs := columnar.Rows{Lo: cs.pos, Hi: min(cs.pos+colBlock, cs.hi)}
 		cs.pos = rs.Hi
-		if len(cs.segK) == 0 {
+		if len(cs.segK)+len(cs.segP) == 0 {
 			cs.sel = cs.a[:0]
 			for i := rs.Lo; i < rs.Hi; i++ {
 				cs.sel = append(cs.sel, int32(i))
@@ -555,13 +594,20 @@ func (cs *colScan) nextIndex(si *scanIter) (*columnar.Segment, int, bool, error)
 			// buffer and writes those it passes to the other.
 			bufs := [2][]int32{cs.a, cs.b}
 			cur := rs
-			for i, k := range cs.segK {
+			i := 0
+			for _, k := range cs.segK {
 				out, _ := k.run(g, cur, bufs[i%2][:0])
-				bufs[i%2] = out
-				cur = columnar.Rows{Sel: out}
+				bufs[i%2], cur, i = out, columnar.Rows{Sel: out}, i+1
 				if len(out) == 0 {
 					break
 				}
+			}
+			for j := range cs.segP {
+				if cur.Sel != nil && len(cur.Sel) == 0 {
+					break
+				}
+				out := cs.segP[j].run(g, cur, bufs[i%2][:0])
+				bufs[i%2], cur, i = out, columnar.Rows{Sel: out}, i+1
 			}
 			cs.a, cs.b = bufs[0], bufs[1]
 			cs.sel = cur.Sel

@@ -1,8 +1,10 @@
 package exec
 
 import (
+	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/funcs"
@@ -248,6 +250,46 @@ type joinTable struct {
 	single bool // one key expression
 	ints   map[int64][]int
 	strs   map[string][]int
+	// set: the integer keys as a bitmap, for probes of a column copy's
+	// integers (intSet); made once, shared by parallel probes.
+	setOnce sync.Once
+	set     *intSet
+}
+
+// intSet is a set of integers as a bitmap: bit x-lo of bits.
+type intSet struct {
+	lo   int64
+	bits []uint64
+}
+
+// intKeys reports whether the table's keys are all single integers, and
+// returns them as a bitmap when they are dense enough (a range of fewer
+// than 64 values per key, at most 2^26): a probe then tests a bit rather
+// than hashing.
+func (t *joinTable) intKeys() (set *intSet, ok bool) {
+	if !t.single || len(t.strs) > 0 {
+		return nil, false
+	}
+	t.setOnce.Do(func() {
+		if len(t.ints) == 0 {
+			return
+		}
+		lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+		for k := range t.ints {
+			lo, hi = min(lo, k), max(hi, k)
+		}
+		span := uint64(hi) - uint64(lo)
+		if span >= 1<<26 || span >= 64*uint64(len(t.ints))+4096 {
+			return
+		}
+		s := &intSet{lo: lo, bits: make([]uint64, span/64+1)}
+		for k := range t.ints {
+			d := uint64(k - lo)
+			s.bits[d/64] |= 1 << (d % 64)
+		}
+		t.set = s
+	})
+	return t.set, true
 }
 
 // buildJoinTable hashes build on keys (rows with a NULL key are left out:
