@@ -241,3 +241,24 @@ func explainOf(t *testing.T, s *Session, p *Prepared) string {
 	require.NotNil(t, p.prep.node)
 	return strings.Join(plan.Explain(p.prep.node), "\n")
 }
+
+// TestColumnCacheStableRowsFirstScan: rows just written are copied by
+// their second full scan; rows unchanged for a second by their first.
+func TestColumnCacheStableRowsFirstScan(t *testing.T) {
+	d := openColumnCache(t)
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	d.q(s, colCacheSchema+"; CREATE TABLE cc2 (id INT PRIMARY KEY, n NUMERIC(12,2)); INSERT INTO cc2 SELECT g, g / 4.0 FROM generate_series(1, 11000) g; ANALYZE")
+	const q = "SELECT count(*), sum(n) FROM cc WHERE i > 3"
+	d.q(s, q)
+	_, builds := d.db.columns.Stats()
+	require.Zero(t, builds, "rows written a moment ago are not copied by their first scan")
+	time.Sleep(1100 * time.Millisecond)
+	want := d.q(s, "SELECT count(*), sum(n) FROM cc2 WHERE id > 10")
+	_, builds = d.db.columns.Stats()
+	require.Equal(t, uint64(1), builds, "rows unchanged for a second are copied by their first scan")
+	hits, _ := d.db.columns.Stats()
+	require.Equal(t, want, d.q(s, "SELECT count(*), sum(n) FROM cc2 WHERE id > 10"))
+	h2, _ := d.db.columns.Stats()
+	require.Greater(t, h2, hits)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nodedb-go/nodedb/storage"
 )
@@ -22,28 +23,43 @@ import (
 // Epochs live in memory: after a restart every collection's is 0, and
 // nothing derived from the rows survives a restart either.
 type rowEpochs struct {
-	m sync.Map // collection id (uint32) → *atomic.Uint64
+	m sync.Map // collection id (uint32) → *epoch
+}
+
+// epoch is a collection's last writing batch and when it was recorded.
+type epoch struct {
+	seq atomic.Uint64
+	at  atomic.Int64 // unix nanoseconds
 }
 
 func (e *rowEpochs) get(coll uint32) uint64 {
 	if p, ok := e.m.Load(coll); ok {
-		return p.(*atomic.Uint64).Load()
+		return p.(*epoch).seq.Load()
 	}
 	return 0
 }
 
-// bump records that batch seq writes a row of coll.
-func (e *rowEpochs) bump(coll uint32, seq uint64) {
+// since is when coll's epoch was last recorded (zero: not since start).
+func (e *rowEpochs) since(coll uint32) time.Time {
+	if p, ok := e.m.Load(coll); ok {
+		return time.Unix(0, p.(*epoch).at.Load())
+	}
+	return time.Time{}
+}
+
+// bump records that batch seq writes a row of coll, at now.
+func (e *rowEpochs) bump(coll uint32, seq uint64, now int64) {
 	p, ok := e.m.Load(coll)
 	if !ok {
-		p, _ = e.m.LoadOrStore(coll, new(atomic.Uint64))
+		p, _ = e.m.LoadOrStore(coll, new(epoch))
 	}
-	p.(*atomic.Uint64).Store(seq)
+	p.(*epoch).at.Store(now)
+	p.(*epoch).seq.Store(seq)
 }
 
 // noteWrites records the row writes of a group about to be applied as
-// batch seq.
-func (e *rowEpochs) noteWrites(group []*commitReq, seq uint64) {
+// batch seq, at now.
+func (e *rowEpochs) noteWrites(group []*commitReq, seq uint64, now int64) {
 	last, have := uint32(0), false
 	for _, r := range group {
 		for _, w := range r.writes {
@@ -54,7 +70,7 @@ func (e *rowEpochs) noteWrites(group []*commitReq, seq uint64) {
 			if have && coll == last {
 				continue
 			}
-			e.bump(coll, seq)
+			e.bump(coll, seq, now)
 			last, have = coll, true
 		}
 	}
@@ -63,6 +79,11 @@ func (e *rowEpochs) noteWrites(group []*commitReq, seq uint64) {
 // RowEpoch is the number of the last batch that wrote a row of the
 // collection (0: none since the manager started). See Txn.BatchCount.
 func (m *Manager) RowEpoch(coll uint32) uint64 { return m.epochs.get(coll) }
+
+// RowEpochSince is when the collection's row epoch last moved (the zero
+// time when no row of it was written since the manager started): rows
+// unchanged that long are likely to be read again before they change.
+func (m *Manager) RowEpochSince(coll uint32) time.Time { return m.epochs.since(coll) }
 
 // BatchCount is the number of batches written to Pebble when the
 // transaction's snapshot was taken: the snapshot shows batches 1..n (and

@@ -2,6 +2,7 @@ package txn
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -51,4 +52,20 @@ func TestRowEpochs(t *testing.T) {
 	before.Rollback()
 	after.Rollback()
 	require.False(t, after.ReadsLatest())
+}
+
+// RowEpochSince is when a collection's rows were last written.
+func TestRowEpochSince(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+	require.True(t, m.RowEpochSince(3).IsZero())
+	before := time.Now()
+	w := m.Begin()
+	w.Set(append(storage.RowPrefix(3), 0, 1, 'k'), []byte("v"))
+	_, err := w.Commit()
+	require.NoError(t, err)
+	at := m.RowEpochSince(3)
+	require.False(t, at.Before(before.Add(-time.Millisecond)))
+	require.False(t, at.After(time.Now()))
+	require.True(t, m.RowEpochSince(4).IsZero())
 }

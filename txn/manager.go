@@ -572,7 +572,8 @@ func (m *Manager) flushQueue() {
 func (m *Manager) writeGroup(group []*commitReq) error {
 	b := m.store.DB().NewBatch()
 	defer b.Close()
-	nowMs := m.now().UnixMilli()
+	now := m.now()
+	nowMs := now.UnixMilli()
 	var buf, vbuf []byte // the batch copies what Set is given
 	for _, r := range group {
 		for _, w := range r.writes {
@@ -604,7 +605,7 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	// The batch's collections get their new epoch, and its keys leave
 	// the read cache, before Pebble shows it to anyone (see rowEpochs,
 	// readCache). Only the committer changes applied.
-	m.epochs.noteWrites(group, m.snap.applied+1)
+	m.epochs.noteWrites(group, m.snap.applied+1, now.UnixNano())
 	if m.rc != nil {
 		seq := m.snap.applied + 1
 		for _, r := range group {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -35,17 +36,28 @@ import (
 // one of its rows) is at or below both that tag and its own snapshot's
 // batch count, so both snapshots show the same rows (see txn's
 // rowEpochs). A transaction that wrote anything, or reads queued commits
-// (ReadLatest), reads the stored rows. The copy is built on the second
-// uncached full scan that finds the epoch unchanged (a collection written
-// between every two scans is never copied), on parallel workers like the
-// scans themselves; a copy missing a column a query reads is rebuilt with
-// it. Copies live in memory only, within the cache's byte budget; one that
-// does not fit is not built again until the collection's rows change.
+// (ReadLatest), reads the stored rows. The copy is built by the first
+// full scan when the rows have not changed for a second (or since the
+// server started), else by the second uncached full scan that finds them
+// unchanged (a collection written between every two scans is never
+// copied), on parallel workers like the scans themselves; a copy missing
+// columns a query reads gets them read and added. Copies live in memory
+// only, within the cache's byte budget; one that does not fit is not
+// built again until the collection's rows change.
 
 // colMinRows is the least number of rows (by the collection's
 // statistics) a collection has for its scans to be copied; tests lower
 // it.
 var colMinRows = 10_000
+
+// colStableAge is how long a collection's rows must have stayed the same
+// for its first full scan to copy them (else the second scan of the same
+// rows does).
+const colStableAge = time.Second
+
+// stable reports whether rows last written at since (zero: not since the
+// server started) have stayed the same colStableAge.
+func stable(since time.Time) bool { return since.IsZero() || time.Since(since) >= colStableAge }
 
 // colBlock is how many rows the kernels test at a time.
 const colBlock = 1024
@@ -100,7 +112,7 @@ func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
 	if !build || rows < float64(colMinRows) || cache.Rejected(id, epoch) {
 		return nil
 	}
-	if t == nil && !cache.Seen(id, epoch) {
+	if t == nil && !cache.Seen(id, epoch) && !stable(env.Txn.Manager().RowEpochSince(id)) {
 		return nil
 	}
 	if !cache.StartBuild(id) {
