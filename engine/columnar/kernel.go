@@ -247,13 +247,9 @@ func (v *Vector) In(list []any, not bool, rs Rows, out []int32) ([]int32, bool) 
 		}
 		return each(v, rs, out, func(i int) bool { return set[v.ints[i]] != not }), true
 	case KindString:
-		set := make(map[string]bool, len(list))
-		for _, x := range list {
-			s, ok := x.(string)
-			if !ok {
-				return out, false
-			}
-			set[s] = true
+		set, ok := textSet(list)
+		if !ok {
+			return out, false
 		}
 		return each(v, rs, out, func(i int) bool { return set[v.strs[i]] != not }), true
 	case KindNull:
@@ -368,13 +364,9 @@ func (v *Vector) ComparePadded(op Op, c string, rs Rows, out []int32) ([]int32, 
 func (v *Vector) InPadded(list []any, not bool, rs Rows, out []int32) ([]int32, bool) {
 	switch v.kind {
 	case KindString:
-		set := make(map[string]bool, len(list))
-		for _, x := range list {
-			s, ok := x.(string)
-			if !ok {
-				return out, false
-			}
-			set[s] = true
+		set, ok := textSet(list)
+		if !ok {
+			return out, false
 		}
 		return each(v, rs, out, func(i int) bool { return set[strings.TrimRight(v.strs[i], " ")] != not }), true
 	case KindNull:
@@ -410,4 +402,18 @@ func (v *Vector) IntsWhere(f func(int64) bool, rs Rows, out []int32) ([]int32, b
 		return out, true
 	}
 	return out, false
+}
+
+// textSet is list as a set of texts; ok is false when an element is not
+// text (NULL included).
+func textSet(list []any) (map[string]bool, bool) {
+	set := make(map[string]bool, len(list))
+	for _, x := range list {
+		s, ok := x.(string)
+		if !ok {
+			return nil, false
+		}
+		set[s] = true
+	}
+	return set, true
 }
