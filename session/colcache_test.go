@@ -242,23 +242,27 @@ func explainOf(t *testing.T, s *Session, p *Prepared) string {
 	return strings.Join(plan.Explain(p.prep.node), "\n")
 }
 
-// TestColumnCacheStableRowsFirstScan: rows just written are copied by
-// their second full scan; rows unchanged for a second by their first.
+// TestColumnCacheStableRowsFirstScan: rows written within the stable age
+// are copied by their second full scan; rows unchanged for longer by their
+// first.
 func TestColumnCacheStableRowsFirstScan(t *testing.T) {
-	d := openColumnCache(t)
-	defer d.close()
-	s := d.m.NewSession("admin", "db")
-	d.q(s, colCacheSchema+"; CREATE TABLE cc2 (id INT PRIMARY KEY, n NUMERIC(12,2)); INSERT INTO cc2 SELECT g, g / 4.0 FROM generate_series(1, 11000) g; ANALYZE")
 	const q = "SELECT count(*), sum(n) FROM cc WHERE i > 3"
-	d.q(s, q)
-	_, builds := d.db.columns.Stats()
-	require.Zero(t, builds, "rows written a moment ago are not copied by their first scan")
-	time.Sleep(1100 * time.Millisecond)
-	want := d.q(s, "SELECT count(*), sum(n) FROM cc2 WHERE id > 10")
-	_, builds = d.db.columns.Stats()
-	require.Equal(t, uint64(1), builds, "rows unchanged for a second are copied by their first scan")
-	hits, _ := d.db.columns.Stats()
-	require.Equal(t, want, d.q(s, "SELECT count(*), sum(n) FROM cc2 WHERE id > 10"))
-	h2, _ := d.db.columns.Stats()
-	require.Greater(t, h2, hits)
+	for _, tc := range []struct {
+		age   time.Duration
+		first uint64 // copies made by the first scan
+	}{{time.Hour, 0}, {time.Nanosecond, 1}} {
+		db, err := OpenDB(DBConfig{Dir: t.TempDir(), ColumnCacheSize: 256 << 20, ColumnStableAge: tc.age})
+		require.NoError(t, err)
+		d := &tdb{t: t, db: db, m: NewManager(db)}
+		s := d.m.NewSession("admin", "db")
+		d.q(s, colCacheSchema)
+		want := d.q(s, q)
+		_, builds := d.db.columns.Stats()
+		require.Equal(t, tc.first, builds, "stable age %s: copies after the first scan", tc.age)
+		require.Equal(t, want, d.q(s, q))
+		hits, builds := d.db.columns.Stats()
+		require.Equal(t, uint64(1), builds, "the second scan of unchanged rows copies them either way")
+		require.Positive(t, hits)
+		d.close()
+	}
 }

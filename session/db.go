@@ -75,6 +75,9 @@ type DBConfig struct {
 	// ColumnCacheSize bounds the column copies full scans read (see
 	// sql/exec's colscan.go); 0 turns them off.
 	ColumnCacheSize int64
+	// ColumnStableAge is how long rows must have stayed the same for
+	// their first full scan to copy them (0: a second; tests set it).
+	ColumnStableAge time.Duration
 }
 
 // RunSchedules starts the schedule runs due now and waits for every run
@@ -131,6 +134,7 @@ func OpenDB(cfg DBConfig) (*DB, error) {
 	db.tail.db = db
 	if cfg.ColumnCacheSize > 0 {
 		db.columns = columnar.NewCache(cfg.ColumnCacheSize)
+		db.columns.SetStableAge(cfg.ColumnStableAge)
 	}
 	db.outbound = event.NewOutbound(event.OutboundConfig{Txns: txm, Catalog: cat, Log: events, Notifier: db.notify,
 		Logger: log, Encode: encodeEvent, NewSink: newSink, Sleep: cfg.DeliverySleep})

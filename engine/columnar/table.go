@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nodedb-go/nodedb/storage"
 )
@@ -181,7 +182,28 @@ type Cache struct {
 	hits, builds atomic.Uint64
 	// gen counts the tables added and removed: plans that assumed which
 	// collections have one are made again when it moves.
-	gen atomic.Uint64
+	gen       atomic.Uint64
+	stableAge atomic.Int64 // 0: DefaultStableAge
+}
+
+// DefaultStableAge is StableAge unless SetStableAge changed it.
+const DefaultStableAge = time.Second
+
+// SetStableAge sets StableAge (0: DefaultStableAge).
+func (c *Cache) SetStableAge(d time.Duration) {
+	if d == 0 {
+		d = DefaultStableAge
+	}
+	c.stableAge.Store(int64(d))
+}
+
+// StableAge is how long a collection's rows must have stayed the same
+// for its first full scan to copy them (the caller's policy; see sql/exec).
+func (c *Cache) StableAge() time.Duration {
+	if d := c.stableAge.Load(); d != 0 {
+		return time.Duration(d)
+	}
+	return DefaultStableAge
 }
 
 // Generation moves whenever a table is added or removed.

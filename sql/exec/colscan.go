@@ -50,14 +50,13 @@ import (
 // it.
 var colMinRows = 10_000
 
-// colStableAge is how long a collection's rows must have stayed the same
-// for its first full scan to copy them (else the second scan of the same
-// rows does).
-const colStableAge = time.Second
-
 // stable reports whether rows last written at since (zero: not since the
-// server started) have stayed the same colStableAge.
-func stable(since time.Time) bool { return since.IsZero() || time.Since(since) >= colStableAge }
+// server started) have stayed the same for age (the cache's StableAge:
+// then their first full scan copies them, else the second scan of the
+// same rows does).
+func stable(since time.Time, age time.Duration) bool {
+	return since.IsZero() || time.Since(since) >= age
+}
 
 // colBlock is how many rows the kernels test at a time.
 const colBlock = 1024
@@ -112,7 +111,7 @@ func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
 	if !build || rows < float64(colMinRows) || cache.Rejected(id, epoch) {
 		return nil
 	}
-	if t == nil && !cache.Seen(id, epoch) && !stable(env.Txn.Manager().RowEpochSince(id)) {
+	if t == nil && !cache.Seen(id, epoch) && !stable(env.Txn.Manager().RowEpochSince(id), cache.StableAge()) {
 		return nil
 	}
 	if !cache.StartBuild(id) {
