@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,4 +267,116 @@ func TestColumnCacheStableRowsFirstScan(t *testing.T) {
 		require.Positive(t, hits)
 		d.close()
 	}
+}
+
+// TestColumnCacheConcurrentWriters: while other sessions update, insert
+// and delete rows, every reader transaction gets the same rows from a
+// column copy as from the stored rows of its own snapshot (the same
+// query with copies turned off, in the same transaction); copies are made
+// and dropped meanwhile.
+func TestColumnCacheConcurrentWriters(t *testing.T) {
+	d := openColumnCache(t)
+	defer d.close()
+	setup := d.m.NewSession("admin", "db")
+	d.q(setup, colCacheSchema)
+	queries := []string{
+		"SELECT count(*), sum(n), sum(n * (1 - n)), max(id) FROM cc WHERE d >= DATE '1995-01-01' AND i < 40",
+		"SELECT t, count(*), avg(n) FROM cc WHERE v <> 'v3' GROUP BY t ORDER BY t",
+		"SELECT count(*), sum(c.n) FROM cc c JOIN dim d ON c.i = d.k WHERE d.grp = 'g1'",
+	}
+	stop := make(chan struct{})
+	var quiet atomic.Bool // writers pause, so copies get made
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := d.m.NewSession("admin", "db")
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if quiet.Load() {
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				id := 1 + (k*7919+w*104729)%12000
+				var q string
+				switch k % 3 {
+				case 0:
+					q = fmt.Sprintf("UPDATE cc SET n = n + 1, t = 'w%d' WHERE id = %d", k%7, id)
+				case 1:
+					q = fmt.Sprintf("DELETE FROM cc WHERE id = %d", id)
+				default:
+					q = fmt.Sprintf("INSERT INTO cc (id, i, n, t, v, d) VALUES (%d, %d, 1.25, 'w1', 'v2', DATE '1996-01-01') ON CONFLICT (id) DO NOTHING", id, k%50)
+				}
+				if _, err := run(s, q); err != nil && !strings.Contains(err.Error(), "serialize") {
+					errc <- fmt.Errorf("%s: %w", q, err)
+					return
+				}
+			}
+		}()
+	}
+	checks := 0
+	var mu sync.Mutex
+	for r := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := d.m.NewSession("admin", "db")
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				q := queries[(k+r)%len(queries)]
+				res := func(sql string) string {
+					out, err := run(s, sql)
+					if err != nil {
+						errc <- fmt.Errorf("%s: %w", sql, err)
+						return ""
+					}
+					if out == nil {
+						return ""
+					}
+					return render(out)
+				}
+				res("BEGIN")
+				got := res(q)
+				res("SET enable_column_cache = off")
+				want := res(q)
+				res("SET enable_column_cache = on")
+				res("COMMIT")
+				if got != want {
+					errc <- fmt.Errorf("%s: with copies\n%s\nfrom stored rows\n%s", q, got, want)
+					return
+				}
+				mu.Lock()
+				checks++
+				mu.Unlock()
+			}
+		}()
+	}
+	// Writes and quiet spells alternate; under the race detector scans
+	// are slow, so the spells are long enough for two scans.
+	for range 4 {
+		time.Sleep(250 * time.Millisecond)
+		quiet.Store(true)
+		time.Sleep(400 * time.Millisecond)
+		quiet.Store(false)
+	}
+	close(stop)
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	hits, builds := d.db.columns.Stats()
+	t.Logf("%d reader checks, %d scans read a copy, %d copies made", checks, hits, builds)
+	require.Positive(t, checks)
+	require.Positive(t, hits, "no reader read a copy: the test no longer covers them")
 }
