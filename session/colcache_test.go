@@ -124,6 +124,11 @@ func TestColumnCacheMatchesStoredRows(t *testing.T) {
 	require.Positive(t, hits)
 	require.Positive(t, builds)
 	require.Positive(t, d.db.columns.Bytes())
+	defer func() {
+		// Dropping the collection drops its copy.
+		d.q(s, "DROP TABLE cc")
+		require.Zero(t, d.db.columns.Bytes())
+	}()
 
 	// The planner costs scans of the copy: a range the index would read
 	// row by row is read from the copy, and a prepared statement planned

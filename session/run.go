@@ -987,8 +987,19 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", x.Name)})
 		}
 	case *ast.DropCollection:
+		var ids []uint32
+		for _, name := range x.Names {
+			if c, ok := db.cat.Get(name); ok {
+				ids = append(ids, c.ID)
+			}
+		}
 		err = d.DropCollection(x)
 		tag = "DROP COLLECTION"
+		if err == nil && db.columns != nil {
+			for _, id := range ids {
+				db.columns.Forget(id) // its copy would only wait for eviction
+			}
+		}
 	case *ast.UndropCollection:
 		err = d.Undrop(x)
 		tag = "UNDROP COLLECTION"

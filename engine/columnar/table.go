@@ -267,6 +267,19 @@ func (c *Cache) Drop(t *Table) {
 	}
 }
 
+// Forget drops what the cache holds of coll (a dropped collection).
+func (c *Cache) Forget(coll uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.mu.tables[coll]; t != nil {
+		delete(c.mu.tables, coll)
+		c.mu.bytes -= t.bytes
+		c.gen.Add(1)
+	}
+	delete(c.mu.seen, coll)
+	delete(c.mu.rejected, coll)
+}
+
 // Seen records that a full scan of coll found no usable table while the
 // collection's epoch was epoch, and reports whether the previous such
 // scan saw the same epoch: the rows did not change between two scans, so

@@ -595,3 +595,21 @@ func TestTableWith(t *testing.T) {
 		t.Error("segments of other ranges were accepted")
 	}
 }
+
+// TestCacheForget: a forgotten collection's table, scan history and
+// rejection go.
+func TestCacheForget(t *testing.T) {
+	c := NewCache(1 << 20)
+	s, _ := buildSegment(t, 0, NumVShards, map[int]int{0: 2})
+	tb := NewTable(5, "x", 1, []bool{true, false, true}, []*Segment{s})
+	if !c.StartBuild(5) || !c.EndBuild(5, tb) {
+		t.Fatal("table not added")
+	}
+	c.Seen(5, 7)
+	c.Reject(5, 7)
+	gen := c.Generation()
+	c.Forget(5)
+	if c.Peek(5) != nil || c.Bytes() != 0 || c.Rejected(5, 7) || c.Seen(5, 7) || c.Generation() == gen {
+		t.Errorf("after Forget: table %v, bytes %d, rejected %v, generation %d (was %d)", c.Peek(5), c.Bytes(), c.Rejected(5, 7), c.Generation(), gen)
+	}
+}
