@@ -91,6 +91,12 @@ func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
 		kvExpiresIdx(s.Coll) >= 0 || env.Txn == nil || env.Txn.HasWrites() || env.Txn.ReadsLatest() {
 		return nil
 	}
+	// A collection too small to be copied (by its statistics) is not
+	// looked up at all: its scans pay nothing for the cache.
+	rows := plan.Estimate(&plan.Scan{Coll: s.Coll, Access: plan.AccessFull, Stats: s.Stats})
+	if rows < float64(colMinRows) {
+		return nil
+	}
 	id := s.Coll.ID
 	epoch, batches := env.Txn.Manager().RowEpoch(id), env.Txn.BatchCount()
 	if epoch > batches {
@@ -107,8 +113,7 @@ func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
 		cache.Hit()
 		return t
 	}
-	rows := plan.Estimate(&plan.Scan{Coll: s.Coll, Access: plan.AccessFull, Stats: s.Stats})
-	if !build || rows < float64(colMinRows) || cache.Rejected(id, epoch) {
+	if !build || cache.Rejected(id, epoch) {
 		return nil
 	}
 	if t == nil && !cache.Seen(id, epoch) && !stable(env.Txn.Manager().RowEpochSince(id), cache.StableAge()) {
