@@ -148,6 +148,7 @@ func copyRows(ctx context.Context, conn *pgx.Conn, t *table, rows iter.Seq[[]any
 type runResult struct {
 	rows   [][]string
 	times  []time.Duration
+	warm   time.Duration // the warm-up run (its rows are the ones compared)
 	median time.Duration
 	err    error
 	note   string
@@ -166,6 +167,7 @@ func (s *system) run(ctx context.Context, q Query, cfg *config) *runResult {
 		return rr
 	}
 	rr.rows = rows
+	rr.warm = warm
 	if warm > cfg.slow {
 		rr.times = []time.Duration{warm}
 		rr.median = warm
