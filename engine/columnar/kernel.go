@@ -141,6 +141,9 @@ func (v *Vector) CompareConst(op Op, c any, rs Rows, out []int32) ([]int32, bool
 		if !ok {
 			return out, false
 		}
+		if v.dictOK {
+			return v.dictWhere(func(s string) bool { return op.holds(cmp.Compare(s, x)) }, rs, out), true
+		}
 		return ordered(v.strs, v, op, x, rs, out), true
 	case KindTime:
 		x, ok := c.(time.Time)
@@ -205,8 +208,7 @@ func (v *Vector) CompareVector(op Op, w *Vector, rs Rows, out []int32) ([]int32,
 		a, b := v.ints, w.ints
 		return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp.Compare(a[i], b[i])) })), true
 	case KindString:
-		a, b := v.strs, w.strs
-		return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp.Compare(a[i], b[i])) })), true
+		return each(v, rs, out, pass(func(i int) bool { return op.holds(cmp.Compare(v.str(i), w.str(i))) })), true
 	case KindTime:
 		if v.nanosOK && w.nanosOK {
 			a, b := v.nanos, w.nanos
@@ -250,6 +252,9 @@ func (v *Vector) In(list []any, not bool, rs Rows, out []int32) ([]int32, bool) 
 		set, ok := textSet(list)
 		if !ok {
 			return out, false
+		}
+		if v.dictOK {
+			return v.dictWhere(func(s string) bool { return set[s] != not }, rs, out), true
 		}
 		return each(v, rs, out, func(i int) bool { return set[v.strs[i]] != not }), true
 	case KindNull:
@@ -352,7 +357,11 @@ func orderedSel[T int64 | string](vals []T, op Op, c T, sel []int32, out []int32
 func (v *Vector) ComparePadded(op Op, c string, rs Rows, out []int32) ([]int32, bool) {
 	switch v.kind {
 	case KindString:
-		return each(v, rs, out, func(i int) bool { return op.holds(cmp.Compare(strings.TrimRight(v.strs[i], " "), c)) }), true
+		f := func(s string) bool { return op.holds(cmp.Compare(strings.TrimRight(s, " "), c)) }
+		if v.dictOK {
+			return v.dictWhere(f, rs, out), true
+		}
+		return each(v, rs, out, func(i int) bool { return f(v.strs[i]) }), true
 	case KindNull:
 		return out, true
 	}
@@ -368,7 +377,11 @@ func (v *Vector) InPadded(list []any, not bool, rs Rows, out []int32) ([]int32, 
 		if !ok {
 			return out, false
 		}
-		return each(v, rs, out, func(i int) bool { return set[strings.TrimRight(v.strs[i], " ")] != not }), true
+		f := func(s string) bool { return set[strings.TrimRight(s, " ")] != not }
+		if v.dictOK {
+			return v.dictWhere(f, rs, out), true
+		}
+		return each(v, rs, out, func(i int) bool { return f(v.strs[i]) }), true
 	case KindNull:
 		return out, true
 	}
@@ -416,4 +429,31 @@ func textSet(list []any) (map[string]bool, bool) {
 		set[s] = true
 	}
 	return set, true
+}
+
+// dictWhere appends to out the rows of rs of a coded text vector whose
+// value f accepts (NULL never passes), asking f once per distinct value.
+func (v *Vector) dictWhere(f func(string) bool, rs Rows, out []int32) []int32 {
+	pass := make([]bool, max(len(v.dict), 1))
+	for c, s := range v.dict {
+		pass[c] = f(s)
+	}
+	codes := v.codes
+	if v.nulls == nil {
+		if rs.Sel != nil {
+			for _, r := range rs.Sel {
+				if pass[codes[r]] {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		for i := rs.Lo; i < rs.Hi; i++ {
+			if pass[codes[i]] {
+				out = append(out, int32(i))
+			}
+		}
+		return out
+	}
+	return each(v, rs, out, func(i int) bool { return pass[codes[i]] })
 }

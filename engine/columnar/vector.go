@@ -54,11 +54,23 @@ type Vector struct {
 	exp     int32 // the exponent of every value, while uniform
 	// nanos: a time vector's values as nanoseconds since 1970, while
 	// every one is within the years int64 nanoseconds reach (nanosOK).
-	nanos    []int64
-	nanosOK  bool
+	nanos   []int64
+	nanosOK bool
+	// A text vector holds its values as codes into dict while it has at
+	// most maxDict distinct ones (dictOK; dictIdx finds a value's code
+	// while building), else in strs: flags and codes (TPC-H's ship modes
+	// and instructions) cost two bytes a row, nothing for the garbage
+	// collector to scan, and a kernel compares each distinct value once.
+	codes    []uint16
+	dict     []string
+	dictIdx  map[string]uint16
+	dictOK   bool
 	strBytes int // the bytes of the strings held
 	hint     int // the capacity the value slices start with
 }
+
+// maxDict is the most distinct values a text vector keeps as codes.
+const maxDict = 4096
 
 // NewVector returns an empty vector whose value slices start with room
 // for n values.
@@ -144,9 +156,7 @@ func (v *Vector) Append(x any) {
 			}
 		}
 	case KindString:
-		s := x.(string)
-		v.strs = append(v.strs, s)
-		v.strBytes += len(s)
+		v.appendString(x.(string))
 	case KindBool:
 		v.bools = append(v.bools, x.(bool))
 	default:
@@ -180,7 +190,9 @@ func (v *Vector) setKind(k Kind) {
 		v.nanos = make([]int64, 0, n)
 		v.nanosOK = true
 	case KindString:
-		v.strs = make([]string, 0, n)
+		v.codes = make([]uint16, 0, n)
+		v.dictIdx = map[string]uint16{}
+		v.dictOK = true
 	case KindBool:
 		v.bools = make([]bool, 0, n)
 	case KindAny:
@@ -209,7 +221,11 @@ func (v *Vector) appendZero() {
 			v.nanos = append(v.nanos, 0)
 		}
 	case KindString:
-		v.strs = append(v.strs, "")
+		if v.dictOK {
+			v.codes = append(v.codes, 0) // a NULL's code is never read
+		} else {
+			v.strs = append(v.strs, "")
+		}
 	case KindBool:
 		v.bools = append(v.bools, false)
 	case KindAny:
@@ -353,6 +369,9 @@ func (v *Vector) Get(i int) any {
 	case KindTime:
 		return box(timeType, unsafe.Pointer(&v.times[i]))
 	case KindString:
+		if v.dictOK {
+			return box(stringType, unsafe.Pointer(&v.dict[v.codes[i]]))
+		}
 		return box(stringType, unsafe.Pointer(&v.strs[i]))
 	case KindBool:
 		return v.bools[i]
@@ -362,10 +381,51 @@ func (v *Vector) Get(i int) any {
 	return nil
 }
 
+// appendString appends s as a code while the dictionary has room, else
+// (turning the codes into strings first) as a string.
+func (v *Vector) appendString(s string) {
+	if v.dictOK {
+		code, ok := v.dictIdx[s]
+		if !ok && len(v.dict) < maxDict {
+			code, ok = uint16(len(v.dict)), true
+			v.dict = append(v.dict, s)
+			v.dictIdx[s] = code
+			v.strBytes += len(s)
+		}
+		if ok {
+			v.codes = append(v.codes, code)
+			return
+		}
+		v.undict()
+	}
+	v.strs = append(v.strs, s)
+	v.strBytes += len(s)
+}
+
+// undict turns a text vector's codes into strings.
+func (v *Vector) undict() {
+	strs := make([]string, len(v.codes), max(cap(v.codes), len(v.codes)+1))
+	for i, c := range v.codes {
+		if int(c) < len(v.dict) {
+			strs[i] = v.dict[c]
+		}
+	}
+	v.strs, v.codes, v.dict, v.dictIdx, v.dictOK = strs, nil, nil, nil, false
+}
+
+// str is text value i (not NULL).
+func (v *Vector) str(i int) string {
+	if v.dictOK {
+		return v.dict[v.codes[i]]
+	}
+	return v.strs[i]
+}
+
 // Seal ends the building of the vector: a decimal vector whose scaled
 // integers hold every value exactly (uniform) drops its decimals, an
 // eighth of the memory and nothing for the garbage collector to scan.
 func (v *Vector) Seal() {
+	v.dictIdx = nil
 	if v.kind == KindDecimal && v.scaledOK && v.uniform && (v.exp == 1 || -v.exp == v.scale) {
 		v.decs = nil
 	}
@@ -390,7 +450,7 @@ func (v *Vector) Bytes() int64 {
 	b := int64(cap(v.nulls)) + int64(cap(v.ints))*8 + int64(cap(v.floats))*8 +
 		int64(cap(v.decs))*int64(unsafe.Sizeof(apd.Decimal{})) + int64(cap(v.scaled))*8 +
 		int64(cap(v.times))*int64(unsafe.Sizeof(time.Time{})) + int64(cap(v.nanos))*8 +
-		int64(cap(v.strs))*16 + int64(v.strBytes) + int64(cap(v.bools)) + int64(cap(v.anys))*32
+		int64(cap(v.strs))*16 + int64(v.strBytes) + int64(cap(v.codes))*2 + int64(cap(v.dict))*16 + int64(cap(v.bools)) + int64(cap(v.anys))*32
 	return b + 64
 }
 

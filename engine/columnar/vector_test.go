@@ -356,8 +356,8 @@ func TestVectorBytes(t *testing.T) {
 	}
 	var strs Vector
 	long := strings.Repeat("y", 1000)
-	for range 100 {
-		strs.Append(long)
+	for i := range 100 {
+		strs.Append(long + strconv.Itoa(i)) // distinct: a repeated value is held once
 	}
 	if strs.Bytes() < 100*1000 {
 		t.Errorf("100 strings of 1000 bytes: Bytes() = %d, want >= %d", strs.Bytes(), 100*1000)
@@ -371,8 +371,8 @@ func TestVectorBytes(t *testing.T) {
 func TestVectorBytesKeepsStringsOnTypeChange(t *testing.T) {
 	var v Vector
 	long := strings.Repeat("y", 1000)
-	for range 100 {
-		v.Append(long)
+	for i := range 100 {
+		v.Append(long + strconv.Itoa(i))
 	}
 	before := v.Bytes()
 	v.Append(int64(1))
@@ -1297,5 +1297,48 @@ func TestVectorSealCompactDecimals(t *testing.T) {
 	got, ok = v.CompareVector(OpLt, w, Rows{Lo: 0, Hi: 3}, nil)
 	if !ok || !slices.Equal(got, []int32{1}) {
 		t.Errorf("v < w: %v %v", got, ok)
+	}
+}
+
+// TestVectorDictionary: text with few distinct values is held as codes,
+// with more (past maxDict) as strings from then on; values, NULLs and the
+// kernels are the same either way.
+func TestVectorDictionary(t *testing.T) {
+	for _, distinct := range []int{3, maxDict, maxDict + 500} {
+		v := NewVector(16)
+		var vals []any
+		for i := range maxDict + 1000 {
+			var x any
+			if i%97 != 5 {
+				x = "s" + strconv.Itoa(i%distinct)
+			}
+			v.Append(x)
+			vals = append(vals, x)
+		}
+		v.Seal()
+		if want := distinct <= maxDict; v.dictOK != want {
+			t.Errorf("%d distinct: coded %v, want %v", distinct, v.dictOK, want)
+		}
+		checkVector(t, v, vals)
+		all := Rows{Lo: 0, Hi: len(vals)}
+		got, ok := v.CompareConst(OpLt, "s2", all, nil)
+		got2, ok2 := v.In([]any{"s1", "s2"}, true, Rows{Sel: []int32{0, 1, 2, 5, 7, 100}}, nil)
+		if !ok || !ok2 {
+			t.Fatal("text kernels declined")
+		}
+		var want, want2 []int32
+		for i, x := range vals {
+			if s, ok := x.(string); ok && s < "s2" {
+				want = append(want, int32(i))
+			}
+		}
+		for _, r := range []int32{0, 1, 2, 5, 7, 100} {
+			if s, ok := vals[r].(string); ok && s != "s1" && s != "s2" {
+				want2 = append(want2, r)
+			}
+		}
+		if !slices.Equal(got, want) || !slices.Equal(got2, want2) {
+			t.Errorf("%d distinct: < 's2' gives %d rows (want %d), NOT IN gives %v (want %v)", distinct, len(got), len(want), got2, want2)
+		}
 	}
 }
