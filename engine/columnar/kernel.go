@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"cmp"
+	"math"
 	"strings"
 	"time"
 
@@ -456,4 +457,103 @@ func (v *Vector) dictWhere(f func(string) bool, rs Rows, out []int32) []int32 {
 		return out
 	}
 	return each(v, rs, out, func(i int) bool { return pass[codes[i]] })
+}
+
+// CompareRange appends to out the rows of rs whose value x satisfies both
+// x loOp lo and x hiOp hi (loOp > or >=, hiOp < or <=) in one pass, as
+// CompareConst twice would; ok is false unless the vector holds integers,
+// times (in int64 nanoseconds' years) or compact-scalable decimals and
+// both constants convert exactly (the caller then compares twice).
+func (v *Vector) CompareRange(loOp Op, lo any, hiOp Op, hi any, rs Rows, out []int32) ([]int32, bool) {
+	var vals []int64
+	var a, b int64
+	var ok bool
+	switch v.kind {
+	case KindInt:
+		vals = v.ints
+		a, ok = lo.(int64)
+		if ok {
+			b, ok = hi.(int64)
+		}
+	case KindTime:
+		if !v.nanosOK {
+			return out, false
+		}
+		vals = v.nanos
+		a, ok = timeNanos(lo)
+		if ok {
+			b, ok = timeNanos(hi)
+		}
+	case KindDecimal:
+		if !v.scaledOK {
+			return out, false
+		}
+		vals = v.scaled
+		a, ok = v.scaledConst(lo)
+		if ok {
+			b, ok = v.scaledConst(hi)
+		}
+	case KindNull:
+		return out, true
+	}
+	if !ok || (loOp != OpGt && loOp != OpGe) || (hiOp != OpLt && hiOp != OpLe) {
+		return out, false
+	}
+	// As an inclusive range [a, b].
+	if loOp == OpGt {
+		if a == math.MaxInt64 {
+			return out, true
+		}
+		a++
+	}
+	if hiOp == OpLt {
+		if b == math.MinInt64 {
+			return out, true
+		}
+		b--
+	}
+	if a > b {
+		return out, true
+	}
+	span := uint64(b) - uint64(a)
+	in := func(x int64) bool { return uint64(x)-uint64(a) <= span }
+	if v.nulls == nil {
+		if rs.Sel != nil {
+			for _, r := range rs.Sel {
+				if in(vals[r]) {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		for i, x := range vals[rs.Lo:rs.Hi] {
+			if in(x) {
+				out = append(out, int32(rs.Lo+i))
+			}
+		}
+		return out, true
+	}
+	return each(v, rs, out, func(i int) bool { return in(vals[i]) }), true
+}
+
+// timeNanos is a time constant as nanoseconds since 1970, within the years
+// that reach.
+func timeNanos(c any) (int64, bool) {
+	t, ok := c.(time.Time)
+	if y := t.Year(); !ok || y <= 1678 || y >= 2262 {
+		return 0, false
+	}
+	return t.UnixNano(), true
+}
+
+// scaledConst is a numeric constant in a decimal vector's scaled
+// integers, when it is one exactly.
+func (v *Vector) scaledConst(c any) (int64, bool) {
+	switch x := c.(type) {
+	case *apd.Decimal:
+		return v.scaleConst(x)
+	case int64:
+		return v.scaleConst(apd.New(x, 0))
+	}
+	return 0, false
 }

@@ -245,12 +245,30 @@ type colKernel struct {
 	// their trailing blanks (c and list are stripped already when they
 	// are character(n) too).
 	padded bool
+	// A range: column op c AND column hiOp hi (op > or >=, hiOp < or <=),
+	// the terms e and e2, tested in one pass where the vector allows.
+	isRange bool
+	hiOp    columnar.Op
+	hi      any
+	e2      plan.Expr
+	tmp     []int32
 }
 
 // run appends to out the rows of rs of segment g that pass k; ok false
 // when the kernel does not apply to the segment's vectors.
 func (k *colKernel) run(g *columnar.Segment, rs columnar.Rows, out []int32) ([]int32, bool) {
 	v := g.Cols[k.col]
+	if k.isRange {
+		if o, ok := v.CompareRange(k.op, k.c, k.hiOp, k.hi, rs, out); ok {
+			return o, true
+		}
+		first, ok := v.CompareConst(k.op, k.c, rs, k.tmp[:0])
+		if !ok {
+			return out, false
+		}
+		k.tmp = first
+		return v.CompareConst(k.hiOp, k.hi, columnar.Rows{Sel: first}, out)
+	}
 	switch {
 	case k.in && k.padded:
 		return v.InPadded(k.list, k.not, rs, out)
@@ -345,6 +363,41 @@ func (env *Env) colKernelOf(e plan.Expr) (colKernel, bool) {
 		return colKernel{e: e, col: c, in: true, list: list, not: x.Not, col2: -1, padded: pad}, true
 	}
 	return colKernel{}, false
+}
+
+// mergeRanges joins a lower and an upper bound on one column (l_shipdate
+// >= a AND l_shipdate < b) into one range kernel, tested in one pass.
+func mergeRanges(ks []colKernel) []colKernel {
+	lower := func(k *colKernel) bool {
+		return !k.in && !k.padded && !k.isRange && k.col2 < 0 && (k.op == columnar.OpGt || k.op == columnar.OpGe)
+	}
+	upper := func(k *colKernel) bool {
+		return !k.in && !k.padded && !k.isRange && k.col2 < 0 && (k.op == columnar.OpLt || k.op == columnar.OpLe)
+	}
+	var out []colKernel
+	used := make([]bool, len(ks))
+	for i := range ks {
+		if used[i] {
+			continue
+		}
+		k := ks[i]
+		for j := i + 1; j < len(ks) && (lower(&k) || upper(&k)); j++ {
+			h := &ks[j]
+			if used[j] || h.col != k.col || !(lower(&k) && upper(h) || upper(&k) && lower(h)) {
+				continue
+			}
+			lo, hi := k, *h
+			if upper(&k) {
+				lo, hi = *h, k
+			}
+			k = colKernel{e: lo.e, e2: hi.e, col: k.col, op: lo.op, c: lo.c, col2: -1,
+				isRange: true, hiOp: hi.op, hi: hi.c}
+			used[j] = true
+			break
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // colScan reads a scan's rows from a copy: the segments' rows of the
@@ -442,6 +495,7 @@ func (env *Env) newColScan(si *scanIter, t *columnar.Table, vlo, vhi int) *colSc
 			cs.resid = append(cs.resid, e)
 		}
 	}
+	cs.kerns = mergeRanges(cs.kerns)
 	for c := range cs.ncol {
 		if si.used == nil || (c < len(si.used) && si.used[c]) {
 			cs.used = append(cs.used, c)
@@ -470,6 +524,9 @@ func (cs *colScan) startSegment() {
 			cs.segK = append(cs.segK, k)
 		} else {
 			resid = append(resid[:len(resid):len(resid)], k.e)
+			if k.e2 != nil {
+				resid = append(resid, k.e2)
+			}
 		}
 	}
 	taken := make([]bool, cs.ncol)
