@@ -254,10 +254,7 @@ func (v *Vector) In(list []any, not bool, rs Rows, out []int32) ([]int32, bool) 
 		if !ok {
 			return out, false
 		}
-		if v.dictOK {
-			return v.dictWhere(func(s string) bool { return set[s] != not }, rs, out), true
-		}
-		return each(v, rs, out, func(i int) bool { return set[v.strs[i]] != not }), true
+		return v.textWhere(func(s string) bool { return set[s] != not }, rs, out), true
 	case KindNull:
 		return out, true
 	}
@@ -358,11 +355,7 @@ func orderedSel[T int64 | string](vals []T, op Op, c T, sel []int32, out []int32
 func (v *Vector) ComparePadded(op Op, c string, rs Rows, out []int32) ([]int32, bool) {
 	switch v.kind {
 	case KindString:
-		f := func(s string) bool { return op.holds(cmp.Compare(strings.TrimRight(s, " "), c)) }
-		if v.dictOK {
-			return v.dictWhere(f, rs, out), true
-		}
-		return each(v, rs, out, func(i int) bool { return f(v.strs[i]) }), true
+		return v.textWhere(func(s string) bool { return op.holds(cmp.Compare(strings.TrimRight(s, " "), c)) }, rs, out), true
 	case KindNull:
 		return out, true
 	}
@@ -378,11 +371,7 @@ func (v *Vector) InPadded(list []any, not bool, rs Rows, out []int32) ([]int32, 
 		if !ok {
 			return out, false
 		}
-		f := func(s string) bool { return set[strings.TrimRight(s, " ")] != not }
-		if v.dictOK {
-			return v.dictWhere(f, rs, out), true
-		}
-		return each(v, rs, out, func(i int) bool { return f(v.strs[i]) }), true
+		return v.textWhere(func(s string) bool { return set[strings.TrimRight(s, " ")] != not }, rs, out), true
 	case KindNull:
 		return out, true
 	}
@@ -430,6 +419,15 @@ func textSet(list []any) (map[string]bool, bool) {
 		set[s] = true
 	}
 	return set, true
+}
+
+// textWhere appends to out the rows of rs of a text vector whose value f
+// accepts (NULL never passes): once per distinct value when coded.
+func (v *Vector) textWhere(f func(string) bool, rs Rows, out []int32) []int32 {
+	if v.dictOK {
+		return v.dictWhere(f, rs, out)
+	}
+	return each(v, rs, out, func(i int) bool { return f(v.strs[i]) })
 }
 
 // dictWhere appends to out the rows of rs of a coded text vector whose
