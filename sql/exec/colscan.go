@@ -20,13 +20,15 @@ import (
 )
 
 // Column-cached scans. A full scan of a large strict collection whose
-// rows have not changed since the previous full scan copies the columns
-// the query reads into a columnar.Table (Env.Columns holds them), and it
-// and later scans read that copy instead of the stored rows: no Pebble
-// step and no tuple decoding per row, and the filter's simple terms
-// (column op constant, column op column, column IN (constants)) are
-// tested a block of rows at a time by the vector kernels; the other terms
-// run per row on the rows that pass those, as before. Over TPC-H's
+// rows have stayed the same (below) copies the columns the query reads
+// into a columnar.Table (Env.Columns holds them), and it and later scans
+// read that copy instead of the stored rows: no Pebble step and no tuple
+// decoding per row, and the filter's simple terms (column op constant, a
+// lower and an upper bound together, column op column, column IN
+// (constants)) and a hash join's integer probe are tested a block of rows
+// at a time by the vector kernels; the other terms run per row on the
+// rows that pass those, as before (aggregations over such a scan:
+// colagg.go). Over TPC-H's
 // lineitem that is what separates a row store's scan from a column
 // store's.
 //
@@ -46,9 +48,8 @@ import (
 // built again until the collection's rows change.
 
 // colMinRows is the least number of rows (by the collection's
-// statistics) a collection has for its scans to be copied; tests lower
-// it.
-var colMinRows = 10_000
+// statistics) a collection has for its scans to be copied.
+const colMinRows = 10_000
 
 // stable reports whether rows last written at since (zero: not since the
 // server started) have stayed the same for age (the cache's StableAge:
