@@ -19,6 +19,7 @@ const (
 	DuplicateColumn           = "42701"
 	AmbiguousColumn           = "42702"
 	DatatypeMismatch          = "42804"
+	CannotCoerce              = "42846"
 	GroupingError             = "42803"
 	InvalidTextRep            = "22P02"
 	InvalidParameterValue     = "22023"

@@ -89,6 +89,9 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 				return errs.Errorf(errs.DuplicateColumn, "column %q specified more than once", cd.Name).WithPosition(cd.Pos)
 			}
 			seen[cd.Name] = true
+			if err := storableType(cd.Name, cd.Type); err != nil {
+				return err
+			}
 			c := catalog.Column{Name: cd.Name, Type: cd.Type, TypeMod: cd.TypeMod, NotNull: cd.NotNull}
 			if cd.Array {
 				c.Type = types.JSONB
@@ -317,6 +320,15 @@ func (d *DDL) Undrop(st *ast.UndropCollection) error {
 
 // AddColumn executes ALTER TABLE ... ADD COLUMN; existing rows get the
 // default (or NULL).
+// storableType refuses column types whose values rows cannot hold yet.
+func storableType(name string, t types.T) error {
+	if t == types.Interval {
+		return errs.Errorf(errs.FeatureNotSupported, "column %q: interval columns are not supported yet", name).
+			WithHint("Store the interval as text, or as a number of seconds, and cast it when reading.")
+	}
+	return nil
+}
+
 func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
 		col, err := d.Cat.MustGet(st.Table)
@@ -338,6 +350,9 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		}
 		if st.Column.PrimaryKey {
 			return errs.New(errs.FeatureNotSupported, "cannot add a primary-key column")
+		}
+		if err := storableType(st.Column.Name, st.Column.Type); err != nil {
+			return err
 		}
 		c := catalog.Column{Name: st.Column.Name, Type: st.Column.Type, TypeMod: st.Column.TypeMod, NotNull: st.Column.NotNull}
 		if st.Column.Default != nil {

@@ -20,9 +20,13 @@ type Interval struct {
 	Micros int64
 }
 
-// IntervalType is the static type the executor should give interval
-// expressions: types has no interval type, so intervals travel as text.
-const IntervalType = types.Text
+// IntervalType is the static type of interval expressions.
+const IntervalType = types.Interval
+
+// PGInterval implements types.IntervalValue.
+func (iv Interval) PGInterval() (months, days int32, micros int64) {
+	return iv.Months, iv.Days, iv.Micros
+}
 
 const (
 	microsPerSecond = int64(1_000_000)

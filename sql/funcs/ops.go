@@ -186,7 +186,15 @@ func arithType(op string, l, r types.T) (types.T, error) {
 		return types.Date, nil
 	case r == types.Date && l.IsInteger() && op == "+":
 		return types.Date, nil
-	case l == IntervalType && r == IntervalType && (op == "+" || op == "-"):
+	case (l == IntervalType || r == IntervalType) && (op == "+" || op == "-"):
+		if (l == IntervalType || l == types.Unknown) && (r == IntervalType || r == types.Unknown) {
+			return IntervalType, nil
+		}
+		return types.Unknown, undefinedOp(op, l, r)
+	case l == IntervalType && (op == "*" || op == "/") && (r.IsNumeric() || r == types.Unknown),
+		r == IntervalType && op == "*" && (l.IsNumeric() || l == types.Unknown):
+		return IntervalType, nil
+	case l == IntervalType || r == IntervalType:
 		return types.Unknown, undefinedOp(op, l, r)
 	}
 	if l == types.Unknown && r == types.Unknown {
@@ -577,6 +585,18 @@ func numFromText(s string, other types.Value, rt types.T) (types.Value, error) {
 // timeArith handles timestamp/date/interval arithmetic. ok is false when
 // neither operand is a time or interval.
 func timeArith(op string, l, r types.Value, rt types.T) (types.Value, bool, error) {
+	if rt == IntervalType {
+		// An interval given as text (a parameter, an untyped literal)
+		// is parsed; a number stays a number (interval * 2), and text
+		// that is no interval is left to the rules below (a time).
+		for _, v := range []*types.Value{&l, &r} {
+			if s, ok := (*v).(string); ok {
+				if iv, err := ParseInterval(s); err == nil {
+					*v = iv
+				}
+			}
+		}
+	}
 	lt, lIsT := l.(time.Time)
 	rtm, rIsT := r.(time.Time)
 	li, lIsI := l.(Interval)

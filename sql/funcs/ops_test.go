@@ -291,6 +291,18 @@ func TestBinaryType(t *testing.T) {
 		err  bool
 	}{
 		{"+", types.Int4, types.Int4, types.Int4, false},
+		// intervals
+		{"+", types.Interval, types.Interval, types.Interval, false},
+		{"-", types.Interval, types.Unknown, types.Interval, false},
+		{"*", types.Int4, types.Interval, types.Interval, false},
+		{"*", types.Interval, types.Numeric, types.Interval, false},
+		{"/", types.Interval, types.Float8, types.Interval, false},
+		{"/", types.Int4, types.Interval, types.Unknown, true},
+		{"+", types.Interval, types.Int4, types.Unknown, true},
+		{"+", types.Timestamp, types.Interval, types.Timestamp, false},
+		{"+", types.Date, types.Interval, types.Timestamp, false},
+		{"-", types.Timestamp, types.Timestamp, types.Interval, false},
+		{"<", types.Interval, types.Interval, types.Bool, false},
 		{"+", types.Int2, types.Int4, types.Int4, false},
 		{"+", types.Int2, types.Int2, types.Int2, false},
 		{"+", types.Int4, types.Int8, types.Int8, false},

@@ -70,6 +70,23 @@ func CastTyped(ctx *Context, v types.Value, from, to types.T) (types.Value, erro
 			return regclassIn(ctx, s)
 		}
 	}
+	if to == IntervalType {
+		switch x := v.(type) {
+		case Interval:
+			return x, nil
+		case string:
+			return ParseInterval(x)
+		}
+		return nil, errs.Errorf(errs.CannotCoerce, "cannot cast type %s to interval", from)
+	}
+	if from == IntervalType || to.IsString() {
+		if iv, ok := v.(Interval); ok {
+			if !to.IsString() {
+				return nil, errs.Errorf(errs.CannotCoerce, "cannot cast type interval to %s", to)
+			}
+			return types.Cast(iv.String(), to)
+		}
+	}
 	if to.IsString() {
 		var s string
 		ok := true

@@ -391,6 +391,15 @@ func bindLiteral(x *ast.Literal, hint types.T) (Expr, error) {
 		switch {
 		case hint == types.Unknown || hint == types.Doc || hint.IsString():
 			return &Const{V: s, T: types.Text}, nil
+		case hint == funcs.IntervalType:
+			iv, err := funcs.ParseInterval(s)
+			if err != nil {
+				if e, ok := errs.As(err); ok && e.Position == 0 {
+					e.Position = x.Pos
+				}
+				return nil, err
+			}
+			return &Const{V: iv, T: funcs.IntervalType}, nil
 		case hint == types.RegClass:
 			// A relation name needs the catalog: cast when the
 			// statement runs ('pg_class'::regclass), as funcs.CastTyped
@@ -421,7 +430,7 @@ func bindTypedString(x *ast.TypedString) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Const{V: iv, T: types.Text}, nil
+		return &Const{V: iv, T: funcs.IntervalType}, nil
 	}
 	t, ok := types.ParseTypeName(x.TypeName)
 	if !ok {

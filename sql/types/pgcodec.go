@@ -24,6 +24,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -257,6 +258,15 @@ func EncodeBinary(v Value, t T) ([]byte, error) {
 		return nil, errs.Errorf(codeBinaryFormat, "cannot send %s value as uuid", TypeOf(v))
 	case JSONB:
 		return append([]byte{1}, EncodeText(v, t)...), nil
+	case Interval:
+		iv, ok := v.(IntervalValue)
+		if !ok {
+			return nil, errs.Errorf(codeBinaryFormat, "cannot send %s value as interval", TypeOf(v))
+		}
+		months, days, micros := iv.PGInterval()
+		b := binary.BigEndian.AppendUint64(nil, uint64(micros))
+		b = binary.BigEndian.AppendUint32(b, uint32(days))
+		return binary.BigEndian.AppendUint32(b, uint32(months)), nil
 	}
 	// text, varchar, bpchar, json, Doc, Unknown: the binary form is the text.
 	return EncodeText(v, t), nil
@@ -444,7 +454,9 @@ func binaryLenErr(t T, n int) error {
 // Bad input is a *errs.Error with a 22xxx code.
 func DecodeText(b []byte, t T) (Value, error) {
 	switch t {
-	case Unknown, Doc, Text, Varchar, Bpchar:
+	case Unknown, Doc, Text, Varchar, Bpchar, Interval:
+		// An interval parameter arrives as its text; interval arithmetic
+		// and comparisons parse it (sql/funcs).
 		if !utf8.Valid(b) {
 			return nil, invalidUTF8()
 		}
@@ -557,6 +569,14 @@ func DecodeBinary(b []byte, t T) (Value, error) {
 		return v, err
 	}
 	switch t {
+	case Interval:
+		if len(b) != 16 {
+			return nil, binaryLenErr(t, len(b))
+		}
+		micros := int64(binary.BigEndian.Uint64(b))
+		days := int32(binary.BigEndian.Uint32(b[8:]))
+		months := int32(binary.BigEndian.Uint32(b[12:]))
+		return fmt.Sprintf("%d months %d days %d microseconds", months, days, micros), nil
 	case Bool:
 		if len(b) != 1 {
 			return nil, binaryLenErr(t, len(b))

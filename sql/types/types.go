@@ -54,6 +54,9 @@ const (
 	TextArray
 	Int2Array
 	OIDArray
+	// Interval is an interval value (sql/funcs.Interval, which implements
+	// IntervalValue); it is computed and sent, not stored in columns.
+	Interval
 )
 
 var typeNames = [...]string{
@@ -89,6 +92,7 @@ var typeNames = [...]string{
 	TextArray:    "text[]",
 	Int2Array:    "smallint[]",
 	OIDArray:     "oid[]",
+	Interval:     "interval",
 }
 
 // String returns the PostgreSQL spelling of the type.
@@ -116,6 +120,7 @@ const (
 	OIDDate        uint32 = 1082
 	OIDTimestamp   uint32 = 1114
 	OIDTimestamptz uint32 = 1184
+	OIDInterval    uint32 = 1186
 	OIDNumeric     uint32 = 1700
 	OIDUUID        uint32 = 2950
 	OIDJSONB       uint32 = 3802
@@ -191,6 +196,8 @@ func (t T) OID() uint32 {
 		return OIDTextArray
 	case Int2Array:
 		return OIDInt2Array
+	case Interval:
+		return OIDInterval
 	case OIDArray:
 		return OIDOIDArray
 	default:
@@ -225,6 +232,8 @@ func FromOID(oid uint32) T {
 		return Bytea
 	case OIDTimestamp:
 		return Timestamp
+	case OIDInterval:
+		return Interval
 	case OIDTimestamptz:
 		return Timestamptz
 	case OIDDate:
@@ -310,6 +319,12 @@ func (t T) IsString() bool {
 	return t == Text || t == Varchar || t == Bpchar || t == Name || t == Char
 }
 
+// IntervalValue is an interval's parts as PostgreSQL keeps them
+// (implemented by sql/funcs.Interval).
+type IntervalValue interface {
+	PGInterval() (months, days int32, micros int64)
+}
+
 // ParseTypeName maps a SQL type name (already lower-cased, without length
 // modifiers) to a T. Multi-word names are given with single spaces.
 func ParseTypeName(name string) (T, bool) {
@@ -342,6 +357,8 @@ func ParseTypeName(name string) (T, bool) {
 		return Timestamptz, true
 	case "date":
 		return Date, true
+	case "interval":
+		return Interval, true
 	case "json":
 		return JSON, true
 	case "jsonb":

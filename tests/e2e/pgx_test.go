@@ -776,3 +776,35 @@ func TestPgxRegclass(t *testing.T) {
 		t.Errorf("regclass binary output = %x, want the OID %d", got, oid)
 	}
 }
+
+// TestPgxInterval: intervals go out in PostgreSQL's binary form (pgx reads
+// them into pgtype.Interval) and in text, and an interval parameter comes
+// in either way.
+func TestPgxInterval(t *testing.T) {
+	s := startServer(t)
+	conn := s.pgxConnect(t)
+	ctx := testCtx(t)
+	var iv, sum pgtype.Interval
+	if err := conn.QueryRow(ctx, `SELECT '1 year 2 mons 3 days 04:05:06.5'::interval, 3 * interval '1 hour' + $1::interval`,
+		pgtype.Interval{Months: 1, Days: 2, Microseconds: 1500000, Valid: true}).Scan(&iv, &sum); err != nil {
+		t.Fatal(err)
+	}
+	want := pgtype.Interval{Months: 14, Days: 3, Microseconds: (4*3600+5*60+6)*1e6 + 5e5, Valid: true}
+	if iv != want {
+		t.Errorf("binary interval %+v, want %+v", iv, want)
+	}
+	if w := (pgtype.Interval{Months: 1, Days: 2, Microseconds: 3*3600e6 + 1500000, Valid: true}); sum != w {
+		t.Errorf("3 hours + a parameter: %+v, want %+v", sum, w)
+	}
+	var text string
+	if err := conn.QueryRow(ctx, `SELECT (interval '1 day' - interval '1 hour')::text`, pgx.QueryExecModeSimpleProtocol).Scan(&text); err != nil {
+		t.Fatal(err)
+	}
+	if text != "1 day -01:00:00" {
+		t.Errorf("text %q", text)
+	}
+	_, err := conn.Exec(ctx, `CREATE TABLE ti (id INT PRIMARY KEY, d INTERVAL)`)
+	if pe := pgErr(t, err); pe.Code != "0A000" {
+		t.Errorf("interval column: %s %s", pe.Code, pe.Message)
+	}
+}

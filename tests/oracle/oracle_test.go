@@ -42,6 +42,13 @@ var schema = []string{
 
 // queries must give the same rows on NodeDB and PostgreSQL.
 var queries = []string{
+	// intervals: casts, arithmetic with numbers, intervals and times,
+	// comparisons (pgx reads them in binary from both servers)
+	`SELECT '5 minutes'::interval, 3 * interval '1 hour', interval '1 day' + interval '2 hours', interval '1 day' - interval '1 hour',
+		interval '90 minutes' / 2, -interval '1 day', interval '1 day' > interval '23 hours', CAST('1 year 2 mons' AS interval),
+		(interval '1 hour')::text, date '2024-01-31' + '1 month'::interval, timestamp '2024-01-01 10:00' - timestamp '2024-01-01 08:30',
+		interval '1 hour' * 1.5`,
+	`SELECT e.name, g, g * interval '37 minutes', e.hired + g * interval '1 day 2 hours' FROM emp e, generate_series(1, 2) g WHERE e.hired IS NOT NULL ORDER BY 1, 2`,
 	// numeric(p,s): rounding half away from zero on assignment and cast
 	`SELECT * FROM money ORDER BY id`,
 	`SELECT sum(amt), sum(whole), sum(free), avg(amt) FROM money WHERE id <> 5`,
@@ -197,6 +204,9 @@ var queries = []string{
 
 // errorQueries must fail with the same SQLSTATE on both.
 var errorQueries = []string{
+	`SELECT 1::interval`,
+	`SELECT interval '1 day' + 1`,
+	`SELECT 'abc'::interval`,
 	`INSERT INTO money VALUES (90, 1234567.0, 1, 1)`,
 	`INSERT INTO money VALUES (91, 999999.995, 1, 1)`,
 	`INSERT INTO money VALUES (92, 1, 100000, 1)`,
