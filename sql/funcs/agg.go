@@ -97,7 +97,7 @@ func init() {
 		case a[0] == types.Int8 || a[0] == types.Numeric || isDyn(a[0]):
 			return types.Numeric, nil
 		case a[0] == IntervalType:
-			return types.Unknown, errTypeMismatch
+			return IntervalType, nil
 		}
 		return types.Unknown, errTypeMismatch
 	}, func() Accumulator { return &sumAcc{} })
@@ -107,6 +107,8 @@ func init() {
 			return types.Float8, nil
 		case numericArg(a):
 			return types.Numeric, nil
+		case a[0] == IntervalType:
+			return IntervalType, nil
 		}
 		return types.Unknown, errTypeMismatch
 	}, func() Accumulator { return &avgAcc{} })
@@ -202,6 +204,9 @@ type numAcc struct {
 	// small: the numeric sum is sc × 10^sexp (in int64, no allocation per
 	// row) until it no longer fits; dec holds it from then on.
 	small bool
+	// isIv: the sum is of intervals, in iv.
+	isIv bool
+	iv   Interval
 	sc    int64
 	sexp  int32
 }
@@ -215,8 +220,15 @@ func (a *numAcc) add(v types.Value) error {
 		v = n
 	}
 	if iv, ok := v.(Interval); ok {
-		_ = iv
-		return errs.New(errs.FeatureNotSupported, "sum and avg over intervals are not supported")
+		if a.count > 0 && !a.isIv {
+			return errs.New(errs.DatatypeMismatch, "cannot add an interval to a number")
+		}
+		a.isIv, a.iv = true, a.iv.Add(iv)
+		a.count++
+		return nil
+	}
+	if a.isIv {
+		return errs.New(errs.DatatypeMismatch, "cannot add a number to an interval")
 	}
 	k := kindOf(v)
 	if k == kNone {
@@ -280,6 +292,9 @@ func (a *numAcc) float() (float64, error) {
 }
 
 func (a *numAcc) value() types.Value {
+	if a.isIv {
+		return a.iv
+	}
 	switch a.kind {
 	case kFloat:
 		return a.f
@@ -314,7 +329,7 @@ type ScaledAdder interface {
 
 // addScaled is add of the decimal c × 10^e.
 func (a *numAcc) addScaled(c int64, e int32) error {
-	if a.kind == kFloat || e > maxFastExp || e < -maxFastExp {
+	if a.isIv || a.kind == kFloat || e > maxFastExp || e < -maxFastExp {
 		return a.add(apd.New(c, e))
 	}
 	a.count++
@@ -379,6 +394,9 @@ func (a *avgAcc) Result() (types.Value, error) {
 	}
 	if a.kind == kFloat {
 		return a.f / float64(a.count), nil
+	}
+	if a.isIv {
+		return a.iv.Div(float64(a.count)), nil
 	}
 	s, err := toDec(a.value())
 	if err != nil {

@@ -76,6 +76,23 @@ func (iv Interval) Mul(f float64) Interval {
 	return Interval{int32(m), int32(d), int64(math.Round(micros))}
 }
 
+// Div divides the interval by f as PostgreSQL's interval_div does:
+// months and days divided whole, their fractions carried down to days
+// and seconds (rounded to microseconds), the time divided.
+func (iv Interval) Div(f float64) Interval {
+	tsround := func(x float64) float64 { return math.RoundToEven(x*1e6) / 1e6 }
+	m := int32(float64(iv.Months) / f)
+	d := int32(float64(iv.Days) / f)
+	monthDays := tsround((float64(iv.Months)/f - float64(m)) * 30)
+	secs := tsround((float64(iv.Days)/f - float64(d) + monthDays - math.Trunc(monthDays)) * 86400)
+	if math.Abs(secs) >= 86400 {
+		d += int32(secs / 86400)
+		secs -= math.Trunc(secs/86400) * 86400
+	}
+	d += int32(monthDays)
+	return Interval{m, d, int64(math.RoundToEven(float64(iv.Micros)/f + secs*1e6))}
+}
+
 // String renders the interval in PostgreSQL's default (postgres) style:
 // "1 year 2 mons 3 days 04:05:06.5".
 func (iv Interval) String() string {

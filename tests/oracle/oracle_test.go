@@ -49,6 +49,8 @@ var queries = []string{
 		(interval '1 hour')::text, date '2024-01-31' + '1 month'::interval, timestamp '2024-01-01 10:00' - timestamp '2024-01-01 08:30',
 		interval '1 hour' * 1.5`,
 	`SELECT e.name, g, g * interval '37 minutes', e.hired + g * interval '1 day 2 hours' FROM emp e, generate_series(1, 2) g WHERE e.hired IS NOT NULL ORDER BY 1, 2`,
+	`SELECT sum(x), avg(x), count(x), min(x), max(x) FROM (VALUES (interval '1 hour'), (interval '2 hours 30 minutes'), (interval '1 mon 3 days'), (NULL::interval), (interval '7 mons 1 day 00:00:01')) v(x)`,
+	`SELECT g % 3, sum(g * interval '1 day 7 minutes'), avg(g * interval '1 mon 1 hour') FROM generate_series(1, 10) g GROUP BY g % 3 ORDER BY 1`,
 	// numeric(p,s): rounding half away from zero on assignment and cast
 	`SELECT * FROM money ORDER BY id`,
 	`SELECT sum(amt), sum(whole), sum(free), avg(amt) FROM money WHERE id <> 5`,
