@@ -207,8 +207,8 @@ type numAcc struct {
 	// isIv: the sum is of intervals, in iv.
 	isIv bool
 	iv   Interval
-	sc    int64
-	sexp  int32
+	sc   int64
+	sexp int32
 }
 
 func (a *numAcc) add(v types.Value) error {
