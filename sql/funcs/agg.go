@@ -204,11 +204,11 @@ type numAcc struct {
 	// small: the numeric sum is sc × 10^sexp (in int64, no allocation per
 	// row) until it no longer fits; dec holds it from then on.
 	small bool
+	sc    int64
+	sexp  int32
 	// isIv: the sum is of intervals, in iv.
 	isIv bool
 	iv   Interval
-	sc   int64
-	sexp int32
 }
 
 func (a *numAcc) add(v types.Value) error {
