@@ -59,7 +59,19 @@ func init() {
 		y, m, d := c.now().Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	}, volatile)
-	def("date_trunc", 2, 3, "sts", timeRet(1), func(_ *Context, a []types.Value) (types.Value, error) {
+	truncRet := func(a []types.T) (types.T, error) {
+		if len(a) > 1 && a[1] == IntervalType {
+			return IntervalType, nil
+		}
+		if len(a) > 1 && !isTimeT(a[1]) && !a[1].IsString() && !isDyn(a[1]) {
+			return types.Unknown, errTypeMismatch
+		}
+		return timeRet(1)(a)
+	}
+	def("date_trunc", 2, 3, "sas", truncRet, func(_ *Context, a []types.Value) (types.Value, error) {
+		if iv, ok := a[1].(Interval); ok {
+			return TruncInterval(str(a[0]), iv)
+		}
 		t, err := toTime(a[1])
 		if err != nil {
 			return nil, err
@@ -174,6 +186,43 @@ func makeTime(a []types.Value, n int) (types.Value, error) {
 	sec := math.Floor(f[5])
 	return time.Date(int(f[0]), time.Month(f[1]), int(f[2]), int(f[3]), int(f[4]), int(sec),
 		int(math.Round((f[5]-sec)*1e6))*1000, time.UTC), nil
+}
+
+// TruncInterval is date_trunc of an interval, as PostgreSQL's
+// interval_trunc: the fields below unit are zeroed (each toward zero).
+func TruncInterval(unit string, iv Interval) (Interval, error) {
+	m, d, us := iv.Months, iv.Days, iv.Micros
+	switch strings.ToLower(strings.TrimSpace(unit)) {
+	case "microsecond", "microseconds", "us":
+	case "millisecond", "milliseconds", "ms":
+		us = us / 1000 * 1000
+	case "second", "seconds", "s":
+		us = us / microsPerSecond * microsPerSecond
+	case "minute", "minutes", "m":
+		us = us / microsPerMinute * microsPerMinute
+	case "hour", "hours", "h":
+		us = us / microsPerHour * microsPerHour
+	case "day", "days", "d":
+		us = 0
+	case "month", "months", "mon":
+		d, us = 0, 0
+	case "quarter":
+		m, d, us = m/3*3, 0, 0
+	case "year", "years", "y":
+		m, d, us = m/12*12, 0, 0
+	case "decade":
+		m, d, us = m/120*120, 0, 0
+	case "century":
+		m, d, us = m/1200*1200, 0, 0
+	case "millennium":
+		m, d, us = m/12000*12000, 0, 0
+	case "week", "weeks", "w":
+		return Interval{}, errs.New(errs.FeatureNotSupported, `unit "week" not supported for type interval`).
+			WithDetail("Months do not have a fixed number of weeks.")
+	default:
+		return Interval{}, errs.Errorf(errs.InvalidParameterValue, "unit %q not recognized for type interval", unit)
+	}
+	return Interval{m, d, us}, nil
 }
 
 // DateTrunc truncates t to the given field (microseconds … millennium).

@@ -51,6 +51,7 @@ var queries = []string{
 	`SELECT e.name, g, g * interval '37 minutes', e.hired + g * interval '1 day 2 hours' FROM emp e, generate_series(1, 2) g WHERE e.hired IS NOT NULL ORDER BY 1, 2`,
 	`SELECT sum(x), avg(x), count(x), min(x), max(x) FROM (VALUES (interval '1 hour'), (interval '2 hours 30 minutes'), (interval '1 mon 3 days'), (NULL::interval), (interval '7 mons 1 day 00:00:01')) v(x)`,
 	`SELECT g % 3, sum(g * interval '1 day 7 minutes'), avg(g * interval '1 mon 1 hour') FROM generate_series(1, 10) g GROUP BY g % 3 ORDER BY 1`,
+	`SELECT date_trunc('hour', interval '1 day 2 hours 3 minutes'), date_trunc('year', interval '3 years 5 mons 2 days'), date_trunc('quarter', -interval '7 mons 1 hour'), date_trunc('minute', interval '-1 hour -30.5 seconds'), date_trunc('day', timestamp '2024-05-06 07:08:09')`,
 	// numeric(p,s): rounding half away from zero on assignment and cast
 	`SELECT * FROM money ORDER BY id`,
 	`SELECT sum(amt), sum(whole), sum(free), avg(amt) FROM money WHERE id <> 5`,
@@ -209,6 +210,7 @@ var errorQueries = []string{
 	`SELECT 1::interval`,
 	`SELECT interval '1 day' + 1`,
 	`SELECT 'abc'::interval`,
+	`SELECT date_trunc('week', interval '10 days')`,
 	`INSERT INTO money VALUES (90, 1234567.0, 1, 1)`,
 	`INSERT INTO money VALUES (91, 999999.995, 1, 1)`,
 	`INSERT INTO money VALUES (92, 1, 100000, 1)`,
