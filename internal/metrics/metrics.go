@@ -215,7 +215,7 @@ var (
 	colBytesDesc = prometheus.NewDesc("nodedb_column_cache_bytes",
 		"Memory held by column copies of collections that full scans read.", nil, nil)
 	colHitsDesc = prometheus.NewDesc("nodedb_column_cache_hits_total",
-		"Full scans (or parallel shares of one) that read a column copy instead of the stored rows.", nil, nil)
+		"Full scans that read a column copy instead of the stored rows.", nil, nil)
 	colBuildsDesc = prometheus.NewDesc("nodedb_column_cache_builds_total",
 		"Column copies of collections made.", nil, nil)
 	historyLostDesc = prometheus.NewDesc("nodedb_stream_history_lost_total",

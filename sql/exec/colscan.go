@@ -84,9 +84,9 @@ func HasColumnCopy(cache *columnar.Cache, m *txn.Manager, coll *catalog.Collecti
 }
 
 // columnTable returns the copy of s's collection a scan may read instead
-// of the stored rows, or nil. With build set, it builds one when the
-// policy above asks for it.
-func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
+// of the stored rows, or nil, building one when the policy above asks for
+// it. A scan calls it once: its parallel shares read the copy it returns.
+func (env *Env) columnTable(s *plan.Scan) *columnar.Table {
 	cache := env.Columns
 	if cache == nil || s.Access != plan.AccessFull || s.Used == nil || !s.Coll.Tuple() ||
 		kvExpiresIdx(s.Coll) >= 0 || env.Txn == nil || env.Txn.HasWrites() || env.Txn.ReadsLatest() {
@@ -114,7 +114,7 @@ func (env *Env) columnTable(s *plan.Scan, build bool) *columnar.Table {
 		cache.Hit()
 		return t
 	}
-	if !build || cache.Rejected(id, epoch) {
+	if cache.Rejected(id, epoch) {
 		return nil
 	}
 	if t == nil && !cache.Seen(id, epoch) && !stable(env.Txn.Manager().RowEpochSince(id), cache.StableAge()) {

@@ -956,11 +956,11 @@ func (env *Env) newScanIter(s *plan.Scan) *scanIter {
 }
 
 // openScanShare is a full scan of s's collection limited to the vShards
-// [vlo, vhi) (a parallel worker's share), reading the collection's
-// column copy when there is one it may read.
-func (env *Env) openScanShare(s *plan.Scan, vlo, vhi int) (*scanIter, error) {
+// [vlo, vhi) (a parallel worker's share), reading t, the collection's
+// column copy, when it is not nil (see columnTable).
+func (env *Env) openScanShare(s *plan.Scan, t *columnar.Table, vlo, vhi int) (*scanIter, error) {
 	si := env.newScanIter(s)
-	if t := env.columnTable(s, false); t != nil && si.query {
+	if t != nil && si.query {
 		si.col = env.newColScan(si, t, vlo, vhi)
 		return si, nil
 	}
@@ -1064,8 +1064,7 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 		si.idxUniq = s.Index.Unique
 		return si, nil
 	default:
-		env.columnTable(s, true) // builds the column copy when it is time to
-		return env.openScanShare(s, 0, storage.NumVShards)
+		return env.openScanShare(s, env.columnTable(s), 0, storage.NumVShards)
 	}
 }
 

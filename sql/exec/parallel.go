@@ -151,10 +151,10 @@ func (env *Env) runShares(scan *plan.Scan, workers int, work func(w int, wenv *E
 		}
 	}()
 	envs := make([]*Env, workers)
-	env.columnTable(scan, true) // builds the column copy when it is time to
+	ct := env.columnTable(scan) // the shares read one copy (made now when it is time to)
 	for w := range workers {
 		envs[w] = env.workerEnv(ctx)
-		in, err := envs[w].openScanShare(scan, w*storage.NumVShards/workers, (w+1)*storage.NumVShards/workers)
+		in, err := envs[w].openScanShare(scan, ct, w*storage.NumVShards/workers, (w+1)*storage.NumVShards/workers)
 		if err != nil {
 			return err
 		}
