@@ -165,6 +165,7 @@ func (env *Env) columnTable(s *plan.Scan) *columnar.Table {
 		}
 		return nil
 	}
+	cache.Hit() // the scan that made the copy reads it too
 	return nt
 }
 
