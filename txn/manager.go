@@ -602,15 +602,15 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	if err := b.Set(storage.KeyLastLSN, lsnBuf[:], nil); err != nil {
 		return fmt.Errorf("txn: batch: %w", err)
 	}
-	// The batch's collections get their new epoch, and its keys leave
-	// the read cache, before Pebble shows it to anyone (see rowEpochs,
-	// readCache). Only the committer changes applied.
+	// The batch's collections get their new epoch, and its keys' read
+	// cache entries their new values, before Pebble shows it to anyone
+	// (see rowEpochs, readCache). Only the committer changes applied.
 	m.epochs.noteWrites(group, m.snap.applied+1, now.UnixNano())
 	if m.rc != nil {
 		seq := m.snap.applied + 1
 		for _, r := range group {
 			for _, w := range r.writes {
-				m.rc.invalidate(w.key, seq)
+				m.rc.written(w.key, w.val, w.del, seq)
 			}
 		}
 	}

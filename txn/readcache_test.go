@@ -61,7 +61,7 @@ func TestReadCacheFollowsCommits(t *testing.T) {
 	require.Equal(t, "1", get(old)) // from the cache
 	put("2")
 	fresh := m.Begin()
-	require.Equal(t, "2", get(fresh)) // the commit dropped the entry
+	require.Equal(t, "2", get(fresh)) // the commit updated the entry
 	require.Equal(t, "2", get(fresh))
 	require.Equal(t, "1", get(old), "an older snapshot must not see the newer cached value")
 	fresh.Rollback()
@@ -222,4 +222,105 @@ func TestReadCacheStaysWithinBudget(t *testing.T) {
 	c.fill([]byte("big"), make([]byte, c.perShard), 1)
 	_, ok := c.get([]byte("big"), 1)
 	require.False(t, ok, "a value larger than a quarter of a stripe is not cached")
+}
+
+// cached reports key's cached value, if any.
+func cached(m *Manager, key string) (string, bool) {
+	s, _ := m.rc.stripe([]byte(key))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[key]
+	return string(e.val), ok
+}
+
+// TestReadCacheKeepsWrittenKeys: a commit gives a cached key its new
+// value (a read-modify-write load then reads its keys from the cache),
+// older snapshots still read their own values, a delete drops the entry,
+// keys not cached are not added by writes, and a read-latest transaction
+// (a Redis SET's) reads the cache too.
+func TestReadCacheKeepsWrittenKeys(t *testing.T) {
+	st, m := openCache(t, 0)
+	defer closeAll(t, st, m)
+	put := func(k, v string) {
+		tx := m.Begin()
+		tx.Set([]byte(k), []byte(v))
+		_, err := tx.Commit()
+		require.NoError(t, err)
+	}
+	get := func(tx *Txn, k string) string {
+		v, ok, err := tx.Get([]byte(k))
+		require.NoError(t, err)
+		if !ok {
+			return "<absent>"
+		}
+		return string(v)
+	}
+	put("k", "1")
+	put("other", "x")
+	old := m.Begin()
+	defer old.Rollback()
+	require.Equal(t, "1", get(old, "k")) // fills
+	put("k", "2")
+	v, ok := cached(m, "k")
+	require.True(t, ok, "the written key stays cached")
+	require.Equal(t, "2", v)
+	_, ok = cached(m, "other")
+	require.False(t, ok)
+	put("other", "y")
+	_, ok = cached(m, "other")
+	require.False(t, ok, "a write does not add a key nobody read")
+	require.Equal(t, "1", get(old, "k"), "an older snapshot reads its own value, not the cached newer one")
+
+	latest := m.Begin()
+	latest.ReadLatest()
+	a, _, err := latest.Get([]byte("k"))
+	require.NoError(t, err)
+	b, _, err := latest.Get([]byte("k"))
+	require.NoError(t, err)
+	require.Equal(t, "2", string(a))
+	require.Same(t, &a[0], &b[0], "a read-latest transaction reads the cached value")
+	latest.Rollback()
+
+	del := m.Begin()
+	del.Delete([]byte("k"))
+	_, err = del.Commit()
+	require.NoError(t, err)
+	_, ok = cached(m, "k")
+	require.False(t, ok, "a delete drops the entry")
+	fresh := m.Begin()
+	require.Equal(t, "<absent>", get(fresh, "k"))
+	fresh.Rollback()
+}
+
+// TestReadCacheFillsAfterOtherWrites: a reader whose snapshot is a batch
+// old still caches what it reads when that batch wrote keys in every
+// stripe (not its own): fills are refused per slot, not per stripe.
+func TestReadCacheFillsAfterOtherWrites(t *testing.T) {
+	st, m := openCache(t, 0)
+	defer closeAll(t, st, m)
+	tx := m.Begin()
+	tx.Set([]byte("k"), []byte("v"))
+	_, err := tx.Commit()
+	require.NoError(t, err)
+	r := m.Begin()
+	defer r.Rollback()
+	_, own := m.rc.stripe([]byte("k"))
+	// Other keys covering every stripe, none in k's slot.
+	w := m.Begin()
+	hit := map[*cacheStripe]bool{}
+	for i := 0; len(hit) < readCacheStripes && i < 1<<16; i++ {
+		key := fmt.Appendf(nil, "other-%d", i)
+		if s, slot := m.rc.stripe(key); slot != own && !hit[s] {
+			hit[s] = true
+			w.Set(key, []byte("x"))
+		}
+	}
+	require.Len(t, hit, readCacheStripes)
+	_, err = w.Commit()
+	require.NoError(t, err)
+	_, ok, err := r.Get([]byte("k"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	_, ok = cached(m, "k")
+	require.True(t, ok, "a batch writing a key in every stripe kept the read from being cached")
 }

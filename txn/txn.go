@@ -199,10 +199,9 @@ func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 			return append([]byte(nil), w.val...), true, nil
 		}
 	}
+	// A read that found no queued commit newer than the snapshot is a
+	// read of the snapshot, so ReadLatest transactions use the cache too.
 	rc := t.m.rc
-	if t.latest {
-		rc = nil
-	}
 	if rc != nil {
 		if v, ok := rc.get(key, t.shared.applied); ok {
 			return v, true, nil
