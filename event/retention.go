@@ -319,44 +319,85 @@ func (l *Log) bounds() (keepFrom func(coll uint32) uint64, hi uint64, err error)
 func (l *Log) trimPass(ctx context.Context, keepFrom func(coll uint32) uint64, hi uint64) (int, error) {
 	tx := l.txm.Begin()
 	defer tx.Rollback()
-	it, err := tx.NewIter(storage.LSNIndexKey(1), storage.LSNIndexKey(hi+1))
+	// Up to the entry holding LSN hi: a group keyed above hi may begin at
+	// or below it.
+	it, err := tx.NewIter(storage.LSNIndexKey(1), []byte{storage.TagLSNIndex + 1})
 	if err != nil {
 		return 0, err
 	}
-	type run struct{ lo, hi uint64 } // LSNs of consecutive removable records
+	// Runs of consecutive removable log entries, by the LSNs of their keys
+	// (an entry's last record's). An entry (a commit's group of records,
+	// see storage.LogGroup) of which only some records may go is rewritten
+	// with the others (partial).
+	type run struct{ lo, hi uint64 }
 	var runs []run
+	type rewrite struct {
+		key  []byte
+		kept storage.LogGroup
+	}
+	var partial []*rewrite
 	open := false // the last run may grow
 	n := 0
 	maxTrim := map[uint32]map[uint16]uint64{}
 	limits := map[uint32]uint64{}
-	for ; it.Valid() && n < l.trimBatch(); it.Next() {
-		lsn, coll, vshard, _, ok := storage.SplitLSNIndex(it.Key(), it.Value())
-		if !ok {
-			_ = it.Close()
-			return 0, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
-		}
+	limit := func(coll uint32) uint64 {
 		lim, seen := limits[coll]
 		if !seen {
 			lim = keepFrom(coll)
 			limits[coll] = lim
 		}
-		if lsn > lim {
+		return lim
+	}
+	var recs []storage.LogRecord
+	for ; it.Valid() && n < l.trimBatch(); it.Next() {
+		var ok bool
+		if recs, ok = storage.AppendLogRecords(recs[:0], it.Key(), it.Value()); !ok {
+			_ = it.Close()
+			return 0, errBadLogEntry()
+		}
+		if recs[0].LSN > hi {
+			break
+		}
+		kept := 0
+		for _, r := range recs {
+			if r.LSN > limit(r.Coll) {
+				kept++
+			}
+		}
+		switch {
+		case kept == len(recs):
 			open = false
 			continue
+		case kept > 0:
+			open = false
+			rw := &rewrite{key: append([]byte(nil), it.Key()...)}
+			for _, r := range recs {
+				if r.LSN > limit(r.Coll) {
+					rw.kept.Add(r.LSN, r.Coll, r.VShard, r.Raw)
+				}
+			}
+			partial = append(partial, rw)
+		default:
+			key := recs[len(recs)-1].LSN
+			if open {
+				runs[len(runs)-1].hi = key
+			} else {
+				runs = append(runs, run{key, key})
+				open = true
+			}
 		}
-		n++
-		if open {
-			runs[len(runs)-1].hi = lsn
-		} else {
-			runs = append(runs, run{lsn, lsn})
-			open = true
+		n += len(recs) - kept
+		for _, r := range recs {
+			if r.LSN > limit(r.Coll) {
+				continue
+			}
+			m := maxTrim[r.Coll]
+			if m == nil {
+				m = map[uint16]uint64{}
+				maxTrim[r.Coll] = m
+			}
+			m[r.VShard] = max(m[r.VShard], r.LSN)
 		}
-		m := maxTrim[coll]
-		if m == nil {
-			m = map[uint16]uint64{}
-			maxTrim[coll] = m
-		}
-		m[vshard] = max(m[vshard], lsn)
 	}
 	if err := it.Close(); err != nil {
 		return 0, err
@@ -391,6 +432,11 @@ func (l *Log) trimPass(ctx context.Context, keepFrom func(coll uint32) uint64, h
 			return 0, err
 		}
 	}
+	for _, rw := range partial {
+		if err := l.txm.Store().ReplaceLogEntry(rw.key, &rw.kept); err != nil {
+			return 0, err
+		}
+	}
 	return n, ctx.Err()
 }
 
@@ -406,37 +452,45 @@ func boundary(tx *txn.Txn, r retention, now time.Time) (uint64, error) {
 		return 0, err
 	}
 	var first, last uint64
+	var recs []storage.LogRecord
+age:
 	for ; it.Valid(); it.Next() {
-		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
-		if !ok {
+		var ok bool
+		if recs, ok = storage.AppendLogRecords(recs[:0], it.Key(), it.Value()); !ok {
 			continue
 		}
-		if first == 0 {
-			first = lsn
+		for _, rec := range recs {
+			if first == 0 {
+				first = rec.LSN
+			}
+			if !r.cover(rec.Coll) {
+				continue
+			}
+			d, err := txn.DecodeRecord(rec.Coll, rec.VShard, rec.Raw)
+			if err != nil {
+				_ = it.Close()
+				return 0, err
+			}
+			if d.TimeMs >= cutoffMs {
+				break age
+			}
+			b = rec.LSN
 		}
-		if !r.cover(coll) {
-			continue
-		}
-		rec, err := txn.DecodeRecord(coll, vshard, raw)
-		if err != nil {
-			_ = it.Close()
-			return 0, err
-		}
-		if rec.TimeMs >= cutoffMs {
-			break
-		}
-		b = lsn
 	}
 	if err := it.Close(); err != nil {
 		return 0, err
 	}
+	// Entries keyed above b: the first may hold records at or below it
+	// (a group), which the count below skips.
 	rit, err := tx.NewReverseIter(storage.LSNIndexKey(b+1), []byte{storage.TagLSNIndex + 1})
 	if err != nil {
 		return 0, err
 	}
 	defer rit.Close()
 	if rit.Valid() {
-		last, _, _, _, _ = storage.SplitLSNIndex(rit.Key(), rit.Value())
+		if recs, ok := storage.AppendLogRecords(recs[:0], rit.Key(), rit.Value()); ok {
+			last = recs[len(recs)-1].LSN
+		}
 	}
 	// Count: LSNs are dense, so a log spanning at most maxN LSNs cannot
 	// hold more than maxN events; only a longer one is counted, newest
@@ -446,13 +500,22 @@ func boundary(tx *txn.Txn, r retention, now time.Time) (uint64, error) {
 	}
 	var n int64
 	for ; rit.Valid(); rit.Prev() {
-		lsn, coll, _, _, valid := storage.SplitLSNIndex(rit.Key(), rit.Value())
-		if !valid || !r.cover(coll) {
+		var ok bool
+		if recs, ok = storage.AppendLogRecords(recs[:0], rit.Key(), rit.Value()); !ok {
 			continue
 		}
-		n++
-		if n > r.maxN {
-			return max(b, lsn), nil
+		for i := len(recs) - 1; i >= 0; i-- {
+			rec := recs[i]
+			if rec.LSN <= b {
+				return b, nil
+			}
+			if !r.cover(rec.Coll) {
+				continue
+			}
+			n++
+			if n > r.maxN {
+				return max(b, rec.LSN), nil
+			}
 		}
 	}
 	return b, nil

@@ -270,60 +270,68 @@ func Read(tx *txn.Txn, cat *catalog.Catalog, log *Log, st *catalog.Stream, offse
 	out := make([]Event, 0, min(opts.Limit, 1000))
 	compact := st.Compaction != nil && !opts.raw
 	nowMs := time.Now().UnixMilli()
+	var recs []storage.LogRecord
+entries:
 	for ; it.Valid() && len(out) < opts.Limit; it.Next() {
-		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
-		if !ok {
-			return nil, errs.New(errs.DataCorrupted, "event: bad LSN index entry")
+		var ok bool
+		if recs, ok = storage.AppendLogRecords(recs[:0], it.Key(), it.Value()); !ok {
+			return nil, errBadLogEntry()
 		}
-		if opts.UpTo != 0 && lsn > opts.UpTo {
-			break
-		}
-		if !st.Covers(coll) || (opts.Partition >= 0 && int(vshard) != opts.Partition) {
-			continue
-		}
-		if opts.Range != nil && (int(vshard) < opts.Range.Lo || int(vshard) >= opts.Range.Hi) {
-			continue
-		}
-		if lsn <= offsets.Part[vshard] {
-			continue
-		}
-		// The record's values alias the iterator's buffer: decoded below,
-		// before the next step.
-		rec, err := txn.DecodeRecordView(coll, vshard, raw)
-		if err != nil {
-			return nil, err
-		}
-		op := rec.Op.String()
-		if !st.Includes(op) {
-			continue
-		}
-		desc, _ := cat.ByID(coll)
-		if desc != nil && desc.Name == string(rec.CollNameView) {
-			rec.CollName = desc.Name // the usual case, without a copy
-		} else {
-			rec.CollName = string(rec.CollNameView) // renamed or gone since
-		}
-		ev := Event{LSN: lsn, Partition: vshard, CollID: coll, Collection: rec.CollName, Op: op, RowID: rec.RowID,
-			TimeMs: rec.TimeMs, Depth: rec.Depth, StmtCont: rec.StmtCont}
-		if ev.New, err = decodeValue(desc, rec.New); err != nil {
-			return nil, err
-		}
-		if ev.Old, err = decodeValue(desc, rec.Old); err != nil {
-			return nil, err
-		}
-		if compact {
-			skip, err := compacted(tx, st, &ev, nowMs)
+		for _, r := range recs {
+			lsn, coll, vshard := r.LSN, r.Coll, r.VShard
+			if len(out) >= opts.Limit || (opts.UpTo != 0 && lsn > opts.UpTo) {
+				break entries
+			}
+			if lsn <= from || !st.Covers(coll) || (opts.Partition >= 0 && int(vshard) != opts.Partition) {
+				continue // from: a group may begin before the position
+			}
+			if opts.Range != nil && (int(vshard) < opts.Range.Lo || int(vshard) >= opts.Range.Hi) {
+				continue
+			}
+			if lsn <= offsets.Part[vshard] {
+				continue
+			}
+			// The record's values alias the iterator's buffer: decoded
+			// below, before the next step.
+			rec, err := txn.DecodeRecordView(coll, vshard, r.Raw)
 			if err != nil {
 				return nil, err
 			}
-			if skip {
+			op := rec.Op.String()
+			if !st.Includes(op) {
 				continue
 			}
+			desc, _ := cat.ByID(coll)
+			if desc != nil && desc.Name == string(rec.CollNameView) {
+				rec.CollName = desc.Name // the usual case, without a copy
+			} else {
+				rec.CollName = string(rec.CollNameView) // renamed or gone since
+			}
+			ev := Event{LSN: lsn, Partition: vshard, CollID: coll, Collection: rec.CollName, Op: op, RowID: rec.RowID,
+				TimeMs: rec.TimeMs, Depth: rec.Depth, StmtCont: rec.StmtCont}
+			if ev.New, err = decodeValue(desc, rec.New); err != nil {
+				return nil, err
+			}
+			if ev.Old, err = decodeValue(desc, rec.Old); err != nil {
+				return nil, err
+			}
+			if compact {
+				skip, err := compacted(tx, st, &ev, nowMs)
+				if err != nil {
+					return nil, err
+				}
+				if skip {
+					continue
+				}
+			}
+			out = append(out, ev)
 		}
-		out = append(out, ev)
 	}
 	return out, nil
 }
+
+// errBadLogEntry is the corruption error of a malformed change-log entry.
+func errBadLogEntry() error { return errs.New(errs.DataCorrupted, "event: bad LSN index entry") }
 
 // decodeValue turns a stored row into a document (strict rows become an
 // object keyed by column name).
@@ -410,19 +418,25 @@ func LastBefore(tx *txn.Txn, st *catalog.Stream, timeMs int64) (uint64, error) {
 	}
 	defer it.Close()
 	pos := st.StartLSN
+	var recs []storage.LogRecord
 	for ; it.Valid(); it.Next() {
-		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
-		if !ok || !st.Covers(coll) {
+		var ok bool
+		if recs, ok = storage.AppendLogRecords(recs[:0], it.Key(), it.Value()); !ok {
 			continue
 		}
-		rec, err := txn.DecodeRecord(coll, vshard, raw)
-		if err != nil {
-			return 0, err
+		for _, r := range recs {
+			if r.LSN <= st.StartLSN || !st.Covers(r.Coll) {
+				continue
+			}
+			rec, err := txn.DecodeRecord(r.Coll, r.VShard, r.Raw)
+			if err != nil {
+				return 0, err
+			}
+			if rec.TimeMs >= timeMs {
+				return pos, nil
+			}
+			pos = r.LSN
 		}
-		if rec.TimeMs >= timeMs {
-			break
-		}
-		pos = lsn
 	}
 	return pos, nil
 }

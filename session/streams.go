@@ -562,26 +562,32 @@ func partitionStats(tx *txn.Txn, cat *catalog.Catalog, st *catalog.Stream) (map[
 	defer it.Close()
 	allOps := len(st.Include) == 3
 	out := map[uint16]*partStat{}
+	var recs []storage.LogRecord
 	for ; it.Valid(); it.Next() {
-		lsn, coll, vshard, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
-		if !ok || !st.Covers(coll) {
+		var ok bool
+		if recs, ok = storage.AppendLogRecords(recs[:0], it.Key(), it.Value()); !ok {
 			continue
 		}
-		if !allOps {
-			rec, err := txn.DecodeRecord(coll, vshard, raw)
-			if err != nil {
-				return nil, err
-			}
-			if !st.Includes(rec.Op.String()) {
+		for _, r := range recs {
+			if r.LSN <= st.StartLSN || !st.Covers(r.Coll) {
 				continue
 			}
+			if !allOps {
+				rec, err := txn.DecodeRecord(r.Coll, r.VShard, r.Raw)
+				if err != nil {
+					return nil, err
+				}
+				if !st.Includes(rec.Op.String()) {
+					continue
+				}
+			}
+			ps := out[r.VShard]
+			if ps == nil {
+				ps = &partStat{}
+				out[r.VShard] = ps
+			}
+			ps.lsns = append(ps.lsns, r.LSN)
 		}
-		ps := out[vshard]
-		if ps == nil {
-			ps = &partStat{}
-			out[vshard] = ps
-		}
-		ps.lsns = append(ps.lsns, lsn)
 	}
 	return out, nil
 }

@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the on-disk format this build writes and reads. See
 // docs/format.md; bump it on any incompatible key or value change.
-const FormatVersion = 4
+const FormatVersion = 5
 
 // upgradable lists the older formats this build reads as they are and
 // upgrades on open (an older build then refuses the directory instead of
@@ -26,7 +26,9 @@ const FormatVersion = 4
 // collection hashed its whole primary key into the vShard, as a
 // collection whose descriptor has no shard_cols still does; collections
 // created since may hash a prefix, which a format 3 build would misread.
-var upgradable = map[uint32]bool{2: true, 3: true}
+// 4: the change log held one record per key; this build still reads those
+// and writes groups (LogGroup), which a format 4 build would reject.
+var upgradable = map[uint32]bool{2: true, 3: true, 4: true}
 
 // Keyspace tags: the first byte of every key.
 const (
@@ -211,6 +213,27 @@ func (s *Store) DeleteRange(lo, hi []byte) error {
 	return nil
 }
 
+// ReplaceLogEntry replaces the change-log entry at key by g's (retention
+// removing part of a group): one batch, so a reader sees one or the other.
+// Like DeleteRange it does not wait for a sync; a crash may leave the old
+// entry, which retention then trims again.
+func (s *Store) ReplaceLogEntry(key []byte, g *LogGroup) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := b.Delete(key, nil); err != nil {
+		return fmt.Errorf("storage: replace log entry: %w", err)
+	}
+	if g.Len() > 0 {
+		if err := b.Set(g.Key(), g.Value(), nil); err != nil {
+			return fmt.Errorf("storage: replace log entry: %w", err)
+		}
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("storage: replace log entry: %w", err)
+	}
+	return nil
+}
+
 // DB returns the underlying Pebble database.
 func (s *Store) DB() *pebble.DB { return s.db }
 
@@ -358,12 +381,126 @@ func AppendLSNIndexValue(b []byte, coll uint32, vshard uint16, record []byte) []
 	return append(b, record...)
 }
 
-// SplitLSNIndex decodes an LSN-index entry; record aliases v.
+// SplitLSNIndex decodes a one-record LSN-index entry (written before
+// format 5); record aliases v. AppendLogRecords reads every kind of entry.
 func SplitLSNIndex(k, v []byte) (lsn uint64, coll uint32, vshard uint16, record []byte, ok bool) {
 	if len(k) != 9 || k[0] != TagLSNIndex || len(v) < 6 {
 		return 0, 0, 0, nil, false
 	}
 	return binary.BigEndian.Uint64(k[1:]), binary.BigEndian.Uint32(v[:4]), binary.BigEndian.Uint16(v[4:6]), v[6:], true
+}
+
+// Change-log groups (format 5): the change records of one commit batch
+// share an entry of the LSN-ordered log, keyed by LSNIndexKey(last LSN)
+// followed by logGroupSuffix, up to LogGroupTarget bytes each. A key per
+// record cost every change a memtable entry, a key in each flushed table
+// and a compaction step: a Redis SET of a few bytes was mostly that. Keyed
+// by their last LSN, entries of either kind sort in LSN order, and a seek
+// to LSNIndexKey(n) lands on the entry holding the first record at or
+// after n (a group may begin before n: readers skip what they have seen).
+// The value: a version byte (logGroupV1), then per record the LSN as a
+// uvarint (the first record's whole, each later one as the difference
+// from the one before, at least 1), u32 collection id, u16 vshard, and the
+// record as a uvarint length and its bytes.
+const (
+	logGroupSuffix = 'g'
+	logGroupV1     = 1
+	// LogGroupTarget is the size at which a group entry is closed and the
+	// batch's further records start another.
+	LogGroupTarget = 64 << 10
+)
+
+// LogRecord is one change record read from the log; Raw aliases the
+// entry's value.
+type LogRecord struct {
+	LSN    uint64
+	Coll   uint32
+	VShard uint16
+	Raw    []byte
+}
+
+// LogGroup builds the group entries of a commit batch (see LogGroupTarget).
+type LogGroup struct {
+	buf  []byte
+	n    int
+	last uint64
+}
+
+// Add appends a record with an LSN above every record added before.
+func (g *LogGroup) Add(lsn uint64, coll uint32, vshard uint16, record []byte) {
+	if g.n == 0 {
+		g.buf = append(g.buf[:0], logGroupV1)
+		g.buf = binary.AppendUvarint(g.buf, lsn)
+	} else {
+		g.buf = binary.AppendUvarint(g.buf, lsn-g.last)
+	}
+	g.buf = binary.BigEndian.AppendUint32(g.buf, coll)
+	g.buf = binary.BigEndian.AppendUint16(g.buf, vshard)
+	g.buf = binary.AppendUvarint(g.buf, uint64(len(record)))
+	g.buf = append(g.buf, record...)
+	g.n++
+	g.last = lsn
+}
+
+// Len is the number of records added since the last Reset.
+func (g *LogGroup) Len() int { return g.n }
+
+// Size is the encoded size of the entry's value.
+func (g *LogGroup) Size() int { return len(g.buf) }
+
+// Key and Value are the entry of the records added (valid until the next
+// Add or Reset; a Pebble batch copies them).
+func (g *LogGroup) Key() []byte {
+	return append(LSNIndexKey(g.last), logGroupSuffix)
+}
+
+// Value is the entry's value (see Key).
+func (g *LogGroup) Value() []byte { return g.buf }
+
+// Reset empties the group, keeping its buffer.
+func (g *LogGroup) Reset() { g.n, g.buf = 0, g.buf[:0] }
+
+// AppendLogRecords decodes an entry of the LSN-ordered log, a group or a
+// single record of format 4 or older, appending its records in LSN order
+// to recs; their Raw aliases v. ok is false for a malformed entry.
+func AppendLogRecords(recs []LogRecord, k, v []byte) (_ []LogRecord, ok bool) {
+	if len(k) == 9 {
+		lsn, coll, vshard, raw, ok := SplitLSNIndex(k, v)
+		if !ok {
+			return recs, false
+		}
+		return append(recs, LogRecord{LSN: lsn, Coll: coll, VShard: vshard, Raw: raw}), true
+	}
+	if len(k) != 10 || k[0] != TagLSNIndex || k[9] != logGroupSuffix || len(v) == 0 || v[0] != logGroupV1 {
+		return recs, false
+	}
+	last := binary.BigEndian.Uint64(k[1:9])
+	var lsn uint64
+	for i := 1; i < len(v); {
+		d, n := binary.Uvarint(v[i:])
+		if n <= 0 || d == 0 || d > last-lsn {
+			return recs, false
+		}
+		lsn += d
+		i += n
+		if len(v)-i < 6 {
+			return recs, false
+		}
+		coll := binary.BigEndian.Uint32(v[i:])
+		vshard := binary.BigEndian.Uint16(v[i+4:])
+		i += 6
+		size, n := binary.Uvarint(v[i:])
+		if n <= 0 || size > uint64(len(v)-i-n) {
+			return recs, false
+		}
+		i += n
+		recs = append(recs, LogRecord{LSN: lsn, Coll: coll, VShard: vshard, Raw: v[i : i+int(size) : i+int(size)]})
+		i += int(size)
+	}
+	if lsn != last {
+		return recs, false
+	}
+	return recs, true
 }
 
 // OffsetPrefix is the prefix of every offset of a consumer group.

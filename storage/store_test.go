@@ -101,10 +101,29 @@ func TestOpenWritesAndChecksFormatVersion(t *testing.T) {
 	require.NoError(t, err)
 	ver, vcloser, err = st.DB().Get(storage.KeyFormatVersion)
 	require.NoError(t, err)
-	require.Equal(t, uint32(4), binary.BigEndian.Uint32(ver))
+	require.Equal(t, uint32(storage.FormatVersion), binary.BigEndian.Uint32(ver))
 	require.NoError(t, vcloser.Close())
 	_, closer, err = st.DB().Get([]byte{0x20, 1})
 	require.NoError(t, err, "a format 3 upgrade deletes nothing")
+	require.NoError(t, closer.Close())
+	require.NoError(t, st.Close())
+
+	// Format 4 (a change-log key per record, still read) opens as it is:
+	// only the version is rewritten, so a format 4 build, which cannot
+	// read group entries, refuses the directory from now on.
+	pdb, err = pebble.Open(filepath.Join(dir, "pebble"), &pebble.Options{Logger: quiet{}})
+	require.NoError(t, err)
+	require.NoError(t, pdb.Set(storage.KeyFormatVersion, binary.BigEndian.AppendUint32(nil, 4), pebble.Sync))
+	require.NoError(t, pdb.Set(storage.LSNIndexKey(9), storage.LSNIndexValue(1, 2, []byte("r")), pebble.Sync))
+	require.NoError(t, pdb.Close())
+	st, err = storage.Open(dir, storage.Options{})
+	require.NoError(t, err)
+	ver, vcloser, err = st.DB().Get(storage.KeyFormatVersion)
+	require.NoError(t, err)
+	require.Equal(t, uint32(5), binary.BigEndian.Uint32(ver))
+	require.NoError(t, vcloser.Close())
+	_, closer, err = st.DB().Get(storage.LSNIndexKey(9))
+	require.NoError(t, err, "a format 4 upgrade deletes nothing")
 	require.NoError(t, closer.Close())
 	require.NoError(t, st.Close())
 }

@@ -108,6 +108,12 @@ type Manager struct {
 	rc *readCache
 	// epochs: per collection, the last batch that wrote its rows.
 	epochs rowEpochs
+	// committing holds the committer's buffers (writeGroup), reused from
+	// batch to batch; only the committer goroutine touches them.
+	committing struct {
+		log storage.LogGroup
+		rec []byte
+	}
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -574,7 +580,9 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	defer b.Close()
 	now := m.now()
 	nowMs := now.UnixMilli()
-	var buf, vbuf []byte // the batch copies what Set is given
+	// The batch copies what Set is given: the buffers are reused.
+	log, buf := &m.committing.log, m.committing.rec[:0]
+	log.Reset()
 	for _, r := range group {
 		for _, w := range r.writes {
 			var err error
@@ -587,13 +595,24 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 				return fmt.Errorf("txn: batch: %w", err)
 			}
 		}
+		// The batch's change records go into the log in groups (see
+		// storage.LogGroup), not a key each.
 		for i := range r.changes {
 			c := &r.changes[i]
 			buf = encodeChange(buf[:0], c, r.lsns[i], nowMs)
-			vbuf = storage.AppendLSNIndexValue(vbuf[:0], c.Collection, c.VShard, buf)
-			if err := b.Set(storage.LSNIndexKey(r.lsns[i]), vbuf, nil); err != nil {
-				return fmt.Errorf("txn: batch: %w", err)
+			log.Add(r.lsns[i], c.Collection, c.VShard, buf)
+			if log.Size() >= storage.LogGroupTarget {
+				if err := b.Set(log.Key(), log.Value(), nil); err != nil {
+					return fmt.Errorf("txn: batch: %w", err)
+				}
+				log.Reset()
 			}
+		}
+	}
+	m.committing.rec = buf
+	if log.Len() > 0 {
+		if err := b.Set(log.Key(), log.Value(), nil); err != nil {
+			return fmt.Errorf("txn: batch: %w", err)
 		}
 	}
 	last := group[len(group)-1].lsn

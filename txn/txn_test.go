@@ -124,14 +124,21 @@ func TestLSNsSurviveRestartAndChangeLog(t *testing.T) {
 	it, err := r.NewIter(storage.LSNIndexKey(1), []byte{storage.TagLSNIndex + 1})
 	require.NoError(t, err)
 	var recs []Record
+	entries := 0
 	for ; it.Valid(); it.Next() {
-		l, c, vs, raw, ok := storage.SplitLSNIndex(it.Key(), it.Value())
+		entries++
+		lrs, ok := storage.AppendLogRecords(nil, it.Key(), it.Value())
 		require.True(t, ok)
-		rec, err := DecodeRecord(c, vs, raw)
-		require.NoError(t, err)
-		require.Equal(t, l, rec.LSN)
-		recs = append(recs, rec)
+		for _, lr := range lrs {
+			require.Equal(t, uint32(7), lr.Coll)
+			require.Equal(t, uint16(3), lr.VShard)
+			rec, err := DecodeRecord(lr.Coll, lr.VShard, lr.Raw)
+			require.NoError(t, err)
+			require.Equal(t, lr.LSN, rec.LSN)
+			recs = append(recs, rec)
+		}
 	}
+	require.Equal(t, 1, entries, "a commit's records share one log entry")
 	require.NoError(t, it.Close())
 	require.Len(t, recs, 2)
 	require.Equal(t, OpInsert, recs[0].Op)
