@@ -317,6 +317,56 @@ func TestRetentionRangesAcrossCollections(t *testing.T) {
 	require.Equal(t, 6, left)
 }
 
+// TestRetentionSplitsALogGroup: a commit's records share one log entry,
+// so retention that may drop only some of them rewrites the entry with the
+// others, here keyed by an earlier LSN than before (its last record goes).
+// The kept record must still be read, the dropped one not, and history
+// lost reported as for a record of its own.
+func TestRetentionSplitsALogGroup(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (id INT PRIMARY KEY)`)
+	d.q(s, `CREATE CHANGE STREAM sa ON a WITH (RETENTION_EVENTS = 1)`)
+	d.q(s, `CREATE CONSUMER GROUP g ON sa`)
+	d.q(s, `BEGIN; INSERT INTO b VALUES (10); INSERT INTO a VALUES (1); COMMIT`)
+	d.q(s, `INSERT INTO a VALUES (2)`)
+	before := logEntries(t, d)
+	n, err := d.db.TrimChangeLog(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "a's first event goes, b's stays")
+	after := logEntries(t, d)
+	require.Equal(t, before, after, "the shared entry is rewritten, not dropped")
+
+	r, err := run(s, `SHOW CHANGES FOR b`)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 1, "b's record, in the rewritten entry, is still read")
+	r, err = run(s, `SHOW CHANGES FOR a`)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 1)
+	r, err = run(s, `SELECT row_id FROM STREAM sa CONSUMER GROUP g`)
+	require.NoError(t, err)
+	require.Equal(t, "2", render(r), "a group that never committed starts at the oldest retained event")
+}
+
+// logEntries counts the change log's entries (keys, not records).
+func logEntries(t *testing.T, d *tdb) int {
+	t.Helper()
+	tx := d.db.txm.Begin()
+	defer tx.Rollback()
+	it, err := tx.NewIter(storage.LSNIndexKey(1), []byte{storage.TagLSNIndex + 1})
+	require.NoError(t, err)
+	defer it.Close()
+	n := 0
+	for ; it.Valid(); it.Next() {
+		_, ok := storage.AppendLogRecords(nil, it.Key(), it.Value())
+		require.True(t, ok)
+		n++
+	}
+	return n
+}
+
 func TestNamedMembersSplitPartitions(t *testing.T) {
 	d := openT(t, t.TempDir())
 	defer d.close()
