@@ -699,7 +699,11 @@ func (p *pipe) send(part uint16) {
 		} else {
 			err = &PermanentError{Err: encErr}
 		}
-		if p.ctx.Err() != nil {
+		if err != nil && p.ctx.Err() != nil {
+			// Stopped during the send: the batch goes again after a
+			// restart. (One the sink took is acknowledged below even so,
+			// and stop's flush records it: an ALTER or a PAUSE right after
+			// a delivery does not send it twice.)
 			p.mu.Lock()
 			p.running[part] = false
 			p.mu.Unlock()
