@@ -358,12 +358,22 @@ func (l *Log) trimPass(ctx context.Context, keepFrom func(coll uint32) uint64, h
 		if recs[0].LSN > hi {
 			break
 		}
+		// The records that go advance their partitions' trim marks
+		// whether the entry goes whole or is rewritten without them.
 		kept := 0
 		for _, r := range recs {
 			if r.LSN > limit(r.Coll) {
 				kept++
+				continue
 			}
+			m := maxTrim[r.Coll]
+			if m == nil {
+				m = map[uint16]uint64{}
+				maxTrim[r.Coll] = m
+			}
+			m[r.VShard] = max(m[r.VShard], r.LSN)
 		}
+		n += len(recs) - kept
 		switch {
 		case kept == len(recs):
 			open = false
@@ -385,18 +395,6 @@ func (l *Log) trimPass(ctx context.Context, keepFrom func(coll uint32) uint64, h
 				runs = append(runs, run{key, key})
 				open = true
 			}
-		}
-		n += len(recs) - kept
-		for _, r := range recs {
-			if r.LSN > limit(r.Coll) {
-				continue
-			}
-			m := maxTrim[r.Coll]
-			if m == nil {
-				m = map[uint16]uint64{}
-				maxTrim[r.Coll] = m
-			}
-			m[r.VShard] = max(m[r.VShard], r.LSN)
 		}
 	}
 	if err := it.Close(); err != nil {

@@ -297,7 +297,9 @@ func TestColumnCacheConcurrentWriters(t *testing.T) {
 	var quiet atomic.Bool // writers pause, so copies get made
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
-	for w := range 2 {
+	// loop runs body (k = 0, 1, ...) on a session of its own until stop
+	// closes or body returns false.
+	loop := func(body func(s *Session, k int) bool) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -308,67 +310,66 @@ func TestColumnCacheConcurrentWriters(t *testing.T) {
 					return
 				default:
 				}
-				if quiet.Load() {
-					time.Sleep(5 * time.Millisecond)
-					continue
-				}
-				id := 1 + (k*7919+w*104729)%12000
-				var q string
-				switch k % 3 {
-				case 0:
-					q = fmt.Sprintf("UPDATE cc SET n = n + 1, t = 'w%d' WHERE id = %d", k%7, id)
-				case 1:
-					q = fmt.Sprintf("DELETE FROM cc WHERE id = %d", id)
-				default:
-					q = fmt.Sprintf("INSERT INTO cc (id, i, n, t, v, d) VALUES (%d, %d, 1.25, 'w1', 'v2', DATE '1996-01-01') ON CONFLICT (id) DO NOTHING", id, k%50)
-				}
-				if _, err := run(s, q); err != nil && !strings.Contains(err.Error(), "serialize") {
-					errc <- fmt.Errorf("%s: %w", q, err)
+				if !body(s, k) {
 					return
 				}
 			}
 		}()
 	}
+	for w := range 2 {
+		loop(func(s *Session, k int) bool {
+			if quiet.Load() {
+				time.Sleep(5 * time.Millisecond)
+				return true
+			}
+			id := 1 + (k*7919+w*104729)%12000
+			var q string
+			switch k % 3 {
+			case 0:
+				q = fmt.Sprintf("UPDATE cc SET n = n + 1, t = 'w%d' WHERE id = %d", k%7, id)
+			case 1:
+				q = fmt.Sprintf("DELETE FROM cc WHERE id = %d", id)
+			default:
+				q = fmt.Sprintf("INSERT INTO cc (id, i, n, t, v, d) VALUES (%d, %d, 1.25, 'w1', 'v2', DATE '1996-01-01') ON CONFLICT (id) DO NOTHING", id, k%50)
+			}
+			if _, err := run(s, q); err != nil && !strings.Contains(err.Error(), "serialize") {
+				errc <- fmt.Errorf("%s: %w", q, err)
+				return false
+			}
+			return true
+		})
+	}
 	checks := 0
 	var mu sync.Mutex
 	for r := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := d.m.NewSession("admin", "db")
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
+		loop(func(s *Session, k int) bool {
+			q := queries[(k+r)%len(queries)]
+			res := func(sql string) string {
+				out, err := run(s, sql)
+				if err != nil {
+					errc <- fmt.Errorf("%s: %w", sql, err)
+					return ""
 				}
-				q := queries[(k+r)%len(queries)]
-				res := func(sql string) string {
-					out, err := run(s, sql)
-					if err != nil {
-						errc <- fmt.Errorf("%s: %w", sql, err)
-						return ""
-					}
-					if out == nil {
-						return ""
-					}
-					return render(out)
+				if out == nil {
+					return ""
 				}
-				res("BEGIN")
-				got := res(q)
-				res("SET enable_column_cache = off")
-				want := res(q)
-				res("SET enable_column_cache = on")
-				res("COMMIT")
-				if got != want {
-					errc <- fmt.Errorf("%s: with copies\n%s\nfrom stored rows\n%s", q, got, want)
-					return
-				}
-				mu.Lock()
-				checks++
-				mu.Unlock()
+				return render(out)
 			}
-		}()
+			res("BEGIN")
+			got := res(q)
+			res("SET enable_column_cache = off")
+			want := res(q)
+			res("SET enable_column_cache = on")
+			res("COMMIT")
+			if got != want {
+				errc <- fmt.Errorf("%s: with copies\n%s\nfrom stored rows\n%s", q, got, want)
+				return false
+			}
+			mu.Lock()
+			checks++
+			mu.Unlock()
+			return true
+		})
 	}
 	// Writes and quiet spells alternate; under the race detector scans
 	// are slow, so the spells are long enough for two scans.

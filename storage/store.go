@@ -367,23 +367,19 @@ func LSNIndexKey(lsn uint64) []byte {
 	return binary.BigEndian.AppendUint64(b, lsn)
 }
 
-// LSNIndexValue is the value of an LSN-index entry: the collection id,
-// the vshard, then a copy of the change record, so reading the log in LSN
-// order (catching up a consumer group) is one sequential scan.
+// LSNIndexValue is the value of a one-record LSN-index entry as format 4
+// and older wrote it (still read; tests write such entries): the
+// collection id, the vshard, then the change record.
 func LSNIndexValue(coll uint32, vshard uint16, record []byte) []byte {
-	return AppendLSNIndexValue(make([]byte, 0, 6+len(record)), coll, vshard, record)
-}
-
-// AppendLSNIndexValue appends LSNIndexValue to b.
-func AppendLSNIndexValue(b []byte, coll uint32, vshard uint16, record []byte) []byte {
+	b := make([]byte, 0, 6+len(record))
 	b = binary.BigEndian.AppendUint32(b, coll)
 	b = binary.BigEndian.AppendUint16(b, vshard)
 	return append(b, record...)
 }
 
-// SplitLSNIndex decodes a one-record LSN-index entry (written before
+// splitLSNIndex decodes a one-record LSN-index entry (written before
 // format 5); record aliases v. AppendLogRecords reads every kind of entry.
-func SplitLSNIndex(k, v []byte) (lsn uint64, coll uint32, vshard uint16, record []byte, ok bool) {
+func splitLSNIndex(k, v []byte) (lsn uint64, coll uint32, vshard uint16, record []byte, ok bool) {
 	if len(k) != 9 || k[0] != TagLSNIndex || len(v) < 6 {
 		return 0, 0, 0, nil, false
 	}
@@ -465,7 +461,7 @@ func (g *LogGroup) Reset() { g.n, g.buf = 0, g.buf[:0] }
 // to recs; their Raw aliases v. ok is false for a malformed entry.
 func AppendLogRecords(recs []LogRecord, k, v []byte) (_ []LogRecord, ok bool) {
 	if len(k) == 9 {
-		lsn, coll, vshard, raw, ok := SplitLSNIndex(k, v)
+		lsn, coll, vshard, raw, ok := splitLSNIndex(k, v)
 		if !ok {
 			return recs, false
 		}
