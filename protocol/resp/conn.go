@@ -26,6 +26,7 @@ type conn struct {
 	nc     net.Conn
 	r      *Reader
 	w      *redcon.Writer
+	out    *replyWriter // what w flushes to
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,7 +72,8 @@ const maxBatch = 256
 
 func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &conn{s: s, nc: nc, r: NewReader(nc, s.cfg.Limits), w: redcon.NewWriter(nc),
+	out := newReplyWriter(nc)
+	c := &conn{s: s, nc: nc, r: NewReader(nc, s.cfg.Limits), w: redcon.NewWriter(out), out: out,
 		ctx: ctx, cancel: cancel, id: s.nextID.Add(1), coll: session.KVDefaultCollection,
 		authed: s.cfg.Password == ""}
 	c.log = s.log.With("client", nc.RemoteAddr().String(), "id", c.id)
@@ -311,6 +313,20 @@ func (c *conn) runBatch(batch [][][]byte) {
 			c.s.combMu.Unlock()
 		}
 		cb.mu.Unlock()
+		// With the lead handed on, send the other connections' replies
+		// before waking them: a woken goroutine may wait a while for a
+		// processor (hundreds of microseconds when the cores are busy),
+		// and its client cannot send its next pipeline until it has
+		// read these replies.
+		for _, o := range group {
+			if o.c == c {
+				continue
+			}
+			if o.err == nil && o.c.r.Buffered() == 0 && o.c.next == nil && o.c.pendingErr == nil {
+				o.c.tryFlush()
+			}
+			o.wake <- false
+		}
 	}
 	if w.err != nil {
 		for _, args := range batch {
@@ -359,7 +375,7 @@ func (s *Server) runRoundTxn(leader *conn, group []*waiter, keys []string, write
 }
 
 // runRound runs a group of waiters in one transaction (leader's context)
-// and wakes every waiter but the leader with the outcome.
+// and gives every waiter the outcome; runBatch wakes them.
 func (s *Server) runRound(leader *conn, group []*waiter) {
 	var keys []string
 	// addKey skips a key equal to the one before it: a pipeline usually
@@ -395,10 +411,17 @@ func (s *Server) runRound(leader *conn, group []*waiter) {
 			w.c.w.SetBuffer(w.mark)
 		}
 		w.err = err
-		if w.c != leader {
-			w.wake <- false
-		}
 	}
+}
+
+// tryFlush sends the replies in c.w that the socket takes without
+// waiting; the rest go out at the connection's own next flush. The
+// caller stands in for c's goroutine (which waits for it), as a round's
+// leader does.
+func (c *conn) tryFlush() {
+	c.out.try = true
+	_ = c.w.Flush()
+	c.out.try = false
 }
 
 // dispatch runs one command; errors it returns become the reply.

@@ -1,0 +1,73 @@
+package resp
+
+import (
+	"net"
+	"syscall"
+)
+
+// replyWriter is what a connection's reply buffer (redcon.Writer) flushes
+// to: the socket, plus a try mode in which a round's leader writes another
+// connection's replies without blocking (tryFlush). What that write could
+// not send stays in pending and goes out first at the connection's own
+// next flush, so replies keep their order.
+type replyWriter struct {
+	nc      net.Conn
+	raw     syscall.RawConn // nil: no non-blocking write (try mode sends nothing)
+	try     bool
+	pending []byte
+	err     error // a failed try write, returned by the next Write
+}
+
+func newReplyWriter(nc net.Conn) *replyWriter {
+	rw := &replyWriter{nc: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			rw.raw = raw
+		}
+	}
+	return rw
+}
+
+func (rw *replyWriter) Write(b []byte) (int, error) {
+	if rw.err != nil {
+		return 0, rw.err
+	}
+	if rw.try {
+		rw.tryWrite(b)
+		return len(b), nil
+	}
+	if len(rw.pending) > 0 {
+		if _, err := rw.nc.Write(rw.pending); err != nil {
+			rw.err = err
+			return 0, err
+		}
+		rw.pending = rw.pending[:0]
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	return rw.nc.Write(b)
+}
+
+// tryWrite sends what of b the socket takes at once (nothing while
+// earlier replies are pending) and keeps the rest in pending.
+func (rw *replyWriter) tryWrite(b []byte) {
+	n := 0
+	if rw.raw != nil && len(rw.pending) == 0 && len(b) > 0 {
+		var werr error
+		if err := rw.raw.Write(func(fd uintptr) bool {
+			n, werr = writeNonblocking(fd, b)
+			return true
+		}); err != nil {
+			werr = err
+		}
+		if werr != nil && !isWouldBlock(werr) {
+			rw.err = werr
+			return
+		}
+		if n < 0 {
+			n = 0
+		}
+	}
+	rw.pending = append(rw.pending, b[n:]...)
+}
