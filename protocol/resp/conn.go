@@ -23,6 +23,7 @@ import (
 // state commands change (selected collection, name, authentication).
 type conn struct {
 	s      *Server
+	ncMu   sync.Mutex // orders kill with the event loop's replacing nc
 	nc     net.Conn
 	r      *Reader
 	w      *redcon.Writer
@@ -65,6 +66,15 @@ type conn struct {
 	channels map[string]bool
 	patterns map[string]bool
 	wmu      sync.Mutex
+
+	// Event loop (loop_linux.go): while loop is set the loop owns the
+	// socket (lfd, a duplicate; nc is closed) and inbuf holds bytes read
+	// but not yet run; handoff gives the connection back to run (true:
+	// serve it from here on, nc and r replaced; false: it ended).
+	loop    *evloop
+	lfd     int
+	inbuf   []byte
+	handoff chan bool
 }
 
 // maxBatch bounds how many pipelined commands share one transaction.
@@ -75,7 +85,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	out := newReplyWriter(nc)
 	c := &conn{s: s, nc: nc, r: NewReader(nc, s.cfg.Limits), w: redcon.NewWriter(out), out: out,
 		ctx: ctx, cancel: cancel, id: s.nextID.Add(1), coll: session.KVDefaultCollection,
-		authed: s.cfg.Password == ""}
+		authed: s.cfg.Password == "", lfd: -1}
 	c.log = s.log.With("client", nc.RemoteAddr().String(), "id", c.id)
 	c.hot.c = c
 	c.setFn, c.incrFn = c.hot.set, c.hot.incr
@@ -95,7 +105,9 @@ func (c *conn) now() time.Time {
 // kill cancels the running command and closes the socket; run then ends.
 func (c *conn) kill() {
 	c.cancel()
+	c.ncMu.Lock()
 	_ = c.nc.Close()
+	c.ncMu.Unlock()
 }
 
 // end releases what the connection holds once run returns.
@@ -120,6 +132,24 @@ func (c *conn) run() {
 			c.wmu.Unlock()
 		}
 	}()
+	if l := c.s.pickLoop(); l != nil && l.add(c) {
+		select {
+		case ok := <-c.handoff:
+			if !ok {
+				return
+			}
+		case <-c.ctx.Done():
+			l.drop(c)
+			<-c.handoff
+			return
+		}
+		if c.ctx.Err() != nil { // killed while being handed over
+			return
+		}
+		if err := c.w.Flush(); err != nil { // what the loop could not send
+			return
+		}
+	}
 	for !c.quit {
 		args, err := c.read()
 		if err != nil {
@@ -283,51 +313,7 @@ func (s *Server) combiner(coll string) *combiner {
 func (c *conn) runBatch(batch [][][]byte) {
 	start := time.Now()
 	w := &waiter{c: c, batch: batch, mark: c.w.Buffer(), wake: make(chan bool, 1)}
-	cb := c.s.combiner(c.coll)
-	cb.mu.Lock()
-	cb.queue = append(cb.queue, w)
-	lead := !cb.running
-	cb.running = true
-	cb.mu.Unlock()
-	if !lead {
-		lead = <-w.wake
-	}
-	if lead {
-		cb.mu.Lock()
-		group := cb.queue
-		cb.queue = nil
-		cb.mu.Unlock()
-		c.s.runRound(c, group)
-		cb.mu.Lock()
-		if len(cb.queue) > 0 {
-			cb.queue[0].wake <- true // hand the lead on
-		} else {
-			cb.running = false
-			// Drop the idle queue, so collection names a client
-			// SELECTs do not pile up. A connection still holding it
-			// just runs a round of its own.
-			c.s.combMu.Lock()
-			if c.s.combiners[c.coll] == cb {
-				delete(c.s.combiners, c.coll)
-			}
-			c.s.combMu.Unlock()
-		}
-		cb.mu.Unlock()
-		// With the lead handed on, send the other connections' replies
-		// before waking them: a woken goroutine may wait a while for a
-		// processor (hundreds of microseconds when the cores are busy),
-		// and its client cannot send its next pipeline until it has
-		// read these replies.
-		for _, o := range group {
-			if o.c == c {
-				continue
-			}
-			if o.err == nil && o.c.r.Buffered() == 0 && o.c.next == nil && o.c.pendingErr == nil {
-				o.c.tryFlush()
-			}
-			o.wake <- false
-		}
-	}
+	c.s.combine(c.coll, []*waiter{w})
 	if w.err != nil {
 		for _, args := range batch {
 			c.runOne(args)
@@ -337,6 +323,62 @@ func (c *conn) runBatch(batch [][][]byte) {
 	d := time.Since(start) / time.Duration(len(batch))
 	for _, e := range w.errs {
 		c.s.cfg.Metrics.ObserveQuery(metricsProtocol, d, e)
+	}
+}
+
+// combine queues ws (waiters of one collection, from one goroutine: a
+// connection's, or an event loop's) for the collection's rounds and
+// returns when their round has run. The caller leads the round when no
+// round is running or when the lead is handed to it; the leader hands the
+// lead on, then sends the replies of the other goroutines' waiters it can
+// (tryFlush) and wakes them.
+func (s *Server) combine(coll string, ws []*waiter) {
+	cb := s.combiner(coll)
+	cb.mu.Lock()
+	cb.queue = append(cb.queue, ws...)
+	lead := !cb.running
+	cb.running = true
+	cb.mu.Unlock()
+	if !lead {
+		lead = <-ws[0].wake
+	}
+	if !lead {
+		return // ws ran in the round that woke ws[0]: they were queued together
+	}
+	cb.mu.Lock()
+	group := cb.queue
+	cb.queue = nil
+	cb.mu.Unlock()
+	s.runRound(ws[0].c, group)
+	cb.mu.Lock()
+	if len(cb.queue) > 0 {
+		cb.queue[0].wake <- true // hand the lead on
+	} else {
+		cb.running = false
+		// Drop the idle queue, so collection names a client SELECTs do
+		// not pile up. A connection still holding it just runs a round of
+		// its own.
+		s.combMu.Lock()
+		if s.combiners[coll] == cb {
+			delete(s.combiners, coll)
+		}
+		s.combMu.Unlock()
+	}
+	cb.mu.Unlock()
+	// With the lead handed on, send the other connections' replies before
+	// waking them: a woken goroutine may wait a while for a processor
+	// (hundreds of microseconds when the cores are busy), and its client
+	// cannot send its next pipeline until it has read these replies. An
+	// event loop's waiters are its to finish.
+	mine := ws[0].c.loop
+	for _, o := range group {
+		if mine != nil && o.c.loop == mine || mine == nil && o == ws[0] {
+			continue
+		}
+		if o.c.loop == nil && o.err == nil && o.c.r.Buffered() == 0 && o.c.next == nil && o.c.pendingErr == nil {
+			o.c.tryFlush()
+		}
+		o.wake <- false
 	}
 }
 

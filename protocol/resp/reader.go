@@ -100,6 +100,9 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, lim.readerBytes), lim: lim}
 }
 
+// Reset makes r read from src, dropping what it had buffered.
+func (r *Reader) Reset(src io.Reader) { r.br.Reset(src) }
+
 // Buffered reports how many bytes are read but not yet parsed: when it is
 // zero, no pipelined command is waiting and replies should be flushed.
 func (r *Reader) Buffered() int { return r.br.Buffered() }

@@ -13,19 +13,26 @@ import (
 type replyWriter struct {
 	nc      net.Conn
 	raw     syscall.RawConn // nil: no non-blocking write (try mode sends nothing)
+	fd      int             // >= 0: an event loop's socket, written directly (try mode only)
 	try     bool
 	pending []byte
 	err     error // a failed try write, returned by the next Write
 }
 
 func newReplyWriter(nc net.Conn) *replyWriter {
-	rw := &replyWriter{nc: nc}
+	rw := &replyWriter{fd: -1}
+	rw.setConn(nc)
+	return rw
+}
+
+// setConn makes rw write to nc.
+func (rw *replyWriter) setConn(nc net.Conn) {
+	rw.nc, rw.raw, rw.fd = nc, nil, -1
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			rw.raw = raw
 		}
 	}
-	return rw
 }
 
 func (rw *replyWriter) Write(b []byte) (int, error) {
@@ -53,7 +60,14 @@ func (rw *replyWriter) Write(b []byte) (int, error) {
 // earlier replies are pending) and keeps the rest in pending.
 func (rw *replyWriter) tryWrite(b []byte) {
 	n := 0
-	if rw.raw != nil && len(rw.pending) == 0 && len(b) > 0 {
+	if rw.fd >= 0 && len(rw.pending) == 0 && len(b) > 0 {
+		var err error
+		if n, err = writeNonblocking(uintptr(rw.fd), b); err != nil && !isWouldBlock(err) {
+			rw.err = err
+			return
+		}
+		n = max(n, 0)
+	} else if rw.raw != nil && len(rw.pending) == 0 && len(b) > 0 {
 		var werr error
 		if err := rw.raw.Write(func(fd uintptr) bool {
 			n, werr = writeNonblocking(fd, b)

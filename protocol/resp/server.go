@@ -2,6 +2,7 @@ package resp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -28,6 +29,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics counts connections and commands; nil counts nothing.
 	Metrics Metrics
+	// EventLoops is how many event loops serve connections (loop_linux.go);
+	// 0 means one on Linux, a negative number none: every connection is
+	// served by a goroutine of its own.
+	EventLoops int
 }
 
 // Metrics receives connection and command counts; protocol is "resp".
@@ -59,6 +64,12 @@ type Server struct {
 
 	combMu    sync.Mutex
 	combiners map[string]*combiner // per collection: rounds of key commands (conn.go)
+
+	loopMu   sync.Mutex
+	closed   bool
+	loops    []*evloop // event loops (loop_linux.go), started by Serve
+	nextLoop atomic.Uint64
+	loopWG   sync.WaitGroup
 }
 
 // NewServer returns a Server over store. It does not listen yet.
@@ -92,7 +103,39 @@ func (s *Server) Addr() net.Addr { return s.ls.Addr() }
 // Serve accepts connections until Close is called (it then returns nil) or
 // ctx is done (it then shuts the server down like Close and returns
 // ctx.Err()).
-func (s *Server) Serve(ctx context.Context) error { return s.ls.Serve(ctx) }
+func (s *Server) Serve(ctx context.Context) error {
+	s.startLoops()
+	return s.ls.Serve(ctx)
+}
+
+// startLoops starts the configured event loops, once.
+func (s *Server) startLoops() {
+	n := s.cfg.EventLoops
+	if n == 0 {
+		n = 1
+	}
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	if s.closed || s.loops != nil {
+		return
+	}
+	s.loops = []*evloop{}
+	for range n {
+		l, err := newEvloop(s)
+		if err != nil {
+			if !errors.Is(err, errNoLoop) {
+				s.log.Warn("no event loop; every connection gets a goroutine", "err", err)
+			}
+			break
+		}
+		s.loops = append(s.loops, l)
+		s.loopWG.Add(1)
+		go func() {
+			defer s.loopWG.Done()
+			l.run()
+		}()
+	}
+}
 
 // goTracked runs f in a goroutine Close waits for, unless the server is
 // closed.
@@ -103,4 +146,45 @@ func (s *Server) Clients() int { return s.ls.Len() }
 
 // Close stops accepting, closes all connections (canceling their running
 // commands) and waits for every goroutine the Server started.
-func (s *Server) Close() error { return s.ls.Close() }
+func (s *Server) Close() error {
+	err := s.ls.Close() // connections in a loop ask it to close them
+	s.loopMu.Lock()
+	s.closed = true
+	loops := s.loops
+	s.loopMu.Unlock()
+	for _, l := range loops {
+		l.shutdown()
+	}
+	s.loopWG.Wait()
+	return err
+}
+
+// pickLoop returns the event loop a new connection starts in, nil when
+// there are none.
+func (s *Server) pickLoop() *evloop {
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	if len(s.loops) == 0 || s.closed {
+		return nil
+	}
+	return s.loops[s.nextLoop.Add(1)%uint64(len(s.loops))]
+}
+
+// runLoopRound runs an event loop's waiters through their collections'
+// rounds.
+func (s *Server) runLoopRound(group []*waiter) {
+	for len(group) > 0 {
+		coll := group[0].c.coll
+		same := group[:0:0]
+		rest := group[:0:0]
+		for _, w := range group {
+			if w.c.coll == coll {
+				same = append(same, w)
+			} else {
+				rest = append(rest, w)
+			}
+		}
+		s.combine(coll, same)
+		group = rest
+	}
+}
