@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // evloop serves connections from one goroutine, as Redis's event loop
@@ -248,11 +249,17 @@ func (l *evloop) serve(ready []*conn) {
 	if len(group) == 0 {
 		return
 	}
+	start := time.Now()
 	l.s.runLoopRound(group)
+	d := time.Since(start)
 	for _, w := range group {
 		if w.err != nil { // the round failed as a whole: one by one, as runBatch does
 			for _, args := range w.batch {
 				w.c.runOne(args)
+			}
+		} else {
+			for _, e := range w.errs {
+				l.s.cfg.Metrics.ObserveQuery(metricsProtocol, d/time.Duration(len(w.batch)), e)
 			}
 		}
 		l.finish(w.c)

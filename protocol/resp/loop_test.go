@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +178,48 @@ func FuzzCompleteFrames(f *testing.F) {
 			t.Fatalf("bytes left after %d requests: %v", count, err)
 		}
 	})
+}
+
+type countingMetrics struct {
+	mu      sync.Mutex
+	ok, err int
+}
+
+func (m *countingMetrics) ObserveQuery(_ string, _ time.Duration, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.err++
+	} else {
+		m.ok++
+	}
+}
+func (m *countingMetrics) ConnOpened(string) {}
+func (m *countingMetrics) ConnClosed(string) {}
+
+func (m *countingMetrics) counts() (int, int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ok, m.err
+}
+
+// Every command is counted, in a round or not, with or without the loop.
+func TestMetricsCountEveryCommand(t *testing.T) {
+	for _, loops := range []int{0, -1} {
+		t.Run(fmt.Sprint("loops=", loops), func(t *testing.T) {
+			m := &countingMetrics{}
+			e := start(t, Config{Metrics: m, EventLoops: loops})
+			nc := dial(t, e)
+			br := bufio.NewReader(nc)
+			_, err := io.WriteString(nc, cmd("SET", "s", "x")+cmd("INCR", "s")+cmd("GET", "s"))
+			require.NoError(t, err)
+			require.Equal(t, []string{"+OK", "-ERR value is not an integer or out of range", "$1", "x"}, readLines(t, br, 4))
+			_, err = io.WriteString(nc, cmd("PING"))
+			require.NoError(t, err)
+			require.Equal(t, []string{"+PONG"}, readLines(t, br, 1))
+			ok, bad := m.counts()
+			require.Equal(t, 3, ok)
+			require.Equal(t, 1, bad)
+		})
+	}
 }
