@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -233,17 +234,23 @@ func (l *evloop) serve(ready []*conn) {
 			continue
 		}
 		c.inbuf = append(c.inbuf, l.rbuf[:k]...)
-		batch, how := l.parse(c)
+		var batch [][][]byte
+		how := loopEject
+		if !l.guard(c, func() { batch, how = l.parse(c) }) {
+			continue
+		}
 		switch how {
 		case loopEject:
 			l.release(c, true)
 		case loopRound:
 			group = append(group, &waiter{c: c, batch: batch, wake: make(chan bool, 1)})
 		case loopOneByOne:
-			for _, args := range batch {
-				c.runOne(args)
-			}
-			l.finish(c)
+			l.guard(c, func() {
+				for _, args := range batch {
+					c.runOne(args)
+				}
+				l.finish(c)
+			})
 		}
 	}
 	if len(group) == 0 {
@@ -253,17 +260,36 @@ func (l *evloop) serve(ready []*conn) {
 	l.s.runLoopRound(group)
 	d := time.Since(start)
 	for _, w := range group {
-		if w.err != nil { // the round failed as a whole: one by one, as runBatch does
-			for _, args := range w.batch {
-				w.c.runOne(args)
+		l.guard(w.c, func() {
+			if w.err != nil { // the round failed as a whole: one by one, as runBatch does
+				for _, args := range w.batch {
+					w.c.runOne(args)
+				}
+			} else {
+				for _, e := range w.errs {
+					l.s.cfg.Metrics.ObserveQuery(metricsProtocol, d/time.Duration(len(w.batch)), e)
+				}
 			}
-		} else {
-			for _, e := range w.errs {
-				l.s.cfg.Metrics.ObserveQuery(metricsProtocol, d/time.Duration(len(w.batch)), e)
-			}
-		}
-		l.finish(w.c)
+			l.finish(w.c)
+		})
 	}
+}
+
+// guard runs f, work for connection c; a panic in it (a bug in a
+// command) closes c only, as conn.run's recover does, and guard returns
+// false.
+func (l *evloop) guard(c *conn, f func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("panic while serving connection; closing it", "panic", r, "stack", string(debug.Stack()))
+			c.w.WriteError("ERR internal error; connection closed")
+			c.tryFlush()
+			l.release(c, false)
+			ok = false
+		}
+	}()
+	f()
+	return true
 }
 
 // finish sends c's replies; what the socket does not take, c's goroutine

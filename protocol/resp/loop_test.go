@@ -3,8 +3,10 @@ package resp
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/session"
 )
 
 // loopConns is how many connections the server's event loops hold.
@@ -222,4 +226,55 @@ func TestMetricsCountEveryCommand(t *testing.T) {
 			require.Equal(t, 1, bad)
 		})
 	}
+}
+
+// panicGet is a Store whose first KVGet panics, as a bug in a command
+// would.
+type panicGet struct {
+	Store
+	once sync.Once
+}
+
+func (p *panicGet) KVGet(ctx context.Context, coll string, keys []string) ([]session.KVEntry, error) {
+	p.once.Do(func() { panic("injected") })
+	return p.Store.KVGet(ctx, coll, keys)
+}
+
+// A panic in a command the loop runs closes that connection only; the
+// loop goes on serving the others.
+func TestEventLoopPanicClosesOnlyThatConnection(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("event loop on Linux only")
+	}
+	db, err := session.OpenDB(session.DBConfig{Dir: t.TempDir(), Durability: "relaxed",
+		Logger: slog.New(slog.DiscardHandler), ReclaimInterval: -1})
+	require.NoError(t, err)
+	defer db.Close()
+	srv := NewServer(Config{Addr: "127.0.0.1:0"}, &panicGet{Store: FromManager(session.NewManager(db))})
+	require.NoError(t, srv.Listen())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(context.Background()) }()
+	defer func() {
+		require.NoError(t, srv.Close())
+		require.NoError(t, <-errc)
+	}()
+	e := &env{t: t, srv: srv}
+	other := dial(t, e)
+	obr := bufio.NewReader(other)
+	_, err = io.WriteString(other, cmd("SET", "k", "v"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"+OK"}, readLines(t, obr, 1))
+
+	victim := dial(t, e)
+	vbr := bufio.NewReader(victim)
+	// PING makes the loop run the pipeline one by one, GET outside a round.
+	_, err = io.WriteString(victim, cmd("PING")+cmd("GET", "k"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"+PONG", "-ERR internal error; connection closed"}, readLines(t, vbr, 2))
+	_, err = vbr.ReadByte()
+	require.Error(t, err, "the connection should be closed")
+
+	_, err = io.WriteString(other, cmd("PING")+cmd("GET", "k"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"+PONG", "$1", "v"}, readLines(t, obr, 3))
 }
