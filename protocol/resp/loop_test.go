@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -246,22 +245,10 @@ func TestEventLoopPanicClosesOnlyThatConnection(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("event loop on Linux only")
 	}
-	db, err := session.OpenDB(session.DBConfig{Dir: t.TempDir(), Durability: "relaxed",
-		Logger: slog.New(slog.DiscardHandler), ReclaimInterval: -1})
-	require.NoError(t, err)
-	defer db.Close()
-	srv := NewServer(Config{Addr: "127.0.0.1:0"}, &panicGet{Store: FromManager(session.NewManager(db))})
-	require.NoError(t, srv.Listen())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(context.Background()) }()
-	defer func() {
-		require.NoError(t, srv.Close())
-		require.NoError(t, <-errc)
-	}()
-	e := &env{t: t, srv: srv}
+	e := startWrapped(t, Config{}, func(s Store) Store { return &panicGet{Store: s} })
 	other := dial(t, e)
 	obr := bufio.NewReader(other)
-	_, err = io.WriteString(other, cmd("SET", "k", "v"))
+	_, err := io.WriteString(other, cmd("SET", "k", "v"))
 	require.NoError(t, err)
 	require.Equal(t, []string{"+OK"}, readLines(t, obr, 1))
 

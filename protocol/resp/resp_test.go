@@ -32,14 +32,22 @@ type env struct {
 	srv *Server
 }
 
-func start(t testing.TB, cfg Config) *env {
+func start(t testing.TB, cfg Config) *env { return startWrapped(t, cfg, nil) }
+
+// startWrapped is start with the server's Store wrapped (nil: as is), as
+// tests that inject faults do.
+func startWrapped(t testing.TB, cfg Config, wrap func(Store) Store) *env {
 	t.Helper()
 	db, err := session.OpenDB(session.DBConfig{Dir: t.TempDir(), Durability: "relaxed",
 		Logger: slog.New(slog.DiscardHandler), ReclaimInterval: -1})
 	require.NoError(t, err)
 	mgr := session.NewManager(db)
 	cfg.Addr = "127.0.0.1:0"
-	srv := NewServer(cfg, FromManager(mgr))
+	store := FromManager(mgr)
+	if wrap != nil {
+		store = wrap(store)
+	}
+	srv := NewServer(cfg, store)
 	require.NoError(t, srv.Listen())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(context.Background()) }()
@@ -890,20 +898,8 @@ func (p *panicky) KVBatch(ctx context.Context, coll string, keys []string, write
 // its commands run again one by one and later rounds of the collection
 // still run.
 func TestRoundPanicFallsBack(t *testing.T) {
-	db, err := session.OpenDB(session.DBConfig{Dir: t.TempDir(), Durability: "relaxed",
-		Logger: slog.New(slog.DiscardHandler), ReclaimInterval: -1})
-	require.NoError(t, err)
-	defer db.Close()
-	srv := NewServer(Config{Addr: "127.0.0.1:0"}, &panicky{Store: FromManager(session.NewManager(db))})
-	require.NoError(t, srv.Listen())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(context.Background()) }()
-	defer func() {
-		require.NoError(t, srv.Close())
-		require.NoError(t, <-errc)
-	}()
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr().String(), MaxRetries: -1})
-	defer c.Close()
+	e := startWrapped(t, Config{}, func(s Store) Store { return &panicky{Store: s} })
+	c := e.client()
 	ctx := bg()
 	cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, "a", "1", 0)
