@@ -314,15 +314,22 @@ func (c *conn) runBatch(batch [][][]byte) {
 	start := time.Now()
 	w := &waiter{c: c, batch: batch, mark: c.w.Buffer(), wake: make(chan bool, 1)}
 	c.s.combine(c.coll, []*waiter{w})
+	w.settle(time.Since(start))
+}
+
+// settle finishes a waiter whose round has run (in d): when the round
+// failed as a whole its commands run again one by one, each in its own
+// transaction; otherwise each command is counted in the metrics.
+func (w *waiter) settle(d time.Duration) {
 	if w.err != nil {
-		for _, args := range batch {
-			c.runOne(args)
+		for _, args := range w.batch {
+			w.c.runOne(args)
 		}
 		return
 	}
-	d := time.Since(start) / time.Duration(len(batch))
+	d /= time.Duration(len(w.batch))
 	for _, e := range w.errs {
-		c.s.cfg.Metrics.ObserveQuery(metricsProtocol, d, e)
+		w.c.s.cfg.Metrics.ObserveQuery(metricsProtocol, d, e)
 	}
 }
 

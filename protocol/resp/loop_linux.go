@@ -223,7 +223,7 @@ func (l *evloop) serve(ready []*conn) {
 	var group []*waiter
 	for _, c := range ready {
 		if c.lfd < 0 {
-			continue // released while serving an earlier one (CLIENT KILL)
+			continue // released above (killed)
 		}
 		k, err := syscall.Read(c.lfd, l.rbuf)
 		if err != nil && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR)) {
@@ -243,7 +243,9 @@ func (l *evloop) serve(ready []*conn) {
 		case loopEject:
 			l.release(c, true)
 		case loopRound:
-			group = append(group, &waiter{c: c, batch: batch, wake: make(chan bool, 1)})
+			if len(batch) > 0 { // none: the request is not complete yet
+				group = append(group, &waiter{c: c, batch: batch, wake: make(chan bool, 1)})
+			}
 		case loopOneByOne:
 			l.guard(c, func() {
 				for _, args := range batch {
@@ -261,15 +263,7 @@ func (l *evloop) serve(ready []*conn) {
 	d := time.Since(start)
 	for _, w := range group {
 		l.guard(w.c, func() {
-			if w.err != nil { // the round failed as a whole: one by one, as runBatch does
-				for _, args := range w.batch {
-					w.c.runOne(args)
-				}
-			} else {
-				for _, e := range w.errs {
-					l.s.cfg.Metrics.ObserveQuery(metricsProtocol, d/time.Duration(len(w.batch)), e)
-				}
-			}
+			w.settle(d)
 			l.finish(w.c)
 		})
 	}

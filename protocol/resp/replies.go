@@ -60,16 +60,11 @@ func (rw *replyWriter) Write(b []byte) (int, error) {
 // earlier replies are pending) and keeps the rest in pending.
 func (rw *replyWriter) tryWrite(b []byte) {
 	n := 0
-	if rw.fd >= 0 && len(rw.pending) == 0 && len(b) > 0 {
-		var err error
-		if n, err = writeNonblocking(uintptr(rw.fd), b); err != nil && !isWouldBlock(err) {
-			rw.err = err
-			return
-		}
-		n = max(n, 0)
-	} else if rw.raw != nil && len(rw.pending) == 0 && len(b) > 0 {
+	if (rw.fd >= 0 || rw.raw != nil) && len(rw.pending) == 0 && len(b) > 0 {
 		var werr error
-		if err := rw.raw.Write(func(fd uintptr) bool {
+		if rw.fd >= 0 {
+			n, werr = writeNonblocking(uintptr(rw.fd), b)
+		} else if err := rw.raw.Write(func(fd uintptr) bool {
 			n, werr = writeNonblocking(fd, b)
 			return true
 		}); err != nil {
@@ -79,9 +74,7 @@ func (rw *replyWriter) tryWrite(b []byte) {
 			rw.err = werr
 			return
 		}
-		if n < 0 {
-			n = 0
-		}
+		n = max(n, 0)
 	}
 	rw.pending = append(rw.pending, b[n:]...)
 }
