@@ -1,6 +1,7 @@
 package event
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 )
@@ -13,6 +14,13 @@ type Notification struct {
 	// Pattern is the pattern subscription that matched (see
 	// ListenPattern); "" for a channel subscription.
 	Pattern string
+	// Sub and LSN name the LIVE SELECT subscription and the change a
+	// live notification carries ("" and 0 for NOTIFY). Err, when not
+	// empty, is the SQLSTATE of the error that ended the subscription; the
+	// payload then describes it.
+	Sub string
+	LSN uint64
+	Err string
 }
 
 // Listener is one session's mailbox. Delivery never blocks the notifier:
@@ -102,8 +110,33 @@ func (h *Hub) NotifyExcept(n Notification, skip *Listener, own func(Notification
 	}
 }
 
-// Deliver puts a notification straight into one listener's mailbox (LIVE
-// SELECT pushes to its own session).
+// DeliverWait puts a notification into one listener's mailbox, waiting
+// for room; it reports false when ctx ended first. For a sender that reads
+// at the listener's pace (a LIVE SELECT catching up on the change log),
+// never for one that others wait for.
+func (h *Hub) DeliverWait(ctx context.Context, l *Listener, n Notification) bool {
+	select {
+	case l.C <- n:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Offer puts a notification into one listener's mailbox if it has room;
+// unlike Deliver, a full mailbox is not counted as a drop: the sender
+// keeps the notification (the LIVE SELECT tailer hands the subscription
+// back to catch up from the log).
+func (h *Hub) Offer(l *Listener, n Notification) bool {
+	select {
+	case l.C <- n:
+		return true
+	default:
+		return false
+	}
+}
+
+// Deliver puts a notification straight into one listener's mailbox.
 func (h *Hub) Deliver(l *Listener, n Notification) {
 	select {
 	case l.C <- n:

@@ -43,6 +43,10 @@ type liveSub struct {
 	// among the subscriptions that have it (dashboards open the same
 	// LIVE SELECT many times).
 	shape string
+	// detached carries the LSN to catch up from when the tailer finds
+	// the session's mailbox full and leaves the subscription to read the
+	// log at its subscriber's pace (see liveTail).
+	detached chan uint64
 }
 
 // liveShared is one shape's outcome for one event: whether it matched
@@ -113,7 +117,7 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, err
 	s.live.mu.Unlock()
 	subCtx, cancel := context.WithCancel(context.Background())
 	sub := &liveSub{id: id, head: string(types.AppendJSONString([]byte(`{"subscription_id":`), id)), channel: id, coll: scan.Coll, pred: scan.Filter, proj: proj.Exprs, cols: proj.Cols,
-		cancel: cancel, done: make(chan struct{}),
+		cancel: cancel, done: make(chan struct{}), detached: make(chan uint64, 1),
 		shape: fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", s.user, s.database, scan.Coll.ID, scan.Coll.Version, ast.Format(st.Query))}
 	s.live.mu.Lock()
 	s.live.subs[id] = sub
@@ -175,40 +179,94 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 	sub.env = &exec.Env{Ctx: ctx, IDs: db.ids, Fn: &funcs.Context{User: s.user, Database: s.database}}
 	// Catch up on our own until the shared tailer's position, then let it
 	// deliver: one read of the log per commit serves every subscription.
+	// When the subscriber does not keep up, the tailer hands the
+	// subscription back here, to catch up again from where it stopped.
 	view := &catalog.Stream{Name: sub.id, CollectionID: sub.coll.ID, Include: []string{"INSERT", "UPDATE", "DELETE"}}
 	for {
-		if db.tail.join(sub, from) {
-			break
-		}
-		evs, head, ok, err := db.readChanges(ctx, view, from)
-		if !ok {
+		if !s.catchUp(ctx, sub, view, from) {
 			return
+		}
+		select {
+		case <-ctx.Done():
+			db.tail.leave(sub)
+			return
+		case from = <-sub.detached:
+		}
+	}
+}
+
+// catchUp delivers the subscription's changes after from, reading the
+// change log itself, until it joins the tailer (true) or ends (false: ctx
+// done, or the log cannot be read, which the subscriber is told).
+//
+// It waits for room in the session's mailbox rather than dropping: it
+// reads at its subscriber's pace (a replay from since_lsn, or a backlog
+// the subscriber fell behind on, can be longer than any mailbox), and
+// nobody waits for it. Nothing is lost while the change log keeps the
+// events; a subscriber that falls behind its retention gets an error
+// notification naming the last LSN it was given, and the subscription
+// ends.
+func (s *Session) catchUp(ctx context.Context, sub *liveSub, view *catalog.Stream, from uint64) bool {
+	db := s.mgr.db
+	for {
+		if db.tail.join(sub, from) {
+			return true
+		}
+		evs, head, ok, err := db.readChanges(ctx, view, from, db.events)
+		if !ok {
+			return false
 		}
 		if err != nil {
 			db.log.Warn("live select stopped", "subscription", sub.id, "err", err)
-			return
+			if errs.Is(err, errs.ObjectNotInState) {
+				err = errs.Errorf(errs.ObjectNotInState,
+					"LIVE SELECT %s fell behind the change log's retention: changes of %s after LSN %d are no longer available",
+					sub.id, sub.coll.Name, from).WithHint("Start a new LIVE SELECT; SHOW CHANGES lists what the log still holds.")
+			}
+			db.hub.DeliverWait(ctx, s.listener, sub.failure(from, err))
+			return false
 		}
 		for _, e := range evs {
-			sub.deliver(e, nil)
+			n, ok := sub.deliver(e, nil)
+			if ok && !db.hub.DeliverWait(ctx, s.listener, n) {
+				return false
+			}
 			from = e.LSN
 		}
 		if len(evs) == 0 {
 			from = max(from, head)
 		}
 	}
-	<-ctx.Done()
-	db.tail.leave(sub)
+}
+
+// failure is the notification that ends a subscription which could not go
+// on: {"subscription_id", "error": {"code", "message"}, "last_lsn"}, on its
+// channel, last_lsn being the last change it was given (or skipped).
+func (sub *liveSub) failure(last uint64, err error) event.Notification {
+	code := errs.Code(err)
+	b := append([]byte(sub.head), `,"error":{"code":`...)
+	b = types.AppendJSONString(b, code)
+	b = append(b, `,"message":`...)
+	b = types.AppendJSONString(b, err.Error())
+	b = append(b, `},"last_lsn":`...)
+	b = strconv.AppendUint(b, last, 10)
+	b = append(b, '}')
+	return event.Notification{Channel: sub.channel, Payload: string(b), PID: sub.sess.id, Sub: sub.id, LSN: last, Err: code}
 }
 
 // readChanges returns up to 1,000 change-log events of view after LSN from
 // and the LSN of the snapshot they were read at, once every commit that
 // snapshot may show is durable. ok is false when the caller should stop
 // (ctx done or the database closing).
-func (db *DB) readChanges(ctx context.Context, view *catalog.Stream, from uint64) (evs []event.Event, head uint64, ok bool, err error) {
+//
+// With lost set, a read that would skip events retention removed fails
+// with 55000 instead (a subscription catching up); the tailer, which reads
+// what was just committed, passes nil.
+func (db *DB) readChanges(ctx context.Context, view *catalog.Stream, from uint64, lost *event.Log) (evs []event.Event, head uint64, ok bool, err error) {
 	view.StartLSN = from
 	tx := db.txm.Begin()
 	defer tx.Rollback()
-	evs, err = event.Read(tx, db.cat, nil, view, event.Offsets{}, event.ReadOptions{Partition: -1, Limit: 1000})
+	evs, err = event.Read(tx, db.cat, lost, view, event.Offsets{Any: lost != nil}, event.ReadOptions{Partition: -1, Limit: 1000})
 	head = tx.SnapshotLSN()
 	if tx.WaitVisibleDurable(ctx) != nil {
 		return nil, head, false, nil
@@ -216,12 +274,12 @@ func (db *DB) readChanges(ctx context.Context, view *catalog.Stream, from uint64
 	return evs, head, true, err
 }
 
-// deliver pushes one event to the subscription's session if it matches.
-// shared, when not nil, holds the outcomes of shapes already evaluated
-// for this event.
-func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) {
+// deliver returns the notification of one event for the subscription's
+// session, if the event matches and is new to it. shared, when not nil,
+// holds the outcomes of shapes already evaluated for this event.
+func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) (event.Notification, bool) {
 	if e.LSN <= sub.from {
-		return
+		return event.Notification{}, false
 	}
 	sub.from = e.LSN
 	r := shared[sub.shape]
@@ -237,14 +295,14 @@ func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) {
 		}
 	}
 	if !r.matched {
-		return
+		return event.Notification{}, false
 	}
 	// One allocation: the builder's bytes become the payload string.
 	var b strings.Builder
 	b.Grow(len(sub.head) + len(r.tail))
 	b.WriteString(sub.head)
 	b.Write(r.tail)
-	sub.sess.mgr.db.hub.Deliver(sub.sess.listener, event.Notification{Channel: sub.channel, Payload: b.String(), PID: sub.sess.id})
+	return event.Notification{Channel: sub.channel, Payload: b.String(), PID: sub.sess.id, Sub: sub.id, LSN: e.LSN}, true
 }
 
 // liveTail reads the change log once per commit for every joined LIVE
@@ -262,11 +320,17 @@ type liveTail struct {
 }
 
 // join adds a subscription that has delivered everything up to from. It
-// fails while the tailer has already dispatched past from: the caller then
-// reads the log itself up to the tailer's position and tries again.
+// fails while the tailer has already dispatched past from, or, when no
+// tailer runs, while from is behind the last durable commit: the caller
+// then reads the log itself further and tries again. (The tailer reads
+// what was just committed, without checking for events retention
+// removed; started at an old position it could skip some silently.)
 func (t *liveTail) join(sub *liveSub, from uint64) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !t.running && from < t.db.txm.LastLSN() {
+		return false
+	}
 	if !t.running {
 		if t.stop == nil {
 			t.stop = make(chan struct{})
@@ -331,7 +395,7 @@ func (t *liveTail) run() {
 		if !db.notify.Wait(ctx, pos) {
 			return
 		}
-		evs, head, ok, err := db.readChanges(ctx, all, pos)
+		evs, head, ok, err := db.readChanges(ctx, all, pos, nil)
 		if !ok {
 			return
 		}
@@ -351,7 +415,7 @@ func (t *liveTail) run() {
 		for sub := range t.subs {
 			for i, e := range evs {
 				if sub.coll.ID == e.CollID && !t.deliverSafely(sub, e, shared[i]) {
-					break
+					break // dropped, or handed back to catch up
 				}
 			}
 		}
@@ -372,7 +436,12 @@ func (t *liveTail) run() {
 }
 
 // deliverSafely keeps one subscription's failure from stopping the others;
-// it reports false when the subscription failed and was dropped.
+// it reports false when the subscription failed and was dropped, or left
+// the tailer to catch up on its own because its session's mailbox was
+// full. The tailer never waits for a subscriber and never drops a change:
+// a subscriber that does not keep up reads the durable log at its own
+// pace from the change it could not take (runLive), then joins again.
+// t.mu is held.
 func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]*liveShared) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -381,7 +450,12 @@ func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]
 			ok = false
 		}
 	}()
-	sub.deliver(e, shared)
+	if n, ok := sub.deliver(e, shared); ok && !t.db.hub.Offer(sub.sess.listener, n) {
+		delete(t.subs, sub)
+		sub.from = e.LSN - 1      // e goes out again, from the log
+		sub.detached <- e.LSN - 1 // never blocks: one hand-back per join
+		return false
+	}
 	return true
 }
 

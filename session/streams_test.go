@@ -774,3 +774,74 @@ func TestStreamReadAfterLSN(t *testing.T) {
 	// Nothing was committed: the group still starts at the beginning.
 	require.Equal(t, all[0], strings.Split(d.q(s, `SELECT lsn FROM STREAM cs CONSUMER GROUP g LIMIT 1`), "\n")[0])
 }
+
+// TestLiveSelectFallsBehindRetention: a LIVE SELECT whose subscriber reads
+// nothing falls behind (its mailbox full, it reads the change log at the
+// subscriber's pace); when retention then removes changes it has not
+// been given, it ends with an error notification (55000) naming the last
+// change it was given, instead of skipping what was removed.
+func TestLiveSelectFallsBehindRetention(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	w := d.m.NewSession("admin", "db")
+	defer w.Close()
+	d.q(w, `CREATE TABLE t (id INT PRIMARY KEY); CREATE CHANGE STREAM keep100 ON t WITH (RETENTION_EVENTS = 100)`)
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	r, err := run(s, `LIVE SELECT id FROM t`)
+	require.NoError(t, err)
+	subID := r.Rows[0][0].(string)
+	const rows = 20_000
+	d.q(w, `INSERT INTO t SELECT g FROM generate_series(1, 20000) g`)
+	// Nothing read yet: the mailbox fills up, then the trim runs.
+	require.Eventually(t, func() bool { return len(s.Notifications()) == cap(s.Notifications()) },
+		10*time.Second, time.Millisecond)
+	trimmed, err := d.db.TrimChangeLog(context.Background())
+	require.NoError(t, err)
+	t.Logf("trimmed %d", trimmed)
+
+	var last uint64
+	got := 0
+	timeout := time.After(10 * time.Second)
+	for {
+		var n Notification
+		select {
+		case n = <-s.Notifications():
+		case <-timeout:
+			t.Fatalf("no error notification after %d changes", got)
+		}
+		require.Equal(t, subID, n.Sub)
+		if n.Err == "" {
+			var p struct {
+				LSN uint64         `json:"lsn"`
+				Row map[string]int `json:"row"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(n.Payload), &p))
+			got++
+			require.Equal(t, got, p.Row["id"], "changes arrive in order, none skipped")
+			last = p.LSN
+			continue
+		}
+		require.Equal(t, "55000", n.Err)
+		var p struct {
+			SubscriptionID string `json:"subscription_id"`
+			Error          struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+			LastLSN uint64 `json:"last_lsn"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(n.Payload), &p), n.Payload)
+		require.Equal(t, subID, p.SubscriptionID)
+		require.Equal(t, "55000", p.Error.Code)
+		require.Contains(t, p.Error.Message, "fell behind the change log's retention")
+		require.Equal(t, last, p.LastLSN, "last_lsn is the last change delivered")
+		require.Less(t, got, rows, "retention removed changes it had not been given")
+		break
+	}
+	select {
+	case n := <-s.Notifications():
+		t.Fatalf("notification after the subscription ended: %+v", n)
+	case <-time.After(200 * time.Millisecond):
+	}
+}

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -27,8 +28,12 @@ const wsMaxMessage = 16 << 20
 // query {sql, params}, live {sql, since_lsn} (replays the committed
 // matching changes after since_lsn, then continues live), cancel
 // {subscription_id}. Live changes are pushed as {"method": "live",
-// "params": {...}}; a subscriber that fell behind gets {"method": "error",
-// "params": {"message", "last_lsn"}} and can resume from last_lsn.
+// "params": {...}}; none is dropped for a client that reads slowly (its
+// subscriptions catch up from the change log). A subscription that ends
+// on an error (it fell behind the log's retention) is pushed as {"method":
+// "error", "params": {"subscription_id", "error": {"code", "message"},
+// "last_lsn"}}; dropped LISTEN notifications as {"method": "error",
+// "params": {"message", "dropped"}}.
 func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 	user, ae := h.authenticate(r)
 	if ae != nil {
@@ -65,36 +70,38 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 	pushDone := make(chan struct{})
 	go func() {
 		defer close(pushDone)
-		var dropped, lastLSN uint64
+		var dropped uint64
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case n := <-sess.Notifications():
-				var payload map[string]any
-				if json.Unmarshal([]byte(n.Payload), &payload) != nil || !strings.HasPrefix(n.Channel, "live_") {
-					payload = map[string]any{"channel": n.Channel, "payload": n.Payload}
-					if err := send(map[string]any{"method": "notification", "params": payload}); err != nil {
+				// Dropped NOTIFY messages (LIVE SELECT changes are never
+				// dropped) are reported before anything that came after.
+				if d := sess.DroppedNotifications(); d > dropped {
+					if err := send(map[string]any{"method": "error", "params": map[string]any{
+						"message": fmt.Sprintf("subscriber fell behind; %d notifications were dropped", d-dropped),
+						"dropped": d - dropped}}); err != nil {
 						cancel()
 						return
 					}
-					continue
+					dropped = d
 				}
-				if l, ok := payload["lsn"].(float64); ok {
-					lastLSN = uint64(l)
+				var msg map[string]any
+				switch {
+				case n.Err != "":
+					// A live subscription ended: {"subscription_id",
+					// "error": {"code", "message"}, "last_lsn"}.
+					msg = map[string]any{"method": "error", "params": json.RawMessage(n.Payload)}
+				case n.Sub != "":
+					// The payload is the server's own JSON object.
+					msg = map[string]any{"method": "live", "params": json.RawMessage(n.Payload)}
+				default:
+					msg = map[string]any{"method": "notification", "params": map[string]any{"channel": n.Channel, "payload": n.Payload}}
 				}
-				if err := send(map[string]any{"method": "live", "params": payload}); err != nil {
+				if err := send(msg); err != nil {
 					cancel()
 					return
-				}
-				if d := sess.DroppedNotifications(); d > dropped {
-					dropped = d
-					if err := send(map[string]any{"method": "error", "params": map[string]any{
-						"message":  "subscriber fell behind; changes were dropped. Resume with live {since_lsn: last_lsn}.",
-						"last_lsn": lastLSN}}); err != nil {
-						cancel()
-						return
-					}
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -130,5 +131,50 @@ func TestWebSocketLiveResume(t *testing.T) {
 	r = w.call(9, "nope", nil)
 	if r["error"] == nil {
 		t.Fatalf("unknown method accepted: %v", r)
+	}
+}
+
+// TestWebSocketSlowSubscriberLosesNothing: a client with two live
+// subscriptions that reads nothing while 100,000 changes commit later
+// receives every matching change of each, once and in commit order.
+func TestWebSocketSlowSubscriberLosesNothing(t *testing.T) {
+	ls := newLiveServer(t)
+	ls.sql(t, `CREATE TABLE o (id INT PRIMARY KEY)`)
+	queries := []string{"SELECT id FROM o WHERE id % 2 = 0", "SELECT id FROM o WHERE id % 2 = 1"}
+	w := dialWS(t, ls)
+	defer w.c.Close(websocket.StatusNormalClosure, "")
+	subs := map[string]int{} // subscription id -> query index
+	for q, sql := range queries {
+		r := w.call(q+1, "live", map[string]any{"sql": sql})
+		if r["error"] != nil {
+			t.Fatalf("live: %v", r)
+		}
+		subs[r["result"].(map[string]any)["subscription_id"].(string)] = q
+	}
+	const rows = 100_000
+	for from := 1; from <= rows; from += 20_000 {
+		ls.sql(t, fmt.Sprintf(`INSERT INTO o SELECT g FROM generate_series(%d, %d) g`, from, from+19_999))
+	}
+	next := [2]int{2, 1} // the id each subscription must push next
+	last := [2]uint64{}
+	for received := 0; received < rows; received++ {
+		var m map[string]any
+		if len(w.pending) > 0 {
+			m, w.pending = w.pending[0], w.pending[1:]
+		} else {
+			m = w.read()
+		}
+		if m["method"] != "live" {
+			t.Fatalf("after %d changes: %v", received, m)
+		}
+		p := m["params"].(map[string]any)
+		q := subs[p["subscription_id"].(string)]
+		lsn := uint64(p["lsn"].(float64))
+		id := int(p["row"].(map[string]any)["id"].(float64))
+		if id != next[q] || lsn <= last[q] {
+			t.Fatalf("subscription %d pushed row %d at LSN %d after LSN %d, want row %d", q, id, lsn, last[q], next[q])
+		}
+		next[q] += 2
+		last[q] = lsn
 	}
 }

@@ -160,8 +160,16 @@ func (c *conn) startNotifier() {
 		// One message value for all: Send encodes it into the write
 		// buffer at once.
 		var msg pgproto3.NotificationResponse
-		send := func(pid uint32, channel, payload string) {
-			msg = pgproto3.NotificationResponse{PID: pid, Channel: channel, Payload: payload}
+		send := func(n session.Notification) {
+			// A client that fell behind is told how many NOTIFY messages
+			// it missed (LIVE SELECT changes are never dropped), before
+			// anything that came after them.
+			if d := c.sess.DroppedNotifications(); d > dropped {
+				c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000",
+					Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d-dropped)})
+				dropped = d
+			}
+			msg = pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload}
 			c.be.Send(&msg)
 		}
 		for {
@@ -170,7 +178,7 @@ func (c *conn) startNotifier() {
 				return
 			case n := <-ch:
 				c.wmu.Lock()
-				send(n.PID, n.Channel, n.Payload)
+				send(n)
 				// Whatever else is already queued goes out in the same
 				// write (a busy LIVE SELECT gets one syscall per burst,
 				// not per change).
@@ -178,17 +186,10 @@ func (c *conn) startNotifier() {
 				for range maxNotifyBurst {
 					select {
 					case n = <-ch:
-						send(n.PID, n.Channel, n.Payload)
+						send(n)
 					default:
 						break more
 					}
-				}
-				// A client that fell behind is told how much it missed
-				// rather than left to guess.
-				if d := c.sess.DroppedNotifications(); d > dropped {
-					c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000",
-						Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d-dropped)})
-					dropped = d
 				}
 				err := c.be.Flush()
 				c.wmu.Unlock()

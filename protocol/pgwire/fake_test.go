@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -25,6 +26,10 @@ type fakeManager struct {
 	execs    []string       // SQL of each Execute, in order
 	params   [][]types.Value
 	copied   map[string][]types.Row // table → rows that reached Finish
+	// notify, when set before a connection opens, is its session's
+	// mailbox, and dropped its drop counter.
+	notify  chan session.Notification
+	dropped atomic.Uint64
 }
 
 func newFakeManager() *fakeManager {
@@ -349,8 +354,8 @@ func (c *fakeCopy) Abort() { c.rows = nil }
 func (s *fakeSession) BeginImplicit()     {}
 func (s *fakeSession) EndImplicit() error { return nil }
 
-func (s *fakeSession) Notifications() <-chan session.Notification { return nil }
+func (s *fakeSession) Notifications() <-chan session.Notification { return s.mgr.notify }
 
-func (s *fakeSession) DroppedNotifications() uint64 { return 0 }
+func (s *fakeSession) DroppedNotifications() uint64 { return s.mgr.dropped.Load() }
 
 func (s *fakeSession) TakeOwnNotifications() []session.Notification { return nil }

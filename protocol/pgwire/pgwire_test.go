@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ import (
 	_ "github.com/lib/pq"
 	"go.uber.org/goleak"
 
+	"github.com/nodedb-go/nodedb/session"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -713,5 +715,68 @@ func TestMetrics(t *testing.T) {
 	defer m.mu.Unlock()
 	if m.opened != 1 || m.closed != 1 || m.queriesOK != 2 || m.queriesErr != 1 {
 		t.Errorf("metrics %+v", m)
+	}
+}
+
+// TestNotifierReportsDropBeforeLaterNotifications: a notification that
+// entered the mailbox after one was dropped goes out only after the
+// notice of the drop, so the client knows where the gap is.
+func TestNotifierReportsDropBeforeLaterNotifications(t *testing.T) {
+	ts := startServer(t, Config{})
+	ts.mgr.notify = make(chan session.Notification, 8)
+	type event struct {
+		notice  *pgconn.Notice
+		payload string
+	}
+	events := make(chan event, 8)
+	cfg, err := pgconn.ParseConfig(ts.url(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { events <- event{notice: n} }
+	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) { events <- event{payload: n.Payload} }
+	pc, err := pgconn.ConnectConfig(ctx(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close(context.Background())
+	// WaitForNotification reads until a notification arrived, handing
+	// whatever came before it to the callbacks first.
+	wait := func() {
+		t.Helper()
+		if err := pc.WaitForNotification(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func() event {
+		t.Helper()
+		select {
+		case e := <-events:
+			return e
+		default:
+			t.Fatal("nothing arrived")
+			return event{}
+		}
+	}
+	live := func(i int) session.Notification { return session.Notification{Channel: "ch", Payload: fmt.Sprint(i)} }
+
+	ts.mgr.notify <- live(5)
+	wait()
+	if e := next(); e.payload != "5" {
+		t.Fatalf("first: %+v", e)
+	}
+	// 6 is dropped (the mailbox was full), then 7 gets in.
+	ts.mgr.dropped.Add(1)
+	ts.mgr.notify <- live(7)
+	wait()
+	e := next()
+	if e.notice == nil {
+		t.Fatalf("notification %q arrived before the notice of the drop before it", e.payload)
+	}
+	if e.notice.Code != "01000" || !strings.HasPrefix(e.notice.Message, "1 notifications were dropped") {
+		t.Fatalf("notice %+v", e.notice)
+	}
+	if e := next(); e.payload != "7" {
+		t.Fatalf("after the notice: %+v", e)
 	}
 }
