@@ -15,12 +15,12 @@ type Notification struct {
 	// ListenPattern); "" for a channel subscription.
 	Pattern string
 	// Sub and LSN name the LIVE SELECT subscription and the change a
-	// live notification carries ("" and 0 for NOTIFY). Err, when not
-	// empty, is the SQLSTATE of the error that ended the subscription; the
-	// payload then describes it.
+	// live notification carries ("" and 0 for NOTIFY). Err, when set, is
+	// the error that ended the subscription (the payload then describes
+	// it, and LSN is the last change the subscriber was given).
 	Sub string
 	LSN uint64
-	Err string
+	Err error
 }
 
 // Listener is one session's mailbox. Delivery never blocks the notifier:

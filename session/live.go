@@ -251,7 +251,7 @@ func (sub *liveSub) failure(last uint64, err error) event.Notification {
 	b = append(b, `},"last_lsn":`...)
 	b = strconv.AppendUint(b, last, 10)
 	b = append(b, '}')
-	return event.Notification{Channel: sub.channel, Payload: string(b), PID: sub.sess.id, Sub: sub.id, LSN: last, Err: code}
+	return event.Notification{Channel: sub.channel, Payload: string(b), PID: sub.sess.id, Sub: sub.id, LSN: last, Err: err}
 }
 
 // readChanges returns up to 1,000 change-log events of view after LSN from

@@ -811,7 +811,7 @@ func TestLiveSelectFallsBehindRetention(t *testing.T) {
 			t.Fatalf("no error notification after %d changes", got)
 		}
 		require.Equal(t, subID, n.Sub)
-		if n.Err == "" {
+		if n.Err == nil {
 			var p struct {
 				LSN uint64         `json:"lsn"`
 				Row map[string]int `json:"row"`
@@ -822,7 +822,8 @@ func TestLiveSelectFallsBehindRetention(t *testing.T) {
 			last = p.LSN
 			continue
 		}
-		require.Equal(t, "55000", n.Err)
+		require.Equal(t, "55000", errs.Code(n.Err))
+		require.Equal(t, last, n.LSN)
 		var p struct {
 			SubscriptionID string `json:"subscription_id"`
 			Error          struct {

@@ -89,7 +89,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 				}
 				var msg map[string]any
 				switch {
-				case n.Err != "":
+				case n.Err != nil:
 					// A live subscription ended: {"subscription_id",
 					// "error": {"code", "message"}, "last_lsn"}.
 					msg = map[string]any{"method": "error", "params": json.RawMessage(n.Payload)}

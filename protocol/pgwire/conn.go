@@ -169,6 +169,15 @@ func (c *conn) startNotifier() {
 					Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d-dropped)})
 				dropped = d
 			}
+			if n.Err != nil {
+				// A LIVE SELECT that ended on an error: a notice for
+				// psql and other clients that show them, then its last
+				// notification (JSON with the error and last_lsn).
+				nr := pgproto3.NoticeResponse(*ErrorFields(n.Err))
+				nr.Severity, nr.SeverityUnlocalized = "WARNING", "WARNING"
+				nr.Detail = fmt.Sprintf("LIVE SELECT %s ended; the last change it delivered has LSN %d.", n.Sub, n.LSN)
+				c.be.Send(&nr)
+			}
 			msg = pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload}
 			c.be.Send(&msg)
 		}

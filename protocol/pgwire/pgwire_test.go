@@ -25,6 +25,7 @@ import (
 	_ "github.com/lib/pq"
 	"go.uber.org/goleak"
 
+	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/session"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -777,6 +778,20 @@ func TestNotifierReportsDropBeforeLaterNotifications(t *testing.T) {
 		t.Fatalf("notice %+v", e.notice)
 	}
 	if e := next(); e.payload != "7" {
+		t.Fatalf("after the notice: %+v", e)
+	}
+
+	// A LIVE SELECT that ended on an error: a notice, then its last
+	// notification.
+	ts.mgr.notify <- session.Notification{Channel: "live_a", Payload: `{"error":{}}`, Sub: "live_a", LSN: 9,
+		Err: errs.New(errs.ObjectNotInState, "LIVE SELECT live_a fell behind")}
+	wait()
+	e = next()
+	if e.notice == nil || e.notice.Code != "55000" || e.notice.Severity != "WARNING" ||
+		e.notice.Message != "LIVE SELECT live_a fell behind" || !strings.Contains(e.notice.Detail, "LSN 9") {
+		t.Fatalf("want a 55000 notice first, got %+v (%+v)", e, e.notice)
+	}
+	if e := next(); e.payload != `{"error":{}}` {
 		t.Fatalf("after the notice: %+v", e)
 	}
 }
