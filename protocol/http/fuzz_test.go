@@ -1,9 +1,12 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/coder/websocket"
 )
 
 // FuzzQueryRequest feeds arbitrary bodies to the request decoder and to
@@ -85,6 +88,58 @@ func FuzzOffsetsRequest(f *testing.F) {
 		for p, l := range slow {
 			if fast[p] != l {
 				t.Fatalf("%q: fast %v, encoding/json %v", b, fast, slow)
+			}
+		}
+	})
+}
+
+// FuzzWebSocketMessage: any incoming WebSocket message, text or binary,
+// gets a reply that encodes as JSON and is either {"id", "result"} or
+// {"id", "error": {"code", "message"}} with a SQLSTATE; nothing panics.
+func FuzzWebSocketMessage(f *testing.F) {
+	for _, seed := range []string{
+		`{"id":1,"method":"ping"}`,
+		`{"id":"x","method":"query","params":{"sql":"SELECT $1","params":[1,"a",null,{"k":[true]}]}}`,
+		`{"id":2,"method":"live","params":{"sql":"live SELECT * FROM t","since_lsn":5}}`,
+		`{"id":3,"method":"live","params":{"sql":"SELECT 1","since_lsn":-1}}`,
+		`{"id":4,"method":"cancel","params":{"subscription_id":"x'y"}}`,
+		`{"id":5,"method":"query","params":"not an object"}`,
+		`{"id":{"a":[1,2]},"method":"nope"}`, `{"method":"live"}`, `{"id":1e400}`,
+		`[]`, `{`, `null`, `""`, "\xff\xfe", `{"id":1,"method":"query","params":{"sql":""}}`,
+	} {
+		f.Add([]byte(seed), false)
+	}
+	f.Add([]byte(`{"id":1,"method":"ping"}`), true)
+	h := &handler{backend: &fakeBackend{noRecord: true}, cfg: Config{Logger: quietLogger, MaxBodyBytes: 1 << 16},
+		log: quietLogger, stop: make(chan struct{})}
+	f.Fuzz(func(t *testing.T, data []byte, binary bool) {
+		sess := h.backend.NewSession("admin")
+		defer sess.Close()
+		typ := websocket.MessageText
+		if binary {
+			typ = websocket.MessageBinary
+		}
+		resp := h.wsAnswer(context.Background(), "admin", sess, typ, data)
+		if _, err := json.Marshal(resp); err != nil {
+			t.Fatalf("reply to %q does not encode: %v", data, err)
+		}
+		if _, ok := resp["id"]; !ok {
+			t.Fatalf("reply without id: %v", resp)
+		}
+		e, failed := resp["error"].(map[string]any)
+		switch {
+		case failed:
+			if c, _ := e["code"].(string); len(c) != 5 || e["message"] == "" {
+				t.Fatalf("error without SQLSTATE or message: %v", resp)
+			}
+			if binary && e["code"] != "08P01" {
+				t.Fatalf("binary message answered %v", resp)
+			}
+		case binary:
+			t.Fatalf("binary message accepted: %v", resp)
+		default:
+			if _, ok := resp["result"]; !ok {
+				t.Fatalf("reply with neither result nor error: %v", resp)
 			}
 		}
 	})

@@ -116,29 +116,32 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		if typ != websocket.MessageText {
-			_ = send(map[string]any{"id": nil, "error": map[string]any{"code": errs.ProtocolViolation, "message": "expected a text message"}})
-			continue
-		}
-		var req wsRequest
-		if err := json.Unmarshal(data, &req); err != nil {
-			if send(map[string]any{"id": nil, "error": map[string]any{"code": errs.InvalidTextRep, "message": "invalid JSON: " + err.Error()}}) != nil {
-				return
-			}
-			continue
-		}
-		result, rerr := h.wsCall(ctx, user, sess, req)
-		resp := map[string]any{"id": req.ID}
-		if rerr != nil {
-			e := toAPIError(rerr)
-			resp["error"] = map[string]any{"code": e.err.Code, "message": e.err.Message}
-		} else {
-			resp["result"] = result
-		}
-		if send(resp) != nil {
+		if send(h.wsAnswer(ctx, user, sess, typ, data)) != nil {
 			return
 		}
 	}
+}
+
+// wsAnswer runs one incoming message and returns the reply: {"id",
+// "result"} or {"id", "error": {"code", "message"}} (id null when the
+// message was not a JSON request).
+func (h *handler) wsAnswer(ctx context.Context, user string, sess Session, typ websocket.MessageType, data []byte) map[string]any {
+	fail := func(id any, code, msg string) map[string]any {
+		return map[string]any{"id": id, "error": map[string]any{"code": code, "message": msg}}
+	}
+	if typ != websocket.MessageText {
+		return fail(nil, errs.ProtocolViolation, "expected a text message")
+	}
+	var req wsRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		return fail(nil, errs.InvalidTextRep, "invalid JSON: "+err.Error())
+	}
+	result, err := h.wsCall(ctx, user, sess, req)
+	if err != nil {
+		e := toAPIError(err)
+		return fail(req.ID, e.err.Code, e.err.Message)
+	}
+	return map[string]any{"id": req.ID, "result": result}
 }
 
 func (h *handler) wsCall(ctx context.Context, user string, sess Session, req wsRequest) (any, error) {

@@ -178,3 +178,50 @@ func TestWebSocketSlowSubscriberLosesNothing(t *testing.T) {
 		last[q] = lsn
 	}
 }
+
+// TestWebSocketBadInput: bad messages get error replies with SQLSTATEs and
+// leave the connection usable; a message over the size limit closes it
+// with status 1009 (message too big).
+func TestWebSocketBadInput(t *testing.T) {
+	ls := newLiveServer(t)
+	w := dialWS(t, ls)
+	defer w.c.Close(websocket.StatusNormalClosure, "")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	for _, tc := range []struct {
+		typ  websocket.MessageType
+		msg  string
+		code string
+	}{
+		{websocket.MessageBinary, `{"id":1,"method":"ping"}`, "08P01"},
+		{websocket.MessageText, `{"id":1,"method":`, "22P02"},
+		{websocket.MessageText, `[1,2]`, "22P02"},
+		{websocket.MessageText, `{"id":2,"method":"query","params":{"sql":""}}`, "22023"},
+		{websocket.MessageText, `{"id":3,"method":"query","params":{"sql":"SELEC 1"}}`, "42601"},
+		{websocket.MessageText, `{"id":4,"method":"live","params":{"sql":"SELECT 1","since_lsn":"x"}}`, "22023"},
+		{websocket.MessageText, `{"id":5,"method":"live","params":{"sql":"SELECT * FROM nope"}}`, "42P01"},
+		{websocket.MessageText, `{"id":6,"method":"cancel","params":{"subscription_id":"live_9_9'"}}`, "42704"},
+		{websocket.MessageText, `{"id":7,"method":"drop everything"}`, "42883"},
+	} {
+		if err := w.c.Write(ctx, tc.typ, []byte(tc.msg)); err != nil {
+			t.Fatal(err)
+		}
+		m := w.read()
+		e, _ := m["error"].(map[string]any)
+		if e == nil || e["code"] != tc.code || e["message"] == "" {
+			t.Errorf("%s: got %v, want error %s", tc.msg, m, tc.code)
+		}
+	}
+	if r := w.call(8, "ping", nil); r["result"] != "pong" {
+		t.Fatalf("connection unusable after bad input: %v", r)
+	}
+	big := make([]byte, wsMaxMessage+1)
+	for i := range big {
+		big[i] = ' '
+	}
+	_ = w.c.Write(ctx, websocket.MessageText, big)
+	_, _, err := w.c.Read(ctx)
+	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("oversized message: read error %v, want close status 1009", err)
+	}
+}
