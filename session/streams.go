@@ -632,7 +632,12 @@ func (s *Session) showChanges(st *ast.ShowChanges) (*Result, error) {
 			return nil, errs.New(errs.InvalidParameterValue, "LIMIT must not be negative")
 		}
 	}
-	limit = min(limit, 10_000)
+	var notices []Notice
+	if limit > maxShowChanges {
+		notices = append(notices, Notice{Severity: "WARNING", Code: "01000",
+			Message: fmt.Sprintf("SHOW CHANGES returns at most %d changes per call, not %d; continue with SINCE LSN <the last lsn + 1>", maxShowChanges, limit)})
+		limit = maxShowChanges
+	}
 	view := &catalog.Stream{Name: "changes of " + coll.Name, CollectionID: coll.ID, Include: []string{"INSERT", "UPDATE", "DELETE"}}
 	tx := db.txm.Begin()
 	defer tx.Rollback()
@@ -674,8 +679,13 @@ func (s *Session) showChanges(st *ast.ShowChanges) (*Result, error) {
 		res.Rows = append(res.Rows, types.Row{e.Collection, e.Op, e.RowID, e.TimeMs, int64(e.LSN)})
 	}
 	res.Tag = fmt.Sprintf("SELECT %d", len(res.Rows))
+	res.Notices = notices
 	return res, nil
 }
+
+// maxShowChanges bounds the changes one SHOW CHANGES returns (they are
+// held in memory); a larger LIMIT gets this many and a warning.
+const maxShowChanges = 10_000
 
 // parseRetention reads RETENTION ('7 days', or a bare event count) and
 // RETENTION_EVENTS (a count).

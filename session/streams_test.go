@@ -457,7 +457,17 @@ func TestShowChanges(t *testing.T) {
 	r, err = run(s, `SHOW CHANGES FOR orders SINCE '2999-01-01T00:00:00Z'`)
 	require.NoError(t, err)
 	require.Empty(t, r.Rows)
+	require.Empty(t, r.Notices)
 	d.fail(s, errs.UndefinedTable, `SHOW CHANGES FOR nope`)
+	// A LIMIT over the cap returns the cap, and says so.
+	r, err = run(s, `SHOW CHANGES FOR orders LIMIT 10001`)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 3)
+	require.Len(t, r.Notices, 1)
+	require.Contains(t, r.Notices[0].Message, "at most 10000 changes per call, not 10001")
+	r, err = run(s, `SHOW CHANGES FOR orders LIMIT 10000`)
+	require.NoError(t, err)
+	require.Empty(t, r.Notices)
 }
 
 func TestNotifyMailboxOverflowIsCounted(t *testing.T) {
