@@ -17,6 +17,7 @@ import (
 // fanResult is one system's fan-out run.
 type fanResult struct {
 	System      string
+	Run         int // 1-based, with -fanout-runs
 	Subs, Sel   int
 	Rate        int
 	Sent        int // rows whose INSERT succeeded
@@ -74,7 +75,7 @@ type fanSystem struct {
 func runFanout(ctx context.Context, cfg *config, rep *report) {
 	nd := fanSystem{
 		name: "nodedb LIVE SELECT", dsn: cfg.nodedbDSN, pid: cfg.nodedbPID,
-		setup: []string{"CREATE TABLE rt_fan (id BIGINT PRIMARY KEY, k INT, sent_us BIGINT)"},
+		setup: []string{"DROP TABLE IF EXISTS rt_fan", "CREATE TABLE rt_fan (id BIGINT PRIMARY KEY, k INT, sent_us BIGINT)"},
 		listen: func(sel bool) string {
 			if sel {
 				return "LIVE SELECT id, sent_us FROM rt_fan WHERE k = 0"
@@ -108,14 +109,20 @@ END $$`,
 		insert: "INSERT INTO rt_fan (id, k, sent_us) VALUES ($1, $2, $3)",
 		parse:  parsePG,
 	}
-	for _, sys := range []fanSystem{nd, pg} {
-		if sys.dsn == "" || ctx.Err() != nil {
-			continue
+	// With -fanout-runs n the systems take turns n times, so that both
+	// meet the machine in the same states (its speed drifts by the
+	// minute); the report gives every run and the medians.
+	for run := 1; run <= max(cfg.fanoutRuns, 1); run++ {
+		for _, sys := range []fanSystem{nd, pg} {
+			if sys.dsn == "" || ctx.Err() != nil {
+				continue
+			}
+			logf("fan-out: %s, %d subscribers (%d selective), %d rows/s for %s (run %d)", sys.name, cfg.subscribers, cfg.selective, cfg.rate, cfg.duration, run)
+			res := fanoutOne(ctx, cfg, sys)
+			res.Run = run
+			logf("fan-out: %s: %d/%d deliveries, %d dups, p50 %s p99 %s", sys.name, res.Delivered, res.Expected, res.Dups, ms(res.pct(0.5)), ms(res.pct(0.99)))
+			rep.fan = append(rep.fan, res)
 		}
-		logf("fan-out: %s, %d subscribers (%d selective), %d rows/s for %s", sys.name, cfg.subscribers, cfg.selective, cfg.rate, cfg.duration)
-		res := fanoutOne(ctx, cfg, sys)
-		logf("fan-out: %s: %d/%d deliveries, %d dups, p50 %s p99 %s", sys.name, res.Delivered, res.Expected, res.Dups, ms(res.pct(0.5)), ms(res.pct(0.99)))
-		rep.fan = append(rep.fan, res)
 	}
 }
 

@@ -44,6 +44,7 @@ type config struct {
 	warmup      time.Duration
 	drain       time.Duration
 	writers     int
+	fanoutRuns  int
 
 	messages   int
 	msgSize    int
@@ -84,6 +85,7 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "fan-out: rows sent in the first part are delivered and counted but not in the latency figures")
 	flag.DurationVar(&cfg.drain, "drain", 5*time.Second, "fan-out: after the writer stops, how long subscribers may still receive")
 	flag.IntVar(&cfg.writers, "writers", 8, "fan-out: writer connections sharing the paced schedule")
+	flag.IntVar(&cfg.fanoutRuns, "fanout-runs", 1, "fan-out: runs per system, the systems taking turns; the report gives each and the medians")
 	flag.IntVar(&cfg.messages, "messages", 100_000, "topics: messages published per run")
 	flag.IntVar(&cfg.msgSize, "msg-size", 128, "topics: message size in bytes")
 	flag.IntVar(&cfg.batch, "batch", 1000, "topics: PUBLISH statements per pgx batch / messages per HTTP array / XADDs per pipeline / read LIMIT")

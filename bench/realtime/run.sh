@@ -5,6 +5,7 @@
 #
 #   bash bench/realtime/run.sh [-T seconds] [--rate N] [--subscribers N]
 #                              [--messages N] [--nats-sync both|default|always]
+#                              [--fanout-runs N] [--writers N]
 #                              [--no-nats] [--ref GIT_REF] [--out DIR]
 #
 # Builds nodedb (CGO_ENABLED=0) and the benchmark (go build ./bench/realtime),
@@ -22,6 +23,7 @@ RATE=${RATE:-2000}
 SUBSCRIBERS=${SUBSCRIBERS:-200}
 MESSAGES=${MESSAGES:-100000}
 WRITERS=${WRITERS:-8}
+FANOUT_RUNS=${FANOUT_RUNS:-1}
 NATS=${NATS:-1}                 # 0: leave NATS JetStream out
 NATS_SYNC=${NATS_SYNC:-both}    # JetStream servers to run: default (sync_interval 2m), always, or both
 NATS_SERVER_VERSION=${NATS_SERVER_VERSION:-v2.15.2}
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--subscribers) SUBSCRIBERS=$2; shift 2 ;;
 	--messages) MESSAGES=$2; shift 2 ;;
 	--writers) WRITERS=$2; shift 2 ;;
+	--fanout-runs) FANOUT_RUNS=$2; shift 2 ;;
 	--nats-sync) NATS_SYNC=$2; shift 2 ;;
 	--no-nats) NATS=0; shift ;;
 	--ref) REF=$2; shift 2 ;;
@@ -101,6 +104,6 @@ REPORT=$(report_path realtime)
 
 bg_wait "$WORK/realtime" -nodedb "$ND_DSN" -nodedb-http "http://127.0.0.1:$ND_HTTP" \
 	-pg "$PG_DSN" -redis "127.0.0.1:$R_PORT" -rate "$RATE" -duration "${DURATION}s" -subscribers "$SUBSCRIBERS" \
-	-messages "$MESSAGES" -writers "$WRITERS" -out "$REPORT" -commit "$COMMIT" -load-before "$LOAD_BEFORE" \
+	-messages "$MESSAGES" -writers "$WRITERS" -fanout-runs "$FANOUT_RUNS" -out "$REPORT" -commit "$COMMIT" -load-before "$LOAD_BEFORE" \
 	-nodedb-pid "$NPID" -pg-pid "$PG_PID" -redis-pid "$RPID" -clk-tck "$(getconf CLK_TCK)" ${NATS_ARGS[@]+"${NATS_ARGS[@]}"} ${EXTRA[@]+"${EXTRA[@]}"}
 kill -0 "$NPID" 2>/dev/null || die "nodedb is no longer running after the benchmark"
