@@ -115,7 +115,7 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 	s.metrics = metrics.New(func() metrics.Stats {
 		st := db.Stats()
 		out := metrics.Stats{LastLSN: st.LastLSN, Commits: st.Commits, Syncs: st.Syncs,
-			DiskBytes: st.DiskBytes, Collections: st.Collections, HistoryLost: st.HistoryLost,
+			DiskBytes: st.DiskBytes, Collections: st.Collections, HistoryLost: st.HistoryLost, LiveCatchUps: st.LiveCatchUps,
 			ColumnCacheBytes: st.ColumnCacheBytes, ColumnCacheHits: st.ColumnCacheHits, ColumnCacheBuilds: st.ColumnCacheBuilds}
 		for _, ss := range db.StreamStats() {
 			ms := metrics.StreamStat{Name: ss.Name, Events: ss.Events}

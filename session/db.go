@@ -216,6 +216,9 @@ type Stats struct {
 	DiskBytes   uint64 // storage size on disk
 	Collections int
 	HistoryLost uint64 // stream reads refused with 55000
+	// LiveCatchUps counts LIVE SELECT subscriptions the tailer handed back
+	// to catch up from the log because their session's mailbox was full.
+	LiveCatchUps uint64
 	// Column copies (0 when the column cache is off): the memory they
 	// hold, scans that read one, copies made.
 	ColumnCacheBytes, ColumnCacheHits, ColumnCacheBuilds uint64
@@ -229,12 +232,13 @@ func (db *DB) Stats() Stats {
 		ch, cn = db.columns.Stats()
 	}
 	return Stats{ColumnCacheBytes: cb, ColumnCacheHits: ch, ColumnCacheBuilds: cn,
-		LastLSN:     db.txm.LastLSN(),
-		Commits:     db.txm.Commits(),
-		Syncs:       db.txm.Syncs(),
-		DiskBytes:   db.store.DiskUsage(),
-		Collections: len(db.cat.List()),
-		HistoryLost: db.events.HistoryLost(),
+		LastLSN:      db.txm.LastLSN(),
+		Commits:      db.txm.Commits(),
+		Syncs:        db.txm.Syncs(),
+		DiskBytes:    db.store.DiskUsage(),
+		Collections:  len(db.cat.List()),
+		HistoryLost:  db.events.HistoryLost(),
+		LiveCatchUps: db.tail.catchUps.Load(),
 	}
 }
 

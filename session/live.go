@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -317,6 +318,8 @@ type liveTail struct {
 	running bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
+
+	catchUps atomic.Uint64 // subscriptions handed back (Stats.LiveCatchUps)
 }
 
 // join adds a subscription that has delivered everything up to from. It
@@ -452,6 +455,7 @@ func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]
 	}()
 	if n, ok := sub.deliver(e, shared); ok && !t.db.hub.Offer(sub.sess.listener, n) {
 		delete(t.subs, sub)
+		t.catchUps.Add(1)
 		sub.from = e.LSN - 1      // e goes out again, from the log
 		sub.detached <- e.LSN - 1 // never blocks: one hand-back per join
 		return false

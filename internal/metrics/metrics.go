@@ -38,6 +38,9 @@ type Stats struct {
 	// HistoryLost counts stream reads refused because retention removed
 	// events the group had not consumed.
 	HistoryLost uint64
+	// LiveCatchUps counts LIVE SELECT subscriptions handed back to read
+	// the change log at their subscriber's pace (a mailbox was full).
+	LiveCatchUps uint64
 	// ColumnCacheBytes is the memory column copies of collections hold;
 	// ColumnCacheHits counts scans that read one, ColumnCacheBuilds the
 	// copies made.
@@ -81,6 +84,7 @@ type StatsFunc func() Stats
 //	nodedb_column_cache_bytes                    gauge (from Stats)
 //	nodedb_column_cache_hits_total,
 //	nodedb_column_cache_builds_total             counters (from Stats)
+//	nodedb_live_catchups_total                   counter (from Stats)
 //
 // plus the standard go_* and process_* collectors.
 type Registry struct {
@@ -220,6 +224,8 @@ var (
 		"Column copies of collections made.", nil, nil)
 	historyLostDesc = prometheus.NewDesc("nodedb_stream_history_lost_total",
 		"Stream reads refused because retention removed events the group had not consumed.", nil, nil)
+	liveCatchUpsDesc = prometheus.NewDesc("nodedb_live_catchups_total",
+		"LIVE SELECT subscriptions whose subscriber fell behind (its mailbox full) and that went back to reading the change log at its pace.", nil, nil)
 )
 
 // statsCollector reads the database counters at scrape time.
@@ -237,6 +243,7 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- groupLagDesc
 	ch <- partitionLagDesc
 	ch <- historyLostDesc
+	ch <- liveCatchUpsDesc
 	ch <- deliveredDesc
 	ch <- retriedDesc
 	ch <- deadLetteredDesc
@@ -254,6 +261,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(storageDesc, prometheus.GaugeValue, float64(s.DiskBytes))
 	ch <- prometheus.MustNewConstMetric(collectionsDesc, prometheus.GaugeValue, float64(s.Collections))
 	ch <- prometheus.MustNewConstMetric(historyLostDesc, prometheus.CounterValue, float64(s.HistoryLost))
+	ch <- prometheus.MustNewConstMetric(liveCatchUpsDesc, prometheus.CounterValue, float64(s.LiveCatchUps))
 	ch <- prometheus.MustNewConstMetric(colBytesDesc, prometheus.GaugeValue, float64(s.ColumnCacheBytes))
 	ch <- prometheus.MustNewConstMetric(colHitsDesc, prometheus.CounterValue, float64(s.ColumnCacheHits))
 	ch <- prometheus.MustNewConstMetric(colBuildsDesc, prometheus.CounterValue, float64(s.ColumnCacheBuilds))

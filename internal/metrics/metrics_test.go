@@ -20,7 +20,7 @@ func scrape(t *testing.T, r *Registry) string {
 func TestRegistryExportsQueriesAndStats(t *testing.T) {
 	r := New(func() Stats {
 		return Stats{LastLSN: 42, Commits: 7, Syncs: 3, DiskBytes: 1024, Collections: 2,
-			ColumnCacheBytes: 4096, ColumnCacheHits: 5, ColumnCacheBuilds: 1}
+			ColumnCacheBytes: 4096, ColumnCacheHits: 5, ColumnCacheBuilds: 1, LiveCatchUps: 6}
 	})
 	r.ObserveQuery(ProtocolHTTP, time.Millisecond, nil)
 	r.ObserveQuery(ProtocolHTTP, time.Millisecond, errors.New("boom"))
@@ -44,6 +44,7 @@ func TestRegistryExportsQueriesAndStats(t *testing.T) {
 		`nodedb_column_cache_bytes 4096`,
 		`nodedb_column_cache_hits_total 5`,
 		`nodedb_column_cache_builds_total 1`,
+		`nodedb_live_catchups_total 6`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(out, want) {
