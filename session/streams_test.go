@@ -901,6 +901,8 @@ func TestLiveSelectSlowAndFastSubscribers(t *testing.T) {
 		}()
 	}
 	const total = writers * perWriter
+	writersDone := make(chan struct{})
+	go func() { wg.Wait(); close(writersDone) }()
 	var rg sync.WaitGroup
 	for i, sb := range all {
 		rg.Add(1)
@@ -914,8 +916,11 @@ func TestLiveSelectSlowAndFastSubscribers(t *testing.T) {
 					assert.NoError(t, err)
 					return
 				}
-				if i%2 == 0 && (len(sb.ids) == 0 || rng.Intn(2000) == 0) {
-					time.Sleep(time.Duration(20+rng.Intn(80)) * time.Millisecond) // falls behind
+				switch {
+				case i%2 == 0 && len(sb.ids) == 0:
+					<-writersDone // far behind: 12,000 changes, a 4,096 mailbox
+				case i%2 == 0 && rng.Intn(2000) == 0:
+					time.Sleep(time.Duration(20+rng.Intn(80)) * time.Millisecond) // behind again
 				}
 				select {
 				case n := <-sb.s.Notifications():
