@@ -29,7 +29,7 @@ const (
 type Stats struct {
 	LastLSN     uint64 // highest durable LSN
 	Commits     uint64 // commits acknowledged since open
-	Syncs       uint64 // fsyncs issued by the commit pipeline since open
+	Syncs       uint64 // commit batches written since open (each fsynced in sync mode)
 	DiskBytes   uint64 // storage size on disk
 	Collections int
 	// Streams are change-stream figures (may be computed less often than
@@ -194,7 +194,7 @@ var (
 	commitsDesc = prometheus.NewDesc("nodedb_commits_total",
 		"Commits acknowledged since the database was opened.", nil, nil)
 	syncsDesc = prometheus.NewDesc("nodedb_syncs_total",
-		"Fsyncs issued by the commit pipeline since the database was opened.", nil, nil)
+		"Commit batches (groups of commits) the commit pipeline wrote since the database was opened; in durability sync mode each was fsynced before its commits were acknowledged, in relaxed mode none is.", nil, nil)
 	lastLSNDesc = prometheus.NewDesc("nodedb_last_lsn",
 		"Highest durable log sequence number.", nil, nil)
 	storageDesc = prometheus.NewDesc("nodedb_storage_bytes",
