@@ -136,11 +136,10 @@ func (h *Hub) Offer(l *Listener, n Notification) bool {
 	}
 }
 
-// Deliver puts a notification straight into one listener's mailbox.
+// Deliver puts a notification straight into one listener's mailbox; a
+// full mailbox drops it and counts the drop.
 func (h *Hub) Deliver(l *Listener, n Notification) {
-	select {
-	case l.C <- n:
-	default:
+	if !h.Offer(l, n) {
 		l.Dropped.Add(1)
 	}
 }

@@ -759,16 +759,16 @@ func TestNotifierReportsDropBeforeLaterNotifications(t *testing.T) {
 			return event{}
 		}
 	}
-	live := func(i int) session.Notification { return session.Notification{Channel: "ch", Payload: fmt.Sprint(i)} }
+	note := func(i int) session.Notification { return session.Notification{Channel: "ch", Payload: fmt.Sprint(i)} }
 
-	ts.mgr.notify <- live(5)
+	ts.mgr.notify <- note(5)
 	wait()
 	if e := next(); e.payload != "5" {
 		t.Fatalf("first: %+v", e)
 	}
 	// 6 is dropped (the mailbox was full), then 7 gets in.
 	ts.mgr.dropped.Add(1)
-	ts.mgr.notify <- live(7)
+	ts.mgr.notify <- note(7)
 	wait()
 	e := next()
 	if e.notice == nil {

@@ -228,10 +228,8 @@ func (w *topicWorkload) consume(ctx context.Context, conn *pgx.Conn, stop func()
 	return nil
 }
 
-type topicRecord struct {
-	c, s int
-	lsn  int64
-}
+// topicRecord is one message of the history: its publisher and seq.
+type topicRecord struct{ c, s int }
 
 // history reads the whole topic with a new group.
 func (w *topicWorkload) history(t *testing.T, conn *pgx.Conn, what string) map[int64]topicRecord {
@@ -262,7 +260,7 @@ func (w *topicWorkload) history(t *testing.T, conn *pgx.Conn, what string) map[i
 			if _, dup := out[lsn]; dup {
 				t.Fatalf("%s: LSN %d read twice by one group", what, lsn)
 			}
-			out[lsn] = topicRecord{c: m.C, s: m.S, lsn: lsn}
+			out[lsn] = topicRecord{c: m.C, s: m.S}
 			n++
 		}
 		rows.Close()
