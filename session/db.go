@@ -46,6 +46,16 @@ type DB struct {
 	statsMu    sync.Mutex
 	statsAt    time.Time
 	statsCache []StreamStat
+
+	knobs testingKnobs
+}
+
+// testingKnobs are hooks this package's tests set on a DB before using it
+// to reach failures no statement can cause. Zero in every other DB.
+type testingKnobs struct {
+	// liveEvent is called as a LIVE SELECT subscription takes an event
+	// it has not seen; a panic in it stands for a bug evaluating it.
+	liveEvent func(sub *liveSub, e event.Event)
 }
 
 // DBConfig configures OpenDB.

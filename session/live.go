@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,10 +45,20 @@ type liveSub struct {
 	// among the subscriptions that have it (dashboards open the same
 	// LIVE SELECT many times).
 	shape string
-	// detached carries the LSN to catch up from when the tailer finds
-	// the session's mailbox full and leaves the subscription to read the
-	// log at its subscriber's pace (see liveTail).
-	detached chan uint64
+	// detached is how the tailer gives the subscription back to its own
+	// goroutine (runLive): to catch up from a position when the session's
+	// mailbox was full (it then reads the log at its subscriber's pace;
+	// see liveTail), or to end it with an error its subscriber is told.
+	// At most one is pending: the tailer lets go of the subscription as
+	// it sends.
+	detached chan handBack
+}
+
+// handBack is a subscription the tailer let go of: catch up after from,
+// or, when err is set, tell the subscriber err and end.
+type handBack struct {
+	from uint64
+	err  error
 }
 
 // liveShared is one shape's outcome for one event: whether it matched
@@ -118,7 +129,7 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, err
 	s.live.mu.Unlock()
 	subCtx, cancel := context.WithCancel(context.Background())
 	sub := &liveSub{id: id, head: string(types.AppendJSONString([]byte(`{"subscription_id":`), id)), channel: id, coll: scan.Coll, pred: scan.Filter, proj: proj.Exprs, cols: proj.Cols,
-		cancel: cancel, done: make(chan struct{}), detached: make(chan uint64, 1),
+		cancel: cancel, done: make(chan struct{}), detached: make(chan handBack, 1),
 		shape: fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", s.user, s.database, scan.Coll.ID, scan.Coll.Version, ast.Format(st.Query))}
 	s.live.mu.Lock()
 	s.live.subs[id] = sub
@@ -171,9 +182,12 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 	defer close(sub.done)
 	db := s.mgr.db
 	defer func() {
-		// A subscription must never take the server down.
+		// A subscription must never take the server down, nor stop
+		// without its subscriber hearing why.
 		if r := recover(); r != nil {
-			db.log.Error("live select failed; subscription stopped", "subscription", sub.id, "panic", r)
+			db.tail.leave(sub)
+			err := sub.crashed(db, r)
+			db.hub.DeliverWait(ctx, s.listener, sub.failure(sub.from, err))
 		}
 	}()
 	sub.sess = s
@@ -191,7 +205,12 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 		case <-ctx.Done():
 			db.tail.leave(sub)
 			return
-		case from = <-sub.detached:
+		case hb := <-sub.detached:
+			if hb.err != nil {
+				db.hub.DeliverWait(ctx, s.listener, sub.failure(hb.from, hb.err))
+				return
+			}
+			from = hb.from
 		}
 	}
 }
@@ -210,6 +229,7 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 func (s *Session) catchUp(ctx context.Context, sub *liveSub, view *catalog.Stream, from uint64) bool {
 	db := s.mgr.db
 	for {
+		sub.from = max(sub.from, from) // what a failure names as delivered
 		if db.tail.join(sub, from) {
 			return true
 		}
@@ -238,6 +258,16 @@ func (s *Session) catchUp(ctx context.Context, sub *liveSub, view *catalog.Strea
 			from = max(from, head)
 		}
 	}
+}
+
+// crashed logs a panic met while computing the subscription's
+// notifications and returns the error its subscriber is told (XX000).
+func (sub *liveSub) crashed(db *DB, r any) error {
+	db.log.Error("live select failed; subscription stopped", "subscription", sub.id,
+		"last_lsn", sub.from, "panic", r, "stack", string(debug.Stack()))
+	return errs.Errorf(errs.InternalError,
+		"LIVE SELECT %s stopped: internal error computing the change of %s after LSN %d (the server log has the details)",
+		sub.id, sub.coll.Name, sub.from).WithHint("Start a new LIVE SELECT with since_lsn to resume after the last LSN delivered.")
 }
 
 // failure is the notification that ends a subscription which could not go
@@ -282,7 +312,9 @@ func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) (event
 	if e.LSN <= sub.from {
 		return event.Notification{}, false
 	}
-	sub.from = e.LSN
+	if k := sub.sess.mgr.db.knobs.liveEvent; k != nil {
+		k(sub, e)
+	}
 	r := shared[sub.shape]
 	if r == nil {
 		sub.env.Fn.Now = time.Now().UTC()
@@ -295,6 +327,9 @@ func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) (event
 			shared[sub.shape] = r
 		}
 	}
+	// Only now: a panic above leaves the subscription's position at
+	// the last change it was given.
+	sub.from = e.LSN
 	if !r.matched {
 		return event.Notification{}, false
 	}
@@ -439,8 +474,8 @@ func (t *liveTail) run() {
 }
 
 // deliverSafely keeps one subscription's failure from stopping the others;
-// it reports false when the subscription failed and was dropped, or left
-// the tailer to catch up on its own because its session's mailbox was
+// it reports false when the subscription failed (its goroutine is handed
+// the error to tell its subscriber, and ends it), or left the tailer to catch up on its own because its session's mailbox was
 // full. The tailer never waits for a subscriber and never drops a change:
 // a subscriber that does not keep up reads the durable log at its own
 // pace from the change it could not take (runLive), then joins again.
@@ -448,16 +483,16 @@ func (t *liveTail) run() {
 func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]*liveShared) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			t.db.log.Error("live select failed; subscription dropped", "subscription", sub.id, "panic", r)
 			delete(t.subs, sub)
+			sub.detached <- handBack{from: sub.from, err: sub.crashed(t.db, r)} // never blocks, as below
 			ok = false
 		}
 	}()
 	if n, ok := sub.deliver(e, shared); ok && !t.db.hub.Offer(sub.sess.listener, n) {
 		delete(t.subs, sub)
 		t.catchUps.Add(1)
-		sub.from = e.LSN - 1      // e goes out again, from the log
-		sub.detached <- e.LSN - 1 // never blocks: one hand-back per join
+		sub.from = e.LSN - 1                      // e goes out again, from the log
+		sub.detached <- handBack{from: e.LSN - 1} // never blocks: one hand-back per join
 		return false
 	}
 	return true

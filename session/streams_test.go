@@ -959,3 +959,119 @@ func TestLiveSelectSlowAndFastSubscribers(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveSelectFailureIsTold: a subscription that fails computing a
+// change (a bug, stood for by a panic) ends with an error notification
+// (XX000) naming the last change it was given, whether the shared tailer
+// or its own catch-up read was delivering; other subscriptions go on.
+func TestLiveSelectFailureIsTold(t *testing.T) {
+	for _, path := range []string{"tailer", "catch-up"} {
+		t.Run(path, func(t *testing.T) {
+			d := openT(t, t.TempDir())
+			defer d.close()
+			// LIVE SELECT id ... fails on the row with id 6; LIVE SELECT
+			// id AS n ... does not.
+			d.db.knobs.liveEvent = func(sub *liveSub, e event.Event) {
+				if sub.cols[0].Name == "id" && fmt.Sprint(e.New["id"]) == "6" {
+					panic("evaluation bug")
+				}
+			}
+			w := d.m.NewSession("admin", "db")
+			defer w.Close()
+			d.q(w, `CREATE TABLE t (id INT PRIMARY KEY)`)
+			s := d.m.NewSession("admin", "db")
+			defer s.Close()
+			insert := func(from, to int) {
+				for i := from; i <= to; i++ {
+					d.q(w, fmt.Sprintf(`INSERT INTO t VALUES (%d)`, i))
+				}
+			}
+			var bad, good string
+			var lsn5 uint64 // the change before the failing one
+			first := 1      // the first change the subscriptions get
+			if path == "tailer" {
+				r, err := run(s, `LIVE SELECT id FROM t`)
+				require.NoError(t, err)
+				bad = r.Rows[0][0].(string)
+				r, err = run(s, `LIVE SELECT id AS n FROM t`)
+				require.NoError(t, err)
+				good = r.Rows[0][0].(string)
+				insert(1, 10)
+			} else {
+				// Replayed from the log, after row 5: the very first
+				// change fails.
+				insert(1, 5)
+				lsn5, first = d.db.txm.LastLSN(), 6
+				insert(6, 10)
+				var err error
+				bad, err = s.LiveFrom(`SELECT id FROM t`, lsn5)
+				require.NoError(t, err)
+				good, err = s.LiveFrom(`SELECT id AS n FROM t`, lsn5)
+				require.NoError(t, err)
+			}
+
+			badGot, goodGot := first-1, first-1
+			var failure Notification
+			timeout := time.After(10 * time.Second)
+			for failure.Err == nil || goodGot < 10 {
+				var n Notification
+				select {
+				case n = <-s.Notifications():
+				case <-timeout:
+					t.Fatalf("after %d and %d changes: no more notifications (failure: %v)", badGot, goodGot, failure.Err)
+				}
+				if n.Err != nil {
+					require.Equal(t, bad, n.Sub)
+					failure = n
+					continue
+				}
+				var p struct {
+					LSN uint64         `json:"lsn"`
+					Row map[string]int `json:"row"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(n.Payload), &p))
+				switch n.Sub {
+				case bad:
+					require.Nil(t, failure.Err, "a change after the failure")
+					badGot++
+					require.Equal(t, badGot, p.Row["id"])
+					lsn5 = p.LSN
+				case good:
+					goodGot++
+					require.Equal(t, goodGot, p.Row["n"])
+				}
+			}
+			require.Equal(t, 5, badGot, "the changes up to the failing one")
+			require.Equal(t, "XX000", errs.Code(failure.Err))
+			require.Equal(t, lsn5, failure.LSN)
+			var p struct {
+				SubscriptionID string `json:"subscription_id"`
+				Error          struct {
+					Code    string `json:"code"`
+					Message string `json:"message"`
+				} `json:"error"`
+				LastLSN uint64 `json:"last_lsn"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(failure.Payload), &p), failure.Payload)
+			require.Equal(t, bad, p.SubscriptionID)
+			require.Equal(t, "XX000", p.Error.Code)
+			require.Contains(t, p.Error.Message, "internal error")
+			require.Equal(t, lsn5, p.LastLSN, "last_lsn is the last change delivered")
+
+			// The failed subscription is over; the other one goes on.
+			d.q(w, `INSERT INTO t VALUES (11)`)
+			select {
+			case n := <-s.Notifications():
+				require.Equal(t, good, n.Sub)
+				require.Contains(t, n.Payload, `"n":11`)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the other subscription stopped too")
+			}
+			select {
+			case n := <-s.Notifications():
+				t.Fatalf("notification after the subscription ended: %+v", n)
+			case <-time.After(200 * time.Millisecond):
+			}
+		})
+	}
+}
