@@ -62,10 +62,11 @@ type handBack struct {
 }
 
 // liveShared is one shape's outcome for one event: whether it matched
-// and the payload after its subscription_id.
+// and the payload after its subscription_id, or the error evaluating it.
 type liveShared struct {
 	matched bool
 	tail    []byte
+	err     error
 }
 
 type liveState struct {
@@ -248,7 +249,11 @@ func (s *Session) catchUp(ctx context.Context, sub *liveSub, view *catalog.Strea
 			return false
 		}
 		for _, e := range evs {
-			n, ok := sub.deliver(e, nil)
+			n, ok, err := sub.deliver(e, nil)
+			if err != nil {
+				db.hub.DeliverWait(ctx, s.listener, sub.failure(sub.from, err))
+				return false
+			}
 			if ok && !db.hub.DeliverWait(ctx, s.listener, n) {
 				return false
 			}
@@ -307,10 +312,12 @@ func (db *DB) readChanges(ctx context.Context, view *catalog.Stream, from uint64
 
 // deliver returns the notification of one event for the subscription's
 // session, if the event matches and is new to it. shared, when not nil,
-// holds the outcomes of shapes already evaluated for this event.
-func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) (event.Notification, bool) {
+// holds the outcomes of shapes already evaluated for this event. An error
+// (the query cannot be evaluated on the event's row) ends the
+// subscription; its position is then left at the change before.
+func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) (event.Notification, bool, error) {
 	if e.LSN <= sub.from {
-		return event.Notification{}, false
+		return event.Notification{}, false, nil
 	}
 	if k := sub.sess.mgr.db.knobs.liveEvent; k != nil {
 		k(sub, e)
@@ -318,8 +325,8 @@ func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) (event
 	r := shared[sub.shape]
 	if r == nil {
 		sub.env.Fn.Now = time.Now().UTC()
-		p, ok := sub.sess.liveMatch(sub.env, sub, e)
-		r = &liveShared{matched: ok}
+		p, ok, err := sub.sess.liveMatch(sub.env, sub, e)
+		r = &liveShared{matched: ok, err: err}
 		if ok {
 			r.tail = p.appendTail(nil)
 		}
@@ -327,18 +334,22 @@ func (sub *liveSub) deliver(e event.Event, shared map[string]*liveShared) (event
 			shared[sub.shape] = r
 		}
 	}
-	// Only now: a panic above leaves the subscription's position at
-	// the last change it was given.
+	// Only now: a panic or an error above leaves the subscription's
+	// position at the last change it was given.
+	if r.err != nil {
+		return event.Notification{}, false, errs.Errorf(errs.Code(r.err), "LIVE SELECT %s stopped at the change of %s at LSN %d: %w",
+			sub.id, sub.coll.Name, e.LSN, r.err).WithHint("The same SELECT fails on this row; start a new LIVE SELECT once the query or the row is fixed.")
+	}
 	sub.from = e.LSN
 	if !r.matched {
-		return event.Notification{}, false
+		return event.Notification{}, false, nil
 	}
 	// One allocation: the builder's bytes become the payload string.
 	var b strings.Builder
 	b.Grow(len(sub.head) + len(r.tail))
 	b.WriteString(sub.head)
 	b.Write(r.tail)
-	return event.Notification{Channel: sub.channel, Payload: b.String(), PID: sub.sess.id, Sub: sub.id, LSN: e.LSN}, true
+	return event.Notification{Channel: sub.channel, Payload: b.String(), PID: sub.sess.id, Sub: sub.id, LSN: e.LSN}, true, nil
 }
 
 // liveTail reads the change log once per commit for every joined LIVE
@@ -475,7 +486,8 @@ func (t *liveTail) run() {
 
 // deliverSafely keeps one subscription's failure from stopping the others;
 // it reports false when the subscription failed (its goroutine is handed
-// the error to tell its subscriber, and ends it), or left the tailer to catch up on its own because its session's mailbox was
+// the error to tell its subscriber, and ends it: a query that cannot be
+// evaluated on the event, or a panic), or left the tailer to catch up on its own because its session's mailbox was
 // full. The tailer never waits for a subscriber and never drops a change:
 // a subscriber that does not keep up reads the durable log at its own
 // pace from the change it could not take (runLive), then joins again.
@@ -488,7 +500,13 @@ func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]
 			ok = false
 		}
 	}()
-	if n, ok := sub.deliver(e, shared); ok && !t.db.hub.Offer(sub.sess.listener, n) {
+	n, matched, err := sub.deliver(e, shared)
+	if err != nil {
+		delete(t.subs, sub)
+		sub.detached <- handBack{from: sub.from, err: err} // never blocks, as below
+		return false
+	}
+	if matched && !t.db.hub.Offer(sub.sess.listener, n) {
 		delete(t.subs, sub)
 		t.catchUps.Add(1)
 		sub.from = e.LSN - 1                      // e goes out again, from the log
@@ -500,7 +518,12 @@ func (t *liveTail) deliverSafely(sub *liveSub, e event.Event, shared map[string]
 
 // liveMatch decides whether an event concerns the subscription and builds
 // its payload.
-func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePayload, bool) {
+//
+// An error evaluating the WHERE clause or the select list (division by
+// zero, a failed cast) is returned: the same SELECT would fail on that
+// row, and skipping the change, or sending it without the value, would
+// leave the subscriber a result the query does not define.
+func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePayload, bool, error) {
 	row := func(m map[string]any) types.Row {
 		if m == nil {
 			return nil
@@ -514,15 +537,21 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 		}
 		return r
 	}
-	matches := func(r types.Row) bool {
+	matches := func(r types.Row) (bool, error) {
 		if r == nil {
-			return false
+			return false, nil
 		}
-		ok, err := env.Truthy(sub.pred, r)
-		return err == nil && ok
+		return env.Truthy(sub.pred, r)
 	}
 	oldRow, newRow := row(e.Old), row(e.New)
-	oldIn, newIn := matches(oldRow), matches(newRow)
+	oldIn, err := matches(oldRow)
+	if err != nil {
+		return livePayload{}, false, err
+	}
+	newIn, err := matches(newRow)
+	if err != nil {
+		return livePayload{}, false, err
+	}
 	p := livePayload{SubscriptionID: sub.id, Op: e.Op, RowID: e.RowID, LSN: e.LSN}
 	var out types.Row
 	switch {
@@ -537,17 +566,17 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 	case e.Op == "UPDATE" && oldIn:
 		p.Transition, out = "left", oldRow
 	default:
-		return p, false
+		return p, false, nil
 	}
 	p.Row = make(map[string]any, len(sub.proj))
 	for i, x := range sub.proj {
 		v, err := env.Eval(x, out)
 		if err != nil {
-			v = nil
+			return livePayload{}, false, err
 		}
 		p.Row[sub.cols[i].Name] = v
 	}
-	return p, true
+	return p, true, nil
 }
 
 // AppendJSON appends the payload's JSON (what encoding/json renders for

@@ -1075,3 +1075,78 @@ func TestLiveSelectFailureIsTold(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveSelectEvaluationError: a change the subscription's WHERE clause
+// or select list cannot be evaluated on (here a division by zero) ends
+// the subscription with that error's SQLSTATE, as the same SELECT fails
+// on that row, rather than skipping the change or sending it without the
+// value; the changes before it were delivered, and last_lsn names the
+// last of them.
+func TestLiveSelectEvaluationError(t *testing.T) {
+	for _, tc := range []struct{ name, query string }{
+		{"where", `SELECT id FROM nums WHERE 10 / x > 0`},
+		{"select list", `SELECT id, 10 / x AS q FROM nums`},
+	} {
+		for _, replay := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/replay=%v", tc.name, replay), func(t *testing.T) {
+				d := openT(t, t.TempDir())
+				defer d.close()
+				w := d.m.NewSession("admin", "db")
+				defer w.Close()
+				d.q(w, `CREATE TABLE nums (id INT PRIMARY KEY, x INT)`)
+				s := d.m.NewSession("admin", "db")
+				defer s.Close()
+				insert := func() {
+					for i, x := range []int{5, 2, 0, 1} {
+						d.q(w, fmt.Sprintf(`INSERT INTO nums VALUES (%d, %d)`, i+1, x))
+					}
+				}
+				var sub string
+				var err error
+				if replay {
+					insert()
+					sub, err = s.LiveFrom(tc.query, 0)
+					require.NoError(t, err)
+				} else {
+					sub, err = s.LiveFrom(tc.query, d.db.txm.LastLSN())
+					require.NoError(t, err)
+					insert()
+				}
+				var last uint64
+				got := 0
+				for {
+					var n Notification
+					select {
+					case n = <-s.Notifications():
+					case <-time.After(10 * time.Second):
+						t.Fatalf("no failure after %d changes", got)
+					}
+					require.Equal(t, sub, n.Sub)
+					if n.Err == nil {
+						got++
+						var p struct {
+							LSN uint64 `json:"lsn"`
+						}
+						require.NoError(t, json.Unmarshal([]byte(n.Payload), &p))
+						last = p.LSN
+						continue
+					}
+					require.Equal(t, "22012", errs.Code(n.Err), n.Payload)
+					require.Contains(t, n.Payload, `"code":"22012"`)
+					require.Contains(t, n.Payload, "division by zero")
+					require.Equal(t, last, n.LSN, "last_lsn is the last change delivered")
+					break
+				}
+				require.Equal(t, 2, got, "the rows before the one that fails")
+				_, err = run(w, tc.query)
+				require.Error(t, err, "the same SELECT fails")
+				require.Equal(t, "22012", errs.Code(err))
+				select {
+				case n := <-s.Notifications():
+					t.Fatalf("notification after the subscription ended: %+v", n)
+				case <-time.After(200 * time.Millisecond):
+				}
+			})
+		}
+	}
+}

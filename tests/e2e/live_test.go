@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,4 +162,76 @@ func TestLiveSelectSlowSubscriberLosesNothing(t *testing.T) {
 		}
 	}
 	t.Logf("the writer took %s; the subscriber got all %d changes in order", wrote.Round(time.Millisecond), rows)
+}
+
+// TestLiveSelectErrorOverPgwire: a LIVE SELECT whose WHERE clause cannot
+// be evaluated on a new row (division by zero) ends, and its subscriber,
+// idle, hears it: a WARNING notice with SQLSTATE 22012 and the last LSN
+// delivered, then the subscription's last notification carrying the
+// error; the changes before it arrived as usual.
+func TestLiveSelectErrorOverPgwire(t *testing.T) {
+	s := startServer(t)
+	ctx := testCtx(t)
+	w := s.pgxConnect(t)
+	mustExec(t, w, `CREATE TABLE nums (id INT PRIMARY KEY, x INT)`)
+
+	type payload struct {
+		LSN   uint64         `json:"lsn"`
+		Row   map[string]int `json:"row"`
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+		LastLSN uint64 `json:"last_lsn"`
+	}
+	var notices []*pgconn.Notice
+	var got []payload
+	cfg, err := pgconn.ParseConfig(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n) }
+	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {
+		var p payload
+		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
+			t.Errorf("payload %q: %v", n.Payload, err)
+		}
+		got = append(got, p)
+	}
+	sub, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close(context.Background())
+	if _, err := sub.Exec(ctx, `LIVE SELECT id FROM nums WHERE 10 / x > 0`).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, w, `INSERT INTO nums VALUES (1, 5)`)
+	mustExec(t, w, `INSERT INTO nums VALUES (2, 0)`)
+	mustExec(t, w, `INSERT INTO nums VALUES (3, 1)`)
+
+	for len(got) < 2 {
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		err := sub.WaitForNotification(wctx)
+		wcancel()
+		if err != nil {
+			t.Fatalf("after %d notifications: %v", len(got), err)
+		}
+	}
+	if got[0].Row["id"] != 1 || got[0].Error.Code != "" {
+		t.Fatalf("first notification %+v, want row 1", got[0])
+	}
+	if got[1].Error.Code != "22012" || got[1].LastLSN != got[0].LSN || !strings.Contains(got[1].Error.Message, "division by zero") {
+		t.Fatalf("last notification %+v, want error 22012 (division by zero) with last_lsn %d", got[1], got[0].LSN)
+	}
+	if len(notices) != 1 || notices[0].Code != "22012" || notices[0].Severity != "WARNING" ||
+		!strings.Contains(notices[0].Detail, strconv.FormatUint(got[0].LSN, 10)) {
+		t.Fatalf("notices %+v, want one WARNING 22012 naming LSN %d", notices, got[0].LSN)
+	}
+	// Row 3 would match, but the subscription is over.
+	wctx, wcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer wcancel()
+	if err := sub.WaitForNotification(wctx); err == nil || len(got) != 2 {
+		t.Fatalf("notification after the subscription ended: %+v", got[2:])
+	}
 }
