@@ -27,14 +27,86 @@ func (s *Session) Notifications() <-chan Notification { return s.listener.C }
 // full (the client did not keep up).
 func (s *Session) DroppedNotifications() uint64 { return s.listener.Dropped.Load() }
 
+// LISTEN and UNLISTEN take effect when their transaction commits, and
+// never when it rolls back, as in PostgreSQL. A LISTEN joins the channel
+// at once all the same: notifications committed while its transaction
+// runs reach the mailbox, the protocol holds them (a session in a
+// transaction gets notifications when it ends) and gives only those on
+// channels the session listens to once it ended (Listening). An UNLISTEN
+// leaves the channel at commit.
+
+// listenOp is a LISTEN (listen set) or UNLISTEN of the open transaction.
+type listenOp struct {
+	channel string
+	listen  bool
+}
+
 func (s *Session) listen(st *ast.Listen) (*Result, error) {
 	s.mgr.db.hub.Listen(st.Channel, s.listener)
+	if s.explicit || s.implicit {
+		s.pendingListen = append(s.pendingListen, listenOp{channel: st.Channel, listen: true})
+	} else {
+		s.channels[st.Channel] = true
+	}
 	return &Result{Tag: "LISTEN"}, nil
 }
 
 func (s *Session) unlisten(st *ast.Unlisten) (*Result, error) {
-	s.mgr.db.hub.Unlisten(st.Channel, s.listener)
+	if s.explicit || s.implicit {
+		s.pendingListen = append(s.pendingListen, listenOp{channel: st.Channel})
+	} else {
+		s.leave(st.Channel)
+	}
 	return &Result{Tag: "UNLISTEN"}, nil
+}
+
+// leave stops listening to channel ("*": to every channel).
+func (s *Session) leave(channel string) {
+	s.mgr.db.hub.Unlisten(channel, s.listener)
+	if channel == "*" {
+		clear(s.channels)
+	} else {
+		delete(s.channels, channel)
+	}
+}
+
+// Listening reports whether the session listens to channel (LISTEN
+// committed, no UNLISTEN committed since).
+func (s *Session) Listening(channel string) bool { return s.channels[channel] }
+
+// endListen applies the transaction's LISTENs and UNLISTENs in order when
+// it committed, and otherwise leaves the channels only its LISTENs
+// joined.
+func (s *Session) endListen(committed bool) {
+	ops := s.pendingListen
+	s.pendingListen = nil
+	s.undoListen(ops, committed)
+}
+
+// undoListen applies ops (apply) or undoes them; ops are no longer
+// pending.
+func (s *Session) undoListen(ops []listenOp, apply bool) {
+	for _, op := range ops {
+		switch {
+		case apply && op.listen:
+			s.mgr.db.hub.Listen(op.channel, s.listener) // again: an UNLISTEN before may have left it
+			s.channels[op.channel] = true
+		case apply:
+			s.leave(op.channel)
+		case op.listen && !s.channels[op.channel] && !s.pendingListenTo(op.channel):
+			s.mgr.db.hub.Unlisten(op.channel, s.listener)
+		}
+	}
+}
+
+// pendingListenTo reports whether a LISTEN still pending joined channel.
+func (s *Session) pendingListenTo(channel string) bool {
+	for _, op := range s.pendingListen {
+		if op.listen && op.channel == channel {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Session) notify(st *ast.Notify) (*Result, error) {

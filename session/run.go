@@ -57,6 +57,8 @@ type Session struct {
 
 	listener      *event.Listener      // LISTEN mailbox
 	pendingNotify []event.Notification // NOTIFYs of the open transaction block
+	pendingListen []listenOp           // LISTENs and UNLISTENs of the open transaction block
+	channels      map[string]bool      // the channels a committed LISTEN joined
 
 	live liveState // LIVE SELECT subscriptions
 
@@ -127,7 +129,7 @@ func newSession(m *Manager, id uint32, user, database string) *Session {
 	_, _ = randRead(b[:])
 	secret := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 	return &Session{mgr: m, id: id, secret: secret, user: user, database: database, vars: defaultVars(),
-		listener: event.NewListener(id, mailboxSize)}
+		listener: event.NewListener(id, mailboxSize), channels: map[string]bool{}}
 }
 
 func defaultVars() map[string]string {
@@ -189,6 +191,7 @@ func (s *Session) abortTxn() {
 	}
 	s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
 	s.pendingNotify = nil
+	s.endListen(false)
 	s.deferred = nil
 	s.marks = nil
 	s.releaseLocks()
@@ -215,6 +218,7 @@ func (s *Session) EndImplicit() error {
 		return nil
 	}
 	if s.tx == nil {
+		s.endListen(true)
 		s.deliverNotifications()
 		return nil
 	}
@@ -227,9 +231,11 @@ func (s *Session) EndImplicit() error {
 	defer s.releaseLocks()
 	if _, err := tx.Commit(); err != nil {
 		s.pendingNotify = nil
+		s.endListen(false)
 		return err
 	}
 	publish(fields)
+	s.endListen(true)
 	s.deliverNotifications()
 	return nil
 }
@@ -499,9 +505,11 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		defer s.releaseLocks()
 		if _, err := tx.Commit(); err != nil {
 			s.pendingNotify = nil
+			s.endListen(false)
 			return nil, err
 		}
 		publish(fields)
+		s.endListen(true)
 		s.deliverNotifications()
 		return &Result{Tag: "COMMIT"}, nil
 	case *ast.Rollback:

@@ -10,20 +10,21 @@ import (
 )
 
 // mark is a session savepoint: the transaction's savepoint plus how much
-// of the session's commit-time work (NOTIFYs, DEFERRED triggers) existed
+// of the session's commit-time work (NOTIFYs, LISTENs, DEFERRED triggers) existed
 // when it was taken. Used by SAVEPOINT and by procedural blocks with
 // EXCEPTION handlers.
 type mark struct {
 	name     string
 	sp       txn.Savepoint
 	notify   int
+	listen   int
 	deferred int
 }
 
 // setMark takes a savepoint in the session's transaction (which must
 // exist).
 func (s *Session) setMark(name string) mark {
-	return mark{name: name, sp: s.tx.Savepoint(), notify: len(s.pendingNotify), deferred: len(s.deferred)}
+	return mark{name: name, sp: s.tx.Savepoint(), notify: len(s.pendingNotify), listen: len(s.pendingListen), deferred: len(s.deferred)}
 }
 
 // rollbackToMark undoes what the transaction and the session did since
@@ -31,6 +32,11 @@ func (s *Session) setMark(name string) mark {
 func (s *Session) rollbackToMark(m mark) {
 	s.tx.RollbackTo(m.sp)
 	s.pendingNotify = s.pendingNotify[:min(m.notify, len(s.pendingNotify))]
+	if m.listen < len(s.pendingListen) {
+		undone := append([]listenOp(nil), s.pendingListen[m.listen:]...)
+		s.pendingListen = s.pendingListen[:m.listen]
+		s.undoListen(undone, false)
+	}
 	s.deferred = s.deferred[:min(m.deferred, len(s.deferred))]
 }
 

@@ -60,8 +60,18 @@ type conn struct {
 
 	// wmu serializes writes to be: the connection goroutine and the
 	// notifier (LISTEN notifications arrive while the client is idle).
+	// It also guards notes.
 	wmu      sync.Mutex
 	notifyWG sync.WaitGroup
+	notes    struct {
+		// inTx: the client was last told it is in a transaction block;
+		// NOTIFY messages wait in held for its end (PostgreSQL delivers
+		// them between transactions). LIVE SELECT changes do not wait.
+		inTx bool
+		held []session.Notification
+		lost uint64 // held ones dropped: more than maxHeldNotifications
+		told uint64 // drops (the session's and lost) the client was told of
+	}
 
 	mu struct {
 		sync.Mutex
@@ -144,6 +154,22 @@ func (c *conn) run() {
 // maxNotifyBurst bounds how many queued notifications one write carries.
 const maxNotifyBurst = 256
 
+// maxHeldNotifications bounds the NOTIFY messages held for the end of a
+// client's transaction (as many as a session's mailbox holds); later ones
+// are dropped, and the client told.
+const maxHeldNotifications = 4096
+
+// reportDropsLocked tells a client that fell behind how many NOTIFY
+// messages it missed (LIVE SELECT changes are never dropped), before
+// anything that came after them. wmu is held.
+func (c *conn) reportDropsLocked() {
+	if d := c.sess.DroppedNotifications() + c.notes.lost; d > c.notes.told {
+		c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000",
+			Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d-c.notes.told)})
+		c.notes.told = d
+	}
+}
+
 // startNotifier delivers the session's LISTEN notifications as
 // NotificationResponse messages as soon as they arrive, between other
 // messages (clients accept them at any message boundary). It stops when
@@ -156,19 +182,19 @@ func (c *conn) startNotifier() {
 	c.notifyWG.Add(1)
 	go func() {
 		defer c.notifyWG.Done()
-		var dropped uint64
 		// One message value for all: Send encodes it into the write
 		// buffer at once.
 		var msg pgproto3.NotificationResponse
 		send := func(n session.Notification) {
-			// A client that fell behind is told how many NOTIFY messages
-			// it missed (LIVE SELECT changes are never dropped), before
-			// anything that came after them.
-			if d := c.sess.DroppedNotifications(); d > dropped {
-				c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000",
-					Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d-dropped)})
-				dropped = d
+			if c.notes.inTx && n.Sub == "" {
+				if len(c.notes.held) < maxHeldNotifications {
+					c.notes.held = append(c.notes.held, n)
+				} else {
+					c.notes.lost++
+				}
+				return
 			}
+			c.reportDropsLocked()
 			if n.Err != nil {
 				// A LIVE SELECT that ended on an error: a notice for
 				// psql and other clients that show them, then its last
@@ -489,6 +515,22 @@ func (c *conn) authenticate(user string) bool {
 // readyForQuery reports changed parameters, then ReadyForQuery, and
 // flushes.
 func (c *conn) readyForQuery() {
+	// Notifications held while the client was in a transaction block
+	// go out when it ends, committed or rolled back, on the channels the
+	// session then listens to (a LISTEN rolled back never took effect).
+	status := c.sess.TxStatus()
+	c.wmu.Lock()
+	c.notes.inTx = status != session.TxIdle
+	if !c.notes.inTx && (len(c.notes.held) > 0 || c.notes.lost > 0) {
+		c.reportDropsLocked()
+		for _, n := range c.notes.held {
+			if c.sess.Listening(n.Channel) {
+				c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+			}
+		}
+		c.notes.held = nil
+	}
+	c.wmu.Unlock()
 	// A NOTIFY to a channel this session listens to is reported before it
 	// is ready again, as PostgreSQL does (psql -c 'LISTEN c; NOTIFY c'
 	// prints it).
@@ -500,7 +542,7 @@ func (c *conn) readyForQuery() {
 		c.paramsDirty = false
 		c.sendParamStatus(c.paramStatus())
 	}
-	c.send(&pgproto3.ReadyForQuery{TxStatus: byte(c.sess.TxStatus())}, 6)
+	c.send(&pgproto3.ReadyForQuery{TxStatus: byte(status)}, 6)
 	c.flush()
 }
 

@@ -795,3 +795,68 @@ func TestNotifierReportsDropBeforeLaterNotifications(t *testing.T) {
 		t.Fatalf("after the notice: %+v", e)
 	}
 }
+
+// TestNotificationsHeldDuringTransaction: while the client is in a
+// transaction block, NOTIFY messages wait for its end (as PostgreSQL
+// delivers them between transactions) and LIVE SELECT changes do not;
+// more than maxHeldNotifications are dropped, and the client is told
+// before the next notification it gets.
+func TestNotificationsHeldDuringTransaction(t *testing.T) {
+	ts := startServer(t, Config{})
+	const extra = 4
+	ts.mgr.notify = make(chan session.Notification, maxHeldNotifications+extra+2)
+	var notices []*pgconn.Notice
+	var payloads []string
+	cfg, err := pgconn.ParseConfig(ts.url(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n) }
+	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) { payloads = append(payloads, n.Payload) }
+	pc, err := pgconn.ConnectConfig(ctx(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close(context.Background())
+	if _, err := pc.Exec(ctx(t), "begin").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxHeldNotifications + extra {
+		ts.mgr.notify <- session.Notification{Channel: "ch", Payload: fmt.Sprint(i)}
+	}
+	// Handled in order: once the LIVE SELECT change is here, every NOTIFY
+	// before it was held.
+	ts.mgr.notify <- session.Notification{Channel: "live_a", Payload: "live", Sub: "live_a"}
+	if err := pc.WaitForNotification(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if len(payloads) != 1 || payloads[0] != "live" {
+		t.Fatalf("inside the transaction got %d notifications (first %q); want only the LIVE SELECT change", len(payloads), payloads[0])
+	}
+	if len(notices) != 1 || notices[0].Code != "01000" || !strings.HasPrefix(notices[0].Message, fmt.Sprintf("%d notifications were dropped", extra)) {
+		t.Fatalf("notices %+v, want one saying %d were dropped", notices, extra)
+	}
+	payloads = payloads[:0]
+	if _, err := pc.Exec(ctx(t), "commit").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	if len(notices) != 1 {
+		t.Fatalf("notices %+v: the drop was told twice", notices)
+	}
+	if len(payloads) != maxHeldNotifications {
+		t.Fatalf("at commit got %d notifications, want %d", len(payloads), maxHeldNotifications)
+	}
+	for i, p := range payloads {
+		if p != fmt.Sprint(i) {
+			t.Fatalf("notification %d is %q: out of order", i, p)
+		}
+	}
+	// Outside a transaction they go out at once again.
+	ts.mgr.notify <- session.Notification{Channel: "ch", Payload: "after"}
+	if err := pc.WaitForNotification(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if payloads[len(payloads)-1] != "after" {
+		t.Fatalf("last notification %q", payloads[len(payloads)-1])
+	}
+}

@@ -45,6 +45,10 @@ type Session interface {
 	Notifications() <-chan session.Notification
 	// DroppedNotifications counts notifications lost to a full mailbox.
 	DroppedNotifications() uint64
+	// Listening reports whether the session listens to a channel (its
+	// LISTEN committed); notifications held during a transaction block
+	// are given only on those.
+	Listening(channel string) bool
 	// TakeOwnNotifications returns the notifications the session sent
 	// itself, which go out before ReadyForQuery.
 	TakeOwnNotifications() []session.Notification

@@ -1,0 +1,158 @@
+package oracle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// notifyScript is a LISTEN/NOTIFY session: "a ..." runs on the listening
+// session, "b ..." on another one, "idle" waits on the listening session
+// for notifications without running anything. The trace records what the
+// listener received during each step (or the SQLSTATE its statement
+// failed with).
+var notifyScript = []string{
+	"a LISTEN c1",
+	"b NOTIFY c1, '1'",
+	"idle",
+	// A session in a transaction gets notifications when it ends.
+	"a BEGIN",
+	"b NOTIFY c1, '2'",
+	"idle",
+	"a SELECT 1",
+	"a COMMIT",
+	// ... also when it ends in a rollback, and after an error.
+	"a BEGIN",
+	"a SELECT 1/0",
+	"b NOTIFY c1, '3'",
+	"idle",
+	"a ROLLBACK",
+	// LISTEN takes effect at commit; a rolled-back one never does.
+	"a BEGIN",
+	"a LISTEN c2",
+	"b NOTIFY c2, '4'",
+	"idle",
+	"a ROLLBACK",
+	"b NOTIFY c2, '5'",
+	"idle",
+	"a BEGIN",
+	"a LISTEN c2",
+	"b NOTIFY c2, '6'",
+	"a COMMIT",
+	"b NOTIFY c2, '7'",
+	"idle",
+	// So does UNLISTEN.
+	"a BEGIN",
+	"a UNLISTEN c1",
+	"a ROLLBACK",
+	"b NOTIFY c1, '8'",
+	"idle",
+	"a BEGIN",
+	"a UNLISTEN *",
+	"b NOTIFY c1, '9'",
+	"idle",
+	"a COMMIT",
+	"b NOTIFY c1, '10'",
+	"b NOTIFY c2, '11'",
+	"idle",
+	// A multi-statement query string is one transaction.
+	"a LISTEN c3; SELECT 1/0",
+	"b NOTIFY c3, '12'",
+	"idle",
+	"a LISTEN c3; SELECT 1",
+	"b NOTIFY c3, '13'",
+	"idle",
+	// ROLLBACK TO SAVEPOINT undoes the LISTENs since the savepoint.
+	"a BEGIN",
+	"a LISTEN c5",
+	"a SAVEPOINT s",
+	"a LISTEN c4",
+	"a LISTEN c5",
+	"b NOTIFY c4, '14'",
+	"a ROLLBACK TO SAVEPOINT s",
+	"a COMMIT",
+	"b NOTIFY c4, '15'",
+	"b NOTIFY c5, '16'",
+	"idle",
+	// The session's own NOTIFY, inside its transaction, comes at commit.
+	"a BEGIN",
+	"a NOTIFY c3, 'own'",
+	"a SELECT 1",
+	"a COMMIT",
+	"a UNLISTEN *",
+}
+
+// TestOracleListenNotify runs notifyScript against PostgreSQL 15 and
+// NodeDB and compares what the listener received, step by step.
+func TestOracleListenNotify(t *testing.T) {
+	pgURL := startPostgres(t)
+	ndURL := startNodeDB(t)
+	want := notifyTrace(t, pgURL)
+	got := notifyTrace(t, ndURL)
+	if w, g := strings.Join(want, "\n"), strings.Join(got, "\n"); w != g {
+		t.Errorf("LISTEN/NOTIFY differs from PostgreSQL\nPostgreSQL:\n%s\n\nNodeDB:\n%s", w, g)
+	}
+}
+
+func notifyTrace(t *testing.T, url string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var got []string
+	cfg, err := pgconn.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {
+		got = append(got, n.Channel+":"+n.Payload)
+	}
+	a, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close(context.Background())
+	b := connect(t, url)
+
+	var trace []string
+	for _, step := range notifyScript {
+		got = got[:0]
+		outcome := ""
+		switch {
+		case step == "idle":
+			// Whatever arrives within the window.
+			for {
+				wctx, wcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				err := a.WaitForNotification(wctx)
+				wcancel()
+				if err != nil {
+					if ctx.Err() != nil || a.IsClosed() {
+						t.Fatalf("%s: waiting for notifications: %v", url, err)
+					}
+					break
+				}
+			}
+		case strings.HasPrefix(step, "a "):
+			_, err := a.Exec(ctx, step[2:]).ReadAll()
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) {
+				outcome = " error " + pgErr.Code
+			} else if err != nil {
+				t.Fatalf("%s: %s: %v", url, step, err)
+			}
+		case strings.HasPrefix(step, "b "):
+			if _, err := b.Exec(ctx, step[2:]); err != nil {
+				t.Fatalf("%s: %s: %v", url, step, err)
+			}
+			continue
+		default:
+			t.Fatalf("bad step %q", step)
+		}
+		trace = append(trace, fmt.Sprintf("%-28s%s %v", step, outcome, got))
+	}
+	return trace
+}
