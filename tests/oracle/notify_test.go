@@ -85,6 +85,39 @@ var notifyScript = []string{
 	"a SELECT 1",
 	"a COMMIT",
 	"a UNLISTEN *",
+	// The notifying side: folding, pg_notify, names and payloads.
+	"a LISTEN c1",
+	"a LISTEN \"MixedCase\"",
+	"b BEGIN",
+	"b NOTIFY c1, 'dup'",
+	"b NOTIFY c1, 'dup'",
+	"b NOTIFY c1, 'other'",
+	"b SELECT pg_notify('c1', 'dup')",
+	"b NOTIFY c1",
+	"b NOTIFY C1",
+	"b COMMIT",
+	"idle",
+	"b NOTIFY MixedCase, 'folded'",
+	"b NOTIFY \"MixedCase\", 'quoted'",
+	"b SELECT pg_notify('MixedCase', 'function')",
+	"b SELECT pg_notify('c1', NULL)",
+	"b SELECT pg_notify('c1', '')",
+	"b NOTIFY c1, 'it''s'",
+	"idle",
+	"b BEGIN",
+	"b NOTIFY c1, 'rolled back'",
+	"b ROLLBACK",
+	"b BEGIN",
+	"b NOTIFY c1, 'before savepoint'",
+	"b SAVEPOINT s",
+	"b NOTIFY c1, 'after savepoint'",
+	"b ROLLBACK TO SAVEPOINT s",
+	"b COMMIT",
+	"idle",
+	"a SELECT pg_notify(NULL, 'x')",
+	"a SELECT pg_notify('', 'x')",
+	"a NOTIFY c1, 1",
+	"a UNLISTEN *",
 }
 
 // TestOracleListenNotify runs notifyScript against PostgreSQL 15 and
@@ -145,7 +178,11 @@ func notifyTrace(t *testing.T, url string) []string {
 				t.Fatalf("%s: %s: %v", url, step, err)
 			}
 		case strings.HasPrefix(step, "b "):
-			if _, err := b.Exec(ctx, step[2:]); err != nil {
+			_, err := b.Exec(ctx, step[2:])
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) {
+				trace = append(trace, fmt.Sprintf("%-28s error %s", step, pgErr.Code))
+			} else if err != nil {
 				t.Fatalf("%s: %s: %v", url, step, err)
 			}
 			continue
