@@ -33,6 +33,11 @@ type Session interface {
 	Notifications() <-chan session.Notification
 	// DroppedNotifications counts messages lost to a full mailbox.
 	DroppedNotifications() uint64
+	// TxStatus tells whether the session is in a transaction block.
+	TxStatus() session.TxStatus
+	// Listening reports whether the session listens to a channel (its
+	// LISTEN committed).
+	Listening(channel string) bool
 	// PublishMessages publishes messages to a topic in one transaction.
 	PublishMessages(ctx context.Context, topic string, payloads []string) error
 	Close()

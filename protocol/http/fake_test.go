@@ -124,6 +124,10 @@ func (s *fakeSession) Notifications() <-chan session.Notification { return nil }
 
 func (s *fakeSession) DroppedNotifications() uint64 { return 0 }
 
+func (s *fakeSession) TxStatus() session.TxStatus { return session.TxIdle }
+
+func (s *fakeSession) Listening(string) bool { return true }
+
 func (s *fakeSession) PublishMessages(context.Context, string, []string) error {
 	return errs.New(errs.FeatureNotSupported, "topics are not available in the fake backend")
 }

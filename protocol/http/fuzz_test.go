@@ -119,7 +119,7 @@ func FuzzWebSocketMessage(f *testing.F) {
 		if binary {
 			typ = websocket.MessageBinary
 		}
-		resp := h.wsAnswer(context.Background(), "admin", sess, typ, data)
+		resp := h.wsAnswer(context.Background(), sess, typ, data)
 		if _, err := json.Marshal(resp); err != nil {
 			t.Fatalf("reply to %q does not encode: %v", data, err)
 		}

@@ -167,6 +167,11 @@ func (h *handler) prepareAndRun(w http.ResponseWriter, r *http.Request) (*sessio
 func (h *handler) run(ctx context.Context, user string, req queryRequest) (*session.Result, error) {
 	sess := h.backend.NewSession(user)
 	defer sess.Close()
+	return h.runOn(ctx, sess, req)
+}
+
+// runOn runs a request's statements on sess and returns the last result.
+func (h *handler) runOn(ctx context.Context, sess Session, req queryRequest) (*session.Result, error) {
 	if req.Params == nil {
 		ps, err := sess.PrepareMulti(req.SQL)
 		if err != nil {

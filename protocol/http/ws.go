@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/session"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -34,6 +36,12 @@ const wsMaxMessage = 16 << 20
 // "error", "params": {"subscription_id", "error": {"code", "message"},
 // "last_lsn"}}; dropped LISTEN notifications as {"method": "error",
 // "params": {"message", "dropped"}}.
+//
+// The socket has one session, like a pgwire connection: queries share
+// its state (LISTEN, SET, BEGIN ... COMMIT across messages). While it is
+// in a transaction block, LISTEN notifications wait for its end and then
+// go out on the channels it listens to, as on pgwire; live changes never
+// wait.
 func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 	user, ae := h.authenticate(r)
 	if ae != nil {
@@ -66,40 +74,17 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 		defer wcancel()
 		return c.Write(wctx, websocket.MessageText, b)
 	}
+	notes := &wsNotes{send: send, sess: sess}
 	// Pusher: live notifications go out as they arrive.
 	pushDone := make(chan struct{})
 	go func() {
 		defer close(pushDone)
-		var dropped uint64
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case n := <-sess.Notifications():
-				// Dropped NOTIFY messages (LIVE SELECT changes are never
-				// dropped) are reported before anything that came after.
-				if d := sess.DroppedNotifications(); d > dropped {
-					if err := send(map[string]any{"method": "error", "params": map[string]any{
-						"message": fmt.Sprintf("subscriber fell behind; %d notifications were dropped", d-dropped),
-						"dropped": d - dropped}}); err != nil {
-						cancel()
-						return
-					}
-					dropped = d
-				}
-				var msg map[string]any
-				switch {
-				case n.Err != nil:
-					// A live subscription ended: {"subscription_id",
-					// "error": {"code", "message"}, "last_lsn"}.
-					msg = map[string]any{"method": "error", "params": json.RawMessage(n.Payload)}
-				case n.Sub != "":
-					// The payload is the server's own JSON object.
-					msg = map[string]any{"method": "live", "params": json.RawMessage(n.Payload)}
-				default:
-					msg = map[string]any{"method": "notification", "params": map[string]any{"channel": n.Channel, "payload": n.Payload}}
-				}
-				if err := send(msg); err != nil {
+				if notes.push(n) != nil {
 					cancel()
 					return
 				}
@@ -116,16 +101,114 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		if send(h.wsAnswer(ctx, user, sess, typ, data)) != nil {
+		if send(h.wsAnswer(ctx, sess, typ, data)) != nil {
+			return
+		}
+		if notes.answered() != nil {
 			return
 		}
 	}
 }
 
+// wsMaxHeld bounds the LISTEN notifications held for the end of a
+// socket's transaction block (as many as a session's mailbox holds);
+// later ones are dropped, and the client told.
+const wsMaxHeld = 4096
+
+// wsNotes sends one socket's notifications: at once, or, for LISTEN
+// notifications while its session is in a transaction block, when the
+// block ends. mu serializes the sends so that a drop report comes before
+// anything after the drop, and held notifications before later ones.
+type wsNotes struct {
+	send func(any) error
+	sess Session // TxStatus and Listening: only from the reading goroutine
+
+	mu   sync.Mutex
+	inTx bool
+	held []session.Notification
+	lost uint64 // held ones dropped
+	told uint64 // drops (the session's and lost) the client was told of
+}
+
+// push sends n, or holds it while the session is in a transaction block
+// (the pusher calls it).
+func (w *wsNotes) push(n session.Notification) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.inTx && n.Sub == "" {
+		if len(w.held) < wsMaxHeld {
+			w.held = append(w.held, n)
+		} else {
+			w.lost++
+		}
+		return nil
+	}
+	return w.sendLocked(n)
+}
+
+// answered is called after each reply: once the session is out of a
+// transaction block, the notifications held during it go out, on the
+// channels it now listens to (a LISTEN rolled back never took effect).
+func (w *wsNotes) answered() error {
+	inTx := w.sess.TxStatus() != session.TxIdle
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.inTx = inTx
+	if inTx || len(w.held) == 0 && w.lost == 0 {
+		return nil
+	}
+	held := w.held
+	w.held = nil
+	if err := w.reportDropsLocked(); err != nil {
+		return err
+	}
+	for _, n := range held {
+		if w.sess.Listening(n.Channel) {
+			if err := w.sendLocked(n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// reportDropsLocked tells the client how many LISTEN notifications it
+// lost (LIVE SELECT changes are never dropped) before anything after them.
+func (w *wsNotes) reportDropsLocked() error {
+	d := w.sess.DroppedNotifications() + w.lost
+	if d <= w.told {
+		return nil
+	}
+	err := w.send(map[string]any{"method": "error", "params": map[string]any{
+		"message": fmt.Sprintf("subscriber fell behind; %d notifications were dropped", d-w.told),
+		"dropped": d - w.told}})
+	w.told = d
+	return err
+}
+
+func (w *wsNotes) sendLocked(n session.Notification) error {
+	if err := w.reportDropsLocked(); err != nil {
+		return err
+	}
+	var msg map[string]any
+	switch {
+	case n.Err != nil:
+		// A live subscription ended: {"subscription_id", "error":
+		// {"code", "message"}, "last_lsn"}.
+		msg = map[string]any{"method": "error", "params": json.RawMessage(n.Payload)}
+	case n.Sub != "":
+		// The payload is the server's own JSON object.
+		msg = map[string]any{"method": "live", "params": json.RawMessage(n.Payload)}
+	default:
+		msg = map[string]any{"method": "notification", "params": map[string]any{"channel": n.Channel, "payload": n.Payload}}
+	}
+	return w.send(msg)
+}
+
 // wsAnswer runs one incoming message and returns the reply: {"id",
 // "result"} or {"id", "error": {"code", "message"}} (id null when the
 // message was not a JSON request).
-func (h *handler) wsAnswer(ctx context.Context, user string, sess Session, typ websocket.MessageType, data []byte) map[string]any {
+func (h *handler) wsAnswer(ctx context.Context, sess Session, typ websocket.MessageType, data []byte) map[string]any {
 	fail := func(id any, code, msg string) map[string]any {
 		return map[string]any{"id": id, "error": map[string]any{"code": code, "message": msg}}
 	}
@@ -136,7 +219,7 @@ func (h *handler) wsAnswer(ctx context.Context, user string, sess Session, typ w
 	if err := json.Unmarshal(data, &req); err != nil {
 		return fail(nil, errs.InvalidTextRep, "invalid JSON: "+err.Error())
 	}
-	result, err := h.wsCall(ctx, user, sess, req)
+	result, err := h.wsCall(ctx, sess, req)
 	if err != nil {
 		e := toAPIError(err)
 		return fail(req.ID, e.err.Code, e.err.Message)
@@ -144,7 +227,7 @@ func (h *handler) wsAnswer(ctx context.Context, user string, sess Session, typ w
 	return map[string]any{"id": req.ID, "result": result}
 }
 
-func (h *handler) wsCall(ctx context.Context, user string, sess Session, req wsRequest) (any, error) {
+func (h *handler) wsCall(ctx context.Context, sess Session, req wsRequest) (any, error) {
 	switch req.Method {
 	case "ping":
 		return "pong", nil
@@ -160,7 +243,7 @@ func (h *handler) wsCall(ctx context.Context, user string, sess Session, req wsR
 		for _, v := range p.Params {
 			params = append(params, types.FromJSON(v))
 		}
-		res, err := h.run(ctx, user, queryRequest{SQL: p.SQL, Params: params})
+		res, err := h.runOn(ctx, sess, queryRequest{SQL: p.SQL, Params: params})
 		if err != nil {
 			return nil, err
 		}

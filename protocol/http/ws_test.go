@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -224,4 +225,135 @@ func TestWebSocketBadInput(t *testing.T) {
 	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
 		t.Fatalf("oversized message: read error %v, want close status 1009", err)
 	}
+}
+
+// wsReader is a WebSocket client whose messages are read by a goroutine
+// (a Read whose context expires closes the socket, so a test that waits
+// for nothing to arrive cannot read directly).
+type wsReader struct {
+	t    *testing.T
+	c    *websocket.Conn
+	msgs chan map[string]any
+	id   int
+	kept []map[string]any // read while waiting for a reply
+}
+
+func dialWSReader(t *testing.T, ls *liveServer) *wsReader {
+	w := &wsReader{t: t, c: dialWS(t, ls).c, msgs: make(chan map[string]any, 64)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			_, data, err := w.c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m map[string]any
+			if json.Unmarshal(data, &m) == nil {
+				w.msgs <- m
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		w.c.Close(websocket.StatusNormalClosure, "")
+		<-done
+	})
+	return w
+}
+
+// query runs sql on the socket's session and returns the result.
+func (w *wsReader) query(sql string) map[string]any {
+	w.t.Helper()
+	w.id++
+	b, _ := json.Marshal(map[string]any{"id": w.id, "method": "query", "params": map[string]any{"sql": sql}})
+	if err := w.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		w.t.Fatal(err)
+	}
+	timeout := time.After(testTimeout)
+	for {
+		select {
+		case m := <-w.msgs:
+			if id, ok := m["id"].(float64); ok && int(id) == w.id {
+				if m["error"] != nil {
+					w.t.Fatalf("%s: %v", sql, m["error"])
+				}
+				return m["result"].(map[string]any)
+			}
+			w.kept = append(w.kept, m)
+		case <-timeout:
+			w.t.Fatalf("%s: no reply", sql)
+		}
+	}
+}
+
+// notifications returns the LISTEN notifications ("channel:payload")
+// kept and those arriving within d.
+func (w *wsReader) notifications(d time.Duration) []string {
+	var out []string
+	take := func(m map[string]any) {
+		if m["method"] == "notification" {
+			p := m["params"].(map[string]any)
+			out = append(out, p["channel"].(string)+":"+p["payload"].(string))
+		}
+	}
+	for _, m := range w.kept {
+		take(m)
+	}
+	w.kept = nil
+	timeout := time.After(d)
+	for {
+		select {
+		case m := <-w.msgs:
+			take(m)
+		case <-timeout:
+			return out
+		}
+	}
+}
+
+// TestWebSocketListen: the socket has one session. LISTEN sent as a query
+// makes it listen; state lasts across messages (a transaction block
+// spans several); LISTEN notifications wait for the end of the block,
+// and a LISTEN rolled back never took effect, as on pgwire.
+func TestWebSocketListen(t *testing.T) {
+	ls := newLiveServer(t)
+	ls.sql(t, `CREATE TABLE o (id INT PRIMARY KEY)`)
+	w := dialWSReader(t, ls)
+	const wait = 300 * time.Millisecond
+	check := func(step string, got []string, want ...string) {
+		t.Helper()
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("%s: got %q, want %q", step, got, want)
+		}
+	}
+	count := func() float64 {
+		t.Helper()
+		return w.query(`SELECT count(*) AS n FROM o`)["rows"].([]any)[0].([]any)[0].(float64)
+	}
+
+	w.query(`LISTEN ch`)
+	ls.sql(t, `NOTIFY ch, 'one'`)
+	check("after LISTEN", w.notifications(wait), "ch:one")
+
+	w.query(`BEGIN`)
+	w.query(`INSERT INTO o VALUES (1)`)
+	w.query(`LISTEN ch2`)
+	ls.sql(t, `NOTIFY ch, 'two'`)
+	ls.sql(t, `NOTIFY ch2, 'three'`)
+	check("inside the block", w.notifications(wait))
+	if n := count(); n != 1 {
+		t.Fatalf("the block's own insert: count %v", n)
+	}
+	w.query(`ROLLBACK`)
+	check("at ROLLBACK", w.notifications(wait), "ch:two")
+	if n := count(); n != 0 {
+		t.Fatalf("after ROLLBACK: count %v", n)
+	}
+	ls.sql(t, `NOTIFY ch2, 'four'`)
+	ls.sql(t, `NOTIFY ch, 'five'`)
+	check("after the LISTEN rolled back", w.notifications(wait), "ch:five")
+
+	w.query(`UNLISTEN *`)
+	ls.sql(t, `NOTIFY ch, 'six'`)
+	check("after UNLISTEN", w.notifications(wait))
 }
