@@ -834,21 +834,7 @@ func TestLiveSelectFallsBehindRetention(t *testing.T) {
 			last = p.LSN
 			continue
 		}
-		require.Equal(t, "55000", errs.Code(n.Err))
-		require.Equal(t, last, n.LSN)
-		var p struct {
-			SubscriptionID string `json:"subscription_id"`
-			Error          struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-			LastLSN uint64 `json:"last_lsn"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(n.Payload), &p), n.Payload)
-		require.Equal(t, subID, p.SubscriptionID)
-		require.Equal(t, "55000", p.Error.Code)
-		require.Contains(t, p.Error.Message, "fell behind the change log's retention")
-		require.Equal(t, last, p.LastLSN, "last_lsn is the last change delivered")
+		requireLiveFailure(t, n, subID, "55000", "fell behind the change log's retention", last)
 		require.Less(t, got, rows, "retention removed changes it had not been given")
 		break
 	}
@@ -857,6 +843,30 @@ func TestLiveSelectFallsBehindRetention(t *testing.T) {
 		t.Fatalf("notification after the subscription ended: %+v", n)
 	case <-time.After(200 * time.Millisecond):
 	}
+}
+
+// requireLiveFailure checks the notification that ends LIVE SELECT sub:
+// {"subscription_id", "error": {"code", "message"}, "last_lsn"}, with
+// the same SQLSTATE and LSN on the Go side, last the last change
+// delivered.
+func requireLiveFailure(t *testing.T, n Notification, sub, code, message string, last uint64) {
+	t.Helper()
+	require.Equal(t, sub, n.Sub)
+	require.Equal(t, code, errs.Code(n.Err), n.Payload)
+	require.Equal(t, last, n.LSN)
+	var p struct {
+		SubscriptionID string `json:"subscription_id"`
+		Error          struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+		LastLSN uint64 `json:"last_lsn"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(n.Payload), &p), n.Payload)
+	require.Equal(t, sub, p.SubscriptionID)
+	require.Equal(t, code, p.Error.Code)
+	require.Contains(t, p.Error.Message, message)
+	require.Equal(t, last, p.LastLSN, "last_lsn is the last change delivered")
 }
 
 // TestLiveSelectSlowAndFastSubscribers: subscribers that pause reading at
@@ -1042,21 +1052,7 @@ func TestLiveSelectFailureIsTold(t *testing.T) {
 				}
 			}
 			require.Equal(t, 5, badGot, "the changes up to the failing one")
-			require.Equal(t, "XX000", errs.Code(failure.Err))
-			require.Equal(t, lsn5, failure.LSN)
-			var p struct {
-				SubscriptionID string `json:"subscription_id"`
-				Error          struct {
-					Code    string `json:"code"`
-					Message string `json:"message"`
-				} `json:"error"`
-				LastLSN uint64 `json:"last_lsn"`
-			}
-			require.NoError(t, json.Unmarshal([]byte(failure.Payload), &p), failure.Payload)
-			require.Equal(t, bad, p.SubscriptionID)
-			require.Equal(t, "XX000", p.Error.Code)
-			require.Contains(t, p.Error.Message, "internal error")
-			require.Equal(t, lsn5, p.LastLSN, "last_lsn is the last change delivered")
+			requireLiveFailure(t, failure, bad, "XX000", "internal error", lsn5)
 
 			// The failed subscription is over; the other one goes on.
 			d.q(w, `INSERT INTO t VALUES (11)`)
@@ -1131,10 +1127,7 @@ func TestLiveSelectEvaluationError(t *testing.T) {
 						last = p.LSN
 						continue
 					}
-					require.Equal(t, "22012", errs.Code(n.Err), n.Payload)
-					require.Contains(t, n.Payload, `"code":"22012"`)
-					require.Contains(t, n.Payload, "division by zero")
-					require.Equal(t, last, n.LSN, "last_lsn is the last change delivered")
+					requireLiveFailure(t, n, sub, "22012", "division by zero", last)
 					break
 				}
 				require.Equal(t, 2, got, "the rows before the one that fails")
