@@ -485,10 +485,10 @@ func (t *liveTail) run() {
 }
 
 // deliverSafely keeps one subscription's failure from stopping the others;
-// it reports false when the subscription failed (its goroutine is handed
-// the error to tell its subscriber, and ends it: a query that cannot be
-// evaluated on the event, or a panic), or left the tailer to catch up on its own because its session's mailbox was
-// full. The tailer never waits for a subscriber and never drops a change:
+// it reports false when the subscription failed (a query that cannot be
+// evaluated on the event, or a panic: its goroutine is handed the error to
+// tell its subscriber, and ends it), or left the tailer to catch up on its
+// own because its session's mailbox was full. The tailer never waits for a subscriber and never drops a change:
 // a subscriber that does not keep up reads the durable log at its own
 // pace from the change it could not take (runLive), then joins again.
 // t.mu is held.

@@ -80,18 +80,18 @@ func (s *Session) Listening(channel string) bool { return s.channels[channel] }
 func (s *Session) endListen(committed bool) {
 	ops := s.pendingListen
 	s.pendingListen = nil
-	s.undoListen(ops, committed)
+	s.settleListen(ops, committed)
 }
 
-// undoListen applies ops (apply) or undoes them; ops are no longer
+// settleListen applies ops (committed) or undoes them; ops are no longer
 // pending.
-func (s *Session) undoListen(ops []listenOp, apply bool) {
+func (s *Session) settleListen(ops []listenOp, committed bool) {
 	for _, op := range ops {
 		switch {
-		case apply && op.listen:
+		case committed && op.listen:
 			s.mgr.db.hub.Listen(op.channel, s.listener) // again: an UNLISTEN before may have left it
 			s.channels[op.channel] = true
-		case apply:
+		case committed:
 			s.leave(op.channel)
 		case op.listen && !s.channels[op.channel] && !s.pendingListenTo(op.channel):
 			s.mgr.db.hub.Unlisten(op.channel, s.listener)

@@ -35,7 +35,7 @@ func (s *Session) rollbackToMark(m mark) {
 	if m.listen < len(s.pendingListen) {
 		undone := append([]listenOp(nil), s.pendingListen[m.listen:]...)
 		s.pendingListen = s.pendingListen[:m.listen]
-		s.undoListen(undone, false)
+		s.settleListen(undone, false)
 	}
 	s.deferred = s.deferred[:min(m.deferred, len(s.deferred))]
 }
