@@ -1,6 +1,9 @@
 package session
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/event"
 	"github.com/nodedb-go/nodedb/sql/ast"
@@ -68,6 +71,11 @@ func (s *Session) leave(channel string) {
 	} else {
 		delete(s.channels, channel)
 	}
+}
+
+// listeningChannels returns the channels the session listens to, sorted.
+func (s *Session) listeningChannels() []string {
+	return slices.Sorted(maps.Keys(s.channels))
 }
 
 // Listening reports whether the session listens to channel (LISTEN

@@ -637,6 +637,14 @@ func (env *Env) runFuncScan(x *plan.FuncScan) ([]types.Row, error) {
 			rows = append(rows, types.Row{v})
 		}
 		return rows, nil
+	case "pg_listening_channels":
+		var rows []types.Row
+		if env.Fn != nil && env.Fn.Channels != nil {
+			for _, ch := range env.Fn.Channels() {
+				rows = append(rows, types.Row{ch})
+			}
+		}
+		return rows, nil
 	case "unnest":
 		elems, err := asList(args[0])
 		if err != nil {

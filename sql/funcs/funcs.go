@@ -29,6 +29,9 @@ type Context struct {
 	// Notify sends a LISTEN/NOTIFY notification for pg_notify (delivered
 	// at commit inside a transaction block); nil: not available.
 	Notify func(channel, payload string) error
+	// Channels lists the channels the session listens to (LISTEN
+	// committed), for pg_listening_channels(); nil: none.
+	Channels func() []string
 	// KV runs KV_INCR, KV_INCR_FLOAT, KV_CAS and KV_GETSET in the
 	// statement's transaction; nil: not available.
 	KV KVFuncs

@@ -1171,6 +1171,11 @@ func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 			return nil, errAt(errs.UndefinedFunction, x.Pos, "function unnest with %d arguments does not exist", len(args))
 		}
 		t = elemOf(args[0].Type())
+	case "pg_listening_channels":
+		if len(args) != 0 {
+			return nil, errAt(errs.UndefinedFunction, x.Pos, "function pg_listening_channels with %d arguments does not exist", len(args))
+		}
+		t = types.Text
 	default:
 		return nil, errAt(errs.FeatureNotSupported, x.Pos, "table function %s is not supported yet", name)
 	}

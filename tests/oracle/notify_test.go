@@ -42,8 +42,10 @@ var notifyScript = []string{
 	"idle",
 	"a BEGIN",
 	"a LISTEN c2",
+	"a SELECT * FROM pg_listening_channels() ORDER BY 1",
 	"b NOTIFY c2, '6'",
 	"a COMMIT",
+	"a SELECT * FROM pg_listening_channels() ORDER BY 1",
 	"b NOTIFY c2, '7'",
 	"idle",
 	// So does UNLISTEN.
@@ -57,6 +59,7 @@ var notifyScript = []string{
 	"b NOTIFY c1, '9'",
 	"idle",
 	"a COMMIT",
+	"a SELECT * FROM pg_listening_channels()",
 	"b NOTIFY c1, '10'",
 	"b NOTIFY c2, '11'",
 	"idle",
@@ -170,12 +173,19 @@ func notifyTrace(t *testing.T, url string) []string {
 				}
 			}
 		case strings.HasPrefix(step, "a "):
-			_, err := a.Exec(ctx, step[2:]).ReadAll()
+			results, err := a.Exec(ctx, step[2:]).ReadAll()
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) {
 				outcome = " error " + pgErr.Code
 			} else if err != nil {
 				t.Fatalf("%s: %s: %v", url, step, err)
+			}
+			if strings.Contains(step, "pg_listening_channels") {
+				for _, r := range results {
+					for _, row := range r.Rows {
+						outcome += " " + string(row[0])
+					}
+				}
 			}
 		case strings.HasPrefix(step, "b "):
 			_, err := b.Exec(ctx, step[2:])
