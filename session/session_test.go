@@ -469,3 +469,21 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, errs.InvalidParameterValue, errs.Code(err))
 }
+
+// TestSetReturningFunctionInSelectList: a set-returning function the
+// select list cannot run yet is refused as not supported, naming FROM,
+// rather than as a function that does not exist.
+func TestSetReturningFunctionInSelectList(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	for _, q := range []string{`SELECT generate_series(1, 3)`, `SELECT 1 + unnest(ARRAY[1])`, `SELECT pg_catalog.pg_listening_channels()`} {
+		_, err := run(s, q)
+		require.Error(t, err, q)
+		require.Equal(t, "0A000", errs.Code(err), q)
+		require.Contains(t, err.Error(), "supported only in FROM", q)
+	}
+	_, err := run(s, `SELECT no_such_function(1)`)
+	require.Equal(t, "42883", errs.Code(err))
+}

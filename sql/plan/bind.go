@@ -784,6 +784,10 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 			defer func() { bd.b.funcDepth-- }()
 			return bd.bind(e, hint)
 		}
+		if tableFunctions[strings.TrimPrefix(name, "pg_catalog.")] {
+			return nil, errs.Errorf(errs.FeatureNotSupported, "set-returning function %s is supported only in FROM", name).
+				WithPosition(x.Pos).WithHint(fmt.Sprintf("Write SELECT ... FROM %s(...) AS alias.", name))
+		}
 		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s does not exist", name)
 	}
 	n := len(x.Args)

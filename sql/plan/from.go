@@ -1137,6 +1137,10 @@ type FuncScan struct {
 // Columns returns the single output column.
 func (n *FuncScan) Columns() []Column { return n.Cols }
 
+// tableFunctions are the set-returning functions FROM accepts (and the
+// select list does not yet).
+var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": true, "range": true}
+
 func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 	name := strings.TrimPrefix(x.Func.Name, "pg_catalog.")
 	if name == "topk" || name == "range" {

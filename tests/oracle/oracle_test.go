@@ -186,6 +186,7 @@ var queries = []string{
 	`SELECT g FROM generate_series(10, 1, -3) AS g`,
 	`SELECT g, g * g FROM generate_series(1, 4) g WHERE g % 2 = 0`,
 	`SELECT count(*) FROM generate_series(1, 100) g JOIN emp e ON e.salary = g * 50`,
+	`SELECT * FROM pg_listening_channels()`,
 	// aggregate ORDER BY (the rows an aggregate sees, in order)
 	`SELECT dept_id, string_agg(name, ',' ORDER BY name DESC) FROM emp GROUP BY dept_id ORDER BY dept_id`,
 	`SELECT string_agg(name, '-' ORDER BY salary, hired DESC) FROM emp`,
@@ -231,7 +232,9 @@ var errorQueries = []string{
 // knownDifferences are queries where NodeDB does not yet match
 // PostgreSQL, with the reason. The test runs them and fails if one
 // starts to match.
-var knownDifferences = map[string]string{}
+var knownDifferences = map[string]string{
+	`SELECT generate_series(1, 3), unnest(ARRAY['a', 'b'])`: "set-returning functions in the select list are not supported yet (NodeDB answers 0A000, naming FROM)",
+}
 
 func TestOracle(t *testing.T) {
 	pgURL := startPostgres(t)
