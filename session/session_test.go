@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -470,19 +471,45 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 	require.Equal(t, errs.InvalidParameterValue, errs.Code(err))
 }
 
-// TestSetReturningFunctionInSelectList: a set-returning function the
-// select list cannot run yet is refused as not supported, naming FROM,
-// rather than as a function that does not exist.
-func TestSetReturningFunctionInSelectList(t *testing.T) {
+// TestSetReturningFunctionsInSelectList: set-returning functions in the
+// select list run side by side per input row (the shorter padded with
+// NULL), as in PostgreSQL; where they cannot run yet (WHERE, over
+// aggregates, nested) the query is refused as not supported, not as a
+// function that does not exist.
+func TestSetReturningFunctionsInSelectList(t *testing.T) {
 	d := openT(t, t.TempDir())
 	defer d.close()
 	s := d.m.NewSession("admin", "db")
 	defer s.Close()
-	for _, q := range []string{`SELECT generate_series(1, 3)`, `SELECT 1 + unnest(ARRAY[1])`, `SELECT pg_catalog.pg_listening_channels()`} {
+	d.q(s, `CREATE TABLE posts (id INT PRIMARY KEY, tags TEXT[])`)
+	d.q(s, `INSERT INTO posts VALUES (1, ARRAY['a', 'b']), (2, ARRAY[]::text[]), (3, ARRAY['c']), (4, NULL)`)
+	for q, want := range map[string]string{
+		`SELECT generate_series(1, 3) AS a, generate_series(1, 4) AS b`:  "1 1|2 2|3 3|<nil> 4",
+		`SELECT id, unnest(tags) FROM posts ORDER BY id`:                 "1 a|1 b|3 c",
+		`SELECT id, generate_series(1, id) * 10 FROM posts WHERE id < 3`: "1 10|2 10|2 20",
+	} {
+		r, err := run(s, q)
+		require.NoError(t, err, q)
+		var got []string
+		for _, row := range r.Rows {
+			var f []string
+			for _, v := range row {
+				f = append(f, fmt.Sprint(v))
+			}
+			got = append(got, strings.Join(f, " "))
+		}
+		require.Equal(t, want, strings.Join(got, "|"), q)
+	}
+	for _, q := range []string{
+		`SELECT * FROM posts WHERE id = generate_series(1, 2)`,
+		`SELECT count(*), unnest(ARRAY[1]) FROM posts`,
+		`SELECT generate_series(1, generate_series(1, 2))`,
+		`SELECT topk(1)`,
+	} {
 		_, err := run(s, q)
 		require.Error(t, err, q)
 		require.Equal(t, "0A000", errs.Code(err), q)
-		require.Contains(t, err.Error(), "supported only in FROM", q)
+		require.Contains(t, err.Error(), "is not supported here", q)
 	}
 	_, err := run(s, `SELECT no_such_function(1)`)
 	require.Equal(t, "42883", errs.Code(err))

@@ -266,6 +266,12 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 			return nil, err
 		}
 		return &trimIter{in: in, n: x.N}, nil
+	case *plan.ProjectSet:
+		in, err := env.open(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &projectSetIter{env: env, in: in, node: x}, nil
 	case *plan.Limit:
 		// LIMIT/OFFSET are evaluated before the input is opened, so a
 		// bad value leaves nothing open.
@@ -553,6 +559,49 @@ func (p *projectIter) Next() (types.Row, bool, error) {
 	return out, true, nil
 }
 func (p *projectIter) Close() error { return p.in.Close() }
+
+// projectSetIter yields, for each input row, the rows of its
+// set-returning functions side by side (plan.ProjectSet).
+type projectSetIter struct {
+	env  *Env
+	in   iter
+	node *plan.ProjectSet
+	row  types.Row     // the current input row
+	sets [][]types.Row // its functions' results
+	i, n int           // the next of its n output rows
+}
+
+func (p *projectSetIter) Next() (types.Row, bool, error) {
+	for p.i >= p.n {
+		r, ok, err := p.in.Next()
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		p.row, p.i, p.n = r, 0, 0
+		p.sets = p.sets[:0]
+		for _, f := range p.node.Funcs {
+			rows, err := p.env.evalTableFunc(f, r)
+			if err != nil {
+				return nil, false, err
+			}
+			p.sets = append(p.sets, rows)
+			p.n = max(p.n, len(rows))
+		}
+	}
+	out := make(types.Row, len(p.row), len(p.row)+len(p.sets))
+	copy(out, p.row)
+	for _, rows := range p.sets {
+		var v types.Value
+		if p.i < len(rows) {
+			v = rows[p.i][0]
+		}
+		out = append(out, v)
+	}
+	p.i++
+	return out, true, nil
+}
+
+func (p *projectSetIter) Close() error { return p.in.Close() }
 
 type trimIter struct {
 	in iter

@@ -578,9 +578,15 @@ func asList(v types.Value) ([]any, error) {
 
 // runFuncScan evaluates a set-returning function in FROM.
 func (env *Env) runFuncScan(x *plan.FuncScan) ([]types.Row, error) {
+	return env.evalTableFunc(x, nil)
+}
+
+// evalTableFunc evaluates a set-returning function with its arguments over
+// row (nil in FROM; a ProjectSet's input row in the select list).
+func (env *Env) evalTableFunc(x *plan.FuncScan, row types.Row) ([]types.Row, error) {
 	args := make([]types.Value, len(x.Args))
 	for i, a := range x.Args {
-		v, err := env.Eval(a, nil)
+		v, err := env.Eval(a, row)
 		if err != nil {
 			return nil, err
 		}

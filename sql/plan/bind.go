@@ -146,6 +146,17 @@ type binder struct {
 	noAgg string
 	// win collects window calls where they are allowed (nil elsewhere).
 	win *winCtx
+	// srf collects the set-returning functions of a select list where
+	// they are allowed (nil elsewhere).
+	srf *srfCtx
+}
+
+// srfCtx collects a select list's set-returning functions for a
+// ProjectSet over an input of base columns; each binds to a reference to
+// its output column.
+type srfCtx struct {
+	base  int
+	funcs []*FuncScan
 }
 
 func (b *Builder) paramType(n int, hint types.T) types.T {
@@ -784,9 +795,12 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 			defer func() { bd.b.funcDepth-- }()
 			return bd.bind(e, hint)
 		}
-		if tableFunctions[strings.TrimPrefix(name, "pg_catalog.")] {
-			return nil, errs.Errorf(errs.FeatureNotSupported, "set-returning function %s is supported only in FROM", name).
-				WithPosition(x.Pos).WithHint(fmt.Sprintf("Write SELECT ... FROM %s(...) AS alias.", name))
+		if inSelect, ok := tableFunctions[strings.TrimPrefix(name, "pg_catalog.")]; ok {
+			if inSelect && bd.srf != nil {
+				return bd.bindSetReturning(x, strings.TrimPrefix(name, "pg_catalog."))
+			}
+			return nil, errs.Errorf(errs.FeatureNotSupported, "set-returning function %s is not supported here", name).
+				WithPosition(x.Pos).WithHint(fmt.Sprintf("Call it in FROM (SELECT ... FROM %s(...) AS alias), or in the select list of a query without aggregates or window functions.", name))
 		}
 		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s does not exist", name)
 	}
@@ -916,4 +930,32 @@ var _ = fmt.Sprint
 func (b *Builder) BindStandalone(e ast.Expr, hint types.T) (Expr, error) {
 	bd := &binder{b: b, sc: &scope{}, noAgg: "this context"}
 	return bd.bind(e, hint)
+}
+
+// bindSetReturning binds a set-returning function of the select list:
+// its arguments over the input row (no set-returning function among
+// them), the call itself to a reference to the column the ProjectSet
+// under the projection adds for it.
+func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
+	if x.Star || x.Distinct || len(x.OrderBy) > 0 || x.Filter != nil || x.Over != nil {
+		return nil, errAt(errs.SyntaxError, x.Pos, "syntax error in the call of set-returning function %s", name)
+	}
+	srf := bd.srf
+	bd.srf = nil // nested set-returning calls are refused
+	defer func() { bd.srf = srf }()
+	var args []Expr
+	for _, a := range x.Args {
+		e, err := bd.bind(a, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	t, err := tableFuncType(name, args, x.Pos)
+	if err != nil {
+		return nil, err
+	}
+	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: name, T: t, TypeMod: -1}}}
+	srf.funcs = append(srf.funcs, fs)
+	return &ColRef{Idx: srf.base + len(srf.funcs) - 1, T: t, Name: name}, nil
 }

@@ -69,6 +69,8 @@ func estimate(n Node) float64 {
 		return estimate(x.Input)
 	case *Trim:
 		return estimate(x.Input)
+	case *ProjectSet:
+		return 10 * estimate(x.Input) // a guess: results are not known before they run
 	case *Sort:
 		return estimate(x.Input)
 	case *Window:
@@ -246,6 +248,10 @@ func colAt(idx int, n Node) (*Scan, string, bool) {
 	case *Project:
 		if idx >= 0 && idx < len(x.Exprs) {
 			return colInfo(x.Exprs[idx], x.Input)
+		}
+	case *ProjectSet:
+		if idx < len(x.Input.Columns()) {
+			return colAt(idx, x.Input)
 		}
 	case *Join:
 		split := len(x.Left.Columns())

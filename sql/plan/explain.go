@@ -67,6 +67,13 @@ func (e *explainer) explain(n Node, depth int) {
 	case *Project:
 		add("Project (%d columns)", len(x.Exprs))
 		e.explain(x.Input, depth+1)
+	case *ProjectSet:
+		names := make([]string, len(x.Funcs))
+		for i, f := range x.Funcs {
+			names[i] = f.Name
+		}
+		add("ProjectSet (%s)", strings.Join(names, ", "))
+		e.explain(x.Input, depth+1)
 	case *Aggregate:
 		if len(x.GroupBy) > 0 {
 			add("HashAggregate (%d keys, %d aggregates)", len(x.GroupBy), len(x.Aggs))

@@ -1048,6 +1048,13 @@ func walkNode(n Node, f func(Expr)) {
 			visit(e)
 		}
 		walkNode(x.Input, f)
+	case *ProjectSet:
+		for _, fs := range x.Funcs {
+			for _, e := range fs.Args {
+				visit(e)
+			}
+		}
+		walkNode(x.Input, f)
 	case *Aggregate:
 		for _, e := range x.GroupBy {
 			visit(e)
@@ -1137,9 +1144,41 @@ type FuncScan struct {
 // Columns returns the single output column.
 func (n *FuncScan) Columns() []Column { return n.Cols }
 
-// tableFunctions are the set-returning functions FROM accepts (and the
-// select list does not yet).
-var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": true, "range": true}
+// tableFunctions are the set-returning functions FROM accepts; the
+// select list accepts those mapped to true (TOPK and RANGE read a sorted
+// index the planner resolves, in FROM only).
+var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false}
+
+// tableFuncType checks a set-returning function's arguments and returns
+// the type of its one output column.
+func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
+	switch name {
+	case "generate_series":
+		if len(args) < 2 || len(args) > 3 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function generate_series with %d arguments does not exist", len(args))
+		}
+		for _, a := range args {
+			if a.Type() == types.Numeric || a.Type() == types.Float8 {
+				return 0, errAt(errs.FeatureNotSupported, pos, "generate_series over %s is not supported yet", a.Type())
+			}
+		}
+		if args[0].Type() == types.Int4 && args[1].Type() == types.Int4 {
+			return types.Int4, nil
+		}
+		return types.Int8, nil
+	case "unnest":
+		if len(args) != 1 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function unnest with %d arguments does not exist", len(args))
+		}
+		return elemOf(args[0].Type()), nil
+	case "pg_listening_channels":
+		if len(args) != 0 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function pg_listening_channels with %d arguments does not exist", len(args))
+		}
+		return types.Text, nil
+	}
+	return 0, errAt(errs.FeatureNotSupported, pos, "table function %s is not supported yet", name)
+}
 
 func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 	name := strings.TrimPrefix(x.Func.Name, "pg_catalog.")
@@ -1155,33 +1194,9 @@ func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 		}
 		args = append(args, e)
 	}
-	var t types.T
-	switch name {
-	case "generate_series":
-		if len(args) < 2 || len(args) > 3 {
-			return nil, errAt(errs.UndefinedFunction, x.Pos, "function generate_series with %d arguments does not exist", len(args))
-		}
-		t = types.Int8
-		if args[0].Type() == types.Int4 && args[1].Type() == types.Int4 {
-			t = types.Int4
-		}
-		for _, a := range args {
-			if a.Type() == types.Numeric || a.Type() == types.Float8 {
-				return nil, errAt(errs.FeatureNotSupported, x.Pos, "generate_series over %s is not supported yet", a.Type())
-			}
-		}
-	case "unnest":
-		if len(args) != 1 {
-			return nil, errAt(errs.UndefinedFunction, x.Pos, "function unnest with %d arguments does not exist", len(args))
-		}
-		t = elemOf(args[0].Type())
-	case "pg_listening_channels":
-		if len(args) != 0 {
-			return nil, errAt(errs.UndefinedFunction, x.Pos, "function pg_listening_channels with %d arguments does not exist", len(args))
-		}
-		t = types.Text
-	default:
-		return nil, errAt(errs.FeatureNotSupported, x.Pos, "table function %s is not supported yet", name)
+	t, err := tableFuncType(name, args, x.Pos)
+	if err != nil {
+		return nil, err
 	}
 	colName := name
 	if len(x.Columns) > 0 {

@@ -136,16 +136,28 @@ type Trim struct {
 	N     int
 }
 
+// ProjectSet runs the select list's set-returning functions for each
+// input row, as PostgreSQL (10 and later) does: it yields the input row
+// followed by one value per function, as many rows as the longest result,
+// the shorter results padded with NULL (no row when every result is
+// empty). Each function is a FuncScan whose Args read the input row.
+type ProjectSet struct {
+	Input Node
+	Funcs []*FuncScan
+	Cols  []Column // the input's, then one per function
+}
+
 // Columns implementations.
-func (n *Scan) Columns() []Column      { return n.Cols }
-func (n *Filter) Columns() []Column    { return n.Input.Columns() }
-func (n *Project) Columns() []Column   { return n.Cols }
-func (n *Aggregate) Columns() []Column { return n.Cols }
-func (n *Sort) Columns() []Column      { return n.Input.Columns() }
-func (n *Limit) Columns() []Column     { return n.Input.Columns() }
-func (n *Distinct) Columns() []Column  { return n.Input.Columns() }
-func (n *Values) Columns() []Column    { return n.Cols }
-func (n *Trim) Columns() []Column      { return n.Input.Columns()[:n.N] }
+func (n *Scan) Columns() []Column       { return n.Cols }
+func (n *Filter) Columns() []Column     { return n.Input.Columns() }
+func (n *Project) Columns() []Column    { return n.Cols }
+func (n *ProjectSet) Columns() []Column { return n.Cols }
+func (n *Aggregate) Columns() []Column  { return n.Cols }
+func (n *Sort) Columns() []Column       { return n.Input.Columns() }
+func (n *Limit) Columns() []Column      { return n.Input.Columns() }
+func (n *Distinct) Columns() []Column   { return n.Input.Columns() }
+func (n *Values) Columns() []Column     { return n.Cols }
+func (n *Trim) Columns() []Column       { return n.Input.Columns()[:n.N] }
 
 // ---------------------------------------------------------------- writes
 

@@ -76,6 +76,8 @@ func children(n Node) []Node {
 		return []Node{x.Input}
 	case *Trim:
 		return []Node{x.Input}
+	case *ProjectSet:
+		return []Node{x.Input}
 	case *Join:
 		return []Node{x.Left, x.Right}
 	case *SetOp:
