@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -152,11 +153,45 @@ type binder struct {
 }
 
 // srfCtx collects a select list's set-returning functions for a
-// ProjectSet over an input of base columns; each binds to a reference to
-// its output column.
+// ProjectSet; each binds to an srfRef, which attach turns into a
+// reference to its output column once the ProjectSet's input is known
+// (under an aggregate, the aggregates found later widen it).
 type srfCtx struct {
-	base  int
 	funcs []*FuncScan
+}
+
+// srfRef stands for the output of the select list's I-th set-returning
+// function until srfCtx.attach.
+type srfRef struct {
+	I    int
+	T    types.T
+	Name string
+}
+
+func (e *srfRef) Type() types.T { return e.T }
+
+// attach puts a ProjectSet running the collected functions over input
+// and returns it with exprs reading its columns; without functions it
+// returns input and exprs as they are.
+func (sc *srfCtx) attach(input Node, exprs []Expr) (Node, []Expr) {
+	if sc == nil || len(sc.funcs) == 0 {
+		return input, exprs
+	}
+	base := len(input.Columns())
+	ps := &ProjectSet{Input: input, Funcs: sc.funcs, Cols: slices.Clone(input.Columns())}
+	for _, f := range sc.funcs {
+		ps.Cols = append(ps.Cols, f.Cols[0])
+	}
+	out := make([]Expr, len(exprs))
+	for i, e := range exprs {
+		out[i] = mapExpr(e, func(x Expr) Expr {
+			if r, ok := x.(*srfRef); ok {
+				return &ColRef{Idx: base + r.I, T: r.T, Name: r.Name}
+			}
+			return x
+		})
+	}
+	return ps, out
 }
 
 func (b *Builder) paramType(n int, hint types.T) types.T {
@@ -800,7 +835,7 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 				return bd.bindSetReturning(x, strings.TrimPrefix(name, "pg_catalog."))
 			}
 			return nil, errs.Errorf(errs.FeatureNotSupported, "set-returning function %s is not supported here", name).
-				WithPosition(x.Pos).WithHint(fmt.Sprintf("Call it in FROM (SELECT ... FROM %s(...) AS alias), or in the select list of a query without aggregates or window functions.", name))
+				WithPosition(x.Pos).WithHint(fmt.Sprintf("Call it in FROM (SELECT ... FROM %s(...) AS alias), or at the top of the select list (not nested in another set-returning call).", name))
 		}
 		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s does not exist", name)
 	}
@@ -957,5 +992,5 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	}
 	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: name, T: t, TypeMod: -1}}}
 	srf.funcs = append(srf.funcs, fs)
-	return &ColRef{Idx: srf.base + len(srf.funcs) - 1, T: t, Name: name}, nil
+	return &srfRef{I: len(srf.funcs) - 1, T: t, Name: name}, nil
 }

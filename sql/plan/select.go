@@ -2,7 +2,6 @@ package plan
 
 import (
 	"reflect"
-	"slices"
 	"strconv"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -246,11 +245,9 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	if bd.win, err = newWinCtx(core.Windows); err != nil {
 		return nil, err
 	}
-	if !hasAgg {
-		// Set-returning functions in the select list (and ORDER BY) run
-		// in a ProjectSet between the input and the projection.
-		bd.srf = &srfCtx{base: len(input.Columns())}
-	}
+	// Set-returning functions in the select list (and ORDER BY) run in a
+	// ProjectSet between the input (or the aggregate) and the projection.
+	bd.srf = &srfCtx{}
 
 	var exprs []Expr
 	var cols []Column
@@ -268,12 +265,14 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	}
 	var having Expr
 	if core.Having != nil {
+		srf := bd.srf
 		bd.srf = nil
 		bd.win.forbid = "HAVING"
 		if having, err = bd.bind(core.Having, types.Bool); err != nil {
 			return nil, err
 		}
 		bd.win.forbid = ""
+		bd.srf = srf
 	}
 	nvis := len(exprs)
 	var keys []SortKey
@@ -334,16 +333,10 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 			node = &Filter{Input: node, Pred: having}
 		}
 	}
-	if bd.srf != nil && len(bd.srf.funcs) > 0 {
-		if len(bd.win.calls) > 0 {
-			return nil, errs.New(errs.FeatureNotSupported, "set-returning functions in a select list with window functions are not supported yet")
-		}
-		ps := &ProjectSet{Input: node, Funcs: bd.srf.funcs, Cols: slices.Clone(node.Columns())}
-		for _, f := range ps.Funcs {
-			ps.Cols = append(ps.Cols, f.Cols[0])
-		}
-		node = ps
+	if len(bd.srf.funcs) > 0 && len(bd.win.calls) > 0 {
+		return nil, errs.New(errs.FeatureNotSupported, "set-returning functions in a select list with window functions are not supported yet")
 	}
+	node, exprs = bd.srf.attach(node, exprs)
 	node, exprs = bd.win.attach(node, exprs)
 	node = &Project{Input: node, Exprs: exprs, Cols: cols}
 	if core.Distinct {
