@@ -62,6 +62,7 @@ const (
 	ReservedName              = "42939"
 	UndefinedParameter        = "42P02"
 	InvalidSavepoint          = "3B001"
+	NameTooLong               = "42622"
 )
 
 // Error is an error with a SQLSTATE, an optional 1-based character position

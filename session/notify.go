@@ -1,8 +1,11 @@
 package session
 
 import (
+	"cmp"
+	"fmt"
 	"maps"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/event"
@@ -44,23 +47,59 @@ type listenOp struct {
 	listen  bool
 }
 
-func (s *Session) listen(st *ast.Listen) (*Result, error) {
-	s.mgr.db.hub.Listen(st.Channel, s.listener)
-	if s.explicit || s.implicit {
-		s.pendingListen = append(s.pendingListen, listenOp{channel: st.Channel, listen: true})
-	} else {
-		s.channels[st.Channel] = true
+// maxChannelName is the longest channel name in bytes (PostgreSQL's
+// NAMEDATALEN - 1): LISTEN, UNLISTEN and NOTIFY truncate a longer
+// identifier, pg_notify refuses a longer name.
+const maxChannelName = 63
+
+// channelIdent truncates a channel identifier to maxChannelName bytes (at
+// a character boundary) with PostgreSQL's notice.
+func channelIdent(ch string, res *Result) string {
+	if len(ch) <= maxChannelName {
+		return ch
 	}
-	return &Result{Tag: "LISTEN"}, nil
+	cut := maxChannelName
+	for cut > 0 && !utf8.RuneStart(ch[cut]) {
+		cut--
+	}
+	res.Notices = append(res.Notices, Notice{Severity: "NOTICE", Code: errs.NameTooLong,
+		Message: fmt.Sprintf("identifier %q will be truncated to %q", ch, ch[:cut])})
+	return ch[:cut]
+}
+
+func (s *Session) listen(st *ast.Listen) (*Result, error) {
+	res := &Result{Tag: "LISTEN"}
+	ch := channelIdent(st.Channel, res)
+	s.mgr.db.hub.Listen(ch, s.listener)
+	if s.explicit || s.implicit {
+		s.pendingListen = append(s.pendingListen, listenOp{channel: ch, listen: true})
+	} else {
+		s.join(ch)
+	}
+	return res, nil
 }
 
 func (s *Session) unlisten(st *ast.Unlisten) (*Result, error) {
-	if s.explicit || s.implicit {
-		s.pendingListen = append(s.pendingListen, listenOp{channel: st.Channel})
-	} else {
-		s.leave(st.Channel)
+	res := &Result{Tag: "UNLISTEN"}
+	ch := st.Channel
+	if ch != "*" {
+		ch = channelIdent(ch, res)
 	}
-	return &Result{Tag: "UNLISTEN"}, nil
+	if s.explicit || s.implicit {
+		s.pendingListen = append(s.pendingListen, listenOp{channel: ch})
+	} else {
+		s.leave(ch)
+	}
+	return res, nil
+}
+
+// join records a committed LISTEN; a channel keeps its place in
+// pg_listening_channels() when listened to again.
+func (s *Session) join(channel string) {
+	if _, ok := s.channels[channel]; !ok {
+		s.listenSeq++
+		s.channels[channel] = s.listenSeq
+	}
 }
 
 // leave stops listening to channel ("*": to every channel).
@@ -73,14 +112,20 @@ func (s *Session) leave(channel string) {
 	}
 }
 
-// listeningChannels returns the channels the session listens to, sorted.
+// listeningChannels returns the channels the session listens to, in the
+// order it first listened to them (as PostgreSQL lists them).
 func (s *Session) listeningChannels() []string {
-	return slices.Sorted(maps.Keys(s.channels))
+	chans := slices.Collect(maps.Keys(s.channels))
+	slices.SortFunc(chans, func(a, b string) int { return cmp.Compare(s.channels[a], s.channels[b]) })
+	return chans
 }
 
 // Listening reports whether the session listens to channel (LISTEN
 // committed, no UNLISTEN committed since).
-func (s *Session) Listening(channel string) bool { return s.channels[channel] }
+func (s *Session) Listening(channel string) bool {
+	_, ok := s.channels[channel]
+	return ok
+}
 
 // endListen applies the transaction's LISTENs and UNLISTENs in order when
 // it committed, and otherwise leaves the channels only its LISTENs
@@ -98,10 +143,10 @@ func (s *Session) settleListen(ops []listenOp, committed bool) {
 		switch {
 		case committed && op.listen:
 			s.mgr.db.hub.Listen(op.channel, s.listener) // again: an UNLISTEN before may have left it
-			s.channels[op.channel] = true
+			s.join(op.channel)
 		case committed:
 			s.leave(op.channel)
-		case op.listen && !s.channels[op.channel] && !s.pendingListenTo(op.channel):
+		case op.listen && !s.Listening(op.channel) && !s.pendingListenTo(op.channel):
 			s.mgr.db.hub.Unlisten(op.channel, s.listener)
 		}
 	}
@@ -118,10 +163,11 @@ func (s *Session) pendingListenTo(channel string) bool {
 }
 
 func (s *Session) notify(st *ast.Notify) (*Result, error) {
-	if err := s.queueNotify(st.Channel, st.Payload); err != nil {
+	res := &Result{Tag: "NOTIFY"}
+	if err := s.queueNotify(channelIdent(st.Channel, res), st.Payload); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "NOTIFY"}, nil
+	return res, nil
 }
 
 // queueNotify delivers a notification now, or at COMMIT inside a
@@ -131,6 +177,9 @@ func (s *Session) notify(st *ast.Notify) (*Result, error) {
 func (s *Session) queueNotify(channel, payload string) error {
 	if err := checkNotify(channel, payload); err != nil {
 		return err
+	}
+	if len(channel) > maxChannelName {
+		return errs.New(errs.InvalidParameterValue, "channel name too long")
 	}
 	n := event.Notification{Channel: channel, Payload: payload, PID: s.id}
 	if !s.explicit && !s.implicit {

@@ -58,7 +58,8 @@ type Session struct {
 	listener      *event.Listener      // LISTEN mailbox
 	pendingNotify []event.Notification // NOTIFYs of the open transaction block
 	pendingListen []listenOp           // LISTENs and UNLISTENs of the open transaction block
-	channels      map[string]bool      // the channels a committed LISTEN joined
+	channels      map[string]uint64    // the channels a committed LISTEN joined, by when
+	listenSeq     uint64               // the last channels value
 
 	live liveState // LIVE SELECT subscriptions
 
@@ -129,7 +130,7 @@ func newSession(m *Manager, id uint32, user, database string) *Session {
 	_, _ = randRead(b[:])
 	secret := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 	return &Session{mgr: m, id: id, secret: secret, user: user, database: database, vars: defaultVars(),
-		listener: event.NewListener(id, mailboxSize), channels: map[string]bool{}}
+		listener: event.NewListener(id, mailboxSize), channels: map[string]uint64{}}
 }
 
 func defaultVars() map[string]string {

@@ -50,7 +50,7 @@ func (m *Manager) NewSession(user, database string) *Session {
 func (m *Manager) internalSession(user string) *Session {
 	id := m.nextID.Add(1)
 	return &Session{mgr: m, id: id, user: user, database: "nodedb", vars: defaultVars(),
-		listener: event.NewListener(id, internalMailboxSize), channels: map[string]bool{}}
+		listener: event.NewListener(id, internalMailboxSize), channels: map[string]uint64{}}
 }
 
 // Cancel cancels the running statement of the session with the given id
