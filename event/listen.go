@@ -60,6 +60,27 @@ func (h *Hub) Listen(channel string, l *Listener) {
 	m[l] = true
 }
 
+// QueueUsage is the fill of the fullest mailbox of a session listening to
+// a channel or a pattern, from 0 to 1: what pg_notification_queue_usage()
+// reports (PostgreSQL's notifications share one queue that its slowest
+// listener holds back; here each session has its own, and the fullest is
+// the one that drops first).
+func (h *Hub) QueueUsage() float64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var use float64
+	for _, set := range []map[string]map[*Listener]bool{h.listeners, h.patterns} {
+		for _, m := range set {
+			for l := range m {
+				if c := cap(l.C); c > 0 {
+					use = max(use, float64(len(l.C))/float64(c))
+				}
+			}
+		}
+	}
+	return use
+}
+
 // Unlisten removes l from a channel, or from every channel for "*".
 func (h *Hub) Unlisten(channel string, l *Listener) {
 	h.mu.Lock()

@@ -1082,10 +1082,11 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 				s.vars[name] = value
 				return nil
 			},
-			Notify:   s.queueNotify,
-			Channels: s.listeningChannels,
-			KV:       sessionKV{s},
-			Sorted:   sessionSorted{s},
+			Notify:           s.queueNotify,
+			Channels:         s.listeningChannels,
+			NotifyQueueUsage: s.mgr.db.hub.QueueUsage,
+			KV:               sessionKV{s},
+			Sorted:           sessionSorted{s},
 			TxnID: func() int64 {
 				if s.fnTx == nil {
 					return 0

@@ -484,6 +484,17 @@ func TestNotifyMailboxOverflowIsCounted(t *testing.T) {
 	}
 	require.Len(t, l.Notifications(), mailboxSize)
 	require.Equal(t, uint64(10), l.DroppedNotifications(), "a full mailbox never blocks the notifier; the loss is counted")
+	usage := func() float64 {
+		t.Helper()
+		r, err := run(n, `SELECT pg_notification_queue_usage()`)
+		require.NoError(t, err)
+		return r.Rows[0][0].(float64)
+	}
+	require.Equal(t, 1.0, usage(), "the fullest listening mailbox")
+	for range mailboxSize / 4 {
+		<-l.Notifications()
+	}
+	require.Equal(t, 0.75, usage())
 	d.q(l, `UNLISTEN ch`)
 	d.q(n, `NOTIFY ch, 'y'`)
 	require.Equal(t, uint64(10), l.DroppedNotifications())

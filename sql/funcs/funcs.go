@@ -32,6 +32,8 @@ type Context struct {
 	// Channels lists the channels the session listens to (LISTEN
 	// committed), for pg_listening_channels(); nil: none.
 	Channels func() []string
+	// NotifyQueueUsage is pg_notification_queue_usage(); nil: 0.
+	NotifyQueueUsage func() float64
 	// KV runs KV_INCR, KV_INCR_FLOAT, KV_CAS and KV_GETSET in the
 	// statement's transaction; nil: not available.
 	KV KVFuncs

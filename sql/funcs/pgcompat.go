@@ -300,6 +300,12 @@ func pgNotify(ctx *Context, a []types.Value) (types.Value, error) {
 
 func init() {
 	def("pg_notify", 2, 2, "aa", types.Unknown, pgNotify, volatile, nonStrict)
+	def("pg_notification_queue_usage", 0, 0, "", types.Float8, func(ctx *Context, _ []types.Value) (types.Value, error) {
+		if ctx == nil || ctx.NotifyQueueUsage == nil {
+			return 0.0, nil
+		}
+		return ctx.NotifyQueueUsage(), nil
+	}, volatile)
 	yes := func(*Context, []types.Value) (types.Value, error) { return true, nil }
 	no := func(*Context, []types.Value) (types.Value, error) { return false, nil }
 	null := func(*Context, []types.Value) (types.Value, error) { return nil, nil }

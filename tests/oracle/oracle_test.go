@@ -187,6 +187,7 @@ var queries = []string{
 	`SELECT g, g * g FROM generate_series(1, 4) g WHERE g % 2 = 0`,
 	`SELECT count(*) FROM generate_series(1, 100) g JOIN emp e ON e.salary = g * 50`,
 	`SELECT * FROM pg_listening_channels()`,
+	`SELECT pg_notification_queue_usage()`,
 	// set-returning functions in the select list (run side by side, the
 	// shorter padded with NULL)
 	`SELECT generate_series(1, 3), unnest(ARRAY['a', 'b'])`,
