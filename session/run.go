@@ -1000,6 +1000,8 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		for _, name := range x.Names {
 			if c, ok := db.cat.Get(name); ok {
 				ids = append(ids, c.ID)
+			} else if x.IfExists {
+				notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("table %q does not exist, skipping", name)})
 			}
 		}
 		err = d.DropCollection(x)

@@ -1,8 +1,10 @@
 // Package http serves NodeDB's HTTP/JSON API:
 //
 //	POST /query          {"sql": "...", "params": [...]} → the last statement's result
+//	                     (with "notices": every statement's notices and warnings)
 //	POST /query/stream   same request → NDJSON: {"columns":[...]}, one array per row,
-//	                     then {"status":"ok","rows_affected":n} or an error line
+//	                     then {"status":"ok","rows_affected":n,"notices":[...]} or an
+//	                     error line
 //	GET  /health         {"status":"ok","last_lsn":n}; 503 while the server closes
 //	GET  /health/live    200 while the process serves HTTP at all
 //	GET  /health/ready   like /health

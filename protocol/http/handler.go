@@ -58,11 +58,29 @@ func newMux(h *handler) *http.ServeMux {
 
 // okResponse is the /query answer.
 type okResponse struct {
-	Status       string   `json:"status"`
-	Columns      []string `json:"columns"`
-	Rows         [][]any  `json:"rows"`
-	RowsAffected int64    `json:"rows_affected"`
-	Tag          string   `json:"tag,omitempty"`
+	Status       string       `json:"status"`
+	Columns      []string     `json:"columns"`
+	Rows         [][]any      `json:"rows"`
+	RowsAffected int64        `json:"rows_affected"`
+	Tag          string       `json:"tag,omitempty"`
+	Notices      []noticeJSON `json:"notices,omitempty"`
+}
+
+// noticeJSON is a notice or warning a statement raised (what psql prints
+// as NOTICE: or WARNING:), e.g. that SHOW CHANGES returned fewer changes
+// than the LIMIT asked for.
+type noticeJSON struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+}
+
+func noticesJSON(ns []session.Notice) []noticeJSON {
+	var out []noticeJSON
+	for _, n := range ns {
+		out = append(out, noticeJSON{Severity: n.Severity, Code: n.Code, Message: n.Message})
+	}
+	return out
 }
 
 // errorResponse is every error answer, and the error line of a stream.
@@ -170,7 +188,8 @@ func (h *handler) run(ctx context.Context, user string, req queryRequest) (*sess
 	return h.runOn(ctx, sess, req)
 }
 
-// runOn runs a request's statements on sess and returns the last result.
+// runOn runs a request's statements on sess and returns the last result,
+// with the notices of all of them.
 func (h *handler) runOn(ctx context.Context, sess Session, req queryRequest) (*session.Result, error) {
 	if req.Params == nil {
 		ps, err := sess.PrepareMulti(req.SQL)
@@ -178,11 +197,14 @@ func (h *handler) runOn(ctx context.Context, sess Session, req queryRequest) (*s
 			return nil, err
 		}
 		res := &session.Result{}
+		var notices []session.Notice
 		for _, p := range ps {
 			if res, err = h.exec(ctx, sess, p, nil); err != nil {
 				return nil, err
 			}
+			notices = append(notices, res.Notices...)
 		}
+		res.Notices = notices
 		return res, nil
 	}
 	p, err := sess.Prepare(req.SQL, nil)
@@ -261,6 +283,7 @@ func (h *handler) query(w http.ResponseWriter, r *http.Request) {
 		Rows:         make([][]any, len(res.Rows)),
 		RowsAffected: res.RowsAffected,
 		Tag:          res.Tag,
+		Notices:      noticesJSON(res.Notices),
 	}
 	for i, row := range res.Rows {
 		out.Rows[i] = rowJSON(row)
@@ -320,10 +343,11 @@ func (h *handler) queryStream(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok {
 		emit(struct {
-			Status       string `json:"status"`
-			RowsAffected int64  `json:"rows_affected"`
-			Tag          string `json:"tag,omitempty"`
-		}{"ok", res.RowsAffected, res.Tag})
+			Status       string       `json:"status"`
+			RowsAffected int64        `json:"rows_affected"`
+			Tag          string       `json:"tag,omitempty"`
+			Notices      []noticeJSON `json:"notices,omitempty"`
+		}{"ok", res.RowsAffected, res.Tag, noticesJSON(res.Notices)})
 	}
 	if !gone {
 		flush()

@@ -561,3 +561,39 @@ func TestTopicHTTP(t *testing.T) {
 		t.Fatalf("payloads %s, want %s", got, want)
 	}
 }
+
+// TestQueryNotices: the notices and warnings statements raise reach HTTP
+// clients too, on /query, /query/stream and the WebSocket: a SHOW
+// CHANGES cut at its cap says so, as it does on pgwire.
+func TestQueryNotices(t *testing.T) {
+	ls := newLiveServer(t)
+	ls.sql(t, `CREATE TABLE o (id INT PRIMARY KEY)`)
+	ls.sql(t, `INSERT INTO o VALUES (1)`)
+	const q = `DROP TABLE IF EXISTS nope; SHOW CHANGES FOR o LIMIT 20000`
+	b, _ := json.Marshal(map[string]string{"sql": q})
+	for _, path := range []string{"/query", "/query/stream"} {
+		status, body := do(t, ls.s.Handler(), "POST", path, string(b))
+		if status != 200 {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		var out struct {
+			Rows    [][]any `json:"rows"`
+			Notices []struct {
+				Severity, Code, Message string
+			} `json:"notices"`
+		}
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &out); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, body)
+		}
+		if len(out.Notices) != 2 || out.Notices[0].Severity != "NOTICE" || out.Notices[1].Severity != "WARNING" ||
+			!strings.Contains(out.Notices[1].Message, "at most 10000 changes") {
+			t.Fatalf("%s: notices %+v", path, out.Notices)
+		}
+	}
+	w := dialWSReader(t, ls)
+	r := w.query(q)
+	if ns, _ := r["notices"].([]any); len(ns) != 2 {
+		t.Fatalf("websocket: notices %v", r["notices"])
+	}
+}

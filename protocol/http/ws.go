@@ -251,7 +251,11 @@ func (h *handler) wsCall(ctx context.Context, sess Session, req wsRequest) (any,
 		for i, row := range res.Rows {
 			rows[i] = rowJSON(row)
 		}
-		return map[string]any{"columns": columnNames(res.Columns), "rows": rows, "rows_affected": res.RowsAffected, "tag": res.Tag}, nil
+		out := map[string]any{"columns": columnNames(res.Columns), "rows": rows, "rows_affected": res.RowsAffected, "tag": res.Tag}
+		if len(res.Notices) > 0 {
+			out["notices"] = noticesJSON(res.Notices)
+		}
+		return out, nil
 	case "live":
 		var p struct {
 			SQL      string  `json:"sql"`
