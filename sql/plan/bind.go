@@ -182,16 +182,12 @@ func (sc *srfCtx) attach(input Node, exprs []Expr) (Node, []Expr) {
 	for _, f := range sc.funcs {
 		ps.Cols = append(ps.Cols, f.Cols[0])
 	}
-	out := make([]Expr, len(exprs))
-	for i, e := range exprs {
-		out[i] = mapExpr(e, func(x Expr) Expr {
-			if r, ok := x.(*srfRef); ok {
-				return &ColRef{Idx: base + r.I, T: r.T, Name: r.Name}
-			}
-			return x
-		})
-	}
-	return ps, out
+	return ps, mapExprs(exprs, func(x Expr) Expr {
+		if r, ok := x.(*srfRef); ok {
+			return &ColRef{Idx: base + r.I, T: r.T, Name: r.Name}
+		}
+		return x
+	})
 }
 
 func (b *Builder) paramType(n int, hint types.T) types.T {
@@ -967,6 +963,20 @@ func (b *Builder) BindStandalone(e ast.Expr, hint types.T) (Expr, error) {
 	return bd.bind(e, hint)
 }
 
+// bindArgs binds a set-returning function's arguments (their types come
+// from the values).
+func (bd *binder) bindArgs(in []ast.Expr) ([]Expr, error) {
+	var args []Expr
+	for _, a := range in {
+		e, err := bd.bind(a, types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	return args, nil
+}
+
 // bindSetReturning binds a set-returning function of the select list:
 // its arguments over the input row (no set-returning function among
 // them), the call itself to a reference to the column the ProjectSet
@@ -978,13 +988,9 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	srf := bd.srf
 	bd.srf = nil // nested set-returning calls are refused
 	defer func() { bd.srf = srf }()
-	var args []Expr
-	for _, a := range x.Args {
-		e, err := bd.bind(a, types.Unknown)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, e)
+	args, err := bd.bindArgs(x.Args)
+	if err != nil {
+		return nil, err
 	}
 	t, err := tableFuncType(name, args, x.Pos)
 	if err != nil {

@@ -894,6 +894,15 @@ func side(e Expr, split int) int {
 	return s
 }
 
+// mapExprs is mapExpr over each of exprs, into a new slice.
+func mapExprs(exprs []Expr, f func(Expr) Expr) []Expr {
+	out := make([]Expr, len(exprs))
+	for i, e := range exprs {
+		out[i] = mapExpr(e, f)
+	}
+	return out
+}
+
 // mapExpr rebuilds an expression bottom-up through f (subquery plans are
 // not entered).
 func mapExpr(e Expr, f func(Expr) Expr) Expr {
@@ -1186,13 +1195,9 @@ func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 		return b.buildSortedScan(x, name, sc)
 	}
 	bd := &binder{b: b, sc: &scope{outer: sc.outer}, noAgg: "functions in FROM"}
-	var args []Expr
-	for _, a := range x.Func.Args {
-		e, err := bd.bind(a, types.Unknown)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, e)
+	args, err := bd.bindArgs(x.Func.Args)
+	if err != nil {
+		return nil, err
 	}
 	t, err := tableFuncType(name, args, x.Pos)
 	if err != nil {

@@ -372,16 +372,12 @@ func (wc *winCtx) attach(input Node, exprs []Expr) (Node, []Expr) {
 	for _, c := range wc.calls {
 		cols = append(cols, Column{Name: c.Name, T: c.T, TypeMod: -1})
 	}
-	out := make([]Expr, len(exprs))
-	for i, e := range exprs {
-		out[i] = mapExpr(e, func(x Expr) Expr {
-			if r, ok := x.(*winRef); ok {
-				return &ColRef{Idx: base + r.I, T: r.T, Name: r.Name}
-			}
-			return x
-		})
-	}
-	return &Window{Input: input, Funcs: wc.calls, Cols: cols}, out
+	return &Window{Input: input, Funcs: wc.calls, Cols: cols}, mapExprs(exprs, func(x Expr) Expr {
+		if r, ok := x.(*winRef); ok {
+			return &ColRef{Idx: base + r.I, T: r.T, Name: r.Name}
+		}
+		return x
+	})
 }
 
 // windowsHaveAgg reports whether a window's PARTITION BY or ORDER BY (in
