@@ -45,6 +45,7 @@ type liveSub struct {
 	// among the subscriptions that have it (dashboards open the same
 	// LIVE SELECT many times).
 	shape string
+	params []types.Value // the statement's parameter values
 	// detached is how the tailer gives the subscription back to its own
 	// goroutine (runLive): to catch up from a position when the session's
 	// mailbox was full (it then reads the log at its subscriber's pace;
@@ -61,6 +62,16 @@ type handBack struct {
 	err  error
 }
 
+// paramsKey renders parameter values for a shape: subscriptions of one
+// query with other values do not share outcomes.
+func paramsKey(params []types.Value) string {
+	var b strings.Builder
+	for _, p := range params {
+		fmt.Fprintf(&b, "%T:%v\x00", p, p)
+	}
+	return b.String()
+}
+
 // liveShared is one shape's outcome for one event: whether it matched
 // and the payload after its subscription_id, or the error evaluating it.
 type liveShared struct {
@@ -75,8 +86,8 @@ type liveState struct {
 	next int
 }
 
-func (s *Session) liveSelect(ctx context.Context, st *ast.LiveSelect) (*Result, error) {
-	return s.liveSelectFrom(st, s.mgr.db.txm.LastLSN())
+func (s *Session) liveSelect(ctx context.Context, st *ast.LiveSelect, params []types.Value) (*Result, error) {
+	return s.liveSelectFrom(st, s.mgr.db.txm.LastLSN(), params)
 }
 
 // LiveFrom starts a LIVE SELECT (sql is the SELECT) that first replays the
@@ -92,22 +103,24 @@ func (s *Session) LiveFrom(sql string, since uint64) (string, error) {
 	if len(stmts) != 1 || !ok {
 		return "", errs.New(errs.SyntaxError, "live needs exactly one SELECT")
 	}
-	res, err := s.liveSelectFrom(&ast.LiveSelect{Query: q}, since)
+	res, err := s.liveSelectFrom(&ast.LiveSelect{Query: q}, since, nil)
 	if err != nil {
 		return "", err
 	}
 	return res.Rows[0][0].(string), nil
 }
 
-func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, error) {
+// liveSelectFrom starts a subscription replaying from start; params are
+// the statement's parameter values ($1 ...), fixed for its life.
+func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64, params []types.Value) (*Result, error) {
 	db := s.mgr.db
 	b := &plan.Builder{Cat: db.cat}
 	node, err := b.BuildSelect(st.Query)
 	if err != nil {
 		return nil, err
 	}
-	if len(b.Params) > 0 {
-		return nil, errs.New(errs.FeatureNotSupported, "LIVE SELECT cannot take parameters")
+	if len(b.Params) > len(params) {
+		return nil, errs.Errorf(errs.UndefinedParameter, "there is no parameter $%d", len(params)+1)
 	}
 	proj, ok := node.(*plan.Project)
 	var scan *plan.Scan
@@ -130,8 +143,8 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64) (*Result, err
 	s.live.mu.Unlock()
 	subCtx, cancel := context.WithCancel(context.Background())
 	sub := &liveSub{id: id, head: string(types.AppendJSONString([]byte(`{"subscription_id":`), id)), channel: id, coll: scan.Coll, pred: scan.Filter, proj: proj.Exprs, cols: proj.Cols,
-		cancel: cancel, done: make(chan struct{}), detached: make(chan handBack, 1),
-		shape: fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", s.user, s.database, scan.Coll.ID, scan.Coll.Version, ast.Format(st.Query))}
+		cancel: cancel, done: make(chan struct{}), detached: make(chan handBack, 1), params: params,
+		shape: fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s\x00%s", s.user, s.database, scan.Coll.ID, scan.Coll.Version, ast.Format(st.Query), paramsKey(params))}
 	s.live.mu.Lock()
 	s.live.subs[id] = sub
 	s.live.mu.Unlock()
@@ -192,7 +205,7 @@ func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 		}
 	}()
 	sub.sess = s
-	sub.env = &exec.Env{Ctx: ctx, IDs: db.ids, Fn: &funcs.Context{User: s.user, Database: s.database}}
+	sub.env = &exec.Env{Ctx: ctx, IDs: db.ids, Fn: &funcs.Context{User: s.user, Database: s.database}, Params: sub.params}
 	// Catch up on our own until the shared tailer's position, then let it
 	// deliver: one read of the log per commit serves every subscription.
 	// When the subscriber does not keep up, the tailer hands the

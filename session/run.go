@@ -289,6 +289,9 @@ func (s *Session) plan(p *Prepared) error {
 	switch st := pr.ast.(type) {
 	case *ast.Select:
 		pr.node, err = b.BuildSelect(st)
+	case *ast.LiveSelect:
+		// Planned again when it runs; here for its parameters' types.
+		_, err = b.BuildSelect(st.Query)
 	case *ast.Publish:
 		if st.Param > 0 {
 			for len(b.Params) < st.Param {
@@ -613,7 +616,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.Publish:
 		return s.publish(ctx, st, params)
 	case *ast.LiveSelect:
-		return s.liveSelect(ctx, st)
+		return s.liveSelect(ctx, st, params)
 	case *ast.CancelLive:
 		return s.cancelLive(st)
 	case *ast.Listen:

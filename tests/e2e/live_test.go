@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -233,5 +234,49 @@ func TestLiveSelectErrorOverPgwire(t *testing.T) {
 	defer wcancel()
 	if err := sub.WaitForNotification(wctx); err == nil || len(got) != 2 {
 		t.Fatalf("notification after the subscription ended: %+v", got[2:])
+	}
+}
+
+// TestLiveSelectParameters: a LIVE SELECT prepared with parameters (pgx's
+// extended protocol) keeps the values it was started with; two
+// subscriptions of the same query with other values each get their own
+// matches.
+func TestLiveSelectParameters(t *testing.T) {
+	s := startServer(t)
+	ctx := testCtx(t)
+	w := s.pgxConnect(t)
+	mustExec(t, w, `CREATE TABLE orders (id INT PRIMARY KEY, total INT)`)
+	subs := map[int]*pgx.Conn{100: s.pgxConnect(t), 400: s.pgxConnect(t)}
+	for min, c := range subs {
+		var id, channel, coll, status string
+		if err := c.QueryRow(ctx, `LIVE SELECT id, total FROM orders WHERE total > $1`, min).Scan(&id, &channel, &coll, &status); err != nil {
+			t.Fatalf("LIVE SELECT with $1 = %d: %v", min, err)
+		}
+	}
+	mustExec(t, w, `INSERT INTO orders VALUES (1, 50), (2, 150), (3, 500)`)
+	for min, want := range map[int]string{100: "2 3", 400: "3"} {
+		var got []string
+		for len(got) < len(strings.Fields(want)) {
+			wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+			n, err := subs[min].WaitForNotification(wctx)
+			wcancel()
+			if err != nil {
+				t.Fatalf("$1 = %d, after %q: %v", min, got, err)
+			}
+			var p struct {
+				RowID string `json:"row_id"`
+			}
+			if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, p.RowID)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("$1 = %d: rows %q, want %q", min, got, want)
+		}
+	}
+	// Too few values for the parameters: refused.
+	if _, err := w.Exec(ctx, `LIVE SELECT id FROM orders WHERE total > $2`, 1); err == nil {
+		t.Error("LIVE SELECT with $2 and one value was accepted")
 	}
 }
