@@ -44,7 +44,7 @@ type liveSub struct {
 	// tailer evaluates each shape once per event and shares the result
 	// among the subscriptions that have it (dashboards open the same
 	// LIVE SELECT many times).
-	shape string
+	shape  string
 	params []types.Value // the statement's parameter values
 	// detached is how the tailer gives the subscription back to its own
 	// goroutine (runLive): to catch up from a position when the session's
@@ -94,7 +94,7 @@ func (s *Session) liveSelect(ctx context.Context, st *ast.LiveSelect, params []t
 // committed matching changes after since, then continues live, with no gap
 // and no duplicate (both come from the same ordered change log). It
 // returns the subscription id; notifications arrive on Notifications().
-func (s *Session) LiveFrom(sql string, since uint64) (string, error) {
+func (s *Session) LiveFrom(sql string, since uint64, params []types.Value) (string, error) {
 	stmts, err := parser.Parse(sql)
 	if err != nil {
 		return "", err
@@ -103,7 +103,7 @@ func (s *Session) LiveFrom(sql string, since uint64) (string, error) {
 	if len(stmts) != 1 || !ok {
 		return "", errs.New(errs.SyntaxError, "live needs exactly one SELECT")
 	}
-	res, err := s.liveSelectFrom(&ast.LiveSelect{Query: q}, since, nil)
+	res, err := s.liveSelectFrom(&ast.LiveSelect{Query: q}, since, params)
 	if err != nil {
 		return "", err
 	}

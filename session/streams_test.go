@@ -1025,9 +1025,9 @@ func TestLiveSelectFailureIsTold(t *testing.T) {
 				lsn5, first = d.db.txm.LastLSN(), 6
 				insert(6, 10)
 				var err error
-				bad, err = s.LiveFrom(`SELECT id FROM t`, lsn5)
+				bad, err = s.LiveFrom(`SELECT id FROM t`, lsn5, nil)
 				require.NoError(t, err)
-				good, err = s.LiveFrom(`SELECT id AS n FROM t`, lsn5)
+				good, err = s.LiveFrom(`SELECT id AS n FROM t`, lsn5, nil)
 				require.NoError(t, err)
 			}
 
@@ -1112,10 +1112,10 @@ func TestLiveSelectEvaluationError(t *testing.T) {
 				var err error
 				if replay {
 					insert()
-					sub, err = s.LiveFrom(tc.query, 0)
+					sub, err = s.LiveFrom(tc.query, 0, nil)
 					require.NoError(t, err)
 				} else {
-					sub, err = s.LiveFrom(tc.query, d.db.txm.LastLSN())
+					sub, err = s.LiveFrom(tc.query, d.db.txm.LastLSN(), nil)
 					require.NoError(t, err)
 					insert()
 				}

@@ -27,8 +27,9 @@ type Session interface {
 	Prepare(sql string, paramTypes []types.T) (*session.Prepared, error)
 	PrepareMulti(sql string) ([]*session.Prepared, error)
 	Execute(ctx context.Context, p *session.Prepared, params []types.Value) (*session.Result, error)
-	// LiveFrom starts a live subscription replaying changes after an LSN.
-	LiveFrom(sql string, since uint64) (string, error)
+	// LiveFrom starts a live subscription replaying changes after an LSN,
+	// with the query's parameter values.
+	LiveFrom(sql string, since uint64, params []types.Value) (string, error)
 	// Notifications delivers live and LISTEN messages.
 	Notifications() <-chan session.Notification
 	// DroppedNotifications counts messages lost to a full mailbox.

@@ -116,7 +116,7 @@ func (s *fakeSession) Close() {
 	s.b.mu.Unlock()
 }
 
-func (s *fakeSession) LiveFrom(string, uint64) (string, error) {
+func (s *fakeSession) LiveFrom(string, uint64, []types.Value) (string, error) {
 	return "", errs.New(errs.FeatureNotSupported, "fake")
 }
 

@@ -27,8 +27,8 @@ type wsRequest struct {
 const wsMaxMessage = 16 << 20
 
 // websocket is GET /ws: JSON-RPC over a WebSocket. Methods: ping,
-// query {sql, params}, live {sql, since_lsn} (replays the committed
-// matching changes after since_lsn, then continues live), cancel
+// query {sql, params}, live {sql, since_lsn, params} (replays the
+// committed matching changes after since_lsn, then continues live), cancel
 // {subscription_id}. Live changes are pushed as {"method": "live",
 // "params": {...}}; none is dropped for a client that reads slowly (its
 // subscriptions catch up from the change log). A subscription that ends
@@ -260,9 +260,10 @@ func (h *handler) wsCall(ctx context.Context, sess Session, req wsRequest) (any,
 		var p struct {
 			SQL      string  `json:"sql"`
 			SinceLSN *uint64 `json:"since_lsn"`
+			Params   []any   `json:"params"`
 		}
 		if err := json.Unmarshal(req.Params, &p); err != nil || p.SQL == "" {
-			return nil, errs.New(errs.InvalidParameterValue, "live needs params {sql, since_lsn?}")
+			return nil, errs.New(errs.InvalidParameterValue, "live needs params {sql, since_lsn?, params?}")
 		}
 		sql := strings.TrimSpace(p.SQL)
 		if len(sql) > 5 && strings.EqualFold(sql[:5], "live ") {
@@ -274,7 +275,21 @@ func (h *handler) wsCall(ctx context.Context, sess Session, req wsRequest) (any,
 		} else {
 			since = h.backend.Stats().LastLSN
 		}
-		id, err := sess.LiveFrom(sql, since)
+		var params []types.Value
+		if len(p.Params) > 0 {
+			// Typed as the query's parameters, as for query.
+			prep, err := sess.Prepare(sql, nil)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range p.Params {
+				params = append(params, types.FromJSON(v))
+			}
+			if params, err = bindParams(prep.ParamTypes, params); err != nil {
+				return nil, err
+			}
+		}
+		id, err := sess.LiveFrom(sql, since, params)
 		if err != nil {
 			return nil, err
 		}

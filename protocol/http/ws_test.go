@@ -357,3 +357,26 @@ func TestWebSocketListen(t *testing.T) {
 	ls.sql(t, `NOTIFY ch, 'six'`)
 	check("after UNLISTEN", w.notifications(wait))
 }
+
+// TestWebSocketLiveParameters: live takes params like query; they are
+// typed as the query's parameters, and a wrong count is refused.
+func TestWebSocketLiveParameters(t *testing.T) {
+	ls := newLiveServer(t)
+	ls.sql(t, `CREATE TABLE o (id INT PRIMARY KEY, total INT)`)
+	w := dialWS(t, ls)
+	defer w.c.Close(websocket.StatusNormalClosure, "")
+	r := w.call(1, "live", map[string]any{"sql": "SELECT id FROM o WHERE total > $1", "params": []any{"10"}})
+	if r["error"] != nil {
+		t.Fatalf("live with params: %v", r)
+	}
+	ls.sql(t, `INSERT INTO o VALUES (1, 5), (2, 50), (3, 7), (4, 11)`)
+	for _, want := range []string{"2", "4"} {
+		if id, _ := w.nextLive(); id != want {
+			t.Fatalf("push for row %s, want %s", id, want)
+		}
+	}
+	r = w.call(2, "live", map[string]any{"sql": "SELECT id FROM o WHERE total > $1 AND id < $2", "params": []any{1}})
+	if e, _ := r["error"].(map[string]any); e == nil || e["code"] != "08P01" {
+		t.Fatalf("live with too few params: %v", r)
+	}
+}
