@@ -244,6 +244,10 @@ func (s *Session) catchUp(ctx context.Context, sub *liveSub, view *catalog.Strea
 	db := s.mgr.db
 	for {
 		sub.from = max(sub.from, from) // what a failure names as delivered
+		if err := sub.collectionGone(db); err != nil {
+			db.hub.DeliverWait(ctx, s.listener, sub.failure(sub.from, err))
+			return false
+		}
 		if db.tail.join(sub, from) {
 			return true
 		}
@@ -276,6 +280,16 @@ func (s *Session) catchUp(ctx context.Context, sub *liveSub, view *catalog.Strea
 			from = max(from, head)
 		}
 	}
+}
+
+// collectionGone returns the error that ends a subscription whose
+// collection was dropped (42P01), nil while it exists.
+func (sub *liveSub) collectionGone(db *DB) error {
+	if c, ok := db.cat.ByID(sub.coll.ID); ok && !c.Dropped {
+		return nil
+	}
+	return errs.Errorf(errs.UndefinedTable, "LIVE SELECT %s ended: collection %s was dropped", sub.id, sub.coll.Name).
+		WithHint("After UNDROP COLLECTION, a new LIVE SELECT with since_lsn set to last_lsn resumes.")
 }
 
 // crashed logs a panic met while computing the subscription's
@@ -411,9 +425,27 @@ func (t *liveTail) join(sub *liveSub, from uint64) bool {
 	if from < t.pos {
 		return false // events between from and pos were dispatched already
 	}
+	if sub.collectionGone(t.db) != nil {
+		return false // dropped: the caller tells its subscriber (see dropped)
+	}
 	sub.from = from
 	t.subs[sub] = true
 	return true
+}
+
+// dropped ends the joined subscriptions of a collection just dropped:
+// each is handed back to its goroutine with the error to tell its
+// subscriber. (One catching up finds the collection gone itself; join
+// refuses it once the catalog says so.)
+func (t *liveTail) dropped(collID uint32) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for sub := range t.subs {
+		if sub.coll.ID == collID {
+			delete(t.subs, sub)
+			sub.detached <- handBack{from: sub.from, err: sub.collectionGone(t.db)} // never blocks: it left the tailer
+		}
+	}
 }
 
 func (t *liveTail) leave(sub *liveSub) {

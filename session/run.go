@@ -1009,9 +1009,12 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		}
 		err = d.DropCollection(x)
 		tag = "DROP COLLECTION"
-		if err == nil && db.columns != nil {
+		if err == nil {
 			for _, id := range ids {
-				db.columns.Forget(id) // its copy would only wait for eviction
+				if db.columns != nil {
+					db.columns.Forget(id) // its copy would only wait for eviction
+				}
+				db.tail.dropped(id) // its LIVE SELECTs end, their subscribers told
 			}
 		}
 	case *ast.UndropCollection:

@@ -1154,3 +1154,44 @@ func TestLiveSelectEvaluationError(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveSelectEndsWhenCollectionDropped: DROP ends the LIVE SELECTs of
+// that collection with 42P01 naming the last change delivered; others go
+// on.
+func TestLiveSelectEndsWhenCollectionDropped(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	w := d.m.NewSession("admin", "db")
+	defer w.Close()
+	d.q(w, `CREATE TABLE t (id INT PRIMARY KEY); CREATE TABLE u (id INT PRIMARY KEY)`)
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	r, err := run(s, `LIVE SELECT id FROM t`)
+	require.NoError(t, err)
+	onT := r.Rows[0][0].(string)
+	r, err = run(s, `LIVE SELECT id FROM u`)
+	require.NoError(t, err)
+	onU := r.Rows[0][0].(string)
+	next := func() Notification {
+		t.Helper()
+		select {
+		case n := <-s.Notifications():
+			return n
+		case <-time.After(10 * time.Second):
+			t.Fatal("no notification")
+			return Notification{}
+		}
+	}
+	d.q(w, `INSERT INTO t VALUES (1)`)
+	n := next()
+	require.Equal(t, onT, n.Sub)
+	d.q(w, `DROP TABLE t`)
+	requireLiveFailure(t, next(), onT, "42P01", "was dropped", n.LSN)
+	d.q(w, `INSERT INTO u VALUES (1)`)
+	require.Equal(t, onU, next().Sub, "the other subscription goes on")
+	select {
+	case n := <-s.Notifications():
+		t.Fatalf("notification after the subscription ended: %+v", n)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
