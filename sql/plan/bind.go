@@ -152,16 +152,19 @@ type binder struct {
 	srf *srfCtx
 }
 
-// srfCtx collects a select list's set-returning functions for a
-// ProjectSet; each binds to an srfRef, which attach turns into a
-// reference to its output column once the ProjectSet's input is known
-// (under an aggregate, the aggregates found later widen it).
+// srfCtx collects a select list's set-returning functions for the
+// ProjectSets under the projection; each binds to an srfRef, which attach
+// turns into a reference to its output column once the input is known
+// (under an aggregate, the aggregates found later widen it). As in
+// PostgreSQL, a function runs one level above the highest function in its
+// arguments (level 0 when there is none), the functions of one level side
+// by side in one ProjectSet.
 type srfCtx struct {
-	funcs []*FuncScan
+	funcs  []*FuncScan
+	levels []int
 }
 
-// srfRef stands for the output of the select list's I-th set-returning
-// function until srfCtx.attach.
+// srfRef stands for the output of set-returning function I until attach.
 type srfRef struct {
 	I    int
 	T    types.T
@@ -170,24 +173,56 @@ type srfRef struct {
 
 func (e *srfRef) Type() types.T { return e.T }
 
-// attach puts a ProjectSet running the collected functions over input
-// and returns it with exprs reading its columns; without functions it
-// returns input and exprs as they are.
+// add records a function whose arguments are bound and returns its
+// reference.
+func (sc *srfCtx) add(f *FuncScan) *srfRef {
+	level := 0
+	for _, a := range f.Args {
+		mapExpr(a, func(x Expr) Expr {
+			if r, ok := x.(*srfRef); ok {
+				level = max(level, sc.levels[r.I]+1)
+			}
+			return x
+		})
+	}
+	sc.funcs = append(sc.funcs, f)
+	sc.levels = append(sc.levels, level)
+	return &srfRef{I: len(sc.funcs) - 1, T: f.Cols[0].T, Name: f.Name}
+}
+
+// attach puts the ProjectSets running the collected functions over input,
+// level by level, and returns the top one with exprs reading its columns;
+// without functions it returns input and exprs as they are.
 func (sc *srfCtx) attach(input Node, exprs []Expr) (Node, []Expr) {
 	if sc == nil || len(sc.funcs) == 0 {
 		return input, exprs
 	}
-	base := len(input.Columns())
-	ps := &ProjectSet{Input: input, Funcs: sc.funcs, Cols: slices.Clone(input.Columns())}
-	for _, f := range sc.funcs {
-		ps.Cols = append(ps.Cols, f.Cols[0])
-	}
-	return ps, mapExprs(exprs, func(x Expr) Expr {
-		if r, ok := x.(*srfRef); ok {
-			return &ColRef{Idx: base + r.I, T: r.T, Name: r.Name}
+	out := make([]*ColRef, len(sc.funcs)) // each function's column, once placed
+	resolve := func(x Expr) Expr {
+		if r, ok := x.(*srfRef); ok && out[r.I] != nil {
+			c := *out[r.I]
+			return &c
 		}
 		return x
-	})
+	}
+	node := input
+	for level := 0; ; level++ {
+		ps := &ProjectSet{Input: node, Cols: slices.Clone(node.Columns())}
+		for i, f := range sc.funcs {
+			if sc.levels[i] != level {
+				continue
+			}
+			f.Args = mapExprs(f.Args, resolve) // functions of lower levels
+			out[i] = &ColRef{Idx: len(ps.Cols), T: f.Cols[0].T, Name: f.Name}
+			ps.Funcs = append(ps.Funcs, f)
+			ps.Cols = append(ps.Cols, f.Cols[0])
+		}
+		if len(ps.Funcs) == 0 {
+			break
+		}
+		node = ps
+	}
+	return node, mapExprs(exprs, resolve)
 }
 
 func (b *Builder) paramType(n int, hint types.T) types.T {
@@ -831,7 +866,7 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 				return bd.bindSetReturning(x, strings.TrimPrefix(name, "pg_catalog."))
 			}
 			return nil, errs.Errorf(errs.FeatureNotSupported, "set-returning function %s is not supported here", name).
-				WithPosition(x.Pos).WithHint(fmt.Sprintf("Call it in FROM (SELECT ... FROM %s(...) AS alias), or at the top of the select list (not nested in another set-returning call).", name))
+				WithPosition(x.Pos).WithHint(fmt.Sprintf("Call it in FROM (SELECT ... FROM %s(...) AS alias), or in the select list.", name))
 		}
 		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s does not exist", name)
 	}
@@ -978,17 +1013,13 @@ func (bd *binder) bindArgs(in []ast.Expr) ([]Expr, error) {
 }
 
 // bindSetReturning binds a set-returning function of the select list:
-// its arguments over the input row (no set-returning function among
-// them), the call itself to a reference to the column the ProjectSet
-// under the projection adds for it.
+// its arguments over the input row (set-returning calls among them run in
+// a ProjectSet below), the call itself to an srfRef (see srfCtx).
 func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	if x.Star || x.Distinct || len(x.OrderBy) > 0 || x.Filter != nil || x.Over != nil {
 		return nil, errAt(errs.SyntaxError, x.Pos, "syntax error in the call of set-returning function %s", name)
 	}
-	srf := bd.srf
-	bd.srf = nil // nested set-returning calls are refused
-	defer func() { bd.srf = srf }()
-	args, err := bd.bindArgs(x.Args)
+	args, err := bd.bindArgs(x.Args) // set-returning calls among them run below
 	if err != nil {
 		return nil, err
 	}
@@ -996,7 +1027,5 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: name, T: t, TypeMod: -1}}}
-	srf.funcs = append(srf.funcs, fs)
-	return &srfRef{I: len(srf.funcs) - 1, T: t, Name: name}, nil
+	return bd.srf.add(&FuncScan{Name: name, Args: args, Cols: []Column{{Name: name, T: t, TypeMod: -1}}}), nil
 }
