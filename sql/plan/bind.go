@@ -190,6 +190,23 @@ func (sc *srfCtx) add(f *FuncScan) *srfRef {
 	return &srfRef{I: len(sc.funcs) - 1, T: f.Cols[0].T, Name: f.Name}
 }
 
+// args returns the collected functions' arguments, in order.
+func (sc *srfCtx) args() []Expr {
+	var out []Expr
+	for _, f := range sc.funcs {
+		out = append(out, f.Args...)
+	}
+	return out
+}
+
+// setArgs replaces the functions' arguments with args (as args returned
+// them, rewritten).
+func (sc *srfCtx) setArgs(args []Expr) {
+	for _, f := range sc.funcs {
+		f.Args, args = args[:len(f.Args):len(f.Args)], args[len(f.Args):]
+	}
+}
+
 // attach puts the ProjectSets running the collected functions over input,
 // level by level, and returns the top one with exprs reading its columns;
 // without functions it returns input and exprs as they are.

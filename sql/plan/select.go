@@ -333,11 +333,14 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 			node = &Filter{Input: node, Pred: having}
 		}
 	}
-	if len(bd.srf.funcs) > 0 && len(bd.win.calls) > 0 {
-		return nil, errs.New(errs.FeatureNotSupported, "set-returning functions in a select list with window functions are not supported yet")
-	}
+	// Window functions run below the set-returning ones (over the input's
+	// rows, not the expanded ones), as in PostgreSQL; the set-returning
+	// functions' arguments may read them.
+	args := bd.srf.args()
+	node, exprs = bd.win.attach(node, append(exprs, args...))
+	bd.srf.setArgs(exprs[len(exprs)-len(args):])
+	exprs = exprs[:len(exprs)-len(args)]
 	node, exprs = bd.srf.attach(node, exprs)
-	node, exprs = bd.win.attach(node, exprs)
 	node = &Project{Input: node, Exprs: exprs, Cols: cols}
 	if core.Distinct {
 		node = &Distinct{Input: node}

@@ -198,6 +198,8 @@ var queries = []string{
 	`SELECT id, generate_series(id, 1, -1) FROM emp ORDER BY 1, 2 LIMIT 5`,
 	`SELECT count(*) FROM (SELECT unnest(ARRAY[1, 2, 3]) FROM emp) s`,
 	`SELECT generate_series(1, generate_series(1, 3))`,
+	`SELECT id, row_number() OVER (ORDER BY id) AS rn, generate_series(1, 2) AS k FROM emp ORDER BY id, k`,
+	`SELECT id, generate_series(1, rank() OVER (ORDER BY dept_id NULLS FIRST)::int) AS k FROM emp ORDER BY id, k`,
 	`SELECT generate_series(1, 2) AS a, generate_series(1, generate_series(1, 2)) AS b`,
 	`SELECT id, unnest(ARRAY[id, generate_series(1, 2)]) FROM emp WHERE id < 3 ORDER BY 1`,
 	`SELECT dept_id, unnest(array_agg(id ORDER BY id)) FROM emp GROUP BY dept_id ORDER BY 1, 2`,
