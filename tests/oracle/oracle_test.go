@@ -242,6 +242,8 @@ var errorQueries = []string{
 	`SELECT * FROM assign JOIN proj USING (id)`,
 	`SELECT * FROM emp JOIN assign USING (hours)`,
 	`SELECT * FROM emp WHERE id = generate_series(1, 2)`,
+	`SELECT dept_id FROM emp GROUP BY dept_id HAVING generate_series(1, 2) > 1`,
+	`SELECT sum(generate_series(1, 3))`,
 	`SELECT dept_id FROM emp JOIN assign USING (id) JOIN proj USING (pid)`,
 	`SELECT id FROM emp JOIN assign USING (id) JOIN dept ON dept.id = emp.dept_id`,
 	`SELECT * FROM (emp JOIN dept ON emp.dept_id = dept.id) JOIN assign USING (id)`,
@@ -251,7 +253,9 @@ var errorQueries = []string{
 // knownDifferences are queries where NodeDB does not yet match
 // PostgreSQL, with the reason. The test runs them and fails if one
 // starts to match.
-var knownDifferences = map[string]string{}
+var knownDifferences = map[string]string{
+	`SELECT count(*) FROM emp GROUP BY generate_series(1, 2)`: "set-returning functions in GROUP BY are not supported yet (0A000)",
+}
 
 func TestOracle(t *testing.T) {
 	pgURL := startPostgres(t)
