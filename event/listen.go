@@ -40,6 +40,8 @@ func NewListener(pid uint32, size int) *Listener {
 // no history: like PostgreSQL's, notifications exist only for the sessions
 // listening when they are delivered.
 type Hub struct {
+	dropped atomic.Uint64 // notifications lost to full mailboxes, in all
+
 	mu        sync.RWMutex
 	listeners map[string]map[*Listener]bool
 	patterns  map[string]map[*Listener]bool // patterns.go
@@ -162,5 +164,10 @@ func (h *Hub) Offer(l *Listener, n Notification) bool {
 func (h *Hub) Deliver(l *Listener, n Notification) {
 	if !h.Offer(l, n) {
 		l.Dropped.Add(1)
+		h.dropped.Add(1)
 	}
 }
+
+// Dropped counts the notifications lost to full mailboxes since the hub
+// was made.
+func (h *Hub) Dropped() uint64 { return h.dropped.Load() }

@@ -116,6 +116,7 @@ func New(cfg config.Config, opts ...Option) (*Server, error) {
 		st := db.Stats()
 		out := metrics.Stats{LastLSN: st.LastLSN, Commits: st.Commits, Syncs: st.Syncs,
 			DiskBytes: st.DiskBytes, Collections: st.Collections, HistoryLost: st.HistoryLost, LiveCatchUps: st.LiveCatchUps,
+			LiveSubscriptions: st.LiveSubscriptions, LiveFailures: st.LiveFailures, NotifyDropped: st.NotifyDropped,
 			ColumnCacheBytes: st.ColumnCacheBytes, ColumnCacheHits: st.ColumnCacheHits, ColumnCacheBuilds: st.ColumnCacheBuilds}
 		for _, ss := range db.StreamStats() {
 			ms := metrics.StreamStat{Name: ss.Name, Events: ss.Events}

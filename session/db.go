@@ -229,6 +229,13 @@ type Stats struct {
 	// LiveCatchUps counts LIVE SELECT subscriptions the tailer handed back
 	// to catch up from the log because their session's mailbox was full.
 	LiveCatchUps uint64
+	// LiveSubscriptions is the LIVE SELECT subscriptions running;
+	// LiveFailures counts those that ended on an error their subscriber
+	// was told (retention, evaluation, a dropped collection, a bug).
+	LiveSubscriptions int64
+	LiveFailures      uint64
+	// NotifyDropped counts LISTEN notifications lost to full mailboxes.
+	NotifyDropped uint64
 	// Column copies (0 when the column cache is off): the memory they
 	// hold, scans that read one, copies made.
 	ColumnCacheBytes, ColumnCacheHits, ColumnCacheBuilds uint64
@@ -249,6 +256,10 @@ func (db *DB) Stats() Stats {
 		Collections:  len(db.cat.List()),
 		HistoryLost:  db.events.HistoryLost(),
 		LiveCatchUps: db.tail.catchUps.Load(),
+
+		LiveSubscriptions: db.tail.active.Load(),
+		LiveFailures:      db.tail.failures.Load(),
+		NotifyDropped:     db.hub.Dropped(),
 	}
 }
 

@@ -148,6 +148,7 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64, params []type
 	s.live.mu.Lock()
 	s.live.subs[id] = sub
 	s.live.mu.Unlock()
+	db.tail.active.Add(1)
 	go s.runLive(subCtx, sub, start)
 	col := func(n string) Column { return Column{Name: n, Type: types.Text, TypeMod: -1} }
 	return &Result{
@@ -195,6 +196,7 @@ type livePayload struct {
 func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
 	defer close(sub.done)
 	db := s.mgr.db
+	defer db.tail.active.Add(-1) // added as it was started
 	defer func() {
 		// A subscription must never take the server down, nor stop
 		// without its subscriber hearing why.
@@ -306,6 +308,7 @@ func (sub *liveSub) crashed(db *DB, r any) error {
 // on: {"subscription_id", "error": {"code", "message"}, "last_lsn"}, on its
 // channel, last_lsn being the last change it was given (or skipped).
 func (sub *liveSub) failure(last uint64, err error) event.Notification {
+	sub.sess.mgr.db.tail.failures.Add(1)
 	code := errs.Code(err)
 	b := append([]byte(sub.head), `,"error":{"code":`...)
 	b = types.AppendJSONString(b, code)
@@ -393,6 +396,8 @@ type liveTail struct {
 	wg      sync.WaitGroup
 
 	catchUps atomic.Uint64 // subscriptions handed back (Stats.LiveCatchUps)
+	active   atomic.Int64  // subscriptions whose goroutine runs (Stats.LiveSubscriptions)
+	failures atomic.Uint64 // subscriptions ended on an error (Stats.LiveFailures)
 }
 
 // join adds a subscription that has delivered everything up to from. It

@@ -484,6 +484,7 @@ func TestNotifyMailboxOverflowIsCounted(t *testing.T) {
 	}
 	require.Len(t, l.Notifications(), mailboxSize)
 	require.Equal(t, uint64(10), l.DroppedNotifications(), "a full mailbox never blocks the notifier; the loss is counted")
+	require.Equal(t, uint64(10), d.db.Stats().NotifyDropped, "and /metrics counts it")
 	usage := func() float64 {
 		t.Helper()
 		r, err := run(n, `SELECT pg_notification_queue_usage()`)
@@ -1185,8 +1186,11 @@ func TestLiveSelectEndsWhenCollectionDropped(t *testing.T) {
 	d.q(w, `INSERT INTO t VALUES (1)`)
 	n := next()
 	require.Equal(t, onT, n.Sub)
+	require.Equal(t, int64(2), d.db.Stats().LiveSubscriptions)
 	d.q(w, `DROP TABLE t`)
 	requireLiveFailure(t, next(), onT, "42P01", "was dropped", n.LSN)
+	require.Equal(t, uint64(1), d.db.Stats().LiveFailures)
+	require.Eventually(t, func() bool { return d.db.Stats().LiveSubscriptions == 1 }, 10*time.Second, time.Millisecond)
 	d.q(w, `INSERT INTO u VALUES (1)`)
 	require.Equal(t, onU, next().Sub, "the other subscription goes on")
 	select {

@@ -41,6 +41,13 @@ type Stats struct {
 	// LiveCatchUps counts LIVE SELECT subscriptions handed back to read
 	// the change log at their subscriber's pace (a mailbox was full).
 	LiveCatchUps uint64
+	// LiveSubscriptions is the LIVE SELECT subscriptions running;
+	// LiveFailures counts those ended on an error their subscriber was
+	// told.
+	LiveSubscriptions int64
+	LiveFailures      uint64
+	// NotifyDropped counts notifications lost to full session mailboxes.
+	NotifyDropped uint64
 	// ColumnCacheBytes is the memory column copies of collections hold;
 	// ColumnCacheHits counts scans that read one, ColumnCacheBuilds the
 	// copies made.
@@ -85,6 +92,9 @@ type StatsFunc func() Stats
 //	nodedb_column_cache_hits_total,
 //	nodedb_column_cache_builds_total             counters (from Stats)
 //	nodedb_live_catchups_total                   counter (from Stats)
+//	nodedb_live_subscriptions                    gauge (from Stats)
+//	nodedb_live_failures_total,
+//	nodedb_notify_dropped_total                  counters (from Stats)
 //
 // plus the standard go_* and process_* collectors.
 type Registry struct {
@@ -226,6 +236,12 @@ var (
 		"Stream reads refused because retention removed events the group had not consumed.", nil, nil)
 	liveCatchUpsDesc = prometheus.NewDesc("nodedb_live_catchups_total",
 		"LIVE SELECT subscriptions whose subscriber fell behind (its mailbox full) and that went back to reading the change log at its pace.", nil, nil)
+	liveSubsDesc = prometheus.NewDesc("nodedb_live_subscriptions",
+		"LIVE SELECT subscriptions running.", nil, nil)
+	liveFailuresDesc = prometheus.NewDesc("nodedb_live_failures_total",
+		"LIVE SELECT subscriptions ended on an error their subscriber was told (retention, evaluation, a dropped collection, an internal error).", nil, nil)
+	notifyDroppedDesc = prometheus.NewDesc("nodedb_notify_dropped_total",
+		"Notifications (LISTEN, RESP SUBSCRIBE) lost because a session's mailbox was full; the session is told.", nil, nil)
 )
 
 // statsCollector reads the database counters at scrape time.
@@ -244,6 +260,9 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- partitionLagDesc
 	ch <- historyLostDesc
 	ch <- liveCatchUpsDesc
+	ch <- liveSubsDesc
+	ch <- liveFailuresDesc
+	ch <- notifyDroppedDesc
 	ch <- deliveredDesc
 	ch <- retriedDesc
 	ch <- deadLetteredDesc
@@ -262,6 +281,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(collectionsDesc, prometheus.GaugeValue, float64(s.Collections))
 	ch <- prometheus.MustNewConstMetric(historyLostDesc, prometheus.CounterValue, float64(s.HistoryLost))
 	ch <- prometheus.MustNewConstMetric(liveCatchUpsDesc, prometheus.CounterValue, float64(s.LiveCatchUps))
+	ch <- prometheus.MustNewConstMetric(liveSubsDesc, prometheus.GaugeValue, float64(s.LiveSubscriptions))
+	ch <- prometheus.MustNewConstMetric(liveFailuresDesc, prometheus.CounterValue, float64(s.LiveFailures))
+	ch <- prometheus.MustNewConstMetric(notifyDroppedDesc, prometheus.CounterValue, float64(s.NotifyDropped))
 	ch <- prometheus.MustNewConstMetric(colBytesDesc, prometheus.GaugeValue, float64(s.ColumnCacheBytes))
 	ch <- prometheus.MustNewConstMetric(colHitsDesc, prometheus.CounterValue, float64(s.ColumnCacheHits))
 	ch <- prometheus.MustNewConstMetric(colBuildsDesc, prometheus.CounterValue, float64(s.ColumnCacheBuilds))

@@ -20,7 +20,8 @@ func scrape(t *testing.T, r *Registry) string {
 func TestRegistryExportsQueriesAndStats(t *testing.T) {
 	r := New(func() Stats {
 		return Stats{LastLSN: 42, Commits: 7, Syncs: 3, DiskBytes: 1024, Collections: 2,
-			ColumnCacheBytes: 4096, ColumnCacheHits: 5, ColumnCacheBuilds: 1, LiveCatchUps: 6}
+			ColumnCacheBytes: 4096, ColumnCacheHits: 5, ColumnCacheBuilds: 1, LiveCatchUps: 6,
+			LiveSubscriptions: 3, LiveFailures: 2, NotifyDropped: 9}
 	})
 	r.ObserveQuery(ProtocolHTTP, time.Millisecond, nil)
 	r.ObserveQuery(ProtocolHTTP, time.Millisecond, errors.New("boom"))
@@ -45,6 +46,9 @@ func TestRegistryExportsQueriesAndStats(t *testing.T) {
 		`nodedb_column_cache_hits_total 5`,
 		`nodedb_column_cache_builds_total 1`,
 		`nodedb_live_catchups_total 6`,
+		`nodedb_live_subscriptions 3`,
+		`nodedb_live_failures_total 2`,
+		`nodedb_notify_dropped_total 9`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(out, want) {
