@@ -372,8 +372,13 @@ func TestColumnCacheConcurrentWriters(t *testing.T) {
 		})
 	}
 	// Writes and quiet spells alternate; under the race detector scans
-	// are slow, so the spells are long enough for two scans.
-	for range 4 {
+	// are slow, so the spells are long enough for two scans. On a machine
+	// busy with other tests a spell can pass without one: more spells
+	// follow (at most 20 more) until a scan has read a copy.
+	for spell := 0; spell < 24; spell++ {
+		if hits, _ := d.db.columns.Stats(); spell >= 4 && hits > 0 {
+			break
+		}
 		time.Sleep(250 * time.Millisecond)
 		quiet.Store(true)
 		time.Sleep(400 * time.Millisecond)
