@@ -135,7 +135,8 @@ func (sc *scope) add(r *rel) {
 // aggCtx collects aggregates while binding over an Aggregate's output.
 type aggCtx struct {
 	in      *scope
-	groupBy []Expr
+	groupBy []Expr // as bound (set-returning calls as srfRefs of srf)
+	srf     *srfCtx
 	aggs    []AggCall
 }
 
@@ -162,6 +163,34 @@ type binder struct {
 type srfCtx struct {
 	funcs  []*FuncScan
 	levels []int
+}
+
+// srfCall is a set-returning call with its arguments, for comparing
+// expressions bound by different binders (see normalize).
+type srfCall struct {
+	Name string
+	Args []Expr
+	T    types.T
+}
+
+func (e *srfCall) Type() types.T { return e.T }
+
+// normalize replaces the srfRefs of e by the calls they stand for.
+func (sc *srfCtx) normalize(e Expr) Expr {
+	if sc == nil || len(sc.funcs) == 0 {
+		return e
+	}
+	return mapExpr(e, func(x Expr) Expr {
+		if r, ok := x.(*srfRef); ok {
+			f := sc.funcs[r.I]
+			args := make([]Expr, len(f.Args))
+			for i, a := range f.Args {
+				args[i] = sc.normalize(a)
+			}
+			return &srfCall{Name: f.Name, Args: args, T: r.T}
+		}
+		return x
+	})
 }
 
 // srfRef stands for the output of set-returning function I until attach.
@@ -441,13 +470,14 @@ func (bd *binder) matchGroup(e ast.Expr, hint types.T) (Expr, bool) {
 	if _, isLit := e.(*ast.Literal); isLit {
 		return nil, false
 	}
-	plain := &binder{b: bd.b, sc: bd.agg.in, noAgg: "grouping"}
+	plain := &binder{b: bd.b, sc: bd.agg.in, noAgg: "grouping", srf: &srfCtx{}}
 	be, err := plain.bind(e, hint)
 	if err != nil {
 		return nil, false
 	}
+	be = plain.srf.normalize(be)
 	for i, g := range bd.agg.groupBy {
-		if reflect.DeepEqual(g, be) {
+		if reflect.DeepEqual(bd.agg.srf.normalize(g), be) {
 			return &ColRef{Idx: i, T: g.Type(), Name: exprName(e)}, true
 		}
 	}

@@ -229,8 +229,10 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	var agg *Aggregate
 	if hasAgg {
 		agg = &Aggregate{Input: input}
-		ac := &aggCtx{in: sc}
-		plain := &binder{b: b, sc: sc, noAgg: "GROUP BY"}
+		// Set-returning functions in GROUP BY run in a ProjectSet under
+		// the aggregate, as in PostgreSQL.
+		ac := &aggCtx{in: sc, srf: &srfCtx{}}
+		plain := &binder{b: b, sc: sc, noAgg: "GROUP BY", srf: ac.srf}
 		for _, g := range core.GroupBy {
 			g = resolveGroupRef(g, items, sc)
 			ge, err := plain.bind(g, types.Unknown)
@@ -240,7 +242,7 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 			ac.groupBy = append(ac.groupBy, ge)
 		}
 		bd = &binder{b: b, sc: sc, agg: ac}
-		agg.GroupBy = ac.groupBy
+		agg.Input, agg.GroupBy = ac.srf.attach(input, ac.groupBy)
 	}
 	if bd.win, err = newWinCtx(core.Windows); err != nil {
 		return nil, err
