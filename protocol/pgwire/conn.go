@@ -63,7 +63,12 @@ type conn struct {
 	// It also guards notes.
 	wmu      sync.Mutex
 	notifyWG sync.WaitGroup
-	notes    struct {
+	// notesSync asks the notifier to take everything already in the
+	// mailbox (it closes the channel sent when done); notifierDone is
+	// closed when the notifier stops. Both nil without a notifier.
+	notesSync    chan chan struct{}
+	notifierDone chan struct{}
+	notes        struct {
 		// inTx: the client was last told it is in a transaction block;
 		// NOTIFY messages wait in held for its end (PostgreSQL delivers
 		// them between transactions). LIVE SELECT changes do not wait.
@@ -179,9 +184,11 @@ func (c *conn) startNotifier() {
 	if ch == nil {
 		return
 	}
+	c.notesSync, c.notifierDone = make(chan chan struct{}), make(chan struct{})
 	c.notifyWG.Add(1)
 	go func() {
 		defer c.notifyWG.Done()
+		defer close(c.notifierDone)
 		// One message value for all: Send encodes it into the write
 		// buffer at once.
 		var msg pgproto3.NotificationResponse
@@ -211,6 +218,26 @@ func (c *conn) startNotifier() {
 			select {
 			case <-c.ctx.Done():
 				return
+			case done := <-c.notesSync:
+				// A transaction is ending: what is already here was
+				// committed before it ended, so it is held for its end
+				// (or, a LIVE SELECT change, written) now.
+				c.wmu.Lock()
+			drain:
+				for {
+					select {
+					case n := <-ch:
+						send(n)
+					default:
+						break drain
+					}
+				}
+				err := c.be.Flush()
+				c.wmu.Unlock()
+				close(done)
+				if err != nil {
+					return
+				}
 			case n := <-ch:
 				c.wmu.Lock()
 				send(n)
@@ -519,6 +546,20 @@ func (c *conn) readyForQuery() {
 	// go out when it ends, committed or rolled back, on the channels the
 	// session then listens to (a LISTEN rolled back never took effect).
 	status := c.sess.TxStatus()
+	c.wmu.Lock()
+	ending := c.notes.inTx && status == session.TxIdle
+	c.wmu.Unlock()
+	if ending && c.notesSync != nil {
+		// Notifications committed before the transaction ended may still
+		// be in the mailbox: the notifier takes them first (PostgreSQL
+		// delivers every one committed before the end at the end).
+		done := make(chan struct{})
+		select {
+		case c.notesSync <- done:
+			<-done
+		case <-c.notifierDone:
+		}
+	}
 	c.wmu.Lock()
 	c.notes.inTx = status != session.TxIdle
 	if !c.notes.inTx && (len(c.notes.held) > 0 || c.notes.lost > 0) {

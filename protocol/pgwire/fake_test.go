@@ -30,6 +30,8 @@ type fakeManager struct {
 	// mailbox, and dropped its drop counter.
 	notify  chan session.Notification
 	dropped atomic.Uint64
+	// atCommit, when set, runs as a "commit" ends its transaction.
+	atCommit func()
 }
 
 func newFakeManager() *fakeManager {
@@ -249,6 +251,9 @@ func (s *fakeSession) Execute(ctx context.Context, p *session.Prepared, params [
 		return &session.Result{Tag: "BEGIN"}, nil
 	case q == "commit", q == "rollback":
 		s.setTx(session.TxIdle)
+		if q == "commit" && s.mgr.atCommit != nil {
+			s.mgr.atCommit()
+		}
 		return &session.Result{Tag: strings.ToUpper(q)}, nil
 	case strings.HasPrefix(q, "set "):
 		f := strings.Fields(strings.NewReplacer("=", " ", "'", "").Replace(q))

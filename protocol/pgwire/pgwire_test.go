@@ -860,3 +860,40 @@ func TestNotificationsHeldDuringTransaction(t *testing.T) {
 		t.Fatalf("last notification %q", payloads[len(payloads)-1])
 	}
 }
+
+// TestNotificationsCommittedBeforeTheEndArriveAtIt: a NOTIFY that reaches
+// the mailbox while the listener's transaction ends (the notifier busy
+// with a burst of LIVE SELECT changes before it) still arrives before the
+// ReadyForQuery that ends it, as PostgreSQL delivers every notification
+// committed before the end at the end.
+func TestNotificationsCommittedBeforeTheEndArriveAtIt(t *testing.T) {
+	ts := startServer(t, Config{})
+	const burst = 3000
+	ts.mgr.notify = make(chan session.Notification, burst+1)
+	ts.mgr.atCommit = func() {
+		for i := range burst {
+			ts.mgr.notify <- session.Notification{Channel: "live_a", Payload: fmt.Sprint(i), Sub: "live_a"}
+		}
+		ts.mgr.notify <- session.Notification{Channel: "ch", Payload: "committed before the end"}
+	}
+	var payloads []string
+	cfg, err := pgconn.ParseConfig(ts.url(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) { payloads = append(payloads, n.Payload) }
+	pc, err := pgconn.ConnectConfig(ctx(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close(context.Background())
+	if _, err := pc.Exec(ctx(t), "begin").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.Exec(ctx(t), "commit").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	if len(payloads) != burst+1 || payloads[burst] != "committed before the end" {
+		t.Fatalf("by the end of COMMIT got %d notifications (want %d, the NOTIFY last)", len(payloads), burst+1)
+	}
+}
