@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,11 +138,73 @@ var notifyScript = []string{
 func TestOracleListenNotify(t *testing.T) {
 	pgURL := startPostgres(t)
 	ndURL := startNodeDB(t)
-	want := notifyTrace(t, pgURL)
-	got := notifyTrace(t, ndURL)
+	want := notifyTrace(t, pgURL, notifyScript)
+	got := notifyTrace(t, ndURL, notifyScript)
 	if w, g := strings.Join(want, "\n"), strings.Join(got, "\n"); w != g {
 		t.Errorf("LISTEN/NOTIFY differs from PostgreSQL\nPostgreSQL:\n%s\n\nNodeDB:\n%s", w, g)
 	}
+}
+
+// TestOracleListenNotifyRandom runs random LISTEN/NOTIFY sessions (the
+// listener's transactions, savepoints, errors, LISTEN and UNLISTEN; NOTIFY
+// from both sides, in transactions or not) against PostgreSQL 15 and
+// NodeDB and compares what the listener received. The seed is logged;
+// NODEDB_ORACLE_SEED replays one.
+func TestOracleListenNotifyRandom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	pgURL := startPostgres(t)
+	ndURL := startNodeDB(t)
+	seed := uint64(rand.Int64())
+	if s := os.Getenv("NODEDB_ORACLE_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("seed %d (NODEDB_ORACLE_SEED replays it)", seed)
+	r := rand.New(rand.NewPCG(seed, 2))
+	for round := range 3 {
+		script := randomNotifyScript(r, 50)
+		want := notifyTrace(t, pgURL, script)
+		got := notifyTrace(t, ndURL, script)
+		if w, g := strings.Join(want, "\n"), strings.Join(got, "\n"); w != g {
+			t.Fatalf("round %d: LISTEN/NOTIFY differs from PostgreSQL\nPostgreSQL:\n%s\n\nNodeDB:\n%s", round, w, g)
+		}
+	}
+}
+
+// randomNotifyScript returns n random steps, then ones that end any
+// transaction and collect what is still due.
+func randomNotifyScript(r *rand.Rand, n int) []string {
+	ch := func() string { return fmt.Sprintf("c%d", 1+r.IntN(3)) }
+	payload := 0
+	p := func() string { payload++; return fmt.Sprintf("'p%d'", payload) }
+	steps := []func() string{
+		func() string { return "a LISTEN " + ch() },
+		func() string { return "a UNLISTEN " + ch() },
+		func() string { return "a UNLISTEN *" },
+		func() string { return "a BEGIN" },
+		func() string { return "a COMMIT" },
+		func() string { return "a ROLLBACK" },
+		func() string { return "a SAVEPOINT s" },
+		func() string { return "a ROLLBACK TO SAVEPOINT s" },
+		func() string { return "a NOTIFY " + ch() + ", " + p() },
+		func() string { return "a SELECT 1/0" },
+		func() string { return "a LISTEN " + ch() + "; SELECT 1/0" },
+		func() string { return "a SELECT * FROM pg_listening_channels() ORDER BY 1" },
+		func() string { return "b NOTIFY " + ch() + ", " + p() },
+		func() string { return "b NOTIFY " + ch() + ", " + p() },
+		func() string {
+			return "b BEGIN; NOTIFY " + ch() + ", " + p() + "; NOTIFY " + ch() + ", " + p() + "; COMMIT"
+		},
+		func() string { return "b BEGIN; NOTIFY " + ch() + ", " + p() + "; ROLLBACK" },
+		func() string { return "idle" },
+		func() string { return "idle" },
+	}
+	var script []string
+	for range n {
+		script = append(script, steps[r.IntN(len(steps))]())
+	}
+	return append(script, "a ROLLBACK", "idle", "a SELECT * FROM pg_listening_channels() ORDER BY 1", "a UNLISTEN *")
 }
 
 // syncChannel is the harness's own channel: outside a transaction the
@@ -149,7 +214,7 @@ func TestOracleListenNotify(t *testing.T) {
 // none. It is left out of the trace.
 const syncChannel = "zz_sync"
 
-func notifyTrace(t *testing.T, url string) []string {
+func notifyTrace(t *testing.T, url string, script []string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -180,22 +245,26 @@ func notifyTrace(t *testing.T, url string) []string {
 		}
 	}
 	relisten()
+	// sync collects, outside a transaction, everything committed so far:
+	// it arrives before the marker.
+	sync := func() {
+		synced = false
+		if _, err := marker.Exec(ctx, "NOTIFY "+syncChannel); err != nil {
+			t.Fatal(err)
+		}
+		for !synced {
+			if err := a.WaitForNotification(ctx); err != nil {
+				t.Fatalf("%s: waiting for notifications: %v", url, err)
+			}
+		}
+	}
 
 	var trace []string
-	for _, step := range notifyScript {
+	for _, step := range script {
 		outcome := ""
 		switch {
 		case step == "idle" && a.TxStatus() == 'I':
-			// Everything committed before the marker arrives before it.
-			synced = false
-			if _, err := marker.Exec(ctx, "NOTIFY "+syncChannel); err != nil {
-				t.Fatal(err)
-			}
-			for !synced {
-				if err := a.WaitForNotification(ctx); err != nil {
-					t.Fatalf("%s: waiting for notifications: %v", url, err)
-				}
-			}
+			sync()
 		case step == "idle":
 			// In a transaction nothing should arrive (it waits for the
 			// end): whatever arrives within the window.
@@ -231,11 +300,15 @@ func notifyTrace(t *testing.T, url string) []string {
 			_, err := b.Exec(ctx, step[2:])
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) {
-				trace = append(trace, fmt.Sprintf("%-28s error %s", step, pgErr.Code))
+				outcome = " error " + pgErr.Code
 			} else if err != nil {
 				t.Fatalf("%s: %s: %v", url, step, err)
 			}
-			continue
+			if a.TxStatus() == 'I' {
+				// Delivered now: collected here, not in whichever step
+				// reads the socket next.
+				sync()
+			}
 		default:
 			t.Fatalf("bad step %q", step)
 		}
