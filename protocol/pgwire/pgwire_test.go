@@ -807,17 +807,7 @@ func TestNotificationsHeldDuringTransaction(t *testing.T) {
 	ts.mgr.notify = make(chan session.Notification, maxHeldNotifications+extra+2)
 	var notices []*pgconn.Notice
 	var payloads []string
-	cfg, err := pgconn.ParseConfig(ts.url(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n) }
-	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) { payloads = append(payloads, n.Payload) }
-	pc, err := pgconn.ConnectConfig(ctx(t), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close(context.Background())
+	pc := connectCollecting(t, ts, &notices, &payloads)
 	if _, err := pc.Exec(ctx(t), "begin").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
@@ -876,17 +866,9 @@ func TestNotificationsCommittedBeforeTheEndArriveAtIt(t *testing.T) {
 		}
 		ts.mgr.notify <- session.Notification{Channel: "ch", Payload: "committed before the end"}
 	}
+	var notices []*pgconn.Notice
 	var payloads []string
-	cfg, err := pgconn.ParseConfig(ts.url(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) { payloads = append(payloads, n.Payload) }
-	pc, err := pgconn.ConnectConfig(ctx(t), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close(context.Background())
+	pc := connectCollecting(t, ts, &notices, &payloads)
 	if _, err := pc.Exec(ctx(t), "begin").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
@@ -896,4 +878,23 @@ func TestNotificationsCommittedBeforeTheEndArriveAtIt(t *testing.T) {
 	if len(payloads) != burst+1 || payloads[burst] != "committed before the end" {
 		t.Fatalf("by the end of COMMIT got %d notifications (want %d, the NOTIFY last)", len(payloads), burst+1)
 	}
+}
+
+// connectCollecting opens a pgconn connection (closed at the test's end)
+// whose notices and notification payloads are appended to the slices, as
+// the connection reads them.
+func connectCollecting(t *testing.T, ts *testServer, notices *[]*pgconn.Notice, payloads *[]string) *pgconn.PgConn {
+	t.Helper()
+	cfg, err := pgconn.ParseConfig(ts.url(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { *notices = append(*notices, n) }
+	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) { *payloads = append(*payloads, n.Payload) }
+	pc, err := pgconn.ConnectConfig(ctx(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close(context.Background()) })
+	return pc
 }
