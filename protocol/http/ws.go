@@ -110,24 +110,17 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// wsMaxHeld bounds the LISTEN notifications held for the end of a
-// socket's transaction block (as many as a session's mailbox holds);
-// later ones are dropped, and the client told.
-const wsMaxHeld = 4096
-
 // wsNotes sends one socket's notifications: at once, or, for LISTEN
 // notifications while its session is in a transaction block, when the
-// block ends. mu serializes the sends so that a drop report comes before
-// anything after the drop, and held notifications before later ones.
+// block ends (see session.NotificationHold). mu serializes the sends so
+// that a drop report comes before anything after the drop, and held
+// notifications before later ones.
 type wsNotes struct {
 	send func(any) error
 	sess Session // TxStatus and Listening: only from the reading goroutine
 
 	mu   sync.Mutex
-	inTx bool
-	held []session.Notification
-	lost uint64 // held ones dropped
-	told uint64 // drops (the session's and lost) the client was told of
+	hold session.NotificationHold
 }
 
 // push sends n, or holds it while the session is in a transaction block
@@ -135,38 +128,28 @@ type wsNotes struct {
 func (w *wsNotes) push(n session.Notification) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.inTx && n.Sub == "" {
-		if len(w.held) < wsMaxHeld {
-			w.held = append(w.held, n)
-		} else {
-			w.lost++
-		}
+	if w.hold.Hold(n) {
 		return nil
 	}
 	return w.sendLocked(n)
 }
 
 // answered is called after each reply: once the session is out of a
-// transaction block, the notifications held during it go out, on the
-// channels it now listens to (a LISTEN rolled back never took effect).
+// transaction block, the notifications held during it go out.
 func (w *wsNotes) answered() error {
 	inTx := w.sess.TxStatus() != session.TxIdle
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.inTx = inTx
-	if inTx || len(w.held) == 0 && w.lost == 0 {
+	release, ended := w.hold.SetTx(inTx, w.sess.Listening)
+	if !ended {
 		return nil
 	}
-	held := w.held
-	w.held = nil
 	if err := w.reportDropsLocked(); err != nil {
 		return err
 	}
-	for _, n := range held {
-		if w.sess.Listening(n.Channel) {
-			if err := w.sendLocked(n); err != nil {
-				return err
-			}
+	for _, n := range release {
+		if err := w.sendLocked(n); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -175,15 +158,13 @@ func (w *wsNotes) answered() error {
 // reportDropsLocked tells the client how many LISTEN notifications it
 // lost (LIVE SELECT changes are never dropped) before anything after them.
 func (w *wsNotes) reportDropsLocked() error {
-	d := w.sess.DroppedNotifications() + w.lost
-	if d <= w.told {
+	d := w.hold.NewDrops(w.sess.DroppedNotifications())
+	if d == 0 {
 		return nil
 	}
-	err := w.send(map[string]any{"method": "error", "params": map[string]any{
-		"message": fmt.Sprintf("subscriber fell behind; %d notifications were dropped", d-w.told),
-		"dropped": d - w.told}})
-	w.told = d
-	return err
+	return w.send(map[string]any{"method": "error", "params": map[string]any{
+		"message": fmt.Sprintf("subscriber fell behind; %d notifications were dropped", d),
+		"dropped": d}})
 }
 
 func (w *wsNotes) sendLocked(n session.Notification) error {

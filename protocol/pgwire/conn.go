@@ -68,15 +68,7 @@ type conn struct {
 	// closed when the notifier stops. Both nil without a notifier.
 	notesSync    chan chan struct{}
 	notifierDone chan struct{}
-	notes        struct {
-		// inTx: the client was last told it is in a transaction block;
-		// NOTIFY messages wait in held for its end (PostgreSQL delivers
-		// them between transactions). LIVE SELECT changes do not wait.
-		inTx bool
-		held []session.Notification
-		lost uint64 // held ones dropped: more than maxHeldNotifications
-		told uint64 // drops (the session's and lost) the client was told of
-	}
+	notes        session.NotificationHold
 
 	mu struct {
 		sync.Mutex
@@ -159,19 +151,13 @@ func (c *conn) run() {
 // maxNotifyBurst bounds how many queued notifications one write carries.
 const maxNotifyBurst = 256
 
-// maxHeldNotifications bounds the NOTIFY messages held for the end of a
-// client's transaction (as many as a session's mailbox holds); later ones
-// are dropped, and the client told.
-const maxHeldNotifications = 4096
-
 // reportDropsLocked tells a client that fell behind how many NOTIFY
 // messages it missed (LIVE SELECT changes are never dropped), before
 // anything that came after them. wmu is held.
 func (c *conn) reportDropsLocked() {
-	if d := c.sess.DroppedNotifications() + c.notes.lost; d > c.notes.told {
+	if d := c.notes.NewDrops(c.sess.DroppedNotifications()); d > 0 {
 		c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000",
-			Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d-c.notes.told)})
-		c.notes.told = d
+			Message: fmt.Sprintf("%d notifications were dropped because this connection did not read them in time", d)})
 	}
 }
 
@@ -193,12 +179,7 @@ func (c *conn) startNotifier() {
 		// buffer at once.
 		var msg pgproto3.NotificationResponse
 		send := func(n session.Notification) {
-			if c.notes.inTx && n.Sub == "" {
-				if len(c.notes.held) < maxHeldNotifications {
-					c.notes.held = append(c.notes.held, n)
-				} else {
-					c.notes.lost++
-				}
+			if c.notes.Hold(n) {
 				return
 			}
 			c.reportDropsLocked()
@@ -547,7 +528,7 @@ func (c *conn) readyForQuery() {
 	// session then listens to (a LISTEN rolled back never took effect).
 	status := c.sess.TxStatus()
 	c.wmu.Lock()
-	ending := c.notes.inTx && status == session.TxIdle
+	ending := c.notes.InTx() && status == session.TxIdle
 	c.wmu.Unlock()
 	if ending && c.notesSync != nil {
 		// Notifications committed before the transaction ended may still
@@ -561,15 +542,11 @@ func (c *conn) readyForQuery() {
 		}
 	}
 	c.wmu.Lock()
-	c.notes.inTx = status != session.TxIdle
-	if !c.notes.inTx && (len(c.notes.held) > 0 || c.notes.lost > 0) {
+	if release, ended := c.notes.SetTx(status != session.TxIdle, c.sess.Listening); ended {
 		c.reportDropsLocked()
-		for _, n := range c.notes.held {
-			if c.sess.Listening(n.Channel) {
-				c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
-			}
+		for _, n := range release {
+			c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
 		}
-		c.notes.held = nil
 	}
 	c.wmu.Unlock()
 	// A NOTIFY to a channel this session listens to is reported before it

@@ -799,19 +799,19 @@ func TestNotifierReportsDropBeforeLaterNotifications(t *testing.T) {
 // TestNotificationsHeldDuringTransaction: while the client is in a
 // transaction block, NOTIFY messages wait for its end (as PostgreSQL
 // delivers them between transactions) and LIVE SELECT changes do not;
-// more than maxHeldNotifications are dropped, and the client is told
+// more than session.MaxHeldNotifications are dropped, and the client is told
 // before the next notification it gets.
 func TestNotificationsHeldDuringTransaction(t *testing.T) {
 	ts := startServer(t, Config{})
 	const extra = 4
-	ts.mgr.notify = make(chan session.Notification, maxHeldNotifications+extra+2)
+	ts.mgr.notify = make(chan session.Notification, session.MaxHeldNotifications+extra+2)
 	var notices []*pgconn.Notice
 	var payloads []string
 	pc := connectCollecting(t, ts, &notices, &payloads)
 	if _, err := pc.Exec(ctx(t), "begin").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
-	for i := range maxHeldNotifications + extra {
+	for i := range session.MaxHeldNotifications + extra {
 		ts.mgr.notify <- session.Notification{Channel: "ch", Payload: fmt.Sprint(i)}
 	}
 	// Handled in order: once the LIVE SELECT change is here, every NOTIFY
@@ -833,8 +833,8 @@ func TestNotificationsHeldDuringTransaction(t *testing.T) {
 	if len(notices) != 1 {
 		t.Fatalf("notices %+v: the drop was told twice", notices)
 	}
-	if len(payloads) != maxHeldNotifications {
-		t.Fatalf("at commit got %d notifications, want %d", len(payloads), maxHeldNotifications)
+	if len(payloads) != session.MaxHeldNotifications {
+		t.Fatalf("at commit got %d notifications, want %d", len(payloads), session.MaxHeldNotifications)
 	}
 	for i, p := range payloads {
 		if p != fmt.Sprint(i) {
