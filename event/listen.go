@@ -21,6 +21,9 @@ type Notification struct {
 	Sub string
 	LSN uint64
 	Err error
+	// Seq orders the hub's NOTIFY messages (Hub.Notify numbers them 1,
+	// 2, ...); 0 for a live notification.
+	Seq uint64
 }
 
 // Listener is one session's mailbox. Delivery never blocks the notifier:
@@ -36,19 +39,25 @@ func NewListener(pid uint32, size int) *Listener {
 	return &Listener{C: make(chan Notification, size), PID: pid}
 }
 
-// Hub routes LISTEN/NOTIFY between the sessions of one database. It holds
-// no history: like PostgreSQL's, notifications exist only for the sessions
-// listening when they are delivered.
+// Hub routes LISTEN/NOTIFY between the sessions of one database.
+// Notifications go to the sessions listening when they are delivered; the
+// hub keeps a short history only while a session retains it (history.go),
+// for what PostgreSQL gives at the end of a transaction block.
 type Hub struct {
 	dropped atomic.Uint64 // notifications lost to full mailboxes, in all
+	seq     atomic.Uint64 // the last Notification.Seq given
 
 	mu        sync.RWMutex
 	listeners map[string]map[*Listener]bool
 	patterns  map[string]map[*Listener]bool // patterns.go
+
+	hist history
 }
 
-// Listen subscribes l to a channel.
-func (h *Hub) Listen(channel string, l *Listener) {
+// Listen subscribes l to a channel. It returns the hub's sequence at that
+// moment: the NOTIFY messages numbered after it reach l, those up to it
+// did not (unless it already listened, then added is false).
+func (h *Hub) Listen(channel string, l *Listener) (seq uint64, added bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.listeners == nil {
@@ -59,7 +68,9 @@ func (h *Hub) Listen(channel string, l *Listener) {
 		m = map[*Listener]bool{}
 		h.listeners[channel] = m
 	}
+	added = !m[l]
 	m[l] = true
+	return h.seq.Load(), added
 }
 
 // QueueUsage is the fill of the fullest mailbox of a session listening to
@@ -83,8 +94,10 @@ func (h *Hub) QueueUsage() float64 {
 	return use
 }
 
-// Unlisten removes l from a channel, or from every channel for "*".
-func (h *Hub) Unlisten(channel string, l *Listener) {
+// Unlisten removes l from a channel, or from every channel for "*". It
+// returns the hub's sequence at that moment: the NOTIFY messages numbered
+// after it no longer reach l.
+func (h *Hub) Unlisten(channel string, l *Listener) (seq uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch, m := range h.listeners {
@@ -95,10 +108,11 @@ func (h *Hub) Unlisten(channel string, l *Listener) {
 			}
 		}
 	}
+	return h.seq.Load()
 }
 
-// Notify delivers to every listener of a channel, and to every pattern
-// subscription matching it.
+// Notify numbers n (Seq) and delivers it to every listener of its
+// channel, and to every pattern subscription matching it.
 func (h *Hub) Notify(n Notification) { h.NotifyExcept(n, nil, nil) }
 
 // NotifyExcept is Notify, except that what would go to skip (the
@@ -106,6 +120,10 @@ func (h *Hub) Notify(n Notification) { h.NotifyExcept(n, nil, nil) }
 // mailbox, so the session can send it in order with its replies.
 func (h *Hub) NotifyExcept(n Notification, skip *Listener, own func(Notification)) {
 	h.mu.RLock()
+	// Numbered under the read lock, so Listen and Unlisten (write lock)
+	// fall between two numbers.
+	n.Seq = h.seq.Add(1)
+	h.hist.record(n)
 	targets := make([]*Listener, 0, len(h.listeners[n.Channel]))
 	for l := range h.listeners[n.Channel] {
 		targets = append(targets, l)

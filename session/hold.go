@@ -49,20 +49,19 @@ func (h *NotificationHold) NewDrops(sessionDropped uint64) uint64 {
 // block.
 func (h *NotificationHold) InTx() bool { return h.inTx }
 
-// SetTx records whether the client is now in a transaction block. When
-// the block has ended it returns the held notifications on the channels
-// listening accepts (a LISTEN rolled back never took effect) and forgets
-// them; ended also reports held ones dropped, so the drop is told.
-func (h *NotificationHold) SetTx(inTx bool, listening func(channel string) bool) (release []Notification, ended bool) {
+// SetTx records whether the client is now in a transaction block. Out of
+// one it returns what release (the session's BlockNotifications) makes of
+// the held notifications, and forgets them; ended reports that a block
+// ended or something was released or dropped, so the drops are told
+// first.
+func (h *NotificationHold) SetTx(inTx bool, release func(held []Notification) []Notification) (out []Notification, ended bool) {
+	wasIn := h.inTx
 	h.inTx = inTx
-	if inTx || len(h.held) == 0 && h.lost == 0 {
+	if inTx {
 		return nil, false
 	}
-	for _, n := range h.held {
-		if listening(n.Channel) {
-			release = append(release, n)
-		}
-	}
+	out = release(h.held)
+	ended = wasIn || len(h.held) > 0 || h.lost > 0 || len(out) > 0
 	h.held = nil
-	return release, true
+	return out, ended
 }

@@ -37,9 +37,9 @@ func (s *Session) DroppedNotifications() uint64 { return s.listener.Dropped.Load
 // never when it rolls back, as in PostgreSQL. A LISTEN joins the channel
 // at once all the same: notifications committed while its transaction
 // runs reach the mailbox, the protocol holds them (a session in a
-// transaction gets notifications when it ends) and gives only those on
-// channels the session listens to once it ended (Listening). An UNLISTEN
-// leaves the channel at commit.
+// transaction gets notifications when it ends) and BlockNotifications
+// (notifyblock.go) decides at the end which go out. An UNLISTEN leaves the
+// channel at commit.
 
 // listenOp is a LISTEN (listen set) or UNLISTEN of the open transaction.
 type listenOp struct {
@@ -70,7 +70,7 @@ func channelIdent(ch string, res *Result) string {
 func (s *Session) listen(st *ast.Listen) (*Result, error) {
 	res := &Result{Tag: "LISTEN"}
 	ch := channelIdent(st.Channel, res)
-	s.mgr.db.hub.Listen(ch, s.listener)
+	s.hubListen(ch)
 	if s.explicit || s.implicit {
 		s.pendingListen = append(s.pendingListen, listenOp{channel: ch, listen: true})
 	} else {
@@ -104,7 +104,7 @@ func (s *Session) join(channel string) {
 
 // leave stops listening to channel ("*": to every channel).
 func (s *Session) leave(channel string) {
-	s.mgr.db.hub.Unlisten(channel, s.listener)
+	s.hubUnlisten(channel)
 	if channel == "*" {
 		clear(s.channels)
 	} else {
@@ -134,6 +134,7 @@ func (s *Session) endListen(committed bool) {
 	ops := s.pendingListen
 	s.pendingListen = nil
 	s.settleListen(ops, committed)
+	s.endBlock()
 }
 
 // settleListen applies ops (committed) or undoes them; ops are no longer
@@ -142,12 +143,12 @@ func (s *Session) settleListen(ops []listenOp, committed bool) {
 	for _, op := range ops {
 		switch {
 		case committed && op.listen:
-			s.mgr.db.hub.Listen(op.channel, s.listener) // again: an UNLISTEN before may have left it
+			s.hubListen(op.channel) // again: an UNLISTEN before may have left it
 			s.join(op.channel)
 		case committed:
 			s.leave(op.channel)
 		case op.listen && !s.Listening(op.channel) && !s.pendingListenTo(op.channel):
-			s.mgr.db.hub.Unlisten(op.channel, s.listener)
+			s.hubUnlisten(op.channel)
 		}
 	}
 }

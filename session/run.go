@@ -58,6 +58,7 @@ type Session struct {
 	listener      *event.Listener      // LISTEN mailbox
 	pendingNotify []event.Notification // NOTIFYs of the open transaction block
 	pendingListen []listenOp           // LISTENs and UNLISTENs of the open transaction block
+	block         blockNotify          // the open or last explicit block, for BlockNotifications
 	channels      map[string]uint64    // the channels a committed LISTEN joined, by when
 	listenSeq     uint64               // the last channels value
 
@@ -476,6 +477,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		}
 		// Statements that ran earlier in an implicit block join it.
 		s.explicit = true
+		s.beginBlock()
 		return &Result{Tag: "BEGIN"}, nil
 	case *ast.Commit:
 		if !s.explicit && s.tx != nil {

@@ -1199,3 +1199,75 @@ func TestLiveSelectEndsWhenCollectionDropped(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+// drain takes what is in a session's mailbox now.
+func drain(s *Session) []Notification {
+	var ns []Notification
+	for {
+		select {
+		case n := <-s.Notifications():
+			ns = append(ns, n)
+		default:
+			return ns
+		}
+	}
+}
+
+func payloads(ns []Notification) []string {
+	var ps []string
+	for _, n := range ns {
+		ps = append(ps, n.Channel+":"+n.Payload)
+	}
+	return ps
+}
+
+// TestBlockNotifications covers what the end of a transaction block
+// delivers (PostgreSQL's rules; tests/oracle compares them with
+// PostgreSQL's over the wire).
+func TestBlockNotifications(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	l, n := d.m.NewSession("admin", "db"), d.m.NewSession("admin", "db")
+	defer l.Close()
+	defer n.Close()
+
+	// Listening already: a LISTEN in the block also gets what its channel
+	// had committed earlier in the block, in commit order.
+	d.q(l, `LISTEN base`)
+	d.q(l, `BEGIN`)
+	d.q(n, `NOTIFY late, 'before'`)
+	d.q(n, `NOTIFY base, 'base'`)
+	d.q(l, `LISTEN late`)
+	d.q(n, `NOTIFY late, 'after'`)
+	d.q(l, `COMMIT`)
+	require.Equal(t, []string{"late:before", "base:base", "late:after"}, payloads(l.BlockNotifications(drain(l))))
+	require.Nil(t, l.BlockNotifications(nil), "once per block")
+
+	// The history is kept only while a block needs it, and bounded: what
+	// it lost is counted as dropped.
+	d.q(l, `BEGIN`)
+	for range 4096 + 5 {
+		d.q(n, `NOTIFY lots, 'x'`)
+	}
+	d.q(l, `LISTEN lots`)
+	d.q(l, `COMMIT`)
+	require.Len(t, l.BlockNotifications(drain(l)), 4096)
+	require.Equal(t, uint64(1), l.DroppedNotifications())
+	d.q(l, `UNLISTEN *`)
+
+	// Listening to nothing: the first LISTEN starts at its commit.
+	d.q(l, `BEGIN`)
+	d.q(n, `NOTIFY y, 'before'`)
+	d.q(l, `LISTEN y`)
+	d.q(n, `NOTIFY y, 'during'`)
+	d.q(l, `COMMIT`)
+	d.q(n, `NOTIFY y, 'after'`)
+	require.Equal(t, []string{"y:after"}, payloads(l.BlockNotifications(drain(l))))
+
+	// A rolled-back LISTEN gives nothing.
+	d.q(l, `BEGIN`)
+	d.q(l, `LISTEN z`)
+	d.q(n, `NOTIFY z, 'z'`)
+	d.q(l, `ROLLBACK`)
+	require.Empty(t, l.BlockNotifications(drain(l)))
+}

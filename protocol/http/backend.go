@@ -36,9 +36,9 @@ type Session interface {
 	DroppedNotifications() uint64
 	// TxStatus tells whether the session is in a transaction block.
 	TxStatus() session.TxStatus
-	// Listening reports whether the session listens to a channel (its
-	// LISTEN committed).
-	Listening(channel string) bool
+	// BlockNotifications gives, out of a transaction block, the held
+	// NOTIFY messages to send (session.Session.BlockNotifications).
+	BlockNotifications(held []session.Notification) []session.Notification
 	// PublishMessages publishes messages to a topic in one transaction.
 	PublishMessages(ctx context.Context, topic string, payloads []string) error
 	Close()

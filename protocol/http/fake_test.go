@@ -126,7 +126,9 @@ func (s *fakeSession) DroppedNotifications() uint64 { return 0 }
 
 func (s *fakeSession) TxStatus() session.TxStatus { return session.TxIdle }
 
-func (s *fakeSession) Listening(string) bool { return true }
+func (s *fakeSession) BlockNotifications(held []session.Notification) []session.Notification {
+	return held
+}
 
 func (s *fakeSession) PublishMessages(context.Context, string, []string) error {
 	return errs.New(errs.FeatureNotSupported, "topics are not available in the fake backend")

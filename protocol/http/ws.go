@@ -117,7 +117,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 // notifications before later ones.
 type wsNotes struct {
 	send func(any) error
-	sess Session // TxStatus and Listening: only from the reading goroutine
+	sess Session // TxStatus and BlockNotifications: only from the reading goroutine
 
 	mu   sync.Mutex
 	hold session.NotificationHold
@@ -140,7 +140,7 @@ func (w *wsNotes) answered() error {
 	inTx := w.sess.TxStatus() != session.TxIdle
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	release, ended := w.hold.SetTx(inTx, w.sess.Listening)
+	release, ended := w.hold.SetTx(inTx, w.sess.BlockNotifications)
 	if !ended {
 		return nil
 	}

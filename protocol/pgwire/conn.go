@@ -542,7 +542,7 @@ func (c *conn) readyForQuery() {
 		}
 	}
 	c.wmu.Lock()
-	if release, ended := c.notes.SetTx(status != session.TxIdle, c.sess.Listening); ended {
+	if release, ended := c.notes.SetTx(status != session.TxIdle, c.sess.BlockNotifications); ended {
 		c.reportDropsLocked()
 		for _, n := range release {
 			c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})

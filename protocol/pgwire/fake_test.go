@@ -362,6 +362,8 @@ func (s *fakeSession) EndImplicit() error { return nil }
 func (s *fakeSession) Notifications() <-chan session.Notification { return s.mgr.notify }
 
 func (s *fakeSession) DroppedNotifications() uint64 { return s.mgr.dropped.Load() }
-func (s *fakeSession) Listening(string) bool        { return true }
+func (s *fakeSession) BlockNotifications(held []session.Notification) []session.Notification {
+	return held
+}
 
 func (s *fakeSession) TakeOwnNotifications() []session.Notification { return nil }

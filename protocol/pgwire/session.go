@@ -45,10 +45,11 @@ type Session interface {
 	Notifications() <-chan session.Notification
 	// DroppedNotifications counts notifications lost to a full mailbox.
 	DroppedNotifications() uint64
-	// Listening reports whether the session listens to a channel (its
-	// LISTEN committed); notifications held during a transaction block
-	// are given only on those.
-	Listening(channel string) bool
+	// BlockNotifications gives, once the session is ready outside a
+	// transaction block, the notifications held during it to send, as
+	// PostgreSQL delivers them at the block's end
+	// (session.Session.BlockNotifications).
+	BlockNotifications(held []session.Notification) []session.Notification
 	// TakeOwnNotifications returns the notifications the session sent
 	// itself, which go out before ReadyForQuery.
 	TakeOwnNotifications() []session.Notification

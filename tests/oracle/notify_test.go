@@ -131,6 +131,57 @@ var notifyScript = []string{
 	"a SELECT pg_notify('', 'x')",
 	"a NOTIFY c1, 1",
 	"a UNLISTEN *",
+	"a BEGIN",
+	"b NOTIFY c3, 'before'",
+	"a UNLISTEN *",
+	"a LISTEN c3",
+	"b NOTIFY c3, 'after'",
+	"a COMMIT",
+	"a UNLISTEN *",
+	// "a! ..." leaves the listener off the harness's channel: a session
+	// listening to nothing, whose first LISTEN commits, gets nothing
+	// committed before that commit ...
+	"a! UNLISTEN *",
+	"a! BEGIN",
+	"b NOTIFY c6, 'before listen'",
+	"a! LISTEN c6",
+	"b NOTIFY c6, 'after listen'",
+	"idle",
+	"a! COMMIT",
+	"b NOTIFY c6, 'after commit'",
+	"idle",
+	// ... but one already listening gets, at the end of a transaction
+	// with a LISTEN, what was committed on that channel during the
+	// transaction, before the LISTEN too (it reads the queue from where
+	// it last was).
+	"a! BEGIN",
+	"b NOTIFY c7, 'before listen'",
+	"b NOTIFY c6, 'on c6'",
+	"a! LISTEN c7",
+	"b NOTIFY c7, 'after listen'",
+	"a! COMMIT",
+	"a! BEGIN",
+	"b NOTIFY c8, 'before savepoint'",
+	"a! SAVEPOINT s",
+	"a! LISTEN c8",
+	"b NOTIFY c8, 'after listen'",
+	"a! ROLLBACK TO SAVEPOINT s",
+	"b NOTIFY c8, 'rolled back to'",
+	"a! LISTEN c8",
+	"b NOTIFY c8, 'listened again'",
+	"a! COMMIT",
+	"a! BEGIN",
+	"b NOTIFY c9, 'rolled back listen'",
+	"a! LISTEN c9",
+	"a! ROLLBACK",
+	"a! UNLISTEN *",
+	// A first LISTEN gets its own transaction's NOTIFY.
+	"a! BEGIN",
+	"a! LISTEN c9",
+	"a! NOTIFY c9, 'own'",
+	"b NOTIFY c9, 'not yet listening'",
+	"a! COMMIT",
+	"a UNLISTEN *",
 }
 
 // TestOracleListenNotify runs notifyScript against PostgreSQL 15 and
@@ -174,41 +225,25 @@ func TestOracleListenNotifyRandom(t *testing.T) {
 
 // randomNotifyScript returns n random steps, then ones that end any
 // transaction and collect what is still due.
-//
-// LISTEN comes only outside the listener's transactions (UNLISTEN
-// anywhere): PostgreSQL gives a session that was already listening, at
-// the end of a transaction with a LISTEN in it, also the notifications
-// on that channel committed earlier in the transaction, before the
-// LISTEN (it reads a shared queue from where it last was); NodeDB only
-// those from the LISTEN on. The fixed script covers LISTEN inside
-// transactions otherwise.
 func randomNotifyScript(r *rand.Rand, n int) []string {
 	ch := func() string { return fmt.Sprintf("c%d", 1+r.IntN(3)) }
 	payload := 0
 	p := func() string { payload++; return fmt.Sprintf("'p%d'", payload) }
-	inTx := false
 	steps := []func() string{
-		func() string {
-			if inTx {
-				return "a UNLISTEN " + ch()
-			}
-			return "a LISTEN " + ch()
-		},
+		func() string { return "a LISTEN " + ch() },
 		func() string { return "a UNLISTEN " + ch() },
 		func() string { return "a UNLISTEN *" },
-		func() string { inTx = true; return "a BEGIN" },
-		func() string { inTx = false; return "a COMMIT" },
-		func() string { inTx = false; return "a ROLLBACK" },
+		// Listening to nothing, not even the harness's channel, until the
+		// next "a ..." step outside a transaction.
+		func() string { return "a! UNLISTEN *" },
+		func() string { return "a BEGIN" },
+		func() string { return "a COMMIT" },
+		func() string { return "a ROLLBACK" },
 		func() string { return "a SAVEPOINT s" },
 		func() string { return "a ROLLBACK TO SAVEPOINT s" },
 		func() string { return "a NOTIFY " + ch() + ", " + p() },
 		func() string { return "a SELECT 1/0" },
-		func() string {
-			if inTx {
-				return "a SELECT 1/0"
-			}
-			return "a LISTEN " + ch() + "; SELECT 1/0"
-		},
+		func() string { return "a LISTEN " + ch() + "; SELECT 1/0" },
 		func() string { return "a SELECT * FROM pg_listening_channels() ORDER BY 1" },
 		func() string { return "b NOTIFY " + ch() + ", " + p() },
 		func() string { return "b NOTIFY " + ch() + ", " + p() },
@@ -233,6 +268,10 @@ func randomNotifyScript(r *rand.Rand, n int) []string {
 // none. It is left out of the trace.
 const syncChannel = "zz_sync"
 
+// syncPayload marks the harness's own NOTIFY on a channel of the
+// script's; it is left out of the trace too.
+const syncPayload = "zz_marker"
+
 func notifyTrace(t *testing.T, url string, script []string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -244,7 +283,7 @@ func notifyTrace(t *testing.T, url string, script []string) []string {
 		t.Fatal(err)
 	}
 	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {
-		if n.Channel == syncChannel {
+		if n.Channel == syncChannel || n.Payload == syncPayload {
 			synced = true
 			return
 		}
@@ -256,8 +295,10 @@ func notifyTrace(t *testing.T, url string, script []string) []string {
 	}
 	defer a.Close(context.Background())
 	b, marker := connect(t, url), connect(t, url)
+	onSync := false // the listener listens to syncChannel
 	relisten := func() {
 		if a.TxStatus() == 'I' {
+			onSync = true
 			if _, err := a.Exec(ctx, "LISTEN "+syncChannel).ReadAll(); err != nil {
 				t.Fatalf("%s: LISTEN %s: %v", url, syncChannel, err)
 			}
@@ -265,10 +306,22 @@ func notifyTrace(t *testing.T, url string, script []string) []string {
 	}
 	relisten()
 	// sync collects, outside a transaction, everything committed so far:
-	// it arrives before the marker.
+	// it arrives before the marker, sent on the harness's channel or,
+	// after an "a! ..." step, on one the listener listens to.
 	sync := func() {
 		synced = false
-		if _, err := marker.Exec(ctx, "NOTIFY "+syncChannel); err != nil {
+		ch := syncChannel
+		if !onSync {
+			rr, err := a.Exec(ctx, "SELECT * FROM pg_listening_channels()").ReadAll()
+			if err != nil {
+				t.Fatalf("%s: pg_listening_channels: %v", url, err)
+			}
+			if len(rr[0].Rows) == 0 {
+				return // nothing can arrive
+			}
+			ch = string(rr[0].Rows[0][0])
+		}
+		if _, err := marker.Exec(ctx, "NOTIFY "+ch+", '"+syncPayload+"'"); err != nil {
 			t.Fatal(err)
 		}
 		for !synced {
@@ -298,8 +351,12 @@ func notifyTrace(t *testing.T, url string, script []string) []string {
 					break
 				}
 			}
-		case strings.HasPrefix(step, "a "):
-			results, err := a.Exec(ctx, step[2:]).ReadAll()
+		case strings.HasPrefix(step, "a "), strings.HasPrefix(step, "a! "):
+			sql := step[strings.IndexByte(step, ' ')+1:]
+			if strings.HasPrefix(step, "a! ") {
+				onSync = false // its UNLISTEN * took the harness's channel too
+			}
+			results, err := a.Exec(ctx, sql).ReadAll()
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) {
 				outcome = " error " + pgErr.Code
