@@ -242,6 +242,34 @@ func (s *Session) EndImplicit() error {
 	return nil
 }
 
+// commitImplicitPart commits what an implicit block's statements did so
+// far (a COMMIT in it, or DDL after its writes), their NOTIFYs and LISTENs
+// included, as PostgreSQL's COMMIT in a multi-statement string does; later
+// statements start a new transaction in the block.
+func (s *Session) commitImplicitPart(ctx context.Context) error {
+	if s.tx == nil {
+		s.endListen(true)
+		s.deliverNotifications()
+		return nil
+	}
+	if err := s.runDeferred(ctx); err != nil {
+		s.abortTxn()
+		return err
+	}
+	tx, fields := s.tx, s.fields
+	s.tx, s.fields = nil, nil
+	defer s.releaseLocks()
+	if _, err := tx.Commit(); err != nil {
+		s.pendingNotify = nil
+		s.endListen(false)
+		return err
+	}
+	publish(fields)
+	s.endListen(true)
+	s.deliverNotifications()
+	return nil
+}
+
 func (s *Session) prepare(sql string, paramTypes []types.T, multi bool) ([]*Prepared, error) {
 	stmts, err := parser.Parse(sql)
 	if err != nil {
@@ -480,19 +508,11 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		s.beginBlock()
 		return &Result{Tag: "BEGIN"}, nil
 	case *ast.Commit:
-		if !s.explicit && s.tx != nil {
+		if !s.explicit && s.implicit {
 			// COMMIT inside an implicit block commits what ran so far.
-			if err := s.runDeferred(ctx); err != nil {
-				s.abortTxn()
+			if err := s.commitImplicitPart(ctx); err != nil {
 				return nil, err
 			}
-			tx, fields := s.tx, s.fields
-			s.tx, s.fields = nil, nil
-			defer s.releaseLocks()
-			if _, err := tx.Commit(); err != nil {
-				return nil, err
-			}
-			publish(fields)
 			return &Result{Tag: "COMMIT"}, nil
 		}
 		if !s.explicit {
@@ -519,10 +539,9 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		s.deliverNotifications()
 		return &Result{Tag: "COMMIT"}, nil
 	case *ast.Rollback:
-		if !s.explicit && s.tx != nil {
-			s.tx.Rollback()
-			s.tx, s.fields = nil, nil
-			s.releaseLocks()
+		if !s.explicit && s.implicit {
+			// ROLLBACK inside an implicit block undoes what ran so far.
+			s.abortTxn()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		if !s.explicit {
@@ -978,10 +997,18 @@ func typeName(c catalog.Column) string {
 func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	db := s.mgr.db
 	if len(s.held) > 0 {
-		// DDL waits for writers; waiting for our own transaction would
-		// never end.
-		return nil, errs.New(errs.ObjectInUse, "cannot run DDL while this transaction block has written to collections").
-			WithHint("COMMIT or ROLLBACK first: DDL runs in its own transaction.")
+		// DDL runs in a transaction of its own and waits for writers, so
+		// not for this session's own: in an implicit block (a
+		// multi-statement string) it commits what ran before it, as
+		// MySQL's DDL does; an explicit block asked for one transaction
+		// and gets an error.
+		if s.explicit || !s.implicit || s.tx == nil {
+			return nil, errs.New(errs.ObjectInUse, "cannot run DDL while this transaction block has written to collections").
+				WithHint("COMMIT or ROLLBACK first: DDL runs in its own transaction.")
+		}
+		if err := s.commitImplicitPart(ctx); err != nil {
+			return nil, err
+		}
 	}
 	d := &exec.DDL{Cat: db.cat, Env: func(tx *txn.Txn) *exec.Env {
 		return &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Fn: s.funcContext(tx)}

@@ -473,6 +473,43 @@ func TestPgxTransactions(t *testing.T) {
 		}
 	})
 	mustExec(t, conn, `DELETE FROM acct WHERE id = 10`)
+	t.Run("COMMIT in a multi-statement query commits what ran before it", func(t *testing.T) {
+		_, err := conn.PgConn().Exec(ctx, `INSERT INTO acct (id, bal) VALUES (11, 1); COMMIT; INSERT INTO acct (id, bal) VALUES (12, 1); SELECT 1/0`).ReadAll()
+		if pe := pgErr(t, err); pe.Code != "22012" {
+			t.Errorf("code = %s", pe.Code)
+		}
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM acct WHERE id IN (11, 12)`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("rows 11 and 12: count = %d, %v; want 1 (11 committed, 12 rolled back)", n, err)
+		}
+		_, err = conn.PgConn().Exec(ctx, `INSERT INTO acct (id, bal) VALUES (12, 1); ROLLBACK; SELECT 1`).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM acct WHERE id = 12`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("row 12 after ROLLBACK in the string: count = %d, %v; want 0", n, err)
+		}
+		mustExec(t, conn, `DELETE FROM acct WHERE id = 11`)
+	})
+	t.Run("DDL after writes in a multi-statement query commits them first", func(t *testing.T) {
+		// A migration script sent as one string (golang-migrate does).
+		_, err := conn.PgConn().Exec(ctx, `CREATE TABLE mig (id INT PRIMARY KEY, v INT); INSERT INTO mig VALUES (1, 5), (2, 6); CREATE INDEX mig_v ON mig (v); INSERT INTO mig VALUES (3, 5)`).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM mig WHERE v = 5`).Scan(&n); err != nil || n != 2 {
+			t.Errorf("count = %d, %v; want 2", n, err)
+		}
+		// In an explicit block DDL after a write is still refused: the
+		// block asked for one transaction and DDL runs in its own.
+		_, err = conn.PgConn().Exec(ctx, `BEGIN; INSERT INTO mig VALUES (4, 7); CREATE INDEX mig_id ON mig (id)`).ReadAll()
+		if pe := pgErr(t, err); pe.Code != "55006" {
+			t.Errorf("DDL after a write in BEGIN: code = %s", pe.Code)
+		}
+		mustExec(t, conn, `ROLLBACK`)
+		mustExec(t, conn, `DROP TABLE mig`)
+	})
 
 	// Conflicting concurrent updates: the second committer gets 40001.
 	tx1, err := conn.Begin(ctx)

@@ -131,6 +131,12 @@ var notifyScript = []string{
 	"a SELECT pg_notify('', 'x')",
 	"a NOTIFY c1, 1",
 	"a UNLISTEN *",
+	// COMMIT in a multi-statement string commits what ran before it.
+	"a LISTEN c1",
+	"b NOTIFY c1, 'committed part'; COMMIT; NOTIFY c1, 'failed part'; SELECT 1/0",
+	"a LISTEN c2; COMMIT; SELECT 1/0",
+	"b NOTIFY c2, 'c2'",
+	"a UNLISTEN *",
 	"a BEGIN",
 	"b NOTIFY c3, 'before'",
 	"a UNLISTEN *",
