@@ -36,6 +36,10 @@ type Session interface {
 	DroppedNotifications() uint64
 	// TxStatus tells whether the session is in a transaction block.
 	TxStatus() session.TxStatus
+	// BeginImplicit and EndImplicit make a request's statements one
+	// implicit transaction (session.Session.BeginImplicit).
+	BeginImplicit()
+	EndImplicit() error
 	// BlockNotifications gives, out of a transaction block, the held
 	// NOTIFY messages to send (session.Session.BlockNotifications).
 	BlockNotifications(held []session.Notification) []session.Notification

@@ -34,10 +34,11 @@
 //
 // Each query runs in a fresh session that is closed when the request ends:
 // without params the body may hold several statements (PrepareMulti, run in
-// order, the last one answers); with params it must hold exactly one
-// (Prepare + Execute), and each JSON param is converted to the statement's
-// inferred parameter type (strings are parsed as text input, like a pgwire
-// text parameter; other JSON values are coerced).
+// order as one implicit transaction, the last one answers); with params it
+// must hold exactly one (Prepare + Execute), and each JSON param is
+// converted to the statement's inferred parameter type (strings are parsed
+// as text input, like a pgwire text parameter; other JSON values are
+// coerced).
 //
 // Errors are {"error": msg, "code": SQLSTATE} plus "position", "detail" and
 // "hint" when known, with the HTTP status errs.HTTPStatus gives. Request

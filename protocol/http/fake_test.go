@@ -126,6 +126,9 @@ func (s *fakeSession) DroppedNotifications() uint64 { return 0 }
 
 func (s *fakeSession) TxStatus() session.TxStatus { return session.TxIdle }
 
+func (s *fakeSession) BeginImplicit()     {}
+func (s *fakeSession) EndImplicit() error { return nil }
+
 func (s *fakeSession) BlockNotifications(held []session.Notification) []session.Notification {
 	return held
 }

@@ -196,13 +196,22 @@ func (h *handler) runOn(ctx context.Context, sess Session, req queryRequest) (*s
 		if err != nil {
 			return nil, err
 		}
+		if len(ps) > 1 {
+			// Several statements run as one implicit transaction, as in a
+			// pgwire query string.
+			sess.BeginImplicit()
+		}
 		res := &session.Result{}
 		var notices []session.Notice
 		for _, p := range ps {
 			if res, err = h.exec(ctx, sess, p, nil); err != nil {
+				_ = sess.EndImplicit() // rolled back already
 				return nil, err
 			}
 			notices = append(notices, res.Notices...)
+		}
+		if err := sess.EndImplicit(); err != nil {
+			return nil, err
 		}
 		res.Notices = notices
 		return res, nil

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -89,5 +90,36 @@ func TestRealHealth(t *testing.T) {
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
 	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), `{"status":"ok","last_lsn":`) {
 		t.Errorf("/health = %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// TestRealMultiStatementIsOneTransaction: a request's statements run as
+// one implicit transaction, as a pgwire query string does; DDL after a
+// write in it commits what ran before it (DDL is not transactional).
+func TestRealMultiStatementIsOneTransaction(t *testing.T) {
+	s := newRealServer(t)
+	h := s.Handler()
+	count := func(where string) string {
+		t.Helper()
+		status, body := do(t, h, "POST", "/query", `{"sql":"SELECT count(*) FROM t WHERE `+where+`"}`)
+		if status != 200 {
+			t.Fatalf("count: %d %s", status, body)
+		}
+		return fmt.Sprint(decodeObject(t, body)["rows"])
+	}
+	status, body := do(t, h, "POST", "/query",
+		`{"sql":"CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 5); CREATE INDEX t_v ON t (v); INSERT INTO t VALUES (2, 5)"}`)
+	if status != 200 {
+		t.Fatalf("migration-style request: %d %s", status, body)
+	}
+	if got := count("v = 5"); got != "[[2]]" {
+		t.Errorf("rows with v = 5: %s", got)
+	}
+	status, body = do(t, h, "POST", "/query", `{"sql":"INSERT INTO t VALUES (3, 1); INSERT INTO t VALUES (1, 1)"}`)
+	if status == 200 || decodeObject(t, body)["code"] != errs.UniqueViolation {
+		t.Fatalf("duplicate key: %d %s", status, body)
+	}
+	if got := count("id = 3"); got != "[[0]]" {
+		t.Errorf("the failed request's first INSERT was kept: %s", got)
 	}
 }
