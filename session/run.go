@@ -242,6 +242,10 @@ func (s *Session) EndImplicit() error {
 	return nil
 }
 
+// noTransaction is PostgreSQL's warning for COMMIT or ROLLBACK without
+// BEGIN.
+var noTransaction = Notice{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}
+
 // commitImplicitPart commits what an implicit block's statements did so
 // far (a COMMIT in it, or DDL after its writes), their NOTIFYs and LISTENs
 // included, as PostgreSQL's COMMIT in a multi-statement string does; later
@@ -509,14 +513,15 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return &Result{Tag: "BEGIN"}, nil
 	case *ast.Commit:
 		if !s.explicit && s.implicit {
-			// COMMIT inside an implicit block commits what ran so far.
+			// COMMIT inside an implicit block commits what ran so far,
+			// with PostgreSQL's warning (there was no BEGIN).
 			if err := s.commitImplicitPart(ctx); err != nil {
 				return nil, err
 			}
-			return &Result{Tag: "COMMIT"}, nil
+			return &Result{Tag: "COMMIT", Notices: []Notice{noTransaction}}, nil
 		}
 		if !s.explicit {
-			return &Result{Tag: "COMMIT", Notices: []Notice{{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}}}, nil
+			return &Result{Tag: "COMMIT", Notices: []Notice{noTransaction}}, nil
 		}
 		if s.failed {
 			s.abortTxn()
@@ -542,10 +547,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		if !s.explicit && s.implicit {
 			// ROLLBACK inside an implicit block undoes what ran so far.
 			s.abortTxn()
-			return &Result{Tag: "ROLLBACK"}, nil
+			return &Result{Tag: "ROLLBACK", Notices: []Notice{noTransaction}}, nil
 		}
 		if !s.explicit {
-			return &Result{Tag: "ROLLBACK", Notices: []Notice{{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}}}, nil
+			return &Result{Tag: "ROLLBACK", Notices: []Notice{noTransaction}}, nil
 		}
 		s.abortTxn()
 		return &Result{Tag: "ROLLBACK"}, nil

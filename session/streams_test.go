@@ -1271,3 +1271,29 @@ func TestBlockNotifications(t *testing.T) {
 	d.q(l, `ROLLBACK`)
 	require.Empty(t, l.BlockNotifications(drain(l)))
 }
+
+// TestImplicitBlockCommit: COMMIT and ROLLBACK inside a multi-statement
+// string end the implicit block's part before them, NOTIFYs included,
+// with PostgreSQL's warning (there was no BEGIN).
+func TestImplicitBlockCommit(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	l, s := d.m.NewSession("admin", "db"), d.m.NewSession("admin", "db")
+	defer l.Close()
+	defer s.Close()
+	d.q(l, `LISTEN c`)
+	s.BeginImplicit()
+	d.q(s, `NOTIFY c, 'kept'`)
+	r, err := run(s, `COMMIT`)
+	require.NoError(t, err)
+	require.Equal(t, []Notice{noTransaction}, r.Notices)
+	d.q(s, `NOTIFY c, 'undone'`)
+	r, err = run(s, `ROLLBACK`)
+	require.NoError(t, err)
+	require.Equal(t, []Notice{noTransaction}, r.Notices)
+	d.q(s, `NOTIFY c, 'failed'`)
+	_, err = run(s, `SELECT 1/0`)
+	require.Error(t, err)
+	require.NoError(t, s.EndImplicit())
+	require.Equal(t, []string{"c:kept"}, payloads(drain(l)))
+}
