@@ -1297,3 +1297,37 @@ func TestImplicitBlockCommit(t *testing.T) {
 	require.NoError(t, s.EndImplicit())
 	require.Equal(t, []string{"c:kept"}, payloads(drain(l)))
 }
+
+// TestGroupReadDeliversWhatTheQueryPulled: a consumer group read counts
+// an event as delivered when the query pulled it, so a LIMIT that stops
+// the query early (over a set-returning function, DISTINCT or a filter)
+// leaves the rest for the next read, and a LIMIT over operators that read
+// everything first is refused rather than losing events.
+func TestGroupReadDeliversWhatTheQueryPulled(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE COLLECTION o; CREATE CHANGE STREAM st ON o; CREATE CONSUMER GROUP g ON st`)
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		d.q(s, `INSERT INTO o { id: '`+id+`', v: 1 }`)
+	}
+	read := func(sql string) string {
+		t.Helper()
+		out := d.q(s, sql)
+		d.q(s, `COMMIT OFFSETS ON st CONSUMER GROUP g`)
+		return out
+	}
+	require.Equal(t, "1|a\n2|a\n1|b", read(`SELECT generate_series(1, 2), row_id FROM STREAM st CONSUMER GROUP g LIMIT 3`))
+	require.Equal(t, "INSERT", read(`SELECT DISTINCT event_type FROM STREAM st CONSUMER GROUP g LIMIT 1`))
+	require.Equal(t, "d", read(`SELECT row_id FROM STREAM st CONSUMER GROUP g WHERE row_id > 'c' LIMIT 1`))
+	for _, sql := range []string{
+		`SELECT row_id FROM STREAM st CONSUMER GROUP g ORDER BY row_id DESC LIMIT 1`,
+		`SELECT count(*) FROM STREAM st CONSUMER GROUP g LIMIT 1`,
+		`SELECT row_number() OVER (), row_id FROM STREAM st CONSUMER GROUP g OFFSET 1`,
+		`SELECT * FROM (SELECT row_id FROM STREAM st CONSUMER GROUP g ORDER BY 1) x LIMIT 1`,
+	} {
+		d.fail(s, errs.FeatureNotSupported, sql)
+	}
+	require.Equal(t, "e", read(`SELECT row_id FROM STREAM st CONSUMER GROUP g ORDER BY row_id`), "nothing lost")
+}

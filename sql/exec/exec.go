@@ -303,20 +303,11 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 		sortByKeys(rows, keys, x.Keys)
 		return &sliceIter{rows: rows}, nil
 	case *plan.Distinct:
-		rows, err := env.Query(x.Input)
+		in, err := env.open(x.Input)
 		if err != nil {
 			return nil, err
 		}
-		seen := make(map[string]bool, len(rows))
-		out := rows[:0]
-		for _, r := range rows {
-			k := rowKey(r)
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, r)
-			}
-		}
-		return &sliceIter{rows: out}, nil
+		return &distinctIter{in: in, seen: map[string]bool{}}, nil
 	case *plan.Aggregate:
 		return env.openAggregate(x)
 	case *plan.Window:
@@ -332,7 +323,7 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 	case *plan.WorkTableScan:
 		return &sliceIter{rows: env.work[x.Work]}, nil
 	case *plan.StreamScan:
-		return materialized(env.runStreamScan(x))
+		return env.openStreamScan(x)
 	case *plan.FuncScan:
 		return materialized(env.runFuncScan(x))
 	case *plan.SystemScan:
@@ -491,6 +482,27 @@ func (s *sliceIter) Next() (types.Row, bool, error) {
 	return s.rows[s.i-1], true, nil
 }
 func (s *sliceIter) Close() error { return nil }
+
+// distinctIter passes the first of equal rows, in input order.
+type distinctIter struct {
+	in   iter
+	seen map[string]bool
+}
+
+func (d *distinctIter) Next() (types.Row, bool, error) {
+	for {
+		r, ok, err := d.in.Next()
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		if k := rowKey(r); !d.seen[k] {
+			d.seen[k] = true
+			return r, true, nil
+		}
+	}
+}
+
+func (d *distinctIter) Close() error { return d.in.Close() }
 
 type valuesIter struct {
 	env  *Env

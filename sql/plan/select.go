@@ -106,6 +106,11 @@ func (b *Builder) applyLimit(node Node, sel *ast.Select) (Node, error) {
 	if sel.Limit == nil && sel.Offset == nil {
 		return node, nil
 	}
+	if limitCutsGroupRead(node) {
+		return nil, errs.New(errs.FeatureNotSupported,
+			"LIMIT and OFFSET cannot apply over ORDER BY, grouping, window functions, joins or set operations on a consumer group read: events the query reads but does not return would count as delivered").
+			WithHint("Read in LSN order without them (LIMIT then counts events), or leave out the LIMIT (a read returns at most 10,000 events).")
+	}
 	lim := &Limit{Input: node}
 	pb := &binder{b: b, sc: &scope{}, noAgg: "LIMIT"}
 	var err error
@@ -120,6 +125,32 @@ func (b *Builder) applyLimit(node Node, sel *ast.Select) (Node, error) {
 		}
 	}
 	return lim, nil
+}
+
+// limitCutsGroupRead reports whether a consumer group read lies under a
+// node that reads all of its input before returning rows (a sort, an
+// aggregate, a window, a join, a set operation, a CTE): a LIMIT or OFFSET
+// above it would drop rows of events the read counts as delivered. Over
+// filters and projections alone the read counts only the events the
+// query pulled (exec's stream iterator), so LIMIT is exact there.
+func limitCutsGroupRead(n Node) bool {
+	var under func(n Node, blocked bool) bool
+	under = func(n Node, blocked bool) bool {
+		switch x := n.(type) {
+		case *StreamScan:
+			return blocked && x.Group != nil
+		case *Filter, *Project, *ProjectSet, *Trim, *Distinct, *Limit:
+		default:
+			blocked = true
+		}
+		for _, c := range children(n) {
+			if under(c, blocked) {
+				return true
+			}
+		}
+		return false
+	}
+	return under(n, false)
 }
 
 // splitLSNFloor takes a top-level `lsn > x` conjunct (x a constant or a
