@@ -65,6 +65,8 @@ func TestJDBC(t *testing.T) {
 		"column jt.at timestamp 93 pos=5 nullable=YES",
 		"column jdocs.id text",
 		"column jdocs.n int8",
+		"notification smoke hello",
+		"notification live UPDATE of row 2",
 		"done",
 	}, "\n") + "\n"
 	if out != want {

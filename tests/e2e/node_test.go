@@ -68,7 +68,12 @@ func TestNodePostgres(t *testing.T) {
 			{"id": 3, "name": "o'neil", "score": null}
 		],
 		"error": "23505",
-		"count": "3"
+		"count": "3",
+		"realtime": [
+			{"channel": "smoke", "payload": "committed"},
+			{"live": "UPDATE", "row_id": "3", "row": {"id": 3, "name": "o."}},
+			{"live": "UPDATE", "row_id": "2", "row": {"id": 2, "name": "b."}}
+		]
 	}`
 	var wantV map[string]any
 	if err := json.Unmarshal([]byte(want), &wantV); err != nil {

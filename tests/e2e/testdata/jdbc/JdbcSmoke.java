@@ -14,13 +14,17 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.TimeZone;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 public class JdbcSmoke {
     static String step = "connect";
+    static String url;
 
     public static void main(String[] args) throws Exception {
         TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
-        try (Connection c = DriverManager.getConnection(args[0])) {
+        url = args[0];
+        try (Connection c = DriverManager.getConnection(url)) {
             run(c);
         } catch (SQLException e) {
             System.out.println("FAIL " + step + ": " + e.getSQLState() + " " + e.getMessage().replace('\n', ' '));
@@ -142,6 +146,43 @@ public class JdbcSmoke {
         try (ResultSet rs = md.getColumns(null, null, "jdocs", null)) {
             while (rs.next()) {
                 System.out.println("column " + rs.getString("TABLE_NAME") + "." + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME"));
+            }
+        }
+
+        // Real-time: LISTEN/NOTIFY and a LIVE SELECT reach a listening
+        // connection through PGConnection.getNotifications.
+        step = "realtime";
+        try (Connection l = DriverManager.getConnection(url)) {
+            String liveChannel;
+            try (Statement st = l.createStatement()) {
+                st.execute("LISTEN smoke");
+                try (ResultSet rs = st.executeQuery("LIVE SELECT id, name FROM jt WHERE id = 2")) {
+                    rs.next();
+                    liveChannel = rs.getString("channel");
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("NOTIFY smoke, 'hello'");
+                st.executeUpdate("UPDATE jt SET name = 'ignored' WHERE id = 3");
+                st.executeUpdate("UPDATE jt SET name = 'live' WHERE id = 2");
+            }
+            PGConnection pg = l.unwrap(PGConnection.class);
+            int got = 0;
+            long deadline = System.currentTimeMillis() + 10000;
+            while (got < 2 && System.currentTimeMillis() < deadline) {
+                PGNotification[] ns = pg.getNotifications(500);
+                if (ns == null) {
+                    continue;
+                }
+                for (PGNotification n : ns) {
+                    got++;
+                    String name = n.getName().equals(liveChannel) ? "live" : n.getName();
+                    String p = n.getParameter();
+                    if (name.equals("live")) {
+                        p = p.contains("\"op\":\"UPDATE\"") && p.contains("\"row\":{\"id\":2,\"name\":\"live\"}") ? "UPDATE of row 2" : p;
+                    }
+                    System.out.println("notification " + name + " " + p);
+                }
             }
         }
         System.out.println("done");

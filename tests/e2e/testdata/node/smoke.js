@@ -68,6 +68,46 @@ async function main() {
     step = 'count';
     const cnt = await client.query('SELECT count(*) AS n FROM nt');
     out.count = cnt.rows[0].n;
+
+    // Real-time: LISTEN/NOTIFY and LIVE SELECT reach an idle listener
+    // through node-postgres's 'notification' event.
+    step = 'realtime';
+    const listener = new Client({ host: '127.0.0.1', port, user: 'admin', database: 'nodedb' });
+    await listener.connect();
+    try {
+      const got = [];
+      let wake = null;
+      listener.on('notification', (n) => {
+        got.push(n);
+        if (wake) wake();
+      });
+      const waitFor = async (count) => {
+        const deadline = Date.now() + 10000;
+        while (got.length < count && Date.now() < deadline) {
+          await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 100); });
+        }
+      };
+      await listener.query('LISTEN smoke');
+      const live = await listener.query('LIVE SELECT id, name FROM nt WHERE id > 1');
+      const liveChannel = live.rows[0].channel;
+      await client.query('BEGIN');
+      await client.query("NOTIFY smoke, 'rolled back'");
+      await client.query('ROLLBACK');
+      await client.query('BEGIN');
+      await client.query("SELECT pg_notify('smoke', 'committed')");
+      await client.query('COMMIT');
+      await client.query('UPDATE nt SET name = $1 WHERE id = $2', ['ann2', 1]); // filtered out
+      await client.query('UPDATE nt SET name = $1 WHERE id = $2', ['o.', 3]);
+      await client.query('UPDATE nt SET name = $1 WHERE id = $2', ['b.', 2]);
+      await waitFor(3); // in commit order: a wrongly sent id 1 would show
+      out.realtime = got.map((n) => {
+        if (n.channel !== liveChannel) return { channel: n.channel, payload: n.payload };
+        const p = JSON.parse(n.payload);
+        return { live: p.op, row_id: p.row_id, row: p.row };
+      });
+    } finally {
+      await listener.end().catch(() => {});
+    }
     console.log(JSON.stringify(out));
   } catch (e) {
     console.log(JSON.stringify({ error: String(e.message), code: e.code || null, step, partial: out }));
