@@ -624,7 +624,7 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 		if err != nil {
 			return livePayload{}, false, err
 		}
-		p.Row[sub.cols[i].Name] = v
+		p.Row[sub.cols[i].Name] = types.JSONTyped(v, sub.cols[i].T)
 	}
 	return p, true, nil
 }

@@ -1331,3 +1331,22 @@ func TestGroupReadDeliversWhatTheQueryPulled(t *testing.T) {
 	}
 	require.Equal(t, "e", read(`SELECT row_id FROM STREAM st CONSUMER GROUP g ORDER BY row_id`), "nothing lost")
 }
+
+// TestLiveSelectPayloadTypes: the row of a LIVE SELECT payload renders
+// dates and timestamps without time zone as PostgreSQL's to_json does.
+func TestLiveSelectPayloadTypes(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s, w := d.m.NewSession("admin", "db"), d.m.NewSession("admin", "db")
+	defer s.Close()
+	defer w.Close()
+	d.q(s, `CREATE TABLE ty (id INT PRIMARY KEY, d DATE, ts TIMESTAMP, tz TIMESTAMPTZ, b BYTEA, n NUMERIC(6,2))`)
+	d.q(s, `LIVE SELECT d, ts, tz, b, n FROM ty`)
+	d.q(w, `INSERT INTO ty VALUES (1, '2026-02-03', '2026-02-03 04:05:06.5', '2026-02-03 04:05:06+00', '\x00ff', 1.5)`)
+	select {
+	case n := <-s.Notifications():
+		require.Contains(t, n.Payload, `"row":{"b":"\\x00ff","d":"2026-02-03","n":1.50,"ts":"2026-02-03T04:05:06.5","tz":"2026-02-03T04:05:06Z"}`)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification")
+	}
+}

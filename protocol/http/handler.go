@@ -250,10 +250,14 @@ func columnNames(cols []session.Column) []string {
 	return names
 }
 
-func rowJSON(row types.Row) []any {
+func rowJSON(row types.Row, cols []session.Column) []any {
 	out := make([]any, len(row))
 	for i, v := range row {
-		out[i] = types.ToJSON(v)
+		t := types.Unknown
+		if i < len(cols) {
+			t = cols[i].Type
+		}
+		out[i] = types.JSONTyped(v, t)
 	}
 	return out
 }
@@ -295,7 +299,7 @@ func (h *handler) query(w http.ResponseWriter, r *http.Request) {
 		Notices:      noticesJSON(res.Notices),
 	}
 	for i, row := range res.Rows {
-		out.Rows[i] = rowJSON(row)
+		out.Rows[i] = rowJSON(row, res.Columns)
 	}
 	h.observe(start, false)
 	writeJSON(w, http.StatusOK, out)
@@ -345,7 +349,7 @@ func (h *handler) queryStream(w http.ResponseWriter, r *http.Request) {
 		Columns []string `json:"columns"`
 	}{columnNames(res.Columns)})
 	for i := 0; ok && i < len(res.Rows); i++ {
-		ok = emit(rowJSON(res.Rows[i]))
+		ok = emit(rowJSON(res.Rows[i], res.Columns))
 		if ok && (i+1)%streamFlushRows == 0 {
 			ok = flush()
 		}

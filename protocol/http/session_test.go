@@ -123,3 +123,15 @@ func TestRealMultiStatementIsOneTransaction(t *testing.T) {
 		t.Errorf("the failed request's first INSERT was kept: %s", got)
 	}
 }
+
+// TestRealJSONValues: result values render as PostgreSQL's to_json gives
+// them: a date without a time, a timestamp without time zone without one.
+func TestRealJSONValues(t *testing.T) {
+	s := newRealServer(t)
+	status, body := do(t, s.Handler(), "POST", "/query",
+		`{"sql":"SELECT DATE '2026-02-03', TIMESTAMP '2026-02-03 04:05:06.5', TIMESTAMPTZ '2026-02-03 04:05:06+00', '\\x00ff'::bytea, 1.50::numeric, 'NaN'::float8"}`)
+	want := `"rows":[["2026-02-03","2026-02-03T04:05:06.5","2026-02-03T04:05:06Z","\\x00ff",1.50,"NaN"]]`
+	if status != 200 || !strings.Contains(body, want) {
+		t.Errorf("got %d %s\nwant rows %s", status, body, want)
+	}
+}

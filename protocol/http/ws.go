@@ -230,7 +230,7 @@ func (h *handler) wsCall(ctx context.Context, sess Session, req wsRequest) (any,
 		}
 		rows := make([][]any, len(res.Rows))
 		for i, row := range res.Rows {
-			rows[i] = rowJSON(row)
+			rows[i] = rowJSON(row, res.Columns)
 		}
 		out := map[string]any{"columns": columnNames(res.Columns), "rows": rows, "rows_affected": res.RowsAffected, "tag": res.Tag}
 		if len(res.Notices) > 0 {

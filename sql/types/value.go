@@ -299,6 +299,22 @@ func ToJSON(v Value) any {
 	return v
 }
 
+// JSONTyped is ToJSON for a value of a known SQL type (a result column):
+// a date renders as PostgreSQL's to_json gives it, "2026-02-03", and a
+// timestamp without time zone without one, "2026-02-03T04:05:06.5";
+// everything else as ToJSON.
+func JSONTyped(v Value, t T) any {
+	if tm, ok := v.(time.Time); ok {
+		switch t {
+		case Date:
+			return tm.UTC().Format("2006-01-02")
+		case Timestamp:
+			return tm.UTC().Format("2006-01-02T15:04:05.999999")
+		}
+	}
+	return ToJSON(v)
+}
+
 // FromJSON converts a value decoded by encoding/json (with UseNumber) into a
 // Value: integral numbers become int64, others float64.
 func FromJSON(v any) Value {
