@@ -174,6 +174,13 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 			}
 			args[i] = v
 		}
+		if x.F.EvalTyped != nil && x.F.StaticTypes {
+			ts := make([]types.T, len(x.Args))
+			for i, a := range x.Args {
+				ts[i] = a.Type()
+			}
+			return x.F.EvalTyped(env.Fn, args, ts)
+		}
 		return x.F.Eval(env.Fn, args)
 	case *plan.CastTo:
 		v, err := env.Eval(x.X, row)

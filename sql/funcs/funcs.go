@@ -54,6 +54,10 @@ type Func struct {
 	// executor should prefer it. Only pg_typeof needs it: from values
 	// alone it cannot tell integer from bigint.
 	EvalTyped func(ctx *Context, args []types.Value, argTypes []types.T) (types.Value, error)
+	// StaticTypes makes the executor call EvalTyped with the arguments'
+	// static types (the JSON builders: a date and a timestamptz are the
+	// same Go value).
+	StaticTypes bool
 	// Volatile functions (now(), random(), gen_random_uuid()) must not be
 	// constant-folded; their result may change between statements or rows.
 	Volatile bool

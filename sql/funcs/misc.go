@@ -3,7 +3,9 @@ package funcs
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -150,6 +152,29 @@ func init() {
 	toJSON := func(_ *Context, a []types.Value) (types.Value, error) { return toJSONValue(a[0]), nil }
 	def("to_json", 1, 1, "a", types.JSON, toJSON)
 	def("to_jsonb", 1, 1, "a", types.JSONB, toJSON)
+	// A date renders as "2026-02-03" and a timestamp without time zone
+	// without a zone, as in PostgreSQL; the values alone cannot tell them
+	// from a timestamptz, so these take their arguments' static types.
+	for _, name := range []string{"json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array", "to_json", "to_jsonb"} {
+		f := registry[name]
+		eval := f.Eval
+		f.StaticTypes = true
+		f.EvalTyped = func(ctx *Context, a []types.Value, ts []types.T) (types.Value, error) {
+			var conv []types.Value
+			for i, v := range a {
+				if _, ok := v.(time.Time); ok && i < len(ts) && (ts[i] == types.Date || ts[i] == types.Timestamp) {
+					if conv == nil {
+						conv = slices.Clone(a)
+					}
+					conv[i] = types.JSONTyped(v, ts[i])
+				}
+			}
+			if conv == nil {
+				conv = a
+			}
+			return eval(ctx, conv)
+		}
+	}
 	typeofJSON := func(_ *Context, a []types.Value) (types.Value, error) { return jsonTypeof(asDoc(a[0])), nil }
 	def("json_typeof jsonb_typeof", 1, 1, "j", types.Text, typeofJSON)
 	def("json_array_length jsonb_array_length", 1, 1, "j", types.Int4, func(_ *Context, a []types.Value) (types.Value, error) {

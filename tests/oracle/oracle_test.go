@@ -221,6 +221,9 @@ var queries = []string{
 	`SELECT name FROM emp ORDER BY salary DESC, name LIMIT 3 OFFSET 1`,
 	`SELECT dept_id FROM emp ORDER BY dept_id DESC`,
 	`SELECT count(DISTINCT salary), count(DISTINCT dept_id) FROM emp`,
+	// JSON of dates and timestamps (to_json takes the static type)
+	`SELECT id, to_json(hired), to_jsonb(hired), to_json(hired::timestamp + interval '90 minutes 1.5 seconds'), json_build_array(hired)::text FROM emp ORDER BY id`,
+	`SELECT to_json(DATE '2024-02-29'), to_json(TIMESTAMP '2024-02-29 10:20:30'), to_json(TIMESTAMP '2024-02-29 10:20:30.123456')`,
 	// output column names as PostgreSQL derives them
 	`SELECT 1::boolean, '7'::integer, '7'::bigint, 'x'::varchar(3), 2.5::numeric, true, 1 + 1`,
 	`SELECT (SELECT max(salary) FROM emp), (SELECT count(*) AS n FROM dept), EXISTS (SELECT 1 FROM emp), NOT EXISTS (SELECT 1 FROM emp)`,
