@@ -552,7 +552,7 @@ func TestLibPQ(t *testing.T) {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(vals[0]) != "-9000000000" || string(vals[9].([]byte)) != `{"k":[1,"v"]}` {
+		if fmt.Sprint(vals[0]) != "-9000000000" || string(vals[9].([]byte)) != `{"k": [1, "v"]}` {
 			t.Errorf("row %v", vals)
 		}
 	}

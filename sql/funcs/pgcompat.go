@@ -103,6 +103,9 @@ func CastTyped(ctx *Context, v types.Value, from, to types.T) (types.Value, erro
 			} else {
 				ok = false
 			}
+		case types.JSONB:
+			// jsonb's text is its output form (keys shorter first, spaced).
+			s = string(types.EncodeText(v, types.JSONB))
 		default:
 			ok = false
 		}

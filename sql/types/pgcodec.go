@@ -72,7 +72,9 @@ func EncodeText(v Value, t T) []byte {
 		return out
 	}
 	switch t {
-	case JSON, JSONB:
+	case JSONB:
+		return AppendJSONB(nil, v)
+	case JSON:
 		return appendJSON(nil, v)
 	case Doc:
 		// A schemaless field of no single type travels as text: strings

@@ -56,7 +56,8 @@ func TestEncodeText(t *testing.T) {
 		{ts, Date, "2024-02-29"},
 		{"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
 		{map[string]any{"b": int64(1), "a": []any{"x<y", nil, true}}, JSON, `{"a":["x<y",null,true],"b":1}`},
-		{map[string]any{"a": 1.5}, JSONB, `{"a":1.5}`},
+		{map[string]any{"a": 1.5}, JSONB, `{"a": 1.5}`},
+		{map[string]any{"bb": []any{int64(1), "x"}, "a": map[string]any{}, "c": nil}, JSONB, `{"a": {}, "c": null, "bb": [1, "x"]}`},
 		// Mixed dynamic types.
 		{int64(7), Text, "7"},
 		{"alice", Doc, "alice"},
