@@ -998,6 +998,9 @@ func figureName(e ast.Expr) (string, int) {
 			return pt.Name, 1
 		}
 		return strings.ToLower(x.Type.String()), 1
+	case *ast.TypedString:
+		// DATE '...' is a cast of a string constant: named after the type.
+		return x.TypeName, 1
 	case *ast.Case:
 		return "case", 1
 	case *ast.Subscript:

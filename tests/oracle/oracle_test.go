@@ -228,6 +228,7 @@ var queries = []string{
 	`SELECT '{"bb":1,"a":[1,2,{"c":null,"b":"x"}],"ccc":true}'::jsonb, jsonb_build_object('bb', 1, 'a', 'x'), '[]'::jsonb, '{}'::jsonb, '{"a":{"b":[]}}'::jsonb::text`,
 	// output column names as PostgreSQL derives them
 	`SELECT 1::boolean, '7'::integer, '7'::bigint, 'x'::varchar(3), 2.5::numeric, true, 1 + 1`,
+	`SELECT DATE '2024-01-02', TIMESTAMP '2024-01-02 03:04:05', TIMESTAMPTZ '2024-01-02 03:04:05+00', TIMESTAMP WITH TIME ZONE '2024-01-02 03:04:05+00', INTERVAL '1 day', (DATE '2024-01-02') AS d`,
 	`SELECT (SELECT max(salary) FROM emp), (SELECT count(*) AS n FROM dept), EXISTS (SELECT 1 FROM emp), NOT EXISTS (SELECT 1 FROM emp)`,
 	`SELECT name::text, salary::int8, CASE WHEN salary > 0 THEN 1 END, coalesce(dept_id, 0), upper(name) FROM emp ORDER BY name`,
 }
