@@ -196,7 +196,7 @@ func TestDistinctAndGroupMixedNumbers(t *testing.T) {
 	d.q(`INSERT INTO c { id: 'd', v: 2.5 }`)
 	d.q(`INSERT INTO c { id: 'e' }`)
 	d.q(`INSERT INTO c { id: 'f', v: CAST(2 AS float8) }`)
-	require.Equal(t, "bigint|double precision", d.q(`SELECT pg_typeof(v)::text FROM c WHERE id = 'a'`)+"|"+d.q(`SELECT pg_typeof(v)::text FROM c WHERE id = 'b'`))
+	require.Equal(t, "bigint|double precision", d.q(`SELECT typeof(v)::text FROM c WHERE id = 'a'`)+"|"+d.q(`SELECT typeof(v)::text FROM c WHERE id = 'b'`))
 	rows, err := d.run(`SELECT DISTINCT v FROM c`)
 	require.NoError(t, err)
 	require.Len(t, rows, 4, "int 1 and float 1 are one value: %v", rows)

@@ -119,7 +119,10 @@ func init() {
 	registry["pg_typeof"] = pgTypeof
 	typeofFn := *pgTypeof
 	typeofFn.Name = "typeof"
-	registry["typeof"] = &typeofFn
+	registry["typeof"] = &typeofFn // the value's own type at run time
+	// pg_typeof names the expression's type, as PostgreSQL does (an int4
+	// column is integer, not the int64 that holds it).
+	pgTypeof.StaticTypes = true
 
 	// Documents and JSON.
 	def("doc_get", 2, 2, "as", types.Doc, func(_ *Context, a []types.Value) (types.Value, error) {
