@@ -219,27 +219,7 @@ func (s *Session) EndImplicit() error {
 	if s.explicit {
 		return nil
 	}
-	if s.tx == nil {
-		s.endListen(true)
-		s.deliverNotifications()
-		return nil
-	}
-	if err := s.runDeferred(context.Background()); err != nil {
-		s.abortTxn()
-		return err
-	}
-	tx, fields := s.tx, s.fields
-	s.tx, s.fields = nil, nil
-	defer s.releaseLocks()
-	if _, err := tx.Commit(); err != nil {
-		s.pendingNotify = nil
-		s.endListen(false)
-		return err
-	}
-	publish(fields)
-	s.endListen(true)
-	s.deliverNotifications()
-	return nil
+	return s.commitImplicitPart(context.Background())
 }
 
 // noTransaction is PostgreSQL's warning for COMMIT or ROLLBACK without
@@ -247,9 +227,10 @@ func (s *Session) EndImplicit() error {
 var noTransaction = Notice{Severity: "WARNING", Code: errs.NoActiveSQLTransaction, Message: "there is no transaction in progress"}
 
 // commitImplicitPart commits what an implicit block's statements did so
-// far (a COMMIT in it, or DDL after its writes), their NOTIFYs and LISTENs
-// included, as PostgreSQL's COMMIT in a multi-statement string does; later
-// statements start a new transaction in the block.
+// far, their NOTIFYs and LISTENs included: at the block's end, and at a
+// COMMIT or DDL after writes in it (as PostgreSQL's COMMIT in a
+// multi-statement string does; later statements start a new transaction
+// in the block).
 func (s *Session) commitImplicitPart(ctx context.Context) error {
 	if s.tx == nil {
 		s.endListen(true)
