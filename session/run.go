@@ -980,14 +980,50 @@ func typeName(c catalog.Column) string {
 	return c.Type.String()
 }
 
+// waitsForOwnWrites reports whether DDL would wait for the writers of a
+// collection this session's open transaction wrote: DROP, ALTER TABLE and
+// the index statements lock the collection they change (CREATE
+// COLLECTION, UNDROP and ANALYZE lock none).
+func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
+	if len(s.held) == 0 {
+		return false
+	}
+	var names []string
+	switch x := st.(type) {
+	case *ast.DropCollection:
+		names = x.Names
+	case *ast.AlterAddColumn:
+		names = []string{x.Table}
+	case *ast.CreateIndex:
+		names = []string{x.Table}
+	case *ast.CreateSortedIndex:
+		names = []string{x.Table}
+	case *ast.DropIndex:
+		if x.Table == "" {
+			return true // its collection is found later: assume it is one
+		}
+		names = []string{x.Table}
+	default:
+		return false
+	}
+	for _, n := range names {
+		if c, ok := s.mgr.db.cat.Get(n); ok {
+			if _, held := s.held[c.ID]; held {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	db := s.mgr.db
-	if len(s.held) > 0 {
-		// DDL runs in a transaction of its own and waits for writers, so
-		// not for this session's own: in an implicit block (a
-		// multi-statement string) it commits what ran before it, as
-		// MySQL's DDL does; an explicit block asked for one transaction
-		// and gets an error.
+	if s.waitsForOwnWrites(st) {
+		// DDL runs in a transaction of its own and waits for the writers
+		// of the collection it changes, so not for this session's own: in
+		// an implicit block (a multi-statement string) it commits what ran
+		// before it, as MySQL's DDL does; an explicit block asked for one
+		// transaction and gets an error.
 		if s.explicit || !s.implicit || s.tx == nil {
 			return nil, errs.New(errs.ObjectInUse, "cannot run DDL while this transaction block has written to collections").
 				WithHint("COMMIT or ROLLBACK first: DDL runs in its own transaction.")
