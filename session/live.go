@@ -185,12 +185,18 @@ func (s *Session) stopLive() {
 
 // livePayload is the JSON a LIVE SELECT subscriber receives.
 type livePayload struct {
-	SubscriptionID string         `json:"subscription_id"`
-	Op             string         `json:"op"`
-	Transition     string         `json:"transition,omitempty"` // UPDATE: entered, changed or left
-	RowID          string         `json:"row_id"`
-	LSN            uint64         `json:"lsn"`
-	Row            map[string]any `json:"row"`
+	SubscriptionID string      `json:"subscription_id"`
+	Op             string      `json:"op"`
+	Transition     string      `json:"transition,omitempty"` // UPDATE: entered, changed or left
+	RowID          string      `json:"row_id"`
+	LSN            uint64      `json:"lsn"`
+	Row            []liveField `json:"-"` // the select list's columns, in order; nil: none
+}
+
+// liveField is one column of a LIVE SELECT payload's row.
+type liveField struct {
+	Name  string
+	Value any // converted by types.JSONTyped
 }
 
 func (s *Session) runLive(ctx context.Context, sub *liveSub, from uint64) {
@@ -618,21 +624,20 @@ func (s *Session) liveMatch(env *exec.Env, sub *liveSub, e event.Event) (livePay
 	default:
 		return p, false, nil
 	}
-	p.Row = make(map[string]any, len(sub.proj))
+	p.Row = make([]liveField, len(sub.proj))
 	for i, x := range sub.proj {
 		v, err := env.Eval(x, out)
 		if err != nil {
 			return livePayload{}, false, err
 		}
-		p.Row[sub.cols[i].Name] = types.JSONTyped(v, sub.cols[i].T)
+		p.Row[i] = liveField{Name: sub.cols[i].Name, Value: types.JSONTyped(v, sub.cols[i].T)}
 	}
 	return p, true, nil
 }
 
-// AppendJSON appends the payload's JSON (what encoding/json renders for
-// it with the row's values converted by types.ToJSON, HTML characters not
-// escaped): every matching change of every subscriber is encoded, so
-// without reflection.
+// AppendJSON appends the payload's JSON (HTML characters not escaped),
+// the row's columns in the select list's order: every matching change of
+// every subscriber is encoded, so without reflection.
 func (p *livePayload) AppendJSON(b []byte) []byte {
 	b = append(b, `{"subscription_id":`...)
 	b = types.AppendJSONString(b, p.SubscriptionID)
@@ -656,7 +661,16 @@ func (p *livePayload) appendTail(b []byte) []byte {
 	if p.Row == nil {
 		b = append(b, "null"...)
 	} else {
-		b = types.AppendJSON(b, p.Row)
+		b = append(b, '{')
+		for i, f := range p.Row {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = types.AppendJSONString(b, f.Name)
+			b = append(b, ':')
+			b = types.AppendJSON(b, f.Value)
+		}
+		b = append(b, '}')
 	}
 	return append(b, '}')
 }

@@ -1332,8 +1332,9 @@ func TestGroupReadDeliversWhatTheQueryPulled(t *testing.T) {
 	require.Equal(t, "e", read(`SELECT row_id FROM STREAM st CONSUMER GROUP g ORDER BY row_id`), "nothing lost")
 }
 
-// TestLiveSelectPayloadTypes: the row of a LIVE SELECT payload renders
-// dates and timestamps without time zone as PostgreSQL's to_json does.
+// TestLiveSelectPayloadTypes: the row of a LIVE SELECT payload has the
+// select list's columns in order and renders dates and timestamps without
+// time zone as PostgreSQL's to_json does.
 func TestLiveSelectPayloadTypes(t *testing.T) {
 	d := openT(t, t.TempDir())
 	defer d.close()
@@ -1345,7 +1346,7 @@ func TestLiveSelectPayloadTypes(t *testing.T) {
 	d.q(w, `INSERT INTO ty VALUES (1, '2026-02-03', '2026-02-03 04:05:06.5', '2026-02-03 04:05:06+00', '\x00ff', 1.5)`)
 	select {
 	case n := <-s.Notifications():
-		require.Contains(t, n.Payload, `"row":{"b":"\\x00ff","d":"2026-02-03","n":1.50,"ts":"2026-02-03T04:05:06.5","tz":"2026-02-03T04:05:06Z"}`)
+		require.Contains(t, n.Payload, `"row":{"d":"2026-02-03","ts":"2026-02-03T04:05:06.5","tz":"2026-02-03T04:05:06Z","b":"\\x00ff","n":1.50}`)
 	case <-time.After(10 * time.Second):
 		t.Fatal("no notification")
 	}
