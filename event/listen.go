@@ -47,6 +47,11 @@ type Hub struct {
 	dropped atomic.Uint64 // notifications lost to full mailboxes, in all
 	seq     atomic.Uint64 // the last Notification.Seq given
 
+	// order is held from numbering a NOTIFY to having delivered it, so
+	// every mailbox gets NOTIFY messages in Seq order, the same order for
+	// all listeners (PostgreSQL's single queue).
+	order sync.Mutex
+
 	mu        sync.RWMutex
 	listeners map[string]map[*Listener]bool
 	patterns  map[string]map[*Listener]bool // patterns.go
@@ -119,6 +124,8 @@ func (h *Hub) Notify(n Notification) { h.NotifyExcept(n, nil, nil) }
 // notifying session's own listener) is handed to own instead of its
 // mailbox, so the session can send it in order with its replies.
 func (h *Hub) NotifyExcept(n Notification, skip *Listener, own func(Notification)) {
+	h.order.Lock()
+	defer h.order.Unlock()
 	h.mu.RLock()
 	// Numbered under the read lock, so Listen and Unlisten (write lock)
 	// fall between two numbers.
