@@ -13,6 +13,12 @@ import (
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
+// JSONScalar renders a date or a timestamp without time zone as its JSON
+// string (types.JSONTyped). It is not callable by name: the planner wraps
+// such arguments of the JSON aggregates with it, which see values without
+// their types.
+var JSONScalar *Func
+
 // Version is what version() reports; drivers parse the leading
 // "PostgreSQL 15.0".
 const Version = "PostgreSQL 15.0 (NodeDB-Go) on x86_64-pc-linux-gnu, compiled by Go, 64-bit"
@@ -158,6 +164,13 @@ func init() {
 	// A date renders as "2026-02-03" and a timestamp without time zone
 	// without a zone, as in PostgreSQL; the values alone cannot tell them
 	// from a timestamptz, so these take their arguments' static types.
+	JSONScalar = &Func{Name: "to_json", MinArgs: 1, MaxArgs: 1, Strict: true, StaticTypes: true,
+		Type: func([]types.T) (types.T, error) { return types.Text, nil },
+		Eval: func(_ *Context, a []types.Value) (types.Value, error) { return types.ToJSON(a[0]), nil },
+		EvalTyped: func(_ *Context, a []types.Value, ts []types.T) (types.Value, error) {
+			return types.JSONTyped(a[0], ts[0]), nil
+		},
+	}
 	for _, name := range []string{"json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array", "to_json", "to_jsonb"} {
 		f := registry[name]
 		eval := f.Eval

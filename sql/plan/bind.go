@@ -870,6 +870,10 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 				if err != nil {
 					return nil, err
 				}
+				if jsonAggs[agg.Name] && (ba.Type() == types.Date || ba.Type() == types.Timestamp) {
+					// As PostgreSQL: "2026-02-03", not a timestamptz.
+					ba = &Call{F: funcs.JSONScalar, Args: []Expr{ba}, T: types.Text}
+				}
 				call.Args = append(call.Args, ba)
 				argTypes = append(argTypes, ba.Type())
 			}
@@ -968,6 +972,9 @@ func withPos(err error, pos int) error {
 	}
 	return err
 }
+
+// jsonAggs are the aggregates that build JSON from their arguments.
+var jsonAggs = map[string]bool{"json_agg": true, "jsonb_agg": true, "json_object_agg": true, "jsonb_object_agg": true}
 
 // exprName is the output column name PostgreSQL would give an expression.
 func exprName(e ast.Expr) string {

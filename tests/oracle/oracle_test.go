@@ -224,6 +224,7 @@ var queries = []string{
 	// JSON of dates and timestamps (to_json takes the static type)
 	`SELECT id, to_json(hired), to_jsonb(hired), to_json(hired::timestamp + interval '90 minutes 1.5 seconds'), json_build_array(hired)::text FROM emp ORDER BY id`,
 	`SELECT to_json(DATE '2024-02-29'), to_json(TIMESTAMP '2024-02-29 10:20:30'), to_json(TIMESTAMP '2024-02-29 10:20:30.123456')`,
+	`SELECT dept_id, jsonb_agg(hired ORDER BY hired), jsonb_agg(hired::timestamp ORDER BY hired DESC), json_object_agg(id, hired)::jsonb FROM emp WHERE dept_id IS NOT NULL GROUP BY dept_id ORDER BY 1`,
 	// jsonb text output: keys shorter first, ", " and ": " between
 	`SELECT '{"bb":1,"a":[1,2,{"c":null,"b":"x"}],"ccc":true}'::jsonb, jsonb_build_object('bb', 1, 'a', 'x'), '[]'::jsonb, '{}'::jsonb, '{"a":{"b":[]}}'::jsonb::text`,
 	`SELECT pg_typeof(id), pg_typeof(hired), pg_typeof(1), pg_typeof(1::int2), pg_typeof(2.5), pg_typeof('x'::text), pg_typeof(now()), pg_typeof(salary + 1), pg_typeof(sum(salary)) FROM emp GROUP BY id, hired, salary ORDER BY id LIMIT 1`,
