@@ -40,8 +40,9 @@ type DB struct {
 
 	columns *columnar.Cache // column copies of collections; nil: off
 
-	kvLocks kvLocks    // per-key stripes for key-value updates
-	reclaim *reclaimer // deletes expired keys in the background
+	kvLocks  kvLocks       // per-key stripes for key-value updates
+	advisory advisoryLocks // pg_advisory_lock's locks
+	reclaim  *reclaimer    // deletes expired keys in the background
 
 	statsMu    sync.Mutex
 	statsAt    time.Time

@@ -135,6 +135,7 @@ func (s *Session) endListen(committed bool) {
 	s.pendingListen = nil
 	s.settleListen(ops, committed)
 	s.endBlock()
+	s.mgr.db.advisory.release(s, false, true) // the transaction's advisory locks
 }
 
 // settleListen applies ops (committed) or undoes them; ops are no longer

@@ -59,6 +59,7 @@ type Session struct {
 	pendingNotify []event.Notification // NOTIFYs of the open transaction block
 	pendingListen []listenOp           // LISTENs and UNLISTENs of the open transaction block
 	block         blockNotify          // the open or last explicit block, for BlockNotifications
+	stmtCtx       context.Context      // the running statement's context (advisory lock waits)
 	channels      map[string]uint64    // the channels a committed LISTEN joined, by when
 	listenSeq     uint64               // the last channels value
 
@@ -472,6 +473,10 @@ func (s *Session) execute(ctx context.Context, p *Prepared, params []types.Value
 			s.abortTxn()
 		}
 	}
+	if !s.explicit && !s.implicit {
+		// Out of any transaction: pg_advisory_xact_lock's locks go.
+		s.mgr.db.advisory.release(s, false, true)
+	}
 	return res, err
 }
 
@@ -685,6 +690,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	if pr.usesSystem {
 		ctx = s.sysContext(ctx)
 	}
+	s.stmtCtx = ctx // an advisory lock's wait ends with the statement
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
 		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members},
 		Workers: s.parallelWorkers(), Columns: s.columnCache()}
@@ -1146,6 +1152,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 			NotifyQueueUsage: s.mgr.db.hub.QueueUsage,
 			KV:               sessionKV{s},
 			Sorted:           sessionSorted{s},
+			Advisory:         sessionAdvisory{s},
 			TxnID: func() int64 {
 				if s.fnTx == nil {
 					return 0

@@ -40,6 +40,9 @@ type Context struct {
 	// Sorted runs RANK(index, key) and SORTED_COUNT in the statement's
 	// transaction; nil: not available.
 	Sorted SortedFuncs
+	// Advisory takes the session's advisory locks (pg_advisory_lock);
+	// nil: not available.
+	Advisory AdvisoryLocks
 }
 
 // Func is a scalar function.
@@ -54,6 +57,9 @@ type Func struct {
 	// executor should prefer it. Only pg_typeof needs it: from values
 	// alone it cannot tell integer from bigint.
 	EvalTyped func(ctx *Context, args []types.Value, argTypes []types.T) (types.Value, error)
+	// ArgHint, when set, gives the type an untyped argument ($n, a
+	// string literal) takes at position i of n arguments.
+	ArgHint func(n, i int) types.T
 	// StaticTypes makes the executor call EvalTyped with the arguments'
 	// static types (the JSON builders: a date and a timestamptz are the
 	// same Go value).

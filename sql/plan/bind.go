@@ -950,8 +950,12 @@ func (bd *binder) sortKeys(items []ast.OrderItem) ([]SortKey, error) {
 func (bd *binder) bindCall(f *funcs.Func, args []ast.Expr, pos int) (Expr, error) {
 	call := &Call{F: f}
 	argTypes := make([]types.T, 0, len(args))
-	for _, a := range args {
-		ba, err := bd.bind(a, types.Unknown)
+	for i, a := range args {
+		hint := types.Unknown
+		if f.ArgHint != nil {
+			hint = f.ArgHint(len(args), i)
+		}
+		ba, err := bd.bind(a, hint)
 		if err != nil {
 			return nil, err
 		}

@@ -849,3 +849,25 @@ func TestPgxInterval(t *testing.T) {
 		t.Errorf("interval column: %s %s", pe.Code, pe.Message)
 	}
 }
+
+// TestPgxAdvisoryLocks: what migration tools do (golang-migrate locks
+// with SELECT pg_advisory_lock($1) and a bigint parameter, then unlocks).
+func TestPgxAdvisoryLocks(t *testing.T) {
+	s := startServer(t)
+	a, b := s.pgxConnect(t), s.pgxConnect(t)
+	ctx := testCtx(t)
+	const key = int64(1796430548) // a hash of the database name, as golang-migrate takes
+	if _, err := a.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		t.Fatal(err)
+	}
+	var ok bool
+	if err := b.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || ok {
+		t.Fatalf("second session got the lock: %v %v", ok, err)
+	}
+	if err := a.QueryRow(ctx, `SELECT pg_advisory_unlock($1)`, key).Scan(&ok); err != nil || !ok {
+		t.Fatalf("unlock: %v %v", ok, err)
+	}
+	if err := b.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+		t.Fatalf("second session after the unlock: %v %v", ok, err)
+	}
+}

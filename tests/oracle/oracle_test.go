@@ -228,6 +228,8 @@ var queries = []string{
 	// jsonb text output: keys shorter first, ", " and ": " between
 	`SELECT '{"bb":1,"a":[1,2,{"c":null,"b":"x"}],"ccc":true}'::jsonb, jsonb_build_object('bb', 1, 'a', 'x'), '[]'::jsonb, '{}'::jsonb, '{"a":{"b":[]}}'::jsonb::text`,
 	`SELECT pg_typeof(id), pg_typeof(hired), pg_typeof(1), pg_typeof(1::int2), pg_typeof(2.5), pg_typeof('x'::text), pg_typeof(now()), pg_typeof(salary + 1), pg_typeof(sum(salary)) FROM emp GROUP BY id, hired, salary ORDER BY id LIMIT 1`,
+	// advisory locks: re-entrant, each lock needs its unlock
+	`SELECT pg_try_advisory_lock(1), pg_try_advisory_lock(1), pg_try_advisory_lock(1, 2), pg_advisory_unlock(1), pg_advisory_unlock(1), pg_advisory_unlock(1, 2), pg_try_advisory_xact_lock(3)`,
 	// output column names as PostgreSQL derives them
 	`SELECT 1::boolean, '7'::integer, '7'::bigint, 'x'::varchar(3), 2.5::numeric, true, 1 + 1`,
 	`SELECT DATE '2024-01-02', TIMESTAMP '2024-01-02 03:04:05', TIMESTAMPTZ '2024-01-02 03:04:05+00', TIMESTAMP WITH TIME ZONE '2024-01-02 03:04:05+00', INTERVAL '1 day', (DATE '2024-01-02') AS d`,
