@@ -183,6 +183,17 @@ func (l *evloop) run() {
 			}
 			n = 0
 		}
+		for _, ev := range evs[:n] {
+			if ev.Fd == int32(l.wake) {
+				// Drain the wake-up before looking at gone and stop: a
+				// signal after this read wakes the next wait. (Reading it
+				// after them lost a shutdown that came in between, and
+				// Close waited for this loop forever.)
+				var b [8]byte
+				_, _ = syscall.Read(l.wake, b[:])
+				break
+			}
+		}
 		ready = ready[:0]
 		l.mu.Lock()
 		for _, ev := range evs[:n] {
@@ -193,10 +204,6 @@ func (l *evloop) run() {
 		gone, stop := l.gone, l.stop
 		l.gone = nil
 		l.mu.Unlock()
-		if len(gone) > 0 || stop {
-			var b [8]byte
-			_, _ = syscall.Read(l.wake, b[:])
-		}
 		for _, c := range gone {
 			l.release(c, false)
 		}
