@@ -55,6 +55,17 @@ func advisory(ctx *Context) (AdvisoryLocks, error) {
 	return ctx.Advisory, nil
 }
 
+// advisoryArgs returns the session's advisory locks and the key the
+// arguments name.
+func advisoryArgs(ctx *Context, a []types.Value) (AdvisoryLocks, AdvisoryKey, error) {
+	al, err := advisory(ctx)
+	if err != nil {
+		return nil, AdvisoryKey{}, err
+	}
+	key, err := advisoryKey(a)
+	return al, key, err
+}
+
 // advisoryHint types a $n key as PostgreSQL's signatures do: bigint, or
 // two integers.
 func advisoryHint(n, _ int) types.T {
@@ -73,11 +84,7 @@ func init() {
 	}()
 	lockFn := func(xact, try bool) evalFn {
 		return func(ctx *Context, a []types.Value) (types.Value, error) {
-			al, err := advisory(ctx)
-			if err != nil {
-				return nil, err
-			}
-			key, err := advisoryKey(a)
+			al, key, err := advisoryArgs(ctx, a)
 			if err != nil {
 				return nil, err
 			}
@@ -96,11 +103,7 @@ func init() {
 	def("pg_try_advisory_lock", 1, 2, "i", types.Bool, lockFn(false, true), volatile)
 	def("pg_try_advisory_xact_lock", 1, 2, "i", types.Bool, lockFn(true, true), volatile)
 	def("pg_advisory_unlock", 1, 2, "i", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
-		al, err := advisory(ctx)
-		if err != nil {
-			return nil, err
-		}
-		key, err := advisoryKey(a)
+		al, key, err := advisoryArgs(ctx, a)
 		if err != nil {
 			return nil, err
 		}
