@@ -113,7 +113,21 @@ func (sa sessionAdvisory) Lock(key funcs.AdvisoryKey, xact, try bool) (bool, err
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return sa.s.mgr.db.advisory.lock(ctx, sa.s, key, xact, try)
+	ok, err := sa.s.mgr.db.advisory.lock(ctx, sa.s, key, xact, try)
+	if ok && xact {
+		sa.s.xactAdvisory = true
+	}
+	return ok, err
+}
+
+// releaseXactAdvisory drops the transaction-level advisory locks s took,
+// if it took any (the shared table is not touched otherwise: this runs at
+// the end of every statement outside a transaction).
+func (s *Session) releaseXactAdvisory() {
+	if s.xactAdvisory {
+		s.xactAdvisory = false
+		s.mgr.db.advisory.release(s, false, true)
+	}
 }
 
 func (sa sessionAdvisory) Unlock(key funcs.AdvisoryKey) bool {

@@ -127,15 +127,16 @@ func (s *Session) Listening(channel string) bool {
 	return ok
 }
 
-// endListen applies the transaction's LISTENs and UNLISTENs in order when
-// it committed, and otherwise leaves the channels only its LISTENs
-// joined.
-func (s *Session) endListen(committed bool) {
+// endTxnSession settles what a transaction's end settles in the session:
+// its LISTENs and UNLISTENs (applied in order when it committed, otherwise
+// the channels only its LISTENs joined are left), the explicit block's
+// notifications (endBlock) and its advisory locks.
+func (s *Session) endTxnSession(committed bool) {
 	ops := s.pendingListen
 	s.pendingListen = nil
 	s.settleListen(ops, committed)
 	s.endBlock()
-	s.mgr.db.advisory.release(s, false, true) // the transaction's advisory locks
+	s.releaseXactAdvisory()
 }
 
 // settleListen applies ops (committed) or undoes them; ops are no longer

@@ -60,6 +60,7 @@ type Session struct {
 	pendingListen []listenOp           // LISTENs and UNLISTENs of the open transaction block
 	block         blockNotify          // the open or last explicit block, for BlockNotifications
 	stmtCtx       context.Context      // the running statement's context (advisory lock waits)
+	xactAdvisory  bool                 // a transaction-level advisory lock was taken since the last release
 	channels      map[string]uint64    // the channels a committed LISTEN joined, by when
 	listenSeq     uint64               // the last channels value
 
@@ -194,7 +195,7 @@ func (s *Session) abortTxn() {
 	}
 	s.tx, s.explicit, s.failed, s.fields = nil, false, false, nil
 	s.pendingNotify = nil
-	s.endListen(false)
+	s.endTxnSession(false)
 	s.deferred = nil
 	s.marks = nil
 	s.releaseLocks()
@@ -234,7 +235,7 @@ var noTransaction = Notice{Severity: "WARNING", Code: errs.NoActiveSQLTransactio
 // in the block).
 func (s *Session) commitImplicitPart(ctx context.Context) error {
 	if s.tx == nil {
-		s.endListen(true)
+		s.endTxnSession(true)
 		s.deliverNotifications()
 		return nil
 	}
@@ -247,11 +248,11 @@ func (s *Session) commitImplicitPart(ctx context.Context) error {
 	defer s.releaseLocks()
 	if _, err := tx.Commit(); err != nil {
 		s.pendingNotify = nil
-		s.endListen(false)
+		s.endTxnSession(false)
 		return err
 	}
 	publish(fields)
-	s.endListen(true)
+	s.endTxnSession(true)
 	s.deliverNotifications()
 	return nil
 }
@@ -475,7 +476,7 @@ func (s *Session) execute(ctx context.Context, p *Prepared, params []types.Value
 	}
 	if !s.explicit && !s.implicit {
 		// Out of any transaction: pg_advisory_xact_lock's locks go.
-		s.mgr.db.advisory.release(s, false, true)
+		s.releaseXactAdvisory()
 	}
 	return res, err
 }
@@ -522,11 +523,11 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		defer s.releaseLocks()
 		if _, err := tx.Commit(); err != nil {
 			s.pendingNotify = nil
-			s.endListen(false)
+			s.endTxnSession(false)
 			return nil, err
 		}
 		publish(fields)
-		s.endListen(true)
+		s.endTxnSession(true)
 		s.deliverNotifications()
 		return &Result{Tag: "COMMIT"}, nil
 	case *ast.Rollback:
