@@ -49,6 +49,12 @@ func AppendValue(b []byte, v any) ([]byte, error) {
 		return b, nil
 	case []any:
 		return appendArray(b, x)
+	case interface{ Map() map[string]any }:
+		// A row value (sql/types.Composite) is stored as its object.
+		return AppendValue(b, x.Map())
+	case interface{ Doc() any }:
+		// json text (sql/types.JSONText) is stored as its document.
+		return AppendValue(b, x.Doc())
 	}
 	return nil, fmt.Errorf("document: cannot encode %T", v)
 }

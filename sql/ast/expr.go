@@ -19,6 +19,9 @@ type Literal struct {
 type ColumnRef struct {
 	Pos   int
 	Parts []string
+	// WholeRow is t.* inside an expression: the row value of FROM entry
+	// t (Parts holds t alone).
+	WholeRow bool
 }
 
 // Param is $n (1-based).

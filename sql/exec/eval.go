@@ -114,6 +114,14 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if err != nil {
 			return nil, err
 		}
+		if c, ok := v.(*types.Composite); ok {
+			// A row value IS NULL when all its fields are, IS NOT
+			// NULL when none is (so both can be false).
+			if x.Not {
+				return types.RecordNoneNull(c), nil
+			}
+			return types.RecordAllNull(c), nil
+		}
 		return (v == nil) != x.Not, nil
 	case *plan.IsBool:
 		v, err := env.Eval(x.X, row)
@@ -229,6 +237,9 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		}
 		return nil, nil
 	case *plan.Object:
+		if x.Record {
+			return env.record(x, row)
+		}
 		m := make(map[string]any, len(x.Keys))
 		for i, k := range x.Keys {
 			v, err := env.Eval(x.Values[i], row)
@@ -447,4 +458,22 @@ func castArray(v types.Value, elem types.T) (types.Value, error) {
 		out[i] = c
 	}
 	return out, nil
+}
+
+// record evaluates a row value: a whole-row reference or ROW(...).
+func (env *Env) record(x *plan.Object, row types.Row) (types.Value, error) {
+	c := &types.Composite{Names: x.Keys, Types: make([]types.T, len(x.Values)), Vals: make([]types.Value, len(x.Values))}
+	allNull := true
+	for i, e := range x.Values {
+		v, err := env.Eval(e, row)
+		if err != nil {
+			return nil, err
+		}
+		c.Types[i], c.Vals[i] = e.Type(), v
+		allNull = allNull && v == nil
+	}
+	if allNull && x.NullIfAllNull {
+		return nil, nil
+	}
+	return c, nil
 }

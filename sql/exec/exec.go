@@ -436,6 +436,16 @@ func appendGroupKey(b []byte, v types.Value) []byte {
 	switch x := v.(type) {
 	case map[string]any, []any:
 		return storage.AppendKey(b, types.FormatText(x))
+	case types.JSONText:
+		return storage.AppendKey(b, string(x))
+	case *types.Composite:
+		// A row value: its field count, then each field, so rows equal
+		// field by field group together.
+		b = storage.AppendKey(b, int64(len(x.Vals)))
+		for _, f := range x.Vals {
+			b = appendGroupKey(b, f)
+		}
+		return b
 	}
 	return storage.AppendKey(b, canonicalNumber(v))
 }

@@ -137,11 +137,11 @@ func init() {
 	defAgg("array_agg", 1, 1, func([]types.T) (types.T, error) { return types.Doc, nil },
 		func() Accumulator { return &arrayAggAcc{} })
 	defAgg("json_agg", 1, 1, func([]types.T) (types.T, error) { return types.JSON, nil },
-		func() Accumulator { return &arrayAggAcc{json: true} })
+		func() Accumulator { return &jsonAggAcc{} })
 	defAgg("jsonb_agg", 1, 1, func([]types.T) (types.T, error) { return types.JSONB, nil },
 		func() Accumulator { return &arrayAggAcc{json: true} })
 	defAgg("json_object_agg", 2, 2, func([]types.T) (types.T, error) { return types.JSON, nil },
-		func() Accumulator { return &objectAggAcc{} })
+		func() Accumulator { return &jsonAggAcc{object: true} })
 	defAgg("jsonb_object_agg", 2, 2, func([]types.T) (types.T, error) { return types.JSONB, nil },
 		func() Accumulator { return &objectAggAcc{} })
 	varType := func(a []types.T) (types.T, error) {
@@ -533,7 +533,54 @@ func (a *arrayAggAcc) Result() (types.Value, error) {
 	if !a.seen {
 		return nil, nil
 	}
+	if a.json {
+		return types.Plain(a.out), nil // jsonb_agg
+	}
 	return a.out, nil
+}
+
+// jsonAggAcc is json_agg and json_object_agg: json text as PostgreSQL
+// builds it, `[1, 2]` with a line break before each row value after the
+// first, and `{ "k" : 1, "l" : 2 }`. (The planner passes dates,
+// timestamps and jsonb through JSONScalar, which renders them as their
+// static type asks.)
+type jsonAggAcc struct {
+	object bool
+	buf    []byte
+}
+
+func (a *jsonAggAcc) Add(args []types.Value) error {
+	if a.object && args[0] == nil {
+		return errs.New(codeNullNotAllowed, "field name must not be null")
+	}
+	switch {
+	case a.buf == nil && a.object:
+		a.buf = append(a.buf, "{ "...)
+	case a.buf == nil:
+		a.buf = append(a.buf, '[')
+	default:
+		a.buf = append(a.buf, ", "...)
+	}
+	v := args[0]
+	if a.object {
+		a.buf = types.AppendJSONString(a.buf, keyText(args[0]))
+		a.buf = append(a.buf, " : "...)
+		v = args[1]
+	} else if _, ok := v.(*types.Composite); ok && len(a.buf) > 1 {
+		a.buf = append(a.buf, "\n "...)
+	}
+	a.buf = types.AppendJSONArg(a.buf, v, types.Unknown)
+	return nil
+}
+
+func (a *jsonAggAcc) Result() (types.Value, error) {
+	if a.buf == nil {
+		return nil, nil
+	}
+	if a.object {
+		return types.JSONText(append(a.buf, " }"...)), nil
+	}
+	return types.JSONText(append(a.buf, ']')), nil
 }
 
 type objectAggAcc struct {

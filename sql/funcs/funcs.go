@@ -196,6 +196,8 @@ func classOK(c byte, t types.T) bool {
 		return t == types.Bool
 	case 'v':
 		return t == IntervalType || t.IsString()
+	case 'r':
+		return t == types.Record
 	}
 	return false
 }

@@ -15,6 +15,12 @@ import (
 // asDoc returns v as a document. Text that looks like a JSON object or
 // array (change-stream values, JSON text columns) is parsed.
 func asDoc(v types.Value) types.Value {
+	switch x := v.(type) {
+	case types.JSONText:
+		return x.Doc()
+	case *types.Composite:
+		return x.Map()
+	}
 	if s, ok := v.(string); ok {
 		t := strings.TrimSpace(s)
 		if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
@@ -370,7 +376,7 @@ func toJSONValue(v types.Value) types.Value {
 			return types.FormatFloat(x)
 		}
 		return x
-	case *apd.Decimal, int64, bool, string, nil:
+	case *apd.Decimal, int64, bool, string, nil, *types.Composite, types.JSONText:
 		return x
 	}
 	return types.ToJSON(v)

@@ -160,7 +160,18 @@ func init() {
 	def("jsonb_build_array", 0, -1, "a", types.JSONB, buildArray, nonStrict)
 	toJSON := func(_ *Context, a []types.Value) (types.Value, error) { return toJSONValue(a[0]), nil }
 	def("to_json", 1, 1, "a", types.JSON, toJSON)
-	def("to_jsonb", 1, 1, "a", types.JSONB, toJSON)
+	def("to_jsonb", 1, 1, "a", types.JSONB, func(_ *Context, a []types.Value) (types.Value, error) {
+		return types.Plain(toJSONValue(a[0])), nil
+	})
+	// row_to_json(record [, pretty]): the row's fields in order; a
+	// composite renders so as JSON (see types.AppendCompositeJSON).
+	def("row_to_json", 1, 2, "rB", types.JSON, func(_ *Context, a []types.Value) (types.Value, error) {
+		c, ok := a[0].(*types.Composite)
+		if !ok {
+			return nil, errs.Errorf(errs.DatatypeMismatch, "row_to_json expects a row value, not %s", types.TypeOf(a[0]))
+		}
+		return types.JSONText(types.AppendCompositeJSON(nil, c, len(a) == 2 && a[1] == true)), nil
+	})
 	// A date renders as "2026-02-03" and a timestamp without time zone
 	// without a zone, as in PostgreSQL; the values alone cannot tell them
 	// from a timestamptz, so these take their arguments' static types.
@@ -168,6 +179,10 @@ func init() {
 		Type: func([]types.T) (types.T, error) { return types.Text, nil },
 		Eval: func(_ *Context, a []types.Value) (types.Value, error) { return types.ToJSON(a[0]), nil },
 		EvalTyped: func(_ *Context, a []types.Value, ts []types.T) (types.Value, error) {
+			if ts[0] == types.JSONB {
+				// jsonb inside json keeps jsonb's text form.
+				return types.JSONText(types.AppendJSONArg(nil, a[0], ts[0])), nil
+			}
 			return types.JSONTyped(a[0], ts[0]), nil
 		},
 	}
@@ -191,6 +206,53 @@ func init() {
 			return eval(ctx, conv)
 		}
 	}
+	// The json (not jsonb) builders produce json text, as PostgreSQL's
+	// do: arguments in order, its spacing, each argument rendered by its
+	// static type (types.AppendJSONArg).
+	jsonBuilder := func(name string, build func(a []types.Value, ts []types.T) ([]byte, error)) {
+		f := registry[name]
+		f.EvalTyped = func(_ *Context, a []types.Value, ts []types.T) (types.Value, error) {
+			b, err := build(a, ts)
+			if err != nil {
+				return nil, err
+			}
+			return types.JSONText(b), nil
+		}
+		f.Eval = func(ctx *Context, a []types.Value) (types.Value, error) {
+			return f.EvalTyped(ctx, a, make([]types.T, len(a)))
+		}
+	}
+	jsonBuilder("to_json", func(a []types.Value, ts []types.T) ([]byte, error) {
+		return types.AppendJSONArg(nil, a[0], ts[0]), nil
+	})
+	jsonBuilder("json_build_array", func(a []types.Value, ts []types.T) ([]byte, error) {
+		b := []byte{'['}
+		for i, v := range a {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = types.AppendJSONArg(b, v, ts[i])
+		}
+		return append(b, ']'), nil
+	})
+	jsonBuilder("json_build_object", func(a []types.Value, ts []types.T) ([]byte, error) {
+		if len(a)%2 != 0 {
+			return nil, invalidParam("argument list must have even number of elements")
+		}
+		b := []byte{'{'}
+		for i := 0; i < len(a); i += 2 {
+			if a[i] == nil {
+				return nil, errs.Errorf(codeNullNotAllowed, "null value not allowed for object key")
+			}
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = types.AppendJSONString(b, keyText(a[i]))
+			b = append(b, " : "...)
+			b = types.AppendJSONArg(b, a[i+1], ts[i+1])
+		}
+		return append(b, '}'), nil
+	})
 	typeofJSON := func(_ *Context, a []types.Value) (types.Value, error) { return jsonTypeof(asDoc(a[0])), nil }
 	def("json_typeof jsonb_typeof", 1, 1, "j", types.Text, typeofJSON)
 	def("json_array_length jsonb_array_length", 1, 1, "j", types.Int4, func(_ *Context, a []types.Value) (types.Value, error) {

@@ -585,6 +585,11 @@ func (p *parser) nameExpr() ast.Expr {
 	if p.isOp("(") {
 		return p.funcCall(first.pos, strings.Join(parts, "."))
 	}
+	if len(parts) == 1 && p.isOp(".") && p.peekN(1).kind == tOp && p.peekN(1).val == "*" {
+		// t.* in an expression (row_to_json(t.*)): t's whole row.
+		p.i += 2
+		return &ast.ColumnRef{Pos: first.pos, Parts: parts, WholeRow: true}
+	}
 	return &ast.ColumnRef{Pos: first.pos, Parts: parts}
 }
 

@@ -568,6 +568,17 @@ func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 		return nil, errAt(errs.GroupingError, x.Pos,
 			"column %q must appear in the GROUP BY clause or be used in an aggregate function", refText(x.Parts))
 	}
+	if x.WholeRow {
+		for sc, depth := bd.sc, 0; sc != nil; sc, depth = sc.outer, depth+1 {
+			if e := wholeRow(sc, x.Parts[0], depth); e != nil {
+				for in := bd.sc; in != sc; in = in.outer {
+					in.correlated = true // as resolve marks each scope it climbs
+				}
+				return e, nil
+			}
+		}
+		return nil, errAt(errs.UndefinedTable, x.Pos, "missing FROM-clause entry for table %q", x.Parts[0])
+	}
 	e, err := resolve(bd.sc, x, 0)
 	if err != nil {
 		return nil, err
@@ -596,6 +607,9 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 				if !ok {
 					return nil, errAt(errs.UndefinedColumn, x.Pos, "column %s does not exist", name)
 				}
+				if repeatedCol(r, parts[1]) {
+					return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
+				}
 				if depth > 0 {
 					sc.correlated = true
 				}
@@ -621,11 +635,16 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 			}
 		}
 		if e, ok := inRel(r, parts, depth); ok {
-			if found != nil {
+			if found != nil || repeatedCol(r, parts[0]) {
 				return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
 			}
 			found = e
 		}
+	}
+	if found == nil && len(parts) == 1 {
+		// No column of that name: a FROM entry's name is its whole row,
+		// as in PostgreSQL (columns win over it).
+		found = wholeRow(sc, parts[0], depth)
 	}
 	if found == nil && len(docRels) == 1 {
 		found, _ = inRel(docRels[0], parts, depth)
@@ -648,9 +667,70 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 	return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", name)
 }
 
+// wholeRow is the row value of the FROM entry named name, or nil: its
+// columns as SELECT name.* lists them (a schemaless collection's id and
+// known fields).
+func wholeRow(sc *scope, name string, depth int) Expr {
+	for _, r := range sc.rels {
+		if r.qualifiedOnly || r.ref() != name {
+			continue
+		}
+		// A collection's rows always have their key, so all-NULL fields
+		// mean the null-extended side of an outer join: the NULL row.
+		obj := &Object{Record: true, NullIfAllNull: r.coll != nil}
+		if r.coll == nil {
+			// A subquery or function: its columns by position (names
+			// may repeat).
+			for i, c := range r.cols {
+				obj.Keys = append(obj.Keys, c.Name)
+				obj.Values = append(obj.Values, relCol(r, i, depth))
+			}
+			return obj
+		}
+		for _, n := range relNames(r) {
+			if e, ok := inRel(r, []string{n}, depth); ok {
+				obj.Keys = append(obj.Keys, n)
+				obj.Values = append(obj.Values, e)
+			}
+		}
+		return obj
+	}
+	return nil
+}
+
 func hasField(r *rel, name string) bool {
 	_, ok := r.coll.Fields.Lookup(name)
 	return ok
+}
+
+// repeatedCol reports whether a subquery's output has two columns named
+// name (SELECT 1 AS a, 2 AS a): a reference to it is ambiguous.
+func repeatedCol(r *rel, name string) bool {
+	if r.coll != nil {
+		return false
+	}
+	n := 0
+	for _, c := range r.cols {
+		if c.Name == name {
+			n++
+		}
+	}
+	return n > 1
+}
+
+// relCol is a reference to column idx of r (depth scopes out).
+func relCol(r *rel, idx, depth int) Expr {
+	if r.used != nil && idx < len(r.used) {
+		r.used[idx] = true
+	}
+	t, name := types.Doc, "_doc"
+	if idx < len(r.cols) {
+		t, name = r.cols[idx].T, r.cols[idx].Name
+	}
+	if depth > 0 {
+		return &OuterRef{Depth: depth, Idx: r.off + idx, T: t}
+	}
+	return &ColRef{Idx: r.off + idx, T: t, Name: name}
 }
 
 // inRel resolves a column path inside one relation.
@@ -850,6 +930,20 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 	if ((name == "rank" && len(x.Args) == 2) || name == "sorted_count") && x.Over == nil && x.Filter == nil {
 		return bd.bindSortedFunc(x, name)
 	}
+	if x.Name == "row" && x.Over == nil && x.Filter == nil && !x.Star && !x.Distinct {
+		// ROW(a, b): a row value with fields f1, f2, ... (PostgreSQL's
+		// anonymous record).
+		obj := &Object{Record: true}
+		for i, a := range x.Args {
+			e, err := bd.bind(a, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			obj.Keys = append(obj.Keys, "f"+strconv.Itoa(i+1))
+			obj.Values = append(obj.Values, e)
+		}
+		return obj, nil
+	}
 	if isWindowCall(x, name) {
 		return bd.bindWindow(x, name)
 	}
@@ -870,8 +964,9 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 				if err != nil {
 					return nil, err
 				}
-				if jsonAggs[agg.Name] && (ba.Type() == types.Date || ba.Type() == types.Timestamp) {
-					// As PostgreSQL: "2026-02-03", not a timestamptz.
+				if t := ba.Type(); jsonAggs[agg.Name] && (t == types.Date || t == types.Timestamp || t == types.JSONB) {
+					// As PostgreSQL: "2026-02-03", not a timestamptz;
+					// jsonb in its text form.
 					ba = &Call{F: funcs.JSONScalar, Args: []Expr{ba}, T: types.Text}
 				}
 				call.Args = append(call.Args, ba)

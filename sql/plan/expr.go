@@ -109,10 +109,16 @@ type CaseWhen struct {
 // WhenThen is one arm of CaseWhen.
 type WhenThen struct{ Cond, Result Expr }
 
-// Object builds a document object.
+// Object builds a document object or, with Record, a row value
+// (*types.Composite, type Record): a whole-row reference or ROW(...).
+// NullIfAllNull makes a row value whose fields are all NULL the NULL
+// value: a whole-row reference to a table, whose rows always have a key,
+// is then the null-extended side of an outer join, as in PostgreSQL.
 type Object struct {
-	Keys   []string
-	Values []Expr
+	Keys          []string
+	Values        []Expr
+	Record        bool
+	NullIfAllNull bool
 }
 
 // Array builds a document array.
@@ -124,21 +130,26 @@ type Subscript struct {
 }
 
 // Type implementations.
-func (e *Const) Type() types.T     { return e.T }
-func (e *ColRef) Type() types.T    { return e.T }
-func (e *FieldRef) Type() types.T  { return e.T }
-func (e *Param) Type() types.T     { return e.T }
-func (e *BinOp) Type() types.T     { return e.T }
-func (e *Logic) Type() types.T     { return types.Bool }
-func (e *Not) Type() types.T       { return types.Bool }
-func (e *Neg) Type() types.T       { return e.T }
-func (e *IsNull) Type() types.T    { return types.Bool }
-func (e *IsBool) Type() types.T    { return types.Bool }
-func (e *InList) Type() types.T    { return types.Bool }
-func (e *Call) Type() types.T      { return e.T }
-func (e *CastTo) Type() types.T    { return e.T }
-func (e *CaseWhen) Type() types.T  { return e.T }
-func (e *Object) Type() types.T    { return types.Doc }
+func (e *Const) Type() types.T    { return e.T }
+func (e *ColRef) Type() types.T   { return e.T }
+func (e *FieldRef) Type() types.T { return e.T }
+func (e *Param) Type() types.T    { return e.T }
+func (e *BinOp) Type() types.T    { return e.T }
+func (e *Logic) Type() types.T    { return types.Bool }
+func (e *Not) Type() types.T      { return types.Bool }
+func (e *Neg) Type() types.T      { return e.T }
+func (e *IsNull) Type() types.T   { return types.Bool }
+func (e *IsBool) Type() types.T   { return types.Bool }
+func (e *InList) Type() types.T   { return types.Bool }
+func (e *Call) Type() types.T     { return e.T }
+func (e *CastTo) Type() types.T   { return e.T }
+func (e *CaseWhen) Type() types.T { return e.T }
+func (e *Object) Type() types.T {
+	if e.Record {
+		return types.Record
+	}
+	return types.Doc
+}
 func (e *Array) Type() types.T     { return types.Doc }
 func (e *Subscript) Type() types.T { return types.Doc }
 

@@ -952,7 +952,7 @@ func mapExpr(e Expr, f func(Expr) Expr) Expr {
 		}
 		return f(n)
 	case *Object:
-		n := &Object{Keys: x.Keys}
+		n := &Object{Keys: x.Keys, Record: x.Record, NullIfAllNull: x.NullIfAllNull}
 		for _, v := range x.Values {
 			n.Values = append(n.Values, mapExpr(v, f))
 		}

@@ -141,8 +141,18 @@ func Cast(v Value, t T) (Value, error) {
 			return NormalizeUUID(hex.EncodeToString(b))
 		}
 	case JSON, JSONB:
-		if s, ok := v.(string); ok {
-			return ParseJSON(s)
+		switch x := v.(type) {
+		case string:
+			if t == JSON {
+				// json keeps its text (spacing, key order, repeats).
+				return NewJSONText(x)
+			}
+			return ParseJSON(x)
+		case JSONText:
+			if t == JSONB {
+				return Plain(x), nil
+			}
+			return x, nil
 		}
 		return v, nil
 	}
@@ -268,8 +278,11 @@ func ParseText(s string, t T) (Value, error) {
 // literals, which callers pass as strings). Errors use 42804 for kind
 // mismatches so clients see "column is of type X but expression is of type Y".
 func Coerce(v Value, t T) (Value, error) {
-	if v == nil || t == Unknown || t == Doc {
-		return v, nil
+	if v == nil {
+		return nil, nil
+	}
+	if t == Unknown || t == Doc {
+		return Plain(v), nil
 	}
 	switch x := v.(type) {
 	case bool:
@@ -287,7 +300,25 @@ func Coerce(v Value, t T) (Value, error) {
 		if t.IsString() {
 			return FormatText(x), nil
 		}
-		return x, nil
+		return Plain(x), nil
+	case JSONText:
+		switch {
+		case t == JSON || t == JSONB:
+			return Plain(x), nil
+		case t.IsString():
+			return string(x), nil
+		}
+		return nil, mismatch(t, JSON)
+	case *Composite:
+		switch {
+		case t == JSON || t == JSONB:
+			return x.Map(), nil
+		case t.IsString():
+			return recordText(x), nil
+		case t == Record:
+			return x, nil
+		}
+		return nil, mismatch(t, Record)
 	case []byte:
 		if t != Bytea && t != UUID {
 			return nil, mismatch(t, Bytea)
@@ -297,7 +328,12 @@ func Coerce(v Value, t T) (Value, error) {
 			return nil, mismatch(t, Timestamptz)
 		}
 	}
-	return Cast(v, t)
+	out, err := Cast(v, t)
+	if t == JSON && err == nil {
+		// Stored json is a document (the text form is not kept).
+		out = Plain(out)
+	}
+	return out, err
 }
 
 func mismatch(col, got T) error {

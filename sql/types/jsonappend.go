@@ -82,6 +82,10 @@ func AppendJSON(dst []byte, v Value) []byte {
 			dst = AppendJSON(dst, e)
 		}
 		return append(dst, ']')
+	case *Composite:
+		return AppendCompositeJSON(dst, x, false)
+	case JSONText:
+		return append(dst, x...)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -174,6 +178,12 @@ func appendJSONString(dst []byte, s string) []byte {
 // ordered shorter first, then bytewise (jsonb's storage order), ", "
 // between elements and ": " after keys. Scalars render as AppendJSON.
 func AppendJSONB(dst []byte, v Value) []byte {
+	switch x := v.(type) {
+	case *Composite:
+		v = x.Map()
+	case JSONText:
+		v = x.Doc()
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(x))

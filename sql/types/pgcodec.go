@@ -71,6 +71,16 @@ func EncodeText(v Value, t T) []byte {
 	if out, ok := CatalogText(v, t); ok {
 		return out
 	}
+	switch x := v.(type) {
+	case *Composite:
+		if t != JSON && t != JSONB {
+			return AppendRecordText(nil, x)
+		}
+	case JSONText:
+		if t != JSONB {
+			return []byte(x)
+		}
+	}
 	switch t {
 	case JSONB:
 		return AppendJSONB(nil, v)
@@ -179,6 +189,9 @@ func EncodeBinary(v Value, t T) ([]byte, error) {
 	}
 	if out, ok, err := CatalogBinary(v, t); ok {
 		return out, err
+	}
+	if c, ok := v.(*Composite); ok && t != JSON && t != JSONB {
+		return appendRecordBinary(nil, c)
 	}
 	switch t {
 	case Bool:

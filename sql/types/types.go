@@ -57,6 +57,9 @@ const (
 	// Interval is an interval value (sql/funcs.Interval, which implements
 	// IntervalValue); it is computed and sent, not stored in columns.
 	Interval
+	// Record is a row value: a whole-row reference (SELECT t FROM t) or a
+	// ROW(...) constructor; its runtime value is *Composite.
+	Record
 )
 
 var typeNames = [...]string{
@@ -93,6 +96,7 @@ var typeNames = [...]string{
 	Int2Array:    "smallint[]",
 	OIDArray:     "oid[]",
 	Interval:     "interval",
+	Record:       "record",
 }
 
 // String returns the PostgreSQL spelling of the type.
@@ -124,6 +128,7 @@ const (
 	OIDNumeric     uint32 = 1700
 	OIDUUID        uint32 = 2950
 	OIDJSONB       uint32 = 3802
+	OIDRecord      uint32 = 2249
 
 	OIDChar         uint32 = 18
 	OIDName         uint32 = 19
@@ -200,6 +205,8 @@ func (t T) OID() uint32 {
 		return OIDInterval
 	case OIDArray:
 		return OIDOIDArray
+	case Record:
+		return OIDRecord
 	default:
 		return OIDText
 	}

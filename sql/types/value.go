@@ -58,6 +58,10 @@ func TypeOf(v Value) T {
 		return Timestamptz
 	case map[string]any, []any:
 		return Doc
+	case *Composite:
+		return Record
+	case JSONText:
+		return JSON
 	}
 	return Unknown
 }
@@ -83,8 +87,12 @@ func rank(v Value) int {
 		return 6
 	case map[string]any:
 		return 7
+	case *Composite:
+		return 8
+	case JSONText:
+		return 9
 	}
-	return 8
+	return 10
 }
 
 // Compare orders two non-NULL values: -1, 0 or +1. Values of different kinds
@@ -155,6 +163,10 @@ func Compare(a, b Value) int {
 		return cmpInt(int64(len(x)), int64(len(y)))
 	case map[string]any:
 		return strings.Compare(FormatText(x), FormatText(b))
+	case *Composite:
+		return compareComposite(x, b.(*Composite))
+	case JSONText:
+		return strings.Compare(string(x), string(b.(JSONText)))
 	}
 	return 0
 }
@@ -233,6 +245,10 @@ func FormatText(v Value) string {
 	case map[string]any, []any:
 		b, _ := json.Marshal(ToJSON(x))
 		return string(b)
+	case *Composite:
+		return recordText(x)
+	case JSONText:
+		return string(x)
 	}
 	return fmt.Sprint(v)
 }
@@ -295,6 +311,11 @@ func ToJSON(v Value) any {
 			a[i] = ToJSON(e)
 		}
 		return a
+	case *Composite:
+		// Fields in order: encoding/json copies a RawMessage as it is.
+		return json.RawMessage(AppendCompositeJSON(nil, x, false))
+	case JSONText:
+		return jsonTextValue(x)
 	}
 	return v
 }

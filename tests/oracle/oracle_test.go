@@ -227,6 +227,23 @@ var queries = []string{
 	`SELECT dept_id, jsonb_agg(hired ORDER BY hired), jsonb_agg(hired::timestamp ORDER BY hired DESC), json_object_agg(id, hired)::jsonb FROM emp WHERE dept_id IS NOT NULL GROUP BY dept_id ORDER BY 1`,
 	// jsonb text output: keys shorter first, ", " and ": " between
 	`SELECT '{"bb":1,"a":[1,2,{"c":null,"b":"x"}],"ccc":true}'::jsonb, jsonb_build_object('bb', 1, 'a', 'x'), '[]'::jsonb, '{}'::jsonb, '{"a":{"b":[]}}'::jsonb::text`,
+	// row values (whole-row references, ROW) and json kept as text: the
+	// columns in order, PostgreSQL's spacing in each builder
+	`SELECT row_to_json(e), to_json(e), row_to_json(e, true), row_to_json(e.*) FROM emp e ORDER BY id`,
+	`SELECT json_agg(e ORDER BY id), json_agg(name ORDER BY id), json_agg(hired ORDER BY id DESC) FROM emp e`,
+	`SELECT d.name, json_agg(e ORDER BY e.id), count(e), count(e.id) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROUP BY d.name ORDER BY 1`,
+	`SELECT json_agg(t ORDER BY t.name DESC) FROM (SELECT id, name, id AS id FROM emp WHERE id < 4) t`,
+	`SELECT json_build_object('b', 1, 'a', e.hired, 'e', e, 'n', NULL), json_build_array(1, 'x', NULL, e.salary, json_build_array()), json_build_object() FROM emp e WHERE id = 1`,
+	`SELECT json_object_agg(name, salary ORDER BY name), json_object_agg(id, bonus ORDER BY id) FILTER (WHERE dept_id = 1) FROM emp`,
+	`SELECT '{"b":1,  "a":[1, 2], "b":3}'::json, ('{"b":1}'::json)->>'b', json_build_object('k', '{"y": 2, "x": [1]}'::jsonb, 'j', '{"y":2}'::json)`,
+	`SELECT e FROM emp e ORDER BY id`,
+	`SELECT e IS NULL, e IS NOT NULL, ROW(e.bonus, NULL) IS NULL, ROW(NULL, NULL) IS NULL FROM emp e ORDER BY id`,
+	`SELECT d.id, (SELECT json_agg(p ORDER BY p.pid) FROM proj p WHERE p.dept_id = d.id), (SELECT row_to_json(d)) FROM dept d ORDER BY d.id`,
+	`SELECT row_to_json(t) FROM (SELECT 1 AS a, 'x y' AS a, NULL::int AS "B", 2.50 AS c) t`,
+	`SELECT count(DISTINCT t), count(*) FROM (SELECT dept_id, salary::numeric / 10 AS s FROM emp) t`,
+	`SELECT count(DISTINCT t) FROM (VALUES (1.0), (1.00), (2), (NULL)) t(x)`,
+	`SELECT t, count(*) FROM (SELECT dept_id, salary::numeric / 50 AS s FROM emp) t GROUP BY t ORDER BY t`,
+	`SELECT to_json('a"b'::text), to_json(1.5), to_json(true), to_json(NULL::int), to_jsonb(e) FROM emp e WHERE id = 2`,
 	`SELECT pg_typeof(id), pg_typeof(hired), pg_typeof(1), pg_typeof(1::int2), pg_typeof(2.5), pg_typeof('x'::text), pg_typeof(now()), pg_typeof(salary + 1), pg_typeof(sum(salary)) FROM emp GROUP BY id, hired, salary ORDER BY id LIMIT 1`,
 	// advisory locks: re-entrant, each lock needs its unlock
 	`SELECT pg_try_advisory_lock(1), pg_try_advisory_lock(1), pg_try_advisory_lock(1, 2), pg_advisory_unlock(1), pg_advisory_unlock(1), pg_advisory_unlock(1, 2), pg_try_advisory_xact_lock(3)`,
@@ -261,6 +278,10 @@ var errorQueries = []string{
 	`SELECT id FROM emp JOIN assign USING (id) JOIN dept ON dept.id = emp.dept_id`,
 	`SELECT * FROM (emp JOIN dept ON emp.dept_id = dept.id) JOIN assign USING (id)`,
 	`SELECT * FROM emp JOIN assign USING (id) JOIN pairs USING (id)`,
+	`SELECT t.id FROM (SELECT id, name, id AS id FROM emp) t`,
+	`SELECT id FROM (SELECT id, name, id AS id FROM emp) t`,
+	`SELECT row_to_json(x) FROM emp e`,
+	`SELECT row_to_json(e.name) FROM emp e`,
 }
 
 // knownDifferences are queries where NodeDB does not yet match
