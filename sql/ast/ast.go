@@ -312,6 +312,9 @@ type Subquery struct {
 	Query   *Select
 	Alias   string
 	Columns []string
+	// Lateral is LATERAL (SELECT ...): the query may read the columns
+	// of the FROM entries before it (table functions always may).
+	Lateral bool
 }
 
 // Join is `left [kind] JOIN right ON/USING ...`.

@@ -962,6 +962,9 @@ func (f *formatter) table(t TableExpr) {
 		f.w(quotePath(t.Name))
 		f.alias(t.Alias, nil)
 	case *Subquery:
+		if t.Lateral {
+			f.w("LATERAL ")
+		}
 		f.w("(")
 		f.query(t.Query)
 		f.w(")")

@@ -314,6 +314,12 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 		return materialized(env.runWindow(x))
 	case *plan.Join:
 		return materialized(env.runJoin(x))
+	case *plan.Apply:
+		in, err := env.open(x.Left)
+		if err != nil {
+			return nil, err
+		}
+		return &applyIter{env: env, node: x, in: in, width: len(x.Right.Columns())}, nil
 	case *plan.SetOp:
 		return materialized(env.runSetOp(x))
 	case *plan.CTEScan:

@@ -664,3 +664,58 @@ func (env *Env) evalTableFunc(x *plan.FuncScan, row types.Row) ([]types.Row, err
 	}
 	return nil, errs.Errorf(errs.FeatureNotSupported, "table function %s", x.Name)
 }
+
+// applyIter runs a lateral join (plan.Apply): for each left row, the
+// right plan with that row as the innermost outer row.
+type applyIter struct {
+	env   *Env
+	node  *plan.Apply
+	in    iter
+	width int // of the right side's rows
+
+	left    types.Row
+	right   []types.Row
+	i       int
+	pending bool // left has not been returned yet (for Outer)
+}
+
+func (a *applyIter) Next() (types.Row, bool, error) {
+	for {
+		for a.i < len(a.right) {
+			r := a.right[a.i]
+			a.i++
+			row := append(append(make(types.Row, 0, len(a.left)+len(r)), a.left...), r...)
+			if a.node.On != nil {
+				ok, err := a.env.Truthy(a.node.On, row)
+				if err != nil {
+					return nil, false, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			a.pending = false
+			return row, true, nil
+		}
+		if a.pending && a.node.Outer {
+			a.pending = false
+			return append(append(make(types.Row, 0, len(a.left)+a.width), a.left...), make(types.Row, a.width)...), true, nil
+		}
+		if err := checkCtx(a.env.Ctx); err != nil {
+			return nil, false, err
+		}
+		l, ok, err := a.in.Next()
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		a.env.outer = append(a.env.outer, l)
+		rows, err := a.env.Query(a.node.Right)
+		a.env.outer = a.env.outer[:len(a.env.outer)-1]
+		if err != nil {
+			return nil, false, err
+		}
+		a.left, a.right, a.i, a.pending = l, rows, 0, true
+	}
+}
+
+func (a *applyIter) Close() error { return a.in.Close() }

@@ -361,7 +361,18 @@ func (p *parser) tablePrimary() ast.TableExpr {
 		return te
 	}
 	if isKw(t, "lateral") {
-		p.notYet(t, "LATERAL")
+		// LATERAL (SELECT ...) reads the entries before it; a table
+		// function does so without the keyword.
+		p.i++
+		if isOp(p.peek(), "(") && p.startsQuery() {
+			sq := p.tablePrimary().(*ast.Subquery)
+			sq.Lateral = true
+			return sq
+		}
+		if isOp(p.peek(), "(") || !isName(p.peek()) || !isOp(p.peekN(1), "(") {
+			p.fail(p.peek())
+		}
+		return p.tablePrimary()
 	}
 	n1, n2 := p.peekN(1), p.peekN(2)
 	if (isKw(t, "stream") || isKw(t, "topic")) && isName(n1) &&

@@ -102,6 +102,9 @@ func estimate(n Node) float64 {
 			x.est = math.Max(joinRows(x), 1e-9)
 		}
 		return x.est
+	case *Apply:
+		// The right side's estimate is for one outer row.
+		return estimate(x.Left) * math.Max(estimate(x.Right), 1)
 	case *SetOp:
 		l, r := estimate(x.Left), estimate(x.Right)
 		switch x.Op {

@@ -113,6 +113,14 @@ func (e *explainer) explain(n Node, depth int) {
 		add("%s (%s)", kind, x.Kind)
 		e.explain(x.Left, depth+1)
 		e.explain(x.Right, depth+1)
+	case *Apply:
+		kind := "INNER"
+		if x.Outer {
+			kind = "LEFT"
+		}
+		add("Nested Loop (%s, LATERAL)", kind)
+		e.explain(x.Left, depth+1)
+		e.explain(x.Right, depth+1)
 	case *SetOp:
 		all := ""
 		if x.All {

@@ -93,6 +93,30 @@ func (b *Builder) flattenFrom(te ast.TableExpr, sc *scope, units *[]fromUnit, pr
 		return nil
 	}
 	lo := len(sc.cols)
+	if len(*units) > 0 && lateralEntry(te) {
+		n, r, apply, err := b.buildLateral(te, sc)
+		if err != nil {
+			return err
+		}
+		sc.add(r)
+		if !apply {
+			*units = append(*units, fromUnit{node: n, lo: lo, hi: len(sc.cols)})
+			return nil
+		}
+		// It reads the entries before it: they are joined first (with
+		// the conditions that reach only them), and it runs once per
+		// joined row.
+		var pred Expr
+		if len(*preds) > 0 {
+			pred = and(*preds)
+		}
+		prefix := &scope{outer: sc.outer, rels: sc.rels[:len(sc.rels)-1], cols: sc.cols[:lo]}
+		left := joinUnits(*units, prefix, pred)
+		*preds = nil
+		ap := &Apply{Left: left, Right: n, Cols: append([]Column(nil), sc.cols...)}
+		*units = []fromUnit{{node: ap, lo: 0, hi: len(sc.cols)}}
+		return nil
+	}
 	n, err := b.buildTableExpr(te, sc)
 	if err != nil {
 		return err
@@ -570,6 +594,15 @@ func pushInto(n Node, p Expr) Node {
 		chooseAccess(s, p)
 		return s
 	}
+	if ap, ok := n.(*Apply); ok {
+		// A term on the left row filters it before the right side runs
+		// for it (the same rows go, with their right rows or NULLs).
+		lw := len(ap.Left.Columns())
+		if cols, ok := RowColumns(p); ok && len(cols) > 0 && cols[len(cols)-1] < lw && !hasSubquery(p) {
+			ap.Left = pushInto(ap.Left, p)
+			return ap
+		}
+	}
 	if j, ok := n.(*Join); ok && j.Kind == "LEFT" {
 		// A WHERE term on the left side drops the same rows before the
 		// join as after it: the left rows it rejects and their matches
@@ -699,14 +732,7 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		cols := append([]Column(nil), n.Columns()...)
-		for i := range cols {
-			if i < len(x.Columns) {
-				cols[i].Name = x.Columns[i]
-			}
-			cols[i].TableOID, cols[i].AttrNum = 0, 0
-		}
-		sc.add(&rel{name: x.Alias, alias: x.Alias, cols: cols})
+		sc.add(subqueryRel(x, n))
 		return n, nil
 	case *ast.Join:
 		left, err := b.buildTableExpr(x.Left, sc)
@@ -714,8 +740,21 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 			return nil, err
 		}
 		leftWidth := len(sc.cols)
-		right, err := b.buildTableExpr(x.Right, sc)
-		if err != nil {
+		var right Node
+		if lateralEntry(x.Right) {
+			// It may read the join's left side (not the FROM entries
+			// before the join: a narrowing of PostgreSQL's rule).
+			base := leftWidth - len(left.Columns())
+			n, r, apply, err := b.buildLateral(x.Right, sc.tail(base))
+			if err != nil {
+				return nil, err
+			}
+			sc.add(r)
+			if apply {
+				return b.lateralJoin(x, left, n, sc, base)
+			}
+			right = n
+		} else if right, err = b.buildTableExpr(x.Right, sc); err != nil {
 			return nil, err
 		}
 		j := &Join{Kind: x.Kind, Left: left, Right: right, Cols: append([]Column(nil), sc.cols...)}
@@ -756,6 +795,36 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		return b.buildStreamScan(x, sc)
 	}
 	return nil, errs.Errorf(errs.FeatureNotSupported, "unsupported FROM entry %T", te)
+}
+
+// lateralJoin finishes `left [INNER|LEFT] JOIN LATERAL right ON ...` whose
+// right side reads the left row: an Apply. The scope already holds both
+// sides; the join's row starts at column base.
+func (b *Builder) lateralJoin(x *ast.Join, left, right Node, sc *scope, base int) (Node, error) {
+	kind := x.Kind
+	if kind == "" {
+		kind = "INNER"
+	}
+	if kind != "INNER" && kind != "LEFT" && kind != "CROSS" {
+		return nil, errAt(errs.InvalidColumnReference, x.Pos, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+	}
+	ap := &Apply{Left: left, Right: right, Outer: kind == "LEFT", Cols: append([]Column(nil), sc.cols[base:]...)}
+	pred, err := sc.joinEntries(kind, x.Using, x.Natural, x.Pos)
+	if err != nil {
+		return nil, err
+	}
+	if x.On != nil {
+		bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
+		if pred, err = bd.bind(x.On, types.Bool); err != nil {
+			return nil, err
+		}
+	}
+	if pred != nil {
+		ap.On = shift(pred, -base)
+	} else if kind == "LEFT" {
+		return nil, errAt(errs.SyntaxError, x.Pos, "LEFT JOIN requires a join condition")
+	}
+	return ap, nil
 }
 
 // shift moves ColRefs of a bound expression by d positions.
@@ -1114,6 +1183,10 @@ func walkNode(n Node, f func(Expr)) {
 	case *SetOp:
 		walkNode(x.Left, f)
 		walkNode(x.Right, f)
+	case *Apply:
+		visit(x.On)
+		walkNode(x.Left, f)
+		walkNode(x.Right, f)
 	case *FuncScan:
 		for _, e := range x.Args {
 			visit(e)
@@ -1194,14 +1267,25 @@ func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 	if name == "topk" || name == "range" {
 		return b.buildSortedScan(x, name, sc)
 	}
-	bd := &binder{b: b, sc: &scope{outer: sc.outer}, noAgg: "functions in FROM"}
-	args, err := bd.bindArgs(x.Func.Args)
+	n, r, err := b.funcTable(x, name, &scope{outer: sc.outer})
 	if err != nil {
 		return nil, err
 	}
+	sc.add(r)
+	return n, nil
+}
+
+// funcTable binds a table function's arguments in scope in (whose outer
+// scopes its arguments may read) and returns its scan and its relation.
+func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan, *rel, error) {
+	bd := &binder{b: b, sc: in, noAgg: "functions in FROM"}
+	args, err := bd.bindArgs(x.Func.Args)
+	if err != nil {
+		return nil, nil, err
+	}
 	t, err := tableFuncType(name, args, x.Pos)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	colName := name
 	if len(x.Columns) > 0 {
@@ -1214,8 +1298,71 @@ func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 	if alias == "" {
 		alias = name
 	}
-	sc.add(&rel{name: alias, alias: alias, cols: cols})
-	return &FuncScan{Name: name, Args: args, Cols: cols}, nil
+	return &FuncScan{Name: name, Args: args, Cols: cols}, &rel{name: alias, alias: alias, cols: cols}, nil
+}
+
+// lateralEntry reports whether a FROM entry may read the entries before
+// it: LATERAL (SELECT ...) and table functions (as in PostgreSQL, which
+// makes functions in FROM lateral without the keyword).
+func lateralEntry(te ast.TableExpr) bool {
+	switch x := te.(type) {
+	case *ast.Subquery:
+		return x.Lateral
+	case *ast.FuncTable:
+		name := strings.TrimPrefix(x.Func.Name, "pg_catalog.")
+		return name != "topk" && name != "range"
+	}
+	return false
+}
+
+// buildLateral plans a lateral entry over prefix, the scope of the
+// entries before it. apply reports whether it reads them (or an enclosing
+// query's row): it must then run once per prefix row (Apply); otherwise
+// it is an ordinary entry. The caller adds r to its scope.
+func (b *Builder) buildLateral(te ast.TableExpr, prefix *scope) (n Node, r *rel, apply bool, err error) {
+	switch x := te.(type) {
+	case *ast.FuncTable:
+		in := &scope{outer: prefix}
+		fs, r, err := b.funcTable(x, strings.TrimPrefix(x.Func.Name, "pg_catalog."), in)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		return fs, r, in.correlated, nil
+	case *ast.Subquery:
+		n, err := b.buildSelect(x.Query, prefix)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		return n, subqueryRel(x, n), true, nil
+	}
+	return nil, nil, false, errs.Errorf(errs.InternalError, "not a lateral FROM entry: %T", te)
+}
+
+// subqueryRel is the relation of a derived table: its query's columns,
+// renamed by the alias's column list.
+func subqueryRel(x *ast.Subquery, n Node) *rel {
+	cols := append([]Column(nil), n.Columns()...)
+	for i := range cols {
+		if i < len(x.Columns) {
+			cols[i].Name = x.Columns[i]
+		}
+		cols[i].TableOID, cols[i].AttrNum = 0, 0
+	}
+	return &rel{name: x.Alias, alias: x.Alias, cols: cols}
+}
+
+// tail is the scope of sc's entries from column base on, their columns
+// renumbered from 0 (the left side of a join inside a FROM list).
+func (sc *scope) tail(base int) *scope {
+	out := &scope{outer: sc.outer, cols: sc.cols[base:]}
+	for _, r := range sc.rels {
+		if r.off >= base {
+			c := *r
+			c.off -= base
+			out.rels = append(out.rels, &c)
+		}
+	}
+	return out
 }
 
 // SortedIndexCatalog finds indexes by name; the catalog implements it.

@@ -234,6 +234,21 @@ type Join struct {
 	est        float64 // cached Estimate; 0 until computed
 }
 
+// Apply is a lateral join: Right is run once for each row of Left, with
+// that row as the innermost outer row (Right reads it through OuterRef
+// depth 1), and each of its rows is appended to the left row. Outer keeps
+// a left row that Right gave nothing for (LEFT JOIN LATERAL), with NULLs;
+// On, over the combined row, filters as a join condition.
+type Apply struct {
+	Left, Right Node
+	Outer       bool
+	On          Expr
+	Cols        []Column
+}
+
+// Columns returns the combined layout.
+func (n *Apply) Columns() []Column { return n.Cols }
+
 // SetOp is UNION / INTERSECT / EXCEPT [ALL] over inputs of equal arity.
 type SetOp struct {
 	Op          string

@@ -80,6 +80,8 @@ func children(n Node) []Node {
 		return []Node{x.Input}
 	case *Join:
 		return []Node{x.Left, x.Right}
+	case *Apply:
+		return []Node{x.Left, x.Right}
 	case *SetOp:
 		return []Node{x.Left, x.Right}
 	case *Insert:

@@ -244,6 +244,17 @@ var queries = []string{
 	`SELECT count(DISTINCT t) FROM (VALUES (1.0), (1.00), (2), (NULL)) t(x)`,
 	`SELECT t, count(*) FROM (SELECT dept_id, salary::numeric / 50 AS s FROM emp) t GROUP BY t ORDER BY t`,
 	`SELECT to_json('a"b'::text), to_json(1.5), to_json(true), to_json(NULL::int), to_jsonb(e) FROM emp e WHERE id = 2`,
+	// LATERAL: table functions and LATERAL subqueries read the entries before them
+	`SELECT e.id, g FROM emp e, generate_series(1, e.id % 3) g ORDER BY 1, 2`,
+	`SELECT d.name, x.name, x.salary FROM dept d LEFT JOIN LATERAL (SELECT e.name, e.salary FROM emp e WHERE e.dept_id = d.id ORDER BY e.salary DESC, e.name LIMIT 2) x ON true ORDER BY 1, 3 DESC, 2`,
+	`SELECT d.name, x.n FROM dept d CROSS JOIN LATERAL (SELECT count(*) AS n FROM emp e WHERE e.dept_id = d.id) x ORDER BY 1`,
+	`SELECT d.id, x.t FROM dept d JOIN LATERAL (SELECT p.title AS t FROM proj p WHERE p.dept_id = d.id) x ON x.t <> 'web' ORDER BY 1, 2`,
+	`SELECT d.id, x.t FROM dept d LEFT JOIN LATERAL (SELECT p.title AS t FROM proj p WHERE p.dept_id = d.id) x ON x.t <> 'web' ORDER BY 1, 2`,
+	`SELECT e.name, u FROM emp e, unnest(ARRAY[e.salary, e.bonus]) u WHERE e.id < 4 ORDER BY 1, 2 NULLS FIRST`,
+	`SELECT d.id, (SELECT sum(g) FROM generate_series(1, d.id) g), (SELECT count(*) FROM emp e, generate_series(1, e.id + d.id) g) FROM dept d ORDER BY 1`,
+	`SELECT x.* FROM emp e, LATERAL (SELECT e.name, e.salary * 2 AS s) x WHERE e.dept_id = 1 ORDER BY 1`,
+	`SELECT e.id, g, x.p FROM emp e, generate_series(1, 2) g, LATERAL (SELECT e.id * g AS p) x WHERE x.p > 6 AND e.id = 4 ORDER BY 1, 2`,
+	`SELECT e.id, x.c FROM emp e JOIN dept d ON d.id = e.dept_id, LATERAL (SELECT count(*) AS c FROM proj p WHERE p.dept_id = d.id AND e.salary > 150) x ORDER BY 1`,
 	`SELECT pg_typeof(id), pg_typeof(hired), pg_typeof(1), pg_typeof(1::int2), pg_typeof(2.5), pg_typeof('x'::text), pg_typeof(now()), pg_typeof(salary + 1), pg_typeof(sum(salary)) FROM emp GROUP BY id, hired, salary ORDER BY id LIMIT 1`,
 	// advisory locks: re-entrant, each lock needs its unlock
 	`SELECT pg_try_advisory_lock(1), pg_try_advisory_lock(1), pg_try_advisory_lock(1, 2), pg_advisory_unlock(1), pg_advisory_unlock(1), pg_advisory_unlock(1, 2), pg_try_advisory_xact_lock(3)`,
@@ -281,6 +292,9 @@ var errorQueries = []string{
 	`SELECT t.id FROM (SELECT id, name, id AS id FROM emp) t`,
 	`SELECT id FROM (SELECT id, name, id AS id FROM emp) t`,
 	`SELECT row_to_json(x) FROM emp e`,
+	`SELECT * FROM dept d RIGHT JOIN LATERAL (SELECT d.id) x ON true`,
+	`SELECT * FROM (SELECT d.id) x, dept d`,
+	`SELECT * FROM emp e, LATERAL (SELECT e.id, e.name FROM dept) x WHERE x.zz = 1`,
 	`SELECT row_to_json(e.name) FROM emp e`,
 }
 
