@@ -389,6 +389,11 @@ func isConstOrParam(e Expr) bool {
 		return x.V != nil
 	case *Param:
 		return true
+	case *OuterRef:
+		// An enclosing query's column (a correlated subquery, a lateral
+		// entry): fixed while this scan runs, which it opens again for
+		// each outer row, so key and index lookups may use it.
+		return true
 	case *CastTo:
 		return isConstOrParam(x.X)
 	case *BinOp:
