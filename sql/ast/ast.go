@@ -259,6 +259,9 @@ type CTE struct {
 type SelectCore struct {
 	Pos      int
 	Distinct bool
+	// DistinctOn is DISTINCT ON (e, ...): one row per distinct value of
+	// the expressions, the first in ORDER BY order (Distinct is false).
+	DistinctOn []Expr
 	Items    []SelectItem
 	From     []TableExpr // comma-separated entries (implicit cross join)
 	Where    Expr

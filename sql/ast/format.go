@@ -873,6 +873,11 @@ func (f *formatter) core(c *SelectCore) {
 	if c.Distinct {
 		f.w("DISTINCT ")
 	}
+	if len(c.DistinctOn) > 0 {
+		f.w("DISTINCT ON (")
+		f.exprs(c.DistinctOn)
+		f.w(") ")
+	}
 	f.items(c.Items)
 	if len(c.From) > 0 {
 		f.w(" FROM ")

@@ -307,6 +307,9 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(x.On) > 0 {
+			return &distinctOnIter{in: in, on: x.On}, nil
+		}
 		return &distinctIter{in: in, seen: map[string]bool{}}, nil
 	case *plan.Aggregate:
 		return env.openAggregate(x)
@@ -519,6 +522,37 @@ func (d *distinctIter) Next() (types.Row, bool, error) {
 }
 
 func (d *distinctIter) Close() error { return d.in.Close() }
+
+// distinctOnIter is DISTINCT ON over rows sorted on its columns: the first
+// row of each run of rows equal in them (NULLs equal, as in DISTINCT).
+type distinctOnIter struct {
+	in   iter
+	on   []int
+	last []byte
+	any  bool
+	key  []byte
+}
+
+func (d *distinctOnIter) Next() (types.Row, bool, error) {
+	for {
+		r, ok, err := d.in.Next()
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		d.key = d.key[:0]
+		for _, c := range d.on {
+			d.key = appendGroupKey(d.key, r[c])
+		}
+		if d.any && bytes.Equal(d.key, d.last) {
+			continue
+		}
+		d.any = true
+		d.last = append(d.last[:0], d.key...)
+		return r, true, nil
+	}
+}
+
+func (d *distinctOnIter) Close() error { return d.in.Close() }
 
 type valuesIter struct {
 	env  *Env

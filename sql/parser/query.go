@@ -207,10 +207,13 @@ func (p *parser) valueOrDefault() ast.Expr {
 func (p *parser) selectCore() *ast.SelectCore {
 	c := &ast.SelectCore{Pos: p.expectKw("select").pos}
 	if p.acceptKw("distinct") {
-		if p.isKw("on") {
-			p.notYet(p.peek(), "SELECT DISTINCT ON")
+		if p.acceptKw("on") {
+			p.expectOp("(")
+			c.DistinctOn = p.exprList()
+			p.expectOp(")")
+		} else {
+			c.Distinct = true
 		}
-		c.Distinct = true
 	} else {
 		p.acceptKw("all")
 	}

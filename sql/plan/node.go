@@ -121,7 +121,12 @@ type Limit struct {
 }
 
 // Distinct removes duplicate rows.
-type Distinct struct{ Input Node }
+type Distinct struct {
+	Input Node
+	// On, when set, makes it DISTINCT ON: the first row of each run of
+	// rows equal in these columns (the input is sorted on them).
+	On []int
+}
 
 // Values produces literal rows (also the single empty row of a FROM-less
 // SELECT).

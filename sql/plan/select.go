@@ -308,48 +308,60 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 		bd.srf = srf
 	}
 	nvis := len(exprs)
-	var keys []SortKey
-	for _, o := range sel.OrderBy {
-		idx := -1
-		if lit, ok := o.Expr.(*ast.Literal); ok && lit.Kind == "int" {
+	// outputIdx resolves an ORDER BY or DISTINCT ON expression to a
+	// column of the projection: a select-list position, an output name,
+	// an expression equal to a select-list entry, or else a hidden column
+	// appended for it (trimmed at the end).
+	outputIdx := func(x ast.Expr, what string) (int, error) {
+		if lit, ok := x.(*ast.Literal); ok && lit.Kind == "int" {
 			n, _ := lit.Value.(int64)
 			if n < 1 || int(n) > nvis {
-				return nil, errAt(errs.InvalidColumnReference, lit.Pos, "ORDER BY position %d is not in select list", n)
+				return 0, errAt(errs.InvalidColumnReference, lit.Pos, "%s position %d is not in select list", what, n)
 			}
-			idx = int(n - 1)
-		} else if cr, ok := o.Expr.(*ast.ColumnRef); ok && len(cr.Parts) == 1 {
+			return int(n - 1), nil
+		}
+		if cr, ok := x.(*ast.ColumnRef); ok && len(cr.Parts) == 1 && !cr.WholeRow {
 			for i := 0; i < nvis; i++ {
 				if cols[i].Name == cr.Parts[0] && items[i].Alias != "" {
-					idx = i
-					break
+					return i, nil
 				}
 			}
 		}
-		if idx < 0 {
-			e, err := bd.bind(o.Expr, types.Unknown)
-			if err != nil {
-				return nil, err
+		e, err := bd.bind(x, types.Unknown)
+		if err != nil {
+			return 0, err
+		}
+		for i := 0; i < len(exprs); i++ {
+			if reflect.DeepEqual(exprs[i], e) {
+				return i, nil
 			}
-			for i := 0; i < len(exprs); i++ {
-				if reflect.DeepEqual(exprs[i], e) {
-					idx = i
-					break
-				}
-			}
-			if idx < 0 {
-				if core.Distinct {
-					return nil, errAt(errs.InvalidColumnReference, o.Pos, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
-				}
-				exprs = append(exprs, e)
-				cols = append(cols, Column{Name: "?sort?", T: e.Type()})
-				idx = len(exprs) - 1
-			}
+		}
+		if core.Distinct {
+			return 0, errAt(errs.InvalidColumnReference, x.Position(), "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+		}
+		exprs = append(exprs, e)
+		cols = append(cols, Column{Name: "?sort?", T: e.Type()})
+		return len(exprs) - 1, nil
+	}
+	var keys []SortKey
+	for _, o := range sel.OrderBy {
+		idx, err := outputIdx(o.Expr, "ORDER BY")
+		if err != nil {
+			return nil, err
 		}
 		nf := o.Desc
 		if o.NullsFirst != nil {
 			nf = *o.NullsFirst
 		}
 		keys = append(keys, SortKey{X: &ColRef{Idx: idx, T: exprs[idx].Type()}, Desc: o.Desc, NullsFirst: nf})
+	}
+	var distinctOn []int
+	if len(core.DistinctOn) > 0 {
+		if distinctOn, keys, err = distinctOnKeys(core.DistinctOn, keys, func(x ast.Expr) (int, error) {
+			return outputIdx(x, "SELECT DISTINCT ON")
+		}, func(i int) types.T { return exprs[i].Type() }); err != nil {
+			return nil, err
+		}
 	}
 
 	var node Node = input
@@ -380,6 +392,9 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	}
 	if len(keys) > 0 {
 		node = &Sort{Input: node, Keys: keys}
+	}
+	if len(distinctOn) > 0 {
+		node = &Distinct{Input: node, On: distinctOn}
 	}
 	if node, err = b.applyLimit(node, sel); err != nil {
 		return nil, err
@@ -588,4 +603,41 @@ func inputColumn(sc *scope, name string) bool {
 		}
 	}
 	return false
+}
+
+// distinctOnKeys resolves DISTINCT ON (on...) to output columns (idx)
+// and returns the sort that brings each group's rows together: the
+// ORDER BY keys, whose leading ones must be DISTINCT ON expressions until
+// all of them appeared (PostgreSQL's rule, 42P10), then the DISTINCT ON
+// columns ORDER BY did not name.
+func distinctOnKeys(on []ast.Expr, keys []SortKey, idx func(ast.Expr) (int, error), typ func(int) types.T) ([]int, []SortKey, error) {
+	var cols []int
+	isOn := map[int]bool{}
+	for _, x := range on {
+		i, err := idx(x)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !isOn[i] {
+			isOn[i] = true
+			cols = append(cols, i)
+		}
+	}
+	seen := map[int]bool{}
+	for _, k := range keys {
+		if len(seen) == len(isOn) {
+			break
+		}
+		c := k.X.(*ColRef).Idx
+		if !isOn[c] {
+			return nil, nil, errAt(errs.InvalidColumnReference, on[0].Position(), "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+		}
+		seen[c] = true
+	}
+	for _, c := range cols {
+		if !seen[c] {
+			keys = append(keys, SortKey{X: &ColRef{Idx: c, T: typ(c)}})
+		}
+	}
+	return cols, keys, nil
 }
