@@ -262,12 +262,12 @@ type SelectCore struct {
 	// DistinctOn is DISTINCT ON (e, ...): one row per distinct value of
 	// the expressions, the first in ORDER BY order (Distinct is false).
 	DistinctOn []Expr
-	Items    []SelectItem
-	From     []TableExpr // comma-separated entries (implicit cross join)
-	Where    Expr
-	GroupBy  []Expr
-	Having   Expr
-	Windows  []WindowDef // WINDOW w AS (...)
+	Items      []SelectItem
+	From       []TableExpr // comma-separated entries (implicit cross join)
+	Where      Expr
+	GroupBy    []Expr
+	Having     Expr
+	Windows    []WindowDef // WINDOW w AS (...)
 }
 
 // SetOp is UNION [ALL] / INTERSECT [ALL] / EXCEPT [ALL].
