@@ -191,6 +191,7 @@ type Update struct {
 	Table     string
 	Alias     string
 	Set       []Assignment
+	From      []TableExpr // UPDATE ... FROM: other tables the SET and WHERE read
 	Where     Expr
 	Returning []SelectItem
 }
@@ -200,6 +201,7 @@ type Delete struct {
 	Pos       int
 	Table     string
 	Alias     string
+	Using     []TableExpr // DELETE ... USING: other tables the WHERE reads
 	Where     Expr
 	Returning []SelectItem
 }

@@ -217,6 +217,10 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" SET ")
 		f.assignments(s.Set)
+		if len(s.From) > 0 {
+			f.w(" FROM ")
+			f.tableList(s.From)
+		}
 		if s.Where != nil {
 			f.w(" WHERE ")
 			f.expr(s.Where)
@@ -226,6 +230,10 @@ func (f *formatter) stmt(s Statement) {
 		f.w("DELETE FROM ", quotePath(s.Table))
 		if s.Alias != "" {
 			f.w(" AS ", QuoteIdent(s.Alias))
+		}
+		if len(s.Using) > 0 {
+			f.w(" USING ")
+			f.tableList(s.Using)
 		}
 		if s.Where != nil {
 			f.w(" WHERE ")
@@ -868,6 +876,16 @@ func (f *formatter) body(b SelectBody) {
 	}
 }
 
+// tableList writes FROM entries separated by commas.
+func (f *formatter) tableList(ts []TableExpr) {
+	for i, t := range ts {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.table(t)
+	}
+}
+
 func (f *formatter) core(c *SelectCore) {
 	f.w("SELECT ")
 	if c.Distinct {
@@ -881,12 +899,7 @@ func (f *formatter) core(c *SelectCore) {
 	f.items(c.Items)
 	if len(c.From) > 0 {
 		f.w(" FROM ")
-		for i, t := range c.From {
-			if i > 0 {
-				f.w(", ")
-			}
-			f.table(t)
-		}
+		f.tableList(c.From)
 	}
 	if c.Where != nil {
 		f.w(" WHERE ")

@@ -120,8 +120,8 @@ func (p *parser) update() ast.Statement {
 	u.Alias = p.tableAlias("set")
 	p.expectKw("set")
 	u.Set = p.assignments()
-	if p.isKw("from") {
-		p.notYet(p.peek(), "UPDATE ... FROM")
+	if p.acceptKw("from") {
+		u.From = p.fromList()
 	}
 	if p.acceptKw("where") {
 		u.Where = p.expr(0)
@@ -138,8 +138,8 @@ func (p *parser) deleteStmt() ast.Statement {
 	p.acceptKw("only")
 	d.Table = p.qualifiedName()
 	d.Alias = p.tableAlias("where")
-	if p.isKw("using") {
-		p.notYet(p.peek(), "DELETE ... USING")
+	if p.acceptKw("using") {
+		d.Using = p.fromList()
 	}
 	if p.acceptKw("where") {
 		d.Where = p.expr(0)

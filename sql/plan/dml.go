@@ -302,14 +302,26 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 	if err != nil {
 		return nil, withPos(err, up.Pos)
 	}
+	where, set := up.Where, up.Set
+	if len(up.From) > 0 {
+		jw, w, err := b.newJoinedWrite(coll, up.Alias, up.From, where, up.Pos)
+		if err != nil {
+			return nil, err
+		}
+		where, set = w, nil
+		for _, a := range up.Set {
+			a.Value = jw.value(a.Value)
+			set = append(set, a)
+		}
+	}
 	sc := newScope(coll, up.Alias)
-	scan, err := b.buildScan(coll, sc, up.Where, false)
+	scan, err := b.buildScan(coll, sc, where, false)
 	if err != nil {
 		return nil, err
 	}
 	out := &Update{Coll: coll, Scan: scan}
 	bd := &binder{b: b, sc: sc, noAgg: "UPDATE"}
-	for _, a := range up.Set {
+	for _, a := range set {
 		s, err := b.bindSet(coll, bd, a)
 		if err != nil {
 			return nil, err
@@ -328,8 +340,14 @@ func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
 	if err != nil {
 		return nil, withPos(err, del.Pos)
 	}
+	where := del.Where
+	if len(del.Using) > 0 {
+		if _, where, err = b.newJoinedWrite(coll, del.Alias, del.Using, where, del.Pos); err != nil {
+			return nil, err
+		}
+	}
 	sc := newScope(coll, del.Alias)
-	scan, err := b.buildScan(coll, sc, del.Where, false)
+	scan, err := b.buildScan(coll, sc, where, false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,186 @@
+package plan
+
+import (
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+)
+
+// UPDATE ... FROM and DELETE ... USING are planned as the single-table
+// statements they mean: the target rows are those for which the other
+// tables have a matching row,
+//
+//	UPDATE t SET c = v FROM s WHERE w
+//	  = UPDATE t SET c = (SELECT v FROM s WHERE w' LIMIT 1)
+//	    WHERE w_t AND EXISTS (SELECT 1 FROM s WHERE w')
+//
+// where w_t are the conjuncts of w that read only t (they choose t's
+// access path) and w' the others. The subqueries read t's row as an outer
+// row, so their lookups in s use its values (key and index lookups). As
+// in PostgreSQL, a target row is written once, with one of its matches
+// when it has several.
+
+// joinedWrite rewrites the WHERE (and SET values) of a write whose target
+// coll (named ref in the statement) is joined to the entries of from.
+type joinedWrite struct {
+	coll *catalog.Collection
+	ref  string
+	from []ast.TableExpr
+	rest ast.Expr // w': the conjuncts that read the other entries
+}
+
+func (b *Builder) newJoinedWrite(coll *catalog.Collection, alias string, from []ast.TableExpr, where ast.Expr, pos int) (*joinedWrite, ast.Expr, error) {
+	jw := &joinedWrite{coll: coll, ref: coll.Name, from: from}
+	if alias != "" {
+		jw.ref = alias
+	}
+	refs := map[string]bool{}
+	plain := true // every entry is a collection whose columns are known
+	var other []*catalog.Collection
+	var visit func(te ast.TableExpr)
+	visit = func(te ast.TableExpr) {
+		switch x := te.(type) {
+		case *ast.TableName:
+			n := x.Name
+			if x.Alias != "" {
+				n = x.Alias
+			}
+			refs[n] = true
+			if c, ok := b.collection(x.Name); ok && c.Tuple() && !b.isCTE(x.Name) {
+				other = append(other, c)
+			} else {
+				plain = false
+			}
+		case *ast.Subquery:
+			refs[x.Alias] = true
+			plain = false
+		case *ast.FuncTable:
+			n := x.Alias
+			if n == "" {
+				n = x.Func.Name
+			}
+			refs[n] = true
+			plain = false
+		case *ast.Join:
+			visit(x.Left)
+			visit(x.Right)
+		default:
+			plain = false
+		}
+	}
+	for _, te := range from {
+		visit(te)
+	}
+	if refs[jw.ref] {
+		return nil, nil, errAt(errs.DuplicateAlias, pos, "table name %q specified more than once", jw.ref)
+	}
+	// ownName: an unqualified name reads the target only when the target
+	// has that column and no other entry can.
+	ownName := func(n string) bool {
+		if !coll.Tuple() || coll.ColumnIndex(n) < 0 || !plain {
+			return false
+		}
+		for _, c := range other {
+			if c.ColumnIndex(n) >= 0 {
+				return false
+			}
+		}
+		return true
+	}
+	var own []ast.Expr
+	var rest []ast.Expr
+	for _, c := range astConjuncts(where) {
+		if readsOnly(c, jw.ref, refs, ownName) {
+			own = append(own, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	jw.rest = andAll(rest)
+	exists := &ast.Exists{Pos: pos, Query: jw.query(&ast.Literal{Pos: pos, Kind: "int", Value: int64(1)}, false)}
+	return jw, andAll(append(own, exists)), nil
+}
+
+// query is SELECT item FROM the other entries WHERE w' [LIMIT 1].
+func (jw *joinedWrite) query(item ast.Expr, one bool) *ast.Select {
+	core := &ast.SelectCore{Items: []ast.SelectItem{{Expr: item}}, From: jw.from, Where: jw.rest}
+	sel := &ast.Select{Body: core}
+	if one {
+		sel.Limit = &ast.Literal{Kind: "int", Value: int64(1)}
+	}
+	return sel
+}
+
+// value is a SET value over the joined row: unchanged when it reads no
+// column (a constant, DEFAULT), else a scalar subquery over the match.
+func (jw *joinedWrite) value(v ast.Expr) ast.Expr {
+	if _, ok := v.(*ast.DefaultExpr); ok {
+		return v
+	}
+	reads := false
+	walk(v, func(x ast.Expr) bool {
+		switch x.(type) {
+		case *ast.ColumnRef, *ast.SubqueryExpr, *ast.Exists, *ast.InSubquery, *ast.Quantified:
+			reads = true
+		}
+		return !reads
+	})
+	if !reads {
+		return v
+	}
+	return &ast.SubqueryExpr{Pos: v.Position(), Query: jw.query(v, true)}
+}
+
+// readsOnly reports whether conjunct c reads only the target (named ref):
+// plain expressions whose column references are qualified by ref, or
+// unqualified names ownName accepts. Anything else (subqueries, window
+// or aggregate syntax, other entries' columns) is not.
+func readsOnly(c ast.Expr, ref string, others map[string]bool, ownName func(string) bool) bool {
+	ok := true
+	walk(c, func(x ast.Expr) bool {
+		switch e := x.(type) {
+		case *ast.ColumnRef:
+			switch {
+			case e.WholeRow:
+				ok = false
+			case len(e.Parts) >= 2 && e.Parts[0] == ref:
+			case len(e.Parts) >= 2 && others[e.Parts[0]]:
+				ok = false
+			default:
+				ok = ownName(e.Parts[0])
+			}
+		case *ast.FuncCall:
+			ok = e.Over == nil && e.Filter == nil && len(e.OrderBy) == 0 && !e.Star && len(e.Named) == 0
+		case *ast.Literal, *ast.Param, *ast.Unary, *ast.Binary, *ast.IsNull, *ast.IsBool, *ast.Between,
+			*ast.InList, *ast.Cast, *ast.Case, *ast.TypedString, *ast.ArrayLit, *ast.Subscript:
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok
+}
+
+// astConjuncts splits a WHERE into its top-level AND terms.
+func astConjuncts(e ast.Expr) []ast.Expr {
+	if e == nil {
+		return nil
+	}
+	if x, ok := e.(*ast.Binary); ok && x.Op == "AND" {
+		return append(astConjuncts(x.L), astConjuncts(x.R)...)
+	}
+	return []ast.Expr{e}
+}
+
+// andAll joins terms with AND (nil for none).
+func andAll(terms []ast.Expr) ast.Expr {
+	var out ast.Expr
+	for _, t := range terms {
+		if out == nil {
+			out = t
+			continue
+		}
+		out = &ast.Binary{Pos: t.Position(), Op: "AND", L: out, R: t}
+	}
+	return out
+}
