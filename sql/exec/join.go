@@ -584,6 +584,21 @@ func (env *Env) runFuncScan(x *plan.FuncScan) ([]types.Row, error) {
 // evalTableFunc evaluates a set-returning function with its arguments over
 // row (nil in FROM; a ProjectSet's input row in the select list).
 func (env *Env) evalTableFunc(x *plan.FuncScan, row types.Row) ([]types.Row, error) {
+	rows, err := env.tableFuncRows(x, row)
+	if err != nil || len(x.Record) == 0 {
+		return rows, err
+	}
+	names, ts := make([]string, len(x.Record)), make([]types.T, len(x.Record))
+	for i, c := range x.Record {
+		names[i], ts[i] = c.Name, c.T
+	}
+	for i, r := range rows {
+		rows[i] = types.Row{&types.Composite{Names: names, Types: ts, Vals: r}}
+	}
+	return rows, nil
+}
+
+func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, error) {
 	args := make([]types.Value, len(x.Args))
 	for i, a := range x.Args {
 		v, err := env.Eval(a, row)
@@ -651,6 +666,9 @@ func (env *Env) evalTableFunc(x *plan.FuncScan, row types.Row) ([]types.Row, err
 			}
 		}
 		return rows, nil
+	case "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+		"json_object_keys", "jsonb_object_keys", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text":
+		return jsonTableFunc(x.Name, args[0])
 	case "unnest":
 		elems, err := asList(args[0])
 		if err != nil {

@@ -94,6 +94,10 @@ type rel struct {
 	// used, when not nil, records which columns expressions read (see
 	// Scan.Used); every reference is resolved through inRel.
 	used []bool
+	// scalar marks a function of one column in FROM: its name as a
+	// column is that column's value, not a row (PostgreSQL's rule for
+	// functions returning a base type).
+	scalar bool
 }
 
 func (r *rel) ref() string {
@@ -677,6 +681,9 @@ func wholeRow(sc *scope, name string, depth int) Expr {
 		}
 		// A collection's rows always have their key, so all-NULL fields
 		// mean the null-extended side of an outer join: the NULL row.
+		if r.scalar {
+			return relCol(r, 0, depth)
+		}
 		obj := &Object{Record: true, NullIfAllNull: r.coll != nil}
 		if r.coll == nil {
 			// A subquery or function: its columns by position (names
@@ -1179,9 +1186,14 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := tableFuncType(name, args, x.Pos)
+	cols, err := tableFuncCols(name, args, x.Pos)
 	if err != nil {
 		return nil, err
 	}
-	return bd.srf.add(&FuncScan{Name: name, Args: args, Cols: []Column{{Name: name, T: t, TypeMod: -1}}}), nil
+	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: name, T: cols[0].T, TypeMod: -1}}}
+	if len(cols) > 1 {
+		// json_each(j) in the select list: one row value per row, (k,v).
+		fs.Record, fs.Cols[0].T = cols, types.Record
+	}
+	return bd.srf.add(fs), nil
 }

@@ -1221,6 +1221,10 @@ type FuncScan struct {
 	// Coll and Index are the sorted index TOPK and RANGE read.
 	Coll  *catalog.Collection
 	Index *catalog.Index
+	// Record, set for a function of several columns called in the select
+	// list (json_each), are those columns: each row is returned as one
+	// row value (a *types.Composite in Cols' single column).
+	Record []Column
 }
 
 // Columns returns the single output column.
@@ -1229,7 +1233,44 @@ func (n *FuncScan) Columns() []Column { return n.Cols }
 // tableFunctions are the set-returning functions FROM accepts; the
 // select list accepts those mapped to true (TOPK and RANGE read a sorted
 // index the planner resolves, in FROM only).
-var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false}
+var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false,
+	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
+	"json_object_keys": true, "jsonb_object_keys": true,
+	"json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true}
+
+// jsonTableFuncs are the JSON set-returning functions: their output
+// columns, which have names of their own (PostgreSQL's OUT parameters: an
+// alias does not rename them, a column list does); the value column of
+// the json_ forms is json, of the jsonb_ forms jsonb, of the _text forms
+// text.
+var jsonTableFuncs = map[string][]string{
+	"json_array_elements": {"value"}, "jsonb_array_elements": {"value"},
+	"json_array_elements_text": {"value"}, "jsonb_array_elements_text": {"value"},
+	"json_each": {"key", "value"}, "jsonb_each": {"key", "value"},
+	"json_each_text": {"key", "value"}, "jsonb_each_text": {"key", "value"},
+}
+
+// tableFuncCols are a table function's output columns in FROM, before
+// aliases: a JSON function's named columns, or one column named after
+// the function.
+func tableFuncCols(name string, args []Expr, pos int) ([]Column, error) {
+	t, err := tableFuncType(name, args, pos)
+	if err != nil {
+		return nil, err
+	}
+	names, ok := jsonTableFuncs[name]
+	if !ok {
+		return []Column{{Name: name, T: t, TypeMod: -1}}, nil
+	}
+	cols := make([]Column, len(names))
+	for i, n := range names {
+		cols[i] = Column{Name: n, T: t, TypeMod: -1}
+	}
+	if len(cols) == 2 {
+		cols[0].T = types.Text // the key
+	}
+	return cols, nil
+}
 
 // tableFuncType checks a set-returning function's arguments and returns
 // the type of its one output column.
@@ -1258,6 +1299,23 @@ func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
 			return 0, errAt(errs.UndefinedFunction, pos, "function pg_listening_channels with %d arguments does not exist", len(args))
 		}
 		return types.Text, nil
+	case "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+		"json_object_keys", "jsonb_object_keys", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text":
+		if len(args) != 1 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function %s with %d arguments does not exist", name, len(args))
+		}
+		switch a := args[0].Type(); {
+		case a == types.JSON || a == types.JSONB || a == types.Doc || a == types.Unknown || a.IsString():
+		default:
+			return 0, errAt(errs.UndefinedFunction, pos, "function %s(%s) does not exist", name, a)
+		}
+		switch {
+		case strings.HasSuffix(name, "_text") || strings.HasSuffix(name, "_keys"):
+			return types.Text, nil
+		case strings.HasPrefix(name, "jsonb"):
+			return types.JSONB, nil
+		}
+		return types.JSON, nil
 	}
 	return 0, errAt(errs.FeatureNotSupported, pos, "table function %s is not supported yet", name)
 }
@@ -1283,22 +1341,24 @@ func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := tableFuncType(name, args, x.Pos)
+	cols, err := tableFuncCols(name, args, x.Pos)
 	if err != nil {
 		return nil, nil, err
 	}
-	colName := name
-	if len(x.Columns) > 0 {
-		colName = x.Columns[0]
-	} else if x.Alias != "" {
-		colName = x.Alias
+	if len(x.Columns) > len(cols) {
+		return nil, nil, errAt(errs.SyntaxError, x.Pos, "too many column aliases specified for function %s", name)
 	}
-	cols := []Column{{Name: colName, T: t, TypeMod: -1}}
+	for i, c := range x.Columns {
+		cols[i].Name = c
+	}
+	if _, named := jsonTableFuncs[name]; !named && len(x.Columns) == 0 && x.Alias != "" {
+		cols[0].Name = x.Alias // an unnamed column takes the alias
+	}
 	alias := x.Alias
 	if alias == "" {
 		alias = name
 	}
-	return &FuncScan{Name: name, Args: args, Cols: cols}, &rel{name: alias, alias: alias, cols: cols}, nil
+	return &FuncScan{Name: name, Args: args, Cols: cols}, &rel{name: alias, alias: alias, cols: cols, scalar: len(cols) == 1}, nil
 }
 
 // lateralEntry reports whether a FROM entry may read the entries before

@@ -2,7 +2,11 @@ package types
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/nodedb-go/nodedb/errs"
 )
 
 // JSONText is a json value kept as its text, as PostgreSQL keeps json:
@@ -57,3 +61,77 @@ func AppendJSONArg(dst []byte, v Value, t T) []byte {
 // jsonTextValue is ToJSON of a JSONText: encoding/json copies it as it
 // is.
 func jsonTextValue(j JSONText) any { return json.RawMessage(j) }
+
+// JSONElements returns the elements of a JSON array text as they are
+// written (json_array_elements gives them so); ok is false when the text
+// is not an array (kind then says what it is: "object" or "scalar").
+func JSONElements(text string) (elems []string, kind string, err error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, "", errs.Errorf(errs.InvalidTextRep, "invalid input syntax for type json: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		if ok && d == '{' {
+			return nil, "object", nil
+		}
+		return nil, "scalar", nil
+	}
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, "", errs.Errorf(errs.InvalidTextRep, "invalid input syntax for type json: %v", err)
+		}
+		elems = append(elems, string(raw))
+	}
+	return elems, "array", nil
+}
+
+// JSONFields returns the keys and value texts of a JSON object text in
+// the order written, repeated keys included (json_each gives them so);
+// kind says what the text is when it is not an object ("array",
+// "scalar").
+func JSONFields(text string) (keys, vals []string, kind string, err error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, "", errs.Errorf(errs.InvalidTextRep, "invalid input syntax for type json: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		if ok && d == '[' {
+			return nil, nil, "array", nil
+		}
+		return nil, nil, "scalar", nil
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, nil, "", errs.Errorf(errs.InvalidTextRep, "invalid input syntax for type json: %v", err)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, "", errs.Errorf(errs.InvalidTextRep, "invalid input syntax for type json: %v", err)
+		}
+		keys = append(keys, k.(string))
+		vals = append(vals, string(raw))
+	}
+	return keys, vals, "object", nil
+}
+
+// JSONBKeys returns an object's keys in jsonb's order: shorter first,
+// then bytewise.
+func JSONBKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}
