@@ -285,8 +285,64 @@ func init() {
 		return jsonScalarText(extractPath(a)), nil
 	})
 	def("jsonb_pretty", 1, 1, "j", types.Text, func(_ *Context, a []types.Value) (types.Value, error) {
-		return jsonText(asDoc(a[0])), nil
+		v, err := jsonbArg(a[0], types.Unknown)
+		if err != nil {
+			return nil, err
+		}
+		return jsonbPretty(v), nil
 	})
+	registry["jsonb_pretty"].StaticTypes = true
+	registry["jsonb_pretty"].EvalTyped = func(_ *Context, a []types.Value, ts []types.T) (types.Value, error) {
+		v, err := jsonbArg(a[0], ts[0])
+		if err != nil {
+			return nil, err
+		}
+		return jsonbPretty(v), nil
+	}
+	def("jsonb_strip_nulls", 1, 1, "j", types.JSONB, func(_ *Context, a []types.Value) (types.Value, error) {
+		return stripNulls(types.Plain(asDoc(a[0]))), nil
+	})
+	def("json_strip_nulls", 1, 1, "j", types.JSON, func(_ *Context, a []types.Value) (types.Value, error) {
+		return stripNulls(types.Plain(asDoc(a[0]))), nil
+	})
+	def("array_to_json", 1, 2, "aB", types.JSON, func(_ *Context, a []types.Value) (types.Value, error) {
+		if _, ok := a[0].([]any); !ok {
+			return nil, errs.Errorf(errs.DatatypeMismatch, "array_to_json expects an array, not %s", types.TypeOf(a[0]))
+		}
+		return types.JSONText(types.AppendJSON(nil, a[0])), nil
+	})
+	// jsonb_set and jsonb_insert take their new value as jsonb: text (a
+	// literal) is parsed, a json or jsonb value (to_jsonb(x)) is used as
+	// it is; so they need their arguments' static types.
+	jsonbEdit := func(name string, edit func(target types.Value, path []string, val types.Value, flag bool) (types.Value, error), flagDefault bool) {
+		def(name, 3, 4, "jajB", types.JSONB, nil)
+		f := registry[name]
+		f.StaticTypes = true
+		f.EvalTyped = func(_ *Context, a []types.Value, ts []types.T) (types.Value, error) {
+			path, err := textPath(a[1])
+			if err != nil {
+				return nil, err
+			}
+			target, err := jsonbArg(a[0], ts[0])
+			if err != nil {
+				return nil, err
+			}
+			val, err := jsonbArg(a[2], ts[2])
+			if err != nil {
+				return nil, err
+			}
+			flag := flagDefault
+			if len(a) == 4 {
+				flag = a[3] == true
+			}
+			return edit(target, path, val, flag)
+		}
+		f.Eval = func(ctx *Context, a []types.Value) (types.Value, error) {
+			return f.EvalTyped(ctx, a, make([]types.T, len(a))) // text arguments are parsed
+		}
+	}
+	jsonbEdit("jsonb_set", jsonSet, true)
+	jsonbEdit("jsonb_insert", jsonInsert, false)
 
 	// Arrays (document arrays, 1-based in SQL).
 	def("array_length", 2, 2, "ai", types.Int4, func(_ *Context, a []types.Value) (types.Value, error) {

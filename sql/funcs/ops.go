@@ -119,6 +119,9 @@ func BinaryType(op string, l, r types.T) (types.T, error) {
 		if !(r.IsInteger() || r.IsString() || isDyn(r)) {
 			return types.Unknown, undefinedOp(op, l, r)
 		}
+		if l == types.JSON || l == types.JSONB {
+			return l, nil
+		}
 		return types.Doc, nil
 	case "->>":
 		if !isJSONT(l) && l != types.Unknown {
@@ -136,6 +139,25 @@ func BinaryType(op string, l, r types.T) (types.T, error) {
 	case "?":
 		if !(isJSONT(l) || l == types.Unknown) || !stringish(r) {
 			return types.Unknown, undefinedOp(op, l, r)
+		}
+		return types.Bool, nil
+	case "?|", "?&", "#>", "#>>", "#-":
+		if !(isJSONT(l) || l == types.Unknown) || !(r == types.TextArray || isDyn(r)) {
+			return types.Unknown, undefinedOp(op, l, r)
+		}
+		switch op {
+		case "#>":
+			if l == types.JSON || l == types.JSONB {
+				return l, nil
+			}
+			return types.Doc, nil
+		case "#>>":
+			return types.Text, nil
+		case "#-":
+			if l == types.JSON {
+				return types.Unknown, undefinedOp(op, l, r)
+			}
+			return types.JSONB, nil
 		}
 		return types.Bool, nil
 	case "&", "|", "#", "<<", ">>":
@@ -162,6 +184,9 @@ func BinaryType(op string, l, r types.T) (types.T, error) {
 }
 
 func arithType(op string, l, r types.T) (types.T, error) {
+	if op == "-" && l == types.JSONB && (r.IsString() || r.IsInteger() || r == types.TextArray || isDyn(r)) {
+		return types.JSONB, nil // jsonb - key, - index, - keys
+	}
 	if l == types.Doc || r == types.Doc {
 		return types.Doc, nil
 	}
@@ -327,7 +352,39 @@ func Binary(op string, l, r types.Value, rt types.T) (types.Value, error) {
 		return JSONContains(asDoc(r), asDoc(l)), nil
 	case "?":
 		return jsonHasKey(l, toText(r)), nil
-	case "+", "-", "*", "/", "%", "^", "&", "|", "#", "<<", ">>":
+	case "?|", "?&":
+		return jsonHasKeys(l, r, op == "?&")
+	case "#>", "#>>":
+		path, err := textPath(r)
+		if errs.Code(err) == codeNullNotAllowed {
+			return nil, nil // a NULL step leads nowhere
+		}
+		if err != nil {
+			return nil, err
+		}
+		v, ok := jsonPathGet(l, path)
+		if !ok {
+			return nil, nil
+		}
+		if op == "#>>" {
+			return jsonScalarText(v), nil
+		}
+		if v == nil {
+			return types.JSONText("null"), nil
+		}
+		return v, nil
+	case "#-":
+		path, err := textPath(r)
+		if err != nil {
+			return nil, err
+		}
+		return jsonDeletePath(l, path)
+	case "-":
+		if rt == types.JSONB || isJSONValue(l) {
+			return jsonDelete(l, r)
+		}
+		return arith(op, l, r, rt)
+	case "+", "*", "/", "%", "^", "&", "|", "#", "<<", ">>":
 		return arith(op, l, r, rt)
 	}
 	return nil, errs.Errorf(errs.UndefinedFunction, "operator does not exist: %s", op)

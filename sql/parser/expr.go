@@ -32,7 +32,7 @@ const (
 var cmpOps = setOf("=", "<>", "!=", "<", ">", "<=", ">=")
 
 var otherOps = setOf("||", "->", "->>", "@>", "<@", "~", "!~", "~*", "!~*", "?", "?|", "?&",
-	"&", "|", "#", "<<", ">>", "#>", "#>>", "&&")
+	"&", "|", "#", "<<", ">>", "#>", "#>>", "#-", "&&")
 
 // infixPrec returns the binding power of the infix or postfix construct that
 // starts at the current token, or precNone.

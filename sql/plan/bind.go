@@ -850,6 +850,12 @@ func foldBinOp(b *BinOp) Expr {
 
 func hintFor(op string, other types.T) types.T {
 	switch op {
+	case "#>", "#>>", "#-", "?|", "?&":
+		return types.TextArray // a path or a list of keys: '{a,b}'
+	case "-":
+		if other == types.JSONB || other == types.JSON {
+			return types.Unknown // jsonb - 'key' (a literal stays text)
+		}
 	case "||", "LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE", "~", "!~", "~*", "!~*", "->", "->>", "?":
 		return types.Unknown
 	}
