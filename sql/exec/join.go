@@ -630,6 +630,12 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 				return nil, nil
 			}
 		}
+		switch x.Cols[0].T {
+		case types.Timestamp, types.Timestamptz:
+			return env.timeSeries(args, x.Cols[0].T)
+		case types.Numeric:
+			return env.numericSeries(args)
+		}
 		ints := make([]int64, len(args))
 		for i, a := range args {
 			n, err := types.Cast(a, types.Int8)

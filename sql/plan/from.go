@@ -1280,9 +1280,28 @@ func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
 		if len(args) < 2 || len(args) > 3 {
 			return 0, errAt(errs.UndefinedFunction, pos, "function generate_series with %d arguments does not exist", len(args))
 		}
+		isTime := func(t types.T) bool { return t == types.Timestamp || t == types.Timestamptz || t == types.Date }
+		if isTime(args[0].Type()) || isTime(args[1].Type()) {
+			// generate_series(start, stop, interval): timestamptz when an
+			// end is, else timestamp when an end is, else (dates)
+			// timestamptz, as PostgreSQL resolves it.
+			if len(args) != 3 || !(args[2].Type() == types.Interval || args[2].Type() == types.Unknown || args[2].Type().IsString()) {
+				return 0, errAt(errs.UndefinedFunction, pos, "function generate_series(%s, %s) does not exist", args[0].Type(), args[1].Type())
+			}
+			switch a, b := args[0].Type(), args[1].Type(); {
+			case a == types.Timestamptz || b == types.Timestamptz:
+				return types.Timestamptz, nil
+			case a == types.Timestamp || b == types.Timestamp:
+				return types.Timestamp, nil
+			}
+			return types.Timestamptz, nil
+		}
 		for _, a := range args {
-			if a.Type() == types.Numeric || a.Type() == types.Float8 {
-				return 0, errAt(errs.FeatureNotSupported, pos, "generate_series over %s is not supported yet", a.Type())
+			switch a.Type() {
+			case types.Numeric, types.Float8, types.Float4:
+				return types.Numeric, nil
+			case types.Interval:
+				return 0, errAt(errs.UndefinedFunction, pos, "function generate_series(%s, %s, interval) does not exist", args[0].Type(), args[1].Type())
 			}
 		}
 		if args[0].Type() == types.Int4 && args[1].Type() == types.Int4 {

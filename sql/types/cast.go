@@ -233,6 +233,14 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999-0700",
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 Z07:00",
+	"2006-01-02 15:04:05.999999999 Z07",
+	"2006-01-02 15:04Z07:00",
+	"2006-01-02 15:04Z07",
+	"2006-01-02 15:04 Z07:00",
+	"2006-01-02 15:04 Z07",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04Z07",
 	"2006-01-02 15:04",
 	"2006-01-02T15:04",
 	"2006-01-02",
@@ -252,6 +260,13 @@ func ParseTime(s string, t T) (Value, error) {
 	}
 	for _, layout := range timeLayouts {
 		if tm, err := time.Parse(layout, x); err == nil {
+			if t == Timestamp {
+				// timestamp without time zone ignores a zone in its
+				// input, as PostgreSQL does: the wall-clock time stays.
+				y, m, d := tm.Date()
+				hh, mm, ss := tm.Clock()
+				tm = time.Date(y, m, d, hh, mm, ss, tm.Nanosecond(), time.UTC)
+			}
 			tm = tm.UTC()
 			if t == Date {
 				y, m, d := tm.Date()

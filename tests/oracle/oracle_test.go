@@ -280,6 +280,13 @@ var queries = []string{
 	`SELECT '{"a":1,"b":2}'::jsonb ?| ARRAY['b','z'], '{"a":1,"b":2}'::jsonb ?& ARRAY['a','b'], '{"a":1}'::jsonb ?& '{a,z}', '["x","y"]'::jsonb ?| '{y}'`,
 	`SELECT jsonb_pretty('{"a":[1,{"b":2},[]],"c":{}}'), jsonb_pretty('[]'), jsonb_pretty('"s"'), array_to_json(ARRAY[1,2])`,
 	`SELECT '{"a":"x"}'::jsonb -> 'a', '{"a":"x"}'::json -> 'a', '[1,{"b":2}]'::jsonb -> 1, '{"a":1}'::jsonb #> '{a,NULL}', jsonb_pretty(to_jsonb('1'::text))`,
+	// generate_series over timestamps and numerics
+	`SELECT * FROM generate_series('2024-01-30'::timestamp, '2024-05-01'::timestamp, '1 month')`,
+	`SELECT g FROM generate_series(timestamptz '2024-03-01 00:00+00', timestamptz '2024-02-28 12:00+00', interval '-10 hours') g`,
+	`SELECT count(*), min(d), max(d) FROM generate_series(DATE '2024-01-01', DATE '2024-12-31', interval '1 day') d`,
+	`SELECT generate_series(1.0, 2.0, 0.25), generate_series(1, 2.5)`,
+	`SELECT '2024-01-01 10:00+02'::timestamp, '2024-01-01 10:00:30.5 +02:00'::timestamptz, '2024-01-01T10:00Z'::timestamptz, '2024-01-01 10:00:00-0130'::timestamp`,
+	`SELECT e.name, d FROM emp e, generate_series(e.hired::timestamp, e.hired + 2, interval '1 day') d WHERE e.id < 3 ORDER BY 1, 2`,
 	// DISTINCT ON: the first row of each group in ORDER BY order
 	`SELECT DISTINCT ON (dept_id) dept_id, name, salary FROM emp ORDER BY dept_id, salary DESC, name`,
 	`SELECT DISTINCT ON (dept_id) dept_id, name FROM emp ORDER BY dept_id NULLS FIRST, hired DESC`,
@@ -328,6 +335,9 @@ var errorQueries = []string{
 	`SELECT row_to_json(x) FROM emp e`,
 	`SELECT * FROM dept d RIGHT JOIN LATERAL (SELECT d.id) x ON true`,
 	`SELECT * FROM json_array_elements('{"a":1}')`,
+	`SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-02'::timestamp, '0 days')`,
+	`SELECT * FROM generate_series(1.0, 2.0, 0)`,
+	`SELECT * FROM generate_series(DATE '2024-01-01', DATE '2024-01-02')`,
 	`SELECT '{"a":1}'::jsonb - 1`,
 	`SELECT '5'::jsonb - 'a'`,
 	`SELECT '5'::jsonb #- '{a}'`,
