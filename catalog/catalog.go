@@ -40,6 +40,9 @@ type Column struct {
 	NotNull bool    `json:"not_null,omitempty"`
 	Default string  `json:"default,omitempty"` // SQL expression text
 	Hidden  bool    `json:"hidden,omitempty"`  // the generated row id of a keyless table
+	// Identity is "a" (GENERATED ALWAYS AS IDENTITY) or "d" (BY
+	// DEFAULT); its sequence's nextval is the Default.
+	Identity string `json:"identity,omitempty"`
 }
 
 // Index is a secondary index over one or more columns (dotted field paths

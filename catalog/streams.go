@@ -127,14 +127,15 @@ type streamState struct {
 	procs   map[string]*Procedure
 	mviews  map[string]*MView
 	funcs   map[string]*Function
+	seqs    map[string]*Sequence
 	stats   map[uint32]*TableStats // by collection id
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
 	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{},
 		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}, procs: map[string]*Procedure{},
-		mviews: map[string]*MView{}, funcs: map[string]*Function{}}
-	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc, objMView, objFunc} {
+		mviews: map[string]*MView{}, funcs: map[string]*Function{}, seqs: map[string]*Sequence{}}
+	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc, objMView, objFunc, objSeq} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 		if err != nil {
@@ -151,6 +152,11 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 				var t Topic
 				if err = json.Unmarshal(it.Value(), &t); err == nil {
 					c.mu.streams.topics[t.Name] = &t
+				}
+			} else if kind == objSeq {
+				var sq Sequence
+				if err = json.Unmarshal(it.Value(), &sq); err == nil {
+					c.mu.streams.seqs[sq.Name] = &sq
 				}
 			} else if kind == objFunc {
 				var fn Function

@@ -33,6 +33,8 @@ const (
 	SerializationFailure      = "40001"
 	DependentObjects          = "2BP01"
 	ObjectNotInState          = "55000"
+	SequenceLimitExceeded     = "2200H"
+	GeneratedAlways           = "428C9"
 	FeatureNotSupported       = "0A000"
 	InvalidTxnState           = "25000"
 	ActiveSQLTransaction      = "25001"

@@ -42,6 +42,7 @@ type DB struct {
 
 	kvLocks  kvLocks       // per-key stripes for key-value updates
 	advisory advisoryLocks // pg_advisory_lock's locks
+	seqs     sequences     // sequences' values (sequences.go)
 	reclaim  *reclaimer    // deletes expired keys in the background
 
 	statsMu    sync.Mutex

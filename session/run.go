@@ -61,8 +61,11 @@ type Session struct {
 	block         blockNotify          // the open or last explicit block, for BlockNotifications
 	stmtCtx       context.Context      // the running statement's context (advisory lock waits)
 	xactAdvisory  bool                 // a transaction-level advisory lock was taken since the last release
-	channels      map[string]uint64    // the channels a committed LISTEN joined, by when
-	listenSeq     uint64               // the last channels value
+	seqVals       map[uint32]int64     // currval: the last value this session took from each sequence
+	lastSeq       int64                // lastval (hasLastSeq: taken)
+	hasLastSeq    bool
+	channels      map[string]uint64 // the channels a committed LISTEN joined, by when
+	listenSeq     uint64            // the last channels value
 
 	live liveState // LIVE SELECT subscriptions
 
@@ -559,7 +562,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.Vacuum:
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
-		*ast.CreateSortedIndex, *ast.Analyze:
+		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence:
 		return s.ddl(ctx, st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
@@ -790,6 +793,14 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 				return nil, err
 			}
 			total += n
+			if st.RestartIdentity {
+				// Not undone by a rollback (PostgreSQL's is).
+				for _, sq := range s.mgr.db.cat.SequencesOwnedBy(coll.ID) {
+					if err := s.mgr.db.seqs.set(s.mgr.db, sq, sq.Start, false); err != nil {
+						return nil, err
+					}
+				}
+			}
 		}
 		return &Result{Tag: "TRUNCATE TABLE", RowsAffected: total}, nil
 	case *ast.Explain:
@@ -1108,6 +1119,33 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		if x.Sorted {
 			tag = "DROP SORTED INDEX"
 		}
+	case *ast.CreateSequence:
+		var created bool
+		created, err = d.CreateSequence(x)
+		tag = "CREATE SEQUENCE"
+		if err == nil && !created {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", x.Name)})
+		}
+	case *ast.AlterSequence:
+		var sq *catalog.Sequence
+		var restart *int64
+		sq, restart, err = d.AlterSequence(x)
+		tag = "ALTER SEQUENCE"
+		switch {
+		case err == nil && sq == nil:
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("relation %q does not exist, skipping", x.Name)})
+		case err == nil && restart != nil:
+			err = db.seqs.set(db, sq, *restart, false)
+		case err == nil:
+			err = db.seqs.altered(db, sq)
+		}
+	case *ast.DropSequence:
+		var dropped []*catalog.Sequence
+		dropped, err = d.DropSequences(x)
+		tag = "DROP SEQUENCE"
+		for _, sq := range dropped {
+			db.seqs.forget(sq.ID)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -1154,6 +1192,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 			KV:               sessionKV{s},
 			Sorted:           sessionSorted{s},
 			Advisory:         sessionAdvisory{s},
+			Sequences:        sessionSequences{s},
 			TxnID: func() int64 {
 				if s.fnTx == nil {
 					return 0

@@ -514,6 +514,14 @@ func ScheduleStatePrefix(id uint32) []byte {
 	return binary.BigEndian.AppendUint32(b, id)
 }
 
+// SequenceKey holds a sequence's state (the last value it may have handed
+// out and whether it was), in the system keyspace.
+func SequenceKey(id uint32) []byte {
+	b := make([]byte, 0, 6)
+	b = append(b, TagSystem, 'Q')
+	return binary.BigEndian.AppendUint32(b, id)
+}
+
 // CompactPrefix is the prefix of a compacted stream's key index.
 func CompactPrefix(stream uint32) []byte {
 	b := make([]byte, 0, 16)

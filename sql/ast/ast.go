@@ -33,6 +33,10 @@ type ColumnDef struct {
 	Default    Expr // nil when absent
 	TimeKey    bool // TIME_KEY marker (columnar collections)
 	Array      bool // type[]: an array of Type
+	// Identity is "ALWAYS" or "BY DEFAULT" for GENERATED ... AS
+	// IDENTITY, with the sequence's options.
+	Identity    string
+	IdentityOpt SeqOptions
 }
 
 // CollectionKind is the storage model requested by CREATE COLLECTION.
@@ -181,7 +185,9 @@ type Insert struct {
 	Rows       [][]Expr // VALUES rows
 	Docs       []Expr   // object literals; each *ObjectLit or a Param
 	Select     *Select  // INSERT ... SELECT
-	OnConflict *OnConflict
+	// DefaultValues is INSERT ... DEFAULT VALUES: one row of defaults.
+	DefaultValues bool
+	OnConflict    *OnConflict
 	Returning  []SelectItem
 }
 
@@ -210,6 +216,9 @@ type Delete struct {
 type Truncate struct {
 	Pos    int
 	Tables []string
+	// RestartIdentity restarts the sequences the tables own (RESTART
+	// IDENTITY).
+	RestartIdentity bool
 }
 
 // CopyFrom is COPY t [(cols)] FROM STDIN [WITH (FORMAT csv|text|binary, ...)].
@@ -498,3 +507,46 @@ func (*Subquery) tableExpr()     {}
 func (*Join) tableExpr()         {}
 func (*FuncTable) tableExpr()    {}
 func (*StreamSource) tableExpr() {}
+
+// SeqOptions are a sequence's options as written (CREATE SEQUENCE, ALTER
+// SEQUENCE, an identity column's parenthesized options); nil fields were
+// not given. NoMin and NoMax are NO MINVALUE and NO MAXVALUE.
+type SeqOptions struct {
+	Type         string // AS smallint|integer|bigint
+	Inc          *int64
+	Min, Max     *int64
+	NoMin, NoMax bool
+	Start        *int64
+	Cache        *int64
+	Cycle        *bool
+	OwnedBy      []string // table, column; ["none"] for OWNED BY NONE
+	Restart      bool     // ALTER SEQUENCE ... RESTART [WITH n]
+	RestartWith  *int64
+}
+
+// CreateSequence is CREATE SEQUENCE [IF NOT EXISTS] name [options].
+type CreateSequence struct {
+	Pos         int
+	Name        string
+	IfNotExists bool
+	Options     SeqOptions
+}
+
+// DropSequence is DROP SEQUENCE [IF EXISTS] name[, ...].
+type DropSequence struct {
+	Pos      int
+	Names    []string
+	IfExists bool
+}
+
+// AlterSequence is ALTER SEQUENCE [IF EXISTS] name options.
+type AlterSequence struct {
+	Pos      int
+	Name     string
+	IfExists bool
+	Options  SeqOptions
+}
+
+func (*CreateSequence) stmt() {}
+func (*DropSequence) stmt()   {}
+func (*AlterSequence) stmt()  {}

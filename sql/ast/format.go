@@ -243,6 +243,9 @@ func (f *formatter) stmt(s Statement) {
 	case *Truncate:
 		f.w("TRUNCATE ")
 		f.names(s.Tables, true)
+		if s.RestartIdentity {
+			f.w(" RESTART IDENTITY")
+		}
 	case *CopyFrom:
 		f.w("COPY ", quotePath(s.Table))
 		if len(s.Columns) > 0 {
@@ -511,10 +514,70 @@ func (f *formatter) stmt(s Statement) {
 			}
 			f.w(QuoteIdent(n))
 		}
+	case *CreateSequence:
+		f.w("CREATE SEQUENCE ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(quotePath(s.Name))
+		f.seqOptions(s.Options)
+	case *AlterSequence:
+		f.w("ALTER SEQUENCE ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(quotePath(s.Name))
+		f.seqOptions(s.Options)
+	case *DropSequence:
+		f.w("DROP SEQUENCE ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.names(s.Names, true)
 	case *Empty:
 	case nil:
 	default:
 		f.w("<?>")
+	}
+}
+
+// seqOptions writes a sequence's options, each with a leading space.
+func (f *formatter) seqOptions(o SeqOptions) {
+	num := func(kw string, v *int64) {
+		if v != nil {
+			f.w(" ", kw, " ", strconv.FormatInt(*v, 10))
+		}
+	}
+	if o.Type != "" {
+		f.w(" AS ", o.Type)
+	}
+	num("INCREMENT BY", o.Inc)
+	num("MINVALUE", o.Min)
+	if o.NoMin {
+		f.w(" NO MINVALUE")
+	}
+	num("MAXVALUE", o.Max)
+	if o.NoMax {
+		f.w(" NO MAXVALUE")
+	}
+	num("START WITH", o.Start)
+	num("CACHE", o.Cache)
+	if o.Cycle != nil {
+		if *o.Cycle {
+			f.w(" CYCLE")
+		} else {
+			f.w(" NO CYCLE")
+		}
+	}
+	if o.Restart {
+		f.w(" RESTART")
+		num("WITH", o.RestartWith)
+	}
+	switch {
+	case len(o.OwnedBy) == 1:
+		f.w(" OWNED BY NONE")
+	case len(o.OwnedBy) == 2:
+		f.w(" OWNED BY ", QuoteIdent(o.OwnedBy[0]), ".", QuoteIdent(o.OwnedBy[1]))
 	}
 }
 
@@ -692,6 +755,14 @@ func (f *formatter) columnDef(c *ColumnDef) {
 		f.w(" DEFAULT ")
 		f.expr(c.Default)
 	}
+	if c.Identity != "" {
+		f.w(" GENERATED ", c.Identity, " AS IDENTITY")
+		var opts formatter
+		opts.seqOptions(c.IdentityOpt)
+		if o := strings.TrimSpace(opts.b.String()); o != "" {
+			f.w(" (", o, ")")
+		}
+	}
 	if c.TimeKey {
 		f.w(" TIME_KEY")
 	}
@@ -752,6 +823,8 @@ func (f *formatter) insert(s *Insert) {
 		f.w(")")
 	}
 	switch {
+	case s.DefaultValues:
+		f.w(" DEFAULT VALUES")
 	case s.Select != nil:
 		f.w(" ")
 		f.query(s.Select)

@@ -53,7 +53,8 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 	created := true
 	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
 		_, isView := d.Cat.View(st.Name)
-		if _, ok := d.Cat.Get(st.Name); ok || isView {
+		_, isSeq := d.Cat.Sequence(st.Name)
+		if _, ok := d.Cat.Get(st.Name); ok || isView || isSeq {
 			if st.IfNotExists {
 				created = false
 				return nil
@@ -84,6 +85,11 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 		}
 		pk := append([]string(nil), st.PrimaryKey...)
 		seen := map[string]bool{}
+		type owned struct {
+			col  int
+			opts ast.SeqOptions
+		}
+		var seqCols []owned
 		for _, cd := range st.Columns {
 			if seen[cd.Name] {
 				return errs.Errorf(errs.DuplicateColumn, "column %q specified more than once", cd.Name).WithPosition(cd.Pos)
@@ -99,6 +105,24 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			if cd.Default != nil {
 				c.Default = ast.Format(cd.Default)
 			}
+			if t, serial := serialType(cd.TypeName); (serial && !cd.Array) || cd.Identity != "" {
+				if serial {
+					c.Type = t
+				}
+				if !c.Type.IsInteger() || cd.Array {
+					return errs.Errorf(errs.InvalidParameterValue, "identity column type must be smallint, integer, or bigint").WithPosition(cd.Pos)
+				}
+				if cd.Default != nil {
+					return errs.Errorf(errs.SyntaxError, "both default and identity specified for column %q of table %q", cd.Name, st.Name).WithPosition(cd.Pos)
+				}
+				switch cd.Identity {
+				case "ALWAYS":
+					c.Identity = "a"
+				case "BY DEFAULT":
+					c.Identity = "d"
+				}
+				seqCols = append(seqCols, owned{col: len(col.Columns), opts: cd.IdentityOpt})
+			}
 			if cd.PrimaryKey && !contains(pk, cd.Name) {
 				pk = append(pk, cd.Name)
 			}
@@ -106,6 +130,12 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 		}
 		if len(col.Columns) == 0 {
 			return errs.New(errs.SyntaxError, "a strict collection needs at least one column")
+		}
+		taken := map[string]bool{}
+		for _, o := range seqCols {
+			if err := d.ownedSequence(tx, col, &col.Columns[o.col], o.opts, taken); err != nil {
+				return err
+			}
 		}
 		for _, name := range pk {
 			i := col.ColumnIndex(name)
@@ -241,6 +271,7 @@ func (d *DDL) DropCollection(st *ast.DropCollection) error {
 						if err := purge(tx.Txn, dropped); err != nil {
 							return err
 						}
+						d.removeOwned(tx, dropped.ID)
 						tx.Remove(dropped.ID)
 						continue
 					}
@@ -271,6 +302,7 @@ func (d *DDL) DropCollection(st *ast.DropCollection) error {
 				if err := purge(tx.Txn, col); err != nil {
 					return err
 				}
+				d.removeOwned(tx, col.ID)
 				tx.Remove(col.ID)
 				continue
 			}

@@ -43,6 +43,9 @@ type Context struct {
 	// Advisory takes the session's advisory locks (pg_advisory_lock);
 	// nil: not available.
 	Advisory AdvisoryLocks
+	// Sequences runs nextval, currval, setval and lastval; nil: not
+	// available.
+	Sequences Sequences
 }
 
 // Func is a scalar function.

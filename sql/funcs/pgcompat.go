@@ -370,7 +370,6 @@ func init() {
 	def("obj_description shobj_description", 1, 2, "a", types.Text, null, nonStrict)
 	def("col_description", 2, 2, "a", types.Text, null, nonStrict)
 	def("pg_get_viewdef pg_get_triggerdef pg_get_ruledef pg_get_partkeydef pg_get_statisticsobjdef_columns pg_get_function_sqlbody", 1, 2, "a", types.Text, null, nonStrict)
-	def("pg_get_serial_sequence", 2, 2, "a", types.Text, null, nonStrict)
 	signature := func(result bool) func(*Context, []types.Value) (types.Value, error) {
 		return func(ctx *Context, a []types.Value) (types.Value, error) {
 			if ctx == nil || ctx.Catalog == nil {

@@ -74,8 +74,15 @@ func (p *parser) create() ast.Statement {
 				return p.createMaterializedView(start)
 			}
 			p.notYet(t, "CREATE MATERIALIZED")
+		case "sequence":
+			p.i++
+			cs := &ast.CreateSequence{Pos: start.pos}
+			cs.IfNotExists = p.ifNotExists()
+			cs.Name = p.qualifiedName()
+			cs.Options = p.seqOptions(false)
+			return cs
 		case "vector", "search", "user", "role", "rls",
-			"policy", "tenant", "continuous", "sequence",
+			"policy", "tenant", "continuous",
 			"schema", "database", "extension", "type", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
@@ -220,6 +227,22 @@ func (p *parser) columnDef() ast.ColumnDef {
 		case p.isKw("constraint"):
 			p.i++
 			p.name()
+		case p.isKw("generated") && (isKw(p.peekN(1), "always") || isKw(p.peekN(1), "by")):
+			p.i++
+			d.Identity = "ALWAYS"
+			if p.acceptKw("by") {
+				p.expectKw("default")
+				d.Identity = "BY DEFAULT"
+			} else {
+				p.expectKw("always")
+			}
+			if !p.acceptKws("as", "identity") {
+				p.notYet(p.peek(), "GENERATED ... AS (expression) columns")
+			}
+			if p.acceptOp("(") {
+				d.IdentityOpt = p.seqOptions(false)
+				p.expectOp(")")
+			}
 		case p.isKw("check") || p.isKw("references") || p.isKw("generated") || p.isKw("collate"):
 			p.notYet(p.peek(), strings.ToUpper(p.peek().val)+" in column definitions")
 		default:
@@ -395,9 +418,18 @@ func (p *parser) drop() ast.Statement {
 			d.IfExists = p.ifExists()
 			d.Name = p.name()
 			return d
+		case "sequence":
+			p.i++
+			d := &ast.DropSequence{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Names = p.nameList(false)
+			if !p.acceptKw("cascade") {
+				p.acceptKw("restrict")
+			}
+			return d
 		case "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "schema",
-			"database", "sequence", "type", "owned":
+			"database", "type", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))
 		}
 	}
@@ -428,6 +460,13 @@ func (p *parser) alter() ast.Statement {
 	}
 	if p.isKw("schedule") {
 		return p.alterSchedule(start)
+	}
+	if p.acceptKw("sequence") {
+		as := &ast.AlterSequence{Pos: start.pos}
+		as.IfExists = p.ifExists()
+		as.Name = p.qualifiedName()
+		as.Options = p.seqOptions(true)
+		return as
 	}
 	if !p.acceptKw("table") && !p.acceptKw("collection") {
 		t := p.peek()
@@ -649,4 +688,70 @@ func (p *parser) createView(start token, orReplace bool) ast.Statement {
 	p.expectKw("as")
 	v.Query = p.query()
 	return v
+}
+
+// seqOptions parses a sequence's options, in any order: AS type,
+// INCREMENT [BY] n, MINVALUE n | NO MINVALUE, MAXVALUE n | NO MAXVALUE,
+// START [WITH] n, CACHE n, [NO] CYCLE, OWNED BY t.c | NONE, and with
+// alter RESTART [[WITH] n].
+func (p *parser) seqOptions(alter bool) ast.SeqOptions {
+	var o ast.SeqOptions
+	for {
+		switch {
+		case p.acceptKw("as"):
+			o.Type = p.typeName().name
+		case p.acceptKw("increment"):
+			p.acceptKw("by")
+			o.Inc = p.seqInt()
+		case p.acceptKw("minvalue"):
+			o.Min = p.seqInt()
+		case p.acceptKw("maxvalue"):
+			o.Max = p.seqInt()
+		case p.acceptKws("no", "minvalue"):
+			o.NoMin = true
+		case p.acceptKws("no", "maxvalue"):
+			o.NoMax = true
+		case p.acceptKws("no", "cycle"):
+			f := false
+			o.Cycle = &f
+		case p.acceptKw("cycle"):
+			t := true
+			o.Cycle = &t
+		case p.acceptKw("start"):
+			p.acceptKw("with")
+			o.Start = p.seqInt()
+		case p.acceptKw("cache"):
+			o.Cache = p.seqInt()
+		case p.acceptKws("owned", "by"):
+			if p.acceptKw("none") {
+				o.OwnedBy = []string{"none"}
+			} else {
+				o.OwnedBy = strings.SplitN(p.qualifiedName(), ".", 2)
+			}
+		case alter && p.acceptKw("restart"):
+			o.Restart = true
+			if p.acceptKw("with") || p.peek().kind == tInt || isOp(p.peek(), "-") {
+				o.RestartWith = p.seqInt()
+			}
+		default:
+			return o
+		}
+	}
+}
+
+// seqInt parses an optionally negative integer literal.
+func (p *parser) seqInt() *int64 {
+	neg := p.acceptOp("-")
+	if !neg {
+		p.acceptOp("+")
+	}
+	t := p.next()
+	if t.kind != tInt {
+		p.fail(t)
+	}
+	v := t.ival
+	if neg {
+		v = -v
+	}
+	return &v
 }

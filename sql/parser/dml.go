@@ -17,6 +17,9 @@ func (p *parser) insert(upsert bool) ast.Statement {
 	}
 	t := p.peek()
 	switch {
+	case len(ins.Columns) == 0 && p.acceptKws("default", "values"):
+		ins.DefaultValues = true
+		ins.Rows = [][]ast.Expr{{}}
 	case isKw(t, "values"):
 		p.i++
 		ins.Rows = p.valueRows(true)
@@ -154,7 +157,9 @@ func (p *parser) truncate() ast.Statement {
 	tr := &ast.Truncate{Pos: p.expectKw("truncate").pos}
 	p.acceptKw("table")
 	tr.Tables = p.nameList(true)
-	if !p.acceptKws("restart", "identity") {
+	if p.acceptKws("restart", "identity") {
+		tr.RestartIdentity = true
+	} else {
 		p.acceptKws("continue", "identity")
 	}
 	if !p.acceptKw("cascade") {

@@ -116,6 +116,7 @@ type attr struct {
 	typmod  int32 // PostgreSQL encoding (varchar(n) = n+4), -1 for none
 	notNull bool
 	def     string
+	ident   string // "a" or "d": an identity column (catalog.Column.Identity)
 }
 
 // pgTypmod converts a catalog TypeMod (the declared length) to
@@ -141,7 +142,7 @@ func attrs(c *catalog.Collection) []attr {
 				continue
 			}
 			out = append(out, attr{num: int16(i + 1), name: col.Name, t: col.Type, typmod: pgTypmod(col.Type, col.TypeMod),
-				notNull: col.NotNull || inPK(c, col.Name), def: col.Default})
+				notNull: col.NotNull || inPK(c, col.Name), def: col.Default, ident: col.Identity})
 		}
 		return out
 	}
@@ -612,7 +613,15 @@ func infoColumnsRows(t *Tables, ctx context.Context, b *builder) error {
 				"dtd_identifier": strconv.Itoa(int(a.num)), "is_self_referencing": "NO", "is_identity": "NO",
 				"identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": "YES",
 			}
-			if a.def != "" {
+			switch {
+			case a.ident != "":
+				// PostgreSQL shows an identity column's generation, not its
+				// default.
+				row["is_identity"], row["identity_generation"] = "YES", "BY DEFAULT"
+				if a.ident == "a" {
+					row["identity_generation"] = "ALWAYS"
+				}
+			case a.def != "":
 				row["column_default"] = a.def
 			}
 			switch a.t {

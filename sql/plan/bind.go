@@ -943,6 +943,18 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 	if ((name == "rank" && len(x.Args) == 2) || name == "sorted_count") && x.Over == nil && x.Filter == nil {
 		return bd.bindSortedFunc(x, name)
 	}
+	if (name == "nextval" || name == "currval" || name == "setval") && len(x.Args) > 0 {
+		// nextval('s'::regclass), as PostgreSQL's defaults and pg_dump
+		// write it: the sequence's name (sequences are not in pg_class).
+		if c, ok := x.Args[0].(*ast.Cast); ok && c.Type == types.RegClass {
+			if lit, ok := c.X.(*ast.Literal); ok && lit.Kind == "string" {
+				args := append([]ast.Expr{lit}, x.Args[1:]...)
+				y := *x
+				y.Args = args
+				x = &y
+			}
+		}
+	}
 	if x.Name == "row" && x.Over == nil && x.Filter == nil && !x.Star && !x.Distinct {
 		// ROW(a, b): a row value with fields f1, f2, ... (PostgreSQL's
 		// anonymous record).

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -78,6 +79,9 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			}
 			given := map[int]Expr{}
 			for i, c := range scols {
+				if err := identityAlways(coll.Columns[targets[i]], ins.Pos); err != nil {
+					return nil, err
+				}
 				given[targets[i]] = &ColRef{Idx: i, T: c.T, Name: c.Name}
 			}
 			if exprs, err = b.fullTuple(coll, given); err != nil {
@@ -110,6 +114,9 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 					if ci < 0 {
 						return nil, errAt(errs.UndefinedColumn, ol.Pos, "column %q of relation %q does not exist", k, coll.Name)
 					}
+					if err := identityAlways(coll.Columns[ci], ol.Pos); err != nil {
+						return nil, err
+					}
 					e, err := bd.bind(ol.Values[i], coll.Columns[ci].Type)
 					if err != nil {
 						return nil, err
@@ -140,6 +147,12 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 				given := map[int]Expr{}
 				for i, e := range r {
 					ci := targets[i]
+					if _, isDefault := e.(*ast.DefaultExpr); isDefault {
+						continue // the column's default, as if not named
+					}
+					if err := identityAlways(coll.Columns[ci], e.Position()); err != nil {
+						return nil, err
+					}
 					be, err := bd.bind(e, coll.Columns[ci].Type)
 					if err != nil {
 						return nil, err
@@ -229,12 +242,7 @@ func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Exp
 		case c.Hidden && coll.Kind != catalog.KeyValue:
 			row[i] = &GenID{T: types.Int8}
 		case c.Default != "":
-			de, err := parser.ParseExpr(c.Default)
-			if err != nil {
-				return nil, err
-			}
-			bd := &binder{b: b, sc: &scope{}, noAgg: "DEFAULT"}
-			be, err := bd.bind(de, c.Type)
+			be, err := b.columnDefault(c)
 			if err != nil {
 				return nil, err
 			}
@@ -254,6 +262,18 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment
 			return SetCol{}, errAt(errs.UndefinedColumn, a.Pos, "column %q of relation %q does not exist", a.Column, coll.Name)
 		}
 		c := coll.Columns[i]
+		if _, isDefault := a.Value.(*ast.DefaultExpr); isDefault {
+			// SET c = DEFAULT: the column's default (NULL without one).
+			def, err := b.columnDefault(c)
+			if err != nil {
+				return SetCol{}, err
+			}
+			return SetCol{Idx: i, Value: &Coerce{X: def, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}}, nil
+		}
+		if c.Identity == "a" {
+			return SetCol{}, errs.Errorf(errs.GeneratedAlways, "column %q can only be updated to DEFAULT", c.Name).
+				WithPosition(a.Pos).WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", c.Name))
+		}
 		v, err := bd.bind(a.Value, c.Type)
 		if err != nil {
 			return SetCol{}, err
@@ -356,4 +376,29 @@ func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// columnDefault binds a column's DEFAULT expression (NULL without one).
+func (b *Builder) columnDefault(c catalog.Column) (Expr, error) {
+	if c.Default == "" {
+		return &Const{V: nil, T: c.Type}, nil
+	}
+	de, err := parser.ParseExpr(c.Default)
+	if err != nil {
+		return nil, err
+	}
+	bd := &binder{b: b, sc: &scope{}, noAgg: "DEFAULT"}
+	return bd.bind(de, c.Type)
+}
+
+// identityAlways refuses a value for a GENERATED ALWAYS identity column
+// (428C9), as PostgreSQL does without OVERRIDING SYSTEM VALUE (which is
+// not supported).
+func identityAlways(c catalog.Column, pos int) error {
+	if c.Identity != "a" {
+		return nil
+	}
+	return errs.Errorf(errs.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", c.Name).WithPosition(pos).
+		WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", c.Name)).
+		WithHint("Use OVERRIDING SYSTEM VALUE to override.")
 }

@@ -338,11 +338,11 @@ func ParseTypeName(name string) (T, bool) {
 	switch strings.TrimPrefix(strings.ToLower(name), "pg_catalog.") {
 	case "bool", "boolean":
 		return Bool, true
-	case "smallint", "int2":
+	case "smallint", "int2", "smallserial", "serial2":
 		return Int2, true
 	case "int", "integer", "int4":
 		return Int4, true
-	case "bigint", "int8", "serial", "bigserial":
+	case "bigint", "int8", "serial", "bigserial", "serial4", "serial8":
 		return Int8, true
 	case "real", "float4":
 		return Float4, true
