@@ -178,17 +178,17 @@ type Assignment struct {
 // object literals (Docs: each an *ObjectLit, possibly with Params), and
 // INSERT ... SELECT (Select).
 type Insert struct {
-	Pos        int
-	Table      string
-	Upsert     bool // UPSERT INTO
-	Columns    []string
-	Rows       [][]Expr // VALUES rows
-	Docs       []Expr   // object literals; each *ObjectLit or a Param
-	Select     *Select  // INSERT ... SELECT
+	Pos     int
+	Table   string
+	Upsert  bool // UPSERT INTO
+	Columns []string
+	Rows    [][]Expr // VALUES rows
+	Docs    []Expr   // object literals; each *ObjectLit or a Param
+	Select  *Select  // INSERT ... SELECT
 	// DefaultValues is INSERT ... DEFAULT VALUES: one row of defaults.
 	DefaultValues bool
 	OnConflict    *OnConflict
-	Returning  []SelectItem
+	Returning     []SelectItem
 }
 
 // Update is UPDATE t SET ... [WHERE] [RETURNING].
