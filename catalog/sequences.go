@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -67,6 +68,7 @@ func (c *Catalog) SequencesOwnedBy(collID uint32) []*Sequence {
 
 // PutSequence stages a new or changed sequence.
 func (d *DDLTxn) PutSequence(s *Sequence) error {
+	d.seqs = append(d.seqs, s)
 	return d.putObject(objSeq, s.ID, "sequence", s, func(st *streamState) { st.seqs[s.Name] = s })
 }
 
@@ -75,4 +77,26 @@ func (d *DDLTxn) RemoveSequence(s *Sequence) {
 	d.Txn.Delete(storage.CatalogKey(objSeq, s.ID))
 	d.Txn.Delete(storage.SequenceKey(s.ID))
 	d.after = append(d.after, func(st *streamState) { delete(st.seqs, s.Name) })
+}
+
+// EncodeSequenceState is a sequence state key's value: the last value
+// that may have been handed out, and whether any was (false: the next
+// value is that one itself).
+func EncodeSequenceState(last int64, called bool) []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(last))
+	if called {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// Sequence returns a sequence staged in this transaction by its nextval
+// default text, nextval('name').
+func (d *DDLTxn) Sequence(def string) (*Sequence, bool) {
+	for _, s := range d.seqs {
+		if def == "nextval('"+s.Name+"')" {
+			return s, true
+		}
+	}
+	return nil, false
 }

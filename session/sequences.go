@@ -36,16 +36,8 @@ type seqState struct {
 	called   bool
 }
 
-// encodeSeq is a state key's value: the last value possibly given and
-// whether one was (false: next is that value itself, after setval(s, v,
-// false) or a restart).
-func encodeSeq(last int64, called bool) []byte {
-	b := binary.BigEndian.AppendUint64(nil, uint64(last))
-	if called {
-		return append(b, 1)
-	}
-	return append(b, 0)
-}
+// encodeSeq is a state key's value (catalog.EncodeSequenceState).
+func encodeSeq(last int64, called bool) []byte { return catalog.EncodeSequenceState(last, called) }
 
 // loadLocked returns a sequence's state, reading it from the store the
 // first time. q.mu is held.

@@ -390,6 +390,23 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		if st.Column.Default != nil {
 			c.Default = ast.Format(st.Column.Default)
 		}
+		var seq *catalog.Sequence // a serial or identity column's, new in this transaction
+		if t, serial := serialType(st.Column.TypeName); (serial && !st.Column.Array) || st.Column.Identity != "" {
+			if serial {
+				c.Type = t
+			}
+			if st.Column.Default != nil {
+				return errs.Errorf(errs.SyntaxError, "both default and identity specified for column %q of table %q", c.Name, col.Name)
+			}
+			if !c.Type.IsInteger() || st.Column.Array {
+				return errs.Errorf(errs.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
+			}
+			c.Identity = map[string]string{"ALWAYS": "a", "BY DEFAULT": "d"}[st.Column.Identity]
+			if err := d.ownedSequence(tx, col, &c, st.Column.IdentityOpt, map[string]bool{}); err != nil {
+				return err
+			}
+			seq, _ = tx.Sequence(c.Default)
+		}
 		n := catalog.Clone(col)
 		// Stored tuples keep column positions; a hidden row id may sit
 		// before the new column, which SELECT * skips.
@@ -397,15 +414,24 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		if st.Column.Unique {
 			n.Indexes = append(n.Indexes, catalog.Index{ID: tx.NewIndexID(), Name: col.Name + "_" + c.Name + "_key", Columns: []string{c.Name}, Unique: true})
 		}
-		// Backfill existing rows with the default.
+		// Backfill existing rows with the default: evaluated once, or per
+		// row when it is volatile (gen_random_uuid(), random()), as in
+		// PostgreSQL; a new sequence's values are numbered here.
 		env := d.Env(tx.Txn)
 		var def types.Value
-		if c.Default != "" {
+		perRow := false
+		if c.Default != "" && seq == nil {
+			if perRow, err = env.VolatileDefault(c); err != nil {
+				return err
+			}
 			v, err := evalDefault(env, n, c)
 			if err != nil {
 				return err
 			}
 			def = v
+		}
+		if seq != nil {
+			def = seq.Start // each row numbered below
 		}
 		lo := storage.RowPrefix(col.ID)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
@@ -423,10 +449,23 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		if len(rows) > 0 && def == nil && c.NotNull {
 			return errs.Errorf(errs.NotNullViolation, "column %q of relation %q contains null values", c.Name, col.Name)
 		}
-		for _, r := range rows {
+		for i, r := range rows {
 			t, err := document.DecodeTuple(r.v, len(n.Columns))
 			if err != nil {
 				return err
+			}
+			switch {
+			case seq != nil:
+				v, err := seqValue(seq, i)
+				if err != nil {
+					return err
+				}
+				def = v
+				tx.Set(storage.SequenceKey(seq.ID), catalog.EncodeSequenceState(v, true))
+			case perRow && i > 0:
+				if def, err = evalDefault(env, n, c); err != nil {
+					return err
+				}
 			}
 			t[len(n.Columns)-1] = def
 			enc, err := document.EncodeTuple(t)

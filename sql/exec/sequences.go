@@ -9,6 +9,8 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -251,4 +253,37 @@ func (d *DDL) removeOwned(tx *catalog.DDLTxn, collID uint32) {
 	for _, sq := range d.Cat.SequencesOwnedBy(collID) {
 		tx.RemoveSequence(sq)
 	}
+}
+
+// seqValue is the i-th value (0-based) a new sequence hands out, or
+// 2200H past its bound (no cycling while numbering existing rows).
+func seqValue(s *catalog.Sequence, i int) (int64, error) {
+	if i == 0 {
+		return s.Start, nil
+	}
+	span := int64(i)
+	if s.Inc > 0 && (s.Max-s.Start)/s.Inc < span || s.Inc < 0 && (s.Start-s.Min)/(-s.Inc) < span {
+		return 0, errs.Errorf(errs.SequenceLimitExceeded, "nextval: reached maximum value of sequence %q (%d)", s.Name, s.Max)
+	}
+	return s.Start + span*s.Inc, nil
+}
+
+// VolatileDefault reports whether a column's default calls a volatile
+// function (its value differs from row to row).
+func (env *Env) VolatileDefault(c catalog.Column) (bool, error) {
+	e, err := parser.ParseExpr(c.Default)
+	if err != nil {
+		return false, err
+	}
+	be, err := (&plan.Builder{}).BindStandalone(e, c.Type)
+	if err != nil {
+		return false, err
+	}
+	volatile := false
+	plan.WalkExpr(be, func(x plan.Expr) {
+		if call, ok := x.(*plan.Call); ok && call.F.Volatile {
+			volatile = true
+		}
+	})
+	return volatile, nil
 }

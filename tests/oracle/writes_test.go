@@ -105,6 +105,20 @@ var seqScript = []string{
 	`CREATE SEQUENCE s1`,
 	`CREATE TABLE s7 (id serial DEFAULT 1)`,
 	`CREATE TABLE s7 (id text GENERATED ALWAYS AS IDENTITY)`,
+	// ADD COLUMN: a serial or identity column numbers the rows, a volatile
+	// default is evaluated per row
+	`CREATE TABLE a1 (k text PRIMARY KEY)`,
+	`INSERT INTO a1 VALUES ('x'), ('y'), ('z')`,
+	`ALTER TABLE a1 ADD COLUMN n serial`,
+	`SELECT count(DISTINCT n), min(n), max(n) FROM a1`,
+	`INSERT INTO a1 (k) VALUES ('w') RETURNING n`,
+	`ALTER TABLE a1 ADD COLUMN u uuid DEFAULT gen_random_uuid()`,
+	`ALTER TABLE a1 ADD COLUMN c int DEFAULT 5`,
+	`SELECT count(DISTINCT u), count(*) FILTER (WHERE c = 5) FROM a1`,
+	`ALTER TABLE a1 ADD COLUMN g bigint GENERATED ALWAYS AS IDENTITY (START WITH 10)`,
+	`SELECT count(DISTINCT g), min(g), max(g) FROM a1`,
+	`INSERT INTO a1 (k) VALUES ('v') RETURNING n, g`,
+	`ALTER TABLE a1 ADD COLUMN h serial DEFAULT 3`,
 }
 
 func TestOracleSequences(t *testing.T) {
