@@ -30,6 +30,10 @@ type Config struct {
 	// ShutdownTimeout bounds how long Close waits for running requests
 	// before cancelling them; 0 means 5 seconds.
 	ShutdownTimeout time.Duration
+	// WSWriteTimeout bounds how long a WebSocket message may wait for a
+	// client that does not read before the connection is closed; 0 means
+	// 10 seconds.
+	WSWriteTimeout time.Duration
 	// Metrics receives query and connection counts and is served on
 	// /metrics; nil serves an empty registry.
 	Metrics *metrics.Registry

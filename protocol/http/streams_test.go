@@ -40,7 +40,9 @@ func newLiveServer(t *testing.T) *liveServer {
 	})
 	// A shutdown grace period longer than testTimeout: Close must end
 	// long polls and event streams itself, not wait them out.
-	s := NewServer(Config{Logger: quietLogger, Addr: "127.0.0.1:0", ShutdownTimeout: 2 * testTimeout},
+	// A WebSocket client that does not read (the slow-subscriber test)
+	// keeps its connection while the machine is slow (-race, busy CI).
+	s := NewServer(Config{Logger: quietLogger, Addr: "127.0.0.1:0", ShutdownTimeout: 2 * testTimeout, WSWriteTimeout: 2 * testTimeout},
 		FromManager(session.NewManager(db)))
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)

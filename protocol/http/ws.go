@@ -31,7 +31,8 @@ const wsMaxMessage = 16 << 20
 // committed matching changes after since_lsn, then continues live), cancel
 // {subscription_id}. Live changes are pushed as {"method": "live",
 // "params": {...}}; none is dropped for a client that reads slowly (its
-// subscriptions catch up from the change log). A subscription that ends
+// subscriptions catch up from the change log), but one that reads nothing
+// for Config.WSWriteTimeout (10 s) while a message waits is disconnected. A subscription that ends
 // on an error (it fell behind the log's retention) is pushed as {"method":
 // "error", "params": {"subscription_id", "error": {"code", "message"},
 // "last_lsn"}}; dropped LISTEN notifications as {"method": "error",
@@ -70,7 +71,11 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		timeout := h.cfg.WSWriteTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		wctx, wcancel := context.WithTimeout(ctx, timeout)
 		defer wcancel()
 		return c.Write(wctx, websocket.MessageText, b)
 	}
