@@ -593,13 +593,18 @@ func (d *DDL) DropIndex(st *ast.DropIndex) error {
 
 // EvalDefault evaluates a column's DEFAULT expression.
 func (env *Env) EvalDefault(c catalog.Column) (types.Value, error) {
-	e, err := parser.ParseExpr(c.Default)
-	if err != nil {
-		return nil, err
-	}
-	be, err := (&plan.Builder{}).BindStandalone(e, c.Type)
+	be, err := bindDefault(c)
 	if err != nil {
 		return nil, err
 	}
 	return env.Eval(&plan.Coerce{X: be, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}, nil)
+}
+
+// bindDefault parses and binds a column's DEFAULT expression.
+func bindDefault(c catalog.Column) (plan.Expr, error) {
+	e, err := parser.ParseExpr(c.Default)
+	if err != nil {
+		return nil, err
+	}
+	return (&plan.Builder{}).BindStandalone(e, c.Type)
 }

@@ -653,13 +653,8 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 		}
 		var rows []types.Row
 		for v := ints[0]; (step > 0 && v <= ints[1]) || (step < 0 && v >= ints[1]); v += step {
-			if len(rows)%4096 == 0 {
-				if err := checkCtx(env.Ctx); err != nil {
-					return nil, err
-				}
-			}
-			if len(rows) >= 50_000_000 {
-				return nil, errs.New(errs.ProgramLimitExceeded, "generate_series: too many rows")
+			if err := env.seriesGuard(len(rows)); err != nil {
+				return nil, err
 			}
 			rows = append(rows, types.Row{v})
 		}

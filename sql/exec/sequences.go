@@ -9,7 +9,6 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
-	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -271,11 +270,7 @@ func seqValue(s *catalog.Sequence, i int) (int64, error) {
 // VolatileDefault reports whether a column's default calls a volatile
 // function (its value differs from row to row).
 func (env *Env) VolatileDefault(c catalog.Column) (bool, error) {
-	e, err := parser.ParseExpr(c.Default)
-	if err != nil {
-		return false, err
-	}
-	be, err := (&plan.Builder{}).BindStandalone(e, c.Type)
+	be, err := bindDefault(c)
 	if err != nil {
 		return false, err
 	}

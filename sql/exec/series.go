@@ -13,6 +13,20 @@ import (
 // seriesLimit bounds the rows one generate_series call may produce.
 const seriesLimit = 50_000_000
 
+// seriesGuard is checked before a series' row n: the statement's
+// cancellation every 4,096 rows, and seriesLimit.
+func (env *Env) seriesGuard(n int) error {
+	if n%4096 == 0 {
+		if err := checkCtx(env.Ctx); err != nil {
+			return err
+		}
+	}
+	if n >= seriesLimit {
+		return errs.New(errs.ProgramLimitExceeded, "generate_series: too many rows")
+	}
+	return nil
+}
+
 // timeSeries is generate_series(start, stop, interval) over timestamps.
 func (env *Env) timeSeries(args []types.Value, t types.T) ([]types.Row, error) {
 	var ends [2]time.Time
@@ -42,13 +56,8 @@ func (env *Env) timeSeries(args []types.Value, t types.T) ([]types.Row, error) {
 	up := funcs.AddInterval(ends[0], step).After(ends[0])
 	var rows []types.Row
 	for v := ends[0]; (up && !v.After(ends[1])) || (!up && !v.Before(ends[1])); v = funcs.AddInterval(v, step) {
-		if len(rows)%4096 == 0 {
-			if err := checkCtx(env.Ctx); err != nil {
-				return nil, err
-			}
-		}
-		if len(rows) >= seriesLimit {
-			return nil, errs.New(errs.ProgramLimitExceeded, "generate_series: too many rows")
+		if err := env.seriesGuard(len(rows)); err != nil {
+			return nil, err
 		}
 		rows = append(rows, types.Row{v})
 	}
@@ -77,13 +86,8 @@ func (env *Env) numericSeries(args []types.Value) ([]types.Row, error) {
 	ctx := apd.BaseContext.WithPrecision(1000)
 	var rows []types.Row
 	for v := new(apd.Decimal).Set(ds[0]); (up && v.Cmp(ds[1]) <= 0) || (!up && v.Cmp(ds[1]) >= 0); {
-		if len(rows)%4096 == 0 {
-			if err := checkCtx(env.Ctx); err != nil {
-				return nil, err
-			}
-		}
-		if len(rows) >= seriesLimit {
-			return nil, errs.New(errs.ProgramLimitExceeded, "generate_series: too many rows")
+		if err := env.seriesGuard(len(rows)); err != nil {
+			return nil, err
 		}
 		rows = append(rows, types.Row{v})
 		next := new(apd.Decimal)

@@ -219,12 +219,7 @@ func jsonSet(target types.Value, path []string, val types.Value, create bool) (t
 			if _, ok := x[step]; !ok && !create {
 				return x, nil
 			}
-			out := make(map[string]any, len(x)+1)
-			for k, v := range x {
-				out[k] = v
-			}
-			out[step] = val
-			return out, nil
+			return withKey(x, step, val), nil
 		case []any:
 			i, ok := arrayIndex(step, len(x))
 			if !ok {
@@ -255,12 +250,7 @@ func jsonInsert(target types.Value, path []string, val types.Value, after bool) 
 				return nil, errs.New(errs.InvalidParameterValue, "cannot replace existing key").
 					WithHint("Try using the function jsonb_set to replace key value.")
 			}
-			out := make(map[string]any, len(x)+1)
-			for k, v := range x {
-				out[k] = v
-			}
-			out[step] = val
-			return out, nil
+			return withKey(x, step, val), nil
 		case []any:
 			i, ok := arrayIndex(step, len(x))
 			if !ok {
@@ -388,4 +378,14 @@ func isJSONValue(v types.Value) bool {
 		return true
 	}
 	return false
+}
+
+// withKey is a copy of m with k set to v.
+func withKey(m map[string]any, k string, v types.Value) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for mk, mv := range m {
+		out[mk] = mv
+	}
+	out[k] = v
+	return out
 }

@@ -765,15 +765,9 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		// at (leftWidth - width(left)).
 		base := leftWidth - len(left.Columns())
 		j.Cols = append([]Column(nil), sc.cols[base:]...)
-		pred, err := sc.joinEntries(j.Kind, x.Using, x.Natural, x.Pos)
+		pred, err := b.joinCondition(x, j.Kind, sc)
 		if err != nil {
 			return nil, err
-		}
-		if x.On != nil {
-			bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
-			if pred, err = bd.bind(x.On, types.Bool); err != nil {
-				return nil, err
-			}
 		}
 		if pred != nil {
 			// Bound over the whole scope; the join's own row starts at base.
@@ -797,6 +791,22 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 	return nil, errs.Errorf(errs.FeatureNotSupported, "unsupported FROM entry %T", te)
 }
 
+// joinCondition merges a join's USING or NATURAL columns in sc and
+// returns its condition over sc's whole row: the USING equalities, or ON.
+func (b *Builder) joinCondition(x *ast.Join, kind string, sc *scope) (Expr, error) {
+	pred, err := sc.joinEntries(kind, x.Using, x.Natural, x.Pos)
+	if err != nil {
+		return nil, err
+	}
+	if x.On != nil {
+		bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
+		if pred, err = bd.bind(x.On, types.Bool); err != nil {
+			return nil, err
+		}
+	}
+	return pred, nil
+}
+
 // lateralJoin finishes `left [INNER|LEFT] JOIN LATERAL right ON ...` whose
 // right side reads the left row: an Apply. The scope already holds both
 // sides; the join's row starts at column base.
@@ -809,15 +819,9 @@ func (b *Builder) lateralJoin(x *ast.Join, left, right Node, sc *scope, base int
 		return nil, errAt(errs.InvalidColumnReference, x.Pos, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
 	}
 	ap := &Apply{Left: left, Right: right, Outer: kind == "LEFT", Cols: append([]Column(nil), sc.cols[base:]...)}
-	pred, err := sc.joinEntries(kind, x.Using, x.Natural, x.Pos)
+	pred, err := b.joinCondition(x, kind, sc)
 	if err != nil {
 		return nil, err
-	}
-	if x.On != nil {
-		bd := &binder{b: b, sc: sc, noAgg: "JOIN conditions"}
-		if pred, err = bd.bind(x.On, types.Bool); err != nil {
-			return nil, err
-		}
 	}
 	if pred != nil {
 		ap.On = shift(pred, -base)

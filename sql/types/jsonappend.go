@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -186,18 +185,8 @@ func AppendJSONB(dst []byte, v Value) []byte {
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b string) int {
-			if len(a) != len(b) {
-				return len(a) - len(b)
-			}
-			return strings.Compare(a, b)
-		})
 		dst = append(dst, '{')
-		for i, k := range keys {
+		for i, k := range JSONBKeys(x) {
 			if i > 0 {
 				dst = append(dst, ", "...)
 			}
