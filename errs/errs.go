@@ -35,6 +35,7 @@ const (
 	ObjectNotInState          = "55000"
 	SequenceLimitExceeded     = "2200H"
 	GeneratedAlways           = "428C9"
+	InvalidTableDefinition    = "42P16"
 	FeatureNotSupported       = "0A000"
 	InvalidTxnState           = "25000"
 	ActiveSQLTransaction      = "25001"

@@ -562,7 +562,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.Vacuum:
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
-		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence:
+		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
+		*ast.AlterColumn, *ast.RenameColumn:
 		return s.ddl(ctx, st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
@@ -1012,6 +1013,10 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = x.Names
 	case *ast.AlterAddColumn:
 		names = []string{x.Table}
+	case *ast.AlterColumn:
+		names = []string{x.Table}
+	case *ast.RenameColumn:
+		names = []string{x.Table}
 	case *ast.CreateIndex:
 		names = []string{x.Table}
 	case *ast.CreateSortedIndex:
@@ -1091,6 +1096,12 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		tag = "UNDROP COLLECTION"
 	case *ast.AlterAddColumn:
 		err = d.AddColumn(x)
+		tag = "ALTER TABLE"
+	case *ast.AlterColumn:
+		err = d.AlterColumn(x)
+		tag = "ALTER TABLE"
+	case *ast.RenameColumn:
+		err = d.RenameColumn(x)
 		tag = "ALTER TABLE"
 	case *ast.Analyze:
 		err = d.Analyze(x)

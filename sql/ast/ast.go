@@ -92,6 +92,26 @@ type AlterAddColumn struct {
 	IfNotExists bool
 }
 
+// AlterColumn is ALTER TABLE t ALTER [COLUMN] c SET DEFAULT e | DROP
+// DEFAULT | SET NOT NULL | DROP NOT NULL.
+type AlterColumn struct {
+	Pos     int
+	Table   string
+	Column  string
+	Action  string // "SET DEFAULT", "DROP DEFAULT", "SET NOT NULL", "DROP NOT NULL"
+	Default Expr   // SET DEFAULT's expression
+}
+
+// RenameColumn is ALTER TABLE t RENAME [COLUMN] a TO b.
+type RenameColumn struct {
+	Pos      int
+	Table    string
+	From, To string
+}
+
+func (*AlterColumn) stmt()  {}
+func (*RenameColumn) stmt() {}
+
 // CreateIndex is CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (cols) and
 // CREATE INDEX [name] ON t FIELDS a, b.
 type CreateIndex struct {

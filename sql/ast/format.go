@@ -146,6 +146,14 @@ func (f *formatter) stmt(s Statement) {
 		}
 	case *UndropCollection:
 		f.w("UNDROP COLLECTION ", QuoteIdent(s.Name))
+	case *AlterColumn:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ALTER COLUMN ", QuoteIdent(s.Column), " ", s.Action)
+		if s.Default != nil {
+			f.w(" ")
+			f.expr(s.Default)
+		}
+	case *RenameColumn:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " RENAME COLUMN ", QuoteIdent(s.From), " TO ", QuoteIdent(s.To))
 	case *AlterAddColumn:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD COLUMN ")
 		if s.IfNotExists {

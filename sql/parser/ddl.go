@@ -475,8 +475,41 @@ func (p *parser) alter() ast.Statement {
 		}
 		p.fail(t)
 	}
+	table := p.name()
+	switch {
+	case p.acceptKw("alter"):
+		p.acceptKw("column")
+		ac := &ast.AlterColumn{Pos: start.pos, Table: table, Column: p.name()}
+		switch {
+		case p.acceptKws("set", "default"):
+			ac.Action, ac.Default = "SET DEFAULT", p.expr(0)
+		case p.acceptKws("drop", "default"):
+			ac.Action = "DROP DEFAULT"
+		case p.acceptKws("set", "not", "null"):
+			ac.Action = "SET NOT NULL"
+		case p.acceptKws("drop", "not", "null"):
+			ac.Action = "DROP NOT NULL"
+		default:
+			t := p.peek()
+			if t.kind == tIdent && !t.quoted {
+				p.notYet(t, "ALTER TABLE ... ALTER COLUMN ... "+strings.ToUpper(t.val))
+			}
+			p.fail(t)
+		}
+		return ac
+	case p.isKw("rename"):
+		if isKw(p.peekN(1), "to") {
+			p.notYet(p.peek(), "ALTER TABLE ... RENAME TO")
+		}
+		p.i++
+		p.acceptKw("column")
+		rc := &ast.RenameColumn{Pos: start.pos, Table: table, From: p.name()}
+		p.expectKw("to")
+		rc.To = p.name()
+		return rc
+	}
 	a := &ast.AlterAddColumn{Pos: start.pos}
-	a.Table = p.name()
+	a.Table = table
 	if !p.isKw("add") {
 		t := p.peek()
 		if t.kind == tIdent && !t.quoted {

@@ -130,3 +130,46 @@ func TestOracleSequences(t *testing.T) {
 		}
 	}
 }
+
+// alterScript changes column definitions of a table with rows.
+var alterScript = []string{
+	`CREATE TABLE r1 (id serial PRIMARY KEY, name text, age int)`,
+	`CREATE INDEX r1_name ON r1 (name)`,
+	`INSERT INTO r1 (name) VALUES ('a'), ('b')`,
+	`ALTER TABLE r1 ALTER COLUMN age SET DEFAULT 18`,
+	`INSERT INTO r1 (name) VALUES ('c') RETURNING name, age`,
+	`ALTER TABLE r1 ALTER COLUMN age SET NOT NULL`,
+	`UPDATE r1 SET age = 1 WHERE age IS NULL`,
+	`ALTER TABLE r1 ALTER COLUMN age SET NOT NULL`,
+	`INSERT INTO r1 (name, age) VALUES ('d', NULL)`,
+	`ALTER TABLE r1 ALTER age DROP NOT NULL`,
+	`INSERT INTO r1 (name, age) VALUES ('d', NULL) RETURNING id, age`,
+	`ALTER TABLE r1 ALTER COLUMN age DROP DEFAULT`,
+	`INSERT INTO r1 (name) VALUES ('e') RETURNING age`,
+	`ALTER TABLE r1 ALTER COLUMN id DROP NOT NULL`,
+	`ALTER TABLE r1 RENAME COLUMN name TO full_name`,
+	`SELECT full_name FROM r1 WHERE full_name = 'b'`,
+	`SELECT name FROM r1`,
+	`ALTER TABLE r1 RENAME id TO rid`,
+	`INSERT INTO r1 (full_name) VALUES ('f') RETURNING rid`,
+	`SELECT pg_get_serial_sequence('r1', 'rid')`,
+	`ALTER TABLE r1 RENAME COLUMN full_name TO age`,
+	`ALTER TABLE r1 RENAME COLUMN nosuch TO x`,
+	`ALTER TABLE r1 ALTER COLUMN nosuch SET DEFAULT 1`,
+	`ALTER TABLE r1 ALTER COLUMN age SET DEFAULT 'x'`,
+	`SELECT rid, full_name, age FROM r1 ORDER BY rid`,
+	`SELECT rid FROM r1 WHERE full_name = 'c'`,
+	`CREATE TABLE r2 (id int GENERATED ALWAYS AS IDENTITY, v int)`,
+	`ALTER TABLE r2 ALTER COLUMN id SET DEFAULT 5`,
+	`ALTER TABLE r2 ALTER COLUMN id DROP NOT NULL`,
+}
+
+func TestOracleAlterColumn(t *testing.T) {
+	pg, nd := connect(t, startPostgres(t)), connect(t, startNodeDB(t))
+	ctx := context.Background()
+	for _, s := range alterScript {
+		if want, got := result(ctx, pg, s), result(ctx, nd, s); want != got {
+			t.Errorf("%s\n--- postgres\n%s\n--- nodedb\n%s", s, want, got)
+		}
+	}
+}
