@@ -363,6 +363,12 @@ func (p *parser) loopBody() []ast.ProcStmt {
 // SELECT ... INTO vars apart, and checks that it parses.
 func (p *parser) procSQL() ast.ProcStmt {
 	t := p.peek()
+	if isKw(t, "end") {
+		// END ends a block; as a statement (COMMIT's other name) it
+		// would read back as one, so a body says COMMIT (as PL/pgSQL,
+		// which has no END statement, requires).
+		p.fail(t)
+	}
 	start := p.i
 	depth := 0
 	intoAt, intoEnd := -1, -1
