@@ -45,6 +45,13 @@ type Column struct {
 	Identity string `json:"identity,omitempty"`
 }
 
+// Check is a CHECK constraint: every row stored must not make Expr (SQL
+// text over the row's columns) false.
+type Check struct {
+	Name string `json:"name"`
+	Expr string `json:"expr"`
+}
+
 // Index is a secondary index over one or more columns (dotted field paths
 // in schemaless collections).
 type Index struct {
@@ -74,6 +81,7 @@ type Collection struct {
 	Columns   []Column  `json:"columns,omitempty"`
 	PK        []string  `json:"pk"` // primary key column (or field) names
 	Indexes   []Index   `json:"indexes,omitempty"`
+	Checks    []Check   `json:"checks,omitempty"` // CHECK constraints (strict collections)
 	Dropped   bool      `json:"dropped,omitempty"`
 	DroppedAt time.Time `json:"dropped_at,omitempty"`
 	Created   time.Time `json:"created"`
@@ -126,6 +134,7 @@ func (c *Collection) clone() *Collection {
 	n.Columns = append([]Column(nil), c.Columns...)
 	n.PK = append([]string(nil), c.PK...)
 	n.Indexes = append([]Index(nil), c.Indexes...)
+	n.Checks = append([]Check(nil), c.Checks...)
 	return &n
 }
 

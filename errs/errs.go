@@ -36,6 +36,7 @@ const (
 	SequenceLimitExceeded     = "2200H"
 	GeneratedAlways           = "428C9"
 	InvalidTableDefinition    = "42P16"
+	CheckViolation            = "23514"
 	FeatureNotSupported       = "0A000"
 	InvalidTxnState           = "25000"
 	ActiveSQLTransaction      = "25001"

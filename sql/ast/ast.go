@@ -37,6 +37,14 @@ type ColumnDef struct {
 	// IDENTITY, with the sequence's options.
 	Identity    string
 	IdentityOpt SeqOptions
+	Checks      []CheckDef // column-level CHECK (expr)
+}
+
+// CheckDef is a CHECK constraint as written; Name is "" when not given.
+type CheckDef struct {
+	Pos  int
+	Name string
+	Expr Expr
 }
 
 // CollectionKind is the storage model requested by CREATE COLLECTION.
@@ -60,6 +68,7 @@ type CreateCollection struct {
 	Columns     []ColumnDef // empty for schemaless
 	PrimaryKey  []string    // table-level PRIMARY KEY (a, b); column-level keys are folded in here too
 	Uniques     [][]string  // table-level UNIQUE (a, b)
+	Checks      []CheckDef  // table-level [CONSTRAINT name] CHECK (expr)
 	With        []Option    // WITH (k = v, ...)
 }
 

@@ -732,6 +732,9 @@ func (f *formatter) createCollection(s *CreateCollection) {
 			f.w(")")
 		})
 	}
+	for _, c := range s.Checks {
+		elems = append(elems, func() { f.check(c) })
+	}
 	if len(elems) > 0 {
 		f.w(" (")
 		for i, e := range elems {
@@ -774,6 +777,20 @@ func (f *formatter) columnDef(c *ColumnDef) {
 	if c.TimeKey {
 		f.w(" TIME_KEY")
 	}
+	for _, ck := range c.Checks {
+		f.w(" ")
+		f.check(ck)
+	}
+}
+
+// check writes [CONSTRAINT name] CHECK (expr).
+func (f *formatter) check(c CheckDef) {
+	if c.Name != "" {
+		f.w("CONSTRAINT ", QuoteIdent(c.Name), " ")
+	}
+	f.w("CHECK (")
+	f.expr(c.Expr)
+	f.w(")")
 }
 
 func (f *formatter) show(s *Show) {

@@ -131,6 +131,9 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 		if len(col.Columns) == 0 {
 			return errs.New(errs.SyntaxError, "a strict collection needs at least one column")
 		}
+		if err := d.addChecks(col, st); err != nil {
+			return err
+		}
 		taken := map[string]bool{}
 		for _, o := range seqCols {
 			if err := d.ownedSequence(tx, col, &col.Columns[o.col], o.opts, taken); err != nil {

@@ -57,6 +57,11 @@ func (env *Env) encodeStored(coll *catalog.Collection, row types.Row, order []st
 				return nil, errs.Errorf(errs.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, coll.Name)
 			}
 		}
+		if len(coll.Checks) > 0 {
+			if err := env.checkRow(coll, row); err != nil {
+				return nil, err
+			}
+		}
 		val, err := document.EncodeTuple(row)
 		if err != nil {
 			return nil, errs.Errorf(errs.InternalError, "encode row: %w", err)

@@ -168,9 +168,10 @@ func (p *parser) tableElements(c *ast.CreateCollection) {
 	}
 	for {
 		t := p.peek()
+		cname := ""
 		if isKw(t, "constraint") {
 			p.i++
-			p.name()
+			cname = p.name()
 			t = p.peek()
 		}
 		switch {
@@ -180,7 +181,9 @@ func (p *parser) tableElements(c *ast.CreateCollection) {
 		case isKw(t, "unique"):
 			p.i++
 			c.Uniques = append(c.Uniques, p.parenNames(false))
-		case isKw(t, "check") || isKw(t, "foreign"):
+		case isKw(t, "check"):
+			c.Checks = append(c.Checks, p.checkDef(cname))
+		case isKw(t, "foreign"):
 			p.notYet(t, strings.ToUpper(t.val)+" constraints")
 		default:
 			def := p.columnDef()
@@ -224,9 +227,15 @@ func (p *parser) columnDef() ast.ColumnDef {
 			}
 			p.i++
 			d.Default = p.expr(precCmp)
+		case p.isKw("constraint") && isKw(p.peekN(2), "check"):
+			p.i++
+			name := p.name()
+			d.Checks = append(d.Checks, p.checkDef(name))
 		case p.isKw("constraint"):
 			p.i++
 			p.name()
+		case p.isKw("check"):
+			d.Checks = append(d.Checks, p.checkDef(""))
 		case p.isKw("generated") && (isKw(p.peekN(1), "always") || isKw(p.peekN(1), "by")):
 			p.i++
 			d.Identity = "ALWAYS"
@@ -243,7 +252,7 @@ func (p *parser) columnDef() ast.ColumnDef {
 				d.IdentityOpt = p.seqOptions(false)
 				p.expectOp(")")
 			}
-		case p.isKw("check") || p.isKw("references") || p.isKw("generated") || p.isKw("collate"):
+		case p.isKw("references") || p.isKw("generated") || p.isKw("collate"):
 			p.notYet(p.peek(), strings.ToUpper(p.peek().val)+" in column definitions")
 		default:
 			return d
@@ -787,4 +796,14 @@ func (p *parser) seqInt() *int64 {
 		v = -v
 	}
 	return &v
+}
+
+// checkDef parses CHECK (expr) [NO INHERIT].
+func (p *parser) checkDef(name string) ast.CheckDef {
+	t := p.expectKw("check")
+	p.expectOp("(")
+	d := ast.CheckDef{Pos: t.pos, Name: name, Expr: p.expr(0)}
+	p.expectOp(")")
+	p.acceptKws("no", "inherit")
+	return d
 }

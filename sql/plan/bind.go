@@ -1215,3 +1215,29 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	}
 	return bd.srf.add(fs), nil
 }
+
+// BindCheck binds a CHECK constraint's expression over the rows of coll
+// (the layout ScanColumns gives): a boolean of the row's own columns,
+// without subqueries or aggregates, as PostgreSQL requires.
+func BindCheck(coll *catalog.Collection, e ast.Expr) (Expr, error) {
+	sub := false
+	walk(e, func(x ast.Expr) bool {
+		switch x.(type) {
+		case *ast.SubqueryExpr, *ast.Exists, *ast.InSubquery, *ast.Quantified:
+			sub = true
+		}
+		return !sub
+	})
+	if sub {
+		return nil, errAt(errs.FeatureNotSupported, e.Position(), "cannot use subquery in check constraint")
+	}
+	bd := &binder{b: &Builder{}, sc: newScope(coll, ""), noAgg: "check constraints"}
+	x, err := bd.bind(e, types.Bool)
+	if err != nil {
+		return nil, err
+	}
+	if t := x.Type(); t != types.Bool && t != types.Unknown && t != types.Doc {
+		return nil, errAt(errs.DatatypeMismatch, e.Position(), "argument of CHECK must be type boolean, not type %s", t)
+	}
+	return x, nil
+}

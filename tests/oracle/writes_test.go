@@ -173,3 +173,39 @@ func TestOracleAlterColumn(t *testing.T) {
 		}
 	}
 }
+
+// checkScript: CHECK constraints on every write path.
+var checkScript = []string{
+	`CREATE TABLE c1 (id int PRIMARY KEY, qty int CHECK (qty >= 0), price numeric CONSTRAINT price_pos CHECK (price > 0), lo int, hi int, CHECK (lo <= hi), CONSTRAINT named_chk CHECK (qty < 1000))`,
+	`INSERT INTO c1 VALUES (1, 5, 2.5, 1, 2)`,
+	`INSERT INTO c1 VALUES (2, -1, 2.5, 1, 2)`,
+	`INSERT INTO c1 VALUES (3, 5, 0, 1, 2)`,
+	`INSERT INTO c1 VALUES (4, 5, 1, 3, 2)`,
+	`INSERT INTO c1 VALUES (5, NULL, NULL, NULL, 2)`,
+	`INSERT INTO c1 VALUES (6, 1000, 1, 1, 1)`,
+	`INSERT INTO c1 SELECT g, g * 100, 1, 0, 0 FROM generate_series(7, 12) g`,
+	`UPDATE c1 SET qty = qty - 10 WHERE id = 1`,
+	`UPDATE c1 SET hi = 0 WHERE id = 1`,
+	`INSERT INTO c1 VALUES (1, 7, 1, 1, 1) ON CONFLICT (id) DO UPDATE SET qty = -5`,
+	`INSERT INTO c1 VALUES (1, 7, 1, 1, 1) ON CONFLICT (id) DO UPDATE SET qty = 6 RETURNING qty`,
+	`SELECT * FROM c1 ORDER BY id`,
+	`CREATE TABLE c2 (a int CHECK (a + 1))`,
+	`CREATE TABLE c3 (a int CHECK (a > (SELECT 1)))`,
+	`CREATE TABLE c4 (a int CHECK (b > 0))`,
+	`CREATE TABLE c5 (a int CHECK (count(*) > 0))`,
+	`CREATE TABLE c6 (a text CHECK (a <> '') CHECK (length(a) < 5), b text CHECK (b ~ '^[a-z]+$'))`,
+	`INSERT INTO c6 VALUES ('abc', 'xyz'), ('', 'x')`,
+	`INSERT INTO c6 VALUES ('abcdef', 'x')`,
+	`INSERT INTO c6 VALUES ('a', 'X1')`,
+	`SELECT count(*) FROM c6`,
+}
+
+func TestOracleChecks(t *testing.T) {
+	pg, nd := connect(t, startPostgres(t)), connect(t, startNodeDB(t))
+	ctx := context.Background()
+	for _, s := range checkScript {
+		if want, got := result(ctx, pg, s), result(ctx, nd, s); want != got {
+			t.Errorf("%s\n--- postgres\n%s\n--- nodedb\n%s", s, want, got)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package exec
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
+	"github.com/nodedb-go/nodedb/sql/types"
+)
+
+// addChecks puts a new table's CHECK constraints in its descriptor, each
+// bound once to prove it is a boolean over the table's columns. Unnamed
+// ones are named as PostgreSQL names them: <table>_<column>_check for a
+// column's, <table>_check for the table's, a number appended while taken.
+func (d *DDL) addChecks(col *catalog.Collection, st *ast.CreateCollection) error {
+	type named struct {
+		def  ast.CheckDef
+		base string
+	}
+	var all []named
+	for _, cd := range st.Columns {
+		for _, c := range cd.Checks {
+			all = append(all, named{c, col.Name + "_" + cd.Name + "_check"})
+		}
+	}
+	for _, c := range st.Checks {
+		all = append(all, named{c, col.Name + "_check"})
+	}
+	taken := map[string]bool{}
+	for _, n := range all {
+		if _, err := plan.BindCheck(col, n.def.Expr); err != nil {
+			return err
+		}
+		name := n.def.Name
+		if name == "" {
+			name = n.base
+			for i := 1; taken[name]; i++ {
+				name = fmt.Sprintf("%s%d", n.base, i)
+			}
+		} else if taken[name] {
+			return errs.Errorf(errs.DuplicateObject, "constraint %q for relation %q already exists", name, col.Name)
+		}
+		taken[name] = true
+		col.Checks = append(col.Checks, catalog.Check{Name: name, Expr: ast.Format(n.def.Expr)})
+	}
+	return nil
+}
+
+// boundChecks caches the bound CHECK expressions of a collection
+// descriptor (descriptors are immutable; DDL makes new ones).
+var boundChecks sync.Map // *catalog.Collection -> []plan.Expr
+
+func checksOf(coll *catalog.Collection) ([]plan.Expr, error) {
+	if v, ok := boundChecks.Load(coll); ok {
+		return v.([]plan.Expr), nil
+	}
+	out := make([]plan.Expr, len(coll.Checks))
+	for i, c := range coll.Checks {
+		e, err := parser.ParseExpr(c.Expr)
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = plan.BindCheck(coll, e); err != nil {
+			return nil, err
+		}
+	}
+	boundChecks.Store(coll, out)
+	return out, nil
+}
+
+// checkRow fails with 23514 when a row about to be stored makes one of
+// its table's CHECK constraints false (NULL passes, as in PostgreSQL).
+func (env *Env) checkRow(coll *catalog.Collection, row types.Row) error {
+	exprs, err := checksOf(coll)
+	if err != nil {
+		return err
+	}
+	for i, e := range exprs {
+		v, err := env.Eval(e, row)
+		if err != nil {
+			return err
+		}
+		if v == false {
+			vals := make([]string, 0, len(row))
+			for j, c := range coll.Columns {
+				if c.Hidden {
+					continue
+				}
+				if row[j] == nil {
+					vals = append(vals, "null")
+				} else {
+					vals = append(vals, types.FormatTyped(row[j], c.Type))
+				}
+			}
+			return errs.Errorf(errs.CheckViolation, "new row for relation %q violates check constraint %q", coll.Name, coll.Checks[i].Name).
+				WithDetail("Failing row contains (" + strings.Join(vals, ", ") + ").")
+		}
+	}
+	return nil
+}
