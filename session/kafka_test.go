@@ -140,17 +140,22 @@ func (r *kreader) waitRows(stream, op string, ids ...string) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		have := r.rows(stream, op)
-		missing := 0
+		var missing []string
 		for _, id := range ids {
 			if !have[id] {
-				missing++
+				missing = append(missing, id)
 			}
 		}
-		if missing == 0 {
+		if len(missing) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("stream %s: %d of %d %s events never arrived (%d records read)", stream, missing, len(ids), op, len(r.recs))
+			n := len(missing)
+			if n > 10 {
+				missing = append(missing[:10], "...")
+			}
+			r.t.Fatalf("stream %s: %d of %d %s events never arrived (%d records read; missing row ids %v)",
+				stream, n, len(ids), op, len(r.recs), missing)
 		}
 		r.poll(200 * time.Millisecond)
 	}
