@@ -121,15 +121,7 @@ var seqScript = []string{
 	`ALTER TABLE a1 ADD COLUMN h serial DEFAULT 3`,
 }
 
-func TestOracleSequences(t *testing.T) {
-	pg, nd := connect(t, startPostgres(t)), connect(t, startNodeDB(t))
-	ctx := context.Background()
-	for _, s := range seqScript {
-		if want, got := result(ctx, pg, s), result(ctx, nd, s); want != got {
-			t.Errorf("%s\n--- postgres\n%s\n--- nodedb\n%s", s, want, got)
-		}
-	}
-}
+func TestOracleSequences(t *testing.T) { compareScript(t, seqScript) }
 
 // alterScript changes column definitions of a table with rows.
 var alterScript = []string{
@@ -164,15 +156,7 @@ var alterScript = []string{
 	`ALTER TABLE r2 ALTER COLUMN id DROP NOT NULL`,
 }
 
-func TestOracleAlterColumn(t *testing.T) {
-	pg, nd := connect(t, startPostgres(t)), connect(t, startNodeDB(t))
-	ctx := context.Background()
-	for _, s := range alterScript {
-		if want, got := result(ctx, pg, s), result(ctx, nd, s); want != got {
-			t.Errorf("%s\n--- postgres\n%s\n--- nodedb\n%s", s, want, got)
-		}
-	}
-}
+func TestOracleAlterColumn(t *testing.T) { compareScript(t, alterScript) }
 
 // checkScript: CHECK constraints on every write path.
 var checkScript = []string{
@@ -200,10 +184,15 @@ var checkScript = []string{
 	`SELECT count(*) FROM c6`,
 }
 
-func TestOracleChecks(t *testing.T) {
+func TestOracleChecks(t *testing.T) { compareScript(t, checkScript) }
+
+// compareScript runs a script step by step on a fresh PostgreSQL and a
+// fresh NodeDB: each step's result (rows, or the error's SQLSTATE) must
+// be the same.
+func compareScript(t *testing.T, script []string) {
 	pg, nd := connect(t, startPostgres(t)), connect(t, startNodeDB(t))
 	ctx := context.Background()
-	for _, s := range checkScript {
+	for _, s := range script {
 		if want, got := result(ctx, pg, s), result(ctx, nd, s); want != got {
 			t.Errorf("%s\n--- postgres\n%s\n--- nodedb\n%s", s, want, got)
 		}
