@@ -563,7 +563,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
-		*ast.AlterColumn, *ast.RenameColumn:
+		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.DropConstraint:
 		return s.ddl(ctx, st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
@@ -1017,6 +1017,10 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = []string{x.Table}
 	case *ast.RenameColumn:
 		names = []string{x.Table}
+	case *ast.AddCheck:
+		names = []string{x.Table}
+	case *ast.DropConstraint:
+		names = []string{x.Table}
 	case *ast.CreateIndex:
 		names = []string{x.Table}
 	case *ast.CreateSortedIndex:
@@ -1103,6 +1107,16 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	case *ast.RenameColumn:
 		err = d.RenameColumn(x)
 		tag = "ALTER TABLE"
+	case *ast.AddCheck:
+		err = d.AddCheck(x)
+		tag = "ALTER TABLE"
+	case *ast.DropConstraint:
+		var dropped bool
+		dropped, err = d.DropConstraint(x)
+		tag = "ALTER TABLE"
+		if err == nil && !dropped {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("constraint %q of relation %q does not exist, skipping", x.Name, x.Table)})
+		}
 	case *ast.Analyze:
 		err = d.Analyze(x)
 		tag = "ANALYZE"

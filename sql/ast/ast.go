@@ -118,8 +118,25 @@ type RenameColumn struct {
 	From, To string
 }
 
-func (*AlterColumn) stmt()  {}
-func (*RenameColumn) stmt() {}
+// AddCheck is ALTER TABLE t ADD [CONSTRAINT name] CHECK (expr).
+type AddCheck struct {
+	Pos   int
+	Table string
+	Check CheckDef
+}
+
+// DropConstraint is ALTER TABLE t DROP CONSTRAINT [IF EXISTS] name.
+type DropConstraint struct {
+	Pos      int
+	Table    string
+	Name     string
+	IfExists bool
+}
+
+func (*AddCheck) stmt()       {}
+func (*DropConstraint) stmt() {}
+func (*AlterColumn) stmt()    {}
+func (*RenameColumn) stmt()   {}
 
 // CreateIndex is CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (cols) and
 // CREATE INDEX [name] ON t FIELDS a, b.

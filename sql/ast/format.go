@@ -152,6 +152,15 @@ func (f *formatter) stmt(s Statement) {
 			f.w(" ")
 			f.expr(s.Default)
 		}
+	case *AddCheck:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
+		f.check(s.Check)
+	case *DropConstraint:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " DROP CONSTRAINT ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
 	case *RenameColumn:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " RENAME COLUMN ", QuoteIdent(s.From), " TO ", QuoteIdent(s.To))
 	case *AlterAddColumn:

@@ -6,11 +6,13 @@ import (
 	"sync"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/engine/document"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/storage"
 )
 
 // addChecks puts a new table's CHECK constraints in its descriptor, each
@@ -102,4 +104,95 @@ func (env *Env) checkRow(coll *catalog.Collection, row types.Row) error {
 		}
 	}
 	return nil
+}
+
+// strictTable finds a strict table for ALTER TABLE, taking its DDL lock.
+func (d *DDL) strictTable(tx *catalog.DDLTxn, table string) (*catalog.Collection, error) {
+	col, err := d.Cat.MustGet(table)
+	if err != nil {
+		return nil, err
+	}
+	if !col.Tuple() {
+		return nil, errs.Errorf(errs.FeatureNotSupported, "%q is schemaless: it has no constraints", col.Name)
+	}
+	tx.LockCollection(col.ID)
+	return d.Cat.MustGet(table)
+}
+
+// AddCheck runs ALTER TABLE ... ADD [CONSTRAINT name] CHECK (expr): the
+// rows already there must pass it (23514 otherwise).
+func (d *DDL) AddCheck(st *ast.AddCheck) error {
+	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		col, err := d.strictTable(tx, st.Table)
+		if err != nil {
+			return err
+		}
+		if _, err := plan.BindCheck(col, st.Check.Expr); err != nil {
+			return err
+		}
+		taken := map[string]bool{}
+		for _, c := range col.Checks {
+			taken[c.Name] = true
+		}
+		name := st.Check.Name
+		switch {
+		case name == "":
+			base := col.Name + "_check"
+			name = base
+			for i := 1; taken[name]; i++ {
+				name = fmt.Sprintf("%s%d", base, i)
+			}
+		case taken[name]:
+			return errs.Errorf(errs.DuplicateObject, "constraint %q for relation %q already exists", name, col.Name)
+		}
+		n := catalog.Clone(col)
+		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(st.Check.Expr)})
+		env := d.Env(tx.Txn)
+		lo := storage.RowPrefix(col.ID)
+		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for ; it.Valid(); it.Next() {
+			row, err := document.DecodeTuple(it.Value(), len(n.Columns))
+			if err != nil {
+				return err
+			}
+			if err := env.checkRow(n, row); err != nil {
+				if errs.Code(err) == errs.CheckViolation {
+					return errs.Errorf(errs.CheckViolation, "check constraint %q of relation %q is violated by some row", name, col.Name)
+				}
+				return err
+			}
+		}
+		tx.Put(n)
+		return nil
+	})
+}
+
+// DropConstraint runs ALTER TABLE ... DROP CONSTRAINT for a CHECK
+// constraint; false when IF EXISTS found none.
+func (d *DDL) DropConstraint(st *ast.DropConstraint) (bool, error) {
+	dropped := true
+	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		col, err := d.strictTable(tx, st.Table)
+		if err != nil {
+			return err
+		}
+		n := catalog.Clone(col)
+		for i, c := range n.Checks {
+			if c.Name == st.Name {
+				n.Checks = append(n.Checks[:i], n.Checks[i+1:]...)
+				tx.Put(n)
+				return nil
+			}
+		}
+		if st.IfExists {
+			dropped = false
+			return nil
+		}
+		return errs.Errorf(errs.UndefinedObject, "constraint %q of relation %q does not exist", st.Name, col.Name)
+	})
+	return dropped, err
 }

@@ -517,6 +517,23 @@ func (p *parser) alter() ast.Statement {
 		rc.To = p.name()
 		return rc
 	}
+	if p.isKw("add") && (isKw(p.peekN(1), "check") || (isKw(p.peekN(1), "constraint") && isKw(p.peekN(3), "check"))) {
+		p.i++
+		name := ""
+		if p.acceptKw("constraint") {
+			name = p.name()
+		}
+		return &ast.AddCheck{Pos: start.pos, Table: table, Check: p.checkDef(name)}
+	}
+	if p.acceptKws("drop", "constraint") {
+		dc := &ast.DropConstraint{Pos: start.pos, Table: table}
+		dc.IfExists = p.ifExists()
+		dc.Name = p.name()
+		if !p.acceptKw("cascade") {
+			p.acceptKw("restrict")
+		}
+		return dc
+	}
 	a := &ast.AlterAddColumn{Pos: start.pos}
 	a.Table = table
 	if !p.isKw("add") {

@@ -182,6 +182,17 @@ var checkScript = []string{
 	`INSERT INTO c6 VALUES ('abcdef', 'x')`,
 	`INSERT INTO c6 VALUES ('a', 'X1')`,
 	`SELECT count(*) FROM c6`,
+	// ALTER TABLE ... ADD CHECK checks the rows already there; DROP CONSTRAINT
+	`ALTER TABLE c6 ADD CHECK (length(b) > 2)`,
+	`ALTER TABLE c6 ADD CONSTRAINT b_short CHECK (length(b) < 4)`,
+	`INSERT INTO c6 VALUES ('q', 'abcd')`,
+	`ALTER TABLE c6 ADD CONSTRAINT b_short CHECK (b <> '')`,
+	`ALTER TABLE c6 DROP CONSTRAINT b_short`,
+	`INSERT INTO c6 VALUES ('q', 'abcd') RETURNING *`,
+	`ALTER TABLE c6 DROP CONSTRAINT b_short`,
+	`ALTER TABLE c6 DROP CONSTRAINT IF EXISTS b_short`,
+	`ALTER TABLE c6 ADD CHECK (a IN ('abc', 'q'))`,
+	`INSERT INTO c6 VALUES ('r', 'rrr')`,
 }
 
 func TestOracleChecks(t *testing.T) { compareScript(t, checkScript) }
