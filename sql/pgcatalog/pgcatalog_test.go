@@ -48,7 +48,8 @@ func fixture(t *testing.T) (*catalog.Catalog, *Tables) {
 				{Name: "score", Type: types.Numeric},
 				{Name: "created", Type: types.Timestamp, Default: "now()"},
 			},
-			PK: []string{"id"},
+			PK:     []string{"id"},
+			Checks: []catalog.Check{{Name: "users_score_check", Expr: "(score >= 0)"}},
 		}
 		users.Indexes = []catalog.Index{
 			{ID: tx.NewID(), Name: "users_email_key", Columns: []string{"email"}, Unique: true},
@@ -248,7 +249,13 @@ func TestPgIndexAndConstraints(t *testing.T) {
 	expect(t, "pg_constraint", got,
 		fmt.Sprintf("conname=users_pkey contype=p conkey={1} conindid=%d", PKIndexOID(users.ID)),
 		fmt.Sprintf("conname=users_email_key contype=u conkey={3} conindid=%d", RelOID(email.ID)),
+		"conname=users_score_check contype=c conkey={} conindid=0",
 	)
+	got = query(t, tabs, "pg_class", eq("oid", RelOID(users.ID)), "relchecks")
+	expect(t, "pg_class relchecks (psql's \\d lists the checks when nonzero)", got, "relchecks=1")
+	if def, ok := tabs.ConstraintDef(checkConBase+int64(users.ID)<<8, true); !ok || def != "CHECK ((score >= 0))" {
+		t.Errorf("pg_get_constraintdef of the check: %q %v", def, ok)
+	}
 	got = query(t, tabs, "pg_attrdef", eq("adrelid", RelOID(users.ID)), "adnum", "adbin")
 	expect(t, "pg_attrdef", got, "adnum=2 adbin='x'", "adnum=5 adbin=now()")
 	got = query(t, tabs, "pg_indexes", eq("tablename", "users"), "indexname", "indexdef")
@@ -292,6 +299,7 @@ func TestInformationSchema(t *testing.T) {
 	expect(t, "table_constraints", got,
 		"constraint_name=users_pkey constraint_type=PRIMARY KEY",
 		"constraint_name=users_email_key constraint_type=UNIQUE",
+		"constraint_name=users_score_check constraint_type=CHECK",
 	)
 	got = query(t, tabs, "information_schema.key_column_usage", eq("table_name", "users"), "constraint_name", "column_name", "ordinal_position")
 	expect(t, "key_column_usage", got,

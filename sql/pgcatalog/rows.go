@@ -273,6 +273,7 @@ func classRows(t *Tables, _ context.Context, b *builder) error {
 	for _, c := range t.cat.List() {
 		ixs := indexRels(c)
 		row := classRow(RelOID(c.ID), c.Name, nsPublic, "r", amHeap, len(attrs(c)), len(ixs) > 0)
+		row["relchecks"] = int64(len(c.Checks)) // psql's \d lists them when nonzero
 		if st, ok := t.cat.Stats(c.ID); ok {
 			row["reltuples"] = float64(st.Rows)
 		}
@@ -411,11 +412,12 @@ func indexRows(t *Tables, _ context.Context, b *builder) error {
 	return nil
 }
 
-// constraint is a primary-key or unique constraint of a collection.
+// constraint is a primary-key, unique or check constraint of a
+// collection.
 type constraint struct {
 	oid   int64
 	name  string
-	typ   string // "p" or "u"
+	typ   string // "p", "u" or "c"
 	coll  *catalog.Collection
 	index int64 // the index relation's oid
 	cols  []string
@@ -429,6 +431,13 @@ func constraints(c *catalog.Collection) []constraint {
 			out = append(out, constraint{oid: pkConOID(c.ID), name: r.name(), typ: "p", coll: c, index: r.oid(), cols: c.PK})
 		case r.index.Unique:
 			out = append(out, constraint{oid: uniqConOID(r.index.ID), name: r.name(), typ: "u", coll: c, index: r.oid(), cols: r.index.Columns})
+		}
+	}
+	if c.ID < 1<<23 {
+		for i, ck := range c.Checks {
+			if i < 256 {
+				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c})
+			}
 		}
 	}
 	return out
@@ -447,7 +456,7 @@ func constraintRows(t *Tables, _ context.Context, b *builder) error {
 				"condeferred": false, "convalidated": true, "conrelid": RelOID(c.ID), "contypid": int64(0),
 				"conindid": k.index, "conparentid": int64(0), "confrelid": int64(0), "confupdtype": " ",
 				"confdeltype": " ", "confmatchtype": " ", "conislocal": true, "coninhcount": int64(0),
-				"connoinherit": true, "conkey": key,
+				"connoinherit": k.typ != "c", "conkey": key,
 			})
 		}
 	}
@@ -673,8 +682,11 @@ func infoTableConstraintsRows(t *Tables, ctx context.Context, b *builder) error 
 			row := m{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name,
 				"table_catalog": db, "table_schema": "public", "table_name": c.Name, "constraint_type": "PRIMARY KEY",
 				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}
-			if k.typ == "u" {
+			switch k.typ {
+			case "u":
 				row["constraint_type"], row["nulls_distinct"] = "UNIQUE", "YES"
+			case "c":
+				row["constraint_type"] = "CHECK"
 			}
 			b.add(row)
 		}

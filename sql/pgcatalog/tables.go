@@ -22,6 +22,7 @@ const (
 	pkConBase    = 0x50000000 // <coll>_pkey constraint
 	uniqConBase  = 0x60000000 // unique constraint of a unique index
 	attrdefBase  = 0x70000000 // attrdef rows: base | id<<10 | attnum
+	checkConBase = 0x80000000 // CHECK constraints: base | id<<8 | position (ids below 1<<23)
 	idMask       = 0x0fffffff
 	// DatabaseOID is the OID of the "nodedb" database; "postgres" is 5.
 	DatabaseOID = 16384
@@ -440,6 +441,11 @@ func (t *Tables) ConstraintDef(oid int64, _ bool) (string, bool) {
 	case oid >= uniqConBase && oid < attrdefBase:
 		if r, ok := t.relByOID(RelOID(uint32(oid & idMask))); ok && r.index != nil && r.index.Unique {
 			return "UNIQUE (" + quoteList(r.index.Columns) + ")", true
+		}
+	case oid >= checkConBase && oid <= 0xffffffff:
+		i := int(oid & 0xff)
+		if c, ok := t.cat.ByID(uint32((oid - checkConBase) >> 8)); ok && !c.Dropped && i < len(c.Checks) {
+			return "CHECK (" + c.Checks[i].Expr + ")", true
 		}
 	}
 	return "", false
