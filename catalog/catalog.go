@@ -370,7 +370,6 @@ type DDLTxn struct {
 	held     []*sync.RWMutex
 	newIndex map[uint32]bool
 	after    []func(*streamState) // stream/group changes to publish
-	seqs     []*Sequence          // sequences staged (DDLTxn.Sequence)
 
 	afterViews []func(map[string]*View) // view changes to publish
 }

@@ -68,7 +68,6 @@ func (c *Catalog) SequencesOwnedBy(collID uint32) []*Sequence {
 
 // PutSequence stages a new or changed sequence.
 func (d *DDLTxn) PutSequence(s *Sequence) error {
-	d.seqs = append(d.seqs, s)
 	return d.putObject(objSeq, s.ID, "sequence", s, func(st *streamState) { st.seqs[s.Name] = s })
 }
 
@@ -88,15 +87,4 @@ func EncodeSequenceState(last int64, called bool) []byte {
 		return append(b, 1)
 	}
 	return append(b, 0)
-}
-
-// Sequence returns a sequence staged in this transaction by its nextval
-// default text, nextval('name').
-func (d *DDLTxn) Sequence(def string) (*Sequence, bool) {
-	for _, s := range d.seqs {
-		if def == "nextval('"+s.Name+"')" {
-			return s, true
-		}
-	}
-	return nil, false
 }

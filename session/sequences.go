@@ -36,8 +36,6 @@ type seqState struct {
 	called   bool
 }
 
-// encodeSeq is a state key's value (catalog.EncodeSequenceState).
-func encodeSeq(last int64, called bool) []byte { return catalog.EncodeSequenceState(last, called) }
 
 // loadLocked returns a sequence's state, reading it from the store the
 // first time. q.mu is held.
@@ -87,7 +85,7 @@ func cycleStart(s *catalog.Sequence) int64 {
 // persist writes a sequence's state durably, in a transaction of its own.
 func persistSeq(db *DB, id uint32, last int64, called bool) error {
 	tx := db.txm.Begin()
-	tx.SetNoConflict(storage.SequenceKey(id), encodeSeq(last, called))
+	tx.SetNoConflict(storage.SequenceKey(id), catalog.EncodeSequenceState(last, called))
 	if _, err := tx.Commit(); err != nil {
 		return fmt.Errorf("sequence state: %w", err)
 	}

@@ -5,21 +5,15 @@ import (
 	"github.com/nodedb-go/nodedb/engine/document"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 )
 
 // strictColumn finds a strict table and one of its columns for ALTER
 // COLUMN and RENAME COLUMN, taking the table's DDL lock.
 func (d *DDL) strictColumn(tx *catalog.DDLTxn, table, column string) (*catalog.Collection, int, error) {
-	col, err := d.Cat.MustGet(table)
+	col, err := d.strictTable(tx, table, "its fields have no definitions to change")
 	if err != nil {
-		return nil, 0, err
-	}
-	if !col.Tuple() {
-		return nil, 0, errs.Errorf(errs.FeatureNotSupported, "%q is schemaless: its fields have no definitions to change", col.Name)
-	}
-	tx.LockCollection(col.ID)
-	if col, err = d.Cat.MustGet(table); err != nil {
 		return nil, 0, err
 	}
 	i := col.ColumnIndex(column)
@@ -76,6 +70,17 @@ func (d *DDL) AlterColumn(st *ast.AlterColumn) error {
 
 // noNulls fails with 23502 when a row of col has NULL in column i.
 func noNulls(tx *catalog.DDLTxn, col *catalog.Collection, i int) error {
+	return eachTuple(tx, col, len(col.Columns), func(t types.Row) error {
+		if t[i] == nil {
+			return errs.Errorf(errs.NotNullViolation, "column %q of relation %q contains null values", col.Columns[i].Name, col.Name)
+		}
+		return nil
+	})
+}
+
+// eachTuple calls fn with every stored row of a strict collection,
+// decoded to width columns, in key order.
+func eachTuple(tx *catalog.DDLTxn, col *catalog.Collection, width int, fn func(types.Row) error) error {
 	lo := storage.RowPrefix(col.ID)
 	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 	if err != nil {
@@ -83,12 +88,12 @@ func noNulls(tx *catalog.DDLTxn, col *catalog.Collection, i int) error {
 	}
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
-		t, err := document.DecodeTuple(it.Value(), len(col.Columns))
+		t, err := document.DecodeTuple(it.Value(), width)
 		if err != nil {
 			return err
 		}
-		if t[i] == nil {
-			return errs.Errorf(errs.NotNullViolation, "column %q of relation %q contains null values", col.Columns[i].Name, col.Name)
+		if err := fn(t); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -6,13 +6,11 @@ import (
 	"sync"
 
 	"github.com/nodedb-go/nodedb/catalog"
-	"github.com/nodedb-go/nodedb/engine/document"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
-	"github.com/nodedb-go/nodedb/storage"
 )
 
 // addChecks puts a new table's CHECK constraints in its descriptor, each
@@ -107,13 +105,14 @@ func (env *Env) checkRow(coll *catalog.Collection, row types.Row) error {
 }
 
 // strictTable finds a strict table for ALTER TABLE, taking its DDL lock.
-func (d *DDL) strictTable(tx *catalog.DDLTxn, table string) (*catalog.Collection, error) {
+// why says, for a schemaless collection, why the statement does not apply.
+func (d *DDL) strictTable(tx *catalog.DDLTxn, table, why string) (*catalog.Collection, error) {
 	col, err := d.Cat.MustGet(table)
 	if err != nil {
 		return nil, err
 	}
 	if !col.Tuple() {
-		return nil, errs.Errorf(errs.FeatureNotSupported, "%q is schemaless: it has no constraints", col.Name)
+		return nil, errs.Errorf(errs.FeatureNotSupported, "%q is schemaless: %s", col.Name, why)
 	}
 	tx.LockCollection(col.ID)
 	return d.Cat.MustGet(table)
@@ -123,7 +122,7 @@ func (d *DDL) strictTable(tx *catalog.DDLTxn, table string) (*catalog.Collection
 // rows already there must pass it (23514 otherwise).
 func (d *DDL) AddCheck(st *ast.AddCheck) error {
 	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
-		col, err := d.strictTable(tx, st.Table)
+		col, err := d.strictTable(tx, st.Table, "it has no constraints")
 		if err != nil {
 			return err
 		}
@@ -148,23 +147,16 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 		n := catalog.Clone(col)
 		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(st.Check.Expr)})
 		env := d.Env(tx.Txn)
-		lo := storage.RowPrefix(col.ID)
-		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+		err = eachTuple(tx, col, len(n.Columns), func(row types.Row) error {
+			if err := env.checkRow(n, row); errs.Code(err) == errs.CheckViolation {
+				return errs.Errorf(errs.CheckViolation, "check constraint %q of relation %q is violated by some row", name, col.Name)
+			} else if err != nil {
+				return err
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		defer it.Close()
-		for ; it.Valid(); it.Next() {
-			row, err := document.DecodeTuple(it.Value(), len(n.Columns))
-			if err != nil {
-				return err
-			}
-			if err := env.checkRow(n, row); err != nil {
-				if errs.Code(err) == errs.CheckViolation {
-					return errs.Errorf(errs.CheckViolation, "check constraint %q of relation %q is violated by some row", name, col.Name)
-				}
-				return err
-			}
 		}
 		tx.Put(n)
 		return nil
@@ -176,7 +168,7 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 func (d *DDL) DropConstraint(st *ast.DropConstraint) (bool, error) {
 	dropped := true
 	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
-		col, err := d.strictTable(tx, st.Table)
+		col, err := d.strictTable(tx, st.Table, "it has no constraints")
 		if err != nil {
 			return err
 		}

@@ -136,7 +136,7 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 		}
 		taken := map[string]bool{}
 		for _, o := range seqCols {
-			if err := d.ownedSequence(tx, col, &col.Columns[o.col], o.opts, taken); err != nil {
+			if _, err := d.ownedSequence(tx, col, &col.Columns[o.col], o.opts, taken); err != nil {
 				return err
 			}
 		}
@@ -405,10 +405,9 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 				return errs.Errorf(errs.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
 			}
 			c.Identity = map[string]string{"ALWAYS": "a", "BY DEFAULT": "d"}[st.Column.Identity]
-			if err := d.ownedSequence(tx, col, &c, st.Column.IdentityOpt, map[string]bool{}); err != nil {
+			if seq, err = d.ownedSequence(tx, col, &c, st.Column.IdentityOpt, map[string]bool{}); err != nil {
 				return err
 			}
-			seq, _ = tx.Sequence(c.Default)
 		}
 		n := catalog.Clone(col)
 		// Stored tuples keep column positions; a hidden row id may sit
@@ -464,7 +463,6 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 					return err
 				}
 				def = v
-				tx.Set(storage.SequenceKey(seq.ID), catalog.EncodeSequenceState(v, true))
 			case perRow && i > 0:
 				if def, err = evalDefault(env, n, c); err != nil {
 					return err
@@ -483,6 +481,10 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 					return err
 				}
 			}
+		}
+		if seq != nil && len(rows) > 0 {
+			// The sequence continues after the rows just numbered.
+			tx.Set(storage.SequenceKey(seq.ID), catalog.EncodeSequenceState(def.(int64), true))
 		}
 		tx.Put(n)
 		return nil

@@ -126,7 +126,7 @@ func (d *DDL) relationTaken(name string, extra map[string]bool) bool {
 // named <table>_<column>_seq (a number appended while that is taken), its
 // type the column's, owned by the column. The column takes its nextval as
 // its default and becomes NOT NULL.
-func (d *DDL) ownedSequence(tx *catalog.DDLTxn, col *catalog.Collection, c *catalog.Column, opts ast.SeqOptions, taken map[string]bool) error {
+func (d *DDL) ownedSequence(tx *catalog.DDLTxn, col *catalog.Collection, c *catalog.Column, opts ast.SeqOptions, taken map[string]bool) (*catalog.Sequence, error) {
 	base := col.Name + "_" + c.Name + "_seq"
 	name := base
 	for i := 1; d.relationTaken(name, taken); i++ {
@@ -135,14 +135,14 @@ func (d *DDL) ownedSequence(tx *catalog.DDLTxn, col *catalog.Collection, c *cata
 	taken[name] = true
 	sq := &catalog.Sequence{ID: tx.NewID(), Name: name, Type: c.Type, OwnedBy: col.ID, OwnedCol: c.Name}
 	if opts.Type != "" {
-		return errs.New(errs.SyntaxError, "an identity column's sequence takes the column's type (no AS)")
+		return nil, errs.New(errs.SyntaxError, "an identity column's sequence takes the column's type (no AS)")
 	}
 	if err := ApplySeqOptions(sq, opts, true); err != nil {
-		return err
+		return nil, err
 	}
 	c.Default = "nextval(" + ast.QuoteString(name) + ")"
 	c.NotNull = true
-	return tx.PutSequence(sq)
+	return sq, tx.PutSequence(sq)
 }
 
 // CreateSequence runs CREATE SEQUENCE; false when IF NOT EXISTS found it.
