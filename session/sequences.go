@@ -36,7 +36,6 @@ type seqState struct {
 	called   bool
 }
 
-
 // loadLocked returns a sequence's state, reading it from the store the
 // first time. q.mu is held.
 func (q *sequences) loadLocked(db *DB, s *catalog.Sequence) (*seqState, error) {
