@@ -58,10 +58,13 @@ type Manager struct {
 		sync.Mutex
 		nextLSN   uint64            // next LSN to assign
 		lastWrite map[string]uint64 // key → LSN of the last commit that wrote it
-		queue     []*commitReq
-		failed    error // sticky: set when a batch could not be written
-		closed    bool
-		sinceGC   int
+		// rowLocks: per row lock key (Txn.LockRow), the LSNs of the last
+		// commits that held it shared and exclusively.
+		rowLocks map[string]rowLock
+		queue    []*commitReq
+		failed   error // sticky: set when a batch could not be written
+		closed   bool
+		sinceGC  int
 	}
 	wake chan struct{} // signals the committer; capacity 1
 
@@ -128,6 +131,8 @@ type commitReq struct {
 	pipelined bool // its writes are in inflight
 }
 
+type rowLock struct{ shared, exclusive uint64 }
+
 type inflightWrite struct {
 	val []byte
 	del bool
@@ -183,6 +188,7 @@ func NewManager(store *storage.Store, opts Options) (*Manager, error) {
 	m.mu.nextLSN = last + 1
 	m.assigned.Store(last)
 	m.mu.lastWrite = make(map[string]uint64)
+	m.mu.rowLocks = make(map[string]rowLock)
 	m.inflight.m = make(map[string]inflightWrite)
 	m.snap.published = last
 	m.snap.active = make(map[uint64]uint64)
@@ -387,6 +393,14 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 				Message: "could not serialize access due to concurrent update", Err: ErrConflict}
 		}
 	}
+	for k, excl := range t.locks {
+		l := m.mu.rowLocks[k]
+		if l.exclusive > t.snapLSN || (excl && l.shared > t.snapLSN) {
+			m.mu.Unlock()
+			return nil, &errs.Error{Code: errs.SerializationFailure,
+				Message: "could not serialize access due to concurrent update", Err: ErrConflict}
+		}
+	}
 	n := uint64(len(req.changes))
 	if n == 0 {
 		n = 1
@@ -404,6 +418,15 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 			m.mu.lastWrite[string(req.writes[i].key)] = req.lsn
 		}
 	}
+	for k, excl := range t.locks {
+		l := m.mu.rowLocks[k]
+		if excl {
+			l.exclusive = req.lsn
+		} else {
+			l.shared = req.lsn
+		}
+		m.mu.rowLocks[k] = l
+	}
 	if pipelined {
 		m.inflight.Lock()
 		for _, w := range req.writes {
@@ -413,7 +436,7 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 	}
 	m.mu.queue = append(m.mu.queue, req)
 	m.mu.sinceGC++
-	gc := m.mu.sinceGC >= 4096 || len(m.mu.lastWrite) > 1<<18
+	gc := m.mu.sinceGC >= 4096 || len(m.mu.lastWrite) > 1<<18 || len(m.mu.rowLocks) > 1<<18
 	if gc {
 		m.mu.sinceGC = 0
 		m.gcLocked()
@@ -474,6 +497,11 @@ func (m *Manager) gcLocked() {
 	for k, l := range m.mu.lastWrite {
 		if l <= horizon {
 			delete(m.mu.lastWrite, k)
+		}
+	}
+	for k, l := range m.mu.rowLocks {
+		if max(l.shared, l.exclusive) <= horizon {
+			delete(m.mu.rowLocks, k)
 		}
 	}
 	m.inflight.Lock()

@@ -99,6 +99,8 @@ type Txn struct {
 	// records, per key read that way, the LSN of the commit read.
 	latest bool
 	basis  map[string]uint64
+	// locks: row locks taken by LockRow, key → exclusive (see LockRow).
+	locks  map[string]bool
 	done   bool
 	writer bool // counted in Manager.writers
 }
@@ -309,6 +311,24 @@ func (t *Txn) put(w write) {
 	}
 	t.writes[string(w.key)] = len(t.ws)
 	t.ws = append(t.ws, w)
+}
+
+// LockRow takes a row lock that holds until the transaction ends and is
+// checked at commit, as foreign keys need (PostgreSQL's FOR KEY SHARE and
+// the lock a DELETE takes). key names the row (any bytes; the lock space
+// is apart from the keyspace). A shared lock conflicts with an exclusive
+// one committed after this transaction's snapshot, and an exclusive lock
+// with a shared or exclusive one committed after it; the later committer
+// fails with 40001. Shared locks never conflict with each other, so rows
+// referencing one parent are written concurrently. Locks alone commit
+// nothing: they matter only to a transaction that also writes.
+func (t *Txn) LockRow(key []byte, exclusive bool) {
+	if t.locks == nil {
+		t.locks = make(map[string]bool)
+	}
+	if !t.locks[string(key)] {
+		t.locks[string(key)] = exclusive
+	}
 }
 
 // ReserveChanges makes room for n more changes (a caller that knows how
