@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,6 +53,29 @@ type Check struct {
 	Expr string `json:"expr"`
 }
 
+// ForeignKey is a FOREIGN KEY constraint of a strict collection: the
+// values of Columns in every row (unless one is NULL, or all are with
+// MatchFull) are those of RefColumns in a row of the collection RefID;
+// RefColumns are its primary key or a unique index's columns. OnDelete
+// and OnUpdate are PostgreSQL's action letters (pg_constraint's
+// confdeltype): "a" no action, "r" restrict, "c" cascade, "n" set null,
+// "d" set default.
+type ForeignKey struct {
+	Name       string   `json:"name"`
+	Columns    []string `json:"columns"`
+	RefID      uint32   `json:"ref_id"`
+	RefColumns []string `json:"ref_columns"`
+	OnDelete   string   `json:"on_delete"`
+	OnUpdate   string   `json:"on_update"`
+	MatchFull  bool     `json:"match_full,omitempty"`
+}
+
+// FKRef is a foreign key as its referenced collection sees it.
+type FKRef struct {
+	Child *Collection
+	FK    *ForeignKey
+}
+
 // Index is a secondary index over one or more columns (dotted field paths
 // in schemaless collections).
 type Index struct {
@@ -75,17 +99,19 @@ type Index struct {
 // Collection describes one collection. Published descriptors are
 // immutable: changes copy, modify and publish anew.
 type Collection struct {
-	ID        uint32    `json:"id"`
-	Name      string    `json:"name"`
-	Kind      Kind      `json:"kind"`
-	Columns   []Column  `json:"columns,omitempty"`
-	PK        []string  `json:"pk"` // primary key column (or field) names
-	Indexes   []Index   `json:"indexes,omitempty"`
-	Checks    []Check   `json:"checks,omitempty"` // CHECK constraints (strict collections)
-	Dropped   bool      `json:"dropped,omitempty"`
-	DroppedAt time.Time `json:"dropped_at,omitempty"`
-	Created   time.Time `json:"created"`
-	Version   uint32    `json:"version"`
+	ID      uint32   `json:"id"`
+	Name    string   `json:"name"`
+	Kind    Kind     `json:"kind"`
+	Columns []Column `json:"columns,omitempty"`
+	PK      []string `json:"pk"` // primary key column (or field) names
+	Indexes []Index  `json:"indexes,omitempty"`
+	Checks  []Check  `json:"checks,omitempty"` // CHECK constraints (strict collections)
+	// FKs are the collection's FOREIGN KEY constraints (strict collections).
+	FKs       []ForeignKey `json:"fks,omitempty"`
+	Dropped   bool         `json:"dropped,omitempty"`
+	DroppedAt time.Time    `json:"dropped_at,omitempty"`
+	Created   time.Time    `json:"created"`
+	Version   uint32       `json:"version"`
 	// Internal collections hold a topic's messages: they are not listed
 	// (SHOW COLLECTIONS, pg_catalog) but can be queried by name.
 	Internal bool `json:"internal,omitempty"`
@@ -135,6 +161,7 @@ func (c *Collection) clone() *Collection {
 	n.PK = append([]string(nil), c.PK...)
 	n.Indexes = append([]Index(nil), c.Indexes...)
 	n.Checks = append([]Check(nil), c.Checks...)
+	n.FKs = append([]ForeignKey(nil), c.FKs...)
 	return &n
 }
 
@@ -155,6 +182,36 @@ type Catalog struct {
 		locks   map[uint32]*sync.RWMutex
 		streams *streamState
 		views   map[string]*View
+		// refs: per collection id, the live foreign keys referencing it
+		// (rebuilt whenever descriptors are published).
+		refs map[uint32][]FKRef
+	}
+}
+
+// ReferencedBy returns the live foreign keys referencing collection id.
+func (c *Catalog) ReferencedBy(id uint32) []FKRef {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.mu.refs[id]
+}
+
+// indexRefsLocked rebuilds mu.refs.
+func (c *Catalog) indexRefsLocked() {
+	c.mu.refs = nil
+	for _, col := range c.mu.byName {
+		for i := range col.FKs {
+			if c.mu.refs == nil {
+				c.mu.refs = make(map[uint32][]FKRef)
+			}
+			fk := &col.FKs[i]
+			c.mu.refs[fk.RefID] = append(c.mu.refs[fk.RefID], FKRef{Child: col, FK: fk})
+		}
+	}
+	// In creation order, as PostgreSQL lists them: by the referencing
+	// table's id, then the key's place in it (each table's keys were
+	// added in order).
+	for _, rs := range c.mu.refs {
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Child.ID < rs[j].Child.ID })
 	}
 }
 
@@ -222,6 +279,7 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 	if err := c.loadStats(tx); err != nil {
 		return nil, err
 	}
+	c.indexRefsLocked() // no one else has c yet
 	return c, nil
 }
 
@@ -356,6 +414,7 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	for _, f := range d.afterViews {
 		f(c.mu.views)
 	}
+	c.indexRefsLocked()
 	c.mu.version++
 	return nil
 }
@@ -400,6 +459,9 @@ func (d *DDLTxn) NewIndexID() uint32 {
 // retaken, so a backfill reads every row committed before the lock.
 func (d *DDLTxn) LockCollection(id uint32) {
 	l := d.c.CollectionLock(id)
+	if slices.Contains(d.held, l) {
+		return
+	}
 	l.Lock()
 	d.held = append(d.held, l)
 	if !d.Txn.HasWrites() {

@@ -37,6 +37,8 @@ const (
 	GeneratedAlways           = "428C9"
 	InvalidTableDefinition    = "42P16"
 	CheckViolation            = "23514"
+	ForeignKeyViolation       = "23503"
+	InvalidForeignKey         = "42830"
 	FeatureNotSupported       = "0A000"
 	InvalidTxnState           = "25000"
 	ActiveSQLTransaction      = "25001"

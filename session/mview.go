@@ -211,7 +211,7 @@ func (s *Session) refreshMView(ctx context.Context, mv *catalog.MView) error {
 		docs = append(docs, d)
 	}
 	sess.lockForWrite(coll.ID)
-	env := &exec.Env{Ctx: ctx, Txn: sess.tx, IDs: db.ids}
+	env := &exec.Env{Ctx: ctx, Txn: sess.tx, IDs: db.ids, Refs: db.cat}
 	if err := env.InsertDocs(coll, docs); err != nil {
 		return err
 	}
@@ -372,7 +372,7 @@ func (mr *mviewRunners) step(ctx context.Context, sess *Session, mv *catalog.MVi
 		}
 	}
 	sess.lockForWrite(coll.ID)
-	env := &exec.Env{Ctx: ctx, Txn: sess.tx, IDs: db.ids}
+	env := &exec.Env{Ctx: ctx, Txn: sess.tx, IDs: db.ids, Refs: db.cat}
 	docs := make([]map[string]any, 0, len(order))
 	for _, k := range order {
 		a := groups[k]

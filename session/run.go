@@ -104,17 +104,31 @@ func (s *Session) releaseLocks() {
 	}
 }
 
-// writeTargets lists the collections a planned statement writes.
-func writeTargets(n plan.Node) []*catalog.Collection {
+// writeTargets lists the collections a planned statement writes: its
+// target, and the tables foreign-key actions may write (those
+// referencing it, and those referencing them).
+func writeTargets(cat *catalog.Catalog, n plan.Node) []*catalog.Collection {
+	var out []*catalog.Collection
 	switch x := n.(type) {
 	case *plan.Insert:
-		return []*catalog.Collection{x.Coll}
+		out = []*catalog.Collection{x.Coll}
 	case *plan.Update:
-		return []*catalog.Collection{x.Coll}
+		out = []*catalog.Collection{x.Coll}
 	case *plan.Delete:
-		return []*catalog.Collection{x.Coll}
+		out = []*catalog.Collection{x.Coll}
+	default:
+		return nil
 	}
-	return nil
+	seen := map[uint32]bool{out[0].ID: true}
+	for i := 0; i < len(out); i++ {
+		for _, ref := range cat.ReferencedBy(out[i].ID) {
+			if !seen[ref.Child.ID] {
+				seen[ref.Child.ID] = true
+				out = append(out, ref.Child)
+			}
+		}
+	}
+	return out
 }
 
 // prepared is the planned form of a statement.
@@ -563,7 +577,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
-		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.DropConstraint:
+		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.DropConstraint:
 		return s.ddl(ctx, st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
@@ -664,14 +678,14 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	// Writers hold their collections' locks (shared) until the
 	// transaction ends, so DDL that backfills waits for them. Taking a
 	// lock may wait for DDL, after which the plan may be stale.
-	for _, coll := range writeTargets(pr.node) {
+	for _, coll := range writeTargets(db.cat, pr.node) {
 		s.lockForWrite(coll.ID)
 	}
 	if pr.catVersion != db.cat.Version() {
 		if err := s.plan(p); err != nil {
 			return nil, err
 		}
-		for _, coll := range writeTargets(pr.node) {
+		for _, coll := range writeTargets(db.cat, pr.node) {
 			s.lockForWrite(coll.ID)
 		}
 	}
@@ -696,7 +710,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		ctx = s.sysContext(ctx)
 	}
 	s.stmtCtx = ctx // an advisory lock's wait ends with the statement
-	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx),
+	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx), Refs: db.cat,
 		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members},
 		Workers: s.parallelWorkers(), Columns: s.columnCache()}
 	if db.cat.HasSyncTriggers() {
@@ -784,11 +798,22 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 		return &Result{Columns: p.Columns, Rows: wr.Rows, Tag: fmt.Sprintf("DELETE %d", wr.N), RowsAffected: wr.N}, nil
 	case *ast.Truncate:
 		var total int64
+		var colls []*catalog.Collection
 		for _, name := range st.Tables {
 			coll, err := s.mgr.db.cat.MustGet(name)
 			if err != nil {
 				return nil, err
 			}
+			colls = append(colls, coll)
+		}
+		colls, err := exec.TruncateSet(s.mgr.db.cat, colls, st.Cascade)
+		if err != nil {
+			return nil, err
+		}
+		for _, coll := range colls {
+			s.lockForWrite(coll.ID)
+		}
+		for _, coll := range colls {
 			n, err := env.Truncate(coll)
 			if err != nil {
 				return nil, err
@@ -1019,6 +1044,8 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = []string{x.Table}
 	case *ast.AddCheck:
 		names = []string{x.Table}
+	case *ast.AddForeignKey:
+		names = []string{x.Table, x.FK.RefTable}
 	case *ast.DropConstraint:
 		names = []string{x.Table}
 	case *ast.CreateIndex:
@@ -1060,7 +1087,7 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		}
 	}
 	d := &exec.DDL{Cat: db.cat, Env: func(tx *txn.Txn) *exec.Env {
-		return &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Fn: s.funcContext(tx)}
+		return &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Fn: s.funcContext(tx), Refs: db.cat}
 	}}
 	var notices []Notice
 	var tag string
@@ -1109,6 +1136,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		tag = "ALTER TABLE"
 	case *ast.AddCheck:
 		err = d.AddCheck(x)
+		tag = "ALTER TABLE"
+	case *ast.AddForeignKey:
+		err = d.AddForeignKey(x)
 		tag = "ALTER TABLE"
 	case *ast.DropConstraint:
 		var dropped bool

@@ -179,7 +179,7 @@ func (s *Session) PublishMessages(ctx context.Context, topic string, payloads []
 		defer tx.Rollback()
 		defer s.releaseLocks()
 	}
-	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids}
+	env := &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Refs: db.cat}
 	if err := env.InsertDocs(coll, docs); err != nil {
 		return err
 	}

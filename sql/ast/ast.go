@@ -38,6 +38,24 @@ type ColumnDef struct {
 	Identity    string
 	IdentityOpt SeqOptions
 	Checks      []CheckDef // column-level CHECK (expr)
+	// References are column-level REFERENCES constraints (Columns holds
+	// the column).
+	References []ForeignKeyDef
+}
+
+// ForeignKeyDef is a FOREIGN KEY (or column REFERENCES) constraint as
+// written. RefColumns is nil when the referenced table's primary key is
+// meant. Actions are "NO ACTION" (the default), "RESTRICT", "CASCADE",
+// "SET NULL" or "SET DEFAULT".
+type ForeignKeyDef struct {
+	Pos        int
+	Name       string
+	Columns    []string
+	RefTable   string
+	RefColumns []string
+	OnDelete   string
+	OnUpdate   string
+	MatchFull  bool
 }
 
 // CheckDef is a CHECK constraint as written; Name is "" when not given.
@@ -65,11 +83,12 @@ type CreateCollection struct {
 	Name        string
 	IfNotExists bool
 	Kind        CollectionKind
-	Columns     []ColumnDef // empty for schemaless
-	PrimaryKey  []string    // table-level PRIMARY KEY (a, b); column-level keys are folded in here too
-	Uniques     [][]string  // table-level UNIQUE (a, b)
-	Checks      []CheckDef  // table-level [CONSTRAINT name] CHECK (expr)
-	With        []Option    // WITH (k = v, ...)
+	Columns     []ColumnDef     // empty for schemaless
+	PrimaryKey  []string        // table-level PRIMARY KEY (a, b); column-level keys are folded in here too
+	Uniques     [][]string      // table-level UNIQUE (a, b)
+	Checks      []CheckDef      // table-level [CONSTRAINT name] CHECK (expr)
+	ForeignKeys []ForeignKeyDef // table-level FOREIGN KEY (...) REFERENCES ...
+	With        []Option        // WITH (k = v, ...)
 }
 
 // Option is one `key = value` pair in a WITH (...) list. Key is lower-cased.
@@ -85,6 +104,7 @@ type DropCollection struct {
 	Names    []string
 	IfExists bool
 	Purge    bool
+	Cascade  bool // drops the foreign keys referencing them too
 }
 
 // UndropCollection is UNDROP COLLECTION name.
@@ -125,6 +145,13 @@ type AddCheck struct {
 	Check CheckDef
 }
 
+// AddForeignKey is ALTER TABLE t ADD [CONSTRAINT name] FOREIGN KEY ...
+type AddForeignKey struct {
+	Pos   int
+	Table string
+	FK    ForeignKeyDef
+}
+
 // DropConstraint is ALTER TABLE t DROP CONSTRAINT [IF EXISTS] name.
 type DropConstraint struct {
 	Pos      int
@@ -134,6 +161,7 @@ type DropConstraint struct {
 }
 
 func (*AddCheck) stmt()       {}
+func (*AddForeignKey) stmt()  {}
 func (*DropConstraint) stmt() {}
 func (*AlterColumn) stmt()    {}
 func (*RenameColumn) stmt()   {}
@@ -265,6 +293,7 @@ type Truncate struct {
 	// RestartIdentity restarts the sequences the tables own (RESTART
 	// IDENTITY).
 	RestartIdentity bool
+	Cascade         bool // also truncates the tables referencing them
 }
 
 // CopyFrom is COPY t [(cols)] FROM STDIN [WITH (FORMAT csv|text|binary, ...)].

@@ -144,6 +144,9 @@ func (f *formatter) stmt(s Statement) {
 		if s.Purge {
 			f.w(" PURGE")
 		}
+		if s.Cascade {
+			f.w(" CASCADE")
+		}
 	case *UndropCollection:
 		f.w("UNDROP COLLECTION ", QuoteIdent(s.Name))
 	case *AlterColumn:
@@ -155,6 +158,9 @@ func (f *formatter) stmt(s Statement) {
 	case *AddCheck:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
 		f.check(s.Check)
+	case *AddForeignKey:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
+		f.foreignKey(s.FK, false)
 	case *DropConstraint:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " DROP CONSTRAINT ")
 		if s.IfExists {
@@ -262,6 +268,9 @@ func (f *formatter) stmt(s Statement) {
 		f.names(s.Tables, true)
 		if s.RestartIdentity {
 			f.w(" RESTART IDENTITY")
+		}
+		if s.Cascade {
+			f.w(" CASCADE")
 		}
 	case *CopyFrom:
 		f.w("COPY ", quotePath(s.Table))
@@ -744,6 +753,9 @@ func (f *formatter) createCollection(s *CreateCollection) {
 	for _, c := range s.Checks {
 		elems = append(elems, func() { f.check(c) })
 	}
+	for _, fk := range s.ForeignKeys {
+		elems = append(elems, func() { f.foreignKey(fk, false) })
+	}
 	if len(elems) > 0 {
 		f.w(" (")
 		for i, e := range elems {
@@ -789,6 +801,39 @@ func (f *formatter) columnDef(c *ColumnDef) {
 	for _, ck := range c.Checks {
 		f.w(" ")
 		f.check(ck)
+	}
+	for _, fk := range c.References {
+		f.w(" ")
+		f.foreignKey(fk, true)
+	}
+}
+
+// foreignKey writes [CONSTRAINT name] FOREIGN KEY (cols) REFERENCES
+// t[(cols)] [MATCH FULL] [ON DELETE a] [ON UPDATE a]; a column's (column
+// set) leaves out FOREIGN KEY (cols).
+func (f *formatter) foreignKey(fk ForeignKeyDef, column bool) {
+	if fk.Name != "" {
+		f.w("CONSTRAINT ", QuoteIdent(fk.Name), " ")
+	}
+	if !column {
+		f.w("FOREIGN KEY (")
+		f.names(fk.Columns, false)
+		f.w(") ")
+	}
+	f.w("REFERENCES ", QuoteIdent(fk.RefTable))
+	if fk.RefColumns != nil {
+		f.w(" (")
+		f.names(fk.RefColumns, false)
+		f.w(")")
+	}
+	if fk.MatchFull {
+		f.w(" MATCH FULL")
+	}
+	if fk.OnDelete != "" && fk.OnDelete != "NO ACTION" {
+		f.w(" ON DELETE ", fk.OnDelete)
+	}
+	if fk.OnUpdate != "" && fk.OnUpdate != "NO ACTION" {
+		f.w(" ON UPDATE ", fk.OnUpdate)
 	}
 }
 

@@ -133,6 +133,7 @@ func (d *DDL) RenameColumn(st *ast.RenameColumn) error {
 				n.Indexes[j].Key = st.To
 			}
 		}
+		d.renameFKColumns(tx, col, n, st.From, st.To)
 		for _, sq := range d.Cat.SequencesOwnedBy(col.ID) {
 			if sq.OwnedCol == st.From {
 				s := *sq

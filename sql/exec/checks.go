@@ -163,8 +163,8 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 	})
 }
 
-// DropConstraint runs ALTER TABLE ... DROP CONSTRAINT for a CHECK
-// constraint; false when IF EXISTS found none.
+// DropConstraint runs ALTER TABLE ... DROP CONSTRAINT for a CHECK or
+// FOREIGN KEY constraint; false when IF EXISTS found none.
 func (d *DDL) DropConstraint(st *ast.DropConstraint) (bool, error) {
 	dropped := true
 	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
@@ -176,6 +176,13 @@ func (d *DDL) DropConstraint(st *ast.DropConstraint) (bool, error) {
 		for i, c := range n.Checks {
 			if c.Name == st.Name {
 				n.Checks = append(n.Checks[:i], n.Checks[i+1:]...)
+				tx.Put(n)
+				return nil
+			}
+		}
+		for i, fk := range n.FKs {
+			if fk.Name == st.Name {
+				n.FKs = append(n.FKs[:i], n.FKs[i+1:]...)
 				tx.Put(n)
 				return nil
 			}

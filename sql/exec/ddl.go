@@ -175,6 +175,9 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			}
 			col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewID(), Name: st.Name + "_" + strings.Join(u, "_") + "_key", Columns: u, Unique: true})
 		}
+		if err := d.addForeignKeys(tx, col, st); err != nil {
+			return err
+		}
 		tx.Put(col)
 		return nil
 	})
@@ -266,6 +269,15 @@ func contains(list []string, s string) bool {
 // DropCollection soft-drops (or, with PURGE, deletes) collections.
 func (d *DDL) DropCollection(st *ast.DropCollection) error {
 	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		dropping := map[uint32]bool{}
+		for _, name := range st.Names {
+			if col, ok := d.Cat.Get(name); ok {
+				dropping[col.ID] = true
+			}
+		}
+		if err := d.dropReferences(tx, dropping, st.Cascade); err != nil {
+			return err
+		}
 		for _, name := range st.Names {
 			col, ok := d.Cat.Get(name)
 			if !ok {

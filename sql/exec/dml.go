@@ -131,7 +131,7 @@ func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
 			return nil, err
 		}
 	}
-	res, err := env.insert(x)
+	res, err := env.fkStatement(func() (*WriteResult, error) { return env.insert(x) })
 	if err != nil {
 		return nil, err
 	}
@@ -210,12 +210,15 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				}
 				return nil, err
 			}
+			if err := env.fkWritten(coll, nil, row); err != nil {
+				return nil, err
+			}
 			if _, _, err := env.fire(coll, "AFTER", "INSERT", nil, row); err != nil {
 				return nil, err
 			}
 		case x.Upsert && x.Conflict == nil:
 			var oldDecoded types.Row
-			if env.hasRowTriggers(coll, "UPDATE") {
+			if env.hasRowTriggers(coll, "UPDATE") || env.fkInvolved(coll) {
 				if oldDecoded, err = decodeRow(coll, oldRaw); err != nil {
 					return nil, err
 				}
@@ -236,6 +239,9 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				return nil, err
 			}
 			if err := lay.Update(w, old, nr); err != nil {
+				return nil, err
+			}
+			if err := env.fkWritten(coll, oldDecoded, written); err != nil {
 				return nil, err
 			}
 			if oldDecoded != nil {
@@ -278,6 +284,9 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				return nil, err
 			}
 			if err := lay.Update(w, old, nr2); err != nil {
+				return nil, err
+			}
+			if err := env.fkWritten(coll, oldDecoded, newRow); err != nil {
 				return nil, err
 			}
 			if _, _, err := env.fire(coll, "AFTER", "UPDATE", oldDecoded, newRow); err != nil {
@@ -389,7 +398,7 @@ func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
 	if err := env.fireStatement(x.Coll, "BEFORE", "UPDATE"); err != nil {
 		return nil, err
 	}
-	res, err := env.update(x)
+	res, err := env.fkStatement(func() (*WriteResult, error) { return env.update(x) })
 	if err != nil {
 		return nil, err
 	}
@@ -405,37 +414,21 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 		return nil, err
 	}
 	lay := Layout(x.Coll)
-	w := writer{env.Txn}
 	res := &WriteResult{}
 	for _, r := range rows {
 		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err
 		}
-		pk, id, idx := rowParts(x.Coll, r.row)
-		old := &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}
 		newRow, err := env.applySet(x.Coll, r.row, r.row, x.Set)
 		if err != nil {
 			return nil, err
 		}
-		newRow, skip, err := env.fire(x.Coll, "BEFORE", "UPDATE", r.row, newRow)
+		newRow, ok, err := env.updateRow(x.Coll, lay, r, newRow)
 		if err != nil {
 			return nil, err
 		}
-		if skip {
+		if !ok {
 			continue
-		}
-		nr, err := env.encodeRowOver(x.Coll, newRow, r.row, nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := env.kvFreeUniques(x.Coll, newRow); err != nil {
-			return nil, err
-		}
-		if err := lay.Update(w, old, nr); err != nil {
-			return nil, err
-		}
-		if _, _, err := env.fire(x.Coll, "AFTER", "UPDATE", r.row, newRow); err != nil {
-			return nil, err
 		}
 		if err := res.add(env, x.Returning, newRow); err != nil {
 			return nil, err
@@ -444,12 +437,41 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 	return res, nil
 }
 
+// updateRow writes newRow over the row r of coll, firing its row
+// triggers and noting its foreign-key work; it returns the row written,
+// or false when a BEFORE trigger skipped it.
+func (env *Env) updateRow(coll *catalog.Collection, lay *document.Layout, r scanned, newRow types.Row) (types.Row, bool, error) {
+	pk, id, idx := rowParts(coll, r.row)
+	old := &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}
+	newRow, skip, err := env.fire(coll, "BEFORE", "UPDATE", r.row, newRow)
+	if err != nil || skip {
+		return nil, false, err
+	}
+	nr, err := env.encodeRowOver(coll, newRow, r.row, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := env.kvFreeUniques(coll, newRow); err != nil {
+		return nil, false, err
+	}
+	if err := lay.Update(writer{env.Txn}, old, nr); err != nil {
+		return nil, false, err
+	}
+	if err := env.fkWritten(coll, r.row, newRow); err != nil {
+		return nil, false, err
+	}
+	if _, _, err := env.fire(coll, "AFTER", "UPDATE", r.row, newRow); err != nil {
+		return nil, false, err
+	}
+	return newRow, true, nil
+}
+
 // Delete executes DELETE.
 func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
 	if err := env.fireStatement(x.Coll, "BEFORE", "DELETE"); err != nil {
 		return nil, err
 	}
-	res, err := env.delete(x)
+	res, err := env.fkStatement(func() (*WriteResult, error) { return env.delete(x) })
 	if err != nil {
 		return nil, err
 	}
@@ -465,20 +487,17 @@ func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
 		return nil, err
 	}
 	lay := Layout(x.Coll)
-	w := writer{env.Txn}
 	res := &WriteResult{}
 	for _, r := range rows {
-		if _, skip, err := env.fire(x.Coll, "BEFORE", "DELETE", r.row, nil); err != nil {
+		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err
-		} else if skip {
+		}
+		ok, err := env.deleteRow(x.Coll, lay, r)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			continue
-		}
-		pk, id, idx := rowParts(x.Coll, r.row)
-		if err := lay.Delete(w, &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}); err != nil {
-			return nil, err
-		}
-		if _, _, err := env.fire(x.Coll, "AFTER", "DELETE", r.row, nil); err != nil {
-			return nil, err
 		}
 		if err := res.add(env, x.Returning, r.row); err != nil {
 			return nil, err
@@ -487,8 +506,32 @@ func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
 	return res, nil
 }
 
+// deleteRow deletes the row r of coll, firing its row triggers and noting
+// its foreign-key work; false when a BEFORE trigger skipped it.
+func (env *Env) deleteRow(coll *catalog.Collection, lay *document.Layout, r scanned) (bool, error) {
+	if _, skip, err := env.fire(coll, "BEFORE", "DELETE", r.row, nil); err != nil || skip {
+		return false, err
+	}
+	pk, id, idx := rowParts(coll, r.row)
+	if err := lay.Delete(writer{env.Txn}, &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}); err != nil {
+		return false, err
+	}
+	if err := env.fkWritten(coll, r.row, nil); err != nil {
+		return false, err
+	}
+	if _, _, err := env.fire(coll, "AFTER", "DELETE", r.row, nil); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Truncate deletes every row of a collection (recording DELETE events).
+// Foreign keys are not checked: the caller truncates every table that
+// references it (see TruncateSet).
 func (env *Env) Truncate(coll *catalog.Collection) (int64, error) {
+	saved := env.noFK
+	env.noFK = true
+	defer func() { env.noFK = saved }()
 	res, err := env.Delete(&plan.Delete{Coll: coll, Scan: &plan.Scan{Coll: coll, Access: plan.AccessFull}})
 	if err != nil {
 		return 0, err

@@ -40,6 +40,9 @@ type Env struct {
 
 	// Streams serves change-stream reads; nil where streams are unavailable.
 	Streams *Streams
+	// Refs resolves foreign keys; writes to a table with foreign keys
+	// fail without it.
+	Refs ForeignKeys
 	// Triggers runs SYNC row triggers inside the writing transaction; nil
 	// when there are none to run.
 	Triggers RowTriggers
@@ -70,6 +73,9 @@ type Env struct {
 	subCache map[*plan.Subquery][]types.Row  // uncorrelated subquery results
 
 	kvKey kvKeyCache // the key KVGet read last (a pipeline repeats keys)
+
+	fk   *fkState // the current write statement's foreign-key work (fk.go)
+	noFK bool     // TRUNCATE: foreign keys are not checked
 }
 
 // ObservedFields are new or widened fields of one collection.

@@ -55,9 +55,9 @@ func (d *db) run(sql string, params ...types.Value) ([]types.Row, error) {
 	ctx := context.Background()
 	tx := d.txm.Begin()
 	defer tx.Rollback()
-	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: d.ids}
+	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: d.ids, Refs: d.cat}
 	ddl := &exec.DDL{Cat: d.cat, Env: func(tx *txn.Txn) *exec.Env {
-		return &exec.Env{Ctx: ctx, Txn: tx, IDs: d.ids}
+		return &exec.Env{Ctx: ctx, Txn: tx, IDs: d.ids, Refs: d.cat}
 	}}
 	b := &plan.Builder{Cat: d.cat}
 	for i := range params {

@@ -28,7 +28,7 @@ func TestKVPutPlainMatchesRow(t *testing.T) {
 		defer tx.Rollback()
 		sh, err := exec.NewKVShape(coll)
 		require.NoError(t, err)
-		env := &exec.Env{Ctx: ctx, Txn: tx, IDs: d.ids, Clock: time.Now()}
+		env := &exec.Env{Ctx: ctx, Txn: tx, IDs: d.ids, Clock: time.Now(), Refs: d.cat}
 		cur, err := env.KVGet(sh, key)
 		require.NoError(t, err)
 		require.NoError(t, env.KVPut(sh, cur, val, "", time.Time{}))

@@ -184,7 +184,7 @@ func (p *parser) tableElements(c *ast.CreateCollection) {
 		case isKw(t, "check"):
 			c.Checks = append(c.Checks, p.checkDef(cname))
 		case isKw(t, "foreign"):
-			p.notYet(t, strings.ToUpper(t.val)+" constraints")
+			c.ForeignKeys = append(c.ForeignKeys, p.foreignKeyDef(cname))
 		default:
 			def := p.columnDef()
 			if cols[def.Name] {
@@ -231,6 +231,12 @@ func (p *parser) columnDef() ast.ColumnDef {
 			p.i++
 			name := p.name()
 			d.Checks = append(d.Checks, p.checkDef(name))
+		case p.isKw("constraint") && isKw(p.peekN(2), "references"):
+			p.i++
+			name := p.name()
+			d.References = append(d.References, p.references(name, []string{d.Name}))
+		case p.isKw("references"):
+			d.References = append(d.References, p.references("", []string{d.Name}))
 		case p.isKw("constraint"):
 			p.i++
 			p.name()
@@ -252,7 +258,7 @@ func (p *parser) columnDef() ast.ColumnDef {
 				d.IdentityOpt = p.seqOptions(false)
 				p.expectOp(")")
 			}
-		case p.isKw("references") || p.isKw("generated") || p.isKw("collate"):
+		case p.isKw("generated") || p.isKw("collate"):
 			p.notYet(p.peek(), strings.ToUpper(p.peek().val)+" in column definitions")
 		default:
 			return d
@@ -353,7 +359,9 @@ func (p *parser) drop() ast.Statement {
 				switch {
 				case p.acceptKw("purge"):
 					d.Purge = true
-				case p.acceptKw("cascade"), p.acceptKw("restrict"):
+				case p.acceptKw("cascade"):
+					d.Cascade = true
+				case p.acceptKw("restrict"):
 				default:
 					return d
 				}
@@ -524,6 +532,14 @@ func (p *parser) alter() ast.Statement {
 			name = p.name()
 		}
 		return &ast.AddCheck{Pos: start.pos, Table: table, Check: p.checkDef(name)}
+	}
+	if p.isKw("add") && (isKw(p.peekN(1), "foreign") || (isKw(p.peekN(1), "constraint") && isKw(p.peekN(3), "foreign"))) {
+		p.i++
+		name := ""
+		if p.acceptKw("constraint") {
+			name = p.name()
+		}
+		return &ast.AddForeignKey{Pos: start.pos, Table: table, FK: p.foreignKeyDef(name)}
 	}
 	if p.acceptKws("drop", "constraint") {
 		dc := &ast.DropConstraint{Pos: start.pos, Table: table}
@@ -813,6 +829,79 @@ func (p *parser) seqInt() *int64 {
 		v = -v
 	}
 	return &v
+}
+
+// foreignKeyDef parses FOREIGN KEY (cols) REFERENCES ...
+func (p *parser) foreignKeyDef(name string) ast.ForeignKeyDef {
+	p.expectKw("foreign", "key")
+	cols := p.parenNames(false)
+	return p.references(name, cols)
+}
+
+// references parses REFERENCES t [(cols)] [MATCH FULL|SIMPLE] [ON DELETE
+// action] [ON UPDATE action] for the referencing columns cols.
+func (p *parser) references(name string, cols []string) ast.ForeignKeyDef {
+	t := p.expectKw("references")
+	d := ast.ForeignKeyDef{Pos: t.pos, Name: name, Columns: cols, RefTable: p.qualifiedName()}
+	if p.isOp("(") {
+		d.RefColumns = p.parenNames(false)
+	}
+	for {
+		switch {
+		case p.acceptKw("match"):
+			switch m := p.peek(); {
+			case p.acceptKw("full"):
+				d.MatchFull = true
+			case p.acceptKw("simple"):
+			case isKw(m, "partial"):
+				p.notYet(m, "MATCH PARTIAL")
+			default:
+				p.fail(m)
+			}
+		case p.acceptKw("on"):
+			del := p.acceptKw("delete")
+			if !del {
+				p.expectKw("update")
+			}
+			a := p.fkAction()
+			if del {
+				d.OnDelete = a
+			} else {
+				d.OnUpdate = a
+			}
+		case p.isKw("deferrable") || p.isKw("initially") || (p.isKw("not") && isKw(p.peekN(1), "deferrable")):
+			p.notYet(p.peek(), "DEFERRABLE constraints")
+		case p.isKw("not") && isKw(p.peekN(1), "valid"):
+			p.notYet(p.peek(), "NOT VALID constraints")
+		default:
+			return d
+		}
+	}
+}
+
+// fkAction parses a referential action.
+func (p *parser) fkAction() string {
+	t := p.peek()
+	switch {
+	case p.acceptKws("no", "action"):
+		return "NO ACTION"
+	case p.acceptKw("restrict"):
+		return "RESTRICT"
+	case p.acceptKw("cascade"):
+		return "CASCADE"
+	case p.acceptKw("set"):
+		a := "SET NULL"
+		if !p.acceptKw("null") {
+			p.expectKw("default")
+			a = "SET DEFAULT"
+		}
+		if p.isOp("(") {
+			p.notYet(p.peek(), a+" with a column list")
+		}
+		return a
+	}
+	p.fail(t)
+	return ""
 }
 
 // checkDef parses CHECK (expr) [NO INHERIT].

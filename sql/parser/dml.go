@@ -162,7 +162,9 @@ func (p *parser) truncate() ast.Statement {
 	} else {
 		p.acceptKws("continue", "identity")
 	}
-	if !p.acceptKw("cascade") {
+	if p.acceptKw("cascade") {
+		tr.Cascade = true
+	} else {
 		p.acceptKw("restrict")
 	}
 	return tr

@@ -572,3 +572,19 @@ func ShiftColumns(e Expr, off, width int) (Expr, bool) {
 		return x
 	}), true
 }
+
+// KeyScan plans a DML scan of coll's rows whose columns cols equal the
+// parameters $1..$n, as WHERE c1 = $1 AND ... is planned: a key or index
+// lookup when one serves, else a full scan. Foreign keys find parent and
+// referencing rows with it; each parameter has its column's type.
+func KeyScan(coll *catalog.Collection, cols []string) (*Scan, error) {
+	var where ast.Expr
+	for i, c := range cols {
+		var eq ast.Expr = &ast.Binary{Op: "=", L: &ast.ColumnRef{Parts: []string{c}}, R: &ast.Param{N: i + 1}}
+		if where != nil {
+			eq = &ast.Binary{Op: "AND", L: where, R: eq}
+		}
+		where = eq
+	}
+	return (&Builder{}).buildScan(coll, newScope(coll, ""), where, false)
+}
