@@ -423,6 +423,9 @@ type FuncTable struct {
 	Func    *FuncCall
 	Alias   string
 	Columns []string
+	// Ordinality: WITH ORDINALITY adds a bigint column numbering the
+	// function's rows from 1.
+	Ordinality bool
 }
 
 // StreamSource is STREAM s [PARTITION p] CONSUMER GROUP g [CONSUMER 'c'] and

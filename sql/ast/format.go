@@ -1141,6 +1141,9 @@ func (f *formatter) table(t TableExpr) {
 		f.alias(t.Alias, t.Columns)
 	case *FuncTable:
 		f.expr(t.Func)
+		if t.Ordinality {
+			f.w(" WITH ORDINALITY")
+		}
 		f.alias(t.Alias, t.Columns)
 	case *StreamSource:
 		if t.Topic {

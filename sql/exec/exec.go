@@ -340,7 +340,13 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 	case *plan.StreamScan:
 		return env.openStreamScan(x)
 	case *plan.FuncScan:
-		return materialized(env.runFuncScan(x))
+		rows, err := env.runFuncScan(x)
+		if x.Ordinality {
+			for i, r := range rows {
+				rows[i] = append(r[:len(r):len(r)], int64(i+1))
+			}
+		}
+		return materialized(rows, err)
 	case *plan.SystemScan:
 		return materialized(x.Table.Rows(env.Ctx))
 	}

@@ -659,6 +659,16 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 			rows = append(rows, types.Row{v})
 		}
 		return rows, nil
+	case "pg_partition_ancestors":
+		// No table is partitioned: a relation is its only ancestor.
+		if args[0] == nil {
+			return nil, nil
+		}
+		oid, err := funcs.CastRegClass(env.Fn, args[0])
+		if err != nil {
+			return nil, err
+		}
+		return []types.Row{{oid}}, nil
 	case "pg_listening_channels":
 		var rows []types.Row
 		if env.Fn != nil && env.Fn.Channels != nil {

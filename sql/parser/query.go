@@ -390,6 +390,7 @@ func (p *parser) tablePrimary() ast.TableExpr {
 			p.fail(t)
 		}
 		ft := &ast.FuncTable{Pos: t.pos, Func: f}
+		ft.Ordinality = p.acceptKws("with", "ordinality")
 		ft.Alias = p.alias()
 		if ft.Alias != "" && p.isOp("(") {
 			ft.Columns = p.parenNames(false)

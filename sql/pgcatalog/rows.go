@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,7 @@ var infoRows = map[string]rowsFn{
 	"table_constraints":       infoTableConstraintsRows,
 	"key_column_usage":        infoKeyColumnUsageRows,
 	"constraint_column_usage": infoConstraintColumnUsageRows,
+	"referential_constraints": infoReferentialConstraintsRows,
 }
 
 // attr is one column of a user relation as pg_attribute shows it.
@@ -274,6 +276,9 @@ func classRows(t *Tables, _ context.Context, b *builder) error {
 		ixs := indexRels(c)
 		row := classRow(RelOID(c.ID), c.Name, nsPublic, "r", amHeap, len(attrs(c)), len(ixs) > 0)
 		row["relchecks"] = int64(len(c.Checks)) // psql's \d lists them when nonzero
+		// As PostgreSQL's foreign keys are triggers; psql's \d lists them
+		// (and the keys referencing the table) only then.
+		row["relhastriggers"] = len(c.FKs) > 0 || len(t.cat.ReferencedBy(c.ID)) > 0
 		if st, ok := t.cat.Stats(c.ID); ok {
 			row["reltuples"] = float64(st.Rows)
 		}
@@ -412,15 +417,16 @@ func indexRows(t *Tables, _ context.Context, b *builder) error {
 	return nil
 }
 
-// constraint is a primary-key, unique or check constraint of a
-// collection.
+// constraint is a primary-key, unique, check or foreign-key constraint
+// of a collection.
 type constraint struct {
 	oid   int64
 	name  string
-	typ   string // "p", "u" or "c"
+	typ   string // "p", "u", "c" or "f"
 	coll  *catalog.Collection
-	index int64 // the index relation's oid
+	index int64 // the index relation's oid (a foreign key's: the referenced key's)
 	cols  []string
+	fk    *catalog.ForeignKey
 }
 
 func constraints(c *catalog.Collection) []constraint {
@@ -435,12 +441,37 @@ func constraints(c *catalog.Collection) []constraint {
 	}
 	if c.ID < 1<<23 {
 		for i, ck := range c.Checks {
-			if i < 256 {
+			if i < fkConOffset {
 				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c})
+			}
+		}
+		for i := range c.FKs {
+			if i < 0x100-fkConOffset {
+				fk := &c.FKs[i]
+				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + fkConOffset + int64(i), name: fk.Name, typ: "f",
+					coll: c, cols: fk.Columns, fk: fk})
 			}
 		}
 	}
 	return out
+}
+
+// referencedIndex returns the oid of the index holding the key a foreign
+// key references (the primary key's or a unique index's) and its columns.
+func referencedIndex(parent *catalog.Collection, cols []string) (int64, []string) {
+	for _, r := range indexRels(parent) {
+		ixCols := parent.PK
+		if !r.pkey {
+			if !r.index.Unique {
+				continue
+			}
+			ixCols = r.index.Columns
+		}
+		if len(ixCols) == len(cols) && !slices.ContainsFunc(cols, func(c string) bool { return !slices.Contains(ixCols, c) }) {
+			return r.oid(), ixCols
+		}
+	}
+	return 0, nil
 }
 
 func constraintRows(t *Tables, _ context.Context, b *builder) error {
@@ -451,13 +482,30 @@ func constraintRows(t *Tables, _ context.Context, b *builder) error {
 			for i, col := range k.cols {
 				key[i] = int64(attnumOf(as, col))
 			}
-			b.add(m{
+			row := m{
 				"oid": k.oid, "conname": k.name, "connamespace": nsPublic, "contype": k.typ, "condeferrable": false,
 				"condeferred": false, "convalidated": true, "conrelid": RelOID(c.ID), "contypid": int64(0),
 				"conindid": k.index, "conparentid": int64(0), "confrelid": int64(0), "confupdtype": " ",
 				"confdeltype": " ", "confmatchtype": " ", "conislocal": true, "coninhcount": int64(0),
 				"connoinherit": k.typ != "c", "conkey": key,
-			})
+			}
+			if fk := k.fk; fk != nil {
+				if parent, ok := t.cat.ByID(fk.RefID); ok {
+					pas := attrs(parent)
+					fkey := make([]any, len(fk.RefColumns))
+					for i, col := range fk.RefColumns {
+						fkey[i] = int64(attnumOf(pas, col))
+					}
+					match := "s"
+					if fk.MatchFull {
+						match = "f"
+					}
+					ix, _ := referencedIndex(parent, fk.RefColumns)
+					row["confrelid"], row["confkey"], row["conindid"] = RelOID(parent.ID), fkey, ix
+					row["confupdtype"], row["confdeltype"], row["confmatchtype"] = fk.OnUpdate, fk.OnDelete, match
+				}
+			}
+			b.add(row)
 		}
 	}
 	return nil
@@ -687,6 +735,8 @@ func infoTableConstraintsRows(t *Tables, ctx context.Context, b *builder) error 
 				row["constraint_type"], row["nulls_distinct"] = "UNIQUE", "YES"
 			case "c":
 				row["constraint_type"] = "CHECK"
+			case "f":
+				row["constraint_type"] = "FOREIGN KEY"
 			}
 			b.add(row)
 		}
@@ -698,10 +748,20 @@ func infoKeyColumnUsageRows(t *Tables, ctx context.Context, b *builder) error {
 	db := sessionOf(ctx).Database
 	for _, c := range t.cat.List() {
 		for _, k := range constraints(c) {
+			var keyCols []string // a foreign key's referenced key
+			if k.fk != nil {
+				if parent, ok := t.cat.ByID(k.fk.RefID); ok {
+					_, keyCols = referencedIndex(parent, k.fk.RefColumns)
+				}
+			}
 			for i, col := range k.cols {
-				b.add(m{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name,
+				row := m{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name,
 					"table_catalog": db, "table_schema": "public", "table_name": c.Name, "column_name": col,
-					"ordinal_position": int64(i + 1)})
+					"ordinal_position": int64(i + 1)}
+				if keyCols != nil {
+					row["position_in_unique_constraint"] = int64(slices.Index(keyCols, k.fk.RefColumns[i]) + 1)
+				}
+				b.add(row)
 			}
 		}
 	}
@@ -712,10 +772,50 @@ func infoConstraintColumnUsageRows(t *Tables, ctx context.Context, b *builder) e
 	db := sessionOf(ctx).Database
 	for _, c := range t.cat.List() {
 		for _, k := range constraints(c) {
-			for _, col := range k.cols {
-				b.add(m{"table_catalog": db, "table_schema": "public", "table_name": c.Name, "column_name": col,
+			// A foreign key uses the referenced table's columns.
+			table, cols := c.Name, k.cols
+			if k.fk != nil {
+				parent, ok := t.cat.ByID(k.fk.RefID)
+				if !ok {
+					continue
+				}
+				table, cols = parent.Name, k.fk.RefColumns
+			}
+			for _, col := range cols {
+				b.add(m{"table_catalog": db, "table_schema": "public", "table_name": table, "column_name": col,
 					"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name})
 			}
+		}
+	}
+	return nil
+}
+
+func infoReferentialConstraintsRows(t *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	rules := map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+	for _, c := range t.cat.List() {
+		for _, k := range constraints(c) {
+			if k.fk == nil {
+				continue
+			}
+			parent, ok := t.cat.ByID(k.fk.RefID)
+			if !ok {
+				continue
+			}
+			unique := ""
+			ix, _ := referencedIndex(parent, k.fk.RefColumns)
+			for _, pk := range constraints(parent) {
+				if pk.typ != "f" && pk.index == ix {
+					unique = pk.name
+				}
+			}
+			match := "NONE"
+			if k.fk.MatchFull {
+				match = "FULL"
+			}
+			b.add(m{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name,
+				"unique_constraint_catalog": db, "unique_constraint_schema": "public", "unique_constraint_name": unique,
+				"match_option": match, "update_rule": rules[k.fk.OnUpdate], "delete_rule": rules[k.fk.OnDelete]})
 		}
 	}
 	return nil

@@ -22,7 +22,8 @@ const (
 	pkConBase    = 0x50000000 // <coll>_pkey constraint
 	uniqConBase  = 0x60000000 // unique constraint of a unique index
 	attrdefBase  = 0x70000000 // attrdef rows: base | id<<10 | attnum
-	checkConBase = 0x80000000 // CHECK constraints: base | id<<8 | position (ids below 1<<23)
+	checkConBase = 0x80000000 // CHECK constraints: base | id<<8 | position (ids below 1<<23, positions below 128)
+	fkConOffset  = 0x80       // FOREIGN KEY constraints: checkConBase | id<<8 | fkConOffset + position
 	idMask       = 0x0fffffff
 	// DatabaseOID is the OID of the "nodedb" database; "postgres" is 5.
 	DatabaseOID = 16384
@@ -444,11 +445,37 @@ func (t *Tables) ConstraintDef(oid int64, _ bool) (string, bool) {
 		}
 	case oid >= checkConBase && oid <= 0xffffffff:
 		i := int(oid & 0xff)
-		if c, ok := t.cat.ByID(uint32((oid - checkConBase) >> 8)); ok && !c.Dropped && i < len(c.Checks) {
+		c, ok := t.cat.ByID(uint32((oid - checkConBase) >> 8))
+		switch {
+		case !ok || c.Dropped:
+		case i < fkConOffset && i < len(c.Checks):
 			return "CHECK (" + c.Checks[i].Expr + ")", true
+		case i >= fkConOffset && i-fkConOffset < len(c.FKs):
+			return t.foreignKeyDef(&c.FKs[i-fkConOffset])
 		}
 	}
 	return "", false
+}
+
+// foreignKeyDef is pg_get_constraintdef of a foreign key.
+func (t *Tables) foreignKeyDef(fk *catalog.ForeignKey) (string, bool) {
+	parent, ok := t.cat.ByID(fk.RefID)
+	if !ok {
+		return "", false
+	}
+	var sb strings.Builder
+	sb.WriteString("FOREIGN KEY (" + quoteList(fk.Columns) + ") REFERENCES " + quoteIdent(parent.Name) + "(" + quoteList(fk.RefColumns) + ")")
+	if fk.MatchFull {
+		sb.WriteString(" MATCH FULL")
+	}
+	actions := map[string]string{"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+	if a, ok := actions[fk.OnUpdate]; ok {
+		sb.WriteString(" ON UPDATE " + a)
+	}
+	if a, ok := actions[fk.OnDelete]; ok {
+		sb.WriteString(" ON DELETE " + a)
+	}
+	return sb.String(), true
 }
 
 // RelationSize implements funcs.CatalogInfo. Sizes are not tracked yet.

@@ -1222,6 +1222,9 @@ type FuncScan struct {
 	Name string
 	Args []Expr
 	Cols []Column
+	// Ordinality: each row ends with its number, from 1 (WITH
+	// ORDINALITY).
+	Ordinality bool
 	// Coll and Index are the sorted index TOPK and RANGE read.
 	Coll  *catalog.Collection
 	Index *catalog.Index
@@ -1238,6 +1241,7 @@ func (n *FuncScan) Columns() []Column { return n.Cols }
 // select list accepts those mapped to true (TOPK and RANGE read a sorted
 // index the planner resolves, in FROM only).
 var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false,
+	"pg_partition_ancestors": true,
 	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
 	"json_object_keys": true, "jsonb_object_keys": true,
 	"json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true}
@@ -1322,6 +1326,11 @@ func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
 			return 0, errAt(errs.UndefinedFunction, pos, "function pg_listening_channels with %d arguments does not exist", len(args))
 		}
 		return types.Text, nil
+	case "pg_partition_ancestors":
+		if len(args) != 1 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function pg_partition_ancestors with %d arguments does not exist", len(args))
+		}
+		return types.RegClass, nil
 	case "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
 		"json_object_keys", "jsonb_object_keys", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text":
 		if len(args) != 1 {
@@ -1368,6 +1377,10 @@ func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan
 	if err != nil {
 		return nil, nil, err
 	}
+	scalar := len(cols) == 1 && !x.Ordinality
+	if x.Ordinality {
+		cols = append(cols, Column{Name: "ordinality", T: types.Int8})
+	}
 	if len(x.Columns) > len(cols) {
 		return nil, nil, errAt(errs.SyntaxError, x.Pos, "too many column aliases specified for function %s", name)
 	}
@@ -1381,7 +1394,7 @@ func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan
 	if alias == "" {
 		alias = name
 	}
-	return &FuncScan{Name: name, Args: args, Cols: cols}, &rel{name: alias, alias: alias, cols: cols, scalar: len(cols) == 1}, nil
+	return &FuncScan{Name: name, Args: args, Cols: cols, Ordinality: x.Ordinality}, &rel{name: alias, alias: alias, cols: cols, scalar: scalar}, nil
 }
 
 // lateralEntry reports whether a FROM entry may read the entries before

@@ -106,6 +106,13 @@ var fkScript = []string{
 	`CREATE TABLE fx9 (c bigint REFERENCES fc)`,
 	`INSERT INTO fx9 VALUES (3000000000)`,
 	`INSERT INTO fx9 VALUES (2)`,
+	// The catalogs psql and ORMs read.
+	`SELECT conname, contype, conrelid::regclass, confrelid::regclass, conkey, confkey, confupdtype, confdeltype, confmatchtype, conindid::regclass, convalidated, pg_get_constraintdef(oid), pg_get_constraintdef(oid, true) FROM pg_constraint WHERE contype = 'f' ORDER BY conname`,
+	`SELECT constraint_name, constraint_type, table_name FROM information_schema.table_constraints WHERE constraint_type = 'FOREIGN KEY' ORDER BY 1`,
+	`SELECT constraint_name, unique_constraint_name, match_option, update_rule, delete_rule FROM information_schema.referential_constraints ORDER BY constraint_name`,
+	`SELECT k.constraint_name, k.table_name, k.column_name, k.ordinal_position, k.position_in_unique_constraint FROM information_schema.key_column_usage k JOIN information_schema.table_constraints c USING (constraint_name) WHERE c.constraint_type = 'FOREIGN KEY' ORDER BY 1, 4`,
+	`SELECT u.constraint_name, u.table_name, u.column_name FROM information_schema.constraint_column_usage u JOIN information_schema.table_constraints c USING (constraint_name) WHERE c.constraint_type = 'FOREIGN KEY' ORDER BY 1, 2, 3`,
+	`SELECT conname, conrelid::regclass FROM pg_constraint WHERE confrelid = 'fc'::regclass ORDER BY 1`,
 	// Dropping and truncating referenced tables.
 	`DROP TABLE fc`,
 	`TRUNCATE fc`,
