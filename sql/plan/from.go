@@ -1242,7 +1242,7 @@ func (n *FuncScan) Columns() []Column { return n.Cols }
 // index the planner resolves, in FROM only).
 var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false,
 	"pg_partition_ancestors": true,
-	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
+	"json_array_elements":    true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
 	"json_object_keys": true, "jsonb_object_keys": true,
 	"json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true}
 
