@@ -121,3 +121,24 @@ func TestForeignKeyDefinitions(t *testing.T) {
 	d.q(s, `INSERT INTO c VALUES (1)`)
 	d.fail(s, errs.ForeignKeyViolation, `UPDATE c SET parent = 9`)
 }
+
+// A table restored by UNDROP keeps the foreign keys that still hold and
+// loses (with a notice) those a row broke while it was dropped.
+func TestForeignKeyUndrop(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE p2 (id INT PRIMARY KEY); CREATE TABLE p3 (id INT PRIMARY KEY)`)
+	d.q(s, `CREATE TABLE c2 (a INT REFERENCES p2, b INT REFERENCES p3)`)
+	d.q(s, `INSERT INTO p2 VALUES (1); INSERT INTO p3 VALUES (1); INSERT INTO c2 VALUES (1, 1)`)
+	d.q(s, `DROP TABLE c2`)
+	d.q(s, `DELETE FROM p2`) // no longer referenced by a live table
+	r, err := run(s, `UNDROP COLLECTION c2`)
+	require.NoError(t, err)
+	require.Len(t, r.Notices, 1)
+	require.Contains(t, r.Notices[0].Message, `"c2_a_fkey"`)
+	d.q(s, `INSERT INTO c2 VALUES (5, 1)`) // c2_a_fkey is gone
+	d.fail(s, errs.ForeignKeyViolation, `INSERT INTO c2 VALUES (1, 5)`)
+	d.fail(s, errs.ForeignKeyViolation, `DELETE FROM p3`)
+}

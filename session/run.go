@@ -1123,8 +1123,13 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 			}
 		}
 	case *ast.UndropCollection:
-		err = d.Undrop(x)
+		var keys []string
+		keys, err = d.Undrop(x)
 		tag = "UNDROP COLLECTION"
+		for _, k := range keys {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000",
+				Message: fmt.Sprintf("constraint %q of relation %q was dropped: its referenced table is gone or a row no longer satisfies it", k, x.Name)})
+		}
 	case *ast.AlterAddColumn:
 		err = d.AddColumn(x)
 		tag = "ALTER TABLE"

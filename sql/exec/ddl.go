@@ -347,8 +347,13 @@ func purge(tx *txn.Txn, col *catalog.Collection) error {
 func deletePrefix(tx *txn.Txn, p []byte) error { return tx.DeleteRange(p, storage.PrefixEnd(p)) }
 
 // Undrop restores the most recently dropped collection of a name.
-func (d *DDL) Undrop(st *ast.UndropCollection) error {
-	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+//
+// A restored table keeps the foreign keys that still hold; those whose
+// referenced table is gone, or that a row no longer satisfies (the
+// referenced rows were free to go while it was dropped), are dropped and
+// returned, for the caller to say so.
+func (d *DDL) Undrop(st *ast.UndropCollection) (droppedKeys []string, err error) {
+	err = d.Cat.DDL(func(tx *catalog.DDLTxn) error {
 		if _, ok := d.Cat.Get(st.Name); ok {
 			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.Name).
 				WithHint("Drop or rename the live collection first.")
@@ -360,9 +365,14 @@ func (d *DDL) Undrop(st *ast.UndropCollection) error {
 		n := catalog.Clone(col)
 		n.Dropped = false
 		n.DroppedAt = time.Time{}
+		var err error
+		if droppedKeys, err = d.keepValidKeys(tx, n); err != nil {
+			return err
+		}
 		tx.Put(n)
 		return nil
 	})
+	return droppedKeys, err
 }
 
 // AddColumn executes ALTER TABLE ... ADD COLUMN; existing rows get the

@@ -184,33 +184,68 @@ func (d *DDL) AddForeignKey(st *ast.AddForeignKey) error {
 		if parent == nil {
 			parent = n
 		}
-		env := d.Env(tx.Txn)
-		err = eachTuple(tx, col, len(col.Columns), func(row types.Row) error {
-			if err := checkCtx(env.Ctx); err != nil {
-				return err
-			}
-			key, nulls := fkKey(col, fk.Columns, row)
-			if nulls > 0 {
-				if fk.MatchFull && nulls < len(key) {
-					return errs.Errorf(errs.ForeignKeyViolation, "insert or update on table %q violates foreign key constraint %q", col.Name, fk.Name).
-						WithDetail("MATCH FULL does not allow mixing of null and nonnull key values.")
-				}
-				return nil
-			}
-			rows, err := env.fkFind(parent, fk.RefColumns, key, 1)
-			if err != nil {
-				return err
-			}
-			if len(rows) == 0 {
-				return errs.Errorf(errs.ForeignKeyViolation, "insert or update on table %q violates foreign key constraint %q", col.Name, fk.Name).
-					WithDetail("Key " + keyText(col, fk.Columns, key) + " is not present in table \"" + parent.Name + "\".")
-			}
-			return nil
-		})
+		err = d.checkRows(tx, col, parent, &fk)
 		if err != nil {
 			return err
 		}
 		tx.Put(n)
+		return nil
+	})
+}
+
+// keepValidKeys drops from n (a table being restored) the foreign keys
+// whose referenced table is gone or that one of its rows breaks, and
+// returns their names.
+func (d *DDL) keepValidKeys(tx *catalog.DDLTxn, n *catalog.Collection) ([]string, error) {
+	var dropped []string
+	kept := n.FKs[:0:0]
+	for _, fk := range n.FKs {
+		parent, ok := d.Cat.ByID(fk.RefID)
+		if fk.RefID == n.ID {
+			parent, ok = n, true
+		}
+		if ok && !parent.Dropped {
+			if fk.RefID != n.ID {
+				tx.LockCollection(parent.ID)
+			}
+			err := d.checkRows(tx, n, parent, &fk)
+			if err == nil {
+				kept = append(kept, fk)
+				continue
+			}
+			if errs.Code(err) != errs.ForeignKeyViolation {
+				return nil, err
+			}
+		}
+		dropped = append(dropped, fk.Name)
+	}
+	n.FKs = kept
+	return dropped, nil
+}
+
+// checkRows fails with 23503 unless every row of child satisfies fk.
+func (d *DDL) checkRows(tx *catalog.DDLTxn, child, parent *catalog.Collection, fk *catalog.ForeignKey) error {
+	env := d.Env(tx.Txn)
+	return eachTuple(tx, child, len(child.Columns), func(row types.Row) error {
+		if err := checkCtx(env.Ctx); err != nil {
+			return err
+		}
+		key, nulls := fkKey(child, fk.Columns, row)
+		if nulls > 0 {
+			if fk.MatchFull && nulls < len(key) {
+				return errs.Errorf(errs.ForeignKeyViolation, "insert or update on table %q violates foreign key constraint %q", child.Name, fk.Name).
+					WithDetail("MATCH FULL does not allow mixing of null and nonnull key values.")
+			}
+			return nil
+		}
+		rows, err := env.fkFind(parent, fk.RefColumns, key, 1)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return errs.Errorf(errs.ForeignKeyViolation, "insert or update on table %q violates foreign key constraint %q", child.Name, fk.Name).
+				WithDetail("Key " + keyText(child, fk.Columns, key) + " is not present in table \"" + parent.Name + "\".")
+		}
 		return nil
 	})
 }
