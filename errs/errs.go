@@ -38,6 +38,7 @@ const (
 	InvalidTableDefinition    = "42P16"
 	CheckViolation            = "23514"
 	ForeignKeyViolation       = "23503"
+	InvalidSchemaName         = "3F000"
 	InvalidForeignKey         = "42830"
 	FeatureNotSupported       = "0A000"
 	InvalidTxnState           = "25000"

@@ -96,7 +96,9 @@ func (c *CopyIn) Finish(ctx context.Context) (*Result, error) {
 		return nil, errs.New(errs.InvalidTxnState, "COPY already finished")
 	}
 	cp.done = true
-	ins := &ast.Insert{Table: cp.coll.Name, Columns: cp.targets}
+	// COPY writes identity columns, GENERATED ALWAYS ones too, as
+	// PostgreSQL's does (pg_dump's data loads rely on it).
+	ins := &ast.Insert{Table: cp.coll.Name, Columns: cp.targets, OverridingSystem: true}
 	// Build VALUES with placeholder literals, then swap in the decoded
 	// constants: the planner applies defaults, coercion and constraints.
 	for range cp.rows {

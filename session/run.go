@@ -577,8 +577,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
-		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.DropConstraint:
+		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint:
 		return s.ddl(ctx, st)
+	case *ast.AlterOwner:
+		return s.alterOwner(st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
 	case *ast.CreateChangeStream:
@@ -1024,6 +1026,34 @@ func typeName(c catalog.Column) string {
 	return c.Type.String()
 }
 
+// alterOwner runs ALTER TABLE|VIEW|SEQUENCE ... OWNER TO role. Every
+// relation belongs to the one user there is: giving it to that user
+// changes nothing, any other role does not exist (42704).
+func (s *Session) alterOwner(st *ast.AlterOwner) (*Result, error) {
+	cat := s.mgr.db.cat
+	var ok bool
+	switch st.Kind {
+	case "VIEW":
+		_, ok = cat.View(st.Name)
+	case "SEQUENCE":
+		_, ok = cat.Sequence(st.Name)
+	default:
+		_, isView := cat.View(st.Name)
+		_, isSeq := cat.Sequence(st.Name)
+		_, ok = cat.Get(st.Name)
+		ok = ok || isView || isSeq
+	}
+	if !ok {
+		return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", st.Name)
+	}
+	switch st.Role {
+	case "CURRENT_USER", "SESSION_USER", "CURRENT_ROLE", s.user:
+	default:
+		return nil, errs.Errorf(errs.UndefinedObject, "role %q does not exist", st.Role)
+	}
+	return &Result{Tag: "ALTER " + st.Kind}, nil
+}
+
 // waitsForOwnWrites reports whether DDL would wait for the writers of a
 // collection this session's open transaction wrote: DROP, ALTER TABLE and
 // the index statements lock the collection they change (CREATE
@@ -1046,6 +1076,8 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = []string{x.Table}
 	case *ast.AddForeignKey:
 		names = []string{x.Table, x.FK.RefTable}
+	case *ast.AddKey:
+		names = []string{x.Table}
 	case *ast.DropConstraint:
 		names = []string{x.Table}
 	case *ast.CreateIndex:
@@ -1144,6 +1176,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		tag = "ALTER TABLE"
 	case *ast.AddForeignKey:
 		err = d.AddForeignKey(x)
+		tag = "ALTER TABLE"
+	case *ast.AddKey:
+		err = d.AddKey(x)
 		tag = "ALTER TABLE"
 	case *ast.DropConstraint:
 		var dropped bool

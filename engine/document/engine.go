@@ -295,20 +295,32 @@ func (l *Layout) UpdateInPlace(w Writer, key, pkb []byte, old, row *Row) error {
 // Delete removes an existing row.
 func (l *Layout) Delete(w Writer, old *Row) error {
 	pkb := EncodePK(old.PK)
-	for i, ix := range l.Indexes {
-		if ix.Sorted {
-			if k, _ := SortedEntry(ix, old.IdxVals[i], pkb); k != nil {
-				w.Delete(k)
-			}
-			continue
-		}
-		k, _ := indexKey(ix, old.IdxVals[i], pkb)
-		w.Delete(k)
-	}
+	l.DeleteIndexEntries(w, old.IdxVals, pkb)
 	key := l.Key(pkb)
 	w.Delete(key)
 	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: old.RowID, Op: 'D', Old: old.Value})
 	return nil
+}
+
+// DeleteIndexEntries deletes the index entries of a row with key pkb
+// and index values vals (Row.IdxVals).
+func (l *Layout) DeleteIndexEntries(w Writer, vals [][]any, pkb []byte) {
+	for i, ix := range l.Indexes {
+		if ix.Sorted {
+			if k, _ := SortedEntry(ix, vals[i], pkb); k != nil {
+				w.Delete(k)
+			}
+			continue
+		}
+		k, _ := indexKey(ix, vals[i], pkb)
+		w.Delete(k)
+	}
+}
+
+// PutIndexEntries writes the index entries of a row with key pkb and
+// index values vals, checking unique indexes first (23505).
+func (l *Layout) PutIndexEntries(w Writer, vals [][]any, pkb []byte) error {
+	return l.putIndexes(w, nil, vals, pkb)
 }
 
 // putIndexes moves index entries from old values (nil for a new row) to

@@ -127,8 +127,11 @@ type AlterColumn struct {
 	Pos     int
 	Table   string
 	Column  string
-	Action  string // "SET DEFAULT", "DROP DEFAULT", "SET NOT NULL", "DROP NOT NULL"
+	Action  string // "SET DEFAULT", "DROP DEFAULT", "SET NOT NULL", "DROP NOT NULL", "ADD IDENTITY"
 	Default Expr   // SET DEFAULT's expression
+	// ADD GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(options)]
+	Identity    string
+	IdentityOpt SeqOptions
 }
 
 // RenameColumn is ALTER TABLE t RENAME [COLUMN] a TO b.
@@ -143,6 +146,24 @@ type AddCheck struct {
 	Pos   int
 	Table string
 	Check CheckDef
+}
+
+// AddKey is ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols) or
+// UNIQUE (cols).
+type AddKey struct {
+	Pos     int
+	Table   string
+	Name    string
+	Primary bool
+	Columns []string
+}
+
+// AlterOwner is ALTER TABLE|VIEW|SEQUENCE name OWNER TO role.
+type AlterOwner struct {
+	Pos  int
+	Kind string // "TABLE", "VIEW", "SEQUENCE"
+	Name string
+	Role string
 }
 
 // AddForeignKey is ALTER TABLE t ADD [CONSTRAINT name] FOREIGN KEY ...
@@ -162,6 +183,8 @@ type DropConstraint struct {
 
 func (*AddCheck) stmt()       {}
 func (*AddForeignKey) stmt()  {}
+func (*AddKey) stmt()         {}
+func (*AlterOwner) stmt()     {}
 func (*DropConstraint) stmt() {}
 func (*AlterColumn) stmt()    {}
 func (*RenameColumn) stmt()   {}
@@ -261,8 +284,11 @@ type Insert struct {
 	Select  *Select  // INSERT ... SELECT
 	// DefaultValues is INSERT ... DEFAULT VALUES: one row of defaults.
 	DefaultValues bool
-	OnConflict    *OnConflict
-	Returning     []SelectItem
+	// OverridingSystem is OVERRIDING SYSTEM VALUE: values are taken for
+	// GENERATED ALWAYS identity columns too (as COPY takes them).
+	OverridingSystem bool
+	OnConflict       *OnConflict
+	Returning        []SelectItem
 }
 
 // Update is UPDATE t SET ... [WHERE] [RETURNING].
@@ -598,6 +624,7 @@ type SeqOptions struct {
 	Cache        *int64
 	Cycle        *bool
 	OwnedBy      []string // table, column; ["none"] for OWNED BY NONE
+	Name         string   // SEQUENCE NAME s, in an identity column's options
 	Restart      bool     // ALTER SEQUENCE ... RESTART [WITH n]
 	RestartWith  *int64
 }

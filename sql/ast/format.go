@@ -150,7 +150,17 @@ func (f *formatter) stmt(s Statement) {
 	case *UndropCollection:
 		f.w("UNDROP COLLECTION ", QuoteIdent(s.Name))
 	case *AlterColumn:
-		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ALTER COLUMN ", QuoteIdent(s.Column), " ", s.Action)
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ALTER COLUMN ", QuoteIdent(s.Column), " ")
+		if s.Action == "ADD IDENTITY" {
+			f.w("ADD GENERATED ", s.Identity, " AS IDENTITY")
+			var opts formatter
+			opts.seqOptions(s.IdentityOpt)
+			if o := strings.TrimSpace(opts.b.String()); o != "" {
+				f.w(" (", o, ")")
+			}
+		} else {
+			f.w(s.Action)
+		}
 		if s.Default != nil {
 			f.w(" ")
 			f.expr(s.Default)
@@ -158,6 +168,20 @@ func (f *formatter) stmt(s Statement) {
 	case *AddCheck:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
 		f.check(s.Check)
+	case *AddKey:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
+		if s.Name != "" {
+			f.w("CONSTRAINT ", QuoteIdent(s.Name), " ")
+		}
+		if s.Primary {
+			f.w("PRIMARY KEY (")
+		} else {
+			f.w("UNIQUE (")
+		}
+		f.names(s.Columns, false)
+		f.w(")")
+	case *AlterOwner:
+		f.w("ALTER ", s.Kind, " ", QuoteIdent(s.Name), " OWNER TO ", QuoteIdent(s.Role))
 	case *AddForeignKey:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
 		f.foreignKey(s.FK, false)
@@ -574,6 +598,9 @@ func (f *formatter) seqOptions(o SeqOptions) {
 			f.w(" ", kw, " ", strconv.FormatInt(*v, 10))
 		}
 	}
+	if o.Name != "" {
+		f.w(" SEQUENCE NAME ", QuoteIdent(o.Name))
+	}
 	if o.Type != "" {
 		f.w(" AS ", o.Type)
 	}
@@ -900,6 +927,9 @@ func (f *formatter) insert(s *Insert) {
 		f.w(" (")
 		f.names(s.Columns, true)
 		f.w(")")
+	}
+	if s.OverridingSystem {
+		f.w(" OVERRIDING SYSTEM VALUE")
 	}
 	switch {
 	case s.DefaultValues:
@@ -1340,13 +1370,21 @@ func (f *formatter) expr(e Expr) {
 	case *FuncCall:
 		f.funcCall(e)
 	case *Cast:
-		f.w("CAST(")
-		f.expr(e.X)
-		f.w(" AS ", e.TypeName)
+		// PostgreSQL's form: x::type, the operand in parentheses unless
+		// it is a single term.
+		if l, ok := e.X.(*Literal); ok && !strings.HasPrefix(l.Text, "-") {
+			f.expr(e.X)
+		} else if _, ok := e.X.(*Literal); !ok && isTerm(e.X) {
+			f.expr(e.X)
+		} else {
+			f.w("(")
+			f.expr(e.X)
+			f.w(")")
+		}
+		f.w("::", e.TypeName)
 		if e.Array {
 			f.w("[]")
 		}
-		f.w(")")
 	case *Case:
 		f.w("CASE")
 		if e.Operand != nil {
@@ -1386,7 +1424,11 @@ func (f *formatter) expr(e Expr) {
 		}
 		f.w("}")
 	case *Subscript:
-		if l, ok := e.X.(*Literal); ok && strings.HasPrefix(l.Text, "-") {
+		if _, cast := e.X.(*Cast); cast {
+			f.w("(")
+			f.expr(e.X)
+			f.w(")")
+		} else if l, ok := e.X.(*Literal); ok && strings.HasPrefix(l.Text, "-") {
 			f.w("(")
 			f.expr(e.X)
 			f.w(")")
@@ -1405,15 +1447,27 @@ func (f *formatter) expr(e Expr) {
 	}
 }
 
+// isTerm reports whether e prints as one term that a :: may follow
+// without parentheses.
+func isTerm(e Expr) bool {
+	switch x := e.(type) {
+	case *ColumnRef, *Param, *Cast:
+		return true
+	case *FuncCall:
+		return x.Over == nil && x.Filter == nil
+	}
+	return false
+}
+
 func (f *formatter) literal(l *Literal) {
 	switch l.Kind {
 	case "null":
 		f.w("NULL")
 	case "bool":
 		if b, _ := l.Value.(bool); b {
-			f.w("TRUE")
+			f.w("true")
 		} else {
-			f.w("FALSE")
+			f.w("false")
 		}
 	case "int":
 		n, _ := l.Value.(int64)

@@ -42,10 +42,25 @@ func (d *DDL) AlterColumn(st *ast.AlterColumn) error {
 			}
 			c.Default = ""
 			if st.Default != nil {
-				c.Default = ast.Format(st.Default)
+				c.Default = defaultText(st.Default)
 				if _, err := bindDefault(*c); err != nil {
 					return err
 				}
+			}
+		case "ADD IDENTITY":
+			switch {
+			case c.Identity != "":
+				return errs.Errorf(errs.ObjectNotInState, "column %q of relation %q is already an identity column", c.Name, col.Name)
+			case c.Default != "":
+				return errs.Errorf(errs.ObjectNotInState, "column %q of relation %q already has a default value", c.Name, col.Name)
+			case !c.NotNull && !contains(col.PK, c.Name):
+				return errs.Errorf(errs.ObjectNotInState, "column %q of relation %q must be declared NOT NULL before identity can be added", c.Name, col.Name)
+			case !c.Type.IsInteger():
+				return errs.Errorf(errs.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
+			}
+			c.Identity = map[string]string{"ALWAYS": "a", "BY DEFAULT": "d"}[st.Identity]
+			if _, err := d.ownedSequence(tx, col, c, st.IdentityOpt, map[string]bool{}); err != nil {
+				return err
 			}
 		case "DROP NOT NULL":
 			if contains(col.PK, c.Name) {

@@ -86,22 +86,28 @@ func (env *Env) checkRow(coll *catalog.Collection, row types.Row) error {
 			return err
 		}
 		if v == false {
-			vals := make([]string, 0, len(row))
-			for j, c := range coll.Columns {
-				if c.Hidden {
-					continue
-				}
-				if row[j] == nil {
-					vals = append(vals, "null")
-				} else {
-					vals = append(vals, types.FormatTyped(row[j], c.Type))
-				}
-			}
 			return errs.Errorf(errs.CheckViolation, "new row for relation %q violates check constraint %q", coll.Name, coll.Checks[i].Name).
-				WithDetail("Failing row contains (" + strings.Join(vals, ", ") + ").")
+				WithDetail(failingRow(coll, row))
 		}
 	}
 	return nil
+}
+
+// failingRow is PostgreSQL's detail naming a row that breaks a
+// constraint: Failing row contains (1, null, x).
+func failingRow(coll *catalog.Collection, row types.Row) string {
+	vals := make([]string, 0, len(row))
+	for j, c := range coll.Columns {
+		if c.Hidden {
+			continue
+		}
+		if row[j] == nil {
+			vals = append(vals, "null")
+		} else {
+			vals = append(vals, types.FormatTyped(row[j], c.Type))
+		}
+	}
+	return "Failing row contains (" + strings.Join(vals, ", ") + ")."
 }
 
 // strictTable finds a strict table for ALTER TABLE, taking its DDL lock.

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 				c.Type = types.JSONB
 			}
 			if cd.Default != nil {
-				c.Default = ast.Format(cd.Default)
+				c.Default = defaultText(cd.Default)
 			}
 			if t, serial := serialType(cd.TypeName); (serial && !cd.Array) || cd.Identity != "" {
 				if serial {
@@ -413,7 +414,7 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		}
 		c := catalog.Column{Name: st.Column.Name, Type: st.Column.Type, TypeMod: st.Column.TypeMod, NotNull: st.Column.NotNull}
 		if st.Column.Default != nil {
-			c.Default = ast.Format(st.Column.Default)
+			c.Default = defaultText(st.Column.Default)
 		}
 		var seq *catalog.Sequence // a serial or identity column's, new in this transaction
 		if t, serial := serialType(st.Column.TypeName); (serial && !st.Column.Array) || st.Column.Identity != "" {
@@ -574,6 +575,14 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 			}
 			pk, _, idx := rowParts(n, row)
 			if err := document.AddIndexEntry(w, il, idx[len(idx)-1], pk); err != nil {
+				if errs.Is(err, errs.UniqueViolation) && n.Tuple() {
+					key := make([]types.Value, len(ix.Columns))
+					for i, c := range ix.Columns {
+						key[i] = row[n.ColumnIndex(c)]
+					}
+					return errs.Errorf(errs.UniqueViolation, "could not create unique index %q", ix.Name).
+						WithDetail("Key " + keyText(n, ix.Columns, key) + " is duplicated.")
+				}
 				return err
 			}
 		}
@@ -634,4 +643,16 @@ func bindDefault(c catalog.Column) (plan.Expr, error) {
 		return nil, err
 	}
 	return (&plan.Builder{}).BindStandalone(e, c.Type)
+}
+
+// publicRegclass matches a relation named in the public schema by a
+// regclass literal.
+var publicRegclass = regexp.MustCompile(`'public\.([^']*)'::regclass`)
+
+// defaultText is the stored text of a column default: its SQL, with a
+// regclass literal naming a public relation by its bare name (pg_dump
+// writes nextval('public.t_id_seq'::regclass); PostgreSQL shows
+// nextval('t_id_seq'::regclass), every relation being public).
+func defaultText(e ast.Expr) string {
+	return publicRegclass.ReplaceAllString(ast.Format(e), `'$1'::regclass`)
 }

@@ -54,7 +54,8 @@ func (env *Env) encodeStored(coll *catalog.Collection, row types.Row, order []st
 	if coll.Tuple() {
 		for i, c := range coll.Columns {
 			if row[i] == nil && (c.NotNull || isPK(coll, c.Name)) {
-				return nil, errs.Errorf(errs.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, coll.Name)
+				return nil, errs.Errorf(errs.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, coll.Name).
+					WithDetail(failingRow(coll, row))
 			}
 		}
 		if len(coll.Checks) > 0 {
@@ -208,7 +209,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				if errs.Is(err, errs.UniqueViolation) && x.Conflict != nil && x.Conflict.DoNothing {
 					continue
 				}
-				return nil, err
+				return nil, uniqueDetail(coll, row, err)
 			}
 			if err := env.fkWritten(coll, nil, row); err != nil {
 				return nil, err
@@ -239,7 +240,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				return nil, err
 			}
 			if err := lay.Update(w, old, nr); err != nil {
-				return nil, err
+				return nil, uniqueDetail(coll, written, err)
 			}
 			if err := env.fkWritten(coll, oldDecoded, written); err != nil {
 				return nil, err
@@ -284,7 +285,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				return nil, err
 			}
 			if err := lay.Update(w, old, nr2); err != nil {
-				return nil, err
+				return nil, uniqueDetail(coll, newRow, err)
 			}
 			if err := env.fkWritten(coll, oldDecoded, newRow); err != nil {
 				return nil, err
@@ -294,14 +295,44 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			}
 			written = newRow
 		default:
+			detail := fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(coll.PK, ", "), nr.RowID)
+			if coll.Tuple() {
+				key, _ := fkKey(coll, coll.PK, row)
+				detail = "Key " + keyText(coll, coll.PK, key) + " already exists."
+			}
 			return nil, errs.Errorf(errs.UniqueViolation, "duplicate key value violates unique constraint %q", coll.Name+"_pkey").
-				WithDetail(fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(coll.PK, ", "), nr.RowID))
+				WithDetail(detail)
 		}
 		if err := res.add(env, x.Returning, written); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// uniqueDetail gives a unique index's 23505 PostgreSQL's detail naming
+// the row's values (Key (email)=(a@x) already exists.); other errors
+// pass unchanged.
+func uniqueDetail(coll *catalog.Collection, row types.Row, err error) error {
+	e, ok := errs.As(err)
+	if !ok || e.Code != errs.UniqueViolation || e.Detail != "" || !coll.Tuple() {
+		return err
+	}
+	for _, ix := range coll.Indexes {
+		if !ix.Unique || ix.Sorted || e.Message != fmt.Sprintf("duplicate key value violates unique constraint %q", ix.Name) {
+			continue
+		}
+		key := make([]types.Value, len(ix.Columns))
+		for i, c := range ix.Columns {
+			j := coll.ColumnIndex(c)
+			if j < 0 {
+				return err
+			}
+			key[i] = row[j]
+		}
+		return errs.Errorf(errs.UniqueViolation, "%s", e.Message).WithDetail("Key " + keyText(coll, ix.Columns, key) + " already exists.")
+	}
+	return err
 }
 
 // oldRow rebuilds the engine view of a stored row.
@@ -455,7 +486,7 @@ func (env *Env) updateRow(coll *catalog.Collection, lay *document.Layout, r scan
 		return nil, false, err
 	}
 	if err := lay.Update(writer{env.Txn}, old, nr); err != nil {
-		return nil, false, err
+		return nil, false, uniqueDetail(coll, newRow, err)
 	}
 	if err := env.fkWritten(coll, r.row, newRow); err != nil {
 		return nil, false, err

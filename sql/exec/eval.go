@@ -208,6 +208,10 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 		if err != nil {
 			return nil, err
 		}
+		if x.T == types.JSONB && x.X.Type() == types.JSONB {
+			// Already jsonb: a string is a JSON string, not text to parse.
+			return v, nil
+		}
 		out, err := types.Coerce(v, x.T)
 		if err != nil {
 			if e, ok := errs.As(err); ok && e.Code == errs.DatatypeMismatch {

@@ -132,6 +132,15 @@ func (d *DDL) ownedSequence(tx *catalog.DDLTxn, col *catalog.Collection, c *cata
 	for i := 1; d.relationTaken(name, taken); i++ {
 		name = fmt.Sprintf("%s%d", base, i)
 	}
+	if opts.Name != "" {
+		// SEQUENCE NAME s (pg_dump names an identity column's sequence).
+		if name = opts.Name; d.relationTaken(name, taken) {
+			return nil, errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
+		}
+		if err := catalog.ValidateName(name); err != nil {
+			return nil, err
+		}
+	}
 	taken[name] = true
 	sq := &catalog.Sequence{ID: tx.NewID(), Name: name, Type: c.Type, OwnedBy: col.ID, OwnedCol: c.Name}
 	if opts.Type != "" {

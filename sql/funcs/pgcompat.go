@@ -65,6 +65,11 @@ func CastTyped(ctx *Context, v types.Value, from, to types.T) (types.Value, erro
 	if v == nil {
 		return nil, nil
 	}
+	if from == to && from == types.JSONB {
+		// Already jsonb: a string here is a JSON string, not JSON text
+		// to parse ('"s"'::jsonb binds its literal as jsonb).
+		return v, nil
+	}
 	if to == types.RegClass {
 		if s, ok := v.(string); ok {
 			return regclassIn(ctx, s)

@@ -78,7 +78,7 @@ func (p *parser) create() ast.Statement {
 			p.i++
 			cs := &ast.CreateSequence{Pos: start.pos}
 			cs.IfNotExists = p.ifNotExists()
-			cs.Name = p.qualifiedName()
+			cs.Name = p.newRelName()
 			cs.Options = p.seqOptions(false)
 			return cs
 		case "vector", "search", "user", "role", "rls",
@@ -119,7 +119,7 @@ func (p *parser) createCollection(start token, kind ast.CollectionKind) ast.Stat
 	p.i++ // object keyword
 	c := &ast.CreateCollection{Pos: start.pos, Kind: kind}
 	c.IfNotExists = p.ifNotExists()
-	c.Name = p.name()
+	c.Name = p.newRelName()
 	if kind == ast.KindSchemaless && p.acceptKw("type") {
 		t := p.next()
 		switch {
@@ -295,7 +295,8 @@ func (p *parser) createIndex(start token) ast.Statement {
 		ci.Name = p.name()
 	}
 	p.expectKw("on")
-	ci.Table = p.qualifiedName()
+	p.acceptKw("only")
+	ci.Table = p.relName()
 	if p.acceptKw("using") {
 		p.name()
 	}
@@ -325,7 +326,8 @@ func (p *parser) createSortedIndex(start token) ast.Statement {
 	ci.IfNotExists = p.ifNotExists()
 	ci.Name = p.name()
 	p.expectKw("on")
-	ci.Table = p.qualifiedName()
+	p.acceptKw("only")
+	ci.Table = p.relName()
 	p.expectOp("(")
 	for {
 		ci.Columns = append(ci.Columns, p.qualifiedName())
@@ -354,7 +356,7 @@ func (p *parser) drop() ast.Statement {
 			p.i++
 			d := &ast.DropCollection{Pos: start.pos}
 			d.IfExists = p.ifExists()
-			d.Names = p.nameList(false)
+			d.Names = p.relList()
 			for {
 				switch {
 				case p.acceptKw("purge"):
@@ -378,7 +380,7 @@ func (p *parser) drop() ast.Statement {
 			p.i++
 			d := &ast.DropView{Pos: start.pos}
 			d.IfExists = p.ifExists()
-			d.Names = p.nameList(false)
+			d.Names = p.relList()
 			if !p.acceptKw("cascade") {
 				p.acceptKw("restrict")
 			}
@@ -393,9 +395,9 @@ func (p *parser) drop() ast.Statement {
 			}
 			p.i++
 			d.IfExists = p.ifExists()
-			d.Name = p.name()
+			d.Name = p.relName()
 			if p.acceptKw("on") {
-				d.Table = p.qualifiedName()
+				d.Table = p.relName()
 			}
 			if !p.acceptKw("cascade") {
 				p.acceptKw("restrict")
@@ -439,7 +441,7 @@ func (p *parser) drop() ast.Statement {
 			p.i++
 			d := &ast.DropSequence{Pos: start.pos}
 			d.IfExists = p.ifExists()
-			d.Names = p.nameList(false)
+			d.Names = p.relList()
 			if !p.acceptKw("cascade") {
 				p.acceptKw("restrict")
 			}
@@ -481,9 +483,17 @@ func (p *parser) alter() ast.Statement {
 	if p.acceptKw("sequence") {
 		as := &ast.AlterSequence{Pos: start.pos}
 		as.IfExists = p.ifExists()
-		as.Name = p.qualifiedName()
+		as.Name = p.relName()
+		if p.acceptKws("owner", "to") {
+			return &ast.AlterOwner{Pos: start.pos, Kind: "SEQUENCE", Name: as.Name, Role: p.roleName()}
+		}
 		as.Options = p.seqOptions(true)
 		return as
+	}
+	if p.acceptKw("view") {
+		name := p.relName()
+		p.expectKw("owner", "to")
+		return &ast.AlterOwner{Pos: start.pos, Kind: "VIEW", Name: name, Role: p.roleName()}
 	}
 	if !p.acceptKw("table") && !p.acceptKw("collection") {
 		t := p.peek()
@@ -492,7 +502,8 @@ func (p *parser) alter() ast.Statement {
 		}
 		p.fail(t)
 	}
-	table := p.name()
+	p.acceptKw("only") // no table has descendants
+	table := p.relName()
 	switch {
 	case p.acceptKw("alter"):
 		p.acceptKw("column")
@@ -506,6 +517,19 @@ func (p *parser) alter() ast.Statement {
 			ac.Action = "SET NOT NULL"
 		case p.acceptKws("drop", "not", "null"):
 			ac.Action = "DROP NOT NULL"
+		case p.acceptKws("add", "generated"):
+			ac.Action, ac.Identity = "ADD IDENTITY", "ALWAYS"
+			if p.acceptKw("by") {
+				p.expectKw("default")
+				ac.Identity = "BY DEFAULT"
+			} else {
+				p.expectKw("always")
+			}
+			p.expectKw("as", "identity")
+			if p.acceptOp("(") {
+				ac.IdentityOpt = p.seqOptions(false)
+				p.expectOp(")")
+			}
 		default:
 			t := p.peek()
 			if t.kind == tIdent && !t.quoted {
@@ -532,6 +556,27 @@ func (p *parser) alter() ast.Statement {
 			name = p.name()
 		}
 		return &ast.AddCheck{Pos: start.pos, Table: table, Check: p.checkDef(name)}
+	}
+	if p.acceptKws("owner", "to") {
+		return &ast.AlterOwner{Pos: start.pos, Kind: "TABLE", Name: table, Role: p.roleName()}
+	}
+	if k := p.peekN(1); p.isKw("add") && (isKw(k, "primary") || isKw(k, "unique") ||
+		(isKw(k, "constraint") && (isKw(p.peekN(3), "primary") || isKw(p.peekN(3), "unique")))) {
+		p.i++
+		ak := &ast.AddKey{Pos: start.pos, Table: table}
+		if p.acceptKw("constraint") {
+			ak.Name = p.name()
+		}
+		if p.acceptKws("primary", "key") {
+			ak.Primary = true
+		} else {
+			p.expectKw("unique")
+		}
+		if p.isKw("using") {
+			p.notYet(p.peek(), "ADD CONSTRAINT ... USING INDEX")
+		}
+		ak.Columns = p.parenNames(false)
+		return ak
 	}
 	if p.isKw("add") && (isKw(p.peekN(1), "foreign") || (isKw(p.peekN(1), "constraint") && isKw(p.peekN(3), "foreign"))) {
 		p.i++
@@ -756,7 +801,7 @@ func (p *parser) explain() ast.Statement {
 func (p *parser) createView(start token, orReplace bool) ast.Statement {
 	p.expectKw("view")
 	v := &ast.CreateView{Pos: start.pos, OrReplace: orReplace}
-	v.Name = p.name()
+	v.Name = p.newRelName()
 	if isOp(p.peek(), "(") {
 		v.Columns = p.parenNames(false)
 	}
@@ -797,11 +842,17 @@ func (p *parser) seqOptions(alter bool) ast.SeqOptions {
 			o.Start = p.seqInt()
 		case p.acceptKw("cache"):
 			o.Cache = p.seqInt()
+		case !alter && p.isKw("sequence") && isKw(p.peekN(1), "name"):
+			p.i += 2
+			o.Name = p.newRelName()
 		case p.acceptKws("owned", "by"):
 			if p.acceptKw("none") {
 				o.OwnedBy = []string{"none"}
 			} else {
-				o.OwnedBy = strings.SplitN(p.qualifiedName(), ".", 2)
+				o.OwnedBy = strings.Split(p.qualifiedName(), ".")
+				if len(o.OwnedBy) == 3 && o.OwnedBy[0] == "public" {
+					o.OwnedBy = o.OwnedBy[1:]
+				}
 			}
 		case alter && p.acceptKw("restart"):
 			o.Restart = true
@@ -831,6 +882,17 @@ func (p *parser) seqInt() *int64 {
 	return &v
 }
 
+// roleName parses a role: a name, CURRENT_USER, SESSION_USER or
+// CURRENT_ROLE (the session's user).
+func (p *parser) roleName() string {
+	switch t := p.peek(); {
+	case isKw(t, "current_user"), isKw(t, "session_user"), isKw(t, "current_role"):
+		p.i++
+		return strings.ToUpper(t.val)
+	}
+	return p.label()
+}
+
 // foreignKeyDef parses FOREIGN KEY (cols) REFERENCES ...
 func (p *parser) foreignKeyDef(name string) ast.ForeignKeyDef {
 	p.expectKw("foreign", "key")
@@ -842,7 +904,7 @@ func (p *parser) foreignKeyDef(name string) ast.ForeignKeyDef {
 // action] [ON UPDATE action] for the referencing columns cols.
 func (p *parser) references(name string, cols []string) ast.ForeignKeyDef {
 	t := p.expectKw("references")
-	d := ast.ForeignKeyDef{Pos: t.pos, Name: name, Columns: cols, RefTable: p.qualifiedName()}
+	d := ast.ForeignKeyDef{Pos: t.pos, Name: name, Columns: cols, RefTable: p.relName()}
 	if p.isOp("(") {
 		d.RefColumns = p.parenNames(false)
 	}

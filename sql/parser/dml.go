@@ -11,9 +11,16 @@ import (
 func (p *parser) insert(upsert bool) ast.Statement {
 	ins := &ast.Insert{Pos: p.next().pos, Upsert: upsert}
 	p.expectKw("into")
-	ins.Table = p.qualifiedName()
+	ins.Table = p.relName()
 	if p.isOp("(") && !p.startsQuery() {
 		ins.Columns = p.parenNames(true)
+	}
+	if p.acceptKw("overriding") {
+		if p.isKw("user") {
+			p.notYet(p.peek(), "OVERRIDING USER VALUE")
+		}
+		p.expectKw("system", "value")
+		ins.OverridingSystem = true
 	}
 	t := p.peek()
 	switch {
@@ -119,7 +126,7 @@ func (p *parser) tableAlias(stop string) string {
 func (p *parser) update() ast.Statement {
 	u := &ast.Update{Pos: p.expectKw("update").pos}
 	p.acceptKw("only")
-	u.Table = p.qualifiedName()
+	u.Table = p.relName()
 	u.Alias = p.tableAlias("set")
 	p.expectKw("set")
 	u.Set = p.assignments()
@@ -139,7 +146,7 @@ func (p *parser) deleteStmt() ast.Statement {
 	d := &ast.Delete{Pos: p.expectKw("delete").pos}
 	p.expectKw("from")
 	p.acceptKw("only")
-	d.Table = p.qualifiedName()
+	d.Table = p.relName()
 	d.Alias = p.tableAlias("where")
 	if p.acceptKw("using") {
 		d.Using = p.fromList()
@@ -156,7 +163,8 @@ func (p *parser) deleteStmt() ast.Statement {
 func (p *parser) truncate() ast.Statement {
 	tr := &ast.Truncate{Pos: p.expectKw("truncate").pos}
 	p.acceptKw("table")
-	tr.Tables = p.nameList(true)
+	p.acceptKw("only")
+	tr.Tables = p.relList()
 	if p.acceptKws("restart", "identity") {
 		tr.RestartIdentity = true
 	} else {
@@ -174,7 +182,7 @@ func (p *parser) truncate() ast.Statement {
 // old-style [WITH] [BINARY] [CSV] [HEADER] [DELIMITER [AS] 'x'] [NULL [AS] 'x'].
 func (p *parser) copyStmt() ast.Statement {
 	c := &ast.CopyFrom{Pos: p.expectKw("copy").pos, Format: "text"}
-	c.Table = p.qualifiedName()
+	c.Table = p.relName()
 	if p.isOp("(") {
 		c.Columns = p.parenNames(true)
 	}

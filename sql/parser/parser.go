@@ -283,6 +283,49 @@ func (p *parser) qualifiedName() string {
 	return n
 }
 
+// relName reads the name of a relation a statement changes or writes:
+// [public.]name. Every relation is in the public schema: another
+// schema's name is kept whole, which names no relation (42P01).
+func (p *parser) relName() string {
+	schema, n := p.schemaName()
+	if schema != "" && schema != "public" {
+		return schema + "." + n
+	}
+	return n
+}
+
+// newRelName reads the name of a relation a statement creates:
+// [public.]name; another schema is 3F000.
+func (p *parser) newRelName() string {
+	t := p.peek()
+	schema, n := p.schemaName()
+	if schema != "" && schema != "public" {
+		p.throw(errs.Errorf(errs.InvalidSchemaName, "schema \"%s\" does not exist", schema).WithPosition(t.pos))
+	}
+	return n
+}
+
+// schemaName reads [schema.]name.
+func (p *parser) schemaName() (schema, name string) {
+	n := p.name()
+	if !p.isOp(".") || p.peekN(1).kind != tIdent {
+		return "", n
+	}
+	p.i++
+	return n, p.label()
+}
+
+// relList reads relName[, relName...].
+func (p *parser) relList() []string {
+	var out []string
+	for {
+		out = append(out, p.relName())
+		if !p.acceptOp(",") {
+			return out
+		}
+	}
+}
+
 // nameList reads name[, name...].
 func (p *parser) nameList(qualified bool) []string {
 	var out []string

@@ -112,7 +112,7 @@ func checkErr(t testing.TB, input string, err error) {
 	}
 	switch {
 	case e.Code == errs.SyntaxError, e.Code == errs.UndefinedObject, e.Code == codeTooComplex,
-		e.Code == codeInvalidTableDefinition, e.Code == errs.DuplicateColumn, e.Code == "42P02",
+		e.Code == codeInvalidTableDefinition, e.Code == errs.DuplicateColumn, e.Code == "42P02", e.Code == errs.InvalidSchemaName,
 		strings.HasPrefix(e.Code, "22"):
 	default:
 		t.Fatalf("Parse(%q): unexpected code %s (%s)", input, e.Code, e.Message)

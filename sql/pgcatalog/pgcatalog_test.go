@@ -253,8 +253,17 @@ func TestPgIndexAndConstraints(t *testing.T) {
 	)
 	got = query(t, tabs, "pg_class", eq("oid", RelOID(users.ID)), "relchecks")
 	expect(t, "pg_class relchecks (psql's \\d lists the checks when nonzero)", got, "relchecks=1")
-	if def, ok := tabs.ConstraintDef(checkConBase+int64(users.ID)<<8, true); !ok || def != "CHECK ((score >= 0))" {
+	if def, ok := tabs.ConstraintDef(checkConBase+int64(users.ID)<<8, false); !ok || def != "CHECK ((score >= 0))" {
 		t.Errorf("pg_get_constraintdef of the check: %q %v", def, ok)
+	}
+	if def, ok := tabs.ConstraintDef(checkConBase+int64(users.ID)<<8, true); !ok || def != "CHECK (score >= 0)" {
+		t.Errorf("pg_get_constraintdef(oid, true) of the check: %q %v", def, ok)
+	}
+	for in, want := range map[string]string{"(a > 0)": "a > 0", "(a > 0) AND (b > 0)": "(a > 0) AND (b > 0)",
+		"(a = ')(')": "a = ')('", `("x)" > 0)`: `"x)" > 0`, "a": "a"} {
+		if got := stripParens(in); got != want {
+			t.Errorf("stripParens(%q) = %q, want %q", in, got, want)
+		}
 	}
 	got = query(t, tabs, "pg_attrdef", eq("adrelid", RelOID(users.ID)), "adnum", "adbin")
 	expect(t, "pg_attrdef", got, "adnum=2 adbin='x'", "adnum=5 adbin=now()")

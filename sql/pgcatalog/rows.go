@@ -310,8 +310,8 @@ func attributeRow(relid int64, a attr) m {
 		"attrelid": relid, "attname": a.name, "atttypid": int64(pt.OID), "attstattarget": int64(-1),
 		"attlen": int64(pt.Len), "attnum": int64(a.num), "attndims": int64(0), "attcacheoff": int64(-1),
 		"atttypmod": int64(a.typmod), "attbyval": pt.ByVal, "attalign": char(pt.Align), "attstorage": char(pt.Storage),
-		"attcompression": "", "attnotnull": a.notNull, "atthasdef": a.def != "", "atthasmissing": false,
-		"attidentity": "", "attgenerated": "", "attisdropped": false, "attislocal": true, "attinhcount": int64(0),
+		"attcompression": "", "attnotnull": a.notNull, "atthasdef": a.def != "" && a.ident == "", "atthasmissing": false,
+		"attidentity": a.ident, "attgenerated": "", "attisdropped": false, "attislocal": true, "attinhcount": int64(0),
 		"attcollation": int64(pt.Collation),
 	}
 }
@@ -514,8 +514,8 @@ func constraintRows(t *Tables, _ context.Context, b *builder) error {
 func attrdefRows(t *Tables, _ context.Context, b *builder) error {
 	for _, c := range t.cat.List() {
 		for _, a := range attrs(c) {
-			if a.def == "" {
-				continue
+			if a.def == "" || a.ident != "" {
+				continue // an identity column's nextval is not a default in PostgreSQL's catalogs
 			}
 			b.add(m{"oid": attrdefBase | int64(c.ID&0x3ffff)<<10 | int64(a.num&0x3ff), "adrelid": RelOID(c.ID),
 				"adnum": int64(a.num), "adbin": a.def})

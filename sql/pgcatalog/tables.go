@@ -433,7 +433,7 @@ func quoteList(cols []string) string {
 }
 
 // ConstraintDef implements funcs.CatalogInfo (pg_get_constraintdef).
-func (t *Tables) ConstraintDef(oid int64, _ bool) (string, bool) {
+func (t *Tables) ConstraintDef(oid int64, pretty bool) (string, bool) {
 	switch {
 	case oid >= pkConBase && oid < uniqConBase:
 		if c, ok := t.cat.ByID(uint32(oid & idMask)); ok && !c.Dropped && hasPK(c) {
@@ -449,12 +449,42 @@ func (t *Tables) ConstraintDef(oid int64, _ bool) (string, bool) {
 		switch {
 		case !ok || c.Dropped:
 		case i < fkConOffset && i < len(c.Checks):
-			return "CHECK (" + c.Checks[i].Expr + ")", true
+			e := c.Checks[i].Expr
+			if pretty {
+				e = stripParens(e)
+			}
+			return "CHECK (" + e + ")", true
 		case i >= fkConOffset && i-fkConOffset < len(c.FKs):
 			return t.foreignKeyDef(&c.FKs[i-fkConOffset])
 		}
 	}
 	return "", false
+}
+
+// stripParens drops the parentheses around a whole expression, as
+// PostgreSQL's pretty output leaves them out: (a > 0) gives a > 0.
+func stripParens(e string) string {
+	if len(e) < 2 || e[0] != '(' || e[len(e)-1] != ')' {
+		return e
+	}
+	depth, quote := 0, byte(0)
+	for i := 0; i < len(e); i++ {
+		switch c := e[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0 // a doubled quote closes and reopens
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth--; depth == 0 && i != len(e)-1 {
+				return e // the first group closes before the end
+			}
+		}
+	}
+	return e[1 : len(e)-1]
 }
 
 // foreignKeyDef is pg_get_constraintdef of a foreign key.

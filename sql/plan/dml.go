@@ -79,7 +79,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			}
 			given := map[int]Expr{}
 			for i, c := range scols {
-				if err := identityAlways(coll.Columns[targets[i]], ins.Pos); err != nil {
+				if err := identityAlways(coll.Columns[targets[i]], ins.OverridingSystem); err != nil {
 					return nil, err
 				}
 				given[targets[i]] = &ColRef{Idx: i, T: c.T, Name: c.Name}
@@ -114,7 +114,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 					if ci < 0 {
 						return nil, errAt(errs.UndefinedColumn, ol.Pos, "column %q of relation %q does not exist", k, coll.Name)
 					}
-					if err := identityAlways(coll.Columns[ci], ol.Pos); err != nil {
+					if err := identityAlways(coll.Columns[ci], ins.OverridingSystem); err != nil {
 						return nil, err
 					}
 					e, err := bd.bind(ol.Values[i], coll.Columns[ci].Type)
@@ -150,7 +150,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 					if _, isDefault := e.(*ast.DefaultExpr); isDefault {
 						continue // the column's default, as if not named
 					}
-					if err := identityAlways(coll.Columns[ci], e.Position()); err != nil {
+					if err := identityAlways(coll.Columns[ci], ins.OverridingSystem); err != nil {
 						return nil, err
 					}
 					be, err := bd.bind(e, coll.Columns[ci].Type)
@@ -272,7 +272,7 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment
 		}
 		if c.Identity == "a" {
 			return SetCol{}, errs.Errorf(errs.GeneratedAlways, "column %q can only be updated to DEFAULT", c.Name).
-				WithPosition(a.Pos).WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", c.Name))
+				WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", c.Name))
 		}
 		v, err := bd.bind(a.Value, c.Type)
 		if err != nil {
@@ -392,13 +392,13 @@ func (b *Builder) columnDefault(c catalog.Column) (Expr, error) {
 }
 
 // identityAlways refuses a value for a GENERATED ALWAYS identity column
-// (428C9), as PostgreSQL does without OVERRIDING SYSTEM VALUE (which is
-// not supported).
-func identityAlways(c catalog.Column, pos int) error {
-	if c.Identity != "a" {
+// (428C9), as PostgreSQL does without OVERRIDING SYSTEM VALUE
+// (overriding).
+func identityAlways(c catalog.Column, overriding bool) error {
+	if c.Identity != "a" || overriding {
 		return nil
 	}
-	return errs.Errorf(errs.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", c.Name).WithPosition(pos).
+	return errs.Errorf(errs.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", c.Name).
 		WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", c.Name)).
 		WithHint("Use OVERRIDING SYSTEM VALUE to override.")
 }
