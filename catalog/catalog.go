@@ -44,6 +44,11 @@ type Column struct {
 	// Identity is "a" (GENERATED ALWAYS AS IDENTITY) or "d" (BY
 	// DEFAULT); its sequence's nextval is the Default.
 	Identity string `json:"identity,omitempty"`
+	// Dropped marks a column ALTER TABLE ... DROP COLUMN removed: stored
+	// rows keep their column positions, so it stays as a hidden column
+	// named as PostgreSQL names one (........pg.dropped.N........), NULL
+	// in every row written since.
+	Dropped bool `json:"dropped,omitempty"`
 }
 
 // Check is a CHECK constraint: every row stored must not make Expr (SQL

@@ -577,7 +577,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
-		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint:
+		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn:
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
@@ -1078,6 +1078,8 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = []string{x.Table, x.FK.RefTable}
 	case *ast.AddKey:
 		names = []string{x.Table}
+	case *ast.DropColumn:
+		names = []string{x.Table}
 	case *ast.DropConstraint:
 		names = []string{x.Table}
 	case *ast.CreateIndex:
@@ -1180,6 +1182,13 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	case *ast.AddKey:
 		err = d.AddKey(x)
 		tag = "ALTER TABLE"
+	case *ast.DropColumn:
+		var dropped bool
+		dropped, err = d.DropColumn(x)
+		tag = "ALTER TABLE"
+		if err == nil && !dropped {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("column %q of relation %q does not exist, skipping", x.Column, x.Table)})
+		}
 	case *ast.DropConstraint:
 		var dropped bool
 		dropped, err = d.DropConstraint(x)

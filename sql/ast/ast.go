@@ -158,6 +158,15 @@ type AddKey struct {
 	Columns []string
 }
 
+// DropColumn is ALTER TABLE t DROP [COLUMN] [IF EXISTS] c [CASCADE].
+type DropColumn struct {
+	Pos      int
+	Table    string
+	Column   string
+	IfExists bool
+	Cascade  bool
+}
+
 // AlterOwner is ALTER TABLE|VIEW|SEQUENCE name OWNER TO role.
 type AlterOwner struct {
 	Pos  int
@@ -185,6 +194,7 @@ func (*AddCheck) stmt()       {}
 func (*AddForeignKey) stmt()  {}
 func (*AddKey) stmt()         {}
 func (*AlterOwner) stmt()     {}
+func (*DropColumn) stmt()     {}
 func (*DropConstraint) stmt() {}
 func (*AlterColumn) stmt()    {}
 func (*RenameColumn) stmt()   {}

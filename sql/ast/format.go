@@ -180,6 +180,15 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.names(s.Columns, false)
 		f.w(")")
+	case *DropColumn:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " DROP COLUMN ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Column))
+		if s.Cascade {
+			f.w(" CASCADE")
+		}
 	case *AlterOwner:
 		f.w("ALTER ", s.Kind, " ", QuoteIdent(s.Name), " OWNER TO ", QuoteIdent(s.Role))
 	case *AddForeignKey:

@@ -53,6 +53,9 @@ func (env *Env) encodeRowOver(coll *catalog.Collection, row, old types.Row, orde
 func (env *Env) encodeStored(coll *catalog.Collection, row types.Row, order []string) (*document.Row, error) {
 	if coll.Tuple() {
 		for i, c := range coll.Columns {
+			if c.Dropped {
+				row[i] = nil // the value of a dropped column is not kept
+			}
 			if row[i] == nil && (c.NotNull || isPK(coll, c.Name)) {
 				return nil, errs.Errorf(errs.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, coll.Name).
 					WithDetail(failingRow(coll, row))

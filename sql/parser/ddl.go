@@ -586,6 +586,19 @@ func (p *parser) alter() ast.Statement {
 		}
 		return &ast.AddForeignKey{Pos: start.pos, Table: table, FK: p.foreignKeyDef(name)}
 	}
+	if p.isKw("drop") && !isKw(p.peekN(1), "constraint") {
+		p.i++
+		p.acceptKw("column")
+		dc := &ast.DropColumn{Pos: start.pos, Table: table}
+		dc.IfExists = p.ifExists()
+		dc.Column = p.name()
+		if p.acceptKw("cascade") {
+			dc.Cascade = true
+		} else {
+			p.acceptKw("restrict")
+		}
+		return dc
+	}
 	if p.acceptKws("drop", "constraint") {
 		dc := &ast.DropConstraint{Pos: start.pos, Table: table}
 		dc.IfExists = p.ifExists()

@@ -239,6 +239,8 @@ func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Exp
 			continue
 		}
 		switch {
+		case c.Dropped:
+			row[i] = &Const{V: nil, T: c.Type}
 		case c.Hidden && coll.Kind != catalog.KeyValue:
 			row[i] = &GenID{T: types.Int8}
 		case c.Default != "":

@@ -155,37 +155,3 @@ func compareScriptMessages(t *testing.T, script []string) {
 		}
 	}
 }
-
-// keyScript: PRIMARY KEY and UNIQUE constraints added by ALTER TABLE (as
-// pg_dump writes them), with PostgreSQL's errors.
-var keyScript = []string{
-	`CREATE TABLE k1 (a int, b text, c int)`,
-	`CREATE INDEX k1_c ON k1 (c)`,
-	`INSERT INTO k1 VALUES (1, 'x', 10), (2, 'y', 20), (2, 'z', 30), (NULL, 'w', 40)`,
-	`ALTER TABLE k1 ADD PRIMARY KEY (a)`,
-	`DELETE FROM k1 WHERE a IS NULL`,
-	`ALTER TABLE k1 ADD PRIMARY KEY (a)`,
-	`ALTER TABLE k1 ADD PRIMARY KEY (nosuch)`,
-	`ALTER TABLE k1 ADD CONSTRAINT k1_pkey PRIMARY KEY (a, b)`,
-	`SELECT * FROM k1 WHERE a = 2 AND b = 'z'`,
-	`SELECT * FROM k1 WHERE c = 30`,
-	`SELECT * FROM k1 ORDER BY a, b`,
-	`INSERT INTO k1 VALUES (2, 'z', 1)`,
-	`INSERT INTO k1 VALUES (NULL, 'z', 1)`,
-	`ALTER TABLE k1 ADD PRIMARY KEY (c)`,
-	`ALTER TABLE k1 ADD UNIQUE (c)`,
-	`INSERT INTO k1 VALUES (3, 'q', 10)`,
-	`UPDATE k1 SET c = 20 WHERE a = 1`,
-	`ALTER TABLE k1 ADD CONSTRAINT k1_b_uq UNIQUE (b)`,
-	`ALTER TABLE k1 ADD UNIQUE (a)`,
-	`SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'k1'::regclass ORDER BY 1`,
-	`CREATE TABLE k2 (id int NOT NULL, v text)`,
-	`INSERT INTO k2 VALUES (1, 'a'), (2, 'b')`,
-	`ALTER TABLE k2 ADD PRIMARY KEY (id)`,
-	`CREATE TABLE k3 (k2_id int REFERENCES k2)`,
-	`INSERT INTO k3 VALUES (2)`,
-	`DELETE FROM k2 WHERE id = 2`,
-	`UPDATE k2 SET v = 'c' WHERE id = 2 RETURNING *`,
-}
-
-func TestOracleAddKey(t *testing.T) { compareScriptMessages(t, keyScript) }

@@ -1,0 +1,75 @@
+package oracle
+
+import "testing"
+
+// keyScript: PRIMARY KEY and UNIQUE constraints added by ALTER TABLE (as
+// pg_dump writes them), with PostgreSQL's errors.
+var keyScript = []string{
+	`CREATE TABLE k1 (a int, b text, c int)`,
+	`CREATE INDEX k1_c ON k1 (c)`,
+	`INSERT INTO k1 VALUES (1, 'x', 10), (2, 'y', 20), (2, 'z', 30), (NULL, 'w', 40)`,
+	`ALTER TABLE k1 ADD PRIMARY KEY (a)`,
+	`DELETE FROM k1 WHERE a IS NULL`,
+	`ALTER TABLE k1 ADD PRIMARY KEY (a)`,
+	`ALTER TABLE k1 ADD PRIMARY KEY (nosuch)`,
+	`ALTER TABLE k1 ADD CONSTRAINT k1_pkey PRIMARY KEY (a, b)`,
+	`SELECT * FROM k1 WHERE a = 2 AND b = 'z'`,
+	`SELECT * FROM k1 WHERE c = 30`,
+	`SELECT * FROM k1 ORDER BY a, b`,
+	`INSERT INTO k1 VALUES (2, 'z', 1)`,
+	`INSERT INTO k1 VALUES (NULL, 'z', 1)`,
+	`ALTER TABLE k1 ADD PRIMARY KEY (c)`,
+	`ALTER TABLE k1 ADD UNIQUE (c)`,
+	`INSERT INTO k1 VALUES (3, 'q', 10)`,
+	`UPDATE k1 SET c = 20 WHERE a = 1`,
+	`ALTER TABLE k1 ADD CONSTRAINT k1_b_uq UNIQUE (b)`,
+	`ALTER TABLE k1 ADD UNIQUE (a)`,
+	`SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'k1'::regclass ORDER BY 1`,
+	`CREATE TABLE k2 (id int NOT NULL, v text)`,
+	`INSERT INTO k2 VALUES (1, 'a'), (2, 'b')`,
+	`ALTER TABLE k2 ADD PRIMARY KEY (id)`,
+	`CREATE TABLE k3 (k2_id int REFERENCES k2)`,
+	`INSERT INTO k3 VALUES (2)`,
+	`DELETE FROM k2 WHERE id = 2`,
+	`UPDATE k2 SET v = 'c' WHERE id = 2 RETURNING *`,
+}
+
+func TestOracleAddKey(t *testing.T) { compareScriptMessages(t, keyScript) }
+
+// dropColumnScript: ALTER TABLE ... DROP COLUMN and what goes with it.
+var dropColumnScript = []string{
+	`CREATE TABLE d1 (id serial PRIMARY KEY, a int, b text UNIQUE, c int CHECK (c > 0), d int, CHECK (a < d))`,
+	`CREATE INDEX d1_a ON d1 (a)`,
+	`INSERT INTO d1 (a, b, c, d) VALUES (1, 'x', 5, 9), (2, 'y', 6, 8)`,
+	`ALTER TABLE d1 DROP COLUMN a`,
+	`SELECT * FROM d1 ORDER BY id`,
+	`INSERT INTO d1 (b, c, d) VALUES ('z', 7, 1) RETURNING *`,
+	`INSERT INTO d1 (b, c, d) VALUES ('w', -7, 1)`,
+	`INSERT INTO d1 (a) VALUES (1)`,
+	`SELECT a FROM d1`,
+	`ALTER TABLE d1 DROP COLUMN a`,
+	`ALTER TABLE d1 DROP COLUMN IF EXISTS a`,
+	`ALTER TABLE d1 DROP b`,
+	`INSERT INTO d1 (c, d) VALUES (8, 2), (9, 2)`,
+	`SELECT indexname FROM pg_indexes WHERE tablename = 'd1' ORDER BY 1`,
+	`SELECT conname FROM pg_constraint WHERE conrelid = 'd1'::regclass ORDER BY 1`,
+	`ALTER TABLE d1 ADD COLUMN a text DEFAULT 'new'`,
+	`SELECT * FROM d1 ORDER BY id`,
+	`UPDATE d1 SET a = 'u' WHERE id = 1 RETURNING *`,
+	`SELECT column_name, ordinal_position FROM information_schema.columns WHERE table_name = 'd1' ORDER BY ordinal_position`,
+	`SELECT attname, attnum FROM pg_attribute WHERE attrelid = 'd1'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+	`CREATE TABLE d2 (id int PRIMARY KEY, code text UNIQUE)`,
+	`CREATE TABLE d3 (x text REFERENCES d2 (code), y int REFERENCES d2)`,
+	`ALTER TABLE d2 DROP COLUMN code`,
+	`ALTER TABLE d2 DROP COLUMN code CASCADE`,
+	`INSERT INTO d3 VALUES ('zzz', NULL)`,
+	`INSERT INTO d3 VALUES ('zzz', 5)`,
+	`ALTER TABLE d3 DROP COLUMN y`,
+	`INSERT INTO d3 VALUES ('q')`,
+	`SELECT * FROM d3 ORDER BY 1`,
+	`CREATE TABLE d4 (id int PRIMARY KEY, s serial)`,
+	`ALTER TABLE d4 DROP COLUMN s`,
+	`SELECT nextval('d4_s_seq')`,
+}
+
+func TestOracleDropColumn(t *testing.T) { compareScriptMessages(t, dropColumnScript) }
