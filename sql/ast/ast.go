@@ -132,6 +132,12 @@ type AlterColumn struct {
 	// ADD GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(options)]
 	Identity    string
 	IdentityOpt SeqOptions
+	// [SET DATA] TYPE t [USING expr] (Action "TYPE")
+	Type     types.T
+	TypeName string
+	TypeMod  int
+	Array    bool
+	Using    Expr
 }
 
 // RenameColumn is ALTER TABLE t RENAME [COLUMN] a TO b.

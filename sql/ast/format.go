@@ -151,7 +151,16 @@ func (f *formatter) stmt(s Statement) {
 		f.w("UNDROP COLLECTION ", QuoteIdent(s.Name))
 	case *AlterColumn:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ALTER COLUMN ", QuoteIdent(s.Column), " ")
-		if s.Action == "ADD IDENTITY" {
+		if s.Action == "TYPE" {
+			f.w("TYPE ", s.TypeName)
+			if s.Array {
+				f.w("[]")
+			}
+			if s.Using != nil {
+				f.w(" USING ")
+				f.expr(s.Using)
+			}
+		} else if s.Action == "ADD IDENTITY" {
 			f.w("ADD GENERATED ", s.Identity, " AS IDENTITY")
 			var opts formatter
 			opts.seqOptions(s.IdentityOpt)

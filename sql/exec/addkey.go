@@ -59,13 +59,14 @@ func (d *DDL) AddKey(st *ast.AddKey) error {
 			}
 			n.Columns[j].NotNull = true
 		}
-		return rekey(tx, col, n)
+		return rewriteRows(tx, col, n, nil)
 	})
 }
 
-// rekey rewrites every row of col, and its index entries, under the key
-// of n (col's new descriptor), and stages n.
-func rekey(tx *catalog.DDLTxn, col, n *catalog.Collection) error {
+// rewriteRows rewrites every row of col, and its index entries, as n
+// (col's new descriptor) lays them out, each row first changed by conv
+// when it is not nil, and stages n.
+func rewriteRows(tx *catalog.DDLTxn, col, n *catalog.Collection, conv func(types.Row) (types.Row, error)) error {
 	lo := storage.RowPrefix(col.ID)
 	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 	if err != nil {
@@ -89,6 +90,12 @@ func rekey(tx *catalog.DDLTxn, col, n *catalog.Collection) error {
 			return err
 		}
 		tuples[i] = t
+		if conv != nil {
+			if t, err = conv(t); err != nil {
+				return err
+			}
+			tuples[i] = t
+		}
 		key, nulls := fkKey(n, n.PK, t)
 		if nulls > 0 {
 			for _, name := range n.PK {
@@ -108,15 +115,29 @@ func rekey(tx *catalog.DDLTxn, col, n *catalog.Collection) error {
 	if nullCol != "" {
 		return errs.Errorf(errs.NotNullViolation, "column %q of relation %q contains null values", nullCol, col.Name)
 	}
+	// Every old key and index entry goes before any new one is written:
+	// a row's new key may be another row's old one.
 	oldLay, newLay := Layout(col), Layout(n)
-	for i, r := range rows {
-		t := tuples[i]
-		oldPK, _, oldIdx := rowParts(col, t)
-		pk, _, idx := rowParts(n, t)
-		pkb := document.EncodePK(pk)
+	for _, r := range rows {
+		old, err := document.DecodeTuple(r.val, len(col.Columns))
+		if err != nil {
+			return err
+		}
+		oldPK, _, oldIdx := rowParts(col, old)
 		tx.Delete(r.key)
 		oldLay.DeleteIndexEntries(writer{tx.Txn}, oldIdx, document.EncodePK(oldPK))
-		tx.Set(newLay.Key(pkb), r.val)
+	}
+	for i, r := range rows {
+		t := tuples[i]
+		pk, _, idx := rowParts(n, t)
+		pkb := document.EncodePK(pk)
+		val := r.val
+		if conv != nil {
+			if val, err = document.EncodeTuple(t); err != nil {
+				return err
+			}
+		}
+		tx.Set(newLay.Key(pkb), val)
 		if err := newLay.PutIndexEntries(writer{tx.Txn}, idx, pkb); err != nil {
 			return err
 		}

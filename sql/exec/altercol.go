@@ -1,23 +1,30 @@
 package exec
 
 import (
+	"fmt"
+
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 )
 
 // strictColumn finds a strict table and one of its columns for ALTER
 // COLUMN and RENAME COLUMN, taking the table's DDL lock.
-func (d *DDL) strictColumn(tx *catalog.DDLTxn, table, column string) (*catalog.Collection, int, error) {
+func (d *DDL) strictColumn(tx *catalog.DDLTxn, table, column string, ofRelation bool) (*catalog.Collection, int, error) {
 	col, err := d.strictTable(tx, table, "its fields have no definitions to change")
 	if err != nil {
 		return nil, 0, err
 	}
 	i := col.ColumnIndex(column)
 	if i < 0 || col.Columns[i].Hidden {
+		if ofRelation { // PostgreSQL's ALTER COLUMN names the table, RENAME COLUMN does not
+			return nil, 0, errs.Errorf(errs.UndefinedColumn, "column %q of relation %q does not exist", column, col.Name)
+		}
 		return nil, 0, errs.Errorf(errs.UndefinedColumn, "column %q does not exist", column)
 	}
 	return col, i, nil
@@ -28,7 +35,7 @@ func (d *DDL) strictColumn(tx *catalog.DDLTxn, table, column string) (*catalog.C
 // NULL; a key column's NOT NULL cannot be dropped (42P16).
 func (d *DDL) AlterColumn(st *ast.AlterColumn) error {
 	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
-		col, i, err := d.strictColumn(tx, st.Table, st.Column)
+		col, i, err := d.strictColumn(tx, st.Table, st.Column, true)
 		if err != nil {
 			return err
 		}
@@ -62,6 +69,8 @@ func (d *DDL) AlterColumn(st *ast.AlterColumn) error {
 			if _, err := d.ownedSequence(tx, col, c, st.IdentityOpt, map[string]bool{}); err != nil {
 				return err
 			}
+		case "TYPE":
+			return d.alterType(tx, col, n, i, st)
 		case "DROP NOT NULL":
 			if contains(col.PK, c.Name) {
 				return errs.Errorf(errs.InvalidTableDefinition, "column %q is in a primary key", c.Name)
@@ -123,7 +132,7 @@ func (d *DDL) RenameColumn(st *ast.RenameColumn) error {
 		return err
 	}
 	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
-		col, i, err := d.strictColumn(tx, st.Table, st.From)
+		col, i, err := d.strictColumn(tx, st.Table, st.From, false)
 		if err != nil {
 			return err
 		}
@@ -161,4 +170,140 @@ func (d *DDL) RenameColumn(st *ast.RenameColumn) error {
 		tx.Put(n)
 		return nil
 	})
+}
+
+// alterType runs ALTER COLUMN c [SET DATA] TYPE t [USING expr]: every row
+// is rewritten with the column's value converted (by expr over the old
+// row when given, else by an assignment cast: a string column needs
+// USING to become anything but a string, 42804, as in PostgreSQL), the
+// table's CHECK constraints checked again, and its index entries (and
+// row keys, for a key column) rebuilt, in the DDL's one commit.
+func (d *DDL) alterType(tx *catalog.DDLTxn, col, n *catalog.Collection, i int, st *ast.AlterColumn) error {
+	c := &n.Columns[i]
+	old := col.Columns[i]
+	t := st.Type
+	if st.Array {
+		t = types.JSONB // arrays are jsonb, as in CREATE TABLE
+	}
+	if err := storableType(c.Name, t); err != nil {
+		return err
+	}
+	switch {
+	case col.Kind != catalog.Strict:
+		return errs.Errorf(errs.FeatureNotSupported, "cannot change a column type of key-value collection %q", col.Name)
+	case c.Identity != "":
+		return errs.Errorf(errs.FeatureNotSupported, "cannot alter the type of identity column %q", c.Name)
+	}
+	if err := d.fkTypesAfter(col, c.Name, t); err != nil {
+		return err
+	}
+	c.Type, c.TypeMod = t, st.TypeMod
+	env := d.Env(tx.Txn)
+	from := old.Type
+	var using plan.Expr
+	if st.Using != nil {
+		var err error
+		if using, err = plan.BindRowExpr(col, st.Using, "transform expression"); err != nil {
+			return err
+		}
+		from = using.Type()
+	} else if !assignable(old.Type, t) {
+		return errs.Errorf(errs.DatatypeMismatch, "column %q cannot be cast automatically to type %s", c.Name, t).
+			WithHint(fmt.Sprintf("You might need to specify \"USING %s::%s\".", ast.QuoteIdent(c.Name), st.TypeName))
+	}
+	if c.Default != "" {
+		if _, err := bindDefault(*c); err != nil {
+			return errs.Errorf(errs.DatatypeMismatch, "default for column %q cannot be cast automatically to type %s", c.Name, t)
+		}
+	}
+	if _, err := checksOf(n); err != nil {
+		return err
+	}
+	return rewriteRows(tx, col, n, func(row types.Row) (types.Row, error) {
+		v := row[i]
+		if using != nil {
+			var err error
+			if v, err = env.Eval(using, row); err != nil {
+				return nil, err
+			}
+		}
+		v, err := funcs.CastTyped(env.Fn, v, from, t)
+		if err != nil {
+			return nil, err
+		}
+		if v, err = applyTypeMod(v, t, st.TypeMod, false, c.Name); err != nil {
+			return nil, err
+		}
+		row[i] = v
+		if v == nil && c.NotNull {
+			return nil, errs.Errorf(errs.NotNullViolation, "column %q of relation %q contains null values", c.Name, col.Name)
+		}
+		if len(n.Checks) > 0 {
+			if err := env.checkExisting(n, row); err != nil {
+				return nil, err
+			}
+		}
+		return row, nil
+	})
+}
+
+// assignable reports whether PostgreSQL converts a value of type from to
+// type to when assigned (an implicit or assignment cast).
+func assignable(from, to types.T) bool {
+	temporal := func(t types.T) bool { return t == types.Date || t == types.Timestamp || t == types.Timestamptz }
+	switch {
+	case from == to, to.IsString() && to != types.JSON && to != types.JSONB:
+		return true
+	case from.IsNumeric() && to.IsNumeric():
+		return true
+	case temporal(from) && temporal(to):
+		return true
+	case from == types.JSON && to == types.JSONB, from == types.JSONB && to == types.JSON:
+		return true
+	}
+	return false
+}
+
+// fkTypesAfter fails with 42804 when giving column name of col type t
+// breaks a foreign key on either side of it.
+func (d *DDL) fkTypesAfter(col *catalog.Collection, name string, t types.T) error {
+	check := func(fk *catalog.ForeignKey, j int, child, parent types.T) error {
+		if !keyTypesMatch(child, parent) {
+			return errs.Errorf(errs.DatatypeMismatch, "foreign key constraint %q cannot be implemented", fk.Name).
+				WithDetail(fmt.Sprintf("Key columns %q and %q are of incompatible types: %s and %s.", fk.Columns[j], fk.RefColumns[j], child, parent))
+		}
+		return nil
+	}
+	for k := range col.FKs {
+		fk := &col.FKs[k]
+		parent, ok := d.Cat.ByID(fk.RefID)
+		if !ok {
+			continue
+		}
+		for j, cn := range fk.Columns {
+			pt := parent.Columns[parent.ColumnIndex(fk.RefColumns[j])].Type
+			if fk.RefID == col.ID && fk.RefColumns[j] == name {
+				pt = t
+			}
+			if cn == name {
+				if err := check(fk, j, t, pt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, ref := range d.Cat.ReferencedBy(col.ID) {
+		if ref.Child.ID == col.ID {
+			continue // checked above
+		}
+		for j, rc := range ref.FK.RefColumns {
+			if rc == name {
+				ct := ref.Child.Columns[ref.Child.ColumnIndex(ref.FK.Columns[j])].Type
+				if err := check(ref.FK, j, ct, t); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

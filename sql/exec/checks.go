@@ -29,7 +29,7 @@ func (d *DDL) addChecks(col *catalog.Collection, st *ast.CreateCollection) error
 		}
 	}
 	for _, c := range st.Checks {
-		all = append(all, named{c, col.Name + "_check"})
+		all = append(all, named{c, checkBase(col, c.Expr)})
 	}
 	taken := map[string]bool{}
 	for _, n := range all {
@@ -49,6 +49,15 @@ func (d *DDL) addChecks(col *catalog.Collection, st *ast.CreateCollection) error
 		col.Checks = append(col.Checks, catalog.Check{Name: name, Expr: ast.Format(n.def.Expr)})
 	}
 	return nil
+}
+
+// checkBase is the name PostgreSQL gives a table's unnamed CHECK
+// constraint: <table>_<first column it names>_check, or <table>_check.
+func checkBase(col *catalog.Collection, e ast.Expr) string {
+	if c := plan.FirstColumn(e); c != "" {
+		return col.Name + "_" + c + "_check"
+	}
+	return col.Name + "_check"
 }
 
 // boundChecks caches the bound CHECK expressions of a collection
@@ -76,21 +85,41 @@ func checksOf(coll *catalog.Collection) ([]plan.Expr, error) {
 // checkRow fails with 23514 when a row about to be stored makes one of
 // its table's CHECK constraints false (NULL passes, as in PostgreSQL).
 func (env *Env) checkRow(coll *catalog.Collection, row types.Row) error {
+	i, err := env.violatedCheck(coll, row)
+	if err != nil || i < 0 {
+		return err
+	}
+	return errs.Errorf(errs.CheckViolation, "new row for relation %q violates check constraint %q", coll.Name, coll.Checks[i].Name).
+		WithDetail(failingRow(coll, row))
+}
+
+// violatedCheck returns the first of coll's CHECK constraints row makes
+// false, or -1.
+func (env *Env) violatedCheck(coll *catalog.Collection, row types.Row) (int, error) {
 	exprs, err := checksOf(coll)
 	if err != nil {
-		return err
+		return -1, err
 	}
 	for i, e := range exprs {
 		v, err := env.Eval(e, row)
 		if err != nil {
-			return err
+			return -1, err
 		}
 		if v == false {
-			return errs.Errorf(errs.CheckViolation, "new row for relation %q violates check constraint %q", coll.Name, coll.Checks[i].Name).
-				WithDetail(failingRow(coll, row))
+			return i, nil
 		}
 	}
-	return nil
+	return -1, nil
+}
+
+// checkExisting fails with PostgreSQL's 23514 for rows already stored
+// (ADD CHECK, ALTER COLUMN TYPE) when row breaks one of coll's checks.
+func (env *Env) checkExisting(coll *catalog.Collection, row types.Row) error {
+	i, err := env.violatedCheck(coll, row)
+	if err != nil || i < 0 {
+		return err
+	}
+	return errs.Errorf(errs.CheckViolation, "check constraint %q of relation %q is violated by some row", coll.Checks[i].Name, coll.Name)
 }
 
 // failingRow is PostgreSQL's detail naming a row that breaks a
@@ -142,7 +171,7 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 		name := st.Check.Name
 		switch {
 		case name == "":
-			base := col.Name + "_check"
+			base := checkBase(col, st.Check.Expr)
 			name = base
 			for i := 1; taken[name]; i++ {
 				name = fmt.Sprintf("%s%d", base, i)
@@ -153,14 +182,9 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 		n := catalog.Clone(col)
 		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(st.Check.Expr)})
 		env := d.Env(tx.Txn)
-		err = eachTuple(tx, col, len(n.Columns), func(row types.Row) error {
-			if err := env.checkRow(n, row); errs.Code(err) == errs.CheckViolation {
-				return errs.Errorf(errs.CheckViolation, "check constraint %q of relation %q is violated by some row", name, col.Name)
-			} else if err != nil {
-				return err
-			}
-			return nil
-		})
+		only := catalog.Clone(n)
+		only.Checks = only.Checks[len(only.Checks)-1:] // the new one (the others hold)
+		err = eachTuple(tx, col, len(n.Columns), func(row types.Row) error { return env.checkExisting(only, row) })
 		if err != nil {
 			return err
 		}

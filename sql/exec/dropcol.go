@@ -27,6 +27,9 @@ func (d *DDL) DropColumn(st *ast.DropColumn) (bool, error) {
 		if err != nil {
 			return err
 		}
+		if col.Kind != catalog.Strict {
+			return errs.Errorf(errs.FeatureNotSupported, "cannot drop a column of key-value collection %q", col.Name)
+		}
 		i := col.ColumnIndex(st.Column)
 		if i < 0 || col.Columns[i].Hidden {
 			if st.IfExists {

@@ -517,6 +517,15 @@ func (p *parser) alter() ast.Statement {
 			ac.Action = "SET NOT NULL"
 		case p.acceptKws("drop", "not", "null"):
 			ac.Action = "DROP NOT NULL"
+		case p.acceptKws("set", "data", "type"), p.acceptKw("type"):
+			ts := p.typeName()
+			ac.Action, ac.Type, ac.TypeName, ac.TypeMod, ac.Array = "TYPE", ts.t, ts.name, ts.mod, ts.array
+			if p.isKw("collate") {
+				p.notYet(p.peek(), "COLLATE")
+			}
+			if p.acceptKw("using") {
+				ac.Using = p.expr(0)
+			}
 		case p.acceptKws("add", "generated"):
 			ac.Action, ac.Identity = "ADD IDENTITY", "ALWAYS"
 			if p.acceptKw("by") {

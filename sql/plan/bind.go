@@ -1216,10 +1216,20 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	return bd.srf.add(fs), nil
 }
 
-// BindCheck binds a CHECK constraint's expression over the rows of coll
-// (the layout ScanColumns gives): a boolean of the row's own columns,
-// without subqueries or aggregates, as PostgreSQL requires.
-func BindCheck(coll *catalog.Collection, e ast.Expr) (Expr, error) {
+// BindRowExpr binds an expression over the rows of coll (the layout
+// ScanColumns gives), of any type, without subqueries or aggregates:
+// ALTER COLUMN ... TYPE ... USING.
+func BindRowExpr(coll *catalog.Collection, e ast.Expr, what string) (Expr, error) {
+	if err := noSubquery(e, what); err != nil {
+		return nil, err
+	}
+	bd := &binder{b: &Builder{}, sc: newScope(coll, ""), noAgg: what}
+	return bd.bind(e, types.Unknown)
+}
+
+// noSubquery refuses a subquery in e (0A000 "cannot use subquery in
+// <what>").
+func noSubquery(e ast.Expr, what string) error {
 	sub := false
 	walk(e, func(x ast.Expr) bool {
 		switch x.(type) {
@@ -1229,7 +1239,30 @@ func BindCheck(coll *catalog.Collection, e ast.Expr) (Expr, error) {
 		return !sub
 	})
 	if sub {
-		return nil, errAt(errs.FeatureNotSupported, e.Position(), "cannot use subquery in check constraint")
+		return errAt(errs.FeatureNotSupported, e.Position(), "cannot use subquery in %s", what)
+	}
+	return nil
+}
+
+// FirstColumn returns the first column e names ("" for none): PostgreSQL
+// names a table's CHECK constraint after it (<table>_<column>_check).
+func FirstColumn(e ast.Expr) string {
+	first := ""
+	walk(e, func(x ast.Expr) bool {
+		if c, ok := x.(*ast.ColumnRef); ok && first == "" && len(c.Parts) > 0 && !c.WholeRow {
+			first = c.Parts[len(c.Parts)-1]
+		}
+		return first == ""
+	})
+	return first
+}
+
+// BindCheck binds a CHECK constraint's expression over the rows of coll
+// (the layout ScanColumns gives): a boolean of the row's own columns,
+// without subqueries or aggregates, as PostgreSQL requires.
+func BindCheck(coll *catalog.Collection, e ast.Expr) (Expr, error) {
+	if err := noSubquery(e, "check constraint"); err != nil {
+		return nil, err
 	}
 	bd := &binder{b: &Builder{}, sc: newScope(coll, ""), noAgg: "check constraints"}
 	x, err := bd.bind(e, types.Bool)

@@ -73,3 +73,44 @@ var dropColumnScript = []string{
 }
 
 func TestOracleDropColumn(t *testing.T) { compareScriptMessages(t, dropColumnScript) }
+
+// alterTypeScript: ALTER COLUMN ... TYPE, with and without USING.
+var alterTypeScript = []string{
+	`CREATE TABLE t1 (id int PRIMARY KEY, n int, s text, v varchar(10), price numeric(8,3), at timestamp, CHECK (n < 1000))`,
+	`CREATE INDEX t1_n ON t1 (n)`,
+	`INSERT INTO t1 VALUES (1, 10, '42', 'abc', 1.25, '2024-01-02 03:04:05'), (2, 20, '7', 'defgh', 2.5, NULL), (3, NULL, NULL, NULL, NULL, NULL)`,
+	`ALTER TABLE t1 ALTER COLUMN n TYPE bigint`,
+	`SELECT * FROM t1 WHERE n = 20`,
+	`ALTER TABLE t1 ALTER COLUMN n TYPE text`,
+	`SELECT id, n, pg_typeof(n) FROM t1 ORDER BY id`,
+	`ALTER TABLE t1 ALTER COLUMN n TYPE int`,
+	`ALTER TABLE t1 ALTER COLUMN n TYPE int USING n::int`,
+	`SELECT id, n + 1 FROM t1 ORDER BY id`,
+	`ALTER TABLE t1 ALTER COLUMN s SET DATA TYPE int USING s::int * 2`,
+	`SELECT id, s FROM t1 ORDER BY id`,
+	`ALTER TABLE t1 ALTER COLUMN v TYPE varchar(3)`,
+	`ALTER TABLE t1 ALTER COLUMN v TYPE varchar(5)`,
+	`ALTER TABLE t1 ALTER COLUMN price TYPE numeric(8,1)`,
+	`ALTER TABLE t1 ALTER COLUMN price TYPE int`,
+	`ALTER TABLE t1 ALTER COLUMN at TYPE date`,
+	`SELECT * FROM t1 ORDER BY id`,
+	`ALTER TABLE t1 ALTER COLUMN n TYPE int USING n * 100`,
+	`ALTER TABLE t1 ALTER COLUMN n TYPE int USING (SELECT 1)`,
+	`ALTER TABLE t1 ALTER COLUMN nosuch TYPE int`,
+	`ALTER TABLE t1 ALTER COLUMN id TYPE bigint`,
+	`SELECT * FROM t1 WHERE id = 2`,
+	`INSERT INTO t1 (id) VALUES (2)`,
+	`SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 't1' ORDER BY ordinal_position`,
+	`CREATE TABLE t2 (id numeric PRIMARY KEY)`,
+	`INSERT INTO t2 VALUES (1.2), (1.4), (2)`,
+	`ALTER TABLE t2 ALTER COLUMN id TYPE int`,
+	`CREATE TABLE t3 (id int PRIMARY KEY, d text DEFAULT 'x')`,
+	`ALTER TABLE t3 ALTER COLUMN d TYPE int USING 0`,
+	`CREATE TABLE t4 (pid int REFERENCES t1)`,
+	`ALTER TABLE t4 ALTER COLUMN pid TYPE text`,
+	`ALTER TABLE t4 ALTER COLUMN pid TYPE bigint`,
+	`INSERT INTO t4 VALUES (2)`,
+	`INSERT INTO t4 VALUES (9)`,
+}
+
+func TestOracleAlterType(t *testing.T) { compareScriptMessages(t, alterTypeScript) }
