@@ -142,3 +142,23 @@ func TestForeignKeyUndrop(t *testing.T) {
 	d.fail(s, errs.ForeignKeyViolation, `INSERT INTO c2 VALUES (1, 5)`)
 	d.fail(s, errs.ForeignKeyViolation, `DELETE FROM p3`)
 }
+
+// DDL in an explicit transaction block runs at once in a transaction of
+// its own, and says so: a ROLLBACK does not undo it.
+func TestDDLInBlockWarns(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `BEGIN`)
+	r, err := run(s, `CREATE TABLE w (a INT)`)
+	require.NoError(t, err)
+	require.Len(t, r.Notices, 1)
+	require.Equal(t, "WARNING", r.Notices[0].Severity)
+	require.Contains(t, r.Notices[0].Message, "ROLLBACK")
+	d.q(s, `ROLLBACK`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM w`))
+	r, err = run(s, `CREATE TABLE w2 (a INT)`)
+	require.NoError(t, err)
+	require.Empty(t, r.Notices, "outside a block there is nothing to warn of")
+}

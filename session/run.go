@@ -1254,6 +1254,11 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.explicit {
+		// Say so where PostgreSQL would let a ROLLBACK undo it.
+		notices = append(notices, Notice{Severity: "WARNING", Code: "01000",
+			Message: tag + " was committed now: DDL runs in a transaction of its own, and a ROLLBACK of this transaction block will not undo it"})
+	}
 	return &Result{Tag: tag, Notices: notices}, nil
 }
 

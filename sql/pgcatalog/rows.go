@@ -98,6 +98,27 @@ var pgRows = map[string]rowsFn{
 	"pg_indexes":    indexesRows,
 	"pg_language":   languageRows,
 	"pg_views":      viewsRows,
+	"pg_sequence":   sequenceRows,
+	"pg_sequences":  sequencesRows,
+}
+
+func sequenceRows(t *Tables, _ context.Context, b *builder) error {
+	for _, sq := range t.cat.Sequences() {
+		b.add(m{"seqrelid": RelOID(sq.ID), "seqtypid": int64(sq.Type.OID()), "seqstart": sq.Start, "seqincrement": sq.Inc,
+			"seqmax": sq.Max, "seqmin": sq.Min, "seqcache": int64(1), "seqcycle": sq.Cycle})
+	}
+	return nil
+}
+
+// sequencesRows is pg_sequences; last_value is NULL (the value handed
+// out last is session state here, currval/lastval).
+func sequencesRows(t *Tables, _ context.Context, b *builder) error {
+	for _, sq := range t.cat.Sequences() {
+		b.add(m{"schemaname": "public", "sequencename": sq.Name, "sequenceowner": "admin", "data_type": int64(sq.Type.OID()),
+			"start_value": sq.Start, "min_value": sq.Min, "max_value": sq.Max, "increment_by": sq.Inc, "cycle": sq.Cycle,
+			"cache_size": int64(1)})
+	}
+	return nil
 }
 
 var infoRows = map[string]rowsFn{
@@ -289,6 +310,9 @@ func classRows(t *Tables, _ context.Context, b *builder) error {
 	}
 	for _, v := range t.cat.Views() {
 		b.add(classRow(RelOID(v.ID), v.Name, nsPublic, "v", 0, 0, false))
+	}
+	for _, sq := range t.cat.Sequences() {
+		b.add(classRow(RelOID(sq.ID), sq.Name, nsPublic, "S", 0, 3, false))
 	}
 	for _, tb := range t.list {
 		kind, am := "r", int64(amHeap)

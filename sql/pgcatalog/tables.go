@@ -328,6 +328,12 @@ func (t *Tables) ResolveRelation(name string) (int64, bool) {
 				return PKIndexOID(c.ID), true
 			}
 		}
+		if v, ok := t.cat.View(n); ok {
+			return RelOID(v.ID), true
+		}
+		if sq, ok := t.cat.Sequence(n); ok {
+			return RelOID(sq.ID), true
+		}
 	}
 	if schema == "" || schema == "pg_catalog" || schema == "information_schema" {
 		s := schema
@@ -345,6 +351,16 @@ func (t *Tables) ResolveRelation(name string) (int64, bool) {
 func (t *Tables) RelationName(oid int64) (string, bool) {
 	if r, ok := t.relByOID(oid); ok {
 		return quoteIdent(r.name()), true
+	}
+	for _, v := range t.cat.Views() {
+		if RelOID(v.ID) == oid {
+			return quoteIdent(v.Name), true
+		}
+	}
+	for _, sq := range t.cat.Sequences() {
+		if RelOID(sq.ID) == oid {
+			return quoteIdent(sq.Name), true
+		}
 	}
 	if tb, ok := t.byOID[oid]; ok {
 		if tb.schema == "pg_catalog" {
