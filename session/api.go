@@ -18,6 +18,7 @@ type Notice struct {
 	Severity string // "NOTICE", "WARNING", "INFO"
 	Code     string // SQLSTATE
 	Message  string
+	Detail   string
 }
 
 // Result is the outcome of one statement.

@@ -808,9 +808,14 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 			}
 			colls = append(colls, coll)
 		}
+		named := len(colls)
 		colls, err := exec.TruncateSet(s.mgr.db.cat, colls, st.Cascade)
 		if err != nil {
 			return nil, err
+		}
+		var notices []Notice
+		for _, c := range colls[named:] {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("truncate cascades to table %q", c.Name)})
 		}
 		for _, coll := range colls {
 			s.lockForWrite(coll.ID)
@@ -830,7 +835,7 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 				}
 			}
 		}
-		return &Result{Tag: "TRUNCATE TABLE", RowsAffected: total}, nil
+		return &Result{Tag: "TRUNCATE TABLE", RowsAffected: total, Notices: notices}, nil
 	case *ast.Explain:
 		if st.Analyze {
 			return s.explainAnalyze(env, p)
@@ -1146,8 +1151,20 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 				notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("table %q does not exist, skipping", name)})
 			}
 		}
-		err = d.DropCollection(x)
+		var cascaded []string
+		cascaded, err = d.DropCollection(x)
 		tag = "DROP COLLECTION"
+		if x.Table {
+			tag = "DROP TABLE"
+		}
+		switch len(cascaded) {
+		case 0:
+		case 1:
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: "drop cascades to " + cascaded[0]})
+		default:
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("drop cascades to %d other objects", len(cascaded)),
+				Detail: "drop cascades to " + strings.Join(cascaded, "\ndrop cascades to ")})
+		}
 		if err == nil {
 			for _, id := range ids {
 				if db.columns != nil {

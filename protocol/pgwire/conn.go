@@ -788,7 +788,7 @@ func (c *conn) sendNotices(ns []session.Notice) {
 		if code == "" {
 			code = "00000"
 		}
-		c.send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message}, len(n.Message)+32)
+		c.send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message, Detail: n.Detail}, len(n.Message)+len(n.Detail)+32)
 	}
 }
 

@@ -105,6 +105,7 @@ type DropCollection struct {
 	IfExists bool
 	Purge    bool
 	Cascade  bool // drops the foreign keys referencing them too
+	Table    bool // written DROP TABLE (the command tag says so)
 }
 
 // UndropCollection is UNDROP COLLECTION name.

@@ -267,16 +267,19 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// DropCollection soft-drops (or, with PURGE, deletes) collections.
-func (d *DDL) DropCollection(st *ast.DropCollection) error {
-	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+// DropCollection soft-drops (or, with PURGE, deletes) collections. It
+// returns what CASCADE dropped with them (the foreign keys referencing
+// them: "constraint k on table t").
+func (d *DDL) DropCollection(st *ast.DropCollection) (cascaded []string, err error) {
+	err = d.Cat.DDL(func(tx *catalog.DDLTxn) error {
 		dropping := map[uint32]bool{}
 		for _, name := range st.Names {
 			if col, ok := d.Cat.Get(name); ok {
 				dropping[col.ID] = true
 			}
 		}
-		if err := d.dropReferences(tx, dropping, st.Cascade); err != nil {
+		var err error
+		if cascaded, err = d.dropReferences(tx, dropping, st.Cascade); err != nil {
 			return err
 		}
 		for _, name := range st.Names {
@@ -329,6 +332,7 @@ func (d *DDL) DropCollection(st *ast.DropCollection) error {
 		}
 		return nil
 	})
+	return cascaded, err
 }
 
 // purge deletes a collection's rows, index entries and field records.

@@ -292,10 +292,10 @@ func (d *DDL) renameFKColumns(tx *catalog.DDLTxn, coll, n *catalog.Collection, f
 // dropReferences handles the foreign keys referencing tables being
 // dropped (ids) from tables that are not: without CASCADE the drop fails
 // (2BP01), with it they are dropped from their tables.
-func (d *DDL) dropReferences(tx *catalog.DDLTxn, dropping map[uint32]bool, cascade bool) error {
+func (d *DDL) dropReferences(tx *catalog.DDLTxn, dropping map[uint32]bool, cascade bool) ([]string, error) {
 	ids := slices.Sorted(maps.Keys(dropping))
 	changed := map[uint32]*catalog.Collection{}
-	var deps []string
+	var deps, cascaded []string
 	first := ""
 	for _, id := range ids {
 		parent, _ := d.Cat.ByID(id)
@@ -306,7 +306,9 @@ func (d *DDL) dropReferences(tx *catalog.DDLTxn, dropping map[uint32]bool, casca
 			if first == "" {
 				first = parent.Name
 			}
-			deps = append(deps, fmt.Sprintf("constraint %s on table %s depends on table %s", ref.FK.Name, ref.Child.Name, parent.Name))
+			dep := fmt.Sprintf("constraint %s on table %s", ref.FK.Name, ref.Child.Name)
+			cascaded = append(cascaded, dep)
+			deps = append(deps, dep+" depends on table "+parent.Name)
 			c, ok := changed[ref.Child.ID]
 			if !ok {
 				c = catalog.Clone(ref.Child)
@@ -316,7 +318,7 @@ func (d *DDL) dropReferences(tx *catalog.DDLTxn, dropping map[uint32]bool, casca
 		}
 	}
 	if len(deps) > 0 && !cascade {
-		return errs.Errorf(errs.DependentObjects, "cannot drop table %s because other objects depend on it", first).
+		return nil, errs.Errorf(errs.DependentObjects, "cannot drop table %s because other objects depend on it", first).
 			WithDetail(strings.Join(deps, "\n")).
 			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
 	}
@@ -324,7 +326,7 @@ func (d *DDL) dropReferences(tx *catalog.DDLTxn, dropping map[uint32]bool, casca
 		tx.LockCollection(c.ID)
 		tx.Put(c)
 	}
-	return nil
+	return cascaded, nil
 }
 
 // TruncateSet returns the tables a TRUNCATE of names clears: with

@@ -354,7 +354,7 @@ func (p *parser) drop() ast.Statement {
 		switch t.val {
 		case "collection", "table", "timeseries":
 			p.i++
-			d := &ast.DropCollection{Pos: start.pos}
+			d := &ast.DropCollection{Pos: start.pos, Table: t.val == "table"}
 			d.IfExists = p.ifExists()
 			d.Names = p.relList()
 			for {
