@@ -63,21 +63,29 @@ func (d *DDL) AddKey(st *ast.AddKey) error {
 	})
 }
 
+// storedRow is a row as stored: its key and value.
+type storedRow struct{ key, val []byte }
+
+// storedRows reads every stored row of col (for DDL that rewrites them).
+func storedRows(tx *catalog.DDLTxn, col *catalog.Collection) ([]storedRow, error) {
+	lo := storage.RowPrefix(col.ID)
+	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	if err != nil {
+		return nil, err
+	}
+	var rows []storedRow
+	for ; it.Valid(); it.Next() {
+		rows = append(rows, storedRow{append([]byte(nil), it.Key()...), append([]byte(nil), it.Value()...)})
+	}
+	return rows, it.Close()
+}
+
 // rewriteRows rewrites every row of col, and its index entries, as n
 // (col's new descriptor) lays them out, each row first changed by conv
 // when it is not nil, and stages n.
 func rewriteRows(tx *catalog.DDLTxn, col, n *catalog.Collection, conv func(types.Row) (types.Row, error)) error {
-	lo := storage.RowPrefix(col.ID)
-	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+	rows, err := storedRows(tx, col)
 	if err != nil {
-		return err
-	}
-	type row struct{ key, val []byte }
-	var rows []row
-	for ; it.Valid(); it.Next() {
-		rows = append(rows, row{append([]byte(nil), it.Key()...), append([]byte(nil), it.Value()...)})
-	}
-	if err := it.Close(); err != nil {
 		return err
 	}
 	// As PostgreSQL: rows sharing a key (23505) before NULLs (23502).

@@ -462,24 +462,15 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		if seq != nil {
 			def = seq.Start // each row numbered below
 		}
-		lo := storage.RowPrefix(col.ID)
-		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
+		rows, err := storedRows(tx, col)
 		if err != nil {
-			return err
-		}
-		type kv struct{ k, v []byte }
-		var rows []kv
-		for ; it.Valid(); it.Next() {
-			rows = append(rows, kv{append([]byte(nil), it.Key()...), append([]byte(nil), it.Value()...)})
-		}
-		if err := it.Close(); err != nil {
 			return err
 		}
 		if len(rows) > 0 && def == nil && c.NotNull {
 			return errs.Errorf(errs.NotNullViolation, "column %q of relation %q contains null values", c.Name, col.Name)
 		}
 		for i, r := range rows {
-			t, err := document.DecodeTuple(r.v, len(n.Columns))
+			t, err := document.DecodeTuple(r.val, len(n.Columns))
 			if err != nil {
 				return err
 			}
@@ -500,7 +491,7 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 			if err != nil {
 				return err
 			}
-			tx.Set(r.k, enc)
+			tx.Set(r.key, enc)
 			if st.Column.Unique {
 				pk, _, idx := rowParts(n, t)
 				ix := n.Indexes[len(n.Indexes)-1]

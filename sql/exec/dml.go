@@ -407,13 +407,16 @@ func (env *Env) project(exprs []plan.Expr, row types.Row) (types.Row, error) {
 }
 
 // collect reads every row a scan finds (with stored bytes) before writing.
-func (env *Env) collect(s *plan.Scan) ([]scanned, error) {
+func (env *Env) collect(s *plan.Scan) ([]scanned, error) { return env.collectN(s, 0) }
+
+// collectN is collect stopping after limit rows (0: all).
+func (env *Env) collectN(s *plan.Scan, limit int) ([]scanned, error) {
 	si, err := env.openScan(s)
 	if err != nil {
 		return nil, err
 	}
 	var out []scanned
-	for {
+	for limit == 0 || len(out) < limit {
 		row, raw, ok, err := si.next()
 		if err != nil {
 			_ = si.Close()

@@ -331,23 +331,7 @@ func (env *Env) fkFind(coll *catalog.Collection, cols []string, key []types.Valu
 	saved := env.Params
 	env.Params = params
 	defer func() { env.Params = saved }()
-	si, err := env.openScan(ks.scan)
-	if err != nil {
-		return nil, err
-	}
-	var out []scanned
-	for limit == 0 || len(out) < limit {
-		row, raw, ok, err := si.next()
-		if err != nil {
-			_ = si.Close()
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		out = append(out, scanned{row: row, raw: raw})
-	}
-	return out, si.Close()
+	return env.collectN(ks.scan, limit)
 }
 
 // castKey converts a key value to a column's type.
