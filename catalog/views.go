@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/types"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
 )
@@ -15,11 +16,14 @@ const objView byte = 'v'
 // View is a named query, stored as its SQL text and expanded where it is
 // used.
 type View struct {
-	ID      uint32    `json:"id"`
-	Name    string    `json:"name"`
-	Columns []string  `json:"columns,omitempty"` // explicit column names
-	SQL     string    `json:"sql"`               // the query, canonical text
-	Created time.Time `json:"created"`
+	ID      uint32   `json:"id"`
+	Name    string   `json:"name"`
+	Columns []string `json:"columns,omitempty"` // explicit column names
+	// Attrs are the view's output columns as planned at CREATE VIEW (for
+	// the catalogs; empty for views created before they were kept).
+	Attrs   []ViewColumn `json:"attrs,omitempty"`
+	SQL     string       `json:"sql"` // the query, canonical text
+	Created time.Time    `json:"created"`
 }
 
 func (c *Catalog) loadViews(tx *txn.Txn) error {
@@ -53,6 +57,13 @@ func (c *Catalog) Views() []*View {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedByName(c.mu.views, func(x *View) string { return x.Name })
+}
+
+// ViewColumn is one output column of a view.
+type ViewColumn struct {
+	Name    string  `json:"name"`
+	Type    types.T `json:"type"`
+	TypeMod int     `json:"type_mod,omitempty"`
 }
 
 // PutView stages a new or replaced view.

@@ -37,7 +37,15 @@ func (s *Session) createView(st *ast.CreateView) (*Result, error) {
 		} else {
 			id = tx.NewID()
 		}
-		return tx.PutView(&catalog.View{ID: id, Name: st.Name, Columns: st.Columns, SQL: ast.Format(st.Query), Created: time.Now().UTC()})
+		v := &catalog.View{ID: id, Name: st.Name, Columns: st.Columns, SQL: ast.Format(st.Query), Created: time.Now().UTC()}
+		for i, c := range node.Columns() {
+			name := c.Name
+			if i < len(st.Columns) {
+				name = st.Columns[i]
+			}
+			v.Attrs = append(v.Attrs, catalog.ViewColumn{Name: name, Type: c.T, TypeMod: int(c.TypeMod)})
+		}
+		return tx.PutView(v)
 	})
 	if err != nil {
 		return nil, err

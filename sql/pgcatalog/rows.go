@@ -340,7 +340,21 @@ func attributeRow(relid int64, a attr) m {
 	}
 }
 
+// viewAttrs are a view's columns as pg_attribute shows them.
+func viewAttrs(v *catalog.View) []attr {
+	out := make([]attr, len(v.Attrs))
+	for i, c := range v.Attrs {
+		out[i] = attr{num: int16(i + 1), name: c.Name, t: c.Type, typmod: pgTypmod(c.Type, c.TypeMod)}
+	}
+	return out
+}
+
 func attributeRows(t *Tables, _ context.Context, b *builder) error {
+	for _, v := range t.cat.Views() {
+		for _, a := range viewAttrs(v) {
+			b.add(attributeRow(RelOID(v.ID), a))
+		}
+	}
 	for _, c := range t.cat.List() {
 		as := attrs(c)
 		for _, a := range as {
@@ -684,15 +698,27 @@ func DataType(t types.T) string {
 
 func infoColumnsRows(t *Tables, ctx context.Context, b *builder) error {
 	db := sessionOf(ctx).Database
+	type relation struct {
+		name  string
+		attrs []attr
+		view  bool
+	}
+	var rels []relation
 	for _, c := range t.cat.List() {
-		for _, a := range attrs(c) {
+		rels = append(rels, relation{c.Name, attrs(c), false})
+	}
+	for _, v := range t.cat.Views() {
+		rels = append(rels, relation{v.Name, viewAttrs(v), true})
+	}
+	for _, c := range rels {
+		for _, a := range c.attrs {
 			pt := pgType(a.t)
 			row := m{
-				"table_catalog": db, "table_schema": "public", "table_name": c.Name, "column_name": a.name,
+				"table_catalog": db, "table_schema": "public", "table_name": c.name, "column_name": a.name,
 				"ordinal_position": int64(a.num), "is_nullable": yesNo(!a.notNull), "data_type": DataType(a.t),
 				"udt_catalog": db, "udt_schema": "pg_catalog", "udt_name": pt.Name,
 				"dtd_identifier": strconv.Itoa(int(a.num)), "is_self_referencing": "NO", "is_identity": "NO",
-				"identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": "YES",
+				"identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": yesNo(!c.view),
 			}
 			switch {
 			case a.ident != "":

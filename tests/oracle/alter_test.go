@@ -114,3 +114,15 @@ var alterTypeScript = []string{
 }
 
 func TestOracleAlterType(t *testing.T) { compareScriptMessages(t, alterTypeScript) }
+
+// viewCatalogScript: a view's columns in the catalogs.
+var viewCatalogScript = []string{
+	`CREATE TABLE vt (id int PRIMARY KEY, name varchar(20), price numeric(8,2), at timestamptz)`,
+	`CREATE VIEW vv AS SELECT id, upper(name) AS uname, price * 2 AS dbl, at FROM vt`,
+	`CREATE VIEW vw (a, b) AS SELECT id, name FROM vt`,
+	`SELECT a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = 'vv'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
+	`SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = 'vw'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
+	`SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_name IN ('vv', 'vw') ORDER BY table_name, ordinal_position`,
+}
+
+func TestOracleViewCatalog(t *testing.T) { compareScript(t, viewCatalogScript) }
