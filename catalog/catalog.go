@@ -130,10 +130,22 @@ type Collection struct {
 	// the rows sharing it sit in one vShard, in key order: a lookup by
 	// that column (a join on it) reads one key range. Fixed at creation.
 	ShardCols int `json:"shard_cols,omitempty"`
+	// Placement is the name a row's vShard is hashed with when it is not
+	// Name: the collection's name before its first rename (RENAME TO
+	// keeps every row where it is).
+	Placement string `json:"placement,omitempty"`
 
 	// Fields holds the observed top-level fields of a schemaless
 	// collection; shared by every version of the descriptor.
 	Fields *FieldSet `json:"-"`
+}
+
+// PlacementName is the name rows' vShards are hashed with.
+func (c *Collection) PlacementName() string {
+	if c.Placement != "" {
+		return c.Placement
+	}
+	return c.Name
 }
 
 // Tuple reports whether rows are typed tuples in column order (strict and

@@ -162,3 +162,34 @@ func TestDDLInBlockWarns(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, r.Notices, "outside a block there is nothing to warn of")
 }
+
+// RENAME TO changes the name only: rows, their keys and vShards, indexes
+// and foreign keys stay, before and after a restart.
+func TestRenameTable(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE p (id INT PRIMARY KEY, name TEXT); CREATE INDEX p_name ON p (name); CREATE TABLE c (pid INT REFERENCES p)`)
+	d.q(s, `INSERT INTO p SELECT g, 'n' || g FROM generate_series(1, 200) g; INSERT INTO c VALUES (7)`)
+	d.q(s, `ALTER TABLE p RENAME TO people`)
+	d.fail(s, errs.UndefinedTable, `SELECT * FROM p`)
+	require.Equal(t, "n42", d.q(s, `SELECT name FROM people WHERE id = 42`), "a key lookup finds the row where it was placed")
+	require.Equal(t, "99", d.q(s, `SELECT id FROM people WHERE name = 'n99'`))
+	d.fail(s, errs.ForeignKeyViolation, `DELETE FROM people WHERE id = 7`)
+	d.q(s, `INSERT INTO people VALUES (201, 'new')`)
+	d.q(s, `ALTER TABLE people RENAME TO persons`)
+	d.q(s, `CREATE COLLECTION docs; INSERT INTO docs {id: 'a', v: 1}; ALTER TABLE docs RENAME TO notes`)
+	d.fail(s, errs.DuplicateTable, `ALTER TABLE notes RENAME TO persons`)
+	s.Close()
+	d.close()
+
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, "n42|new", d.q(s, `SELECT (SELECT name FROM persons WHERE id = 42), (SELECT name FROM persons WHERE id = 201)`))
+	require.Equal(t, "201", d.q(s, `SELECT count(*) FROM persons`))
+	require.Equal(t, "1", d.q(s, `SELECT v FROM notes WHERE id = 'a'`))
+	d.q(s, `CREATE TABLE p (x INT)`) // the first name is free again
+	d.q(s, `INSERT INTO p VALUES (1)`)
+}

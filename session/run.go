@@ -577,7 +577,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
-		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn:
+		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn, *ast.RenameTable:
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
@@ -1085,6 +1085,8 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = []string{x.Table}
 	case *ast.DropColumn:
 		names = []string{x.Table}
+	case *ast.RenameTable:
+		names = []string{x.Table}
 	case *ast.DropConstraint:
 		names = []string{x.Table}
 	case *ast.CreateIndex:
@@ -1198,6 +1200,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		tag = "ALTER TABLE"
 	case *ast.AddKey:
 		err = d.AddKey(x)
+		tag = "ALTER TABLE"
+	case *ast.RenameTable:
+		err = d.RenameTable(x)
 		tag = "ALTER TABLE"
 	case *ast.DropColumn:
 		var dropped bool

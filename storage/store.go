@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the on-disk format this build writes and reads. See
 // docs/format.md; bump it on any incompatible key or value change.
-const FormatVersion = 5
+const FormatVersion = 6
 
 // upgradable lists the older formats this build reads as they are and
 // upgrades on open (an older build then refuses the directory instead of
@@ -28,7 +28,7 @@ const FormatVersion = 5
 // created since may hash a prefix, which a format 3 build would misread.
 // 4: the change log held one record per key; this build still reads those
 // and writes groups (LogGroup), which a format 4 build would reject.
-var upgradable = map[uint32]bool{2: true, 3: true, 4: true}
+var upgradable = map[uint32]bool{2: true, 3: true, 4: true, 5: true}
 
 // Keyspace tags: the first byte of every key.
 const (

@@ -120,11 +120,26 @@ func TestOpenWritesAndChecksFormatVersion(t *testing.T) {
 	require.NoError(t, err)
 	ver, vcloser, err = st.DB().Get(storage.KeyFormatVersion)
 	require.NoError(t, err)
-	require.Equal(t, uint32(5), binary.BigEndian.Uint32(ver))
+	require.Equal(t, uint32(storage.FormatVersion), binary.BigEndian.Uint32(ver))
 	require.NoError(t, vcloser.Close())
 	_, closer, err = st.DB().Get(storage.LSNIndexKey(9))
 	require.NoError(t, err, "a format 4 upgrade deletes nothing")
 	require.NoError(t, closer.Close())
+	require.NoError(t, st.Close())
+
+	// Format 5 opens as it is: only the version is rewritten, so a format
+	// 5 build, which ignores renamed collections' placement names and
+	// foreign keys, refuses the directory from now on.
+	pdb, err = pebble.Open(filepath.Join(dir, "pebble"), &pebble.Options{Logger: quiet{}})
+	require.NoError(t, err)
+	require.NoError(t, pdb.Set(storage.KeyFormatVersion, binary.BigEndian.AppendUint32(nil, 5), pebble.Sync))
+	require.NoError(t, pdb.Close())
+	st, err = storage.Open(dir, storage.Options{})
+	require.NoError(t, err)
+	ver, vcloser, err = st.DB().Get(storage.KeyFormatVersion)
+	require.NoError(t, err)
+	require.Equal(t, uint32(6), binary.BigEndian.Uint32(ver))
+	require.NoError(t, vcloser.Close())
 	require.NoError(t, st.Close())
 }
 

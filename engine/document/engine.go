@@ -42,11 +42,18 @@ type Layout struct {
 	// ShardCols is how many leading primary-key values the vShard is
 	// hashed from (0: all; see storage.VShardPrefix).
 	ShardCols int
+	// Placement, when set, is the name the vShard is hashed with instead
+	// of Name (a renamed collection's rows stay where they are).
+	Placement string
 }
 
 // VShard returns the vShard of a row by its encoded primary key.
 func (l *Layout) VShard(pkb []byte) uint16 {
-	return storage.VShardPrefix(l.Name, pkb, l.ShardCols)
+	name := l.Name
+	if l.Placement != "" {
+		name = l.Placement
+	}
+	return storage.VShardPrefix(name, pkb, l.ShardCols)
 }
 
 // IndexLayout is one secondary index.

@@ -165,6 +165,13 @@ type AddKey struct {
 	Columns []string
 }
 
+// RenameTable is ALTER TABLE t RENAME TO n.
+type RenameTable struct {
+	Pos   int
+	Table string
+	To    string
+}
+
 // DropColumn is ALTER TABLE t DROP [COLUMN] [IF EXISTS] c [CASCADE].
 type DropColumn struct {
 	Pos      int
@@ -202,6 +209,7 @@ func (*AddForeignKey) stmt()  {}
 func (*AddKey) stmt()         {}
 func (*AlterOwner) stmt()     {}
 func (*DropColumn) stmt()     {}
+func (*RenameTable) stmt()    {}
 func (*DropConstraint) stmt() {}
 func (*AlterColumn) stmt()    {}
 func (*RenameColumn) stmt()   {}

@@ -189,6 +189,8 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.names(s.Columns, false)
 		f.w(")")
+	case *RenameTable:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " RENAME TO ", QuoteIdent(s.To))
 	case *DropColumn:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " DROP COLUMN ")
 		if s.IfExists {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/engine/document"
@@ -306,4 +307,44 @@ func (d *DDL) fkTypesAfter(col *catalog.Collection, name string, t types.T) erro
 		}
 	}
 	return nil
+}
+
+// RenameTable runs ALTER TABLE ... RENAME TO. Only the name changes: the
+// rows stay where they are (their vShards keep being hashed with the
+// first name, catalog.Collection.Placement), and what refers to the
+// collection by id (indexes, foreign keys, sequences, change streams,
+// triggers) follows it. Views, procedures and triggers' bodies keep
+// their SQL as written: one naming the old name fails when it next runs.
+// Key-value collections keep their names (their expiry index is named
+// after them).
+func (d *DDL) RenameTable(st *ast.RenameTable) error {
+	if err := catalog.ValidateName(st.To); err != nil {
+		return err
+	}
+	if strings.HasPrefix(st.To, catalog.TopicPrefix) {
+		return errs.Errorf(errs.ReservedName, "name %q is reserved (the %s prefix belongs to topics)", st.To, catalog.TopicPrefix)
+	}
+	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		col, err := d.Cat.MustGet(st.Table)
+		if err != nil {
+			return err
+		}
+		switch {
+		case col.Internal:
+			return errs.Errorf(errs.WrongObjectType, "%q holds a topic's messages and cannot be renamed", col.Name)
+		case col.Kind == catalog.KeyValue:
+			return errs.Errorf(errs.FeatureNotSupported, "cannot rename key-value collection %q", col.Name)
+		case d.relationTaken(st.To, nil):
+			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.To)
+		}
+		tx.LockCollection(col.ID)
+		if col, err = d.Cat.MustGet(st.Table); err != nil {
+			return err
+		}
+		n := catalog.Clone(col)
+		n.Placement = col.PlacementName()
+		n.Name = st.To
+		tx.Put(n)
+		return nil
+	})
 }

@@ -991,7 +991,7 @@ func aggregateResult(x *plan.Aggregate, order []*group) (iter, error) {
 
 // Layout returns the engine layout of a collection.
 func Layout(coll *catalog.Collection) *document.Layout {
-	l := &document.Layout{ID: coll.ID, Name: coll.Name, ShardCols: coll.ShardCols}
+	l := &document.Layout{ID: coll.ID, Name: coll.Name, ShardCols: coll.ShardCols, Placement: coll.Placement}
 	for _, ix := range coll.Indexes {
 		l.Indexes = append(l.Indexes, document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: ix.Unique, Sorted: ix.Sorted, Desc: ix.Desc})
 	}
@@ -1247,7 +1247,7 @@ func (env *Env) keyPrefixRange(coll *catalog.Collection, exprs []plan.Expr, row 
 	if err != nil || !ok {
 		return b, ok, err
 	}
-	storage.PutRowKeyPrefix(kb[start:], coll.ID, storage.VShardPrefix(coll.Name, kb[start+storage.RowKeyPrefixLen:], coll.ShardCols))
+	storage.PutRowKeyPrefix(kb[start:], coll.ID, storage.VShardPrefix(coll.PlacementName(), kb[start+storage.RowKeyPrefixLen:], coll.ShardCols))
 	return kb, true, nil
 }
 

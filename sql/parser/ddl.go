@@ -549,7 +549,8 @@ func (p *parser) alter() ast.Statement {
 		return ac
 	case p.isKw("rename"):
 		if isKw(p.peekN(1), "to") {
-			p.notYet(p.peek(), "ALTER TABLE ... RENAME TO")
+			p.i += 2
+			return &ast.RenameTable{Pos: start.pos, Table: table, To: p.name()}
 		}
 		p.i++
 		p.acceptKw("column")

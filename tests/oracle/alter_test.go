@@ -126,3 +126,20 @@ var viewCatalogScript = []string{
 }
 
 func TestOracleViewCatalog(t *testing.T) { compareScript(t, viewCatalogScript) }
+
+// renameScript: ALTER TABLE ... RENAME TO.
+var renameScript = []string{
+	`CREATE TABLE r1 (id int PRIMARY KEY, v text)`,
+	`INSERT INTO r1 SELECT g, 'v' || g FROM generate_series(1, 50) g`,
+	`ALTER TABLE r1 RENAME TO r2`,
+	`SELECT * FROM r2 WHERE id = 17`,
+	`SELECT count(*) FROM r2`,
+	`SELECT * FROM r1`,
+	`CREATE TABLE r3 (x int)`,
+	`ALTER TABLE r2 RENAME TO r3`,
+	`ALTER TABLE nosuch RENAME TO r9`,
+	`INSERT INTO r2 VALUES (51, 'x') RETURNING *`,
+	`SELECT relname FROM pg_class WHERE relname IN ('r1', 'r2', 'r3') ORDER BY 1`,
+}
+
+func TestOracleRename(t *testing.T) { compareScriptMessages(t, renameScript) }
