@@ -86,6 +86,11 @@ type Txn struct {
 	shared  *sharedSnap // snap's owner, shared with other transactions
 	ws      []write
 	writes  map[string]int // key → index in ws
+	// byKey indexes ws in key order for iterators, which would otherwise
+	// scan every write to open (a statement that looks rows up while it
+	// writes many was quadratic): sorted holds indices of ws in key
+	// order, tail those of keys written since it was last merged.
+	byKey struct{ sorted, tail []int }
 	changes []Change
 	depth   uint8
 	stmt    uint32 // the statement recording changes now (0: none)
@@ -136,6 +141,9 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 	}
 	clear(t.ws[sp.ws:])
 	t.ws = t.ws[:sp.ws]
+	gone := func(i int) bool { return i >= sp.ws }
+	t.byKey.sorted = slices.DeleteFunc(t.byKey.sorted, gone)
+	t.byKey.tail = slices.DeleteFunc(t.byKey.tail, gone)
 	t.changes = t.changes[:sp.changes]
 }
 
@@ -310,6 +318,7 @@ func (t *Txn) put(w write) {
 		t.m.writers.Add(1)
 	}
 	t.writes[string(w.key)] = len(t.ws)
+	t.byKey.tail = append(t.byKey.tail, len(t.ws))
 	t.ws = append(t.ws, w)
 }
 
@@ -487,18 +496,60 @@ func (x *Iterator) SeekGE(key []byte) {
 	x.advance()
 }
 
+// mergeTailAt is how many writes of new keys the unsorted tail of
+// Txn.byKey holds at least before it is merged into the sorted part; past
+// that, the square root of the sorted part's length. An iterator reads
+// the tail whole and a merge costs the whole index, so with n writes an
+// iterator costs O(√n) and a write O(√n) amortized.
+const mergeTailAt = 64
+
+// ownWrites appends to dst the transaction's writes with keys in [lo, hi)
+// (hi nil: unbounded), in key order.
+func (t *Txn) ownWrites(dst []write, lo, hi []byte) []write {
+	bk := &t.byKey
+	keyAt := func(i int) []byte { return t.ws[i].key }
+	if n := len(bk.tail); n > mergeTailAt && n*n > len(bk.sorted) {
+		slices.SortFunc(bk.tail, func(a, b int) int { return bytes.Compare(keyAt(a), keyAt(b)) })
+		merged := make([]int, 0, len(bk.sorted)+len(bk.tail))
+		i, j := 0, 0
+		for i < len(bk.sorted) && j < len(bk.tail) {
+			if bytes.Compare(keyAt(bk.sorted[i]), keyAt(bk.tail[j])) <= 0 {
+				merged = append(merged, bk.sorted[i])
+				i++
+			} else {
+				merged = append(merged, bk.tail[j])
+				j++
+			}
+		}
+		merged = append(append(merged, bk.sorted[i:]...), bk.tail[j:]...)
+		bk.sorted, bk.tail = merged, bk.tail[:0]
+	}
+	inRange := func(k []byte) bool { return bytes.Compare(k, lo) >= 0 && (hi == nil || bytes.Compare(k, hi) < 0) }
+	start := len(dst)
+	for i := sort.Search(len(bk.sorted), func(i int) bool { return bytes.Compare(keyAt(bk.sorted[i]), lo) >= 0 }); i < len(bk.sorted); i++ {
+		w := t.ws[bk.sorted[i]]
+		if hi != nil && bytes.Compare(w.key, hi) >= 0 {
+			break
+		}
+		dst = append(dst, w)
+	}
+	tailed := false
+	for _, i := range bk.tail {
+		if inRange(t.ws[i].key) {
+			dst = append(dst, t.ws[i])
+			tailed = true
+		}
+	}
+	if tailed {
+		slices.SortFunc(dst[start:], func(a, b write) int { return bytes.Compare(a.key, b.key) })
+	}
+	return dst
+}
+
 // start positions the iterator at the first entry of [lo, hi), the
 // Pebble iterator's bounds.
 func (x *Iterator) start(lo, hi []byte) {
-	x.pending = x.pending[:0]
-	for _, w := range x.t.ws {
-		if bytes.Compare(w.key, lo) >= 0 && (hi == nil || bytes.Compare(w.key, hi) < 0) {
-			x.pending = append(x.pending, w)
-		}
-	}
-	if len(x.pending) > 1 {
-		sort.Slice(x.pending, func(i, j int) bool { return bytes.Compare(x.pending[i].key, x.pending[j].key) < 0 })
-	}
+	x.pending = x.t.ownWrites(x.pending[:0], lo, hi)
 	x.pi, x.key, x.val, x.itNext = 0, nil, nil, false
 	x.itValid = x.it.First()
 	x.advance()
