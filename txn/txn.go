@@ -90,7 +90,7 @@ type Txn struct {
 	// scan every write to open (a statement that looks rows up while it
 	// writes many was quadratic): sorted holds indices of ws in key
 	// order, tail those of keys written since it was last merged.
-	byKey struct{ sorted, tail []int }
+	byKey   struct{ sorted, tail []int }
 	changes []Change
 	depth   uint8
 	stmt    uint32 // the statement recording changes now (0: none)
