@@ -36,19 +36,31 @@ func (d *DDL) addChecks(col *catalog.Collection, st *ast.CreateCollection) error
 		if _, err := plan.BindCheck(col, n.def.Expr); err != nil {
 			return err
 		}
-		name := n.def.Name
-		if name == "" {
-			name = n.base
-			for i := 1; taken[name]; i++ {
-				name = fmt.Sprintf("%s%d", n.base, i)
-			}
-		} else if taken[name] {
-			return errs.Errorf(errs.DuplicateObject, "constraint %q for relation %q already exists", name, col.Name)
+		name, err := constraintName(taken, n.def.Name, n.base, col.Name)
+		if err != nil {
+			return err
 		}
-		taken[name] = true
 		col.Checks = append(col.Checks, catalog.Check{Name: name, Expr: ast.Format(n.def.Expr)})
 	}
 	return nil
+}
+
+// constraintName is the name of a new constraint of relation rel: given,
+// unless taken (42710), or base, numbered while taken, as PostgreSQL
+// names unnamed ones. It takes the name.
+func constraintName(taken map[string]bool, given, base, rel string) (string, error) {
+	name := given
+	switch {
+	case name == "":
+		name = base
+		for i := 1; taken[name]; i++ {
+			name = fmt.Sprintf("%s%d", base, i)
+		}
+	case taken[name]:
+		return "", errs.Errorf(errs.DuplicateObject, "constraint %q for relation %q already exists", name, rel)
+	}
+	taken[name] = true
+	return name, nil
 }
 
 // checkBase is the name PostgreSQL gives a table's unnamed CHECK
@@ -164,20 +176,9 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 		if _, err := plan.BindCheck(col, st.Check.Expr); err != nil {
 			return err
 		}
-		taken := map[string]bool{}
-		for _, c := range col.Checks {
-			taken[c.Name] = true
-		}
-		name := st.Check.Name
-		switch {
-		case name == "":
-			base := checkBase(col, st.Check.Expr)
-			name = base
-			for i := 1; taken[name]; i++ {
-				name = fmt.Sprintf("%s%d", base, i)
-			}
-		case taken[name]:
-			return errs.Errorf(errs.DuplicateObject, "constraint %q for relation %q already exists", name, col.Name)
+		name, err := constraintName(constraintNames(col), st.Check.Name, checkBase(col, st.Check.Expr), col.Name)
+		if err != nil {
+			return err
 		}
 		n := catalog.Clone(col)
 		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(st.Check.Expr)})

@@ -504,9 +504,52 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 			// The sequence continues after the rows just numbered.
 			tx.Set(storage.SequenceKey(seq.ID), catalog.EncodeSequenceState(def.(int64), true))
 		}
+		if err := d.addColumnConstraints(tx, n, st.Column); err != nil {
+			return err
+		}
 		tx.Put(n)
 		return nil
 	})
+}
+
+// addColumnConstraints adds a new column's CHECK and REFERENCES
+// constraints to n (the table's new descriptor, whose rows already hold
+// the column's values), checking the rows (23514, 23503).
+func (d *DDL) addColumnConstraints(tx *catalog.DDLTxn, n *catalog.Collection, cd ast.ColumnDef) error {
+	if len(cd.Checks) == 0 && len(cd.References) == 0 {
+		return nil
+	}
+	taken := constraintNames(n)
+	env := d.Env(tx.Txn)
+	for _, c := range cd.Checks {
+		if _, err := plan.BindCheck(n, c.Expr); err != nil {
+			return err
+		}
+		name, err := constraintName(taken, c.Name, n.Name+"_"+cd.Name+"_check", n.Name)
+		if err != nil {
+			return err
+		}
+		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(c.Expr)})
+		only := catalog.Clone(n)
+		only.Checks = only.Checks[len(only.Checks)-1:]
+		if err := eachTuple(tx, n, len(n.Columns), func(row types.Row) error { return env.checkExisting(only, row) }); err != nil {
+			return err
+		}
+	}
+	for _, def := range cd.References {
+		fk, parent, err := d.foreignKey(tx, n, def, taken)
+		if err != nil {
+			return err
+		}
+		n.FKs = append(n.FKs, fk)
+		if parent == nil {
+			parent = n
+		}
+		if err := d.checkRows(tx, n, parent, &fk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func evalDefault(env *Env, coll *catalog.Collection, c catalog.Column) (types.Value, error) {

@@ -83,15 +83,11 @@ func (d *DDL) foreignKey(tx *catalog.DDLTxn, child *catalog.Collection, def ast.
 	if !uniqueKey(parent, fk.RefColumns) {
 		return fk, nil, errs.Errorf(errs.InvalidForeignKey, "there is no unique constraint matching given keys for referenced table %q", parent.Name)
 	}
-	if fk.Name == "" {
-		base := child.Name + "_" + strings.Join(fk.Columns, "_") + "_fkey"
-		fk.Name = base
-		for i := 1; taken[fk.Name]; i++ {
-			fk.Name = fmt.Sprintf("%s%d", base, i)
-		}
-	} else if taken[fk.Name] {
-		return fk, nil, errs.Errorf(errs.DuplicateObject, "constraint %q for relation %q already exists", fk.Name, child.Name)
+	name, err := constraintName(taken, fk.Name, child.Name+"_"+strings.Join(fk.Columns, "_")+"_fkey", child.Name)
+	if err != nil {
+		return fk, nil, err
 	}
+	fk.Name = name
 	for i, name := range fk.Columns {
 		ct := child.Columns[child.ColumnIndex(name)].Type
 		pt := parent.Columns[parent.ColumnIndex(fk.RefColumns[i])].Type
@@ -105,7 +101,6 @@ func (d *DDL) foreignKey(tx *catalog.DDLTxn, child *catalog.Collection, def ast.
 			return fk, nil, errs.Errorf(errs.DuplicateColumn, "foreign key referenced-columns list must not contain duplicates")
 		}
 	}
-	taken[fk.Name] = true
 	if parent == child {
 		parent = nil
 	}

@@ -113,6 +113,18 @@ var fkScript = []string{
 	`SELECT k.constraint_name, k.table_name, k.column_name, k.ordinal_position, k.position_in_unique_constraint FROM information_schema.key_column_usage k JOIN information_schema.table_constraints c USING (constraint_name) WHERE c.constraint_type = 'FOREIGN KEY' ORDER BY 1, 4`,
 	`SELECT u.constraint_name, u.table_name, u.column_name FROM information_schema.constraint_column_usage u JOIN information_schema.table_constraints c USING (constraint_name) WHERE c.constraint_type = 'FOREIGN KEY' ORDER BY 1, 2, 3`,
 	`SELECT conname, conrelid::regclass FROM pg_constraint WHERE confrelid = 'fc'::regclass ORDER BY 1`,
+	// ADD COLUMN with REFERENCES and CHECK checks the rows there.
+	`CREATE TABLE fac (id int PRIMARY KEY)`,
+	`INSERT INTO fac VALUES (1), (2)`,
+	`ALTER TABLE fac ADD COLUMN p int REFERENCES fc`,
+	`ALTER TABLE fac ADD COLUMN q int DEFAULT 999 REFERENCES fc`,
+	`ALTER TABLE fac ADD COLUMN r int DEFAULT 0 CHECK (r > 0)`,
+	`ALTER TABLE fac ADD COLUMN s int DEFAULT 5 CONSTRAINT s_pos CHECK (s > 0)`,
+	`INSERT INTO fac (id, p) VALUES (3, 12345)`,
+	`INSERT INTO fac (id, s) VALUES (3, -1)`,
+	`INSERT INTO fac (id, p, s) VALUES (3, 100, 7) RETURNING *`,
+	`SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'fac'::regclass ORDER BY 1`,
+	`DROP TABLE fac`,
 	// Dropping and truncating referenced tables.
 	`DROP TABLE fc`,
 	`TRUNCATE fc`,
