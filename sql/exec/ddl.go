@@ -417,6 +417,9 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 			return err
 		}
 		c := catalog.Column{Name: st.Column.Name, Type: st.Column.Type, TypeMod: st.Column.TypeMod, NotNull: st.Column.NotNull}
+		if st.Column.Array {
+			c.Type = types.JSONB // arrays are jsonb, as in CREATE TABLE
+		}
 		if st.Column.Default != nil {
 			c.Default = defaultText(st.Column.Default)
 		}

@@ -1,0 +1,72 @@
+package session
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/nodedb-go/nodedb/errs"
+)
+
+// DDL in an explicit transaction block runs at once in a transaction of
+// its own, and says so: a ROLLBACK does not undo it.
+func TestDDLInBlockWarns(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `BEGIN`)
+	r, err := run(s, `CREATE TABLE w (a INT)`)
+	require.NoError(t, err)
+	require.Len(t, r.Notices, 1)
+	require.Equal(t, "WARNING", r.Notices[0].Severity)
+	require.Contains(t, r.Notices[0].Message, "ROLLBACK")
+	d.q(s, `ROLLBACK`)
+	require.Equal(t, "0", d.q(s, `SELECT count(*) FROM w`))
+	r, err = run(s, `CREATE TABLE w2 (a INT)`)
+	require.NoError(t, err)
+	require.Empty(t, r.Notices, "outside a block there is nothing to warn of")
+}
+
+// RENAME TO changes the name only: rows, their keys and vShards, indexes
+// and foreign keys stay, before and after a restart.
+func TestRenameTable(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE p (id INT PRIMARY KEY, name TEXT); CREATE INDEX p_name ON p (name); CREATE TABLE c (pid INT REFERENCES p)`)
+	d.q(s, `INSERT INTO p SELECT g, 'n' || g FROM generate_series(1, 200) g; INSERT INTO c VALUES (7)`)
+	d.q(s, `ALTER TABLE p RENAME TO people`)
+	d.fail(s, errs.UndefinedTable, `SELECT * FROM p`)
+	require.Equal(t, "n42", d.q(s, `SELECT name FROM people WHERE id = 42`), "a key lookup finds the row where it was placed")
+	require.Equal(t, "99", d.q(s, `SELECT id FROM people WHERE name = 'n99'`))
+	d.fail(s, errs.ForeignKeyViolation, `DELETE FROM people WHERE id = 7`)
+	d.q(s, `INSERT INTO people VALUES (201, 'new')`)
+	d.q(s, `ALTER TABLE people RENAME TO persons`)
+	d.q(s, `CREATE COLLECTION docs; INSERT INTO docs {id: 'a', v: 1}; ALTER TABLE docs RENAME TO notes`)
+	d.fail(s, errs.DuplicateTable, `ALTER TABLE notes RENAME TO persons`)
+	s.Close()
+	d.close()
+
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, "n42|new", d.q(s, `SELECT (SELECT name FROM persons WHERE id = 42), (SELECT name FROM persons WHERE id = 201)`))
+	require.Equal(t, "201", d.q(s, `SELECT count(*) FROM persons`))
+	require.Equal(t, "1", d.q(s, `SELECT v FROM notes WHERE id = 'a'`))
+	d.q(s, `CREATE TABLE p (x INT)`) // the first name is free again
+	d.q(s, `INSERT INTO p VALUES (1)`)
+}
+
+// ADD COLUMN of an array type makes a jsonb column, as CREATE TABLE does
+// (arrays are jsonb).
+func TestAddColumnArray(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TABLE arr (id INT PRIMARY KEY, a TEXT[]); ALTER TABLE arr ADD COLUMN b TEXT[]`)
+	d.q(s, `INSERT INTO arr VALUES (1, ARRAY['x', 'y'], ARRAY['p'])`)
+	require.Equal(t, "jsonb|jsonb|p", d.q(s, `SELECT pg_typeof(a), pg_typeof(b), b->>0 FROM arr`))
+}
