@@ -30,6 +30,7 @@ type ColumnDef struct {
 	PrimaryKey bool
 	NotNull    bool
 	Unique     bool
+	UniqueName string // CONSTRAINT name of the column's UNIQUE, "" when not given
 	Default    Expr // nil when absent
 	TimeKey    bool // TIME_KEY marker (columnar collections)
 	Array      bool // type[]: an array of Type
@@ -86,6 +87,7 @@ type CreateCollection struct {
 	Columns     []ColumnDef     // empty for schemaless
 	PrimaryKey  []string        // table-level PRIMARY KEY (a, b); column-level keys are folded in here too
 	Uniques     [][]string      // table-level UNIQUE (a, b)
+	UniqueNames []string        // their CONSTRAINT names, "" when not given
 	Checks      []CheckDef      // table-level [CONSTRAINT name] CHECK (expr)
 	ForeignKeys []ForeignKeyDef // table-level FOREIGN KEY (...) REFERENCES ...
 	With        []Option        // WITH (k = v, ...)

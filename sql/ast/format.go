@@ -790,8 +790,11 @@ func (f *formatter) createCollection(s *CreateCollection) {
 			f.w(")")
 		})
 	}
-	for _, u := range s.Uniques {
+	for i, u := range s.Uniques {
 		elems = append(elems, func() {
+			if i < len(s.UniqueNames) && s.UniqueNames[i] != "" {
+				f.w("CONSTRAINT ", QuoteIdent(s.UniqueNames[i]), " ")
+			}
 			f.w("UNIQUE (")
 			f.names(u, false)
 			f.w(")")
@@ -828,6 +831,9 @@ func (f *formatter) columnDef(c *ColumnDef) {
 		f.w(" NOT NULL")
 	}
 	if c.Unique {
+		if c.UniqueName != "" {
+			f.w(" CONSTRAINT ", QuoteIdent(c.UniqueName))
+		}
 		f.w(" UNIQUE")
 	}
 	if c.Default != nil {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -162,19 +163,45 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 		if len(pk) > 1 {
 			col.ShardCols = 1
 		}
-		uniques := st.Uniques
+		// UNIQUE constraints: the columns' own, then the table's, named as
+		// given or <table>_<columns>_key (numbered while taken).
+		type unique struct {
+			cols []string
+			name string
+		}
+		var uniques []unique
 		for _, cd := range st.Columns {
 			if cd.Unique && !cd.PrimaryKey {
-				uniques = append(uniques, []string{cd.Name})
+				uniques = append(uniques, unique{[]string{cd.Name}, cd.UniqueName})
 			}
 		}
-		for _, u := range uniques {
-			for _, name := range u {
+		for i, u := range st.Uniques {
+			name := ""
+			if i < len(st.UniqueNames) {
+				name = st.UniqueNames[i]
+			}
+			uniques = append(uniques, unique{u, name})
+		}
+		conNames := map[string]bool{st.Name + "_pkey": true}
+		for i, u := range uniques {
+			// As PostgreSQL: a UNIQUE on the same columns as one before it
+			// (or as the primary key) is the same constraint.
+			if slices.Equal(u.cols, pk) || slices.ContainsFunc(uniques[:i], func(o unique) bool { return slices.Equal(o.cols, u.cols) }) {
+				continue
+			}
+			for _, name := range u.cols {
 				if col.ColumnIndex(name) < 0 {
 					return errs.Errorf(errs.UndefinedColumn, "column %q named in key does not exist", name)
 				}
 			}
-			col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewID(), Name: st.Name + "_" + strings.Join(u, "_") + "_key", Columns: u, Unique: true})
+			name, err := constraintName(conNames, u.name, st.Name+"_"+strings.Join(u.cols, "_")+"_key", st.Name)
+			if err != nil {
+				return err
+			}
+			if _, _, exists := d.Cat.FindIndex(name); exists || d.relationTaken(name, taken) {
+				return errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
+			}
+			col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewID(), Name: name, Columns: u.cols, Unique: true})
 		}
 		if err := d.addForeignKeys(tx, col, st); err != nil {
 			return err

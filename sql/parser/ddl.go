@@ -181,6 +181,7 @@ func (p *parser) tableElements(c *ast.CreateCollection) {
 		case isKw(t, "unique"):
 			p.i++
 			c.Uniques = append(c.Uniques, p.parenNames(false))
+			c.UniqueNames = append(c.UniqueNames, cname)
 		case isKw(t, "check"):
 			c.Checks = append(c.Checks, p.checkDef(cname))
 		case isKw(t, "foreign"):
@@ -210,6 +211,7 @@ func (p *parser) columnDef() ast.ColumnDef {
 	d := ast.ColumnDef{Pos: t.pos, Name: p.name()}
 	ts := p.typeName()
 	d.Type, d.TypeName, d.TypeMod, d.Array = ts.t, ts.name, ts.mod, ts.array
+	named := "" // a CONSTRAINT name, for the constraint that follows it
 	for {
 		switch {
 		case p.acceptKws("primary", "key"):
@@ -218,7 +220,7 @@ func (p *parser) columnDef() ast.ColumnDef {
 			d.NotNull = true
 		case p.acceptKw("null"):
 		case p.acceptKw("unique"):
-			d.Unique = true
+			d.Unique, d.UniqueName = true, named
 		case p.acceptKw("time_key"):
 			d.TimeKey = true
 		case p.isKw("default"):
@@ -239,7 +241,8 @@ func (p *parser) columnDef() ast.ColumnDef {
 			d.References = append(d.References, p.references("", []string{d.Name}))
 		case p.isKw("constraint"):
 			p.i++
-			p.name()
+			named = p.name()
+			continue
 		case p.isKw("check"):
 			d.Checks = append(d.Checks, p.checkDef(""))
 		case p.isKw("generated") && (isKw(p.peekN(1), "always") || isKw(p.peekN(1), "by")):
@@ -263,6 +266,7 @@ func (p *parser) columnDef() ast.ColumnDef {
 		default:
 			return d
 		}
+		named = ""
 	}
 }
 

@@ -143,3 +143,16 @@ var renameScript = []string{
 }
 
 func TestOracleRename(t *testing.T) { compareScriptMessages(t, renameScript) }
+
+// uniqueNameScript: UNIQUE constraints' names in CREATE TABLE.
+var uniqueNameScript = []string{
+	`CREATE TABLE u1 (a int CONSTRAINT a_uq UNIQUE, b int UNIQUE, c int, d int, CONSTRAINT cd_uq UNIQUE (c, d), UNIQUE (c, d))`,
+	`SELECT indexname FROM pg_indexes WHERE tablename = 'u1' ORDER BY 1`,
+	`SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'u1'::regclass ORDER BY 1`,
+	`INSERT INTO u1 VALUES (1, 1, 1, 1)`,
+	`INSERT INTO u1 VALUES (1, 2, 2, 2)`,
+	`INSERT INTO u1 VALUES (2, 2, 1, 1)`,
+	`CREATE TABLE u2 (x int CONSTRAINT a_uq UNIQUE)`,
+}
+
+func TestOracleUniqueNames(t *testing.T) { compareScriptMessages(t, uniqueNameScript) }
