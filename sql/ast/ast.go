@@ -31,9 +31,9 @@ type ColumnDef struct {
 	NotNull    bool
 	Unique     bool
 	UniqueName string // CONSTRAINT name of the column's UNIQUE, "" when not given
-	Default    Expr // nil when absent
-	TimeKey    bool // TIME_KEY marker (columnar collections)
-	Array      bool // type[]: an array of Type
+	Default    Expr   // nil when absent
+	TimeKey    bool   // TIME_KEY marker (columnar collections)
+	Array      bool   // type[]: an array of Type
 	// Identity is "ALWAYS" or "BY DEFAULT" for GENERATED ... AS
 	// IDENTITY, with the sequence's options.
 	Identity    string
