@@ -99,7 +99,34 @@ var pgRows = map[string]rowsFn{
 	"pg_language":   languageRows,
 	"pg_views":      viewsRows,
 	"pg_sequence":   sequenceRows,
+	"pg_depend":     dependRows,
 	"pg_sequences":  sequencesRows,
+}
+
+// dependRows is pg_depend: the sequences columns own (deptype a, i for
+// an identity column's), which psql's \d of a sequence reads.
+func dependRows(t *Tables, _ context.Context, b *builder) error {
+	const pgClass = 1259
+	for _, sq := range t.cat.Sequences() {
+		if sq.OwnedBy == 0 {
+			continue
+		}
+		c, ok := t.cat.ByID(sq.OwnedBy)
+		if !ok || c.Dropped {
+			continue
+		}
+		i := c.ColumnIndex(sq.OwnedCol)
+		if i < 0 {
+			continue
+		}
+		dep := "a"
+		if c.Columns[i].Identity != "" {
+			dep = "i"
+		}
+		b.add(m{"classid": int64(pgClass), "objid": RelOID(sq.ID), "objsubid": int64(0), "refclassid": int64(pgClass),
+			"refobjid": RelOID(c.ID), "refobjsubid": int64(i + 1), "deptype": dep})
+	}
+	return nil
 }
 
 func sequenceRows(t *Tables, _ context.Context, b *builder) error {

@@ -123,6 +123,10 @@ var viewCatalogScript = []string{
 	`SELECT a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = 'vv'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
 	`SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = 'vw'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
 	`SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_name IN ('vv', 'vw') ORDER BY table_name, ordinal_position`,
+	`CREATE TABLE sq (id serial PRIMARY KEY, n bigint GENERATED ALWAYS AS IDENTITY, v int)`,
+	`SELECT c.relname, c.relkind, d.refobjsubid, d.deptype FROM pg_depend d JOIN pg_class c ON c.oid = d.objid WHERE d.classid = 'pg_class'::regclass AND d.refobjid = 'sq'::regclass AND d.deptype IN ('a', 'i') AND c.relkind = 'S' ORDER BY 1`,
+	`SELECT relname, relkind FROM pg_class WHERE relkind = 'S' ORDER BY 1`,
+	`SELECT seqtypid::regtype, seqstart, seqincrement, seqmax, seqmin, seqcycle FROM pg_sequence WHERE seqrelid = 'sq_id_seq'::regclass`,
 }
 
 func TestOracleViewCatalog(t *testing.T) { compareScript(t, viewCatalogScript) }
