@@ -620,7 +620,7 @@ var defaultSettings = map[string]string{
 	"server_version": "15.0 (NodeDB-Go)", "server_version_num": "150000", "server_encoding": "UTF8",
 	"client_encoding": "UTF8", "datestyle": "ISO, MDY", "timezone": "UTC", "intervalstyle": "postgres",
 	"integer_datetimes": "on", "standard_conforming_strings": "on", "application_name": "",
-	"search_path": `"$user", public`, "max_identifier_length": "63", "block_size": "8192",
+	"search_path": `"$user", public`, "max_identifier_length": "63", "max_index_keys": "32", "block_size": "8192",
 	"lc_collate": "C", "lc_ctype": "C", "default_transaction_read_only": "off", "transaction_read_only": "off",
 }
 

@@ -65,6 +65,10 @@ func TestJDBC(t *testing.T) {
 		"column jt.at timestamp 93 pos=5 nullable=YES",
 		"column jdocs.id text",
 		"column jdocs.n int8",
+		// getImportedKeys / getExportedKeys: pg_constraint's keys,
+		// actions (0 cascade, 3 no action) and the referenced key's index.
+		"fk jchild.jt_id -> jt.id jchild_jt_id_fkey jt_pkey seq=1 delete=0 update=3",
+		"exported jt <- jchild.jt_id",
 		"notification smoke hello",
 		"notification live UPDATE of row 2",
 		"done",

@@ -148,6 +148,22 @@ public class JdbcSmoke {
                 System.out.println("column " + rs.getString("TABLE_NAME") + "." + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME"));
             }
         }
+        // Foreign keys, as ORMs read them to validate a schema.
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE jchild (cid INT PRIMARY KEY, jt_id INT REFERENCES jt (id) ON DELETE CASCADE)");
+        }
+        try (ResultSet rs = md.getImportedKeys(null, "public", "jchild")) {
+            while (rs.next()) {
+                System.out.println("fk " + rs.getString("FKTABLE_NAME") + "." + rs.getString("FKCOLUMN_NAME") + " -> " + rs.getString("PKTABLE_NAME") + "."
+                    + rs.getString("PKCOLUMN_NAME") + " " + rs.getString("FK_NAME") + " " + rs.getString("PK_NAME") + " seq=" + rs.getInt("KEY_SEQ")
+                    + " delete=" + rs.getInt("DELETE_RULE") + " update=" + rs.getInt("UPDATE_RULE"));
+            }
+        }
+        try (ResultSet rs = md.getExportedKeys(null, "public", "jt")) {
+            while (rs.next()) {
+                System.out.println("exported " + rs.getString("PKTABLE_NAME") + " <- " + rs.getString("FKTABLE_NAME") + "." + rs.getString("FKCOLUMN_NAME"));
+            }
+        }
 
         // Real-time: LISTEN/NOTIFY and a LIVE SELECT reach a listening
         // connection through PGConnection.getNotifications.
