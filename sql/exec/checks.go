@@ -124,6 +124,32 @@ func (env *Env) violatedCheck(coll *catalog.Collection, row types.Row) (int, err
 	return -1, nil
 }
 
+// checkStoredRows fails with PostgreSQL's 23514 when a stored row of n
+// breaks its newest CHECK constraint, just added (the others hold). The
+// constraint is bound here, not through checksOf: n is a descriptor
+// being built, whose cache entry would never serve again.
+func (env *Env) checkStoredRows(tx *catalog.DDLTxn, n *catalog.Collection) error {
+	c := n.Checks[len(n.Checks)-1]
+	e, err := parser.ParseExpr(c.Expr)
+	if err != nil {
+		return err
+	}
+	bound, err := plan.BindCheck(n, e)
+	if err != nil {
+		return err
+	}
+	return eachTuple(tx, n, len(n.Columns), func(row types.Row) error {
+		v, err := env.Eval(bound, row)
+		if err != nil {
+			return err
+		}
+		if v == false {
+			return errs.Errorf(errs.CheckViolation, "check constraint %q of relation %q is violated by some row", c.Name, n.Name)
+		}
+		return nil
+	})
+}
+
 // checkExisting fails with PostgreSQL's 23514 for rows already stored
 // (ADD CHECK, ALTER COLUMN TYPE) when row breaks one of coll's checks.
 func (env *Env) checkExisting(coll *catalog.Collection, row types.Row) error {
@@ -183,10 +209,7 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 		n := catalog.Clone(col)
 		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(st.Check.Expr)})
 		env := d.Env(tx.Txn)
-		only := catalog.Clone(n)
-		only.Checks = only.Checks[len(only.Checks)-1:] // the new one (the others hold)
-		err = eachTuple(tx, col, len(n.Columns), func(row types.Row) error { return env.checkExisting(only, row) })
-		if err != nil {
+		if err := env.checkStoredRows(tx, n); err != nil {
 			return err
 		}
 		tx.Put(n)

@@ -560,9 +560,7 @@ func (d *DDL) addColumnConstraints(tx *catalog.DDLTxn, n *catalog.Collection, cd
 			return err
 		}
 		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(c.Expr)})
-		only := catalog.Clone(n)
-		only.Checks = only.Checks[len(only.Checks)-1:]
-		if err := eachTuple(tx, n, len(n.Columns), func(row types.Row) error { return env.checkExisting(only, row) }); err != nil {
+		if err := env.checkStoredRows(tx, n); err != nil {
 			return err
 		}
 	}

@@ -39,6 +39,29 @@ type fkState struct {
 	checks []fkCheck
 	seen   map[string]bool // checks queued: constraint and key
 	gone   []fkGone
+	// refs caches ForeignKeys.ReferencedBy per collection for the
+	// statement, which asks once per row written (the keys cannot change
+	// meanwhile: DDL adding or dropping one waits for the statement's
+	// collection locks).
+	refs map[uint32][]catalog.FKRef
+}
+
+// referencedBy is env.Refs.ReferencedBy(id), through the statement's
+// cache when there is a statement.
+func (env *Env) referencedBy(id uint32) []catalog.FKRef {
+	st := env.fk
+	if st == nil {
+		return env.Refs.ReferencedBy(id)
+	}
+	if r, ok := st.refs[id]; ok {
+		return r
+	}
+	if st.refs == nil {
+		st.refs = make(map[uint32][]catalog.FKRef)
+	}
+	r := env.Refs.ReferencedBy(id)
+	st.refs[id] = r
+	return r
 }
 
 // fkCheck is a key of a written row that its referenced table must hold.
@@ -78,7 +101,7 @@ func (env *Env) fkInvolved(coll *catalog.Collection) bool {
 	if env.noFK || coll.Kind != catalog.Strict {
 		return false
 	}
-	return len(coll.FKs) > 0 || (env.Refs != nil && len(env.Refs.ReferencedBy(coll.ID)) > 0)
+	return len(coll.FKs) > 0 || (env.Refs != nil && len(env.referencedBy(coll.ID)) > 0)
 }
 
 // fkWritten notes the foreign-key work of a row written to coll: old is
@@ -98,7 +121,7 @@ func (env *Env) fkWritten(coll *catalog.Collection, old, new types.Row) error {
 	if env.Refs == nil {
 		return errs.Errorf(errs.InternalError, "foreign keys of %q cannot be enforced here", coll.Name)
 	}
-	refs := env.Refs.ReferencedBy(coll.ID)
+	refs := env.referencedBy(coll.ID)
 	locked := false
 	for _, ref := range refs {
 		okey, nulls := fkKey(coll, ref.FK.RefColumns, old)
