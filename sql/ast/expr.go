@@ -167,6 +167,13 @@ type Subscript struct {
 	Index Expr
 }
 
+// FieldSelect is (x).field: a field of a row value (composite).
+type FieldSelect struct {
+	Pos   int
+	X     Expr
+	Field string
+}
+
 // Excluded is EXCLUDED.col inside ON CONFLICT DO UPDATE; it is parsed as a
 // ColumnRef with Parts[0] == "excluded" and needs no node of its own.
 
@@ -204,6 +211,7 @@ func (*Case) expr()         {}
 func (*ArrayLit) expr()     {}
 func (*ObjectLit) expr()    {}
 func (*Subscript) expr()    {}
+func (*FieldSelect) expr()  {}
 func (*TypedString) expr()  {}
 func (*DefaultExpr) expr()  {}
 
@@ -228,4 +236,5 @@ func (e *Case) Position() int         { return e.Pos }
 func (e *ArrayLit) Position() int     { return e.Pos }
 func (e *ObjectLit) Position() int    { return e.Pos }
 func (e *Subscript) Position() int    { return e.Pos }
+func (e *FieldSelect) Position() int  { return e.Pos }
 func (e *TypedString) Position() int  { return e.Pos }

@@ -1464,6 +1464,10 @@ func (f *formatter) expr(e Expr) {
 		f.w("[")
 		f.expr(e.Index)
 		f.w("]")
+	case *FieldSelect:
+		f.w("(")
+		f.expr(e.X)
+		f.w(").", QuoteIdent(e.Field))
 	case *TypedString:
 		f.w(strings.ToUpper(e.TypeName), " ", QuoteString(e.Value))
 	case *DefaultExpr:

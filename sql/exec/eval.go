@@ -29,6 +29,16 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 			return nil, err
 		}
 		return fieldOf(v, x.Path), nil
+	case *plan.RecordField:
+		v, err := env.Eval(x.X, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		c, ok := v.(*types.Composite)
+		if !ok || x.Idx >= len(c.Vals) {
+			return nil, errs.Errorf(errs.InternalError, "field %s of a %T", x.Name, v)
+		}
+		return c.Vals[x.Idx], nil
 	case *plan.OuterRef:
 		i := len(env.outer) - x.Depth
 		if i < 0 || x.Idx >= len(env.outer[i]) {

@@ -680,6 +680,23 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 	case "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
 		"json_object_keys", "jsonb_object_keys", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text":
 		return jsonTableFunc(x.Name, args[0])
+	case "pg_get_keywords":
+		var rows []types.Row
+		for _, k := range funcs.Keywords() {
+			rows = append(rows, types.Row{k.Word, k.CatCode, k.BareLabel, funcs.KeywordCatDesc(k.CatCode), funcs.KeywordBareDesc(k.BareLabel)})
+		}
+		return rows, nil
+	case "information_schema._pg_expandarray":
+		// Each element with its 1-based position (x, n).
+		elems, err := asList(args[0])
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]types.Row, len(elems))
+		for i, e := range elems {
+			rows[i] = types.Row{e, int64(i + 1)}
+		}
+		return rows, nil
 	case "unnest":
 		elems, err := asList(args[0])
 		if err != nil {

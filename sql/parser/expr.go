@@ -354,6 +354,11 @@ func (p *parser) prefixOp(t token) ast.Expr {
 		}
 		e := p.expr(0)
 		p.expectOp(")")
+		// (x).field selects a field of a row value; (x).a.b nests.
+		for p.isOp(".") && p.peekN(1).kind == tIdent {
+			p.i++
+			e = &ast.FieldSelect{Pos: t.pos, X: e, Field: p.next().val}
+		}
 		return e
 	case "-", "+":
 		p.i++

@@ -152,6 +152,7 @@ func FuzzParse(f *testing.F) {
 		"ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME public.s START WITH 1 NO MINVALUE CACHE 1)",
 		"ALTER TABLE t ALTER a SET DATA TYPE numeric(10,2) USING a::numeric / 100; ALTER TABLE t DROP COLUMN IF EXISTS b CASCADE",
 		"INSERT INTO t (id) OVERRIDING SYSTEM VALUE VALUES (1); SELECT * FROM unnest(a) WITH ORDINALITY AS u(x, n); DROP TABLE t CASCADE",
+		"SELECT (information_schema._pg_expandarray(i.indkey)).n, (r.keys).x, (s).a.b, (t.*).\"Q\" FROM pg_index i WHERE (row(1, 2)).f1 = 1",
 	} {
 		f.Add(s)
 	}

@@ -199,9 +199,10 @@ func (sc *srfCtx) normalize(e Expr) Expr {
 
 // srfRef stands for the output of set-returning function I until attach.
 type srfRef struct {
-	I    int
-	T    types.T
-	Name string
+	I      int
+	T      types.T
+	Name   string
+	Fields []Column
 }
 
 func (e *srfRef) Type() types.T { return e.T }
@@ -220,7 +221,7 @@ func (sc *srfCtx) add(f *FuncScan) *srfRef {
 	}
 	sc.funcs = append(sc.funcs, f)
 	sc.levels = append(sc.levels, level)
-	return &srfRef{I: len(sc.funcs) - 1, T: f.Cols[0].T, Name: f.Name}
+	return &srfRef{I: len(sc.funcs) - 1, T: f.Cols[0].T, Name: f.Name, Fields: f.Cols[0].Fields}
 }
 
 // args returns the collected functions' arguments, in order.
@@ -263,7 +264,7 @@ func (sc *srfCtx) attach(input Node, exprs []Expr) (Node, []Expr) {
 				continue
 			}
 			f.Args = mapExprs(f.Args, resolve) // functions of lower levels
-			out[i] = &ColRef{Idx: len(ps.Cols), T: f.Cols[0].T, Name: f.Name}
+			out[i] = &ColRef{Idx: len(ps.Cols), T: f.Cols[0].T, Name: f.Name, Fields: f.Cols[0].Fields}
 			ps.Funcs = append(ps.Funcs, f)
 			ps.Cols = append(ps.Cols, f.Cols[0])
 		}
@@ -431,6 +432,8 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 			return nil, err
 		}
 		return &Subscript{X: in, Index: ix}, nil
+	case *ast.FieldSelect:
+		return bd.bindFieldSelect(x)
 	case *ast.SubqueryExpr:
 		return bd.bindSubquery(x.Query, SubScalar, nil, false, x.Pos)
 	case *ast.Exists:
@@ -482,7 +485,7 @@ func (bd *binder) matchGroup(e ast.Expr, hint types.T) (Expr, bool) {
 	be = plain.srf.normalize(be)
 	for i, g := range bd.agg.groupBy {
 		if reflect.DeepEqual(bd.agg.srf.normalize(g), be) {
-			return &ColRef{Idx: i, T: g.Type(), Name: exprName(e)}, true
+			return &ColRef{Idx: i, T: g.Type(), Name: exprName(e), Fields: recordFields(g)}, true
 		}
 	}
 	return nil, false
@@ -731,25 +734,26 @@ func relCol(r *rel, idx, depth int) Expr {
 		r.used[idx] = true
 	}
 	t, name := types.Doc, "_doc"
+	var fields []Column
 	if idx < len(r.cols) {
-		t, name = r.cols[idx].T, r.cols[idx].Name
+		t, name, fields = r.cols[idx].T, r.cols[idx].Name, r.cols[idx].Fields
 	}
 	if depth > 0 {
-		return &OuterRef{Depth: depth, Idx: r.off + idx, T: t}
+		return &OuterRef{Depth: depth, Idx: r.off + idx, T: t, Fields: fields}
 	}
-	return &ColRef{Idx: r.off + idx, T: t, Name: name}
+	return &ColRef{Idx: r.off + idx, T: t, Name: name, Fields: fields}
 }
 
 // inRel resolves a column path inside one relation.
 func inRel(r *rel, parts []string, depth int) (Expr, bool) {
-	mk := func(idx int, t types.T, name string) Expr {
+	mk := func(idx int, t types.T, name string, fields []Column) Expr {
 		if r.used != nil && idx < len(r.used) {
 			r.used[idx] = true
 		}
 		if depth > 0 {
-			return &OuterRef{Depth: depth, Idx: r.off + idx, T: t}
+			return &OuterRef{Depth: depth, Idx: r.off + idx, T: t, Fields: fields}
 		}
-		return &ColRef{Idx: r.off + idx, T: t, Name: name}
+		return &ColRef{Idx: r.off + idx, T: t, Name: name, Fields: fields}
 	}
 	if r.schemaless() {
 		t := types.Unknown
@@ -764,11 +768,11 @@ func inRel(r *rel, parts []string, depth int) (Expr, bool) {
 		if t == types.Unknown {
 			t = types.Doc
 		}
-		return &FieldRef{X: mk(0, types.Doc, "_doc"), Path: append([]string(nil), parts...), T: t}, true
+		return &FieldRef{X: mk(0, types.Doc, "_doc", nil), Path: append([]string(nil), parts...), T: t}, true
 	}
 	for i, c := range r.cols {
 		if c.Name == parts[0] {
-			return fieldPath(mk(i, c.T, c.Name), parts[1:]), true
+			return fieldPath(mk(i, c.T, c.Name, c.Fields), parts[1:]), true
 		}
 	}
 	return nil, false
@@ -1136,6 +1140,8 @@ func figureName(e ast.Expr) (string, int) {
 		return "case", 1
 	case *ast.Subscript:
 		return figureName(x.X)
+	case *ast.FieldSelect:
+		return x.Field, 2
 	case *ast.SubqueryExpr:
 		// A scalar subquery takes its (first) output column's name.
 		if x.Query != nil {
@@ -1211,7 +1217,7 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	fs := &FuncScan{Name: name, Args: args, Cols: []Column{{Name: name, T: cols[0].T, TypeMod: -1}}}
 	if len(cols) > 1 {
 		// json_each(j) in the select list: one row value per row, (k,v).
-		fs.Record, fs.Cols[0].T = cols, types.Record
+		fs.Record, fs.Cols[0].T, fs.Cols[0].Fields = cols, types.Record, cols
 	}
 	return bd.srf.add(fs), nil
 }
@@ -1273,4 +1279,28 @@ func BindCheck(coll *catalog.Collection, e ast.Expr) (Expr, error) {
 		return nil, errAt(errs.DatatypeMismatch, e.Position(), "argument of CHECK must be type boolean, not type %s", t)
 	}
 	return x, nil
+}
+
+// bindFieldSelect binds (x).field: the field of a row value whose fields
+// are known, as PostgreSQL resolves it when parsing.
+func (bd *binder) bindFieldSelect(x *ast.FieldSelect) (Expr, error) {
+	in, err := bd.bind(x.X, types.Unknown)
+	if err != nil {
+		return nil, err
+	}
+	if t := in.Type(); t != types.Record {
+		return nil, errAt(errs.WrongObjectType, x.Pos, "column notation .%s applied to type %s, which is not a composite type", x.Field, t)
+	}
+	for i, f := range recordFields(in) {
+		if f.Name == x.Field {
+			return &RecordField{X: in, Idx: i, Name: f.Name, T: f.T}, nil
+		}
+	}
+	if c, ok := x.X.(*ast.ColumnRef); ok && len(c.Parts) == 1 {
+		if _, whole := in.(*Object); whole {
+			// (t).f of a FROM entry t reads like t.f.
+			return nil, errAt(errs.UndefinedColumn, c.Pos, "column %s.%s does not exist", c.Parts[0], x.Field)
+		}
+	}
+	return nil, errAt(errs.UndefinedColumn, x.Pos, "could not identify column %q in record data type", x.Field)
 }

@@ -92,7 +92,7 @@ func (b *Builder) pushWith(w *ast.With, outer *scope) (func(), error) {
 func renameCols(cols []Column, names []string) []Column {
 	out := make([]Column, len(cols))
 	for i, c := range cols {
-		out[i] = Column{Name: c.Name, T: c.T, TypeMod: -1}
+		out[i] = Column{Name: c.Name, T: c.T, TypeMod: -1, Fields: c.Fields}
 		if i < len(names) {
 			out[i].Name = names[i]
 		}

@@ -17,11 +17,13 @@ type Const struct {
 	T types.T
 }
 
-// ColRef reads column Idx of the input row.
+// ColRef reads column Idx of the input row. Fields are a row value's
+// fields (type Record), when known.
 type ColRef struct {
-	Idx  int
-	T    types.T
-	Name string
+	Idx    int
+	T      types.T
+	Name   string
+	Fields []Column
 }
 
 // FieldRef reads a (nested) field of a document-valued expression; a
@@ -156,9 +158,48 @@ func (e *Subscript) Type() types.T { return types.Doc }
 // OuterRef reads column Idx of an enclosing query's current row (a
 // correlated reference); Depth 1 is the nearest enclosing query.
 type OuterRef struct {
-	Depth int
-	Idx   int
-	T     types.T
+	Depth  int
+	Idx    int
+	T      types.T
+	Fields []Column // as ColRef's
+}
+
+// RecordField reads field Idx of a row value: (x).name.
+type RecordField struct {
+	X    Expr
+	Idx  int
+	Name string
+	T    types.T
+}
+
+func (e *RecordField) Type() types.T { return e.T }
+
+// recordFields returns the fields of a row-valued expression, when they
+// are known (a whole-row reference, ROW(...), a set-returning function's
+// row, or a column of a subquery holding one).
+func recordFields(e Expr) []Column {
+	switch x := e.(type) {
+	case *ColRef:
+		return x.Fields
+	case *OuterRef:
+		return x.Fields
+	case *srfRef:
+		return x.Fields
+	case *RecordField:
+		if fs := recordFields(x.X); x.Idx < len(fs) {
+			return fs[x.Idx].Fields
+		}
+	case *Object:
+		if !x.Record {
+			return nil
+		}
+		out := make([]Column, len(x.Keys))
+		for i, k := range x.Keys {
+			out[i] = Column{Name: k, T: x.Values[i].Type(), TypeMod: -1, Fields: recordFields(x.Values[i])}
+		}
+		return out
+	}
+	return nil
 }
 
 // SubKind is the shape of a subquery expression.

@@ -1038,6 +1038,10 @@ func mapExpr(e Expr, f func(Expr) Expr) Expr {
 		return f(n)
 	case *Subscript:
 		return f(&Subscript{X: mapExpr(x.X, f), Index: mapExpr(x.Index, f)})
+	case *RecordField:
+		n := *x
+		n.X = mapExpr(x.X, f)
+		return f(&n)
 	case *Subquery:
 		n := *x
 		n.X = mapExpr(x.X, f)
@@ -1241,18 +1245,20 @@ func (n *FuncScan) Columns() []Column { return n.Cols }
 // select list accepts those mapped to true (TOPK and RANGE read a sorted
 // index the planner resolves, in FROM only).
 var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false,
-	"pg_partition_ancestors": true,
-	"json_array_elements":    true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
+	"pg_partition_ancestors": true, "pg_get_keywords": true, "information_schema._pg_expandarray": true,
+	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
 	"json_object_keys": true, "jsonb_object_keys": true,
 	"json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true}
 
-// jsonTableFuncs are the JSON set-returning functions: their output
-// columns, which have names of their own (PostgreSQL's OUT parameters: an
-// alias does not rename them, a column list does); the value column of
-// the json_ forms is json, of the jsonb_ forms jsonb, of the _text forms
-// text.
-var jsonTableFuncs = map[string][]string{
-	"json_array_elements": {"value"}, "jsonb_array_elements": {"value"},
+// namedTableFuncs are the set-returning functions whose output columns
+// have names of their own (PostgreSQL's OUT parameters: an alias does not
+// rename them, a column list does). The value column of the JSON
+// functions' json_ forms is json, of the jsonb_ forms jsonb, of the _text
+// forms text.
+var namedTableFuncs = map[string][]string{
+	"information_schema._pg_expandarray": {"x", "n"},
+	"pg_get_keywords":                    {"word", "catcode", "barelabel", "catdesc", "baredesc"},
+	"json_array_elements":                {"value"}, "jsonb_array_elements": {"value"},
 	"json_array_elements_text": {"value"}, "jsonb_array_elements_text": {"value"},
 	"json_each": {"key", "value"}, "jsonb_each": {"key", "value"},
 	"json_each_text": {"key", "value"}, "jsonb_each_text": {"key", "value"},
@@ -1266,7 +1272,7 @@ func tableFuncCols(name string, args []Expr, pos int) ([]Column, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, ok := jsonTableFuncs[name]
+	names, ok := namedTableFuncs[name]
 	if !ok {
 		return []Column{{Name: name, T: t, TypeMod: -1}}, nil
 	}
@@ -1274,8 +1280,15 @@ func tableFuncCols(name string, args []Expr, pos int) ([]Column, error) {
 	for i, n := range names {
 		cols[i] = Column{Name: n, T: t, TypeMod: -1}
 	}
-	if len(cols) == 2 {
-		cols[0].T = types.Text // the key
+	switch name {
+	case "information_schema._pg_expandarray":
+		cols[1].T = types.Int4 // the element's position
+	case "pg_get_keywords":
+		cols[1].T, cols[2].T, cols[3].T, cols[4].T = types.Char, types.Bool, types.Text, types.Text
+	default:
+		if len(cols) == 2 {
+			cols[0].T = types.Text // the key
+		}
 	}
 	return cols, nil
 }
@@ -1326,6 +1339,16 @@ func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
 			return 0, errAt(errs.UndefinedFunction, pos, "function pg_listening_channels with %d arguments does not exist", len(args))
 		}
 		return types.Text, nil
+	case "pg_get_keywords":
+		if len(args) != 0 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function pg_get_keywords with %d arguments does not exist", len(args))
+		}
+		return types.Text, nil
+	case "information_schema._pg_expandarray":
+		if len(args) != 1 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function information_schema._pg_expandarray with %d arguments does not exist", len(args))
+		}
+		return elemOf(args[0].Type()), nil
 	case "pg_partition_ancestors":
 		if len(args) != 1 {
 			return 0, errAt(errs.UndefinedFunction, pos, "function pg_partition_ancestors with %d arguments does not exist", len(args))
@@ -1387,7 +1410,7 @@ func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan
 	for i, c := range x.Columns {
 		cols[i].Name = c
 	}
-	if _, named := jsonTableFuncs[name]; !named && len(x.Columns) == 0 && x.Alias != "" {
+	if _, named := namedTableFuncs[name]; !named && len(x.Columns) == 0 && x.Alias != "" {
 		cols[0].Name = x.Alias // an unnamed column takes the alias
 	}
 	alias := x.Alias

@@ -13,6 +13,7 @@ type Column struct {
 	TypeMod  int32
 	TableOID uint32
 	AttrNum  int16
+	Fields   []Column // a row value's fields (type Record), when known
 }
 
 // Node is a relational operator. Every node produces rows whose layout is

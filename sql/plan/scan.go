@@ -507,6 +507,8 @@ func walk(e ast.Expr, fn func(ast.Expr) bool) {
 	case *ast.Subscript:
 		walk(x.X, fn)
 		walk(x.Index, fn)
+	case *ast.FieldSelect:
+		walk(x.X, fn)
 	}
 }
 
@@ -539,7 +541,7 @@ func RowColumns(e Expr) ([]int, bool) {
 				cols = append(cols, x.Idx)
 			}
 		case *Const, *FieldRef, *Param, *BinOp, *Logic, *Not, *Neg, *IsNull, *IsBool, *InList,
-			*Call, *CastTo, *Coerce, *CaseWhen, *Object, *Array, *Subscript, *OuterRef:
+			*Call, *CastTo, *Coerce, *CaseWhen, *Object, *Array, *Subscript, *RecordField, *OuterRef:
 		default:
 			ok = false
 		}

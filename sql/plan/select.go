@@ -451,7 +451,7 @@ func ScanColumns(coll *catalog.Collection) []Column {
 }
 
 func colFor(name string, e Expr, sc *scope) Column {
-	c := Column{Name: name, T: e.Type(), TypeMod: -1}
+	c := Column{Name: name, T: e.Type(), TypeMod: -1, Fields: recordFields(e)}
 	if cr, ok := e.(*ColRef); ok && sc != nil && cr.Idx < len(sc.cols) && sc.cols[cr.Idx].Name == cr.Name {
 		src := sc.cols[cr.Idx]
 		c.TableOID, c.AttrNum, c.TypeMod = src.TableOID, src.AttrNum, src.TypeMod

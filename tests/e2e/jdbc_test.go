@@ -69,6 +69,13 @@ func TestJDBC(t *testing.T) {
 		// actions (0 cascade, 3 no action) and the referenced key's index.
 		"fk jchild.jt_id -> jt.id jchild_jt_id_fkey jt_pkey seq=1 delete=0 update=3",
 		"exported jt <- jchild.jt_id",
+		"pk jchild.cid seq=1 jchild_pkey",
+		"index jchild_pkey unique=true 1:cid A",
+		"index jchild_two unique=false 1:jt_id A",
+		"index jchild_two unique=false 2:cid A",
+		"best row cid int4",
+		// getSQLKeywords lists the keywords that are not SQL:2003's.
+		"keywords true false",
 		"notification smoke hello",
 		"notification live UPDATE of row 2",
 		"done",

@@ -165,6 +165,30 @@ public class JdbcSmoke {
             }
         }
 
+        // Keys and indexes, as ORMs and schema tools read them: their
+        // queries select fields of information_schema._pg_expandarray's rows.
+        try (ResultSet rs = md.getPrimaryKeys(null, "public", "jchild")) {
+            while (rs.next()) {
+                System.out.println("pk " + rs.getString("TABLE_NAME") + "." + rs.getString("COLUMN_NAME") + " seq=" + rs.getInt("KEY_SEQ") + " " + rs.getString("PK_NAME"));
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE INDEX jchild_two ON jchild (jt_id, cid)");
+        }
+        try (ResultSet rs = md.getIndexInfo(null, "public", "jchild", false, false)) {
+            while (rs.next()) {
+                System.out.println("index " + rs.getString("INDEX_NAME") + " unique=" + !rs.getBoolean("NON_UNIQUE") + " " + rs.getInt("ORDINAL_POSITION") + ":"
+                    + rs.getString("COLUMN_NAME") + " " + rs.getString("ASC_OR_DESC"));
+            }
+        }
+        try (ResultSet rs = md.getBestRowIdentifier(null, "public", "jchild", DatabaseMetaData.bestRowSession, false)) {
+            while (rs.next()) {
+                System.out.println("best row " + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME"));
+            }
+        }
+        String kw = "," + md.getSQLKeywords() + ",";
+        System.out.println("keywords " + kw.contains(",abort,") + " " + kw.contains(",select,"));
+
         // Real-time: LISTEN/NOTIFY and a LIVE SELECT reach a listening
         // connection through PGConnection.getNotifications.
         step = "realtime";
