@@ -202,6 +202,10 @@ type Catalog struct {
 		// refs: per collection id, the live foreign keys referencing it
 		// (rebuilt whenever descriptors are published).
 		refs map[uint32][]FKRef
+		// seqNames: the live sequences by name (rebuilt on publish). A
+		// sequence owned by a dropped collection is not live: it waits,
+		// nameless, for UNDROP, and its name is free meanwhile.
+		seqNames map[string]*Sequence
 	}
 }
 
@@ -297,6 +301,7 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 		return nil, err
 	}
 	c.indexRefsLocked() // no one else has c yet
+	c.indexSequencesLocked()
 	return c, nil
 }
 
@@ -432,6 +437,7 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 		f(c.mu.views)
 	}
 	c.indexRefsLocked()
+	c.indexSequencesLocked()
 	c.mu.version++
 	return nil
 }

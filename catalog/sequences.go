@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/binary"
+	"sort"
 	"time"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -32,12 +33,24 @@ type Sequence struct {
 	Created  time.Time `json:"created"`
 }
 
-// Sequence returns a sequence by name.
+// Sequence returns a live sequence by name.
 func (c *Catalog) Sequence(name string) (*Sequence, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	s, ok := c.mu.streams.seqs[name]
+	s, ok := c.mu.seqNames[name]
 	return s, ok
+}
+
+// indexSequencesLocked rebuilds mu.seqNames: every sequence but those
+// owned by a dropped collection.
+func (c *Catalog) indexSequencesLocked() {
+	c.mu.seqNames = make(map[string]*Sequence, len(c.mu.streams.seqs))
+	for _, s := range c.mu.streams.seqs {
+		if owner, ok := c.mu.byID[s.OwnedBy]; s.OwnedBy != 0 && ok && owner.Dropped {
+			continue
+		}
+		c.mu.seqNames[s.Name] = s
+	}
 }
 
 // MustSequence returns a sequence or the 42P01 error users see.
@@ -48,34 +61,38 @@ func (c *Catalog) MustSequence(name string) (*Sequence, error) {
 	return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", name)
 }
 
-// Sequences lists every sequence by name.
+// Sequences lists the live sequences by name.
 func (c *Catalog) Sequences() []*Sequence {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedByName(c.mu.streams.seqs, func(x *Sequence) string { return x.Name })
+	return sortedByName(c.mu.seqNames, func(x *Sequence) string { return x.Name })
 }
 
-// SequencesOwnedBy lists the sequences a collection owns.
+// SequencesOwnedBy lists the sequences a collection (live or dropped)
+// owns, by name.
 func (c *Catalog) SequencesOwnedBy(collID uint32) []*Sequence {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	var out []*Sequence
-	for _, s := range c.Sequences() {
+	for _, s := range c.mu.streams.seqs {
 		if s.OwnedBy == collID {
 			out = append(out, s)
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
 // PutSequence stages a new or changed sequence.
 func (d *DDLTxn) PutSequence(s *Sequence) error {
-	return d.putObject(objSeq, s.ID, "sequence", s, func(st *streamState) { st.seqs[s.Name] = s })
+	return d.putObject(objSeq, s.ID, "sequence", s, func(st *streamState) { st.seqs[s.ID] = s })
 }
 
 // RemoveSequence stages the removal of a sequence and of its state.
 func (d *DDLTxn) RemoveSequence(s *Sequence) {
 	d.Txn.Delete(storage.CatalogKey(objSeq, s.ID))
 	d.Txn.Delete(storage.SequenceKey(s.ID))
-	d.after = append(d.after, func(st *streamState) { delete(st.seqs, s.Name) })
+	d.after = append(d.after, func(st *streamState) { delete(st.seqs, s.ID) })
 }
 
 // EncodeSequenceState is a sequence state key's value: the last value

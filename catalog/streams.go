@@ -127,14 +127,14 @@ type streamState struct {
 	procs   map[string]*Procedure
 	mviews  map[string]*MView
 	funcs   map[string]*Function
-	seqs    map[string]*Sequence
+	seqs    map[uint32]*Sequence   // by id, live or owned by a dropped collection
 	stats   map[uint32]*TableStats // by collection id
 }
 
 func (c *Catalog) loadStreams(tx *txn.Txn) error {
 	c.mu.streams = &streamState{streams: map[string]*Stream{}, groups: map[uint32]*Group{}, topics: map[string]*Topic{},
 		trigs: map[uint32]*Trigger{}, scheds: map[string]*Schedule{}, procs: map[string]*Procedure{},
-		mviews: map[string]*MView{}, funcs: map[string]*Function{}, seqs: map[string]*Sequence{}}
+		mviews: map[string]*MView{}, funcs: map[string]*Function{}, seqs: map[uint32]*Sequence{}}
 	for _, kind := range []byte{objStream, objGroup, objTopic, objTrig, objSched, objProc, objMView, objFunc, objSeq} {
 		lo := storage.CatalogPrefix(kind)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
@@ -156,7 +156,7 @@ func (c *Catalog) loadStreams(tx *txn.Txn) error {
 			} else if kind == objSeq {
 				var sq Sequence
 				if err = json.Unmarshal(it.Value(), &sq); err == nil {
-					c.mu.streams.seqs[sq.Name] = &sq
+					c.mu.streams.seqs[sq.ID] = &sq
 				}
 			} else if kind == objFunc {
 				var fn Function

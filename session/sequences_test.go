@@ -91,3 +91,45 @@ func TestSequenceConcurrentNextval(t *testing.T) {
 		require.Equal(t, 0, (n-10)%3, "value %d is not on the increment's grid", n) // 10 + 3k, k ≥ 0
 	}
 }
+
+// TestDroppedTableSequence: DROP TABLE takes the table's serial sequence
+// out of sight (catalogs, the name, CREATE) as PostgreSQL drops it, so a
+// table created again under that name gets the same sequence name and
+// starts from 1; UNDROP brings the old sequence back with its count,
+// under a new name when the old one was taken meanwhile, also after a
+// restart.
+func TestDroppedTableSequence(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE t (id SERIAL PRIMARY KEY, v TEXT)`)
+	d.q(s, `INSERT INTO t (v) VALUES ('a'), ('b')`)
+	d.q(s, `DROP TABLE t`)
+	require.Equal(t, "", d.q(s, `SELECT relname FROM pg_class WHERE relkind = 'S'`))
+	require.Equal(t, "", d.q(s, `SELECT sequencename FROM pg_sequences`))
+	d.q(s, `CREATE TABLE t (id SERIAL PRIMARY KEY, v TEXT)`)
+	require.Equal(t, "t_id_seq", d.q(s, `SELECT relname FROM pg_class WHERE relkind = 'S'`))
+	require.Equal(t, "nextval('t_id_seq'::regclass)", d.q(s, `SELECT column_default FROM information_schema.columns WHERE table_name = 't' AND column_name = 'id'`))
+	d.q(s, `INSERT INTO t (v) VALUES ('new')`)
+	require.Equal(t, "1|new", d.q(s, `SELECT * FROM t`))
+	d.q(s, `ALTER TABLE t RENAME TO t2`)
+	s.Close()
+	d.close()
+
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, "t_id_seq", d.q(s, `SELECT relname FROM pg_class WHERE relkind = 'S'`))
+	d.q(s, `UNDROP COLLECTION t`)
+	require.Equal(t, "t_id_seq\nt_id_seq1", d.q(s, `SELECT relname FROM pg_class WHERE relkind = 'S' ORDER BY 1`))
+	require.Equal(t, "nextval('t_id_seq1'::regclass)", d.q(s, `SELECT column_default FROM information_schema.columns WHERE table_name = 't' AND column_name = 'id'`))
+	d.q(s, `INSERT INTO t (v) VALUES ('c')`)
+	d.q(s, `INSERT INTO t2 (v) VALUES ('newer')`)
+	// The old count goes on (past the block reserved before the restart).
+	require.Equal(t, "a\nb\nc", d.q(s, `SELECT v FROM t ORDER BY id`))
+	require.Equal(t, "t", d.q(s, `SELECT id > 2 FROM t WHERE v = 'c'`))
+	require.Equal(t, "new\nnewer", d.q(s, `SELECT v FROM t2 ORDER BY id`))
+	d.q(s, `DROP TABLE t2 PURGE`)
+	require.Equal(t, "t_id_seq1", d.q(s, `SELECT relname FROM pg_class WHERE relkind = 'S'`))
+}

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -401,10 +402,44 @@ func (d *DDL) Undrop(st *ast.UndropCollection) (droppedKeys []string, err error)
 		if droppedKeys, err = d.keepValidKeys(tx, n); err != nil {
 			return err
 		}
+		if err := d.renameTakenSequences(tx, n); err != nil {
+			return err
+		}
 		tx.Put(n)
 		return nil
 	})
 	return droppedKeys, err
+}
+
+// renameTakenSequences gives a restored collection's sequences whose
+// names were taken while it was dropped (a new table's serial took
+// t_id_seq) a free name, <name>1 and on, and its column defaults the new
+// names.
+func (d *DDL) renameTakenSequences(tx *catalog.DDLTxn, n *catalog.Collection) error {
+	taken := map[string]bool{}
+	for _, sq := range d.Cat.SequencesOwnedBy(n.ID) {
+		if !d.relationTaken(sq.Name, taken) {
+			taken[sq.Name] = true
+			continue
+		}
+		name := sq.Name
+		for i := 1; d.relationTaken(name, taken); i++ {
+			name = fmt.Sprintf("%s%d", sq.Name, i)
+		}
+		taken[name] = true
+		renamed := *sq
+		renamed.Name = name
+		if err := tx.PutSequence(&renamed); err != nil {
+			return err
+		}
+		for i := range n.Columns {
+			c := &n.Columns[i]
+			if c.Default != "" {
+				c.Default = strings.ReplaceAll(c.Default, ast.QuoteString(sq.Name), ast.QuoteString(name))
+			}
+		}
+	}
+	return nil
 }
 
 // AddColumn executes ALTER TABLE ... ADD COLUMN; existing rows get the
