@@ -287,6 +287,17 @@ func (env *Env) Eval(e plan.Expr, row types.Row) (types.Value, error) {
 			if i, ok := ix.(int64); ok && i >= 1 && int(i) <= len(c) {
 				return c[i-1], nil
 			}
+		case string:
+			// A catalog array (int2vector, oidvector: from 0; text[] and
+			// the like: from 1).
+			elems, err := asList(c)
+			if err != nil {
+				return nil, err
+			}
+			lo := int64(lowerBound(x.X.Type()))
+			if i, ok := ix.(int64); ok && i >= lo && i-lo < int64(len(elems)) {
+				return elems[i-lo], nil
+			}
 		case map[string]any:
 			if k, ok := ix.(string); ok {
 				return c[k], nil

@@ -697,6 +697,8 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 			rows[i] = types.Row{e, int64(i + 1)}
 		}
 		return rows, nil
+	case "generate_subscripts":
+		return generateSubscripts(x.Args[0].Type(), args)
 	case "unnest":
 		elems, err := asList(args[0])
 		if err != nil {
@@ -765,3 +767,50 @@ func (a *applyIter) Next() (types.Row, bool, error) {
 }
 
 func (a *applyIter) Close() error { return a.in.Close() }
+
+// lowerBound is the first subscript of an array of static type t:
+// PostgreSQL's int2vector and oidvector count from 0, other arrays from 1.
+func lowerBound(t types.T) int {
+	if t == types.Int2Vector || t == types.OIDVector {
+		return 0
+	}
+	return 1
+}
+
+// generateSubscripts is generate_subscripts(array, dim [, reverse]): the
+// subscripts of the array's dimension dim (arrays of arrays have a second
+// dimension as long as their first element).
+func generateSubscripts(t types.T, args []types.Value) ([]types.Row, error) {
+	if args[0] == nil || args[1] == nil {
+		return nil, nil
+	}
+	elems, err := asList(args[0])
+	if err != nil {
+		return nil, err
+	}
+	dim, err := types.Cast(args[1], types.Int8)
+	if err != nil {
+		return nil, err
+	}
+	for d := int64(1); d < dim.(int64) && len(elems) > 0; d++ {
+		sub, ok := elems[0].([]any)
+		if !ok {
+			return nil, nil
+		}
+		elems = sub
+	}
+	if dim.(int64) < 1 {
+		return nil, nil
+	}
+	reverse := len(args) == 3 && args[2] == true
+	lo := lowerBound(t)
+	rows := make([]types.Row, len(elems))
+	for i := range elems {
+		n := i
+		if reverse {
+			n = len(elems) - 1 - i
+		}
+		rows[i] = types.Row{int64(lo + n)}
+	}
+	return rows, nil
+}

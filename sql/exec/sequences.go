@@ -149,7 +149,7 @@ func (d *DDL) ownedSequence(tx *catalog.DDLTxn, col *catalog.Collection, c *cata
 	if err := ApplySeqOptions(sq, opts, true); err != nil {
 		return nil, err
 	}
-	c.Default = "nextval(" + ast.QuoteString(name) + ")"
+	c.Default = "nextval(" + ast.QuoteString(name) + "::regclass)"
 	c.NotNull = true
 	return sq, tx.PutSequence(sq)
 }

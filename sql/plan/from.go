@@ -1245,7 +1245,7 @@ func (n *FuncScan) Columns() []Column { return n.Cols }
 // select list accepts those mapped to true (TOPK and RANGE read a sorted
 // index the planner resolves, in FROM only).
 var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false,
-	"pg_partition_ancestors": true, "pg_get_keywords": true, "information_schema._pg_expandarray": true,
+	"pg_partition_ancestors": true, "pg_get_keywords": true, "generate_subscripts": true, "information_schema._pg_expandarray": true,
 	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
 	"json_object_keys": true, "jsonb_object_keys": true,
 	"json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true}
@@ -1339,6 +1339,11 @@ func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
 			return 0, errAt(errs.UndefinedFunction, pos, "function pg_listening_channels with %d arguments does not exist", len(args))
 		}
 		return types.Text, nil
+	case "generate_subscripts":
+		if len(args) < 2 || len(args) > 3 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function generate_subscripts with %d arguments does not exist", len(args))
+		}
+		return types.Int4, nil
 	case "pg_get_keywords":
 		if len(args) != 0 {
 			return 0, errAt(errs.UndefinedFunction, pos, "function pg_get_keywords with %d arguments does not exist", len(args))

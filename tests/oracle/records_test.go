@@ -60,6 +60,16 @@ var recordScript = []string{
 	 JOIN (SELECT i.indexrelid, i.indrelid, i.indisprimary, information_schema._pg_expandarray(i.indkey) AS keys FROM pg_catalog.pg_index i) i
 	   ON (a.attnum = (i.keys).x AND a.attrelid = i.indrelid)
 	 WHERE true AND n.nspname = E'public' AND ct.relname = E'rt' AND i.indisprimary ORDER BY a.attnum`,
+	// generate_subscripts: an int2vector counts from 0, other arrays from 1.
+	`SELECT generate_subscripts(array['a', 'b', 'c'], 1), generate_subscripts(array[1, 2], 1, true)`,
+	`SELECT * FROM generate_subscripts(array[[1, 2, 3], [4, 5, 6]], 2) g`,
+	`SELECT generate_subscripts(array[1], 2), generate_subscripts(NULL::int[], 1)`,
+	`SELECT i.indoption[0], i.indkey[0], i.indkey[1], i.indkey[2] FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'rt_pkey'`,
+	// SQLAlchemy's primary-key reflection
+	`SELECT a.attname FROM pg_attribute a JOIN (
+	   SELECT unnest(ix.indkey) attnum, generate_subscripts(ix.indkey, 1) ord FROM pg_index ix
+	   WHERE ix.indrelid = 'rt'::regclass AND ix.indisprimary) k ON a.attnum = k.attnum
+	 WHERE a.attrelid = 'rt'::regclass ORDER BY k.ord`,
 	// pgjdbc's getSQLKeywords reads the keyword list.
 	`SELECT count(*), count(*) FILTER (WHERE catcode = 'R'), string_agg(word, ',' ORDER BY word) FILTER (WHERE word LIKE 'sel%' OR word LIKE 'ab%') FROM pg_catalog.pg_get_keywords()`,
 	`SELECT * FROM pg_get_keywords() WHERE word IN ('select', 'abort', 'between', 'authorization') ORDER BY word`,

@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sqlalchemyPython finds a python3 that imports sqlalchemy and psycopg2
+// (Debian's python3-sqlalchemy and python3-psycopg2 install them for
+// /usr/bin/python3, which a python3 earlier on PATH may not see).
+func sqlalchemyPython() (string, bool) {
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import sqlalchemy, psycopg2").Run() == nil {
+			return path, true
+		}
+	}
+	return "", false
+}
+
+// TestSQLAlchemy runs SQLAlchemy 1.4's ORM, Core and schema reflection
+// (what Alembic autogenerate and Table(..., autoload_with=...) read)
+// over psycopg2. Each line is what PostgreSQL 15 gives for the same
+// script, but for the CHECK's text, which PostgreSQL prints after its
+// implicit casts: price >= (0)::numeric.
+func TestSQLAlchemy(t *testing.T) {
+	python, ok := sqlalchemyPython()
+	if !ok {
+		t.Skip("no python3 with sqlalchemy and psycopg2 (install python3-sqlalchemy python3-psycopg2 to run this test)")
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "sqlalchemy", "smoke.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t)
+	url := "postgresql+psycopg2://admin@127.0.0.1:" + strconv.Itoa(s.port) + "/nodedb"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, script, url)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("smoke.py: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	want := strings.Join([]string{
+		`create_all None`,
+		`orm [[('ann', 2)], Decimal('9.99'), 'ann', datetime.datetime(1990, 1, 2, 3, 4, 5), True, 1, 0]`,
+		`has_table (True, False)`,
+		`table_names ['sa_author', 'sa_book']`,
+		`columns [('id', 'INTEGER', False, "nextval('sa_book_id_seq'::regclass)"), ('title', 'TEXT', False, None), ('price', 'NUMERIC(10, 2)', True, None), ('rating', 'DOUBLE_PRECISION', True, None), ('ok', 'BOOLEAN', True, None), ('author_id', 'INTEGER', True, None)]`,
+		`pk {'constrained_columns': ['id'], 'name': 'sa_book_pkey'}`,
+		`fks [{'name': 'sa_book_author_id_fkey', 'constrained_columns': ['author_id'], 'referred_schema': None, 'referred_table': 'sa_author', 'referred_columns': ['id'], 'options': {'ondelete': 'CASCADE'}}]`,
+		`indexes [{'name': 'ix_sa_book_author_id', 'unique': False, 'column_names': ['author_id'], 'include_columns': [], 'dialect_options': {'postgresql_include': []}}]`,
+		`uniques [{'name': 'sa_author_name_key', 'column_names': ['name']}]`,
+		`checks [{'name': 'sa_book_price_ok', 'sqltext': 'price >= 0'}]`,
+		`sequences ['sa_author_id_seq', 'sa_book_id_seq']`,
+		`reflect (['id', 'title', 'price', 'rating', 'ok', 'author_id'], ['sa_author.id'], ['id'])`,
+		`core [('x',), ('y',)]`,
+		`drop_all None`,
+		`create_again None`,
+		`sequences_again ['sa_author_id_seq', 'sa_book_id_seq']`,
+		`default_again ["nextval('sa_book_id_seq'::regclass)"]`,
+	}, "\n") + "\n"
+	if got := stdout.String(); got != want {
+		t.Errorf("smoke.py output:\n%s\nwant:\n%s\nstderr:\n%s", got, want, stderr.String())
+	}
+}
