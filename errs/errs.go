@@ -31,6 +31,8 @@ const (
 	NotNullViolation          = "23502"
 	UniqueViolation           = "23505"
 	SerializationFailure      = "40001"
+	DeadlockDetected          = "40P01"
+	LockNotAvailable          = "55P03"
 	DependentObjects          = "2BP01"
 	ObjectNotInState          = "55000"
 	SequenceLimitExceeded     = "2200H"
@@ -134,7 +136,7 @@ func HTTPStatus(code string) int {
 	switch {
 	case code == UndefinedTable || code == UndefinedObject:
 		return http.StatusNotFound
-	case code == UniqueViolation || code == SerializationFailure || code == DuplicateObject ||
+	case code == UniqueViolation || code == SerializationFailure || code == DeadlockDetected || code == LockNotAvailable || code == DuplicateObject ||
 		code == DuplicateTable || code == DependentObjects || code == ObjectNotInState:
 		return http.StatusConflict
 	case code == InvalidPassword || code == InvalidAuthorization:

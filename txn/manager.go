@@ -68,6 +68,8 @@ type Manager struct {
 	}
 	wake chan struct{} // signals the committer; capacity 1
 
+	held heldLocks // SELECT ... FOR UPDATE/SHARE row locks (heldlocks.go)
+
 	// inflight holds the writes of queued pipelined commits (see
 	// Txn.CommitAsync) until their group is written: key → the newest.
 	// Written under mu (so it follows LSN order), read by ReadLatest
@@ -392,6 +394,12 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 			return nil, &errs.Error{Code: errs.SerializationFailure,
 				Message: "could not serialize access due to concurrent update", Err: ErrConflict}
 		}
+	}
+	if m.held.n.Load() > 0 && m.held.heldByOther(t, req.writes) {
+		// A row another transaction holds locked (SELECT ... FOR UPDATE).
+		m.mu.Unlock()
+		return nil, &errs.Error{Code: errs.SerializationFailure,
+			Message: "could not serialize access due to concurrent update", Err: ErrConflict}
 	}
 	for k, excl := range t.locks {
 		l := m.mu.rowLocks[k]

@@ -105,7 +105,9 @@ type Txn struct {
 	latest bool
 	basis  map[string]uint64
 	// locks: row locks taken by LockRow, key → exclusive (see LockRow).
-	locks  map[string]bool
+	locks map[string]bool
+	// held: the row keys of the held locks taken by LockRowHeld.
+	held   map[string]bool
 	done   bool
 	writer bool // counted in Manager.writers
 }
@@ -453,6 +455,7 @@ func (t *Txn) Rollback() {
 
 func (t *Txn) finish() {
 	t.done = true
+	t.releaseHeld()
 	if t.writer {
 		t.m.writers.Add(-1)
 	}

@@ -372,6 +372,17 @@ type Select struct {
 	OrderBy []OrderItem
 	Limit   Expr
 	Offset  Expr
+	Locking []LockClause
+}
+
+// LockClause is FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF t,
+// ...] [NOWAIT | SKIP LOCKED]: the rows a query returns are locked.
+type LockClause struct {
+	Pos      int
+	Strength string   // "UPDATE", "NO KEY UPDATE", "SHARE", "KEY SHARE"
+	Of       []string // the FROM entries locked (none: all)
+	OfPos    []int
+	Wait     string // "", "NOWAIT", "SKIP LOCKED"
 }
 
 // SelectBody is a *SelectCore, a *SetOp, or a *ValuesClause.

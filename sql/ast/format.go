@@ -1060,6 +1060,16 @@ func (f *formatter) query(s *Select) {
 		f.w(" OFFSET ")
 		f.expr(s.Offset)
 	}
+	for _, l := range s.Locking {
+		f.w(" FOR ", l.Strength)
+		if len(l.Of) > 0 {
+			f.w(" OF ")
+			f.names(l.Of, false)
+		}
+		if l.Wait != "" {
+			f.w(" ", l.Wait)
+		}
+	}
 }
 
 func (f *formatter) body(b SelectBody) {

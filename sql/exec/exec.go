@@ -278,6 +278,15 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 			return nil, err
 		}
 		return &projectSetIter{env: env, in: in, node: x}, nil
+	case *plan.LockRows:
+		if env.Txn == nil {
+			return nil, errs.New(errs.FeatureNotSupported, "FOR UPDATE/SHARE needs a transaction here")
+		}
+		in, err := env.open(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &lockIter{env: env, in: in, node: x}, nil
 	case *plan.Limit:
 		// LIMIT/OFFSET are evaluated before the input is opened, so a
 		// bad value leaves nothing open.

@@ -22,17 +22,58 @@ func (p *parser) query() *ast.Select {
 	}
 	p.limitOffset(s)
 	if p.isKw("for") {
-		p.notYet(p.peek(), "SELECT ... FOR UPDATE")
+		s.Locking = p.lockClauses()
+		if s.Limit == nil && s.Offset == nil {
+			p.limitOffset(s) // FOR UPDATE may come first
+		}
 	}
 	if p.isKw("into") {
 		p.notYet(p.peek(), "SELECT INTO")
 	}
 	// A lone parenthesized query with its own clauses is the query itself.
-	if inner != nil && s.With == nil && s.OrderBy == nil && s.Limit == nil && s.Offset == nil {
+	if inner != nil && s.With == nil && s.OrderBy == nil && s.Limit == nil && s.Offset == nil && s.Locking == nil {
 		inner.Pos = s.Pos
 		return inner
 	}
 	return s
+}
+
+// lockClauses parses FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE
+// [OF t, ...] [NOWAIT | SKIP LOCKED], one or more.
+func (p *parser) lockClauses() []ast.LockClause {
+	var out []ast.LockClause
+	for p.isKw("for") {
+		l := ast.LockClause{Pos: p.next().pos}
+		switch {
+		case p.acceptKw("update"):
+			l.Strength = "UPDATE"
+		case p.acceptKws("no", "key", "update"):
+			l.Strength = "NO KEY UPDATE"
+		case p.acceptKw("share"):
+			l.Strength = "SHARE"
+		case p.acceptKws("key", "share"):
+			l.Strength = "KEY SHARE"
+		default:
+			p.fail(p.peek())
+		}
+		if p.acceptKw("of") {
+			for {
+				l.OfPos = append(l.OfPos, p.peek().pos)
+				l.Of = append(l.Of, p.name())
+				if !p.acceptOp(",") {
+					break
+				}
+			}
+		}
+		switch {
+		case p.acceptKw("nowait"):
+			l.Wait = "NOWAIT"
+		case p.acceptKws("skip", "locked"):
+			l.Wait = "SKIP LOCKED"
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // limitOffset parses LIMIT / OFFSET / FETCH in any order, each at most once.

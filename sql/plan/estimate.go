@@ -77,6 +77,8 @@ func estimate(n Node) float64 {
 		return estimate(x.Input)
 	case *Distinct:
 		return estimate(x.Input)
+	case *LockRows:
+		return estimate(x.Input)
 	case *Limit:
 		in := estimate(x.Input)
 		if v, ok := constInt(x.Limit); ok && float64(v) < in {
@@ -245,6 +247,8 @@ func colAt(idx int, n Node) (*Scan, string, bool) {
 	case *Sort:
 		return colAt(idx, x.Input)
 	case *Limit:
+		return colAt(idx, x.Input)
+	case *LockRows:
 		return colAt(idx, x.Input)
 	case *Distinct:
 		return colAt(idx, x.Input)

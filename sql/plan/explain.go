@@ -90,6 +90,9 @@ func (e *explainer) explain(n Node, depth int) {
 	case *Limit:
 		add("Limit")
 		e.explain(x.Input, depth+1)
+	case *LockRows:
+		add("LockRows (%d tables)", len(x.Targets))
+		e.explain(x.Input, depth+1)
 	case *Distinct:
 		add("Distinct")
 		e.explain(x.Input, depth+1)

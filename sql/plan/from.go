@@ -1164,6 +1164,8 @@ func walkNode(n Node, f func(Expr)) {
 		visit(x.Limit)
 		visit(x.Offset)
 		walkNode(x.Input, f)
+	case *LockRows:
+		walkNode(x.Input, f)
 	case *Distinct:
 		walkNode(x.Input, f)
 	case *Window:

@@ -27,6 +27,13 @@ func (b *Builder) buildSelect(sel *ast.Select, outer *scope) (Node, error) {
 	if core, ok := sel.Body.(*ast.SelectCore); ok {
 		return b.buildCore(sel, core, outer)
 	}
+	if len(sel.Locking) > 0 {
+		l := sel.Locking[0]
+		if _, values := sel.Body.(*ast.ValuesClause); values {
+			return nil, errAt(errs.FeatureNotSupported, l.Pos, "FOR %s cannot be applied to VALUES", l.Strength)
+		}
+		return nil, errAt(errs.FeatureNotSupported, l.Pos, "FOR %s is not allowed with UNION/INTERSECT/EXCEPT", l.Strength)
+	}
 	node, err := b.buildBody(sel.Body, outer)
 	if err != nil {
 		return nil, err
@@ -139,7 +146,7 @@ func limitCutsGroupRead(n Node) bool {
 		switch x := n.(type) {
 		case *StreamScan:
 			return blocked && x.Group != nil
-		case *Filter, *Project, *ProjectSet, *Trim, *Distinct, *Limit:
+		case *Filter, *Project, *ProjectSet, *Trim, *Distinct, *Limit, *LockRows:
 		default:
 			blocked = true
 		}
@@ -385,6 +392,22 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	node, exprs = bd.win.attach(node, append(exprs, args...))
 	bd.srf.setArgs(exprs[len(exprs)-len(args):])
 	exprs = exprs[:len(exprs)-len(args)]
+	var lock *LockRows
+	if len(sel.Locking) > 0 {
+		// The locked rows' keys ride along as hidden columns.
+		lr, keys, err := lockRows(sel, core, sc, hasAgg, bd.win != nil && len(bd.win.calls) > 0, len(bd.srf.funcs) > 0)
+		if err != nil {
+			return nil, err
+		}
+		for i, key := range keys {
+			for _, e := range key {
+				lr.Targets[i].Key = append(lr.Targets[i].Key, len(exprs))
+				exprs = append(exprs, e)
+				cols = append(cols, Column{Name: "?lock?", T: e.Type()})
+			}
+		}
+		lock = lr
+	}
 	node, exprs = bd.srf.attach(node, exprs)
 	node = &Project{Input: node, Exprs: exprs, Cols: cols}
 	if core.Distinct {
@@ -395,6 +418,10 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	}
 	if len(distinctOn) > 0 {
 		node = &Distinct{Input: node, On: distinctOn}
+	}
+	if lock != nil {
+		lock.Input = node
+		node = lock
 	}
 	if node, err = b.applyLimit(node, sel); err != nil {
 		return nil, err

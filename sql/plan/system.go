@@ -70,6 +70,8 @@ func children(n Node) []Node {
 		return []Node{x.Input}
 	case *Limit:
 		return []Node{x.Input}
+	case *LockRows:
+		return []Node{x.Input}
 	case *Distinct:
 		return []Node{x.Input}
 	case *Window:
