@@ -687,28 +687,11 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 		}
 		return rows, nil
 	case "information_schema._pg_expandarray":
-		// Each element with its 1-based position (x, n).
-		elems, err := asList(args[0])
-		if err != nil {
-			return nil, err
-		}
-		rows := make([]types.Row, len(elems))
-		for i, e := range elems {
-			rows[i] = types.Row{e, int64(i + 1)}
-		}
-		return rows, nil
+		return elementRows(args[0], true) // each element with its 1-based position (x, n)
 	case "generate_subscripts":
 		return generateSubscripts(x.Args[0].Type(), args)
 	case "unnest":
-		elems, err := asList(args[0])
-		if err != nil {
-			return nil, err
-		}
-		rows := make([]types.Row, len(elems))
-		for i, e := range elems {
-			rows[i] = types.Row{e}
-		}
-		return rows, nil
+		return elementRows(args[0], false)
 	}
 	return nil, errs.Errorf(errs.FeatureNotSupported, "table function %s", x.Name)
 }
@@ -767,6 +750,24 @@ func (a *applyIter) Next() (types.Row, bool, error) {
 }
 
 func (a *applyIter) Close() error { return a.in.Close() }
+
+// elementRows is a row per element of an array, with its 1-based
+// position when numbered.
+func elementRows(arr types.Value, numbered bool) ([]types.Row, error) {
+	elems, err := asList(arr)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]types.Row, len(elems))
+	for i, e := range elems {
+		if numbered {
+			rows[i] = types.Row{e, int64(i + 1)}
+		} else {
+			rows[i] = types.Row{e}
+		}
+	}
+	return rows, nil
+}
 
 // lowerBound is the first subscript of an array of static type t:
 // PostgreSQL's int2vector and oidvector count from 0, other arrays from 1.
