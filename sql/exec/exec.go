@@ -1058,6 +1058,8 @@ type scanIter struct {
 	// col: the scan reads a column copy of the collection instead of its
 	// stored rows (colscan.go).
 	col *colScan
+	// order: an ordered index scan's source of row keys (orderscan.go).
+	order *indexOrder
 }
 
 // reuseRows tells in, when it is a scan of a strict collection, that its
@@ -1140,6 +1142,9 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 		si.it = it
 		return si, nil
 	case plan.AccessIndex:
+		if s.Index.CreatedLSN > env.Txn.SnapshotLSN() && s.Order != 0 {
+			return env.orderedFallback(s)
+		}
 		if s.Index.CreatedLSN > env.Txn.SnapshotLSN() {
 			// The index was built after this transaction's snapshot: its
 			// entries are invisible here, so read the rows instead (the
@@ -1187,6 +1192,12 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 				b = storage.PrefixEnd(b)
 			}
 			hi = b
+		}
+		if s.Order != 0 {
+			base, _ := document.IndexRange(s.Index.ID, prefix)
+			si.order = &indexOrder{env: env, lay: Layout(s.Coll), uniq: s.Index.Unique, rev: s.Order < 0,
+				segs: orderSegments(s, base, lo, hi, s.RangeLo != nil || s.RangeHi != nil)}
+			return si, nil
 		}
 		it, err := env.Txn.NewIter(lo, hi)
 		if err != nil {
@@ -1316,7 +1327,7 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 				continue
 			}
 			raw = v
-		case si.scan.Access == plan.AccessIndex && (si.it != nil || si.keysGiven):
+		case si.scan.Access == plan.AccessIndex && (si.it != nil || si.keysGiven || si.order != nil):
 			if len(si.rowKeys) == 0 {
 				if si.keysGiven {
 					return nil, nil, false, nil
@@ -1408,6 +1419,15 @@ const indexBatch = 4096
 // order) costs far less than one random point read each. Rows come out in
 // key order within a batch, not in index order.
 func (si *scanIter) nextIndexBatch() error {
+	if si.order != nil {
+		// In index order: one key at a time, so that a LIMIT above reads
+		// no row it does not return.
+		k, ok, err := si.order.next()
+		if ok {
+			si.rowKeys = append(si.rowKeys, k)
+		}
+		return err
+	}
 	lay := Layout(si.scan.Coll)
 	for len(si.rowKeys) < indexBatch && si.it.Valid() {
 		pkb, err := document.PKFromIndexEntry(si.it.Key(), si.it.Value(), si.idxUniq)
@@ -1486,6 +1506,11 @@ func (si *scanIter) Close() error {
 	var err error
 	if si.rows != nil {
 		err = si.rows.Close()
+	}
+	if si.order != nil {
+		if e := si.order.closeIter(); e != nil {
+			err = e
+		}
 	}
 	if si.it != nil {
 		if e := si.it.Close(); e != nil {

@@ -310,7 +310,7 @@ const parallelMinIndexRows = 2000
 func (env *Env) parallelIndexScan(n plan.Node) (*plan.Scan, int, bool) {
 	workers := env.parallelWorkers()
 	scan, ok := n.(*plan.Scan)
-	if workers < 2 || !ok || scan.Access != plan.AccessIndex || plan.Estimate(scan) < parallelMinIndexRows || !plan.ParallelSafe(scan) {
+	if workers < 2 || !ok || scan.Access != plan.AccessIndex || scan.Order != 0 || plan.Estimate(scan) < parallelMinIndexRows || !plan.ParallelSafe(scan) {
 		return nil, 0, false
 	}
 	return scan, workers, true

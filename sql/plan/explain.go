@@ -50,7 +50,7 @@ func (e *explainer) explain(n Node, depth int) {
 		case AccessPKPrefix:
 			add("Key Range Scan on %s (primary key prefix, %d column(s))", x.Coll.Name, len(x.PKKeys[0]))
 		case AccessIndex:
-			add("Index Scan using %s on %s (eq=%d, range=%v)", x.Index.Name, x.Coll.Name, len(x.IndexEq), x.RangeLo != nil || x.RangeHi != nil)
+			add("Index Scan%s using %s on %s (eq=%d, range=%v)", map[int8]string{1: " in order", -1: " Backward"}[x.Order], x.Index.Name, x.Coll.Name, len(x.IndexEq), x.RangeLo != nil || x.RangeHi != nil)
 		default:
 			if x.Cached {
 				add("Seq Scan on %s (column copy)", x.Coll.Name)

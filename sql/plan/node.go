@@ -66,6 +66,12 @@ type Scan struct {
 	// column copy in memory (Builder.Columns), which costs a fraction of
 	// reading the stored rows (costCachedRow).
 	Cached bool
+	// Order: an index scan returns its rows in the order of the index
+	// column after those pinned by IndexEq (then the next ones), 1
+	// ascending, -1 descending (0: any order); NullsFirst places that
+	// column's NULLs. See orderByIndex.
+	Order      int8
+	NullsFirst bool
 }
 
 // Filter keeps rows where Pred is true.

@@ -426,6 +426,7 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	if node, err = b.applyLimit(node, sel); err != nil {
 		return nil, err
 	}
+	node = orderByIndex(node)
 	if len(exprs) > nvis {
 		node = &Trim{Input: node, N: nvis}
 	}
