@@ -48,6 +48,9 @@ func TestOrderedIndexScan(t *testing.T) {
 	require.Contains(t, d.q(s, `EXPLAIN SELECT n FROM ix ORDER BY n LIMIT 20000`), "Sort")
 	require.Contains(t, d.q(s, `EXPLAIN SELECT g, n FROM ix ORDER BY g, n LIMIT 5`), "Sort", "a second sort key holding NULLs")
 	require.Contains(t, d.q(s, `EXPLAIN SELECT n FROM ix ORDER BY n, t DESC LIMIT 5`), "Sort")
+	// A key pinned by an uncorrelated subquery is looked up (it runs once).
+	require.Contains(t, d.q(s, `EXPLAIN DELETE FROM ix WHERE id = (SELECT id FROM ix ORDER BY n LIMIT 1 FOR UPDATE SKIP LOCKED)`), "Point Get on ix")
+	require.Contains(t, d.q(s, `EXPLAIN SELECT * FROM ix i WHERE id = (SELECT i.g)`), "Seq Scan", "a correlated one is not")
 
 	query := func(tbl string) string {
 		col := []string{"n", "t"}[rng.IntN(2)]

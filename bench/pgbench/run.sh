@@ -2,7 +2,7 @@
 # Side-by-side pgbench: NodeDB-Go vs PostgreSQL 15, same machine, same run.
 #
 #   bash bench/pgbench/run.sh [-T seconds] [-c clients] [-j threads] [--rows N]
-#                             [--ref GIT_REF] [--out DIR]
+#                             [--jobs N] [--only key,...] [--ref GIT_REF] [--out DIR]
 #
 # Builds nodedb (CGO_ENABLED=0), starts a throwaway PostgreSQL 15 cluster and a
 # throwaway nodedb, both with their default (synchronous, fsync-on) durability,
@@ -15,6 +15,8 @@ DURATION=${DURATION:-20}
 CLIENTS=${CLIENTS:-16}
 THREADS=${THREADS:-2}
 ROWS=${ROWS:-100000}
+JOBS=${JOBS:-300000} # jobs preloaded for the queue workload
+ONLY=${ONLY:-}       # comma-separated workload keys to run (empty: all)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 REF=${REF:-}   # empty: build the working tree; else build this git ref (e.g. HEAD)
 
@@ -29,6 +31,8 @@ while [ $# -gt 0 ]; do
 	-c) CLIENTS=$2; shift 2 ;;
 	-j) THREADS=$2; shift 2 ;;
 	--rows) ROWS=$2; shift 2 ;;
+	--jobs) JOBS=$2; shift 2 ;;
+	--only) ONLY=$2; shift 2 ;;
 	--ref) REF=$2; shift 2 ;;
 	--out) OUTDIR=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
@@ -101,7 +105,12 @@ SETUP_SQL="CREATE TABLE bench_ins (id BIGINT PRIMARY KEY, client INT, v INT);
 CREATE TABLE bench_sel (id BIGINT PRIMARY KEY, v INT, pad TEXT);
 CREATE TABLE bench_trg (id BIGINT PRIMARY KEY, client INT, v INT);
 CREATE TABLE bench_trg_sync (id BIGINT PRIMARY KEY, client INT, v INT);
-CREATE TABLE bench_audit (id TEXT PRIMARY KEY, row_id BIGINT, client INT);"
+CREATE TABLE bench_audit (id TEXT PRIMARY KEY, row_id BIGINT, client INT);
+CREATE TABLE bench_jobs (id BIGINT PRIMARY KEY, payload TEXT);"
+# nodedb's rows are spread over vShards by a hash of the key, so its primary
+# key does not order them: ORDER BY id LIMIT 1 reads an index on id in order.
+# PostgreSQL's primary-key index does that already.
+ND_JOBS_INDEX="CREATE INDEX bench_jobs_id ON bench_jobs (id)"
 # The audit trigger: one audit row per inserted row. nodedb runs it ASYNC
 # (after commit, from the change log, exactly once); PostgreSQL runs the
 # equivalent plpgsql AFTER ... FOR EACH ROW trigger inside the transaction.
@@ -118,6 +127,8 @@ awk -v n="$ROWS" 'BEGIN {
 	pad = "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01"
 	for (i = 1; i <= n; i++) printf "%d\t%d\t%s\n", i, (i * 7919) % 1000000, pad
 }' >"$WORK/bench_sel.tsv"
+log "preloading $JOBS jobs into bench_jobs with COPY FROM STDIN"
+awk -v n="$JOBS" 'BEGIN { for (i = 1; i <= n; i++) printf "%d\tjob-%d\n", i, i }' >"$WORK/bench_jobs.tsv"
 for side in nd pg; do
 	${side}_sql -c "$SETUP_SQL" || die "$side: CREATE TABLE failed"
 	if [ "$side" = nd ]; then
@@ -127,6 +138,10 @@ for side in nd pg; do
 		pg_sql -c "$PG_TRIGGER" || die "postgres: CREATE TRIGGER failed"
 	fi
 	${side}_sql -c "\\copy bench_sel FROM '$WORK/bench_sel.tsv'" || die "$side: COPY into bench_sel failed"
+	${side}_sql -c "\\copy bench_jobs FROM '$WORK/bench_jobs.tsv'" || die "$side: COPY into bench_jobs failed"
+	if [ "$side" = nd ]; then
+		nd_sql -c "$ND_JOBS_INDEX" || die "nodedb: CREATE INDEX on bench_jobs failed"
+	fi
 	got=$(${side}_sql -At -c "SELECT count(*) FROM bench_sel") || die "$side: count failed"
 	[ "$got" = "$ROWS" ] || die "$side: bench_sel has $got rows, want $ROWS"
 done
@@ -134,8 +149,8 @@ done
 # for PostgreSQL (sets hint bits and the visibility map, refreshes statistics).
 # Both then CHECKPOINT, so the preload's writes reach the data files before
 # the runs rather than during the first one (nodedb: the memtable flush).
-pg_sql -c "VACUUM ANALYZE bench_sel" -c "CHECKPOINT"
-nd_sql -c "ANALYZE bench_sel" -c "CHECKPOINT"
+pg_sql -c "VACUUM ANALYZE bench_sel" -c "VACUUM ANALYZE bench_jobs" -c "CHECKPOINT"
+nd_sql -c "ANALYZE bench_sel" -c "ANALYZE bench_jobs" -c "CHECKPOINT"
 snap_mem loaded
 
 # --- runs --------------------------------------------------------------------------------
@@ -145,7 +160,16 @@ WORKLOADS=(
 	"select|primary-key SELECT (-M prepared)|select_pk.sql|prepared"
 	"trigger|single-row INSERT with an audit trigger (nodedb ASYNC, postgres plpgsql AFTER ROW) (-M simple)|insert_trigger.sql|simple"
 	"trigger_sync|single-row INSERT with an audit trigger (nodedb SYNC AFTER ROW, postgres plpgsql AFTER ROW) (-M simple)|insert_trigger_sync.sql|simple"
+	"queue|job queue: DELETE the first job, taken with ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED (-M simple)|queue.sql|simple"
 )
+if [ -n "$ONLY" ]; then
+	picked=()
+	for w in "${WORKLOADS[@]}"; do
+		[[ ",$ONLY," == *",${w%%|*},"* ]] && picked+=("$w")
+	done
+	[ ${#picked[@]} -gt 0 ] || die "--only $ONLY: no such workload (insert, select, trigger, trigger_sync, queue)"
+	WORKLOADS=("${picked[@]}")
+fi
 declare -A TPS LAT FAILED RC CPU
 RAW="$WORK/raw.md"
 : >"$RAW"
@@ -210,6 +234,8 @@ snap_mem after
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 nd_ins_rows=$(nd_sql -At -c 'SELECT count(*) FROM bench_ins' 2>/dev/null || echo '?')
 pg_ins_rows=$(pg_sql -At -c 'SELECT count(*) FROM bench_ins' 2>/dev/null || echo '?')
+nd_jobs_left=$(nd_sql -At -c 'SELECT count(*) FROM bench_jobs' 2>/dev/null || echo '?')
+pg_jobs_left=$(pg_sql -At -c 'SELECT count(*) FROM bench_jobs' 2>/dev/null || echo '?')
 
 # --- report ----------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -280,6 +306,7 @@ COMMIT=$(commit_label)
 	echo "- load average (1/5/15 min) before the servers started: $LOAD_BEFORE; after the runs: $LOAD_AFTER (anything above 0 before the start is other work on the machine)"
 	echo "- bench_sel preloaded with $ROWS rows via COPY FROM STDIN on both; PostgreSQL then VACUUM ANALYZE + CHECKPOINT"
 	echo "- rows in bench_ins after the runs: nodedb ${nd_ins_rows}, postgres ${pg_ins_rows}"
+	echo "- bench_jobs preloaded with $JOBS jobs on both (nodedb also with \`$ND_JOBS_INDEX\`); jobs left after the runs: nodedb ${nd_jobs_left}, postgres ${pg_jobs_left} (a queue run dry would count empty DELETEs)"
 	echo
 	echo "## Throughput"
 	echo
@@ -303,7 +330,7 @@ COMMIT=$(commit_label)
 	fi
 	echo "## Scripts"
 	echo
-	for f in insert.sql select_pk.sql insert_trigger.sql insert_trigger_sync.sql; do
+	for f in insert.sql select_pk.sql insert_trigger.sql insert_trigger_sync.sql queue.sql; do
 		echo "\`$f\`:"
 		echo
 		echo '```'

@@ -394,6 +394,11 @@ func isConstOrParam(e Expr) bool {
 		// entry): fixed while this scan runs, which it opens again for
 		// each outer row, so key and index lookups may use it.
 		return true
+	case *Subquery:
+		// An uncorrelated scalar subquery runs once per statement: its
+		// value is fixed when the scan opens (PostgreSQL's InitPlan), so
+		// WHERE id = (SELECT ...) is a key lookup.
+		return x.Kind == SubScalar && !x.Correlated
 	case *CastTo:
 		return isConstOrParam(x.X)
 	case *BinOp:

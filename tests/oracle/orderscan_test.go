@@ -53,3 +53,28 @@ var orderScanScript = []string{
 }
 
 func TestOracleOrderedIndexScan(t *testing.T) { compareScriptMessages(t, orderScanScript) }
+
+// subqueryKeyScript: WHERE key = (SELECT ...) reads the key (the
+// subquery runs once, as PostgreSQL's InitPlan), with PostgreSQL's
+// answers and errors.
+var subqueryKeyScript = []string{
+	`CREATE TABLE sk (id int PRIMARY KEY, v text)`,
+	`CREATE TABLE sk2 (a int, b int)`,
+	`CREATE INDEX sk2_b ON sk2 (b)`,
+	`INSERT INTO sk SELECT g, 'v' || g FROM generate_series(1, 50) g`,
+	`INSERT INTO sk2 SELECT g, g % 5 FROM generate_series(1, 20) g`,
+	`SELECT * FROM sk WHERE id = (SELECT max(a) FROM sk2)`,
+	`SELECT * FROM sk WHERE id = (SELECT NULL::int)`,
+	`SELECT * FROM sk WHERE id = (SELECT a FROM sk2 WHERE a > 100)`,
+	`SELECT * FROM sk WHERE id = (SELECT 'x')`,
+	`SELECT * FROM sk WHERE id = (SELECT a FROM sk2)`,
+	`SELECT * FROM sk WHERE id IN ((SELECT min(a) FROM sk2), (SELECT 7)) ORDER BY id`,
+	`SELECT a, b FROM sk2 WHERE b = (SELECT 3) ORDER BY a`,
+	`SELECT a FROM sk2 WHERE b = (SELECT 2) AND a > (SELECT 10) ORDER BY a`,
+	`SELECT * FROM sk s WHERE id = (SELECT s.id + 0) AND id < 3 ORDER BY id`,
+	`DELETE FROM sk WHERE id = (SELECT id FROM sk ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *`,
+	`UPDATE sk SET v = 'u' WHERE id = (SELECT min(id) FROM sk) RETURNING *`,
+	`SELECT count(*) FROM sk`,
+}
+
+func TestOracleSubqueryKey(t *testing.T) { compareScriptMessages(t, subqueryKeyScript) }

@@ -1,0 +1,1 @@
+DELETE FROM bench_jobs WHERE id = (SELECT id FROM bench_jobs ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED);
