@@ -68,7 +68,8 @@ type Manager struct {
 	}
 	wake chan struct{} // signals the committer; capacity 1
 
-	held heldLocks // SELECT ... FOR UPDATE/SHARE row locks (heldlocks.go)
+	held  heldLocks // SELECT ... FOR UPDATE/SHARE row locks (heldlocks.go)
+	hints seekHints // where scans may start past deleted keys (seekhint.go)
 
 	// inflight holds the writes of queued pipelined commits (see
 	// Txn.CommitAsync) until their group is written: key → the newest.
@@ -425,6 +426,9 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 		if !req.writes[i].noConflict {
 			m.mu.lastWrite[string(req.writes[i].key)] = req.lsn
 		}
+	}
+	if m.hints.active.Load() {
+		m.hints.noteCommit(req.lsn, req.writes)
 	}
 	for k, excl := range t.locks {
 		l := m.mu.rowLocks[k]

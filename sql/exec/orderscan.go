@@ -30,9 +30,11 @@ type indexOrder struct {
 	// keys: the row keys, in order, read beforehand (a backward scan in a
 	// transaction with writes of its own, which a reverse iterator would
 	// not see); nil when read as the scan goes.
-	keys    [][]byte
-	read    bool
-	started bool
+	keys [][]byte
+	read bool
+	// segLo is the forward segment being read, until its first key is
+	// noted as a seek hint (nil after).
+	segLo, segHi []byte
 }
 
 // orderSegments are the key ranges an ordered scan of [lo, hi) reads, in
@@ -82,11 +84,19 @@ func (o *indexOrder) next() ([]byte, bool, error) {
 		switch {
 		case o.fwd != nil && o.fwd.Valid():
 			key, val = o.fwd.Key(), o.fwd.Value()
+			if o.segLo != nil {
+				o.env.Txn.NoteFirstKey(o.segLo, key)
+				o.segLo = nil
+			}
 		case o.bwd != nil && o.bwd.Valid():
 			key, val = o.bwd.Key(), o.bwd.Value()
-		case len(o.segs) == 0:
+		case o.fwd == nil && o.bwd == nil && len(o.segs) == 0:
 			return nil, false, nil
 		default:
+			if o.fwd != nil && o.segLo != nil {
+				o.env.Txn.NoteFirstKey(o.segLo, o.segHi) // nothing visible in it
+				o.segLo = nil
+			}
 			if err := o.closeIter(); err != nil {
 				return nil, false, err
 			}
@@ -120,7 +130,8 @@ func (o *indexOrder) open() error {
 	if o.rev {
 		o.bwd, err = o.env.Txn.NewReverseIter(seg[0], seg[1])
 	} else {
-		o.fwd, err = o.env.Txn.NewIter(seg[0], seg[1])
+		o.fwd, err = o.env.Txn.NewIterHinted(seg[0], seg[1])
+		o.segLo, o.segHi = seg[0], seg[1]
 	}
 	return err
 }
