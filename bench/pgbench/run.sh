@@ -281,7 +281,7 @@ for w in "${WORKLOADS[@]}"; do
 	done
 done
 
-TRIGGER_NOTE="nodedb's ASYNC audit trigger: ${TRG_AUDIT:-?} audit rows for ${TRG_ROWS:-?} inserted rows, all written ${TRG_CATCHUP:-?} s after the pgbench run ended (PostgreSQL's trigger runs inside each transaction, so its audit is complete when the run ends). Trigger overhead on throughput (trigger TPS / plain insert TPS): nodedb ASYNC $(ratio "${TPS[nd.trigger]}" "${TPS[nd.insert]}"), nodedb SYNC $(ratio "${TPS[nd.trigger_sync]}" "${TPS[nd.insert]}"), postgres $(ratio "${TPS[pg.trigger]}" "${TPS[pg.insert]}")."
+TRIGGER_NOTE="nodedb's ASYNC audit trigger: ${TRG_AUDIT:-?} audit rows for ${TRG_ROWS:-?} inserted rows, all written ${TRG_CATCHUP:-?} s after the pgbench run ended (PostgreSQL's trigger runs inside each transaction, so its audit is complete when the run ends). Trigger overhead on throughput (trigger TPS / plain insert TPS): nodedb ASYNC $(ratio "${TPS[nd.trigger]:-}" "${TPS[nd.insert]:-}"), nodedb SYNC $(ratio "${TPS[nd.trigger_sync]:-}" "${TPS[nd.insert]:-}"), postgres $(ratio "${TPS[pg.trigger]:-}" "${TPS[pg.insert]:-}")."
 echo
 echo "$TABLE"
 echo
