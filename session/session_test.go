@@ -323,6 +323,12 @@ func TestViews(t *testing.T) {
 	s = d.m.NewSession("admin", "db")
 	defer s.Close()
 	require.Equal(t, "10|a", d.q(s, `SELECT a, b FROM named WHERE a = 10`), "views survive a restart")
+	// pg_get_viewdef (psql's \d+, SQLAlchemy's get_view_definition) by
+	// oid, regclass or name.
+	def := d.q(s, `SELECT definition FROM pg_views WHERE viewname = 'named'`)
+	require.Contains(t, def, "SELECT")
+	require.Equal(t, def+"|"+def+"|t", d.q(s, `SELECT pg_get_viewdef('named'::regclass), pg_get_viewdef('named', true), pg_get_viewdef(c.oid) IS NOT NULL FROM pg_class c WHERE relname = 'named'`))
+	d.fail(s, errs.UndefinedTable, `SELECT pg_get_viewdef('nosuch')`)
 	d.q(s, `DROP VIEW big, named`)
 	d.fail(s, errs.UndefinedTable, `SELECT * FROM named`)
 	d.fail(s, errs.UndefinedTable, `DROP VIEW named`)

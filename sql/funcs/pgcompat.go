@@ -39,6 +39,8 @@ type CatalogInfo interface {
 	// pg_get_function_result show for a user function or procedure
 	// ("a integer, b text" and "integer"; result is "" for a procedure).
 	FunctionSignature(oid int64) (args, result string, ok bool)
+	// ViewDef is pg_get_viewdef: a view's query.
+	ViewDef(oid int64) (string, bool)
 }
 
 // SuperuserOID is the OID of the admin role (PostgreSQL's bootstrap
@@ -374,7 +376,23 @@ func init() {
 	})
 	def("obj_description shobj_description", 1, 2, "a", types.Text, null, nonStrict)
 	def("col_description", 2, 2, "a", types.Text, null, nonStrict)
-	def("pg_get_viewdef pg_get_triggerdef pg_get_ruledef pg_get_partkeydef pg_get_statisticsobjdef_columns pg_get_function_sqlbody", 1, 2, "a", types.Text, null, nonStrict)
+	def("pg_get_viewdef", 1, 2, "a", types.Text, func(ctx *Context, a []types.Value) (types.Value, error) {
+		if ctx == nil || ctx.Catalog == nil {
+			return nil, nil
+		}
+		oid := oidArg(a[0])
+		if name, ok := a[0].(string); ok && oid < 0 {
+			// pg_get_viewdef('name'), PostgreSQL's older form.
+			if oid, ok = ctx.Catalog.ResolveRelation(name); !ok {
+				return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", name)
+			}
+		}
+		if s, ok := ctx.Catalog.ViewDef(oid); ok {
+			return s, nil
+		}
+		return nil, nil
+	})
+	def("pg_get_triggerdef pg_get_ruledef pg_get_partkeydef pg_get_statisticsobjdef_columns pg_get_function_sqlbody", 1, 2, "a", types.Text, null, nonStrict)
 	signature := func(result bool) func(*Context, []types.Value) (types.Value, error) {
 		return func(ctx *Context, a []types.Value) (types.Value, error) {
 			if ctx == nil || ctx.Catalog == nil {

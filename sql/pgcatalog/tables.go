@@ -527,6 +527,17 @@ func (t *Tables) foreignKeyDef(fk *catalog.ForeignKey) (string, bool) {
 // RelationSize implements funcs.CatalogInfo. Sizes are not tracked yet.
 func (t *Tables) RelationSize(int64) (int64, bool) { return 0, false }
 
+// ViewDef implements funcs.CatalogInfo (pg_get_viewdef): the view's query
+// as pg_views.definition shows it.
+func (t *Tables) ViewDef(oid int64) (string, bool) {
+	for _, v := range t.cat.Views() {
+		if RelOID(v.ID) == oid {
+			return v.SQL, true
+		}
+	}
+	return "", false
+}
+
 // FunctionSignature implements funcs.CatalogInfo for user functions and
 // procedures (OID: catalog id + catalog.FirstUserOID).
 func (t *Tables) FunctionSignature(oid int64) (string, string, bool) {
