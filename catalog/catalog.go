@@ -49,6 +49,8 @@ type Column struct {
 	// named as PostgreSQL names one (........pg.dropped.N........), NULL
 	// in every row written since.
 	Dropped bool `json:"dropped,omitempty"`
+	// Comment is COMMENT ON COLUMN's text (pg_description).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Check is a CHECK constraint: every row stored must not make Expr (SQL
@@ -95,6 +97,8 @@ type Index struct {
 	Sorted bool   `json:"sorted,omitempty"`
 	Desc   []bool `json:"desc,omitempty"`
 	Key    string `json:"key,omitempty"`
+	// Comment is COMMENT ON INDEX's text.
+	Comment string `json:"comment,omitempty"`
 	// CreatedLSN is the commit LSN of the DDL that built the index, known
 	// in memory only (0 after a restart, when every snapshot is newer). A
 	// transaction whose snapshot predates it must not read the index.
@@ -134,6 +138,8 @@ type Collection struct {
 	// Name: the collection's name before its first rename (RENAME TO
 	// keeps every row where it is).
 	Placement string `json:"placement,omitempty"`
+	// Comment is COMMENT ON TABLE's text (pg_description).
+	Comment string `json:"comment,omitempty"`
 
 	// Fields holds the observed top-level fields of a schemaless
 	// collection; shared by every version of the descriptor.

@@ -31,6 +31,7 @@ type Sequence struct {
 	OwnedBy  uint32    `json:"owned_by,omitempty"`
 	OwnedCol string    `json:"owned_col,omitempty"`
 	Created  time.Time `json:"created"`
+	Comment  string    `json:"comment,omitempty"` // COMMENT ON SEQUENCE
 }
 
 // Sequence returns a live sequence by name.

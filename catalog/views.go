@@ -24,6 +24,7 @@ type View struct {
 	Attrs   []ViewColumn `json:"attrs,omitempty"`
 	SQL     string       `json:"sql"` // the query, canonical text
 	Created time.Time    `json:"created"`
+	Comment string       `json:"comment,omitempty"` // COMMENT ON VIEW
 }
 
 func (c *Catalog) loadViews(tx *txn.Txn) error {
@@ -64,6 +65,7 @@ type ViewColumn struct {
 	Name    string  `json:"name"`
 	Type    types.T `json:"type"`
 	TypeMod int     `json:"type_mod,omitempty"`
+	Comment string  `json:"comment,omitempty"` // COMMENT ON COLUMN
 }
 
 // PutView stages a new or replaced view.

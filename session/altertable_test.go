@@ -70,3 +70,24 @@ func TestAddColumnArray(t *testing.T) {
 	d.q(s, `INSERT INTO arr VALUES (1, ARRAY['x', 'y'], ARRAY['p'])`)
 	require.Equal(t, "jsonb|jsonb|p", d.q(s, `SELECT pg_typeof(a), pg_typeof(b), b->>0 FROM arr`))
 }
+
+// TestCommentsSurviveRestart: COMMENT ON's texts are kept in the
+// descriptors, through a restart and a rename.
+func TestCommentsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, a TEXT); CREATE INDEX t_a ON t (a); CREATE VIEW v AS SELECT a FROM t; CREATE SEQUENCE q`)
+	d.q(s, `COMMENT ON TABLE t IS 'tt'; COMMENT ON COLUMN t.a IS 'ta'; COMMENT ON INDEX t_a IS 'ti'; COMMENT ON VIEW v IS 'vv'; COMMENT ON COLUMN v.a IS 'va'; COMMENT ON SEQUENCE q IS 'qq'`)
+	s.Close()
+	d.close()
+
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `ALTER TABLE t RENAME TO t2`)
+	require.Equal(t, "tt|ta|ti|vv|va|qq", d.q(s, `SELECT obj_description('t2'::regclass, 'pg_class'), col_description('t2'::regclass, 2),
+		obj_description('t_a'::regclass, 'pg_class'), obj_description('v'::regclass, 'pg_class'), col_description('v'::regclass, 1),
+		obj_description('q'::regclass, 'pg_class')`))
+}

@@ -577,7 +577,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.vacuum(ctx, st)
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
-		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn, *ast.RenameTable:
+		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn, *ast.RenameTable,
+		*ast.Comment:
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
@@ -1087,6 +1088,8 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = []string{x.Table}
 	case *ast.RenameTable:
 		names = []string{x.Table}
+	case *ast.Comment:
+		names = []string{x.Name}
 	case *ast.DropConstraint:
 		names = []string{x.Table}
 	case *ast.CreateIndex:
@@ -1204,6 +1207,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	case *ast.RenameTable:
 		err = d.RenameTable(x)
 		tag = "ALTER TABLE"
+	case *ast.Comment:
+		err = d.Comment(x)
+		tag = "COMMENT"
 	case *ast.DropColumn:
 		var dropped bool
 		dropped, err = d.DropColumn(x)

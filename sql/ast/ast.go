@@ -183,6 +183,16 @@ type DropColumn struct {
 	Cascade  bool
 }
 
+// Comment is COMMENT ON TABLE|VIEW|INDEX|SEQUENCE name | COLUMN rel.col
+// IS 'text' | NULL (Text nil, or empty: the comment is removed).
+type Comment struct {
+	Pos    int
+	Kind   string // "TABLE", "COLUMN", "VIEW", "INDEX", "SEQUENCE"
+	Name   string // the relation
+	Column string // for COLUMN
+	Text   *string
+}
+
 // AlterOwner is ALTER TABLE|VIEW|SEQUENCE name OWNER TO role.
 type AlterOwner struct {
 	Pos  int
@@ -210,6 +220,7 @@ func (*AddCheck) stmt()       {}
 func (*AddForeignKey) stmt()  {}
 func (*AddKey) stmt()         {}
 func (*AlterOwner) stmt()     {}
+func (*Comment) stmt()        {}
 func (*DropColumn) stmt()     {}
 func (*RenameTable) stmt()    {}
 func (*DropConstraint) stmt() {}

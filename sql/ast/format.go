@@ -202,6 +202,16 @@ func (f *formatter) stmt(s Statement) {
 		}
 	case *AlterOwner:
 		f.w("ALTER ", s.Kind, " ", QuoteIdent(s.Name), " OWNER TO ", QuoteIdent(s.Role))
+	case *Comment:
+		f.w("COMMENT ON ", s.Kind, " ", QuoteIdent(s.Name))
+		if s.Kind == "COLUMN" {
+			f.w(".", QuoteIdent(s.Column))
+		}
+		if s.Text == nil {
+			f.w(" IS NULL")
+		} else {
+			f.w(" IS ", QuoteString(*s.Text))
+		}
 	case *AddForeignKey:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
 		f.foreignKey(s.FK, false)

@@ -41,6 +41,9 @@ type CatalogInfo interface {
 	FunctionSignature(oid int64) (args, result string, ok bool)
 	// ViewDef is pg_get_viewdef: a view's query.
 	ViewDef(oid int64) (string, bool)
+	// Description is obj_description (sub 0) and col_description: the
+	// comment on relation oid or its column sub.
+	Description(oid int64, sub int) (string, bool)
 }
 
 // SuperuserOID is the OID of the admin role (PostgreSQL's bootstrap
@@ -374,8 +377,29 @@ func init() {
 		}
 		return nil, nil
 	})
-	def("obj_description shobj_description", 1, 2, "a", types.Text, null, nonStrict)
-	def("col_description", 2, 2, "a", types.Text, null, nonStrict)
+	def("obj_description", 1, 2, "a", types.Text, func(ctx *Context, a []types.Value) (types.Value, error) {
+		if ctx == nil || ctx.Catalog == nil || a[0] == nil || (len(a) > 1 && textArg(a[1]) != "pg_class") {
+			return nil, nil // comments are kept on relations only
+		}
+		if s, ok := ctx.Catalog.Description(oidArg(a[0]), 0); ok {
+			return s, nil
+		}
+		return nil, nil
+	})
+	def("shobj_description", 1, 2, "a", types.Text, null, nonStrict)
+	def("col_description", 2, 2, "a", types.Text, func(ctx *Context, a []types.Value) (types.Value, error) {
+		if ctx == nil || ctx.Catalog == nil || a[0] == nil || a[1] == nil {
+			return nil, nil
+		}
+		n, err := types.Cast(a[1], types.Int8)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := ctx.Catalog.Description(oidArg(a[0]), int(n.(int64))); ok && n.(int64) > 0 {
+			return s, nil
+		}
+		return nil, nil
+	})
 	def("pg_get_viewdef", 1, 2, "a", types.Text, func(ctx *Context, a []types.Value) (types.Value, error) {
 		if ctx == nil || ctx.Catalog == nil {
 			return nil, nil

@@ -1002,3 +1002,54 @@ func (p *parser) checkDef(name string) ast.CheckDef {
 	p.acceptKws("no", "inherit")
 	return d
 }
+
+// comment parses COMMENT ON TABLE|VIEW|INDEX|SEQUENCE name | COLUMN
+// [public.]rel.col IS 'text' | NULL.
+func (p *parser) comment() ast.Statement {
+	start := p.expectKw("comment")
+	p.expectKw("on")
+	c := &ast.Comment{Pos: start.pos}
+	t := p.peek()
+	switch {
+	case p.acceptKw("table"):
+		c.Kind = "TABLE"
+	case p.acceptKw("view"):
+		c.Kind = "VIEW"
+	case p.acceptKw("index"):
+		c.Kind = "INDEX"
+	case p.acceptKw("sequence"):
+		c.Kind = "SEQUENCE"
+	case p.acceptKw("column"):
+		c.Kind = "COLUMN"
+	case isName(t):
+		p.notYet(t, "COMMENT ON "+strings.ToUpper(t.val))
+	default:
+		p.fail(t)
+	}
+	if c.Kind == "COLUMN" {
+		parts := []string{p.name()}
+		for p.acceptOp(".") {
+			parts = append(parts, p.label())
+		}
+		switch {
+		case len(parts) == 3 && parts[0] == "public":
+			parts = parts[1:]
+		case len(parts) == 3:
+			p.throw(errs.Errorf(errs.InvalidSchemaName, "schema %q does not exist", parts[0]).WithPosition(t.pos))
+		case len(parts) != 2:
+			p.throw(errs.Errorf(errs.SyntaxError, "column name must be qualified").WithPosition(t.pos))
+		}
+		c.Name, c.Column = parts[0], parts[1]
+	} else {
+		c.Name = p.relName()
+	}
+	p.expectKw("is")
+	if !p.acceptKw("null") {
+		s := p.next()
+		if s.kind != tString {
+			p.fail(s)
+		}
+		c.Text = &s.val
+	}
+	return c
+}

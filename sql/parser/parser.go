@@ -396,6 +396,8 @@ func (p *parser) statement() ast.Statement {
 		return p.undrop()
 	case "alter":
 		return p.alter()
+	case "comment":
+		return p.comment()
 	case "show":
 		return p.show()
 	case "describe":

@@ -153,6 +153,7 @@ func FuzzParse(f *testing.F) {
 		"ALTER TABLE t ALTER a SET DATA TYPE numeric(10,2) USING a::numeric / 100; ALTER TABLE t DROP COLUMN IF EXISTS b CASCADE",
 		"INSERT INTO t (id) OVERRIDING SYSTEM VALUE VALUES (1); SELECT * FROM unnest(a) WITH ORDINALITY AS u(x, n); DROP TABLE t CASCADE",
 		"SELECT (information_schema._pg_expandarray(i.indkey)).n, (r.keys).x, (s).a.b, (t.*).\"Q\" FROM pg_index i WHERE (row(1, 2)).f1 = 1",
+		"COMMENT ON COLUMN public.t.c IS 'x''y'; COMMENT ON TABLE t IS NULL; SELECT * FROM t ORDER BY a LIMIT 1 FOR UPDATE OF t SKIP LOCKED",
 	} {
 		f.Add(s)
 	}

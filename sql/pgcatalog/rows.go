@@ -77,30 +77,88 @@ var infoSchemaSpecs = map[string]string{
 type rowsFn = func(*Tables, context.Context, *builder) error
 
 var pgRows = map[string]rowsFn{
-	"pg_namespace":  namespaceRows,
-	"pg_class":      classRows,
-	"pg_attribute":  attributeRows,
-	"pg_type":       typeRows,
-	"pg_database":   databaseRows,
-	"pg_index":      indexRows,
-	"pg_constraint": constraintRows,
-	"pg_attrdef":    attrdefRows,
-	"pg_am":         amRows,
-	"pg_roles":      rolesRows,
-	"pg_user":       userRows,
-	"pg_authid":     authidRows,
-	"pg_settings":   settingsRows,
-	"pg_collation":  collationRows,
-	"pg_tablespace": tablespaceRows,
-	"pg_tables":     tablesRows,
-	"pg_stats":      statsRows,
-	"pg_proc":       procRows,
-	"pg_indexes":    indexesRows,
-	"pg_language":   languageRows,
-	"pg_views":      viewsRows,
-	"pg_sequence":   sequenceRows,
-	"pg_depend":     dependRows,
-	"pg_sequences":  sequencesRows,
+	"pg_namespace":   namespaceRows,
+	"pg_class":       classRows,
+	"pg_attribute":   attributeRows,
+	"pg_type":        typeRows,
+	"pg_database":    databaseRows,
+	"pg_index":       indexRows,
+	"pg_constraint":  constraintRows,
+	"pg_attrdef":     attrdefRows,
+	"pg_am":          amRows,
+	"pg_roles":       rolesRows,
+	"pg_user":        userRows,
+	"pg_authid":      authidRows,
+	"pg_settings":    settingsRows,
+	"pg_collation":   collationRows,
+	"pg_tablespace":  tablespaceRows,
+	"pg_tables":      tablesRows,
+	"pg_stats":       statsRows,
+	"pg_proc":        procRows,
+	"pg_indexes":     indexesRows,
+	"pg_language":    languageRows,
+	"pg_views":       viewsRows,
+	"pg_sequence":    sequenceRows,
+	"pg_depend":      dependRows,
+	"pg_sequences":   sequencesRows,
+	"pg_description": descriptionRows,
+}
+
+// description is one comment COMMENT ON left: on relation oid (pg_class),
+// on its column sub (0: on the relation itself).
+type description struct {
+	oid  int64
+	sub  int64
+	text string
+}
+
+// descriptions lists the comments on relations and their columns.
+func (t *Tables) descriptions() []description {
+	var out []description
+	add := func(oid int64, sub int, text string) {
+		if text != "" {
+			out = append(out, description{oid: oid, sub: int64(sub), text: text})
+		}
+	}
+	for _, c := range t.cat.List() {
+		add(RelOID(c.ID), 0, c.Comment)
+		for i, col := range c.Columns {
+			add(RelOID(c.ID), i+1, col.Comment)
+		}
+		for _, ix := range c.Indexes {
+			add(RelOID(ix.ID), 0, ix.Comment)
+		}
+	}
+	for _, v := range t.cat.Views() {
+		add(RelOID(v.ID), 0, v.Comment)
+		for i, a := range v.Attrs {
+			add(RelOID(v.ID), i+1, a.Comment)
+		}
+	}
+	for _, sq := range t.cat.Sequences() {
+		add(RelOID(sq.ID), 0, sq.Comment)
+	}
+	return out
+}
+
+// descriptionRows is pg_description: the comments COMMENT ON left.
+func descriptionRows(t *Tables, _ context.Context, b *builder) error {
+	const pgClass = 1259
+	for _, d := range t.descriptions() {
+		b.add(m{"objoid": d.oid, "classoid": int64(pgClass), "objsubid": d.sub, "description": d.text})
+	}
+	return nil
+}
+
+// Description implements funcs.CatalogInfo (obj_description,
+// col_description): the comment on relation oid or its column sub.
+func (t *Tables) Description(oid int64, sub int) (string, bool) {
+	for _, d := range t.descriptions() {
+		if d.oid == oid && d.sub == int64(sub) {
+			return d.text, true
+		}
+	}
+	return "", false
 }
 
 // dependRows is pg_depend: the sequences columns own (deptype a, i for
