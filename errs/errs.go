@@ -59,6 +59,7 @@ const (
 	DataCorrupted             = "XX001"
 	IOError                   = "58030"
 	InvalidCursorName         = "34000"
+	DuplicateCursor           = "42P03"
 	InvalidPreparedStmt       = "26000"
 	DuplicatePreparedStmt     = "42P05"
 	CardinalityViolation      = "21000"

@@ -137,6 +137,7 @@ func (s *Session) endTxnSession(committed bool) {
 	s.settleListen(ops, committed)
 	s.endBlock()
 	s.releaseXactAdvisory()
+	s.endCursors(committed)
 }
 
 // settleListen applies ops (committed) or undoes them; ops are no longer

@@ -80,6 +80,8 @@ type Session struct {
 	// OFFSETS commits exactly that (so group members never commit each
 	// other's reads).
 	delivered event.Delivered
+
+	cursors map[string]*cursor // DECLAREd cursors (cursor.go)
 }
 
 // lockForWrite takes the shared write lock of a collection for the rest of
@@ -582,6 +584,12 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
+	case *ast.DeclareCursor:
+		return s.declareCursor(ctx, st, params)
+	case *ast.Fetch:
+		return s.fetch(st)
+	case *ast.CloseCursor:
+		return s.closeCursor(st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
 	case *ast.CreateChangeStream:

@@ -183,6 +183,37 @@ type DropColumn struct {
 	Cascade  bool
 }
 
+// DeclareCursor is DECLARE name [BINARY] [[NO] SCROLL] CURSOR [WITH[OUT]
+// HOLD] FOR query.
+type DeclareCursor struct {
+	Pos    int
+	Name   string
+	Binary bool
+	Scroll int // 1 SCROLL, -1 NO SCROLL, 0 neither
+	Hold   bool
+	Query  *Select
+}
+
+// Fetch is FETCH (or, with Move, MOVE) [direction] [FROM | IN] name:
+// Dir is "ABSOLUTE", "RELATIVE", "FORWARD" or "BACKWARD" with Count (NEXT
+// is FORWARD 1, PRIOR BACKWARD 1, FIRST ABSOLUTE 1, LAST ABSOLUTE -1), All
+// for FORWARD/BACKWARD ALL.
+type Fetch struct {
+	Pos   int
+	Move  bool
+	Dir   string
+	Count int64
+	All   bool
+	Name  string
+}
+
+// CloseCursor is CLOSE name | ALL.
+type CloseCursor struct {
+	Pos  int
+	Name string // "" with All
+	All  bool
+}
+
 // Comment is COMMENT ON TABLE|VIEW|INDEX|SEQUENCE name | COLUMN rel.col
 // IS 'text' | NULL (Text nil, or empty: the comment is removed).
 type Comment struct {
@@ -221,6 +252,9 @@ func (*AddForeignKey) stmt()  {}
 func (*AddKey) stmt()         {}
 func (*AlterOwner) stmt()     {}
 func (*Comment) stmt()        {}
+func (*DeclareCursor) stmt()  {}
+func (*Fetch) stmt()          {}
+func (*CloseCursor) stmt()    {}
 func (*DropColumn) stmt()     {}
 func (*RenameTable) stmt()    {}
 func (*DropConstraint) stmt() {}

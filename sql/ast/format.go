@@ -202,6 +202,42 @@ func (f *formatter) stmt(s Statement) {
 		}
 	case *AlterOwner:
 		f.w("ALTER ", s.Kind, " ", QuoteIdent(s.Name), " OWNER TO ", QuoteIdent(s.Role))
+	case *DeclareCursor:
+		f.w("DECLARE ", QuoteIdent(s.Name))
+		if s.Binary {
+			f.w(" BINARY")
+		}
+		switch s.Scroll {
+		case 1:
+			f.w(" SCROLL")
+		case -1:
+			f.w(" NO SCROLL")
+		}
+		f.w(" CURSOR")
+		if s.Hold {
+			f.w(" WITH HOLD")
+		}
+		f.w(" FOR ")
+		f.query(s.Query)
+	case *Fetch:
+		if s.Move {
+			f.w("MOVE ")
+		} else {
+			f.w("FETCH ")
+		}
+		switch {
+		case s.All:
+			f.w(s.Dir, " ALL")
+		default:
+			f.w(s.Dir, " ", strconv.FormatInt(s.Count, 10))
+		}
+		f.w(" FROM ", QuoteIdent(s.Name))
+	case *CloseCursor:
+		if s.All {
+			f.w("CLOSE ALL")
+		} else {
+			f.w("CLOSE ", QuoteIdent(s.Name))
+		}
 	case *Comment:
 		f.w("COMMENT ON ", s.Kind, " ", QuoteIdent(s.Name))
 		if s.Kind == "COLUMN" {

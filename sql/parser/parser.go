@@ -398,6 +398,16 @@ func (p *parser) statement() ast.Statement {
 		return p.alter()
 	case "comment":
 		return p.comment()
+	case "declare":
+		return p.declareCursor()
+	case "fetch", "move":
+		return p.fetch()
+	case "close":
+		p.i++
+		if p.acceptKw("all") {
+			return &ast.CloseCursor{Pos: t.pos, All: true}
+		}
+		return &ast.CloseCursor{Pos: t.pos, Name: p.name()}
 	case "show":
 		return p.show()
 	case "describe":
@@ -503,8 +513,7 @@ func (p *parser) statement() ast.Statement {
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke", "prepare", "execute", "deallocate",
-		"lock", "fetch", "declare", "close",
-		"move", "merge", "import", "export", "backup", "restore", "kill":
+		"lock", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))
 	}
 	p.fail(t)

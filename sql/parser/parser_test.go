@@ -154,6 +154,7 @@ func FuzzParse(f *testing.F) {
 		"INSERT INTO t (id) OVERRIDING SYSTEM VALUE VALUES (1); SELECT * FROM unnest(a) WITH ORDINALITY AS u(x, n); DROP TABLE t CASCADE",
 		"SELECT (information_schema._pg_expandarray(i.indkey)).n, (r.keys).x, (s).a.b, (t.*).\"Q\" FROM pg_index i WHERE (row(1, 2)).f1 = 1",
 		"COMMENT ON COLUMN public.t.c IS 'x''y'; COMMENT ON TABLE t IS NULL; SELECT * FROM t ORDER BY a LIMIT 1 FOR UPDATE OF t SKIP LOCKED",
+		"BEGIN; DECLARE c SCROLL CURSOR WITH HOLD FOR SELECT 1; FETCH BACKWARD 2 FROM c; MOVE ABSOLUTE -1 IN c; CLOSE c; CLOSE ALL",
 	} {
 		f.Add(s)
 	}

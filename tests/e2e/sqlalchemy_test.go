@@ -61,6 +61,7 @@ func TestSQLAlchemy(t *testing.T) {
 		`sequences ['sa_author_id_seq', 'sa_book_id_seq']`,
 		`reflect (['id', 'title', 'price', 'rating', 'ok', 'author_id'], ['sa_author.id'], ['id'])`,
 		`core [('x',), ('y',)]`,
+		`stream (2500, (1, 2), (2500, 5000), 6252500)`,
 		`drop_all None`,
 		`create_again None`,
 		`sequences_again ['sa_author_id_seq', 'sa_book_id_seq']`,

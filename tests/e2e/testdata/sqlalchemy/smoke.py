@@ -67,6 +67,15 @@ def core():
         return c.execute(text("SELECT name FROM sa_author WHERE name = ANY(:ns) ORDER BY name"), {"ns": ["x", "y"]}).all()
 
 
+def stream():
+    # stream_results: psycopg2's named (server-side) cursor, DECLARE ... FETCH ... CLOSE.
+    with eng.connect() as c:
+        r = c.execution_options(stream_results=True, max_row_buffer=100).execute(
+            text("SELECT g, g * 2 AS d FROM generate_series(1, 2500) g ORDER BY g"))
+        rows = list(r)
+        return len(rows), rows[0], rows[-1], sum(x.d for x in rows)
+
+
 step("create_all", lambda: Base.metadata.create_all(eng))
 step("orm", orm)
 insp = inspect(eng)
@@ -81,6 +90,7 @@ step("checks", lambda: insp.get_check_constraints("sa_book"))
 step("sequences", lambda: sorted(n for n in insp.get_sequence_names() if n.startswith("sa_")))
 step("reflect", reflect)
 step("core", core)
+step("stream", stream)
 step("drop_all", lambda: Base.metadata.drop_all(eng))
 step("create_again", lambda: Base.metadata.create_all(eng))
 step("sequences_again", lambda: sorted(n for n in insp.get_sequence_names() if n.startswith("sa_")))
