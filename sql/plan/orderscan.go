@@ -70,39 +70,12 @@ func orderByIndex(n Node) Node {
 		if ix.Sorted || (scan.Access == AccessIndex && scan.Index != ix) {
 			continue
 		}
-		var eq []Expr
-		for _, col := range ix.Columns {
-			var v Expr
-			for _, c := range conj {
-				if v = eqOn(c, coll, col); v != nil {
-					break
-				}
-			}
-			if v == nil {
-				break
-			}
-			eq = append(eq, v)
-		}
+		eq := indexEqPrefix(ix, coll, conj)
 		m := len(eq)
 		if m+len(cols) > len(ix.Columns) || !slices.Equal(ix.Columns[m:m+len(cols)], cols) {
 			continue
 		}
-		var lo, hi Expr
-		var loIncl, hiIncl bool
-		for _, c := range conj {
-			if op, v := rangeOn(c, coll, cols[0]); v != nil {
-				switch op {
-				case ">", ">=":
-					if lo == nil {
-						lo, loIncl = v, op == ">="
-					}
-				case "<", "<=":
-					if hi == nil {
-						hi, hiIncl = v, op == "<="
-					}
-				}
-			}
-		}
+		lo, hi, loIncl, hiIncl := rangeBounds(coll, cols[0], conj)
 		scan.Access, scan.Index = AccessIndex, ix
 		scan.IndexEq, scan.RangeLo, scan.RangeHi, scan.LoIncl, scan.HiIncl = eq, lo, hi, loIncl, hiIncl
 		scan.Order, scan.NullsFirst = 1, sort.Keys[0].NullsFirst

@@ -101,37 +101,11 @@ func chooseAccess(scan *Scan, pred Expr) {
 		if ix.Sorted {
 			continue // entries in their own order; read through RANK/TOPK/RANGE
 		}
-		var eq []Expr
-		for _, col := range ix.Columns {
-			var v Expr
-			for _, c := range conj {
-				if v = eqOn(c, coll, col); v != nil {
-					break
-				}
-			}
-			if v == nil {
-				break
-			}
-			eq = append(eq, v)
-		}
+		eq := indexEqPrefix(ix, coll, conj)
 		var lo, hi Expr
 		var loIncl, hiIncl bool
 		if len(eq) < len(ix.Columns) {
-			next := ix.Columns[len(eq)]
-			for _, c := range conj {
-				if op, v := rangeOn(c, coll, next); v != nil {
-					switch op {
-					case ">", ">=":
-						if lo == nil {
-							lo, loIncl = v, op == ">="
-						}
-					case "<", "<=":
-						if hi == nil {
-							hi, hiIncl = v, op == "<="
-						}
-					}
-				}
-			}
+			lo, hi, loIncl, hiIncl = rangeBounds(coll, ix.Columns[len(eq)], conj)
 		}
 		score := len(eq) * 2
 		if lo != nil || hi != nil {
@@ -169,6 +143,45 @@ func chooseAccess(scan *Scan, pred Expr) {
 			scan.Estimate = ""
 		}
 	}
+}
+
+// indexEqPrefix returns the values the terms of an AND pin an index's
+// leading columns to by equality, as many columns as are pinned.
+func indexEqPrefix(ix *catalog.Index, coll *catalog.Collection, conj []Expr) []Expr {
+	var eq []Expr
+	for _, col := range ix.Columns {
+		var v Expr
+		for _, c := range conj {
+			if v = eqOn(c, coll, col); v != nil {
+				break
+			}
+		}
+		if v == nil {
+			break
+		}
+		eq = append(eq, v)
+	}
+	return eq
+}
+
+// rangeBounds returns the first lower and upper bounds the terms of an AND
+// put on a column (nil: none).
+func rangeBounds(coll *catalog.Collection, col string, conj []Expr) (lo, hi Expr, loIncl, hiIncl bool) {
+	for _, c := range conj {
+		if op, v := rangeOn(c, coll, col); v != nil {
+			switch op {
+			case ">", ">=":
+				if lo == nil {
+					lo, loIncl = v, op == ">="
+				}
+			case "<", "<=":
+				if hi == nil {
+					hi, hiIncl = v, op == "<="
+				}
+			}
+		}
+	}
+	return lo, hi, loIncl, hiIncl
 }
 
 // orderConjuncts puts the terms of a scan's AND that cannot fail first,
