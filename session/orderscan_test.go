@@ -52,7 +52,21 @@ func TestOrderedIndexScan(t *testing.T) {
 	require.Contains(t, d.q(s, `EXPLAIN DELETE FROM ix WHERE id = (SELECT id FROM ix ORDER BY n LIMIT 1 FOR UPDATE SKIP LOCKED)`), "Point Get on ix")
 	require.Contains(t, d.q(s, `EXPLAIN SELECT * FROM ix i WHERE id = (SELECT i.g)`), "Seq Scan", "a correlated one is not")
 
+	require.Contains(t, d.q(s, `EXPLAIN SELECT id FROM ix ORDER BY id DESC LIMIT 5`), "Key Scan Backward on ix")
 	query := func(tbl string) string {
+		if rng.IntN(4) == 0 {
+			// The primary key's order; over plain, the same through a
+			// subquery, which sorts.
+			src := "ix"
+			if tbl == "plain" {
+				src = "(SELECT * FROM plain) p"
+			}
+			q := "SELECT id FROM " + src
+			if rng.IntN(2) == 0 {
+				q += fmt.Sprintf(" WHERE n > %d", rng.IntN(60)-20)
+			}
+			return q + " ORDER BY id" + []string{"", " DESC"}[rng.IntN(2)] + fmt.Sprintf(" LIMIT %d OFFSET %d", 1+rng.IntN(50), rng.IntN(600))
+		}
 		col := []string{"n", "t"}[rng.IntN(2)]
 		q := "SELECT " + col + " FROM " + tbl
 		if rng.IntN(3) == 0 {

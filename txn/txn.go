@@ -943,6 +943,9 @@ func (r *ReverseIterator) Value() []byte { return r.it.Value() }
 // Prev moves to the previous entry.
 func (r *ReverseIterator) Prev() { r.valid = r.it.Prev() }
 
+// SeekLT moves to the last entry before key (within the range).
+func (r *ReverseIterator) SeekLT(key []byte) { r.valid = r.it.SeekLT(key) }
+
 // Close releases the iterator.
 func (r *ReverseIterator) Close() error {
 	if err := r.it.Close(); err != nil {

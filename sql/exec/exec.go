@@ -1058,8 +1058,8 @@ type scanIter struct {
 	// col: the scan reads a column copy of the collection instead of its
 	// stored rows (colscan.go).
 	col *colScan
-	// order: an ordered index scan's source of row keys (orderscan.go).
-	order *indexOrder
+	// order: an ordered scan's source of row keys (orderscan.go).
+	order rowKeySource
 }
 
 // reuseRows tells in, when it is a scan of a strict collection, that its
@@ -1207,6 +1207,11 @@ func (env *Env) openScan(s *plan.Scan) (*scanIter, error) {
 		si.idxUniq = s.Index.Unique
 		return si, nil
 	default:
+		if s.Order != 0 {
+			// In primary-key order: the vShards merged.
+			si.order = &pkMerge{env: env, coll: s.Coll.ID, rev: s.Order < 0}
+			return si, nil
+		}
 		return env.openScanShare(s, env.columnTable(s), 0, storage.NumVShards)
 	}
 }
@@ -1327,7 +1332,7 @@ func (si *scanIter) next() (types.Row, []byte, bool, error) {
 				continue
 			}
 			raw = v
-		case si.scan.Access == plan.AccessIndex && (si.it != nil || si.keysGiven || si.order != nil):
+		case si.order != nil || si.scan.Access == plan.AccessIndex && (si.it != nil || si.keysGiven):
 			if len(si.rowKeys) == 0 {
 				if si.keysGiven {
 					return nil, nil, false, nil

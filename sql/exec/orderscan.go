@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 
 	"github.com/nodedb-go/nodedb/engine/document"
@@ -216,3 +217,195 @@ func (env *Env) orderedFallback(s *plan.Scan) (*scanIter, error) {
 	}
 	return si, nil
 }
+
+// rowKeySource yields the row keys an ordered scan reads, in order.
+type rowKeySource interface {
+	next() ([]byte, bool, error)
+	closeIter() error
+}
+
+// pkMerge yields a collection's row keys in primary-key order. Rows are
+// spread over vShards by a hash of the key, each vShard's rows in key
+// order, so it merges the vShards: it holds the next key of each and
+// moves one iterator between them by seeking (an iterator each would
+// cost more to open than the seeks). Opening it costs a seek per
+// non-empty vShard; each row after that one more.
+type pkMerge struct {
+	env  *Env
+	coll uint32
+	rev  bool
+	fwd  *txn.Iterator
+	bwd  *txn.ReverseIterator
+	heap [][]byte // the next key of each vShard not yet done, a heap by primary key
+	init bool
+	// keys: every row key, in order, read beforehand (a backward merge in
+	// a transaction with writes of its own, which a reverse iterator would
+	// not see); read says they were.
+	keys [][]byte
+	read bool
+}
+
+func (p *pkMerge) less(a, b []byte) bool {
+	c := bytes.Compare(a[storage.RowKeyPrefixLen:], b[storage.RowKeyPrefixLen:])
+	if p.rev {
+		return c > 0
+	}
+	return c < 0
+}
+
+func (p *pkMerge) push(k []byte) {
+	p.heap = append(p.heap, k)
+	for i := len(p.heap) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !p.less(p.heap[i], p.heap[parent]) {
+			break
+		}
+		p.heap[i], p.heap[parent] = p.heap[parent], p.heap[i]
+		i = parent
+	}
+}
+
+func (p *pkMerge) pop() []byte {
+	top := p.heap[0]
+	last := len(p.heap) - 1
+	p.heap[0] = p.heap[last]
+	p.heap = p.heap[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(p.heap) && p.less(p.heap[l], p.heap[m]) {
+			m = l
+		}
+		if r < len(p.heap) && p.less(p.heap[r], p.heap[m]) {
+			m = r
+		}
+		if m == i {
+			return top
+		}
+		p.heap[i], p.heap[m] = p.heap[m], p.heap[i]
+		i = m
+	}
+}
+
+// vshardKey is the first key of vShard v (v == NumVShards: the end).
+func (p *pkMerge) vshardKey(v int) []byte {
+	if v >= storage.NumVShards {
+		return storage.PrefixEnd(storage.RowPrefix(p.coll))
+	}
+	b := make([]byte, storage.RowKeyPrefixLen)
+	storage.PutRowKeyPrefix(b, p.coll, uint16(v))
+	return b
+}
+
+func sameVShard(a, b []byte) bool {
+	return len(a) >= storage.RowKeyPrefixLen && len(b) >= storage.RowKeyPrefixLen &&
+		bytes.Equal(a[:storage.RowKeyPrefixLen], b[:storage.RowKeyPrefixLen])
+}
+
+// start reads each non-empty vShard's first key (last, backward).
+func (p *pkMerge) start() error {
+	p.init = true
+	lo := storage.RowPrefix(p.coll)
+	hi := storage.PrefixEnd(lo)
+	if p.rev && p.env.Txn.HasWrites() {
+		return p.readAll(lo, hi)
+	}
+	var err error
+	if !p.rev {
+		if p.fwd, err = p.env.Txn.NewIter(lo, hi); err != nil {
+			return err
+		}
+		for v := 0; v < storage.NumVShards; {
+			p.fwd.SeekGE(p.vshardKey(v))
+			if !p.fwd.Valid() {
+				break
+			}
+			k := clone(p.fwd.Key())
+			p.push(k)
+			v = int(binary.BigEndian.Uint16(k[5:storage.RowKeyPrefixLen])) + 1
+		}
+		return nil
+	}
+	if p.bwd, err = p.env.Txn.NewReverseIter(lo, hi); err != nil {
+		return err
+	}
+	for v := storage.NumVShards - 1; v >= 0; {
+		p.bwd.SeekLT(p.vshardKey(v + 1))
+		if !p.bwd.Valid() {
+			break
+		}
+		k := clone(p.bwd.Key())
+		p.push(k)
+		v = int(binary.BigEndian.Uint16(k[5:storage.RowKeyPrefixLen])) - 1
+	}
+	return nil
+}
+
+func (p *pkMerge) next() ([]byte, bool, error) {
+	if !p.init {
+		if err := p.start(); err != nil {
+			return nil, false, err
+		}
+	}
+	if p.read {
+		if len(p.keys) == 0 {
+			return nil, false, nil
+		}
+		k := p.keys[0]
+		p.keys = p.keys[1:]
+		return k, true, nil
+	}
+	if len(p.heap) == 0 {
+		return nil, false, nil
+	}
+	k := p.pop()
+	// The vShard's next key.
+	if p.rev {
+		p.bwd.SeekLT(k)
+		if p.bwd.Valid() && sameVShard(p.bwd.Key(), k) {
+			p.push(clone(p.bwd.Key()))
+		}
+	} else {
+		p.fwd.SeekGE(append(clone(k), 0))
+		if p.fwd.Valid() && sameVShard(p.fwd.Key(), k) {
+			p.push(clone(p.fwd.Key()))
+		}
+	}
+	return k, true, nil
+}
+
+// readAll reads every row key forward (seeing the transaction's own
+// writes) and keeps them in backward primary-key order.
+func (p *pkMerge) readAll(lo, hi []byte) error {
+	p.read = true
+	it, err := p.env.Txn.NewIter(lo, hi)
+	if err != nil {
+		return err
+	}
+	for ; it.Valid(); it.Next() {
+		p.keys = append(p.keys, clone(it.Key()))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	slices.SortFunc(p.keys, func(a, b []byte) int {
+		return bytes.Compare(b[storage.RowKeyPrefixLen:], a[storage.RowKeyPrefixLen:])
+	})
+	return nil
+}
+
+func (p *pkMerge) closeIter() error {
+	var err error
+	if p.fwd != nil {
+		err = p.fwd.Close()
+		p.fwd = nil
+	}
+	if p.bwd != nil {
+		if e := p.bwd.Close(); e != nil {
+			err = e
+		}
+		p.bwd = nil
+	}
+	return err
+}
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }

@@ -77,7 +77,7 @@ func ParallelRuns() uint64 { return parallelRuns.Load() }
 func (env *Env) parallelScan(n plan.Node) (*plan.Scan, int, bool) {
 	workers := env.parallelWorkers()
 	scan, ok := n.(*plan.Scan)
-	if workers < 2 || !ok || scan.Access != plan.AccessFull {
+	if workers < 2 || !ok || scan.Access != plan.AccessFull || scan.Order != 0 {
 		return nil, 0, false
 	}
 	minRows := float64(parallelMinRows)

@@ -52,7 +52,9 @@ func (e *explainer) explain(n Node, depth int) {
 		case AccessIndex:
 			add("Index Scan%s using %s on %s (eq=%d, range=%v)", map[int8]string{1: " in order", -1: " Backward"}[x.Order], x.Index.Name, x.Coll.Name, len(x.IndexEq), x.RangeLo != nil || x.RangeHi != nil)
 		default:
-			if x.Cached {
+			if x.Order != 0 {
+				add("Key Scan%s on %s (primary key order, vShards merged)", map[int8]string{1: " in order", -1: " Backward"}[x.Order], x.Coll.Name)
+			} else if x.Cached {
 				add("Seq Scan on %s (column copy)", x.Coll.Name)
 			} else {
 				add("Seq Scan on %s", x.Coll.Name)

@@ -83,14 +83,30 @@ func orderByIndex(n Node) Node {
 			scan.Order = -1
 		}
 		scan.Estimate = "index " + ix.Name + " in order"
-		if lock != nil {
-			lock.Input = proj
-		} else {
-			lim.Input = proj
-		}
+		dropSort(lim, lock, proj)
 		return n
 	}
+	// The primary key's columns: the vShards' rows, each in key order,
+	// merged (exec's pkMerge).
+	if scan.Access == AccessFull && len(cols) <= len(coll.PK) && slices.Equal(coll.PK[:len(cols)], cols) {
+		scan.Order = 1
+		if desc {
+			scan.Order = -1
+		}
+		scan.Estimate = "primary key in order"
+		dropSort(lim, lock, proj)
+	}
 	return n
+}
+
+// dropSort takes the Sort out from under a LIMIT (and its LockRows): the
+// scan returns the rows in its order.
+func dropSort(lim *Limit, lock *LockRows, proj *Project) {
+	if lock != nil {
+		lock.Input = proj
+	} else {
+		lim.Input = proj
+	}
 }
 
 // smallLimit reports whether a LIMIT reads few enough rows for an index

@@ -50,6 +50,23 @@ var orderScanScript = []string{
 	`ROLLBACK`,
 	`SELECT n FROM os ORDER BY n DESC LIMIT 3`,
 	`SELECT id, n FROM os WHERE id < 30 ORDER BY n LIMIT 5 FOR UPDATE`,
+	// The primary key's order: the vShards merged.
+	`SELECT id FROM os ORDER BY id LIMIT 5`,
+	`SELECT id, g FROM os ORDER BY id DESC LIMIT 7 OFFSET 3`,
+	`SELECT id FROM os WHERE n > 50 ORDER BY id DESC LIMIT 5`,
+	`CREATE TABLE ok2 (a text, b int, c int, PRIMARY KEY (a, b))`,
+	`INSERT INTO ok2 SELECT 'k' || (i % 7), i, i * 3 FROM generate_series(1, 300) i`,
+	`SELECT a, b FROM ok2 ORDER BY a, b LIMIT 6`,
+	`SELECT a, b FROM ok2 ORDER BY a DESC, b DESC LIMIT 6`,
+	`SELECT a FROM ok2 ORDER BY a LIMIT 50`,
+	`SELECT a, b FROM ok2 ORDER BY a, b DESC LIMIT 5`,
+	`BEGIN`,
+	`INSERT INTO ok2 VALUES ('a', 1, 0), ('zz', 9, 9)`,
+	`DELETE FROM ok2 WHERE a = 'k6'`,
+	`SELECT a, b FROM ok2 ORDER BY a DESC, b DESC LIMIT 3`,
+	`SELECT a, b FROM ok2 ORDER BY a, b LIMIT 3`,
+	`ROLLBACK`,
+	`SELECT a, b FROM ok2 ORDER BY a DESC, b DESC LIMIT 3`,
 }
 
 func TestOracleOrderedIndexScan(t *testing.T) { compareScriptMessages(t, orderScanScript) }
