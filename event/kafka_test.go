@@ -31,15 +31,19 @@ func outgoing(part uint16, lsns ...uint64) []Outgoing {
 }
 
 // committedLSNs reads the whole topic read_committed and returns the LSN
-// headers of a stream id's records, in no particular order.
-func committedLSNs(t *testing.T, c *kfake.Cluster, streamID string) []uint64 {
+// headers of a stream id's records, in no particular order. It polls for
+// at least a second (so that records that should not be there have time
+// to show) and on until want records came or 15 s passed (a loaded
+// machine delays the fake broker).
+func committedLSNs(t *testing.T, c *kfake.Cluster, streamID string, want int) []uint64 {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("t"),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(100*time.Millisecond))
 	require.NoError(t, err)
 	defer cl.Close()
 	var out []uint64
-	for range 5 {
+	deadline := time.Now().Add(15 * time.Second)
+	for i := 0; i < 5 || (len(out) < want && time.Now().Before(deadline)); i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
 			if _, lsn, ok := kafkaPosition(r, streamID); ok {
@@ -84,7 +88,7 @@ func TestKafkaResumeReadsBackCommitted(t *testing.T) {
 	require.Equal(t, map[uint16]uint64{3: 13, 5: 20}, held)
 	require.NoError(t, b.Send(ctx, "s", outgoing(3, 12, 13, 14)))
 
-	lsns := committedLSNs(t, c, "7")
+	lsns := committedLSNs(t, c, "7", 6)
 	count := map[uint64]int{}
 	for _, l := range lsns {
 		count[l]++
@@ -191,7 +195,7 @@ func TestKafkaTxnGroupRefusedRecord(t *testing.T) {
 	errB := <-b.done
 	require.ErrorAs(t, errB, &down)
 	require.False(t, errors.As(errB, &perm))
-	require.Empty(t, committedLSNs(t, c, "4"), "the aborted transaction is invisible")
+	require.Empty(t, committedLSNs(t, c, "4", 0), "the aborted transaction is invisible")
 	require.NoError(t, k.Send(ctx, "s", b.batch))
-	require.ElementsMatch(t, []uint64{6, 7}, committedLSNs(t, c, "4"))
+	require.ElementsMatch(t, []uint64{6, 7}, committedLSNs(t, c, "4", 2))
 }
