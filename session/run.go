@@ -1170,14 +1170,7 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		if x.Table {
 			tag = "DROP TABLE"
 		}
-		switch len(cascaded) {
-		case 0:
-		case 1:
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: "drop cascades to " + cascaded[0]})
-		default:
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("drop cascades to %d other objects", len(cascaded)),
-				Detail: "drop cascades to " + strings.Join(cascaded, "\ndrop cascades to ")})
-		}
+		notices = append(notices, cascadeNotices(cascaded)...)
 		if err == nil {
 			for _, id := range ids {
 				if db.columns != nil {

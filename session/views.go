@@ -1,11 +1,14 @@
 package session
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/sql/plan"
 )
 
@@ -29,7 +32,8 @@ func (s *Session) createView(st *ast.CreateView) (*Result, error) {
 			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.Name)
 		}
 		id := uint32(0)
-		if old, ok := cat.View(st.Name); ok {
+		old, replacing := cat.View(st.Name)
+		if replacing {
 			if !st.OrReplace {
 				return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.Name)
 			}
@@ -38,12 +42,19 @@ func (s *Session) createView(st *ast.CreateView) (*Result, error) {
 			id = tx.NewID()
 		}
 		v := &catalog.View{ID: id, Name: st.Name, Columns: st.Columns, SQL: ast.Format(st.Query), Created: time.Now().UTC()}
+		if replacing {
+			v.Comment = old.Comment // CREATE OR REPLACE keeps the comments, as in PostgreSQL
+		}
 		for i, c := range node.Columns() {
 			name := c.Name
 			if i < len(st.Columns) {
 				name = st.Columns[i]
 			}
-			v.Attrs = append(v.Attrs, catalog.ViewColumn{Name: name, Type: c.T, TypeMod: int(c.TypeMod)})
+			vc := catalog.ViewColumn{Name: name, Type: c.T, TypeMod: int(c.TypeMod)}
+			if replacing && i < len(old.Attrs) && old.Attrs[i].Name == name {
+				vc.Comment = old.Attrs[i].Comment
+			}
+			v.Attrs = append(v.Attrs, vc)
 		}
 		return tx.PutView(v)
 	})
@@ -54,25 +65,23 @@ func (s *Session) createView(st *ast.CreateView) (*Result, error) {
 }
 
 func (s *Session) dropView(st *ast.DropView) (*Result, error) {
-	cat := s.mgr.db.cat
-	err := cat.DDL(func(tx *catalog.DDLTxn) error {
-		for _, name := range st.Names {
-			v, ok := cat.View(name)
-			if !ok {
-				if _, isColl := cat.Get(name); isColl {
-					return errs.Errorf(errs.WrongObjectType, "%q is not a view", name).WithHint("Use DROP COLLECTION (or DROP TABLE).")
-				}
-				if st.IfExists {
-					continue
-				}
-				return errs.Errorf(errs.UndefinedTable, "view %q does not exist", name)
-			}
-			tx.RemoveView(v)
-		}
-		return nil
-	})
+	d := &exec.DDL{Cat: s.mgr.db.cat}
+	cascaded, err := d.DropViews(st)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "DROP VIEW"}, nil
+	return &Result{Tag: "DROP VIEW", Notices: cascadeNotices(cascaded)}, nil
+}
+
+// cascadeNotices is PostgreSQL's notice of what a DROP ... CASCADE dropped
+// besides ("drop cascades to view v").
+func cascadeNotices(cascaded []string) []Notice {
+	switch len(cascaded) {
+	case 0:
+		return nil
+	case 1:
+		return []Notice{{Severity: "NOTICE", Code: "00000", Message: "drop cascades to " + cascaded[0]}}
+	}
+	return []Notice{{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("drop cascades to %d other objects", len(cascaded)),
+		Detail: "drop cascades to " + strings.Join(cascaded, "\ndrop cascades to ")}}
 }

@@ -649,6 +649,7 @@ type DropView struct {
 	Pos      int
 	Names    []string
 	IfExists bool
+	Cascade  bool // drops the views over them too
 }
 
 // Empty is an empty statement (";" alone or only comments).

@@ -630,6 +630,9 @@ func (f *formatter) stmt(s Statement) {
 			}
 			f.w(QuoteIdent(n))
 		}
+		if s.Cascade {
+			f.w(" CASCADE")
+		}
 	case *CreateSequence:
 		f.w("CREATE SEQUENCE ")
 		if s.IfNotExists {

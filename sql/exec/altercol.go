@@ -345,6 +345,6 @@ func (d *DDL) RenameTable(st *ast.RenameTable) error {
 		n.Placement = col.PlacementName()
 		n.Name = st.To
 		tx.Put(n)
-		return nil
+		return d.renameInViews(tx, st.Table, st.To)
 	})
 }

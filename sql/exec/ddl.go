@@ -310,6 +310,20 @@ func (d *DDL) DropCollection(st *ast.DropCollection) (cascaded []string, err err
 		if cascaded, err = d.dropReferences(tx, dropping, st.Cascade); err != nil {
 			return err
 		}
+		byName, first := map[string]string{}, ""
+		for _, name := range st.Names {
+			if _, ok := d.Cat.Get(name); ok {
+				byName[name] = "table"
+				if first == "" {
+					first = name
+				}
+			}
+		}
+		views, err := d.dropDependentViews(tx, byName, st.Cascade, "table", first)
+		if err != nil {
+			return err
+		}
+		cascaded = append(cascaded, views...)
 		for _, name := range st.Names {
 			col, ok := d.Cat.Get(name)
 			if !ok {

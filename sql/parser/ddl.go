@@ -385,7 +385,7 @@ func (p *parser) drop() ast.Statement {
 			d := &ast.DropView{Pos: start.pos}
 			d.IfExists = p.ifExists()
 			d.Names = p.relList()
-			if !p.acceptKw("cascade") {
+			if d.Cascade = p.acceptKw("cascade"); !d.Cascade {
 				p.acceptKw("restrict")
 			}
 			return d

@@ -214,6 +214,19 @@ var infoRows = map[string]rowsFn{
 	"key_column_usage":        infoKeyColumnUsageRows,
 	"constraint_column_usage": infoConstraintColumnUsageRows,
 	"referential_constraints": infoReferentialConstraintsRows,
+	"views":                   infoViewsRows,
+}
+
+// infoViewsRows is information_schema.views: the user's views (none is
+// updatable here).
+func infoViewsRows(t *Tables, ctx context.Context, b *builder) error {
+	db := sessionOf(ctx).Database
+	for _, v := range t.cat.Views() {
+		b.add(m{"table_catalog": db, "table_schema": "public", "table_name": v.Name, "view_definition": v.SQL,
+			"check_option": "NONE", "is_updatable": "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
+			"is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"})
+	}
+	return nil
 }
 
 // attr is one column of a user relation as pg_attribute shows it.
@@ -755,6 +768,10 @@ func infoTablesRows(t *Tables, ctx context.Context, b *builder) error {
 	for _, c := range t.cat.List() {
 		b.add(m{"table_catalog": db, "table_schema": "public", "table_name": c.Name, "table_type": "BASE TABLE",
 			"is_insertable_into": "YES", "is_typed": "NO"})
+	}
+	for _, v := range t.cat.Views() {
+		b.add(m{"table_catalog": db, "table_schema": "public", "table_name": v.Name, "table_type": "VIEW",
+			"is_insertable_into": "NO", "is_typed": "NO"})
 	}
 	for _, tb := range t.list {
 		typ := "BASE TABLE"

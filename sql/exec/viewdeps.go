@@ -1,0 +1,130 @@
+package exec
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/errs"
+	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
+)
+
+// Views depend on the relations their queries read, as in PostgreSQL:
+// dropping a table or view that a view reads needs CASCADE, which drops
+// the view too, and renaming a table rewrites the views over it. A view
+// keeps its query as text, so the relations are found by parsing it.
+
+// viewQuery parses a view's stored query.
+func viewQuery(v *catalog.View) (*ast.Select, error) {
+	stmts, err := parser.Parse(v.SQL)
+	if err != nil || len(stmts) != 1 {
+		return nil, fmt.Errorf("view %q: stored query: %w", v.Name, err)
+	}
+	q, ok := stmts[0].AST.(*ast.Select)
+	if !ok {
+		return nil, errs.Errorf(errs.InternalError, "view %q: stored query is not a query", v.Name)
+	}
+	return q, nil
+}
+
+// viewDependents returns the views that read the relations dropping names
+// (tables, or views with isView), directly or through other views, in
+// dependency order, each with PostgreSQL's "view v depends on table t".
+func (d *DDL) viewDependents(dropping map[string]string) ([]*catalog.View, []string, error) {
+	var out []*catalog.View
+	var deps []string
+	for changed := true; changed; {
+		changed = false
+		for _, v := range d.Cat.Views() {
+			if _, done := dropping[v.Name]; done {
+				continue
+			}
+			q, err := viewQuery(v)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, rel := range plan.RelationsIn(q) {
+				if kind, ok := dropping[rel]; ok {
+					out = append(out, v)
+					deps = append(deps, fmt.Sprintf("view %s depends on %s %s", v.Name, kind, rel))
+					dropping[v.Name] = "view"
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	return out, deps, nil
+}
+
+// dropDependentViews removes the views over the relations being dropped,
+// or, without cascade, refuses (2BP01) naming what depends on what; it
+// returns the cascaded views' notices ("view v").
+func (d *DDL) dropDependentViews(tx *catalog.DDLTxn, dropping map[string]string, cascade bool, what, first string) ([]string, error) {
+	views, deps, err := d.viewDependents(dropping)
+	if err != nil || len(views) == 0 {
+		return nil, err
+	}
+	if !cascade {
+		return nil, errs.Errorf(errs.DependentObjects, "cannot drop %s %s because other objects depend on it", what, first).
+			WithDetail(strings.Join(deps, "\n")).WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	var cascaded []string
+	for _, v := range views {
+		tx.RemoveView(v)
+		cascaded = append(cascaded, "view "+v.Name)
+	}
+	return cascaded, nil
+}
+
+// DropViews runs DROP VIEW; it returns the views CASCADE dropped besides.
+func (d *DDL) DropViews(st *ast.DropView) (cascaded []string, err error) {
+	err = d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		dropping := map[string]string{}
+		first := ""
+		for _, name := range st.Names {
+			v, ok := d.Cat.View(name)
+			if !ok {
+				if _, isColl := d.Cat.Get(name); isColl {
+					return errs.Errorf(errs.WrongObjectType, "%q is not a view", name).WithHint("Use DROP COLLECTION (or DROP TABLE).")
+				}
+				if st.IfExists {
+					continue
+				}
+				return errs.Errorf(errs.UndefinedTable, "view %q does not exist", name)
+			}
+			if first == "" {
+				first = name
+			}
+			dropping[name] = "view"
+			tx.RemoveView(v)
+		}
+		cascaded, err = d.dropDependentViews(tx, dropping, st.Cascade, "view", first)
+		return err
+	})
+	return cascaded, err
+}
+
+// renameInViews rewrites the queries of the views that read table from
+// to read it as to (ALTER TABLE ... RENAME TO).
+func (d *DDL) renameInViews(tx *catalog.DDLTxn, from, to string) error {
+	for _, v := range d.Cat.Views() {
+		q, err := viewQuery(v)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(plan.RelationsIn(q), from) {
+			continue
+		}
+		plan.RenameRelation(q, from, to)
+		n := *v
+		n.SQL = ast.Format(q)
+		if err := tx.PutView(&n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
