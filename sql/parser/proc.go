@@ -129,6 +129,9 @@ func (p *parser) exprUntil(stop func() bool) string {
 	for {
 		t := p.peek()
 		if t.kind == tEOF {
+			if depth > 0 {
+				p.fail(t) // an unclosed parenthesis, bracket or CASE
+			}
 			break
 		}
 		if depth == 0 && stop() {
@@ -138,6 +141,9 @@ func (p *parser) exprUntil(stop func() bool) string {
 		case isOp(t, "("), isOp(t, "["), isKw(t, "case"):
 			depth++
 		case isOp(t, ")"), isOp(t, "]"), isKw(t, "end"):
+			if depth == 0 {
+				p.fail(t) // closes nothing
+			}
 			depth--
 		}
 		p.i++
@@ -375,6 +381,9 @@ func (p *parser) procSQL() ast.ProcStmt {
 	var into []string
 	for {
 		c := p.peek()
+		if c.kind == tEOF && depth > 0 {
+			p.fail(c) // an unclosed parenthesis, bracket or CASE
+		}
 		if c.kind == tEOF || (depth == 0 && (isOp(c, ";") || (p.atBlockEnd() && p.i > start))) {
 			break
 		}
@@ -382,6 +391,9 @@ func (p *parser) procSQL() ast.ProcStmt {
 		case isOp(c, "("), isOp(c, "["), isKw(c, "case"):
 			depth++
 		case isOp(c, ")"), isOp(c, "]"), isKw(c, "end"):
+			if depth == 0 {
+				p.fail(c) // closes nothing
+			}
 			depth--
 		}
 		if depth == 0 && isKw(c, "into") && intoAt < 0 && (isKw(t, "select") || isKw(t, "with")) {

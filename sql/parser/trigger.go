@@ -101,8 +101,8 @@ func (p *parser) procBody() (string, *ast.Block) {
 			}
 			p.throw(errs.Errorf(e.Code, "in the body: %s", e.Message).WithPosition(t.pos))
 		}
-		if first, _ := lex(src); len(first) > 0 && !isKw(first[0], "begin") && !isKw(first[0], "declare") {
-			src = "BEGIN " + src + " END"
+		if toks, _ := lex(src); len(toks) > 0 && !isKw(toks[0], "begin") && !isKw(toks[0], "declare") {
+			src = wrapBody(src, toks)
 		}
 		return strings.TrimSuffix(strings.TrimSpace(src), ";"), b
 	}
@@ -195,4 +195,25 @@ func ReplaceRowRefs(sql string, repl func(row, field string) (string, bool)) (st
 	}
 	b.WriteString(sql[last:])
 	return b.String(), nil
+}
+
+// wrapBody puts statements written without BEGIN ... END (the last one
+// perhaps without its ';') into a block that parses again: a ';' after
+// the last statement, and a line break before what follows when a --
+// comment ends the text.
+func wrapBody(src string, toks []token) string {
+	var last *token
+	for i := range toks {
+		if toks[i].kind != tEOF {
+			last = &toks[i]
+		}
+	}
+	sep := " "
+	if last == nil || last.end < len(src) {
+		sep = "\n" // a comment after the last token
+	}
+	if last == nil || isOp(*last, ";") {
+		return "BEGIN " + src + sep + "END"
+	}
+	return "BEGIN " + src + sep + "; END"
 }
