@@ -198,6 +198,15 @@ func (d *DDL) alterType(tx *catalog.DDLTxn, col, n *catalog.Collection, i int, s
 	if err := d.fkTypesAfter(col, c.Name, t); err != nil {
 		return err
 	}
+	// A view reading the column would change under it: PostgreSQL refuses.
+	without := catalog.Clone(col)
+	without.Columns[i] = catalog.Column{Name: fmt.Sprintf("........pg.dropped.%d........", i+1), Type: old.Type, Hidden: true, Dropped: true}
+	if views, err := d.viewsUsingColumns(col, without); err != nil {
+		return err
+	} else if len(views) > 0 {
+		return errs.Errorf(errs.FeatureNotSupported, "cannot alter type of a column used by a view or rule").
+			WithDetail(fmt.Sprintf("rule _RETURN on view %s depends on column %q", views[0].Name, c.Name))
+	}
 	c.Type, c.TypeMod = t, st.TypeMod
 	env := d.Env(tx.Txn)
 	from := old.Type

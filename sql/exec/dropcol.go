@@ -83,6 +83,9 @@ func (d *DDL) DropColumn(st *ast.DropColumn) (bool, error) {
 				tx.RemoveSequence(sq)
 			}
 		}
+		if err := d.dropColumnViews(tx, col, n, st.Column, st.Cascade); err != nil {
+			return err
+		}
 		tx.Put(n)
 		return nil
 	})

@@ -128,3 +128,83 @@ func (d *DDL) renameInViews(tx *catalog.DDLTxn, from, to string) error {
 	}
 	return nil
 }
+
+// withDescriptor is the catalog with one collection's descriptor replaced:
+// what the views over it would plan against after a change.
+type withDescriptor struct {
+	*catalog.Catalog
+	coll *catalog.Collection
+}
+
+func (w withDescriptor) MustGet(name string) (*catalog.Collection, error) {
+	if name == w.coll.Name {
+		return w.coll, nil
+	}
+	return w.Catalog.MustGet(name)
+}
+
+// viewsUsingColumns returns the views over collection old that the new
+// descriptor n breaks: their query no longer plans, or plans to other
+// columns (a view's SELECT * keeps the columns it had, as PostgreSQL's
+// does). Views that do not plan now are left out.
+func (d *DDL) viewsUsingColumns(old, n *catalog.Collection) ([]*catalog.View, error) {
+	var out []*catalog.View
+	for _, v := range d.Cat.Views() {
+		q, err := viewQuery(v)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(plan.RelationsIn(q), old.Name) {
+			continue
+		}
+		if _, err := (&plan.Builder{Cat: d.Cat}).BuildSelect(q); err != nil {
+			continue // broken already
+		}
+		q, _ = viewQuery(v) // planning may rewrite the AST it is given
+		node, err := (&plan.Builder{Cat: withDescriptor{d.Cat, n}}).BuildSelect(q)
+		if err != nil || (len(v.Attrs) > 0 && len(node.Columns()) != len(v.Attrs)) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// dropColumnViews refuses (2BP01) to drop a column views read, or with
+// cascade drops those views and the views over them.
+func (d *DDL) dropColumnViews(tx *catalog.DDLTxn, old, n *catalog.Collection, column string, cascade bool) error {
+	views, err := d.viewsUsingColumns(old, n)
+	if err != nil || len(views) == 0 {
+		return err
+	}
+	if !cascade {
+		// Each view, then the views over it, as PostgreSQL lists them.
+		var deps []string
+		listed := map[string]bool{}
+		for _, v := range views {
+			if listed[v.Name] {
+				continue
+			}
+			listed[v.Name] = true
+			deps = append(deps, fmt.Sprintf("view %s depends on column %s of table %s", v.Name, column, old.Name))
+			over, overDeps, err := d.viewDependents(map[string]string{v.Name: "view"})
+			if err != nil {
+				return err
+			}
+			for j, o := range over {
+				if !listed[o.Name] {
+					listed[o.Name] = true
+					deps = append(deps, overDeps[j])
+				}
+			}
+		}
+		return errs.Errorf(errs.DependentObjects, "cannot drop column %s of table %s because other objects depend on it", column, old.Name).
+			WithDetail(strings.Join(deps, "\n")).WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	dropping := map[string]string{}
+	for _, v := range views {
+		tx.RemoveView(v)
+		dropping[v.Name] = "view"
+	}
+	_, err = d.dropDependentViews(tx, dropping, true, "view", views[0].Name)
+	return err
+}

@@ -33,6 +33,24 @@ var viewDepsScript = []string{
 	`DROP TABLE vt2 CASCADE`,
 	`SELECT table_name FROM information_schema.views WHERE table_schema = 'public' ORDER BY 1`,
 	`SELECT count(*) FROM vu2`,
+	// Columns: a view reading one keeps it from being dropped or retyped.
+	`CREATE TABLE vc (id int PRIMARY KEY, a text, b int, c int)`,
+	`INSERT INTO vc VALUES (1, 'x', 2, 3)`,
+	`CREATE VIEW vca AS SELECT id, a FROM vc WHERE b > 0`,
+	`CREATE VIEW vcs AS SELECT * FROM vc`,
+	`CREATE VIEW vcv AS SELECT a FROM vca`,
+	`ALTER TABLE vc DROP COLUMN b`,
+	`ALTER TABLE vc DROP COLUMN c`,
+	`DROP VIEW vcs`,
+	`ALTER TABLE vc DROP COLUMN c`,
+	`ALTER TABLE vc ALTER COLUMN a TYPE varchar(10)`,
+	`ALTER TABLE vc ALTER COLUMN id TYPE bigint`,
+	`ALTER TABLE vc ADD COLUMN d int`,
+	`ALTER TABLE vc ALTER COLUMN d TYPE bigint`,
+	`SELECT * FROM vcv`,
+	`ALTER TABLE vc DROP COLUMN b CASCADE`,
+	`SELECT table_name FROM information_schema.views WHERE table_name LIKE 'vc%' ORDER BY 1`,
+	`SELECT * FROM vc`,
 }
 
 func TestOracleViewDependencies(t *testing.T) { compareScriptMessages(t, viewDepsScript) }
