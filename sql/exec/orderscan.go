@@ -319,7 +319,7 @@ func (p *pkMerge) start() error {
 			if !p.fwd.Valid() {
 				break
 			}
-			k := clone(p.fwd.Key())
+			k := bytes.Clone(p.fwd.Key())
 			p.push(k)
 			v = int(binary.BigEndian.Uint16(k[5:storage.RowKeyPrefixLen])) + 1
 		}
@@ -333,7 +333,7 @@ func (p *pkMerge) start() error {
 		if !p.bwd.Valid() {
 			break
 		}
-		k := clone(p.bwd.Key())
+		k := bytes.Clone(p.bwd.Key())
 		p.push(k)
 		v = int(binary.BigEndian.Uint16(k[5:storage.RowKeyPrefixLen])) - 1
 	}
@@ -362,12 +362,12 @@ func (p *pkMerge) next() ([]byte, bool, error) {
 	if p.rev {
 		p.bwd.SeekLT(k)
 		if p.bwd.Valid() && sameVShard(p.bwd.Key(), k) {
-			p.push(clone(p.bwd.Key()))
+			p.push(bytes.Clone(p.bwd.Key()))
 		}
 	} else {
-		p.fwd.SeekGE(append(clone(k), 0))
+		p.fwd.SeekGE(append(bytes.Clone(k), 0))
 		if p.fwd.Valid() && sameVShard(p.fwd.Key(), k) {
-			p.push(clone(p.fwd.Key()))
+			p.push(bytes.Clone(p.fwd.Key()))
 		}
 	}
 	return k, true, nil
@@ -382,7 +382,7 @@ func (p *pkMerge) readAll(lo, hi []byte) error {
 		return err
 	}
 	for ; it.Valid(); it.Next() {
-		p.keys = append(p.keys, clone(it.Key()))
+		p.keys = append(p.keys, bytes.Clone(it.Key()))
 	}
 	if err := it.Close(); err != nil {
 		return err
@@ -407,5 +407,3 @@ func (p *pkMerge) closeIter() error {
 	}
 	return err
 }
-
-func clone(b []byte) []byte { return append([]byte(nil), b...) }

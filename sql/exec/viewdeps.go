@@ -34,19 +34,24 @@ func viewQuery(v *catalog.View) (*ast.Select, error) {
 // (tables, or views with isView), directly or through other views, in
 // dependency order, each with PostgreSQL's "view v depends on table t".
 func (d *DDL) viewDependents(dropping map[string]string) ([]*catalog.View, []string, error) {
+	views := d.Cat.Views()
+	reads := make([][]string, len(views)) // each view's relations, parsed once
+	for i, v := range views {
+		q, err := viewQuery(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		reads[i] = plan.RelationsIn(q)
+	}
 	var out []*catalog.View
 	var deps []string
 	for changed := true; changed; {
 		changed = false
-		for _, v := range d.Cat.Views() {
+		for i, v := range views {
 			if _, done := dropping[v.Name]; done {
 				continue
 			}
-			q, err := viewQuery(v)
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, rel := range plan.RelationsIn(q) {
+			for _, rel := range reads[i] {
 				if kind, ok := dropping[rel]; ok {
 					out = append(out, v)
 					deps = append(deps, fmt.Sprintf("view %s depends on %s %s", v.Name, kind, rel))
