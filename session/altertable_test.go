@@ -91,3 +91,28 @@ func TestCommentsSurviveRestart(t *testing.T) {
 		obj_description('t_a'::regclass, 'pg_class'), obj_description('v'::regclass, 'pg_class'), col_description('v'::regclass, 1),
 		obj_description('q'::regclass, 'pg_class')`))
 }
+
+// RENAME COLUMN rewrites the views over the table (TestOracleRenameColumnViews
+// compares them with PostgreSQL's); the rewrite survives a restart, and a
+// view it cannot rewrite (a NATURAL join that would join on other columns)
+// stops the rename instead of breaking.
+func TestRenameColumnViews(t *testing.T) {
+	dir := t.TempDir()
+	d := openT(t, dir)
+	s := d.m.NewSession("admin", "db")
+	d.q(s, `CREATE TABLE t (id INT PRIMARY KEY, a INT); CREATE TABLE u (id INT PRIMARY KEY, z INT)`)
+	d.q(s, `INSERT INTO t VALUES (1, 10), (2, 20); INSERT INTO u VALUES (1, 5)`)
+	d.q(s, `CREATE VIEW v AS SELECT a FROM t WHERE a > 10; CREATE VIEW nj AS SELECT * FROM t NATURAL JOIN u`)
+	d.fail(s, errs.FeatureNotSupported, `ALTER TABLE u RENAME z TO a`)
+	d.fail(s, errs.FeatureNotSupported, `ALTER TABLE t RENAME id TO k`)
+	d.q(s, `DROP VIEW nj; ALTER TABLE t RENAME a TO b`)
+	s.Close()
+	d.close()
+
+	d = openT(t, dir)
+	defer d.close()
+	s = d.m.NewSession("admin", "db")
+	defer s.Close()
+	require.Equal(t, "20", d.q(s, `SELECT a FROM v`))
+	require.Equal(t, "SELECT b AS a FROM t WHERE (b > 10)", d.q(s, `SELECT pg_get_viewdef('v')`))
+}

@@ -125,7 +125,7 @@ func eachTuple(tx *catalog.DDLTxn, col *catalog.Collection, width int, fn func(t
 }
 
 // RenameColumn runs ALTER TABLE ... RENAME COLUMN: the column, and the
-// primary key, indexes and owned sequences that name it. Views, triggers,
+// primary key, indexes, owned sequences and views that name it. Triggers,
 // procedures and stream filters keep their SQL as written: one that names
 // the old column fails when it next runs.
 func (d *DDL) RenameColumn(st *ast.RenameColumn) error {
@@ -159,6 +159,9 @@ func (d *DDL) RenameColumn(st *ast.RenameColumn) error {
 			}
 		}
 		d.renameFKColumns(tx, col, n, st.From, st.To)
+		if err := d.renameColumnInViews(tx, col, n, st.From, st.To); err != nil {
+			return err
+		}
 		for _, sq := range d.Cat.SequencesOwnedBy(col.ID) {
 			if sq.OwnedCol == st.From {
 				s := *sq

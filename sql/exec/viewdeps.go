@@ -213,3 +213,77 @@ func (d *DDL) dropColumnViews(tx *catalog.DDLTxn, old, n *catalog.Collection, co
 	_, err = d.dropDependentViews(tx, dropping, true, "view", views[0].Name)
 	return err
 }
+
+// renameColumnInViews rewrites the views over collection old after its
+// column from became to in n, as PostgreSQL's views follow a renamed
+// column (they hold its number): each reference to it becomes to, a
+// select-list entry that was just the column keeps its name (b AS a),
+// and a view's columns keep the names they had. A view whose query does
+// not plan the same way afterwards (a NATURAL join or USING over the
+// column) makes the rename fail (0A000) rather than break the view.
+func (d *DDL) renameColumnInViews(tx *catalog.DDLTxn, old, n *catalog.Collection, from, to string) error {
+	for _, v := range d.Cat.Views() {
+		q, err := viewQuery(v)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(plan.RelationsIn(q), old.Name) {
+			continue
+		}
+		// Plan one copy of the query to learn which references are the
+		// column, by position; the planner may change the copy it is
+		// given, so rewrite a second one.
+		refs := map[*ast.ColumnRef]int{} // reference => the part naming the column
+		b := &plan.Builder{Cat: d.Cat, OnColumn: func(ref *ast.ColumnRef, part int, c *catalog.Collection) {
+			if c.ID == old.ID && ref.Parts[part] == from {
+				refs[ref] = part
+			}
+		}}
+		if _, err := b.BuildSelect(q); err != nil {
+			continue // broken already
+		}
+		at := map[int]int{} // position => part
+		ast.Inspect(q, func(x any) {
+			if c, ok := x.(*ast.ColumnRef); ok {
+				if part, ok := refs[c]; ok {
+					at[c.Pos] = part
+				}
+			}
+		})
+		q, _ = viewQuery(v)
+		ast.Inspect(q, func(x any) {
+			switch x := x.(type) {
+			case *ast.SelectItem:
+				if c, ok := x.Expr.(*ast.ColumnRef); ok && x.Alias == "" {
+					if part, ok := at[c.Pos]; ok && part == len(c.Parts)-1 {
+						x.Alias = from // the entry keeps its name
+					}
+				}
+			case *ast.ColumnRef:
+				if part, ok := at[x.Pos]; ok && part < len(x.Parts) && x.Parts[part] == from {
+					x.Parts[part] = to
+				}
+			}
+		})
+		nv := *v
+		nv.SQL = ast.Format(q)
+		if len(nv.Columns) == 0 {
+			for _, a := range v.Attrs {
+				nv.Columns = append(nv.Columns, a.Name)
+			}
+		}
+		if nv.SQL == v.SQL && slices.Equal(nv.Columns, v.Columns) {
+			continue
+		}
+		q, _ = viewQuery(&nv)
+		node, err := (&plan.Builder{Cat: withDescriptor{d.Cat, n}}).BuildSelect(q)
+		if err != nil || (len(v.Attrs) > 0 && len(node.Columns()) != len(v.Attrs)) {
+			return errs.Errorf(errs.FeatureNotSupported, "cannot rename column %s of table %s: view %s reads it in a way that cannot be rewritten", from, old.Name, v.Name).
+				WithHint("Drop the view, rename the column, and create the view again.")
+		}
+		if err := tx.PutView(&nv); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -29,6 +29,10 @@ type Builder struct {
 	// Columns tells which collections have a column copy full scans read
 	// (Scan.Cached); nil: none do.
 	Columns ColumnCopies
+	// OnColumn, when set, is told of every column reference that resolves
+	// to a column of a collection with columns, ref.Parts[part] naming the
+	// column (what ALTER TABLE ... RENAME COLUMN rewrites in views).
+	OnColumn func(ref *ast.ColumnRef, part int, coll *catalog.Collection)
 
 	ctes      []map[string]*CTEDef // WITH frames, innermost last
 	viewDepth int                  // views being expanded
@@ -586,7 +590,15 @@ func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 		}
 		return nil, errAt(errs.UndefinedTable, x.Pos, "missing FROM-clause entry for table %q", x.Parts[0])
 	}
-	e, err := resolve(bd.sc, x, 0)
+	var seen func(r *rel, part int)
+	if on := bd.b.OnColumn; on != nil {
+		seen = func(r *rel, part int) {
+			if r.coll != nil && r.coll.Tuple() {
+				on(x, part, r.coll)
+			}
+		}
+	}
+	e, err := resolve(bd.sc, x, 0, seen)
 	if err != nil {
 		return nil, err
 	}
@@ -594,8 +606,9 @@ func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 }
 
 // resolve finds a column reference in sc or, failing that, in an outer
-// scope (depth counts the levels climbed).
-func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
+// scope (depth counts the levels climbed). seen, when not nil, is told
+// which relation a reference resolved to, x.Parts[part] naming the column.
+func resolve(sc *scope, x *ast.ColumnRef, depth int, seen func(r *rel, part int)) (Expr, error) {
 	name := refText(x.Parts)
 	if sc == nil {
 		return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", name)
@@ -620,6 +633,9 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 				if depth > 0 {
 					sc.correlated = true
 				}
+				if seen != nil {
+					seen(r, 1)
+				}
 				return e, nil
 			}
 		}
@@ -629,6 +645,7 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 		return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
 	}
 	var docRels []*rel
+	var foundRel *rel
 	for _, r := range sc.rels {
 		if r.qualifiedOnly || sc.replaced[nsCol{name: parts[0], rel: r}] {
 			continue
@@ -645,8 +662,11 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 			if found != nil || repeatedCol(r, parts[0]) {
 				return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
 			}
-			found = e
+			found, foundRel = e, r
 		}
+	}
+	if foundRel != nil && seen != nil {
+		seen(foundRel, 0)
 	}
 	if found == nil && len(parts) == 1 {
 		// No column of that name: a FROM entry's name is its whole row,
@@ -662,7 +682,7 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int) (Expr, error) {
 		return found, nil
 	}
 	if sc.outer != nil {
-		e, err := resolve(sc.outer, x, depth+1)
+		e, err := resolve(sc.outer, x, depth+1, seen)
 		if err == nil {
 			sc.correlated = true
 		}

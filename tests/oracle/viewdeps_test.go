@@ -54,3 +54,45 @@ var viewDepsScript = []string{
 }
 
 func TestOracleViewDependencies(t *testing.T) { compareScriptMessages(t, viewDepsScript) }
+
+// renameColumnScript: a renamed column's views follow it, as PostgreSQL's
+// do: references become the new name, and the views' columns keep theirs.
+var renameColumnScript = []string{
+	`CREATE TABLE rt (id int PRIMARY KEY, a int, c text)`,
+	`CREATE TABLE ru (id int PRIMARY KEY, a int)`,
+	`INSERT INTO rt VALUES (1, 5, 'x'), (2, 7, 'y'), (3, -1, 'z')`,
+	`INSERT INTO ru VALUES (5, 50), (7, 70), (9, 5)`,
+	`CREATE VIEW r1 AS SELECT a, rt.a + 1 AS a1, c FROM rt WHERE a > 0 ORDER BY a`,
+	`CREATE VIEW r2 AS SELECT * FROM rt`,
+	`CREATE VIEW r3 AS SELECT rt.id, ru.a FROM rt JOIN ru ON ru.id = rt.a`,
+	`CREATE VIEW r4 AS SELECT id FROM rt WHERE EXISTS (SELECT 1 FROM ru WHERE ru.a = rt.a)`,
+	`CREATE VIEW r5 AS SELECT a, count(*) AS n, sum(a) FILTER (WHERE a > 5) AS s FROM rt GROUP BY a`,
+	`CREATE VIEW r6 AS SELECT a FROM r1 WHERE a1 > 6`,
+	`CREATE VIEW r7 AS SELECT s.a FROM (SELECT a FROM rt) s WHERE s.a < 6`,
+	`CREATE VIEW r8 AS WITH w AS (SELECT id, a AS x FROM rt) SELECT x, rank() OVER (ORDER BY x DESC) FROM w`,
+	`ALTER TABLE rt RENAME COLUMN a TO b`,
+	`SELECT * FROM r1`,
+	`SELECT * FROM r2 ORDER BY id`,
+	`SELECT * FROM r3 ORDER BY id`,
+	`SELECT * FROM r4 ORDER BY id`,
+	`SELECT * FROM r5 ORDER BY a`,
+	`SELECT * FROM r6`,
+	`SELECT * FROM r7`,
+	`SELECT * FROM r8`,
+	`SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('r1', 'r2', 'r7') ORDER BY table_name, ordinal_position`,
+	`SELECT b FROM rt ORDER BY id`,
+	`SELECT a FROM rt`,
+	`ALTER TABLE ru RENAME a TO z`,
+	`SELECT * FROM r3 ORDER BY id`,
+	`SELECT * FROM r4 ORDER BY id`,
+	`ALTER TABLE rt RENAME COLUMN b TO a`,
+	`SELECT * FROM r1`,
+	`SELECT * FROM r2 ORDER BY id`,
+	`INSERT INTO rt VALUES (4, 9, 'w')`,
+	`SELECT * FROM r6`,
+	`SELECT * FROM r5 ORDER BY a`,
+	`ALTER TABLE rt RENAME c TO a`,
+	`ALTER TABLE rt RENAME nope TO d`,
+}
+
+func TestOracleRenameColumnViews(t *testing.T) { compareScriptMessages(t, renameColumnScript) }
