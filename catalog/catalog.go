@@ -205,6 +205,7 @@ type Catalog struct {
 		locks   map[uint32]*sync.RWMutex
 		streams *streamState
 		views   map[string]*View
+		enums   map[string]*EnumType
 		// refs: per collection id, the live foreign keys referencing it
 		// (rebuilt whenever descriptors are published).
 		refs map[uint32][]FKRef
@@ -301,6 +302,9 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 		return nil, err
 	}
 	if err := c.loadViews(tx); err != nil {
+		return nil, err
+	}
+	if err := c.loadEnums(tx); err != nil {
 		return nil, err
 	}
 	if err := c.loadStats(tx); err != nil {
@@ -442,6 +446,9 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	for _, f := range d.afterViews {
 		f(c.mu.views)
 	}
+	for _, f := range d.afterEnums {
+		f(c.mu.enums)
+	}
 	c.indexRefsLocked()
 	c.indexSequencesLocked()
 	c.mu.version++
@@ -459,7 +466,8 @@ type DDLTxn struct {
 	newIndex map[uint32]bool
 	after    []func(*streamState) // stream/group changes to publish
 
-	afterViews []func(map[string]*View) // view changes to publish
+	afterViews []func(map[string]*View)     // view changes to publish
+	afterEnums []func(map[string]*EnumType) // enum type changes to publish
 }
 
 // SnapshotLSN is the LSN the DDL's snapshot sees (the head of the log

@@ -143,7 +143,7 @@ func fillConsts(row []plan.Expr, vals []plan.Expr, cp *copyState) {
 	for j, name := range cp.targets {
 		ci := cp.coll.ColumnIndex(name)
 		if co, ok := row[ci].(*plan.Coerce); ok {
-			co.X = vals[j]
+			co.SetInput(vals[j])
 		}
 	}
 }

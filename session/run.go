@@ -580,7 +580,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
 		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn, *ast.RenameTable,
-		*ast.Comment:
+		*ast.Comment, *ast.CreateEnum, *ast.DropType, *ast.AlterEnum:
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
@@ -1051,6 +1051,10 @@ func (s *Session) alterOwner(st *ast.AlterOwner) (*Result, error) {
 		_, ok = cat.View(st.Name)
 	case "SEQUENCE":
 		_, ok = cat.Sequence(st.Name)
+	case "TYPE":
+		if _, ok = cat.Enum(st.Name); !ok {
+			return nil, errs.Errorf(errs.UndefinedObject, "type %q does not exist", st.Name)
+		}
 	default:
 		_, isView := cat.View(st.Name)
 		_, isSeq := cat.Sequence(st.Name)
@@ -1271,6 +1275,23 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 			err = db.seqs.set(db, sq, *restart, false)
 		case err == nil:
 			err = db.seqs.altered(db, sq)
+		}
+	case *ast.CreateEnum:
+		err = d.CreateEnum(x)
+		tag = "CREATE TYPE"
+	case *ast.DropType:
+		var skipped []string
+		skipped, err = d.DropTypes(x)
+		tag = "DROP TYPE"
+		for _, m := range skipped {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: m})
+		}
+	case *ast.AlterEnum:
+		var m string
+		m, err = d.AlterEnum(x)
+		tag = "ALTER TYPE"
+		if m != "" {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: m})
 		}
 	case *ast.DropSequence:
 		var dropped []*catalog.Sequence

@@ -811,14 +811,14 @@ func (c *conn) sendRowDescription(cols []session.Column, formats []int16) {
 	size := 7
 	for i, col := range cols {
 		typmod := col.TypeMod
-		if typmod == 0 {
-			typmod = -1 // zero is never a valid pg typmod; treat as "none"
+		if typmod == 0 || col.Type == types.Enum {
+			typmod = -1 // zero is never a valid pg typmod; treat as "none"; an enum's is its OID
 		}
 		fields[i] = pgproto3.FieldDescription{
 			Name:                 []byte(col.Name),
 			TableOID:             col.TableOID,
 			TableAttributeNumber: uint16(col.AttrNum),
-			DataTypeOID:          col.Type.OID(),
+			DataTypeOID:          types.ColumnOID(col.Type, col.TypeMod),
 			DataTypeSize:         col.Type.Size(),
 			TypeModifier:         typmod,
 			Format:               formatAt(formats, i),

@@ -739,3 +739,37 @@ type AlterSequence struct {
 func (*CreateSequence) stmt() {}
 func (*DropSequence) stmt()   {}
 func (*AlterSequence) stmt()  {}
+
+// CreateEnum is CREATE TYPE name AS ENUM ('label', ...).
+type CreateEnum struct {
+	Pos    int
+	Name   string
+	Labels []string
+}
+
+// DropType is DROP TYPE [IF EXISTS] name, ... [CASCADE | RESTRICT].
+type DropType struct {
+	Pos      int
+	Names    []string
+	IfExists bool
+	Cascade  bool
+}
+
+// AlterEnum is ALTER TYPE name followed by one of: ADD VALUE [IF NOT
+// EXISTS] 'label' [BEFORE | AFTER 'neighbor'] (Action "ADD VALUE"),
+// RENAME VALUE 'label' TO 'to' ("RENAME VALUE"), RENAME TO to
+// ("RENAME").
+type AlterEnum struct {
+	Pos         int
+	Name        string
+	Action      string
+	Label       string
+	Neighbor    string // ADD VALUE's BEFORE/AFTER label, "" for the end
+	Before      bool
+	IfNotExists bool
+	To          string
+}
+
+func (*CreateEnum) stmt() {}
+func (*DropType) stmt()   {}
+func (*AlterEnum) stmt()  {}

@@ -619,6 +619,51 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *CreateEnum:
+		f.w("CREATE TYPE ", QuoteIdent(s.Name), " AS ENUM (")
+		for i, l := range s.Labels {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteString(l))
+		}
+		f.w(")")
+	case *DropType:
+		f.w("DROP TYPE ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		for i, n := range s.Names {
+			if i > 0 {
+				f.w(", ")
+			}
+			f.w(QuoteIdent(n))
+		}
+		if s.Cascade {
+			f.w(" CASCADE")
+		}
+	case *AlterEnum:
+		f.w("ALTER TYPE ", QuoteIdent(s.Name))
+		switch s.Action {
+		case "ADD VALUE":
+			f.w(" ADD VALUE ")
+			if s.IfNotExists {
+				f.w("IF NOT EXISTS ")
+			}
+			f.w(QuoteString(s.Label))
+			if s.Neighbor != "" {
+				if s.Before {
+					f.w(" BEFORE ")
+				} else {
+					f.w(" AFTER ")
+				}
+				f.w(QuoteString(s.Neighbor))
+			}
+		case "RENAME VALUE":
+			f.w(" RENAME VALUE ", QuoteString(s.Label), " TO ", QuoteString(s.To))
+		case "RENAME":
+			f.w(" RENAME TO ", QuoteIdent(s.To))
+		}
 	case *DropView:
 		f.w("DROP VIEW ")
 		if s.IfExists {

@@ -98,13 +98,11 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 				return errs.Errorf(errs.DuplicateColumn, "column %q specified more than once", cd.Name).WithPosition(cd.Pos)
 			}
 			seen[cd.Name] = true
-			if err := storableType(cd.Name, cd.Type); err != nil {
+			t, mod, err := d.columnType(cd.Name, cd.Type, cd.TypeName, cd.TypeMod, cd.Array)
+			if err != nil {
 				return err
 			}
-			c := catalog.Column{Name: cd.Name, Type: cd.Type, TypeMod: cd.TypeMod, NotNull: cd.NotNull}
-			if cd.Array {
-				c.Type = types.JSONB
-			}
+			c := catalog.Column{Name: cd.Name, Type: t, TypeMod: mod, NotNull: cd.NotNull}
 			if cd.Default != nil {
 				c.Default = defaultText(cd.Default)
 			}
@@ -489,13 +487,11 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		if st.Column.PrimaryKey {
 			return errs.New(errs.FeatureNotSupported, "cannot add a primary-key column")
 		}
-		if err := storableType(st.Column.Name, st.Column.Type); err != nil {
+		t, mod, err := d.columnType(st.Column.Name, st.Column.Type, st.Column.TypeName, st.Column.TypeMod, st.Column.Array)
+		if err != nil {
 			return err
 		}
-		c := catalog.Column{Name: st.Column.Name, Type: st.Column.Type, TypeMod: st.Column.TypeMod, NotNull: st.Column.NotNull}
-		if st.Column.Array {
-			c.Type = types.JSONB // arrays are jsonb, as in CREATE TABLE
-		}
+		c := catalog.Column{Name: st.Column.Name, Type: t, TypeMod: mod, NotNull: st.Column.NotNull}
 		if st.Column.Default != nil {
 			c.Default = defaultText(st.Column.Default)
 		}

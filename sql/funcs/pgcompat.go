@@ -39,6 +39,8 @@ type CatalogInfo interface {
 	// pg_get_function_result show for a user function or procedure
 	// ("a integer, b text" and "integer"; result is "" for a procedure).
 	FunctionSignature(oid int64) (args, result string, ok bool)
+	// TypeName is the name of a user type (an enum) by OID.
+	TypeName(oid int64) (string, bool)
 	// ViewDef is pg_get_viewdef: a view's query.
 	ViewDef(oid int64) (string, bool)
 	// Description is obj_description (sub 0) and col_description: the
@@ -333,9 +335,14 @@ func init() {
 		}
 		return fmt.Sprintf("unknown (OID=%d)", oid), nil
 	})
-	def("format_type", 2, 2, "a", types.Text, func(_ *Context, a []types.Value) (types.Value, error) {
+	def("format_type", 2, 2, "a", types.Text, func(ctx *Context, a []types.Value) (types.Value, error) {
 		if a[0] == nil {
 			return nil, nil
+		}
+		if _, builtin := types.PgTypeByOID(uint32(oidArg(a[0]))); !builtin && ctx != nil && ctx.Catalog != nil {
+			if name, ok := ctx.Catalog.TypeName(oidArg(a[0])); ok {
+				return name, nil
+			}
 		}
 		mod := int64(-1)
 		if a[1] != nil {

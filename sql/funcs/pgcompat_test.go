@@ -51,6 +51,7 @@ func (fakeCatalog) ConstraintDef(oid int64, _ bool) (string, bool) {
 func (fakeCatalog) RelationSize(oid int64) (int64, bool)           { return 8192, oid == 16385 }
 func (fakeCatalog) FunctionSignature(int64) (string, string, bool) { return "", "", false }
 func (fakeCatalog) ViewDef(int64) (string, bool)                   { return "", false }
+func (fakeCatalog) TypeName(int64) (string, bool)                  { return "", false }
 func (fakeCatalog) Description(int64, int) (string, bool)          { return "", false }
 
 func TestPgCompatFuncs(t *testing.T) {

@@ -81,9 +81,18 @@ func (p *parser) create() ast.Statement {
 			cs.Name = p.newRelName()
 			cs.Options = p.seqOptions(false)
 			return cs
+		case "type":
+			k := 2 // after TYPE name, or TYPE schema.name
+			if isOp(p.peekN(2), ".") {
+				k = 4
+			}
+			if isKw(p.peekN(k), "as") && isKw(p.peekN(k+1), "enum") {
+				return p.createEnum(start)
+			}
+			p.notYet(t, "CREATE TYPE other than AS ENUM")
 		case "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous",
-			"schema", "database", "extension", "type", "temp", "temporary":
+			"schema", "database", "extension", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
 	}
@@ -374,6 +383,15 @@ func (p *parser) drop() ast.Statement {
 			}
 		case "trigger":
 			return p.dropTrigger(start)
+		case "type":
+			p.i++
+			d := &ast.DropType{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Names = p.relList()
+			if d.Cascade = p.acceptKw("cascade"); !d.Cascade {
+				p.acceptKw("restrict")
+			}
+			return d
 		case "topic":
 			p.i++
 			d := &ast.DropTopic{Pos: start.pos}
@@ -452,7 +470,7 @@ func (p *parser) drop() ast.Statement {
 			return d
 		case "user", "role", "rls",
 			"policy", "tenant", "continuous", "vector", "search", "schema",
-			"database", "type", "owned":
+			"database", "owned":
 			p.notYet(t, "DROP "+objectWords(t.val))
 		}
 	}
@@ -493,6 +511,9 @@ func (p *parser) alter() ast.Statement {
 		}
 		as.Options = p.seqOptions(true)
 		return as
+	}
+	if p.acceptKw("type") {
+		return p.alterEnum(start)
 	}
 	if p.acceptKw("view") {
 		name := p.relName()
@@ -1052,4 +1073,68 @@ func (p *parser) comment() ast.Statement {
 		c.Text = &s.val
 	}
 	return c
+}
+
+// createEnum parses, after CREATE, TYPE name AS ENUM ('label', ...).
+func (p *parser) createEnum(start token) ast.Statement {
+	p.expectKw("type")
+	c := &ast.CreateEnum{Pos: start.pos, Name: p.relName()}
+	p.expectKw("as", "enum")
+	p.expectOp("(")
+	if !p.acceptOp(")") {
+		for {
+			c.Labels = append(c.Labels, p.enumLabel())
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp(")")
+	}
+	return c
+}
+
+// enumLabel reads an enum label: a string literal of at most 63 bytes
+// (PostgreSQL's NAMEDATALEN-1), not empty.
+func (p *parser) enumLabel() string {
+	t := p.peek()
+	l := p.stringLit("An enum label is a string literal: 'label'.")
+	if l == "" || len(l) > 63 {
+		p.throw(errs.Errorf(errs.InvalidParameterValue, "invalid enum label \"%s\"", l).
+			WithDetail("Labels must be 63 bytes or less.").WithPosition(t.pos))
+	}
+	return l
+}
+
+// alterEnum parses, after ALTER TYPE, name ADD VALUE [IF NOT EXISTS]
+// 'label' [BEFORE | AFTER 'label'], RENAME VALUE 'a' TO 'b', RENAME TO
+// name, or OWNER TO role.
+func (p *parser) alterEnum(start token) ast.Statement {
+	a := &ast.AlterEnum{Pos: start.pos, Name: p.relName()}
+	switch {
+	case p.acceptKws("add", "value"):
+		a.Action = "ADD VALUE"
+		if p.acceptKws("if", "not", "exists") {
+			a.IfNotExists = true
+		}
+		a.Label = p.enumLabel()
+		if p.acceptKw("before") {
+			a.Before = true
+			a.Neighbor = p.stringLit("BEFORE names an existing label: 'label'.")
+		} else if p.acceptKw("after") {
+			a.Neighbor = p.stringLit("AFTER names an existing label: 'label'.")
+		}
+	case p.acceptKws("rename", "value"):
+		a.Action = "RENAME VALUE"
+		a.Label = p.stringLit("RENAME VALUE names an existing label: 'label'.")
+		p.expectKw("to")
+		a.To = p.enumLabel()
+	case p.acceptKws("rename", "to"):
+		a.Action = "RENAME"
+		a.To = p.name()
+	case p.acceptKws("owner", "to"):
+		return &ast.AlterOwner{Pos: start.pos, Kind: "TYPE", Name: a.Name, Role: p.roleName()}
+	default:
+		p.notYet(p.peek(), "this ALTER TYPE")
+	}
+	return a
 }

@@ -831,7 +831,7 @@ func (p *parser) typeName() typeSpec {
 	}
 	spec := typeSpec{mod: -1}
 	full := strings.Join(words, " ")
-	if isOp(p.peek(), ".") && p.peekN(1).kind == tIdent && !t.quoted && t.val == "pg_catalog" {
+	if isOp(p.peek(), ".") && p.peekN(1).kind == tIdent && !t.quoted && (t.val == "pg_catalog" || t.val == "public") {
 		p.i++
 		return p.typeName()
 	}
@@ -896,8 +896,14 @@ func (p *parser) typeName() typeSpec {
 		}
 	}
 	ty, ok := types.ParseTypeName(full)
-	if !ok {
+	if !ok && (mods != "" || len(words) > 1 || !t.quoted && reserved[t.val]) {
 		p.throw(errs.Errorf(errs.UndefinedObject, "type \"%s\" does not exist", full).WithPosition(t.pos))
+	}
+	if !ok {
+		// A name of no built-in type: a user type (an enum), looked up
+		// when the statement is planned, which fails there (42704) if
+		// there is none.
+		ty = types.Enum
 	}
 	spec.t = ty
 	spec.name = full + mods

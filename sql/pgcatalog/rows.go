@@ -102,6 +102,7 @@ var pgRows = map[string]rowsFn{
 	"pg_depend":      dependRows,
 	"pg_sequences":   sequencesRows,
 	"pg_description": descriptionRows,
+	"pg_enum":        enumRows,
 }
 
 // description is one comment COMMENT ON left: on relation oid (pg_class),
@@ -238,6 +239,16 @@ type attr struct {
 	notNull bool
 	def     string
 	ident   string // "a" or "d": an identity column (catalog.Column.Identity)
+	enum    uint32 // the enum type's OID when t is types.Enum
+}
+
+// enumOID is the OID of the enum type of a column of type t with catalog
+// type modifier mod, or 0.
+func enumOID(t types.T, mod int) uint32 {
+	if t == types.Enum && mod > 0 {
+		return uint32(mod)
+	}
+	return 0
 }
 
 // pgTypmod converts a catalog TypeMod (the declared length) to
@@ -263,7 +274,7 @@ func attrs(c *catalog.Collection) []attr {
 				continue
 			}
 			out = append(out, attr{num: int16(i + 1), name: col.Name, t: col.Type, typmod: pgTypmod(col.Type, col.TypeMod),
-				notNull: col.NotNull || inPK(c, col.Name), def: col.Default, ident: col.Identity})
+				notNull: col.NotNull || inPK(c, col.Name), def: col.Default, ident: col.Identity, enum: enumOID(col.Type, col.TypeMod)})
 		}
 		return out
 	}
@@ -428,6 +439,10 @@ func classRows(t *Tables, _ context.Context, b *builder) error {
 
 func attributeRow(relid int64, a attr) m {
 	pt := pgType(a.t)
+	if a.enum != 0 {
+		pt = &enumPgType
+		pt.OID = a.enum
+	}
 	return m{
 		"attrelid": relid, "attname": a.name, "atttypid": int64(pt.OID), "attstattarget": int64(-1),
 		"attlen": int64(pt.Len), "attnum": int64(a.num), "attndims": int64(0), "attcacheoff": int64(-1),
@@ -438,11 +453,45 @@ func attributeRow(relid int64, a attr) m {
 	}
 }
 
+// enumPgType is how pg_type describes an enum type (its OID and name are
+// each type's own).
+var enumPgType = types.PgType{Len: 4, ByVal: true, Type: 'e', Category: 'E', Align: 'i', Storage: 'p',
+	Input: "enum_in", Output: "enum_out", Receive: "enum_recv", Send: "enum_send"}
+
+// enumTypeRows adds the enum types to pg_type.
+func enumTypeRows(t *Tables, b *builder) {
+	for _, e := range t.cat.Enums() {
+		pt := enumPgType
+		b.add(m{
+			"oid": int64(e.OID()), "typname": e.Name, "typnamespace": nsPublic, "typowner": int64(ownerOID),
+			"typlen": int64(pt.Len), "typbyval": pt.ByVal, "typtype": char(pt.Type), "typcategory": char(pt.Category),
+			"typispreferred": false, "typisdefined": true, "typdelim": ",", "typrelid": int64(0),
+			"typsubscript": "-", "typelem": int64(0), "typarray": int64(0),
+			"typinput": pt.Input, "typoutput": pt.Output, "typreceive": pt.Receive, "typsend": pt.Send,
+			"typmodin": "-", "typmodout": "-", "typanalyze": "-", "typalign": char(pt.Align),
+			"typstorage": char(pt.Storage), "typnotnull": false, "typbasetype": int64(0), "typtypmod": int64(-1),
+			"typndims": int64(0), "typcollation": int64(0),
+		})
+	}
+}
+
+// enumRows is pg_enum: each label with its place in its type's order.
+// A label's OID is not kept; it is derived from the type's and the
+// label's position.
+func enumRows(t *Tables, _ context.Context, b *builder) error {
+	for _, e := range t.cat.Enums() {
+		for i, l := range e.Labels {
+			b.add(m{"oid": int64(e.OID())<<8 + int64(i), "enumtypid": int64(e.OID()), "enumsortorder": float64(i + 1), "enumlabel": l})
+		}
+	}
+	return nil
+}
+
 // viewAttrs are a view's columns as pg_attribute shows them.
 func viewAttrs(v *catalog.View) []attr {
 	out := make([]attr, len(v.Attrs))
 	for i, c := range v.Attrs {
-		out[i] = attr{num: int16(i + 1), name: c.Name, t: c.Type, typmod: pgTypmod(c.Type, c.TypeMod)}
+		out[i] = attr{num: int16(i + 1), name: c.Name, t: c.Type, typmod: pgTypmod(c.Type, c.TypeMod), enum: enumOID(c.Type, c.TypeMod)}
 	}
 	return out
 }
@@ -478,7 +527,8 @@ func attributeRows(t *Tables, _ context.Context, b *builder) error {
 	return nil
 }
 
-func typeRows(_ *Tables, _ context.Context, b *builder) error {
+func typeRows(t *Tables, _ context.Context, b *builder) error {
+	enumTypeRows(t, b)
 	for i := range types.PgTypes {
 		pt := &types.PgTypes[i]
 		subscript := "-"
@@ -821,6 +871,9 @@ func infoColumnsRows(t *Tables, ctx context.Context, b *builder) error {
 				"udt_catalog": db, "udt_schema": "pg_catalog", "udt_name": pt.Name,
 				"dtd_identifier": strconv.Itoa(int(a.num)), "is_self_referencing": "NO", "is_identity": "NO",
 				"identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": yesNo(!c.view),
+			}
+			if e, ok := t.cat.EnumByOID(a.enum); ok && a.enum != 0 {
+				row["data_type"], row["udt_schema"], row["udt_name"] = "USER-DEFINED", "public", e.Name
 			}
 			switch {
 			case a.ident != "":

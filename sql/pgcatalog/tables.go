@@ -538,6 +538,14 @@ func (t *Tables) ViewDef(oid int64) (string, bool) {
 	return "", false
 }
 
+// TypeName implements funcs.CatalogInfo for enum types.
+func (t *Tables) TypeName(oid int64) (string, bool) {
+	if e, ok := t.cat.EnumByOID(uint32(oid)); ok && oid > 0 {
+		return e.Name, true
+	}
+	return "", false
+}
+
 // FunctionSignature implements funcs.CatalogInfo for user functions and
 // procedures (OID: catalog id + catalog.FirstUserOID).
 func (t *Tables) FunctionSignature(oid int64) (string, string, bool) {

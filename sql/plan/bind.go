@@ -393,11 +393,31 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 	case *ast.Cast:
 		t := x.Type
 		if x.Array {
+			if t == types.Enum { // arrays are jsonb: their labels are not checked
+				if _, err := bd.b.enumNamed(x.TypeName, x.Pos); err != nil {
+					return nil, err
+				}
+				t = types.Text
+			}
 			in, err := bd.bind(x.X, types.Unknown)
 			if err != nil {
 				return nil, err
 			}
 			return &CastTo{X: in, T: types.Doc, TypeMod: -1, ToArray: true, Elem: t}, nil
+		}
+		if t == types.Enum {
+			et, err := bd.b.enumNamed(x.TypeName, x.Pos)
+			if err != nil {
+				return nil, err
+			}
+			in, err := bd.bind(x.X, types.Unknown)
+			if err != nil {
+				return nil, err
+			}
+			if src := bd.enumOf(in); src != nil && src.ID == et.ID {
+				return in, nil
+			}
+			return enumLabel(in, et, ""), nil
 		}
 		in, err := bd.bind(x.X, t)
 		if err != nil {
@@ -843,6 +863,9 @@ func (bd *binder) bindBinary(x *ast.Binary) (Expr, error) {
 			return nil, err
 		}
 	}
+	if e, ok, err := bd.enumCompare(op, l, r, x.Pos); ok {
+		return e, err
+	}
 	t, err := funcs.BinaryType(op, l.Type(), r.Type())
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Position == 0 {
@@ -1007,11 +1030,18 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 		inner := &binder{b: bd.b, sc: bd.agg.in, noAgg: "aggregate function calls"}
 		call := AggCall{Agg: agg, Distinct: x.Distinct}
 		var argTypes []types.T
+		var enumAgg *catalog.EnumType // min/max of an enum: of its positions
 		if !x.Star {
 			for _, a := range x.Args {
 				ba, err := inner.bind(a, types.Unknown)
 				if err != nil {
 					return nil, err
+				}
+				if (agg.Name == "min" || agg.Name == "max") && ba.Type() == types.Enum {
+					if enumAgg = inner.enumOf(ba); enumAgg == nil {
+						return nil, errAt(errs.FeatureNotSupported, x.Pos, "cannot compute %s of enum values here: their type is not known", agg.Name)
+					}
+					ba = enumPosition(ba, enumAgg)
 				}
 				if t := ba.Type(); jsonAggs[agg.Name] && (t == types.Date || t == types.Timestamp || t == types.JSONB) {
 					// As PostgreSQL: "2026-02-03", not a timestamptz;
@@ -1038,13 +1068,22 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 			return nil, withPos(err, x.Pos)
 		}
 		call.T = t
+		idx := -1
 		for i, have := range bd.agg.aggs {
 			if reflect.DeepEqual(have, call) {
-				return &ColRef{Idx: len(bd.agg.groupBy) + i, T: t, Name: name}, nil
+				idx = i
+				break
 			}
 		}
-		bd.agg.aggs = append(bd.agg.aggs, call)
-		return &ColRef{Idx: len(bd.agg.groupBy) + len(bd.agg.aggs) - 1, T: t, Name: name}, nil
+		if idx < 0 {
+			bd.agg.aggs = append(bd.agg.aggs, call)
+			idx = len(bd.agg.aggs) - 1
+		}
+		var ref Expr = &ColRef{Idx: len(bd.agg.groupBy) + idx, T: t, Name: name}
+		if enumAgg != nil {
+			ref = enumAt(ref, enumAgg)
+		}
+		return ref, nil
 	}
 	f, ok := funcs.Lookup(name)
 	if !ok {
@@ -1084,6 +1123,9 @@ func (bd *binder) sortKeys(items []ast.OrderItem) ([]SortKey, error) {
 		nf := o.Desc
 		if o.NullsFirst != nil {
 			nf = *o.NullsFirst
+		}
+		if e, err = bd.enumSortKey(e); err != nil {
+			return nil, err
 		}
 		keys = append(keys, SortKey{X: e, Desc: o.Desc, NullsFirst: nf})
 	}
@@ -1149,6 +1191,9 @@ func figureName(e ast.Expr) (string, int) {
 			return n, st
 		}
 		// PostgreSQL names it after the type's pg_type name (int4, bool).
+		if x.Type == types.Enum && !x.Array {
+			return strings.TrimPrefix(x.TypeName, "public."), 1
+		}
 		if pt, ok := types.PgTypeByOID(x.Type.OID()); ok {
 			return pt.Name, 1
 		}

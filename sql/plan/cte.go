@@ -93,6 +93,9 @@ func renameCols(cols []Column, names []string) []Column {
 	out := make([]Column, len(cols))
 	for i, c := range cols {
 		out[i] = Column{Name: c.Name, T: c.T, TypeMod: -1, Fields: c.Fields}
+		if c.T == types.Enum {
+			out[i].TypeMod = c.TypeMod // which enum it is
+		}
 		if i < len(names) {
 			out[i].Name = names[i]
 		}

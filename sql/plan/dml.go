@@ -229,13 +229,24 @@ func moreOrFewer(have, want int) string {
 	return "fewer"
 }
 
+// coerce converts e to column c's type as an assignment does (an enum
+// column's value must be a label of its type).
+func (b *Builder) coerce(e Expr, c catalog.Column) Expr {
+	if c.Type == types.Enum {
+		if et := b.enumByMod(c.TypeMod); et != nil {
+			e = enumLabel(e, et, c.Name)
+		}
+	}
+	return &Coerce{X: e, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}
+}
+
 // fullTuple builds the stored tuple: given values coerced to their column,
 // defaults or generated ids elsewhere.
 func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Expr, error) {
 	row := make([]Expr, len(coll.Columns))
 	for i, c := range coll.Columns {
 		if e, ok := given[i]; ok {
-			row[i] = &Coerce{X: e, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}
+			row[i] = b.coerce(e, c)
 			continue
 		}
 		switch {
@@ -248,7 +259,7 @@ func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Exp
 			if err != nil {
 				return nil, err
 			}
-			row[i] = &Coerce{X: be, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}
+			row[i] = b.coerce(be, c)
 		default:
 			row[i] = &Const{V: nil, T: c.Type}
 		}
@@ -270,7 +281,7 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment
 			if err != nil {
 				return SetCol{}, err
 			}
-			return SetCol{Idx: i, Value: &Coerce{X: def, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}}, nil
+			return SetCol{Idx: i, Value: b.coerce(def, c)}, nil
 		}
 		if c.Identity == "a" {
 			return SetCol{}, errs.Errorf(errs.GeneratedAlways, "column %q can only be updated to DEFAULT", c.Name).
@@ -280,7 +291,7 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment
 		if err != nil {
 			return SetCol{}, err
 		}
-		return SetCol{Idx: i, Value: &Coerce{X: v, T: c.Type, TypeMod: c.TypeMod, Col: c.Name}}, nil
+		return SetCol{Idx: i, Value: b.coerce(v, c)}, nil
 	}
 	if path[0] == "id" && len(path) == 1 {
 		return SetCol{}, errAt(errs.FeatureNotSupported, a.Pos, "updating a document's id is not supported; insert a new document instead")

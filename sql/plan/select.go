@@ -68,6 +68,9 @@ func (b *Builder) buildBody(body ast.SelectBody, outer *scope) (Node, error) {
 				return nil, withPos(err, x.Pos)
 			}
 			cols[i] = Column{Name: lc[i].Name, T: t, TypeMod: -1}
+			if lc[i].TypeMod == rc[i].TypeMod && t == lc[i].T {
+				cols[i].TypeMod = lc[i].TypeMod // an enum stays one
+			}
 		}
 		return &SetOp{Op: x.Op, All: x.All, Left: l, Right: r, Cols: cols}, nil
 	}
@@ -101,6 +104,10 @@ func (b *Builder) finishOverOutput(node Node, sel *ast.Select, outer *scope) (No
 			nf := o.Desc
 			if o.NullsFirst != nil {
 				nf = *o.NullsFirst
+			}
+			x, err := bd.enumSortKey(x)
+			if err != nil {
+				return nil, err
 			}
 			keys = append(keys, SortKey{X: x, Desc: o.Desc, NullsFirst: nf})
 		}
@@ -360,7 +367,17 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 		if o.NullsFirst != nil {
 			nf = *o.NullsFirst
 		}
-		keys = append(keys, SortKey{X: &ColRef{Idx: idx, T: exprs[idx].Type()}, Desc: o.Desc, NullsFirst: nf})
+		var key Expr = &ColRef{Idx: idx, T: exprs[idx].Type()}
+		if key.Type() == types.Enum {
+			et := bd.enumOf(exprs[idx])
+			if et == nil {
+				if _, err := bd.enumSortKey(exprs[idx]); err != nil {
+					return nil, err
+				}
+			}
+			key = enumPosition(key, et)
+		}
+		keys = append(keys, SortKey{X: key, Desc: o.Desc, NullsFirst: nf})
 	}
 	var distinctOn []int
 	if len(core.DistinctOn) > 0 {

@@ -107,7 +107,7 @@ func Cast(v Value, t T) (Value, error) {
 			}
 			return d, nil
 		}
-	case Text, Varchar, Bpchar:
+	case Text, Varchar, Bpchar, Enum: // an enum's labels are checked by the planner's nodes
 		if s, ok := v.(string); ok {
 			return s, nil
 		}
@@ -282,7 +282,7 @@ func ParseTime(s string, t T) (Value, error) {
 // for a value of type t. Unknown and Doc keep the string as is.
 func ParseText(s string, t T) (Value, error) {
 	switch t {
-	case Unknown, Doc, Text, Varchar, Bpchar:
+	case Unknown, Doc, Text, Varchar, Bpchar, Enum:
 		return s, nil
 	}
 	return Cast(s, t)

@@ -469,7 +469,7 @@ func binaryLenErr(t T, n int) error {
 // Bad input is a *errs.Error with a 22xxx code.
 func DecodeText(b []byte, t T) (Value, error) {
 	switch t {
-	case Unknown, Doc, Text, Varchar, Bpchar, Interval:
+	case Unknown, Doc, Text, Varchar, Bpchar, Interval, Enum:
 		// An interval parameter arrives as its text; interval arithmetic
 		// and comparisons parse it (sql/funcs).
 		if !utf8.Valid(b) {

@@ -60,6 +60,10 @@ const (
 	// Record is a row value: a whole-row reference (SELECT t FROM t) or a
 	// ROW(...) constructor; its runtime value is *Composite.
 	Record
+	// Enum is a value of a CREATE TYPE ... AS ENUM type: its runtime value
+	// is the label (a string); which type it is travels as the type
+	// modifier, the type's OID (see ColumnOID).
+	Enum
 )
 
 var typeNames = [...]string{
@@ -97,6 +101,7 @@ var typeNames = [...]string{
 	OIDArray:     "oid[]",
 	Interval:     "interval",
 	Record:       "record",
+	Enum:         "enum",
 }
 
 // String returns the PostgreSQL spelling of the type.
@@ -210,6 +215,15 @@ func (t T) OID() uint32 {
 	default:
 		return OIDText
 	}
+}
+
+// ColumnOID is the type OID a column or parameter of type t with type
+// modifier mod is described with: an enum's own OID, else t's.
+func ColumnOID(t T, mod int32) uint32 {
+	if t == Enum && mod > 0 {
+		return uint32(mod)
+	}
+	return t.OID()
 }
 
 // FromOID maps a PostgreSQL type OID to a T; unknown OIDs give Unknown.
