@@ -23,7 +23,8 @@ func sqlalchemyPython() (string, bool) {
 	return "", false
 }
 
-// TestSQLAlchemy runs SQLAlchemy 1.4's ORM, Core and schema reflection
+// TestSQLAlchemy runs SQLAlchemy 1.4's ORM (with an Enum column, which
+// makes a PostgreSQL enum type), Core and schema reflection
 // (what Alembic autogenerate and Table(..., autoload_with=...) read)
 // over psycopg2. Each line is what PostgreSQL 15 gives for the same
 // script, but for the CHECK's text, which PostgreSQL prints after its
@@ -51,20 +52,21 @@ func TestSQLAlchemy(t *testing.T) {
 		`create_all None`,
 		`orm [[('ann', 2)], Decimal('9.99'), 'ann', datetime.datetime(1990, 1, 2, 3, 4, 5), True, 1, 0]`,
 		`has_table (True, False)`,
-		`table_names ['sa_author', 'sa_book']`,
+		`table_names ['sa_author', 'sa_book', 'sa_visit']`,
 		`columns [('id', 'INTEGER', False, "nextval('sa_book_id_seq'::regclass)"), ('title', 'TEXT', False, None), ('price', 'NUMERIC(10, 2)', True, None), ('rating', 'DOUBLE_PRECISION', True, None), ('ok', 'BOOLEAN', True, None), ('author_id', 'INTEGER', True, None)]`,
 		`pk {'constrained_columns': ['id'], 'name': 'sa_book_pkey'}`,
 		`fks [{'name': 'sa_book_author_id_fkey', 'constrained_columns': ['author_id'], 'referred_schema': None, 'referred_table': 'sa_author', 'referred_columns': ['id'], 'options': {'ondelete': 'CASCADE'}}]`,
 		`indexes [{'name': 'ix_sa_book_author_id', 'unique': False, 'column_names': ['author_id'], 'include_columns': [], 'dialect_options': {'postgresql_include': []}}]`,
 		`uniques [{'name': 'sa_author_name_key', 'column_names': ['name']}]`,
 		`checks [{'name': 'sa_book_price_ok', 'sqltext': 'price >= 0'}]`,
-		`sequences ['sa_author_id_seq', 'sa_book_id_seq']`,
+		`sequences ['sa_author_id_seq', 'sa_book_id_seq', 'sa_visit_id_seq']`,
 		`reflect (['id', 'title', 'price', 'rating', 'ok', 'author_id'], ['sa_author.id'], ['id'])`,
 		`core [('x',), ('y',)]`,
+		`enums (['sad', 'ok', 'happy'], 2, [('id', 'INTEGER'), ('mood', 'VARCHAR(5)')], [{'name': 'sa_mood', 'schema': 'public', 'visible': True, 'labels': ['sad', 'ok', 'happy']}])`,
 		`stream (2500, (1, 2), (2500, 5000), 6252500)`,
 		`drop_all None`,
 		`create_again None`,
-		`sequences_again ['sa_author_id_seq', 'sa_book_id_seq']`,
+		`sequences_again ['sa_author_id_seq', 'sa_book_id_seq', 'sa_visit_id_seq']`,
 		`default_again ["nextval('sa_book_id_seq'::regclass)"]`,
 	}, "\n") + "\n"
 	if got := stdout.String(); got != want {

@@ -4,9 +4,10 @@ Core with bound parameters, and the reflection that migration tools
 the Go test compares them. Usage: smoke.py postgresql+psycopg2://..."""
 import datetime
 import decimal
+import enum
 import sys
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Integer, MetaData,
+from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, Enum, Float, ForeignKey, Integer, MetaData,
                         Numeric, String, Table, Text, create_engine, func, inspect, select, text)
 from sqlalchemy.orm import Session, declarative_base, relationship
 
@@ -31,6 +32,29 @@ class Book(Base):
     ok = Column(Boolean, default=True)
     author_id = Column(Integer, ForeignKey("sa_author.id", ondelete="CASCADE"), index=True)
     author = relationship("Author", back_populates="books")
+
+
+class Mood(enum.Enum):
+    sad = 1
+    ok = 2
+    happy = 3
+
+
+class Visit(Base):
+    # SQLAlchemy's Enum makes a PostgreSQL enum type (CREATE TYPE ... AS ENUM).
+    __tablename__ = "sa_visit"
+    id = Column(Integer, primary_key=True)
+    mood = Column(Enum(Mood, name="sa_mood"), nullable=False)
+
+
+def enums():
+    with Session(eng) as s:
+        s.add_all([Visit(mood=Mood.happy), Visit(mood=Mood.sad), Visit(mood=Mood.ok)])
+        s.commit()
+        ordered = [v.mood.name for v in s.execute(select(Visit).order_by(Visit.mood)).scalars()]
+        above = s.execute(select(func.count()).select_from(Visit).where(Visit.mood > Mood.sad)).scalar()
+    cols = [(c["name"], str(c["type"])) for c in inspect(eng).get_columns("sa_visit")]
+    return ordered, above, cols, inspect(eng).get_enums()
 
 
 def step(name, f):
@@ -90,6 +114,7 @@ step("checks", lambda: insp.get_check_constraints("sa_book"))
 step("sequences", lambda: sorted(n for n in insp.get_sequence_names() if n.startswith("sa_")))
 step("reflect", reflect)
 step("core", core)
+step("enums", enums)
 step("stream", stream)
 step("drop_all", lambda: Base.metadata.drop_all(eng))
 step("create_again", lambda: Base.metadata.create_all(eng))
