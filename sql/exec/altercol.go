@@ -185,12 +185,16 @@ func (d *DDL) RenameColumn(st *ast.RenameColumn) error {
 func (d *DDL) alterType(tx *catalog.DDLTxn, col, n *catalog.Collection, i int, st *ast.AlterColumn) error {
 	c := &n.Columns[i]
 	old := col.Columns[i]
-	t := st.Type
-	if st.Array {
-		t = types.JSONB // arrays are jsonb, as in CREATE TABLE
-	}
-	if err := storableType(c.Name, t); err != nil {
+	t, mod, err := d.columnType(c.Name, st.Type, st.TypeName, st.TypeMod, st.Array)
+	if err != nil {
 		return err
+	}
+	var enum *catalog.EnumType // the new type, when an enum
+	if t == types.Enum {
+		enum, _ = d.Cat.EnumByOID(uint32(mod))
+		if old.Type == types.Enum && old.TypeMod == mod {
+			return nil // the type it has
+		}
 	}
 	switch {
 	case col.Kind != catalog.Strict:
@@ -210,18 +214,27 @@ func (d *DDL) alterType(tx *catalog.DDLTxn, col, n *catalog.Collection, i int, s
 		return errs.Errorf(errs.FeatureNotSupported, "cannot alter type of a column used by a view or rule").
 			WithDetail(fmt.Sprintf("rule _RETURN on view %s depends on column %q", views[0].Name, c.Name))
 	}
-	c.Type, c.TypeMod = t, st.TypeMod
+	c.Type, c.TypeMod = t, mod
 	env := d.Env(tx.Txn)
 	from := old.Type
 	var using plan.Expr
 	if st.Using != nil {
 		var err error
-		if using, err = plan.BindRowExpr(col, st.Using, "transform expression"); err != nil {
+		if using, err = plan.BindRowExpr(d.Cat, col, st.Using, "transform expression"); err != nil {
 			return err
 		}
 		from = using.Type()
-	} else if !assignable(old.Type, t) {
-		return errs.Errorf(errs.DatatypeMismatch, "column %q cannot be cast automatically to type %s", c.Name, t).
+		if _, isConst := using.(*plan.Const); enum != nil && from != types.Enum && !isConst {
+			// Text is not assigned to an enum: the USING must cast.
+			return errs.Errorf(errs.DatatypeMismatch, "result of USING clause for column %q cannot be cast automatically to type %s", c.Name, enum.Name).
+				WithHint("You might need to add an explicit cast.")
+		}
+	} else if !assignable(old.Type, t) || enum != nil {
+		shown := t.String()
+		if enum != nil {
+			shown = enum.Name
+		}
+		return errs.Errorf(errs.DatatypeMismatch, "column %q cannot be cast automatically to type %s", c.Name, shown).
 			WithHint(fmt.Sprintf("You might need to specify \"USING %s::%s\".", ast.QuoteIdent(c.Name), st.TypeName))
 	}
 	if c.Default != "" {
@@ -244,7 +257,12 @@ func (d *DDL) alterType(tx *catalog.DDLTxn, col, n *catalog.Collection, i int, s
 		if err != nil {
 			return nil, err
 		}
-		if v, err = applyTypeMod(v, t, st.TypeMod, false, c.Name); err != nil {
+		if s, ok := v.(string); ok && enum != nil {
+			if err := enum.CheckLabel(s); err != nil {
+				return nil, err
+			}
+		}
+		if v, err = applyTypeMod(v, t, mod, false, c.Name); err != nil {
 			return nil, err
 		}
 		row[i] = v

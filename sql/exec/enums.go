@@ -144,13 +144,10 @@ func (d *DDL) AlterEnum(st *ast.AlterEnum) (notice string, err error) {
 			case slices.Contains(n.Labels, st.To):
 				return errs.Errorf(errs.DuplicateObject, "enum label %q already exists", st.To)
 			}
-			// Columns store the label's text, so renaming one would
-			// rewrite their rows.
-			if deps := d.enumColumns(e); len(deps) > 0 {
-				return errs.Errorf(errs.FeatureNotSupported, "ALTER TYPE ... RENAME VALUE of a type columns have is not supported yet").
-					WithDetail(strings.Join(deps, "\n")).WithHint("Add the new label, UPDATE the rows to it, then leave the old one unused.")
-			}
 			n.Labels[i] = st.To
+			if err := d.renameLabelInRows(tx, e, st.Label, st.To); err != nil {
+				return err
+			}
 		case "RENAME":
 			if err := catalog.ValidateName(st.To); err != nil {
 				return err
@@ -183,4 +180,58 @@ func (d *DDL) columnType(name string, t types.T, typeName string, mod int, array
 		return types.JSONB, 0, nil // arrays are jsonb
 	}
 	return t, mod, nil
+}
+
+// renameLabelInRows rewrites the rows holding label from in a column of
+// type e to hold to (columns store the label's text), with their index
+// entries, in the DDL's one commit. A column of the type in a foreign key
+// is refused (0A000): the other side's rows would keep the old label.
+func (d *DDL) renameLabelInRows(tx *catalog.DDLTxn, e *catalog.EnumType, from, to string) error {
+	ofType := func(c catalog.Column) bool {
+		return c.Type == types.Enum && uint32(c.TypeMod) == e.OID() && !c.Dropped
+	}
+	for _, c := range d.Cat.List() {
+		if !slices.ContainsFunc(c.Columns, ofType) {
+			continue
+		}
+		tx.LockCollection(c.ID)
+		cur, ok := d.Cat.ByID(c.ID)
+		if !ok || cur.Dropped {
+			continue
+		}
+		var cols []int
+		for i, col := range cur.Columns {
+			if ofType(col) {
+				cols = append(cols, i)
+			}
+		}
+		for _, fk := range cur.FKs {
+			for _, i := range cols {
+				if slices.Contains(fk.Columns, cur.Columns[i].Name) {
+					return errs.Errorf(errs.FeatureNotSupported, "ALTER TYPE ... RENAME VALUE of a type a foreign key's column has is not supported yet").
+						WithDetail(fmt.Sprintf("Column %s of table %s is in foreign key %s.", cur.Columns[i].Name, cur.Name, fk.Name))
+				}
+			}
+		}
+		for _, ref := range d.Cat.ReferencedBy(cur.ID) {
+			for _, i := range cols {
+				if slices.Contains(ref.FK.RefColumns, cur.Columns[i].Name) {
+					return errs.Errorf(errs.FeatureNotSupported, "ALTER TYPE ... RENAME VALUE of a type a foreign key's column has is not supported yet").
+						WithDetail(fmt.Sprintf("Column %s of table %s is referenced by foreign key %s.", cur.Columns[i].Name, cur.Name, ref.FK.Name))
+				}
+			}
+		}
+		err := rewriteRows(tx, cur, catalog.Clone(cur), func(row types.Row) (types.Row, error) {
+			for _, i := range cols {
+				if row[i] == from {
+					row[i] = to
+				}
+			}
+			return row, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1290,11 +1290,11 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 // BindRowExpr binds an expression over the rows of coll (the layout
 // ScanColumns gives), of any type, without subqueries or aggregates:
 // ALTER COLUMN ... TYPE ... USING.
-func BindRowExpr(coll *catalog.Collection, e ast.Expr, what string) (Expr, error) {
+func BindRowExpr(cat Catalog, coll *catalog.Collection, e ast.Expr, what string) (Expr, error) {
 	if err := noSubquery(e, what); err != nil {
 		return nil, err
 	}
-	bd := &binder{b: &Builder{}, sc: newScope(coll, ""), noAgg: what}
+	bd := &binder{b: &Builder{Cat: cat}, sc: newScope(coll, ""), noAgg: what}
 	return bd.bind(e, types.Unknown)
 }
 

@@ -86,3 +86,41 @@ var enumScript = []string{
 }
 
 func TestOracleEnums(t *testing.T) { compareScriptMessages(t, enumScript) }
+
+// enumAlterScript: columns change to and from an enum type, and a label
+// renamed follows into the rows (and their indexes).
+var enumAlterScript = []string{
+	`CREATE TYPE st AS ENUM ('new', 'open', 'done')`,
+	`CREATE TABLE task (id int PRIMARY KEY, status text, s2 st)`,
+	`INSERT INTO task VALUES (1, 'open', 'new'), (2, 'done', 'done'), (3, 'new', NULL)`,
+	`ALTER TABLE task ALTER COLUMN status TYPE st`,
+	`ALTER TABLE task ALTER COLUMN status TYPE st USING status::st`,
+	`SELECT id, status FROM task ORDER BY status`,
+	`SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'task' AND a.attnum > 0 ORDER BY a.attnum`,
+	`INSERT INTO task VALUES (4, 'closed', 'new')`,
+	`ALTER TABLE task ALTER COLUMN s2 TYPE text`,
+	`SELECT id, s2 FROM task ORDER BY s2, id`,
+	`ALTER TABLE task ALTER COLUMN s2 TYPE st USING s2::st`,
+	`INSERT INTO task VALUES (5, 'open', 'bad')`,
+	`CREATE TABLE task2 (id int PRIMARY KEY, t text)`,
+	`INSERT INTO task2 VALUES (1, 'open'), (2, 'shut')`,
+	`ALTER TABLE task2 ALTER COLUMN t TYPE st USING t::st`,
+	`ALTER TABLE task2 ALTER COLUMN t TYPE st USING lower(t)`,
+	`CREATE TYPE st2 AS ENUM ('new', 'gone')`,
+	`ALTER TABLE task ALTER COLUMN s2 TYPE st2`,
+	`UPDATE task2 SET t = 'done' WHERE id = 2`,
+	`ALTER TABLE task2 ALTER COLUMN t TYPE st USING 'nope'`,
+	`ALTER TABLE task2 ALTER COLUMN t TYPE st USING 'done'`,
+	`SELECT * FROM task2 ORDER BY id`,
+	`CREATE INDEX task_status ON task (status)`,
+	`ALTER TYPE st RENAME VALUE 'open' TO 'active'`,
+	`ALTER TYPE st RENAME VALUE 'done' TO 'new'`,
+	`SELECT id, status, s2 FROM task ORDER BY id`,
+	`SELECT id FROM task WHERE status = 'active'`,
+	`SELECT id FROM task WHERE status = 'open'`,
+	`SELECT enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'st' ORDER BY enumsortorder`,
+	`INSERT INTO task VALUES (6, 'active', 'active')`,
+	`SELECT count(*) FROM task WHERE status > 'new'`,
+}
+
+func TestOracleEnumAlter(t *testing.T) { compareScriptMessages(t, enumAlterScript) }
