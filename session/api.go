@@ -37,6 +37,9 @@ type Result struct {
 	// Copy is set when the statement is COPY ... FROM STDIN: the protocol
 	// must feed the rows it receives to Copy and then call Finish or Abort.
 	Copy *CopyIn
+	// CopyOut is set when the statement is COPY ... TO STDOUT: Rows are
+	// to be sent as COPY data.
+	CopyOut *CopyOut
 }
 
 // TxStatus is the pg ReadyForQuery transaction indicator.

@@ -33,6 +33,15 @@ type CopyIn struct {
 	cp      *copyState
 }
 
+// CopyOut is the result of COPY ... TO STDOUT: the protocol sends the
+// Result's rows as COPY data in this format instead of as DataRows.
+type CopyOut struct {
+	Format string // "text", "csv" or "binary"
+	Delim  byte
+	Null   string
+	Header bool // first a line of the column names
+}
+
 var (
 	_ = (*Manager).NewSession
 	_ = (*Session).Prepare

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -152,4 +154,58 @@ func fillConsts(row []plan.Expr, vals []plan.Expr, cp *copyState) {
 func (c *CopyIn) Abort() {
 	c.cp.rows = nil
 	c.cp.done = true
+}
+
+// copyTo runs COPY ... TO STDOUT: the table's rows (its columns, or those
+// listed) or the query's, sent by the protocol as COPY data.
+func (s *Session) copyTo(ctx context.Context, st *ast.CopyTo, params []types.Value) (*Result, error) {
+	delim := byte('\t')
+	null := `\N`
+	if st.Format == "csv" {
+		delim, null = ',', ""
+	}
+	if st.Delimiter != "" {
+		delim = st.Delimiter[0]
+	}
+	if st.NullSet {
+		null = st.Null
+	}
+	q := st.Query
+	if q == nil {
+		coll, err := s.mgr.db.cat.MustGet(st.Table)
+		if err != nil {
+			if _, isView := s.mgr.db.cat.View(st.Table); isView {
+				return nil, errs.Errorf(errs.WrongObjectType, "cannot copy from view %q", st.Table).
+					WithHint("Try the COPY (SELECT ...) TO variant.")
+			}
+			return nil, err
+		}
+		items := "*"
+		if len(st.Columns) > 0 {
+			names := make([]string, len(st.Columns))
+			for i, c := range st.Columns {
+				if coll.Tuple() && (coll.ColumnIndex(c) < 0 || coll.Columns[coll.ColumnIndex(c)].Hidden) {
+					return nil, errs.Errorf(errs.UndefinedColumn, "column %q of relation %q does not exist", c, coll.Name)
+				}
+				names[i] = ast.QuoteIdent(c)
+			}
+			items = strings.Join(names, ", ")
+		}
+		stmts, err := parser.Parse("SELECT " + items + " FROM " + ast.QuoteIdent(coll.Name))
+		if err != nil {
+			return nil, err
+		}
+		q = stmts[0].AST.(*ast.Select)
+	}
+	inner := &Prepared{prep: &prepared{ast: q}}
+	if err := s.plan(inner); err != nil {
+		return nil, err
+	}
+	res, err := s.run(ctx, inner, params)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(len(res.Rows))
+	return &Result{Columns: res.Columns, Rows: res.Rows, Tag: fmt.Sprintf("COPY %d", n), RowsAffected: n,
+		CopyOut: &CopyOut{Format: st.Format, Delim: delim, Null: null, Header: st.Header}}, nil
 }

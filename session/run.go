@@ -592,6 +592,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.closeCursor(st)
 	case *ast.CopyFrom:
 		return s.copyFrom(st)
+	case *ast.CopyTo:
+		return s.copyTo(ctx, st, params)
 	case *ast.CreateChangeStream:
 		return s.createStream(st)
 	case *ast.DropChangeStream:

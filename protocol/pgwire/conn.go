@@ -742,6 +742,14 @@ func (c *conn) runSimple(sql string) {
 			}
 			continue
 		}
+		if res.CopyOut != nil {
+			if err := c.copyOut(res); err != nil {
+				c.sendError(err)
+				return
+			}
+			c.send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)}, 32)
+			continue
+		}
 		if res.Columns != nil {
 			c.sendRowDescription(res.Columns, nil)
 		}

@@ -210,6 +210,15 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 			p.pos = 0
 			return c.copyIn(res.Copy)
 		}
+		if res.CopyOut != nil {
+			p.res = &session.Result{Tag: res.Tag}
+			p.pos = 0
+			if err := c.copyOut(res); err != nil {
+				return err
+			}
+			c.send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)}, 32)
+			return nil
+		}
 	}
 	// Rows are encoded as the portal was described: the statement's
 	// columns when it has them.

@@ -406,6 +406,22 @@ type CopyFrom struct {
 	Header    bool
 }
 
+// CopyTo is COPY t [(cols)] TO STDOUT or COPY (query) TO STDOUT, with
+// CopyFrom's options.
+type CopyTo struct {
+	Pos       int
+	Table     string
+	Columns   []string
+	Query     *Select // nil for a table
+	Format    string
+	Delimiter string
+	Null      string
+	NullSet   bool
+	Header    bool
+}
+
+func (*CopyTo) stmt() {}
+
 // ---------------------------------------------------------------- queries
 
 // Select is a full query: WITH, a body (select core or set operation),

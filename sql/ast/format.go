@@ -369,17 +369,24 @@ func (f *formatter) stmt(s Statement) {
 			f.names(s.Columns, true)
 			f.w(")")
 		}
-		f.w(" FROM STDIN WITH (FORMAT ", s.Format)
-		if s.Delimiter != "" {
-			f.w(", DELIMITER ", QuoteString(s.Delimiter))
+		f.w(" FROM STDIN")
+		f.copyOptions(s.Format, s.Delimiter, s.Null, s.NullSet, s.Header)
+	case *CopyTo:
+		f.w("COPY ")
+		if s.Query != nil {
+			f.w("(")
+			f.query(s.Query)
+			f.w(")")
+		} else {
+			f.w(quotePath(s.Table))
+			if len(s.Columns) > 0 {
+				f.w(" (")
+				f.names(s.Columns, true)
+				f.w(")")
+			}
 		}
-		if s.Null != "" || s.NullSet {
-			f.w(", NULL ", QuoteString(s.Null))
-		}
-		if s.Header {
-			f.w(", HEADER true")
-		}
-		f.w(")")
+		f.w(" TO STDOUT")
+		f.copyOptions(s.Format, s.Delimiter, s.Null, s.NullSet, s.Header)
 	case *Select:
 		f.query(s)
 	case *Explain:
@@ -1662,4 +1669,19 @@ func (f *formatter) funcCall(e *FuncCall) {
 			f.window(e.Over)
 		}
 	}
+}
+
+// copyOptions writes COPY's WITH (...) options.
+func (f *formatter) copyOptions(format, delim, null string, nullSet, header bool) {
+	f.w(" WITH (FORMAT ", format)
+	if delim != "" {
+		f.w(", DELIMITER ", QuoteString(delim))
+	}
+	if null != "" || nullSet {
+		f.w(", NULL ", QuoteString(null))
+	}
+	if header {
+		f.w(", HEADER true")
+	}
+	f.w(")")
 }

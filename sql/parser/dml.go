@@ -182,17 +182,39 @@ func (p *parser) truncate() ast.Statement {
 // old-style [WITH] [BINARY] [CSV] [HEADER] [DELIMITER [AS] 'x'] [NULL [AS] 'x'].
 func (p *parser) copyStmt() ast.Statement {
 	c := &ast.CopyFrom{Pos: p.expectKw("copy").pos, Format: "text"}
-	c.Table = p.relName()
-	if p.isOp("(") {
-		c.Columns = p.parenNames(true)
+	var query *ast.Select
+	if p.acceptOp("(") {
+		query = p.query()
+		p.expectOp(")")
+	} else {
+		c.Table = p.relName()
+		if p.isOp("(") {
+			c.Columns = p.parenNames(true)
+		}
 	}
-	if p.isKw("to") {
-		p.notYet(p.peek(), "COPY ... TO")
+	if p.acceptKw("to") {
+		if !p.acceptKw("stdout") {
+			p.notYet(p.peek(), "COPY ... TO a file or program (use TO STDOUT, as psql's \\copy does)")
+		}
+		p.copyOptions(c)
+		return &ast.CopyTo{Pos: c.Pos, Table: c.Table, Columns: c.Columns, Query: query, Format: c.Format,
+			Delimiter: c.Delimiter, Null: c.Null, NullSet: c.NullSet, Header: c.Header}
+	}
+	if query != nil {
+		p.expectKw("to") // COPY (query) only goes TO
 	}
 	p.expectKw("from")
 	if !p.acceptKw("stdin") {
 		p.fail(p.peek())
 	}
+	p.copyOptions(c)
+	return c
+}
+
+// copyOptions parses COPY's options after FROM STDIN or TO STDOUT: WITH
+// (FORMAT f, DELIMITER 'd', NULL 'n', HEADER [b]) or the old unparenthesized
+// BINARY, CSV, HEADER, DELIMITER [AS] 'd', NULL [AS] 'n'.
+func (p *parser) copyOptions(c *ast.CopyFrom) {
 	var delimTok token
 	p.acceptKw("with")
 	if p.isOp("(") {
@@ -255,14 +277,13 @@ func (p *parser) copyStmt() ast.Statement {
 				if c.Delimiter != "" && len(c.Delimiter) != 1 {
 					p.failf(delimTok, "COPY delimiter must be a single one-byte character")
 				}
-				return c
+				return
 			}
 		}
 	}
 	if c.Delimiter != "" && len(c.Delimiter) != 1 {
 		p.failf(delimTok, "COPY delimiter must be a single one-byte character")
 	}
-	return c
 }
 
 // stringTok consumes a string literal and returns its value.

@@ -156,6 +156,7 @@ func FuzzParse(f *testing.F) {
 		"COMMENT ON COLUMN public.t.c IS 'x''y'; COMMENT ON TABLE t IS NULL; SELECT * FROM t ORDER BY a LIMIT 1 FOR UPDATE OF t SKIP LOCKED",
 		"BEGIN; DECLARE c SCROLL CURSOR WITH HOLD FOR SELECT 1; FETCH BACKWARD 2 FROM c; MOVE ABSOLUTE -1 IN c; CLOSE c; CLOSE ALL",
 		"CREATE TYPE public.mood AS ENUM ('a', 'b''c'); ALTER TYPE mood ADD VALUE IF NOT EXISTS 'x' BEFORE 'a'; ALTER TYPE mood RENAME VALUE 'a' TO 'z'; ALTER TYPE mood RENAME TO m2; DROP TYPE IF EXISTS m2, m3 CASCADE; CREATE TABLE t (m mood, n mood[]); SELECT 'a'::mood, CAST(x AS public.mood)",
+		"COPY t (a, b) TO STDOUT WITH (FORMAT csv, HEADER, NULL ''); COPY (SELECT 1 ORDER BY 1) TO STDOUT CSV HEADER DELIMITER ';'",
 		"DO $$A:=''$$", "DO $$ x := 1; y := 2 -- the end $$", "DO $$A:=(A0$$", "DO $$A:=)$$", "DO $$--$$", "DO $$ x := 1; -- c $$",
 	} {
 		f.Add(s)

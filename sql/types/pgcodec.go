@@ -223,6 +223,12 @@ func EncodeBinary(v Value, t T) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if math.IsNaN(x) { // PostgreSQL's one NaN (Go's math.NaN has a payload bit)
+			if t == Float4 {
+				return []byte{0x7f, 0xc0, 0, 0}, nil
+			}
+			return []byte{0x7f, 0xf8, 0, 0, 0, 0, 0, 0}, nil
+		}
 		if t == Float4 {
 			return binary.BigEndian.AppendUint32(nil, math.Float32bits(float32(x))), nil
 		}
