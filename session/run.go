@@ -594,6 +594,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.copyFrom(st)
 	case *ast.CopyTo:
 		return s.copyTo(ctx, st, params)
+	case *ast.CreateTableAs:
+		return s.createTableAs(ctx, st, params)
 	case *ast.CreateChangeStream:
 		return s.createStream(st)
 	case *ast.DropChangeStream:

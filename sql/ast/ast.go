@@ -789,3 +789,17 @@ type AlterEnum struct {
 func (*CreateEnum) stmt() {}
 func (*DropType) stmt()   {}
 func (*AlterEnum) stmt()  {}
+
+// CreateTableAs is CREATE TABLE [IF NOT EXISTS] name [(col, ...)] AS query
+// [WITH [NO] DATA]: a table with the query's columns (renamed by the
+// list) and, unless NoData, its rows.
+type CreateTableAs struct {
+	Pos         int
+	Name        string
+	IfNotExists bool
+	Columns     []string
+	Query       *Select
+	NoData      bool
+}
+
+func (*CreateTableAs) stmt() {}

@@ -626,6 +626,22 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *CreateTableAs:
+		f.w("CREATE TABLE ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+		if len(s.Columns) > 0 {
+			f.w(" (")
+			f.names(s.Columns, true)
+			f.w(")")
+		}
+		f.w(" AS ")
+		f.query(s.Query)
+		if s.NoData {
+			f.w(" WITH NO DATA")
+		}
 	case *CreateEnum:
 		f.w("CREATE TYPE ", QuoteIdent(s.Name), " AS ENUM (")
 		for i, l := range s.Labels {

@@ -129,6 +129,10 @@ func (p *parser) createCollection(start token, kind ast.CollectionKind) ast.Stat
 	c := &ast.CreateCollection{Pos: start.pos, Kind: kind}
 	c.IfNotExists = p.ifNotExists()
 	c.Name = p.newRelName()
+	if kind == ast.KindStrict && (p.isKw("as") || (p.isOp("(") && p.peekN(1).kind == tIdent &&
+		(isOp(p.peekN(2), ",") || isOp(p.peekN(2), ")")))) {
+		return p.createTableAs(c)
+	}
 	if kind == ast.KindSchemaless && p.acceptKw("type") {
 		t := p.next()
 		switch {
@@ -1137,4 +1141,23 @@ func (p *parser) alterEnum(start token) ast.Statement {
 		p.notYet(p.peek(), "this ALTER TYPE")
 	}
 	return a
+}
+
+// createTableAs parses the rest of CREATE TABLE name [(col, ...)] AS
+// query [WITH [NO] DATA].
+func (p *parser) createTableAs(c *ast.CreateCollection) ast.Statement {
+	ct := &ast.CreateTableAs{Pos: c.Pos, Name: c.Name, IfNotExists: c.IfNotExists}
+	if p.isOp("(") {
+		ct.Columns = p.parenNames(false)
+	}
+	p.expectKw("as")
+	if p.isKw("execute") {
+		p.notYet(p.peek(), "CREATE TABLE ... AS EXECUTE")
+	}
+	ct.Query = p.query()
+	if p.acceptKw("with") {
+		ct.NoData = p.acceptKw("no")
+		p.expectKw("data")
+	}
+	return ct
 }

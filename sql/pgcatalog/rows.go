@@ -909,6 +909,9 @@ func infoColumnsRows(t *Tables, ctx context.Context, b *builder) error {
 				row["numeric_precision"], row["numeric_precision_radix"] = int64(53), int64(2)
 			case types.Numeric:
 				row["numeric_precision_radix"] = int64(10)
+				if p, sc, ok := types.NumericPrecScale(int(a.typmod)); ok {
+					row["numeric_precision"], row["numeric_scale"] = int64(p), int64(sc)
+				}
 			case types.Timestamp, types.Timestamptz:
 				row["datetime_precision"] = int64(6)
 			case types.Date:

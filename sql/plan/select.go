@@ -308,7 +308,13 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 		if name == "" {
 			name = exprName(it.Expr)
 		}
-		cols = append(cols, colFor(name, e, sc))
+		c := colFor(name, e, sc)
+		if c.T == types.Enum && c.TypeMod <= 0 {
+			if et := bd.enumOf(e); et != nil {
+				c.TypeMod = int32(et.OID()) // a group key's, over an aggregate
+			}
+		}
+		cols = append(cols, c)
 	}
 	var having Expr
 	if core.Having != nil {
