@@ -479,6 +479,9 @@ type SelectCore struct {
 	GroupBy    []Expr
 	Having     Expr
 	Windows    []WindowDef // WINDOW w AS (...)
+	// Into is SELECT ... INTO name: at the top of a statement the parser
+	// makes it CREATE TABLE name AS; anywhere else it is an error.
+	Into string
 }
 
 // SetOp is UNION [ALL] / INTERSECT [ALL] / EXCEPT [ALL].

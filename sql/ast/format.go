@@ -1232,6 +1232,9 @@ func (f *formatter) core(c *SelectCore) {
 		f.w(") ")
 	}
 	f.items(c.Items)
+	if c.Into != "" {
+		f.w(" INTO ", QuoteIdent(c.Into))
+	}
 	if len(c.From) > 0 {
 		f.w(" FROM ")
 		f.tableList(c.From)

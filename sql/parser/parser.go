@@ -375,7 +375,7 @@ func (p *parser) statement() ast.Statement {
 	}
 	switch t.val {
 	case "select", "with", "values":
-		return p.query()
+		return p.selectInto(p.query())
 	case "insert":
 		return p.insert(false)
 	case "upsert":
@@ -524,4 +524,41 @@ func (p *parser) statement() ast.Statement {
 // the AST does not have yet.
 func (p *parser) notYet(t token, what string) {
 	p.throw(p.syntaxErr(t).WithHint(what + " is not supported yet."))
+}
+
+// selectInto makes SELECT ... INTO t (a statement's own SELECT, or the
+// first of its UNION/INTERSECT/EXCEPT) the CREATE TABLE t AS it means.
+func (p *parser) selectInto(q *ast.Select) ast.Statement {
+	first := q.Body
+	for {
+		so, ok := first.(*ast.SetOp)
+		if !ok {
+			break
+		}
+		if pos := intoAt(so.Right); pos > 0 {
+			p.throw(errs.New(errs.SyntaxError, "INTO is only allowed on first SELECT of UNION/INTERSECT/EXCEPT").WithPosition(pos))
+		}
+		first = so.Left
+	}
+	c, ok := first.(*ast.SelectCore)
+	if !ok || c.Into == "" {
+		return q
+	}
+	name := c.Into
+	c.Into = ""
+	return &ast.CreateTableAs{Pos: q.Pos, Name: name, Query: q}
+}
+
+// intoAt is the position of a SELECT ... INTO in a set operation's
+// operand, or 0.
+func intoAt(b ast.SelectBody) int {
+	switch x := b.(type) {
+	case *ast.SelectCore:
+		if x.Into != "" {
+			return x.Pos
+		}
+	case *ast.SetOp:
+		return max(intoAt(x.Left), intoAt(x.Right))
+	}
+	return 0
 }

@@ -158,6 +158,7 @@ func FuzzParse(f *testing.F) {
 		"CREATE TYPE public.mood AS ENUM ('a', 'b''c'); ALTER TYPE mood ADD VALUE IF NOT EXISTS 'x' BEFORE 'a'; ALTER TYPE mood RENAME VALUE 'a' TO 'z'; ALTER TYPE mood RENAME TO m2; DROP TYPE IF EXISTS m2, m3 CASCADE; CREATE TABLE t (m mood, n mood[]); SELECT 'a'::mood, CAST(x AS public.mood)",
 		"COPY t (a, b) TO STDOUT WITH (FORMAT csv, HEADER, NULL ''); COPY (SELECT 1 ORDER BY 1) TO STDOUT CSV HEADER DELIMITER ';'",
 		"CREATE TABLE IF NOT EXISTS t2 (a, b) AS SELECT x, y FROM t WITH NO DATA; CREATE TABLE t3 AS VALUES (1)",
+		"SELECT a INTO t2 FROM t; SELECT 1 INTO x UNION SELECT 2; SELECT (SELECT 1 INTO y)",
 		"DO $$A:=''$$", "DO $$ x := 1; y := 2 -- the end $$", "DO $$A:=(A0$$", "DO $$A:=)$$", "DO $$--$$", "DO $$ x := 1; -- c $$",
 	} {
 		f.Add(s)

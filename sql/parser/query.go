@@ -259,8 +259,12 @@ func (p *parser) selectCore() *ast.SelectCore {
 		p.acceptKw("all")
 	}
 	c.Items = p.selectItems()
-	if p.isKw("into") {
-		p.notYet(p.peek(), "SELECT INTO")
+	if p.acceptKw("into") {
+		if p.isKw("temp") || p.isKw("temporary") || p.isKw("unlogged") {
+			p.notYet(p.peek(), "SELECT INTO "+strings.ToUpper(p.peek().val))
+		}
+		p.acceptKw("table")
+		c.Into = p.newRelName()
 	}
 	if p.acceptKw("from") {
 		c.From = p.fromList()

@@ -229,6 +229,10 @@ func splitLSNFloor(where ast.Expr, src *ast.StreamSource) (ast.Expr, ast.Expr) {
 
 // buildCore plans SELECT ... FROM ... with the query's ORDER BY and LIMIT.
 func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope) (Node, error) {
+	if core.Into != "" {
+		// A statement's own SELECT ... INTO is CREATE TABLE AS (parser).
+		return nil, errAt(errs.SyntaxError, core.Pos, "SELECT ... INTO is not allowed here")
+	}
 	where, after := core.Where, ast.Expr(nil)
 	if len(core.From) == 1 {
 		if src, ok := core.From[0].(*ast.StreamSource); ok {

@@ -36,6 +36,13 @@ var ctasScript = []string{
 	`SELECT conname FROM pg_constraint WHERE conrelid = 'cs10'::regclass`,
 	`CREATE TABLE cs11 AS SELECT nosuch FROM cs`,
 	`CREATE TABLE cs12 AS SELECT ROW(1, 2) AS r`,
+	`SELECT id, s INTO cs13 FROM cs WHERE id > 1`,
+	`SELECT * FROM cs13`,
+	`SELECT * INTO TABLE cs14 FROM cs ORDER BY id DESC LIMIT 1`,
+	`SELECT id, m FROM cs14`,
+	`SELECT 1 AS x INTO cs15 UNION SELECT 2 ORDER BY x`,
+	`SELECT * FROM cs15 ORDER BY x`,
+	`SELECT 1 UNION SELECT 2 INTO cs16`,
 }
 
 func TestOracleCreateTableAs(t *testing.T) { compareScriptMessages(t, ctasScript) }
