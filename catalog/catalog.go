@@ -58,6 +58,9 @@ type Column struct {
 type Check struct {
 	Name string `json:"name"`
 	Expr string `json:"expr"`
+	// NotValid: added NOT VALID, so rows stored before it may break it
+	// (rows written since are checked); VALIDATE CONSTRAINT clears it.
+	NotValid bool `json:"not_valid,omitempty"`
 }
 
 // ForeignKey is a FOREIGN KEY constraint of a strict collection: the
@@ -75,6 +78,7 @@ type ForeignKey struct {
 	OnDelete   string   `json:"on_delete"`
 	OnUpdate   string   `json:"on_update"`
 	MatchFull  bool     `json:"match_full,omitempty"`
+	NotValid   bool     `json:"not_valid,omitempty"` // as Check's
 }
 
 // FKRef is a foreign key as its referenced collection sees it.

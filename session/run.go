@@ -580,7 +580,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
 		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn, *ast.RenameTable,
-		*ast.Comment, *ast.CreateEnum, *ast.DropType, *ast.AlterEnum:
+		*ast.Comment, *ast.CreateEnum, *ast.DropType, *ast.AlterEnum, *ast.ValidateConstraint:
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
@@ -596,6 +596,12 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.copyTo(ctx, st, params)
 	case *ast.CreateTableAs:
 		return s.createTableAs(ctx, st, params)
+	case *ast.AlterIfExists:
+		if _, ok := db.cat.Get(st.Table); !ok {
+			return &Result{Tag: "ALTER TABLE", Notices: []Notice{{Severity: "NOTICE", Code: "00000",
+				Message: fmt.Sprintf("relation %q does not exist, skipping", st.Table)}}}, nil
+		}
+		return s.run(ctx, &Prepared{prep: &prepared{ast: st.Stmt}}, params)
 	case *ast.CreateChangeStream:
 		return s.createStream(st)
 	case *ast.DropChangeStream:
@@ -1132,6 +1138,18 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 
 func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	db := s.mgr.db
+	if s.explicit {
+		switch x := st.(type) {
+		case *ast.CreateIndex:
+			if x.Concurrently {
+				return nil, errs.New(errs.ActiveSQLTransaction, "CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
+			}
+		case *ast.DropIndex:
+			if x.Concurrently {
+				return nil, errs.New(errs.ActiveSQLTransaction, "DROP INDEX CONCURRENTLY cannot run inside a transaction block")
+			}
+		}
+	}
 	if s.waitsForOwnWrites(st) {
 		// DDL runs in a transaction of its own and waits for the writers
 		// of the collection it changes, so not for this session's own: in
@@ -1280,6 +1298,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		case err == nil:
 			err = db.seqs.altered(db, sq)
 		}
+	case *ast.ValidateConstraint:
+		err = d.ValidateConstraint(x)
+		tag = "ALTER TABLE"
 	case *ast.CreateEnum:
 		err = d.CreateEnum(x)
 		tag = "CREATE TYPE"

@@ -155,6 +155,9 @@ type AddCheck struct {
 	Pos   int
 	Table string
 	Check CheckDef
+	// NotValid is NOT VALID: the rows already there are not checked
+	// (VALIDATE CONSTRAINT checks them later); new ones are.
+	NotValid bool
 }
 
 // AddKey is ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols) or
@@ -234,10 +237,21 @@ type AlterOwner struct {
 
 // AddForeignKey is ALTER TABLE t ADD [CONSTRAINT name] FOREIGN KEY ...
 type AddForeignKey struct {
+	Pos      int
+	Table    string
+	FK       ForeignKeyDef
+	NotValid bool // as AddCheck's
+}
+
+// ValidateConstraint is ALTER TABLE t VALIDATE CONSTRAINT name: the rows
+// a NOT VALID constraint was not checked against are checked now.
+type ValidateConstraint struct {
 	Pos   int
 	Table string
-	FK    ForeignKeyDef
+	Name  string
 }
+
+func (*ValidateConstraint) stmt() {}
 
 // DropConstraint is ALTER TABLE t DROP CONSTRAINT [IF EXISTS] name.
 type DropConstraint struct {
@@ -270,16 +284,21 @@ type CreateIndex struct {
 	Columns     []string // field paths; dotted for nested document fields
 	Unique      bool
 	IfNotExists bool
+	// Concurrently is CREATE INDEX CONCURRENTLY: built as any index is
+	// (writers of the table wait), refused in a transaction block as in
+	// PostgreSQL.
+	Concurrently bool
 }
 
 // DropIndex is DROP INDEX [IF EXISTS] name [ON table] and DROP SORTED
 // INDEX [IF EXISTS] name (Sorted).
 type DropIndex struct {
-	Pos      int
-	Name     string
-	Table    string
-	IfExists bool
-	Sorted   bool
+	Pos          int
+	Name         string
+	Table        string
+	IfExists     bool
+	Sorted       bool
+	Concurrently bool // DROP INDEX CONCURRENTLY (as CreateIndex's)
 }
 
 // CreateSortedIndex is CREATE SORTED INDEX [IF NOT EXISTS] name ON t
@@ -806,3 +825,13 @@ type CreateTableAs struct {
 }
 
 func (*CreateTableAs) stmt() {}
+
+// AlterIfExists is ALTER TABLE IF EXISTS t ...: Stmt (an ALTER TABLE of
+// t), or a notice when there is no t.
+type AlterIfExists struct {
+	Pos   int
+	Table string
+	Stmt  Statement
+}
+
+func (*AlterIfExists) stmt() {}

@@ -177,6 +177,11 @@ func (f *formatter) stmt(s Statement) {
 	case *AddCheck:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
 		f.check(s.Check)
+		if s.NotValid {
+			f.w(" NOT VALID")
+		}
+	case *ValidateConstraint:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " VALIDATE CONSTRAINT ", QuoteIdent(s.Name))
 	case *AddKey:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
 		if s.Name != "" {
@@ -251,6 +256,9 @@ func (f *formatter) stmt(s Statement) {
 	case *AddForeignKey:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ADD ")
 		f.foreignKey(s.FK, false)
+		if s.NotValid {
+			f.w(" NOT VALID")
+		}
 	case *DropConstraint:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " DROP CONSTRAINT ")
 		if s.IfExists {
@@ -271,6 +279,9 @@ func (f *formatter) stmt(s Statement) {
 			f.w("UNIQUE ")
 		}
 		f.w("INDEX ")
+		if s.Concurrently {
+			f.w("CONCURRENTLY ")
+		}
 		if s.IfNotExists {
 			f.w("IF NOT EXISTS ")
 		}
@@ -304,6 +315,9 @@ func (f *formatter) stmt(s Statement) {
 			f.w("SORTED ")
 		}
 		f.w("INDEX ")
+		if s.Concurrently {
+			f.w("CONCURRENTLY ")
+		}
 		if s.IfExists {
 			f.w("IF EXISTS ")
 		}
@@ -626,6 +640,9 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *AlterIfExists:
+		// Every ALTER TABLE formats as ALTER COLLECTION name ...
+		f.w(strings.Replace(Format(s.Stmt), "ALTER COLLECTION ", "ALTER COLLECTION IF EXISTS ", 1))
 	case *CreateTableAs:
 		f.w("CREATE TABLE ")
 		if s.IfNotExists {

@@ -207,13 +207,77 @@ func (d *DDL) AddCheck(st *ast.AddCheck) error {
 			return err
 		}
 		n := catalog.Clone(col)
-		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(st.Check.Expr)})
-		env := d.Env(tx.Txn)
-		if err := env.checkStoredRows(tx, n); err != nil {
-			return err
+		n.Checks = append(n.Checks, catalog.Check{Name: name, Expr: ast.Format(st.Check.Expr), NotValid: st.NotValid})
+		if !st.NotValid {
+			if err := d.checkOne(tx, n, len(n.Checks)-1); err != nil {
+				return err
+			}
 		}
 		tx.Put(n)
 		return nil
+	})
+}
+
+// checkOne checks the stored rows of n against its i-th CHECK alone.
+func (d *DDL) checkOne(tx *catalog.DDLTxn, n *catalog.Collection, i int) error {
+	only := catalog.Clone(n)
+	only.Checks = []catalog.Check{n.Checks[i]}
+	return d.Env(tx.Txn).checkStoredRows(tx, only)
+}
+
+// ValidateConstraint runs ALTER TABLE ... VALIDATE CONSTRAINT: the rows of
+// a NOT VALID CHECK or foreign key are checked (23514, 23503) and it is
+// valid from then on; validating a valid one does nothing.
+func (d *DDL) ValidateConstraint(st *ast.ValidateConstraint) error {
+	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
+		col, err := d.strictTable(tx, st.Table, "it has no constraints")
+		if err != nil {
+			return err
+		}
+		n := catalog.Clone(col)
+		for i := range n.Checks {
+			if n.Checks[i].Name != st.Name {
+				continue
+			}
+			if !n.Checks[i].NotValid {
+				return nil
+			}
+			if err := d.checkOne(tx, n, i); err != nil {
+				return err
+			}
+			n.Checks = append([]catalog.Check(nil), n.Checks...)
+			n.Checks[i].NotValid = false
+			tx.Put(n)
+			return nil
+		}
+		for i := range n.FKs {
+			if n.FKs[i].Name != st.Name {
+				continue
+			}
+			if !n.FKs[i].NotValid {
+				return nil
+			}
+			parent := n
+			if n.FKs[i].RefID != n.ID {
+				p, ok := d.Cat.ByID(n.FKs[i].RefID)
+				if !ok {
+					return errs.Errorf(errs.InternalError, "foreign key %q: referenced table is gone", st.Name)
+				}
+				tx.LockCollection(p.ID)
+				parent = p
+			}
+			n.FKs = append([]catalog.ForeignKey(nil), n.FKs...)
+			n.FKs[i].NotValid = false
+			if err := d.checkRows(tx, col, parent, &n.FKs[i]); err != nil {
+				return err
+			}
+			tx.Put(n)
+			return nil
+		}
+		if constraintNames(col)[st.Name] {
+			return errs.Errorf(errs.WrongObjectType, "constraint %q of relation %q is not a foreign key or check constraint", st.Name, col.Name)
+		}
+		return errs.Errorf(errs.UndefinedObject, "constraint %q of relation %q does not exist", st.Name, col.Name)
 	})
 }
 

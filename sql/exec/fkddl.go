@@ -163,7 +163,8 @@ func (d *DDL) addForeignKeys(tx *catalog.DDLTxn, col *catalog.Collection, st *as
 
 // AddForeignKey runs ALTER TABLE ... ADD [CONSTRAINT name] FOREIGN KEY:
 // every row already there must reference a row of the referenced table
-// (23503 otherwise). Both tables are locked against writes meanwhile.
+// (23503 otherwise), unless NOT VALID. Both tables are locked against
+// writes meanwhile.
 func (d *DDL) AddForeignKey(st *ast.AddForeignKey) error {
 	return d.Cat.DDL(func(tx *catalog.DDLTxn) error {
 		col, err := d.strictTable(tx, st.Table, "it has no constraints")
@@ -174,14 +175,16 @@ func (d *DDL) AddForeignKey(st *ast.AddForeignKey) error {
 		if err != nil {
 			return err
 		}
+		fk.NotValid = st.NotValid
 		n := catalog.Clone(col)
 		n.FKs = append(n.FKs, fk)
 		if parent == nil {
 			parent = n
 		}
-		err = d.checkRows(tx, col, parent, &fk)
-		if err != nil {
-			return err
+		if !st.NotValid {
+			if err := d.checkRows(tx, col, parent, &fk); err != nil {
+				return err
+			}
 		}
 		tx.Put(n)
 		return nil

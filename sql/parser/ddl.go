@@ -307,6 +307,7 @@ func (p *parser) createIndex(start token) ast.Statement {
 	ci := &ast.CreateIndex{Pos: start.pos}
 	ci.Unique = p.acceptKw("unique")
 	p.expectKw("index")
+	ci.Concurrently = p.acceptKw("concurrently")
 	ci.IfNotExists = p.ifNotExists()
 	if !p.isKw("on") {
 		ci.Name = p.name()
@@ -420,6 +421,7 @@ func (p *parser) drop() ast.Statement {
 				}
 			}
 			p.i++
+			d.Concurrently = !d.Sorted && p.acceptKw("concurrently")
 			d.IfExists = p.ifExists()
 			d.Name = p.relName()
 			if p.acceptKw("on") {
@@ -531,8 +533,18 @@ func (p *parser) alter() ast.Statement {
 		}
 		p.fail(t)
 	}
+	ifExists := p.ifExists()
 	p.acceptKw("only") // no table has descendants
 	table := p.relName()
+	st := p.alterTable(start, table)
+	if ifExists {
+		return &ast.AlterIfExists{Pos: start.pos, Table: table, Stmt: st}
+	}
+	return st
+}
+
+// alterTable parses what follows ALTER TABLE name.
+func (p *parser) alterTable(start token, table string) ast.Statement {
 	switch {
 	case p.acceptKw("alter"):
 		p.acceptKw("column")
@@ -594,7 +606,12 @@ func (p *parser) alter() ast.Statement {
 		if p.acceptKw("constraint") {
 			name = p.name()
 		}
-		return &ast.AddCheck{Pos: start.pos, Table: table, Check: p.checkDef(name)}
+		ac := &ast.AddCheck{Pos: start.pos, Table: table, Check: p.checkDef(name)}
+		ac.NotValid = p.acceptKws("not", "valid")
+		return ac
+	}
+	if p.acceptKws("validate", "constraint") {
+		return &ast.ValidateConstraint{Pos: start.pos, Table: table, Name: p.name()}
 	}
 	if p.acceptKws("owner", "to") {
 		return &ast.AlterOwner{Pos: start.pos, Kind: "TABLE", Name: table, Role: p.roleName()}
@@ -623,7 +640,9 @@ func (p *parser) alter() ast.Statement {
 		if p.acceptKw("constraint") {
 			name = p.name()
 		}
-		return &ast.AddForeignKey{Pos: start.pos, Table: table, FK: p.foreignKeyDef(name)}
+		af := &ast.AddForeignKey{Pos: start.pos, Table: table, FK: p.foreignKeyDef(name)}
+		af.NotValid = p.acceptKws("not", "valid")
+		return af
 	}
 	if p.isKw("drop") && !isKw(p.peekN(1), "constraint") {
 		p.i++
@@ -983,10 +1002,10 @@ func (p *parser) references(name string, cols []string) ast.ForeignKeyDef {
 			} else {
 				d.OnUpdate = a
 			}
-		case p.isKw("deferrable") || p.isKw("initially") || (p.isKw("not") && isKw(p.peekN(1), "deferrable")):
+		case p.acceptKws("not", "deferrable"), p.acceptKws("initially", "immediate"):
+			// What every constraint here is.
+		case p.isKw("deferrable") || p.isKw("initially"):
 			p.notYet(p.peek(), "DEFERRABLE constraints")
-		case p.isKw("not") && isKw(p.peekN(1), "valid"):
-			p.notYet(p.peek(), "NOT VALID constraints")
 		default:
 			return d
 		}

@@ -376,6 +376,10 @@ func (p *parser) statement() ast.Statement {
 	switch t.val {
 	case "select", "with", "values":
 		return p.selectInto(p.query())
+	case "table":
+		if p.peekN(1).kind == tIdent {
+			return p.query()
+		}
 	case "insert":
 		return p.insert(false)
 	case "upsert":

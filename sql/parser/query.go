@@ -180,6 +180,12 @@ func (p *parser) setPrimary() (ast.SelectBody, *ast.Select) {
 		return p.selectCore(), nil
 	case isKw(t, "values"):
 		return p.values(), nil
+	case isKw(t, "table") && p.peekN(1).kind == tIdent:
+		// TABLE t is SELECT * FROM t.
+		p.i++
+		n := p.peek()
+		return &ast.SelectCore{Pos: t.pos, Items: []ast.SelectItem{{Pos: t.pos, Star: true}},
+			From: []ast.TableExpr{&ast.TableName{Pos: n.pos, Name: p.relName()}}}, nil
 	case isOp(t, "("):
 		p.i++
 		q := p.query()

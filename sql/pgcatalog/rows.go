@@ -613,6 +613,13 @@ type constraint struct {
 	index int64 // the index relation's oid (a foreign key's: the referenced key's)
 	cols  []string
 	fk    *catalog.ForeignKey
+	check *catalog.Check
+}
+
+// notValid reports a CHECK or foreign key added NOT VALID and not
+// validated since.
+func (k constraint) notValid() bool {
+	return (k.check != nil && k.check.NotValid) || (k.fk != nil && k.fk.NotValid)
 }
 
 func constraints(c *catalog.Collection) []constraint {
@@ -628,7 +635,7 @@ func constraints(c *catalog.Collection) []constraint {
 	if c.ID < 1<<23 {
 		for i, ck := range c.Checks {
 			if i < fkConOffset {
-				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c})
+				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c, check: &c.Checks[i]})
 			}
 		}
 		for i := range c.FKs {
@@ -670,7 +677,7 @@ func constraintRows(t *Tables, _ context.Context, b *builder) error {
 			}
 			row := m{
 				"oid": k.oid, "conname": k.name, "connamespace": nsPublic, "contype": k.typ, "condeferrable": false,
-				"condeferred": false, "convalidated": true, "conrelid": RelOID(c.ID), "contypid": int64(0),
+				"condeferred": false, "convalidated": !k.notValid(), "conrelid": RelOID(c.ID), "contypid": int64(0),
 				"conindid": k.index, "conparentid": int64(0), "confrelid": int64(0), "confupdtype": " ",
 				"confdeltype": " ", "confmatchtype": " ", "conislocal": true, "coninhcount": int64(0),
 				"connoinherit": k.typ != "c", "conkey": key,

@@ -469,12 +469,22 @@ func (t *Tables) ConstraintDef(oid int64, pretty bool) (string, bool) {
 			if pretty {
 				e = stripParens(e)
 			}
-			return "CHECK (" + e + ")", true
+			return "CHECK (" + e + ")" + notValid(c.Checks[i].NotValid), true
 		case i >= fkConOffset && i-fkConOffset < len(c.FKs):
-			return t.foreignKeyDef(&c.FKs[i-fkConOffset])
+			def, ok := t.foreignKeyDef(&c.FKs[i-fkConOffset])
+			return def + notValid(c.FKs[i-fkConOffset].NotValid), ok
 		}
 	}
 	return "", false
+}
+
+// notValid is what pg_get_constraintdef appends for a NOT VALID
+// constraint.
+func notValid(b bool) string {
+	if b {
+		return " NOT VALID"
+	}
+	return ""
 }
 
 // stripParens drops the parentheses around a whole expression, as
