@@ -210,6 +210,8 @@ type Catalog struct {
 		streams *streamState
 		views   map[string]*View
 		enums   map[string]*EnumType
+		// extensions: those CREATE EXTENSION installed.
+		extensions map[string]*Extension
 		// refs: per collection id, the live foreign keys referencing it
 		// (rebuilt whenever descriptors are published).
 		refs map[uint32][]FKRef
@@ -309,6 +311,9 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 		return nil, err
 	}
 	if err := c.loadEnums(tx); err != nil {
+		return nil, err
+	}
+	if err := c.loadExtensions(tx); err != nil {
 		return nil, err
 	}
 	if err := c.loadStats(tx); err != nil {
@@ -453,6 +458,9 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	for _, f := range d.afterEnums {
 		f(c.mu.enums)
 	}
+	for _, f := range d.afterExtensions {
+		f(c.mu.extensions)
+	}
 	c.indexRefsLocked()
 	c.indexSequencesLocked()
 	c.mu.version++
@@ -472,6 +480,8 @@ type DDLTxn struct {
 
 	afterViews []func(map[string]*View)     // view changes to publish
 	afterEnums []func(map[string]*EnumType) // enum type changes to publish
+
+	afterExtensions []func(map[string]*Extension) // extension changes to publish
 }
 
 // SnapshotLSN is the LSN the DDL's snapshot sees (the head of the log

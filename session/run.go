@@ -580,7 +580,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.CreateCollection, *ast.DropCollection, *ast.UndropCollection, *ast.AlterAddColumn, *ast.CreateIndex, *ast.DropIndex,
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
 		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn, *ast.RenameTable,
-		*ast.Comment, *ast.CreateEnum, *ast.DropType, *ast.AlterEnum, *ast.ValidateConstraint:
+		*ast.Comment, *ast.CreateEnum, *ast.DropType, *ast.AlterEnum, *ast.ValidateConstraint,
+		*ast.CreateExtension, *ast.DropExtension:
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
@@ -1301,6 +1302,18 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	case *ast.ValidateConstraint:
 		err = d.ValidateConstraint(x)
 		tag = "ALTER TABLE"
+	case *ast.CreateExtension, *ast.DropExtension:
+		var ms []string
+		if ce, ok := x.(*ast.CreateExtension); ok {
+			ms, err = d.CreateExtension(ce)
+			tag = "CREATE EXTENSION"
+		} else {
+			ms, err = d.DropExtension(x.(*ast.DropExtension))
+			tag = "DROP EXTENSION"
+		}
+		for _, m := range ms {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: m})
+		}
 	case *ast.CreateEnum:
 		err = d.CreateEnum(x)
 		tag = "CREATE TYPE"

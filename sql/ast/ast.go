@@ -835,3 +835,26 @@ type AlterIfExists struct {
 }
 
 func (*AlterIfExists) stmt() {}
+
+// CreateExtension is CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA
+// s] [VERSION v] [CASCADE].
+type CreateExtension struct {
+	Pos         int
+	Name        string
+	IfNotExists bool
+	Schema      string
+	Version     string
+	Cascade     bool
+}
+
+// DropExtension is DROP EXTENSION [IF EXISTS] name, ... [CASCADE |
+// RESTRICT].
+type DropExtension struct {
+	Pos      int
+	Names    []string
+	IfExists bool
+	Cascade  bool
+}
+
+func (*CreateExtension) stmt() {}
+func (*DropExtension) stmt()   {}

@@ -640,6 +640,30 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *CreateExtension:
+		f.w("CREATE EXTENSION ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
+		if s.Schema != "" {
+			f.w(" SCHEMA ", QuoteIdent(s.Schema))
+		}
+		if s.Version != "" {
+			f.w(" VERSION ", QuoteString(s.Version))
+		}
+		if s.Cascade {
+			f.w(" CASCADE")
+		}
+	case *DropExtension:
+		f.w("DROP EXTENSION ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.names(s.Names, false)
+		if s.Cascade {
+			f.w(" CASCADE")
+		}
 	case *AlterIfExists:
 		// Every ALTER TABLE formats as ALTER COLLECTION name ...
 		f.w(strings.Replace(Format(s.Stmt), "ALTER COLLECTION ", "ALTER COLLECTION IF EXISTS ", 1))

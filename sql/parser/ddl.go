@@ -81,6 +81,24 @@ func (p *parser) create() ast.Statement {
 			cs.Name = p.newRelName()
 			cs.Options = p.seqOptions(false)
 			return cs
+		case "extension":
+			p.i++
+			ce := &ast.CreateExtension{Pos: start.pos}
+			ce.IfNotExists = p.ifNotExists()
+			ce.Name = p.name()
+			p.acceptKw("with")
+			for {
+				switch {
+				case p.acceptKw("schema"):
+					ce.Schema = p.name()
+				case p.acceptKw("version"):
+					ce.Version = p.nameOrString()
+				case p.acceptKw("cascade"):
+					ce.Cascade = true
+				default:
+					return ce
+				}
+			}
 		case "type":
 			k := 2 // after TYPE name, or TYPE schema.name
 			if isOp(p.peekN(2), ".") {
@@ -92,7 +110,7 @@ func (p *parser) create() ast.Statement {
 			p.notYet(t, "CREATE TYPE other than AS ENUM")
 		case "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous",
-			"schema", "database", "extension", "temp", "temporary":
+			"schema", "database", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
 	}
@@ -388,6 +406,15 @@ func (p *parser) drop() ast.Statement {
 			}
 		case "trigger":
 			return p.dropTrigger(start)
+		case "extension":
+			p.i++
+			d := &ast.DropExtension{Pos: start.pos}
+			d.IfExists = p.ifExists()
+			d.Names = p.nameList(false)
+			if d.Cascade = p.acceptKw("cascade"); !d.Cascade {
+				p.acceptKw("restrict")
+			}
+			return d
 		case "type":
 			p.i++
 			d := &ast.DropType{Pos: start.pos}
@@ -1179,4 +1206,13 @@ func (p *parser) createTableAs(c *ast.CreateCollection) ast.Statement {
 		p.expectKw("data")
 	}
 	return ct
+}
+
+// nameOrString reads a name or a string literal (VERSION '1.1').
+func (p *parser) nameOrString() string {
+	if t := p.peek(); t.kind == tString {
+		p.i++
+		return t.val
+	}
+	return p.name()
 }

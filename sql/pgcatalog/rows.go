@@ -103,6 +103,22 @@ var pgRows = map[string]rowsFn{
 	"pg_sequences":   sequencesRows,
 	"pg_description": descriptionRows,
 	"pg_enum":        enumRows,
+	"pg_extension":   extensionRows,
+}
+
+// plpgsqlExtOID is plpgsql's pg_extension OID in PostgreSQL 15's initdb.
+const plpgsqlExtOID = 13743
+
+// extensionRows is pg_extension: plpgsql, always there, and those CREATE
+// EXTENSION installed.
+func extensionRows(t *Tables, _ context.Context, b *builder) error {
+	b.add(m{"oid": int64(plpgsqlExtOID), "extname": "plpgsql", "extowner": int64(ownerOID), "extnamespace": nsPgCatalog,
+		"extrelocatable": false, "extversion": "1.0"})
+	for _, e := range t.cat.Extensions() {
+		b.add(m{"oid": RelOID(e.ID), "extname": e.Name, "extowner": int64(ownerOID), "extnamespace": nsPublic,
+			"extrelocatable": true, "extversion": e.Version})
+	}
+	return nil
 }
 
 // description is one comment COMMENT ON left: on relation oid (pg_class),
