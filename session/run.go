@@ -581,7 +581,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		*ast.CreateSortedIndex, *ast.Analyze, *ast.CreateSequence, *ast.AlterSequence, *ast.DropSequence,
 		*ast.AlterColumn, *ast.RenameColumn, *ast.AddCheck, *ast.AddForeignKey, *ast.AddKey, *ast.DropConstraint, *ast.DropColumn, *ast.RenameTable,
 		*ast.Comment, *ast.CreateEnum, *ast.DropType, *ast.AlterEnum, *ast.ValidateConstraint,
-		*ast.CreateExtension, *ast.DropExtension:
+		*ast.CreateExtension, *ast.DropExtension, *ast.RenameIndex, *ast.RenameConstraint:
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
@@ -1124,6 +1124,23 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 			return true // its collection is found later: assume it is one
 		}
 		names = []string{x.Table}
+	case *ast.RenameConstraint:
+		names = []string{x.Table}
+	case *ast.ValidateConstraint:
+		names = []string{x.Table}
+		if c, ok := s.mgr.db.cat.Get(x.Table); ok {
+			for _, fk := range c.FKs {
+				if ref, ok := s.mgr.db.cat.ByID(fk.RefID); ok {
+					names = append(names, ref.Name) // a foreign key's check locks its parent
+				}
+			}
+		}
+	case *ast.RenameIndex:
+		if c, _, ok := s.mgr.db.cat.FindIndex(x.Name); ok {
+			names = []string{c.Name}
+		}
+	case *ast.AlterEnum:
+		return x.Action == "RENAME VALUE" // rewrites the rows of every table with a column of the type
 	default:
 		return false
 	}
@@ -1302,6 +1319,16 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	case *ast.ValidateConstraint:
 		err = d.ValidateConstraint(x)
 		tag = "ALTER TABLE"
+	case *ast.RenameConstraint:
+		err = d.RenameConstraint(x)
+		tag = "ALTER TABLE"
+	case *ast.RenameIndex:
+		var found bool
+		found, err = d.RenameIndex(x)
+		tag = "ALTER INDEX"
+		if err == nil && !found {
+			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("relation %q does not exist, skipping", x.Name)})
+		}
 	case *ast.CreateExtension, *ast.DropExtension:
 		var ms []string
 		if ce, ok := x.(*ast.CreateExtension); ok {

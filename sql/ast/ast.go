@@ -858,3 +858,21 @@ type DropExtension struct {
 
 func (*CreateExtension) stmt() {}
 func (*DropExtension) stmt()   {}
+
+// RenameIndex is ALTER INDEX [IF EXISTS] name RENAME TO to.
+type RenameIndex struct {
+	Pos      int
+	Name     string
+	To       string
+	IfExists bool
+}
+
+// RenameConstraint is ALTER TABLE t RENAME CONSTRAINT from TO to.
+type RenameConstraint struct {
+	Pos      int
+	Table    string
+	From, To string
+}
+
+func (*RenameIndex) stmt()      {}
+func (*RenameConstraint) stmt() {}

@@ -640,6 +640,14 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *RenameIndex:
+		f.w("ALTER INDEX ")
+		if s.IfExists {
+			f.w("IF EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name), " RENAME TO ", QuoteIdent(s.To))
+	case *RenameConstraint:
+		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " RENAME CONSTRAINT ", QuoteIdent(s.From), " TO ", QuoteIdent(s.To))
 	case *CreateExtension:
 		f.w("CREATE EXTENSION ")
 		if s.IfNotExists {

@@ -548,6 +548,20 @@ func (p *parser) alter() ast.Statement {
 	if p.acceptKw("type") {
 		return p.alterEnum(start)
 	}
+	if p.acceptKw("index") {
+		ri := &ast.RenameIndex{Pos: start.pos}
+		ri.IfExists = p.ifExists()
+		ri.Name = p.relName()
+		if !p.acceptKws("rename", "to") {
+			t := p.peek()
+			if t.kind == tIdent && !t.quoted {
+				p.notYet(t, "ALTER INDEX ... "+strings.ToUpper(t.val))
+			}
+			p.fail(t)
+		}
+		ri.To = p.name()
+		return ri
+	}
 	if p.acceptKw("view") {
 		name := p.relName()
 		p.expectKw("owner", "to")
@@ -619,6 +633,13 @@ func (p *parser) alterTable(start token, table string) ast.Statement {
 		if isKw(p.peekN(1), "to") {
 			p.i += 2
 			return &ast.RenameTable{Pos: start.pos, Table: table, To: p.name()}
+		}
+		if isKw(p.peekN(1), "constraint") {
+			p.i += 2
+			rc := &ast.RenameConstraint{Pos: start.pos, Table: table, From: p.name()}
+			p.expectKw("to")
+			rc.To = p.name()
+			return rc
 		}
 		p.i++
 		p.acceptKw("column")

@@ -52,3 +52,35 @@ var migrationScript = []string{
 }
 
 func TestOracleMigrationStatements(t *testing.T) { compareScriptMessages(t, migrationScript) }
+
+// renameIndexScript: ALTER INDEX ... RENAME TO and ALTER TABLE ... RENAME
+// CONSTRAINT (Django's RenameIndex, Rails' rename_index).
+var renameIndexScript = []string{
+	`CREATE TABLE rn (id int PRIMARY KEY, a text UNIQUE, b int CHECK (b > 0), p int)`,
+	`CREATE TABLE rnp (id int PRIMARY KEY)`,
+	`INSERT INTO rnp VALUES (1)`,
+	`ALTER TABLE rn ADD CONSTRAINT rn_p_fk FOREIGN KEY (p) REFERENCES rnp (id)`,
+	`CREATE INDEX rn_b ON rn (b)`,
+	`ALTER INDEX rn_b RENAME TO rn_b2`,
+	`ALTER INDEX rn_b RENAME TO rn_b3`,
+	`ALTER INDEX IF EXISTS rn_b RENAME TO rn_b3`,
+	`ALTER INDEX rn_b2 RENAME TO rnp`,
+	`ALTER INDEX rn_b2 RENAME TO rn_a_key`,
+	`SELECT indexname FROM pg_indexes WHERE tablename = 'rn' ORDER BY 1`,
+	`ALTER TABLE rn RENAME CONSTRAINT rn_b_check TO rn_b_pos`,
+	`ALTER TABLE rn RENAME CONSTRAINT rn_p_fk TO rn_p_ref`,
+	`ALTER TABLE rn RENAME CONSTRAINT rn_a_key TO rn_a_uniq`,
+	`ALTER TABLE rn RENAME CONSTRAINT nosuch TO x`,
+	`ALTER TABLE rn RENAME CONSTRAINT rn_b_pos TO rn_p_ref`,
+	`SELECT conname, contype FROM pg_constraint WHERE conrelid = 'rn'::regclass ORDER BY conname`,
+	`SELECT indexname FROM pg_indexes WHERE tablename = 'rn' ORDER BY 1`,
+	`INSERT INTO rn VALUES (1, 'x', -1, NULL)`,
+	`INSERT INTO rn VALUES (1, 'x', 1, 7)`,
+	`INSERT INTO rn VALUES (1, 'x', 1, 1)`,
+	`INSERT INTO rn VALUES (2, 'x', 1, 1)`,
+	`ALTER TABLE rn DROP CONSTRAINT rn_b_pos`,
+	`INSERT INTO rn VALUES (2, 'y', -1, 1)`,
+	`SELECT id FROM rn WHERE b = 1`,
+}
+
+func TestOracleRenameIndexConstraint(t *testing.T) { compareScriptMessages(t, renameIndexScript) }
