@@ -2,6 +2,7 @@ package session
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -115,4 +116,41 @@ func TestRenameColumnViews(t *testing.T) {
 	defer s.Close()
 	require.Equal(t, "20", d.q(s, `SELECT a FROM v`))
 	require.Equal(t, "SELECT b AS a FROM t WHERE (b > 10)", d.q(s, `SELECT pg_get_viewdef('v')`))
+}
+
+// DDL that locks a table the open block has written is refused (55006),
+// not left waiting for the block's own lock.
+func TestDDLOnOwnWrittenTableRefused(t *testing.T) {
+	d := openT(t, t.TempDir())
+	defer d.close()
+	s := d.m.NewSession("admin", "db")
+	defer s.Close()
+	d.q(s, `CREATE TYPE st AS ENUM ('a', 'b'); CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, s st, pid INT, CHECK (id > 0))`)
+	d.q(s, `CREATE INDEX c_pid ON c (pid); ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES p (id) NOT VALID`)
+	for _, ddl := range []string{
+		`ALTER TABLE c RENAME CONSTRAINT c_check TO c_pos`,
+		`ALTER TABLE c VALIDATE CONSTRAINT c_fk`,
+		`ALTER INDEX c_pid RENAME TO c_pid2`,
+		`ALTER TYPE st RENAME VALUE 'a' TO 'z'`,
+	} {
+		for _, written := range []string{"c", "p"} {
+			if written == "p" && ddl != `ALTER TABLE c VALIDATE CONSTRAINT c_fk` {
+				continue // only the foreign key's check reads the parent
+			}
+			d.q(s, `BEGIN`)
+			d.q(s, `INSERT INTO `+written+` (id) VALUES (5)`)
+			done := make(chan error, 1)
+			go func() {
+				_, err := run(s, ddl)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				require.Equal(t, errs.ObjectInUse, errs.Code(err), "%s: %v", ddl, err)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s after writing %s in the block: still waiting", ddl, written)
+			}
+			d.q(s, `ROLLBACK`)
+		}
+	}
 }
