@@ -53,22 +53,9 @@ func (e *EnumType) CheckLabel(label string) error {
 	return nil
 }
 
-func (c *Catalog) loadEnums(tx *txn.Txn) error {
-	c.mu.enums = map[string]*EnumType{}
-	lo := storage.CatalogPrefix(objEnum)
-	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		var e EnumType
-		if err := json.Unmarshal(it.Value(), &e); err != nil {
-			return errs.Errorf(errs.DataCorrupted, "catalog: bad enum type descriptor: %w", err)
-		}
-		c.mu.enums[e.Name] = &e
-	}
-	return nil
+func (c *Catalog) loadEnums(tx *txn.Txn) (err error) {
+	c.mu.enums, err = loadNamed(tx, objEnum, "enum type", func(e *EnumType) string { return e.Name })
+	return err
 }
 
 // Enum returns an enum type by name.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
 )
@@ -22,22 +21,9 @@ type Extension struct {
 	Created time.Time `json:"created"`
 }
 
-func (c *Catalog) loadExtensions(tx *txn.Txn) error {
-	c.mu.extensions = map[string]*Extension{}
-	lo := storage.CatalogPrefix(objExtension)
-	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		var e Extension
-		if err := json.Unmarshal(it.Value(), &e); err != nil {
-			return errs.Errorf(errs.DataCorrupted, "catalog: bad extension descriptor: %w", err)
-		}
-		c.mu.extensions[e.Name] = &e
-	}
-	return nil
+func (c *Catalog) loadExtensions(tx *txn.Txn) (err error) {
+	c.mu.extensions, err = loadNamed(tx, objExtension, "extension", func(e *Extension) string { return e.Name })
+	return err
 }
 
 // Extension returns an installed extension by name.

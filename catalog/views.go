@@ -27,22 +27,29 @@ type View struct {
 	Comment string       `json:"comment,omitempty"` // COMMENT ON VIEW
 }
 
-func (c *Catalog) loadViews(tx *txn.Txn) error {
-	c.mu.views = map[string]*View{}
-	lo := storage.CatalogPrefix(objView)
+func (c *Catalog) loadViews(tx *txn.Txn) (err error) {
+	c.mu.views, err = loadNamed(tx, objView, "view", func(v *View) string { return v.Name })
+	return err
+}
+
+// loadNamed reads every stored descriptor of one kind into a map by
+// name (what is one of them, for the error a bad one gives).
+func loadNamed[T any](tx *txn.Txn, kind byte, what string, name func(*T) string) (map[string]*T, error) {
+	out := map[string]*T{}
+	lo := storage.CatalogPrefix(kind)
 	it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
-		var v View
-		if err := json.Unmarshal(it.Value(), &v); err != nil {
-			return errs.Errorf(errs.DataCorrupted, "catalog: bad view descriptor: %w", err)
+		x := new(T)
+		if err := json.Unmarshal(it.Value(), x); err != nil {
+			return nil, errs.Errorf(errs.DataCorrupted, "catalog: bad %s descriptor: %w", what, err)
 		}
-		c.mu.views[v.Name] = &v
+		out[name(x)] = x
 	}
-	return nil
+	return out, nil
 }
 
 // View returns a view by name.

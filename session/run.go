@@ -1327,7 +1327,7 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		found, err = d.RenameIndex(x)
 		tag = "ALTER INDEX"
 		if err == nil && !found {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("relation %q does not exist, skipping", x.Name)})
+			notices = appendNotices(notices, fmt.Sprintf("relation %q does not exist, skipping", x.Name))
 		}
 	case *ast.CreateExtension, *ast.DropExtension:
 		var ms []string
@@ -1338,9 +1338,7 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 			ms, err = d.DropExtension(x.(*ast.DropExtension))
 			tag = "DROP EXTENSION"
 		}
-		for _, m := range ms {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: m})
-		}
+		notices = appendNotices(notices, ms...)
 	case *ast.CreateEnum:
 		err = d.CreateEnum(x)
 		tag = "CREATE TYPE"
@@ -1348,15 +1346,13 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		var skipped []string
 		skipped, err = d.DropTypes(x)
 		tag = "DROP TYPE"
-		for _, m := range skipped {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: m})
-		}
+		notices = appendNotices(notices, skipped...)
 	case *ast.AlterEnum:
 		var m string
 		m, err = d.AlterEnum(x)
 		tag = "ALTER TYPE"
 		if m != "" {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: m})
+			notices = appendNotices(notices, m)
 		}
 	case *ast.DropSequence:
 		var dropped []*catalog.Sequence
@@ -1461,4 +1457,12 @@ func (s *Session) explainAnalyze(env *exec.Env, p *Prepared) (*Result, error) {
 		rows[i] = types.Row{l}
 	}
 	return &Result{Columns: p.Columns, Rows: rows, Tag: "EXPLAIN"}, nil
+}
+
+// appendNotices adds PostgreSQL NOTICEs (00000) with the given messages.
+func appendNotices(ns []Notice, messages ...string) []Notice {
+	for _, m := range messages {
+		ns = append(ns, Notice{Severity: "NOTICE", Code: "00000", Message: m})
+	}
+	return ns
 }

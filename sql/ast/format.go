@@ -664,14 +664,7 @@ func (f *formatter) stmt(s Statement) {
 			f.w(" CASCADE")
 		}
 	case *DropExtension:
-		f.w("DROP EXTENSION ")
-		if s.IfExists {
-			f.w("IF EXISTS ")
-		}
-		f.names(s.Names, false)
-		if s.Cascade {
-			f.w(" CASCADE")
-		}
+		f.dropList("EXTENSION", s.Names, s.IfExists, s.Cascade)
 	case *AlterIfExists:
 		// Every ALTER TABLE formats as ALTER COLLECTION name ...
 		f.w(strings.Replace(Format(s.Stmt), "ALTER COLLECTION ", "ALTER COLLECTION IF EXISTS ", 1))
@@ -701,19 +694,7 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(")")
 	case *DropType:
-		f.w("DROP TYPE ")
-		if s.IfExists {
-			f.w("IF EXISTS ")
-		}
-		for i, n := range s.Names {
-			if i > 0 {
-				f.w(", ")
-			}
-			f.w(QuoteIdent(n))
-		}
-		if s.Cascade {
-			f.w(" CASCADE")
-		}
+		f.dropList("TYPE", s.Names, s.IfExists, s.Cascade)
 	case *AlterEnum:
 		f.w("ALTER TYPE ", QuoteIdent(s.Name))
 		switch s.Action {
@@ -737,19 +718,7 @@ func (f *formatter) stmt(s Statement) {
 			f.w(" RENAME TO ", QuoteIdent(s.To))
 		}
 	case *DropView:
-		f.w("DROP VIEW ")
-		if s.IfExists {
-			f.w("IF EXISTS ")
-		}
-		for i, n := range s.Names {
-			if i > 0 {
-				f.w(", ")
-			}
-			f.w(QuoteIdent(n))
-		}
-		if s.Cascade {
-			f.w(" CASCADE")
-		}
+		f.dropList("VIEW", s.Names, s.IfExists, s.Cascade)
 	case *CreateSequence:
 		f.w("CREATE SEQUENCE ")
 		if s.IfNotExists {
@@ -1752,4 +1721,21 @@ func (f *formatter) copyOptions(format, delim, null string, nullSet, header bool
 		f.w(", HEADER true")
 	}
 	f.w(")")
+}
+
+// dropList writes DROP <kind> [IF EXISTS] name, ... [CASCADE].
+func (f *formatter) dropList(kind string, names []string, ifExists, cascade bool) {
+	f.w("DROP ", kind, " ")
+	if ifExists {
+		f.w("IF EXISTS ")
+	}
+	for i, n := range names {
+		if i > 0 {
+			f.w(", ")
+		}
+		f.w(QuoteIdent(n))
+	}
+	if cascade {
+		f.w(" CASCADE")
+	}
 }

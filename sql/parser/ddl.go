@@ -411,18 +411,14 @@ func (p *parser) drop() ast.Statement {
 			d := &ast.DropExtension{Pos: start.pos}
 			d.IfExists = p.ifExists()
 			d.Names = p.nameList(false)
-			if d.Cascade = p.acceptKw("cascade"); !d.Cascade {
-				p.acceptKw("restrict")
-			}
+			d.Cascade = p.cascadeOpt()
 			return d
 		case "type":
 			p.i++
 			d := &ast.DropType{Pos: start.pos}
 			d.IfExists = p.ifExists()
 			d.Names = p.relList()
-			if d.Cascade = p.acceptKw("cascade"); !d.Cascade {
-				p.acceptKw("restrict")
-			}
+			d.Cascade = p.cascadeOpt()
 			return d
 		case "topic":
 			p.i++
@@ -435,9 +431,7 @@ func (p *parser) drop() ast.Statement {
 			d := &ast.DropView{Pos: start.pos}
 			d.IfExists = p.ifExists()
 			d.Names = p.relList()
-			if d.Cascade = p.acceptKw("cascade"); !d.Cascade {
-				p.acceptKw("restrict")
-			}
+			d.Cascade = p.cascadeOpt()
 			return d
 		case "sorted", "index":
 			d := &ast.DropIndex{Pos: start.pos, Sorted: t.val == "sorted"}
@@ -1236,4 +1230,13 @@ func (p *parser) nameOrString() string {
 		return t.val
 	}
 	return p.name()
+}
+
+// cascadeOpt reads a DROP's [CASCADE | RESTRICT]: true for CASCADE.
+func (p *parser) cascadeOpt() bool {
+	if p.acceptKw("cascade") {
+		return true
+	}
+	p.acceptKw("restrict")
+	return false
 }
