@@ -39,6 +39,7 @@ type ColumnDef struct {
 	Identity    string
 	IdentityOpt SeqOptions
 	Checks      []CheckDef // column-level CHECK (expr)
+	Comment     string     // from LIKE ... INCLUDING COMMENTS
 	// References are column-level REFERENCES constraints (Columns holds
 	// the column).
 	References []ForeignKeyDef
@@ -91,6 +92,21 @@ type CreateCollection struct {
 	Checks      []CheckDef      // table-level [CONSTRAINT name] CHECK (expr)
 	ForeignKeys []ForeignKeyDef // table-level FOREIGN KEY (...) REFERENCES ...
 	With        []Option        // WITH (k = v, ...)
+	Likes       []LikeDef       // LIKE other [INCLUDING ...] entries
+	// Indexes are plain indexes to create with the table (LIKE ...
+	// INCLUDING INDEXES fills them in; the grammar has none).
+	Indexes [][]string
+}
+
+// LikeDef is a LIKE t [{INCLUDING | EXCLUDING} option ...] entry of a
+// table's elements: t's columns go at column position At. Including
+// holds the options included (DEFAULTS, CONSTRAINTS, INDEXES,
+// IDENTITY, COMMENTS, ...; ALL expanded).
+type LikeDef struct {
+	Pos       int
+	Table     string
+	At        int
+	Including map[string]bool
 }
 
 // Option is one `key = value` pair in a WITH (...) list. Key is lower-cased.

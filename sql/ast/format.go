@@ -914,10 +914,19 @@ func (f *formatter) createCollection(s *CreateCollection) {
 		colPK = colPK || s.Columns[i].PrimaryKey
 	}
 	var elems []func()
+	likes := func(at int) {
+		for _, l := range s.Likes {
+			if l.At == at {
+				elems = append(elems, func() { f.likeDef(l) })
+			}
+		}
+	}
 	for i := range s.Columns {
+		likes(i)
 		c := &s.Columns[i]
 		elems = append(elems, func() { f.columnDef(c) })
 	}
+	likes(len(s.Columns))
 	if len(s.PrimaryKey) > 0 && !colPK {
 		elems = append(elems, func() {
 			f.w("PRIMARY KEY (")
@@ -1737,5 +1746,22 @@ func (f *formatter) dropList(kind string, names []string, ifExists, cascade bool
 	}
 	if cascade {
 		f.w(" CASCADE")
+	}
+}
+
+// likeDef writes LIKE t with its options, in name order.
+func (f *formatter) likeDef(l LikeDef) {
+	f.w("LIKE ", quotePath(l.Table))
+	names := make([]string, 0, len(l.Including))
+	for n := range l.Including {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if l.Including[n] {
+			f.w(" INCLUDING ", strings.ToUpper(n))
+		} else {
+			f.w(" EXCLUDING ", strings.ToUpper(n))
+		}
 	}
 }

@@ -76,6 +76,17 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			return nil
 		}
 		col.Kind = catalog.Strict
+		if len(st.Likes) > 0 {
+			// Expand into a copy: the statement may run again (prepared).
+			cp := *st
+			cp.Columns, cp.Checks = slices.Clone(st.Columns), slices.Clone(st.Checks)
+			cp.Uniques, cp.UniqueNames = slices.Clone(st.Uniques), slices.Clone(st.UniqueNames)
+			cp.PrimaryKey, cp.Indexes = slices.Clone(st.PrimaryKey), nil
+			if err := d.expandLikes(&cp); err != nil {
+				return err
+			}
+			st = &cp
+		}
 		if st.Kind == ast.KindKeyValue {
 			col.Kind = catalog.KeyValue
 			col.DefaultTTLMs = defaultTTL.Milliseconds()
@@ -102,7 +113,7 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			if err != nil {
 				return err
 			}
-			c := catalog.Column{Name: cd.Name, Type: t, TypeMod: mod, NotNull: cd.NotNull}
+			c := catalog.Column{Name: cd.Name, Type: t, TypeMod: mod, NotNull: cd.NotNull, Comment: cd.Comment}
 			if cd.Default != nil {
 				c.Default = defaultText(cd.Default)
 			}
@@ -201,6 +212,9 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 				return errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
 			}
 			col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewID(), Name: name, Columns: u.cols, Unique: true})
+		}
+		if err := d.likeIndexes(tx, col, st, taken); err != nil {
+			return err
 		}
 		if err := d.addForeignKeys(tx, col, st); err != nil {
 			return err

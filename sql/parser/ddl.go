@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/nodedb-go/nodedb/errs"
@@ -206,6 +207,9 @@ func (p *parser) tableElements(c *ast.CreateCollection) {
 			t = p.peek()
 		}
 		switch {
+		case isKw(t, "like") && cname == "":
+			p.i++
+			c.Likes = append(c.Likes, p.likeDef(t, len(c.Columns)))
 		case isKw(t, "primary"):
 			p.expectKw("primary", "key")
 			setPK(t, p.parenNames(false))
@@ -1239,4 +1243,30 @@ func (p *parser) cascadeOpt() bool {
 	}
 	p.acceptKw("restrict")
 	return false
+}
+
+// likeOptions are what LIKE's INCLUDING and EXCLUDING name.
+var likeOptions = []string{"comments", "compression", "constraints", "defaults", "generated", "identity", "indexes", "statistics", "storage"}
+
+// likeDef parses, after LIKE, t [{INCLUDING | EXCLUDING} option ...].
+func (p *parser) likeDef(t token, at int) ast.LikeDef {
+	l := ast.LikeDef{Pos: t.pos, Table: p.relName(), At: at, Including: map[string]bool{}}
+	for {
+		include := p.acceptKw("including")
+		if !include && !p.acceptKw("excluding") {
+			return l
+		}
+		o := p.peek()
+		name := p.label()
+		switch {
+		case name == "all":
+			for _, n := range likeOptions {
+				l.Including[n] = include
+			}
+		case slices.Contains(likeOptions, name):
+			l.Including[name] = include
+		default:
+			p.fail(o)
+		}
+	}
 }

@@ -162,6 +162,7 @@ func FuzzParse(f *testing.F) {
 		"CREATE INDEX CONCURRENTLY i ON t (a); DROP INDEX CONCURRENTLY i; ALTER TABLE IF EXISTS t ADD CONSTRAINT c CHECK (a > 0) NOT VALID; ALTER TABLE t VALIDATE CONSTRAINT c; TABLE t",
 		"CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" WITH SCHEMA public VERSION '1.1'; DROP EXTENSION IF EXISTS pgcrypto, x RESTRICT",
 		"ALTER INDEX IF EXISTS i RENAME TO j; ALTER TABLE t RENAME CONSTRAINT a TO b",
+		"CREATE TABLE t2 (a int, LIKE t INCLUDING ALL EXCLUDING INDEXES, b text); CREATE TABLE t3 (LIKE t)",
 		"DO $$A:=''$$", "DO $$ x := 1; y := 2 -- the end $$", "DO $$A:=(A0$$", "DO $$A:=)$$", "DO $$--$$", "DO $$ x := 1; -- c $$",
 	} {
 		f.Add(s)
