@@ -19,6 +19,7 @@ type Extension struct {
 	Name    string    `json:"name"`
 	Version string    `json:"version"`
 	Created time.Time `json:"created"`
+	Comment string    `json:"comment,omitempty"` // COMMENT ON EXTENSION
 }
 
 func (c *Catalog) loadExtensions(tx *txn.Txn) (err error) {

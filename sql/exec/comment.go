@@ -23,6 +23,25 @@ func (d *DDL) Comment(st *ast.Comment) error {
 			n := *v
 			n.Comment = text
 			return tx.PutView(&n)
+		case "TYPE":
+			e, ok := d.Cat.Enum(st.Name)
+			if !ok {
+				return errs.Errorf(errs.UndefinedObject, "type %q does not exist", st.Name)
+			}
+			n := *e
+			n.Comment = text
+			return tx.PutEnum(&n)
+		case "EXTENSION":
+			e, ok := d.Cat.Extension(st.Name)
+			if !ok {
+				if st.Name == "plpgsql" {
+					return errs.New(errs.FeatureNotSupported, "comments on extension plpgsql are not supported")
+				}
+				return errs.Errorf(errs.UndefinedObject, "extension %q does not exist", st.Name)
+			}
+			n := *e
+			n.Comment = text
+			return tx.PutExtension(&n)
 		case "SEQUENCE":
 			sq, ok := d.Cat.Sequence(st.Name)
 			if !ok {

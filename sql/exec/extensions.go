@@ -43,7 +43,8 @@ func (d *DDL) CreateExtension(st *ast.CreateExtension) (notices []string, err er
 		return nil, errs.Errorf(errs.InvalidParameterValue, "extension %q has no installation script nor update path for version %q", st.Name, st.Version)
 	}
 	err = d.Cat.DDL(func(tx *catalog.DDLTxn) error {
-		return tx.PutExtension(&catalog.Extension{ID: tx.NewID(), Name: st.Name, Version: known.Version, Created: time.Now().UTC()})
+		return tx.PutExtension(&catalog.Extension{ID: tx.NewID(), Name: st.Name, Version: known.Version, Created: time.Now().UTC(),
+			Comment: known.Comment})
 	})
 	if err == nil && known.Missing != "" {
 		notices = append(notices, fmt.Sprintf("extension %q: %s are not provided", st.Name, known.Missing))

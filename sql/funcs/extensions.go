@@ -27,6 +27,7 @@ import (
 // built in, so installing it records it (pg_extension) and nothing more.
 type Extension struct {
 	Name, Version string
+	Comment       string // its control file's, the comment CREATE EXTENSION gives it
 	// Missing names what PostgreSQL's extension has that is not here.
 	Missing string
 	// Functions are the extension's functions here (what DROP EXTENSION
@@ -36,11 +37,11 @@ type Extension struct {
 
 // Extensions are those CREATE EXTENSION accepts.
 var Extensions = map[string]Extension{
-	"plpgsql": {Name: "plpgsql", Version: "1.0"},
-	"uuid-ossp": {Name: "uuid-ossp", Version: "1.1",
+	"plpgsql": {Name: "plpgsql", Version: "1.0", Comment: "PL/pgSQL procedural language"},
+	"uuid-ossp": {Name: "uuid-ossp", Version: "1.1", Comment: "generate universally unique identifiers (UUIDs)",
 		Functions: []string{"uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v3", "uuid_generate_v4", "uuid_generate_v5",
 			"uuid_nil", "uuid_ns_dns", "uuid_ns_oid", "uuid_ns_url", "uuid_ns_x500"}},
-	"pgcrypto": {Name: "pgcrypto", Version: "1.3",
+	"pgcrypto": {Name: "pgcrypto", Version: "1.3", Comment: "cryptographic functions",
 		Missing:   "crypt, gen_salt, encrypt, decrypt and the pgp_ functions",
 		Functions: []string{"digest", "hmac", "gen_random_bytes"}},
 }

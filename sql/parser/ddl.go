@@ -1109,6 +1109,10 @@ func (p *parser) comment() ast.Statement {
 		c.Kind = "INDEX"
 	case p.acceptKw("sequence"):
 		c.Kind = "SEQUENCE"
+	case p.acceptKw("type"):
+		c.Kind = "TYPE"
+	case p.acceptKw("extension"):
+		c.Kind = "EXTENSION"
 	case p.acceptKw("column"):
 		c.Kind = "COLUMN"
 	case isName(t):

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -124,17 +125,19 @@ func extensionRows(t *Tables, _ context.Context, b *builder) error {
 // description is one comment COMMENT ON left: on relation oid (pg_class),
 // on its column sub (0: on the relation itself).
 type description struct {
-	oid  int64
-	sub  int64
-	text string
+	oid      int64
+	classoid int64 // the catalog of the object: pg_class, pg_type, pg_extension
+	sub      int64
+	text     string
 }
 
 // descriptions lists the comments on relations and their columns.
 func (t *Tables) descriptions() []description {
 	var out []description
+	classoid := int64(systemOIDs["pg_class"])
 	add := func(oid int64, sub int, text string) {
 		if text != "" {
-			out = append(out, description{oid: oid, sub: int64(sub), text: text})
+			out = append(out, description{oid: oid, classoid: classoid, sub: int64(sub), text: text})
 		}
 	}
 	for _, c := range t.cat.List() {
@@ -155,14 +158,22 @@ func (t *Tables) descriptions() []description {
 	for _, sq := range t.cat.Sequences() {
 		add(RelOID(sq.ID), 0, sq.Comment)
 	}
+	classoid = systemOIDs["pg_type"]
+	for _, e := range t.cat.Enums() {
+		add(int64(e.OID()), 0, e.Comment)
+	}
+	classoid = systemOIDs["pg_extension"]
+	add(plpgsqlExtOID, 0, funcs.Extensions["plpgsql"].Comment)
+	for _, e := range t.cat.Extensions() {
+		add(RelOID(e.ID), 0, e.Comment)
+	}
 	return out
 }
 
 // descriptionRows is pg_description: the comments COMMENT ON left.
 func descriptionRows(t *Tables, _ context.Context, b *builder) error {
-	const pgClass = 1259
 	for _, d := range t.descriptions() {
-		b.add(m{"objoid": d.oid, "classoid": int64(pgClass), "objsubid": d.sub, "description": d.text})
+		b.add(m{"objoid": d.oid, "classoid": d.classoid, "objsubid": d.sub, "description": d.text})
 	}
 	return nil
 }
