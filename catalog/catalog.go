@@ -79,6 +79,10 @@ type ForeignKey struct {
 	OnUpdate   string   `json:"on_update"`
 	MatchFull  bool     `json:"match_full,omitempty"`
 	NotValid   bool     `json:"not_valid,omitempty"` // as Check's
+	// Deferrable constraints may have their checks wait for the commit:
+	// InitiallyDeferred ones do unless SET CONSTRAINTS says otherwise.
+	Deferrable        bool `json:"deferrable,omitempty"`
+	InitiallyDeferred bool `json:"initially_deferred,omitempty"`
 }
 
 // FKRef is a foreign key as its referenced collection sees it.

@@ -132,6 +132,7 @@ func (s *Session) Listening(channel string) bool {
 // the channels only its LISTENs joined are left), the explicit block's
 // notifications (endBlock) and its advisory locks.
 func (s *Session) endTxnSession(committed bool) {
+	s.fkDeferred = nil
 	ops := s.pendingListen
 	s.pendingListen = nil
 	s.settleListen(ops, committed)

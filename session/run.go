@@ -74,7 +74,10 @@ type Session struct {
 
 	trigDepth int            // >0: this session runs a SYNC trigger body at that depth
 	deferred  []deferredFire // DEFERRED triggers of the open transaction
-	marks     []mark         // SAVEPOINTs of the open transaction block
+	// fkDeferred holds the open block's deferred foreign-key checks (nil
+	// outside a block: a statement's run when it ends).
+	fkDeferred *exec.DeferredFK
+	marks      []mark // SAVEPOINTs of the open transaction block
 
 	// delivered is what this session's stream reads returned; its COMMIT
 	// OFFSETS commits exactly that (so group members never commit each
@@ -259,6 +262,10 @@ func (s *Session) commitImplicitPart(ctx context.Context) error {
 		return nil
 	}
 	if err := s.runDeferred(ctx); err != nil {
+		s.abortTxn()
+		return err
+	}
+	if err := s.runDeferredFK(ctx, true); err != nil {
 		s.abortTxn()
 		return err
 	}
@@ -537,6 +544,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 			s.abortTxn()
 			return nil, err
 		}
+		if err := s.runDeferredFK(ctx, true); err != nil {
+			s.abortTxn()
+			return nil, err
+		}
 		tx, fields := s.tx, s.fields
 		s.tx, s.explicit, s.failed, s.fields, s.marks = nil, false, false, nil, nil
 		defer s.releaseLocks()
@@ -595,6 +606,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.copyFrom(st)
 	case *ast.CopyTo:
 		return s.copyTo(ctx, st, params)
+	case *ast.SetConstraints:
+		return s.setConstraints(ctx, st)
 	case *ast.CreateTableAs:
 		return s.createTableAs(ctx, st, params)
 	case *ast.AlterIfExists:
@@ -732,7 +745,14 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		ctx = s.sysContext(ctx)
 	}
 	s.stmtCtx = ctx // an advisory lock's wait ends with the statement
-	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx), Refs: db.cat,
+	if !auto && s.fkDeferred == nil {
+		s.fkDeferred = &exec.DeferredFK{}
+	}
+	var fkDeferred *exec.DeferredFK
+	if !auto {
+		fkDeferred = s.fkDeferred
+	}
+	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: db.ids, Fn: s.funcContext(tx), Refs: db.cat, Deferred: fkDeferred,
 		Streams: &exec.Streams{Cat: db.cat, Log: db.events, Delivered: &s.delivered, Members: db.members},
 		Workers: s.parallelWorkers(), Columns: s.columnCache()}
 	if db.cat.HasSyncTriggers() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/exec"
 	"github.com/nodedb-go/nodedb/txn"
 )
 
@@ -19,12 +20,14 @@ type mark struct {
 	notify   int
 	listen   int
 	deferred int
+	fk       exec.FKMark // the deferred foreign-key checks
 }
 
 // setMark takes a savepoint in the session's transaction (which must
 // exist).
 func (s *Session) setMark(name string) mark {
-	return mark{name: name, sp: s.tx.Savepoint(), notify: len(s.pendingNotify), listen: len(s.pendingListen), deferred: len(s.deferred)}
+	return mark{name: name, sp: s.tx.Savepoint(), notify: len(s.pendingNotify), listen: len(s.pendingListen), deferred: len(s.deferred),
+		fk: s.fkDeferred.Mark()}
 }
 
 // rollbackToMark undoes what the transaction and the session did since
@@ -38,6 +41,7 @@ func (s *Session) rollbackToMark(m mark) {
 		s.settleListen(undone, false)
 	}
 	s.deferred = s.deferred[:min(m.deferred, len(s.deferred))]
+	s.fkDeferred.Rewind(m.fk)
 }
 
 // releaseMark closes m, keeping what was done since.

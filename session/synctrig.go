@@ -138,6 +138,9 @@ func (s *Session) runTriggerBody(ctx context.Context, tx *txn.Txn, t *catalog.Tr
 		_, err = pe.run(blk)
 	}
 	pe.ran = err == nil && run
+	if err == nil {
+		err = s.adoptDeferredFK(ctx, inner)
+	}
 	s.fields = append(s.fields, inner.fields...)
 	s.pendingNotify = append(s.pendingNotify, inner.pendingNotify...)
 	s.deferred = append(s.deferred, inner.deferred...)

@@ -58,6 +58,10 @@ type ForeignKeyDef struct {
 	OnDelete   string
 	OnUpdate   string
 	MatchFull  bool
+	// Deferrable and InitiallyDeferred are DEFERRABLE and INITIALLY
+	// DEFERRED (which implies DEFERRABLE).
+	Deferrable        bool
+	InitiallyDeferred bool
 }
 
 // CheckDef is a CHECK constraint as written; Name is "" when not given.
@@ -892,3 +896,13 @@ type RenameConstraint struct {
 
 func (*RenameIndex) stmt()      {}
 func (*RenameConstraint) stmt() {}
+
+// SetConstraints is SET CONSTRAINTS {ALL | name, ...} {DEFERRED |
+// IMMEDIATE} (Names nil for ALL).
+type SetConstraints struct {
+	Pos      int
+	Names    []string
+	Deferred bool
+}
+
+func (*SetConstraints) stmt() {}

@@ -640,6 +640,18 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *SetConstraints:
+		f.w("SET CONSTRAINTS ")
+		if s.Names == nil {
+			f.w("ALL")
+		} else {
+			f.names(s.Names, false)
+		}
+		if s.Deferred {
+			f.w(" DEFERRED")
+		} else {
+			f.w(" IMMEDIATE")
+		}
 	case *RenameIndex:
 		f.w("ALTER INDEX ")
 		if s.IfExists {
@@ -1031,6 +1043,12 @@ func (f *formatter) foreignKey(fk ForeignKeyDef, column bool) {
 	}
 	if fk.OnUpdate != "" && fk.OnUpdate != "NO ACTION" {
 		f.w(" ON UPDATE ", fk.OnUpdate)
+	}
+	if fk.Deferrable {
+		f.w(" DEFERRABLE")
+	}
+	if fk.InitiallyDeferred {
+		f.w(" INITIALLY DEFERRED")
 	}
 }
 

@@ -74,8 +74,12 @@ type Env struct {
 
 	kvKey kvKeyCache // the key KVGet read last (a pipeline repeats keys)
 
-	fk   *fkState // the current write statement's foreign-key work (fk.go)
-	noFK bool     // TRUNCATE: foreign keys are not checked
+	fk *fkState // the current write statement's foreign-key work (fk.go)
+	// Deferred, when set, takes the checks of DEFERRABLE foreign keys in
+	// deferred mode for the transaction's end (fkdefer.go); nil: every
+	// check runs when its statement ends.
+	Deferred *DeferredFK
+	noFK     bool // TRUNCATE: foreign keys are not checked
 }
 
 // ObservedFields are new or widened fields of one collection.

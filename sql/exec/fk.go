@@ -79,6 +79,15 @@ type fkGone struct {
 	old, new []types.Value
 }
 
+// action is the referential action for g: ON UPDATE's when the key
+// changed, ON DELETE's when it went.
+func (g fkGone) action() string {
+	if g.new != nil {
+		return g.ref.FK.OnUpdate
+	}
+	return g.ref.FK.OnDelete
+}
+
 // fkStatement runs a write statement's body, then its foreign-key work.
 // Statements nest (a trigger's writes are statements of their own), so
 // each has its own.
@@ -194,6 +203,10 @@ func (env *Env) fkFinish() error {
 		if len(st.gone) > 0 {
 			g := st.gone[0]
 			st.gone = st.gone[1:]
+			if env.Deferred.deferred(g.ref.FK) && g.action() == "a" {
+				env.Deferred.gone = append(env.Deferred.gone, g)
+				continue
+			}
 			if err := env.fkAct(g); err != nil {
 				return err
 			}
@@ -201,6 +214,10 @@ func (env *Env) fkFinish() error {
 		}
 		c := st.checks[0]
 		st.checks = st.checks[1:]
+		if env.Deferred.deferred(c.fk) {
+			env.Deferred.checks = append(env.Deferred.checks, c)
+			continue
+		}
 		if err := env.fkCheckParent(c); err != nil {
 			return err
 		}
@@ -235,10 +252,7 @@ func (env *Env) fkCheckParent(c fkCheck) error {
 // went away.
 func (env *Env) fkAct(g fkGone) error {
 	fk, child := g.ref.FK, g.ref.Child
-	action := fk.OnDelete
-	if g.new != nil {
-		action = fk.OnUpdate
-	}
+	action := g.action()
 	if action == "a" {
 		// No action: a row holding the key again (written by the same
 		// statement) keeps the references valid.

@@ -41,7 +41,8 @@ func constraintNames(coll *catalog.Collection) map[string]bool {
 // child itself.
 func (d *DDL) foreignKey(tx *catalog.DDLTxn, child *catalog.Collection, def ast.ForeignKeyDef, taken map[string]bool) (catalog.ForeignKey, *catalog.Collection, error) {
 	fk := catalog.ForeignKey{Name: def.Name, Columns: def.Columns, RefColumns: def.RefColumns,
-		OnDelete: fkActions[def.OnDelete], OnUpdate: fkActions[def.OnUpdate], MatchFull: def.MatchFull}
+		OnDelete: fkActions[def.OnDelete], OnUpdate: fkActions[def.OnUpdate], MatchFull: def.MatchFull,
+		Deferrable: def.Deferrable, InitiallyDeferred: def.InitiallyDeferred}
 	if child.Kind != catalog.Strict {
 		return fk, nil, errs.Errorf(errs.FeatureNotSupported, "%q is not a strict table: foreign keys need typed columns", child.Name).WithPosition(def.Pos)
 	}

@@ -1018,13 +1018,15 @@ func (p *parser) foreignKeyDef(name string) ast.ForeignKeyDef {
 }
 
 // references parses REFERENCES t [(cols)] [MATCH FULL|SIMPLE] [ON DELETE
-// action] [ON UPDATE action] for the referencing columns cols.
+// action] [ON UPDATE action] [[NOT] DEFERRABLE] [INITIALLY DEFERRED |
+// IMMEDIATE] for the referencing columns cols.
 func (p *parser) references(name string, cols []string) ast.ForeignKeyDef {
 	t := p.expectKw("references")
 	d := ast.ForeignKeyDef{Pos: t.pos, Name: name, Columns: cols, RefTable: p.relName()}
 	if p.isOp("(") {
 		d.RefColumns = p.parenNames(false)
 	}
+	notDeferrable := false
 	for {
 		switch {
 		case p.acceptKw("match"):
@@ -1048,10 +1050,24 @@ func (p *parser) references(name string, cols []string) ast.ForeignKeyDef {
 			} else {
 				d.OnUpdate = a
 			}
-		case p.acceptKws("not", "deferrable"), p.acceptKws("initially", "immediate"):
-			// What every constraint here is.
-		case p.isKw("deferrable") || p.isKw("initially"):
-			p.notYet(p.peek(), "DEFERRABLE constraints")
+		case p.isKw("not") && isKw(p.peekN(1), "deferrable"):
+			t := p.peek()
+			p.i += 2
+			if d.InitiallyDeferred {
+				p.throw(errs.New(errs.SyntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE").WithPosition(t.pos))
+			}
+			notDeferrable = true
+		case p.acceptKw("deferrable"):
+			d.Deferrable = true
+		case p.acceptKws("initially", "immediate"):
+			d.InitiallyDeferred = false
+		case p.isKw("initially") && isKw(p.peekN(1), "deferred"):
+			t := p.peek()
+			p.i += 2
+			if notDeferrable {
+				p.throw(errs.New(errs.SyntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE").WithPosition(t.pos))
+			}
+			d.Deferrable, d.InitiallyDeferred = true, true
 		default:
 			return d
 		}

@@ -163,6 +163,7 @@ func FuzzParse(f *testing.F) {
 		"CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" WITH SCHEMA public VERSION '1.1'; DROP EXTENSION IF EXISTS pgcrypto, x RESTRICT",
 		"ALTER INDEX IF EXISTS i RENAME TO j; ALTER TABLE t RENAME CONSTRAINT a TO b",
 		"CREATE TABLE t2 (a int, LIKE t INCLUDING ALL EXCLUDING INDEXES, b text); CREATE TABLE t3 (LIKE t)",
+		"ALTER TABLE c ADD FOREIGN KEY (p) REFERENCES p DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS a, b DEFERRED",
 		"DO $$A:=''$$", "DO $$ x := 1; y := 2 -- the end $$", "DO $$A:=(A0$$", "DO $$A:=)$$", "DO $$--$$", "DO $$ x := 1; -- c $$",
 	} {
 		f.Add(s)

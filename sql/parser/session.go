@@ -104,6 +104,18 @@ func (p *parser) release() ast.Statement {
 // SET NAMES x and SET [SESSION CHARACTERISTICS AS] TRANSACTION modes.
 func (p *parser) set() ast.Statement {
 	s := &ast.Set{Pos: p.expectKw("set").pos}
+	if p.acceptKw("constraints") {
+		sc := &ast.SetConstraints{Pos: s.Pos}
+		if !p.acceptKw("all") {
+			sc.Names = p.nameList(false)
+		}
+		if p.acceptKw("deferred") {
+			sc.Deferred = true
+		} else {
+			p.expectKw("immediate")
+		}
+		return sc
+	}
 	if p.acceptKw("local") {
 		s.Local = true
 	} else if p.isKw("session") && !isOp(p.peekN(1), "=") && !isKw(p.peekN(1), "to") {

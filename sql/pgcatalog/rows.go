@@ -703,8 +703,9 @@ func constraintRows(t *Tables, _ context.Context, b *builder) error {
 				key[i] = int64(attnumOf(as, col))
 			}
 			row := m{
-				"oid": k.oid, "conname": k.name, "connamespace": nsPublic, "contype": k.typ, "condeferrable": false,
-				"condeferred": false, "convalidated": !k.notValid(), "conrelid": RelOID(c.ID), "contypid": int64(0),
+				"oid": k.oid, "conname": k.name, "connamespace": nsPublic, "contype": k.typ,
+				"condeferrable": k.fk != nil && k.fk.Deferrable, "condeferred": k.fk != nil && k.fk.InitiallyDeferred,
+				"convalidated": !k.notValid(), "conrelid": RelOID(c.ID), "contypid": int64(0),
 				"conindid": k.index, "conparentid": int64(0), "confrelid": int64(0), "confupdtype": " ",
 				"confdeltype": " ", "confmatchtype": " ", "conislocal": true, "coninhcount": int64(0),
 				"connoinherit": k.typ != "c", "conkey": key,
@@ -971,7 +972,8 @@ func infoTableConstraintsRows(t *Tables, ctx context.Context, b *builder) error 
 		for _, k := range constraints(c) {
 			row := m{"constraint_catalog": db, "constraint_schema": "public", "constraint_name": k.name,
 				"table_catalog": db, "table_schema": "public", "table_name": c.Name, "constraint_type": "PRIMARY KEY",
-				"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}
+				"is_deferrable": yesNo(k.fk != nil && k.fk.Deferrable), "initially_deferred": yesNo(k.fk != nil && k.fk.InitiallyDeferred),
+				"enforced": "YES"}
 			switch k.typ {
 			case "u":
 				row["constraint_type"], row["nulls_distinct"] = "UNIQUE", "YES"

@@ -531,6 +531,12 @@ func (t *Tables) foreignKeyDef(fk *catalog.ForeignKey) (string, bool) {
 	if a, ok := actions[fk.OnDelete]; ok {
 		sb.WriteString(" ON DELETE " + a)
 	}
+	if fk.Deferrable {
+		sb.WriteString(" DEFERRABLE")
+	}
+	if fk.InitiallyDeferred {
+		sb.WriteString(" INITIALLY DEFERRED")
+	}
 	return sb.String(), true
 }
 
