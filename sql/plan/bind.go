@@ -1016,6 +1016,14 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 		}
 		return obj, nil
 	}
+	if name == "pg_typeof" && len(x.Args) == 1 && x.Over == nil && !x.Star {
+		// An enum's type is its name, known here only.
+		if a, err := bd.bind(x.Args[0], types.Unknown); err == nil {
+			if et := bd.enumOf(a); et != nil {
+				return &Const{V: et.Name, T: types.Text}, nil
+			}
+		}
+	}
 	if isWindowCall(x, name) {
 		return bd.bindWindow(x, name)
 	}

@@ -33,6 +33,7 @@ var enumScript = []string{
 	`SELECT CAST('sad' AS mood)`,
 	`SELECT 1::mood`,
 	`SELECT m::text || '!' FROM person ORDER BY 1`,
+	`SELECT pg_typeof(m), pg_typeof('ok'::mood), pg_typeof(max(m)) FROM person GROUP BY m ORDER BY m LIMIT 1`,
 	`SELECT id, rank() OVER (ORDER BY m) FROM person ORDER BY id`,
 	`SELECT m FROM person UNION SELECT prev FROM person ORDER BY 1`,
 	`SELECT * FROM (SELECT id, m FROM person) s WHERE s.m < 'happy' ORDER BY s.m, s.id`,
