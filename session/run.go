@@ -74,6 +74,10 @@ type Session struct {
 
 	trigDepth int            // >0: this session runs a SYNC trigger body at that depth
 	deferred  []deferredFire // DEFERRED triggers of the open transaction
+	// sqlStmts are the statements SQL PREPARE named; proto reaches the
+	// protocol's (prepare.go).
+	sqlStmts map[string]*Prepared
+	proto    ProtocolStatements
 	// fkDeferred holds the open block's deferred foreign-key checks (nil
 	// outside a block: a statement's run when it ends).
 	fkDeferred *exec.DeferredFK
@@ -578,6 +582,9 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.Show:
 		return s.show(st)
 	case *ast.Discard:
+		if strings.EqualFold(st.What, "all") {
+			_, _ = s.deallocate(&ast.Deallocate{}) // DISCARD ALL includes DEALLOCATE ALL
+		}
 		return &Result{Tag: "DISCARD " + strings.ToUpper(st.What)}, nil
 	case *ast.Checkpoint:
 		if err := s.mgr.db.txm.Store().Flush(); err != nil {
@@ -608,6 +615,12 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.copyTo(ctx, st, params)
 	case *ast.SetConstraints:
 		return s.setConstraints(ctx, st)
+	case *ast.PrepareStmt:
+		return s.sqlPrepare(st)
+	case *ast.ExecuteStmt:
+		return s.sqlExecute(ctx, st, params)
+	case *ast.Deallocate:
+		return s.deallocate(st)
 	case *ast.CreateTableAs:
 		return s.createTableAs(ctx, st, params)
 	case *ast.AlterIfExists:

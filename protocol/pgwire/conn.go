@@ -383,6 +383,11 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) bool {
 	}
 	c.user = user
 	c.sess = c.srv.mgr.NewSession(user, database)
+	if ps, ok := c.sess.(interface {
+		SetProtocolStatements(session.ProtocolStatements)
+	}); ok {
+		ps.SetProtocolStatements(c.protocolStatements())
+	}
 	pid, secret := c.sess.ID()
 	c.mu.Lock()
 	c.mu.pid, c.mu.secret, c.mu.hasKey = pid, secret, true
@@ -875,4 +880,33 @@ func (c *conn) sendRows(rows []types.Row, cols []session.Column, formats []int16
 		}
 	}
 	return nil
+}
+
+// protocolStatements lets the session's SQL EXECUTE and DEALLOCATE reach
+// the statements Parse named (one namespace, as in PostgreSQL). They run
+// on the connection's goroutine, as every statement does.
+func (c *conn) protocolStatements() session.ProtocolStatements {
+	return session.ProtocolStatements{
+		Lookup: func(name string) (*session.Prepared, bool) {
+			st, ok := c.stmts[name]
+			if !ok || name == "" || st.prep == nil {
+				return nil, false
+			}
+			return st.prep, true
+		},
+		Drop: func(name string) bool {
+			if _, ok := c.stmts[name]; !ok || name == "" {
+				return false
+			}
+			delete(c.stmts, name)
+			return true
+		},
+		DropAll: func() {
+			for name := range c.stmts {
+				if name != "" {
+					delete(c.stmts, name)
+				}
+			}
+		},
+	}
 }

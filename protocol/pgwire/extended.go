@@ -70,7 +70,11 @@ func stmtName(name string) string {
 
 func (c *conn) parse(m *pgproto3.Parse) error {
 	if m.Name != "" {
-		if _, ok := c.stmts[m.Name]; ok {
+		_, ok := c.stmts[m.Name]
+		if sq, isSQL := c.sess.(interface{ SQLPrepared(string) bool }); !ok && isSQL {
+			ok = sq.SQLPrepared(m.Name) // SQL PREPARE's share the namespace
+		}
+		if ok {
 			return errs.Errorf(errs.DuplicatePreparedStmt, "prepared statement %q already exists", m.Name)
 		}
 	}

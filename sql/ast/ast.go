@@ -906,3 +906,29 @@ type SetConstraints struct {
 }
 
 func (*SetConstraints) stmt() {}
+
+// PrepareStmt is PREPARE name [(type, ...)] AS statement.
+type PrepareStmt struct {
+	Pos       int
+	Name      string
+	TypeNames []string // the parameters' declared types, as written
+	Types     []types.T
+	Stmt      Statement
+}
+
+// ExecuteStmt is EXECUTE name [(arg, ...)].
+type ExecuteStmt struct {
+	Pos  int
+	Name string
+	Args []Expr
+}
+
+// Deallocate is DEALLOCATE [PREPARE] {name | ALL} (Name "" for ALL).
+type Deallocate struct {
+	Pos  int
+	Name string
+}
+
+func (*PrepareStmt) stmt() {}
+func (*ExecuteStmt) stmt() {}
+func (*Deallocate) stmt()  {}

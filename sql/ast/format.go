@@ -640,6 +640,26 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *PrepareStmt:
+		f.w("PREPARE ", QuoteIdent(s.Name))
+		if len(s.TypeNames) > 0 {
+			f.w(" (", strings.Join(s.TypeNames, ", "), ")")
+		}
+		f.w(" AS ")
+		f.stmt(s.Stmt)
+	case *ExecuteStmt:
+		f.w("EXECUTE ", QuoteIdent(s.Name))
+		if len(s.Args) > 0 {
+			f.w(" (")
+			f.exprs(s.Args)
+			f.w(")")
+		}
+	case *Deallocate:
+		if s.Name == "" {
+			f.w("DEALLOCATE ALL")
+		} else {
+			f.w("DEALLOCATE ", QuoteIdent(s.Name))
+		}
 	case *SetConstraints:
 		f.w("SET CONSTRAINTS ")
 		if s.Names == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/types"
 )
 
 // Stmt is one parsed statement with its own text.
@@ -380,6 +381,43 @@ func (p *parser) statement() ast.Statement {
 		if p.peekN(1).kind == tIdent {
 			return p.query()
 		}
+	case "prepare":
+		p.i++
+		ps := &ast.PrepareStmt{Pos: t.pos, Name: p.name()}
+		if p.acceptOp("(") {
+			for {
+				ts := p.typeName()
+				if ts.t == types.Enum || ts.array {
+					p.notYet(p.peek(), "PREPARE with an enum or array parameter type")
+				}
+				ps.TypeNames, ps.Types = append(ps.TypeNames, ts.name), append(ps.Types, ts.t)
+				if !p.acceptOp(",") {
+					break
+				}
+			}
+			p.expectOp(")")
+		}
+		p.expectKw("as")
+		if p.isKw("prepare") || p.isKw("execute") || p.isKw("deallocate") {
+			p.fail(p.peek())
+		}
+		ps.Stmt = p.statement()
+		return ps
+	case "execute":
+		p.i++
+		es := &ast.ExecuteStmt{Pos: t.pos, Name: p.name()}
+		if p.acceptOp("(") {
+			es.Args = p.exprList()
+			p.expectOp(")")
+		}
+		return es
+	case "deallocate":
+		p.i++
+		p.acceptKw("prepare")
+		if p.acceptKw("all") {
+			return &ast.Deallocate{Pos: t.pos}
+		}
+		return &ast.Deallocate{Pos: t.pos, Name: p.name()}
 	case "insert":
 		return p.insert(false)
 	case "upsert":
@@ -516,7 +554,7 @@ func (p *parser) statement() ast.Statement {
 		}
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
-		"grant", "revoke", "prepare", "execute", "deallocate",
+		"grant", "revoke",
 		"lock", "merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))
 	}

@@ -164,6 +164,7 @@ func FuzzParse(f *testing.F) {
 		"ALTER INDEX IF EXISTS i RENAME TO j; ALTER TABLE t RENAME CONSTRAINT a TO b",
 		"CREATE TABLE t2 (a int, LIKE t INCLUDING ALL EXCLUDING INDEXES, b text); CREATE TABLE t3 (LIKE t)",
 		"ALTER TABLE c ADD FOREIGN KEY (p) REFERENCES p DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS a, b DEFERRED",
+		"PREPARE p (int, text) AS SELECT $1, $2; EXECUTE p(1, 'x'); DEALLOCATE p; DEALLOCATE ALL",
 		"DO $$A:=''$$", "DO $$ x := 1; y := 2 -- the end $$", "DO $$A:=(A0$$", "DO $$A:=)$$", "DO $$--$$", "DO $$ x := 1; -- c $$",
 	} {
 		f.Add(s)

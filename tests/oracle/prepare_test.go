@@ -1,0 +1,93 @@
+package oracle
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// prepareScript: SQL PREPARE, EXECUTE and DEALLOCATE.
+var prepareScript = []string{
+	`CREATE TABLE pt (id int PRIMARY KEY, v text)`,
+	`PREPARE ins (int, text) AS INSERT INTO pt VALUES ($1, $2)`,
+	`EXECUTE ins(1, 'a')`,
+	`EXECUTE ins(2, 'b' || 'c')`,
+	`PREPARE q AS SELECT * FROM pt WHERE id >= $1 ORDER BY id`,
+	`EXECUTE q(1)`,
+	`EXECUTE q('2')`,
+	`EXECUTE q`,
+	`EXECUTE nosuch`,
+	`PREPARE q AS SELECT 1`,
+	`DEALLOCATE q`,
+	`EXECUTE q(1)`,
+	`DEALLOCATE q`,
+	`DEALLOCATE PREPARE ins`,
+	`PREPARE r AS SELECT $1::int + 1`,
+	`EXECUTE r(41)`,
+	`DEALLOCATE ALL`,
+	`EXECUTE r(1)`,
+	`PREPARE u AS UPDATE pt SET v = 'z' WHERE id = $1 RETURNING *`,
+	`EXECUTE u(2)`,
+	`PREPARE d AS DELETE FROM pt WHERE id = $1`,
+	`EXECUTE d(1)`,
+	`SELECT * FROM pt`,
+}
+
+func TestOraclePrepareExecute(t *testing.T) { compareScriptMessages(t, prepareScript) }
+
+// TestOracleDeallocateProtocolStatement: statements the protocol's Parse
+// named and SQL's EXECUTE and DEALLOCATE share one namespace, as drivers
+// expect (Rails frees its cached statements with DEALLOCATE).
+func TestOracleDeallocateProtocolStatement(t *testing.T) {
+	ctx := context.Background()
+	steps := func(c *pgconn.PgConn) []string {
+		var out []string
+		note := func(err error) {
+			var pe *pgconn.PgError
+			switch {
+			case errors.As(err, &pe):
+				out = append(out, pe.Code+" "+pe.Message)
+			case err != nil:
+				out = append(out, err.Error())
+			default:
+				out = append(out, "ok")
+			}
+		}
+		_, err := c.Prepare(ctx, "s1", "SELECT $1::int * 2", nil)
+		note(err)
+		rs, err := c.Exec(ctx, "EXECUTE s1(21)").ReadAll()
+		if err == nil && len(rs) == 1 && len(rs[0].Rows) == 1 {
+			out = append(out, string(rs[0].Rows[0][0]))
+		}
+		note(err)
+		_, err = c.Prepare(ctx, "s1", "SELECT 1", nil)
+		note(err)
+		_, err = c.Exec(ctx, "DEALLOCATE s1").ReadAll()
+		note(err)
+		_, err = c.Prepare(ctx, "s1", "SELECT 1", nil)
+		note(err)
+		_, err = c.Prepare(ctx, "s2", "SELECT 2", nil)
+		note(err)
+		_, err = c.Exec(ctx, "DEALLOCATE ALL").ReadAll()
+		note(err)
+		_, err = c.Exec(ctx, "EXECUTE s2").ReadAll()
+		note(err)
+		_, err = c.Exec(ctx, "PREPARE s3 AS SELECT 3").ReadAll()
+		note(err)
+		_, err = c.Prepare(ctx, "s3", "SELECT 3", nil)
+		note(err)
+		return out
+	}
+	pg, nd := connect(t, startPostgres(t)), connect(t, startNodeDB(t))
+	want, got := steps(pg.PgConn()), steps(nd.PgConn())
+	if len(want) != len(got) {
+		t.Fatalf("postgres %q\nnodedb   %q", want, got)
+	}
+	for i := range want {
+		if want[i] != got[i] {
+			t.Errorf("step %d: postgres %q, nodedb %q", i, want[i], got[i])
+		}
+	}
+}
