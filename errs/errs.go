@@ -62,6 +62,7 @@ const (
 	DuplicateCursor           = "42P03"
 	InvalidPreparedStmt       = "26000"
 	DuplicatePreparedStmt     = "42P05"
+	DuplicateSchema           = "42P06"
 	CardinalityViolation      = "21000"
 	InvalidColumnReference    = "42P10"
 	BadCopyFileFormat         = "22P04"

@@ -615,6 +615,19 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.copyTo(ctx, st, params)
 	case *ast.SetConstraints:
 		return s.setConstraints(ctx, st)
+	case *ast.CreateSchema:
+		// One schema, public (pg_catalog and information_schema are the
+		// system's): tools that make sure it is there get PostgreSQL's
+		// answer; another schema is not supported yet.
+		switch st.Name {
+		case "public", "pg_catalog", "information_schema":
+			if st.IfNotExists {
+				return &Result{Tag: "CREATE SCHEMA", Notices: appendNotices(nil, fmt.Sprintf("schema %q already exists, skipping", st.Name))}, nil
+			}
+			return nil, errs.Errorf(errs.DuplicateSchema, "schema %q already exists", st.Name)
+		}
+		return nil, errs.Errorf(errs.FeatureNotSupported, "schemas other than public are not supported yet").
+			WithHint("Create the tables in public, or prefix their names.")
 	case *ast.PrepareStmt:
 		return s.sqlPrepare(st)
 	case *ast.ExecuteStmt:

@@ -932,3 +932,12 @@ type Deallocate struct {
 func (*PrepareStmt) stmt() {}
 func (*ExecuteStmt) stmt() {}
 func (*Deallocate) stmt()  {}
+
+// CreateSchema is CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role].
+type CreateSchema struct {
+	Pos         int
+	Name        string
+	IfNotExists bool
+}
+
+func (*CreateSchema) stmt() {}

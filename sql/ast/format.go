@@ -640,6 +640,12 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.w(" AS ")
 		f.stmt(s.Query)
+	case *CreateSchema:
+		f.w("CREATE SCHEMA ")
+		if s.IfNotExists {
+			f.w("IF NOT EXISTS ")
+		}
+		f.w(QuoteIdent(s.Name))
 	case *PrepareStmt:
 		f.w("PREPARE ", QuoteIdent(s.Name))
 		if len(s.TypeNames) > 0 {

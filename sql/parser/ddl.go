@@ -82,6 +82,18 @@ func (p *parser) create() ast.Statement {
 			cs.Name = p.newRelName()
 			cs.Options = p.seqOptions(false)
 			return cs
+		case "schema":
+			p.i++
+			cs := &ast.CreateSchema{Pos: start.pos}
+			cs.IfNotExists = p.ifNotExists()
+			if p.isKw("authorization") {
+				p.notYet(p.peek(), "CREATE SCHEMA AUTHORIZATION")
+			}
+			cs.Name = p.name()
+			if p.acceptKw("authorization") {
+				p.roleName()
+			}
+			return cs
 		case "extension":
 			p.i++
 			ce := &ast.CreateExtension{Pos: start.pos}
@@ -111,7 +123,7 @@ func (p *parser) create() ast.Statement {
 			p.notYet(t, "CREATE TYPE other than AS ENUM")
 		case "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous",
-			"schema", "database", "temp", "temporary":
+			"database", "temp", "temporary":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
 	}

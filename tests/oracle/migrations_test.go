@@ -49,6 +49,8 @@ var migrationScript = []string{
 	`SELECT * FROM mgp UNION ALL TABLE mgp ORDER BY 1`,
 	`CREATE TABLE mg2 AS TABLE mgp`,
 	`SELECT count(*) FROM mg2`,
+	`CREATE SCHEMA IF NOT EXISTS public`,
+	`CREATE SCHEMA public`,
 }
 
 func TestOracleMigrationStatements(t *testing.T) { compareScriptMessages(t, migrationScript) }
