@@ -370,6 +370,9 @@ type Describe struct {
 type OnConflict struct {
 	Pos       int
 	Target    []string // conflict target columns; empty means any unique key
+	// Constraint is ON CONFLICT ON CONSTRAINT name: the primary key or a
+	// unique constraint, whose columns are the target.
+	Constraint string
 	DoNothing bool
 	Set       []Assignment // DO UPDATE SET ...
 	Where     Expr         // DO UPDATE ... WHERE

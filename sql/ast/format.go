@@ -1164,6 +1164,9 @@ func (f *formatter) insert(s *Insert) {
 	}
 	if oc := s.OnConflict; oc != nil {
 		f.w(" ON CONFLICT")
+		if oc.Constraint != "" {
+			f.w(" ON CONSTRAINT ", QuoteIdent(oc.Constraint))
+		}
 		if len(oc.Target) > 0 {
 			f.w(" (")
 			f.names(oc.Target, true)

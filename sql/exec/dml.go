@@ -186,9 +186,15 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		pkb := document.EncodePK(nr.PK)
-		oldRaw, exists, err := lay.Probe(env.Txn, pkb)
-		if err != nil {
+		var oldRaw []byte
+		var exists bool
+		if x.Conflict != nil && x.Conflict.Arbiter != nil {
+			// ON CONFLICT names a unique constraint: the row in the way is
+			// the one holding the new row's values there.
+			if oldRaw, exists, err = env.arbiterRow(coll, x.Conflict.Arbiter, row); err != nil {
+				return nil, err
+			}
+		} else if oldRaw, exists, err = lay.Probe(env.Txn, document.EncodePK(nr.PK)); err != nil {
 			return nil, err
 		}
 		if coll.Kind == catalog.KeyValue {
@@ -594,4 +600,19 @@ func objectKeys(src plan.Node, i int) []string {
 		}
 	}
 	return nil
+}
+
+// arbiterRow finds the stored row holding row's values in cols (an ON
+// CONFLICT arbiter's unique constraint); a NULL among them conflicts with
+// nothing.
+func (env *Env) arbiterRow(coll *catalog.Collection, cols []string, row types.Row) ([]byte, bool, error) {
+	key, nulls := fkKey(coll, cols, row)
+	if nulls > 0 {
+		return nil, false, nil
+	}
+	found, err := env.fkFind(coll, cols, key, 1)
+	if err != nil || len(found) == 0 {
+		return nil, false, err
+	}
+	return found[0].raw, true, nil
 }

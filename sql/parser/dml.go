@@ -81,8 +81,8 @@ func (p *parser) onConflict() *ast.OnConflict {
 	oc := &ast.OnConflict{Pos: p.expectKw("on", "conflict").pos}
 	if p.isOp("(") {
 		oc.Target = p.parenNames(true)
-	} else if p.isKw("on") {
-		p.notYet(p.peek(), "ON CONFLICT ON CONSTRAINT")
+	} else if p.acceptKws("on", "constraint") {
+		oc.Constraint = p.name()
 	}
 	p.expectKw("do")
 	if p.acceptKw("nothing") {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -198,6 +199,9 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			if !strict && t != "id" {
 				return nil, errAt(errs.InvalidColumnReference, oc.Pos, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 			}
+		}
+		if c.Arbiter, err = conflictTarget(coll, oc); err != nil {
+			return nil, err
 		}
 		csc := newScope(coll, "")
 		csc.add(&rel{name: "excluded", coll: coll, cols: ScanColumns(coll), qualifiedOnly: true})
@@ -414,4 +418,60 @@ func identityAlways(c catalog.Column, overriding bool) error {
 	return errs.Errorf(errs.GeneratedAlways, "cannot insert a non-DEFAULT value into column %q", c.Name).
 		WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", c.Name)).
 		WithHint("Use OVERRIDING SYSTEM VALUE to override.")
+}
+
+// conflictTarget checks ON CONFLICT's target against coll's unique keys,
+// as PostgreSQL infers its arbiter: ON CONSTRAINT names the primary key
+// or a unique constraint (42704 otherwise); a column list must be the
+// columns of one of them, in any order (42P10 otherwise). It returns the
+// columns of the unique constraint that is not the primary key (nil for
+// the primary key or no target).
+func conflictTarget(coll *catalog.Collection, oc *ast.OnConflict) ([]string, error) {
+	if !coll.Tuple() {
+		return nil, nil
+	}
+	hiddenKey := slices.ContainsFunc(coll.Columns, func(c catalog.Column) bool { return c.Hidden && slices.Contains(coll.PK, c.Name) })
+	if oc.Constraint != "" {
+		if oc.Constraint == coll.Name+"_pkey" && len(coll.PK) > 0 && !hiddenKey {
+			return nil, nil
+		}
+		for _, ix := range coll.Indexes {
+			if ix.Unique && ix.Name == oc.Constraint {
+				return ix.Columns, nil
+			}
+		}
+		return nil, errAt(errs.UndefinedObject, oc.Pos, "constraint %q for table %q does not exist", oc.Constraint, coll.Name)
+	}
+	if len(oc.Target) == 0 {
+		if !oc.DoNothing {
+			return nil, errs.New(errs.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name").
+				WithHint("For example, ON CONFLICT (column_name).").WithPosition(oc.Pos)
+		}
+		return nil, nil
+	}
+	same := func(cols []string) bool {
+		if len(cols) != len(oc.Target) {
+			return false
+		}
+		for _, t := range oc.Target {
+			if !slices.Contains(cols, t) {
+				return false
+			}
+		}
+		return true
+	}
+	if !hiddenKey && same(coll.PK) {
+		return nil, nil
+	}
+	for _, ix := range coll.Indexes {
+		if ix.Unique && same(ix.Columns) {
+			return ix.Columns, nil
+		}
+	}
+	for _, t := range oc.Target {
+		if coll.ColumnIndex(t) < 0 {
+			return nil, errAt(errs.UndefinedColumn, oc.Pos, "column %q does not exist", t)
+		}
+	}
+	return nil, errAt(errs.InvalidColumnReference, oc.Pos, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 }

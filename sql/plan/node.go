@@ -176,6 +176,10 @@ func (n *Trim) Columns() []Column       { return n.Input.Columns()[:n.N] }
 // Conflict is a bound ON CONFLICT clause.
 type Conflict struct {
 	DoNothing bool
+	// Arbiter, when set, is the columns of the unique constraint (not
+	// the primary key) that ON CONFLICT names: a row conflicts when one
+	// holds its values there.
+	Arbiter []string
 	// Set assigns new values; expressions see the existing row followed by
 	// the excluded (proposed) row.
 	Set   []SetCol

@@ -91,3 +91,22 @@ func TestOracleDeallocateProtocolStatement(t *testing.T) {
 		}
 	}
 }
+
+// onConflictScript: ON CONFLICT's target is one of the table's unique
+// keys (columns in any order, or ON CONSTRAINT name), as PostgreSQL
+// infers its arbiter.
+var onConflictScript = []string{
+	`CREATE TABLE oc (id int PRIMARY KEY, a text UNIQUE, b int, c int, UNIQUE (b, c))`,
+	`INSERT INTO oc VALUES (1, 'x', 1, 1) ON CONFLICT ON CONSTRAINT oc_pkey DO UPDATE SET b = oc.b + 1`,
+	`INSERT INTO oc VALUES (1, 'x', 1, 1) ON CONFLICT ON CONSTRAINT oc_pkey DO UPDATE SET b = oc.b + 1 RETURNING *`,
+	`INSERT INTO oc VALUES (2, 'x', 5, 5) ON CONFLICT ON CONSTRAINT oc_a_key DO NOTHING`,
+	`INSERT INTO oc VALUES (2, 'y', 2, 1) ON CONFLICT ON CONSTRAINT oc_b_c_key DO UPDATE SET a = 'z'`,
+	`INSERT INTO oc VALUES (3, 'w', 2, 1) ON CONFLICT (c, b) DO UPDATE SET a = excluded.a RETURNING *`,
+	`INSERT INTO oc VALUES (4, 'q', 9, 9) ON CONFLICT ON CONSTRAINT nosuch DO NOTHING`,
+	`INSERT INTO oc VALUES (4, 'q', 9, 9) ON CONFLICT (b) DO NOTHING`,
+	`INSERT INTO oc VALUES (4, 'q', 9, 9) ON CONFLICT (nosuch) DO NOTHING`,
+	`INSERT INTO oc VALUES (4, 'q', 9, 9) ON CONFLICT (a) DO NOTHING`,
+	`SELECT * FROM oc ORDER BY id`,
+}
+
+func TestOracleOnConflictTarget(t *testing.T) { compareScriptMessages(t, onConflictScript) }
