@@ -368,14 +368,14 @@ type Describe struct {
 
 // OnConflict is the ON CONFLICT clause of INSERT.
 type OnConflict struct {
-	Pos       int
-	Target    []string // conflict target columns; empty means any unique key
+	Pos    int
+	Target []string // conflict target columns; empty means any unique key
 	// Constraint is ON CONFLICT ON CONSTRAINT name: the primary key or a
 	// unique constraint, whose columns are the target.
 	Constraint string
-	DoNothing bool
-	Set       []Assignment // DO UPDATE SET ...
-	Where     Expr         // DO UPDATE ... WHERE
+	DoNothing  bool
+	Set        []Assignment // DO UPDATE SET ...
+	Where      Expr         // DO UPDATE ... WHERE
 }
 
 // Assignment is `col = expr` in UPDATE and ON CONFLICT DO UPDATE.
