@@ -3,6 +3,7 @@ package parser
 import (
 	"strings"
 
+	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
 )
 
@@ -97,11 +98,19 @@ func (p *parser) onConflict() *ast.OnConflict {
 	return oc
 }
 
-// assignments parses col = expr, ... where col may be a dotted path.
+// assignments parses col = expr, ... where col may be a dotted path, and
+// (col, ...) = [ROW] (expr, ...), which is one assignment per column.
 func (p *parser) assignments() []ast.Assignment {
 	var out []ast.Assignment
 	for {
 		t := p.peek()
+		if isOp(t, "(") {
+			out = append(out, p.multiAssignment()...)
+			if !p.acceptOp(",") {
+				return out
+			}
+			continue
+		}
 		a := ast.Assignment{Pos: t.pos, Column: p.qualifiedName()}
 		p.expectOp("=")
 		a.Value = p.valueOrDefault()
@@ -318,4 +327,44 @@ func (p *parser) boolOpt() bool {
 	}
 	p.fail(t)
 	return false
+}
+
+// multiAssignment parses (col, ...) = [ROW] (expr | DEFAULT, ...).
+func (p *parser) multiAssignment() []ast.Assignment {
+	p.expectOp("(")
+	var cols []ast.Assignment
+	for {
+		c := p.peek()
+		cols = append(cols, ast.Assignment{Pos: c.pos, Column: p.qualifiedName()})
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	p.expectOp("=")
+	row := p.acceptKw("row")
+	v := p.peek()
+	p.expectOp("(")
+	if p.isKw("select") || p.isKw("with") || p.isKw("values") {
+		p.notYet(p.peek(), "UPDATE SET (columns) = (subquery)")
+	}
+	var vals []ast.Expr
+	for {
+		vals = append(vals, p.valueOrDefault())
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	switch {
+	case len(vals) == 1 && !row && len(cols) > 1:
+		// (x) alone is a parenthesized value, not a row.
+		p.throw(errs.New(errs.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression").WithPosition(v.pos))
+	case len(vals) != len(cols):
+		p.throw(errs.New(errs.SyntaxError, "number of columns does not match number of values").WithPosition(v.pos))
+	}
+	for i := range cols {
+		cols[i].Value = vals[i]
+	}
+	return cols
 }

@@ -166,6 +166,7 @@ func FuzzParse(f *testing.F) {
 		"ALTER TABLE c ADD FOREIGN KEY (p) REFERENCES p DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS a, b DEFERRED",
 		"PREPARE p (int, text) AS SELECT $1, $2; EXECUTE p(1, 'x'); DEALLOCATE p; DEALLOCATE ALL",
 		"INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT t_a_key DO NOTHING; CREATE SCHEMA IF NOT EXISTS public",
+		"UPDATE t SET (a, b) = (1, DEFAULT), c = 3; UPDATE t SET (a, b) = ROW(1)",
 		"DO $$A:=''$$", "DO $$ x := 1; y := 2 -- the end $$", "DO $$A:=(A0$$", "DO $$A:=)$$", "DO $$--$$", "DO $$ x := 1; -- c $$",
 	} {
 		f.Add(s)

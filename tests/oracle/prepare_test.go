@@ -110,3 +110,20 @@ var onConflictScript = []string{
 }
 
 func TestOracleOnConflictTarget(t *testing.T) { compareScriptMessages(t, onConflictScript) }
+
+// multiSetScript: UPDATE ... SET (a, b) = (x, y), also in ON CONFLICT DO
+// UPDATE.
+var multiSetScript = []string{
+	`CREATE TABLE ms (id int PRIMARY KEY, a text, b int DEFAULT 7, c int)`,
+	`INSERT INTO ms VALUES (1, 'x', 1, 1), (2, 'y', 2, 2)`,
+	`UPDATE ms SET (a, b) = ('z', b + 10) WHERE id = 1 RETURNING *`,
+	`UPDATE ms SET (a, b) = ROW('w', DEFAULT), c = 5 WHERE id = 2 RETURNING *`,
+	`UPDATE ms SET (a, b) = ('q')`,
+	`UPDATE ms SET (a, b) = ROW('q')`,
+	`UPDATE ms SET (a, b) = ('q', 1, 2)`,
+	`UPDATE ms SET (a, nosuch) = ('q', 1)`,
+	`INSERT INTO ms VALUES (1, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (excluded.a, ms.c + 100) RETURNING *`,
+	`SELECT * FROM ms ORDER BY id`,
+}
+
+func TestOracleMultiColumnSet(t *testing.T) { compareScriptMessages(t, multiSetScript) }
