@@ -881,7 +881,7 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 		}
 		var notices []Notice
 		for _, c := range colls[named:] {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("truncate cascades to table %q", c.Name)})
+			notices = appendNotices(notices, fmt.Sprintf("truncate cascades to table %q", c.Name))
 		}
 		for _, coll := range colls {
 			s.lockForWrite(coll.ID)
@@ -1251,7 +1251,7 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 			if c, ok := db.cat.Get(name); ok {
 				ids = append(ids, c.ID)
 			} else if x.IfExists {
-				notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("table %q does not exist, skipping", name)})
+				notices = appendNotices(notices, fmt.Sprintf("table %q does not exist, skipping", name))
 			}
 		}
 		var cascaded []string
@@ -1274,8 +1274,8 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		keys, err = d.Undrop(x)
 		tag = "UNDROP COLLECTION"
 		for _, k := range keys {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000",
-				Message: fmt.Sprintf("constraint %q of relation %q was dropped: its referenced table is gone or a row no longer satisfies it", k, x.Name)})
+			notices = appendNotices(notices,
+				fmt.Sprintf("constraint %q of relation %q was dropped: its referenced table is gone or a row no longer satisfies it", k, x.Name))
 		}
 	case *ast.AlterAddColumn:
 		err = d.AddColumn(x)
@@ -1306,14 +1306,14 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		dropped, err = d.DropColumn(x)
 		tag = "ALTER TABLE"
 		if err == nil && !dropped {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("column %q of relation %q does not exist, skipping", x.Column, x.Table)})
+			notices = appendNotices(notices, fmt.Sprintf("column %q of relation %q does not exist, skipping", x.Column, x.Table))
 		}
 	case *ast.DropConstraint:
 		var dropped bool
 		dropped, err = d.DropConstraint(x)
 		tag = "ALTER TABLE"
 		if err == nil && !dropped {
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("constraint %q of relation %q does not exist, skipping", x.Name, x.Table)})
+			notices = appendNotices(notices, fmt.Sprintf("constraint %q of relation %q does not exist, skipping", x.Name, x.Table))
 		}
 	case *ast.Analyze:
 		err = d.Analyze(x)
@@ -1356,7 +1356,7 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		tag = "ALTER SEQUENCE"
 		switch {
 		case err == nil && sq == nil:
-			notices = append(notices, Notice{Severity: "NOTICE", Code: "00000", Message: fmt.Sprintf("relation %q does not exist, skipping", x.Name)})
+			notices = appendNotices(notices, fmt.Sprintf("relation %q does not exist, skipping", x.Name))
 		case err == nil && restart != nil:
 			err = db.seqs.set(db, sq, *restart, false)
 		case err == nil:

@@ -467,8 +467,9 @@ func classRows(t *Tables, _ context.Context, b *builder) error {
 func attributeRow(relid int64, a attr) m {
 	pt := pgType(a.t)
 	if a.enum != 0 {
-		pt = &enumPgType
-		pt.OID = a.enum
+		e := enumPgType // a copy: the description is shared
+		e.OID = a.enum
+		pt = &e
 	}
 	return m{
 		"attrelid": relid, "attname": a.name, "atttypid": int64(pt.OID), "attstattarget": int64(-1),
