@@ -98,6 +98,15 @@ type Index struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
 	Unique  bool     `json:"unique,omitempty"`
+	// Exprs, when set, is parallel to Columns: an element that is an
+	// expression over the row (lower(email)) has its SQL text here and
+	// "" in Columns.
+	Exprs []string `json:"exprs,omitempty"`
+	// Where is a partial index's predicate (SQL text): rows it does not
+	// hold true for have no entry.
+	Where string `json:"where,omitempty"`
+	// Include lists INCLUDE's columns, kept for the definition only.
+	Include []string `json:"include,omitempty"`
 	// Sorted marks a sorted index (CREATE SORTED INDEX): Columns are its
 	// sort columns, Desc says which of them sort descending, and Key is
 	// the column identifying an entry (ties in the sort columns order by
@@ -111,6 +120,23 @@ type Index struct {
 	// in memory only (0 after a restart, when every snapshot is newer). A
 	// transaction whose snapshot predates it must not read the index.
 	CreatedLSN uint64 `json:"-"`
+}
+
+// Plain reports whether the index is over columns alone and covers every
+// row: no key element is an expression and it has no predicate. Only a
+// plain unique index can back a foreign key or a unique constraint.
+func (ix *Index) Plain() bool {
+	return ix.Where == "" && !ix.HasExprs()
+}
+
+// HasExprs reports whether a key element of the index is an expression.
+func (ix *Index) HasExprs() bool {
+	for _, e := range ix.Exprs {
+		if e != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Collection describes one collection. Published descriptors are

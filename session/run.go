@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1325,7 +1326,7 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		if err == nil && !created {
 			name := x.Name
 			if name == "" {
-				name = x.Table + "_" + strings.ReplaceAll(strings.Join(x.Columns, "_"), ".", "_") + "_idx"
+				name = exec.IndexName(x)
 			}
 			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", name)})
 		}
@@ -1423,7 +1424,17 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 // index shows its directions and key: "score DESC, at ASC KEY player".
 func indexColumns(ix catalog.Index) string {
 	if !ix.Sorted {
-		return strings.Join(ix.Columns, ", ")
+		cols := slices.Clone(ix.Columns)
+		for i, e := range ix.Exprs {
+			if e != "" {
+				cols[i] = e
+			}
+		}
+		s := strings.Join(cols, ", ")
+		if ix.Where != "" {
+			s += " WHERE " + ix.Where
+		}
+		return s
 	}
 	parts := make([]string, len(ix.Columns))
 	for i, c := range ix.Columns {

@@ -69,7 +69,9 @@ type IndexLayout struct {
 }
 
 // Row is a row as the engine stores it: its encoded value, its primary key
-// values, and the values of each index (same order as Layout.Indexes).
+// values, and the values of each index (same order as Layout.Indexes); nil
+// values mean the row has no entry in that index (a partial index whose
+// predicate the row does not satisfy).
 type Row struct {
 	PK      []any
 	Value   []byte
@@ -313,6 +315,9 @@ func (l *Layout) Delete(w Writer, old *Row) error {
 // and index values vals (Row.IdxVals).
 func (l *Layout) DeleteIndexEntries(w Writer, vals [][]any, pkb []byte) {
 	for i, ix := range l.Indexes {
+		if vals[i] == nil {
+			continue // a partial index without an entry for the row
+		}
 		if ix.Sorted {
 			if k, _ := SortedEntry(ix, vals[i], pkb); k != nil {
 				w.Delete(k)
@@ -361,13 +366,20 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 			puts = append(puts, put{del: ok, key: nk, val: nv, sorted: true})
 			continue
 		}
-		nk, uniq := indexKey(ix, newVals[i], pkb)
 		var ok []byte
-		if oldVals != nil {
+		if oldVals != nil && oldVals[i] != nil {
 			ok, _ = indexKey(ix, oldVals[i], pkb)
-			if bytes.Equal(ok, nk) {
-				continue
+		}
+		if newVals[i] == nil {
+			// A partial index the new row has no entry in.
+			if ok != nil {
+				puts = append(puts, put{del: ok})
 			}
+			continue
+		}
+		nk, uniq := indexKey(ix, newVals[i], pkb)
+		if bytes.Equal(ok, nk) {
+			continue
 		}
 		if uniq {
 			if v, found, err := probe(w, nk); err != nil {
@@ -388,9 +400,11 @@ func (l *Layout) putIndexes(w Writer, oldVals, newVals [][]any, pkb []byte) erro
 			}
 			continue
 		}
-		if p.uniq {
+		switch {
+		case p.key == nil:
+		case p.uniq:
 			w.Set(p.key, pkb)
-		} else {
+		default:
 			w.Set(p.key, nil)
 		}
 	}
@@ -432,6 +446,9 @@ func sameValues(a, b []any) bool {
 // AddIndexEntry writes one row's entry into a (new) index: used to build
 // an index over existing rows.
 func AddIndexEntry(w Writer, ix IndexLayout, vals []any, pk []any) error {
+	if vals == nil {
+		return nil // a partial index without an entry for the row
+	}
 	pkb := EncodePK(pk)
 	if ix.Sorted {
 		if k, v := SortedEntry(ix, vals, pkb); k != nil {

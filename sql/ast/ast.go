@@ -97,9 +97,10 @@ type CreateCollection struct {
 	ForeignKeys []ForeignKeyDef // table-level FOREIGN KEY (...) REFERENCES ...
 	With        []Option        // WITH (k = v, ...)
 	Likes       []LikeDef       // LIKE other [INCLUDING ...] entries
-	// Indexes are plain indexes to create with the table (LIKE ...
-	// INCLUDING INDEXES fills them in; the grammar has none).
-	Indexes [][]string
+	// Indexes are indexes to create with the table (LIKE ... INCLUDING
+	// INDEXES fills them in; the grammar has none). Their Table and Name
+	// are not used: each is named after the new table.
+	Indexes []*CreateIndex
 }
 
 // LikeDef is a LIKE t [{INCLUDING | EXCLUDING} option ...] entry of a
@@ -298,16 +299,25 @@ func (*RenameColumn) stmt()   {}
 // CreateIndex is CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (cols) and
 // CREATE INDEX [name] ON t FIELDS a, b.
 type CreateIndex struct {
-	Pos         int
-	Name        string // empty: generated
-	Table       string
-	Columns     []string // field paths; dotted for nested document fields
+	Pos     int
+	Name    string // empty: generated
+	Table   string
+	Columns []string // field paths; dotted for nested document fields
+	// Exprs, when set, is parallel to Columns: a key element written as
+	// an expression ((expr) or func(...)) has it here and "" in Columns.
+	Exprs       []Expr
 	Unique      bool
 	IfNotExists bool
 	// Concurrently is CREATE INDEX CONCURRENTLY: built as any index is
 	// (writers of the table wait), refused in a transaction block as in
 	// PostgreSQL.
 	Concurrently bool
+	// Include is INCLUDE (cols): columns carried for index-only scans in
+	// PostgreSQL; kept for the index's definition only.
+	Include []string
+	// Where is a partial index's predicate: only rows for which it is
+	// true have entries (and, when Unique, must differ).
+	Where Expr
 }
 
 // DropIndex is DROP INDEX [IF EXISTS] name [ON table] and DROP SORTED

@@ -289,8 +289,26 @@ func (f *formatter) stmt(s Statement) {
 			f.w(QuoteIdent(s.Name), " ")
 		}
 		f.w("ON ", quotePath(s.Table), " (")
-		f.names(s.Columns, true)
+		for i, c := range s.Columns {
+			if i > 0 {
+				f.w(", ")
+			}
+			if i < len(s.Exprs) && s.Exprs[i] != nil {
+				f.w(IndexExprText(s.Exprs[i]))
+				continue
+			}
+			f.w(quotePath(c))
+		}
 		f.w(")")
+		if len(s.Include) > 0 {
+			f.w(" INCLUDE (")
+			f.names(s.Include, false)
+			f.w(")")
+		}
+		if s.Where != nil {
+			f.w(" WHERE ")
+			f.expr(s.Where)
+		}
 	case *CreateSortedIndex:
 		f.w("CREATE SORTED INDEX ")
 		if s.IfNotExists {
@@ -1811,4 +1829,14 @@ func (f *formatter) likeDef(l LikeDef) {
 			f.w(" EXCLUDING ", strings.ToUpper(n))
 		}
 	}
+}
+
+// IndexExprText is how an index's key expression is written in its
+// definition, as PostgreSQL writes it: a function call as it is, any
+// other expression in parentheses.
+func IndexExprText(e Expr) string {
+	if _, ok := e.(*FuncCall); ok {
+		return Format(e)
+	}
+	return "(" + Format(e) + ")"
 }

@@ -131,13 +131,19 @@ func rewriteRows(tx *catalog.DDLTxn, col, n *catalog.Collection, conv func(types
 		if err != nil {
 			return err
 		}
-		oldPK, _, oldIdx := rowParts(col, old)
+		oldPK, _, oldIdx, err := rowParts(col, old)
+		if err != nil {
+			return err
+		}
 		tx.Delete(r.key)
 		oldLay.DeleteIndexEntries(writer{tx.Txn}, oldIdx, document.EncodePK(oldPK))
 	}
 	for i, r := range rows {
 		t := tuples[i]
-		pk, _, idx := rowParts(n, t)
+		pk, _, idx, err := rowParts(n, t)
+		if err != nil {
+			return err
+		}
 		pkb := document.EncodePK(pk)
 		val := r.val
 		if conv != nil {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -157,7 +158,10 @@ func (d *DDL) RenameColumn(st *ast.RenameColumn) error {
 			if n.Indexes[j].Key == st.From {
 				n.Indexes[j].Key = st.To
 			}
+			n.Indexes[j].Include = slices.Clone(n.Indexes[j].Include)
+			rename(n.Indexes[j].Include)
 		}
+		renameInIndexExprs(n, st.From, st.To)
 		d.renameFKColumns(tx, col, n, st.From, st.To)
 		if err := d.renameColumnInViews(tx, col, n, st.From, st.To); err != nil {
 			return err
@@ -244,6 +248,9 @@ func (d *DDL) alterType(tx *catalog.DDLTxn, col, n *catalog.Collection, i int, s
 	}
 	if _, err := checksOf(n); err != nil {
 		return err
+	}
+	if _, err := plan.IndexBindings(n); err != nil {
+		return err // an index expression does not take the new type
 	}
 	return rewriteRows(tx, col, n, func(row types.Row) (types.Row, error) {
 		v := row[i]

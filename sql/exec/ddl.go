@@ -582,7 +582,10 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 			}
 			tx.Set(r.key, enc)
 			if st.Column.Unique {
-				pk, _, idx := rowParts(n, t)
+				pk, _, idx, err := rowParts(n, t)
+				if err != nil {
+					return err
+				}
 				ix := n.Indexes[len(n.Indexes)-1]
 				if err := document.AddIndexEntry(writer{tx.Txn}, document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: true}, idx[len(idx)-1], pk); err != nil {
 					return err
@@ -656,9 +659,15 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 		}
 		name := st.Name
 		if name == "" {
-			name = col.Name + "_" + strings.ReplaceAll(strings.Join(st.Columns, "_"), ".", "_") + "_idx"
+			name = IndexName(st)
+			if !st.IfNotExists {
+				base := name
+				for i := 1; d.indexNameTaken(name); i++ {
+					name = fmt.Sprintf("%s%d", base, i)
+				}
+			}
 		}
-		if _, _, ok := d.Cat.FindIndex(name); ok {
+		if d.indexNameTaken(name) {
 			if st.IfNotExists {
 				created = false
 				return nil
@@ -666,7 +675,12 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
 		}
 		if col.Tuple() {
-			for _, c := range st.Columns {
+			for i, c := range st.Columns {
+				if (i >= len(st.Exprs) || st.Exprs[i] == nil) && col.ColumnIndex(c) < 0 {
+					return errs.Errorf(errs.UndefinedColumn, "column %q does not exist", c)
+				}
+			}
+			for _, c := range st.Include {
 				if col.ColumnIndex(c) < 0 {
 					return errs.Errorf(errs.UndefinedColumn, "column %q does not exist", c)
 				}
@@ -677,7 +691,25 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 			return err
 		}
 		n := catalog.Clone(col)
-		ix := catalog.Index{ID: tx.NewIndexID(), Name: name, Columns: st.Columns, Unique: st.Unique}
+		ix := catalog.Index{ID: tx.NewIndexID(), Name: name, Columns: st.Columns, Unique: st.Unique, Include: st.Include}
+		for i, e := range st.Exprs {
+			if e == nil {
+				continue
+			}
+			if _, err := plan.BindIndexExpr(col, e); err != nil {
+				return err
+			}
+			if ix.Exprs == nil {
+				ix.Exprs = make([]string, len(st.Columns))
+			}
+			ix.Exprs[i] = ast.Format(e)
+		}
+		if st.Where != nil {
+			if _, err := plan.BindIndexPred(col, st.Where); err != nil {
+				return err
+			}
+			ix.Where = ast.Format(st.Where)
+		}
 		n.Indexes = append(n.Indexes, ix)
 		lo := storage.RowPrefix(col.ID)
 		it, err := tx.NewIter(lo, storage.PrefixEnd(lo))
@@ -698,15 +730,14 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 			if err != nil {
 				return err
 			}
-			pk, _, idx := rowParts(n, row)
+			pk, _, idx, err := rowParts(n, row)
+			if err != nil {
+				return err
+			}
 			if err := document.AddIndexEntry(w, il, idx[len(idx)-1], pk); err != nil {
 				if errs.Is(err, errs.UniqueViolation) && n.Tuple() {
-					key := make([]types.Value, len(ix.Columns))
-					for i, c := range ix.Columns {
-						key[i] = row[n.ColumnIndex(c)]
-					}
 					return errs.Errorf(errs.UniqueViolation, "could not create unique index %q", ix.Name).
-						WithDetail("Key " + keyText(n, ix.Columns, key) + " is duplicated.")
+						WithDetail("Key " + indexKeyText(n, len(n.Indexes)-1, row) + " is duplicated.")
 				}
 				return err
 			}
@@ -715,6 +746,93 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 		return nil
 	})
 	return created, err
+}
+
+// IndexName is the name of an index CREATE INDEX does not name, as
+// PostgreSQL chooses it: <table>_<key columns>_idx, an expression
+// element named after its function ("expr" when it calls none), repeated
+// names numbered (expr, expr1). The caller numbers the name while taken.
+func IndexName(st *ast.CreateIndex) string {
+	names := make([]string, len(st.Columns))
+	seen := map[string]bool{}
+	for i, c := range st.Columns {
+		n := strings.ReplaceAll(c, ".", "_")
+		if i < len(st.Exprs) && st.Exprs[i] != nil {
+			n = indexExprName(st.Exprs[i])
+		}
+		base := n
+		for j := 1; seen[n]; j++ {
+			n = fmt.Sprintf("%s%d", base, j)
+		}
+		seen[n] = true
+		names[i] = n
+	}
+	return st.Table + "_" + strings.Join(names, "_") + "_idx"
+}
+
+// indexExprName is the column name PostgreSQL figures for an index key
+// expression: a function's name, a cast column's name or the cast's type,
+// else "expr".
+func indexExprName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.FuncCall:
+		return x.Name[strings.LastIndexByte(x.Name, '.')+1:]
+	case *ast.Cast:
+		switch y := x.X.(type) {
+		case *ast.ColumnRef, *ast.FuncCall, *ast.Cast:
+			if n := indexExprName(y); n != "expr" {
+				return n
+			}
+		}
+		if x.TypeName != "" {
+			return x.TypeName
+		}
+		return x.Type.String()
+	case *ast.ColumnRef:
+		if len(x.Parts) > 0 && !x.WholeRow {
+			return x.Parts[len(x.Parts)-1]
+		}
+	}
+	return "expr"
+}
+
+// indexKeyText renders a row's key in coll.Indexes[i] for a unique
+// violation's detail, as PostgreSQL does: (a, lower(b))=(1, x).
+func indexKeyText(coll *catalog.Collection, i int, row types.Row) string {
+	ix := &coll.Indexes[i]
+	var elems []plan.Expr
+	if bound, err := plan.IndexBindings(coll); err == nil && bound != nil {
+		elems = bound[i].Elems
+	}
+	names := make([]string, len(ix.Columns))
+	vals := make([]string, len(ix.Columns))
+	for j, c := range ix.Columns {
+		var v types.Value
+		var t types.T
+		if elems != nil && elems[j] != nil {
+			names[j] = ast.IndexExprText(mustParseExpr(ix.Exprs[j]))
+			v, _ = evalIndexExpr(elems[j], row)
+			t = elems[j].Type()
+		} else {
+			names[j] = c
+			v, t = columnValue(coll, row, c), coll.Columns[coll.ColumnIndex(c)].Type
+		}
+		vals[j] = "null"
+		if v != nil {
+			vals[j] = types.FormatTyped(v, t)
+		}
+	}
+	return "(" + strings.Join(names, ", ") + ")=(" + strings.Join(vals, ", ") + ")"
+}
+
+// mustParseExpr parses an expression the catalog holds (it parsed when
+// stored); one that no longer parses shows as its text.
+func mustParseExpr(text string) ast.Expr {
+	e, err := parser.ParseExpr(text)
+	if err != nil {
+		return &ast.ColumnRef{Parts: []string{text}}
+	}
+	return e
 }
 
 // DropIndex executes DROP INDEX.

@@ -70,7 +70,10 @@ func (env *Env) encodeStored(coll *catalog.Collection, row types.Row, order []st
 		if err != nil {
 			return nil, errs.Errorf(errs.InternalError, "encode row: %w", err)
 		}
-		pk, id, idx := rowParts(coll, row)
+		pk, id, idx, err := rowParts(coll, row)
+		if err != nil {
+			return nil, err
+		}
 		return &document.Row{PK: pk, Value: val, IdxVals: idx, RowID: id}, nil
 	}
 	doc, ok := row[0].(map[string]any)
@@ -91,7 +94,10 @@ func (env *Env) encodeStored(coll *catalog.Collection, row types.Row, order []st
 	if err != nil {
 		return nil, errs.Errorf(errs.DatatypeMismatch, "cannot store document: %w", err)
 	}
-	pk, id, idx := rowParts(coll, row)
+	pk, id, idx, err := rowParts(coll, row)
+	if err != nil {
+		return nil, err
+	}
 	return &document.Row{PK: pk, Value: val, IdxVals: idx, RowID: id}, nil
 }
 
@@ -327,19 +333,11 @@ func uniqueDetail(coll *catalog.Collection, row types.Row, err error) error {
 	if !ok || e.Code != errs.UniqueViolation || e.Detail != "" || !coll.Tuple() {
 		return err
 	}
-	for _, ix := range coll.Indexes {
+	for i, ix := range coll.Indexes {
 		if !ix.Unique || ix.Sorted || e.Message != fmt.Sprintf("duplicate key value violates unique constraint %q", ix.Name) {
 			continue
 		}
-		key := make([]types.Value, len(ix.Columns))
-		for i, c := range ix.Columns {
-			j := coll.ColumnIndex(c)
-			if j < 0 {
-				return err
-			}
-			key[i] = row[j]
-		}
-		return errs.Errorf(errs.UniqueViolation, "%s", e.Message).WithDetail("Key " + keyText(coll, ix.Columns, key) + " already exists.")
+		return errs.Errorf(errs.UniqueViolation, "%s", e.Message).WithDetail("Key " + indexKeyText(coll, i, row) + " already exists.")
 	}
 	return err
 }
@@ -350,7 +348,10 @@ func (env *Env) oldRow(coll *catalog.Collection, raw []byte) (*document.Row, err
 	if err != nil {
 		return nil, err
 	}
-	pk, id, idx := rowParts(coll, row)
+	pk, id, idx, err := rowParts(coll, row)
+	if err != nil {
+		return nil, err
+	}
 	return &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id}, nil
 }
 
@@ -484,7 +485,10 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 // triggers and noting its foreign-key work; it returns the row written,
 // or false when a BEFORE trigger skipped it.
 func (env *Env) updateRow(coll *catalog.Collection, lay *document.Layout, r scanned, newRow types.Row) (types.Row, bool, error) {
-	pk, id, idx := rowParts(coll, r.row)
+	pk, id, idx, err := rowParts(coll, r.row)
+	if err != nil {
+		return nil, false, err
+	}
 	old := &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}
 	newRow, skip, err := env.fire(coll, "BEFORE", "UPDATE", r.row, newRow)
 	if err != nil || skip {
@@ -555,7 +559,10 @@ func (env *Env) deleteRow(coll *catalog.Collection, lay *document.Layout, r scan
 	if _, skip, err := env.fire(coll, "BEFORE", "DELETE", r.row, nil); err != nil || skip {
 		return false, err
 	}
-	pk, id, idx := rowParts(coll, r.row)
+	pk, id, idx, err := rowParts(coll, r.row)
+	if err != nil {
+		return false, err
+	}
 	if err := lay.Delete(writer{env.Txn}, &document.Row{PK: pk, Value: r.raw, IdxVals: idx, RowID: id}); err != nil {
 		return false, err
 	}

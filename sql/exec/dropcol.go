@@ -57,14 +57,14 @@ func (d *DDL) DropColumn(st *ast.DropColumn) (bool, error) {
 		n := catalog.Clone(col)
 		n.Columns[i] = catalog.Column{Name: fmt.Sprintf("........pg.dropped.%d........", i+1), Type: col.Columns[i].Type, Hidden: true, Dropped: true}
 		for _, ix := range col.Indexes {
-			if slices.Contains(ix.Columns, st.Column) || ix.Key == st.Column {
+			if indexUses(ix, st.Column) {
 				if err := deletePrefix(tx.Txn, storage.IndexPrefix(ix.ID)); err != nil {
 					return err
 				}
 			}
 		}
 		n.Indexes = slices.DeleteFunc(n.Indexes, func(ix catalog.Index) bool {
-			return slices.Contains(ix.Columns, st.Column) || ix.Key == st.Column
+			return indexUses(ix, st.Column)
 		})
 		n.FKs = slices.DeleteFunc(n.FKs, func(fk catalog.ForeignKey) bool {
 			return slices.Contains(fk.Columns, st.Column) || (fk.RefID == col.ID && slices.Contains(fk.RefColumns, st.Column))

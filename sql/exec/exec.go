@@ -1560,8 +1560,16 @@ func decodeRow(coll *catalog.Collection, raw []byte) (types.Row, error) {
 }
 
 // rowParts computes what the engine needs of a row in scan layout: primary
-// key values, row id text and index values.
-func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, idx [][]any) {
+// key values, row id text and index values. Only an index's expression
+// can fail (the row's value makes it raise an error).
+func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, idx [][]any, err error) {
+	pk, rowID = rowPK(coll, row)
+	idx, err = indexValues(coll, row)
+	return pk, rowID, idx, err
+}
+
+// rowPK is rowParts' primary key values and row id text.
+func rowPK(coll *catalog.Collection, row types.Row) (pk []any, rowID string) {
 	pk = make([]any, len(coll.PK))
 	if len(pk) == 1 {
 		pk[0] = columnValue(coll, row, coll.PK[0])
@@ -1574,7 +1582,7 @@ func rowParts(coll *catalog.Collection, row types.Row) (pk []any, rowID string, 
 		}
 		rowID = strings.Join(ids, ",")
 	}
-	return pk, rowID, indexValues(coll, row)
+	return pk, rowID
 }
 
 // columnValue is a stored row's value of a column (a dotted path into a
@@ -1586,19 +1594,46 @@ func columnValue(coll *catalog.Collection, row types.Row, name string) types.Val
 	return fieldOf(row[0], strings.Split(name, "."))
 }
 
-// indexValues is rowParts' index values alone.
-func indexValues(coll *catalog.Collection, row types.Row) [][]any {
+// indexValues is rowParts' index values alone. A partial index's values
+// are nil for a row its predicate is not true for: the row has no entry.
+func indexValues(coll *catalog.Collection, row types.Row) ([][]any, error) {
 	if len(coll.Indexes) == 0 {
-		return nil
+		return nil, nil
+	}
+	var bound []plan.BoundIndex
+	if computedIndexes(coll) {
+		var err error
+		if bound, err = plan.IndexBindings(coll); err != nil {
+			return nil, err
+		}
 	}
 	idx := make([][]any, len(coll.Indexes))
 	for i, ix := range coll.Indexes {
+		var elems []plan.Expr
+		if bound != nil {
+			if w := bound[i].Where; w != nil {
+				if v, err := evalIndexExpr(w, row); err != nil {
+					return nil, err
+				} else if v != true {
+					continue
+				}
+			}
+			elems = bound[i].Elems
+		}
 		n := len(ix.Columns)
 		if ix.Sorted {
 			n += 2 // the key, the expiry deadline
 		}
 		vals := make([]any, n)
 		for j, c := range ix.Columns {
+			if elems != nil && elems[j] != nil {
+				v, err := evalIndexExpr(elems[j], row)
+				if err != nil {
+					return nil, err
+				}
+				vals[j] = indexValue(v)
+				continue
+			}
 			vals[j] = indexValue(columnValue(coll, row, c))
 		}
 		if ix.Sorted {
@@ -1609,7 +1644,29 @@ func indexValues(coll *catalog.Collection, row types.Row) [][]any {
 		}
 		idx[i] = vals
 	}
-	return idx
+	return idx, nil
+}
+
+// computedIndexes reports whether an index of coll has a key expression
+// or a predicate.
+func computedIndexes(coll *catalog.Collection) bool {
+	for i := range coll.Indexes {
+		if coll.Indexes[i].Where != "" || len(coll.Indexes[i].Exprs) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// indexFuncs is the function context of index expressions: they call
+// immutable functions only, which read none of it.
+var indexFuncs = &funcs.Context{}
+
+// evalIndexExpr evaluates an index's key expression or predicate over a
+// row in scan layout.
+func evalIndexExpr(e plan.Expr, row types.Row) (types.Value, error) {
+	env := Env{Fn: indexFuncs}
+	return env.Eval(e, row)
 }
 
 // indexValue normalizes a value for an index key: documents index as

@@ -404,7 +404,7 @@ func sameKey(a, b []types.Value) bool { return string(encodeKey(a)) == string(en
 
 // rowLockKey names a row for txn.Txn.LockRow: its collection and key.
 func rowLockKey(coll *catalog.Collection, row types.Row) []byte {
-	pk, _, _ := rowParts(coll, row)
+	pk, _ := rowPK(coll, row)
 	return append(binary.BigEndian.AppendUint32(nil, coll.ID), document.EncodePK(pk)...)
 }
 

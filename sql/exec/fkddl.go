@@ -126,7 +126,7 @@ func uniqueKey(coll *catalog.Collection, cols []string) bool {
 		return true
 	}
 	for _, ix := range coll.Indexes {
-		if ix.Unique && !ix.Sorted && same(ix.Columns) {
+		if ix.Unique && !ix.Sorted && ix.Plain() && same(ix.Columns) {
 			return true
 		}
 	}

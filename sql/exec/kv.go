@@ -72,7 +72,10 @@ func (env *Env) kvLive(coll *catalog.Collection, lay *document.Layout, w documen
 	if !kv.Expired(row[kvExpiresIdx(coll)], env.now()) {
 		return true, nil
 	}
-	pk, id, idx := rowParts(coll, row)
+	pk, id, idx, err := rowParts(coll, row)
+	if err != nil {
+		return false, err
+	}
 	return false, lay.Delete(w, &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id})
 }
 
@@ -83,11 +86,14 @@ func (env *Env) kvFreeUniques(coll *catalog.Collection, row types.Row) error {
 	if coll.Kind != catalog.KeyValue || !slices.ContainsFunc(coll.Indexes, func(ix catalog.Index) bool { return ix.Unique }) {
 		return nil
 	}
-	pk, _, idx := rowParts(coll, row)
+	pk, _, idx, err := rowParts(coll, row)
+	if err != nil {
+		return err
+	}
 	pkb := document.EncodePK(pk)
 	var lay *document.Layout
 	for i, ix := range coll.Indexes {
-		if !ix.Unique {
+		if !ix.Unique || idx[i] == nil {
 			continue
 		}
 		key := storage.IndexPrefix(ix.ID)
@@ -226,7 +232,10 @@ func (e *KVEntry) stored(sh *KVShape) (*document.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	pk, id, idx := rowParts(sh.Coll, row)
+	pk, id, idx, err := rowParts(sh.Coll, row)
+	if err != nil {
+		return nil, err
+	}
 	return &document.Row{PK: pk, Value: e.raw, IdxVals: idx, RowID: id}, nil
 }
 
@@ -424,7 +433,10 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 			for i := range oldIdx {
 				oldIdx[i] = []any{indexValue(cur.exp)}
 			}
-			newIdx = indexValues(sh.Coll, row)
+			var err error
+			if newIdx, err = indexValues(sh.Coll, row); err != nil {
+				return err
+			}
 		}
 		return lay.UpdateInPlace(ownedWriter{w}, cur.rowKey, cur.pkb,
 			&document.Row{Value: cur.raw, IdxVals: oldIdx},
@@ -447,7 +459,11 @@ func (env *Env) kvWrite(sh *KVShape, cur KVEntry, row types.Row) error {
 		if err != nil {
 			return err
 		}
-		old := &document.Row{Value: cur.raw, IdxVals: indexValues(sh.Coll, stored)}
+		oldIdx, err := indexValues(sh.Coll, stored)
+		if err != nil {
+			return err
+		}
+		old := &document.Row{Value: cur.raw, IdxVals: oldIdx}
 		return lay.UpdateInPlace(w, cur.rowKey, cur.pkb, old, nr)
 	}
 	old, err := cur.stored(sh)
@@ -587,7 +603,10 @@ func (env *Env) KVReclaim(sh *KVShape, limit int) (int, error) {
 		if !kv.Expired(row[sh.Expires], now) {
 			continue
 		}
-		pk, id, idx := rowParts(sh.Coll, row)
+		pk, id, idx, err := rowParts(sh.Coll, row)
+		if err != nil {
+			return n, err
+		}
 		if err := lay.Delete(w, &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id}); err != nil {
 			return n, err
 		}

@@ -3,7 +3,6 @@ package exec
 import (
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
@@ -87,11 +86,23 @@ func (d *DDL) expandLikes(st *ast.CreateCollection) error {
 			for _, ix := range src.Indexes {
 				switch {
 				case ix.Sorted:
-				case ix.Unique:
+				case ix.Unique && ix.Plain():
 					st.Uniques = append(st.Uniques, append([]string(nil), ix.Columns...))
 					st.UniqueNames = append(st.UniqueNames, "")
 				default:
-					st.Indexes = append(st.Indexes, append([]string(nil), ix.Columns...))
+					ci := &ast.CreateIndex{Columns: slices.Clone(ix.Columns), Unique: ix.Unique, Include: slices.Clone(ix.Include)}
+					for j, text := range ix.Exprs {
+						if text != "" {
+							if ci.Exprs == nil {
+								ci.Exprs = make([]ast.Expr, len(ix.Columns))
+							}
+							ci.Exprs[j] = mustParseExpr(text)
+						}
+					}
+					if ix.Where != "" {
+						ci.Where = mustParseExpr(ix.Where)
+					}
+					st.Indexes = append(st.Indexes, ci)
 				}
 			}
 		}
@@ -100,11 +111,14 @@ func (d *DDL) expandLikes(st *ast.CreateCollection) error {
 	return nil
 }
 
-// likeIndexes creates the plain indexes LIKE ... INCLUDING INDEXES
-// copied, named <table>_<columns>_idx (numbered while taken).
+// likeIndexes creates the indexes LIKE ... INCLUDING INDEXES copied
+// (other than unique constraints), named as CREATE INDEX names them
+// after the new table (numbered while taken).
 func (d *DDL) likeIndexes(tx *catalog.DDLTxn, col *catalog.Collection, st *ast.CreateCollection, taken map[string]bool) error {
-	for _, cols := range st.Indexes {
-		base := st.Name + "_" + strings.Join(cols, "_") + "_idx"
+	for _, ci := range st.Indexes {
+		named := *ci
+		named.Table = st.Name
+		base := IndexName(&named)
 		name := base
 		for i := 1; ; i++ {
 			if _, _, exists := d.Cat.FindIndex(name); !exists && !d.relationTaken(name, taken) &&
@@ -113,7 +127,19 @@ func (d *DDL) likeIndexes(tx *catalog.DDLTxn, col *catalog.Collection, st *ast.C
 			}
 			name = base + strconv.Itoa(i)
 		}
-		col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewID(), Name: name, Columns: cols})
+		ix := catalog.Index{ID: tx.NewID(), Name: name, Columns: ci.Columns, Unique: ci.Unique, Include: ci.Include}
+		for j, e := range ci.Exprs {
+			if e != nil {
+				if ix.Exprs == nil {
+					ix.Exprs = make([]string, len(ci.Columns))
+				}
+				ix.Exprs[j] = ast.Format(e)
+			}
+		}
+		if ci.Where != nil {
+			ix.Where = ast.Format(ci.Where)
+		}
+		col.Indexes = append(col.Indexes, ix)
 	}
 	return nil
 }

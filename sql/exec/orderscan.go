@@ -212,7 +212,7 @@ func (env *Env) orderedFallback(s *plan.Scan) (*scanIter, error) {
 	si.keysGiven = true
 	lay := Layout(s.Coll)
 	for _, r := range rows {
-		pk, _, _ := rowParts(s.Coll, r.row)
+		pk, _ := rowPK(s.Coll, r.row)
 		si.rowKeys = append(si.rowKeys, lay.Key(document.EncodePK(pk)))
 	}
 	return si, nil

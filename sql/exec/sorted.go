@@ -86,7 +86,11 @@ func (env *Env) openEntries(coll *catalog.Collection, ix *catalog.Index, lo, hi 
 			_ = it.Close()
 			return nil, err
 		}
-		pk, _, idx := rowParts(coll, row)
+		pk, _, idx, err := rowParts(coll, row)
+		if err != nil {
+			_ = it.Close()
+			return nil, err
+		}
 		k, v := document.SortedEntry(il, idx[pos], document.EncodePK(pk))
 		if k != nil && bytes.Compare(k, lo) >= 0 && (hi == nil || bytes.Compare(k, hi) < 0) {
 			c.ents = append(c.ents, [2][]byte{k, v})
@@ -218,7 +222,10 @@ func (env *Env) SortedRank(coll *catalog.Collection, ix *catalog.Index, key type
 			return nil, nil
 		}
 		pos := sortedIndexPos(coll, ix)
-		pk, _, idx := rowParts(coll, row)
+		pk, _, idx, err := rowParts(coll, row)
+		if err != nil {
+			return nil, err
+		}
 		ek, _ := document.SortedEntry(sortedLayout(ix), idx[pos], document.EncodePK(pk))
 		if ek == nil {
 			return nil, nil // a NULL sort value: not in the index

@@ -64,7 +64,11 @@ func (d *DDL) CreateSortedIndex(st *ast.CreateSortedIndex) (bool, error) {
 				_ = it.Close()
 				return err
 			}
-			pk, _, idx := rowParts(n, row)
+			pk, _, idx, err := rowParts(n, row)
+			if err != nil {
+				_ = it.Close()
+				return err
+			}
 			if err := document.AddIndexEntry(w, il, idx[len(idx)-1], pk); err != nil {
 				_ = it.Close()
 				return err

@@ -357,17 +357,84 @@ func (p *parser) createIndex(start token) ast.Statement {
 	} else {
 		p.expectOp("(")
 		for {
-			ci.Columns = append(ci.Columns, p.qualifiedName())
-			if !p.acceptKw("asc") {
-				p.acceptKw("desc")
-			}
+			p.indexElem(ci)
 			if !p.acceptOp(",") {
 				break
 			}
 		}
 		p.expectOp(")")
+		if p.acceptKw("include") {
+			ci.Include = p.parenNames(false)
+		}
+		if p.acceptKw("with") {
+			p.storageParams()
+		}
+		if p.acceptKw("where") {
+			ci.Where = p.expr(0)
+		}
 	}
 	return ci
+}
+
+// indexElem parses one key element of CREATE INDEX: a column (a dotted
+// field path), a function call or a parenthesized expression, then an
+// optional COLLATE, operator class, ASC/DESC and NULLS FIRST/LAST, which
+// change nothing here (keys sort bytewise, NULLs apart).
+func (p *parser) indexElem(ci *ast.CreateIndex) {
+	var e ast.Expr
+	switch t := p.peek(); {
+	case isOp(t, "("):
+		p.i++
+		e = p.expr(0)
+		p.expectOp(")")
+	case t.kind == tIdent && isOp(p.peekN(1), "("):
+		e = p.prefix()
+	}
+	if c, ok := e.(*ast.ColumnRef); ok {
+		// (a) is the column a.
+		ci.Columns, e = append(ci.Columns, strings.Join(c.Parts, ".")), nil
+	} else if e == nil {
+		ci.Columns = append(ci.Columns, p.qualifiedName())
+	} else {
+		if ci.Exprs == nil {
+			ci.Exprs = make([]ast.Expr, len(ci.Columns))
+		}
+		ci.Columns = append(ci.Columns, "")
+	}
+	if ci.Exprs != nil {
+		ci.Exprs = append(ci.Exprs, e)
+	}
+	if p.acceptKw("collate") {
+		p.qualifiedLabelOrString()
+	}
+	if t := p.peek(); t.kind == tIdent && !isKw(t, "asc") && !isKw(t, "desc") && !isKw(t, "nulls") {
+		p.qualifiedName() // an operator class: text_pattern_ops, ...
+	}
+	if !p.acceptKw("asc") {
+		p.acceptKw("desc")
+	}
+	if p.acceptKw("nulls") {
+		if !p.acceptKw("first") {
+			p.expectKw("last")
+		}
+	}
+}
+
+// storageParams reads (name [= value], ...) after WITH: an index's or a
+// table's storage parameters (fillfactor, ...), which tune PostgreSQL's
+// pages and mean nothing here.
+func (p *parser) storageParams() {
+	p.expectOp("(")
+	for {
+		p.qualifiedName()
+		if p.acceptOp("=") {
+			p.prefix()
+		}
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
 }
 
 // createSortedIndex parses CREATE SORTED INDEX [IF NOT EXISTS] name ON t

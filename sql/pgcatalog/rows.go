@@ -619,7 +619,25 @@ func indexRows(t *Tables, _ context.Context, b *builder) error {
 				}
 				zeros[i] = "0"
 			}
+			// Expressions and predicates as their SQL text (pg_get_expr
+			// returns it), not PostgreSQL's node trees.
+			var exprs, pred any
+			if r.index != nil {
+				var es []string
+				for _, e := range r.index.Exprs {
+					if e != "" {
+						es = append(es, e)
+					}
+				}
+				if len(es) > 0 {
+					exprs = strings.Join(es, ", ")
+				}
+				if r.index.Where != "" {
+					pred = r.index.Where
+				}
+			}
 			b.add(m{
+				"indexprs": exprs, "indpred": pred,
 				"indexrelid": r.oid(), "indrelid": RelOID(c.ID), "indnatts": int64(len(cols)), "indnkeyatts": int64(len(cols)),
 				"indisunique": r.unique(), "indnullsnotdistinct": false, "indisprimary": r.pkey, "indisexclusion": false,
 				"indimmediate": true, "indisclustered": false, "indisvalid": true, "indcheckxmin": false,
@@ -656,7 +674,7 @@ func constraints(c *catalog.Collection) []constraint {
 		switch {
 		case r.pkey:
 			out = append(out, constraint{oid: pkConOID(c.ID), name: r.name(), typ: "p", coll: c, index: r.oid(), cols: c.PK})
-		case r.index.Unique:
+		case r.index.Unique && r.index.Plain():
 			out = append(out, constraint{oid: uniqConOID(r.index.ID), name: r.name(), typ: "u", coll: c, index: r.oid(), cols: r.index.Columns})
 		}
 	}
@@ -683,7 +701,7 @@ func referencedIndex(parent *catalog.Collection, cols []string) (int64, []string
 	for _, r := range indexRels(parent) {
 		ixCols := parent.PK
 		if !r.pkey {
-			if !r.index.Unique {
+			if !r.index.Unique || !r.index.Plain() {
 				continue
 			}
 			ixCols = r.index.Columns

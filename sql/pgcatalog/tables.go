@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -392,6 +394,9 @@ func (t *Tables) IndexDef(oid int64, column int, pretty bool) (string, bool) {
 		if column > len(cols) {
 			return "", false
 		}
+		if r.index != nil && column <= len(r.index.Exprs) && r.index.Exprs[column-1] != "" {
+			return r.index.Exprs[column-1], true
+		}
 		return quoteIdent(cols[column-1]), true
 	}
 	return indexDef(r, pretty), true
@@ -435,9 +440,47 @@ func indexDef(r rel, pretty bool) string {
 	}
 	sb.WriteString(quoteIdent(r.coll.Name))
 	sb.WriteString(" USING btree (")
-	sb.WriteString(quoteList(r.indexCols()))
+	for i, c := range r.indexCols() {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(indexElemDef(r, i, c, pretty))
+	}
 	sb.WriteString(")")
+	if r.index != nil && len(r.index.Include) > 0 {
+		sb.WriteString(" INCLUDE (")
+		sb.WriteString(quoteList(r.index.Include))
+		sb.WriteString(")")
+	}
+	if r.index != nil && r.index.Where != "" {
+		sb.WriteString(" WHERE ")
+		if pretty {
+			sb.WriteString(stripParens(r.index.Where))
+		} else {
+			sb.WriteString("(" + stripParens(r.index.Where) + ")")
+		}
+	}
 	return sb.String()
+}
+
+// indexElemDef is key element i (column c) of an index as its definition
+// shows it: a column quoted, a function call as it is, any other
+// expression in parentheses (PostgreSQL's deparsing parenthesizes each
+// operator unless pretty).
+func indexElemDef(r rel, i int, c string, pretty bool) string {
+	if r.index == nil || i >= len(r.index.Exprs) || r.index.Exprs[i] == "" {
+		return quoteIdent(c)
+	}
+	e := r.index.Exprs[i]
+	if x, err := parser.ParseExpr(e); err == nil {
+		if _, ok := x.(*ast.FuncCall); ok {
+			return e
+		}
+	}
+	if pretty {
+		return "(" + stripParens(e) + ")"
+	}
+	return "(" + e + ")"
 }
 
 func quoteList(cols []string) string {

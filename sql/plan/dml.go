@@ -436,7 +436,7 @@ func conflictTarget(coll *catalog.Collection, oc *ast.OnConflict) ([]string, err
 			return nil, nil
 		}
 		for _, ix := range coll.Indexes {
-			if ix.Unique && ix.Name == oc.Constraint {
+			if ix.Unique && ix.Plain() && ix.Name == oc.Constraint {
 				return ix.Columns, nil
 			}
 		}
@@ -464,7 +464,7 @@ func conflictTarget(coll *catalog.Collection, oc *ast.OnConflict) ([]string, err
 		return nil, nil
 	}
 	for _, ix := range coll.Indexes {
-		if ix.Unique && same(ix.Columns) {
+		if ix.Unique && ix.Plain() && same(ix.Columns) {
 			return ix.Columns, nil
 		}
 	}

@@ -296,7 +296,7 @@ func uniqueColumn(coll *catalog.Collection, name string) bool {
 		return true
 	}
 	for _, ix := range coll.Indexes {
-		if ix.Unique && len(ix.Columns) == 1 && ix.Columns[0] == name {
+		if ix.Unique && ix.Plain() && len(ix.Columns) == 1 && ix.Columns[0] == name {
 			return true
 		}
 	}

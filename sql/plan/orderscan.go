@@ -70,12 +70,16 @@ func orderByIndex(n Node) Node {
 		if ix.Sorted || (scan.Access == AccessIndex && scan.Index != ix) {
 			continue
 		}
-		eq := indexEqPrefix(ix, coll, conj)
+		elems, where, ok := indexElems(coll, i)
+		if !ok || (where != nil && !predImplied(where, conj)) {
+			continue
+		}
+		eq := indexEqPrefix(elems, coll, conj)
 		m := len(eq)
 		if m+len(cols) > len(ix.Columns) || !slices.Equal(ix.Columns[m:m+len(cols)], cols) {
 			continue
 		}
-		lo, hi, loIncl, hiIncl := rangeBounds(coll, cols[0], conj)
+		lo, hi, loIncl, hiIncl := rangeBounds(coll, elems[m], conj)
 		scan.Access, scan.Index = AccessIndex, ix
 		scan.IndexEq, scan.RangeLo, scan.RangeHi, scan.LoIncl, scan.HiIncl = eq, lo, hi, loIncl, hiIncl
 		scan.Order, scan.NullsFirst = 1, sort.Keys[0].NullsFirst

@@ -101,11 +101,15 @@ func chooseAccess(scan *Scan, pred Expr) {
 		if ix.Sorted {
 			continue // entries in their own order; read through RANK/TOPK/RANGE
 		}
-		eq := indexEqPrefix(ix, coll, conj)
+		elems, where, ok := indexElems(coll, i)
+		if !ok || (where != nil && !predImplied(where, conj)) {
+			continue // a partial index lacks rows the query may want
+		}
+		eq := indexEqPrefix(elems, coll, conj)
 		var lo, hi Expr
 		var loIncl, hiIncl bool
-		if len(eq) < len(ix.Columns) {
-			lo, hi, loIncl, hiIncl = rangeBounds(coll, ix.Columns[len(eq)], conj)
+		if len(eq) < len(elems) {
+			lo, hi, loIncl, hiIncl = rangeBounds(coll, elems[len(eq)], conj)
 		}
 		score := len(eq) * 2
 		if lo != nil || hi != nil {
@@ -147,12 +151,12 @@ func chooseAccess(scan *Scan, pred Expr) {
 
 // indexEqPrefix returns the values the terms of an AND pin an index's
 // leading columns to by equality, as many columns as are pinned.
-func indexEqPrefix(ix *catalog.Index, coll *catalog.Collection, conj []Expr) []Expr {
+func indexEqPrefix(elems []keyElem, coll *catalog.Collection, conj []Expr) []Expr {
 	var eq []Expr
-	for _, col := range ix.Columns {
+	for _, k := range elems {
 		var v Expr
 		for _, c := range conj {
-			if v = eqOn(c, coll, col); v != nil {
+			if v = eqOnElem(c, coll, k); v != nil {
 				break
 			}
 		}
@@ -166,9 +170,9 @@ func indexEqPrefix(ix *catalog.Index, coll *catalog.Collection, conj []Expr) []E
 
 // rangeBounds returns the first lower and upper bounds the terms of an AND
 // put on a column (nil: none).
-func rangeBounds(coll *catalog.Collection, col string, conj []Expr) (lo, hi Expr, loIncl, hiIncl bool) {
+func rangeBounds(coll *catalog.Collection, k keyElem, conj []Expr) (lo, hi Expr, loIncl, hiIncl bool) {
 	for _, c := range conj {
-		if op, v := rangeOn(c, coll, col); v != nil {
+		if op, v := rangeOnElem(c, coll, k); v != nil {
 			switch op {
 			case ">", ">=":
 				if lo == nil {
@@ -430,21 +434,26 @@ func isConstOrParam(e Expr) bool {
 
 // eqOn returns v when c is `name = v` (either side) with v constant.
 func eqOn(c Expr, coll *catalog.Collection, name string) Expr {
+	return eqOnElem(c, coll, keyElem{name: name})
+}
+
+// eqOnElem is eqOn for a key element of an index.
+func eqOnElem(c Expr, coll *catalog.Collection, k keyElem) Expr {
 	bo, ok := c.(*BinOp)
 	if !ok || bo.Op != "=" {
 		return nil
 	}
-	if isKeyRef(bo.L, coll, name) && isConstOrParam(bo.R) {
+	if k.matches(bo.L, coll) && isConstOrParam(bo.R) {
 		return bo.R
 	}
-	if isKeyRef(bo.R, coll, name) && isConstOrParam(bo.L) {
+	if k.matches(bo.R, coll) && isConstOrParam(bo.L) {
 		return bo.L
 	}
 	return nil
 }
 
-// rangeOn returns the operator (normalized to "name op v") and v.
-func rangeOn(c Expr, coll *catalog.Collection, name string) (string, Expr) {
+// rangeOnElem returns the operator (normalized to "element op v") and v.
+func rangeOnElem(c Expr, coll *catalog.Collection, k keyElem) (string, Expr) {
 	bo, ok := c.(*BinOp)
 	if !ok {
 		return "", nil
@@ -454,10 +463,10 @@ func rangeOn(c Expr, coll *catalog.Collection, name string) (string, Expr) {
 	default:
 		return "", nil
 	}
-	if isKeyRef(bo.L, coll, name) && isConstOrParam(bo.R) {
+	if k.matches(bo.L, coll) && isConstOrParam(bo.R) {
 		return bo.Op, bo.R
 	}
-	if isKeyRef(bo.R, coll, name) && isConstOrParam(bo.L) {
+	if k.matches(bo.R, coll) && isConstOrParam(bo.L) {
 		flip := map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 		return flip[bo.Op], bo.L
 	}
