@@ -1283,6 +1283,15 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if name == "unnest" && len(args) > 1 {
+		// Several arrays are unnest's FROM-only form.
+		ts := make([]string, len(args))
+		for i, a := range args {
+			ts[i] = a.Type().String()
+		}
+		return nil, errs.Errorf(errs.UndefinedFunction, "function unnest(%s) does not exist", strings.Join(ts, ", ")).WithPosition(x.Pos).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
 	cols, err := tableFuncCols(name, args, x.Pos)
 	if err != nil {
 		return nil, err
