@@ -9,6 +9,8 @@ import (
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -681,7 +683,8 @@ func constraints(c *catalog.Collection) []constraint {
 	if c.ID < 1<<23 {
 		for i, ck := range c.Checks {
 			if i < fkConOffset {
-				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c, check: &c.Checks[i]})
+				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c, check: &c.Checks[i],
+					cols: checkColumns(ck.Expr)})
 			}
 		}
 		for i := range c.FKs {
@@ -693,6 +696,15 @@ func constraints(c *catalog.Collection) []constraint {
 		}
 	}
 	return out
+}
+
+// checkColumns are the columns a CHECK's expression reads (its conkey).
+func checkColumns(expr string) []string {
+	e, err := parser.ParseExpr(expr)
+	if err != nil {
+		return nil
+	}
+	return plan.ColumnsOf(e)
 }
 
 // referencedIndex returns the oid of the index holding the key a foreign
@@ -1011,6 +1023,9 @@ func infoKeyColumnUsageRows(t *Tables, ctx context.Context, b *builder) error {
 	db := sessionOf(ctx).Database
 	for _, c := range t.cat.List() {
 		for _, k := range constraints(c) {
+			if k.typ == "c" {
+				continue // a CHECK's columns are no key
+			}
 			var keyCols []string // a foreign key's referenced key
 			if k.fk != nil {
 				if parent, ok := t.cat.ByID(k.fk.RefID); ok {

@@ -1345,6 +1345,21 @@ func FirstColumn(e ast.Expr) string {
 	return first
 }
 
+// ColumnsOf returns the columns e names, each once, in the order they
+// first appear: PostgreSQL's conkey of a CHECK constraint.
+func ColumnsOf(e ast.Expr) []string {
+	var out []string
+	walk(e, func(x ast.Expr) bool {
+		if c, ok := x.(*ast.ColumnRef); ok && len(c.Parts) > 0 && !c.WholeRow {
+			if name := c.Parts[len(c.Parts)-1]; !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+		return true
+	})
+	return out
+}
+
 // BindCheck binds a CHECK constraint's expression over the rows of coll
 // (the layout ScanColumns gives): a boolean of the row's own columns,
 // without subqueries or aggregates, as PostgreSQL requires.

@@ -20,6 +20,17 @@ var djangoScript = []string{
 		LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid
 		LEFT JOIN pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
 		WHERE c.relname = 'dj_book' GROUP BY c2.relname ORDER BY 1`,
+	// Introspection reads a CHECK's columns from conkey (in the order
+	// the expression names them, each once), an index's as array_agg
+	// of name (a name[], not a document).
+	`CREATE TABLE dj_review (id bigint PRIMARY KEY, rating smallint NOT NULL CHECK (rating >= 0), lo int, hi int, CONSTRAINT dj_range CHECK (hi >= lo AND lo >= 0 AND hi < 100))`,
+	`SELECT c.conname, array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx) JOIN pg_attribute AS ca ON cols.colid = ca.attnum WHERE ca.attrelid = c.conrelid ORDER BY cols.arridx)
+		FROM pg_constraint c JOIN pg_class cl ON c.conrelid = cl.oid WHERE cl.relname = 'dj_review' ORDER BY 1`,
+	`SELECT table_name, column_name, constraint_name FROM information_schema.key_column_usage WHERE table_name = 'dj_review' ORDER BY 1, 2, 3`,
+	`SELECT column_name, constraint_name FROM information_schema.constraint_column_usage WHERE table_name = 'dj_review' ORDER BY 1, 2`,
+	`SELECT array_agg(attname ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'dj_review'::regclass AND attnum > 0`,
+	`SELECT array_agg(x ORDER BY x DESC), array_agg(x::varchar) FILTER (WHERE x > 'a') FROM (VALUES ('a'), ('b,c'), (NULL), ('d"e')) v(x)`,
+	`SELECT array_agg(x ORDER BY x) @> ARRAY['b'], ARRAY['a', 'z'] <@ array_agg(x) FROM (VALUES ('a'), ('b')) v(x)`,
 }
 
 func TestOracleDjango(t *testing.T) { compareScriptMessages(t, djangoScript) }
