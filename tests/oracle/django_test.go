@@ -31,6 +31,20 @@ var djangoScript = []string{
 	`SELECT array_agg(attname ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'dj_review'::regclass AND attnum > 0`,
 	`SELECT array_agg(x ORDER BY x DESC), array_agg(x::varchar) FILTER (WHERE x > 'a') FROM (VALUES ('a'), ('b,c'), (NULL), ('d"e')) v(x)`,
 	`SELECT array_agg(x ORDER BY x) @> ARRAY['b'], ARRAY['a', 'z'] <@ array_agg(x) FROM (VALUES ('a'), ('b')) v(x)`,
+	// Columns of a table whose primary key GROUP BY lists (Django's
+	// annotate groups by the model's key and selects all its fields).
+	`INSERT INTO dj_book VALUES (1, 'pub', 10.50, 'a'), (2, 'draft', 20, 'b'), (3, 'pub', 5, 'c')`,
+	`INSERT INTO dj_review VALUES (1, 3, 1, 2), (2, 4, 1, 2), (3, 5, 2, 3)`,
+	`CREATE TABLE dj_rel (book bigint, review bigint)`,
+	`INSERT INTO dj_rel VALUES (1, 1), (1, 2), (2, 3)`,
+	`SELECT b.title, b.price * 2, count(r.review), sum(v.rating) FROM dj_book b LEFT JOIN dj_rel r ON r.book = b.id LEFT JOIN dj_review v ON v.id = r.review
+		GROUP BY b.id ORDER BY b.status, b.title`,
+	`SELECT b.title FROM dj_book b JOIN dj_rel r ON r.book = b.id GROUP BY b.id HAVING b.price > 10 AND count(*) > 1`,
+	`SELECT r.review, count(*) FROM dj_book b JOIN dj_rel r ON r.book = b.id GROUP BY b.id`,
+	`SELECT title FROM dj_book GROUP BY status`,
+	`SELECT x.title FROM (SELECT * FROM dj_book) x GROUP BY x.id`,
+	`SELECT v.lo, count(*) FROM dj_review v GROUP BY v.id, v.hi ORDER BY 1, 2`,
+	`SELECT review FROM dj_rel r JOIN dj_book b ON b.id = r.book GROUP BY b.status`,
 }
 
 func TestOracleDjango(t *testing.T) { compareScriptMessages(t, djangoScript) }
