@@ -45,6 +45,10 @@ var djangoScript = []string{
 	`SELECT x.title FROM (SELECT * FROM dj_book) x GROUP BY x.id`,
 	`SELECT v.lo, count(*) FROM dj_review v GROUP BY v.id, v.hi ORDER BY 1, 2`,
 	`SELECT review FROM dj_rel r JOIN dj_book b ON b.id = r.book GROUP BY b.status`,
+	// get_table_list: information_schema's views are not on the search
+	// path (inspectdb must not list them).
+	`SELECT relname, relkind, pg_table_is_visible(oid) FROM pg_class WHERE relname IN ('dj_book', 'dj_book_pkey', 'pg_class', 'columns', 'tables') ORDER BY 1`,
+	`SELECT pg_table_is_visible(0), pg_table_is_visible(NULL)`,
 }
 
 func TestOracleDjango(t *testing.T) { compareScriptMessages(t, djangoScript) }
