@@ -49,6 +49,18 @@ var djangoScript = []string{
 	// path (inspectdb must not list them).
 	`SELECT relname, relkind, pg_table_is_visible(oid) FROM pg_class WHERE relname IN ('dj_book', 'dj_book_pkey', 'pg_class', 'columns', 'tables') ORDER BY 1`,
 	`SELECT pg_table_is_visible(0), pg_table_is_visible(NULL)`,
+	// get_sequences (flush, the test runner's sequence reset): a serial
+	// column's default depends on its sequence in pg_depend.
+	`CREATE SEQUENCE dj_book_title_seq`,
+	`CREATE TABLE dj_serial (id bigserial PRIMARY KEY, n int DEFAULT 0, m int DEFAULT nextval('dj_book_title_seq'::regclass))`,
+	`SELECT s.relname, col.attname, d.deptype FROM pg_class s
+		JOIN pg_namespace sn ON sn.oid = s.relnamespace
+		JOIN pg_depend d ON d.refobjid = s.oid AND d.refclassid = 'pg_class'::regclass
+		JOIN pg_attrdef ad ON ad.oid = d.objid AND d.classid = 'pg_attrdef'::regclass
+		JOIN pg_attribute col ON col.attrelid = ad.adrelid AND col.attnum = ad.adnum
+		JOIN pg_class tbl ON tbl.oid = ad.adrelid
+		WHERE s.relkind = 'S' AND d.deptype IN ('a', 'n') AND pg_catalog.pg_table_is_visible(tbl.oid) AND tbl.relname = 'dj_serial' ORDER BY 1`,
+	`SELECT count(*) FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid WHERE d.classid = 'pg_attrdef'::regclass AND ad.adrelid = 'dj_serial'::regclass`,
 }
 
 func TestOracleDjango(t *testing.T) { compareScriptMessages(t, djangoScript) }
