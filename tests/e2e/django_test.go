@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -27,12 +28,16 @@ func djangoPython() (string, bool) {
 // do (testdata/django/run.py): migrate for contenttypes, auth and an app
 // whose models use every common field, relation, constraint and index;
 // rows written through the historical models; a second migration that
-// renames a field, adds one with a default and alters an indexed one;
-// then the ORM (lookups, joins, prefetching, aggregation, F expressions,
-// bulk operations, JSONField lookups, atomic blocks and savepoints,
-// select_for_update, cascading deletes, raw SQL) and auth users. Every
-// step checks its results (the same script passes on PostgreSQL 15) and
-// the script stops at the first mismatch.
+// renames a field, adds one with a default and alters an indexed one; a
+// third that adds a column, fills it with RunPython and makes it unique
+// (atomic = False: NodeDB refuses DDL in a transaction block after its
+// writes); then the ORM (lookups, joins, prefetching, aggregation, F
+// expressions, bulk operations, JSONField lookups, atomic blocks and
+// savepoints, select_for_update, cascading deletes, loaddata's sequence
+// reset, raw SQL) and auth users. Every step checks its results (the
+// same script passes on PostgreSQL 15) and the script stops at the first
+// mismatch; a known difference prints "known gap: ..." and fails only
+// with NODEDB_E2E_GAPS=1.
 func TestDjango(t *testing.T) {
 	python, ok := djangoPython()
 	if !ok {
@@ -46,6 +51,7 @@ func TestDjango(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, "-B", script, s.host, strconv.Itoa(s.port))
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -4,6 +4,7 @@ exit status 1 and says what differed."""
 import datetime
 import decimal
 import io
+import os
 import sys
 import traceback
 
@@ -21,6 +22,15 @@ D = decimal.Decimal
 
 class Mismatch(Exception):
     pass
+
+
+def gap(what, got, want):
+    """A check of a known difference from PostgreSQL: reported, and only
+    failed with NODEDB_E2E_GAPS=1 (as tests/e2e's knownGap)."""
+    if got != want:
+        if os.environ.get("NODEDB_E2E_GAPS"):
+            raise Mismatch("%s: got %r, want %r" % (what, got, want))
+        print("known gap: %s: got %r, want %r" % (what, got, want))
 
 
 def eq(what, got, want):
@@ -96,6 +106,18 @@ def step_migrate_initial():
     eq("book id", cols["id"], ("BigAutoField", False))
 
 
+def step_introspection():
+    """What inspectdb, flush and the test runner read besides constraints."""
+    with connection.cursor() as c:
+        eq("sequences", connection.introspection.get_sequences(c, "shop_book"),
+           [{"name": "shop_book_id_seq", "table": "shop_book", "column": "id"}])
+        eq("views", [t.name for t in connection.introspection.get_table_list(c) if t.type != "t"], [])
+        eq("relations", connection.introspection.get_relations(c, "shop_book"),
+           {"author_id": ("id", "shop_author"), "category_id": ("id", "shop_category")})
+        orders = connection.introspection.get_constraints(c, "shop_book")["shop_book_status_price_idx"]["orders"]
+    gap("Index(fields=['status', '-price']) orders (pg_index.indoption has no DESC bit)", orders, ["ASC", "DESC"])
+
+
 def step_data_before_0002():
     """Rows written with the 0001 schema, through the historical models a
     data migration would use."""
@@ -112,7 +134,7 @@ def step_data_before_0002():
 
 
 def step_migrate_0002():
-    out = migrate("shop")
+    out = migrate("shop", "0002")
     if "Applying shop.0002_book_page_count_review_helpful... OK" not in out:
         raise Mismatch("migrate shop printed %r" % out)
     cols = columns("shop_book")
@@ -134,6 +156,17 @@ def step_migrate_0002():
        ["Legacy"])
 
 
+def step_migrate_0003():
+    out = migrate("shop")
+    if "Applying shop.0003_author_slug... OK" not in out:
+        raise Mismatch("migrate shop printed %r" % out)
+    eq("slug filled by RunPython", Author.objects.get(email="old@example.com").slug, "old-timer")
+    eq("slug column", columns("shop_author").get("slug"), ("CharField", False))
+    cons = constraints("shop_author")
+    eq("slug unique and _like", sorted((v[1], n.endswith("_like")) for n, v in cons.items() if v[0] == ("slug",)),
+       [("index", True), ("unique", False)])
+
+
 def step_second_migrate():
     out = migrate()
     if "No migrations to apply." not in out:
@@ -142,8 +175,8 @@ def step_second_migrate():
 
 def step_create_get_filter():
     global ann, bob, fic, sci, t_py, t_db, t_go
-    ann = Author.objects.create(name="Ann Archer", email="ann@example.com")
-    bob = Author.objects.create(name="Bob Baker", email="bob@example.com", active=False)
+    ann = Author.objects.create(name="Ann Archer", email="ann@example.com", slug="ann")
+    bob = Author.objects.create(name="Bob Baker", email="bob@example.com", slug="bob", active=False)
     eq("BooleanField default", Author.objects.get(pk=ann.pk).active, True)
     now = datetime.datetime.now(datetime.timezone.utc)
     if abs((Author.objects.get(pk=ann.pk).created - now).total_seconds()) > 60:
@@ -280,7 +313,7 @@ def step_get_or_create():
     eq("get_or_create creates", created, True)
     c2, created = Category.objects.get_or_create(name="Poetry", defaults={"slug": "other"})
     eq("get_or_create gets", (created, c2.pk, c2.slug), (False, c.pk, "poetry"))
-    a, created = Author.objects.update_or_create(email="cy@example.com", defaults={"name": "Cy"})
+    a, created = Author.objects.update_or_create(email="cy@example.com", defaults={"name": "Cy", "slug": "cy"})
     eq("update_or_create creates", created, True)
     a2, created = Author.objects.update_or_create(email="cy@example.com", defaults={"name": "Cyril"})
     eq("update_or_create updates", (created, a2.pk, Author.objects.get(pk=a.pk).name), (False, a.pk, "Cyril"))
@@ -408,6 +441,15 @@ def step_delete_cascade():
         eq("no orphans", c.fetchone(), (0,))
 
 
+def step_loaddata():
+    """A fixture with explicit keys: loaddata resets the sequence after
+    it (sequence_reset_sql: setval(pg_get_serial_sequence(...), max(id)))."""
+    out = io.StringIO()
+    call_command("loaddata", "tags", stdout=out, verbosity=1)
+    eq("loaddata", out.getvalue().strip(), "Installed 2 object(s) from 1 fixture(s)")
+    eq("sequence after loaddata", Tag.objects.create(name="after-fixture").pk, 502)
+
+
 def step_raw_sql():
     with connection.cursor() as c:
         c.execute("SELECT a.name, count(b.id) FROM shop_author a LEFT JOIN shop_book b ON b.author_id = a.id "
@@ -458,8 +500,10 @@ class CountQueries:
 
 STEPS = [
     ("migrate 0001", step_migrate_initial),
+    ("introspection", step_introspection),
     ("data before 0002", step_data_before_0002),
     ("migrate 0002 (rename, add with default, alter)", step_migrate_0002),
+    ("migrate 0003 (AddField, RunPython, AlterField)", step_migrate_0003),
     ("second migrate is a no-op", step_second_migrate),
     ("create/get/filter/exclude/Q/lookups", step_create_get_filter),
     ("select_related/prefetch_related", step_related),
@@ -472,6 +516,7 @@ STEPS = [
     ("transaction.atomic/savepoints/select_for_update", step_transactions),
     ("unique/check constraints", step_unique_and_checks),
     ("delete with cascades", step_delete_cascade),
+    ("loaddata", step_loaddata),
     ("raw SQL", step_raw_sql),
     ("auth users", step_auth),
 ]

@@ -17,6 +17,7 @@ class Category(models.Model):
 class Author(models.Model):
     name = models.CharField(max_length=100, db_index=True)
     email = models.CharField(max_length=200, unique=True)
+    slug = models.CharField(max_length=100, unique=True)
     active = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
 
