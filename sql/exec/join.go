@@ -691,6 +691,9 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 	case "generate_subscripts":
 		return generateSubscripts(x.Args[0].Type(), args)
 	case "unnest":
+		if len(args) > 1 {
+			return zipElementRows(args)
+		}
 		return elementRows(args[0], false)
 	}
 	return nil, errs.Errorf(errs.FeatureNotSupported, "table function %s", x.Name)
@@ -764,6 +767,25 @@ func elementRows(arr types.Value, numbered bool) ([]types.Row, error) {
 			rows[i] = types.Row{e, int64(i + 1)}
 		} else {
 			rows[i] = types.Row{e}
+		}
+	}
+	return rows, nil
+}
+
+// zipElementRows is unnest(a, b, ...) in FROM: row i holds each array's
+// element i, NULL where an array is shorter than the longest.
+func zipElementRows(arrs []types.Value) ([]types.Row, error) {
+	var rows []types.Row
+	for j, arr := range arrs {
+		elems, err := asList(arr)
+		if err != nil {
+			return nil, err
+		}
+		for len(rows) < len(elems) {
+			rows = append(rows, make(types.Row, len(arrs)))
+		}
+		for i, e := range elems {
+			rows[i][j] = e
 		}
 	}
 	return rows, nil

@@ -134,7 +134,19 @@ func init() {
 		}
 		return types.Text, nil
 	}, func() Accumulator { return &stringAggAcc{} })
-	defAgg("array_agg", 1, 1, func([]types.T) (types.T, error) { return types.Doc, nil },
+	defAgg("array_agg", 1, 1, func(a []types.T) (types.T, error) {
+		// Of strings a text[] ({a,b}), of smallints and oids theirs;
+		// other arrays are documents.
+		switch a[0] {
+		case types.Text, types.Varchar, types.Name, types.Bpchar:
+			return types.TextArray, nil
+		case types.Int2:
+			return types.Int2Array, nil
+		case types.OID:
+			return types.OIDArray, nil
+		}
+		return types.Doc, nil
+	},
 		func() Accumulator { return &arrayAggAcc{} })
 	defAgg("json_agg", 1, 1, func([]types.T) (types.T, error) { return types.JSON, nil },
 		func() Accumulator { return &jsonAggAcc{} })

@@ -132,7 +132,7 @@ func BinaryType(op string, l, r types.T) (types.T, error) {
 		}
 		return types.Text, nil
 	case "@>", "<@":
-		if !(isJSONT(l) || l == types.Unknown) || !(isJSONT(r) || r == types.Unknown) {
+		if !(isJSONT(l) || l == types.Unknown || isArrayT(l)) || !(isJSONT(r) || r == types.Unknown || isArrayT(r)) {
 			return types.Unknown, undefinedOp(op, l, r)
 		}
 		return types.Bool, nil

@@ -299,6 +299,23 @@ func settingOf(ctx *Context, name string) (string, bool) {
 	return "", false
 }
 
+// tableIsVisible is pg_table_is_visible(oid): whether the relation's
+// schema is on the search path (public and pg_catalog), so that its bare
+// name finds it; information_schema's views are not. NULL for an OID no
+// relation has.
+func tableIsVisible(ctx *Context, a []types.Value) (types.Value, error) {
+	if ctx == nil || ctx.Catalog == nil {
+		return true, nil
+	}
+	name, ok := ctx.Catalog.RelationName(oidArg(a[0]))
+	if !ok {
+		return nil, nil
+	}
+	// regclass output qualifies exactly the names off the search path
+	// (a quoted name's dots are its own).
+	return strings.HasPrefix(name, `"`) || !strings.Contains(name, "."), nil
+}
+
 func pgNotify(ctx *Context, a []types.Value) (types.Value, error) {
 	if ctx == nil || ctx.Notify == nil {
 		return nil, errs.New(errs.FeatureNotSupported, "pg_notify is not available here")
@@ -325,7 +342,8 @@ func init() {
 	no := func(*Context, []types.Value) (types.Value, error) { return false, nil }
 	null := func(*Context, []types.Value) (types.Value, error) { return nil, nil }
 
-	def("pg_table_is_visible pg_type_is_visible pg_function_is_visible pg_collation_is_visible pg_opclass_is_visible pg_operator_is_visible pg_conversion_is_visible pg_ts_config_is_visible", 1, 1, "a", types.Bool, yes)
+	def("pg_table_is_visible", 1, 1, "a", types.Bool, tableIsVisible)
+	def("pg_type_is_visible pg_function_is_visible pg_collation_is_visible pg_opclass_is_visible pg_operator_is_visible pg_conversion_is_visible pg_ts_config_is_visible", 1, 1, "a", types.Bool, yes)
 	def("pg_is_other_temp_schema", 1, 1, "a", types.Bool, no)
 	def("pg_my_temp_schema", 0, 0, "", types.OID, func(*Context, []types.Value) (types.Value, error) { return int64(0), nil })
 	def("pg_get_userbyid", 1, 1, "a", types.Name, func(_ *Context, a []types.Value) (types.Value, error) {

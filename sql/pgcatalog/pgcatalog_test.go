@@ -249,7 +249,7 @@ func TestPgIndexAndConstraints(t *testing.T) {
 	expect(t, "pg_constraint", got,
 		fmt.Sprintf("conname=users_pkey contype=p conkey={1} conindid=%d", PKIndexOID(users.ID)),
 		fmt.Sprintf("conname=users_email_key contype=u conkey={3} conindid=%d", RelOID(email.ID)),
-		"conname=users_score_check contype=c conkey={} conindid=0",
+		"conname=users_score_check contype=c conkey={4} conindid=0",
 	)
 	got = query(t, tabs, "pg_class", eq("oid", RelOID(users.ID)), "relchecks")
 	expect(t, "pg_class relchecks (psql's \\d lists the checks when nonzero)", got, "relchecks=1")

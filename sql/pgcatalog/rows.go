@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/sql/funcs"
+	"github.com/nodedb-go/nodedb/sql/parser"
+	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -212,7 +215,36 @@ func dependRows(t *Tables, _ context.Context, b *builder) error {
 		b.add(m{"classid": int64(pgClass), "objid": RelOID(sq.ID), "objsubid": int64(0), "refclassid": int64(pgClass),
 			"refobjid": RelOID(c.ID), "refobjsubid": int64(i + 1), "deptype": dep})
 	}
+	// A column default depends on its column (automatically) and on the
+	// relations it names as regclass constants: a serial column's
+	// nextval('t_id_seq'::regclass) on its sequence (Django's
+	// get_sequences reads this one).
+	const pgAttrdef = 2604
+	for _, c := range t.cat.List() {
+		for _, a := range attrs(c) {
+			if a.def == "" || a.ident != "" {
+				continue
+			}
+			b.add(m{"classid": int64(pgAttrdef), "objid": attrdefOID(c, a.num), "objsubid": int64(0),
+				"refclassid": int64(pgClass), "refobjid": RelOID(c.ID), "refobjsubid": int64(a.num), "deptype": "a"})
+			for _, sub := range regclassConst.FindAllStringSubmatch(a.def, -1) {
+				if oid, ok := t.ResolveRelation(strings.ReplaceAll(sub[1], "''", "'")); ok {
+					b.add(m{"classid": int64(pgAttrdef), "objid": attrdefOID(c, a.num), "objsubid": int64(0),
+						"refclassid": int64(pgClass), "refobjid": oid, "refobjsubid": int64(0), "deptype": "n"})
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// regclassConst matches a regclass constant in an expression's text
+// ('name'::regclass), the name in group 1 (quotes doubled).
+var regclassConst = regexp.MustCompile(`'((?:[^']|'')+)'::regclass`)
+
+// attrdefOID is the pg_attrdef OID of column num's default in c.
+func attrdefOID(c *catalog.Collection, num int16) int64 {
+	return attrdefBase | int64(c.ID&0x3ffff)<<10 | int64(num&0x3ff)
 }
 
 func sequenceRows(t *Tables, _ context.Context, b *builder) error {
@@ -681,7 +713,8 @@ func constraints(c *catalog.Collection) []constraint {
 	if c.ID < 1<<23 {
 		for i, ck := range c.Checks {
 			if i < fkConOffset {
-				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c, check: &c.Checks[i]})
+				out = append(out, constraint{oid: checkConBase + int64(c.ID)<<8 + int64(i), name: ck.Name, typ: "c", coll: c, check: &c.Checks[i],
+					cols: checkColumns(ck.Expr)})
 			}
 		}
 		for i := range c.FKs {
@@ -693,6 +726,15 @@ func constraints(c *catalog.Collection) []constraint {
 		}
 	}
 	return out
+}
+
+// checkColumns are the columns a CHECK's expression reads (its conkey).
+func checkColumns(expr string) []string {
+	e, err := parser.ParseExpr(expr)
+	if err != nil {
+		return nil
+	}
+	return plan.ColumnsOf(e)
 }
 
 // referencedIndex returns the oid of the index holding the key a foreign
@@ -757,7 +799,7 @@ func attrdefRows(t *Tables, _ context.Context, b *builder) error {
 			if a.def == "" || a.ident != "" {
 				continue // an identity column's nextval is not a default in PostgreSQL's catalogs
 			}
-			b.add(m{"oid": attrdefBase | int64(c.ID&0x3ffff)<<10 | int64(a.num&0x3ff), "adrelid": RelOID(c.ID),
+			b.add(m{"oid": attrdefOID(c, a.num), "adrelid": RelOID(c.ID),
 				"adnum": int64(a.num), "adbin": a.def})
 		}
 	}
@@ -1011,6 +1053,9 @@ func infoKeyColumnUsageRows(t *Tables, ctx context.Context, b *builder) error {
 	db := sessionOf(ctx).Database
 	for _, c := range t.cat.List() {
 		for _, k := range constraints(c) {
+			if k.typ == "c" {
+				continue // a CHECK's columns are no key
+			}
 			var keyCols []string // a foreign key's referenced key
 			if k.fk != nil {
 				if parent, ok := t.cat.ByID(k.fk.RefID); ok {

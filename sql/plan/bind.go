@@ -596,8 +596,11 @@ func bindTypedString(x *ast.TypedString) (Expr, error) {
 
 func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 	if bd.agg != nil && bd.noAgg == "" {
+		if e, ok := bd.dependentColumn(x); ok {
+			return e, nil
+		}
 		return nil, errAt(errs.GroupingError, x.Pos,
-			"column %q must appear in the GROUP BY clause or be used in an aggregate function", refText(x.Parts))
+			"column %q must appear in the GROUP BY clause or be used in an aggregate function", bd.groupedName(x))
 	}
 	if x.WholeRow {
 		for sc, depth := bd.sc, 0; sc != nil; sc, depth = sc.outer, depth+1 {
@@ -623,6 +626,77 @@ func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// groupedName is a column as the error for reading it ungrouped names
+// it: qualified by its FROM entry, as PostgreSQL does.
+func (bd *binder) groupedName(x *ast.ColumnRef) string {
+	plain := &binder{b: bd.b, sc: bd.agg.in, noAgg: "grouping"}
+	if e, err := plain.bind(x, types.Unknown); err == nil && !x.WholeRow {
+		if cr, ok := e.(*ColRef); ok {
+			for _, r := range bd.agg.in.rels {
+				if cr.Idx >= r.off && cr.Idx < r.off+len(r.cols) && r.ref() != "" {
+					return r.ref() + "." + r.cols[cr.Idx-r.off].Name
+				}
+			}
+		}
+	}
+	return refText(x.Parts)
+}
+
+// dependentColumn binds, over an aggregate, a column of a table of the
+// FROM clause whose primary key columns GROUP BY all lists: PostgreSQL
+// lets the query read it ungrouped, since the key determines it. Its
+// value is the group's one value (any_value over the group).
+func (bd *binder) dependentColumn(x *ast.ColumnRef) (Expr, bool) {
+	if x.WholeRow {
+		return nil, false
+	}
+	plain := &binder{b: bd.b, sc: bd.agg.in, noAgg: "grouping"}
+	e, err := plain.bind(x, types.Unknown)
+	if err != nil {
+		return nil, false
+	}
+	cr, ok := e.(*ColRef)
+	if !ok {
+		return nil, false
+	}
+	var r *rel
+	for _, c := range bd.agg.in.rels {
+		if c.coll != nil && c.coll.Tuple() && cr.Idx >= c.off && cr.Idx < c.off+len(c.cols) {
+			r = c
+		}
+	}
+	if r == nil || len(r.coll.PK) == 0 {
+		return nil, false
+	}
+	for _, pk := range r.coll.PK {
+		grouped := false
+		for j, c := range r.cols {
+			if c.Name != pk {
+				continue
+			}
+			for _, g := range bd.agg.groupBy {
+				if gr, ok := g.(*ColRef); ok && gr.Idx == r.off+j {
+					grouped = true
+				}
+			}
+		}
+		if !grouped {
+			return nil, false
+		}
+	}
+	anyValue, ok := funcs.LookupAgg("any_value")
+	if !ok {
+		return nil, false
+	}
+	call := AggCall{Agg: anyValue, Args: []Expr{cr}, T: cr.T}
+	idx := slices.IndexFunc(bd.agg.aggs, func(have AggCall) bool { return reflect.DeepEqual(have, call) })
+	if idx < 0 {
+		bd.agg.aggs = append(bd.agg.aggs, call)
+		idx = len(bd.agg.aggs) - 1
+	}
+	return &ColRef{Idx: len(bd.agg.groupBy) + idx, T: cr.T, Name: cr.Name, Fields: cr.Fields}, true
 }
 
 // resolve finds a column reference in sc or, failing that, in an outer
@@ -1283,6 +1357,15 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if name == "unnest" && len(args) > 1 {
+		// Several arrays are unnest's FROM-only form.
+		ts := make([]string, len(args))
+		for i, a := range args {
+			ts[i] = a.Type().String()
+		}
+		return nil, errs.Errorf(errs.UndefinedFunction, "function unnest(%s) does not exist", strings.Join(ts, ", ")).WithPosition(x.Pos).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
 	cols, err := tableFuncCols(name, args, x.Pos)
 	if err != nil {
 		return nil, err
@@ -1334,6 +1417,21 @@ func FirstColumn(e ast.Expr) string {
 		return first == ""
 	})
 	return first
+}
+
+// ColumnsOf returns the columns e names, each once, in the order they
+// first appear: PostgreSQL's conkey of a CHECK constraint.
+func ColumnsOf(e ast.Expr) []string {
+	var out []string
+	walk(e, func(x ast.Expr) bool {
+		if c, ok := x.(*ast.ColumnRef); ok && len(c.Parts) > 0 && !c.WholeRow {
+			if name := c.Parts[len(c.Parts)-1]; !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // BindCheck binds a CHECK constraint's expression over the rows of coll

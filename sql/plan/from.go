@@ -1270,6 +1270,15 @@ var namedTableFuncs = map[string][]string{
 // aliases: a JSON function's named columns, or one column named after
 // the function.
 func tableFuncCols(name string, args []Expr, pos int) ([]Column, error) {
+	if name == "unnest" && len(args) > 1 {
+		// unnest(a, b, ...) in FROM is ROWS FROM (unnest(a), unnest(b),
+		// ...): a column per array, each named unnest.
+		cols := make([]Column, len(args))
+		for i, a := range args {
+			cols[i] = Column{Name: name, T: elemOf(a.Type()), TypeMod: -1}
+		}
+		return cols, nil
+	}
 	t, err := tableFuncType(name, args, pos)
 	if err != nil {
 		return nil, err
@@ -1417,8 +1426,8 @@ func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan
 	for i, c := range x.Columns {
 		cols[i].Name = c
 	}
-	if _, named := namedTableFuncs[name]; !named && len(x.Columns) == 0 && x.Alias != "" {
-		cols[0].Name = x.Alias // an unnamed column takes the alias
+	if _, named := namedTableFuncs[name]; !named && len(x.Columns) == 0 && x.Alias != "" && !(name == "unnest" && len(args) > 1) {
+		cols[0].Name = x.Alias // an unnamed column takes the alias (of a single function)
 	}
 	alias := x.Alias
 	if alias == "" {
