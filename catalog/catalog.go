@@ -107,6 +107,11 @@ type Index struct {
 	Where string `json:"where,omitempty"`
 	// Include lists INCLUDE's columns, kept for the definition only.
 	Include []string `json:"include,omitempty"`
+	// Opts, when set, is parallel to Columns: each key element's COLLATE,
+	// operator class, direction and NULLS order as written. Kept for the
+	// definition (pg_get_indexdef, pg_index.indoption) only: keys sort
+	// one way here.
+	Opts []IndexOpt `json:"opts,omitempty"`
 	// Sorted marks a sorted index (CREATE SORTED INDEX): Columns are its
 	// sort columns, Desc says which of them sort descending, and Key is
 	// the column identifying an entry (ties in the sort columns order by
@@ -120,6 +125,15 @@ type Index struct {
 	// in memory only (0 after a restart, when every snapshot is newer). A
 	// transaction whose snapshot predates it must not read the index.
 	CreatedLSN uint64 `json:"-"`
+}
+
+// IndexOpt holds the options of an index's key element (ast's
+// IndexElemOpts).
+type IndexOpt struct {
+	Collate string `json:"collate,omitempty"`
+	OpClass string `json:"opclass,omitempty"`
+	Desc    bool   `json:"desc,omitempty"`
+	Nulls   string `json:"nulls,omitempty"` // "first", "last" or ""
 }
 
 // Plain reports whether the index is over columns alone and covers every

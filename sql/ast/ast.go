@@ -1,6 +1,10 @@
 package ast
 
-import "github.com/nodedb-go/nodedb/sql/types"
+import (
+	"strings"
+
+	"github.com/nodedb-go/nodedb/sql/types"
+)
 
 // Statement is any top-level statement.
 type Statement interface {
@@ -315,9 +319,51 @@ type CreateIndex struct {
 	// Include is INCLUDE (cols): columns carried for index-only scans in
 	// PostgreSQL; kept for the index's definition only.
 	Include []string
+	// Opts, when set, is parallel to Columns: each key element's
+	// COLLATE, operator class, direction and NULLS order as written,
+	// kept for the index's definition only (keys sort one way here).
+	Opts []IndexElemOpts
 	// Where is a partial index's predicate: only rows for which it is
 	// true have entries (and, when Unique, must differ).
 	Where Expr
+}
+
+// IndexElemOpts are the options of a key element of CREATE INDEX.
+type IndexElemOpts struct {
+	Collate string // COLLATE name ("" for none)
+	OpClass string // an operator class (text_pattern_ops; "" for none)
+	Desc    bool
+	// Nulls is "first" or "last" when NULLS FIRST / LAST is written.
+	Nulls string
+}
+
+// Suffix is how PostgreSQL's index definition shows the options after
+// the element: COLLATE "C" text_pattern_ops DESC NULLS LAST, leaving out
+// NULLS when it is the direction's default (LAST ascending, FIRST
+// descending).
+func (o IndexElemOpts) Suffix() string {
+	var b strings.Builder
+	if o.Collate != "" {
+		b.WriteString(" COLLATE " + QuoteIdent(o.Collate))
+	}
+	if o.OpClass != "" {
+		b.WriteString(" " + o.OpClass)
+	}
+	if o.Desc {
+		b.WriteString(" DESC")
+		if o.Nulls == "last" {
+			b.WriteString(" NULLS LAST")
+		}
+	} else if o.Nulls == "first" {
+		b.WriteString(" NULLS FIRST")
+	}
+	return b.String()
+}
+
+// NullsFirst reports whether the element sorts NULLs first: written so,
+// or descending without NULLS LAST.
+func (o IndexElemOpts) NullsFirst() bool {
+	return o.Nulls == "first" || (o.Desc && o.Nulls != "last")
 }
 
 // DropIndex is DROP INDEX [IF EXISTS] name [ON table] and DROP SORTED

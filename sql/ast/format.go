@@ -295,9 +295,12 @@ func (f *formatter) stmt(s Statement) {
 			}
 			if i < len(s.Exprs) && s.Exprs[i] != nil {
 				f.w(IndexExprText(s.Exprs[i]))
-				continue
+			} else {
+				f.w(quotePath(c))
 			}
-			f.w(quotePath(c))
+			if i < len(s.Opts) {
+				f.w(s.Opts[i].Suffix())
+			}
 		}
 		f.w(")")
 		if len(s.Include) > 0 {

@@ -692,6 +692,7 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 		}
 		n := catalog.Clone(col)
 		ix := catalog.Index{ID: tx.NewIndexID(), Name: name, Columns: st.Columns, Unique: st.Unique, Include: st.Include}
+		ix.Opts = indexElemOpts(st.Opts)
 		for i, e := range st.Exprs {
 			if e == nil {
 				continue
@@ -768,6 +769,19 @@ func IndexName(st *ast.CreateIndex) string {
 		names[i] = n
 	}
 	return st.Table + "_" + strings.Join(names, "_") + "_idx"
+}
+
+// indexElemOpts is CREATE INDEX's element options as the catalog keeps
+// them (nil when none).
+func indexElemOpts(opts []ast.IndexElemOpts) []catalog.IndexOpt {
+	if len(opts) == 0 {
+		return nil
+	}
+	out := make([]catalog.IndexOpt, len(opts))
+	for i, o := range opts {
+		out[i] = catalog.IndexOpt(o)
+	}
+	return out
 }
 
 // indexExprName is the column name PostgreSQL figures for an index key

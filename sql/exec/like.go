@@ -91,6 +91,9 @@ func (d *DDL) expandLikes(st *ast.CreateCollection) error {
 					st.UniqueNames = append(st.UniqueNames, "")
 				default:
 					ci := &ast.CreateIndex{Columns: slices.Clone(ix.Columns), Unique: ix.Unique, Include: slices.Clone(ix.Include)}
+					for _, o := range ix.Opts {
+						ci.Opts = append(ci.Opts, ast.IndexElemOpts(o))
+					}
 					for j, text := range ix.Exprs {
 						if text != "" {
 							if ci.Exprs == nil {
@@ -127,7 +130,7 @@ func (d *DDL) likeIndexes(tx *catalog.DDLTxn, col *catalog.Collection, st *ast.C
 			}
 			name = base + strconv.Itoa(i)
 		}
-		ix := catalog.Index{ID: tx.NewID(), Name: name, Columns: ci.Columns, Unique: ci.Unique, Include: ci.Include}
+		ix := catalog.Index{ID: tx.NewID(), Name: name, Columns: ci.Columns, Unique: ci.Unique, Include: ci.Include, Opts: indexElemOpts(ci.Opts)}
 		for j, e := range ci.Exprs {
 			if e != nil {
 				if ix.Exprs == nil {

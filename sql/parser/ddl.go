@@ -404,19 +404,28 @@ func (p *parser) indexElem(ci *ast.CreateIndex) {
 	if ci.Exprs != nil {
 		ci.Exprs = append(ci.Exprs, e)
 	}
+	var o ast.IndexElemOpts
 	if p.acceptKw("collate") {
-		p.qualifiedLabelOrString()
+		o.Collate = p.qualifiedLabelOrString()
 	}
 	if t := p.peek(); t.kind == tIdent && !isKw(t, "asc") && !isKw(t, "desc") && !isKw(t, "nulls") {
-		p.qualifiedName() // an operator class: text_pattern_ops, ...
+		o.OpClass = p.qualifiedName() // text_pattern_ops, ...
 	}
 	if !p.acceptKw("asc") {
-		p.acceptKw("desc")
+		o.Desc = p.acceptKw("desc")
 	}
 	if p.acceptKw("nulls") {
+		o.Nulls = "first"
 		if !p.acceptKw("first") {
 			p.expectKw("last")
+			o.Nulls = "last"
 		}
+	}
+	if o != (ast.IndexElemOpts{}) && ci.Opts == nil {
+		ci.Opts = make([]ast.IndexElemOpts, len(ci.Columns)-1)
+	}
+	if ci.Opts != nil {
+		ci.Opts = append(ci.Opts, o)
 	}
 }
 

@@ -254,15 +254,16 @@ func (p *parser) operatorName() string {
 }
 
 // qualifiedLabelOrString consumes a collation name.
-func (p *parser) qualifiedLabelOrString() {
-	if p.peek().kind == tString {
+func (p *parser) qualifiedLabelOrString() string {
+	if t := p.peek(); t.kind == tString {
 		p.i++
-		return
+		return t.val
 	}
-	p.label()
+	n := p.label()
 	for p.acceptOp(".") {
-		p.label()
+		n = p.label()
 	}
+	return n
 }
 
 // quantified parses `ANY|SOME|ALL (subquery | array)` after a comparison, or

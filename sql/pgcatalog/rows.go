@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
+	"github.com/nodedb-go/nodedb/sql/ast"
 	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/plan"
@@ -641,6 +642,7 @@ func indexRows(t *Tables, _ context.Context, b *builder) error {
 			keys := make([]int16, len(cols))
 			colls := make([]string, len(cols))
 			zeros := make([]string, len(cols))
+			options := make([]string, len(cols))
 			for i, col := range cols {
 				keys[i] = attnumOf(as, col)
 				colls[i] = "0"
@@ -649,7 +651,18 @@ func indexRows(t *Tables, _ context.Context, b *builder) error {
 						colls[i] = strconv.Itoa(int(pgType(a.t).Collation))
 					}
 				}
-				zeros[i] = "0"
+				zeros[i], options[i] = "0", "0"
+				if r.index != nil && i < len(r.index.Opts) {
+					o := ast.IndexElemOpts(r.index.Opts[i])
+					bits := 0
+					if o.Desc {
+						bits |= 1 // INDOPTION_DESC
+					}
+					if o.NullsFirst() {
+						bits |= 2 // INDOPTION_NULLS_FIRST
+					}
+					options[i] = strconv.Itoa(bits)
+				}
 			}
 			// Expressions and predicates as their SQL text (pg_get_expr
 			// returns it), not PostgreSQL's node trees.
@@ -674,7 +687,7 @@ func indexRows(t *Tables, _ context.Context, b *builder) error {
 				"indisunique": r.unique(), "indnullsnotdistinct": false, "indisprimary": r.pkey, "indisexclusion": false,
 				"indimmediate": true, "indisclustered": false, "indisvalid": true, "indcheckxmin": false,
 				"indisready": true, "indislive": true, "indisreplident": false, "indkey": int2vector(keys),
-				"indcollation": strings.Join(colls, " "), "indclass": strings.Join(zeros, " "), "indoption": strings.Join(zeros, " "),
+				"indcollation": strings.Join(colls, " "), "indclass": strings.Join(zeros, " "), "indoption": strings.Join(options, " "),
 			})
 		}
 	}

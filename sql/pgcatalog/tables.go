@@ -445,6 +445,9 @@ func indexDef(r rel, pretty bool) string {
 			sb.WriteString(", ")
 		}
 		sb.WriteString(indexElemDef(r, i, c, pretty))
+		if r.index != nil && i < len(r.index.Opts) {
+			sb.WriteString(ast.IndexElemOpts(r.index.Opts[i]).Suffix())
+		}
 	}
 	sb.WriteString(")")
 	if r.index != nil && len(r.index.Include) > 0 {

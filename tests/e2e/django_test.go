@@ -36,8 +36,7 @@ func djangoPython() (string, bool) {
 // savepoints, select_for_update, cascading deletes, loaddata's sequence
 // reset, raw SQL) and auth users. Every step checks its results (the
 // same script passes on PostgreSQL 15) and the script stops at the first
-// mismatch; a known difference prints "known gap: ..." and fails only
-// with NODEDB_E2E_GAPS=1.
+// mismatch.
 func TestDjango(t *testing.T) {
 	python, ok := djangoPython()
 	if !ok {

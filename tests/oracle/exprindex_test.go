@@ -21,9 +21,15 @@ func TestOracleExpressionIndexes(t *testing.T) {
 		`CREATE INDEX ON users (n)`,
 		`CREATE INDEX users_tag_pattern ON users (tag text_pattern_ops DESC NULLS LAST) INCLUDE (n) WITH (fillfactor = 70)`,
 		`CREATE INDEX users_tag_c ON users (tag COLLATE "C")`,
-		// Operator classes, collations, directions and storage parameters
-		// are accepted and change nothing here (not shown either).
-		`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'users' AND indexname NOT LIKE 'users_tag%' ORDER BY indexname`,
+		// Operator classes, collations, directions and NULLS orders are
+		// kept for the definition (keys sort one way here); storage
+		// parameters are accepted and not shown.
+		`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'users' AND indexname <> 'users_tag_pattern' ORDER BY indexname`,
+		`CREATE INDEX users_opts ON users (n DESC, tag NULLS FIRST, email DESC NULLS LAST, id ASC NULLS LAST, (n + 2) DESC NULLS FIRST)`,
+		`SELECT pg_get_indexdef('users_opts'::regclass), pg_get_indexdef('users_opts'::regclass, 0, true)`,
+		`SELECT indoption::text FROM pg_index WHERE indexrelid = 'users_opts'::regclass`,
+		`SELECT indoption::text FROM pg_index WHERE indexrelid = 'users_tag_pattern'::regclass`,
+		`DROP INDEX users_opts`,
 		`SELECT pg_get_indexdef('users_email_live'::regclass, 0, true), pg_get_indexdef('users_expr_idx'::regclass, 0, true)`,
 		`SELECT pg_get_indexdef('users_email_live'::regclass, 1, true)`,
 		`SELECT indkey::text, indisunique, indexprs IS NOT NULL, indpred IS NOT NULL FROM pg_index WHERE indexrelid = 'users_email_live'::regclass`,
