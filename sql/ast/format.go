@@ -1137,6 +1137,9 @@ func (f *formatter) insert(s *Insert) {
 		f.w("INSERT INTO ")
 	}
 	f.w(quotePath(s.Table))
+	if s.Alias != "" {
+		f.w(" AS ", QuoteIdent(s.Alias))
+	}
 	if len(s.Columns) > 0 {
 		f.w(" (")
 		f.names(s.Columns, true)

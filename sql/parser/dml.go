@@ -7,12 +7,15 @@ import (
 	"github.com/nodedb-go/nodedb/sql/ast"
 )
 
-// insert parses INSERT|UPSERT INTO t [(cols)] VALUES ... | { ... } | [ ... ]
-// | $n | query, then ON CONFLICT and RETURNING.
+// insert parses INSERT|UPSERT INTO t [AS alias] [(cols)] VALUES ... | { ... }
+// | [ ... ] | $n | query, then ON CONFLICT and RETURNING.
 func (p *parser) insert(upsert bool) ast.Statement {
 	ins := &ast.Insert{Pos: p.next().pos, Upsert: upsert}
 	p.expectKw("into")
 	ins.Table = p.relName()
+	if p.acceptKw("as") {
+		ins.Alias = p.name()
+	}
 	if p.isOp("(") && !p.startsQuery() {
 		ins.Columns = p.parenNames(true)
 	}

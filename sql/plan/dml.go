@@ -38,7 +38,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 		return nil, withPos(err, ins.Pos)
 	}
 	out := &Insert{Coll: coll, Upsert: ins.Upsert}
-	sc := newScope(coll, "")
+	sc := newScope(coll, ins.Alias)
 	bd := &binder{b: b, sc: &scope{}, noAgg: "VALUES"}
 	strict := coll.Tuple()
 
@@ -203,7 +203,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 		if c.Arbiter, err = conflictTarget(coll, oc); err != nil {
 			return nil, err
 		}
-		csc := newScope(coll, "")
+		csc := newScope(coll, ins.Alias)
 		csc.add(&rel{name: "excluded", coll: coll, cols: ScanColumns(coll), qualifiedOnly: true})
 		cbd := &binder{b: b, sc: csc, noAgg: "ON CONFLICT"}
 		for _, a := range oc.Set {
