@@ -332,7 +332,8 @@ func (p *parser) boolOpt() bool {
 	return false
 }
 
-// multiAssignment parses (col, ...) = [ROW] (expr | DEFAULT, ...).
+// multiAssignment parses (col, ...) = [ROW] (expr | DEFAULT, ...) and
+// (col, ...) = (SELECT ...).
 func (p *parser) multiAssignment() []ast.Assignment {
 	p.expectOp("(")
 	var cols []ast.Assignment
@@ -348,17 +349,27 @@ func (p *parser) multiAssignment() []ast.Assignment {
 	row := p.acceptKw("row")
 	v := p.peek()
 	p.expectOp("(")
-	if p.isKw("select") || p.isKw("with") || p.isKw("values") {
-		p.notYet(p.peek(), "UPDATE SET (columns) = (subquery)")
-	}
 	var vals []ast.Expr
-	for {
-		vals = append(vals, p.valueOrDefault())
-		if !p.acceptOp(",") {
-			break
+	if !row && p.startsQueryHere() {
+		vals = append(vals, &ast.SubqueryExpr{Pos: v.pos, Query: p.query()})
+	} else {
+		for {
+			vals = append(vals, p.valueOrDefault())
+			if !p.acceptOp(",") {
+				break
+			}
 		}
 	}
 	p.expectOp(")")
+	if sq, ok := vals[0].(*ast.SubqueryExpr); ok && len(vals) == 1 && !row {
+		// (SELECT ...), also ((SELECT ...)): each column takes its
+		// output column of the sub-SELECT's row; the planner checks
+		// their number.
+		for i := range cols {
+			cols[i].Value = &ast.MultiAssignRef{Pos: sq.Pos, Query: sq.Query, Col: i, N: len(cols)}
+		}
+		return cols
+	}
 	switch {
 	case len(vals) == 1 && !row && len(cols) > 1:
 		// (x) alone is a parenthesized value, not a row.

@@ -168,6 +168,7 @@ func FuzzParse(f *testing.F) {
 		"INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT t_a_key DO NOTHING; CREATE SCHEMA IF NOT EXISTS public",
 		"UPDATE t SET (a, b) = (1, DEFAULT), c = 3; UPDATE t SET (a, b) = ROW(1)",
 		"INSERT INTO t AS x (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET b = x.b + excluded.b WHERE x.b < 9 RETURNING x.*",
+		"UPDATE t SET (a, b) = (SELECT s.a, s.b FROM s WHERE s.id = t.id), (c) = ((VALUES (1))); UPDATE t SET (a) = (WITH w AS (SELECT 1) TABLE w)",
 		"DO $$A:=''$$", "DO $$ x := 1; y := 2 -- the end $$", "DO $$A:=(A0$$", "DO $$A:=)$$", "DO $$--$$", "DO $$ x := 1; -- c $$",
 	} {
 		f.Add(s)

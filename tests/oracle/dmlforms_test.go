@@ -49,3 +49,56 @@ var insertAliasScript = []string{
 }
 
 func TestOracleInsertAlias(t *testing.T) { compareScriptMessages(t, insertAliasScript) }
+
+// setSubselectScript: UPDATE ... SET (a, b) = (SELECT ...), the sub-SELECT
+// giving one row (correlated with the row updated, or not), also in ON
+// CONFLICT DO UPDATE.
+var setSubselectScript = []string{
+	`CREATE TABLE ss (id int PRIMARY KEY, a text, b int DEFAULT 7, c int)`,
+	`CREATE TABLE src (id int, a text, b int)`,
+	`INSERT INTO ss VALUES (1, 'x', 1, 1), (2, 'y', 2, 2), (3, 'z', 3, 3), (4, 'w', 4, 4)`,
+	`INSERT INTO src VALUES (1, 's1', 10), (2, 's2', 20), (2, 's2b', 21), (4, 's4', 40)`,
+	// Correlated: no row sets the columns to NULL.
+	`UPDATE ss SET (a, b) = (SELECT s.a, s.b FROM src s WHERE s.id = ss.id) WHERE id IN (1, 3) RETURNING *`,
+	`UPDATE ss AS t SET (b, a) = (SELECT s.b + t.c, s.a || '!' FROM src s WHERE s.id = t.id), c = c * 10 WHERE t.id = 4 RETURNING t.*`,
+	// More than one row: the statement fails as a whole.
+	`UPDATE ss SET (a, b) = (SELECT s.a, s.b FROM src s WHERE s.id = ss.id)`,
+	`SELECT * FROM ss ORDER BY id`,
+	// Other sources: uncorrelated, an aggregate, VALUES, WITH, a
+	// union, extra parentheses, an empty result; several groups and
+	// plain assignments together.
+	`UPDATE ss SET (a, b) = (SELECT 'm', count(*) FROM src) WHERE id = 1 RETURNING *`,
+	`UPDATE ss SET (a, b) = (VALUES ('v', 6)) WHERE id = 1 RETURNING *`,
+	`UPDATE ss SET (a, b) = (WITH w AS (SELECT 'cte' AS x, 42 AS y) SELECT x, y FROM w) WHERE id = 1 RETURNING *`,
+	`UPDATE ss SET (a, b) = (SELECT 'u', 1 UNION ALL SELECT 'v', 2 ORDER BY 2 DESC LIMIT 1) WHERE id = 1 RETURNING *`,
+	`UPDATE ss SET (a, b) = ((SELECT 'pp', 5)) WHERE id = 1 RETURNING *`,
+	`UPDATE ss SET (a, b) = (SELECT 'e', 1 WHERE false) WHERE id = 1 RETURNING *`,
+	`UPDATE ss SET (b, c) = (SELECT c, b), a = 'sw' WHERE id = 2 RETURNING *`,
+	`UPDATE ss SET (a, c) = (SELECT 'g', 9), (b) = (SELECT max(b) FROM src) WHERE id = 2 RETURNING *`,
+	`UPDATE ss SET b = DEFAULT, (a, c) = (SELECT a, b FROM src WHERE id = 4) WHERE id = 2 RETURNING *`,
+	`UPDATE ss SET (a) = (SELECT 'one') WHERE id = 3 RETURNING *`,
+	`UPDATE ss SET (a, b) = (SELECT a || '+', b + 1 FROM src WHERE src.id = ss.id ORDER BY b LIMIT 1) WHERE id = 2 RETURNING *`,
+	`UPDATE ss SET (a, b) = (SELECT x.a, x.b FROM ss x WHERE x.id = ss.id + 1) WHERE id < 3 RETURNING *`,
+	`UPDATE ss SET (a, b) = (SELECT 1, 2.7) WHERE id = 3 RETURNING *`,
+	`UPDATE ss SET (a, b) = (SELECT 'u', 1 UNION ALL SELECT 'v', 2) WHERE id = 99`,
+	`UPDATE ss SET (a, b) = (SELECT 'u', 1 UNION ALL SELECT 'v', 2) WHERE id = 3`,
+	// The sub-SELECT's columns must be as many as the columns set.
+	`UPDATE ss SET (a, b) = (SELECT s.a FROM src s WHERE s.id = ss.id)`,
+	`UPDATE ss SET (a, b) = (SELECT s.a, s.b, 1 FROM src s WHERE s.id = ss.id)`,
+	`UPDATE ss SET (a, b) = (SELECT * FROM src s WHERE s.id = ss.id)`,
+	`UPDATE ss SET (nosuch, a) = (SELECT 1)`,
+	`UPDATE ss SET (a, nosuch) = (SELECT 1, 2)`,
+	`UPDATE ss SET (a, b) = (SELECT nosuch, 1)`,
+	`UPDATE ss SET (a, b) = (SELECT 'q', 1) WHERE id = 4 RETURNING *`,
+	// ON CONFLICT DO UPDATE: the sub-SELECT sees the existing row (by
+	// name or alias) and EXCLUDED.
+	`INSERT INTO ss VALUES (1, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (SELECT excluded.a || ss.b, ss.c + 100) RETURNING *`,
+	`INSERT INTO ss AS t VALUES (1, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (SELECT s.a, s.b FROM src s WHERE s.id = t.id) RETURNING *`,
+	`INSERT INTO ss VALUES (5, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (SELECT s.a, s.b FROM src s WHERE s.id = excluded.id) RETURNING *`,
+	`INSERT INTO ss VALUES (2, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (SELECT s.a, s.b FROM src s WHERE s.id = excluded.id) RETURNING *`,
+	`INSERT INTO ss VALUES (2, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (SELECT s.a FROM src s WHERE s.id = excluded.id)`,
+	`INSERT INTO ss VALUES (4, 'n', 0, 0), (3, 'm', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, b) = (SELECT s.a, s.b FROM src s WHERE s.id = excluded.id) WHERE ss.c > 0 RETURNING *`,
+	`SELECT * FROM ss ORDER BY id`,
+}
+
+func TestOracleSetSubselect(t *testing.T) { compareScriptMessages(t, setSubselectScript) }
