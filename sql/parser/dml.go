@@ -346,6 +346,7 @@ func (p *parser) multiAssignment() []ast.Assignment {
 	}
 	p.expectOp(")")
 	p.expectOp("=")
+	src := p.peek()
 	row := p.acceptKw("row")
 	v := p.peek()
 	p.expectOp("(")
@@ -361,6 +362,11 @@ func (p *parser) multiAssignment() []ast.Assignment {
 		}
 	}
 	p.expectOp(")")
+	if p.infixPrec() != precNone {
+		// (...) + 1 is an expression: neither a sub-SELECT nor a row.
+		p.exprFrom(vals[0], 0)
+		p.throw(errs.New(errs.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression").WithPosition(src.pos))
+	}
 	if sq, ok := vals[0].(*ast.SubqueryExpr); ok && len(vals) == 1 && !row {
 		// (SELECT ...), also ((SELECT ...)): each column takes its
 		// output column of the sub-SELECT's row; the planner checks
@@ -371,9 +377,10 @@ func (p *parser) multiAssignment() []ast.Assignment {
 		return cols
 	}
 	switch {
-	case len(vals) == 1 && !row && len(cols) > 1:
-		// (x) alone is a parenthesized value, not a row.
-		p.throw(errs.New(errs.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression").WithPosition(v.pos))
+	case len(vals) == 1 && !row:
+		// (x) alone is a parenthesized value, not a row, for one
+		// column too.
+		p.throw(errs.New(errs.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression").WithPosition(vals[0].Position()))
 	case len(vals) != len(cols):
 		p.throw(errs.New(errs.SyntaxError, "number of columns does not match number of values").WithPosition(v.pos))
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -330,11 +331,16 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, srcs *setSources
 	}
 	path := strings.Split(a.Column, ".")
 	if coll.Tuple() {
+		// As in PostgreSQL, SET x.y = ... sets field y of column x
+		// (even when x is the table's name or alias).
 		i := coll.ColumnIndex(path[0])
-		if i < 0 || len(path) > 1 {
-			return SetCol{}, errAt(errs.UndefinedColumn, a.Pos, "column %q of relation %q does not exist", a.Column, coll.Name)
+		if i < 0 {
+			return SetCol{}, errAt(errs.UndefinedColumn, a.Pos, "column %q of relation %q does not exist", path[0], coll.Name)
 		}
 		c := coll.Columns[i]
+		if len(path) > 1 {
+			return SetCol{}, errAt(errs.DatatypeMismatch, a.Pos, "cannot assign to field %q of column %q because its type %s is not a composite type", path[1], c.Name, b.typeName(c))
+		}
 		if _, isDefault := a.Value.(*ast.DefaultExpr); isDefault {
 			// SET c = DEFAULT: the column's default (NULL without one).
 			def, err := b.columnDefault(c)
@@ -361,6 +367,17 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, srcs *setSources
 		return SetCol{}, err
 	}
 	return SetCol{Idx: -1, Path: path, Value: v}, nil
+}
+
+// typeName is column c's type as PostgreSQL's format_type names it,
+// without its modifier.
+func (b *Builder) typeName(c catalog.Column) string {
+	if c.Type == types.Enum {
+		if e := b.enumByMod(c.TypeMod); e != nil {
+			return e.Name
+		}
+	}
+	return funcs.FormatType(int64(c.Type.OID()), 0, false)
 }
 
 // bind binds a SET value: a column of a sub-SELECT's row, or an

@@ -45,6 +45,14 @@ var insertAliasScript = []string{
 	`UPDATE counters c SET n = 1 WHERE counters.k = 'a'`,
 	`DELETE FROM counters c WHERE counters.k = 'a'`,
 	`SELECT nosuch.n FROM counters c`,
+	// ON CONFLICT DO NOTHING with an alias; a SET target is a column
+	// of the table, never qualified by its name or alias.
+	`INSERT INTO counters AS c VALUES ('a', 0), ('g', 7) ON CONFLICT (k) DO NOTHING RETURNING c.k, c.n`,
+	`INSERT INTO counters AS c VALUES ('a', 0) ON CONFLICT DO NOTHING RETURNING c.*`,
+	`INSERT INTO counters AS c VALUES ('a', 0) ON CONFLICT DO NOTHING RETURNING counters.k`,
+	`INSERT INTO counters AS c VALUES ('a', 1) ON CONFLICT (k) DO UPDATE SET c.n = 3`,
+	`INSERT INTO counters AS c VALUES ('a', 1) ON CONFLICT (k) DO UPDATE SET counters.n = 3`,
+	`INSERT INTO counters AS c VALUES ('a', 1) ON CONFLICT (k) DO UPDATE SET n.x = 3`,
 	`SELECT * FROM counters ORDER BY k`,
 }
 
@@ -98,6 +106,20 @@ var setSubselectScript = []string{
 	`INSERT INTO ss VALUES (2, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (SELECT s.a, s.b FROM src s WHERE s.id = excluded.id) RETURNING *`,
 	`INSERT INTO ss VALUES (2, 'n', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, c) = (SELECT s.a FROM src s WHERE s.id = excluded.id)`,
 	`INSERT INTO ss VALUES (4, 'n', 0, 0), (3, 'm', 0, 0) ON CONFLICT (id) DO UPDATE SET (a, b) = (SELECT s.a, s.b FROM src s WHERE s.id = excluded.id) WHERE ss.c > 0 RETURNING *`,
+	// A source that is neither a sub-SELECT nor a row, for one column
+	// too.
+	`UPDATE ss SET (a) = ('q')`,
+	`UPDATE ss SET (b) = (DEFAULT)`,
+	`UPDATE ss SET (a, b) = (SELECT 'w', 1) + 1`,
+	`UPDATE ss SET (b) = (SELECT 1)::int`,
+	`UPDATE ss SET (a, b) = ('w', 1) || 'x'`,
+	`UPDATE ss SET (a, b) = ROW('w', 1)::text`,
+	`INSERT INTO ss VALUES (1) ON CONFLICT (id) DO UPDATE SET (b) = (5)`,
+	`UPDATE ss SET (b) = ROW(5) WHERE id = 5 RETURNING *`,
+	// A SET target is a column; x.y would set a field of column x.
+	`UPDATE ss SET ss.b = 1`,
+	`UPDATE ss SET b.x = 1`,
+	`UPDATE ss SET a.x = 1`,
 	`SELECT * FROM ss ORDER BY id`,
 }
 
