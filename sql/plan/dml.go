@@ -216,6 +216,9 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 			c.Set = append(c.Set, sc)
 		}
 		c.Sources = srcs.subs
+		if err := setTwice(coll, c.Set); err != nil {
+			return nil, err
+		}
 		if oc.Where != nil {
 			if c.Where, err = cbd.bind(oc.Where, types.Bool); err != nil {
 				return nil, err
@@ -380,6 +383,23 @@ func (b *Builder) typeName(c catalog.Column) string {
 	return funcs.FormatType(int64(c.Type.OID()), 0, false)
 }
 
+// setTwice refuses two assignments to one column (or document path) in
+// one SET list (42601), as PostgreSQL does once they are bound.
+func setTwice(coll *catalog.Collection, set []SetCol) error {
+	seen := map[string]bool{}
+	for _, s := range set {
+		name := strings.Join(s.Path, ".")
+		if s.Idx >= 0 {
+			name = coll.Columns[s.Idx].Name
+		}
+		if seen[name] {
+			return errs.Errorf(errs.SyntaxError, "multiple assignments to same column %q", name)
+		}
+		seen[name] = true
+	}
+	return nil
+}
+
 // bind binds a SET value: a column of a sub-SELECT's row, or an
 // expression (hint typing its untyped literals and parameters).
 func (ss *setSources) bind(bd *binder, e ast.Expr, hint types.T) (Expr, error) {
@@ -454,6 +474,9 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 		out.Set = append(out.Set, s)
 	}
 	out.Sources = srcs.subs
+	if err := setTwice(coll, out.Set); err != nil {
+		return nil, err
+	}
 	if out.Returning, out.RetCols, err = b.bindReturning(up.Returning, sc); err != nil {
 		return nil, err
 	}

@@ -116,6 +116,13 @@ var setSubselectScript = []string{
 	`UPDATE ss SET (a, b) = ROW('w', 1)::text`,
 	`INSERT INTO ss VALUES (1) ON CONFLICT (id) DO UPDATE SET (b) = (5)`,
 	`UPDATE ss SET (b) = ROW(5) WHERE id = 5 RETURNING *`,
+	// One column set twice, once the assignments are bound.
+	`UPDATE ss SET b = 1, b = 2`,
+	`UPDATE ss SET (a, b) = (SELECT 'x', 1), b = 3`,
+	`UPDATE ss SET (b, b) = (1, 2)`,
+	`UPDATE ss SET b = 1, nosuch = 2, b = 3`,
+	`UPDATE ss SET b = 1, b = nosuch`,
+	`INSERT INTO ss VALUES (1) ON CONFLICT (id) DO UPDATE SET b = 1, (c, b) = (SELECT 2, 3)`,
 	// A SET target is a column; x.y would set a field of column x.
 	`UPDATE ss SET ss.b = 1`,
 	`UPDATE ss SET b.x = 1`,
