@@ -18,6 +18,7 @@ const (
 	DuplicateTable            = "42P07"
 	DuplicateColumn           = "42701"
 	AmbiguousColumn           = "42702"
+	AmbiguousAlias            = "42P09"
 	DatatypeMismatch          = "42804"
 	CannotCoerce              = "42846"
 	GroupingError             = "42803"

@@ -278,6 +278,9 @@ func insteadQuery(st ast.Statement) (*ast.Select, error) {
 			if strings.Contains(a.Column, ".") {
 				return nil, errs.Errorf(errs.FeatureNotSupported, "UPDATE of a view sets whole columns, not the path %q", a.Column).WithPosition(a.Pos)
 			}
+			if m, ok := a.Value.(*ast.MultiAssignRef); ok {
+				return nil, errs.New(errs.FeatureNotSupported, "UPDATE of a view with INSTEAD OF triggers does not take SET (columns) = (sub-SELECT) yet").WithPosition(m.Pos)
+			}
 			items = append(items, ast.SelectItem{Pos: a.Pos, Expr: a.Value})
 		}
 		return &ast.Select{Pos: st.Pos, Body: &ast.SelectCore{Pos: st.Pos, Items: items, From: from(st.Table, st.Alias), Where: st.Where}}, nil

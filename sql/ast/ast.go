@@ -445,9 +445,12 @@ type Assignment struct {
 // object literals (Docs: each an *ObjectLit, possibly with Params), and
 // INSERT ... SELECT (Select).
 type Insert struct {
-	Pos     int
-	Table   string
-	Upsert  bool // UPSERT INTO
+	Pos    int
+	Table  string
+	Upsert bool // UPSERT INTO
+	// Alias is INSERT INTO t AS alias: ON CONFLICT and RETURNING then
+	// name the table by the alias only.
+	Alias   string
 	Columns []string
 	Rows    [][]Expr // VALUES rows
 	Docs    []Expr   // object literals; each *ObjectLit or a Param

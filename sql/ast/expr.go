@@ -99,6 +99,17 @@ type SubqueryExpr struct {
 	Query *Select
 }
 
+// MultiAssignRef is one column's value in SET (a, b, ...) = (SELECT ...):
+// output column Col (from 0) of the one row the sub-SELECT gives, which
+// has N columns, one per column assigned. The assignments of one such
+// item share Query (it runs once per row written).
+type MultiAssignRef struct {
+	Pos   int
+	Query *Select
+	Col   int
+	N     int
+}
+
 // Quantified is `x op ANY|SOME|ALL (subquery or array)`.
 type Quantified struct {
 	Pos   int
@@ -238,3 +249,8 @@ func (e *ObjectLit) Position() int    { return e.Pos }
 func (e *Subscript) Position() int    { return e.Pos }
 func (e *FieldSelect) Position() int  { return e.Pos }
 func (e *TypedString) Position() int  { return e.Pos }
+
+func (*MultiAssignRef) expr() {}
+
+// Position implementation.
+func (e *MultiAssignRef) Position() int { return e.Pos }

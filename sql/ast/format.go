@@ -1158,6 +1158,9 @@ func (f *formatter) insert(s *Insert) {
 		f.w("INSERT INTO ")
 	}
 	f.w(quotePath(s.Table))
+	if s.Alias != "" {
+		f.w(" AS ", QuoteIdent(s.Alias))
+	}
 	if len(s.Columns) > 0 {
 		f.w(" (")
 		f.names(s.Columns, true)
@@ -1219,9 +1222,25 @@ func (f *formatter) rows(rows [][]Expr) {
 }
 
 func (f *formatter) assignments(as []Assignment) {
-	for i, a := range as {
+	for i := 0; i < len(as); i++ {
 		if i > 0 {
 			f.w(", ")
+		}
+		a := as[i]
+		if m, ok := a.Value.(*MultiAssignRef); ok && m.Col == 0 && i+m.N <= len(as) {
+			// (a, b) = (SELECT ...): the assignments that share it.
+			f.w("(")
+			for j := 0; j < m.N; j++ {
+				if j > 0 {
+					f.w(", ")
+				}
+				f.w(quotePath(as[i+j].Column))
+			}
+			f.w(") = (")
+			f.query(m.Query)
+			f.w(")")
+			i += m.N - 1
+			continue
 		}
 		f.w(quotePath(a.Column), " = ")
 		f.expr(a.Value)
@@ -1605,6 +1624,11 @@ func (f *formatter) expr(e Expr) {
 		f.query(e.Query)
 		f.w("))")
 	case *SubqueryExpr:
+		f.w("(")
+		f.query(e.Query)
+		f.w(")")
+	case *MultiAssignRef:
+		// Only assignments hold one (see assignments).
 		f.w("(")
 		f.query(e.Query)
 		f.w(")")

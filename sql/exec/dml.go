@@ -280,7 +280,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			if !pass {
 				continue
 			}
-			newRow, err := env.applySet(coll, oldDecoded, both, x.Conflict.Set)
+			newRow, err := env.applySet(coll, oldDecoded, both, x.Conflict.Sources, x.Conflict.Set)
 			if err != nil {
 				return nil, err
 			}
@@ -355,8 +355,21 @@ func (env *Env) oldRow(coll *catalog.Collection, raw []byte) (*document.Row, err
 	return &document.Row{PK: pk, Value: raw, IdxVals: idx, RowID: id}, nil
 }
 
-// applySet returns a copy of base with assignments evaluated over in.
-func (env *Env) applySet(coll *catalog.Collection, base, in types.Row, set []plan.SetCol) (types.Row, error) {
+// applySet returns a copy of base with assignments evaluated over in
+// followed by the rows of sources (the sub-SELECTs of SET (a, b) =
+// (SELECT ...), each run once with in as its outer row).
+func (env *Env) applySet(coll *catalog.Collection, base, in types.Row, sources []*plan.Subquery, set []plan.SetCol) (types.Row, error) {
+	if len(sources) > 0 {
+		ext := append(types.Row(nil), in...)
+		for _, src := range sources {
+			r, err := env.subqueryRow(src, in)
+			if err != nil {
+				return nil, err
+			}
+			ext = append(ext, r...)
+		}
+		in = ext
+	}
 	vals := make([]types.Value, len(set))
 	for i, s := range set {
 		v, err := env.Eval(s.Value, in)
@@ -463,7 +476,7 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err
 		}
-		newRow, err := env.applySet(x.Coll, r.row, r.row, x.Set)
+		newRow, err := env.applySet(x.Coll, r.row, r.row, x.Sources, x.Set)
 		if err != nil {
 			return nil, err
 		}

@@ -431,9 +431,9 @@ func distinctRows(rows []types.Row) []types.Row {
 	return out
 }
 
-// evalSubquery evaluates a subquery expression for the current row.
-func (env *Env) evalSubquery(x *plan.Subquery, row types.Row) (types.Value, error) {
-	var rows []types.Row
+// subqueryRows runs a subquery for the current (outer) row: once per
+// statement when it is not correlated.
+func (env *Env) subqueryRows(x *plan.Subquery, row types.Row) ([]types.Row, error) {
 	if !x.Correlated {
 		if env.subCache == nil {
 			env.subCache = map[*plan.Subquery][]types.Row{}
@@ -447,15 +447,37 @@ func (env *Env) evalSubquery(x *plan.Subquery, row types.Row) (types.Value, erro
 			env.subCache[x] = r
 			cached = r
 		}
-		rows = cached
-	} else {
-		env.outer = append(env.outer, row)
-		r, err := env.Query(x.Plan)
-		env.outer = env.outer[:len(env.outer)-1]
-		if err != nil {
-			return nil, err
-		}
-		rows = r
+		return cached, nil
+	}
+	env.outer = append(env.outer, row)
+	r, err := env.Query(x.Plan)
+	env.outer = env.outer[:len(env.outer)-1]
+	return r, err
+}
+
+// subqueryRow is the row of a SubRow subquery (the source of SET (a, b)
+// = (SELECT ...)) for the current row: NULLs when it gives no row, 21000
+// when it gives more than one.
+func (env *Env) subqueryRow(x *plan.Subquery, row types.Row) (types.Row, error) {
+	rows, err := env.subqueryRows(x, row)
+	if err != nil {
+		return nil, err
+	}
+	n := len(x.Plan.Columns())
+	switch len(rows) {
+	case 0:
+		return make(types.Row, n), nil
+	case 1:
+		return rows[0][:n], nil
+	}
+	return nil, errs.New(errs.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+}
+
+// evalSubquery evaluates a subquery expression for the current row.
+func (env *Env) evalSubquery(x *plan.Subquery, row types.Row) (types.Value, error) {
+	rows, err := env.subqueryRows(x, row)
+	if err != nil {
+		return nil, err
 	}
 	switch x.Kind {
 	case plan.SubScalar:

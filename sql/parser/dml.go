@@ -7,12 +7,15 @@ import (
 	"github.com/nodedb-go/nodedb/sql/ast"
 )
 
-// insert parses INSERT|UPSERT INTO t [(cols)] VALUES ... | { ... } | [ ... ]
-// | $n | query, then ON CONFLICT and RETURNING.
+// insert parses INSERT|UPSERT INTO t [AS alias] [(cols)] VALUES ... | { ... }
+// | [ ... ] | $n | query, then ON CONFLICT and RETURNING.
 func (p *parser) insert(upsert bool) ast.Statement {
 	ins := &ast.Insert{Pos: p.next().pos, Upsert: upsert}
 	p.expectKw("into")
 	ins.Table = p.relName()
+	if p.acceptKw("as") {
+		ins.Alias = p.name()
+	}
 	if p.isOp("(") && !p.startsQuery() {
 		ins.Columns = p.parenNames(true)
 	}
@@ -329,7 +332,8 @@ func (p *parser) boolOpt() bool {
 	return false
 }
 
-// multiAssignment parses (col, ...) = [ROW] (expr | DEFAULT, ...).
+// multiAssignment parses (col, ...) = [ROW] (expr | DEFAULT, ...) and
+// (col, ...) = (SELECT ...).
 func (p *parser) multiAssignment() []ast.Assignment {
 	p.expectOp("(")
 	var cols []ast.Assignment
@@ -342,24 +346,41 @@ func (p *parser) multiAssignment() []ast.Assignment {
 	}
 	p.expectOp(")")
 	p.expectOp("=")
+	src := p.peek()
 	row := p.acceptKw("row")
 	v := p.peek()
 	p.expectOp("(")
-	if p.isKw("select") || p.isKw("with") || p.isKw("values") {
-		p.notYet(p.peek(), "UPDATE SET (columns) = (subquery)")
-	}
 	var vals []ast.Expr
-	for {
-		vals = append(vals, p.valueOrDefault())
-		if !p.acceptOp(",") {
-			break
+	if !row && p.startsQueryHere() {
+		vals = append(vals, &ast.SubqueryExpr{Pos: v.pos, Query: p.query()})
+	} else {
+		for {
+			vals = append(vals, p.valueOrDefault())
+			if !p.acceptOp(",") {
+				break
+			}
 		}
 	}
 	p.expectOp(")")
+	if p.infixPrec() != precNone {
+		// (...) + 1 is an expression: neither a sub-SELECT nor a row.
+		p.exprFrom(vals[0], 0)
+		p.throw(errs.New(errs.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression").WithPosition(src.pos))
+	}
+	if sq, ok := vals[0].(*ast.SubqueryExpr); ok && len(vals) == 1 && !row {
+		// (SELECT ...), also ((SELECT ...)): each column takes its
+		// output column of the sub-SELECT's row; the planner checks
+		// their number.
+		for i := range cols {
+			cols[i].Value = &ast.MultiAssignRef{Pos: sq.Pos, Query: sq.Query, Col: i, N: len(cols)}
+		}
+		return cols
+	}
 	switch {
-	case len(vals) == 1 && !row && len(cols) > 1:
-		// (x) alone is a parenthesized value, not a row.
-		p.throw(errs.New(errs.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression").WithPosition(v.pos))
+	case len(vals) == 1 && !row:
+		// (x) alone is a parenthesized value, not a row, for one
+		// column too.
+		p.throw(errs.New(errs.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression").WithPosition(vals[0].Position()))
 	case len(vals) != len(cols):
 		p.throw(errs.New(errs.SyntaxError, "number of columns does not match number of values").WithPosition(v.pos))
 	}

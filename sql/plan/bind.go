@@ -611,7 +611,7 @@ func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 				return e, nil
 			}
 		}
-		return nil, errAt(errs.UndefinedTable, x.Pos, "missing FROM-clause entry for table %q", x.Parts[0])
+		return nil, missingRTE(bd.sc, x.Parts[0], x.Pos)
 	}
 	var seen func(r *rel, part int)
 	if on := bd.b.OnColumn; on != nil {
@@ -623,6 +623,11 @@ func (bd *binder) bindColumn(x *ast.ColumnRef) (Expr, error) {
 	}
 	e, err := resolve(bd.sc, x, 0, seen)
 	if err != nil {
+		if len(x.Parts) >= 2 && errs.Is(err, errs.UndefinedTable) {
+			// No FROM entry of that name, here or outside: name the
+			// alias of a table of that name if one is in reach.
+			return nil, missingRTE(bd.sc, x.Parts[0], x.Pos)
+		}
 		return nil, err
 	}
 	return e, nil
@@ -699,6 +704,22 @@ func (bd *binder) dependentColumn(x *ast.ColumnRef) (Expr, bool) {
 	return &ColRef{Idx: len(bd.agg.groupBy) + idx, T: cr.T, Name: cr.Name, Fields: cr.Fields}, true
 }
 
+// missingRTE is PostgreSQL's error for a reference to a FROM entry name
+// that sc and its enclosing scopes do not have (42P01): when a table of
+// that name is there under an alias, the reference is invalid and the
+// hint names the alias.
+func missingRTE(sc *scope, name string, pos int) error {
+	for s := sc; s != nil; s = s.outer {
+		for _, r := range s.rels {
+			if r.name == name && r.alias != "" && r.alias != name && !r.qualifiedOnly {
+				return errs.Errorf(errs.UndefinedTable, "invalid reference to FROM-clause entry for table %q", name).
+					WithHint(fmt.Sprintf("Perhaps you meant to reference the table alias %q.", r.alias)).WithPosition(pos)
+			}
+		}
+	}
+	return errAt(errs.UndefinedTable, pos, "missing FROM-clause entry for table %q", name)
+}
+
 // resolve finds a column reference in sc or, failing that, in an outer
 // scope (depth counts the levels climbed). seen, when not nil, is told
 // which relation a reference resolved to, x.Parts[part] naming the column.
@@ -715,8 +736,13 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int, seen func(r *rel, part int)
 		}
 	}
 	if len(parts) >= 2 {
-		for _, r := range sc.rels {
+		for i, r := range sc.rels {
 			if r.ref() == parts[0] && !(r.schemaless() && hasField(r, parts[0])) {
+				if slices.ContainsFunc(sc.rels[i+1:], func(o *rel) bool { return o.ref() == parts[0] }) {
+					// INSERT INTO t AS excluded ... ON CONFLICT: two
+					// entries answer to the name.
+					return nil, errAt(errs.AmbiguousAlias, x.Pos, "table reference %q is ambiguous", parts[0])
+				}
 				e, ok := inRel(r, parts[1:], depth)
 				if !ok {
 					return nil, errAt(errs.UndefinedColumn, x.Pos, "column %s does not exist", name)

@@ -8,6 +8,7 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/parser"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
@@ -38,7 +39,7 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 		return nil, withPos(err, ins.Pos)
 	}
 	out := &Insert{Coll: coll, Upsert: ins.Upsert}
-	sc := newScope(coll, "")
+	sc := newScope(coll, ins.Alias)
 	bd := &binder{b: b, sc: &scope{}, noAgg: "VALUES"}
 	strict := coll.Tuple()
 
@@ -203,15 +204,20 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 		if c.Arbiter, err = conflictTarget(coll, oc); err != nil {
 			return nil, err
 		}
-		csc := newScope(coll, "")
+		csc := newScope(coll, ins.Alias)
 		csc.add(&rel{name: "excluded", coll: coll, cols: ScanColumns(coll), qualifiedOnly: true})
 		cbd := &binder{b: b, sc: csc, noAgg: "ON CONFLICT"}
+		srcs := &setSources{base: len(csc.cols)}
 		for _, a := range oc.Set {
-			sc, err := b.bindSet(coll, cbd, a)
+			sc, err := b.bindSet(coll, cbd, srcs, a)
 			if err != nil {
 				return nil, err
 			}
 			c.Set = append(c.Set, sc)
+		}
+		c.Sources = srcs.subs
+		if err := setTwice(coll, c.Set); err != nil {
+			return nil, err
 		}
 		if oc.Where != nil {
 			if c.Where, err = cbd.bind(oc.Where, types.Bool); err != nil {
@@ -271,14 +277,73 @@ func (b *Builder) fullTuple(coll *catalog.Collection, given map[int]Expr) ([]Exp
 	return row, nil
 }
 
-func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment) (SetCol, error) {
+// setSources binds the sub-SELECTs of SET (a, b) = (SELECT ...) in one
+// statement's assignments: each runs once per row written, its row's
+// values appended, in order, to the row (of width base) that the SET
+// values read.
+type setSources struct {
+	base  int
+	width int // the columns of subs
+	subs  []*Subquery
+	bound map[*ast.Select]setSource
+}
+
+// setSource is a bound sub-SELECT and its first column in the row the
+// SET values read.
+type setSource struct {
+	sub *Subquery
+	off int
+}
+
+// value is the expression for m's column of its sub-SELECT's row,
+// binding the sub-SELECT (over bd's scope) on its first use; a sub-SELECT
+// whose columns are not as many as the columns assigned is 42601.
+func (ss *setSources) value(bd *binder, m *ast.MultiAssignRef) (Expr, error) {
+	src, ok := ss.bound[m.Query]
+	if !ok {
+		e, err := bd.bindSubquery(m.Query, SubRow, nil, false, m.Pos)
+		if err != nil {
+			return nil, err
+		}
+		sub := e.(*Subquery)
+		n := len(sub.Plan.Columns())
+		if n != m.N {
+			return nil, errAt(errs.SyntaxError, m.Pos, "number of columns does not match number of values")
+		}
+		src = setSource{sub: sub, off: ss.base + ss.width}
+		ss.width += n
+		ss.subs = append(ss.subs, sub)
+		if ss.bound == nil {
+			ss.bound = map[*ast.Select]setSource{}
+		}
+		ss.bound[m.Query] = src
+	}
+	c := src.sub.Plan.Columns()[m.Col]
+	return &ColRef{Idx: src.off + m.Col, T: c.T, Name: c.Name, Fields: c.Fields}, nil
+}
+
+// bindSet binds one assignment of UPDATE or ON CONFLICT DO UPDATE; the
+// values of SET (a, b) = (SELECT ...) come from srcs.
+func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, srcs *setSources, a ast.Assignment) (SetCol, error) {
+	if m, ok := a.Value.(*ast.MultiAssignRef); ok {
+		// As in PostgreSQL, the sub-SELECT is checked before the
+		// columns it sets.
+		if _, err := srcs.value(bd, m); err != nil {
+			return SetCol{}, err
+		}
+	}
 	path := strings.Split(a.Column, ".")
 	if coll.Tuple() {
+		// As in PostgreSQL, SET x.y = ... sets field y of column x
+		// (even when x is the table's name or alias).
 		i := coll.ColumnIndex(path[0])
-		if i < 0 || len(path) > 1 {
-			return SetCol{}, errAt(errs.UndefinedColumn, a.Pos, "column %q of relation %q does not exist", a.Column, coll.Name)
+		if i < 0 {
+			return SetCol{}, errAt(errs.UndefinedColumn, a.Pos, "column %q of relation %q does not exist", path[0], coll.Name)
 		}
 		c := coll.Columns[i]
+		if len(path) > 1 {
+			return SetCol{}, errAt(errs.DatatypeMismatch, a.Pos, "cannot assign to field %q of column %q because its type %s is not a composite type", path[1], c.Name, b.typeName(c))
+		}
 		if _, isDefault := a.Value.(*ast.DefaultExpr); isDefault {
 			// SET c = DEFAULT: the column's default (NULL without one).
 			def, err := b.columnDefault(c)
@@ -291,7 +356,7 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment
 			return SetCol{}, errs.Errorf(errs.GeneratedAlways, "column %q can only be updated to DEFAULT", c.Name).
 				WithDetail(fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", c.Name))
 		}
-		v, err := bd.bind(a.Value, c.Type)
+		v, err := srcs.bind(bd, a.Value, c.Type)
 		if err != nil {
 			return SetCol{}, err
 		}
@@ -300,11 +365,48 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, a ast.Assignment
 	if path[0] == "id" && len(path) == 1 {
 		return SetCol{}, errAt(errs.FeatureNotSupported, a.Pos, "updating a document's id is not supported; insert a new document instead")
 	}
-	v, err := bd.bind(a.Value, types.Unknown)
+	v, err := srcs.bind(bd, a.Value, types.Unknown)
 	if err != nil {
 		return SetCol{}, err
 	}
 	return SetCol{Idx: -1, Path: path, Value: v}, nil
+}
+
+// typeName is column c's type as PostgreSQL's format_type names it,
+// without its modifier.
+func (b *Builder) typeName(c catalog.Column) string {
+	if c.Type == types.Enum {
+		if e := b.enumByMod(c.TypeMod); e != nil {
+			return e.Name
+		}
+	}
+	return funcs.FormatType(int64(c.Type.OID()), 0, false)
+}
+
+// setTwice refuses two assignments to one column (or document path) in
+// one SET list (42601), as PostgreSQL does once they are bound.
+func setTwice(coll *catalog.Collection, set []SetCol) error {
+	seen := map[string]bool{}
+	for _, s := range set {
+		name := strings.Join(s.Path, ".")
+		if s.Idx >= 0 {
+			name = coll.Columns[s.Idx].Name
+		}
+		if seen[name] {
+			return errs.Errorf(errs.SyntaxError, "multiple assignments to same column %q", name)
+		}
+		seen[name] = true
+	}
+	return nil
+}
+
+// bind binds a SET value: a column of a sub-SELECT's row, or an
+// expression (hint typing its untyped literals and parameters).
+func (ss *setSources) bind(bd *binder, e ast.Expr, hint types.T) (Expr, error) {
+	if m, ok := e.(*ast.MultiAssignRef); ok {
+		return ss.value(bd, m)
+	}
+	return bd.bind(e, hint)
 }
 
 func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope) ([]Expr, []Column, error) {
@@ -341,6 +443,11 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 	}
 	where, set := up.Where, up.Set
 	if len(up.From) > 0 {
+		for _, a := range up.Set {
+			if m, ok := a.Value.(*ast.MultiAssignRef); ok {
+				return nil, errAt(errs.FeatureNotSupported, m.Pos, "UPDATE ... FROM with SET (columns) = (sub-SELECT) is not supported yet")
+			}
+		}
 		jw, w, err := b.newJoinedWrite(coll, up.Alias, up.From, where, up.Pos)
 		if err != nil {
 			return nil, err
@@ -358,12 +465,17 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 	}
 	out := &Update{Coll: coll, Scan: scan}
 	bd := &binder{b: b, sc: sc, noAgg: "UPDATE"}
+	srcs := &setSources{base: len(sc.cols)}
 	for _, a := range set {
-		s, err := b.bindSet(coll, bd, a)
+		s, err := b.bindSet(coll, bd, srcs, a)
 		if err != nil {
 			return nil, err
 		}
 		out.Set = append(out.Set, s)
+	}
+	out.Sources = srcs.subs
+	if err := setTwice(coll, out.Set); err != nil {
+		return nil, err
 	}
 	if out.Returning, out.RetCols, err = b.bindReturning(up.Returning, sc); err != nil {
 		return nil, err

@@ -211,6 +211,10 @@ const (
 	SubExists                // EXISTS (SELECT ...)
 	SubIn                    // x IN (SELECT ...)
 	SubArray                 // ARRAY(SELECT ...): the column's values as an array
+	// SubRow is the source of SET (a, b) = (SELECT ...): its row, all
+	// NULL for no row; >1 row is 21000. It is run by the write (see
+	// Update.Sources), never evaluated as a value.
+	SubRow
 )
 
 // Subquery evaluates a nested query. Uncorrelated subqueries run once per

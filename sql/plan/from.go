@@ -1086,6 +1086,8 @@ func (bd *binder) bindSubquery(q *ast.Select, kind SubKind, x Expr, not bool, po
 			return nil, errAt(errs.SyntaxError, pos, "subquery must return only one column")
 		}
 		sub.T = arrayOf(cols[0].T)
+	case SubRow:
+		sub.T = types.Record
 	default:
 		sub.T = types.Bool
 	}

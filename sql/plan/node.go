@@ -181,9 +181,12 @@ type Conflict struct {
 	// holds its values there.
 	Arbiter []string
 	// Set assigns new values; expressions see the existing row followed by
-	// the excluded (proposed) row.
-	Set   []SetCol
-	Where Expr
+	// the excluded (proposed) row, then the rows of Sources.
+	Set []SetCol
+	// Sources are the sub-SELECTs of SET (a, b) = (SELECT ...), each run
+	// once per row updated (see Update.Sources).
+	Sources []*Subquery
+	Where   Expr
 }
 
 // SetCol assigns one column (strict: Idx; schemaless: Path) from Value.
@@ -207,9 +210,16 @@ type Insert struct {
 
 // Update rewrites rows found by Scan.
 type Update struct {
-	Coll      *catalog.Collection
-	Scan      *Scan
-	Set       []SetCol
+	Coll *catalog.Collection
+	Scan *Scan
+	// Set assigns new values over the row found followed by the rows of
+	// Sources.
+	Set []SetCol
+	// Sources are the sub-SELECTs of SET (a, b) = (SELECT ...) (of kind
+	// SubRow), each run once per row updated, with that row as their
+	// outer row; their rows' values follow it, in order, in the row the
+	// Set values read.
+	Sources   []*Subquery
 	Returning []Expr
 	RetCols   []Column
 }

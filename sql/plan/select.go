@@ -549,7 +549,7 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 			}
 		}
 		if !matched {
-			return nil, errAt(errs.UndefinedTable, it.Pos, "missing FROM-clause entry for table %q", it.StarTable)
+			return nil, missingRTE(sc, it.StarTable, it.Pos)
 		}
 	}
 	return out, nil
