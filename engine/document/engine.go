@@ -158,6 +158,17 @@ func indexKey(ix IndexLayout, vals []any, pkb []byte) (key []byte, unique bool) 
 	return append(key, pkb...), false
 }
 
+// UniqueIndexKey returns the key of a unique index's entry for values
+// vals (its value is the primary key of the row holding them); ok is
+// false when a value is NULL (such entries never collide).
+func UniqueIndexKey(ix IndexLayout, vals []any) (key []byte, ok bool) {
+	key, ok = indexKey(ix, vals, nil)
+	if !ok {
+		return nil, false
+	}
+	return key, true
+}
+
 // SortedEntry returns the entry of a sorted index for a row: the key is
 // the index prefix, each sort value (inverted when descending), the
 // entry's key value and the row's encoded primary key; the value is the

@@ -426,6 +426,12 @@ type Describe struct {
 type OnConflict struct {
 	Pos    int
 	Target []string // conflict target columns; empty means any unique key
+	// TargetExprs, when set, is parallel to Target: an element written
+	// as an expression (lower(email)) has it here and "" in Target.
+	TargetExprs []Expr
+	// TargetWhere is the target's predicate: a partial unique index
+	// whose predicate it implies may be the arbiter.
+	TargetWhere Expr
 	// Constraint is ON CONFLICT ON CONSTRAINT name: the primary key or a
 	// unique constraint, whose columns are the target.
 	Constraint string

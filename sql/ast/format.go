@@ -1193,8 +1193,21 @@ func (f *formatter) insert(s *Insert) {
 		}
 		if len(oc.Target) > 0 {
 			f.w(" (")
-			f.names(oc.Target, true)
+			for i, c := range oc.Target {
+				if i > 0 {
+					f.w(", ")
+				}
+				if i < len(oc.TargetExprs) && oc.TargetExprs[i] != nil {
+					f.w(IndexExprText(oc.TargetExprs[i]))
+				} else {
+					f.w(quotePath(c))
+				}
+			}
 			f.w(")")
+			if oc.TargetWhere != nil {
+				f.w(" WHERE ")
+				f.expr(oc.TargetWhere)
+			}
 		}
 		if oc.DoNothing {
 			f.w(" DO NOTHING")

@@ -200,6 +200,10 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			if oldRaw, exists, err = env.arbiterRow(coll, x.Conflict.Arbiter, row); err != nil {
 				return nil, err
 			}
+		} else if x.Conflict != nil && x.Conflict.ArbiterIndex >= 0 {
+			if oldRaw, exists, err = env.arbiterIndexRow(lay, x.Conflict.ArbiterIndex, nr); err != nil {
+				return nil, err
+			}
 		} else if oldRaw, exists, err = lay.Probe(env.Txn, document.EncodePK(nr.PK)); err != nil {
 			return nil, err
 		}
@@ -620,6 +624,26 @@ func objectKeys(src plan.Node, i int) []string {
 		}
 	}
 	return nil
+}
+
+// arbiterIndexRow finds the stored row holding the new row nr's entry
+// in the expression or partial unique index at position i of lay (ON
+// CONFLICT's inferred arbiter); a row without an entry there, or with a
+// NULL in it, conflicts with nothing.
+func (env *Env) arbiterIndexRow(lay *document.Layout, i int, nr *document.Row) ([]byte, bool, error) {
+	vals := nr.IdxVals[i]
+	if vals == nil {
+		return nil, false, nil // outside the partial index: nothing conflicts
+	}
+	key, ok := document.UniqueIndexKey(lay.Indexes[i], vals)
+	if !ok {
+		return nil, false, nil
+	}
+	pkb, found, err := env.Txn.Get(key)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	return lay.Get(env.Txn, pkb)
 }
 
 // arbiterRow finds the stored row holding row's values in cols (an ON

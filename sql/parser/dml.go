@@ -84,7 +84,21 @@ func (p *parser) doc() ast.Expr {
 func (p *parser) onConflict() *ast.OnConflict {
 	oc := &ast.OnConflict{Pos: p.expectKw("on", "conflict").pos}
 	if p.isOp("(") {
-		oc.Target = p.parenNames(true)
+		// The target is written as an index's keys: columns or
+		// expressions, and the predicate of a partial index.
+		ci := &ast.CreateIndex{}
+		p.expectOp("(")
+		for {
+			p.indexElem(ci)
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp(")")
+		oc.Target, oc.TargetExprs = ci.Columns, ci.Exprs
+		if p.acceptKw("where") {
+			oc.TargetWhere = p.expr(0)
+		}
 	} else if p.acceptKws("on", "constraint") {
 		oc.Constraint = p.name()
 	}

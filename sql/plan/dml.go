@@ -195,13 +195,13 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 	}
 
 	if oc := ins.OnConflict; oc != nil {
-		c := &Conflict{DoNothing: oc.DoNothing}
+		c := &Conflict{DoNothing: oc.DoNothing, ArbiterIndex: -1}
 		for _, t := range oc.Target {
 			if !strict && t != "id" {
 				return nil, errAt(errs.InvalidColumnReference, oc.Pos, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 			}
 		}
-		if c.Arbiter, err = conflictTarget(coll, oc); err != nil {
+		if c.Arbiter, c.ArbiterIndex, err = conflictTarget(coll, oc); err != nil {
 			return nil, err
 		}
 		csc := newScope(coll, ins.Alias)
@@ -537,29 +537,34 @@ func identityAlways(c catalog.Column, overriding bool) error {
 // or a unique constraint (42704 otherwise); a column list must be the
 // columns of one of them, in any order (42P10 otherwise). It returns the
 // columns of the unique constraint that is not the primary key (nil for
-// the primary key or no target).
-func conflictTarget(coll *catalog.Collection, oc *ast.OnConflict) ([]string, error) {
+// the primary key or no target), or the position of the expression or
+// partial unique index a target with expressions or a WHERE infers
+// (inferArbiter; -1 otherwise).
+func conflictTarget(coll *catalog.Collection, oc *ast.OnConflict) ([]string, int, error) {
 	if !coll.Tuple() {
-		return nil, nil
+		return nil, -1, nil
+	}
+	if oc.TargetWhere != nil || slices.ContainsFunc(oc.TargetExprs, func(e ast.Expr) bool { return e != nil }) {
+		return inferArbiter(coll, oc)
 	}
 	hiddenKey := slices.ContainsFunc(coll.Columns, func(c catalog.Column) bool { return c.Hidden && slices.Contains(coll.PK, c.Name) })
 	if oc.Constraint != "" {
 		if oc.Constraint == coll.Name+"_pkey" && len(coll.PK) > 0 && !hiddenKey {
-			return nil, nil
+			return nil, -1, nil
 		}
 		for _, ix := range coll.Indexes {
 			if ix.Unique && ix.Plain() && ix.Name == oc.Constraint {
-				return ix.Columns, nil
+				return ix.Columns, -1, nil
 			}
 		}
-		return nil, errAt(errs.UndefinedObject, oc.Pos, "constraint %q for table %q does not exist", oc.Constraint, coll.Name)
+		return nil, -1, errAt(errs.UndefinedObject, oc.Pos, "constraint %q for table %q does not exist", oc.Constraint, coll.Name)
 	}
 	if len(oc.Target) == 0 {
 		if !oc.DoNothing {
-			return nil, errs.New(errs.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name").
+			return nil, -1, errs.New(errs.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name").
 				WithHint("For example, ON CONFLICT (column_name).").WithPosition(oc.Pos)
 		}
-		return nil, nil
+		return nil, -1, nil
 	}
 	same := func(cols []string) bool {
 		if len(cols) != len(oc.Target) {
@@ -573,17 +578,17 @@ func conflictTarget(coll *catalog.Collection, oc *ast.OnConflict) ([]string, err
 		return true
 	}
 	if !hiddenKey && same(coll.PK) {
-		return nil, nil
+		return nil, -1, nil
 	}
 	for _, ix := range coll.Indexes {
 		if ix.Unique && ix.Plain() && same(ix.Columns) {
-			return ix.Columns, nil
+			return ix.Columns, -1, nil
 		}
 	}
 	for _, t := range oc.Target {
 		if coll.ColumnIndex(t) < 0 {
-			return nil, errAt(errs.UndefinedColumn, oc.Pos, "column %q does not exist", t)
+			return nil, -1, errAt(errs.UndefinedColumn, oc.Pos, "column %q does not exist", t)
 		}
 	}
-	return nil, errAt(errs.InvalidColumnReference, oc.Pos, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+	return nil, -1, errAt(errs.InvalidColumnReference, oc.Pos, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 }

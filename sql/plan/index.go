@@ -2,6 +2,7 @@ package plan
 
 import (
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -248,4 +249,77 @@ func indexElems(coll *catalog.Collection, i int) (elems []keyElem, where Expr, o
 		}
 	}
 	return elems, bound[i].Where, true
+}
+
+// inferArbiter finds the unique key ON CONFLICT's target names when it
+// has expressions or a WHERE, as PostgreSQL infers an arbiter index: one
+// whose key elements are the target's (columns by name, expressions as
+// bound over the row, in any order) and whose predicate, if it has one,
+// the target's WHERE implies. A plain unique index gives its columns, an
+// expression or partial one its position; the primary key gives neither.
+func inferArbiter(coll *catalog.Collection, oc *ast.OnConflict) ([]string, int, error) {
+	target := make([]keyElem, len(oc.Target))
+	for i, c := range oc.Target {
+		if i < len(oc.TargetExprs) && oc.TargetExprs[i] != nil {
+			e, err := BindIndexExpr(coll, oc.TargetExprs[i])
+			if err != nil {
+				return nil, -1, err
+			}
+			target[i].expr = e
+			continue
+		}
+		if coll.ColumnIndex(c) < 0 {
+			return nil, -1, errAt(errs.UndefinedColumn, oc.Pos, "column %q does not exist", c)
+		}
+		target[i].name = c
+	}
+	var conj []Expr
+	if oc.TargetWhere != nil {
+		w, err := BindIndexPred(coll, oc.TargetWhere)
+		if err != nil {
+			return nil, -1, err
+		}
+		conj = Conjuncts(w)
+	}
+	same := func(elems []keyElem) bool {
+		if len(elems) != len(target) {
+			return false
+		}
+		for _, t := range target {
+			found := false
+			for _, k := range elems {
+				if (t.expr == nil && k.expr == nil && t.name == k.name) || (t.expr != nil && k.expr != nil && SameExpr(t.expr, k.expr)) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	pk := make([]keyElem, len(coll.PK))
+	for i, c := range coll.PK {
+		pk[i].name = c
+	}
+	hiddenKey := slices.ContainsFunc(coll.Columns, func(c catalog.Column) bool { return c.Hidden && slices.Contains(coll.PK, c.Name) })
+	if !hiddenKey && len(pk) > 0 && same(pk) {
+		return nil, -1, nil
+	}
+	for i := range coll.Indexes {
+		ix := &coll.Indexes[i]
+		if !ix.Unique || ix.Sorted {
+			continue
+		}
+		elems, where, ok := indexElems(coll, i)
+		if !ok || !same(elems) || (where != nil && !predImplied(where, conj)) {
+			continue
+		}
+		if ix.Plain() {
+			return ix.Columns, -1, nil
+		}
+		return nil, i, nil
+	}
+	return nil, -1, errAt(errs.InvalidColumnReference, oc.Pos, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 }

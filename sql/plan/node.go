@@ -180,6 +180,11 @@ type Conflict struct {
 	// the primary key) that ON CONFLICT names: a row conflicts when one
 	// holds its values there.
 	Arbiter []string
+	// ArbiterIndex, when not -1, is the position in the collection's
+	// Indexes of the expression or partial unique index ON CONFLICT's
+	// target inferred: a row conflicts when it has an entry there and
+	// another row holds it.
+	ArbiterIndex int
 	// Set assigns new values; expressions see the existing row followed by
 	// the excluded (proposed) row, then the rows of Sources.
 	Set []SetCol
