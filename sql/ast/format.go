@@ -288,21 +288,8 @@ func (f *formatter) stmt(s Statement) {
 		if s.Name != "" {
 			f.w(QuoteIdent(s.Name), " ")
 		}
-		f.w("ON ", quotePath(s.Table), " (")
-		for i, c := range s.Columns {
-			if i > 0 {
-				f.w(", ")
-			}
-			if i < len(s.Exprs) && s.Exprs[i] != nil {
-				f.w(IndexExprText(s.Exprs[i]))
-			} else {
-				f.w(quotePath(c))
-			}
-			if i < len(s.Opts) {
-				f.w(s.Opts[i].Suffix())
-			}
-		}
-		f.w(")")
+		f.w("ON ", quotePath(s.Table), " ")
+		f.indexKeys(s.Columns, s.Exprs, s.Opts)
 		if len(s.Include) > 0 {
 			f.w(" INCLUDE (")
 			f.names(s.Include, false)
@@ -1192,18 +1179,8 @@ func (f *formatter) insert(s *Insert) {
 			f.w(" ON CONSTRAINT ", QuoteIdent(oc.Constraint))
 		}
 		if len(oc.Target) > 0 {
-			f.w(" (")
-			for i, c := range oc.Target {
-				if i > 0 {
-					f.w(", ")
-				}
-				if i < len(oc.TargetExprs) && oc.TargetExprs[i] != nil {
-					f.w(IndexExprText(oc.TargetExprs[i]))
-				} else {
-					f.w(quotePath(c))
-				}
-			}
-			f.w(")")
+			f.w(" ")
+			f.indexKeys(oc.Target, oc.TargetExprs, nil)
 			if oc.TargetWhere != nil {
 				f.w(" WHERE ")
 				f.expr(oc.TargetWhere)
@@ -1879,4 +1856,24 @@ func IndexExprText(e Expr) string {
 		return Format(e)
 	}
 	return "(" + Format(e) + ")"
+}
+
+// indexKeys writes an index's key elements in parentheses: columns (or
+// expressions where exprs has one) and their options.
+func (f *formatter) indexKeys(cols []string, exprs []Expr, opts []IndexElemOpts) {
+	f.w("(")
+	for i, c := range cols {
+		if i > 0 {
+			f.w(", ")
+		}
+		if i < len(exprs) && exprs[i] != nil {
+			f.w(IndexExprText(exprs[i]))
+		} else {
+			f.w(quotePath(c))
+		}
+		if i < len(opts) {
+			f.w(opts[i].Suffix())
+		}
+	}
+	f.w(")")
 }

@@ -355,14 +355,7 @@ func (p *parser) createIndex(start token) ast.Statement {
 	if p.acceptKw("fields") {
 		ci.Columns = p.nameList(true)
 	} else {
-		p.expectOp("(")
-		for {
-			p.indexElem(ci)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp(")")
+		p.indexElems(ci)
 		if p.acceptKw("include") {
 			ci.Include = p.parenNames(false)
 		}
@@ -374,6 +367,19 @@ func (p *parser) createIndex(start token) ast.Statement {
 		}
 	}
 	return ci
+}
+
+// indexElems parses an index's parenthesized key elements into ci (also
+// ON CONFLICT's target).
+func (p *parser) indexElems(ci *ast.CreateIndex) {
+	p.expectOp("(")
+	for {
+		p.indexElem(ci)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
 }
 
 // indexElem parses one key element of CREATE INDEX: a column (a dotted

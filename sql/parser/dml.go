@@ -87,14 +87,7 @@ func (p *parser) onConflict() *ast.OnConflict {
 		// The target is written as an index's keys: columns or
 		// expressions, and the predicate of a partial index.
 		ci := &ast.CreateIndex{}
-		p.expectOp("(")
-		for {
-			p.indexElem(ci)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp(")")
+		p.indexElems(ci)
 		oc.Target, oc.TargetExprs = ci.Columns, ci.Exprs
 		if p.acceptKw("where") {
 			oc.TargetWhere = p.expr(0)

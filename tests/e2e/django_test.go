@@ -12,18 +12,6 @@ import (
 	"time"
 )
 
-// djangoPython finds a python3 that imports django and psycopg2 (Debian's
-// python3-django and python3-psycopg2 install them for /usr/bin/python3,
-// which a python3 earlier on PATH may not see).
-func djangoPython() (string, bool) {
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import django, psycopg2").Run() == nil {
-			return path, true
-		}
-	}
-	return "", false
-}
-
 // TestDjango runs a Django 3.2 project against the server as its users
 // do (testdata/django/run.py): migrate for contenttypes, auth and an app
 // whose models use every common field, relation, constraint and index;
@@ -38,7 +26,7 @@ func djangoPython() (string, bool) {
 // same script passes on PostgreSQL 15) and the script stops at the first
 // mismatch.
 func TestDjango(t *testing.T) {
-	python, ok := djangoPython()
+	python, ok := pythonWith("django, psycopg2")
 	if !ok {
 		t.Skip("no python3 with django and psycopg2 (install python3-django python3-psycopg2 to run this test)")
 	}

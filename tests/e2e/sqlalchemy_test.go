@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-// sqlalchemyPython finds a python3 that imports sqlalchemy and psycopg2
-// (Debian's python3-sqlalchemy and python3-psycopg2 install them for
-// /usr/bin/python3, which a python3 earlier on PATH may not see).
-func sqlalchemyPython() (string, bool) {
+// pythonWith finds a python3 that imports modules (Debian's python3-*
+// packages install them for /usr/bin/python3, which a python3 earlier on
+// PATH may not see).
+func pythonWith(modules string) (string, bool) {
 	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import sqlalchemy, psycopg2").Run() == nil {
+		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import "+modules).Run() == nil {
 			return path, true
 		}
 	}
@@ -30,7 +30,7 @@ func sqlalchemyPython() (string, bool) {
 // script, but for the CHECK's text, which PostgreSQL prints after its
 // implicit casts: price >= (0)::numeric.
 func TestSQLAlchemy(t *testing.T) {
-	python, ok := sqlalchemyPython()
+	python, ok := pythonWith("sqlalchemy, psycopg2")
 	if !ok {
 		t.Skip("no python3 with sqlalchemy and psycopg2 (install python3-sqlalchemy python3-psycopg2 to run this test)")
 	}
