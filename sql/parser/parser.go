@@ -369,7 +369,7 @@ func (p *parser) alias() string {
 func (p *parser) statement() ast.Statement {
 	t := p.peek()
 	if t.kind == tOp && t.val == "(" {
-		return p.query()
+		return p.selectInto(p.query())
 	}
 	if t.kind != tIdent || t.quoted {
 		p.fail(t)
