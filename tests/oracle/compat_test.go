@@ -84,3 +84,51 @@ func TestOracleUsingStar(t *testing.T) {
 		`SELECT * FROM uv`,
 	})
 }
+
+// TestOracleDefaultRegclass: a regclass constant in a DEFAULT, and the
+// untyped literal nextval takes as one, names a relation when the
+// default is created (42P01 otherwise); a text argument is looked up on
+// each call.
+func TestOracleDefaultRegclass(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE d1 (m int DEFAULT nextval('nosuch'::regclass))`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('nosuch'))`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('public.nosuch'))`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('"Nosuch"'))`,
+		`CREATE TABLE d1 (m int DEFAULT currval('nosuch'))`,
+		`CREATE TABLE d1 (m int DEFAULT setval('nosuch', 5))`,
+		`CREATE TABLE d1 (m int DEFAULT ('nosuch'::regclass)::oid::int)`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('nosuch'::text))`,
+		`INSERT INTO d1 DEFAULT VALUES`,
+		`DROP TABLE d1`,
+		`CREATE SEQUENCE s1`,
+		`CREATE SEQUENCE "S2" START 100`,
+		`CREATE TABLE d2 (k int, m int DEFAULT nextval('s1'), n bigint DEFAULT nextval('public.s1'::regclass), o int DEFAULT nextval('"S2"'))`,
+		`INSERT INTO d2 (k) VALUES (1), (2)`,
+		`SELECT * FROM d2 ORDER BY k`,
+		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'd2' ORDER BY ordinal_position`,
+		`ALTER TABLE d2 ALTER COLUMN m SET DEFAULT nextval('nosuch')`,
+		`ALTER TABLE d2 ALTER COLUMN m SET DEFAULT nextval('nosuch'::regclass)`,
+		`ALTER TABLE d2 ALTER COLUMN m SET DEFAULT nextval('S1')`,
+		`ALTER TABLE d2 ADD COLUMN p int DEFAULT nextval('nosuch')`,
+		`ALTER TABLE d2 ADD COLUMN p int DEFAULT nextval('s1')`,
+		`INSERT INTO d2 (k) VALUES (3)`,
+		`SELECT k, m, n, o FROM d2 ORDER BY k`,
+		`SELECT count(DISTINCT p), min(p), max(p) FROM d2`,
+		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'd2' ORDER BY ordinal_position`,
+		`CREATE TABLE d7 (id serial, c bigint DEFAULT currval('d7_id_seq'), r regclass DEFAULT 'd7_id_seq'::regclass)`,
+		`INSERT INTO d7 DEFAULT VALUES`,
+		`SELECT * FROM d7`,
+		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'd7' ORDER BY ordinal_position`,
+		`CREATE TABLE d3 (id serial, k int)`,
+		`INSERT INTO d3 (k) VALUES (7)`,
+		`SELECT * FROM d3`,
+		`SELECT column_default FROM information_schema.columns WHERE table_name = 'd3' AND column_name = 'id'`,
+		`CREATE SEQUENCE public.d4_id_seq`,
+		`CREATE TABLE public.d4 (id integer DEFAULT nextval('public.d4_id_seq'::regclass) NOT NULL, v text)`,
+		`INSERT INTO d4 (v) VALUES ('x')`,
+		`SELECT * FROM d4`,
+		`CREATE TABLE d5 (r regclass DEFAULT 'd4')`,
+		`CREATE TABLE d6 (r regclass DEFAULT 'nosuch')`,
+	})
+}
