@@ -27,6 +27,19 @@ func (s *Session) createView(st *ast.CreateView) (*Result, error) {
 	if n := len(node.Columns()); len(st.Columns) > n {
 		return nil, errs.Errorf(errs.SyntaxError, "CREATE VIEW specifies more column names than columns")
 	}
+	// A view's columns, once the column list renames them, have distinct
+	// names (a query's output need not: SELECT 1 AS a, 2 AS a).
+	seen := map[string]bool{}
+	for i, c := range node.Columns() {
+		name := c.Name
+		if i < len(st.Columns) {
+			name = st.Columns[i]
+		}
+		if seen[name] {
+			return nil, errs.Errorf(errs.DuplicateColumn, "column %q specified more than once", name)
+		}
+		seen[name] = true
+	}
 	err = cat.DDL(func(tx *catalog.DDLTxn) error {
 		if _, ok := cat.Get(st.Name); ok {
 			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.Name)

@@ -51,7 +51,11 @@ func (d *DDL) AlterColumn(st *ast.AlterColumn) error {
 			}
 			c.Default = ""
 			if st.Default != nil {
-				c.Default = defaultText(st.Default)
+				def, err := d.resolveDefault(st.Default, c.Type, nil)
+				if err != nil {
+					return err
+				}
+				c.Default = defaultText(def)
 				if _, err := bindDefault(*c); err != nil {
 					return err
 				}

@@ -114,9 +114,6 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 				return err
 			}
 			c := catalog.Column{Name: cd.Name, Type: t, TypeMod: mod, NotNull: cd.NotNull, Comment: cd.Comment}
-			if cd.Default != nil {
-				c.Default = defaultText(cd.Default)
-			}
 			if t, serial := serialType(cd.TypeName); (serial && !cd.Array) || cd.Identity != "" {
 				if serial {
 					c.Type = t
@@ -151,6 +148,18 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			if _, err := d.ownedSequence(tx, col, &col.Columns[o.col], o.opts, taken); err != nil {
 				return err
 			}
+		}
+		// Defaults once the serial columns' sequences exist (PostgreSQL
+		// creates those first, so a default may name one).
+		for i, cd := range st.Columns {
+			if cd.Default == nil {
+				continue
+			}
+			def, err := d.resolveDefault(cd.Default, col.Columns[i].Type, taken)
+			if err != nil {
+				return err
+			}
+			col.Columns[i].Default = defaultText(def)
 		}
 		for _, name := range pk {
 			i := col.ColumnIndex(name)
@@ -507,7 +516,11 @@ func (d *DDL) AddColumn(st *ast.AlterAddColumn) error {
 		}
 		c := catalog.Column{Name: st.Column.Name, Type: t, TypeMod: mod, NotNull: st.Column.NotNull}
 		if st.Column.Default != nil {
-			c.Default = defaultText(st.Column.Default)
+			def, err := d.resolveDefault(st.Column.Default, t, nil)
+			if err != nil {
+				return err
+			}
+			c.Default = defaultText(def)
 		}
 		var seq *catalog.Sequence // a serial or identity column's, new in this transaction
 		if t, serial := serialType(st.Column.TypeName); (serial && !st.Column.Array) || st.Column.Identity != "" {

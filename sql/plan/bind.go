@@ -735,6 +735,16 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int, seen func(r *rel, part int)
 			return sc.merged[i].expr, nil
 		}
 	}
+	if len(parts) == 3 && parts[0] == starMarker && depth == 0 {
+		// A column as SELECT * names it, by position.
+		if i, err := strconv.Atoi(parts[1]); err == nil {
+			for _, r := range sc.rels {
+				if i >= r.off && i < r.off+len(r.cols) {
+					return relCol(r, i-r.off, 0), nil
+				}
+			}
+		}
+	}
 	if len(parts) >= 2 {
 		for i, r := range sc.rels {
 			if r.ref() == parts[0] && !(r.schemaless() && hasField(r, parts[0])) {
@@ -748,7 +758,7 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int, seen func(r *rel, part int)
 					return nil, errAt(errs.UndefinedColumn, x.Pos, "column %s does not exist", name)
 				}
 				if repeatedCol(r, parts[1]) {
-					return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", name)
+					return nil, errAt(errs.AmbiguousColumn, x.Pos, "column reference %q is ambiguous", parts[1])
 				}
 				if depth > 0 {
 					sc.correlated = true

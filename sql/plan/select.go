@@ -345,10 +345,22 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 			return int(n - 1), nil
 		}
 		if cr, ok := x.(*ast.ColumnRef); ok && len(cr.Parts) == 1 && !cr.WholeRow {
+			// A bare name is an output column's first (PostgreSQL's
+			// SQL92 rule); two of that name must be one expression.
+			found := -1
 			for i := 0; i < nvis; i++ {
-				if cols[i].Name == cr.Parts[0] && items[i].Alias != "" {
-					return i, nil
+				if cols[i].Name != cr.Parts[0] {
+					continue
 				}
+				if found >= 0 && !reflect.DeepEqual(exprs[found], exprs[i]) {
+					return 0, errAt(errs.AmbiguousColumn, cr.Pos, "%s %q is ambiguous", what, cr.Parts[0])
+				}
+				if found < 0 {
+					found = i
+				}
+			}
+			if found >= 0 {
+				return found, nil
 			}
 		}
 		e, err := bd.bind(x, types.Unknown)
@@ -392,7 +404,7 @@ func (b *Builder) buildCore(sel *ast.Select, core *ast.SelectCore, outer *scope)
 	var distinctOn []int
 	if len(core.DistinctOn) > 0 {
 		if distinctOn, keys, err = distinctOnKeys(core.DistinctOn, keys, func(x ast.Expr) (int, error) {
-			return outputIdx(x, "SELECT DISTINCT ON")
+			return outputIdx(x, "DISTINCT ON")
 		}, func(i int) types.T { return exprs[i].Type() }); err != nil {
 			return nil, err
 		}
@@ -528,12 +540,15 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 		if len(sc.rels) == 0 {
 			return nil, errAt(errs.SyntaxError, it.Pos, "SELECT * with no tables specified is not valid")
 		}
+		// nth counts the columns of one name a relation has shown so far
+		// (a subquery may have two: SELECT 1 AS a, 2 AS a).
+		nth := map[nsCol]int{}
 		if it.StarTable == "" {
 			// *: every FROM entry's columns, a USING join's merged
 			// columns once, first.
 			for _, n := range sc.items {
 				for _, c := range n.visible() {
-					out = append(out, starItem(it.Pos, c, len(sc.rels) > 1))
+					out = append(out, starItem(it.Pos, c, nth, len(sc.rels) > 1))
 				}
 			}
 			continue
@@ -545,7 +560,7 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 			}
 			matched = true
 			for _, name := range relNames(r) {
-				out = append(out, starItem(it.Pos, nsCol{name: name, rel: r}, len(sc.rels) > 1))
+				out = append(out, starItem(it.Pos, nsCol{name: name, rel: r}, nth, len(sc.rels) > 1))
 			}
 		}
 		if !matched {
@@ -556,12 +571,27 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 }
 
 // starItem is the select-list entry * makes for a column: qualified by
-// its relation when the FROM clause has several.
-func starItem(pos int, c nsCol, qualify bool) ast.SelectItem {
+// its relation when the FROM clause has several. A name a relation has
+// twice is no reference to either column, so * names those by position
+// (nth counts the ones shown).
+func starItem(pos int, c nsCol, nth map[nsCol]int, qualify bool) ast.SelectItem {
 	parts := []string{c.name}
 	switch {
 	case c.m != nil:
 		parts = c.m.ref()
+	case repeatedCol(c.rel, c.name):
+		k := nth[c]
+		nth[c]++
+		for i, rc := range c.rel.cols {
+			if rc.Name != c.name {
+				continue
+			}
+			if k == 0 {
+				parts = []string{starMarker, strconv.Itoa(c.rel.off + i), c.name}
+				break
+			}
+			k--
+		}
 	case qualify:
 		parts = []string{c.rel.ref(), c.name}
 	}

@@ -60,9 +60,15 @@ const usingMarker = "\x00using"
 
 func (m *mergedCol) ref() []string { return []string{usingMarker, strconv.Itoa(m.idx), m.name} }
 
+// starMarker qualifies the column references SELECT * makes for a column
+// whose relation has another of the same name (SELECT * FROM (SELECT 1 AS
+// a, 2 AS a) s): the name alone is ambiguous, so * names it by its
+// position in the scope's row ({starMarker, "1", "a"}).
+const starMarker = "\x00star"
+
 // refText is a column reference as messages show it.
 func refText(parts []string) string {
-	if len(parts) == 3 && parts[0] == usingMarker {
+	if len(parts) == 3 && (parts[0] == usingMarker || parts[0] == starMarker) {
 		return parts[2]
 	}
 	return strings.Join(parts, ".")

@@ -1,0 +1,143 @@
+package oracle
+
+import "testing"
+
+// TestOracleDuplicateColumnNames: a relation may have two columns of one
+// name. A star expands to both; a reference by that name is ambiguous.
+func TestOracleDuplicateColumnNames(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s`,
+		`SELECT s.* FROM (SELECT 1 AS a, 2 AS a) s`,
+		`SELECT * FROM unnest(ARRAY[1], ARRAY[2])`,
+		`SELECT * FROM (SELECT 1 AS a) x JOIN (SELECT 1 AS a) y ON true`,
+		`SELECT x.*, y.* FROM (SELECT 1 AS a) x JOIN (SELECT 2 AS a) y ON true`,
+		`SELECT a FROM (SELECT 1 AS a, 2 AS a) s`,
+		`SELECT s.a FROM (SELECT 1 AS a, 2 AS a) s`,
+		`SELECT a FROM (SELECT 1 AS a) x JOIN (SELECT 1 AS a) y ON true`,
+		`SELECT unnest FROM unnest(ARRAY[1], ARRAY[2])`,
+		`CREATE VIEW v AS SELECT 1 AS a, 2 AS a`,
+		`CREATE TABLE t AS SELECT 1 AS a, 2 AS a`,
+		`CREATE TABLE t AS SELECT * FROM (SELECT 1 AS a, 2 AS a) s`,
+		`CREATE VIEW v AS SELECT * FROM (SELECT 1 AS a) x JOIN (SELECT 1 AS a) y ON true`,
+		`SELECT count(*) FROM (SELECT * FROM (SELECT 1 AS a, 2 AS a) s) q`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s(b)`,
+		`SELECT b, a FROM (SELECT 1 AS a, 2 AS a) s(b)`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s ORDER BY 1`,
+		`WITH w AS (SELECT 1 AS a, 2 AS a) SELECT * FROM w`,
+		`WITH w AS (SELECT 1 AS a, 2 AS a) SELECT a FROM w`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s WHERE a = 1`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s UNION ALL SELECT 3, 4`,
+		`SELECT row_to_json(s) FROM (SELECT 1 AS a, 2 AS a) s`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s JOIN (SELECT 3 AS b) t ON true`,
+		`SELECT t.*, s.* FROM (SELECT 1 AS a, 2 AS a) s JOIN (SELECT 3 AS a) t ON true`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s NATURAL JOIN (SELECT 1 AS b) t`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s NATURAL JOIN (SELECT 1 AS a) t`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS b, 3 AS a) s JOIN (SELECT 2 AS b) t USING (b)`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s GROUP BY 1, 2`,
+		`SELECT DISTINCT * FROM (VALUES (1, 2), (1, 2)) v(a, a)`,
+		`SELECT * FROM (SELECT 1 AS a, 2 AS a) s ORDER BY a`,
+		`SELECT 1 AS a, 2 AS a ORDER BY a`,
+		`SELECT 1 AS a, 1 AS a ORDER BY a`,
+		`SELECT g AS a, -g AS b, g AS a FROM generate_series(1, 3) g ORDER BY a DESC`,
+		`SELECT DISTINCT ON (a) * FROM (SELECT 1 AS a, 2 AS a) s`,
+		`SELECT DISTINCT ON (3) 1, 2`,
+		`SELECT x.a FROM (SELECT 1 AS a) x, (SELECT 2 AS a) y ORDER BY a`,
+		`SELECT count(*) FROM (SELECT 1 AS a) x ORDER BY count`,
+		`SELECT * FROM (SELECT g AS a, -g AS a FROM generate_series(1, 3) g) s ORDER BY 2`,
+		`CREATE VIEW v1(b) AS SELECT 1 AS a, 2 AS a`,
+		`CREATE VIEW v2(a) AS SELECT 1 AS x, 2 AS a`,
+		`CREATE VIEW v3 AS SELECT * FROM (SELECT 1 AS a, 2 AS a) s(b)`,
+		`SELECT * FROM v1`,
+		`SELECT * FROM v3`,
+		`CREATE TABLE t1 AS SELECT * FROM (SELECT 1 AS a, 2 AS a) s(b)`,
+		`SELECT * FROM t1`,
+		`INSERT INTO t1 SELECT * FROM (SELECT 5 AS a, 6 AS a) s RETURNING *`,
+	})
+}
+
+// TestOracleUsingStar: SELECT * over NATURAL and USING joins shows a
+// merged column once, first; ORDER BY a name the output has twice, as
+// different expressions, is ambiguous.
+func TestOracleUsingStar(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE ua (k int, x text, z int)`,
+		`CREATE TABLE ub (k int, y text, z int)`,
+		`INSERT INTO ua VALUES (1, 'a1', 10), (2, 'a2', 20)`,
+		`INSERT INTO ub VALUES (2, 'b2', 20), (3, 'b3', 30)`,
+		`SELECT * FROM ua NATURAL JOIN ub`,
+		`SELECT * FROM ua JOIN ub USING (k) ORDER BY 1`,
+		`SELECT * FROM ua FULL JOIN ub USING (k) ORDER BY k`,
+		`SELECT * FROM ua NATURAL FULL JOIN ub ORDER BY k, z`,
+		`SELECT * FROM ua LEFT JOIN ub USING (k, z) ORDER BY k`,
+		`SELECT * FROM ua RIGHT JOIN ub USING (z) ORDER BY z`,
+		`SELECT ua.*, ub.* FROM ua JOIN ub USING (k)`,
+		`SELECT ub.*, ua.* FROM ua JOIN ub USING (k) ORDER BY k`,
+		`SELECT k, ua.k, ub.k FROM ua FULL JOIN ub USING (k) ORDER BY k`,
+		`SELECT k, ua.k, ub.k FROM ua FULL JOIN ub USING (k) ORDER BY 1`,
+		`SELECT * FROM ua JOIN ub USING (k) ORDER BY z`,
+		`SELECT z FROM ua JOIN ub USING (k)`,
+		`SELECT * FROM ua JOIN ub USING (k) JOIN (SELECT 2 AS k, 5 AS w) c USING (k)`,
+		`SELECT * FROM (SELECT 1 AS k, 2 AS k) s JOIN ub USING (k)`,
+		`SELECT * FROM ua x JOIN ua y USING (k, x, z)`,
+		`SELECT * FROM (SELECT * FROM ua JOIN ub USING (k)) q`,
+		`SELECT q.* FROM (SELECT * FROM ua NATURAL FULL JOIN ub) q ORDER BY 1, 2`,
+		`SELECT z FROM (SELECT * FROM ua JOIN ub USING (k)) q`,
+		`SELECT * FROM (SELECT * FROM ua JOIN ub USING (k)) q JOIN ub USING (z)`,
+		`SELECT * FROM (ua JOIN ub USING (k)) JOIN (SELECT 20 AS z) c USING (z)`,
+		`WITH w AS (SELECT * FROM ua JOIN ub USING (k)) SELECT * FROM w`,
+		`CREATE TABLE uc AS SELECT * FROM ua JOIN ub USING (k)`,
+		`CREATE TABLE uc AS SELECT * FROM ua NATURAL JOIN ub`,
+		`SELECT * FROM uc`,
+		`CREATE VIEW uv AS SELECT * FROM ua JOIN ub USING (k)`,
+		`CREATE VIEW uv AS SELECT * FROM ua NATURAL JOIN ub`,
+		`SELECT * FROM uv`,
+	})
+}
+
+// TestOracleDefaultRegclass: a regclass constant in a DEFAULT, and the
+// untyped literal nextval takes as one, names a relation when the
+// default is created (42P01 otherwise); a text argument is looked up on
+// each call.
+func TestOracleDefaultRegclass(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE d1 (m int DEFAULT nextval('nosuch'::regclass))`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('nosuch'))`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('public.nosuch'))`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('"Nosuch"'))`,
+		`CREATE TABLE d1 (m int DEFAULT currval('nosuch'))`,
+		`CREATE TABLE d1 (m int DEFAULT setval('nosuch', 5))`,
+		`CREATE TABLE d1 (m int DEFAULT ('nosuch'::regclass)::oid::int)`,
+		`CREATE TABLE d1 (m int DEFAULT nextval('nosuch'::text))`,
+		`INSERT INTO d1 DEFAULT VALUES`,
+		`DROP TABLE d1`,
+		`CREATE SEQUENCE s1`,
+		`CREATE SEQUENCE "S2" START 100`,
+		`CREATE TABLE d2 (k int, m int DEFAULT nextval('s1'), n bigint DEFAULT nextval('public.s1'::regclass), o int DEFAULT nextval('"S2"'))`,
+		`INSERT INTO d2 (k) VALUES (1), (2)`,
+		`SELECT * FROM d2 ORDER BY k`,
+		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'd2' ORDER BY ordinal_position`,
+		`ALTER TABLE d2 ALTER COLUMN m SET DEFAULT nextval('nosuch')`,
+		`ALTER TABLE d2 ALTER COLUMN m SET DEFAULT nextval('nosuch'::regclass)`,
+		`ALTER TABLE d2 ALTER COLUMN m SET DEFAULT nextval('S1')`,
+		`ALTER TABLE d2 ADD COLUMN p int DEFAULT nextval('nosuch')`,
+		`ALTER TABLE d2 ADD COLUMN p int DEFAULT nextval('s1')`,
+		`INSERT INTO d2 (k) VALUES (3)`,
+		`SELECT k, m, n, o FROM d2 ORDER BY k`,
+		`SELECT count(DISTINCT p), min(p), max(p) FROM d2`,
+		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'd2' ORDER BY ordinal_position`,
+		`CREATE TABLE d7 (id serial, c bigint DEFAULT currval('d7_id_seq'), r regclass DEFAULT 'd7_id_seq'::regclass)`,
+		`INSERT INTO d7 DEFAULT VALUES`,
+		`SELECT * FROM d7`,
+		`SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'd7' ORDER BY ordinal_position`,
+		`CREATE TABLE d3 (id serial, k int)`,
+		`INSERT INTO d3 (k) VALUES (7)`,
+		`SELECT * FROM d3`,
+		`SELECT column_default FROM information_schema.columns WHERE table_name = 'd3' AND column_name = 'id'`,
+		`CREATE SEQUENCE public.d4_id_seq`,
+		`CREATE TABLE public.d4 (id integer DEFAULT nextval('public.d4_id_seq'::regclass) NOT NULL, v text)`,
+		`INSERT INTO d4 (v) VALUES ('x')`,
+		`SELECT * FROM d4`,
+		`CREATE TABLE d5 (r regclass DEFAULT 'd4')`,
+		`CREATE TABLE d6 (r regclass DEFAULT 'nosuch')`,
+	})
+}
