@@ -628,6 +628,9 @@ type TableName struct {
 	Pos   int
 	Name  string
 	Alias string
+	// Columns is the alias's column list (t AS x(a, b)): new names for
+	// the first columns.
+	Columns []string
 }
 
 // Subquery is (SELECT ...) [AS] alias [(cols)] in FROM.

@@ -1420,7 +1420,7 @@ func (f *formatter) table(t TableExpr) {
 	switch t := t.(type) {
 	case *TableName:
 		f.w(quotePath(t.Name))
-		f.alias(t.Alias, nil)
+		f.alias(t.Alias, t.Columns)
 	case *Subquery:
 		if t.Lateral {
 			f.w("LATERAL ")

@@ -448,7 +448,11 @@ func (p *parser) tablePrimary() ast.TableExpr {
 		}
 		return ft
 	}
-	return &ast.TableName{Pos: t.pos, Name: name, Alias: p.alias()}
+	tn := &ast.TableName{Pos: t.pos, Name: name, Alias: p.alias()}
+	if tn.Alias != "" && p.isOp("(") {
+		tn.Columns = p.parenNames(false)
+	}
+	return tn
 }
 
 // streamSource parses STREAM s [PARTITION p] CONSUMER GROUP g [CONSUMER 'c']

@@ -102,6 +102,9 @@ type rel struct {
 	// column is that column's value, not a row (PostgreSQL's rule for
 	// functions returning a base type).
 	scalar bool
+	// aliased marks a collection whose columns the alias renamed (t AS
+	// x(a, b)): * shows cols' names, not the collection's.
+	aliased bool
 }
 
 func (r *rel) ref() string {

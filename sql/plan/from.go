@@ -28,7 +28,7 @@ func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) 
 		return node, sc, nil
 	}
 	if len(from) == 1 {
-		if tn, ok := from[0].(*ast.TableName); ok && !b.isCTE(tn.Name) {
+		if tn, ok := from[0].(*ast.TableName); ok && !b.isCTE(tn.Name) && len(tn.Columns) == 0 {
 			if coll, ok := b.collection(tn.Name); ok {
 				sc := newScope(coll, tn.Alias)
 				sc.outer = outer
@@ -699,6 +699,9 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 			if alias == "" {
 				alias = x.Name
 			}
+			if cols, err = aliasColumns(cols, nil, x); err != nil {
+				return nil, err
+			}
 			sc.add(&rel{name: x.Name, alias: alias, cols: cols})
 			return n, nil
 		}
@@ -707,13 +710,29 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 			if alias == "" {
 				alias = x.Name
 			}
+			cols, err := aliasColumns(cols, nil, x)
+			if err != nil {
+				return nil, err
+			}
 			sc.add(&rel{name: x.Name, alias: alias, cols: cols})
 			return n, nil
 		}
 		if coll, ok := b.collection(x.Name); ok {
 			r := &rel{name: coll.Name, alias: x.Alias, coll: coll, cols: ScanColumns(coll)}
+			scan := &Scan{Coll: coll, Access: AccessFull, Cols: r.cols, Stats: b.stats(coll), Cached: b.cached(coll)}
+			if len(x.Columns) > 0 {
+				if !coll.Tuple() {
+					return nil, errAt(errs.FeatureNotSupported, x.Pos, "column aliases for schemaless collection %q are not supported", coll.Name)
+				}
+				cols, err := aliasColumns(r.cols, coll, x)
+				if err != nil {
+					return nil, err
+				}
+				r.cols, r.aliased = cols, true
+			}
 			sc.add(r)
-			return &Scan{Coll: coll, Access: AccessFull, Cols: r.cols, Stats: b.stats(coll), Used: trackUse(coll, r), Cached: b.cached(coll)}, nil
+			scan.Used = trackUse(coll, r)
+			return scan, nil
 		}
 		if b.Sys != nil {
 			if st, ok := b.Sys.Lookup(x.Name); ok {
@@ -721,9 +740,12 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 				if i := strings.LastIndexByte(name, '.'); i >= 0 {
 					name = name[i+1:]
 				}
-				cols := st.Columns()
+				cols, err := aliasColumns(st.Columns(), nil, x)
+				if err != nil {
+					return nil, err
+				}
 				sc.add(&rel{name: name, alias: x.Alias, cols: cols})
-				return &SystemScan{Name: x.Name, Table: st, Cols: cols}, nil
+				return &SystemScan{Name: x.Name, Table: st, Cols: st.Columns()}, nil
 			}
 		}
 		return nil, errAt(errs.UndefinedTable, x.Pos, "relation %q does not exist", x.Name)
@@ -1473,6 +1495,31 @@ func (b *Builder) buildLateral(te ast.TableExpr, prefix *scope) (n Node, r *rel,
 		return n, subqueryRel(x, n), true, nil
 	}
 	return nil, nil, false, errs.Errorf(errs.InternalError, "not a lateral FROM entry: %T", te)
+}
+
+// aliasColumns renames a FROM entry's columns by its alias's column list
+// (t AS x(a, b)): the first columns a query sees (a collection's visible
+// ones, coll given), in order. More names than columns is PostgreSQL's
+// 42P10. cols is not changed.
+func aliasColumns(cols []Column, coll *catalog.Collection, x *ast.TableName) ([]Column, error) {
+	if len(x.Columns) == 0 {
+		return cols, nil
+	}
+	out := append([]Column(nil), cols...)
+	n := 0
+	for i := range out {
+		if coll != nil && i < len(coll.Columns) && coll.Columns[i].Hidden {
+			continue
+		}
+		if n < len(x.Columns) {
+			out[i].Name = x.Columns[n]
+		}
+		n++
+	}
+	if len(x.Columns) > n {
+		return nil, errs.Errorf(errs.InvalidColumnReference, "table %q has %d columns available but %d columns specified", x.Alias, n, len(x.Columns))
+	}
+	return out, nil
 }
 
 // subqueryRel is the relation of a derived table: its query's columns,

@@ -46,7 +46,7 @@ func (b *Builder) newJoinedWrite(coll *catalog.Collection, alias string, from []
 				n = x.Alias
 			}
 			refs[n] = true
-			if c, ok := b.collection(x.Name); ok && c.Tuple() && !b.isCTE(x.Name) {
+			if c, ok := b.collection(x.Name); ok && c.Tuple() && !b.isCTE(x.Name) && len(x.Columns) == 0 {
 				other = append(other, c)
 			} else {
 				plain = false

@@ -126,6 +126,15 @@ func (n *fromNode) lookup(name string) []nsCol {
 
 // relNames are the columns of a relation that SELECT * shows.
 func relNames(r *rel) []string {
+	if r.coll != nil && r.aliased {
+		var names []string
+		for i, c := range r.cols {
+			if !r.coll.Columns[i].Hidden {
+				names = append(names, c.Name)
+			}
+		}
+		return names
+	}
 	if r.coll != nil {
 		return StarNames(r.coll)
 	}

@@ -141,3 +141,34 @@ func TestOracleDefaultRegclass(t *testing.T) {
 		`CREATE TABLE d6 (r regclass DEFAULT 'nosuch')`,
 	})
 }
+
+// TestOracleTableAliasColumns compares a table alias's column list (t AS
+// x(a, b)) with PostgreSQL's: it renames the first columns (a table's,
+// a view's, a CTE's, a catalog table's), the old names are gone, and more
+// names than columns is 42P10.
+func TestOracleTableAliasColumns(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE ub (k int PRIMARY KEY, v text, w int)`,
+		`INSERT INTO ub VALUES (1, 'a', 10), (2, 'b', 20)`,
+		`CREATE TABLE nopk (a int, b text)`,
+		`INSERT INTO nopk VALUES (1, 'x')`,
+		`CREATE VIEW uv AS SELECT k, w FROM ub`,
+		`SELECT * FROM ub AS j(x, y)`,
+		`SELECT j.x, y, w FROM ub j(x, y) WHERE x > 1 ORDER BY x`,
+		`SELECT j.* FROM ub j(x, y) ORDER BY 1`,
+		`SELECT k FROM ub j(x, y)`,
+		`SELECT j.k FROM ub j(x, y)`,
+		`SELECT * FROM ub j(a, b, c, d)`,
+		`SELECT * FROM nopk n(p, q)`,
+		`SELECT * FROM nopk n(p, q, r)`,
+		`SELECT * FROM ub j(x) JOIN ub i(x) USING (x) ORDER BY x`,
+		`SELECT * FROM ub j(x) NATURAL JOIN uv u(x) ORDER BY x`,
+		`SELECT count(*), max(z) FROM ub j(x, y, z) GROUP BY y ORDER BY y`,
+		`WITH c AS (SELECT 1 AS a, 2 AS b) SELECT * FROM c AS d(p)`,
+		`SELECT p FROM pg_class AS c(p) WHERE p = 'ub'`,
+		`SELECT x FROM ub j(x) WHERE EXISTS (SELECT 1 FROM nopk n(x) WHERE n.x = j.x)`,
+		`UPDATE ub SET w = w + 1 FROM nopk n(p, q) WHERE ub.k = n.p AND q = 'x' RETURNING ub.k, w`,
+		`DELETE FROM ub USING nopk n(p, q) WHERE ub.k = n.p + 1 AND q = 'x' RETURNING ub.k`,
+		`SELECT * FROM ub ORDER BY k`,
+	})
+}
