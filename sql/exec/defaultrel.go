@@ -70,7 +70,7 @@ func (d *DDL) regclassName(s string, taken map[string]bool) (string, bool, *errs
 	if _, err := strconv.ParseInt(x, 10, 64); err == nil || x == "-" {
 		return "", false, nil
 	}
-	schema, name := splitRegclass(x)
+	schema, name := types.SplitQualified(x)
 	if schema != "" && schema != "public" {
 		return "", false, nil
 	}
@@ -96,24 +96,4 @@ func (d *DDL) regclassName(s string, taken map[string]bool) (string, bool, *errs
 		shown = schema + "." + name
 	}
 	return "", false, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", shown)
-}
-
-// splitRegclass splits regclass input at its last dot outside double
-// quotes into a schema and a name, each folded as an identifier.
-func splitRegclass(s string) (schema, name string) {
-	last, inq := -1, false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			inq = !inq
-		case '.':
-			if !inq {
-				last = i
-			}
-		}
-	}
-	if last >= 0 {
-		schema = types.UnquoteIdent(s[:last])
-	}
-	return schema, types.UnquoteIdent(s[last+1:])
 }

@@ -295,29 +295,9 @@ func (t *Tables) relByOID(oid int64) (rel, bool) {
 	return rel{}, false
 }
 
-// splitQualified splits regclass input into schema and relation name.
-func splitQualified(s string) (schema, name string) {
-	s = strings.TrimSpace(s)
-	last, inq := -1, false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			inq = !inq
-		case '.':
-			if !inq {
-				last = i
-			}
-		}
-	}
-	if last >= 0 {
-		schema = types.UnquoteIdent(s[:last])
-	}
-	return schema, types.UnquoteIdent(s[last+1:])
-}
-
 // ResolveRelation implements funcs.CatalogInfo (regclass input).
 func (t *Tables) ResolveRelation(name string) (int64, bool) {
-	schema, n := splitQualified(name)
+	schema, n := types.SplitQualified(name)
 	if schema == "" || schema == "public" {
 		if c, ok := t.cat.Get(n); ok {
 			return RelOID(c.ID), true

@@ -530,7 +530,16 @@ func oidFromInt(n int64) (Value, error) {
 // ("public.", "pg_catalog.") is dropped.
 func unquoteIdent(s string) string {
 	s = strings.TrimSpace(s)
-	// The last dot outside double quotes starts the object name.
+	s = s[lastDot(s)+1:]
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return strings.ToLower(s)
+}
+
+// lastDot is the position of the last dot outside double quotes (where
+// a qualified name's object name starts), or -1.
+func lastDot(s string) int {
 	last, inq := -1, false
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -542,11 +551,19 @@ func unquoteIdent(s string) string {
 			}
 		}
 	}
-	s = s[last+1:]
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	return last
+}
+
+// SplitQualified splits regclass input (schema.name, either part quoted)
+// at its last dot outside double quotes, each part folded as an
+// identifier; schema is "" when there is none.
+func SplitQualified(s string) (schema, name string) {
+	s = strings.TrimSpace(s)
+	last := lastDot(s)
+	if last >= 0 {
+		schema = unquoteIdent(s[:last])
 	}
-	return strings.ToLower(s)
+	return schema, unquoteIdent(s[last+1:])
 }
 
 // UnquoteIdent is unquoteIdent for callers resolving relation names
