@@ -409,7 +409,10 @@ func (ss *setSources) bind(bd *binder, e ast.Expr, hint types.T) (Expr, error) {
 	return bd.bind(e, hint)
 }
 
-func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope) ([]Expr, []Column, error) {
+// bindReturning binds RETURNING's items over the written row (sc). With
+// FROM / USING (jw set), an item reading the other entries' columns is
+// read from the matched row, as a SET value is (joinedWrite.value).
+func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope, jw ...*joinedWrite) ([]Expr, []Column, error) {
 	if len(items) == 0 {
 		return nil, nil, nil
 	}
@@ -422,6 +425,11 @@ func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope) ([]Expr, []Co
 	var cols []Column
 	for _, it := range items {
 		e, err := bd.bind(it.Expr, types.Unknown)
+		if err != nil && len(jw) > 0 && (errs.Is(err, errs.UndefinedColumn) || errs.Is(err, errs.UndefinedTable)) {
+			if other, oerr := bd.bind(jw[0].value(it.Expr), types.Unknown); oerr == nil {
+				e, err = other, nil
+			}
+		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -442,6 +450,7 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 		return nil, withPos(err, up.Pos)
 	}
 	where, set := up.Where, up.Set
+	var jws []*joinedWrite
 	if len(up.From) > 0 {
 		for _, a := range up.Set {
 			if m, ok := a.Value.(*ast.MultiAssignRef); ok {
@@ -452,6 +461,7 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 		if err != nil {
 			return nil, err
 		}
+		jws = append(jws, jw)
 		where, set = w, nil
 		for _, a := range up.Set {
 			a.Value = jw.value(a.Value)
@@ -477,7 +487,7 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 	if err := setTwice(coll, out.Set); err != nil {
 		return nil, err
 	}
-	if out.Returning, out.RetCols, err = b.bindReturning(up.Returning, sc); err != nil {
+	if out.Returning, out.RetCols, err = b.bindReturning(up.Returning, sc, jws...); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -490,10 +500,13 @@ func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
 		return nil, withPos(err, del.Pos)
 	}
 	where := del.Where
+	var jws []*joinedWrite
 	if len(del.Using) > 0 {
-		if _, where, err = b.newJoinedWrite(coll, del.Alias, del.Using, where, del.Pos); err != nil {
+		var jw *joinedWrite
+		if jw, where, err = b.newJoinedWrite(coll, del.Alias, del.Using, where, del.Pos); err != nil {
 			return nil, err
 		}
+		jws = append(jws, jw)
 	}
 	sc := newScope(coll, del.Alias)
 	scan, err := b.buildScan(coll, sc, where, false)
@@ -501,7 +514,7 @@ func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
 		return nil, err
 	}
 	out := &Delete{Coll: coll, Scan: scan}
-	if out.Returning, out.RetCols, err = b.bindReturning(del.Returning, sc); err != nil {
+	if out.Returning, out.RetCols, err = b.bindReturning(del.Returning, sc, jws...); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -172,3 +172,21 @@ func TestOracleTableAliasColumns(t *testing.T) {
 		`SELECT * FROM ub ORDER BY k`,
 	})
 }
+
+// TestOracleJoinedWriteReturning compares RETURNING items that read the
+// other entries of UPDATE ... FROM and DELETE ... USING with PostgreSQL's.
+func TestOracleJoinedWriteReturning(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE acct (id int PRIMARY KEY, owner text, bal int)`,
+		`CREATE TABLE moves (id int PRIMARY KEY, acct_id int, amount int, note text)`,
+		`INSERT INTO acct VALUES (1, 'ann', 100), (2, 'bob', 50), (3, 'cid', 0)`,
+		`INSERT INTO moves VALUES (10, 1, 5, 'tip'), (11, 2, -20, 'fee')`,
+		`UPDATE acct a SET bal = a.bal + m.amount FROM moves m WHERE m.acct_id = a.id RETURNING a.id, a.bal, m.id AS move, note, m.amount * 2 AS twice`,
+		`UPDATE acct SET owner = upper(owner) FROM moves WHERE moves.acct_id = acct.id AND moves.amount < 0 RETURNING acct.owner, moves.note`,
+		`DELETE FROM moves m USING acct a WHERE a.id = m.acct_id AND a.owner = 'BOB' RETURNING m.id, a.owner, a.bal`,
+		`UPDATE acct a SET bal = 0 FROM moves m WHERE m.acct_id = a.id RETURNING nosuch`,
+		`UPDATE acct a SET bal = 0 FROM moves m WHERE m.acct_id = a.id RETURNING q.id`,
+		`SELECT * FROM acct ORDER BY id`,
+		`SELECT * FROM moves ORDER BY id`,
+	})
+}
