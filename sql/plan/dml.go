@@ -239,6 +239,30 @@ func moreOrFewer(have, want int) string {
 	return "fewer"
 }
 
+// textAssigned refuses, as PostgreSQL does when planning, a text
+// expression (not a literal or parameter, which take the column's type)
+// assigned to a column of a type text has no assignment cast to: numbers,
+// booleans, dates and times, uuid, bytea (42804). A string literal keeps
+// converting at run time ('12' into an integer).
+func (b *Builder) textAssigned(v Expr, c catalog.Column, pos int) error {
+	switch v.Type() {
+	case types.Text, types.Varchar, types.Bpchar, types.Name:
+	default:
+		return nil
+	}
+	switch v.(type) {
+	case *Const, *Param:
+		return nil
+	}
+	switch {
+	case c.Type.IsNumeric(), c.Type == types.Bool, c.Type == types.Date, c.Type == types.Timestamp,
+		c.Type == types.Timestamptz, c.Type == types.UUID, c.Type == types.Bytea:
+		return errs.Errorf(errs.DatatypeMismatch, "column %q is of type %s but expression is of type %s", c.Name, b.typeName(c), v.Type()).
+			WithHint("You will need to rewrite or cast the expression.").WithPosition(pos)
+	}
+	return nil
+}
+
 // coerce converts e to column c's type as an assignment does (an enum
 // column's value must be a label of its type).
 func (b *Builder) coerce(e Expr, c catalog.Column) Expr {
@@ -358,6 +382,9 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, srcs *setSources
 		}
 		v, err := srcs.bind(bd, a.Value, c.Type)
 		if err != nil {
+			return SetCol{}, err
+		}
+		if err := b.textAssigned(v, c, a.Value.Position()); err != nil {
 			return SetCol{}, err
 		}
 		return SetCol{Idx: i, Value: b.coerce(v, c)}, nil

@@ -190,3 +190,28 @@ func TestOracleJoinedWriteReturning(t *testing.T) {
 		`SELECT * FROM moves ORDER BY id`,
 	})
 }
+
+// TestOracleSetTextExpression compares UPDATE's SET of a text expression
+// to a column text has no assignment cast to with PostgreSQL's 42804,
+// and the literals and casts it still takes.
+func TestOracleSetTextExpression(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE ty (id int PRIMARY KEY, b int, n numeric, f boolean, d date, ts timestamptz, u uuid, t text, v varchar(10), j jsonb)`,
+		`INSERT INTO ty (id, b, t, j) VALUES (1, 2, '5', '{"k": "7"}')`,
+		`UPDATE ty SET b = 'x'::text`,
+		`UPDATE ty SET b = (SELECT '12')`,
+		`UPDATE ty SET b = t`,
+		`UPDATE ty SET n = t || '1'`,
+		`UPDATE ty SET f = lower('TRUE')`,
+		`UPDATE ty SET d = t`,
+		`UPDATE ty SET ts = t`,
+		`UPDATE ty SET u = t`,
+		`UPDATE ty SET b = j->>'k'`,
+		`UPDATE ty SET b = (j->>'k')::int, n = t::numeric, d = '2020-01-02', f = 'yes', v = t, t = 42 RETURNING b, n, d, f, v, t`,
+		`UPDATE ty SET b = '13', n = '1.5', u = '6ba7b810-9dad-11d1-80b4-00c04fd430c8' RETURNING b, n, u`,
+		`INSERT INTO ty (id, b) VALUES (2, 3) ON CONFLICT (id) DO NOTHING`,
+		`INSERT INTO ty (id, b) VALUES (2, 3) ON CONFLICT (id) DO UPDATE SET b = excluded.t`,
+		`INSERT INTO ty (id, b, t) VALUES (2, 3, '9') ON CONFLICT (id) DO UPDATE SET b = excluded.t::int RETURNING b`,
+		`SELECT id, b, t FROM ty ORDER BY id`,
+	})
+}
