@@ -27,23 +27,33 @@ func TestRESPOffByDefault(t *testing.T) {
 // TestRESPPortFromConfig: Config.RESPPort turns the listener on, and it
 // serves until Close.
 func TestRESPPortFromConfig(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cfg := testConfig(t)
-	cfg.Host = "127.0.0.1"
-	cfg.RESPPort = port
-	s, err := New(cfg, WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
+	// A free port, released for the server to take: another process
+	// may take it first, so a few ports are tried.
+	var s *Server
+	var port int
+	for attempt := 0; ; attempt++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		cfg := testConfig(t)
+		cfg.Host = "127.0.0.1"
+		cfg.RESPPort = port
+		if s, err = New(cfg, WithLogger(quiet)); err != nil {
+			t.Fatal(err)
+		}
+		err = s.Start()
+		if err == nil {
+			break
+		}
+		s.Close()
+		if attempt == 4 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
 	}
 	defer s.Close()
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
 	if got := s.RESPAddr().(*net.TCPAddr).Port; got != port {
 		t.Fatalf("RESP listens on %d, want %d", got, port)
 	}
