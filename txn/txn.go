@@ -107,7 +107,14 @@ type Txn struct {
 	// locks: row locks taken by LockRow, key → exclusive (see LockRow).
 	locks map[string]bool
 	// held: the row keys of the held locks taken by LockRowHeld.
-	held   map[string]bool
+	held map[string]bool
+	// views: for each open statement view (BeginStatementView), the
+	// before-image of every key written since it began: the own write
+	// the key had then, or nil for none (the snapshot's value). While
+	// hide is set, reads see the innermost view's before-images: the
+	// transaction as its statement found it.
+	views  []map[string]*write
+	hide   bool
 	done   bool
 	writer bool // counted in Manager.writers
 }
@@ -191,8 +198,7 @@ func (t *Txn) ReadLatest() { t.latest = true }
 // be shared (the transaction's own write, the read cache's entry): the
 // caller must not write into it, and an append to it copies.
 func (t *Txn) Get(key []byte) ([]byte, bool, error) {
-	if i, ok := t.writes[string(key)]; ok {
-		w := t.ws[i]
+	if w, ok := t.ownWrite(key); ok {
 		if w.del {
 			return nil, false, nil
 		}
@@ -241,7 +247,7 @@ func (t *Txn) Get(key []byte) ([]byte, bool, error) {
 // in a compacted 1,000,000-key table takes 1.1 µs this way against
 // 2.0-2.4 µs with Get (BenchmarkAbsentKey).
 func (t *Txn) Probe(key []byte) ([]byte, bool, error) {
-	if _, own := t.writes[string(key)]; own || t.latest {
+	if _, own := t.writes[string(key)]; own || t.latest || t.hide {
 		return t.Get(key)
 	}
 	it, err := t.snap.NewIter(&pebble.IterOptions{UseL6Filters: true})
@@ -308,6 +314,16 @@ func (t *Txn) DeleteNoConflict(key []byte) {
 }
 
 func (t *Txn) put(w write) {
+	for _, v := range t.views {
+		if _, seen := v[string(w.key)]; !seen {
+			var before *write
+			if i, ok := t.writes[string(w.key)]; ok {
+				b := t.ws[i]
+				before = &b
+			}
+			v[string(w.key)] = before
+		}
+	}
 	if i, ok := t.writes[string(w.key)]; ok {
 		if t.marks > 0 {
 			t.undo = append(t.undo, undoWrite{i, t.ws[i]})
@@ -370,6 +386,47 @@ func (t *Txn) BeginStatement() (prev uint32) {
 
 // EndStatement makes prev the current statement again.
 func (t *Txn) EndStatement(prev uint32) { t.stmt = prev }
+
+// BeginStatementView starts recording what the transaction looks like
+// now, for a statement whose expressions must read it as it was when the
+// statement began (PostgreSQL's command visibility: an UPDATE's SET
+// subqueries do not see the rows the UPDATE has already written). Every
+// key written from now on keeps its before-image until EndStatementView.
+// Views nest (a trigger's statement inside an UPDATE).
+func (t *Txn) BeginStatementView() { t.views = append(t.views, map[string]*write{}) }
+
+// EndStatementView ends the innermost statement view.
+func (t *Txn) EndStatementView() {
+	t.views = t.views[:len(t.views)-1]
+	if len(t.views) == 0 {
+		t.hide = false
+	}
+}
+
+// HideStatementWrites makes reads see the innermost statement view's
+// before-images (on) or the transaction's writes (off); it returns the
+// previous setting. Without an open view it changes nothing.
+func (t *Txn) HideStatementWrites(on bool) (prev bool) {
+	prev = t.hide
+	t.hide = on && len(t.views) > 0
+	return prev
+}
+
+// ownWrite returns the transaction's own write of key as its reads see
+// it: the before-image while statement writes are hidden (nil when the
+// key had no own write then).
+func (t *Txn) ownWrite(key []byte) (*write, bool) {
+	if t.hide {
+		if before, ok := t.views[len(t.views)-1][string(key)]; ok {
+			return before, before != nil
+		}
+	}
+	i, ok := t.writes[string(key)]
+	if !ok {
+		return nil, false
+	}
+	return &t.ws[i], true
+}
 
 // markStatements sets StmtCont on every change that is not the first of
 // its (collection, statement, op).
@@ -546,6 +603,21 @@ func (t *Txn) ownWrites(dst []write, lo, hi []byte) []write {
 	if tailed {
 		slices.SortFunc(dst[start:], func(a, b write) int { return bytes.Compare(a.key, b.key) })
 	}
+	if t.hide {
+		// The statement's own writes give way to what they replaced.
+		view := t.views[len(t.views)-1]
+		out := dst[:start]
+		for _, w := range dst[start:] {
+			before, ok := view[string(w.key)]
+			switch {
+			case !ok:
+				out = append(out, w)
+			case before != nil:
+				out = append(out, *before)
+			}
+		}
+		dst = out
+	}
 	return dst
 }
 
@@ -580,8 +652,7 @@ func (t *Txn) NewPointReader(lo, hi []byte) (*PointReader, error) {
 // Get is Txn.Get for a key in the reader's range. The value is valid
 // until the next Get or Close (a caller that keeps it copies it).
 func (r *PointReader) Get(key []byte) ([]byte, bool, error) {
-	if i, ok := r.t.writes[string(key)]; ok {
-		w := r.t.ws[i]
+	if w, ok := r.t.ownWrite(key); ok {
 		if w.del {
 			return nil, false, nil
 		}

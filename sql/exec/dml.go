@@ -476,11 +476,20 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 	}
 	lay := Layout(x.Coll)
 	res := &WriteResult{}
+	// SET's subqueries read the table as the statement found it, not the
+	// rows it has updated so far (PostgreSQL's command visibility).
+	view := len(x.Sources) > 0 || setReadsTables(x.Set)
+	if view {
+		env.Txn.BeginStatementView()
+		defer env.Txn.EndStatementView()
+	}
 	for _, r := range rows {
 		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err
 		}
+		prev := env.Txn.HideStatementWrites(view)
 		newRow, err := env.applySet(x.Coll, r.row, r.row, x.Sources, x.Set)
+		env.Txn.HideStatementWrites(prev)
 		if err != nil {
 			return nil, err
 		}
@@ -496,6 +505,21 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// setReadsTables reports whether a SET value holds a subquery (it reads
+// tables while the statement writes).
+func setReadsTables(set []plan.SetCol) bool {
+	found := false
+	for _, s := range set {
+		plan.WalkExpr(s.Value, func(e plan.Expr) {
+			switch e.(type) {
+			case *plan.Subquery, *plan.Quantified:
+				found = true
+			}
+		})
+	}
+	return found
 }
 
 // updateRow writes newRow over the row r of coll, firing its row

@@ -215,3 +215,25 @@ func TestOracleSetTextExpression(t *testing.T) {
 		`SELECT id, b, t FROM ty ORDER BY id`,
 	})
 }
+
+// TestOracleUpdateReadsStatementStart compares UPDATEs whose SET
+// subqueries read the table being updated with PostgreSQL's: they see
+// the table as the statement found it (an earlier statement's writes
+// included), never the rows the UPDATE has already written.
+func TestOracleUpdateReadsStatementStart(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE ss (id int PRIMARY KEY, b int, c int)`,
+		`INSERT INTO ss SELECT i, i, 0 FROM generate_series(1, 6) i`,
+		`UPDATE ss SET b = (SELECT x.b FROM ss x WHERE x.id = ss.id - 1) + 100 RETURNING id, b`,
+		`UPDATE ss SET c = (SELECT count(*) FROM ss x WHERE x.b > ss.b) RETURNING id, c`,
+		`UPDATE ss SET (b, c) = (SELECT x.c, x.b FROM ss x WHERE x.id = ss.id % 6 + 1) RETURNING id, b, c`,
+		`UPDATE ss SET b = t2.c + 1 FROM ss t2 WHERE t2.id = ss.id + 1 RETURNING ss.id, ss.b`,
+		`UPDATE ss SET c = (SELECT sum(b) FROM ss) WHERE id <= 3 RETURNING id, c`,
+		`BEGIN`,
+		`UPDATE ss SET b = id * 10`,
+		`UPDATE ss SET c = (SELECT x.b FROM ss x WHERE x.id = ss.id + 1) RETURNING id, b, c`,
+		`UPDATE ss SET b = (SELECT max(c) FROM ss x WHERE x.id < ss.id) RETURNING id, b`,
+		`COMMIT`,
+		`SELECT * FROM ss ORDER BY id`,
+	})
+}
