@@ -68,6 +68,21 @@ func TestStatementView(t *testing.T) {
 	require.False(t, tx.HideStatementWrites(true))
 	require.Equal(t, map[string]string{"a": "a0", "b": "b1", "c": "c0"}, view())
 
+	// A write made while hidden (a function's) is read back.
+	tx.Set([]byte("e"), []byte("e1"))
+	v, ok, err := tx.Get([]byte("e"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "e1", string(v))
+	tx.Set([]byte("e"), []byte("e2"))
+	v, _, err = tx.Get([]byte("e"))
+	require.NoError(t, err)
+	require.Equal(t, "e2", string(v))
+	tx.Delete([]byte("e"))
+	_, ok, err = tx.Get([]byte("e"))
+	require.NoError(t, err)
+	require.False(t, ok)
+
 	// A nested statement's view starts where the outer one is now.
 	tx.HideStatementWrites(false)
 	tx.BeginStatementView()

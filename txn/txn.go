@@ -324,6 +324,12 @@ func (t *Txn) put(w write) {
 			v[string(w.key)] = before
 		}
 	}
+	if t.hide {
+		// A write made while the statement's writes are hidden (a
+		// function with effects, KV_INCR in a SET) is read back by the
+		// statement's next calls, not hidden from them.
+		delete(t.views[len(t.views)-1], string(w.key))
+	}
 	if i, ok := t.writes[string(w.key)]; ok {
 		if t.marks > 0 {
 			t.undo = append(t.undo, undoWrite{i, t.ws[i]})
