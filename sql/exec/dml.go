@@ -171,6 +171,13 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 	lay := Layout(coll)
 	w := writer{env.Txn}
 	res := &WriteResult{}
+	// touched holds the rows (encoded primary keys) an ON CONFLICT DO
+	// UPDATE statement has inserted or updated: PostgreSQL refuses to
+	// update one of them again (21000).
+	var touched map[string]bool
+	if x.Conflict != nil && !x.Conflict.DoNothing {
+		touched = map[string]bool{}
+	}
 	for ri, row := range src {
 		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err
@@ -230,6 +237,9 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 				}
 				return nil, uniqueDetail(coll, row, err)
 			}
+			if touched != nil {
+				touched[string(document.EncodePK(nr.PK))] = true
+			}
 			if err := env.fkWritten(coll, nil, row); err != nil {
 				return nil, err
 			}
@@ -276,6 +286,10 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			if err != nil {
 				return nil, err
 			}
+			if opk, _ := rowPK(coll, oldDecoded); touched[string(document.EncodePK(opk))] {
+				return nil, errs.New(errs.CardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time").
+					WithHint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.")
+			}
 			both := append(append(types.Row(nil), oldDecoded...), row...)
 			pass, err := env.Truthy(x.Conflict.Where, both)
 			if err != nil {
@@ -306,6 +320,7 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			if err := lay.Update(w, old, nr2); err != nil {
 				return nil, uniqueDetail(coll, newRow, err)
 			}
+			touched[string(document.EncodePK(nr2.PK))] = true
 			if err := env.fkWritten(coll, oldDecoded, newRow); err != nil {
 				return nil, err
 			}

@@ -237,3 +237,22 @@ func TestOracleUpdateReadsStatementStart(t *testing.T) {
 		`SELECT * FROM ss ORDER BY id`,
 	})
 }
+
+// TestOracleOnConflictTwice compares an INSERT ... ON CONFLICT DO UPDATE
+// proposing one key twice with PostgreSQL's 21000 (it may not update a
+// row it inserted or updated itself), and DO NOTHING's skip.
+func TestOracleOnConflictTwice(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE oc (id int PRIMARY KEY, v text, n int DEFAULT 0, email text UNIQUE)`,
+		`INSERT INTO oc (id, v) VALUES (1, 'a'), (1, 'b') ON CONFLICT (id) DO UPDATE SET v = excluded.v`,
+		`INSERT INTO oc (id, v) VALUES (1, 'a')`,
+		`INSERT INTO oc (id, v) VALUES (1, 'x'), (1, 'y') ON CONFLICT (id) DO UPDATE SET v = excluded.v`,
+		`INSERT INTO oc (id, v) VALUES (1, 'x'), (1, 'y') ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE false`,
+		`INSERT INTO oc (id, v) VALUES (1, 'x'), (2, 'y') ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING id, v`,
+		`INSERT INTO oc (id, v) VALUES (2, 'x'), (2, 'y') ON CONFLICT (id) DO NOTHING`,
+		`INSERT INTO oc (id, v, email) VALUES (3, 'p', 'e@x'), (4, 'q', 'e@x') ON CONFLICT (email) DO UPDATE SET v = excluded.v`,
+		`INSERT INTO oc (id, v, email) VALUES (3, 'p', 'e@x')`,
+		`INSERT INTO oc (id, v, email) VALUES (5, 'r', 'e@x'), (6, 's', 'f@x') ON CONFLICT (email) DO UPDATE SET n = oc.n + 1 RETURNING id, v, n, email`,
+		`SELECT * FROM oc ORDER BY id`,
+	})
+}
