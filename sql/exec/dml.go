@@ -175,8 +175,13 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 	// UPDATE statement has inserted or updated: PostgreSQL refuses to
 	// update one of them again (21000).
 	var touched map[string]bool
+	view := false // DO UPDATE's SET reads tables: as the statement found them
 	if x.Conflict != nil && !x.Conflict.DoNothing {
 		touched = map[string]bool{}
+		if view = len(x.Conflict.Sources) > 0 || setReadsTables(x.Conflict.Set); view {
+			env.Txn.BeginStatementView()
+			defer env.Txn.EndStatementView()
+		}
 	}
 	for ri, row := range src {
 		if err := checkCtx(env.Ctx); err != nil {
@@ -298,7 +303,9 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 			if !pass {
 				continue
 			}
+			prev := env.Txn.HideStatementWrites(view)
 			newRow, err := env.applySet(coll, oldDecoded, both, x.Conflict.Sources, x.Conflict.Set)
+			env.Txn.HideStatementWrites(prev)
 			if err != nil {
 				return nil, err
 			}

@@ -253,6 +253,9 @@ func TestOracleOnConflictTwice(t *testing.T) {
 		`INSERT INTO oc (id, v, email) VALUES (3, 'p', 'e@x'), (4, 'q', 'e@x') ON CONFLICT (email) DO UPDATE SET v = excluded.v`,
 		`INSERT INTO oc (id, v, email) VALUES (3, 'p', 'e@x')`,
 		`INSERT INTO oc (id, v, email) VALUES (5, 'r', 'e@x'), (6, 's', 'f@x') ON CONFLICT (email) DO UPDATE SET n = oc.n + 1 RETURNING id, v, n, email`,
+		// DO UPDATE's subqueries read the table as the statement found it.
+		`INSERT INTO oc (id, v) VALUES (10, 'new'), (1, 'up') ON CONFLICT (id) DO UPDATE SET n = (SELECT count(*) FROM oc) RETURNING id, n`,
+		`INSERT INTO oc (id, v) VALUES (11, 'new'), (2, 'up') ON CONFLICT (id) DO UPDATE SET (v, n) = (SELECT max(v), count(*) FROM oc) RETURNING id, v, n`,
 		`SELECT * FROM oc ORDER BY id`,
 	})
 }
