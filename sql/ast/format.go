@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nodedb-go/nodedb/sql/types"
 )
 
 // Format prints a statement, expression, table expression or select body as
@@ -152,7 +154,7 @@ func (f *formatter) stmt(s Statement) {
 	case *AlterColumn:
 		f.w("ALTER COLLECTION ", QuoteIdent(s.Table), " ALTER COLUMN ", QuoteIdent(s.Column), " ")
 		if s.Action == "TYPE" {
-			f.w("TYPE ", s.TypeName)
+			f.w("TYPE ", typeText(s.Type, s.TypeName))
 			if s.Array {
 				f.w("[]")
 			}
@@ -1010,7 +1012,7 @@ func (f *formatter) createCollection(s *CreateCollection) {
 }
 
 func (f *formatter) columnDef(c *ColumnDef) {
-	f.w(QuoteIdent(c.Name), " ", c.TypeName)
+	f.w(QuoteIdent(c.Name), " ", typeText(c.Type, c.TypeName))
 	if c.Array {
 		f.w("[]")
 	}
@@ -1646,7 +1648,7 @@ func (f *formatter) expr(e Expr) {
 			f.expr(e.X)
 			f.w(")")
 		}
-		f.w("::", e.TypeName)
+		f.w("::", typeText(e.Type, e.TypeName))
 		if e.Array {
 			f.w("[]")
 		}
@@ -1876,4 +1878,13 @@ func (f *formatter) indexKeys(cols []string, exprs []Expr, opts []IndexElemOpts)
 		}
 	}
 	f.w(")")
+}
+
+// typeText is a type as written: a built-in type's name, or a user
+// type's (an enum's) name quoted when it needs to be ("0", "Mood").
+func typeText(t types.T, name string) string {
+	if t == types.Enum {
+		return QuoteIdent(name)
+	}
+	return name
 }
