@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,17 +31,9 @@ func TestDjango(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-B", script, s.host, strconv.Itoa(s.port))
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("run.py: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	stdout, stderr := runPython(t, 3*time.Minute, python, script, s.host, strconv.Itoa(s.port))
+	if !strings.HasSuffix(stdout, "all steps passed\n") {
+		t.Errorf("run.py did not finish:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
-	if !strings.HasSuffix(stdout.String(), "all steps passed\n") {
-		t.Errorf("run.py did not finish:\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	}
-	t.Logf("run.py:\n%s", stdout.String())
+	t.Logf("run.py:\n%s", stdout)
 }

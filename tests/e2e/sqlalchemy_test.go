@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,23 @@ import (
 	"testing"
 	"time"
 )
+
+// runPython runs a Python script (args: the interpreter, then its
+// arguments) with bytecode caches off, failing the test when it fails;
+// it returns what the script wrote to stdout and stderr.
+func runPython(t *testing.T, timeout time.Duration, args ...string) (stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, args[0], append([]string{"-B"}, args[1:]...)...)
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", filepath.Base(args[1]), err, out.String(), errOut.String())
+	}
+	return out.String(), errOut.String()
+}
 
 // pythonWith finds a python3 that imports modules (Debian's python3-*
 // packages install them for /usr/bin/python3, which a python3 earlier on
@@ -40,14 +58,7 @@ func TestSQLAlchemy(t *testing.T) {
 	}
 	s := startServer(t)
 	url := "postgresql+psycopg2://admin@127.0.0.1:" + strconv.Itoa(s.port) + "/nodedb"
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, script, url)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("smoke.py: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
+	stdout, stderr := runPython(t, 2*time.Minute, python, script, url)
 	want := strings.Join([]string{
 		`create_all None`,
 		`orm [[('ann', 2)], Decimal('9.99'), 'ann', datetime.datetime(1990, 1, 2, 3, 4, 5), True, 1, 0]`,
@@ -69,7 +80,7 @@ func TestSQLAlchemy(t *testing.T) {
 		`sequences_again ['sa_author_id_seq', 'sa_book_id_seq', 'sa_visit_id_seq']`,
 		`default_again ["nextval('sa_book_id_seq'::regclass)"]`,
 	}, "\n") + "\n"
-	if got := stdout.String(); got != want {
-		t.Errorf("smoke.py output:\n%s\nwant:\n%s\nstderr:\n%s", got, want, stderr.String())
+	if got := stdout; got != want {
+		t.Errorf("smoke.py output:\n%s\nwant:\n%s\nstderr:\n%s", got, want, stderr)
 	}
 }
