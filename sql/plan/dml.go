@@ -84,6 +84,15 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 				if err := identityAlways(coll.Columns[targets[i]], ins.OverridingSystem); err != nil {
 					return nil, err
 				}
+				if item, typed := selectTarget(ins.Select, i); typed {
+					pos := ins.Select.Pos
+					if item != nil {
+						pos = item.Position()
+					}
+					if err := b.textAssigned(nil, &ColRef{Idx: i, T: c.T}, coll.Columns[targets[i]], pos); err != nil {
+						return nil, err
+					}
+				}
 				given[targets[i]] = &ColRef{Idx: i, T: c.T, Name: c.Name}
 			}
 			if exprs, err = b.fullTuple(coll, given); err != nil {
@@ -157,6 +166,9 @@ func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
 					}
 					be, err := bd.bind(e, coll.Columns[ci].Type)
 					if err != nil {
+						return nil, err
+					}
+					if err := b.textAssigned(e, be, coll.Columns[ci], e.Position()); err != nil {
 						return nil, err
 					}
 					given[ci] = be
@@ -240,27 +252,64 @@ func moreOrFewer(have, want int) string {
 }
 
 // textAssigned refuses, as PostgreSQL does when planning, a text
-// expression (not a literal or parameter, which take the column's type)
-// assigned to a column of a type text has no assignment cast to: numbers,
-// booleans, dates and times, uuid, bytea (42804). A string literal keeps
-// converting at run time ('12' into an integer).
-func (b *Builder) textAssigned(v Expr, c catalog.Column, pos int) error {
+// expression v (bound from src, when there is one) assigned to a column
+// of a type text has no assignment cast to: numbers, booleans, dates and
+// times, uuid, bytea, json, enums (42804). A string literal or parameter
+// written as the whole value takes the column's type instead ('12' into
+// an integer converts at run time), even when binding folded it.
+func (b *Builder) textAssigned(src ast.Expr, v Expr, c catalog.Column, pos int) error {
 	switch v.Type() {
 	case types.Text, types.Varchar, types.Bpchar, types.Name:
 	default:
 		return nil
 	}
-	switch v.(type) {
-	case *Const, *Param:
+	if src != nil && untyped(src) {
+		return nil
+	}
+	if _, ok := v.(*Param); ok {
 		return nil
 	}
 	switch {
 	case c.Type.IsNumeric(), c.Type == types.Bool, c.Type == types.Date, c.Type == types.Timestamp,
-		c.Type == types.Timestamptz, c.Type == types.UUID, c.Type == types.Bytea:
+		c.Type == types.Timestamptz, c.Type == types.UUID, c.Type == types.Bytea,
+		c.Type == types.JSON, c.Type == types.JSONB, c.Type == types.Enum:
 		return errs.Errorf(errs.DatatypeMismatch, "column %q is of type %s but expression is of type %s", c.Name, b.typeName(c), v.Type()).
 			WithHint("You will need to rewrite or cast the expression.").WithPosition(pos)
 	}
 	return nil
+}
+
+// selectTarget returns the expression of INSERT ... SELECT's i-th output
+// column in its (leftmost) select list, nil when there is none to point
+// at, and whether the column has a type of its own: a string literal,
+// NULL or parameter written directly in a plain SELECT's list takes the
+// target column's type instead, as in PostgreSQL (in a set operation, a
+// subquery or a CTE it is text).
+func selectTarget(sel *ast.Select, i int) (ast.Expr, bool) {
+	body := sel.Body
+	for {
+		op, ok := body.(*ast.SetOp)
+		if !ok {
+			break
+		}
+		body = op.Left
+	}
+	core, ok := body.(*ast.SelectCore)
+	if !ok || i >= len(core.Items) || slices.ContainsFunc(core.Items, func(it ast.SelectItem) bool { return it.Star }) {
+		return nil, true
+	}
+	e := core.Items[i].Expr
+	if body == sel.Body && !core.Distinct && core.DistinctOn == nil {
+		switch x := e.(type) {
+		case *ast.Param:
+			return e, false
+		case *ast.Literal:
+			if x.Kind == "string" || x.Kind == "null" {
+				return e, false
+			}
+		}
+	}
+	return e, true
 }
 
 // coerce converts e to column c's type as an assignment does (an enum
@@ -384,7 +433,7 @@ func (b *Builder) bindSet(coll *catalog.Collection, bd *binder, srcs *setSources
 		if err != nil {
 			return SetCol{}, err
 		}
-		if err := b.textAssigned(v, c, a.Value.Position()); err != nil {
+		if err := b.textAssigned(a.Value, v, c, a.Value.Position()); err != nil {
 			return SetCol{}, err
 		}
 		return SetCol{Idx: i, Value: b.coerce(v, c)}, nil

@@ -216,6 +216,43 @@ func TestOracleSetTextExpression(t *testing.T) {
 	})
 }
 
+// TestOracleInsertTextExpression compares INSERTs of text expressions
+// into columns text has no assignment cast to with PostgreSQL's: a
+// literal or parameter takes the column's type (also as a bare SELECT
+// target of INSERT ... SELECT), anything typed text is 42804 when planned.
+func TestOracleInsertTextExpression(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE it (id serial PRIMARY KEY, a int, b bool, c date, d uuid, f text, g numeric, h jsonb, v varchar(5), ts timestamptz)`,
+		`INSERT INTO it (a) VALUES ('12'::text)`,
+		`INSERT INTO it (a) VALUES ('12')`,
+		`INSERT INTO it (a) SELECT '13'`,
+		`INSERT INTO it (a, f) SELECT '14', 'x' FROM it WHERE a = 12`,
+		`INSERT INTO it (a) SELECT x FROM (SELECT '12' AS x) s`,
+		`INSERT INTO it (a) SELECT '1' UNION SELECT '2'`,
+		`INSERT INTO it (a) VALUES ('1'), ('2'::text)`,
+		`INSERT INTO it (b) VALUES (lower('TRUE'))`,
+		`INSERT INTO it (h) VALUES ('{"a":1}'::text)`,
+		`INSERT INTO it (f) VALUES (12)`,
+		`INSERT INTO it (a) VALUES (1.5::text || '')`,
+		`INSERT INTO it (a) SELECT f FROM it`,
+		`INSERT INTO it (a, b) VALUES (1, 'x' || 'y')`,
+		`INSERT INTO it (g) VALUES (('3' || '4'))`,
+		`INSERT INTO it (a) VALUES (NULL::text)`,
+		`INSERT INTO it (a) VALUES ($$5$$)`,
+		`INSERT INTO it (a) VALUES (coalesce('1', '2'))`,
+		`INSERT INTO it (a) VALUES ((SELECT '3'))`,
+		`INSERT INTO it (c, d, ts) VALUES ('2020-01-02', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', '2020-01-02 03:04:05+00')`,
+		`INSERT INTO it (c) SELECT f FROM it`,
+		`INSERT INTO it (d) SELECT f FROM it`,
+		`INSERT INTO it (ts) SELECT 'x' || f FROM it`,
+		`INSERT INTO it (v, f) SELECT f, f FROM it WHERE f IS NOT NULL ORDER BY f`,
+		`INSERT INTO it (a) SELECT f::int FROM it WHERE f ~ '^[0-9]+$'`,
+		`INSERT INTO it (id, a) VALUES (100, 1) ON CONFLICT (id) DO NOTHING`,
+		`INSERT INTO it (id, a, f) VALUES (100, 1, 'z') ON CONFLICT (id) DO UPDATE SET a = excluded.f`,
+		`SELECT id, a, b, c, d, f, g, h, v, ts FROM it ORDER BY id`,
+	})
+}
+
 // TestOracleUpdateReadsStatementStart compares UPDATEs whose SET
 // subqueries read the table being updated with PostgreSQL's: they see
 // the table as the statement found it (an earlier statement's writes
