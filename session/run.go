@@ -115,21 +115,26 @@ func (s *Session) releaseLocks() {
 }
 
 // writeTargets lists the collections a planned statement writes: its
-// target, and the tables foreign-key actions may write (those
+// target, those of its data-modifying WITH queries, and the tables foreign-key actions may write (those
 // referencing it, and those referencing them).
 func writeTargets(cat *catalog.Catalog, n plan.Node) []*catalog.Collection {
 	var out []*catalog.Collection
-	switch x := n.(type) {
-	case *plan.Insert:
-		out = []*catalog.Collection{x.Coll}
-	case *plan.Update:
-		out = []*catalog.Collection{x.Coll}
-	case *plan.Delete:
-		out = []*catalog.Collection{x.Coll}
-	default:
-		return nil
+	seen := map[uint32]bool{}
+	for _, w := range plan.WriteNodes(n) {
+		var c *catalog.Collection
+		switch x := w.(type) {
+		case *plan.Insert:
+			c = x.Coll
+		case *plan.Update:
+			c = x.Coll
+		case *plan.Delete:
+			c = x.Coll
+		}
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			out = append(out, c)
+		}
 	}
-	seen := map[uint32]bool{out[0].ID: true}
 	for i := 0; i < len(out); i++ {
 		for _, ref := range cat.ReferencedBy(out[i].ID) {
 			if !seen[ref.Child.ID] {
@@ -335,6 +340,7 @@ func (s *Session) plan(p *Prepared) error {
 	var err error
 	switch st := pr.ast.(type) {
 	case *ast.Select:
+		b.AllowWritesIn(st.With)
 		pr.node, err = b.BuildSelect(st)
 	case *ast.LiveSelect:
 		// Planned again when it runs; here for its parameters' types.
@@ -366,10 +372,13 @@ func (s *Session) plan(p *Prepared) error {
 		}
 		switch st := st.(type) {
 		case *ast.Insert:
+			b.AllowWritesIn(st.With)
 			pr.node, err = b.BuildInsert(st)
 		case *ast.Update:
+			b.AllowWritesIn(st.With)
 			pr.node, err = b.BuildUpdate(st)
 		case *ast.Delete:
+			b.AllowWritesIn(st.With)
 			pr.node, err = b.BuildDelete(st)
 		}
 	case *ast.Explain:

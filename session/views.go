@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,9 @@ func (s *Session) createView(st *ast.CreateView) (*Result, error) {
 	cat := s.mgr.db.cat
 	// Plan the query now: errors surface at CREATE, and the column count is
 	// checked against the column list.
+	if w := st.Query.With; w != nil && slices.ContainsFunc(w.CTEs, func(c ast.CTE) bool { return c.DML != nil }) {
+		return nil, errs.New(errs.FeatureNotSupported, "views must not contain data-modifying statements in WITH")
+	}
 	b := &plan.Builder{Cat: cat, Sys: s.mgr.db.sys}
 	node, err := b.BuildSelect(st.Query)
 	if err != nil {

@@ -452,6 +452,7 @@ type Assignment struct {
 // INSERT ... SELECT (Select).
 type Insert struct {
 	Pos    int
+	With   *With // WITH queries the statement reads (nil: none)
 	Table  string
 	Upsert bool // UPSERT INTO
 	// Alias is INSERT INTO t AS alias: ON CONFLICT and RETURNING then
@@ -473,6 +474,7 @@ type Insert struct {
 // Update is UPDATE t SET ... [WHERE] [RETURNING].
 type Update struct {
 	Pos       int
+	With      *With // WITH queries the statement reads (nil: none)
 	Table     string
 	Alias     string
 	Set       []Assignment
@@ -484,6 +486,7 @@ type Update struct {
 // Delete is DELETE FROM t [WHERE] [RETURNING].
 type Delete struct {
 	Pos       int
+	With      *With // WITH queries the statement reads (nil: none)
 	Table     string
 	Alias     string
 	Using     []TableExpr // DELETE ... USING: other tables the WHERE reads
@@ -565,12 +568,15 @@ type With struct {
 	CTEs      []CTE
 }
 
-// CTE is one `name [(cols)] AS (query)`.
+// CTE is one `name [(cols)] AS (query)`: Query, or DML, a
+// data-modifying statement (*Insert, *Update or *Delete) whose RETURNING
+// rows are the CTE's.
 type CTE struct {
 	Pos     int
 	Name    string
 	Columns []string
 	Query   *Select
+	DML     Statement
 }
 
 // SelectCore is SELECT [DISTINCT] items FROM ... WHERE ... GROUP BY ... HAVING.

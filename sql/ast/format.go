@@ -348,6 +348,7 @@ func (f *formatter) stmt(s Statement) {
 	case *Insert:
 		f.insert(s)
 	case *Update:
+		f.with(s.With)
 		f.w("UPDATE ", quotePath(s.Table))
 		if s.Alias != "" {
 			f.w(" AS ", QuoteIdent(s.Alias))
@@ -364,6 +365,7 @@ func (f *formatter) stmt(s Statement) {
 		}
 		f.returning(s.Returning)
 	case *Delete:
+		f.with(s.With)
 		f.w("DELETE FROM ", quotePath(s.Table))
 		if s.Alias != "" {
 			f.w(" AS ", QuoteIdent(s.Alias))
@@ -1141,6 +1143,7 @@ func (f *formatter) set(s *Set) {
 }
 
 func (f *formatter) insert(s *Insert) {
+	f.with(s.With)
 	if s.Upsert {
 		f.w("UPSERT INTO ")
 	} else {
@@ -1248,28 +1251,38 @@ func (f *formatter) returning(items []SelectItem) {
 
 // ---------------------------------------------------------------- queries
 
-func (f *formatter) query(s *Select) {
-	if s.With != nil {
-		f.w("WITH ")
-		if s.With.Recursive {
-			f.w("RECURSIVE ")
+// with writes a WITH list and the space after it (nothing for nil).
+func (f *formatter) with(w *With) {
+	if w == nil {
+		return
+	}
+	f.w("WITH ")
+	if w.Recursive {
+		f.w("RECURSIVE ")
+	}
+	for i, c := range w.CTEs {
+		if i > 0 {
+			f.w(", ")
 		}
-		for i, c := range s.With.CTEs {
-			if i > 0 {
-				f.w(", ")
-			}
-			f.w(QuoteIdent(c.Name))
-			if len(c.Columns) > 0 {
-				f.w(" (")
-				f.names(c.Columns, false)
-				f.w(")")
-			}
-			f.w(" AS (")
-			f.query(c.Query)
+		f.w(QuoteIdent(c.Name))
+		if len(c.Columns) > 0 {
+			f.w(" (")
+			f.names(c.Columns, false)
 			f.w(")")
 		}
-		f.w(" ")
+		f.w(" AS (")
+		if c.DML != nil {
+			f.stmt(c.DML)
+		} else {
+			f.query(c.Query)
+		}
+		f.w(")")
 	}
+	f.w(" ")
+}
+
+func (f *formatter) query(s *Select) {
+	f.with(s.With)
 	f.body(s.Body)
 	if len(s.OrderBy) > 0 {
 		f.w(" ORDER BY ")

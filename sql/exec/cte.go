@@ -14,6 +14,12 @@ func (env *Env) runCTE(x *plan.CTEScan) ([]types.Row, error) {
 	if rows, ok := env.cteRows[x.Def]; ok {
 		return rows, nil
 	}
+	if x.Def.Writes {
+		if err := env.runWrites([]*plan.CTEDef{x.Def}); err != nil {
+			return nil, err
+		}
+		return env.cteRows[x.Def], nil
+	}
 	rows, err := env.Query(x.Def.Plan)
 	if err != nil {
 		return nil, err
@@ -23,6 +29,66 @@ func (env *Env) runCTE(x *plan.CTEScan) ([]types.Row, error) {
 	}
 	env.cteRows[x.Def] = rows
 	return rows, nil
+}
+
+// runWrites runs a statement's data-modifying WITH queries that have not
+// run yet, in order, keeping their RETURNING rows for the CTE scans.
+func (env *Env) runWrites(defs []*plan.CTEDef) error {
+	for _, d := range defs {
+		if _, done := env.cteRows[d]; done {
+			continue
+		}
+		var wr *WriteResult
+		var err error
+		switch x := d.Plan.(type) {
+		case *plan.Insert:
+			wr, err = env.Insert(x)
+		case *plan.Update:
+			wr, err = env.Update(x)
+		case *plan.Delete:
+			wr, err = env.Delete(x)
+		default:
+			err = errs.Errorf(errs.InternalError, "WITH query %q: unexpected plan %T", d.Name, d.Plan)
+		}
+		if err != nil {
+			return err
+		}
+		if env.cteRows == nil {
+			env.cteRows = map[*plan.CTEDef][]types.Row{}
+		}
+		env.cteRows[d] = wr.Rows
+	}
+	return nil
+}
+
+// startWrites runs a statement's data-modifying WITH queries under a
+// statement view: the statement's reads of the tables they changed can
+// then be made to see the tables as they were before them (hidden), as
+// all of a PostgreSQL statement's parts read one snapshot. end closes the
+// view; without writes both do nothing.
+func (env *Env) startWrites(defs []*plan.CTEDef) (end func(), err error) {
+	if len(defs) == 0 {
+		return func() {}, nil
+	}
+	env.Txn.BeginStatementView()
+	if err := env.runWrites(defs); err != nil {
+		env.Txn.EndStatementView()
+		return nil, err
+	}
+	return env.Txn.EndStatementView, nil
+}
+
+// withWrites runs a SELECT's data-modifying WITH queries, then the
+// SELECT, which reads the tables as they were before them.
+func (env *Env) withWrites(x *plan.WithWrites) ([]types.Row, error) {
+	end, err := env.startWrites(x.Writes)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	prev := env.Txn.HideStatementWrites(true)
+	defer env.Txn.HideStatementWrites(prev)
+	return env.Query(x.Input)
 }
 
 // runRecursive evaluates WITH RECURSIVE by iterating its step over the

@@ -132,6 +132,11 @@ func docRow(v types.Value) (types.Row, error) {
 // triggers too, and a row it updates fires BEFORE/AFTER UPDATE row
 // triggers (after BEFORE INSERT has seen it).
 func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
+	end, err := env.startWrites(x.Writes)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	updates := x.Upsert || (x.Conflict != nil && !x.Conflict.DoNothing)
 	if err := env.fireStatement(x.Coll, "BEFORE", "INSERT"); err != nil {
 		return nil, err
@@ -163,7 +168,11 @@ func (env *Env) hasRowTriggers(coll *catalog.Collection, op string) bool {
 }
 
 func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
+	// The rows to insert are read as the statement found the tables,
+	// before its data-modifying WITH queries.
+	prev := env.Txn.HideStatementWrites(len(x.Writes) > 0)
 	src, err := env.Query(x.Source)
+	env.Txn.HideStatementWrites(prev)
 	if err != nil {
 		return nil, err
 	}
@@ -478,6 +487,9 @@ func (env *Env) collectN(s *plan.Scan, limit int) ([]scanned, error) {
 
 // Update executes UPDATE.
 func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
+	if err := env.runWrites(x.Writes); err != nil {
+		return nil, err
+	}
 	if err := env.fireStatement(x.Coll, "BEFORE", "UPDATE"); err != nil {
 		return nil, err
 	}
@@ -578,6 +590,9 @@ func (env *Env) updateRow(coll *catalog.Collection, lay *document.Layout, r scan
 
 // Delete executes DELETE.
 func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
+	if err := env.runWrites(x.Writes); err != nil {
+		return nil, err
+	}
 	if err := env.fireStatement(x.Coll, "BEFORE", "DELETE"); err != nil {
 		return nil, err
 	}

@@ -346,6 +346,8 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 		return materialized(env.runSetOp(x))
 	case *plan.CTEScan:
 		return materialized(env.runCTE(x))
+	case *plan.WithWrites:
+		return materialized(env.withWrites(x))
 	case *plan.RecursiveCTE:
 		return materialized(env.runRecursive(x))
 	case *plan.WorkTableScan:

@@ -375,7 +375,9 @@ func (p *parser) statement() ast.Statement {
 		p.fail(t)
 	}
 	switch t.val {
-	case "select", "with", "values":
+	case "with":
+		return p.withStatement()
+	case "select", "values":
 		return p.selectInto(p.query())
 	case "table":
 		if p.peekN(1).kind == tIdent {

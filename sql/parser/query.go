@@ -130,13 +130,53 @@ func (p *parser) with() *ast.With {
 			p.acceptKws("not", "materialized")
 		}
 		p.expectOp("(")
-		c.Query = p.query()
+		if dml := p.dmlStatement(); dml != nil {
+			c.DML = dml
+		} else {
+			c.Query = p.query()
+		}
 		p.expectOp(")")
 		w.CTEs = append(w.CTEs, c)
 		if !p.acceptOp(",") {
 			return w
 		}
 	}
+}
+
+// dmlStatement parses INSERT, UPSERT, UPDATE or DELETE when one starts
+// here (nil otherwise).
+func (p *parser) dmlStatement() ast.Statement {
+	switch t := p.peek(); {
+	case isKw(t, "insert"):
+		return p.insert(false)
+	case isKw(t, "upsert"):
+		return p.insert(true)
+	case isKw(t, "update"):
+		return p.update()
+	case isKw(t, "delete"):
+		return p.deleteStmt()
+	}
+	return nil
+}
+
+// withStatement parses a statement that starts with WITH: a query, or
+// INSERT, UPDATE or DELETE reading the WITH queries.
+func (p *parser) withStatement() ast.Statement {
+	start := p.i
+	w := p.with()
+	switch st := p.dmlStatement().(type) {
+	case *ast.Insert:
+		st.With = w
+		return st
+	case *ast.Update:
+		st.With = w
+		return st
+	case *ast.Delete:
+		st.With = w
+		return st
+	}
+	p.i = start // a query: parsed again whole
+	return p.selectInto(p.query())
 }
 
 // setExpr parses set operations; INTERSECT (level 2) binds tighter than

@@ -34,9 +34,14 @@ type Builder struct {
 	// column (what ALTER TABLE ... RENAME COLUMN rewrites in views).
 	OnColumn func(ref *ast.ColumnRef, part int, coll *catalog.Collection)
 
-	ctes      []map[string]*CTEDef // WITH frames, innermost last
-	viewDepth int                  // views being expanded
-	funcDepth int                  // user functions being inlined
+	ctes []map[string]*CTEDef // WITH frames, innermost last
+	// topWith is the WITH list of the statement planned, the only one
+	// that may hold data-modifying queries (see AllowWritesIn); writeCTEs
+	// collects them as they are planned.
+	topWith   *ast.With
+	writeCTEs []*CTEDef
+	viewDepth int // views being expanded
+	funcDepth int // user functions being inlined
 }
 
 // FunctionCatalog is implemented by catalogs that hold user functions.

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/nodedb-go/nodedb/catalog"
@@ -12,12 +13,78 @@ import (
 )
 
 // CTEDef is one WITH query. Its plan runs at most once per statement;
-// every reference reads the same rows.
+// every reference reads the same rows. A data-modifying one (Writes) has
+// an *Insert, *Update or *Delete plan, runs once before the statement
+// whether it is read or not, and its rows are its RETURNING rows.
 type CTEDef struct {
-	Name string
-	Plan Node
-	Cols []Column
-	work *WorkTable // set while a recursive CTE's step is planned
+	Name   string
+	Plan   Node
+	Cols   []Column
+	Writes bool
+	// NoReturning: a data-modifying query without RETURNING (it cannot be
+	// read).
+	NoReturning bool
+	work        *WorkTable // set while a recursive CTE's step is planned
+}
+
+// WithWrites runs the data-modifying WITH queries of a SELECT, then the
+// SELECT (which reads the tables as they were before them, as in
+// PostgreSQL, and their RETURNING rows through CTE scans).
+type WithWrites struct {
+	Writes []*CTEDef
+	Input  Node
+}
+
+// Columns returns the query's columns.
+func (n *WithWrites) Columns() []Column { return n.Input.Columns() }
+
+// AllowWritesIn lets the WITH list w, the statement's own, hold INSERT,
+// UPDATE and DELETE queries: PostgreSQL allows them at the top level of a
+// statement only (not in subqueries, views or CREATE TABLE AS).
+func (b *Builder) AllowWritesIn(w *ast.With) { b.topWith = w }
+
+// statementWith plans a statement's WITH list (nil: none): its names are
+// visible until pop; writes are its data-modifying queries, which run
+// before the statement.
+func (b *Builder) statementWith(w *ast.With, outer *scope) (pop func(), writes []*CTEDef, err error) {
+	if w == nil {
+		return func() {}, nil, nil
+	}
+	n := len(b.writeCTEs)
+	if pop, err = b.pushWith(w, outer); err != nil {
+		b.writeCTEs = b.writeCTEs[:n]
+		return nil, nil, err
+	}
+	writes = slices.Clone(b.writeCTEs[n:])
+	b.writeCTEs = b.writeCTEs[:n]
+	return pop, writes, nil
+}
+
+// buildWriteCTE plans a data-modifying WITH query.
+func (b *Builder) buildWriteCTE(c ast.CTE, w *ast.With, outer *scope) (*CTEDef, error) {
+	if w != b.topWith || outer != nil {
+		return nil, errAt(errs.FeatureNotSupported, c.Pos, "WITH clause containing a data-modifying statement must be at the top level")
+	}
+	def := &CTEDef{Name: c.Name, Writes: true}
+	var err error
+	switch x := c.DML.(type) {
+	case *ast.Insert:
+		def.Plan, err = b.BuildInsert(x)
+		def.NoReturning = x.Returning == nil
+	case *ast.Update:
+		def.Plan, err = b.BuildUpdate(x)
+		def.NoReturning = x.Returning == nil
+	case *ast.Delete:
+		def.Plan, err = b.BuildDelete(x)
+		def.NoReturning = x.Returning == nil
+	default:
+		err = errAt(errs.FeatureNotSupported, c.Pos, "unsupported WITH query %T", c.DML)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.writeCTEs = append(b.writeCTEs, def)
+	return def, nil
 }
 
 // CTEScan reads a WITH query's rows.
@@ -69,9 +136,12 @@ func (b *Builder) pushWith(w *ast.With, outer *scope) (func(), error) {
 		}
 		def := &CTEDef{Name: c.Name}
 		var err error
-		if w.Recursive && refersTo(c.Query, c.Name) {
+		switch {
+		case c.DML != nil:
+			def, err = b.buildWriteCTE(c, w, outer)
+		case w.Recursive && refersTo(c.Query, c.Name):
 			def.Plan, err = b.buildRecursive(c, outer)
-		} else {
+		default:
 			def.Plan, err = b.buildSelect(c.Query, outer)
 		}
 		if err != nil {

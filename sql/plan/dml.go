@@ -34,6 +34,21 @@ func (e *GenID) Type() types.T { return e.T }
 
 // BuildInsert plans INSERT / UPSERT.
 func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
+	pop, writes, err := b.statementWith(ins.With, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer pop()
+	out, err := b.buildInsert(ins)
+	if err != nil {
+		return nil, err
+	}
+	out.Writes = writes
+	return out, nil
+}
+
+// buildinsert plans INSERT once its WITH list is in scope.
+func (b *Builder) buildInsert(ins *ast.Insert) (*Insert, error) {
 	coll, err := b.Cat.MustGet(ins.Table)
 	if err != nil {
 		return nil, withPos(err, ins.Pos)
@@ -521,6 +536,21 @@ func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope, jw ...*joined
 
 // BuildUpdate plans UPDATE.
 func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
+	pop, writes, err := b.statementWith(up.With, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer pop()
+	out, err := b.buildUpdate(up)
+	if err != nil {
+		return nil, err
+	}
+	out.Writes = writes
+	return out, nil
+}
+
+// buildupdate plans UPDATE once its WITH list is in scope.
+func (b *Builder) buildUpdate(up *ast.Update) (*Update, error) {
 	coll, err := b.Cat.MustGet(up.Table)
 	if err != nil {
 		return nil, withPos(err, up.Pos)
@@ -571,6 +601,21 @@ func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
 
 // BuildDelete plans DELETE.
 func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
+	pop, writes, err := b.statementWith(del.With, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer pop()
+	out, err := b.buildDelete(del)
+	if err != nil {
+		return nil, err
+	}
+	out.Writes = writes
+	return out, nil
+}
+
+// builddelete plans DELETE once its WITH list is in scope.
+func (b *Builder) buildDelete(del *ast.Delete) (*Delete, error) {
 	coll, err := b.Cat.MustGet(del.Table)
 	if err != nil {
 		return nil, withPos(err, del.Pos)

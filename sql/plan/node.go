@@ -211,6 +211,8 @@ type Insert struct {
 	Conflict  *Conflict
 	Returning []Expr // over the written row layout (Scan layout)
 	RetCols   []Column
+	// Writes are the data-modifying WITH queries run before it.
+	Writes []*CTEDef
 }
 
 // Update rewrites rows found by Scan.
@@ -227,6 +229,8 @@ type Update struct {
 	Sources   []*Subquery
 	Returning []Expr
 	RetCols   []Column
+	// Writes are the data-modifying WITH queries run before it.
+	Writes []*CTEDef
 }
 
 // Delete removes rows found by Scan.
@@ -235,6 +239,8 @@ type Delete struct {
 	Scan      *Scan
 	Returning []Expr
 	RetCols   []Column
+	// Writes are the data-modifying WITH queries run before it.
+	Writes []*CTEDef
 }
 
 // Columns of write nodes are their RETURNING columns (nil without one).

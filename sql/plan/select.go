@@ -17,13 +17,23 @@ func (b *Builder) BuildSelect(sel *ast.Select) (Node, error) { return b.buildSel
 // buildSelect plans a query whose names may also resolve in outer (for
 // subqueries).
 func (b *Builder) buildSelect(sel *ast.Select, outer *scope) (Node, error) {
-	if sel.With != nil {
-		pop, err := b.pushWith(sel.With, outer)
-		if err != nil {
-			return nil, err
-		}
-		defer pop()
+	if sel.With == nil {
+		return b.buildSelectBody(sel, outer)
 	}
+	pop, writes, err := b.statementWith(sel.With, outer)
+	if err != nil {
+		return nil, err
+	}
+	defer pop()
+	n, err := b.buildSelectBody(sel, outer)
+	if err != nil || len(writes) == 0 {
+		return n, err
+	}
+	return &WithWrites{Writes: writes, Input: n}, nil
+}
+
+// buildSelectBody plans a query once its WITH list is in scope.
+func (b *Builder) buildSelectBody(sel *ast.Select, outer *scope) (Node, error) {
 	if core, ok := sel.Body.(*ast.SelectCore); ok {
 		return b.buildCore(sel, core, outer)
 	}

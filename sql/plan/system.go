@@ -87,11 +87,13 @@ func children(n Node) []Node {
 	case *SetOp:
 		return []Node{x.Left, x.Right}
 	case *Insert:
-		return []Node{x.Source}
+		return append([]Node{x.Source}, writePlans(x.Writes)...)
 	case *Update:
-		return []Node{x.Scan}
+		return append([]Node{x.Scan}, writePlans(x.Writes)...)
 	case *Delete:
-		return []Node{x.Scan}
+		return append([]Node{x.Scan}, writePlans(x.Writes)...)
+	case *WithWrites:
+		return append([]Node{x.Input}, writePlans(x.Writes)...)
 	case *CTEScan:
 		return []Node{x.Def.Plan}
 	case *RecursiveCTE:
@@ -147,4 +149,29 @@ func HasSubquery(n Node) bool {
 	}
 	visit(n)
 	return found
+}
+
+func writePlans(defs []*CTEDef) []Node {
+	out := make([]Node, len(defs))
+	for i, d := range defs {
+		out[i] = d.Plan
+	}
+	return out
+}
+
+// WriteNodes returns the *Insert, *Update and *Delete plans a statement's
+// plan n runs: n itself when it is one, and its data-modifying WITH
+// queries.
+func WriteNodes(n Node) []Node {
+	switch x := n.(type) {
+	case *Insert:
+		return append([]Node{x}, writePlans(x.Writes)...)
+	case *Update:
+		return append([]Node{x}, writePlans(x.Writes)...)
+	case *Delete:
+		return append([]Node{x}, writePlans(x.Writes)...)
+	case *WithWrites:
+		return writePlans(x.Writes)
+	}
+	return nil
 }
