@@ -18,6 +18,9 @@ import (
 // AS for WITH NO DATA).
 func (s *Session) createTableAs(ctx context.Context, st *ast.CreateTableAs, params []types.Value) (*Result, error) {
 	cat := s.mgr.db.cat
+	if st.Temp {
+		return nil, errs.New(errs.FeatureNotSupported, "temporary tables are not supported yet")
+	}
 	_, isTable := cat.Get(st.Name)
 	_, isView := cat.View(st.Name)
 	if (isTable || isView) && st.IfNotExists {

@@ -31,6 +31,9 @@ type DDL struct {
 // CreateCollection executes CREATE COLLECTION / CREATE TABLE. It returns
 // false when IF NOT EXISTS skipped an existing collection.
 func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
+	if st.Temp {
+		return false, errs.New(errs.FeatureNotSupported, "temporary tables are not supported yet")
+	}
 	if err := catalog.ValidateName(st.Name); err != nil {
 		return false, err
 	}
