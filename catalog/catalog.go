@@ -252,11 +252,11 @@ type Catalog struct {
 
 	mu struct {
 		sync.RWMutex
-		byName  map[string]*Collection // live collections (not temporary)
+		byName map[string]*Collection // live collections (not temporary)
 		// temps: the temporary tables by namespace, then name.
 		temps map[uint32]map[string]*Collection
 		// tempNS: the temporary namespaces sessions hold.
-		tempNS map[uint32]bool
+		tempNS  map[uint32]bool
 		byID    map[uint32]*Collection // live and dropped
 		nextID  uint32
 		version uint64 // bumped on every publish; plans cache against it
