@@ -1515,6 +1515,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 	}
 	s.fn.Now = time.Now().UTC()
 	s.fn.User = s.user // a SECURITY DEFINER body runs as its owner
+	s.fn.Catalog = s.catalogInfo()
 	return s.fn
 }
 

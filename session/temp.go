@@ -8,6 +8,7 @@ import (
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
+	"github.com/nodedb-go/nodedb/sql/funcs"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/storage"
 	"github.com/nodedb-go/nodedb/txn"
@@ -39,6 +40,9 @@ type tempState struct {
 	// again if it rolls back (DDL runs in a transaction of its own, but
 	// a temporary table nobody else sees can be undone).
 	created []string
+	// sys is the catalog functions as the session sees them (regclass,
+	// pg_table_is_visible: its temporary tables by bare name).
+	sys funcs.CatalogInfo
 }
 
 // names is the catalog as this session names collections: its
@@ -57,6 +61,18 @@ func (s *Session) planCatalog() plan.Catalog {
 		return s.mgr.db.cat
 	}
 	return s.names()
+}
+
+// catalogInfo is what catalog functions (regclass, pg_table_is_visible)
+// see: the session's temporary tables by their bare names.
+func (s *Session) catalogInfo() funcs.CatalogInfo {
+	if s.temp == nil {
+		return s.mgr.db.sys
+	}
+	if s.temp.sys == nil {
+		s.temp.sys = s.mgr.db.sys.ForSession(s.temp.ns)
+	}
+	return s.temp.sys
 }
 
 // tempNamespace returns the session's temporary namespace, taking one
