@@ -188,6 +188,12 @@ type Collection struct {
 	Placement string `json:"placement,omitempty"`
 	// Comment is COMMENT ON TABLE's text (pg_description).
 	Comment string `json:"comment,omitempty"`
+	// TempNS, when not 0, makes the collection a temporary table of the
+	// session holding temporary namespace TempNS (pg_temp_<TempNS>): it
+	// is found by name only through that session's Scope, writes to it
+	// record no change events, and it is dropped when the session ends
+	// (or, left over by a crash, when the catalog is next opened).
+	TempNS uint32 `json:"temp_ns,omitempty"`
 
 	// Fields holds the observed top-level fields of a schemaless
 	// collection; shared by every version of the descriptor.
@@ -246,7 +252,11 @@ type Catalog struct {
 
 	mu struct {
 		sync.RWMutex
-		byName  map[string]*Collection // live collections
+		byName map[string]*Collection // live collections (not temporary)
+		// temps: the temporary tables by namespace, then name.
+		temps map[uint32]map[string]*Collection
+		// tempNS: the temporary namespaces sessions hold.
+		tempNS  map[uint32]bool
 		byID    map[uint32]*Collection // live and dropped
 		nextID  uint32
 		version uint64 // bumped on every publish; plans cache against it
@@ -276,7 +286,7 @@ func (c *Catalog) ReferencedBy(id uint32) []FKRef {
 // indexRefsLocked rebuilds mu.refs.
 func (c *Catalog) indexRefsLocked() {
 	c.mu.refs = nil
-	for _, col := range c.mu.byName {
+	for _, col := range c.liveLocked() {
 		for i := range col.FKs {
 			if c.mu.refs == nil {
 				c.mu.refs = make(map[uint32][]FKRef)
@@ -330,6 +340,7 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	var leftover []*Collection // temporary tables no session holds now
 	for ; it.Valid(); it.Next() {
 		var col Collection
 		if err := json.Unmarshal(it.Value(), &col); err != nil {
@@ -338,7 +349,9 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 		}
 		col.Fields = newFieldSet()
 		c.mu.byID[col.ID] = &col
-		if !col.Dropped {
+		if col.TempNS != 0 {
+			leftover = append(leftover, &col)
+		} else if !col.Dropped {
 			c.mu.byName[col.Name] = &col
 		}
 	}
@@ -365,6 +378,10 @@ func Open(txm *txn.Manager) (*Catalog, error) {
 	}
 	c.indexRefsLocked() // no one else has c yet
 	c.indexSequencesLocked()
+	tx.Rollback()
+	if err := c.dropLeftoverTemps(leftover); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -477,19 +494,17 @@ func (c *Catalog) DDL(fn func(d *DDLTxn) error) error {
 	defer c.mu.Unlock()
 	c.mu.nextID = d.nextID
 	for _, col := range d.staged {
-		if old, ok := c.mu.byID[col.ID]; ok && c.mu.byName[old.Name] == old {
-			delete(c.mu.byName, old.Name)
+		if old, ok := c.mu.byID[col.ID]; ok {
+			c.unnameLocked(old)
 		}
 		c.mu.byID[col.ID] = col
 		if !col.Dropped {
-			c.mu.byName[col.Name] = col
+			c.nameLocked(col)
 		}
 	}
 	for _, id := range d.deleted {
 		if old, ok := c.mu.byID[id]; ok {
-			if c.mu.byName[old.Name] == old {
-				delete(c.mu.byName, old.Name)
-			}
+			c.unnameLocked(old)
 			delete(c.mu.byID, id)
 		}
 	}

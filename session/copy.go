@@ -30,7 +30,7 @@ type copyState struct {
 const maxCopyRows = 5_000_000
 
 func (s *Session) copyFrom(st *ast.CopyFrom) (*Result, error) {
-	coll, err := s.mgr.db.cat.MustGet(st.Table)
+	coll, err := s.names().MustGet(st.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (s *Session) copyTo(ctx context.Context, st *ast.CopyTo, params []types.Val
 	}
 	q := st.Query
 	if q == nil {
-		coll, err := s.mgr.db.cat.MustGet(st.Table)
+		coll, err := s.names().MustGet(st.Table)
 		if err != nil {
 			if _, isView := s.mgr.db.cat.View(st.Table); isView {
 				return nil, errs.Errorf(errs.WrongObjectType, "cannot copy from view %q", st.Table).

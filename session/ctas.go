@@ -18,9 +18,15 @@ import (
 // AS for WITH NO DATA).
 func (s *Session) createTableAs(ctx context.Context, st *ast.CreateTableAs, params []types.Value) (*Result, error) {
 	cat := s.mgr.db.cat
-	_, isTable := cat.Get(st.Name)
-	_, isView := cat.View(st.Name)
-	if (isTable || isView) && st.IfNotExists {
+	var exists bool
+	if st.Temp {
+		_, exists = s.names().GetTemp(st.Name)
+	} else {
+		_, isTable := cat.Get(st.Name)
+		_, isView := cat.View(st.Name)
+		exists = isTable || isView
+	}
+	if exists && st.IfNotExists {
 		return &Result{Tag: "CREATE TABLE AS", Notices: []Notice{{Severity: "NOTICE", Code: errs.DuplicateTable,
 			Message: fmt.Sprintf("relation %q already exists, skipping", st.Name)}}}, nil
 	}
@@ -32,7 +38,13 @@ func (s *Session) createTableAs(ctx context.Context, st *ast.CreateTableAs, para
 	if len(st.Columns) > len(cols) {
 		return nil, errs.New(errs.SyntaxError, "too many column names were specified")
 	}
-	cc := &ast.CreateCollection{Name: st.Name, Kind: ast.KindStrict}
+	cc := &ast.CreateCollection{Name: st.Name, Kind: ast.KindStrict, Temp: st.Temp, Global: st.Global, OnCommit: st.OnCommit}
+	dropNow := st.Temp && st.OnCommit == ast.OnCommitDrop && !s.inBlock()
+	if dropNow {
+		// Its transaction is the statement's: the table goes once its
+		// rows are counted.
+		cc.OnCommit = ""
+	}
 	for i, c := range cols {
 		name := c.Name
 		if i < len(st.Columns) {
@@ -63,16 +75,23 @@ func (s *Session) createTableAs(ctx context.Context, st *ast.CreateTableAs, para
 	if err != nil {
 		return nil, err
 	}
+	if dropNow {
+		defer func() { _ = s.dropTemps(ctx, []string{st.Name}) }()
+	}
 	if st.NoData {
 		return &Result{Tag: "CREATE TABLE AS", Notices: res.Notices}, nil
 	}
-	ins := &Prepared{prep: &prepared{ast: &ast.Insert{Table: st.Name, Select: st.Query}}}
+	table := st.Name
+	if st.Temp {
+		table = "pg_temp." + st.Name
+	}
+	ins := &Prepared{prep: &prepared{ast: &ast.Insert{Table: table, Select: st.Query}}}
 	if err := s.plan(ins); err != nil {
-		return nil, s.undoCreate(ctx, st.Name, err)
+		return nil, s.undoCreate(ctx, table, err)
 	}
 	out, err := s.run(ctx, ins, params)
 	if err != nil {
-		return nil, s.undoCreate(ctx, st.Name, err)
+		return nil, s.undoCreate(ctx, table, err)
 	}
 	return &Result{Tag: fmt.Sprintf("SELECT %d", out.RowsAffected), RowsAffected: out.RowsAffected, Notices: res.Notices}, nil
 }

@@ -134,7 +134,7 @@ func (db *DB) kvShape(name string, create bool) (*exec.KVShape, error) {
 		if !create {
 			return nil, nil
 		}
-		d := &exec.DDL{Cat: db.cat}
+		d := &exec.DDL{Cat: db.cat.Scope(0)}
 		if _, err := d.CreateCollection(&ast.CreateCollection{Name: name, Kind: ast.KindKeyValue, IfNotExists: true}); err != nil {
 			return nil, err
 		}

@@ -114,7 +114,7 @@ func (s *Session) LiveFrom(sql string, since uint64, params []types.Value) (stri
 // the statement's parameter values ($1 ...), fixed for its life.
 func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64, params []types.Value) (*Result, error) {
 	db := s.mgr.db
-	b := &plan.Builder{Cat: db.cat}
+	b := &plan.Builder{Cat: s.planCatalog()}
 	node, err := b.BuildSelect(st.Query)
 	if err != nil {
 		return nil, err
@@ -133,6 +133,9 @@ func (s *Session) liveSelectFrom(st *ast.LiveSelect, start uint64, params []type
 	}
 	if plan.HasSubquery(node) {
 		return nil, errs.New(errs.FeatureNotSupported, "LIVE SELECT does not support subqueries yet")
+	}
+	if err := refuseTemp(scan.Coll, "LIVE SELECT"); err != nil {
+		return nil, err
 	}
 	s.live.mu.Lock()
 	if s.live.subs == nil {

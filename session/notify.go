@@ -139,6 +139,7 @@ func (s *Session) endTxnSession(committed bool) {
 	s.endBlock()
 	s.releaseXactAdvisory()
 	s.endCursors(committed)
+	s.tempBlockEnd(committed)
 }
 
 // settleListen applies ops (committed) or undoes them; ops are no longer

@@ -13,7 +13,7 @@ import (
 // a number. Binary output stays the OID (types.EncodeBinary).
 func (s *Session) EncodeText(v types.Value, t types.T) []byte {
 	if t == types.RegClass && v != nil {
-		out, err := funcs.CastTyped(&funcs.Context{Catalog: s.mgr.db.sys}, v, types.RegClass, types.Text)
+		out, err := funcs.CastTyped(&funcs.Context{Catalog: s.catalogInfo()}, v, types.RegClass, types.Text)
 		if str, ok := out.(string); ok && err == nil {
 			return []byte(str)
 		}

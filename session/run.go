@@ -90,6 +90,12 @@ type Session struct {
 	delivered event.Delivered
 
 	cursors map[string]*cursor // DECLAREd cursors (cursor.go)
+
+	// temp is the session's temporary namespace and its tables' ON
+	// COMMIT actions (nil until it makes a temporary table); scope is
+	// how it names collections (temp.go).
+	temp  *tempState
+	scope *catalog.Scope
 }
 
 // lockForWrite takes the shared write lock of a collection for the rest of
@@ -279,6 +285,10 @@ func (s *Session) commitImplicitPart(ctx context.Context) error {
 		s.abortTxn()
 		return err
 	}
+	if err := s.tempPreCommit(s.tx); err != nil {
+		s.abortTxn()
+		return err
+	}
 	tx, fields := s.tx, s.fields
 	s.tx, s.fields = nil, nil
 	defer s.releaseLocks()
@@ -322,7 +332,7 @@ func (s *Session) plan(p *Prepared) error {
 	pr.catVersion = cat.Version()
 	pr.planned = true
 	pr.instead = false
-	b := &plan.Builder{Cat: cat, Sys: s.mgr.db.sys}
+	b := &plan.Builder{Cat: s.planCatalog(), Sys: s.mgr.db.sys}
 	if cc := s.columnCache(); cc != nil {
 		b.Columns = columnCopies{cache: cc, txm: s.mgr.db.txm}
 		pr.colGen = cc.Generation()
@@ -562,6 +572,10 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 			s.abortTxn()
 			return nil, err
 		}
+		if err := s.tempPreCommit(s.tx); err != nil {
+			s.abortTxn()
+			return nil, err
+		}
 		tx, fields := s.tx, s.fields
 		s.tx, s.explicit, s.failed, s.fields, s.marks = nil, false, false, nil, nil
 		defer s.releaseLocks()
@@ -647,7 +661,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	case *ast.CreateTableAs:
 		return s.createTableAs(ctx, st, params)
 	case *ast.AlterIfExists:
-		if _, ok := db.cat.Get(st.Table); !ok {
+		if _, ok := s.names().Get(st.Table); !ok {
 			return &Result{Tag: "ALTER TABLE", Notices: []Notice{{Severity: "NOTICE", Code: "00000",
 				Message: fmt.Sprintf("relation %q does not exist, skipping", st.Table)}}}, nil
 		}
@@ -762,7 +776,7 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 	}
 	if _, isTrunc := pr.ast.(*ast.Truncate); isTrunc {
 		for _, name := range pr.ast.(*ast.Truncate).Tables {
-			if coll, ok := db.cat.Get(name); ok {
+			if coll, ok := s.names().Get(name); ok {
 				s.lockForWrite(coll.ID)
 			}
 		}
@@ -817,6 +831,9 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		trigFields := s.fields // observed by trigger bodies in this statement
 		s.fields = nil
 		if tx.HasWrites() {
+			if err := s.tempPreCommit(tx); err != nil {
+				return nil, err
+			}
 			if _, err := tx.Commit(); err != nil {
 				return nil, err
 			}
@@ -878,7 +895,7 @@ func (s *Session) runPlanned(env *exec.Env, p *Prepared) (*Result, error) {
 		var total int64
 		var colls []*catalog.Collection
 		for _, name := range st.Tables {
-			coll, err := s.mgr.db.cat.MustGet(name)
+			coll, err := s.names().MustGet(name)
 			if err != nil {
 				return nil, err
 			}
@@ -1060,7 +1077,7 @@ func (s *Session) show(st *ast.Show) (*Result, error) {
 }
 
 func (s *Session) describe(st *ast.Describe) (*Result, error) {
-	coll, err := s.mgr.db.cat.MustGet(st.Name)
+	coll, err := s.names().MustGet(st.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -1184,7 +1201,7 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		names = []string{x.Table}
 	case *ast.ValidateConstraint:
 		names = []string{x.Table}
-		if c, ok := s.mgr.db.cat.Get(x.Table); ok {
+		if c, ok := s.names().Get(x.Table); ok {
 			for _, fk := range c.FKs {
 				if ref, ok := s.mgr.db.cat.ByID(fk.RefID); ok {
 					names = append(names, ref.Name) // a foreign key's check locks its parent
@@ -1192,7 +1209,7 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 			}
 		}
 	case *ast.RenameIndex:
-		if c, _, ok := s.mgr.db.cat.FindIndex(x.Name); ok {
+		if c, _, ok := s.names().FindIndex(x.Name); ok {
 			names = []string{c.Name}
 		}
 	case *ast.AlterEnum:
@@ -1201,7 +1218,7 @@ func (s *Session) waitsForOwnWrites(st ast.Statement) bool {
 		return false
 	}
 	for _, n := range names {
-		if c, ok := s.mgr.db.cat.Get(n); ok {
+		if c, ok := s.names().Get(n); ok {
 			if _, held := s.held[c.ID]; held {
 				return true
 			}
@@ -1238,7 +1255,10 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 			return nil, err
 		}
 	}
-	d := &exec.DDL{Cat: db.cat, Env: func(tx *txn.Txn) *exec.Env {
+	if cc, ok := st.(*ast.CreateCollection); ok && cc.Temp {
+		s.tempNamespace()
+	}
+	d := &exec.DDL{Cat: s.names(), Env: func(tx *txn.Txn) *exec.Env {
 		return &exec.Env{Ctx: ctx, Txn: tx, IDs: db.ids, Fn: s.funcContext(tx), Refs: db.cat}
 	}}
 	var notices []Notice
@@ -1255,11 +1275,21 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		if err == nil && !created {
 			notices = append(notices, Notice{Severity: "NOTICE", Code: errs.DuplicateTable, Message: fmt.Sprintf("relation %q already exists, skipping", x.Name)})
 		}
+		if x.Global {
+			notices = append(notices, Notice{Severity: "WARNING", Code: "01000", Message: "GLOBAL is deprecated in temporary table creation"})
+		}
+		if err == nil && created && x.Temp {
+			err = s.createdTemp(x.Name, x.OnCommit)
+		}
 	case *ast.DropCollection:
 		var ids []uint32
+		var temps []*catalog.Collection
 		for _, name := range x.Names {
-			if c, ok := db.cat.Get(name); ok {
+			if c, ok := s.names().Get(name); ok {
 				ids = append(ids, c.ID)
+				if c.Temp() {
+					temps = append(temps, c)
+				}
 			} else if x.IfExists {
 				notices = appendNotices(notices, fmt.Sprintf("table %q does not exist, skipping", name))
 			}
@@ -1272,6 +1302,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 		}
 		notices = append(notices, cascadeNotices(cascaded)...)
 		if err == nil {
+			for _, c := range temps {
+				s.forgetTemp(c.ID, c.Name)
+			}
 			for _, id := range ids {
 				if db.columns != nil {
 					db.columns.Forget(id) // its copy would only wait for eviction
@@ -1421,7 +1454,9 @@ func (s *Session) ddl(ctx context.Context, st ast.Statement) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.explicit {
+	if cc, ok := st.(*ast.CreateCollection); ok && cc.Temp {
+		// A ROLLBACK does undo it (tempBlockEnd).
+	} else if s.explicit {
 		// Say so where PostgreSQL would let a ROLLBACK undo it.
 		notices = append(notices, Notice{Severity: "WARNING", Code: "01000",
 			Message: tag + " was committed now: DDL runs in a transaction of its own, and a ROLLBACK of this transaction block will not undo it"})
@@ -1489,6 +1524,7 @@ func (s *Session) funcContext(tx *txn.Txn) *funcs.Context {
 	}
 	s.fn.Now = time.Now().UTC()
 	s.fn.User = s.user // a SECURITY DEFINER body runs as its owner
+	s.fn.Catalog = s.catalogInfo()
 	return s.fn
 }
 

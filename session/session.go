@@ -97,6 +97,7 @@ func (s *Session) Cancel() {
 func (s *Session) Close() {
 	s.closeOnce.Do(func() {
 		s.abortTxn()
+		s.closeTemps()
 		s.mgr.db.advisory.release(s, true, true)
 		s.stopLive()
 		s.mgr.db.hub.Unlisten("*", s.listener)

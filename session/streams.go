@@ -29,6 +29,9 @@ func (s *Session) createStream(st *ast.CreateChangeStream) (*Result, error) {
 	if err := reservedName(st.Name); err != nil {
 		return nil, err
 	}
+	if tt, ok := s.names().GetTemp(st.Collection); ok {
+		return nil, refuseTemp(tt, "CREATE CHANGE STREAM")
+	}
 	include := []string{"INSERT", "UPDATE", "DELETE"}
 	format := "json"
 	var retMs, retN int64
@@ -619,8 +622,11 @@ func streamInfoColumns(st *ast.ShowStreamInfo) []Column {
 // change log (SHOW CHANGES FOR c [SINCE 'ts' | SINCE LSN n] [LIMIT n]).
 func (s *Session) showChanges(st *ast.ShowChanges) (*Result, error) {
 	db := s.mgr.db
-	coll, err := db.cat.MustGet(st.Collection)
+	coll, err := s.names().MustGet(st.Collection)
 	if err != nil {
+		return nil, err
+	}
+	if err := refuseTemp(coll, "SHOW CHANGES"); err != nil {
 		return nil, err
 	}
 	limit := int64(1000)

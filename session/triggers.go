@@ -53,6 +53,9 @@ func triggerTarget(cat *catalog.Catalog, name string) (*catalog.Collection, erro
 func (s *Session) createTrigger(st *ast.CreateTrigger) (*Result, error) {
 	db := s.mgr.db
 	cat := db.cat
+	if tt, ok := s.names().GetTemp(st.Collection); ok {
+		return nil, refuseTemp(tt, "CREATE TRIGGER")
+	}
 	coll, err := triggerTarget(cat, st.Collection)
 	if err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ func (s *Session) createView(st *ast.CreateView) (*Result, error) {
 }
 
 func (s *Session) dropView(st *ast.DropView) (*Result, error) {
-	d := &exec.DDL{Cat: s.mgr.db.cat}
+	d := &exec.DDL{Cat: s.names()}
 	cascaded, err := d.DropViews(st)
 	if err != nil {
 		return nil, err

@@ -45,6 +45,8 @@ type Layout struct {
 	// Placement, when set, is the name the vShard is hashed with instead
 	// of Name (a renamed collection's rows stay where they are).
 	Placement string
+	// NoChanges: writes record no change events (a temporary table's).
+	NoChanges bool
 }
 
 // VShard returns the vShard of a row by its encoded primary key.
@@ -281,7 +283,9 @@ func (l *Layout) insertAbsent(w Writer, row *Row, pkb, key []byte) error {
 		return err
 	}
 	w.Set(key, row.Value)
-	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: row.RowID, Op: 'I', New: row.Value})
+	if !l.NoChanges {
+		w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: row.RowID, Op: 'I', New: row.Value})
+	}
 	return nil
 }
 
@@ -308,7 +312,9 @@ func (l *Layout) UpdateInPlace(w Writer, key, pkb []byte, old, row *Row) error {
 		return err
 	}
 	w.Set(key, row.Value)
-	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: row.RowID, Op: 'U', Old: old.Value, New: row.Value})
+	if !l.NoChanges {
+		w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: row.RowID, Op: 'U', Old: old.Value, New: row.Value})
+	}
 	return nil
 }
 
@@ -318,7 +324,9 @@ func (l *Layout) Delete(w Writer, old *Row) error {
 	l.DeleteIndexEntries(w, old.IdxVals, pkb)
 	key := l.Key(pkb)
 	w.Delete(key)
-	w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: old.RowID, Op: 'D', Old: old.Value})
+	if !l.NoChanges {
+		w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: old.RowID, Op: 'D', Old: old.Value})
+	}
 	return nil
 }
 

@@ -105,7 +105,24 @@ type CreateCollection struct {
 	// INDEXES fills them in; the grammar has none). Their Table and Name
 	// are not used: each is named after the new table.
 	Indexes []*CreateIndex
+	// Temp is CREATE TEMP TABLE (or a table created in schema pg_temp):
+	// a table only the creating session sees, dropped when it ends.
+	// Global is set when it was written CREATE GLOBAL TEMP (deprecated,
+	// the same as TEMP). OnCommit is the ON COMMIT action.
+	Temp     bool
+	Global   bool
+	OnCommit OnCommit
 }
+
+// OnCommit is a temporary table's ON COMMIT action.
+type OnCommit string
+
+// ON COMMIT actions ("" when the clause is absent: PRESERVE ROWS).
+const (
+	OnCommitPreserve OnCommit = "PRESERVE ROWS"
+	OnCommitDelete   OnCommit = "DELETE ROWS"
+	OnCommitDrop     OnCommit = "DROP"
+)
 
 // LikeDef is a LIKE t [{INCLUDING | EXCLUDING} option ...] entry of a
 // table's elements: t's columns go at column position At. Including
@@ -594,7 +611,9 @@ type SelectCore struct {
 	Windows    []WindowDef // WINDOW w AS (...)
 	// Into is SELECT ... INTO name: at the top of a statement the parser
 	// makes it CREATE TABLE name AS; anywhere else it is an error.
-	Into string
+	// IntoTemp: INTO TEMP[ORARY] [TABLE] name.
+	Into     string
+	IntoTemp bool
 }
 
 // SetOp is UNION [ALL] / INTERSECT [ALL] / EXCEPT [ALL].
@@ -919,6 +938,10 @@ type CreateTableAs struct {
 	Columns     []string
 	Query       *Select
 	NoData      bool
+	// Temp, Global and OnCommit are as CreateCollection's.
+	Temp     bool
+	Global   bool
+	OnCommit OnCommit
 }
 
 func (*CreateTableAs) stmt() {}

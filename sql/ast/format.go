@@ -719,7 +719,14 @@ func (f *formatter) stmt(s Statement) {
 		// Every ALTER TABLE formats as ALTER COLLECTION name ...
 		f.w(strings.Replace(Format(s.Stmt), "ALTER COLLECTION ", "ALTER COLLECTION IF EXISTS ", 1))
 	case *CreateTableAs:
-		f.w("CREATE TABLE ")
+		f.w("CREATE ")
+		if s.Global {
+			f.w("GLOBAL ")
+		}
+		if s.Temp {
+			f.w("TEMPORARY ")
+		}
+		f.w("TABLE ")
 		if s.IfNotExists {
 			f.w("IF NOT EXISTS ")
 		}
@@ -728,6 +735,9 @@ func (f *formatter) stmt(s Statement) {
 			f.w(" (")
 			f.names(s.Columns, true)
 			f.w(")")
+		}
+		if s.OnCommit != "" {
+			f.w(" ON COMMIT ", string(s.OnCommit))
 		}
 		f.w(" AS ")
 		f.query(s.Query)
@@ -942,21 +952,29 @@ func (f *formatter) optionList(lead string, opts []Option) {
 }
 
 func (f *formatter) createCollection(s *CreateCollection) {
-	if s.Kind == KindTimeseries {
+	switch {
+	case s.Temp:
+		f.w("CREATE ")
+		if s.Global {
+			f.w("GLOBAL ")
+		}
+		f.w("TEMPORARY TABLE ")
+	case s.Kind == KindTimeseries:
 		f.w("CREATE TIMESERIES ")
-	} else {
+	default:
 		f.w("CREATE COLLECTION ")
 	}
 	if s.IfNotExists {
 		f.w("IF NOT EXISTS ")
 	}
 	f.w(QuoteIdent(s.Name))
-	switch s.Kind {
-	case KindStrict:
+	switch {
+	case s.Temp:
+	case s.Kind == KindStrict:
 		f.w(" TYPE DOCUMENT STRICT")
-	case KindKeyValue:
+	case s.Kind == KindKeyValue:
 		f.w(" TYPE KEY_VALUE")
-	case KindColumnar:
+	case s.Kind == KindColumnar:
 		f.w(" TYPE COLUMNAR")
 	}
 	colPK := false
@@ -1011,6 +1029,9 @@ func (f *formatter) createCollection(s *CreateCollection) {
 		f.w(")")
 	}
 	f.options(s.With)
+	if s.OnCommit != "" {
+		f.w(" ON COMMIT ", string(s.OnCommit))
+	}
 }
 
 func (f *formatter) columnDef(c *ColumnDef) {
@@ -1352,7 +1373,11 @@ func (f *formatter) core(c *SelectCore) {
 	}
 	f.items(c.Items)
 	if c.Into != "" {
-		f.w(" INTO ", QuoteIdent(c.Into))
+		f.w(" INTO ")
+		if c.IntoTemp {
+			f.w("TEMPORARY ")
+		}
+		f.w(QuoteIdent(c.Into))
 	}
 	if len(c.From) > 0 {
 		f.w(" FROM ")

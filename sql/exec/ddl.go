@@ -24,13 +24,18 @@ import (
 // DDL executes catalog statements. Each runs in its own transaction under
 // the catalog's DDL lock, even inside an explicit transaction block.
 type DDL struct {
-	Cat *catalog.Catalog
+	// Cat resolves names as the session running the statement sees them
+	// (its temporary tables first).
+	Cat *catalog.Scope
 	Env func(tx *txn.Txn) *Env // builds an Env for backfills
 }
 
 // CreateCollection executes CREATE COLLECTION / CREATE TABLE. It returns
 // false when IF NOT EXISTS skipped an existing collection.
 func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
+	if st.Temp && (st.Kind != ast.KindStrict || d.Cat.NS == 0) {
+		return false, errs.New(errs.FeatureNotSupported, "only tables (CREATE TEMP TABLE) can be temporary, in a session")
+	}
 	if err := catalog.ValidateName(st.Name); err != nil {
 		return false, err
 	}
@@ -55,9 +60,18 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 	}
 	created := true
 	err := d.Cat.DDL(func(tx *catalog.DDLTxn) error {
-		_, isView := d.Cat.View(st.Name)
-		_, isSeq := d.Cat.Sequence(st.Name)
-		if _, ok := d.Cat.Get(st.Name); ok || isView || isSeq {
+		var exists bool
+		if st.Temp {
+			// Its name is its namespace's: only the session's other
+			// temporary tables can be in the way.
+			_, exists = d.Cat.GetTemp(st.Name)
+		} else {
+			_, isView := d.Cat.View(st.Name)
+			_, isSeq := d.Cat.Sequence(st.Name)
+			_, isColl := d.Cat.Catalog.Get(st.Name)
+			exists = isColl || isView || isSeq
+		}
+		if exists {
 			if st.IfNotExists {
 				created = false
 				return nil
@@ -65,6 +79,9 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			return errs.Errorf(errs.DuplicateTable, "relation %q already exists", st.Name).WithPosition(st.Pos)
 		}
 		col := &catalog.Collection{ID: tx.NewID(), Name: st.Name, Created: time.Now().UTC()}
+		if st.Temp {
+			col.TempNS = d.Cat.NS
+		}
 		if st.Kind == ast.KindSchemaless {
 			col.Kind = catalog.Schemaless
 			col.PK = []string{"id"}
@@ -217,7 +234,10 @@ func (d *DDL) CreateCollection(st *ast.CreateCollection) (bool, error) {
 			if err != nil {
 				return err
 			}
-			if _, _, exists := d.Cat.FindIndex(name); exists || d.relationTaken(name, taken) {
+			if col.Temp() && (d.indexNameTaken(col, name) || taken[name]) {
+				return errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
+			}
+			if _, _, exists := d.Cat.Catalog.FindIndex(name); !col.Temp() && (exists || d.relationTaken(name, taken)) {
 				return errs.Errorf(errs.DuplicateTable, "relation %q already exists", name)
 			}
 			col.Indexes = append(col.Indexes, catalog.Index{ID: tx.NewID(), Name: name, Columns: u.cols, Unique: true})
@@ -380,7 +400,8 @@ func (d *DDL) DropCollection(st *ast.DropCollection) (cascaded []string, err err
 					col.Name, strings.Join(names, ", ")).WithHint("Drop the triggers first (DROP TRIGGER name ON collection).")
 			}
 			tx.LockCollection(col.ID)
-			if st.Purge {
+			if st.Purge || col.Temp() {
+				// A temporary table is gone for good (no UNDROP).
 				if err := purge(tx.Txn, col); err != nil {
 					return err
 				}
@@ -675,12 +696,12 @@ func (d *DDL) CreateIndex(st *ast.CreateIndex) (bool, error) {
 			name = IndexName(st)
 			if !st.IfNotExists {
 				base := name
-				for i := 1; d.indexNameTaken(name); i++ {
+				for i := 1; d.indexNameTaken(col, name); i++ {
 					name = fmt.Sprintf("%s%d", base, i)
 				}
 			}
 		}
-		if d.indexNameTaken(name) {
+		if d.indexNameTaken(col, name) {
 			if st.IfNotExists {
 				created = false
 				return nil

@@ -1006,7 +1006,7 @@ func aggregateResult(x *plan.Aggregate, order []*group) (iter, error) {
 
 // Layout returns the engine layout of a collection.
 func Layout(coll *catalog.Collection) *document.Layout {
-	l := &document.Layout{ID: coll.ID, Name: coll.Name, ShardCols: coll.ShardCols, Placement: coll.Placement}
+	l := &document.Layout{ID: coll.ID, Name: coll.Name, ShardCols: coll.ShardCols, Placement: coll.Placement, NoChanges: coll.Temp()}
 	for _, ix := range coll.Indexes {
 		l.Indexes = append(l.Indexes, document.IndexLayout{ID: ix.ID, Name: ix.Name, Unique: ix.Unique, Sorted: ix.Sorted, Desc: ix.Desc})
 	}

@@ -56,7 +56,7 @@ func (d *db) run(sql string, params ...types.Value) ([]types.Row, error) {
 	tx := d.txm.Begin()
 	defer tx.Rollback()
 	env := &exec.Env{Ctx: ctx, Txn: tx, Params: params, IDs: d.ids, Refs: d.cat}
-	ddl := &exec.DDL{Cat: d.cat, Env: func(tx *txn.Txn) *exec.Env {
+	ddl := &exec.DDL{Cat: d.cat.Scope(0), Env: func(tx *txn.Txn) *exec.Env {
 		return &exec.Env{Ctx: ctx, Txn: tx, IDs: d.ids, Refs: d.cat}
 	}}
 	b := &plan.Builder{Cat: d.cat}

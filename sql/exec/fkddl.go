@@ -56,6 +56,12 @@ func (d *DDL) foreignKey(tx *catalog.DDLTxn, child *catalog.Collection, def ast.
 			return fk, nil, errs.Errorf(errs.WrongObjectType, "referenced relation %q is not a table", p.Name).
 				WithHint("Foreign keys can reference strict tables only.")
 		}
+		switch {
+		case child.Temp() && !p.Temp():
+			return fk, nil, errs.New(errs.InvalidTableDefinition, "constraints on temporary tables may reference only temporary tables")
+		case !child.Temp() && p.Temp():
+			return fk, nil, errs.New(errs.InvalidTableDefinition, "constraints on permanent tables may reference only permanent tables")
+		}
 		tx.LockCollection(p.ID)
 		if parent, err = d.Cat.MustGet(def.RefTable); err != nil {
 			return fk, nil, err

@@ -6,14 +6,30 @@ import (
 	"github.com/nodedb-go/nodedb/sql/ast"
 )
 
-// indexNameTaken reports whether name is a relation's or an index's (a
-// primary key's index is <table>_pkey), which share one namespace in
-// PostgreSQL.
-func (d *DDL) indexNameTaken(name string) bool {
+// indexNameTaken reports whether an index of col may be named name: it
+// is a relation's or an index's (a primary key's index is <table>_pkey),
+// which share one namespace in PostgreSQL. A temporary table's namespace
+// is its session's pg_temp_N: its other temporary tables and their
+// indexes.
+func (d *DDL) indexNameTaken(col *catalog.Collection, name string) bool {
+	if col != nil && col.Temp() {
+		if _, ok := d.Cat.GetTemp(name); ok {
+			return true
+		}
+		if _, _, ok := d.Cat.FindIndex("pg_temp." + name); ok {
+			return true
+		}
+		for _, c := range d.Cat.Temps(d.Cat.NS) {
+			if c.Name+"_pkey" == name && len(c.PK) > 0 {
+				return true
+			}
+		}
+		return false
+	}
 	if d.relationTaken(name, nil) {
 		return true
 	}
-	if _, _, ok := d.Cat.FindIndex(name); ok {
+	if _, _, ok := d.Cat.Catalog.FindIndex(name); ok {
 		return true
 	}
 	for _, c := range d.Cat.List() {
@@ -29,7 +45,7 @@ func (d *DDL) renameIndex(tx *catalog.DDLTxn, col *catalog.Collection, from, to 
 	if err := catalog.ValidateName(to); err != nil {
 		return err
 	}
-	if d.indexNameTaken(to) {
+	if d.indexNameTaken(col, to) {
 		return errs.Errorf(errs.DuplicateTable, "relation %q already exists", to)
 	}
 	n := catalog.Clone(col)

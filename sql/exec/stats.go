@@ -181,7 +181,10 @@ func columnStats(name string, sample []types.Row, total int64, get func(types.Ro
 // NamedCollections resolves the table list of ANALYZE or VACUUM: the
 // named collections (a "public." schema allowed), or every one when none
 // is named.
-func NamedCollections(cat *catalog.Catalog, names []string) ([]*catalog.Collection, error) {
+func NamedCollections(cat interface {
+	List() []*catalog.Collection
+	MustGet(name string) (*catalog.Collection, error)
+}, names []string) ([]*catalog.Collection, error) {
 	if len(names) == 0 {
 		return cat.List(), nil
 	}

@@ -137,7 +137,7 @@ func (d *DDL) renameInViews(tx *catalog.DDLTxn, from, to string) error {
 // withDescriptor is the catalog with one collection's descriptor replaced:
 // what the views over it would plan against after a change.
 type withDescriptor struct {
-	*catalog.Catalog
+	*catalog.Scope
 	coll *catalog.Collection
 }
 
@@ -145,7 +145,7 @@ func (w withDescriptor) MustGet(name string) (*catalog.Collection, error) {
 	if name == w.coll.Name {
 		return w.coll, nil
 	}
-	return w.Catalog.MustGet(name)
+	return w.Scope.MustGet(name)
 }
 
 // viewsUsingColumns returns the views over collection old that the new

@@ -48,6 +48,23 @@ type CatalogInfo interface {
 	Description(oid int64, sub int) (string, bool)
 }
 
+// TempSchemas is implemented by a CatalogInfo that knows the temporary
+// schemas (pg_temp_N).
+type TempSchemas interface {
+	// TempNamespace is the OID of the session's own (0: none).
+	TempNamespace() int64
+	// IsTempNamespace reports whether oid is any session's.
+	IsTempNamespace(oid int64) bool
+}
+
+func tempSchemas(ctx *Context) (TempSchemas, bool) {
+	if ctx == nil || ctx.Catalog == nil {
+		return nil, false
+	}
+	ts, ok := ctx.Catalog.(TempSchemas)
+	return ts, ok
+}
+
 // SuperuserOID is the OID of the admin role (PostgreSQL's bootstrap
 // superuser OID).
 const SuperuserOID = 10
@@ -344,8 +361,20 @@ func init() {
 
 	def("pg_table_is_visible", 1, 1, "a", types.Bool, tableIsVisible)
 	def("pg_type_is_visible pg_function_is_visible pg_collation_is_visible pg_opclass_is_visible pg_operator_is_visible pg_conversion_is_visible pg_ts_config_is_visible", 1, 1, "a", types.Bool, yes)
-	def("pg_is_other_temp_schema", 1, 1, "a", types.Bool, no)
-	def("pg_my_temp_schema", 0, 0, "", types.OID, func(*Context, []types.Value) (types.Value, error) { return int64(0), nil })
+	def("pg_is_other_temp_schema", 1, 1, "a", types.Bool, func(ctx *Context, a []types.Value) (types.Value, error) {
+		ts, ok := tempSchemas(ctx)
+		if !ok {
+			return false, nil
+		}
+		oid := oidArg(a[0])
+		return ts.IsTempNamespace(oid) && oid != ts.TempNamespace(), nil
+	})
+	def("pg_my_temp_schema", 0, 0, "", types.OID, func(ctx *Context, _ []types.Value) (types.Value, error) {
+		if ts, ok := tempSchemas(ctx); ok {
+			return ts.TempNamespace(), nil
+		}
+		return int64(0), nil
+	})
 	def("pg_get_userbyid", 1, 1, "a", types.Name, func(_ *Context, a []types.Value) (types.Value, error) {
 		oid := oidArg(a[0])
 		if oid == SuperuserOID {

@@ -18,11 +18,15 @@ func (p *parser) create() ast.Statement {
 	if t.kind == tIdent && !t.quoted {
 		switch t.val {
 		case "collection":
-			return p.createCollection(start, ast.KindSchemaless)
+			return p.createCollection(start, ast.KindSchemaless, nil)
 		case "table":
-			return p.createCollection(start, ast.KindStrict)
+			return p.createCollection(start, ast.KindStrict, nil)
 		case "timeseries":
-			return p.createCollection(start, ast.KindTimeseries)
+			return p.createCollection(start, ast.KindTimeseries, nil)
+		case "temp", "temporary", "global", "local":
+			if st := p.createTemp(start); st != nil {
+				return st
+			}
 		case "index", "unique":
 			return p.createIndex(start)
 		case "sorted":
@@ -123,7 +127,7 @@ func (p *parser) create() ast.Statement {
 			p.notYet(t, "CREATE TYPE other than AS ENUM")
 		case "vector", "search", "user", "role", "rls",
 			"policy", "tenant", "continuous",
-			"database", "temp", "temporary":
+			"database":
 			p.notYet(t, "CREATE "+objectWords(t.val))
 		}
 	}
@@ -154,13 +158,42 @@ func (p *parser) ifNotExists() bool { return p.acceptKws("if", "not", "exists") 
 
 func (p *parser) ifExists() bool { return p.acceptKws("if", "exists") }
 
-// createCollection parses CREATE COLLECTION|TABLE|TIMESERIES.
-func (p *parser) createCollection(start token, kind ast.CollectionKind) ast.Statement {
+// tempOpts is what CREATE [GLOBAL | LOCAL] TEMP[ORARY] said before TABLE.
+type tempOpts struct{ global bool }
+
+// createTemp parses CREATE [GLOBAL | LOCAL] {TEMP | TEMPORARY} TABLE ...;
+// nil when the words are not that (the caller fails on them).
+func (p *parser) createTemp(start token) ast.Statement {
+	var o tempOpts
+	if p.isKw("global") || p.isKw("local") {
+		if n := p.peekN(1); !isKw(n, "temp") && !isKw(n, "temporary") {
+			return nil
+		}
+		o.global = p.next().val == "global"
+	}
+	p.i++ // TEMP or TEMPORARY
+	if t := p.peek(); !isKw(t, "table") {
+		if t.kind == tIdent && !t.quoted {
+			p.notYet(t, "CREATE TEMP "+objectWords(t.val))
+		}
+		p.fail(t)
+	}
+	return p.createCollection(start, ast.KindStrict, &o)
+}
+
+// createCollection parses CREATE COLLECTION|TABLE|TIMESERIES; temp is
+// set for CREATE TEMP TABLE.
+func (p *parser) createCollection(start token, kind ast.CollectionKind, temp *tempOpts) ast.Statement {
 	p.i++ // object keyword
 	c := &ast.CreateCollection{Pos: start.pos, Kind: kind}
 	c.IfNotExists = p.ifNotExists()
-	c.Name = p.newRelName()
-	if kind == ast.KindStrict && (p.isKw("as") || (p.isOp("(") && p.peekN(1).kind == tIdent &&
+	if kind == ast.KindStrict {
+		c.Name, c.Temp = p.newTableName(temp != nil)
+		c.Global = temp != nil && temp.global
+	} else {
+		c.Name = p.newRelName()
+	}
+	if kind == ast.KindStrict && (p.isKw("as") || p.isKw("on") || (p.isOp("(") && p.peekN(1).kind == tIdent &&
 		(isOp(p.peekN(2), ",") || isOp(p.peekN(2), ")")))) {
 		return p.createTableAs(c)
 	}
@@ -193,7 +226,60 @@ func (p *parser) createCollection(start token, kind ast.CollectionKind) ast.Stat
 	if p.acceptKw("with") {
 		c.With = p.options()
 	}
+	if kind == ast.KindStrict {
+		c.OnCommit = p.onCommit(c.Temp)
+	}
 	return c
+}
+
+// newTableName reads the name of a table CREATE [TEMP] TABLE makes:
+// [schema.]name, where schema pg_temp makes a temporary table and
+// public a permanent one (a TEMP table there is 42P16); temp reports
+// whether the table is temporary.
+func (p *parser) newTableName(tempKw bool) (name string, temp bool) {
+	t := p.peek()
+	schema, n := p.schemaName()
+	switch schema {
+	case "":
+		return n, tempKw
+	case "pg_temp":
+		return n, true
+	case "public":
+		if tempKw {
+			p.throw(errs.New(codeInvalidTableDefinition, "cannot create temporary relation in non-temporary schema").WithPosition(t.pos))
+		}
+		return n, false
+	}
+	p.throw(errs.Errorf(errs.InvalidSchemaName, "schema \"%s\" does not exist", schema).WithPosition(t.pos))
+	return "", false
+}
+
+// onCommit parses [ON COMMIT {PRESERVE ROWS | DELETE ROWS | DROP}], only
+// allowed on a temporary table.
+func (p *parser) onCommit(temp bool) ast.OnCommit {
+	if !p.isKw("on") || !isKw(p.peekN(1), "commit") {
+		return ""
+	}
+	on := p.peek()
+	p.i += 2
+	var oc ast.OnCommit
+	switch {
+	case p.acceptKws("preserve", "rows"):
+		oc = ast.OnCommitPreserve
+	case p.acceptKws("delete", "rows"):
+		oc = ast.OnCommitDelete
+	case p.acceptKw("drop"):
+		oc = ast.OnCommitDrop
+	default:
+		if isKw(p.peek(), "preserve") || isKw(p.peek(), "delete") {
+			p.i++
+		}
+		p.fail(p.peek())
+	}
+	if !temp {
+		p.throw(errs.New(codeInvalidTableDefinition, "ON COMMIT can only be used on temporary tables").WithPosition(on.pos))
+	}
+	return oc
 }
 
 // tableElements parses ( coldef | PRIMARY KEY (..) | UNIQUE (..), ... ).
@@ -1325,10 +1411,11 @@ func (p *parser) alterEnum(start token) ast.Statement {
 // createTableAs parses the rest of CREATE TABLE name [(col, ...)] AS
 // query [WITH [NO] DATA].
 func (p *parser) createTableAs(c *ast.CreateCollection) ast.Statement {
-	ct := &ast.CreateTableAs{Pos: c.Pos, Name: c.Name, IfNotExists: c.IfNotExists}
+	ct := &ast.CreateTableAs{Pos: c.Pos, Name: c.Name, IfNotExists: c.IfNotExists, Temp: c.Temp, Global: c.Global}
 	if p.isOp("(") {
 		ct.Columns = p.parenNames(false)
 	}
+	ct.OnCommit = p.onCommit(c.Temp)
 	p.expectKw("as")
 	if p.isKw("execute") {
 		p.notYet(p.peek(), "CREATE TABLE ... AS EXECUTE")

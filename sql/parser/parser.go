@@ -588,9 +588,9 @@ func (p *parser) selectInto(q *ast.Select) ast.Statement {
 	if !ok || c.Into == "" {
 		return q
 	}
-	name := c.Into
-	c.Into = ""
-	return &ast.CreateTableAs{Pos: q.Pos, Name: name, Query: q}
+	name, temp := c.Into, c.IntoTemp
+	c.Into, c.IntoTemp = "", false
+	return &ast.CreateTableAs{Pos: q.Pos, Name: name, Query: q, Temp: temp}
 }
 
 // intoAt is the position of a SELECT ... INTO in a set operation's

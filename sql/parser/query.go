@@ -306,11 +306,20 @@ func (p *parser) selectCore() *ast.SelectCore {
 	}
 	c.Items = p.selectItems()
 	if p.acceptKw("into") {
-		if p.isKw("temp") || p.isKw("temporary") || p.isKw("unlogged") {
+		if p.isKw("unlogged") {
 			p.notYet(p.peek(), "SELECT INTO "+strings.ToUpper(p.peek().val))
 		}
+		tempKw := false
+		if p.isKw("local") || p.isKw("global") {
+			if n := p.peekN(1); isKw(n, "temp") || isKw(n, "temporary") {
+				p.i++
+			}
+		}
+		if p.acceptKw("temp") || p.acceptKw("temporary") {
+			tempKw = true
+		}
 		p.acceptKw("table")
-		c.Into = p.newRelName()
+		c.Into, c.IntoTemp = p.newTableName(tempKw)
 	}
 	if p.acceptKw("from") {
 		c.From = p.fromList()

@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -144,7 +145,7 @@ func (t *Tables) descriptions() []description {
 			out = append(out, description{oid: oid, classoid: classoid, sub: int64(sub), text: text})
 		}
 	}
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		add(RelOID(c.ID), 0, c.Comment)
 		for i, col := range c.Columns {
 			add(RelOID(c.ID), i+1, col.Comment)
@@ -221,7 +222,7 @@ func dependRows(t *Tables, _ context.Context, b *builder) error {
 	// nextval('t_id_seq'::regclass) on its sequence (Django's
 	// get_sequences reads this one).
 	const pgAttrdef = 2604
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		for _, a := range attrs(c) {
 			if a.def == "" || a.ident != "" {
 				continue
@@ -434,12 +435,18 @@ func char(b byte) string {
 
 // ------------------------------------------------------------ pg_catalog
 
-func namespaceRows(_ *Tables, _ context.Context, b *builder) error {
+func namespaceRows(t *Tables, _ context.Context, b *builder) error {
 	for _, ns := range []struct {
 		oid  int64
 		name string
 	}{{nsPgCatalog, "pg_catalog"}, {nsPublic, "public"}, {nsInfoSchema, "information_schema"}} {
 		b.add(m{"oid": ns.oid, "nspname": ns.name, "nspowner": int64(ownerOID)})
+	}
+	// Each session's temporary schema, and its TOAST twin PostgreSQL
+	// makes with it, while the session has temporary tables.
+	for _, ns := range t.cat.TempNamespaces() {
+		b.add(m{"oid": TempNamespaceOID(ns), "nspname": catalog.TempSchemaName(ns), "nspowner": int64(ownerOID)})
+		b.add(m{"oid": tempToastNamespaceOID(ns), "nspname": fmt.Sprintf("pg_toast_temp_%d", ns), "nspowner": int64(ownerOID)})
 	}
 	return nil
 }
@@ -462,9 +469,12 @@ func classRow(oid int64, name string, ns int64, kind string, am int64, natts int
 }
 
 func classRows(t *Tables, _ context.Context, b *builder) error {
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		ixs := indexRels(c)
-		row := classRow(RelOID(c.ID), c.Name, nsPublic, "r", amHeap, len(attrs(c)), len(ixs) > 0)
+		row := classRow(RelOID(c.ID), c.Name, nsOf(c), "r", amHeap, len(attrs(c)), len(ixs) > 0)
+		if c.Temp() {
+			row["relpersistence"] = "t"
+		}
 		row["relchecks"] = int64(len(c.Checks)) // psql's \d lists them when nonzero
 		// As PostgreSQL's foreign keys are triggers; psql's \d lists them
 		// (and the keys referencing the table) only then.
@@ -474,7 +484,11 @@ func classRows(t *Tables, _ context.Context, b *builder) error {
 		}
 		b.add(row)
 		for _, r := range ixs {
-			b.add(classRow(r.oid(), r.name(), nsPublic, "i", amBtree, len(r.indexCols()), false))
+			ix := classRow(r.oid(), r.name(), nsOf(c), "i", amBtree, len(r.indexCols()), false)
+			if c.Temp() {
+				ix["relpersistence"] = "t"
+			}
+			b.add(ix)
 		}
 	}
 	for _, v := range t.cat.Views() {
@@ -563,7 +577,7 @@ func attributeRows(t *Tables, _ context.Context, b *builder) error {
 			b.add(attributeRow(RelOID(v.ID), a))
 		}
 	}
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		as := attrs(c)
 		for _, a := range as {
 			b.add(attributeRow(RelOID(c.ID), a))
@@ -635,7 +649,7 @@ func int2vector(nums []int16) string {
 }
 
 func indexRows(t *Tables, _ context.Context, b *builder) error {
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		as := attrs(c)
 		for _, r := range indexRels(c) {
 			cols := r.indexCols()
@@ -769,7 +783,7 @@ func referencedIndex(parent *catalog.Collection, cols []string) (int64, []string
 }
 
 func constraintRows(t *Tables, _ context.Context, b *builder) error {
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		as := attrs(c)
 		for _, k := range constraints(c) {
 			key := make([]any, len(k.cols))
@@ -777,7 +791,7 @@ func constraintRows(t *Tables, _ context.Context, b *builder) error {
 				key[i] = int64(attnumOf(as, col))
 			}
 			row := m{
-				"oid": k.oid, "conname": k.name, "connamespace": nsPublic, "contype": k.typ,
+				"oid": k.oid, "conname": k.name, "connamespace": nsOf(c), "contype": k.typ,
 				"condeferrable": k.fk != nil && k.fk.Deferrable, "condeferred": k.fk != nil && k.fk.InitiallyDeferred,
 				"convalidated": !k.notValid(), "conrelid": RelOID(c.ID), "contypid": int64(0),
 				"conindid": k.index, "conparentid": int64(0), "confrelid": int64(0), "confupdtype": " ",
@@ -807,7 +821,7 @@ func constraintRows(t *Tables, _ context.Context, b *builder) error {
 }
 
 func attrdefRows(t *Tables, _ context.Context, b *builder) error {
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		for _, a := range attrs(c) {
 			if a.def == "" || a.ident != "" {
 				continue // an identity column's nextval is not a default in PostgreSQL's catalogs
@@ -897,17 +911,17 @@ func languageRows(_ *Tables, _ context.Context, b *builder) error {
 }
 
 func tablesRows(t *Tables, _ context.Context, b *builder) error {
-	for _, c := range t.cat.List() {
-		b.add(m{"schemaname": "public", "tablename": c.Name, "tableowner": "admin", "hasindexes": len(indexRels(c)) > 0,
+	for _, c := range t.rels() {
+		b.add(m{"schemaname": schemaOf(c), "tablename": c.Name, "tableowner": "admin", "hasindexes": len(indexRels(c)) > 0,
 			"hasrules": false, "hastriggers": false, "rowsecurity": false})
 	}
 	return nil
 }
 
 func indexesRows(t *Tables, _ context.Context, b *builder) error {
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		for _, r := range indexRels(c) {
-			b.add(m{"schemaname": "public", "tablename": c.Name, "indexname": r.name(), "indexdef": indexDef(r, false)})
+			b.add(m{"schemaname": schemaOf(c), "tablename": c.Name, "indexname": r.name(), "indexdef": indexDef(r, false)})
 		}
 	}
 	return nil

@@ -285,7 +285,7 @@ func (t *Tables) relByOID(oid int64) (rel, bool) {
 	if c, ok := t.cat.ByID(id); ok && !c.Dropped {
 		return rel{coll: c}, true
 	}
-	for _, c := range t.cat.List() {
+	for _, c := range t.rels() {
 		for i := range c.Indexes {
 			if c.Indexes[i].ID == id {
 				return rel{coll: c, index: &c.Indexes[i]}, true
@@ -332,6 +332,10 @@ func (t *Tables) ResolveRelation(name string) (int64, bool) {
 // RelationName implements funcs.CatalogInfo (regclass output).
 func (t *Tables) RelationName(oid int64) (string, bool) {
 	if r, ok := t.relByOID(oid); ok {
+		if r.coll.Temp() {
+			// Another session's (see sessionTables for its own).
+			return catalog.TempSchemaName(r.coll.TempNS) + "." + quoteIdent(r.name()), true
+		}
 		return quoteIdent(r.name()), true
 	}
 	for _, v := range t.cat.Views() {

@@ -272,12 +272,29 @@ type ViewCatalog interface {
 // through OR REPLACE would otherwise never end).
 const maxViewDepth = 32
 
+// TempCatalog is implemented by a catalog that holds the session's
+// temporary tables (catalog.Scope): they shadow views of the same name,
+// and a view's query, bound when it was made to the permanent tables,
+// must not find them.
+type TempCatalog interface {
+	GetTemp(name string) (*catalog.Collection, bool)
+	Permanent() *catalog.Catalog
+}
+
 // viewRef expands a view named in FROM into a derived table (a WITH query
-// of the same name shadows it).
+// of the same name, or a temporary table, shadows it).
 func (b *Builder) viewRef(x *ast.TableName) (Node, []Column, bool, error) {
 	vc, ok := b.Cat.(ViewCatalog)
 	if !ok || b.isCTE(x.Name) {
 		return nil, nil, false, nil
+	}
+	if tc, ok := b.Cat.(TempCatalog); ok {
+		if _, isTemp := tc.GetTemp(x.Name); isTemp {
+			return nil, nil, false, nil
+		}
+		cat := b.Cat
+		b.Cat = tc.Permanent()
+		defer func() { b.Cat = cat }()
 	}
 	v, ok := vc.View(strings.TrimPrefix(x.Name, "public."))
 	if !ok {

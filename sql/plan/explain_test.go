@@ -49,7 +49,7 @@ func runPlanTest(t *testing.T, path string) {
 	newEnv := func(tx *txn.Txn) *exec.Env {
 		return &exec.Env{Ctx: context.Background(), Txn: tx, IDs: ids}
 	}
-	ddl := &exec.DDL{Cat: cat, Env: newEnv}
+	ddl := &exec.DDL{Cat: cat.Scope(0), Env: newEnv}
 	var cached cachedNames
 	build := func(s ast.Statement) (plan.Node, error) {
 		b := &plan.Builder{Cat: cat, Columns: cached}
