@@ -32,7 +32,7 @@ var systemOIDs = map[string]int64{
 	"pg_publication_rel": 6106, "pg_publication_namespace": 6237, "pg_init_privs": 3394, "pg_transform": 3576,
 	"pg_opfamily": 2753, "pg_ts_parser": 3601, "pg_ts_template": 3764, "pg_ts_dict": 3600, "pg_ts_config": 3602,
 	"pg_default_acl": 826, "pg_subscription": 6100, "pg_largeobject_metadata": 2995, "pg_amop": 2602,
-	"pg_amproc": 2603, "pg_seclabel": 3596,
+	"pg_amproc": 2603, "pg_seclabel": 3596, "pg_db_role_setting": 2964, "pg_shseclabel": 3592,
 }
 
 // viewNames are the pg_catalog relations that are views in PostgreSQL.
