@@ -418,13 +418,28 @@ func indexRels(c *catalog.Collection) []rel {
 	}
 	ixs := make([]*catalog.Index, 0, len(c.Indexes))
 	for i := range c.Indexes {
-		ixs = append(ixs, &c.Indexes[i])
+		if !overHidden(c, &c.Indexes[i]) {
+			ixs = append(ixs, &c.Indexes[i])
+		}
 	}
 	sort.Slice(ixs, func(i, j int) bool { return ixs[i].Name < ixs[j].Name })
 	for _, ix := range ixs {
 		out = append(out, rel{coll: c, index: ix})
 	}
 	return out
+}
+
+// overHidden reports an index over a hidden column (a key-value
+// collection's expiry index): internal, as its column is, so the catalogs
+// leave it out (an index on a column pg_attribute does not show could not
+// be restored).
+func overHidden(c *catalog.Collection, ix *catalog.Index) bool {
+	for _, col := range ix.Columns {
+		if i := c.ColumnIndex(col); i >= 0 && c.Columns[i].Hidden {
+			return true
+		}
+	}
+	return false
 }
 
 func (r rel) oid() int64 {
@@ -1222,7 +1237,7 @@ func procRows(t *Tables, _ context.Context, b *builder) error {
 		}
 		row := m{"oid": RelOID(id), "proname": name, "pronamespace": int64(nsPublic), "proowner": int64(ownerOID),
 			"prolang": int64(langSQL), "procost": float64(100), "prorows": float64(0), "provariadic": int64(0),
-			"prosupport": int64(0), "prokind": kind, "prosecdef": false, "proleakproof": false, "proisstrict": false,
+			"prosupport": "-", "prokind": kind, "prosecdef": false, "proleakproof": false, "proisstrict": false,
 			"proretset": false, "provolatile": "v", "proparallel": "u", "pronargs": int64(len(params)),
 			"pronargdefaults": int64(0), "prorettype": ret, "proargtypes": strings.Join(argTypes, " "), "prosrc": src}
 		if len(params) > 0 {

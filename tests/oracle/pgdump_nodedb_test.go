@@ -50,12 +50,19 @@ var nodedbSchema = []string{
 	`INSERT INTO counters (n, r, big, flag) VALUES (1.5, 2.25, 9223372036854775807, true), (NULL, NULL, NULL, NULL), (-1e300, 3.5, -9223372036854775808, false), (0.1, 0.1, 0, NULL)`,
 	`SELECT nextval('ticket_seq'), nextval('ticket_seq')`,
 	`DELETE FROM books WHERE id = 2`,
+	// A schemaless and a key-value collection: pg_dump sees them as
+	// pg_catalog shows them (the key and the fields seen, with their
+	// types), so they restore as tables of those columns.
+	`CREATE COLLECTION docs`,
+	`INSERT INTO docs (id, name, age, tags, addr) VALUES ('u1', 'Alice', 30, ARRAY['x'], {city: 'Oslo'}), ('u2', 'Bob', 'old', NULL, NULL)`,
+	`CREATE COLLECTION cache TYPE KEY_VALUE (key TEXT PRIMARY KEY, user_id TEXT)`,
+	`INSERT INTO cache { key: 's1', user_id: 'alice', ttl: 600 }`,
 }
 
 // nodedbTables are the schema's tables with the order that lists their
 // rows by primary key.
 var nodedbTables = []struct{ name, order string }{
-	{"authors", "id"}, {"books", "id"}, {"reviews", "book_id, reviewer"}, {"counters", "id"},
+	{"authors", "id"}, {"books", "id"}, {"reviews", "book_id, reviewer"}, {"counters", "id"}, {"docs", "id"}, {"cache", "key"},
 }
 
 // nodedbDumpData are the queries whose rows must be the same in the
