@@ -10,9 +10,10 @@ import (
 // lockTable runs LOCK TABLE. The modes that only conflict with schema
 // changes and table-wide locks (ACCESS SHARE, ROW SHARE, ROW EXCLUSIVE)
 // take the collection's shared lock until the transaction ends, the lock
-// a writing transaction holds: ALTER TABLE, DROP, TRUNCATE and the index
-// statements wait for it, as PostgreSQL's ACCESS EXCLUSIVE lock waits for
-// them (pg_dump takes ACCESS SHARE on each table it dumps). The stronger
+// a writing transaction holds: the DDL that keeps writers out of a
+// collection (DROP, ADD COLUMN, the index statements, ...) waits for it,
+// as PostgreSQL's ACCESS EXCLUSIVE lock waits for them (pg_dump takes
+// ACCESS SHARE on each table it dumps). The stronger
 // modes are not supported yet. A view or sequence has no lock here: it
 // is checked to exist.
 func (s *Session) lockTable(st *ast.LockTable) (*Result, error) {
