@@ -115,7 +115,7 @@ func TestRenameColumnViews(t *testing.T) {
 	s = d.m.NewSession("admin", "db")
 	defer s.Close()
 	require.Equal(t, "20", d.q(s, `SELECT a FROM v`))
-	require.Equal(t, "SELECT b AS a FROM t WHERE (b > 10)", d.q(s, `SELECT pg_get_viewdef('v')`))
+	require.Equal(t, "SELECT b AS a FROM t WHERE (b > 10);", d.q(s, `SELECT pg_get_viewdef('v')`))
 }
 
 // DDL that locks a table the open block has written is refused (55006),

@@ -627,6 +627,8 @@ func (s *Session) run(ctx context.Context, p *Prepared, params []types.Value) (*
 		return s.ddl(ctx, st)
 	case *ast.AlterOwner:
 		return s.alterOwner(st)
+	case *ast.LockTable:
+		return s.lockTable(st)
 	case *ast.DeclareCursor:
 		return s.declareCursor(ctx, st, params)
 	case *ast.Fetch:
@@ -1138,6 +1140,13 @@ func (s *Session) alterOwner(st *ast.AlterOwner) (*Result, error) {
 	case "TYPE":
 		if _, ok = cat.Enum(st.Name); !ok {
 			return nil, errs.Errorf(errs.UndefinedObject, "type %q does not exist", st.Name)
+		}
+	case "SCHEMA":
+		switch st.Name {
+		case "public", "pg_catalog", "information_schema":
+			ok = true
+		default:
+			return nil, errs.Errorf(errs.InvalidSchemaName, "schema %q does not exist", st.Name)
 		}
 	default:
 		_, isView := cat.View(st.Name)

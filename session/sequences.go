@@ -132,6 +132,26 @@ func (q *sequences) next(db *DB, s *catalog.Sequence) (int64, error) {
 	return v, nil
 }
 
+// peek is the sequence relation's row: the last value handed out and
+// true, or the value nextval gives first and false when none was; and
+// how many values past it are reserved on disk (PostgreSQL's log_cnt:
+// the nextval calls left before the next durable write).
+func (q *sequences) peek(db *DB, s *catalog.Sequence) (last, logCnt int64, called bool, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	st, err := q.loadLocked(db, s)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	if !st.called {
+		return st.next, 0, false, nil
+	}
+	if n := (st.reserved - st.last) / s.Inc; n > 0 && !st.done {
+		logCnt = n
+	}
+	return st.last, logCnt, true, nil
+}
+
 // altered settles a sequence whose definition changed (ALTER SEQUENCE
 // without RESTART): the state key is made to hold exactly the last value
 // given, so the next one follows it by the new increment, as in
@@ -248,6 +268,15 @@ func (q sessionSequences) LastVal() (int64, error) {
 		return 0, errs.New(errs.ObjectNotInState, "lastval is not yet defined in this session")
 	}
 	return q.s.lastSeq, nil
+}
+
+// State is the sequence relation's row (see sequences.peek).
+func (q sessionSequences) State(name string) (last, logCnt int64, called bool, err error) {
+	sq, err := q.seq(name)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	return q.s.mgr.db.seqs.peek(q.s.mgr.db, sq)
 }
 
 // SerialSequence is pg_get_serial_sequence: the sequence a column owns.

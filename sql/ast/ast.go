@@ -806,6 +806,16 @@ type DropView struct {
 	Cascade  bool // drops the views over them too
 }
 
+// LockTable is LOCK [TABLE] [ONLY] name [*] [, ...] [IN mode MODE]
+// [NOWAIT]; Mode is PostgreSQL's lock mode in upper case ("ACCESS
+// SHARE"; "ACCESS EXCLUSIVE" when none is given).
+type LockTable struct {
+	Pos    int
+	Names  []string
+	Mode   string
+	NoWait bool
+}
+
 // Empty is an empty statement (";" alone or only comments).
 type Empty struct{}
 
@@ -837,6 +847,7 @@ func (*Set) stmt()               {}
 func (*Discard) stmt()           {}
 func (*Checkpoint) stmt()        {}
 func (*Empty) stmt()             {}
+func (*LockTable) stmt()         {}
 func (*CreateView) stmt()        {}
 func (*DropView) stmt()          {}
 

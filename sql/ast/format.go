@@ -445,6 +445,13 @@ func (f *formatter) stmt(s Statement) {
 		f.w("DISCARD ", s.What)
 	case *Checkpoint:
 		f.w("CHECKPOINT")
+	case *LockTable:
+		f.w("LOCK TABLE ")
+		f.names(s.Names, true)
+		f.w(" IN ", s.Mode, " MODE")
+		if s.NoWait {
+			f.w(" NOWAIT")
+		}
 	case *CreateChangeStream, *DropChangeStream, *CreateConsumerGroup, *DropConsumerGroup,
 		*CommitOffset, *AlterConsumerGroup, *ShowStreamInfo, *AlterChangeStream, *DeadLetters:
 		f.streamStmt(s)

@@ -364,6 +364,8 @@ func (env *Env) openNode(n plan.Node) (iter, error) {
 		return materialized(rows, err)
 	case *plan.SystemScan:
 		return materialized(x.Table.Rows(env.Ctx))
+	case *plan.SequenceScan:
+		return materialized(env.sequenceRow(x.Seq))
 	}
 	return nil, errs.Errorf(errs.InternalError, "cannot execute %T", n)
 }

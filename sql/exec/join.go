@@ -708,6 +708,8 @@ func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, err
 			rows = append(rows, types.Row{k.Word, k.CatCode, k.BareLabel, funcs.KeywordCatDesc(k.CatCode), funcs.KeywordBareDesc(k.BareLabel)})
 		}
 		return rows, nil
+	case "pg_options_to_table":
+		return optionRows(args[0])
 	case "information_schema._pg_expandarray":
 		return elementRows(args[0], true) // each element with its 1-based position (x, n)
 	case "generate_subscripts":
@@ -856,6 +858,32 @@ func generateSubscripts(t types.T, args []types.Value) ([]types.Row, error) {
 			n = len(elems) - 1 - i
 		}
 		rows[i] = types.Row{int64(lo + n)}
+	}
+	return rows, nil
+}
+
+// optionRows is pg_options_to_table(options): each "name=value" entry of
+// a text[] of storage options as (option_name, option_value), the value
+// NULL for an entry without "=".
+func optionRows(arr types.Value) ([]types.Row, error) {
+	if arr == nil {
+		return nil, nil
+	}
+	elems, err := asList(arr)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]types.Row, 0, len(elems))
+	for _, e := range elems {
+		if e == nil {
+			continue
+		}
+		name, value, ok := strings.Cut(types.FormatText(e), "=")
+		if ok {
+			rows = append(rows, types.Row{name, value})
+		} else {
+			rows = append(rows, types.Row{name, nil})
+		}
 	}
 	return rows, nil
 }

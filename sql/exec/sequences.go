@@ -291,3 +291,16 @@ func (env *Env) VolatileDefault(c catalog.Column) (bool, error) {
 	})
 	return volatile, nil
 }
+
+// sequenceRow is a sequence's relation: its one row (last_value,
+// log_cnt, is_called).
+func (env *Env) sequenceRow(sq *catalog.Sequence) ([]types.Row, error) {
+	if env.Fn == nil || env.Fn.Sequences == nil {
+		return nil, errs.New(errs.FeatureNotSupported, "sequences are not available here")
+	}
+	last, logCnt, called, err := env.Fn.Sequences.State(`"` + strings.ReplaceAll(sq.Name, `"`, `""`) + `"`)
+	if err != nil {
+		return nil, err
+	}
+	return []types.Row{{last, logCnt, called}}, nil
+}

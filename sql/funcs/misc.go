@@ -99,7 +99,7 @@ func init() {
 		return c.Database, nil
 	}, volatile)
 	def("current_schema", 0, 0, "", types.Text, func(*Context, []types.Value) (types.Value, error) { return "public", nil })
-	def("current_schemas", 1, 1, "B", types.Doc, func(_ *Context, a []types.Value) (types.Value, error) {
+	def("current_schemas", 1, 1, "B", types.TextArray, func(_ *Context, a []types.Value) (types.Value, error) {
 		if types.Truthy(a[0]) {
 			return []any{"pg_catalog", "public"}, nil
 		}

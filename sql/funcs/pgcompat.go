@@ -99,6 +99,11 @@ func CastTyped(ctx *Context, v types.Value, from, to types.T) (types.Value, erro
 			return regclassIn(ctx, s)
 		}
 	}
+	if from == types.RegProc && to.IsOIDLike() {
+		if s, ok := v.(string); ok {
+			return regprocOID(ctx, s)
+		}
+	}
 	if to == IntervalType {
 		switch x := v.(type) {
 		case Interval:
@@ -165,6 +170,33 @@ func regclassIn(ctx *Context, s string) (types.Value, error) {
 		}
 	}
 	return nil, errs.Errorf(errs.UndefinedTable, "relation %q does not exist", types.UnquoteIdent(x))
+}
+
+// FunctionOIDs is what a CatalogInfo implements when it knows the OIDs
+// of user functions by name (regproc to oid).
+type FunctionOIDs interface {
+	FunctionOID(name string) (int64, bool)
+}
+
+// regprocOID is a regproc value (a function's name, "-" for none, or an
+// OID) as an oid: a name is looked up among the user functions, which
+// are the functions with OIDs here (42883 for any other).
+func regprocOID(ctx *Context, s string) (types.Value, error) {
+	x := strings.TrimSpace(s)
+	if x == "-" {
+		return int64(0), nil
+	}
+	if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+		return types.Cast(n, types.OID)
+	}
+	if ctx != nil && ctx.Catalog != nil {
+		if fo, ok := ctx.Catalog.(FunctionOIDs); ok {
+			if oid, ok := fo.FunctionOID(x); ok {
+				return oid, nil
+			}
+		}
+	}
+	return nil, errs.Errorf(errs.UndefinedFunction, "function %q does not exist", x)
 }
 
 func regclassOut(ctx *Context, v types.Value) string {
@@ -466,7 +498,7 @@ func init() {
 			}
 		}
 		if s, ok := ctx.Catalog.ViewDef(oid); ok {
-			return s, nil
+			return s + ";", nil // PostgreSQL's ends the query (pg_dump strips it)
 		}
 		return nil, nil
 	})

@@ -16,6 +16,10 @@ type Sequences interface {
 	// SerialSequence is the sequence a table's column owns
 	// (pg_get_serial_sequence), as "public.name".
 	SerialSequence(table, column string) (string, bool)
+	// State is the sequence relation's row: the last value handed out
+	// (the first nextval gives when none was: called false), and how
+	// many values past it are reserved (log_cnt).
+	State(name string) (last, logCnt int64, called bool, err error)
 }
 
 func init() {

@@ -740,6 +740,12 @@ func (p *parser) alter() ast.Statement {
 		ri.To = p.name()
 		return ri
 	}
+	if p.isKw("schema") && isKw(p.peekN(2), "owner") {
+		p.i++
+		name := p.name()
+		p.expectKw("owner", "to")
+		return &ast.AlterOwner{Pos: start.pos, Kind: "SCHEMA", Name: name, Role: p.roleName()}
+	}
 	if p.acceptKw("view") {
 		name := p.relName()
 		p.expectKw("owner", "to")

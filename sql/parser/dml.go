@@ -197,6 +197,42 @@ func (p *parser) truncate() ast.Statement {
 	return tr
 }
 
+// lockModes are LOCK's lock modes, each as its words.
+var lockModes = [][]string{
+	{"access", "share"}, {"row", "share"}, {"row", "exclusive"}, {"share", "update", "exclusive"},
+	{"share", "row", "exclusive"}, {"share"}, {"exclusive"}, {"access", "exclusive"},
+}
+
+// lockTable parses LOCK [TABLE] [ONLY] name [*] [, ...] [IN mode MODE]
+// [NOWAIT].
+func (p *parser) lockTable() ast.Statement {
+	l := &ast.LockTable{Pos: p.expectKw("lock").pos, Mode: "ACCESS EXCLUSIVE"}
+	p.acceptKw("table")
+	for {
+		p.acceptKw("only")
+		l.Names = append(l.Names, p.relName())
+		p.acceptOp("*")
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	if p.acceptKw("in") {
+		found := false
+		for _, m := range lockModes {
+			if p.acceptKws(m...) {
+				l.Mode, found = strings.ToUpper(strings.Join(m, " ")), true
+				break
+			}
+		}
+		if !found {
+			p.fail(p.peek())
+		}
+		p.expectKw("mode")
+	}
+	l.NoWait = p.acceptKw("nowait")
+	return l
+}
+
 // copyStmt parses COPY t [(cols)] FROM STDIN with new-style (...) options or
 // old-style [WITH] [BINARY] [CSV] [HEADER] [DELIMITER [AS] 'x'] [NULL [AS] 'x'].
 func (p *parser) copyStmt() ast.Statement {

@@ -481,6 +481,8 @@ func (p *parser) statement() ast.Statement {
 	case "checkpoint":
 		p.i++
 		return &ast.Checkpoint{Pos: t.pos}
+	case "lock":
+		return p.lockTable()
 	case "live":
 		p.i++
 		if !p.isKw("select") {
@@ -557,7 +559,7 @@ func (p *parser) statement() ast.Statement {
 		return p.deadLetters(t, t.val)
 	case "graph", "match", "search",
 		"grant", "revoke",
-		"lock", "merge", "import", "export", "backup", "restore", "kill":
+		"merge", "import", "export", "backup", "restore", "kill":
 		p.notYet(t, strings.ToUpper(t.val))
 	}
 	p.fail(t)

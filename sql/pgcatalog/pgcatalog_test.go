@@ -335,8 +335,10 @@ func TestSmallTables(t *testing.T) {
 		"typname=_varchar typelem=1043 typcategory=A")
 	got := query(t, tabs, "pg_settings", eq("name", "server_version_num"), "setting")
 	expect(t, "pg_settings", got, "setting=150000")
-	// Without COMMENT ON, pg_description holds plpgsql's comment alone.
-	expect(t, "pg_description", query(t, tabs, "pg_description", nil, "objoid", "classoid"), "objoid=13743 classoid=3079")
+	// Without COMMENT ON, pg_description holds the public schema's and
+	// plpgsql's comments alone (PostgreSQL's).
+	expect(t, "pg_description", query(t, tabs, "pg_description", nil, "objoid", "classoid"),
+		"objoid=2200 classoid=2615", "objoid=13743 classoid=3079")
 	st, _ := tabs.Lookup("pg_settings")
 	rows, err := st.Rows(WithSession(context.Background(), Session{Settings: map[string]string{"application_name": "psql"}}))
 	if err != nil {

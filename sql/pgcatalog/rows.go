@@ -30,7 +30,10 @@ var systemOIDs = map[string]int64{
 	"pg_foreign_data_wrapper": 2328, "pg_extension": 3079, "pg_foreign_table": 3118,
 	"pg_policy": 3256, "pg_partitioned_table": 3350, "pg_statistic_ext": 3381, "pg_collation": 3456,
 	"pg_event_trigger": 3466, "pg_enum": 3501, "pg_range": 3541, "pg_publication": 6104,
-	"pg_publication_rel": 6106, "pg_publication_namespace": 6237,
+	"pg_publication_rel": 6106, "pg_publication_namespace": 6237, "pg_init_privs": 3394, "pg_transform": 3576,
+	"pg_opfamily": 2753, "pg_ts_parser": 3601, "pg_ts_template": 3764, "pg_ts_dict": 3600, "pg_ts_config": 3602,
+	"pg_default_acl": 826, "pg_subscription": 6100, "pg_largeobject_metadata": 2995, "pg_amop": 2602,
+	"pg_amproc": 2603, "pg_seclabel": 3596, "pg_db_role_setting": 2964, "pg_shseclabel": 3592,
 }
 
 // viewNames are the pg_catalog relations that are views in PostgreSQL.
@@ -110,6 +113,21 @@ var pgRows = map[string]rowsFn{
 	"pg_description": descriptionRows,
 	"pg_enum":        enumRows,
 	"pg_extension":   extensionRows,
+	"pg_init_privs":  initPrivsRows,
+}
+
+// schemaACL is the ACL of every schema: the owner may use and create in
+// it, everyone may use it (PostgreSQL 15's public schema default).
+var schemaACL = []any{"admin=UC/admin", "=U/admin"}
+
+// initPrivsRows is pg_init_privs: the schemas' privileges as the database
+// began with them, which they still are (pg_dump dumps a system object's
+// privileges only where they differ from these).
+func initPrivsRows(_ *Tables, _ context.Context, b *builder) error {
+	for _, ns := range []int64{nsPgCatalog, nsPublic, nsInfoSchema} {
+		b.add(m{"objoid": ns, "classoid": systemOIDs["pg_namespace"], "objsubid": int64(0), "privtype": "i", "initprivs": schemaACL})
+	}
+	return nil
 }
 
 // plpgsqlExtOID is plpgsql's pg_extension OID in PostgreSQL 15's initdb.
@@ -163,6 +181,8 @@ func (t *Tables) descriptions() []description {
 	for _, sq := range t.cat.Sequences() {
 		add(RelOID(sq.ID), 0, sq.Comment)
 	}
+	classoid = systemOIDs["pg_namespace"]
+	add(nsPublic, 0, "standard public schema") // PostgreSQL's comment on it
 	classoid = systemOIDs["pg_type"]
 	for _, e := range t.cat.Enums() {
 		add(int64(e.OID()), 0, e.Comment)
@@ -284,7 +304,7 @@ var infoRows = map[string]rowsFn{
 func infoViewsRows(t *Tables, ctx context.Context, b *builder) error {
 	db := sessionOf(ctx).Database
 	for _, v := range t.cat.Views() {
-		b.add(m{"table_catalog": db, "table_schema": "public", "table_name": v.Name, "view_definition": v.SQL,
+		b.add(m{"table_catalog": db, "table_schema": "public", "table_name": v.Name, "view_definition": v.SQL + ";",
 			"check_option": "NONE", "is_updatable": "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
 			"is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"})
 	}
@@ -399,13 +419,28 @@ func indexRels(c *catalog.Collection) []rel {
 	}
 	ixs := make([]*catalog.Index, 0, len(c.Indexes))
 	for i := range c.Indexes {
-		ixs = append(ixs, &c.Indexes[i])
+		if !overHidden(c, &c.Indexes[i]) {
+			ixs = append(ixs, &c.Indexes[i])
+		}
 	}
 	sort.Slice(ixs, func(i, j int) bool { return ixs[i].Name < ixs[j].Name })
 	for _, ix := range ixs {
 		out = append(out, rel{coll: c, index: ix})
 	}
 	return out
+}
+
+// overHidden reports an index over a hidden column (a key-value
+// collection's expiry index): internal, as its column is, so the catalogs
+// leave it out (an index on a column pg_attribute does not show could not
+// be restored).
+func overHidden(c *catalog.Collection, ix *catalog.Index) bool {
+	for _, col := range ix.Columns {
+		if i := c.ColumnIndex(col); i >= 0 && c.Columns[i].Hidden {
+			return true
+		}
+	}
+	return false
 }
 
 func (r rel) oid() int64 {
@@ -440,7 +475,7 @@ func namespaceRows(t *Tables, _ context.Context, b *builder) error {
 		oid  int64
 		name string
 	}{{nsPgCatalog, "pg_catalog"}, {nsPublic, "public"}, {nsInfoSchema, "information_schema"}} {
-		b.add(m{"oid": ns.oid, "nspname": ns.name, "nspowner": int64(ownerOID)})
+		b.add(m{"oid": ns.oid, "nspname": ns.name, "nspowner": int64(ownerOID), "nspacl": schemaACL})
 	}
 	// Each session's temporary schema, and its TOAST twin PostgreSQL
 	// makes with it, while the session has temporary tables.
@@ -1158,7 +1193,7 @@ func infoReferentialConstraintsRows(t *Tables, ctx context.Context, b *builder) 
 
 func viewsRows(t *Tables, _ context.Context, b *builder) error {
 	for _, v := range t.cat.Views() {
-		b.add(m{"schemaname": "public", "viewname": v.Name, "viewowner": "admin", "definition": v.SQL})
+		b.add(m{"schemaname": "public", "viewname": v.Name, "viewowner": "admin", "definition": v.SQL + ";"})
 	}
 	return nil
 }
@@ -1216,7 +1251,7 @@ func procRows(t *Tables, _ context.Context, b *builder) error {
 		}
 		row := m{"oid": RelOID(id), "proname": name, "pronamespace": int64(nsPublic), "proowner": int64(ownerOID),
 			"prolang": int64(langSQL), "procost": float64(100), "prorows": float64(0), "provariadic": int64(0),
-			"prosupport": int64(0), "prokind": kind, "prosecdef": false, "proleakproof": false, "proisstrict": false,
+			"prosupport": "-", "prokind": kind, "prosecdef": false, "proleakproof": false, "proisstrict": false,
 			"proretset": false, "provolatile": "v", "proparallel": "u", "pronargs": int64(len(params)),
 			"pronargdefaults": int64(0), "prorettype": ret, "proargtypes": strings.Join(argTypes, " "), "prosrc": src}
 		if len(params) > 0 {

@@ -110,6 +110,10 @@ type table struct {
 // Columns implements plan.SystemTable.
 func (tb *table) Columns() []plan.Column { return tb.cols }
 
+// TableOID implements plan.TableOIDer: a catalog table (not a view) has
+// the system column tableoid.
+func (tb *table) TableOID() (uint32, bool) { return uint32(tb.oid), !tb.view }
+
 // Rows implements plan.SystemTable.
 func (tb *table) Rows(ctx context.Context) ([]types.Row, error) {
 	b := &builder{tb: tb}
@@ -196,7 +200,7 @@ func (t *Tables) add(schema, name string, oid int64, spec string, rows func(*Tab
 // specType maps a PostgreSQL column type of a catalog definition to T.
 func specType(name string) (types.T, int32) {
 	switch name {
-	case "pg_node_tree", "anyarray", "real[]", "inet", "interval", "character_data", "yes_or_no":
+	case "pg_node_tree", "pg_lsn", "anyarray", "real[]", "inet", "interval", "character_data", "yes_or_no":
 		return types.Text, -1
 	case "aclitem[]", `"char"[]`:
 		return types.TextArray, -1
@@ -606,6 +610,22 @@ func (t *Tables) FunctionSignature(oid int64) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// FunctionOID implements funcs.FunctionOIDs: a user function's or
+// procedure's OID by name.
+func (t *Tables) FunctionOID(name string) (int64, bool) {
+	for _, f := range t.cat.Functions() {
+		if f.Name == name {
+			return RelOID(f.ID), true
+		}
+	}
+	for _, p := range t.cat.Procedures() {
+		if p.Name == name {
+			return RelOID(p.ID), true
+		}
+	}
+	return 0, false
 }
 
 func argList(ps []catalog.ProcParam) string {

@@ -110,6 +110,9 @@ type rel struct {
 	// aliased marks a collection whose columns the alias renamed (t AS
 	// x(a, b)): * shows cols' names, not the collection's.
 	aliased bool
+	// tableOID, when not 0, is the OID the system column tableoid reads
+	// (a system catalog table; see TableOIDer).
+	tableOID uint32
 }
 
 func (r *rel) ref() string {
@@ -933,6 +936,13 @@ func inRel(r *rel, parts []string, depth int) (Expr, bool) {
 			return fieldPath(mk(i, c.T, c.Name, c.Fields), parts[1:]), true
 		}
 	}
+	if parts[0] == "tableoid" && len(parts) == 1 && r.tableOID != 0 && len(r.cols) > 0 {
+		// The system column: the table's OID, NULL in the row an outer
+		// join adds (the first column is never NULL otherwise).
+		first := mk(0, r.cols[0].T, r.cols[0].Name, nil)
+		return &CaseWhen{Whens: []WhenThen{{Cond: &IsNull{X: first}, Result: &Const{V: nil, T: types.OID}}},
+			Else: &Const{V: int64(r.tableOID), T: types.OID}, T: types.OID}, true
+	}
 	return nil, false
 }
 
@@ -983,6 +993,14 @@ func (bd *binder) bindBinary(x *ast.Binary) (Expr, error) {
 	}
 	if e, ok, err := bd.enumCompare(op, l, r, x.Pos); ok {
 		return e, err
+	}
+	// regproc compares with oid as the function's OID (PostgreSQL's
+	// regproc is an oid; here its value is the function's name).
+	switch lt, rt := l.Type(), r.Type(); {
+	case lt == types.RegProc && rt.IsOIDLike():
+		l = &CastTo{X: l, T: types.OID, TypeMod: -1}
+	case rt == types.RegProc && lt.IsOIDLike():
+		r = &CastTo{X: r, T: types.OID, TypeMod: -1}
 	}
 	t, err := funcs.BinaryType(op, l.Type(), r.Type())
 	if err != nil {

@@ -136,6 +136,8 @@ func (e *explainer) explain(n Node, depth int) {
 		e.explain(x.Right, depth+1)
 	case *SystemScan:
 		add("System Scan on %s", x.Name)
+	case *SequenceScan:
+		add("Seq Scan on %s", x.Seq.Name)
 	case *FuncScan:
 		if x.Index != nil {
 			add("Sorted Index Scan (%s) on %s", x.Name, x.Index.Name)

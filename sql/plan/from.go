@@ -737,6 +737,17 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 			scan.Used = trackUse(coll, r)
 			return scan, nil
 		}
+		if sc2, ok := b.Cat.(SequenceCatalog); ok {
+			if sq, ok := sc2.Sequence(strings.TrimPrefix(x.Name, "public.")); ok {
+				cols, err := aliasColumns(sequenceColumns(uint32(sq.ID+catalog.FirstUserOID)), nil, x)
+				if err != nil {
+					return nil, err
+				}
+				r := &rel{name: sq.Name, alias: x.Alias, cols: cols, tableOID: uint32(sq.ID + catalog.FirstUserOID)}
+				sc.add(r)
+				return &SequenceScan{Seq: sq, Cols: sequenceColumns(uint32(sq.ID + catalog.FirstUserOID))}, nil
+			}
+		}
 		if b.Sys != nil {
 			if st, ok := b.Sys.Lookup(x.Name); ok {
 				name := x.Name
@@ -747,7 +758,13 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 				if err != nil {
 					return nil, err
 				}
-				sc.add(&rel{name: name, alias: x.Alias, cols: cols})
+				r := &rel{name: name, alias: x.Alias, cols: cols}
+				if to, ok := st.(TableOIDer); ok {
+					if oid, ok := to.TableOID(); ok {
+						r.tableOID = oid
+					}
+				}
+				sc.add(r)
 				return &SystemScan{Name: x.Name, Table: st, Cols: st.Columns()}, nil
 			}
 		}
@@ -1276,7 +1293,7 @@ func (n *FuncScan) Columns() []Column { return n.Cols }
 var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "pg_listening_channels": true, "topk": false, "range": false,
 	"pg_partition_ancestors": true, "pg_get_keywords": true, "generate_subscripts": true, "information_schema._pg_expandarray": true,
 	"json_array_elements": true, "jsonb_array_elements": true, "json_array_elements_text": true, "jsonb_array_elements_text": true,
-	"json_object_keys": true, "jsonb_object_keys": true,
+	"json_object_keys": true, "jsonb_object_keys": true, "pg_options_to_table": true,
 	"json_each": true, "jsonb_each": true, "json_each_text": true, "jsonb_each_text": true}
 
 // namedTableFuncs are the set-returning functions whose output columns
@@ -1287,6 +1304,7 @@ var tableFunctions = map[string]bool{"generate_series": true, "unnest": true, "p
 var namedTableFuncs = map[string][]string{
 	"information_schema._pg_expandarray": {"x", "n"},
 	"pg_get_keywords":                    {"word", "catcode", "barelabel", "catdesc", "baredesc"},
+	"pg_options_to_table":                {"option_name", "option_value"},
 	"json_array_elements":                {"value"}, "jsonb_array_elements": {"value"},
 	"json_array_elements_text": {"value"}, "jsonb_array_elements_text": {"value"},
 	"json_each": {"key", "value"}, "jsonb_each": {"key", "value"},
@@ -1385,6 +1403,11 @@ func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
 	case "pg_get_keywords":
 		if len(args) != 0 {
 			return 0, errAt(errs.UndefinedFunction, pos, "function pg_get_keywords with %d arguments does not exist", len(args))
+		}
+		return types.Text, nil
+	case "pg_options_to_table":
+		if len(args) != 1 {
+			return 0, errAt(errs.UndefinedFunction, pos, "function pg_options_to_table with %d arguments does not exist", len(args))
 		}
 		return types.Text, nil
 	case "information_schema._pg_expandarray":

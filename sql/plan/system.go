@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 
+	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/sql/types"
 )
 
@@ -21,6 +22,14 @@ type SystemTables interface {
 	Lookup(name string) (SystemTable, bool)
 }
 
+// TableOIDer is a SystemTable that is a table (not a view) with an OID:
+// its rows have the system column tableoid, that OID. The first column of
+// such a table is never NULL in its rows (as in PostgreSQL's catalogs),
+// which tells a row from the NULL row an outer join adds.
+type TableOIDer interface {
+	TableOID() (uint32, bool)
+}
+
 // SystemScan reads a system table.
 type SystemScan struct {
 	Name  string
@@ -31,13 +40,40 @@ type SystemScan struct {
 // Columns returns the system table's layout.
 func (n *SystemScan) Columns() []Column { return n.Cols }
 
+// SequenceCatalog is implemented by catalogs that hold sequences: a
+// sequence named in FROM reads as PostgreSQL's one-row sequence relation.
+type SequenceCatalog interface {
+	Sequence(name string) (*catalog.Sequence, bool)
+}
+
+// SequenceScan reads a sequence as a relation: one row (last_value
+// bigint, log_cnt bigint, is_called boolean), as PostgreSQL's sequence
+// relation shows it (pg_dump reads it to restore the sequence's place).
+type SequenceScan struct {
+	Seq  *catalog.Sequence
+	Cols []Column
+}
+
+// Columns returns the sequence relation's layout.
+func (n *SequenceScan) Columns() []Column { return n.Cols }
+
+// sequenceColumns is the layout of a sequence relation with OID oid.
+func sequenceColumns(oid uint32) []Column {
+	return []Column{
+		{Name: "last_value", T: types.Int8, TypeMod: -1, TableOID: oid, AttrNum: 1},
+		{Name: "log_cnt", T: types.Int8, TypeMod: -1, TableOID: oid, AttrNum: 2},
+		{Name: "is_called", T: types.Bool, TypeMod: -1, TableOID: oid, AttrNum: 3},
+	}
+}
+
 // UsesSystem reports whether a plan reads a system table (directly or in a
 // subquery).
 func UsesSystem(n Node) bool {
 	found := false
 	var visitNode func(Node)
 	visitNode = func(n Node) {
-		if _, ok := n.(*SystemScan); ok {
+		switch n.(type) {
+		case *SystemScan, *SequenceScan:
 			found = true
 			return
 		}
