@@ -121,25 +121,14 @@ func (s *Session) releaseLocks() {
 }
 
 // writeTargets lists the collections a planned statement writes: its
-// target, those of its data-modifying WITH queries, and the tables foreign-key actions may write (those
-// referencing it, and those referencing them).
+// target, those of its data-modifying WITH queries, and the tables
+// foreign-key actions may write (those referencing them, and those
+// referencing those).
 func writeTargets(cat *catalog.Catalog, n plan.Node) []*catalog.Collection {
-	var out []*catalog.Collection
+	out := plan.WriteTargets(n)
 	seen := map[uint32]bool{}
-	for _, w := range plan.WriteNodes(n) {
-		var c *catalog.Collection
-		switch x := w.(type) {
-		case *plan.Insert:
-			c = x.Coll
-		case *plan.Update:
-			c = x.Coll
-		case *plan.Delete:
-			c = x.Coll
-		}
-		if !seen[c.ID] {
-			seen[c.ID] = true
-			out = append(out, c)
-		}
+	for _, c := range out {
+		seen[c.ID] = true
 	}
 	for i := 0; i < len(out); i++ {
 		for _, ref := range cat.ReferencedBy(out[i].ID) {
@@ -380,15 +369,13 @@ func (s *Session) plan(p *Prepared) error {
 			}
 			break
 		}
+		b.AllowWritesIn(ast.WithOf(st))
 		switch st := st.(type) {
 		case *ast.Insert:
-			b.AllowWritesIn(st.With)
 			pr.node, err = b.BuildInsert(st)
 		case *ast.Update:
-			b.AllowWritesIn(st.With)
 			pr.node, err = b.BuildUpdate(st)
 		case *ast.Delete:
-			b.AllowWritesIn(st.With)
 			pr.node, err = b.BuildDelete(st)
 		}
 	case *ast.Explain:

@@ -260,16 +260,7 @@ func insteadQuery(st ast.Statement) (*ast.Select, error) {
 	from := func(table, alias string) []ast.TableExpr {
 		return []ast.TableExpr{&ast.TableName{Name: table, Alias: alias}}
 	}
-	var with *ast.With
-	switch st := st.(type) {
-	case *ast.Insert:
-		with = st.With
-	case *ast.Update:
-		with = st.With
-	case *ast.Delete:
-		with = st.With
-	}
-	if with != nil {
+	if with := ast.WithOf(st); with != nil {
 		return nil, errs.New(errs.FeatureNotSupported, "a write to a view with INSTEAD OF triggers does not take WITH yet").WithPosition(with.Pos)
 	}
 	switch st := st.(type) {

@@ -511,6 +511,20 @@ type Delete struct {
 	Returning []SelectItem
 }
 
+// WithOf returns the WITH list of an INSERT, UPDATE or DELETE (nil for
+// none and for other statements).
+func WithOf(st Statement) *With {
+	switch x := st.(type) {
+	case *Insert:
+		return x.With
+	case *Update:
+		return x.With
+	case *Delete:
+		return x.With
+	}
+	return nil
+}
+
 // Truncate is TRUNCATE [TABLE] t[, ...].
 type Truncate struct {
 	Pos    int

@@ -60,6 +60,24 @@ func (b *Builder) statementWith(w *ast.With, outer *scope) (pop func(), writes [
 	return pop, writes, nil
 }
 
+// withWriteQueries plans an INSERT, UPDATE or DELETE (build) with its
+// WITH list w in scope and gives it (set) the list's data-modifying
+// queries.
+func withWriteQueries[N Node](b *Builder, w *ast.With, build func() (N, error), set func(N, []*CTEDef)) (N, error) {
+	var none N
+	pop, writes, err := b.statementWith(w, nil)
+	if err != nil {
+		return none, err
+	}
+	defer pop()
+	n, err := build()
+	if err != nil {
+		return none, err
+	}
+	set(n, writes)
+	return n, nil
+}
+
 // buildWriteCTE plans a data-modifying WITH query.
 func (b *Builder) buildWriteCTE(c ast.CTE, w *ast.With, outer *scope) (*CTEDef, error) {
 	if w != b.topWith || outer != nil {

@@ -34,20 +34,11 @@ func (e *GenID) Type() types.T { return e.T }
 
 // BuildInsert plans INSERT / UPSERT.
 func (b *Builder) BuildInsert(ins *ast.Insert) (*Insert, error) {
-	pop, writes, err := b.statementWith(ins.With, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer pop()
-	out, err := b.buildInsert(ins)
-	if err != nil {
-		return nil, err
-	}
-	out.Writes = writes
-	return out, nil
+	return withWriteQueries(b, ins.With, func() (*Insert, error) { return b.buildInsert(ins) },
+		func(n *Insert, w []*CTEDef) { n.Writes = w })
 }
 
-// buildinsert plans INSERT once its WITH list is in scope.
+// buildInsert plans INSERT once its WITH list is in scope.
 func (b *Builder) buildInsert(ins *ast.Insert) (*Insert, error) {
 	coll, err := b.Cat.MustGet(ins.Table)
 	if err != nil {
@@ -536,20 +527,11 @@ func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope, jw ...*joined
 
 // BuildUpdate plans UPDATE.
 func (b *Builder) BuildUpdate(up *ast.Update) (*Update, error) {
-	pop, writes, err := b.statementWith(up.With, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer pop()
-	out, err := b.buildUpdate(up)
-	if err != nil {
-		return nil, err
-	}
-	out.Writes = writes
-	return out, nil
+	return withWriteQueries(b, up.With, func() (*Update, error) { return b.buildUpdate(up) },
+		func(n *Update, w []*CTEDef) { n.Writes = w })
 }
 
-// buildupdate plans UPDATE once its WITH list is in scope.
+// buildUpdate plans UPDATE once its WITH list is in scope.
 func (b *Builder) buildUpdate(up *ast.Update) (*Update, error) {
 	coll, err := b.Cat.MustGet(up.Table)
 	if err != nil {
@@ -601,20 +583,11 @@ func (b *Builder) buildUpdate(up *ast.Update) (*Update, error) {
 
 // BuildDelete plans DELETE.
 func (b *Builder) BuildDelete(del *ast.Delete) (*Delete, error) {
-	pop, writes, err := b.statementWith(del.With, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer pop()
-	out, err := b.buildDelete(del)
-	if err != nil {
-		return nil, err
-	}
-	out.Writes = writes
-	return out, nil
+	return withWriteQueries(b, del.With, func() (*Delete, error) { return b.buildDelete(del) },
+		func(n *Delete, w []*CTEDef) { n.Writes = w })
 }
 
-// builddelete plans DELETE once its WITH list is in scope.
+// buildDelete plans DELETE once its WITH list is in scope.
 func (b *Builder) buildDelete(del *ast.Delete) (*Delete, error) {
 	coll, err := b.Cat.MustGet(del.Table)
 	if err != nil {

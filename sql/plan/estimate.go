@@ -118,6 +118,8 @@ func estimate(n Node) float64 {
 		return l + r
 	case *CTEScan:
 		return estimate(x.Def.Plan)
+	case *WithWrites:
+		return estimate(x.Input)
 	case *RecursiveCTE:
 		return estimate(x.Base) * 10
 	case *FuncScan:

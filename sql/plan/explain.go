@@ -146,7 +146,9 @@ func (e *explainer) explain(n Node, depth int) {
 		add("Function Scan on %s", x.Name)
 	case *CTEScan:
 		add("CTE Scan on %s", x.Def.Name)
-		e.explain(x.Def.Plan, depth+1)
+		if !x.Def.Writes { // shown once, where it runs
+			e.explain(x.Def.Plan, depth+1)
+		}
 	case *RecursiveCTE:
 		add("Recursive Union (%s)", x.Work.Name)
 		e.explain(x.Base, depth+1)
@@ -161,14 +163,29 @@ func (e *explainer) explain(n Node, depth int) {
 		}
 	case *Insert:
 		add("Insert on %s", x.Coll.Name)
+		e.writeQueries(x.Writes, depth+1)
 		e.explain(x.Source, depth+1)
 	case *Update:
 		add("Update on %s", x.Coll.Name)
+		e.writeQueries(x.Writes, depth+1)
 		e.explain(x.Scan, depth+1)
 	case *Delete:
 		add("Delete on %s", x.Coll.Name)
+		e.writeQueries(x.Writes, depth+1)
 		e.explain(x.Scan, depth+1)
+	case *WithWrites:
+		e.writeQueries(x.Writes, depth)
+		e.explain(x.Input, depth)
 	default:
 		add("%T", n)
+	}
+}
+
+// writeQueries shows the data-modifying WITH queries a statement runs
+// first, as PostgreSQL's "CTE name" subplans.
+func (e *explainer) writeQueries(defs []*CTEDef, depth int) {
+	for _, d := range defs {
+		e.out = append(e.out, strings.Repeat("  ", depth)+"CTE "+d.Name)
+		e.explain(d.Plan, depth+1)
 	}
 }

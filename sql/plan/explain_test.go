@@ -55,12 +55,16 @@ func runPlanTest(t *testing.T, path string) {
 		b := &plan.Builder{Cat: cat, Columns: cached}
 		switch x := s.(type) {
 		case *ast.Select:
+			b.AllowWritesIn(x.With)
 			return b.BuildSelect(x)
 		case *ast.Insert:
+			b.AllowWritesIn(x.With)
 			return b.BuildInsert(x)
 		case *ast.Update:
+			b.AllowWritesIn(x.With)
 			return b.BuildUpdate(x)
 		case *ast.Delete:
+			b.AllowWritesIn(x.With)
 			return b.BuildDelete(x)
 		}
 		return nil, fmt.Errorf("unsupported %T", s)

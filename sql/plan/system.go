@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"slices"
 
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/sql/types"
@@ -210,4 +211,26 @@ func WriteNodes(n Node) []Node {
 		return writePlans(x.Writes)
 	}
 	return nil
+}
+
+// WriteTargets returns the collections a statement's plan n writes
+// itself (WriteNodes' targets, each once; not those foreign-key actions
+// reach).
+func WriteTargets(n Node) []*catalog.Collection {
+	var out []*catalog.Collection
+	for _, w := range WriteNodes(n) {
+		var c *catalog.Collection
+		switch x := w.(type) {
+		case *Insert:
+			c = x.Coll
+		case *Update:
+			c = x.Coll
+		case *Delete:
+			c = x.Coll
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
