@@ -98,3 +98,28 @@ func TestStatementView(t *testing.T) {
 	require.False(t, tx.HideStatementWrites(true), "no view: nothing to hide")
 	require.Equal(t, map[string]string{"a": "a4", "b": "b2", "d": "d2"}, view())
 }
+
+// TestStatementWrote: the keys written since the innermost view began, as
+// of the call (a later write is not among them); nil without a view.
+func TestStatementWrote(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+	tx := m.Begin()
+	defer tx.Rollback()
+	require.Nil(t, tx.StatementWrote())
+	tx.Set([]byte("before"), []byte("1"))
+	tx.BeginStatementView()
+	tx.Set([]byte("a"), []byte("1"))
+	tx.Delete([]byte("b"))
+	wrote := tx.StatementWrote()
+	tx.Set([]byte("later"), []byte("1"))
+	require.True(t, wrote([]byte("a")))
+	require.True(t, wrote([]byte("b")))
+	require.False(t, wrote([]byte("before")))
+	require.False(t, wrote([]byte("later")))
+	tx.BeginStatementView()
+	require.False(t, tx.StatementWrote()([]byte("a")), "the innermost view only")
+	tx.EndStatementView()
+	tx.EndStatementView()
+	require.Nil(t, tx.StatementWrote())
+}

@@ -409,6 +409,23 @@ func (t *Txn) EndStatementView() {
 	}
 }
 
+// StatementWrote returns whether the transaction wrote a key since the
+// innermost statement view began, as of now (later writes do not count);
+// nil without an open view.
+func (t *Txn) StatementWrote() func(key []byte) bool {
+	if len(t.views) == 0 {
+		return nil
+	}
+	wrote := make(map[string]struct{}, len(t.views[len(t.views)-1]))
+	for k := range t.views[len(t.views)-1] {
+		wrote[k] = struct{}{}
+	}
+	return func(key []byte) bool {
+		_, ok := wrote[string(key)]
+		return ok
+	}
+}
+
 // HideStatementWrites makes reads see the innermost statement view's
 // before-images (on) or the transaction's writes (off); it returns the
 // previous setting. Without an open view it changes nothing.

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"slices"
+
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
@@ -61,34 +63,52 @@ func (env *Env) runWrites(defs []*plan.CTEDef) error {
 	return nil
 }
 
-// startWrites runs a statement's data-modifying WITH queries under a
-// statement view: the statement's reads of the tables they changed can
-// then be made to see the tables as they were before them (hidden), as
-// all of a PostgreSQL statement's parts read one snapshot. end closes the
-// view; without writes both do nothing.
-func (env *Env) startWrites(defs []*plan.CTEDef) (end func(), err error) {
+// withWriteQueries runs a statement (main) that has data-modifying WITH
+// queries (defs) as PostgreSQL does: under one statement view, so that
+// every part reads the tables as the statement found them (hidden) and
+// passes over rows another part already changed; the queries the
+// statement reads run first, the others after it, last one first (as
+// PostgreSQL finishes its unread ones when the statement is done).
+func withWriteQueries[R any](env *Env, defs []*plan.CTEDef, main func() (R, error)) (R, error) {
 	if len(defs) == 0 {
-		return func() {}, nil
+		return main()
 	}
+	var none R
 	env.Txn.BeginStatementView()
-	if err := env.runWrites(defs); err != nil {
-		env.Txn.EndStatementView()
-		return nil, err
+	defer env.Txn.EndStatementView()
+	prev := env.writingWith
+	env.writingWith = true
+	defer func() { env.writingWith = prev }()
+	var read, unread []*plan.CTEDef
+	for _, d := range defs {
+		if d.Read {
+			read = append(read, d)
+		} else {
+			unread = append(unread, d)
+		}
 	}
-	return env.Txn.EndStatementView, nil
+	slices.Reverse(unread) // PostgreSQL finishes them last one first
+	if err := env.runWrites(read); err != nil {
+		return none, err
+	}
+	r, err := main()
+	if err != nil {
+		return none, err
+	}
+	if err := env.runWrites(unread); err != nil {
+		return none, err
+	}
+	return r, nil
 }
 
-// withWrites runs a SELECT's data-modifying WITH queries, then the
-// SELECT, which reads the tables as they were before them.
+// withWrites runs a SELECT with data-modifying WITH queries: it reads the
+// tables as they were before them.
 func (env *Env) withWrites(x *plan.WithWrites) ([]types.Row, error) {
-	end, err := env.startWrites(x.Writes)
-	if err != nil {
-		return nil, err
-	}
-	defer end()
-	prev := env.Txn.HideStatementWrites(true)
-	defer env.Txn.HideStatementWrites(prev)
-	return env.Query(x.Input)
+	return withWriteQueries(env, x.Writes, func() ([]types.Row, error) {
+		prev := env.Txn.HideStatementWrites(true)
+		defer env.Txn.HideStatementWrites(prev)
+		return env.Query(x.Input)
+	})
 }
 
 // runRecursive evaluates WITH RECURSIVE by iterating its step over the

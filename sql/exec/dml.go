@@ -132,11 +132,10 @@ func docRow(v types.Value) (types.Row, error) {
 // triggers too, and a row it updates fires BEFORE/AFTER UPDATE row
 // triggers (after BEFORE INSERT has seen it).
 func (env *Env) Insert(x *plan.Insert) (*WriteResult, error) {
-	end, err := env.startWrites(x.Writes)
-	if err != nil {
-		return nil, err
-	}
-	defer end()
+	return withWriteQueries(env, x.Writes, func() (*WriteResult, error) { return env.insertStatement(x) })
+}
+
+func (env *Env) insertStatement(x *plan.Insert) (*WriteResult, error) {
 	updates := x.Upsert || (x.Conflict != nil && !x.Conflict.DoNothing)
 	if err := env.fireStatement(x.Coll, "BEFORE", "INSERT"); err != nil {
 		return nil, err
@@ -170,7 +169,7 @@ func (env *Env) hasRowTriggers(coll *catalog.Collection, op string) bool {
 func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 	// The rows to insert are read as the statement found the tables,
 	// before its data-modifying WITH queries.
-	prev := env.Txn.HideStatementWrites(len(x.Writes) > 0)
+	prev := env.Txn.HideStatementWrites(env.writingWith)
 	src, err := env.Query(x.Source)
 	env.Txn.HideStatementWrites(prev)
 	if err != nil {
@@ -187,7 +186,9 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 	view := false // DO UPDATE's SET reads tables: as the statement found them
 	if x.Conflict != nil && !x.Conflict.DoNothing {
 		touched = map[string]bool{}
-		if view = len(x.Conflict.Sources) > 0 || setReadsTables(x.Conflict.Set); view {
+		// With data-modifying WITH queries the statement's view, open
+		// since it began, already is the one to read.
+		if view = len(x.Conflict.Sources) > 0 || setReadsTables(x.Conflict.Set); view && !env.writingWith {
 			env.Txn.BeginStatementView()
 			defer env.Txn.EndStatementView()
 		}
@@ -487,9 +488,10 @@ func (env *Env) collectN(s *plan.Scan, limit int) ([]scanned, error) {
 
 // Update executes UPDATE.
 func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
-	if err := env.runWrites(x.Writes); err != nil {
-		return nil, err
-	}
+	return withWriteQueries(env, x.Writes, func() (*WriteResult, error) { return env.updateStatement(x) })
+}
+
+func (env *Env) updateStatement(x *plan.Update) (*WriteResult, error) {
 	if err := env.fireStatement(x.Coll, "BEFORE", "UPDATE"); err != nil {
 		return nil, err
 	}
@@ -504,16 +506,18 @@ func (env *Env) Update(x *plan.Update) (*WriteResult, error) {
 }
 
 func (env *Env) update(x *plan.Update) (*WriteResult, error) {
-	rows, err := env.collect(x.Scan)
+	rows, err := env.collectBefore(x.Coll, x.Scan)
 	if err != nil {
 		return nil, err
 	}
 	lay := Layout(x.Coll)
 	res := &WriteResult{}
 	// SET's subqueries read the table as the statement found it, not the
-	// rows it has updated so far (PostgreSQL's command visibility).
+	// rows it has updated so far (PostgreSQL's command visibility); with
+	// data-modifying WITH queries, through the statement's view, open
+	// since before them.
 	view := len(x.Sources) > 0 || setReadsTables(x.Set)
-	if view {
+	if view && !env.writingWith {
 		env.Txn.BeginStatementView()
 		defer env.Txn.EndStatementView()
 	}
@@ -590,9 +594,10 @@ func (env *Env) updateRow(coll *catalog.Collection, lay *document.Layout, r scan
 
 // Delete executes DELETE.
 func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
-	if err := env.runWrites(x.Writes); err != nil {
-		return nil, err
-	}
+	return withWriteQueries(env, x.Writes, func() (*WriteResult, error) { return env.deleteStatement(x) })
+}
+
+func (env *Env) deleteStatement(x *plan.Delete) (*WriteResult, error) {
 	if err := env.fireStatement(x.Coll, "BEFORE", "DELETE"); err != nil {
 		return nil, err
 	}
@@ -607,7 +612,7 @@ func (env *Env) Delete(x *plan.Delete) (*WriteResult, error) {
 }
 
 func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
-	rows, err := env.collect(x.Scan)
+	rows, err := env.collectBefore(x.Coll, x.Scan)
 	if err != nil {
 		return nil, err
 	}
@@ -629,6 +634,34 @@ func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// collectBefore collects the rows an UPDATE's or DELETE's scan finds. In
+// a statement with data-modifying WITH queries it finds them as the
+// statement found the tables, and leaves out the rows the statement has
+// already written (its WITH queries, or the statement itself for a WITH
+// query run after it): as in PostgreSQL, where one snapshot serves the
+// whole statement and a row already changed by it is passed over.
+func (env *Env) collectBefore(coll *catalog.Collection, scan *plan.Scan) ([]scanned, error) {
+	wrote := env.Txn.StatementWrote()
+	if !env.writingWith || wrote == nil {
+		return env.collect(scan)
+	}
+	prev := env.Txn.HideStatementWrites(true)
+	rows, err := env.collect(scan)
+	env.Txn.HideStatementWrites(prev)
+	if err != nil {
+		return nil, err
+	}
+	lay := Layout(coll)
+	out := rows[:0]
+	for _, r := range rows {
+		pk, _ := rowPK(coll, r.row)
+		if !wrote(lay.Key(document.EncodePK(pk))) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // deleteRow deletes the row r of coll, firing its row triggers and noting

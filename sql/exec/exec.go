@@ -58,10 +58,13 @@ type Env struct {
 	// instead of their stored rows (colscan.go); nil: none are made.
 	Columns *columnar.Cache
 
-	decs    funcs.DecAlloc                  // numeric results of + - * (BinaryIn)
-	stats   map[plan.Node]*NodeStats        // EXPLAIN ANALYZE, when on
-	cteRows map[*plan.CTEDef][]types.Row    // WITH queries computed so far
-	work    map[*plan.WorkTable][]types.Row // recursive CTEs' previous rounds
+	decs    funcs.DecAlloc               // numeric results of + - * (BinaryIn)
+	stats   map[plan.Node]*NodeStats     // EXPLAIN ANALYZE, when on
+	cteRows map[*plan.CTEDef][]types.Row // WITH queries computed so far
+	// writingWith: the statement has data-modifying WITH queries, and its
+	// parts read the tables as it found them (withWriteQueries).
+	writingWith bool
+	work        map[*plan.WorkTable][]types.Row // recursive CTEs' previous rounds
 
 	// pushed: the probe-row checks an inner hash join hands the inner
 	// hash join that is its probe input (probeChecks).

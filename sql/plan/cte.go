@@ -22,8 +22,9 @@ type CTEDef struct {
 	Cols   []Column
 	Writes bool
 	// NoReturning: a data-modifying query without RETURNING (it cannot be
-	// read).
+	// read). Read: the statement reads a data-modifying query's rows.
 	NoReturning bool
+	Read        bool
 	work        *WorkTable // set while a recursive CTE's step is planned
 }
 

@@ -706,8 +706,11 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 			return n, nil
 		}
 		if n, cols, ok := b.cteRef(x.Name); ok {
-			if cs, ok := n.(*CTEScan); ok && cs.Def.NoReturning {
-				return nil, errAt(errs.FeatureNotSupported, x.Pos, "WITH query %q does not have a RETURNING clause", x.Name)
+			if cs, ok := n.(*CTEScan); ok && cs.Def.Writes {
+				if cs.Def.NoReturning {
+					return nil, errAt(errs.FeatureNotSupported, x.Pos, "WITH query %q does not have a RETURNING clause", x.Name)
+				}
+				cs.Def.Read = true
 			}
 			alias := x.Alias
 			if alias == "" {

@@ -54,6 +54,28 @@ func TestOracleWithWrites(t *testing.T) {
 		`SELECT count(*) FROM wt`,
 		`ROLLBACK`,
 		`SELECT id, v FROM wt ORDER BY id`,
+		// An UPDATE or DELETE finds the rows as the statement found them
+		// and passes over a row another part of it already changed; a
+		// WITH query the statement does not read runs after it.
+		`CREATE TABLE wt2 (id int PRIMARY KEY, v text)`,
+		`CREATE TABLE wa2 (id int PRIMARY KEY, v text)`,
+		`INSERT INTO wt2 SELECT i, 'v' || i FROM generate_series(1, 9) i`,
+		`WITH u AS (UPDATE wt2 SET v = 'new' WHERE id = 5 RETURNING *) UPDATE wt2 SET v = v || '!' WHERE id IN (5, 6) RETURNING *`,
+		`WITH d AS (DELETE FROM wt2 WHERE id = 7 RETURNING *) UPDATE wt2 SET v = 'x' WHERE id = 7 RETURNING *`,
+		`WITH d AS (DELETE FROM wt2 WHERE id = 8 RETURNING *) DELETE FROM wt2 WHERE id = 8 RETURNING *`,
+		`WITH i AS (INSERT INTO wt2 VALUES (50, 'n') RETURNING *) UPDATE wt2 SET v = 'u' WHERE id = 50 RETURNING *`,
+		`WITH i AS (INSERT INTO wt2 VALUES (51, 'n') RETURNING *) DELETE FROM wt2 WHERE id IN (SELECT id FROM i) RETURNING *`,
+		`WITH u AS (UPDATE wt2 SET v = 'w' WHERE id = 1 RETURNING *) DELETE FROM wt2 WHERE v = 'v1' RETURNING *`,
+		`WITH u AS (UPDATE wt2 SET v = 'z' WHERE id = 2 RETURNING *) UPDATE wt2 SET v = v || '?' WHERE id <= 4 RETURNING *`,
+		`WITH d AS (DELETE FROM wt2 WHERE id = 3 RETURNING *) UPDATE wt2 SET v = (SELECT count(*) FROM wt2)::text WHERE id = 4 RETURNING *`,
+		`WITH i AS (INSERT INTO wa2 VALUES (9, 'a') RETURNING id) DELETE FROM wt2 USING wa2 WHERE wt2.id = wa2.id RETURNING wt2.id`,
+		`WITH u AS (UPDATE wt2 SET v = 'first' WHERE id = 9 RETURNING id), d AS (DELETE FROM wt2 WHERE id = 9 RETURNING id) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM d)`,
+		`WITH u AS (UPDATE wt2 SET v = 'a' WHERE id = 6 RETURNING id), w AS (UPDATE wt2 SET v = 'b' WHERE id = 6 RETURNING id) SELECT 1`,
+		`WITH d AS (DELETE FROM wt2 WHERE id = 2 RETURNING id) UPDATE wt2 SET v = (SELECT count(*) FROM wt2)::text WHERE id IN (SELECT id + 3 FROM d) RETURNING *`,
+		`WITH d AS (DELETE FROM wt2 WHERE id = 5 RETURNING id) INSERT INTO wa2 SELECT id, 'c' FROM d ON CONFLICT (id) DO UPDATE SET v = (SELECT string_agg(id::text, ',' ORDER BY id) FROM wt2) RETURNING *`,
+		`WITH d AS (DELETE FROM wt2 WHERE id = 9 RETURNING id) INSERT INTO wa2 SELECT id, 'c' FROM d ON CONFLICT (id) DO UPDATE SET v = (SELECT string_agg(id::text, ',' ORDER BY id) FROM wt2) RETURNING *`,
+		`SELECT * FROM wt2 ORDER BY id`,
+		`SELECT * FROM wa2 ORDER BY id`,
 		// Only at a statement's top level.
 		`SELECT * FROM (WITH d AS (DELETE FROM wt RETURNING *) SELECT * FROM d) s`,
 		`INSERT INTO wa WITH d AS (DELETE FROM wt WHERE id = 20 RETURNING *) SELECT id, v FROM d`,
