@@ -142,6 +142,20 @@ type scope struct {
 	items    []*fromNode
 	merged   []*mergedCol
 	replaced map[nsCol]bool
+	// unreachable is a table whose columns are out of this scope's reach
+	// (an INSERT's target in its VALUES): naming it or one of its columns
+	// gets PostgreSQL's hint.
+	unreachable *catalog.Collection
+}
+
+// undefinedColumn is 42703 for a bare name, with PostgreSQL's hint when
+// the name is a column of sc's unreachable table.
+func (sc *scope) undefinedColumn(name string, pos int) error {
+	err := errs.Errorf(errs.UndefinedColumn, "column %q does not exist", name).WithPosition(pos)
+	if sc != nil && sc.unreachable != nil && sc.unreachable.ColumnIndex(name) >= 0 {
+		err = err.WithHint(fmt.Sprintf("There is a column named %q in table %q, but it cannot be referenced from this part of the query.", name, sc.unreachable.Name))
+	}
+	return err
 }
 
 func (sc *scope) add(r *rel) {
@@ -727,6 +741,10 @@ func missingRTE(sc *scope, name string, pos int) error {
 					WithHint(fmt.Sprintf("Perhaps you meant to reference the table alias %q.", r.alias)).WithPosition(pos)
 			}
 		}
+		if s.unreachable != nil && s.unreachable.Name == name {
+			return errs.Errorf(errs.UndefinedTable, "invalid reference to FROM-clause entry for table %q", name).
+				WithHint(fmt.Sprintf("There is an entry for table %q, but it cannot be referenced from this part of the query.", name)).WithPosition(pos)
+		}
 	}
 	return errAt(errs.UndefinedTable, pos, "missing FROM-clause entry for table %q", name)
 }
@@ -832,7 +850,7 @@ func resolve(sc *scope, x *ast.ColumnRef, depth int, seen func(r *rel, part int)
 	if len(parts) >= 2 {
 		return nil, errAt(errs.UndefinedTable, x.Pos, "missing FROM-clause entry for table %q", parts[0])
 	}
-	return nil, errAt(errs.UndefinedColumn, x.Pos, "column %q does not exist", name)
+	return nil, sc.undefinedColumn(name, x.Pos)
 }
 
 // wholeRow is the row value of the FROM entry named name, or nil: its

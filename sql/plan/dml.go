@@ -46,7 +46,7 @@ func (b *Builder) buildInsert(ins *ast.Insert) (*Insert, error) {
 	}
 	out := &Insert{Coll: coll, Upsert: ins.Upsert}
 	sc := newScope(coll, ins.Alias)
-	bd := &binder{b: b, sc: &scope{}, noAgg: "VALUES"}
+	bd := &binder{b: b, sc: &scope{unreachable: coll}, noAgg: "VALUES"}
 	strict := coll.Tuple()
 
 	var targets []int // strict: target column positions
