@@ -17,6 +17,7 @@ import (
 type WriteResult struct {
 	N    int64
 	Rows []types.Row // RETURNING rows
+	hide bool        // RETURNING reads tables: through the statement's view
 }
 
 // add counts one written row and projects its RETURNING values.
@@ -25,7 +26,11 @@ func (res *WriteResult) add(env *Env, returning []plan.Expr, row types.Row) erro
 	if returning == nil {
 		return nil
 	}
+	// RETURNING's subqueries read the tables as the statement found them
+	// (the statement's view hides its writes), as in PostgreSQL.
+	prev := env.Txn.HideStatementWrites(res.hide)
 	r, err := env.project(returning, row)
+	env.Txn.HideStatementWrites(prev)
 	if err != nil {
 		return err
 	}
@@ -186,12 +191,14 @@ func (env *Env) insert(x *plan.Insert) (*WriteResult, error) {
 	view := false // DO UPDATE's SET reads tables: as the statement found them
 	if x.Conflict != nil && !x.Conflict.DoNothing {
 		touched = map[string]bool{}
-		// With data-modifying WITH queries the statement's view, open
-		// since it began, already is the one to read.
-		if view = len(x.Conflict.Sources) > 0 || setReadsTables(x.Conflict.Set); view && !env.writingWith {
-			env.Txn.BeginStatementView()
-			defer env.Txn.EndStatementView()
-		}
+		view = len(x.Conflict.Sources) > 0 || setReadsTables(x.Conflict.Set)
+	}
+	res.hide = readsTables(x.Returning...)
+	// With data-modifying WITH queries the statement's view, open since
+	// it began, already is the one to read.
+	if (view || res.hide) && !env.writingWith {
+		env.Txn.BeginStatementView()
+		defer env.Txn.EndStatementView()
 	}
 	for ri, row := range src {
 		if err := checkCtx(env.Ctx); err != nil {
@@ -517,7 +524,8 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 	// data-modifying WITH queries, through the statement's view, open
 	// since before them.
 	view := len(x.Sources) > 0 || setReadsTables(x.Set)
-	if view && !env.writingWith {
+	res.hide = readsTables(x.Returning...)
+	if (view || res.hide) && !env.writingWith {
 		env.Txn.BeginStatementView()
 		defer env.Txn.EndStatementView()
 	}
@@ -548,9 +556,22 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 // setReadsTables reports whether a SET value holds a subquery (it reads
 // tables while the statement writes).
 func setReadsTables(set []plan.SetCol) bool {
-	found := false
 	for _, s := range set {
-		plan.WalkExpr(s.Value, func(e plan.Expr) {
+		if readsTables(s.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// readsTables reports whether an expression holds a subquery.
+func readsTables(es ...plan.Expr) bool {
+	found := false
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		plan.WalkExpr(e, func(e plan.Expr) {
 			switch e.(type) {
 			case *plan.Subquery, *plan.Quantified:
 				found = true
@@ -617,7 +638,11 @@ func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
 		return nil, err
 	}
 	lay := Layout(x.Coll)
-	res := &WriteResult{}
+	res := &WriteResult{hide: readsTables(x.Returning...)}
+	if res.hide && !env.writingWith {
+		env.Txn.BeginStatementView()
+		defer env.Txn.EndStatementView()
+	}
 	for _, r := range rows {
 		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err

@@ -256,6 +256,26 @@ func TestOracleInsertTextExpression(t *testing.T) {
 	})
 }
 
+// TestOracleReturningReadsStatementStart: RETURNING's subqueries read the
+// tables as the statement found them, as in PostgreSQL (not the rows the
+// statement has written so far).
+func TestOracleReturningReadsStatementStart(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE rt (id int PRIMARY KEY, v int)`,
+		`INSERT INTO rt SELECT i, i FROM generate_series(1, 5) i`,
+		`UPDATE rt SET v = v + 10 RETURNING id, v, (SELECT sum(v) FROM rt) AS s`,
+		`DELETE FROM rt WHERE id <= 2 RETURNING id, (SELECT count(*) FROM rt) AS c`,
+		`INSERT INTO rt VALUES (10, 1), (11, 2) RETURNING id, (SELECT count(*) FROM rt) AS c`,
+		`INSERT INTO rt VALUES (3, 0) ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING id, v, (SELECT sum(v) FROM rt) AS s`,
+		`UPDATE rt SET v = 0 WHERE id = 4 RETURNING id, EXISTS (SELECT 1 FROM rt WHERE v = 0) AS z`,
+		`BEGIN`,
+		`UPDATE rt SET v = v * 2 WHERE id = 5`,
+		`UPDATE rt SET v = v + 1 WHERE id >= 5 RETURNING id, v, (SELECT v FROM rt x WHERE x.id = 5) AS five`,
+		`COMMIT`,
+		`SELECT * FROM rt ORDER BY id`,
+	})
+}
+
 // TestOracleUpdateReadsStatementStart compares UPDATEs whose SET
 // subqueries read the table being updated with PostgreSQL's: they see
 // the table as the statement found it (an earlier statement's writes
