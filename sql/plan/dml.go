@@ -498,14 +498,29 @@ func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope, jw ...*joined
 	if len(items) == 0 {
 		return nil, nil, nil
 	}
-	items, err := b.expandItems(items, sc)
+	var other map[int]bool // items read from the match only
+	var err error
+	if len(jw) > 0 {
+		items, other, err = b.expandJoinedItems(items, sc, jw[0])
+	} else {
+		items, err = b.expandItems(items, sc)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	bd := &binder{b: b, sc: sc, noAgg: "RETURNING"}
 	var exprs []Expr
 	var cols []Column
-	for _, it := range items {
+	for i, it := range items {
+		if other[i] {
+			e, err := bd.bind(jw[0].value(it.Expr), types.Unknown)
+			if err != nil {
+				return nil, nil, err
+			}
+			exprs = append(exprs, e)
+			cols = append(cols, colFor(exprName(it.Expr), e, sc))
+			continue
+		}
 		e, err := bd.bind(it.Expr, types.Unknown)
 		if err != nil && len(jw) > 0 && (errs.Is(err, errs.UndefinedColumn) || errs.Is(err, errs.UndefinedTable)) {
 			if other, oerr := bd.bind(jw[0].value(it.Expr), types.Unknown); oerr == nil {

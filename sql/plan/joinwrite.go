@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
@@ -99,6 +101,72 @@ func (b *Builder) newJoinedWrite(coll *catalog.Collection, alias string, from []
 	jw.rest = andAll(rest)
 	exists := &ast.Exists{Pos: pos, Query: jw.query(&ast.Literal{Pos: pos, Kind: "int", Value: int64(1)}, false)}
 	return jw, andAll(append(own, exists)), nil
+}
+
+// expandJoinedItems expands RETURNING's * and t.* in a write joined to
+// jw's entries as PostgreSQL does: * is the target's columns followed by
+// the other entries' (as SELECT * over them shows them), t.* names the
+// target or one of the others. other marks the items that read the
+// others' columns, each read from the match (jw.value).
+func (b *Builder) expandJoinedItems(items []ast.SelectItem, sc *scope, jw *joinedWrite) ([]ast.SelectItem, map[int]bool, error) {
+	var out []ast.SelectItem
+	other := map[int]bool{}
+	var osc *scope
+	others := func() (*scope, error) {
+		if osc == nil {
+			_, s, err := b.buildFrom(jw.from, nil, nil)
+			if err != nil {
+				return nil, err
+			}
+			osc = s
+		}
+		return osc, nil
+	}
+	addOthers := func(it ast.SelectItem, s *scope) error {
+		ex, err := b.expandItems([]ast.SelectItem{it}, s)
+		if err != nil {
+			return err
+		}
+		for _, e := range ex {
+			other[len(out)] = true
+			out = append(out, e)
+		}
+		return nil
+	}
+	for _, it := range items {
+		if !it.Star {
+			out = append(out, it)
+			continue
+		}
+		if it.StarTable == "" || it.StarTable == sc.rels[0].ref() {
+			own, err := b.expandItems([]ast.SelectItem{{Pos: it.Pos, Star: true}}, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, own...)
+			if it.StarTable != "" {
+				continue
+			}
+		}
+		s, err := others()
+		if err != nil {
+			return nil, nil, err
+		}
+		if it.StarTable == "" {
+			if err := addOthers(it, s); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if !slices.ContainsFunc(s.rels, func(r *rel) bool { return !r.qualifiedOnly && r.ref() == it.StarTable }) {
+			all := &scope{rels: append(append([]*rel{}, sc.rels...), s.rels...)}
+			return nil, nil, missingRTE(all, it.StarTable, it.Pos)
+		}
+		if err := addOthers(it, s); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, other, nil
 }
 
 // query is SELECT item FROM the other entries WHERE w' [LIMIT 1].
