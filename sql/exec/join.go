@@ -772,6 +772,9 @@ func (a *applyIter) Next() (types.Row, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
+		if a.node.One && len(rows) > 1 {
+			return nil, false, errs.New(errs.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}
 		a.left, a.right, a.i, a.pending = l, rows, 0, true
 	}
 }

@@ -179,6 +179,45 @@ func (jw *joinedWrite) query(item ast.Expr, one bool) *ast.Select {
 	return sel
 }
 
+// sourceAlias names the sub-SELECT of SET (a, b) = (SELECT ...) in the
+// query source makes of it (not a name SQL text can spell).
+const sourceAlias = "set source"
+
+// source is the query SET (a, b) = (q) reads in UPDATE ... FROM: q
+// evaluated over the match,
+//
+//	SELECT s.* FROM <others>, LATERAL (q) AS s WHERE w' LIMIT 1
+//
+// whose lateral join oneSourceRow then marks to refuse more than one row
+// of q (21000, as PostgreSQL's sub-SELECT does), several matches being
+// fine.
+func (jw *joinedWrite) source(q *ast.Select, pos int) *ast.Select {
+	from := append(append([]ast.TableExpr{}, jw.from...), &ast.Subquery{Pos: pos, Query: q, Alias: sourceAlias, Lateral: true})
+	core := &ast.SelectCore{Items: []ast.SelectItem{{Pos: pos, Star: true, StarTable: sourceAlias}}, From: from, Where: jw.rest}
+	return &ast.Select{Pos: pos, Body: core, Limit: &ast.Literal{Pos: pos, Kind: "int", Value: int64(1)}}
+}
+
+// oneSourceRow marks the lateral join of a query source made (the first
+// Apply below its projection, filters and limit) to refuse more than one
+// row of the sub-SELECT per match.
+func oneSourceRow(n Node) error {
+	for {
+		switch x := n.(type) {
+		case *Project:
+			n = x.Input
+		case *Limit:
+			n = x.Input
+		case *Filter:
+			n = x.Input
+		case *Apply:
+			x.One = true
+			return nil
+		default:
+			return errs.Errorf(errs.InternalError, "UPDATE ... FROM: no lateral join in the plan of SET's sub-SELECT (%T)", n)
+		}
+	}
+}
+
 // value is a SET value over the joined row: unchanged when it reads no
 // column (a constant, DEFAULT), else a scalar subquery over the match.
 func (jw *joinedWrite) value(v ast.Expr) ast.Expr {

@@ -28,3 +28,33 @@ var joinedReturningScript = []string{
 }
 
 func TestOracleJoinedReturning(t *testing.T) { compareScriptMessages(t, joinedReturningScript) }
+
+// fromMultiAssignScript: SET (a, b) = (SELECT ...) in UPDATE ... FROM,
+// the sub-SELECT reading the target row and the match.
+var fromMultiAssignScript = []string{
+	`CREATE TABLE fm_acct (id int PRIMARY KEY, bal int, note text)`,
+	`CREATE TABLE fm_move (acct_id int, amt int, note text)`,
+	`CREATE TABLE fm_rate (amt int, factor int)`,
+	`INSERT INTO fm_acct VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, 'c'), (4, 40, 'd')`,
+	`INSERT INTO fm_move VALUES (1, 5, 'm1'), (2, 7, 'm2'), (3, 9, 'm3'), (4, 1, 'm4'), (4, 1, 'm4')`,
+	`INSERT INTO fm_rate VALUES (5, 2), (7, 3), (9, 4), (9, 5)`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT a.bal + m.amt, m.note || '!') FROM fm_move m WHERE m.acct_id = a.id AND a.id = 1 RETURNING *`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT a.bal * r.factor, m.note FROM fm_rate r WHERE r.amt = m.amt) FROM fm_move m WHERE m.acct_id = a.id AND a.id IN (1, 2) RETURNING a.*`,
+	// No row sets NULLs; more than one is 21000; several matches are fine.
+	`UPDATE fm_acct a SET (bal, note) = (SELECT r.factor, 'x' FROM fm_rate r WHERE r.amt = m.amt) FROM fm_move m WHERE m.acct_id = a.id AND a.id = 4 RETURNING a.id, a.bal, a.note`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT r.factor, 'y' FROM fm_rate r WHERE r.amt = m.amt) FROM fm_move m WHERE m.acct_id = a.id AND a.id = 1 RETURNING a.*`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT r.factor, 'y' FROM fm_rate r WHERE r.amt = m.amt) FROM fm_move m WHERE m.acct_id = a.id AND m.amt < 8 RETURNING a.*`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT r.factor, 'x' FROM fm_rate r WHERE r.amt = m.amt) FROM fm_move m WHERE m.acct_id = a.id AND a.id = 3`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT g.factor + m.amt, m.note) FROM fm_move m, fm_rate g WHERE m.acct_id = a.id AND g.amt = m.amt AND g.factor < 5 RETURNING a.*`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT g.factor, m.note) FROM fm_move m JOIN fm_rate g ON g.amt = m.amt WHERE m.acct_id = a.id AND a.id = 2 RETURNING *`,
+	`UPDATE fm_acct a SET (note, bal) = (SELECT m.note, a.bal + 1), id = a.id FROM fm_move m WHERE m.acct_id = a.id AND a.id = 4 RETURNING a.*`,
+	// Mixed with plain SET items, two sources, and the count check.
+	`UPDATE fm_acct a SET bal = m.amt, (note) = (SELECT m.note || a.note) FROM fm_move m WHERE m.acct_id = a.id AND a.id = 2 RETURNING a.*`,
+	`UPDATE fm_acct a SET (bal) = (SELECT m.amt), (note) = (SELECT 'n' || m.amt) FROM fm_move m WHERE m.acct_id = a.id RETURNING a.*`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT m.amt) FROM fm_move m WHERE m.acct_id = a.id`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT m.amt, m.note, 1) FROM fm_move m WHERE m.acct_id = a.id`,
+	`UPDATE fm_acct a SET (bal, note) = (SELECT nosuch, 1) FROM fm_move m WHERE m.acct_id = a.id`,
+	`SELECT * FROM fm_acct ORDER BY id`,
+}
+
+func TestOracleFromMultiAssign(t *testing.T) { compareScriptMessages(t, fromMultiAssignScript) }
