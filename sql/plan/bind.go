@@ -142,6 +142,9 @@ type scope struct {
 	items    []*fromNode
 	merged   []*mergedCol
 	replaced map[nsCol]bool
+	// hidden are the names of the entries inside aliased joins ((a JOIN
+	// b) AS j), which only an error message still mentions.
+	hidden map[string]bool
 }
 
 func (sc *scope) add(r *rel) {
@@ -721,6 +724,10 @@ func (bd *binder) dependentColumn(x *ast.ColumnRef) (Expr, bool) {
 // hint names the alias.
 func missingRTE(sc *scope, name string, pos int) error {
 	for s := sc; s != nil; s = s.outer {
+		if s.hidden[name] {
+			return errs.Errorf(errs.UndefinedTable, "invalid reference to FROM-clause entry for table %q", name).
+				WithHint(fmt.Sprintf("There is an entry for table %q, but it cannot be referenced from this part of the query.", name)).WithPosition(pos)
+		}
 		for _, r := range s.rels {
 			if r.name == name && r.alias != "" && r.alias != name && !r.qualifiedOnly {
 				return errs.Errorf(errs.UndefinedTable, "invalid reference to FROM-clause entry for table %q", name).

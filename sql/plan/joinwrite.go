@@ -64,6 +64,11 @@ func (b *Builder) newJoinedWrite(coll *catalog.Collection, alias string, from []
 			refs[n] = true
 			plain = false
 		case *ast.Join:
+			if x.Alias != "" {
+				refs[x.Alias] = true
+				plain = false
+				return
+			}
 			visit(x.Left)
 			visit(x.Right)
 		default:

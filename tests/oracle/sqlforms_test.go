@@ -58,3 +58,52 @@ var fromMultiAssignScript = []string{
 }
 
 func TestOracleFromMultiAssign(t *testing.T) { compareScriptMessages(t, fromMultiAssignScript) }
+
+// rowsFromScript: ROWS FROM (f(...), g(...)) [WITH ORDINALITY] in FROM.
+var rowsFromScript = []string{
+	`SELECT * FROM ROWS FROM (generate_series(1, 3), unnest(ARRAY['a', 'b'])) AS x(a, b)`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2), unnest(ARRAY['a', 'b', 'c'])) WITH ORDINALITY AS x(a, b, n)`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2), generate_series(10, 12)) AS x`,
+	`SELECT x.* FROM ROWS FROM (generate_series(1, 2), unnest(ARRAY[1.5])) WITH ORDINALITY x`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2), generate_series(5, 6))`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2)) AS x`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2)) WITH ORDINALITY AS x(v, n)`,
+	`SELECT b, a FROM ROWS FROM (unnest(ARRAY[3, 1, 2]), json_array_elements_text('["p", "q"]')) AS x(a, b) ORDER BY a`,
+	`SELECT * FROM ROWS FROM (json_each('{"k": 1}'), generate_series(1, 2)) AS x`,
+	`SELECT t.n, x.* FROM (VALUES (1), (2)) t(n), ROWS FROM (generate_series(1, t.n), unnest(ARRAY[t.n * 10])) x(a, b) ORDER BY 1, 2`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2), unnest(ARRAY['a'])) AS x(a, b, c)`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2)) WITH ORDINALITY AS x(a, b, c)`,
+	`SELECT * FROM generate_series(1, 2) AS x(a, b)`,
+	`SELECT * FROM ROWS FROM () AS x`,
+	`SELECT * FROM ROWS FROM (generate_series(1, 2), 1) AS x`,
+}
+
+func TestOracleRowsFrom(t *testing.T) { compareScriptMessages(t, rowsFromScript) }
+
+// joinAliasScript: an alias on a parenthesized join names the join as
+// one FROM entry, hiding the tables inside it.
+var joinAliasScript = []string{
+	`CREATE TABLE ja_a (id int PRIMARY KEY, x text)`,
+	`CREATE TABLE ja_b (id int PRIMARY KEY, y text)`,
+	`INSERT INTO ja_a VALUES (1, 'a1'), (2, 'a2'), (3, 'a3')`,
+	`INSERT INTO ja_b VALUES (1, 'b1'), (2, 'b2'), (4, 'b4')`,
+	`SELECT * FROM (ja_a JOIN ja_b ON ja_a.id = ja_b.id) AS j ORDER BY 1`,
+	`SELECT * FROM (ja_a JOIN ja_b USING (id)) AS j ORDER BY id`,
+	`SELECT j.y, j.x FROM (ja_a JOIN ja_b USING (id)) j ORDER BY j.id`,
+	`SELECT * FROM (ja_a JOIN ja_b ON ja_a.id = ja_b.id) AS j(p, q, r, s) ORDER BY p`,
+	`SELECT j.r, j.* FROM (ja_a JOIN ja_b USING (id)) AS j(k) ORDER BY k`,
+	`SELECT * FROM (ja_a FULL JOIN ja_b USING (id)) AS j ORDER BY id`,
+	`SELECT * FROM (ja_a LEFT JOIN ja_b ON ja_a.id = ja_b.id) AS j(p, q, r, s) WHERE s IS NULL`,
+	`SELECT * FROM (ja_a NATURAL JOIN ja_b) AS j, ja_a WHERE ja_a.id = j.id ORDER BY 1`,
+	`SELECT k.* FROM (ja_a CROSS JOIN ja_b) AS k WHERE k.x = 'a1' AND k.y = 'b2'`,
+	`SELECT count(*) FROM (ja_a JOIN ja_b USING (id)) AS j JOIN ja_a a2 ON a2.id = j.id`,
+	`SELECT row_to_json(j) FROM (ja_a JOIN ja_b USING (id)) AS j ORDER BY j.id`,
+	// The tables inside are out of reach; an id of both is ambiguous.
+	`SELECT ja_a.x FROM (ja_a JOIN ja_b USING (id)) AS j`,
+	`SELECT j.id FROM (ja_a JOIN ja_b ON ja_a.id = ja_b.id) AS j`,
+	`SELECT * FROM (ja_a JOIN ja_b USING (id)) AS j(a, b, c, d)`,
+	`SELECT * FROM (SELECT 1, 2) AS s(a, b, c)`,
+	`SELECT * FROM ((ja_a JOIN ja_b USING (id)) AS j1 JOIN ja_a USING (id)) AS j2 ORDER BY 1`,
+}
+
+func TestOracleJoinAlias(t *testing.T) { compareScriptMessages(t, joinAliasScript) }
