@@ -107,3 +107,25 @@ var joinAliasScript = []string{
 }
 
 func TestOracleJoinAlias(t *testing.T) { compareScriptMessages(t, joinAliasScript) }
+
+// outerStarScript: t.* of an enclosing query's entry inside a subquery
+// (LATERAL or not) is that entry's columns, read from the outer row.
+var outerStarScript = []string{
+	`CREATE TABLE os_t (id int PRIMARY KEY, x text)`,
+	`CREATE TABLE os_u (id int, y text)`,
+	`INSERT INTO os_t VALUES (1, 'a'), (2, 'b')`,
+	`INSERT INTO os_u VALUES (1, 'u1'), (1, 'u2'), (3, 'u3')`,
+	`SELECT * FROM os_t t, LATERAL (SELECT t.*) s ORDER BY 1`,
+	`SELECT * FROM os_t t, LATERAL (SELECT t.*, 1 AS k) s(p, q, r) ORDER BY 1`,
+	`SELECT s.* FROM os_t t CROSS JOIN LATERAL (SELECT u.y, t.* FROM os_u u WHERE u.id = t.id) s ORDER BY 1`,
+	`SELECT * FROM os_t t LEFT JOIN LATERAL (SELECT t.*, u.* FROM os_u u WHERE u.id = t.id) s ON true ORDER BY 1, 6`,
+	`SELECT * FROM os_t, LATERAL (SELECT os_t.* LIMIT 1) s ORDER BY 1`,
+	`SELECT id FROM os_t t WHERE EXISTS (SELECT t.* FROM os_u u WHERE u.id = t.id) ORDER BY 1`,
+	`SELECT id, (SELECT max(q) FROM os_u u, LATERAL (SELECT t.*) s(p, q) WHERE u.id = s.p) FROM os_t t ORDER BY 1`,
+	`SELECT (SELECT t.*) FROM os_t t`,
+	`SELECT * FROM os_t t, LATERAL (SELECT nosuch.*) s`,
+	`SELECT * FROM os_t t, LATERAL (SELECT *) s`,
+	`SELECT * FROM os_t AS t, LATERAL (SELECT os_t.*) s`,
+}
+
+func TestOracleOuterStar(t *testing.T) { compareScriptMessages(t, outerStarScript) }
