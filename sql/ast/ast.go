@@ -692,6 +692,10 @@ type Join struct {
 	Right   TableExpr
 	On      Expr
 	Using   []string
+	// Alias is (a JOIN b ...) AS j [(x, y, ...)]: the join is one FROM
+	// entry named j (hiding a and b), its columns renamed by Columns.
+	Alias   string
+	Columns []string
 }
 
 // FuncTable is a table function in FROM: generate_series(1, 10) [AS] g(x).
@@ -703,6 +707,11 @@ type FuncTable struct {
 	// Ordinality: WITH ORDINALITY adds a bigint column numbering the
 	// function's rows from 1.
 	Ordinality bool
+	// RowsFrom is ROWS FROM (f(...), g(...), ...): Func is f, More the
+	// functions after it. Row i holds each function's row i (NULLs for a
+	// function with fewer rows), their columns side by side.
+	RowsFrom bool
+	More     []*FuncCall
 }
 
 // StreamSource is STREAM s [PARTITION p] CONSUMER GROUP g [CONSUMER 'c'] and

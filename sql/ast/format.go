@@ -1477,7 +1477,17 @@ func (f *formatter) table(t TableExpr) {
 		f.w(")")
 		f.alias(t.Alias, t.Columns)
 	case *FuncTable:
-		f.expr(t.Func)
+		if t.RowsFrom {
+			f.w("ROWS FROM (")
+			f.expr(t.Func)
+			for _, m := range t.More {
+				f.w(", ")
+				f.expr(m)
+			}
+			f.w(")")
+		} else {
+			f.expr(t.Func)
+		}
 		if t.Ordinality {
 			f.w(" WITH ORDINALITY")
 		}
@@ -1499,30 +1509,42 @@ func (f *formatter) table(t TableExpr) {
 		}
 		f.alias(t.Alias, nil)
 	case *Join:
-		f.table(t.Left)
-		f.w(" ")
-		if t.Natural {
-			f.w("NATURAL ")
-		}
-		f.w(t.Kind, " JOIN ")
-		if _, ok := t.Right.(*Join); ok {
+		if t.Alias != "" {
 			f.w("(")
-			f.table(t.Right)
+			f.join(t)
 			f.w(")")
-		} else {
-			f.table(t.Right)
+			f.alias(t.Alias, t.Columns)
+			return
 		}
-		if t.On != nil {
-			f.w(" ON ")
-			f.expr(t.On)
-		}
-		if len(t.Using) > 0 {
-			f.w(" USING (")
-			f.names(t.Using, false)
-			f.w(")")
-		}
+		f.join(t)
 	default:
 		f.w("<?>")
+	}
+}
+
+// join prints a join without its alias.
+func (f *formatter) join(t *Join) {
+	f.table(t.Left)
+	f.w(" ")
+	if t.Natural {
+		f.w("NATURAL ")
+	}
+	f.w(t.Kind, " JOIN ")
+	if r, ok := t.Right.(*Join); ok && r.Alias == "" {
+		f.w("(")
+		f.table(t.Right)
+		f.w(")")
+	} else {
+		f.table(t.Right)
+	}
+	if t.On != nil {
+		f.w(" ON ")
+		f.expr(t.On)
+	}
+	if len(t.Using) > 0 {
+		f.w(" USING (")
+		f.names(t.Using, false)
+		f.w(")")
 	}
 }
 

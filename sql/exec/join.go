@@ -600,7 +600,29 @@ func asList(v types.Value) ([]any, error) {
 
 // runFuncScan evaluates a set-returning function in FROM.
 func (env *Env) runFuncScan(x *plan.FuncScan) ([]types.Row, error) {
-	return env.evalTableFunc(x, nil)
+	if len(x.Zip) == 0 {
+		return env.evalTableFunc(x, nil)
+	}
+	// ROWS FROM: row i of each function side by side.
+	var out []types.Row
+	off, width := 0, 0
+	for _, z := range x.Zip {
+		width += len(z.Cols)
+	}
+	for _, z := range x.Zip {
+		rows, err := env.evalTableFunc(z, nil)
+		if err != nil {
+			return nil, err
+		}
+		for len(out) < len(rows) {
+			out = append(out, make(types.Row, width))
+		}
+		for i, r := range rows {
+			copy(out[i][off:], r)
+		}
+		off += len(z.Cols)
+	}
+	return out, nil
 }
 
 // evalTableFunc evaluates a set-returning function with its arguments over
@@ -771,6 +793,9 @@ func (a *applyIter) Next() (types.Row, bool, error) {
 		a.env.outer = a.env.outer[:len(a.env.outer)-1]
 		if err != nil {
 			return nil, false, err
+		}
+		if a.node.One && len(rows) > 1 {
+			return nil, false, errs.New(errs.CardinalityViolation, "more than one row returned by a subquery used as an expression")
 		}
 		a.left, a.right, a.i, a.pending = l, rows, 0, true
 	}

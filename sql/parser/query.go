@@ -461,6 +461,11 @@ func (p *parser) tablePrimary() ast.TableExpr {
 		p.i++
 		te := p.tableRef()
 		p.expectOp(")")
+		if j, ok := te.(*ast.Join); ok && j.Alias == "" {
+			if j.Alias = p.alias(); j.Alias != "" && p.isOp("(") {
+				j.Columns = p.parenNames(false)
+			}
+		}
 		return te
 	}
 	if isKw(t, "lateral") {
@@ -482,6 +487,9 @@ func (p *parser) tablePrimary() ast.TableExpr {
 		(isKw(n2, "partition") || isKw(n2, "consumer")) {
 		return p.streamSource()
 	}
+	if isKw(t, "rows") && isKw(n1, "from") && isOp(n2, "(") {
+		return p.rowsFrom()
+	}
 	p.acceptKw("only")
 	name := p.qualifiedName()
 	if p.isOp("(") {
@@ -502,6 +510,40 @@ func (p *parser) tablePrimary() ast.TableExpr {
 		tn.Columns = p.parenNames(false)
 	}
 	return tn
+}
+
+// rowsFrom parses ROWS FROM (f(...), ...) [WITH ORDINALITY] [[AS] x[(a, ...)]].
+func (p *parser) rowsFrom() ast.TableExpr {
+	t := p.next()
+	p.next()
+	p.expectOp("(")
+	ft := &ast.FuncTable{Pos: t.pos, RowsFrom: true}
+	for {
+		ft2 := p.peek()
+		name := p.qualifiedName()
+		if !p.isOp("(") {
+			p.fail(p.peek())
+		}
+		f := p.funcCall(ft2.pos, name).(*ast.FuncCall)
+		if f.Over != nil || f.Filter != nil {
+			p.fail(ft2)
+		}
+		if ft.Func == nil {
+			ft.Func = f
+		} else {
+			ft.More = append(ft.More, f)
+		}
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	ft.Ordinality = p.acceptKws("with", "ordinality")
+	ft.Alias = p.alias()
+	if ft.Alias != "" && p.isOp("(") {
+		ft.Columns = p.parenNames(false)
+	}
+	return ft
 }
 
 // streamSource parses STREAM s [PARTITION p] CONSUMER GROUP g [CONSUMER 'c']

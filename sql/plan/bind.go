@@ -146,6 +146,9 @@ type scope struct {
 	// (an INSERT's target in its VALUES): naming it or one of its columns
 	// gets PostgreSQL's hint.
 	unreachable *catalog.Collection
+	// hidden are the names of the entries inside aliased joins ((a JOIN
+	// b) AS j), which only an error message still mentions.
+	hidden map[string]bool
 }
 
 // undefinedColumn is 42703 for a bare name, with PostgreSQL's hint when
@@ -735,15 +738,15 @@ func (bd *binder) dependentColumn(x *ast.ColumnRef) (Expr, bool) {
 // hint names the alias.
 func missingRTE(sc *scope, name string, pos int) error {
 	for s := sc; s != nil; s = s.outer {
+		if s.hidden[name] || (s.unreachable != nil && s.unreachable.Name == name) {
+			return errs.Errorf(errs.UndefinedTable, "invalid reference to FROM-clause entry for table %q", name).
+				WithHint(fmt.Sprintf("There is an entry for table %q, but it cannot be referenced from this part of the query.", name)).WithPosition(pos)
+		}
 		for _, r := range s.rels {
 			if r.name == name && r.alias != "" && r.alias != name && !r.qualifiedOnly {
 				return errs.Errorf(errs.UndefinedTable, "invalid reference to FROM-clause entry for table %q", name).
 					WithHint(fmt.Sprintf("Perhaps you meant to reference the table alias %q.", r.alias)).WithPosition(pos)
 			}
-		}
-		if s.unreachable != nil && s.unreachable.Name == name {
-			return errs.Errorf(errs.UndefinedTable, "invalid reference to FROM-clause entry for table %q", name).
-				WithHint(fmt.Sprintf("There is an entry for table %q, but it cannot be referenced from this part of the query.", name)).WithPosition(pos)
 		}
 	}
 	return errAt(errs.UndefinedTable, pos, "missing FROM-clause entry for table %q", name)

@@ -498,14 +498,29 @@ func (b *Builder) bindReturning(items []ast.SelectItem, sc *scope, jw ...*joined
 	if len(items) == 0 {
 		return nil, nil, nil
 	}
-	items, err := b.expandItems(items, sc)
+	var other map[int]bool // items read from the match only
+	var err error
+	if len(jw) > 0 {
+		items, other, err = b.expandJoinedItems(items, sc, jw[0])
+	} else {
+		items, err = b.expandItems(items, sc)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	bd := &binder{b: b, sc: sc, noAgg: "RETURNING"}
 	var exprs []Expr
 	var cols []Column
-	for _, it := range items {
+	for i, it := range items {
+		if other[i] {
+			e, err := bd.bind(jw[0].value(it.Expr), types.Unknown)
+			if err != nil {
+				return nil, nil, err
+			}
+			exprs = append(exprs, e)
+			cols = append(cols, colFor(exprName(it.Expr), e, sc))
+			continue
+		}
 		e, err := bd.bind(it.Expr, types.Unknown)
 		if err != nil && len(jw) > 0 && (errs.Is(err, errs.UndefinedColumn) || errs.Is(err, errs.UndefinedTable)) {
 			if other, oerr := bd.bind(jw[0].value(it.Expr), types.Unknown); oerr == nil {
@@ -540,19 +555,24 @@ func (b *Builder) buildUpdate(up *ast.Update) (*Update, error) {
 	where, set := up.Where, up.Set
 	var jws []*joinedWrite
 	if len(up.From) > 0 {
-		for _, a := range up.Set {
-			if m, ok := a.Value.(*ast.MultiAssignRef); ok {
-				return nil, errAt(errs.FeatureNotSupported, m.Pos, "UPDATE ... FROM with SET (columns) = (sub-SELECT) is not supported yet")
-			}
-		}
 		jw, w, err := b.newJoinedWrite(coll, up.Alias, up.From, where, up.Pos)
 		if err != nil {
 			return nil, err
 		}
 		jws = append(jws, jw)
 		where, set = w, nil
+		sources := map[*ast.Select]*ast.Select{}
 		for _, a := range up.Set {
-			a.Value = jw.value(a.Value)
+			if m, ok := a.Value.(*ast.MultiAssignRef); ok {
+				q, ok := sources[m.Query]
+				if !ok {
+					q = jw.source(m.Query, m.Pos)
+					sources[m.Query] = q
+				}
+				a.Value = &ast.MultiAssignRef{Pos: m.Pos, Query: q, Col: m.Col, N: m.N}
+			} else {
+				a.Value = jw.value(a.Value)
+			}
 			set = append(set, a)
 		}
 	}
@@ -572,6 +592,13 @@ func (b *Builder) buildUpdate(up *ast.Update) (*Update, error) {
 		out.Set = append(out.Set, s)
 	}
 	out.Sources = srcs.subs
+	if len(jws) > 0 {
+		for _, sub := range srcs.subs {
+			if err := oneSourceRow(sub.Plan); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if err := setTwice(coll, out.Set); err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func (b *Builder) buildFrom(from []ast.TableExpr, where ast.Expr, outer *scope) 
 // preds (bound over the whole FROM row), so joinUnits may order them
 // freely; outer joins and everything else are one unit each.
 func (b *Builder) flattenFrom(te ast.TableExpr, sc *scope, units *[]fromUnit, preds *[]Expr) error {
-	if x, ok := te.(*ast.Join); ok && (x.Kind == "" || x.Kind == "INNER" || x.Kind == "CROSS") {
+	if x, ok := te.(*ast.Join); ok && x.Alias == "" && (x.Kind == "" || x.Kind == "INNER" || x.Kind == "CROSS") {
 		if err := b.flattenFrom(x.Left, sc, units, preds); err != nil {
 			return err
 		}
@@ -123,6 +123,64 @@ func (b *Builder) flattenFrom(te ast.TableExpr, sc *scope, units *[]fromUnit, pr
 	}
 	*units = append(*units, fromUnit{node: n, lo: lo, hi: len(sc.cols)})
 	return nil
+}
+
+// aliasedJoin plans (a JOIN b ...) AS j(x, y) as PostgreSQL means it: the
+// derived table (SELECT * FROM a JOIN b ...) AS j(x, y), one FROM entry
+// whose columns are the join's (USING columns once, first), a and b out
+// of reach (sc.hidden records their names).
+func (b *Builder) aliasedJoin(x *ast.Join, sc *scope) (Node, error) {
+	if sc.hidden == nil {
+		sc.hidden = map[string]bool{}
+	}
+	var hide func(te ast.TableExpr)
+	hide = func(te ast.TableExpr) {
+		switch y := te.(type) {
+		case *ast.TableName:
+			if y.Alias != "" {
+				sc.hidden[y.Alias] = true
+			} else {
+				sc.hidden[y.Name] = true
+			}
+		case *ast.Subquery:
+			sc.hidden[y.Alias] = true
+		case *ast.FuncTable:
+			if y.Alias != "" {
+				sc.hidden[y.Alias] = true
+			} else {
+				sc.hidden[y.Func.Name] = true
+			}
+		case *ast.Join:
+			if y.Alias != "" {
+				sc.hidden[y.Alias] = true
+				return
+			}
+			hide(y.Left)
+			hide(y.Right)
+		}
+	}
+	hide(x.Left)
+	hide(x.Right)
+	inner := *x
+	inner.Alias, inner.Columns = "", nil
+	core := &ast.SelectCore{Items: []ast.SelectItem{{Pos: x.Pos, Star: true}}, From: []ast.TableExpr{&inner}}
+	sq := &ast.Subquery{Pos: x.Pos, Query: &ast.Select{Pos: x.Pos, Body: core}, Alias: x.Alias}
+	n, err := b.buildSelect(sq.Query, nil)
+	if err != nil {
+		return nil, err
+	}
+	r, err := subqueryRel(sq, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(x.Columns) > len(r.cols) {
+		return nil, errAt(errs.InvalidColumnReference, x.Pos, "join expression %q has %d columns available but %d columns specified", x.Alias, len(r.cols), len(x.Columns))
+	}
+	for i, c := range x.Columns {
+		r.cols[i].Name = c
+	}
+	sc.add(r)
+	return n, nil
 }
 
 // fromUnit is one FROM-list entry: its plan and its columns [lo, hi) in
@@ -689,6 +747,9 @@ func trackUse(coll *catalog.Collection, r *rel) []bool {
 
 // buildTableExpr plans one FROM entry and adds its relations to sc.
 func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
+	if x, ok := te.(*ast.Join); ok && x.Alias != "" {
+		return b.aliasedJoin(x, sc)
+	}
 	switch x := te.(type) {
 	case *ast.TableName:
 		if n, cols, ok, err := b.viewRef(x); ok || err != nil {
@@ -777,7 +838,11 @@ func (b *Builder) buildTableExpr(te ast.TableExpr, sc *scope) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc.add(subqueryRel(x, n))
+		r, err := subqueryRel(x, n)
+		if err != nil {
+			return nil, err
+		}
+		sc.add(r)
 		return n, nil
 	case *ast.Join:
 		left, err := b.buildTableExpr(x.Left, sc)
@@ -1248,6 +1313,9 @@ func walkNode(n Node, f func(Expr)) {
 		for _, e := range x.Args {
 			visit(e)
 		}
+		for _, z := range x.Zip {
+			walkNode(z, f)
+		}
 	case *CTEScan:
 		walkNode(x.Def.Plan, f)
 	case *RecursiveCTE:
@@ -1285,6 +1353,10 @@ type FuncScan struct {
 	// list (json_each), are those columns: each row is returned as one
 	// row value (a *types.Composite in Cols' single column).
 	Record []Column
+	// Zip, for ROWS FROM (f(...), g(...)), are the functions (Name is
+	// the first's, Args unused): row i is each one's row i side by side,
+	// NULLs for a function with fewer rows.
+	Zip []*FuncScan
 }
 
 // Columns returns the single output column.
@@ -1469,24 +1541,44 @@ func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan
 	if err != nil {
 		return nil, nil, err
 	}
+	var zip []*FuncScan
+	if len(x.More) > 0 {
+		// ROWS FROM (f(...), g(...)): each function's columns in turn.
+		zip = append(zip, &FuncScan{Name: name, Args: args, Cols: cols})
+		cols = append([]Column(nil), cols...)
+		for _, f := range x.More {
+			fname := strings.TrimPrefix(f.Name, "pg_catalog.")
+			fargs, err := bd.bindArgs(f.Args)
+			if err != nil {
+				return nil, nil, err
+			}
+			fcols, err := tableFuncCols(fname, fargs, f.Pos)
+			if err != nil {
+				return nil, nil, err
+			}
+			zip = append(zip, &FuncScan{Name: fname, Args: fargs, Cols: fcols})
+			cols = append(cols, fcols...)
+		}
+		args = nil
+	}
 	scalar := len(cols) == 1 && !x.Ordinality
 	if x.Ordinality {
 		cols = append(cols, Column{Name: "ordinality", T: types.Int8})
 	}
 	if len(x.Columns) > len(cols) {
-		return nil, nil, errAt(errs.SyntaxError, x.Pos, "too many column aliases specified for function %s", name)
+		return nil, nil, errAt(errs.InvalidColumnReference, x.Pos, "table %q has %d columns available but %d columns specified", x.Alias, len(cols), len(x.Columns))
 	}
 	for i, c := range x.Columns {
 		cols[i].Name = c
 	}
-	if _, named := namedTableFuncs[name]; !named && len(x.Columns) == 0 && x.Alias != "" && !(name == "unnest" && len(args) > 1) {
+	if _, named := namedTableFuncs[name]; !named && len(x.Columns) == 0 && x.Alias != "" && !(name == "unnest" && len(args) > 1) && zip == nil {
 		cols[0].Name = x.Alias // an unnamed column takes the alias (of a single function)
 	}
 	alias := x.Alias
 	if alias == "" {
 		alias = name
 	}
-	return &FuncScan{Name: name, Args: args, Cols: cols, Ordinality: x.Ordinality}, &rel{name: alias, alias: alias, cols: cols, scalar: scalar}, nil
+	return &FuncScan{Name: name, Args: args, Cols: cols, Ordinality: x.Ordinality, Zip: zip}, &rel{name: alias, alias: alias, cols: cols, scalar: scalar}, nil
 }
 
 // lateralEntry reports whether a FROM entry may read the entries before
@@ -1521,7 +1613,8 @@ func (b *Builder) buildLateral(te ast.TableExpr, prefix *scope) (n Node, r *rel,
 		if err != nil {
 			return nil, nil, false, err
 		}
-		return n, subqueryRel(x, n), true, nil
+		r, err := subqueryRel(x, n)
+		return n, r, true, err
 	}
 	return nil, nil, false, errs.Errorf(errs.InternalError, "not a lateral FROM entry: %T", te)
 }
@@ -1553,15 +1646,18 @@ func aliasColumns(cols []Column, coll *catalog.Collection, x *ast.TableName) ([]
 
 // subqueryRel is the relation of a derived table: its query's columns,
 // renamed by the alias's column list.
-func subqueryRel(x *ast.Subquery, n Node) *rel {
+func subqueryRel(x *ast.Subquery, n Node) (*rel, error) {
 	cols := append([]Column(nil), n.Columns()...)
+	if len(x.Columns) > len(cols) {
+		return nil, errAt(errs.InvalidColumnReference, x.Pos, "table %q has %d columns available but %d columns specified", x.Alias, len(cols), len(x.Columns))
+	}
 	for i := range cols {
 		if i < len(x.Columns) {
 			cols[i].Name = x.Columns[i]
 		}
 		cols[i].TableOID, cols[i].AttrNum = 0, 0
 	}
-	return &rel{name: x.Alias, alias: x.Alias, cols: cols}
+	return &rel{name: x.Alias, alias: x.Alias, cols: cols}, nil
 }
 
 // tail is the scope of sc's entries from column base on, their columns

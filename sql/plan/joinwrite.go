@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/nodedb-go/nodedb/catalog"
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/ast"
@@ -62,6 +64,11 @@ func (b *Builder) newJoinedWrite(coll *catalog.Collection, alias string, from []
 			refs[n] = true
 			plain = false
 		case *ast.Join:
+			if x.Alias != "" {
+				refs[x.Alias] = true
+				plain = false
+				return
+			}
 			visit(x.Left)
 			visit(x.Right)
 		default:
@@ -101,6 +108,72 @@ func (b *Builder) newJoinedWrite(coll *catalog.Collection, alias string, from []
 	return jw, andAll(append(own, exists)), nil
 }
 
+// expandJoinedItems expands RETURNING's * and t.* in a write joined to
+// jw's entries as PostgreSQL does: * is the target's columns followed by
+// the other entries' (as SELECT * over them shows them), t.* names the
+// target or one of the others. other marks the items that read the
+// others' columns, each read from the match (jw.value).
+func (b *Builder) expandJoinedItems(items []ast.SelectItem, sc *scope, jw *joinedWrite) ([]ast.SelectItem, map[int]bool, error) {
+	var out []ast.SelectItem
+	other := map[int]bool{}
+	var osc *scope
+	others := func() (*scope, error) {
+		if osc == nil {
+			_, s, err := b.buildFrom(jw.from, nil, nil)
+			if err != nil {
+				return nil, err
+			}
+			osc = s
+		}
+		return osc, nil
+	}
+	addOthers := func(it ast.SelectItem, s *scope) error {
+		ex, err := b.expandItems([]ast.SelectItem{it}, s)
+		if err != nil {
+			return err
+		}
+		for _, e := range ex {
+			other[len(out)] = true
+			out = append(out, e)
+		}
+		return nil
+	}
+	for _, it := range items {
+		if !it.Star {
+			out = append(out, it)
+			continue
+		}
+		if it.StarTable == "" || it.StarTable == sc.rels[0].ref() {
+			own, err := b.expandItems([]ast.SelectItem{{Pos: it.Pos, Star: true}}, sc)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, own...)
+			if it.StarTable != "" {
+				continue
+			}
+		}
+		s, err := others()
+		if err != nil {
+			return nil, nil, err
+		}
+		if it.StarTable == "" {
+			if err := addOthers(it, s); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if !slices.ContainsFunc(s.rels, func(r *rel) bool { return !r.qualifiedOnly && r.ref() == it.StarTable }) {
+			all := &scope{rels: append(append([]*rel{}, sc.rels...), s.rels...)}
+			return nil, nil, missingRTE(all, it.StarTable, it.Pos)
+		}
+		if err := addOthers(it, s); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, other, nil
+}
+
 // query is SELECT item FROM the other entries WHERE w' [LIMIT 1].
 func (jw *joinedWrite) query(item ast.Expr, one bool) *ast.Select {
 	core := &ast.SelectCore{Items: []ast.SelectItem{{Expr: item}}, From: jw.from, Where: jw.rest}
@@ -109,6 +182,45 @@ func (jw *joinedWrite) query(item ast.Expr, one bool) *ast.Select {
 		sel.Limit = &ast.Literal{Kind: "int", Value: int64(1)}
 	}
 	return sel
+}
+
+// sourceAlias names the sub-SELECT of SET (a, b) = (SELECT ...) in the
+// query source makes of it (not a name SQL text can spell).
+const sourceAlias = "set source"
+
+// source is the query SET (a, b) = (q) reads in UPDATE ... FROM: q
+// evaluated over the match,
+//
+//	SELECT s.* FROM <others>, LATERAL (q) AS s WHERE w' LIMIT 1
+//
+// whose lateral join oneSourceRow then marks to refuse more than one row
+// of q (21000, as PostgreSQL's sub-SELECT does), several matches being
+// fine.
+func (jw *joinedWrite) source(q *ast.Select, pos int) *ast.Select {
+	from := append(append([]ast.TableExpr{}, jw.from...), &ast.Subquery{Pos: pos, Query: q, Alias: sourceAlias, Lateral: true})
+	core := &ast.SelectCore{Items: []ast.SelectItem{{Pos: pos, Star: true, StarTable: sourceAlias}}, From: from, Where: jw.rest}
+	return &ast.Select{Pos: pos, Body: core, Limit: &ast.Literal{Pos: pos, Kind: "int", Value: int64(1)}}
+}
+
+// oneSourceRow marks the lateral join of a query source made (the first
+// Apply below its projection, filters and limit) to refuse more than one
+// row of the sub-SELECT per match.
+func oneSourceRow(n Node) error {
+	for {
+		switch x := n.(type) {
+		case *Project:
+			n = x.Input
+		case *Limit:
+			n = x.Input
+		case *Filter:
+			n = x.Input
+		case *Apply:
+			x.One = true
+			return nil
+		default:
+			return errs.Errorf(errs.InternalError, "UPDATE ... FROM: no lateral join in the plan of SET's sub-SELECT (%T)", n)
+		}
+	}
 }
 
 // value is a SET value over the joined row: unchanged when it reads no

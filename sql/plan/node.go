@@ -281,6 +281,9 @@ type Apply struct {
 	Outer       bool
 	On          Expr
 	Cols        []Column
+	// One refuses more than one row of Right for a left row (21000): the
+	// sub-SELECT of SET (a, b) = (SELECT ...) in UPDATE ... FROM.
+	One bool
 }
 
 // Columns returns the combined layout.

@@ -77,8 +77,10 @@ func (v *queryVisitor) tableExpr(t ast.TableExpr) {
 	case *ast.Subquery:
 		v.query(x.Query)
 	case *ast.FuncTable:
-		for _, a := range x.Func.Args {
-			v.exprs(a)
+		for _, f := range append([]*ast.FuncCall{x.Func}, x.More...) {
+			for _, a := range f.Args {
+				v.exprs(a)
+			}
 		}
 	}
 }

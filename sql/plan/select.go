@@ -547,7 +547,7 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 			out = append(out, it)
 			continue
 		}
-		if len(sc.rels) == 0 {
+		if len(sc.rels) == 0 && it.StarTable == "" {
 			return nil, errAt(errs.SyntaxError, it.Pos, "SELECT * with no tables specified is not valid")
 		}
 		// nth counts the columns of one name a relation has shown so far
@@ -574,10 +574,32 @@ func (b *Builder) expandItems(items []ast.SelectItem, sc *scope) ([]ast.SelectIt
 			}
 		}
 		if !matched {
-			return nil, missingRTE(sc, it.StarTable, it.Pos)
+			// An enclosing query's entry (a LATERAL subquery's t.* of an
+			// entry before it): its columns, qualified, read as outer
+			// references.
+			r := outerRel(sc.outer, it.StarTable)
+			if r == nil {
+				return nil, missingRTE(sc, it.StarTable, it.Pos)
+			}
+			for _, name := range relNames(r) {
+				out = append(out, ast.SelectItem{Pos: it.Pos, Expr: &ast.ColumnRef{Pos: it.Pos, Parts: []string{r.ref(), name}}})
+			}
 		}
 	}
 	return out, nil
+}
+
+// outerRel is the entry named name that sc or a scope around it has
+// (the innermost), or nil.
+func outerRel(sc *scope, name string) *rel {
+	for ; sc != nil; sc = sc.outer {
+		for _, r := range sc.rels {
+			if !r.qualifiedOnly && r.ref() == name {
+				return r
+			}
+		}
+	}
+	return nil
 }
 
 // starItem is the select-list entry * makes for a column: qualified by
