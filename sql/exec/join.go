@@ -643,6 +643,13 @@ func (env *Env) evalTableFunc(x *plan.FuncScan, row types.Row) ([]types.Row, err
 }
 
 func (env *Env) tableFuncRows(x *plan.FuncScan, row types.Row) ([]types.Row, error) {
+	if x.Scalar != nil {
+		v, err := env.Eval(x.Scalar, row)
+		if err != nil {
+			return nil, err
+		}
+		return []types.Row{{v}}, nil
+	}
 	args := make([]types.Value, len(x.Args))
 	for i, a := range x.Args {
 		v, err := env.Eval(a, row)

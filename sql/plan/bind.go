@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -1267,13 +1268,33 @@ func (bd *binder) bindFunc(x *ast.FuncCall, hint types.T) (Expr, error) {
 			return nil, errs.Errorf(errs.FeatureNotSupported, "set-returning function %s is not supported here", name).
 				WithPosition(x.Pos).WithHint(fmt.Sprintf("Call it in FROM (SELECT ... FROM %s(...) AS alias), or in the select list.", name))
 		}
-		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s does not exist", name)
+		return nil, bd.undefinedFunction(x, name)
 	}
 	n := len(x.Args)
 	if n < f.MinArgs || (f.MaxArgs >= 0 && n > f.MaxArgs) {
-		return nil, errAt(errs.UndefinedFunction, x.Pos, "function %s with %d arguments does not exist", name, n)
+		return nil, bd.undefinedFunction(x, name)
 	}
 	return bd.bindCall(f, x.Args, x.Pos)
+}
+
+// undefinedFunction is PostgreSQL's 42883 for a call no function matches,
+// naming the arguments' types ("unknown" for a bare literal or
+// parameter); an argument that does not bind fails first, as there.
+func (bd *binder) undefinedFunction(x *ast.FuncCall, name string) error {
+	ts := make([]string, len(x.Args))
+	for i, a := range x.Args {
+		ts[i] = "unknown"
+		if untyped(a) {
+			continue
+		}
+		e, err := bd.bind(a, types.Unknown)
+		if err != nil {
+			return err
+		}
+		ts[i] = funcs.FormatType(int64(e.Type().OID()), -1, false)
+	}
+	return errs.Errorf(errs.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(ts, ", ")).WithPosition(x.Pos).
+		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 }
 
 // sortKeys binds ORDER BY items (of an aggregate call or a window) to sort
@@ -1450,6 +1471,9 @@ func (bd *binder) bindSetReturning(x *ast.FuncCall, name string) (Expr, error) {
 			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 	}
 	cols, err := tableFuncCols(name, args, x.Pos)
+	if errors.Is(err, errNotTableFunc) {
+		err = errAt(errs.FeatureNotSupported, x.Pos, "set-returning function %s is not supported yet", name)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -1313,6 +1314,7 @@ func walkNode(n Node, f func(Expr)) {
 		for _, e := range x.Args {
 			visit(e)
 		}
+		visit(x.Scalar)
 		for _, z := range x.Zip {
 			walkNode(z, f)
 		}
@@ -1357,6 +1359,9 @@ type FuncScan struct {
 	// the first's, Args unused): row i is each one's row i side by side,
 	// NULLs for a function with fewer rows.
 	Zip []*FuncScan
+	// Scalar, for a function that returns one value (lower('A') in
+	// FROM), is its call: the scan is one row holding its value.
+	Scalar Expr
 }
 
 // Columns returns the single output column.
@@ -1513,8 +1518,12 @@ func tableFuncType(name string, args []Expr, pos int) (types.T, error) {
 		}
 		return types.JSON, nil
 	}
-	return 0, errAt(errs.FeatureNotSupported, pos, "table function %s is not supported yet", name)
+	return 0, errNotTableFunc
 }
+
+// errNotTableFunc: the function is not a table function (it may be one
+// that returns one value).
+var errNotTableFunc = errors.New("not a table function")
 
 func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 	name := strings.TrimPrefix(x.Func.Name, "pg_catalog.")
@@ -1533,33 +1542,25 @@ func (b *Builder) buildFuncTable(x *ast.FuncTable, sc *scope) (Node, error) {
 // scopes its arguments may read) and returns its scan and its relation.
 func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan, *rel, error) {
 	bd := &binder{b: b, sc: in, noAgg: "functions in FROM"}
-	args, err := bd.bindArgs(x.Func.Args)
-	if err != nil {
-		return nil, nil, err
-	}
-	cols, err := tableFuncCols(name, args, x.Pos)
+	args, cols, call, err := bd.fromFunc(x.Func, name)
 	if err != nil {
 		return nil, nil, err
 	}
 	var zip []*FuncScan
 	if len(x.More) > 0 {
 		// ROWS FROM (f(...), g(...)): each function's columns in turn.
-		zip = append(zip, &FuncScan{Name: name, Args: args, Cols: cols})
+		zip = append(zip, &FuncScan{Name: name, Args: args, Cols: cols, Scalar: call})
 		cols = append([]Column(nil), cols...)
 		for _, f := range x.More {
 			fname := strings.TrimPrefix(f.Name, "pg_catalog.")
-			fargs, err := bd.bindArgs(f.Args)
+			fargs, fcols, fcall, err := bd.fromFunc(f, fname)
 			if err != nil {
 				return nil, nil, err
 			}
-			fcols, err := tableFuncCols(fname, fargs, f.Pos)
-			if err != nil {
-				return nil, nil, err
-			}
-			zip = append(zip, &FuncScan{Name: fname, Args: fargs, Cols: fcols})
+			zip = append(zip, &FuncScan{Name: fname, Args: fargs, Cols: fcols, Scalar: fcall})
 			cols = append(cols, fcols...)
 		}
-		args = nil
+		args, call = nil, nil
 	}
 	scalar := len(cols) == 1 && !x.Ordinality
 	if x.Ordinality {
@@ -1578,7 +1579,26 @@ func (b *Builder) funcTable(x *ast.FuncTable, name string, in *scope) (*FuncScan
 	if alias == "" {
 		alias = name
 	}
-	return &FuncScan{Name: name, Args: args, Cols: cols, Ordinality: x.Ordinality, Zip: zip}, &rel{name: alias, alias: alias, cols: cols, scalar: scalar}, nil
+	return &FuncScan{Name: name, Args: args, Cols: cols, Ordinality: x.Ordinality, Zip: zip, Scalar: call},
+		&rel{name: alias, alias: alias, cols: cols, scalar: scalar}, nil
+}
+
+// fromFunc binds a function called in FROM: a table function's arguments
+// and columns, or, for a function that returns one value, its call (one
+// row, one column named after it, as in PostgreSQL); an unknown function
+// is PostgreSQL's 42883.
+func (bd *binder) fromFunc(f *ast.FuncCall, name string) (args []Expr, cols []Column, call Expr, err error) {
+	if args, err = bd.bindArgs(f.Args); err != nil {
+		return nil, nil, nil, err
+	}
+	cols, err = tableFuncCols(name, args, f.Pos)
+	if !errors.Is(err, errNotTableFunc) {
+		return args, cols, nil, err
+	}
+	if call, err = bd.bind(f, types.Unknown); err != nil {
+		return nil, nil, nil, err
+	}
+	return nil, []Column{{Name: name, T: call.Type(), TypeMod: -1}}, call, nil
 }
 
 // lateralEntry reports whether a FROM entry may read the entries before

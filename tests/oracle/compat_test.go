@@ -276,6 +276,28 @@ func TestOracleReturningReadsStatementStart(t *testing.T) {
 	})
 }
 
+// TestOracleScalarFunctionInFrom: a function that returns one value in
+// FROM is one row of one column (named after the function, or the
+// alias), as in PostgreSQL; an unknown function is 42883.
+func TestOracleScalarFunctionInFrom(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`SELECT * FROM lower('ABC')`,
+		`SELECT x FROM lower('ABC') AS x`,
+		`SELECT t.c FROM upper('abc') AS t(c)`,
+		`SELECT * FROM abs(-3) AS a, length('four') AS l`,
+		`SELECT * FROM lower('A') WITH ORDINALITY`,
+		`SELECT g, s FROM generate_series(1, 3) g, LATERAL repeat('x', g) s ORDER BY g`,
+		`SELECT * FROM ROWS FROM (generate_series(1, 2), lower('Q')) AS r(a, b)`,
+		`SELECT * FROM nosuch(1)`,
+		`SELECT * FROM count(*)`,
+		`SELECT * FROM lower(1, 2)`,
+		`SELECT * FROM coalesce(NULL, 5)`,
+		`SELECT nosuch('a', 1.5, NULL, true, now())`,
+		`SELECT lower()`,
+		`SELECT nosuch(x) FROM (SELECT 1) s`,
+	})
+}
+
 // TestOracleUpdateReadsStatementStart compares UPDATEs whose SET
 // subqueries read the table being updated with PostgreSQL's: they see
 // the table as the statement found it (an earlier statement's writes
