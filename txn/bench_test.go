@@ -104,3 +104,37 @@ func BenchmarkAbsentKey(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBulkWrites: one transaction buffering 100,000 writes of keys
+// in no order (a bulk DELETE's row and index keys) and committing them,
+// the write-set and commit-batch work a bulk statement does.
+func BenchmarkBulkWrites(b *testing.B) {
+	_, m := benchManager(b)
+	const n = 100000
+	keys := make([][]byte, n)
+	for i := range keys {
+		k := make([]byte, 21)
+		k[0] = storage.TagRow
+		binary.BigEndian.PutUint32(k[1:], 7)
+		// A multiplicative hash spreads consecutive ids over the keyspace.
+		binary.BigEndian.PutUint64(k[5:], uint64(i)*0x9E3779B97F4A7C15)
+		binary.BigEndian.PutUint64(k[13:], uint64(i))
+		keys[i] = k
+	}
+	val := make([]byte, 32)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tx := m.Begin()
+		for j, k := range keys {
+			if (i+j)%2 == 0 {
+				tx.Delete(k)
+			} else {
+				tx.Set(k, val)
+			}
+		}
+		if _, err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

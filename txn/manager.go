@@ -424,7 +424,7 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 	}
 	for i := range req.writes {
 		if !req.writes[i].noConflict {
-			m.mu.lastWrite[string(req.writes[i].key)] = req.lsn
+			m.mu.lastWrite[req.writes[i].s] = req.lsn
 		}
 	}
 	if m.hints.active.Load() {
@@ -442,7 +442,7 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 	if pipelined {
 		m.inflight.Lock()
 		for _, w := range req.writes {
-			m.inflight.m[string(w.key)] = inflightWrite{val: w.val, del: w.del, lsn: req.lsn}
+			m.inflight.m[w.s] = inflightWrite{val: w.val, del: w.del, lsn: req.lsn}
 		}
 		m.inflight.Unlock()
 	}
