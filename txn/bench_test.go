@@ -2,6 +2,7 @@ package txn
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -122,10 +123,20 @@ func BenchmarkBulkWrites(b *testing.B) {
 		keys[i] = k
 	}
 	val := make([]byte, 32)
+	for _, reserve := range []bool{false, true} {
+		b.Run(fmt.Sprintf("reserve=%v", reserve), func(b *testing.B) {
+			benchBulkWrites(b, m, keys, val, reserve)
+		})
+	}
+}
+
+func benchBulkWrites(b *testing.B, m *Manager, keys [][]byte, val []byte, reserve bool) {
 	b.ReportAllocs()
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tx := m.Begin()
+		if reserve {
+			tx.ReserveWrites(len(keys))
+		}
 		for j, k := range keys {
 			if (i+j)%2 == 0 {
 				tx.Delete(k)

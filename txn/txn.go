@@ -281,6 +281,13 @@ func (t *Txn) Set(key, val []byte) { t.put(key, false, write{val: clone(val)}) }
 // the caller must never change them afterwards.
 func (t *Txn) SetOwned(key, val []byte) { t.put(key, true, write{val: val}) }
 
+// SetOwnedKey is Set without a copy of key: the transaction keeps it,
+// and the caller must never change it afterwards (val is copied).
+func (t *Txn) SetOwnedKey(key, val []byte) { t.put(key, true, write{val: clone(val)}) }
+
+// DeleteOwnedKey is Delete without a copy of key, as SetOwnedKey.
+func (t *Txn) DeleteOwnedKey(key []byte) { t.put(key, true, write{del: true}) }
+
 // SetNoConflict buffers a write that never causes or suffers a write-write
 // conflict (used for idempotent metadata such as observed schemaless fields).
 func (t *Txn) SetNoConflict(key, val []byte) {
@@ -371,7 +378,7 @@ func keyCopy(key []byte, owned bool) (string, []byte) {
 	case len(key) == 0:
 		return "", []byte{}
 	case owned:
-		return unsafe.String(&key[0], len(key)), key
+		return unsafe.String(&key[0], len(key)), key[:len(key):len(key)]
 	}
 	s := string(key)
 	return s, unsafe.Slice(unsafe.StringData(s), len(s))
@@ -393,6 +400,20 @@ func (t *Txn) LockRow(key []byte, exclusive bool) {
 	if !t.locks[string(key)] {
 		t.locks[string(key)] = exclusive
 	}
+}
+
+// ReserveWrites makes room for n more writes of keys not written before
+// (a statement that knows how many rows it writes saves regrowing the
+// write set and rehashing its map as it grows).
+func (t *Txn) ReserveWrites(n int) {
+	if n <= 0 {
+		return
+	}
+	if len(t.writes) == 0 {
+		t.writes = make(map[string]int, n)
+	}
+	t.ws = slices.Grow(t.ws, n)
+	t.byKey.tail = slices.Grow(t.byKey.tail, n)
 }
 
 // ReserveChanges makes room for n more changes (a caller that knows how

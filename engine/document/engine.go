@@ -22,6 +22,32 @@ type Writer interface {
 	RecordChange(c Change)
 }
 
+// keyOwner is a Writer that can keep a key without copying it; the
+// engine hands it the keys it builds for one write and never changes
+// afterwards (index entries, row keys of deletes), saving a copy each.
+type keyOwner interface {
+	SetOwnedKey(key, val []byte)
+	DeleteOwnedKey(key []byte)
+}
+
+// setBuilt is w.Set(key, val) for a key built for this write alone.
+func setBuilt(w Writer, key, val []byte) {
+	if o, ok := w.(keyOwner); ok {
+		o.SetOwnedKey(key, val)
+		return
+	}
+	w.Set(key, val)
+}
+
+// deleteBuilt is w.Delete(key) for a key built for this write alone.
+func deleteBuilt(w Writer, key []byte) {
+	if o, ok := w.(keyOwner); ok {
+		o.DeleteOwnedKey(key)
+		return
+	}
+	w.Delete(key)
+}
+
 // Change is one row change, recorded for the change log.
 type Change struct {
 	Collection uint32
@@ -323,7 +349,7 @@ func (l *Layout) Delete(w Writer, old *Row) error {
 	pkb := EncodePK(old.PK)
 	l.DeleteIndexEntries(w, old.IdxVals, pkb)
 	key := l.Key(pkb)
-	w.Delete(key)
+	deleteBuilt(w, key)
 	if !l.NoChanges {
 		w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: old.RowID, Op: 'D', Old: old.Value})
 	}
@@ -339,12 +365,12 @@ func (l *Layout) DeleteIndexEntries(w Writer, vals [][]any, pkb []byte) {
 		}
 		if ix.Sorted {
 			if k, _ := SortedEntry(ix, vals[i], pkb); k != nil {
-				w.Delete(k)
+				deleteBuilt(w, k)
 			}
 			continue
 		}
 		k, _ := indexKey(ix, vals[i], pkb)
-		w.Delete(k)
+		deleteBuilt(w, k)
 	}
 }
 
@@ -471,7 +497,7 @@ func AddIndexEntry(w Writer, ix IndexLayout, vals []any, pk []any) error {
 	pkb := EncodePK(pk)
 	if ix.Sorted {
 		if k, v := SortedEntry(ix, vals, pkb); k != nil {
-			w.Set(k, v)
+			setBuilt(w, k, v)
 		}
 		return nil
 	}
@@ -483,10 +509,10 @@ func AddIndexEntry(w Writer, ix IndexLayout, vals []any, pk []any) error {
 			return errs.Errorf(errs.UniqueViolation, "could not create unique index %q", ix.Name).
 				WithDetail("Key values are duplicated.")
 		}
-		w.Set(k, pkb)
+		setBuilt(w, k, pkb)
 		return nil
 	}
-	w.Set(k, nil)
+	setBuilt(w, k, nil)
 	return nil
 }
 
