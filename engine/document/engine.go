@@ -109,11 +109,30 @@ type Row struct {
 
 // EncodePK encodes primary-key values (order-preserving).
 func EncodePK(pk []any) []byte {
-	var b []byte
+	b := make([]byte, 0, keySize(pk))
 	for _, v := range pk {
 		b = storage.AppendKey(b, v)
 	}
 	return b
+}
+
+// keySize is about the size of vals encoded by storage.AppendKey (exact
+// for the common types), so a key is built in one allocation.
+func keySize(vals []any) int {
+	n := 0
+	for _, v := range vals {
+		switch x := v.(type) {
+		case int64, float64:
+			n += 18
+		case string:
+			n += len(x) + 3
+		case []byte:
+			n += len(x) + 3
+		default:
+			n += 24
+		}
+	}
+	return n
 }
 
 // DecodePK decodes n primary-key values.
@@ -170,7 +189,7 @@ func probe(r Reader, key []byte) ([]byte, bool, error) {
 // collide, so such entries carry the primary key in the key like
 // non-unique entries do.
 func indexKey(ix IndexLayout, vals []any, pkb []byte) (key []byte, unique bool) {
-	key = storage.IndexPrefix(ix.ID)
+	key = storage.AppendIndexPrefix(make([]byte, 0, storage.IndexPrefixLen+keySize(vals)+1+len(pkb)), ix.ID)
 	hasNull := false
 	for _, v := range vals {
 		if v == nil {
@@ -208,7 +227,7 @@ func SortedEntry(ix IndexLayout, vals []any, pkb []byte) (key, val []byte) {
 	if len(vals) != n+2 {
 		return nil, nil
 	}
-	key = storage.IndexPrefix(ix.ID)
+	key = storage.AppendIndexPrefix(make([]byte, 0, storage.IndexPrefixLen+keySize(vals[:n+1])+len(pkb)), ix.ID)
 	for i, v := range vals[:n+1] {
 		if v == nil {
 			return nil, nil
