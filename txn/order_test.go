@@ -104,3 +104,23 @@ func TestWritesInKeyOrder(t *testing.T) {
 	tx.Set([]byte("b25"), []byte("vb25"))
 	require.Equal(t, want, got())
 }
+
+// The conflict check is skipped when nothing committed after the
+// snapshot, and still catches a write of a key committed after it.
+func TestConflictCheckSinceSnapshot(t *testing.T) {
+	st, m := open(t, t.TempDir())
+	defer closeAll(t, st, m)
+	quiet := m.Begin()
+	quiet.Set([]byte("k"), []byte("1"))
+	_, err := quiet.Commit() // nothing committed since its snapshot
+	require.NoError(t, err)
+
+	a, b := m.Begin(), m.Begin()
+	a.Set([]byte("k"), []byte("2"))
+	_, err = a.Commit()
+	require.NoError(t, err)
+	b.Set([]byte("other"), []byte("x"))
+	b.Set([]byte("k"), []byte("3"))
+	_, err = b.Commit()
+	require.ErrorIs(t, err, ErrConflict)
+}
