@@ -100,7 +100,7 @@ run_round() {
 		echo "### round $round on $name"
 		echo
 		echo '```'
-		cat "$out"
+		sed "s|$WORK/||g" "$out" # no temporary paths in the report
 		echo '```'
 		echo
 	} >>"$RAW"
