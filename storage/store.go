@@ -338,7 +338,14 @@ func SplitRowKey(k []byte) (uint16, []byte) {
 
 // IndexPrefix is the prefix of every entry of a secondary index.
 func IndexPrefix(index uint32) []byte {
-	b := make([]byte, 0, 5)
+	return AppendIndexPrefix(make([]byte, 0, IndexPrefixLen), index)
+}
+
+// IndexPrefixLen is the length of an index's key prefix (IndexPrefix).
+const IndexPrefixLen = 5
+
+// AppendIndexPrefix appends IndexPrefix(index) to b.
+func AppendIndexPrefix(b []byte, index uint32) []byte {
 	b = append(b, TagIndex)
 	return binary.BigEndian.AppendUint32(b, index)
 }

@@ -2,6 +2,7 @@ package txn
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -102,5 +103,49 @@ func BenchmarkAbsentKey(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkBulkWrites: one transaction buffering 100,000 writes of keys
+// in no order (a bulk DELETE's row and index keys) and committing them,
+// the write-set and commit-batch work a bulk statement does.
+func BenchmarkBulkWrites(b *testing.B) {
+	_, m := benchManager(b)
+	const n = 100000
+	keys := make([][]byte, n)
+	for i := range keys {
+		k := make([]byte, 21)
+		k[0] = storage.TagRow
+		binary.BigEndian.PutUint32(k[1:], 7)
+		// A multiplicative hash spreads consecutive ids over the keyspace.
+		binary.BigEndian.PutUint64(k[5:], uint64(i)*0x9E3779B97F4A7C15)
+		binary.BigEndian.PutUint64(k[13:], uint64(i))
+		keys[i] = k
+	}
+	val := make([]byte, 32)
+	for _, reserve := range []bool{false, true} {
+		b.Run(fmt.Sprintf("reserve=%v", reserve), func(b *testing.B) {
+			benchBulkWrites(b, m, keys, val, reserve)
+		})
+	}
+}
+
+func benchBulkWrites(b *testing.B, m *Manager, keys [][]byte, val []byte, reserve bool) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		tx := m.Begin()
+		if reserve {
+			tx.ReserveWrites(len(keys))
+		}
+		for j, k := range keys {
+			if (i+j)%2 == 0 {
+				tx.Delete(k)
+			} else {
+				tx.Set(k, val)
+			}
+		}
+		if _, err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

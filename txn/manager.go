@@ -379,7 +379,14 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 		m.mu.Unlock()
 		return nil, errs.New(errs.AdminShutdown, "terminating connection due to administrator command")
 	}
+	// Every lastWrite entry is an LSN assigned so far: when none was
+	// assigned after the snapshot (no commit since Begin, the usual case
+	// of a lone bulk statement), no write can conflict, and the check
+	// would only look every key up.
 	for i := range req.writes {
+		if m.mu.nextLSN-1 <= t.snapLSN {
+			break
+		}
 		w := &req.writes[i]
 		if w.noConflict {
 			continue
@@ -424,7 +431,7 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 	}
 	for i := range req.writes {
 		if !req.writes[i].noConflict {
-			m.mu.lastWrite[string(req.writes[i].key)] = req.lsn
+			m.mu.lastWrite[req.writes[i].s] = req.lsn
 		}
 	}
 	if m.hints.active.Load() {
@@ -442,7 +449,7 @@ func (m *Manager) enqueue(t *Txn, pipelined bool) (*commitReq, error) {
 	if pipelined {
 		m.inflight.Lock()
 		for _, w := range req.writes {
-			m.inflight.m[string(w.key)] = inflightWrite{val: w.val, del: w.del, lsn: req.lsn}
+			m.inflight.m[w.s] = inflightWrite{val: w.val, del: w.del, lsn: req.lsn}
 		}
 		m.inflight.Unlock()
 	}
@@ -616,7 +623,7 @@ func (m *Manager) flushQueue() {
 }
 
 func (m *Manager) writeGroup(group []*commitReq) error {
-	b := m.store.DB().NewBatch()
+	b := m.store.DB().NewBatchWithSize(batchSize(group))
 	defer b.Close()
 	now := m.now()
 	nowMs := now.UnixMilli()
@@ -701,6 +708,24 @@ func (m *Manager) writeGroup(group []*commitReq) error {
 	m.snap.durable = make(chan struct{})
 	m.snap.Unlock()
 	return nil
+}
+
+// batchSize is about the size of group's batch (a little over for
+// ordinary writes), so a large commit's batch is allocated once rather
+// than doubled and copied as it grows.
+func batchSize(group []*commitReq) int {
+	const perRecord = 16 // kind, length varints, change-record header
+	n := 64
+	for _, r := range group {
+		for i := range r.writes {
+			n += len(r.writes[i].key) + len(r.writes[i].val) + perRecord
+		}
+		for i := range r.changes {
+			c := &r.changes[i]
+			n += len(c.CollName) + len(c.PK) + len(c.RowID) + len(c.Old) + len(c.New) + 2*perRecord
+		}
+	}
+	return n
 }
 
 // WaitDurable blocks until every commit up to lsn is durable (or ctx

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/tinylib/msgp/msgp"
@@ -70,7 +71,10 @@ type Record struct {
 }
 
 type write struct {
-	key, val   []byte
+	key, val []byte
+	// s is key as a string sharing key's memory: the write set's map key,
+	// and the key of the manager's maps at commit, without a copy each.
+	s          string
 	del        bool
 	noConflict bool
 }
@@ -271,20 +275,27 @@ func (t *Txn) Probe(key []byte) ([]byte, bool, error) {
 }
 
 // Set buffers a write of key.
-func (t *Txn) Set(key, val []byte) { t.put(write{key: clone(key), val: clone(val)}) }
+func (t *Txn) Set(key, val []byte) { t.put(key, false, write{val: clone(val)}) }
 
 // SetOwned is Set without copies: the transaction keeps key and val, and
 // the caller must never change them afterwards.
-func (t *Txn) SetOwned(key, val []byte) { t.put(write{key: key, val: val}) }
+func (t *Txn) SetOwned(key, val []byte) { t.put(key, true, write{val: val}) }
+
+// SetOwnedKey is Set without a copy of key: the transaction keeps it,
+// and the caller must never change it afterwards (val is copied).
+func (t *Txn) SetOwnedKey(key, val []byte) { t.put(key, true, write{val: clone(val)}) }
+
+// DeleteOwnedKey is Delete without a copy of key, as SetOwnedKey.
+func (t *Txn) DeleteOwnedKey(key []byte) { t.put(key, true, write{del: true}) }
 
 // SetNoConflict buffers a write that never causes or suffers a write-write
 // conflict (used for idempotent metadata such as observed schemaless fields).
 func (t *Txn) SetNoConflict(key, val []byte) {
-	t.put(write{key: clone(key), val: clone(val), noConflict: true})
+	t.put(key, false, write{val: clone(val), noConflict: true})
 }
 
 // Delete buffers a deletion of key.
-func (t *Txn) Delete(key []byte) { t.put(write{key: clone(key), del: true}) }
+func (t *Txn) Delete(key []byte) { t.put(key, false, write{del: true}) }
 
 // DeleteRange buffers the deletion of every key in [lo, hi) the
 // transaction can see. It reads the keys first (no range tombstone), so
@@ -310,27 +321,36 @@ func (t *Txn) DeleteRange(lo, hi []byte) error {
 // DeleteNoConflict buffers a deletion that takes no part in conflict
 // detection (retention deleting change-log records nobody writes again).
 func (t *Txn) DeleteNoConflict(key []byte) {
-	t.put(write{key: clone(key), del: true, noConflict: true})
+	t.put(key, false, write{del: true, noConflict: true})
 }
 
-func (t *Txn) put(w write) {
+// put buffers w as the write of key. The transaction keeps one copy of a
+// key it has not written before (none when owned: the caller gave the key
+// away), and reuses the copy it has for a key written again.
+func (t *Txn) put(key []byte, owned bool, w write) {
+	i, rewrite := t.writes[string(key)]
+	if rewrite {
+		w.key, w.s = t.ws[i].key, t.ws[i].s
+	} else {
+		w.s, w.key = keyCopy(key, owned)
+	}
 	for _, v := range t.views {
-		if _, seen := v[string(w.key)]; !seen {
+		if _, seen := v[w.s]; !seen {
 			var before *write
-			if i, ok := t.writes[string(w.key)]; ok {
+			if rewrite {
 				b := t.ws[i]
 				before = &b
 			}
-			v[string(w.key)] = before
+			v[w.s] = before
 		}
 	}
 	if t.hide {
 		// A write made while the statement's writes are hidden (a
 		// function with effects, KV_INCR in a SET) is read back by the
 		// statement's next calls, not hidden from them.
-		delete(t.views[len(t.views)-1], string(w.key))
+		delete(t.views[len(t.views)-1], w.s)
 	}
-	if i, ok := t.writes[string(w.key)]; ok {
+	if rewrite {
 		if t.marks > 0 {
 			t.undo = append(t.undo, undoWrite{i, t.ws[i]})
 		}
@@ -341,9 +361,27 @@ func (t *Txn) put(w write) {
 		t.writer = true
 		t.m.writers.Add(1)
 	}
-	t.writes[string(w.key)] = len(t.ws)
+	t.writes[w.s] = len(t.ws)
 	t.byKey.tail = append(t.byKey.tail, len(t.ws))
 	t.ws = append(t.ws, w)
+}
+
+// keyCopy returns key as a string and as bytes sharing the string's
+// memory, which nothing ever changes: one allocation serves both the
+// write set's map and the write. An owned key is not copied (the string
+// shares the caller's bytes, which it promised never to change). A nil
+// key stays nil, an empty one empty, as clone leaves them.
+func keyCopy(key []byte, owned bool) (string, []byte) {
+	switch {
+	case key == nil:
+		return "", nil
+	case len(key) == 0:
+		return "", []byte{}
+	case owned:
+		return unsafe.String(&key[0], len(key)), key[:len(key):len(key)]
+	}
+	s := string(key)
+	return s, unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // LockRow takes a row lock that holds until the transaction ends and is
@@ -362,6 +400,20 @@ func (t *Txn) LockRow(key []byte, exclusive bool) {
 	if !t.locks[string(key)] {
 		t.locks[string(key)] = exclusive
 	}
+}
+
+// ReserveWrites makes room for n more writes of keys not written before
+// (a statement that knows how many rows it writes saves regrowing the
+// write set and rehashing its map as it grows).
+func (t *Txn) ReserveWrites(n int) {
+	if n <= 0 {
+		return
+	}
+	if len(t.writes) == 0 {
+		t.writes = make(map[string]int, n)
+	}
+	t.ws = slices.Grow(t.ws, n)
+	t.byKey.tail = slices.Grow(t.byKey.tail, n)
 }
 
 // ReserveChanges makes room for n more changes (a caller that knows how
@@ -483,9 +535,15 @@ func (t *Txn) SetDepth(d uint8) { t.depth = d }
 // Changes returns the changes recorded so far.
 func (t *Txn) Changes() []Change { return t.changes }
 
+// sortedWrites returns the transaction's writes in key order, as the
+// commit batch and the conflict check take them: the key-order index
+// (byKey) with its tail merged in.
 func (t *Txn) sortedWrites() []write {
-	ws := append([]write(nil), t.ws...)
-	sort.Slice(ws, func(i, j int) bool { return bytes.Compare(ws[i].key, ws[j].key) < 0 })
+	t.mergeTail()
+	ws := make([]write, len(t.byKey.sorted))
+	for i, j := range t.byKey.sorted {
+		ws[i] = t.ws[j]
+	}
 	return ws
 }
 
@@ -592,20 +650,7 @@ func (t *Txn) ownWrites(dst []write, lo, hi []byte) []write {
 	bk := &t.byKey
 	keyAt := func(i int) []byte { return t.ws[i].key }
 	if n := len(bk.tail); n > mergeTailAt && n*n > len(bk.sorted) {
-		slices.SortFunc(bk.tail, func(a, b int) int { return bytes.Compare(keyAt(a), keyAt(b)) })
-		merged := make([]int, 0, len(bk.sorted)+len(bk.tail))
-		i, j := 0, 0
-		for i < len(bk.sorted) && j < len(bk.tail) {
-			if bytes.Compare(keyAt(bk.sorted[i]), keyAt(bk.tail[j])) <= 0 {
-				merged = append(merged, bk.sorted[i])
-				i++
-			} else {
-				merged = append(merged, bk.tail[j])
-				j++
-			}
-		}
-		merged = append(append(merged, bk.sorted[i:]...), bk.tail[j:]...)
-		bk.sorted, bk.tail = merged, bk.tail[:0]
+		t.mergeTail()
 	}
 	inRange := func(k []byte) bool { return bytes.Compare(k, lo) >= 0 && (hi == nil || bytes.Compare(k, hi) < 0) }
 	start := len(dst)

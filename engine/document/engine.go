@@ -22,6 +22,32 @@ type Writer interface {
 	RecordChange(c Change)
 }
 
+// keyOwner is a Writer that can keep a key without copying it; the
+// engine hands it the keys it builds for one write and never changes
+// afterwards (index entries, row keys of deletes), saving a copy each.
+type keyOwner interface {
+	SetOwnedKey(key, val []byte)
+	DeleteOwnedKey(key []byte)
+}
+
+// setBuilt is w.Set(key, val) for a key built for this write alone.
+func setBuilt(w Writer, key, val []byte) {
+	if o, ok := w.(keyOwner); ok {
+		o.SetOwnedKey(key, val)
+		return
+	}
+	w.Set(key, val)
+}
+
+// deleteBuilt is w.Delete(key) for a key built for this write alone.
+func deleteBuilt(w Writer, key []byte) {
+	if o, ok := w.(keyOwner); ok {
+		o.DeleteOwnedKey(key)
+		return
+	}
+	w.Delete(key)
+}
+
 // Change is one row change, recorded for the change log.
 type Change struct {
 	Collection uint32
@@ -83,11 +109,30 @@ type Row struct {
 
 // EncodePK encodes primary-key values (order-preserving).
 func EncodePK(pk []any) []byte {
-	var b []byte
+	b := make([]byte, 0, keySize(pk))
 	for _, v := range pk {
 		b = storage.AppendKey(b, v)
 	}
 	return b
+}
+
+// keySize is about the size of vals encoded by storage.AppendKey (exact
+// for the common types), so a key is built in one allocation.
+func keySize(vals []any) int {
+	n := 0
+	for _, v := range vals {
+		switch x := v.(type) {
+		case int64, float64:
+			n += 18
+		case string:
+			n += len(x) + 3
+		case []byte:
+			n += len(x) + 3
+		default:
+			n += 24
+		}
+	}
+	return n
 }
 
 // DecodePK decodes n primary-key values.
@@ -144,7 +189,7 @@ func probe(r Reader, key []byte) ([]byte, bool, error) {
 // collide, so such entries carry the primary key in the key like
 // non-unique entries do.
 func indexKey(ix IndexLayout, vals []any, pkb []byte) (key []byte, unique bool) {
-	key = storage.IndexPrefix(ix.ID)
+	key = storage.AppendIndexPrefix(make([]byte, 0, storage.IndexPrefixLen+keySize(vals)+1+len(pkb)), ix.ID)
 	hasNull := false
 	for _, v := range vals {
 		if v == nil {
@@ -182,7 +227,7 @@ func SortedEntry(ix IndexLayout, vals []any, pkb []byte) (key, val []byte) {
 	if len(vals) != n+2 {
 		return nil, nil
 	}
-	key = storage.IndexPrefix(ix.ID)
+	key = storage.AppendIndexPrefix(make([]byte, 0, storage.IndexPrefixLen+keySize(vals[:n+1])+len(pkb)), ix.ID)
 	for i, v := range vals[:n+1] {
 		if v == nil {
 			return nil, nil
@@ -323,7 +368,7 @@ func (l *Layout) Delete(w Writer, old *Row) error {
 	pkb := EncodePK(old.PK)
 	l.DeleteIndexEntries(w, old.IdxVals, pkb)
 	key := l.Key(pkb)
-	w.Delete(key)
+	deleteBuilt(w, key)
 	if !l.NoChanges {
 		w.RecordChange(Change{Collection: l.ID, CollName: l.Name, VShard: vshardOf(key), PK: pkb, RowID: old.RowID, Op: 'D', Old: old.Value})
 	}
@@ -339,12 +384,12 @@ func (l *Layout) DeleteIndexEntries(w Writer, vals [][]any, pkb []byte) {
 		}
 		if ix.Sorted {
 			if k, _ := SortedEntry(ix, vals[i], pkb); k != nil {
-				w.Delete(k)
+				deleteBuilt(w, k)
 			}
 			continue
 		}
 		k, _ := indexKey(ix, vals[i], pkb)
-		w.Delete(k)
+		deleteBuilt(w, k)
 	}
 }
 
@@ -471,7 +516,7 @@ func AddIndexEntry(w Writer, ix IndexLayout, vals []any, pk []any) error {
 	pkb := EncodePK(pk)
 	if ix.Sorted {
 		if k, v := SortedEntry(ix, vals, pkb); k != nil {
-			w.Set(k, v)
+			setBuilt(w, k, v)
 		}
 		return nil
 	}
@@ -483,10 +528,10 @@ func AddIndexEntry(w Writer, ix IndexLayout, vals []any, pk []any) error {
 			return errs.Errorf(errs.UniqueViolation, "could not create unique index %q", ix.Name).
 				WithDetail("Key values are duplicated.")
 		}
-		w.Set(k, pkb)
+		setBuilt(w, k, pkb)
 		return nil
 	}
-	w.Set(k, nil)
+	setBuilt(w, k, nil)
 	return nil
 }
 

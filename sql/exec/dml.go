@@ -11,6 +11,7 @@ import (
 	"github.com/nodedb-go/nodedb/errs"
 	"github.com/nodedb-go/nodedb/sql/plan"
 	"github.com/nodedb-go/nodedb/sql/types"
+	"github.com/nodedb-go/nodedb/txn"
 )
 
 // WriteResult is the outcome of a DML statement.
@@ -529,6 +530,7 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 		env.Txn.BeginStatementView()
 		defer env.Txn.EndStatementView()
 	}
+	reserveRows(env.Txn, x.Coll, len(rows))
 	for _, r := range rows {
 		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err
@@ -551,6 +553,15 @@ func (env *Env) update(x *plan.Update) (*WriteResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// reserveRows makes room in tx for a statement writing n rows of coll:
+// a row key and an index entry per index each, and a change each.
+func reserveRows(tx *txn.Txn, coll *catalog.Collection, n int) {
+	if n > 1 {
+		tx.ReserveWrites(n * (1 + len(coll.Indexes)))
+		tx.ReserveChanges(n)
+	}
 }
 
 // setReadsTables reports whether a SET value holds a subquery (it reads
@@ -643,6 +654,7 @@ func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
 		env.Txn.BeginStatementView()
 		defer env.Txn.EndStatementView()
 	}
+	reserveRows(env.Txn, x.Coll, len(rows))
 	for _, r := range rows {
 		if err := checkCtx(env.Ctx); err != nil {
 			return nil, err
