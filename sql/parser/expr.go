@@ -354,6 +354,14 @@ func (p *parser) prefixOp(t token) ast.Expr {
 			return &ast.SubqueryExpr{Pos: t.pos, Query: q}
 		}
 		e := p.expr(0)
+		if p.isOp(",") {
+			// (a, b, ...) is a row constructor, ROW(a, b, ...).
+			args := []ast.Expr{e}
+			for p.acceptOp(",") {
+				args = append(args, p.expr(0))
+			}
+			e = &ast.FuncCall{Pos: t.pos, Name: "row", Args: args}
+		}
 		p.expectOp(")")
 		// (x).field selects a field of a row value; (x).a.b nests.
 		for p.isOp(".") && p.peekN(1).kind == tIdent {

@@ -401,6 +401,12 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 		}
 		return bd.bind(cond, types.Bool)
 	case *ast.InList:
+		if e, ok, err := rowInList(x); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			return bd.bind(e, types.Bool)
+		}
 		in, err := bd.bind(x.X, types.Unknown)
 		if err != nil {
 			return nil, err
@@ -492,6 +498,10 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 	case *ast.Exists:
 		return bd.bindSubquery(x.Query, SubExists, nil, x.Not, x.Pos)
 	case *ast.InSubquery:
+		if _, row := rowArgs(x.X); row {
+			return nil, errs.New(errs.FeatureNotSupported, "a row compared with a subquery's rows ((a, b) IN (SELECT ...)) is not supported yet").
+				WithHint("Use EXISTS (SELECT 1 FROM ... WHERE x = a AND y = b).").WithPosition(x.Pos)
+		}
 		in, err := bd.bind(x.X, types.Unknown)
 		if err != nil {
 			return nil, err
@@ -989,6 +999,12 @@ func (bd *binder) bindBinary(x *ast.Binary) (Expr, error) {
 			return nil, err
 		}
 		return &Logic{And: x.Op == "AND", L: l, R: r}, nil
+	}
+	if e, ok, err := rowComparison(x); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return bd.bind(e, types.Bool)
 	}
 	op := x.Op
 	if op == "!=" {
@@ -1581,4 +1597,84 @@ func (bd *binder) bindFieldSelect(x *ast.FieldSelect) (Expr, error) {
 		}
 	}
 	return nil, errAt(errs.UndefinedColumn, x.Pos, "could not identify column %q in record data type", x.Field)
+}
+
+// rowArgs returns the fields of a row constructor, ROW(a, b) or (a, b).
+func rowArgs(e ast.Expr) ([]ast.Expr, bool) {
+	f, ok := e.(*ast.FuncCall)
+	if !ok || f.Name != "row" || f.Star || f.Distinct || f.Over != nil || f.Filter != nil || len(f.OrderBy) > 0 {
+		return nil, false
+	}
+	return f.Args, true
+}
+
+// rowComparison expands a comparison of two row constructors as
+// PostgreSQL evaluates one: = and <> field by field, <, <=, > and >= by
+// the first pair of fields that differ (NULL when a pair before it is
+// NULL). Rows of different lengths are 42601.
+func rowComparison(x *ast.Binary) (ast.Expr, bool, error) {
+	ls, lok := rowArgs(x.L)
+	rs, rok := rowArgs(x.R)
+	if !lok || !rok {
+		return nil, false, nil
+	}
+	op := x.Op
+	switch op {
+	case "!=":
+		op = "<>"
+	case "=", "<>", "<", "<=", ">", ">=":
+	default:
+		return nil, false, nil
+	}
+	if len(ls) != len(rs) || len(ls) == 0 {
+		return nil, true, errAt(errs.SyntaxError, x.Pos, "unequal number of entries in row expressions")
+	}
+	bin := func(op string, l, r ast.Expr) ast.Expr { return &ast.Binary{Pos: x.Pos, Op: op, L: l, R: r} }
+	switch op {
+	case "=", "<>":
+		join := "AND"
+		if op == "<>" {
+			join = "OR"
+		}
+		e := bin(op, ls[0], rs[0])
+		for i := 1; i < len(ls); i++ {
+			e = bin(join, e, bin(op, ls[i], rs[i]))
+		}
+		return e, true, nil
+	}
+	strict := op[:1] // "<" or ">"
+	n := len(ls) - 1
+	e := bin(op, ls[n], rs[n])
+	for i := n - 1; i >= 0; i-- {
+		e = bin("OR", bin(strict, ls[i], rs[i]), bin("AND", bin("=", ls[i], rs[i]), e))
+	}
+	return e, true, nil
+}
+
+// rowInList expands a row constructor IN a list of row constructors into
+// comparisons of rows, OR'd (NOT IN: <>, AND'd), as PostgreSQL does.
+func rowInList(x *ast.InList) (ast.Expr, bool, error) {
+	if _, ok := rowArgs(x.X); !ok {
+		return nil, false, nil
+	}
+	op, join := "=", "OR"
+	if x.Not {
+		op, join = "<>", "AND"
+	}
+	var out ast.Expr
+	for _, le := range x.List {
+		if _, ok := rowArgs(le); !ok {
+			return nil, false, nil
+		}
+		e, _, err := rowComparison(&ast.Binary{Pos: x.Pos, Op: op, L: x.X, R: le})
+		if err != nil {
+			return nil, true, err
+		}
+		if out == nil {
+			out = e
+		} else {
+			out = &ast.Binary{Pos: x.Pos, Op: join, L: out, R: e}
+		}
+	}
+	return out, out != nil, nil
 }

@@ -298,6 +298,31 @@ func TestOracleScalarFunctionInFrom(t *testing.T) {
 	})
 }
 
+// TestOracleRowConstructors: (a, b) is ROW(a, b), and comparisons of row
+// constructors go field by field as in PostgreSQL: NULL fields make them
+// NULL, ordering comparisons decide at the first differing pair (keyset
+// pagination), IN lists of rows, rows of different lengths 42601.
+func TestOracleRowConstructors(t *testing.T) {
+	compareScriptMessages(t, []string{
+		`CREATE TABLE rv (id int PRIMARY KEY, a int, b text)`,
+		`INSERT INTO rv VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 2, 'a'), (4, 2, NULL), (5, NULL, 'c')`,
+		`SELECT id FROM rv WHERE (a, b) = (1, 'a')`,
+		`SELECT id FROM rv WHERE ROW(a, b) <> ROW(1, 'a') ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) > (1, 'a') ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) >= (1, 'b') ORDER BY a, b LIMIT 2`,
+		`SELECT id FROM rv WHERE (a, b) < (2, 'b') ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) <= (2, 'a') ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, id) > ($$1$$::int, 1) ORDER BY a, id LIMIT 2`,
+		`SELECT id FROM rv WHERE (a, b) IN ((1, 'a'), (2, 'a')) ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) NOT IN ((1, 'a'), (2, 'a')) ORDER BY id`,
+		`SELECT (1, 2) = (1, 2), (1, NULL) = (1, 2), (1, NULL) = (2, 2), (1, 2) < (1, 3), (NULL, 1) < (2, 0), (1, 'x')`,
+		`SELECT (1, 2, 3) <> (1, 2, NULL), (1, 2) IN ((3, 4), (1, NULL)), (1, 2) NOT IN ((3, 4), (1, NULL))`,
+		`SELECT id FROM rv WHERE (a, b) = (1, 'a', 3)`,
+		`SELECT (a, b) FROM rv ORDER BY id`,
+		`SELECT ((a, b)).f1 FROM rv WHERE id = 1`,
+	})
+}
+
 // TestOracleUpdateReadsStatementStart compares UPDATEs whose SET
 // subqueries read the table being updated with PostgreSQL's: they see
 // the table as the statement found it (an earlier statement's writes
