@@ -508,6 +508,9 @@ func (env *Env) evalSubquery(x *plan.Subquery, row types.Row) (types.Value, erro
 		}
 		return nil, nil
 	}
+	if c, ok := v.(*types.Composite); ok && len(rows) > 0 && len(rows[0]) > 1 {
+		return rowIn(c.Vals, rows, x.Not), nil
+	}
 	sawNull := false
 	for _, r := range rows {
 		if r[0] == nil {
@@ -522,6 +525,34 @@ func (env *Env) evalSubquery(x *plan.Subquery, row types.Row) (types.Value, erro
 		return nil, nil
 	}
 	return x.Not, nil
+}
+
+// rowIn is (a, b) [NOT] IN (SELECT x, y ...) as PostgreSQL evaluates it:
+// true when a row equals vals in every field, NULL when none does but
+// one might (its only non-equal fields are NULL), false otherwise.
+func rowIn(vals []types.Value, rows []types.Row, not bool) types.Value {
+	sawNull := false
+	for _, r := range rows {
+		unknown, differs := false, false
+		for i, v := range vals {
+			switch {
+			case v == nil || r[i] == nil:
+				unknown = true
+			case types.Compare(v, r[i]) != 0:
+				differs = true
+			}
+		}
+		switch {
+		case !differs && !unknown:
+			return !not
+		case !differs:
+			sawNull = true
+		}
+	}
+	if sawNull {
+		return nil
+	}
+	return not
 }
 
 // evalQuantified evaluates x op ANY/ALL (list) with three-valued logic.

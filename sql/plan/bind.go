@@ -498,10 +498,6 @@ func (bd *binder) bind(e ast.Expr, hint types.T) (Expr, error) {
 	case *ast.Exists:
 		return bd.bindSubquery(x.Query, SubExists, nil, x.Not, x.Pos)
 	case *ast.InSubquery:
-		if _, row := rowArgs(x.X); row {
-			return nil, errs.New(errs.FeatureNotSupported, "a row compared with a subquery's rows ((a, b) IN (SELECT ...)) is not supported yet").
-				WithHint("Use EXISTS (SELECT 1 FROM ... WHERE x = a AND y = b).").WithPosition(x.Pos)
-		}
 		in, err := bd.bind(x.X, types.Unknown)
 		if err != nil {
 			return nil, err

@@ -1188,8 +1188,17 @@ func (bd *binder) bindSubquery(q *ast.Select, kind SubKind, x Expr, not bool, po
 		}
 		sub.T = cols[0].T
 	case SubIn:
-		if len(cols) != 1 {
+		// A row constructor, (a, b) IN (SELECT x, y ...), is compared
+		// with the subquery's rows field by field.
+		want := 1
+		if o, ok := x.(*Object); ok && o.Record {
+			want = len(o.Values)
+		}
+		switch {
+		case len(cols) > want:
 			return nil, errAt(errs.SyntaxError, pos, "subquery has too many columns")
+		case len(cols) < want:
+			return nil, errAt(errs.SyntaxError, pos, "subquery has too few columns")
 		}
 		sub.T = types.Bool
 	case SubArray:

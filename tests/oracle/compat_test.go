@@ -301,7 +301,8 @@ func TestOracleScalarFunctionInFrom(t *testing.T) {
 // TestOracleRowConstructors: (a, b) is ROW(a, b), and comparisons of row
 // constructors go field by field as in PostgreSQL: NULL fields make them
 // NULL, ordering comparisons decide at the first differing pair (keyset
-// pagination), IN lists of rows, rows of different lengths 42601.
+// pagination), IN lists and subqueries of rows, rows of different
+// lengths 42601.
 func TestOracleRowConstructors(t *testing.T) {
 	compareScriptMessages(t, []string{
 		`CREATE TABLE rv (id int PRIMARY KEY, a int, b text)`,
@@ -317,6 +318,13 @@ func TestOracleRowConstructors(t *testing.T) {
 		`SELECT id FROM rv WHERE (a, b) NOT IN ((1, 'a'), (2, 'a')) ORDER BY id`,
 		`SELECT (1, 2) = (1, 2), (1, NULL) = (1, 2), (1, NULL) = (2, 2), (1, 2) < (1, 3), (NULL, 1) < (2, 0), (1, 'x')`,
 		`SELECT (1, 2, 3) <> (1, 2, NULL), (1, 2) IN ((3, 4), (1, NULL)), (1, 2) NOT IN ((3, 4), (1, NULL))`,
+		`SELECT id FROM rv WHERE (a, b) IN (SELECT a, b FROM rv WHERE id > 2) ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) NOT IN (SELECT 1, 'a') ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) NOT IN (SELECT a, b FROM rv WHERE id = 4) ORDER BY id`,
+		`SELECT (1, NULL) IN (SELECT 1, 2), (1, NULL) NOT IN (SELECT 2, 2), (1, 2) IN (SELECT 1, 2 WHERE false), (1, 2) NOT IN (SELECT NULL::int, 2)`,
+		`SELECT id, (a, id) IN (SELECT x.a, x.id + 1 FROM rv x) AS prev FROM rv ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) IN (SELECT 1) ORDER BY id`,
+		`SELECT id FROM rv WHERE (a, b) IN (SELECT 1, 'a', 2) ORDER BY id`,
 		`SELECT id FROM rv WHERE (a, b) = (1, 'a', 3)`,
 		`SELECT (a, b) FROM rv ORDER BY id`,
 		`SELECT ((a, b)).f1 FROM rv WHERE id = 1`,
