@@ -9,6 +9,32 @@
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
 
+apt_install() { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+
+# need_postgres [TOOL...] checks what a side-by-side run needs of
+# PostgreSQL 15: root (its server runs as the postgres user via su), initdb
+# and the named tools under $PGBIN (postgresql-15 and postgresql-contrib
+# are installed when one is missing), and the postgres user.
+need_postgres() {
+	[ "$(id -u)" = 0 ] || die "run as root (PostgreSQL is started as the postgres user via su)"
+	local t missing=""
+	for t in initdb "$@"; do
+		[ -x "$PGBIN/$t" ] || missing="$missing $t"
+	done
+	if [ -n "$missing" ]; then
+		log "PostgreSQL 15 tools missing under $PGBIN:$missing; installing postgresql-15 and postgresql-contrib"
+		apt_install postgresql-15 postgresql-contrib
+	fi
+	getent passwd postgres >/dev/null || die "no postgres user (installing postgresql-15 creates it)"
+}
+
+# need_redis installs redis-server when it is missing.
+need_redis() {
+	command -v redis-server >/dev/null && return
+	log "redis-server missing; installing redis-server"
+	apt_install redis-server
+}
+
 # bench_workspace NAME creates $WORK and installs the cleanup traps: on
 # exit (also on failure or Ctrl-C) every server started here is stopped, the
 # last log lines are shown on failure, and $WORK is removed.

@@ -36,14 +36,9 @@ done
 
 . "$REPO/bench/lib.sh"
 
-[ "$(id -u)" = 0 ] || die "run as root (PostgreSQL is started as the postgres user via su)"
-if [ ! -x "$PGBIN/initdb" ]; then
-	log "PostgreSQL 15 server missing under $PGBIN; installing postgresql-15"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
-fi
+need_postgres
 PSQL=$PGBIN/psql
 [ -x "$PSQL" ] || PSQL=$(command -v psql) || die "psql not found"
-getent passwd postgres >/dev/null || die "no postgres user (installing postgresql-15 creates it)"
 command -v go >/dev/null || die "go not found"
 
 bench_workspace dml

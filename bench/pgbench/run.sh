@@ -42,17 +42,11 @@ done
 
 . "$REPO/bench/lib.sh"
 
-[ "$(id -u)" = 0 ] || die "run as root (PostgreSQL is started as the postgres user via su)"
-
 # --- prerequisites -----------------------------------------------------------
-if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pgbench" ]; then
-	log "PostgreSQL 15 server or pgbench missing under $PGBIN; installing postgresql-15 and postgresql-contrib"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
-fi
+need_postgres pgbench
 PGBENCH=$PGBIN/pgbench
 PSQL=$PGBIN/psql
 [ -x "$PSQL" ] || PSQL=$(command -v psql) || die "psql not found"
-getent passwd postgres >/dev/null || die "no postgres user (installing postgresql-15 creates it)"
 command -v go >/dev/null || die "go not found"
 
 bench_workspace pgbench

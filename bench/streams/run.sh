@@ -43,18 +43,9 @@ done
 
 . "$REPO/bench/lib.sh"
 
-[ "$(id -u)" = 0 ] || die "run as root (PostgreSQL is started as the postgres user via su)"
-
 # --- prerequisites -----------------------------------------------------------
-if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_recvlogical" ]; then
-	log "PostgreSQL 15 server or pg_recvlogical missing under $PGBIN; installing postgresql-15"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
-fi
-if ! command -v redis-server >/dev/null; then
-	log "redis-server missing; installing redis-server"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-fi
-getent passwd postgres >/dev/null || die "no postgres user (installing postgresql-15 creates it)"
+need_postgres pg_recvlogical
+need_redis
 command -v go >/dev/null || die "go not found"
 
 bench_workspace streams

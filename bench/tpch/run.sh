@@ -43,12 +43,7 @@ done
 
 . "$REPO/bench/lib.sh"
 
-[ "$(id -u)" = 0 ] || die "run as root (PostgreSQL is started as the postgres user via su)"
-if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/psql" ]; then
-	log "PostgreSQL 15 server or psql missing under $PGBIN; installing postgresql-15"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
-fi
-getent passwd postgres >/dev/null || die "no postgres user (installing postgresql-15 creates it)"
+need_postgres psql
 command -v go >/dev/null || die "go not found"
 
 bench_workspace tpch

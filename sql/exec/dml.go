@@ -680,8 +680,11 @@ func (env *Env) delete(x *plan.Delete) (*WriteResult, error) {
 // query run after it): as in PostgreSQL, where one snapshot serves the
 // whole statement and a row already changed by it is passed over.
 func (env *Env) collectBefore(coll *catalog.Collection, scan *plan.Scan) ([]scanned, error) {
-	wrote := env.Txn.StatementWrote()
-	if !env.writingWith || wrote == nil {
+	if !env.writingWith {
+		return env.collect(scan)
+	}
+	wrote := env.Txn.StatementWrote() // a copy: taken only when needed
+	if wrote == nil {
 		return env.collect(scan)
 	}
 	prev := env.Txn.HideStatementWrites(true)
